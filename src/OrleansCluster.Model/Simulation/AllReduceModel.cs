@@ -1,0 +1,44 @@
+namespace OrleansCluster.Model.Simulation;
+
+/// <summary>
+/// Hierarchical gradient all-reduce cost (alpha-beta model, DESIGN.md section 1): intra-site
+/// reduce-scatter, an inter-site ring all-reduce, intra-site all-gather.
+/// </summary>
+public static class AllReduceModel
+{
+    /// <summary>
+    /// One intra-site phase: <c>T_s = (n-1)/n * G/B + (n-1) * a</c>; 0 for a site of one node (or none).
+    /// </summary>
+    public static double IntraSiteSeconds(int healthyNodes, double gradientBytes, double bandwidthBytesPerSecond, double hopLatencySeconds)
+    {
+        if (healthyNodes <= 1)
+        {
+            return 0;
+        }
+
+        var n = (double)healthyNodes;
+        return ((n - 1) / n * gradientBytes / bandwidthBytesPerSecond) + ((n - 1) * hopLatencySeconds);
+    }
+
+    /// <summary>
+    /// Inter-site ring all-reduce over m sites: <c>T_x = 2(m-1)/m * G / min C_j + 2(m-1) * max L_j</c>; 0 when m = 1.
+    /// </summary>
+    public static double InterSiteSeconds(int sites, double gradientBytes, double minLinkBandwidthBytesPerSecond, double maxLinkLatencySeconds)
+    {
+        if (sites <= 1)
+        {
+            return 0;
+        }
+
+        var m = (double)sites;
+        return (2 * (m - 1) / m * gradientBytes / minLinkBandwidthBytesPerSecond) + (2 * (m - 1) * maxLinkLatencySeconds);
+    }
+
+    /// <summary><c>T_comm = max_s T_s + T_x + max_s T_s</c>: reduce-scatter, cross-site ring, all-gather.</summary>
+    public static double CommSeconds(double maxIntraSiteSeconds, double interSiteSeconds) =>
+        maxIntraSiteSeconds + interSiteSeconds + maxIntraSiteSeconds;
+
+    /// <summary><c>T_step = max_i t_i + (1 - overlap) * T_comm</c>.</summary>
+    public static double StepSeconds(double maxComputeSeconds, double commSeconds, double commOverlap) =>
+        maxComputeSeconds + ((1 - commOverlap) * commSeconds);
+}

@@ -1,0 +1,100 @@
+using OrleansCluster.Model.Scenarios;
+
+namespace OrleansCluster.Model.Tests.Scenarios;
+
+public sealed class ScenarioLoaderTests
+{
+    private const string Valid = """
+        {
+          "name": "two",
+          "job": { "flopsPerGpuPerStep": 1e14, "gradientBytes": 1e9 },
+          "sites": [
+            { "name": "a", "fabric": { "bandwidthGbps": 400 }, "nodes": [ { "generation": "H100", "count": 2 } ] },
+            { "name": "b", "fabric": { "bandwidthGbps": 400 }, "nodes": [ { "generation": "B200", "count": 3 } ] }
+          ],
+          "links": [ { "from": "a", "to": "b", "distanceKm": 20, "bandwidthGbps": 100 } ]
+        }
+        """;
+
+    [Fact]
+    public void DefaultsAreFilledAndUnitsConvertedOnce()
+    {
+        var s = ScenarioLoader.Parse(Valid);
+
+        Assert.Equal(1UL, s.Seed);
+        Assert.Equal(new JobSpec(1e14, 1e9, 0.4, 0, 60, 100), s.Job);
+        Assert.Equal(50e9, s.Sites[0].Fabric.BandwidthBytesPerSecond);
+        Assert.Equal(8, s.Sites[0].GpusPerNode);
+        Assert.Equal(0.02, s.Noise.ComputeCv);
+        Assert.Equal(new StragglerSpec(0.10, 20), s.Stragglers);
+        var link = Assert.Single(s.Links);
+        Assert.Equal("a-b", link.Id);
+        Assert.Equal(12.5e9, link.BandwidthBytesPerSecond);
+        Assert.Equal(100e-6, link.NominalLatencySeconds, 12);
+        Assert.Equal(5, s.NodeCount);
+        Assert.Equal(40, s.GpuCount);
+    }
+
+    [Theory]
+    [InlineData("\"generation\": \"B200\"", "\"generation\": \"H900\"", "sites[1].nodes[0].generation: unknown generation 'H900'")]
+    [InlineData("\"count\": 3", "\"count\": -3", "sites[1].nodes[0].count: -3 must be >= 1")]
+    [InlineData("\"to\": \"b\"", "\"to\": \"c\"", "links[0].to: unknown site 'c'")]
+    [InlineData("\"to\": \"b\"", "\"to\": \"a\"", "links[0].to: a link joins two different sites")]
+    [InlineData("\"flopsPerGpuPerStep\": 1e14", "\"flopsPerGpuPerStep\": 0", "job.flopsPerGpuPerStep: 0 must be > 0")]
+    [InlineData("\"gradientBytes\": 1e9", "\"gradientBytes\": 1e9, \"mfu\": 1.5", "job.mfu: 1.5 must be within (0, 1]")]
+    [InlineData("\"name\": \"b\"", "\"name\": \"a\"", "sites[1].name: duplicate site 'a'")]
+    [InlineData("\"name\": \"two\"", "\"name\": \"two\", \"stragglers\": { \"topK\": 0 }", "stragglers.topK: 0 must be within [1, 1000]")]
+    [InlineData("\"bandwidthGbps\": 100", "\"bandwidthGbps\": 100, \"colour\": \"red\"", "links[0].colour: unknown field")]
+    [InlineData("\"links\": [ { \"from\": \"a\", \"to\": \"b\", \"distanceKm\": 20, \"bandwidthGbps\": 100 } ]", "\"links\": []", "links: the links must join all 2 sites (the all-reduce ring crosses them)")]
+    public void BadScenariosAreRefusedWithTheFieldNamed(string find, string replace, string expected)
+    {
+        var json = Valid.Replace(find, replace, StringComparison.Ordinal);
+        Assert.NotEqual(Valid, json);
+
+        var e = Assert.Throws<ScenarioValidationException>(() => ScenarioLoader.Parse(json));
+
+        Assert.Contains(expected, e.Errors.Select(x => x.ToString()));
+    }
+
+    [Fact]
+    public void MalformedJsonNamesWhereItBroke()
+    {
+        var ok = ScenarioLoader.TryParse("{ \"name\": \"x\", \"job\": { \"mfu\": } }", out var scenario, out var errors);
+
+        Assert.False(ok);
+        Assert.Null(scenario);
+        var error = Assert.Single(errors);
+        Assert.Equal("job.mfu", error.Field);
+        Assert.StartsWith("malformed JSON (line 1", error.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void EveryMissingRequiredFieldIsReportedAtOnce()
+    {
+        var e = Assert.Throws<ScenarioValidationException>(() => ScenarioLoader.Parse("{}"));
+
+        Assert.Equal(["name", "job", "sites"], e.Errors.Select(x => x.Field));
+    }
+
+    [Fact]
+    public void ScenarioMayAddAGenerationAndUseIt()
+    {
+        var json = Valid
+            .Replace("\"generation\": \"B200\"", "\"generation\": \"X9\"", StringComparison.Ordinal)
+            .Replace("\"name\": \"two\",", "\"name\": \"two\", \"generations\": [ { \"name\": \"X9\", \"peakTflops\": 5000, \"hbmGb\": 288, \"hbmTbps\": 8, \"nvlinkGBps\": 1800, \"tdpWatts\": 1400 } ],", StringComparison.Ordinal);
+
+        var s = ScenarioLoader.Parse(json);
+
+        Assert.Equal(5e15, s.Sites[1].Nodes[0].Generation.PeakFlopsPerSecond);
+    }
+
+    [Fact]
+    public void NewGenerationWithoutItsFiguresIsRefused()
+    {
+        var json = Valid.Replace("\"name\": \"two\",", "\"name\": \"two\", \"generations\": [ { \"name\": \"X9\" } ],", StringComparison.Ordinal);
+
+        var e = Assert.Throws<ScenarioValidationException>(() => ScenarioLoader.Parse(json));
+
+        Assert.Contains(e.Errors, x => x.Field == "generations[0].peakTflops");
+    }
+}
