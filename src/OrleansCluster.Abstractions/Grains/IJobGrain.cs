@@ -1,0 +1,47 @@
+using Orleans.Concurrency;
+using OrleansCluster.Abstractions.Messages;
+
+namespace OrleansCluster.Abstractions.Grains;
+
+/// <summary>
+/// The training job: owns the scenario, the step loop and its pace, and the root of the barrier tree.
+/// One per cluster, keyed <see cref="Key"/>; it receives a few calls per step (one per site and link), never
+/// one per node.
+/// </summary>
+[Alias("IJobGrain")]
+public interface IJobGrain : IGrainWithStringKey
+{
+    /// <summary>The key of the cluster's job.</summary>
+    const string Key = "job";
+
+    /// <summary>Validates and loads a scenario; the job restarts on it (stopped until started).</summary>
+    [Alias("Load")]
+    Task LoadAsync(ScenarioSource source);
+
+    [Alias("Start")]
+    Task StartAsync();
+
+    [Alias("Pause")]
+    Task PauseAsync();
+
+    [Alias("Resume")]
+    Task ResumeAsync();
+
+    [Alias("Stop")]
+    Task StopAsync();
+
+    [Alias("SetPace")]
+    Task SetPaceAsync(PaceSettings pace);
+
+    /// <summary>Scenario, sites, links, job and last step; answered between steps, never blocked by them.</summary>
+    [AlwaysInterleave, Alias("GetStatus")]
+    ValueTask<ClusterStatus> GetStatusAsync();
+
+    /// <summary>The last completed step's straggler report, or null before the first.</summary>
+    [AlwaysInterleave, Alias("GetStragglers")]
+    ValueTask<StragglerReport?> GetStragglersAsync(int top);
+
+    /// <summary>The most recent steps, oldest first (at most <paramref name="count"/>).</summary>
+    [AlwaysInterleave, Alias("GetRecentSteps")]
+    ValueTask<IReadOnlyList<StepRecord>> GetRecentStepsAsync(int count);
+}

@@ -1,0 +1,74 @@
+namespace OrleansCluster.Abstractions.Messages;
+
+/// <summary>
+/// The job's order to run one step, passed down the barrier tree (job, site, block).
+/// <paramref name="PreviousMaxComputeSeconds"/> is the last step's slowest compute time, so that blocks can
+/// record their nodes' barrier waits of that step without another round trip.
+/// </summary>
+[GenerateSerializer, Immutable, Alias("StepCommand")]
+public sealed record StepCommand(
+    [property: Id(0)] long Epoch,
+    [property: Id(1)] long Step,
+    [property: Id(2)] bool RejoinCheck,
+    [property: Id(3)] double PreviousMaxComputeSeconds);
+
+/// <summary>
+/// What one level of the barrier tree passes up for one step: per-generation compute statistics (a
+/// mergeable sketch, not every node's time), the K slowest nodes, the nodes that missed the barrier, node
+/// counts by state, and how many grain calls it took.
+/// </summary>
+[GenerateSerializer, Immutable, Alias("BarrierSummary")]
+public sealed record BarrierSummary(
+    [property: Id(0)] IReadOnlyList<GroupSummary> Groups,
+    [property: Id(1)] IReadOnlyList<SlowNode> Slowest,
+    [property: Id(2)] IReadOnlyList<string> Missed,
+    [property: Id(3)] IReadOnlyList<NodeCounts> States,
+    [property: Id(4)] long GrainCalls);
+
+/// <summary>Compute statistics of the nodes of one generation that reached the barrier.</summary>
+[GenerateSerializer, Immutable, Alias("GroupSummary")]
+public sealed record GroupSummary(
+    [property: Id(0)] string Generation,
+    [property: Id(1)] int Count,
+    [property: Id(2)] long Gpus,
+    [property: Id(3)] double SumSeconds,
+    [property: Id(4)] double MinSeconds,
+    [property: Id(5)] double MaxSeconds,
+    [property: Id(6)] int SketchFirstBucket,
+    [property: Id(7)] long[] SketchCounts);
+
+/// <summary>A node among the slowest of its block at one step.</summary>
+[GenerateSerializer, Immutable, Alias("SlowNode")]
+public sealed record SlowNode(
+    [property: Id(0)] string Node,
+    [property: Id(1)] string Generation,
+    [property: Id(2)] double ComputeSeconds);
+
+/// <summary>What a site coordinator coordinates: its blocks, and the figures its nodes need.</summary>
+[GenerateSerializer, Immutable, Alias("SiteConfig")]
+public sealed record SiteConfig(
+    [property: Id(0)] long Epoch,
+    [property: Id(1)] string Site,
+    [property: Id(2)] IReadOnlyList<BlockConfig> Blocks);
+
+/// <summary>A block of nodes: their specs and the barrier policy.</summary>
+[GenerateSerializer, Immutable, Alias("BlockConfig")]
+public sealed record BlockConfig(
+    [property: Id(0)] long Epoch,
+    [property: Id(1)] string Block,
+    [property: Id(2)] IReadOnlyList<NodeSpec> Nodes,
+    [property: Id(3)] double BarrierTimeoutSeconds,
+    [property: Id(4)] int TopK);
+
+/// <summary>Everything a node grain needs to compute its own step times.</summary>
+[GenerateSerializer, Immutable, Alias("NodeSpec")]
+public sealed record NodeSpec(
+    [property: Id(0)] long Epoch,
+    [property: Id(1)] string Node,
+    [property: Id(2)] string Site,
+    [property: Id(3)] string Block,
+    [property: Id(4)] string Generation,
+    [property: Id(5)] int Gpus,
+    [property: Id(6)] double NominalComputeSeconds,
+    [property: Id(7)] ulong Seed,
+    [property: Id(8)] double ComputeCv);

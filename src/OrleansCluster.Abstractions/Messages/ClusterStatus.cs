@@ -1,0 +1,102 @@
+namespace OrleansCluster.Abstractions.Messages;
+
+/// <summary>What <c>GET /api/cluster</c> shows: scenario, sites, links, the job and its last step.</summary>
+[GenerateSerializer, Immutable, Alias("ClusterStatus")]
+public sealed record ClusterStatus(
+    [property: Id(0)] string Scenario,
+    [property: Id(1)] IReadOnlyList<SiteStatus> Sites,
+    [property: Id(2)] IReadOnlyList<LinkStatus> Links,
+    [property: Id(3)] JobStatus Job,
+    [property: Id(4)] LastStepFigures? LastStep);
+
+/// <summary>A site and its node counts by generation and state.</summary>
+[GenerateSerializer, Immutable, Alias("SiteStatus")]
+public sealed record SiteStatus(
+    [property: Id(0)] string Name,
+    [property: Id(1)] int Nodes,
+    [property: Id(2)] long Gpus,
+    [property: Id(3)] IReadOnlyList<NodeCounts> Generations);
+
+/// <summary>Nodes of one generation at a site, by state.</summary>
+[GenerateSerializer, Immutable, Alias("NodeCounts")]
+public sealed record NodeCounts(
+    [property: Id(0)] string Generation,
+    [property: Id(1)] int Healthy,
+    [property: Id(2)] int Degraded,
+    [property: Id(3)] int Down);
+
+/// <summary>A link: nominal and current figures.</summary>
+[GenerateSerializer, Immutable, Alias("LinkStatus")]
+public sealed record LinkStatus(
+    [property: Id(0)] string Id,
+    [property: Id(1)] string From,
+    [property: Id(2)] string To,
+    [property: Id(3)] bool Up,
+    [property: Id(4)] double NominalLatencySeconds,
+    [property: Id(5)] double LatencySeconds,
+    [property: Id(6)] double NominalBandwidthBytesPerSecond,
+    [property: Id(7)] double BandwidthBytesPerSecond,
+    [property: Id(8)] double PacketLossRatio);
+
+/// <summary>The job: state, pace, position and counters.</summary>
+[GenerateSerializer, Immutable, Alias("JobStatus")]
+public sealed record JobStatus(
+    [property: Id(0)] JobState State,
+    [property: Id(1)] PaceSettings Pace,
+    [property: Id(2)] long Step,
+    [property: Id(3)] long LastCheckpoint,
+    [property: Id(4)] long StepsOk,
+    [property: Id(5)] long StepsFailed,
+    [property: Id(6)] long LostSteps,
+    [property: Id(7)] int EvictedNodes,
+    [property: Id(8)] double SimulatedSeconds,
+    [property: Id(9)] long GrainCalls);
+
+/// <summary>The last completed step's figures (DESIGN.md section 4).</summary>
+[GenerateSerializer, Immutable, Alias("LastStepFigures")]
+public sealed record LastStepFigures(
+    [property: Id(0)] long Number,
+    [property: Id(1)] double DurationSeconds,
+    [property: Id(2)] double MaxComputeSeconds,
+    [property: Id(3)] double MedianComputeSeconds,
+    [property: Id(4)] double AllreduceIntraSiteSeconds,
+    [property: Id(5)] double AllreduceInterSiteSeconds,
+    [property: Id(6)] double StragglerTax,
+    [property: Id(7)] double ClusterMfu);
+
+/// <summary>The last step's straggler report (<c>GET /api/stragglers</c>).</summary>
+[GenerateSerializer, Immutable, Alias("StragglerReport")]
+public sealed record StragglerReport(
+    [property: Id(0)] long Step,
+    [property: Id(1)] IReadOnlyList<NodeStragglerFigures> Nodes,
+    [property: Id(2)] IReadOnlyList<LinkStragglerFigures> Links,
+    [property: Id(3)] IReadOnlyList<GroupFigures> BySite,
+    [property: Id(4)] IReadOnlyList<GroupFigures> ByGeneration);
+
+/// <summary>A straggling node.</summary>
+[GenerateSerializer, Immutable, Alias("NodeStragglerFigures")]
+public sealed record NodeStragglerFigures(
+    [property: Id(0)] string Node,
+    [property: Id(1)] string Site,
+    [property: Id(2)] string Generation,
+    [property: Id(3)] double ComputeSeconds,
+    [property: Id(4)] double Slowdown);
+
+/// <summary>A link and how much it stretches the inter-site phase.</summary>
+[GenerateSerializer, Immutable, Alias("LinkStragglerFigures")]
+public sealed record LinkStragglerFigures(
+    [property: Id(0)] string Link,
+    [property: Id(1)] double LatencySeconds,
+    [property: Id(2)] double BandwidthBytesPerSecond,
+    [property: Id(3)] double Stretch,
+    [property: Id(4)] bool Straggler);
+
+/// <summary>Per site or generation: nodes at the barrier and stragglers among them.</summary>
+[GenerateSerializer, Immutable, Alias("GroupFigures")]
+public sealed record GroupFigures(
+    [property: Id(0)] string Name,
+    [property: Id(1)] int Nodes,
+    [property: Id(2)] long Stragglers,
+    [property: Id(3)] double MeanComputeSeconds,
+    [property: Id(4)] double MaxComputeSeconds,
+    [property: Id(5)] double MaxSlowdown);

@@ -1,0 +1,56 @@
+namespace OrleansCluster.Abstractions.Messages;
+
+/// <summary>Where a scenario comes from: a built-in preset by name, or a full scenario as JSON.</summary>
+[GenerateSerializer, Immutable, Alias("ScenarioSource")]
+public sealed record ScenarioSource([property: Id(0)] string? Preset, [property: Id(1)] string? Json)
+{
+    public static ScenarioSource FromPreset(string name) => new(name, null);
+
+    public static ScenarioSource FromJson(string json) => new(null, json);
+}
+
+/// <summary>How fast the job steps.</summary>
+[GenerateSerializer, Alias("PaceMode")]
+public enum PaceMode
+{
+    /// <summary>One step per simulated <c>T_step</c> of wall time, divided by the speed.</summary>
+    Realtime = 0,
+
+    /// <summary>As fast as the silos can go (load tests).</summary>
+    Max = 1,
+}
+
+/// <summary>A pace: the mode, and for realtime the speed-up over wall time.</summary>
+[GenerateSerializer, Immutable, Alias("PaceSettings")]
+public sealed record PaceSettings([property: Id(0)] PaceMode Mode, [property: Id(1)] double Speed)
+{
+    public static PaceSettings Realtime(double speed = 1) => new(PaceMode.Realtime, speed);
+
+    public static PaceSettings Max { get; } = new(PaceMode.Max, 1);
+}
+
+/// <summary>The job's life cycle.</summary>
+[GenerateSerializer, Alias("JobState")]
+public enum JobState
+{
+    /// <summary>No scenario loaded yet.</summary>
+    Idle = 0,
+
+    /// <summary>Stepping.</summary>
+    Running = 1,
+
+    /// <summary>Stopped at a step, resumable.</summary>
+    Paused = 2,
+
+    /// <summary>Ended; start runs the scenario again from step 1.</summary>
+    Stopped = 3,
+}
+
+/// <summary>One finished step, as kept in the job's recent history.</summary>
+[GenerateSerializer, Immutable, Alias("StepRecord")]
+public sealed record StepRecord(
+    [property: Id(0)] long Number,
+    [property: Id(1)] bool Ok,
+    [property: Id(2)] double DurationSeconds,
+    [property: Id(3)] int HealthyNodes,
+    [property: Id(4)] string? FailureReason);

@@ -1,0 +1,48 @@
+namespace OrleansCluster.Abstractions.Messages;
+
+/// <summary>A node's health as the barrier sees it.</summary>
+[GenerateSerializer, Alias("NodeHealth")]
+public enum NodeHealth
+{
+    /// <summary>No fault.</summary>
+    Healthy = 0,
+
+    /// <summary>Slowed by a fault, still stepping.</summary>
+    Degraded = 1,
+
+    /// <summary>Crashed, or evicted after missing the barrier.</summary>
+    Down = 2,
+}
+
+/// <summary>What the active faults do to a node.</summary>
+/// <param name="Slowdown">Product of the slowdown factors, >= 1.</param>
+/// <param name="Crashed">True while crashed: the node never reaches the barrier.</param>
+[GenerateSerializer, Immutable, Alias("NodeEffect")]
+public sealed record NodeEffect([property: Id(0)] double Slowdown, [property: Id(1)] bool Crashed)
+{
+    public static NodeEffect None { get; } = new(1, false);
+
+    public NodeHealth Health => Crashed ? NodeHealth.Down : Slowdown > 1 ? NodeHealth.Degraded : NodeHealth.Healthy;
+}
+
+/// <summary>A block's request for a node's compute times over consecutive steps.</summary>
+[GenerateSerializer, Immutable, Alias("NodeBatchRequest")]
+public sealed record NodeBatchRequest([property: Id(0)] NodeSpec Spec, [property: Id(1)] long FromStep, [property: Id(2)] int Count);
+
+/// <summary>
+/// A node's compute times for steps <c>FromStep .. FromStep + Count - 1</c> under its current faults
+/// (positive infinity for a step it never reaches), and the version of its fault state they reflect.
+/// </summary>
+[GenerateSerializer, Immutable, Alias("NodeBatch")]
+public sealed record NodeBatch([property: Id(0)] int Version, [property: Id(1)] NodeHealth Health, [property: Id(2)] double[] ComputeSeconds);
+
+/// <summary>One node's state and figures (<c>GET /api/nodes/{id}</c>).</summary>
+[GenerateSerializer, Immutable, Alias("NodeStatus")]
+public sealed record NodeStatus(
+    [property: Id(0)] string Node,
+    [property: Id(1)] string? Site,
+    [property: Id(2)] string? Generation,
+    [property: Id(3)] NodeHealth Health,
+    [property: Id(4)] NodeEffect Effect,
+    [property: Id(5)] double NominalComputeSeconds,
+    [property: Id(6)] long BatchesComputed);

@@ -1,0 +1,214 @@
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Options;
+using OrleansCluster.Abstractions.Grains;
+using OrleansCluster.Abstractions.Messages;
+using OrleansCluster.Model.Simulation;
+
+namespace OrleansCluster.Grains.Barrier;
+
+/// <summary>
+/// The lowest level of the barrier tree. It keeps each node's batch of compute times (asked for a batch of
+/// steps ahead, refills staggered so that about 1/BatchSteps of the nodes are called each step), reduces the
+/// step's times into per-generation distributions and its K slowest nodes, evicts nodes that miss the
+/// barrier, and lets them rejoin after a checkpoint once they are back within the barrier timeout.
+/// </summary>
+public sealed partial class BlockGrain(ILogger<BlockGrain> logger, IOptions<SimulationTuning> tuning) : Grain, IBlockGrain
+{
+    private readonly int _batchSteps = Math.Max(1, tuning.Value.BatchSteps);
+    private BlockConfig? _config;
+    private NodeSpec[] _specs = [];
+    private INodeGrain[] _grains = [];
+    private int[] _generationOf = [];
+    private string[] _generations = [];
+    private Dictionary<string, int> _indexOf = new(StringComparer.Ordinal);
+
+    private double[][] _window = [];
+    private long[] _windowFrom = [];
+    private bool[] _stale = [];
+    private int[] _version = [];
+    private NodeHealth[] _health = [];
+    private bool[] _evicted = [];
+    private bool[] _firstFill = [];
+
+    private ComputeDistribution[] _distributions = [];
+    private TopKSlowest _slowest = new(1);
+    private readonly List<int> _refill = [];
+    private readonly List<Task<NodeBatch>> _calls = [];
+
+    public async Task ConfigureAsync(BlockConfig config)
+    {
+        ArgumentNullException.ThrowIfNull(config);
+        _config = config;
+        var n = config.Nodes.Count;
+        _specs = [.. config.Nodes];
+        _grains = _specs.Select(s => GrainFactory.GetGrain<INodeGrain>(s.Node)).ToArray();
+        _generations = _specs.Select(s => s.Generation).Distinct(StringComparer.Ordinal).ToArray();
+        _generationOf = _specs.Select(s => Array.IndexOf(_generations, s.Generation)).ToArray();
+        _indexOf = new Dictionary<string, int>(n, StringComparer.Ordinal);
+        for (var i = 0; i < n; i++)
+        {
+            _indexOf[_specs[i].Node] = i;
+        }
+
+        _window = new double[n][];
+        _windowFrom = new long[n];
+        _stale = Enumerable.Repeat(true, n).ToArray();
+        _version = new int[n];
+        _health = new NodeHealth[n];
+        _evicted = new bool[n];
+        _firstFill = Enumerable.Repeat(true, n).ToArray();
+        _distributions = _generations.Select(_ => new ComputeDistribution()).ToArray();
+        _slowest = new TopKSlowest(config.TopK);
+        await Task.CompletedTask;
+    }
+
+    public async Task<BarrierSummary> RunStepAsync(StepCommand command)
+    {
+        ArgumentNullException.ThrowIfNull(command);
+        var config = _config ?? throw new InvalidOperationException($"block {this.GetPrimaryKeyString()} is not configured");
+        if (config.Epoch != command.Epoch)
+        {
+            throw new InvalidOperationException($"block {config.Block} runs epoch {config.Epoch}, asked for {command.Epoch}");
+        }
+
+        var step = command.Step;
+        var failed = await RefillAsync(step, command.RejoinCheck);
+
+        foreach (var distribution in _distributions)
+        {
+            distribution.Clear();
+        }
+
+        _slowest.Clear();
+        List<string>? missed = null;
+        var timeout = config.BarrierTimeoutSeconds;
+        for (var i = 0; i < _specs.Length; i++)
+        {
+            if (_evicted[i])
+            {
+                if (!command.RejoinCheck || failed?.Contains(i) == true || !(_window[i][step - _windowFrom[i]] <= timeout))
+                {
+                    continue;
+                }
+
+                _evicted[i] = false; // back within the barrier timeout after a checkpoint: it rejoins
+            }
+
+            var t = failed?.Contains(i) == true ? double.PositiveInfinity : _window[i][step - _windowFrom[i]];
+            if (!(t <= timeout))
+            {
+                _evicted[i] = true;
+                (missed ??= []).Add(_specs[i].Node);
+                continue;
+            }
+
+            var spec = _specs[i];
+            _distributions[_generationOf[i]].Add(t, spec.Gpus);
+            _slowest.Offer(new StragglerCandidate(spec.Node, 0, spec.Generation, t));
+        }
+
+        return new BarrierSummary(
+            Summaries.From(_generations, _distributions),
+            _slowest.ToArraySlowestFirst().Select(c => new SlowNode(c.NodeId, c.Generation, c.ComputeSeconds)).ToArray(),
+            (IReadOnlyList<string>?)missed ?? [],
+            CountStates(),
+            _refill.Count);
+    }
+
+    public Task NodeChangedAsync(string node, int version)
+    {
+        if (_indexOf.TryGetValue(node, out var i) && version > _version[i])
+        {
+            _stale[i] = true;
+        }
+
+        return Task.CompletedTask;
+    }
+
+    // Asks the nodes whose batch does not cover this step (or went stale) for their next batch, all at once.
+    private async Task<HashSet<int>?> RefillAsync(long step, bool rejoinCheck)
+    {
+        _refill.Clear();
+        _calls.Clear();
+        for (var i = 0; i < _specs.Length; i++)
+        {
+            if (_evicted[i] && !rejoinCheck)
+            {
+                continue;
+            }
+
+            var window = _window[i];
+            if (_stale[i] || window is null || step < _windowFrom[i] || step >= _windowFrom[i] + window.Length)
+            {
+                // The first batch of node i is shortened by i mod BatchSteps so that refills spread over steps.
+                var count = _firstFill[i] ? _batchSteps - (i % _batchSteps) : _batchSteps;
+                _firstFill[i] = false;
+                _refill.Add(i);
+                _calls.Add(_grains[i].ComputeAsync(new NodeBatchRequest(_specs[i], step, count)));
+            }
+        }
+
+        if (_calls.Count == 0)
+        {
+            return null;
+        }
+
+        try
+        {
+            await Task.WhenAll(_calls);
+        }
+        catch (Exception e) when (e is not OperationCanceledException)
+        {
+            // Looked at per node below: a node that cannot answer misses the barrier.
+        }
+
+        HashSet<int>? failed = null;
+        for (var j = 0; j < _refill.Count; j++)
+        {
+            var i = _refill[j];
+            var call = _calls[j];
+            if (call.IsCompletedSuccessfully)
+            {
+                var batch = call.Result;
+                _window[i] = batch.ComputeSeconds;
+                _windowFrom[i] = step;
+                _version[i] = Math.Max(_version[i], batch.Version);
+                _health[i] = batch.Health;
+                _stale[i] = false;
+            }
+            else
+            {
+                LogNodeUnreachable(logger, _specs[i].Node, call.Exception?.GetBaseException().Message);
+                (failed ??= []).Add(i);
+            }
+        }
+
+        return failed;
+    }
+
+    private NodeCounts[] CountStates()
+    {
+        var counts = new (int Healthy, int Degraded, int Down)[_generations.Length];
+        for (var i = 0; i < _specs.Length; i++)
+        {
+            ref var c = ref counts[_generationOf[i]];
+            if (_evicted[i] || _health[i] == NodeHealth.Down)
+            {
+                c.Down++;
+            }
+            else if (_health[i] == NodeHealth.Degraded)
+            {
+                c.Degraded++;
+            }
+            else
+            {
+                c.Healthy++;
+            }
+        }
+
+        return _generations.Select((g, k) => new NodeCounts(g, counts[k].Healthy, counts[k].Degraded, counts[k].Down)).ToArray();
+    }
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "node {Node} did not answer its block: {Reason}")]
+    private static partial void LogNodeUnreachable(ILogger logger, string node, string? reason);
+}

@@ -1,0 +1,418 @@
+using System.Diagnostics;
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Options;
+using OrleansCluster.Abstractions.Grains;
+using OrleansCluster.Abstractions.Messages;
+using OrleansCluster.Model.Scenarios;
+using OrleansCluster.Model.Simulation;
+
+namespace OrleansCluster.Grains.Job;
+
+/// <summary>
+/// The training job: loads the scenario, lays it out over site, block, node and link grains, and runs the
+/// step loop on a grain timer. Each step goes down the barrier tree (one call per site and per link), comes
+/// back as small summaries, and the model turns them into the step's figures. A node that misses the barrier
+/// fails the step: the job rolls back to its last checkpoint, counts the lost steps and goes on without it.
+/// </summary>
+public sealed partial class JobGrain(ILogger<JobGrain> logger, IOptions<SimulationTuning> tuning) : Grain, IJobGrain
+{
+    private readonly SimulationTuning _tuning = tuning.Value;
+    private readonly Queue<StepRecord> _history = new();
+
+    private Scenario? _scenario;
+    private ClusterLayout? _layout;
+    private ISiteGrain[] _sites = [];
+    private ILinkGrain[] _links = [];
+    private long _epoch;
+    private JobState _state = JobState.Idle;
+    private PaceSettings _pace = PaceSettings.Realtime();
+    private IGrainTimer? _timer;
+
+    private long _step;
+    private long _lastCheckpoint;
+    private long _stepsOk;
+    private long _stepsFailed;
+    private long _lostSteps;
+    private long _grainCalls;
+    private double _simulatedSeconds;
+    private double _previousMaxCompute;
+    private StepResult? _last;
+    private long _lastNumber;
+    private IReadOnlyList<NodeCounts>[] _siteStates = [];
+    private LinkFigures[] _linkFigures = [];
+
+    private long _scheduleOrigin;
+    private double _scheduledSeconds;
+    private long _logTimestamp;
+    private long _logStep;
+
+    public async Task LoadAsync(ScenarioSource source)
+    {
+        ArgumentNullException.ThrowIfNull(source);
+        Scenario scenario;
+        try
+        {
+            scenario = source.Preset is { } preset ? ScenarioPresets.Load(preset)
+                : source.Json is { } json ? ScenarioLoader.Parse(json)
+                : throw new ArgumentException("a scenario source names a preset or carries JSON", nameof(source));
+        }
+        catch (Exception e) when (e is ScenarioValidationException or KeyNotFoundException)
+        {
+            throw new ArgumentException(e.Message, nameof(source));
+        }
+
+        Halt(JobState.Stopped);
+        _scenario = scenario;
+        _layout = new ClusterLayout(scenario, Math.Max(1, _tuning.BlockSize));
+        await ConfigureRunAsync();
+        LogLoaded(logger, scenario.Name, scenario.NodeCount, scenario.GpuCount, _layout.Blocks.Count);
+    }
+
+    public async Task StartAsync()
+    {
+        switch (_state)
+        {
+            case JobState.Idle:
+                throw new InvalidOperationException("no scenario is loaded");
+            case JobState.Paused:
+                await ResumeAsync();
+                return;
+            case JobState.Running:
+                return;
+        }
+
+        if (_step > 0 || _stepsFailed > 0)
+        {
+            await ConfigureRunAsync(); // a stopped job starts over from step 1
+        }
+
+        Run();
+    }
+
+    public Task PauseAsync()
+    {
+        if (_state == JobState.Running)
+        {
+            Halt(JobState.Paused);
+        }
+
+        return Task.CompletedTask;
+    }
+
+    public Task ResumeAsync()
+    {
+        if (_state == JobState.Paused)
+        {
+            Run();
+        }
+
+        return Task.CompletedTask;
+    }
+
+    public Task StopAsync()
+    {
+        if (_state is JobState.Running or JobState.Paused)
+        {
+            Halt(JobState.Stopped);
+        }
+
+        return Task.CompletedTask;
+    }
+
+    public Task SetPaceAsync(PaceSettings pace)
+    {
+        ArgumentNullException.ThrowIfNull(pace);
+        if (!(pace.Speed > 0 && pace.Speed <= 1e6))
+        {
+            throw new ArgumentOutOfRangeException(nameof(pace), pace.Speed, "speed must be within (0, 1e6]");
+        }
+
+        _pace = pace;
+        if (_state == JobState.Running)
+        {
+            Run(); // re-anchors the schedule: the next step starts now
+        }
+
+        return Task.CompletedTask;
+    }
+
+    public ValueTask<ClusterStatus> GetStatusAsync()
+    {
+        var scenario = _scenario;
+        if (scenario is null || _layout is null)
+        {
+            return ValueTask.FromResult(new ClusterStatus(string.Empty, [], [], Status(), null));
+        }
+
+        var sites = scenario.Sites.Select((site, s) => new SiteStatus(
+            site.Name,
+            site.NodeCount,
+            site.GpuCount,
+            _siteStates.Length > s && _siteStates[s].Count > 0 ? _siteStates[s] : AllHealthy(site))).ToArray();
+        var links = scenario.Links.Select((link, j) =>
+        {
+            var figures = _linkFigures.Length > j ? _linkFigures[j] : null;
+            return new LinkStatus(
+                link.Id,
+                link.From,
+                link.To,
+                figures?.Up ?? true,
+                link.NominalLatencySeconds,
+                figures?.LatencySeconds ?? link.NominalLatencySeconds,
+                link.BandwidthBytesPerSecond,
+                figures?.BandwidthBytesPerSecond ?? link.BandwidthBytesPerSecond,
+                figures?.PacketLossRatio ?? 0);
+        }).ToArray();
+        var last = _last is { } r
+            ? new LastStepFigures(_lastNumber, r.StepSeconds, r.MaxComputeSeconds, r.MedianComputeSeconds, r.IntraSiteSeconds, r.InterSiteSeconds, r.StragglerTax, r.ClusterMfu)
+            : null;
+        return ValueTask.FromResult(new ClusterStatus(scenario.Name, sites, links, Status(), last));
+    }
+
+    public ValueTask<StragglerReport?> GetStragglersAsync(int top)
+    {
+        if (_last is not { } r)
+        {
+            return ValueTask.FromResult<StragglerReport?>(null);
+        }
+
+        static GroupFigures Group(GroupReport g) => new(g.Name, g.Nodes, g.Stragglers, g.MeanComputeSeconds, g.MaxComputeSeconds, g.MaxSlowdown);
+        return ValueTask.FromResult<StragglerReport?>(new StragglerReport(
+            _lastNumber,
+            r.Stragglers.Take(Math.Max(0, top)).Select(s => new NodeStragglerFigures(s.Node, s.Site, s.Generation, s.ComputeSeconds, s.Slowdown)).ToArray(),
+            r.Links.Select(l => new LinkStragglerFigures(l.Link, l.LatencySeconds, l.BandwidthBytesPerSecond, l.Stretch, l.IsStraggler)).ToArray(),
+            r.BySite.Select(Group).ToArray(),
+            r.ByGeneration.Select(Group).ToArray()));
+    }
+
+    public ValueTask<IReadOnlyList<StepRecord>> GetRecentStepsAsync(int count) =>
+        ValueTask.FromResult<IReadOnlyList<StepRecord>>(_history.Skip(Math.Max(0, _history.Count - count)).ToArray());
+
+    private JobStatus Status() =>
+        new(_state, _pace, _step, _lastCheckpoint, _stepsOk, _stepsFailed, _lostSteps, EvictedNodes(), _simulatedSeconds, _grainCalls);
+
+    private int EvictedNodes() => _siteStates.Sum(states => states.Sum(c => c.Down));
+
+    private static NodeCounts[] AllHealthy(SiteSpec site) =>
+        site.Nodes.GroupBy(n => n.Generation.Name, StringComparer.Ordinal)
+            .OrderBy(g => g.Key, StringComparer.Ordinal)
+            .Select(g => new NodeCounts(g.Key, g.Sum(n => n.Count), 0, 0))
+            .ToArray();
+
+    // A new run of the loaded scenario: a new epoch, counters at zero, the tree configured afresh.
+    private async Task ConfigureRunAsync()
+    {
+        var scenario = _scenario!;
+        var layout = _layout!;
+        _epoch++;
+        _step = _lastCheckpoint = _stepsOk = _stepsFailed = _lostSteps = _grainCalls = _lastNumber = 0;
+        _simulatedSeconds = _previousMaxCompute = 0;
+        _last = null;
+        _history.Clear();
+        _siteStates = new IReadOnlyList<NodeCounts>[scenario.Sites.Count];
+        _linkFigures = [];
+
+        var job = scenario.Job;
+        var configs = scenario.Sites.Select((site, s) => new SiteConfig(
+            _epoch,
+            site.Name,
+            layout.Blocks.Where(b => b.SiteIndex == s).Select(b => new BlockConfig(
+                _epoch,
+                b.Id,
+                Enumerable.Range(b.FirstNode, b.NodeCount).Select(i =>
+                {
+                    var node = layout.Nodes[i];
+                    return new NodeSpec(_epoch, node.Id, site.Name, b.Id, node.Generation.Name, node.GpusPerNode,
+                        ComputeModel.NominalSeconds(job.FlopsPerGpuPerStep, node.Generation.PeakFlopsPerSecond, job.Mfu),
+                        scenario.Seed, scenario.Noise.ComputeCv);
+                }).ToArray(),
+                job.BarrierTimeoutSeconds,
+                scenario.Stragglers.TopK)).ToArray())).ToArray();
+        _sites = configs.Select(c => GrainFactory.GetGrain<ISiteGrain>(c.Site)).ToArray();
+        _links = scenario.Links.Select(l => GrainFactory.GetGrain<ILinkGrain>(l.Id)).ToArray();
+        var linkConfigs = scenario.Links.Select(l => new LinkConfig(_epoch, l.Id, l.From, l.To, l.DistanceKm, l.RouteFactor, l.EquipmentLatencySeconds, l.BandwidthBytesPerSecond, scenario.Seed, scenario.Noise.LinkJitterSeconds));
+
+        await Task.WhenAll(
+            configs.Select((c, s) => _sites[s].ConfigureAsync(c))
+                .Concat(linkConfigs.Select((c, j) => _links[j].ConfigureAsync(c))));
+        if (_state == JobState.Idle)
+        {
+            _state = JobState.Stopped;
+        }
+    }
+
+    private void Run()
+    {
+        _state = JobState.Running;
+        _scheduleOrigin = Stopwatch.GetTimestamp();
+        _scheduledSeconds = 0;
+        _logTimestamp = _scheduleOrigin;
+        _logStep = _stepsOk + _stepsFailed;
+        _timer ??= this.RegisterGrainTimer(TickAsync, new GrainTimerCreationOptions
+        {
+            DueTime = Timeout.InfiniteTimeSpan,
+            Period = Timeout.InfiniteTimeSpan,
+            Interleave = false,
+            KeepAlive = true,
+        });
+        _timer.Change(TimeSpan.Zero, Timeout.InfiniteTimeSpan);
+    }
+
+    private void Halt(JobState state)
+    {
+        if (_state != JobState.Idle || state != JobState.Stopped)
+        {
+            _state = state;
+        }
+
+        _timer?.Change(Timeout.InfiniteTimeSpan, Timeout.InfiniteTimeSpan);
+    }
+
+    // One timer tick. At max pace it steps for a short slice and yields so that control calls get in; at
+    // realtime it runs one step and schedules the next at origin + (simulated time so far) / speed.
+    private async Task TickAsync(CancellationToken cancellationToken)
+    {
+        if (_state != JobState.Running)
+        {
+            return;
+        }
+
+        if (_pace.Mode == PaceMode.Max)
+        {
+            var sliceStart = Stopwatch.GetTimestamp();
+            do
+            {
+                await RunStepAsync();
+            }
+            while (_state == JobState.Running && !cancellationToken.IsCancellationRequested
+                   && Stopwatch.GetElapsedTime(sliceStart).TotalMilliseconds < _tuning.MaxPaceSliceMilliseconds);
+
+            if (_state == JobState.Running)
+            {
+                _timer!.Change(TimeSpan.Zero, Timeout.InfiniteTimeSpan);
+            }
+        }
+        else
+        {
+            _scheduledSeconds += await RunStepAsync();
+            if (_state == JobState.Running)
+            {
+                var due = TimeSpan.FromSeconds(_scheduledSeconds / _pace.Speed) - Stopwatch.GetElapsedTime(_scheduleOrigin);
+                _timer!.Change(due > TimeSpan.Zero ? due : TimeSpan.Zero, Timeout.InfiniteTimeSpan);
+            }
+        }
+
+        MaybeLogProgress();
+    }
+
+    // Runs the next step down the barrier tree; returns its simulated duration.
+    private async Task<double> RunStepAsync()
+    {
+        var scenario = _scenario!;
+        var number = _step + 1;
+        var every = scenario.Job.CheckpointEverySteps;
+        var command = new StepCommand(_epoch, number, (number - 1) % every == 0, _previousMaxCompute);
+
+        var siteTasks = new Task<BarrierSummary>[_sites.Length];
+        for (var s = 0; s < _sites.Length; s++)
+        {
+            siteTasks[s] = _sites[s].RunStepAsync(command);
+        }
+
+        var linkTasks = new Task<LinkFigures>[_links.Length];
+        for (var j = 0; j < _links.Length; j++)
+        {
+            linkTasks[j] = _links[j].GetFiguresAsync(number);
+        }
+
+        var summaries = await Task.WhenAll(siteTasks);
+        var links = await Task.WhenAll(linkTasks);
+        _grainCalls += _sites.Length + _links.Length + summaries.Sum(s => s.GrainCalls);
+
+        var groups = new List<GroupStats>();
+        var candidates = new List<StragglerCandidate>();
+        var missed = 0;
+        for (var s = 0; s < summaries.Length; s++)
+        {
+            foreach (var group in summaries[s].Groups)
+            {
+                var distribution = new ComputeDistribution();
+                Barrier.Summaries.MergeInto(distribution, group);
+                groups.Add(new GroupStats(s, scenario.Catalogue[group.Generation], distribution));
+            }
+
+            candidates.AddRange(summaries[s].Slowest.Select(n => new StragglerCandidate(n.Node, s, n.Generation, n.ComputeSeconds)));
+            missed += summaries[s].Missed.Count;
+            _siteStates[s] = summaries[s].States;
+        }
+
+        _linkFigures = links;
+        var linkStates = links.Select(l => new LinkState(l.Link, l.Up, l.LatencySeconds, l.BandwidthBytesPerSecond, l.PacketLossRatio, l.NominalLatencySeconds, l.NominalBandwidthBytesPerSecond)).ToArray();
+        var result = StepEvaluator.Evaluate(scenario, groups, linkStates, candidates);
+
+        string? failure = missed > 0 ? $"{missed} node(s) missed the barrier"
+            : result.Partitioned ? "partition: the links that are up do not join every site"
+            : result.HealthyNodes == 0 ? "no node reached the barrier"
+            : null;
+        if (failure is null)
+        {
+            _step = number;
+            _stepsOk++;
+            _simulatedSeconds += result.StepSeconds;
+            if (number % every == 0)
+            {
+                _lastCheckpoint = number;
+            }
+
+            _last = result;
+            _lastNumber = number;
+            _previousMaxCompute = result.MaxComputeSeconds;
+            Remember(new StepRecord(number, true, result.StepSeconds, result.HealthyNodes, null));
+            return result.StepSeconds;
+        }
+
+        // The barrier timed out: the step is lost, and so is every step since the last checkpoint.
+        var duration = scenario.Job.BarrierTimeoutSeconds;
+        var lost = number - 1 - _lastCheckpoint;
+        _stepsFailed++;
+        _lostSteps += lost;
+        _simulatedSeconds += duration;
+        _step = _lastCheckpoint;
+        _previousMaxCompute = 0;
+        Remember(new StepRecord(number, false, duration, result.HealthyNodes, failure));
+        LogStepFailed(logger, number, failure, lost, _lastCheckpoint);
+        return duration;
+    }
+
+    private void Remember(StepRecord record)
+    {
+        _history.Enqueue(record);
+        while (_history.Count > Math.Max(1, _tuning.HistoryCapacity))
+        {
+            _history.Dequeue();
+        }
+    }
+
+    private void MaybeLogProgress()
+    {
+        var elapsed = Stopwatch.GetElapsedTime(_logTimestamp).TotalSeconds;
+        if (elapsed < _tuning.LogIntervalSeconds || _last is not { } r)
+        {
+            return;
+        }
+
+        var steps = _stepsOk + _stepsFailed;
+        LogProgress(logger, _lastNumber, r.StepSeconds, r.StragglerTax, r.ClusterMfu, r.HealthyNodes, (steps - _logStep) / elapsed, _stepsFailed, _lostSteps);
+        _logTimestamp = Stopwatch.GetTimestamp();
+        _logStep = steps;
+    }
+
+    [LoggerMessage(Level = LogLevel.Information, Message = "loaded scenario {Scenario}: {Nodes} nodes, {Gpus} GPUs, {Blocks} blocks")]
+    private static partial void LogLoaded(ILogger logger, string scenario, int nodes, long gpus, int blocks);
+
+    [LoggerMessage(Level = LogLevel.Information, Message = "step {Step}: T_step {StepSeconds:F3} s, straggler tax {Tax:P1}, cluster MFU {Mfu:P1}, {Healthy} nodes at the barrier; {Rate:F1} steps/s, {Failed} failed, {Lost} lost")]
+    private static partial void LogProgress(ILogger logger, long step, double stepSeconds, double tax, double mfu, int healthy, double rate, long failed, long lost);
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "step {Step} failed ({Reason}): {Lost} steps lost, rolled back to checkpoint {Checkpoint}")]
+    private static partial void LogStepFailed(ILogger logger, long step, string reason, long lost, long checkpoint);
+}

@@ -1,0 +1,83 @@
+using Orleans.Placement;
+using OrleansCluster.Abstractions.Grains;
+using OrleansCluster.Abstractions.Messages;
+using OrleansCluster.Model.Simulation;
+
+namespace OrleansCluster.Grains.Nodes;
+
+/// <summary>
+/// One GPU server. It computes its own compute times from the model, a batch of steps at a time: they
+/// depend only on the seed, the step and its faults, so answering ahead is exact until a fault changes, and
+/// then it tells its block (one-way) that the batch is stale. Placed beside the block that first calls it.
+/// </summary>
+[PreferLocalPlacement]
+public sealed class NodeGrain : Grain, INodeGrain
+{
+    private NodeSpec? _spec;
+    private ulong _stream;
+    private NodeEffect _effect = NodeEffect.None;
+    private int _version;
+    private long _batches;
+
+    public Task<NodeBatch> ComputeAsync(NodeBatchRequest request)
+    {
+        ArgumentNullException.ThrowIfNull(request);
+        Adopt(request.Spec);
+        var spec = request.Spec;
+        var times = new double[request.Count];
+        if (_effect.Crashed)
+        {
+            Array.Fill(times, double.PositiveInfinity);
+        }
+        else
+        {
+            for (var i = 0; i < times.Length; i++)
+            {
+                times[i] = ComputeModel.ComputeSeconds(spec.NominalComputeSeconds, _effect.Slowdown, spec.Seed, _stream, request.FromStep + i, spec.ComputeCv);
+            }
+        }
+
+        _batches++;
+        return Task.FromResult(new NodeBatch(_version, _effect.Health, times));
+    }
+
+    public Task SetEffectAsync(NodeEffect effect)
+    {
+        ArgumentNullException.ThrowIfNull(effect);
+        _effect = effect;
+        _version++;
+        if (_spec is not null)
+        {
+            return GrainFactory.GetGrain<IBlockGrain>(_spec.Block).NodeChangedAsync(_spec.Node, _version);
+        }
+
+        return Task.CompletedTask;
+    }
+
+    public ValueTask<NodeStatus> GetStatusAsync() =>
+        ValueTask.FromResult(new NodeStatus(
+            this.GetPrimaryKeyString(),
+            _spec?.Site,
+            _spec?.Generation,
+            _effect.Health,
+            _effect,
+            _spec?.NominalComputeSeconds ?? 0,
+            _batches));
+
+    private void Adopt(NodeSpec spec)
+    {
+        if (_spec is not null && _spec.Epoch == spec.Epoch)
+        {
+            return;
+        }
+
+        // A new run starts from a healthy node; an effect set before the node's first run is kept.
+        if (_spec is not null)
+        {
+            _effect = NodeEffect.None;
+        }
+
+        _spec = spec;
+        _stream = SeededNoise.StreamKey(spec.Node);
+    }
+}

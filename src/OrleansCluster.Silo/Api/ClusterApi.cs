@@ -1,0 +1,21 @@
+using Microsoft.AspNetCore.Http.HttpResults;
+using OrleansCluster.Abstractions.Grains;
+using OrleansCluster.Abstractions.Messages;
+
+namespace OrleansCluster.Silo.Api;
+
+/// <summary><c>GET /api/cluster</c>: the scenario, sites, links, the job and its last step.</summary>
+public static class ClusterApi
+{
+    public static IEndpointRouteBuilder MapClusterApi(this IEndpointRouteBuilder routes)
+    {
+        var api = routes.MapGroup("/api").WithTags("Cluster");
+        api.MapGet("/cluster", GetClusterAsync)
+            .WithName("GetCluster")
+            .WithSummary("Scenario, sites with node counts by generation and state, links, job state and pace, and the last step's figures.");
+        return routes;
+    }
+
+    public static async Task<Ok<ClusterStatus>> GetClusterAsync(IGrainFactory grains) =>
+        TypedResults.Ok(await grains.GetGrain<IJobGrain>(IJobGrain.Key).GetStatusAsync());
+}

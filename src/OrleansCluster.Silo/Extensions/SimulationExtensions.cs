@@ -1,0 +1,17 @@
+using OrleansCluster.Grains;
+using OrleansCluster.Silo.Simulation;
+
+namespace OrleansCluster.Silo.Extensions;
+
+/// <summary>Binds the simulation's options and starts the job with the host.</summary>
+internal static class SimulationExtensions
+{
+    public static WebApplicationBuilder AddSimulation(this WebApplicationBuilder builder)
+    {
+        builder.Services.AddOptions<SimulationOptions>().BindConfiguration("Simulation").ValidateDataAnnotations().ValidateOnStart();
+        builder.Services.AddOptions<SimulationTuning>().BindConfiguration("Simulation");
+        builder.Services.AddHostedService<SimulationStarter>();
+        builder.Services.AddHealthChecks().AddCheck<JobHealthCheck>("job");
+        return builder;
+    }
+}

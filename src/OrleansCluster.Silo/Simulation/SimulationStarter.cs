@@ -1,0 +1,58 @@
+using Microsoft.Extensions.Options;
+using OrleansCluster.Abstractions.Grains;
+using OrleansCluster.Abstractions.Messages;
+using OrleansCluster.Model.Scenarios;
+
+namespace OrleansCluster.Silo.Simulation;
+
+/// <summary>
+/// Loads <c>Simulation:Scenario</c> once the silo is up and starts the job at the configured pace. A scenario
+/// that does not validate stops the host with the fields at fault.
+/// </summary>
+internal sealed partial class SimulationStarter(IGrainFactory grains, IOptions<SimulationOptions> options, ILogger<SimulationStarter> logger) : IHostedService
+{
+    public async Task StartAsync(CancellationToken cancellationToken)
+    {
+        var settings = options.Value;
+        if (!settings.StartOnLaunch)
+        {
+            return;
+        }
+
+        var source = await ResolveAsync(settings.Scenario, cancellationToken);
+        var job = grains.GetGrain<IJobGrain>(IJobGrain.Key);
+        await job.LoadAsync(source);
+        await job.SetPaceAsync(string.Equals(settings.Pace, "max", StringComparison.OrdinalIgnoreCase) ? PaceSettings.Max : PaceSettings.Realtime(settings.Speed));
+        await job.StartAsync();
+        LogStarted(logger, settings.Scenario, settings.Pace, settings.Speed);
+    }
+
+    public Task StopAsync(CancellationToken cancellationToken) => Task.CompletedTask;
+
+    /// <summary>A preset by name, or a file read and validated here so that errors name the file's fields.</summary>
+    public static async Task<ScenarioSource> ResolveAsync(string scenario, CancellationToken cancellationToken)
+    {
+        if (ScenarioPresets.TryGetJson(scenario, out _))
+        {
+            return ScenarioSource.FromPreset(scenario);
+        }
+
+        if (!File.Exists(scenario))
+        {
+            throw new OptionsValidationException("Simulation:Scenario", typeof(SimulationOptions),
+                [$"Simulation:Scenario '{scenario}' is neither a preset ({string.Join(", ", ScenarioPresets.Names)}) nor a file"]);
+        }
+
+        var json = await File.ReadAllTextAsync(scenario, cancellationToken);
+        if (!ScenarioLoader.TryParse(json, out _, out var errors))
+        {
+            throw new OptionsValidationException("Simulation:Scenario", typeof(SimulationOptions),
+                errors.Select(e => $"{scenario}: {e}"));
+        }
+
+        return ScenarioSource.FromJson(json);
+    }
+
+    [LoggerMessage(Level = LogLevel.Information, Message = "simulation started: scenario {Scenario}, pace {Pace} x{Speed}")]
+    private static partial void LogStarted(ILogger logger, string scenario, string pace, double speed);
+}
