@@ -13,6 +13,7 @@ public interface ILinkGrain : IGrainWithStringKey
     [Alias("GetFigures")]
     Task<LinkFigures> GetFiguresAsync(long stepNumber);
 
+    /// <summary>Sets what the active faults do to the link in run <paramref name="epoch"/>.</summary>
     [Alias("SetEffect")]
-    Task SetEffectAsync(LinkFaultEffect effect);
+    Task SetEffectAsync(long epoch, LinkFaultEffect effect);
 }

@@ -11,9 +11,12 @@ public interface INodeGrain : IGrainWithStringKey
     [Alias("Compute")]
     Task<NodeBatch> ComputeAsync(NodeBatchRequest request);
 
-    /// <summary>Sets what the active faults do to the node; takes effect at the block's next step.</summary>
+    /// <summary>
+    /// Sets what the active faults do to the node in run <paramref name="epoch"/> (a fault belongs to a run:
+    /// a later scenario load starts healthy); takes effect at the block's next step.
+    /// </summary>
     [Alias("SetEffect")]
-    Task SetEffectAsync(NodeEffect effect);
+    Task SetEffectAsync(long epoch, NodeEffect effect);
 
     [AlwaysInterleave, Alias("GetStatus")]
     ValueTask<NodeStatus> GetStatusAsync();

@@ -50,7 +50,8 @@ public sealed record JobStatus(
     [property: Id(6)] long LostSteps,
     [property: Id(7)] int EvictedNodes,
     [property: Id(8)] double SimulatedSeconds,
-    [property: Id(9)] long GrainCalls);
+    [property: Id(9)] long GrainCalls,
+    [property: Id(10)] long Epoch);
 
 /// <summary>The last completed step's figures (DESIGN.md section 4).</summary>
 [GenerateSerializer, Immutable, Alias("LastStepFigures")]

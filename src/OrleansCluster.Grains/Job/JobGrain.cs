@@ -189,7 +189,7 @@ public sealed partial class JobGrain(ILogger<JobGrain> logger, IOptions<Simulati
         ValueTask.FromResult<IReadOnlyList<StepRecord>>(_history.Skip(Math.Max(0, _history.Count - count)).ToArray());
 
     private JobStatus Status() =>
-        new(_state, _pace, _step, _lastCheckpoint, _stepsOk, _stepsFailed, _lostSteps, EvictedNodes(), _simulatedSeconds, _grainCalls);
+        new(_state, _pace, _step, _lastCheckpoint, _stepsOk, _stepsFailed, _lostSteps, EvictedNodes(), _simulatedSeconds, _grainCalls, _epoch);
 
     private int EvictedNodes() => _siteStates.Sum(states => states.Sum(c => c.Down));
 
@@ -209,7 +209,7 @@ public sealed partial class JobGrain(ILogger<JobGrain> logger, IOptions<Simulati
         _simulatedSeconds = _previousMaxCompute = 0;
         _last = null;
         _history.Clear();
-        _siteStates = new IReadOnlyList<NodeCounts>[scenario.Sites.Count];
+        _siteStates = scenario.Sites.Select(_ => (IReadOnlyList<NodeCounts>)[]).ToArray();
         _linkFigures = [];
 
         var job = scenario.Job;

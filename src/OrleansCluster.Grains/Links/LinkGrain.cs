@@ -38,9 +38,14 @@ public sealed class LinkGrain : Grain, ILinkGrain
         return Task.FromResult(new LinkFigures(state.LinkId, state.Up, state.LatencySeconds, state.BandwidthBytesPerSecond, state.PacketLossRatio, state.NominalLatencySeconds, state.NominalBandwidthBytesPerSecond));
     }
 
-    public Task SetEffectAsync(LinkFaultEffect effect)
+    public Task SetEffectAsync(long epoch, LinkFaultEffect effect)
     {
         ArgumentNullException.ThrowIfNull(effect);
+        if (_config is null || epoch != _config.Epoch)
+        {
+            throw new InvalidOperationException($"link {this.GetPrimaryKeyString()} runs epoch {_config?.Epoch}, not {epoch}");
+        }
+
         _effect = new LinkEffect(effect.ExtraLatencySeconds, effect.ExtraJitterSeconds, effect.BandwidthRatio, effect.PacketLossRatio, effect.Up);
         return Task.CompletedTask;
     }

@@ -16,6 +16,7 @@ public sealed class NodeGrain : Grain, INodeGrain
     private NodeSpec? _spec;
     private ulong _stream;
     private NodeEffect _effect = NodeEffect.None;
+    private long _effectEpoch;
     private int _version;
     private long _batches;
 
@@ -41,10 +42,16 @@ public sealed class NodeGrain : Grain, INodeGrain
         return Task.FromResult(new NodeBatch(_version, _effect.Health, times));
     }
 
-    public Task SetEffectAsync(NodeEffect effect)
+    public Task SetEffectAsync(long epoch, NodeEffect effect)
     {
         ArgumentNullException.ThrowIfNull(effect);
+        if (_spec is not null && epoch < _spec.Epoch)
+        {
+            return Task.CompletedTask; // meant for a run that is over
+        }
+
         _effect = effect;
+        _effectEpoch = epoch;
         _version++;
         if (_spec is not null)
         {
@@ -71,8 +78,8 @@ public sealed class NodeGrain : Grain, INodeGrain
             return;
         }
 
-        // A new run starts from a healthy node; an effect set before the node's first run is kept.
-        if (_spec is not null)
+        // A new run starts from a healthy node, unless the effect was set for that run already.
+        if (_effectEpoch != spec.Epoch)
         {
             _effect = NodeEffect.None;
         }

@@ -1,0 +1,161 @@
+using OrleansCluster.Abstractions.Messages;
+using OrleansCluster.Model.Scenarios;
+using OrleansCluster.Model.Simulation;
+
+namespace OrleansCluster.Grains.Tests.Job;
+
+[Collection(JobTests.Name)]
+public sealed class JobGrainTests(ClusterFixture fixture)
+{
+    private const double H100Seconds = 4e14 / (989e12 * 0.4);
+    private readonly JobDriver _driver = new(fixture.Client);
+
+    [Fact]
+    public async Task LiveStepTimeEqualsTheClosedFormOnANoiseFreeScenario()
+    {
+        await _driver.StartAtMaxPaceAsync(Scenarios.TwoSites());
+        var status = await _driver.WaitForStepAsync(3);
+
+        // Site a: 40 H100 on 50 GB/s with 2 us hops; site b: 24 B200 on 100 GB/s with 1 us hops; one 20 km link.
+        var intraA = (39.0 / 40 * 2e9 / 50e9) + (39 * 2e-6);
+        var intraB = (23.0 / 24 * 2e9 / 100e9) + (23 * 1e-6);
+        var latency = (20 * 5e-6 * 1.5) + 100e-6;
+        var inter = (2.0 * 1 / 2 * 2e9 / 50e9) + (2 * latency);
+        var expected = H100Seconds + Math.Max(intraA, intraB) + inter + Math.Max(intraA, intraB);
+        var last = status.LastStep!;
+        Assert.Equal(expected, last.DurationSeconds, 9);
+        Assert.Equal(H100Seconds, last.MaxComputeSeconds, 12);
+        Assert.Equal(intraA, last.AllreduceIntraSiteSeconds, 12);
+        Assert.Equal(inter, last.AllreduceInterSiteSeconds, 12);
+        // 64 nodes of 8 GPUs: MFU = W * 512 / ((320 * P_H100 + 192 * P_B200) * T_step).
+        Assert.Equal(4e14 * 512 / (((320 * 989e12) + (192 * 2250e12)) * expected), last.ClusterMfu, 9);
+        Assert.All((await _driver.HistoryAsync()).Where(r => r.Number <= 3), r => Assert.Equal(expected, r.DurationSeconds, 9));
+        await _driver.Job.StopAsync();
+    }
+
+    [Fact]
+    public async Task LiveSeriesEqualsThePlainLoopAndRepeatsWithTheSameSeed()
+    {
+        var json = Scenarios.TwoSites(computeCv: 0.03, jitterMicroseconds: 50);
+        await _driver.StartAtMaxPaceAsync(json);
+        await _driver.WaitForStepAsync(40);
+        await _driver.Job.PauseAsync();
+        var first = (await _driver.HistoryAsync()).Take(40).ToArray();
+
+        await _driver.StartAtMaxPaceAsync(json);
+        await _driver.WaitForStepAsync(40);
+        await _driver.Job.StopAsync();
+        var second = (await _driver.HistoryAsync()).Take(40).ToArray();
+
+        var plain = new PlainLoopSimulator(ScenarioLoader.Parse(json));
+        var reference = Enumerable.Range(1, 40).Select(k => plain.Step(k).StepSeconds).ToArray();
+        Assert.Equal(Enumerable.Range(1, 40).Select(k => (long)k), first.Select(r => r.Number));
+        Assert.Equal(first.Select(r => r.DurationSeconds), second.Select(r => r.DurationSeconds));
+        Assert.Equal(reference, first.Select(r => r.DurationSeconds));
+        Assert.True(reference.Distinct().Count() > 30, "noise makes every step different");
+    }
+
+    [Fact]
+    public async Task SlowedNodeBecomesTheTopStragglerAtTheNextStep()
+    {
+        await _driver.StartAtMaxPaceAsync(Scenarios.Uniform(nodes: 100, checkpointEvery: 1000));
+        await _driver.WaitForStepAsync(5);
+        await _driver.Job.PauseAsync();
+        var paused = await _driver.Job.GetStatusAsync();
+
+        await _driver.Node("dc-00042").SetEffectAsync(paused.Job.Epoch, new NodeEffect(2.0, Crashed: false));
+        await _driver.Job.ResumeAsync();
+        var after = await _driver.WaitForStepAsync(paused.Job.Step + 1);
+        await _driver.Job.PauseAsync();
+
+        var next = (await _driver.HistoryAsync()).Single(r => r.Number == paused.Job.Step + 1);
+        var report = await _driver.Job.GetStragglersAsync(5);
+        Assert.NotNull(report);
+        Assert.Equal("dc-00042", report.Nodes[0].Node);
+        Assert.InRange(report.Nodes[0].Slowdown, 1.9, 2.1);
+        Assert.Equal(report.Nodes[0].ComputeSeconds, (await _driver.Job.GetStatusAsync()).LastStep!.MaxComputeSeconds);
+        // The step right after the fault already runs at the slowed node's pace: about 2 t plus the all-reduce.
+        Assert.InRange(next.DurationSeconds, 1.9 * H100Seconds, 2.2 * H100Seconds);
+        var degraded = Assert.Single(after.Sites).Generations.Single();
+        Assert.Equal(1, degraded.Degraded);
+        await _driver.Job.StopAsync();
+    }
+
+    [Fact]
+    public async Task NodeThatStopsAnsweringFailsTheStepAndTheJobGoesOnWithoutIt()
+    {
+        const int every = 5;
+        await _driver.StartAtMaxPaceAsync(Scenarios.Uniform(nodes: 64, checkpointEvery: every));
+        await _driver.WaitForStepAsync(7);
+        await _driver.Job.PauseAsync();
+        var paused = await _driver.Job.GetStatusAsync();
+
+        await _driver.Node("dc-00003").SetEffectAsync(paused.Job.Epoch, new NodeEffect(1, Crashed: true));
+        await _driver.Job.ResumeAsync();
+        var status = await _driver.WaitForAsync(s => s.Job.StepsFailed >= 1 && s.Job.Step >= paused.Job.Step + 10);
+
+        var history = await _driver.HistoryAsync();
+        var failed = Assert.Single(history, r => !r.Ok);
+        Assert.Equal(paused.Job.Step + 1, failed.Number);
+        Assert.Contains("missed the barrier", failed.FailureReason, StringComparison.Ordinal);
+        Assert.Equal(10, failed.DurationSeconds); // the barrier timeout
+        var checkpoint = (failed.Number - 1) / every * every;
+        Assert.Equal(failed.Number - 1 - checkpoint, status.Job.LostSteps);
+        var afterFailure = history.SkipWhile(r => r.Ok).Skip(1).ToArray();
+        Assert.Equal(checkpoint + 1, afterFailure[0].Number); // rolled back to the checkpoint
+        Assert.All(afterFailure, r => Assert.Equal(63, r.HealthyNodes));
+        Assert.Equal(1, status.Job.EvictedNodes);
+        Assert.Equal(1, status.Sites.Single().Generations.Single().Down);
+
+        // Healthy again, the node rejoins at the next checkpoint, not before.
+        await _driver.Node("dc-00003").SetEffectAsync(paused.Job.Epoch, NodeEffect.None);
+        var healedAt = (await _driver.Job.GetStatusAsync()).Job.Step;
+        await _driver.WaitForAsync(s => s.Job.EvictedNodes == 0 && s.Job.Step > healedAt + every);
+        await _driver.Job.StopAsync();
+        var rejoined = (await _driver.HistoryAsync()).First(r => r.Ok && r.Number > healedAt && r.HealthyNodes == 64);
+        Assert.Equal(0, (rejoined.Number - 1) % every);
+        Assert.Equal(1, (await _driver.Job.GetStatusAsync()).Job.StepsFailed);
+    }
+
+    [Fact]
+    public async Task PauseHoldsTheStepResumeGoesOnAndStartAfterStopBeginsAgain()
+    {
+        await _driver.StartAtMaxPaceAsync(Scenarios.Uniform(nodes: 32));
+        await _driver.WaitForStepAsync(3);
+        await _driver.Job.PauseAsync();
+        var paused = await _driver.Job.GetStatusAsync();
+        await Task.Delay(200, TestContext.Current.CancellationToken);
+        var stillPaused = await _driver.Job.GetStatusAsync();
+
+        Assert.Equal(JobState.Paused, paused.Job.State);
+        Assert.Equal(paused.Job.Step, stillPaused.Job.Step);
+
+        await _driver.Job.ResumeAsync();
+        await _driver.WaitForStepAsync(paused.Job.Step + 3);
+        await _driver.Job.StopAsync();
+        var stopped = await _driver.Job.GetStatusAsync();
+        Assert.Equal(JobState.Stopped, stopped.Job.State);
+
+        await _driver.Job.StartAsync();
+        var restarted = await _driver.Job.GetStatusAsync();
+        Assert.Equal(JobState.Running, restarted.Job.State);
+        Assert.True(restarted.Job.Epoch > stopped.Job.Epoch);
+        Assert.True(restarted.Job.Step < stopped.Job.Step, "a start after a stop runs the scenario again from step 1");
+        await _driver.Job.StopAsync();
+    }
+
+    [Fact]
+    public async Task InvalidScenarioIsRefusedAndTheLoadedOneKeepsRunning()
+    {
+        await _driver.StartAtMaxPaceAsync(Scenarios.Uniform(nodes: 16));
+        await _driver.WaitForStepAsync(2);
+
+        var e = await Assert.ThrowsAsync<ArgumentException>(() => _driver.Job.LoadAsync(ScenarioSource.FromPreset("no-such-preset")));
+
+        Assert.Contains("no-such-preset", e.Message, StringComparison.Ordinal);
+        var status = await _driver.WaitForStepAsync(4);
+        Assert.Equal("uniform-test", status.Scenario);
+        Assert.Equal(JobState.Running, status.Job.State);
+        await _driver.Job.StopAsync();
+    }
+}

@@ -1,0 +1,27 @@
+namespace OrleansCluster.Grains.Tests;
+
+/// <summary>Scenario files for the grain tests, written in the format users write.</summary>
+internal static class Scenarios
+{
+    public static string TwoSites(double computeCv = 0, double jitterMicroseconds = 0, int checkpointEvery = 100) => $$"""
+        {
+          "name": "two-sites", "seed": 5,
+          "job": { "flopsPerGpuPerStep": 4e14, "gradientBytes": 2e9, "mfu": 0.4, "barrierTimeoutSeconds": 30, "checkpointEverySteps": {{checkpointEvery}} },
+          "sites": [
+            { "name": "a", "fabric": { "bandwidthGbps": 400, "hopLatencyMicroseconds": 2 }, "nodes": [ { "generation": "H100", "count": 40 } ] },
+            { "name": "b", "fabric": { "bandwidthGbps": 800, "hopLatencyMicroseconds": 1 }, "nodes": [ { "generation": "B200", "count": 24 } ] }
+          ],
+          "links": [ { "from": "a", "to": "b", "distanceKm": 20, "routeFactor": 1.5, "equipmentLatencyMicroseconds": 100, "bandwidthGbps": 400 } ],
+          "noise": { "computeCv": {{computeCv}}, "linkJitterMicroseconds": {{jitterMicroseconds}} }
+        }
+        """;
+
+    public static string Uniform(int nodes, double computeCv = 0.01, int checkpointEvery = 5, double timeoutSeconds = 10) => $$"""
+        {
+          "name": "uniform-test", "seed": 9,
+          "job": { "flopsPerGpuPerStep": 4e14, "gradientBytes": 1e9, "barrierTimeoutSeconds": {{timeoutSeconds}}, "checkpointEverySteps": {{checkpointEvery}} },
+          "sites": [ { "name": "dc", "fabric": { "bandwidthGbps": 400, "hopLatencyMicroseconds": 2 }, "nodes": [ { "generation": "H100", "count": {{nodes}} } ] } ],
+          "noise": { "computeCv": {{computeCv}} }
+        }
+        """;
+}
