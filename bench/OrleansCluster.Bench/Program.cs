@@ -15,5 +15,36 @@ figures.SetAction(parse =>
     ModelFigures.Print(Console.Out, names, parse.GetValue(stepsOption));
 });
 
-var root = new RootCommand("OrleansCluster benchmarks: figures that are printed, never asserted.") { figures };
-return root.Parse(args).Invoke();
+var presetOption = new Option<string>("--scenario") { Description = "Preset to run.", DefaultValueFactory = _ => "small" };
+var secondsOption = new Option<int>("--seconds") { Description = "Measurement window.", DefaultValueFactory = _ => 20 };
+var blockOption = new Option<int>("--block-size") { Description = "Nodes per block grain.", DefaultValueFactory = _ => 512 };
+var batchOption = new Option<int>("--batch-steps") { Description = "Steps a node grain computes per call.", DefaultValueFactory = _ => 64 };
+var noPlainOption = new Option<bool>("--no-plain") { Description = "Skip the plain-loop reference." };
+var live = new Command("live", "Run a preset at max pace on an in-process silo and print steps/s, grain calls/s, step wall times and memory, beside the plain loop.")
+{
+    presetOption, secondsOption, blockOption, batchOption, noPlainOption,
+};
+live.SetAction((parse, _) => LiveBenchmark.RunAsync(
+    Console.Out,
+    parse.GetValue(presetOption)!,
+    TimeSpan.FromSeconds(parse.GetValue(secondsOption)),
+    parse.GetValue(blockOption),
+    parse.GetValue(batchOption),
+    !parse.GetValue(noPlainOption)));
+
+var speedOption = new Option<double>("--speed") { Description = "Realtime speed-up.", DefaultValueFactory = _ => 1 };
+var realtimeStepsOption = new Option<int>("--steps") { Description = "Steps to time.", DefaultValueFactory = _ => 10 };
+var realtime = new Command("realtime", "Run a preset at realtime pace and print how closely the wall time between steps follows T_step / speed.")
+{
+    presetOption, speedOption, realtimeStepsOption, blockOption, batchOption,
+};
+realtime.SetAction((parse, _) => LiveBenchmark.RealtimeAsync(
+    Console.Out,
+    parse.GetValue(presetOption)!,
+    parse.GetValue(speedOption),
+    parse.GetValue(realtimeStepsOption),
+    parse.GetValue(blockOption),
+    parse.GetValue(batchOption)));
+
+var root = new RootCommand("OrleansCluster benchmarks: figures that are printed, never asserted.") { figures, live, realtime };
+return await root.Parse(args).InvokeAsync();

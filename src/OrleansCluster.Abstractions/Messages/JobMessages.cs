@@ -46,11 +46,16 @@ public enum JobState
     Stopped = 3,
 }
 
-/// <summary>One finished step, as kept in the job's recent history.</summary>
+/// <summary>
+/// One finished step, as kept in the job's recent history. <see cref="WallStartSeconds"/> is when the step
+/// started (wall seconds since the run started) and <see cref="WallSeconds"/> how long the grains took to run it.
+/// </summary>
 [GenerateSerializer, Immutable, Alias("StepRecord")]
 public sealed record StepRecord(
     [property: Id(0)] long Number,
     [property: Id(1)] bool Ok,
     [property: Id(2)] double DurationSeconds,
     [property: Id(3)] int HealthyNodes,
-    [property: Id(4)] string? FailureReason);
+    [property: Id(4)] string? FailureReason,
+    [property: Id(5)] double WallStartSeconds,
+    [property: Id(6)] double WallSeconds);

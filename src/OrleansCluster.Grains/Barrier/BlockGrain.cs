@@ -59,7 +59,9 @@ public sealed partial class BlockGrain(ILogger<BlockGrain> logger, IOptions<Simu
         _firstFill = Enumerable.Repeat(true, n).ToArray();
         _distributions = _generations.Select(_ => new ComputeDistribution()).ToArray();
         _slowest = new TopKSlowest(config.TopK);
-        await Task.CompletedTask;
+
+        // Fetch the first batches now, while the job loads, so that the first steps run at their usual cost.
+        await RefillAsync(1, rejoinCheck: false);
     }
 
     public async Task<BarrierSummary> RunStepAsync(StepCommand command)

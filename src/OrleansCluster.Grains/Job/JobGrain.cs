@@ -41,6 +41,7 @@ public sealed partial class JobGrain(ILogger<JobGrain> logger, IOptions<Simulati
     private IReadOnlyList<NodeCounts>[] _siteStates = [];
     private LinkFigures[] _linkFigures = [];
 
+    private long _runOrigin;
     private long _scheduleOrigin;
     private double _scheduledSeconds;
     private long _logTimestamp;
@@ -207,6 +208,7 @@ public sealed partial class JobGrain(ILogger<JobGrain> logger, IOptions<Simulati
         _epoch++;
         _step = _lastCheckpoint = _stepsOk = _stepsFailed = _lostSteps = _grainCalls = _lastNumber = 0;
         _simulatedSeconds = _previousMaxCompute = 0;
+        _runOrigin = Stopwatch.GetTimestamp();
         _last = null;
         _history.Clear();
         _siteStates = scenario.Sites.Select(_ => (IReadOnlyList<NodeCounts>)[]).ToArray();
@@ -309,6 +311,7 @@ public sealed partial class JobGrain(ILogger<JobGrain> logger, IOptions<Simulati
     private async Task<double> RunStepAsync()
     {
         var scenario = _scenario!;
+        var started = Stopwatch.GetTimestamp();
         var number = _step + 1;
         var every = scenario.Job.CheckpointEverySteps;
         var command = new StepCommand(_epoch, number, (number - 1) % every == 0, _previousMaxCompute);
@@ -367,7 +370,7 @@ public sealed partial class JobGrain(ILogger<JobGrain> logger, IOptions<Simulati
             _last = result;
             _lastNumber = number;
             _previousMaxCompute = result.MaxComputeSeconds;
-            Remember(new StepRecord(number, true, result.StepSeconds, result.HealthyNodes, null));
+            Remember(new StepRecord(number, true, result.StepSeconds, result.HealthyNodes, null, WallSince(started), Stopwatch.GetElapsedTime(started).TotalSeconds));
             return result.StepSeconds;
         }
 
@@ -379,10 +382,12 @@ public sealed partial class JobGrain(ILogger<JobGrain> logger, IOptions<Simulati
         _simulatedSeconds += duration;
         _step = _lastCheckpoint;
         _previousMaxCompute = 0;
-        Remember(new StepRecord(number, false, duration, result.HealthyNodes, failure));
+        Remember(new StepRecord(number, false, duration, result.HealthyNodes, failure, WallSince(started), Stopwatch.GetElapsedTime(started).TotalSeconds));
         LogStepFailed(logger, number, failure, lost, _lastCheckpoint);
         return duration;
     }
+
+    private double WallSince(long timestamp) => Stopwatch.GetElapsedTime(_runOrigin, timestamp).TotalSeconds;
 
     private void Remember(StepRecord record)
     {
