@@ -1,4 +1,3 @@
-using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
 using OrleansCluster.Grains;
@@ -12,13 +11,14 @@ internal static class BenchSilo
     {
         var builder = Host.CreateApplicationBuilder();
         builder.Logging.SetMinimumLevel(LogLevel.Warning);
-        builder.Services.Configure<SimulationTuning>(t =>
-        {
-            t.BlockSize = blockSize;
-            t.BatchSteps = batchSteps;
-            t.LogIntervalSeconds = double.MaxValue;
-        });
-        builder.UseOrleans(silo => silo.UseLocalhostClustering(siloPort: 21111, gatewayPort: 40000));
+        builder.UseOrleans(silo => silo
+            .UseLocalhostClustering(siloPort: 21111, gatewayPort: 40000)
+            .AddClusterSimulation(t =>
+            {
+                t.BlockSize = blockSize;
+                t.BatchSteps = batchSteps;
+                t.LogIntervalSeconds = double.MaxValue;
+            }));
         var host = builder.Build();
         await host.StartAsync();
         return host;

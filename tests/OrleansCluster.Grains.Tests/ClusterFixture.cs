@@ -1,4 +1,3 @@
-using Microsoft.Extensions.DependencyInjection;
 using Orleans.TestingHost;
 using OrleansCluster.Grains;
 
@@ -16,7 +15,7 @@ public sealed class ClusterFixture : IAsyncLifetime
     public async ValueTask InitializeAsync()
     {
         var builder = new InProcessTestClusterBuilder(1);
-        builder.ConfigureSilo((_, silo) => silo.Services.Configure<SimulationTuning>(tuning =>
+        builder.ConfigureSilo((_, silo) => silo.AddClusterSimulation(tuning =>
         {
             tuning.BlockSize = BlockSize;
             tuning.BatchSteps = 8;

@@ -20,6 +20,7 @@ public sealed partial class JobGrain(ILogger<JobGrain> logger, IOptions<Simulati
     private readonly Queue<StepRecord> _history = new();
 
     private Scenario? _scenario;
+    private ScenarioSource? _source;
     private ClusterLayout? _layout;
     private ISiteGrain[] _sites = [];
     private ILinkGrain[] _links = [];
@@ -64,8 +65,9 @@ public sealed partial class JobGrain(ILogger<JobGrain> logger, IOptions<Simulati
 
         Halt(JobState.Stopped);
         _scenario = scenario;
+        _source = source;
         _layout = new ClusterLayout(scenario, Math.Max(1, _tuning.BlockSize));
-        await ConfigureRunAsync();
+        await ConfigureRunAsync(keepFaults: false);
         LogLoaded(logger, scenario.Name, scenario.NodeCount, scenario.GpuCount, _layout.Blocks.Count);
     }
 
@@ -84,7 +86,7 @@ public sealed partial class JobGrain(ILogger<JobGrain> logger, IOptions<Simulati
 
         if (_step > 0 || _stepsFailed > 0)
         {
-            await ConfigureRunAsync(); // a stopped job starts over from step 1
+            await ConfigureRunAsync(keepFaults: true); // a stopped job starts over from step 1
         }
 
         Run();
@@ -201,7 +203,7 @@ public sealed partial class JobGrain(ILogger<JobGrain> logger, IOptions<Simulati
             .ToArray();
 
     // A new run of the loaded scenario: a new epoch, counters at zero, the tree configured afresh.
-    private async Task ConfigureRunAsync()
+    private async Task ConfigureRunAsync(bool keepFaults)
     {
         var scenario = _scenario!;
         var layout = _layout!;
@@ -241,6 +243,9 @@ public sealed partial class JobGrain(ILogger<JobGrain> logger, IOptions<Simulati
         {
             _state = JobState.Stopped;
         }
+
+        // The registry re-applies (or, for a new scenario, clears) the faults for this run.
+        await GrainFactory.GetGrain<IFaultRegistryGrain>(IFaultRegistryGrain.Key).RunStartedAsync(_epoch, _source!, keepFaults);
     }
 
     private void Run()

@@ -1,6 +1,7 @@
 using System.ComponentModel.DataAnnotations;
 using System.Net;
 using Orleans.Configuration;
+using OrleansCluster.Grains;
 
 namespace OrleansCluster.Silo.Extensions;
 
@@ -47,6 +48,7 @@ internal static class OrleansExtensions
 
         builder.UseOrleans(silo =>
         {
+            silo.AddClusterSimulation();
             silo.ConfigureEndpoints(IPAddress.Loopback, options.SiloPort, options.GatewayPort, listenOnAnyHostAddress: false);
             silo.Configure<ClusterOptions>(cluster =>
             {

@@ -1,0 +1,56 @@
+using Orleans.Concurrency;
+using OrleansCluster.Abstractions.Messages;
+
+namespace OrleansCluster.Abstractions.Grains;
+
+/// <summary>
+/// The cluster's faults: validated, resolved to targets, timed (delayed start, duration, flapping), combined
+/// into one effect per node and link and pushed to those grains. Durable state: a silo that dies loses none.
+/// One writer, so concurrent injections and clears never lose or duplicate a fault.
+/// </summary>
+[Alias("IFaultRegistryGrain")]
+public interface IFaultRegistryGrain : IGrainWithStringKey
+{
+    /// <summary>The key of the cluster's registry.</summary>
+    const string Key = "faults";
+
+    /// <summary>
+    /// The job began run <paramref name="epoch"/> of <paramref name="scenario"/>. A new scenario clears every
+    /// fault; a new run of the same scenario (start after stop) keeps them and applies them afresh.
+    /// </summary>
+    [Alias("RunStarted")]
+    Task RunStartedAsync(long epoch, ScenarioSource scenario, bool keepFaults);
+
+    /// <summary>Injects every fault or none (a campaign is one call).</summary>
+    [Alias("Inject")]
+    Task<InjectionResult> InjectAsync(IReadOnlyList<FaultRequest> requests, string? campaign);
+
+    [AlwaysInterleave, Alias("List")]
+    ValueTask<IReadOnlyList<Fault>> ListAsync(bool includeEnded);
+
+    [AlwaysInterleave, Alias("Get")]
+    ValueTask<Fault?> GetAsync(string id);
+
+    /// <summary>Clears one fault; null when no fault in force has that id.</summary>
+    [Alias("Clear")]
+    Task<Fault?> ClearAsync(string id);
+
+    /// <summary>Clears every fault; returns how many.</summary>
+    [Alias("ClearAll")]
+    Task<int> ClearAllAsync();
+
+    /// <summary>Faults in force or pending on one node (directly, through its site, or through a selector).</summary>
+    [AlwaysInterleave, Alias("ForNode")]
+    ValueTask<IReadOnlyList<Fault>> ForNodeAsync(string node);
+
+    /// <summary>Faults in force or pending on one link.</summary>
+    [AlwaysInterleave, Alias("ForLink")]
+    ValueTask<IReadOnlyList<Fault>> ForLinkAsync(string link);
+
+    /// <summary>The effect each affected node is under now (nodes not listed are unaffected).</summary>
+    [AlwaysInterleave, Alias("NodeEffects")]
+    ValueTask<IReadOnlyDictionary<string, NodeEffect>> NodeEffectsAsync();
+
+    [AlwaysInterleave, Alias("Counts")]
+    ValueTask<FaultCounts> CountsAsync();
+}

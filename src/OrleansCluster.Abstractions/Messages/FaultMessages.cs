@@ -1,0 +1,80 @@
+namespace OrleansCluster.Abstractions.Messages;
+
+/// <summary>A fault's target as asked for: a node, a link or a site alone, or a node selector.</summary>
+[GenerateSerializer, Immutable, Alias("FaultTargetRequest")]
+public sealed record FaultTargetRequest(
+    [property: Id(0)] string? Node = null,
+    [property: Id(1)] string? Link = null,
+    [property: Id(2)] string? Site = null,
+    [property: Id(3)] string? Generation = null,
+    [property: Id(4)] int? Count = null,
+    [property: Id(5)] double? Fraction = null);
+
+/// <summary>A fault to inject (DESIGN.md section 4).</summary>
+[GenerateSerializer, Immutable, Alias("FaultRequest")]
+public sealed record FaultRequest(
+    [property: Id(0)] string? Kind,
+    [property: Id(1)] FaultTargetRequest? Target,
+    [property: Id(2)] IReadOnlyDictionary<string, double>? Params = null,
+    [property: Id(3)] double? StartInSeconds = null,
+    [property: Id(4)] double? DurationSeconds = null);
+
+/// <summary>Where a fault is in its life.</summary>
+[GenerateSerializer, Alias("FaultState")]
+public enum FaultState
+{
+    /// <summary>Waiting for its delayed start.</summary>
+    Pending = 0,
+
+    /// <summary>In force.</summary>
+    Active = 1,
+
+    /// <summary>Ran its duration.</summary>
+    Expired = 2,
+
+    /// <summary>Cleared by an operator, or by a new scenario.</summary>
+    Cleared = 3,
+}
+
+/// <summary>What a fault resolved to.</summary>
+[GenerateSerializer, Immutable, Alias("FaultTargets")]
+public sealed record FaultTargets(
+    [property: Id(0)] IReadOnlyList<string> Nodes,
+    [property: Id(1)] IReadOnlyList<string> Links,
+    [property: Id(2)] IReadOnlyList<string> Sites);
+
+/// <summary>An injected fault: server-generated id, what was asked, what it resolved to, and when.</summary>
+[GenerateSerializer, Immutable, Alias("Fault")]
+public sealed record Fault(
+    [property: Id(0)] string Id,
+    [property: Id(1)] string Kind,
+    [property: Id(2)] FaultTargetRequest Target,
+    [property: Id(3)] IReadOnlyDictionary<string, double> Params,
+    [property: Id(4)] double? StartInSeconds,
+    [property: Id(5)] double? DurationSeconds,
+    [property: Id(6)] FaultState State,
+    [property: Id(7)] DateTimeOffset CreatedAt,
+    [property: Id(8)] DateTimeOffset StartsAt,
+    [property: Id(9)] DateTimeOffset? EndsAt,
+    [property: Id(10)] FaultTargets Targets,
+    [property: Id(11)] string? Campaign);
+
+/// <summary>One field of a request and what is wrong with it.</summary>
+[GenerateSerializer, Immutable, Alias("FieldError")]
+public sealed record FieldError([property: Id(0)] string Field, [property: Id(1)] string Message);
+
+/// <summary>
+/// The outcome of an injection: the faults made, or the errors (nothing is injected when there is one).
+/// <see cref="NotFound"/> is true when every error is a target that names nothing.
+/// </summary>
+[GenerateSerializer, Immutable, Alias("InjectionResult")]
+public sealed record InjectionResult(
+    [property: Id(0)] IReadOnlyList<Fault> Faults,
+    [property: Id(1)] IReadOnlyList<FieldError> Errors,
+    [property: Id(2)] bool NotFound);
+
+/// <summary>Faults by kind: in force now, and injected since the registry began.</summary>
+[GenerateSerializer, Immutable, Alias("FaultCounts")]
+public sealed record FaultCounts(
+    [property: Id(0)] IReadOnlyDictionary<string, int> Active,
+    [property: Id(1)] IReadOnlyDictionary<string, long> Injected);

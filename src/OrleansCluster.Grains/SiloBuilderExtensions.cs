@@ -1,0 +1,30 @@
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.DependencyInjection.Extensions;
+
+namespace OrleansCluster.Grains;
+
+/// <summary>What a silo needs to host the simulation's grains.</summary>
+public static class SiloBuilderExtensions
+{
+    /// <summary>
+    /// Registers the grains' services: the clock, the tuning options, and (unless the host registers another,
+    /// as cluster mode does with Redis) in-memory storage for the durable state.
+    /// </summary>
+    public static ISiloBuilder AddClusterSimulation(this ISiloBuilder silo, Action<SimulationTuning>? tune = null, bool memoryStorage = true)
+    {
+        ArgumentNullException.ThrowIfNull(silo);
+        silo.Services.TryAddSingleton(TimeProvider.System);
+        var options = silo.Services.AddOptions<SimulationTuning>();
+        if (tune is not null)
+        {
+            options.Configure(tune);
+        }
+
+        if (memoryStorage)
+        {
+            silo.AddMemoryGrainStorage(SimulationStorage.Name);
+        }
+
+        return silo;
+    }
+}

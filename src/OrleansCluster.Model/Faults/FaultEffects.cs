@@ -1,0 +1,90 @@
+using OrleansCluster.Model.Simulation;
+
+namespace OrleansCluster.Model.Faults;
+
+/// <summary>A fault that is in force now, as the effect arithmetic needs it.</summary>
+/// <param name="FlapDown">For <c>node.flap</c>: whether it is in its crashed half-period now.</param>
+public sealed record ActiveFault(FaultKind Kind, IReadOnlyDictionary<string, double> Params, bool FlapDown = false);
+
+/// <summary>
+/// How the faults in force on a node or a link combine into one effect. Slowdowns multiply; a power cap of
+/// ratio r slows compute by r^(-1/3) (dynamic power grows with the cube of the clock when voltage follows
+/// it, so the clock a capped GPU holds falls with the cube root of its power); link latencies add, bandwidth
+/// caps multiply, losses compound as independent drops, and any partition takes the link down.
+/// </summary>
+public static class FaultEffects
+{
+    /// <summary>The node's slowdown factor (>= 1) and whether it is down.</summary>
+    public static (double Slowdown, bool Crashed) ForNode(IEnumerable<ActiveFault> faults)
+    {
+        ArgumentNullException.ThrowIfNull(faults);
+        var slowdown = 1.0;
+        var crashed = false;
+        foreach (var fault in faults)
+        {
+            switch (fault.Kind)
+            {
+                case FaultKind.NodeSlowdown:
+                    slowdown *= fault.Params["factor"];
+                    break;
+                case FaultKind.NodeThermalThrottle:
+                    slowdown /= fault.Params["clockRatio"];
+                    break;
+                case FaultKind.SitePowerCap:
+                    slowdown *= PowerCapSlowdown(fault.Params["ratio"]);
+                    break;
+                case FaultKind.NodeCrash:
+                    crashed = true;
+                    break;
+                case FaultKind.NodeFlap:
+                    crashed |= fault.FlapDown;
+                    break;
+            }
+        }
+
+        return (slowdown, crashed);
+    }
+
+    /// <summary>The link's combined effect.</summary>
+    public static LinkEffect ForLink(IEnumerable<ActiveFault> faults)
+    {
+        ArgumentNullException.ThrowIfNull(faults);
+        double latency = 0, jitter = 0, bandwidth = 1, delivered = 1;
+        var up = true;
+        foreach (var fault in faults)
+        {
+            switch (fault.Kind)
+            {
+                case FaultKind.LinkLatency:
+                    latency += fault.Params["addMilliseconds"] * 1e-3;
+                    jitter += fault.Params["jitterMilliseconds"] * 1e-3;
+                    break;
+                case FaultKind.LinkBandwidth:
+                    bandwidth *= fault.Params["ratio"];
+                    break;
+                case FaultKind.LinkPacketLoss:
+                    delivered *= 1 - fault.Params["ratio"];
+                    break;
+                case FaultKind.LinkPartition:
+                    up = false;
+                    break;
+            }
+        }
+
+        return new LinkEffect(latency, jitter, bandwidth, 1 - delivered, up);
+    }
+
+    /// <summary>Compute slowdown under a power cap of <paramref name="ratio"/> of TDP: <c>ratio^(-1/3)</c>.</summary>
+    public static double PowerCapSlowdown(double ratio) => Math.Pow(ratio, -1.0 / 3);
+
+    /// <summary>Whether a flap that started at <paramref name="startedAt"/> is in a crashed half-period at <paramref name="now"/> (it starts crashed).</summary>
+    public static bool FlapDown(DateTimeOffset startedAt, DateTimeOffset now, double periodSeconds) =>
+        (long)Math.Floor((now - startedAt).TotalSeconds / periodSeconds) % 2 == 0;
+
+    /// <summary>When a flap that started at <paramref name="startedAt"/> next changes phase after <paramref name="now"/>.</summary>
+    public static DateTimeOffset NextFlapChange(DateTimeOffset startedAt, DateTimeOffset now, double periodSeconds)
+    {
+        var phases = Math.Floor((now - startedAt).TotalSeconds / periodSeconds) + 1;
+        return startedAt + TimeSpan.FromSeconds(phases * periodSeconds);
+    }
+}
