@@ -6,14 +6,20 @@ var builder = WebApplication.CreateBuilder(args);
 builder.UseDefaultLoopbackUrl();
 builder.AddOrleansSilo();
 builder.AddSimulation();
+builder.AddAdminSecurity();
 builder.AddApiDefaults();
 
 var app = builder.Build();
 
 app.UseExceptionHandler();
 app.UseStatusCodePages();
+app.UseAuthentication();
+app.UseAuthorization();
+app.UseRateLimiter();
+
 app.MapHealthChecks("/healthz");
-app.MapClusterApi();
+app.MapApiDocuments();
+app.MapAdminApi();
 
 app.Run();
 

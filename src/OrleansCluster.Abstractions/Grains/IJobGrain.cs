@@ -41,6 +41,10 @@ public interface IJobGrain : IGrainWithStringKey
     [AlwaysInterleave, Alias("GetStragglers")]
     ValueTask<StragglerReport?> GetStragglersAsync(int top);
 
+    /// <summary>The loaded scenario's source and the run's epoch (null source before any load).</summary>
+    [AlwaysInterleave, Alias("GetScenarioSource")]
+    ValueTask<(ScenarioSource? Source, long Epoch)> GetScenarioSourceAsync();
+
     /// <summary>The most recent steps, oldest first (at most <paramref name="count"/>).</summary>
     [AlwaysInterleave, Alias("GetRecentSteps")]
     ValueTask<IReadOnlyList<StepRecord>> GetRecentStepsAsync(int count);

@@ -188,6 +188,8 @@ public sealed partial class JobGrain(ILogger<JobGrain> logger, IOptions<Simulati
             r.ByGeneration.Select(Group).ToArray()));
     }
 
+    public ValueTask<(ScenarioSource? Source, long Epoch)> GetScenarioSourceAsync() => ValueTask.FromResult((_source, _epoch));
+
     public ValueTask<IReadOnlyList<StepRecord>> GetRecentStepsAsync(int count) =>
         ValueTask.FromResult<IReadOnlyList<StepRecord>>(_history.Skip(Math.Max(0, _history.Count - count)).ToArray());
 

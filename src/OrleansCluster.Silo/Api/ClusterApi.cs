@@ -7,13 +7,14 @@ namespace OrleansCluster.Silo.Api;
 /// <summary><c>GET /api/cluster</c>: the scenario, sites, links, the job and its last step.</summary>
 public static class ClusterApi
 {
-    public static IEndpointRouteBuilder MapClusterApi(this IEndpointRouteBuilder routes)
+    public static RouteGroupBuilder MapClusterApi(this RouteGroupBuilder api)
     {
-        var api = routes.MapGroup("/api").WithTags("Cluster");
+        ArgumentNullException.ThrowIfNull(api);
         api.MapGet("/cluster", GetClusterAsync)
+            .WithTags("Cluster")
             .WithName("GetCluster")
             .WithSummary("Scenario, sites with node counts by generation and state, links, job state and pace, and the last step's figures.");
-        return routes;
+        return api;
     }
 
     public static async Task<Ok<ClusterStatus>> GetClusterAsync(IGrainFactory grains) =>

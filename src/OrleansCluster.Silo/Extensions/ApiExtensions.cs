@@ -1,5 +1,6 @@
 using System.Text.Json;
 using System.Text.Json.Serialization;
+using Scalar.AspNetCore;
 
 namespace OrleansCluster.Silo.Extensions;
 
@@ -9,11 +10,20 @@ internal static class ApiExtensions
     public static WebApplicationBuilder AddApiDefaults(this WebApplicationBuilder builder)
     {
         builder.Services.AddProblemDetails();
+        builder.Services.AddOpenApi();
         builder.Services.ConfigureHttpJsonOptions(options =>
         {
             options.SerializerOptions.Converters.Add(new JsonStringEnumConverter(JsonNamingPolicy.CamelCase));
             options.SerializerOptions.NumberHandling = JsonNumberHandling.AllowNamedFloatingPointLiterals;
         });
         return builder;
+    }
+
+    /// <summary>The OpenAPI document at <c>/openapi/v1.json</c> and an interactive page at <c>/scalar</c>, both open.</summary>
+    public static WebApplication MapApiDocuments(this WebApplication app)
+    {
+        app.MapOpenApi();
+        app.MapScalarApiReference();
+        return app;
     }
 }

@@ -1,0 +1,56 @@
+using System.Text.RegularExpressions;
+
+namespace OrleansCluster.Silo.Api;
+
+/// <summary>
+/// Writes one audit line per admin mutation: who (the key's fingerprint and the remote address), what (method,
+/// route, a summary of the body), when (the log's timestamp) and the outcome (status code).
+/// </summary>
+public sealed partial class Audit(ILogger<Audit> logger) : IEndpointFilter
+{
+    internal const string BodyKey = "audit.body";
+    private const int SummaryLength = 200;
+
+    public async ValueTask<object?> InvokeAsync(EndpointFilterInvocationContext context, EndpointFilterDelegate next)
+    {
+        ArgumentNullException.ThrowIfNull(context);
+        ArgumentNullException.ThrowIfNull(next);
+        var http = context.HttpContext;
+        var status = StatusCodes.Status500InternalServerError;
+        try
+        {
+            var result = await next(context);
+            status = (result as IStatusCodeHttpResult)?.StatusCode ?? http.Response.StatusCode;
+            return result;
+        }
+        finally
+        {
+            if (logger.IsEnabled(LogLevel.Information))
+            {
+                var caller = Caller(http);
+                var body = Summary(http);
+                string path = http.Request.Path;
+                LogMutation(logger, caller, http.Request.Method, path, body, status);
+            }
+        }
+    }
+
+    private static string Caller(HttpContext http) => $"{http.User.Identity?.Name ?? "anonymous"}@{http.Connection.RemoteIpAddress?.ToString() ?? "local"}";
+
+    private static string Summary(HttpContext http)
+    {
+        if (http.Items[BodyKey] is not string body || body.Length == 0)
+        {
+            return "-";
+        }
+
+        var flat = Whitespace().Replace(body, " ").Trim();
+        return flat.Length <= SummaryLength ? flat : string.Concat(flat.AsSpan(0, SummaryLength), $"... ({body.Length} chars)");
+    }
+
+    [GeneratedRegex(@"\s+")]
+    private static partial Regex Whitespace();
+
+    [LoggerMessage(Level = LogLevel.Information, Message = "audit: {Caller} {Method} {Path} {Body} -> {Status}")]
+    private static partial void LogMutation(ILogger logger, string caller, string method, string path, string body, int status);
+}

@@ -1,0 +1,92 @@
+using Microsoft.AspNetCore.Http.HttpResults;
+using OrleansCluster.Abstractions.Grains;
+using OrleansCluster.Abstractions.Messages;
+
+namespace OrleansCluster.Silo.Api;
+
+/// <summary><c>/api/job</c>: start, pause, resume, stop, and the pace; each takes effect at the next step.</summary>
+public static class JobApi
+{
+    /// <summary>The body of <c>PUT /api/job/pace</c>.</summary>
+    public sealed record PaceBody(string? Mode, double? Speed);
+
+    public static RouteGroupBuilder MapJobApi(this RouteGroupBuilder api)
+    {
+        ArgumentNullException.ThrowIfNull(api);
+        var job = api.MapGroup("/job").WithTags("Job").WithAdminMutation();
+        job.MapPost("/start", StartAsync).WithName("StartJob").WithSummary("Start the job (a stopped job runs its scenario again from step 1; a paused one resumes).");
+        job.MapPost("/pause", PauseAsync).WithName("PauseJob").WithSummary("Pause after the step in flight.");
+        job.MapPost("/resume", ResumeAsync).WithName("ResumeJob").WithSummary("Resume a paused job.");
+        job.MapPost("/stop", StopAsync).WithName("StopJob").WithSummary("Stop the job.");
+        job.MapPut("/pace", SetPaceAsync).WithName("SetPace").WithSummary("Set the pace: {mode: realtime or max, speed}.");
+        return api;
+    }
+
+    public static async Task<Results<Ok<JobStatus>, ProblemHttpResult>> StartAsync(IGrainFactory grains)
+    {
+        var job = Job(grains);
+        try
+        {
+            await job.StartAsync();
+        }
+        catch (InvalidOperationException e)
+        {
+            return Problems.Conflict(e.Message);
+        }
+
+        return TypedResults.Ok((await job.GetStatusAsync()).Job);
+    }
+
+    public static Task<Ok<JobStatus>> PauseAsync(IGrainFactory grains) => ThenStatusAsync(grains, job => job.PauseAsync());
+
+    public static Task<Ok<JobStatus>> ResumeAsync(IGrainFactory grains) => ThenStatusAsync(grains, job => job.ResumeAsync());
+
+    public static Task<Ok<JobStatus>> StopAsync(IGrainFactory grains) => ThenStatusAsync(grains, job => job.StopAsync());
+
+    public static async Task<Results<Ok<JobStatus>, ValidationProblem, ProblemHttpResult>> SetPaceAsync(HttpContext context, IGrainFactory grains)
+    {
+        var (body, problem) = await JsonBody.ReadAsync<PaceBody>(context);
+        if (body is null)
+        {
+            return problem switch
+            {
+                ValidationProblem v => v,
+                ProblemHttpResult p => p,
+                _ => throw new InvalidOperationException("unexpected problem"),
+            };
+        }
+
+        var errors = new List<FieldError>();
+        PaceMode mode = default;
+        if (body.Mode is null)
+        {
+            errors.Add(new FieldError("mode", "required: realtime or max"));
+        }
+        else if (!Enum.TryParse(body.Mode, ignoreCase: true, out mode) || !Enum.IsDefined(mode) || int.TryParse(body.Mode, out _))
+        {
+            errors.Add(new FieldError("mode", $"'{body.Mode}' must be realtime or max"));
+        }
+
+        var speed = body.Speed ?? 1;
+        if (!(speed > 0 && speed <= 1e6))
+        {
+            errors.Add(new FieldError("speed", $"{speed} must be within (0, 1e6]"));
+        }
+
+        if (errors.Count > 0)
+        {
+            return Problems.Validation(errors);
+        }
+
+        return await ThenStatusAsync(grains, job => job.SetPaceAsync(new PaceSettings(mode, speed)));
+    }
+
+    private static IJobGrain Job(IGrainFactory grains) => grains.GetGrain<IJobGrain>(IJobGrain.Key);
+
+    private static async Task<Ok<JobStatus>> ThenStatusAsync(IGrainFactory grains, Func<IJobGrain, Task> action)
+    {
+        var job = Job(grains);
+        await action(job);
+        return TypedResults.Ok((await job.GetStatusAsync()).Job);
+    }
+}

@@ -1,0 +1,84 @@
+using System.Text;
+using System.Text.Json;
+using System.Text.Json.Serialization;
+using Microsoft.AspNetCore.Http.HttpResults;
+using Microsoft.Extensions.Options;
+using OrleansCluster.Silo.Security;
+
+namespace OrleansCluster.Silo.Api;
+
+/// <summary>
+/// Reads a request's JSON body within the size limit, refusing unknown fields, and turns what is wrong into
+/// RFC 9457 problem details that name the field (413 for a body over the limit).
+/// </summary>
+public static class JsonBody
+{
+    /// <summary>The options admin bodies are read with: camelCase, unknown fields refused.</summary>
+    public static JsonSerializerOptions Options { get; } = new(JsonSerializerDefaults.Web)
+    {
+        UnmappedMemberHandling = JsonUnmappedMemberHandling.Disallow,
+        AllowTrailingCommas = true,
+        ReadCommentHandling = JsonCommentHandling.Skip,
+    };
+
+    /// <summary>The raw body as text, or a 413 problem when it is larger than <c>Admin:MaxBodyBytes</c>.</summary>
+    public static async Task<(string? Text, ProblemHttpResult? Problem)> ReadTextAsync(HttpContext context)
+    {
+        ArgumentNullException.ThrowIfNull(context);
+        var limit = context.RequestServices.GetRequiredService<IOptions<AdminOptions>>().Value.MaxBodyBytes;
+        if (context.Request.ContentLength > limit)
+        {
+            return (null, TooLarge(limit));
+        }
+
+        using var buffer = new MemoryStream();
+        var chunk = new byte[16 * 1024];
+        int read;
+        while ((read = await context.Request.Body.ReadAsync(chunk, context.RequestAborted)) > 0)
+        {
+            if (buffer.Length + read > limit)
+            {
+                return (null, TooLarge(limit));
+            }
+
+            buffer.Write(chunk, 0, read);
+        }
+
+        var text = Encoding.UTF8.GetString(buffer.GetBuffer(), 0, (int)buffer.Length);
+        context.Items[Audit.BodyKey] = text;
+        return (text, null);
+    }
+
+    /// <summary>The body as <typeparamref name="T"/>, or the problem to answer with.</summary>
+    public static async Task<(T? Value, IResult? Problem)> ReadAsync<T>(HttpContext context)
+        where T : class
+    {
+        var (text, tooLarge) = await ReadTextAsync(context);
+        if (tooLarge is not null)
+        {
+            return (null, tooLarge);
+        }
+
+        if (string.IsNullOrWhiteSpace(text))
+        {
+            return (null, Problems.Validation("body", "a JSON body is required"));
+        }
+
+        try
+        {
+            return JsonSerializer.Deserialize<T>(text, Options) is { } value
+                ? (value, null)
+                : (null, Problems.Validation("body", "a JSON object is required"));
+        }
+        catch (JsonException e)
+        {
+            var field = string.IsNullOrEmpty(e.Path) || e.Path == "$" ? "body" : e.Path.TrimStart('$', '.');
+            var message = e.Message.Contains("could not be mapped", StringComparison.Ordinal) ? "unknown field"
+                : $"malformed JSON or a value of the wrong type (line {e.LineNumber + 1}, byte {e.BytePositionInLine + 1})";
+            return (null, Problems.Validation(field, message));
+        }
+    }
+
+    private static ProblemHttpResult TooLarge(int limit) =>
+        TypedResults.Problem(statusCode: StatusCodes.Status413PayloadTooLarge, title: "Payload too large", detail: $"the body exceeds the {limit} bytes allowed (Admin:MaxBodyBytes)");
+}

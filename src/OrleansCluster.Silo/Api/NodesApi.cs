@@ -1,0 +1,104 @@
+using Microsoft.AspNetCore.Http.HttpResults;
+using OrleansCluster.Abstractions.Grains;
+using OrleansCluster.Abstractions.Messages;
+using OrleansCluster.Silo.Simulation;
+
+namespace OrleansCluster.Silo.Api;
+
+/// <summary><c>/api/nodes</c>: nodes filtered and paged; one node's state, faults and figures.</summary>
+public static class NodesApi
+{
+    private const int MaxPageSize = 1000;
+
+    /// <summary>A node in a listing; <c>state</c> is what its faults make it.</summary>
+    public sealed record NodeSummary(string Id, string Site, string Generation, int Gpus, NodeHealth State);
+
+    /// <summary>One page of nodes.</summary>
+    public sealed record NodePage(int Page, int PageSize, int Total, IReadOnlyList<NodeSummary> Nodes);
+
+    /// <summary>One node in full.</summary>
+    public sealed record NodeDetail(string Id, string Site, string Generation, int Gpus, NodeHealth State, double Slowdown, bool Crashed, double NominalComputeSeconds, long BatchesComputed, IReadOnlyList<Fault> Faults);
+
+    public static RouteGroupBuilder MapNodesApi(this RouteGroupBuilder api)
+    {
+        ArgumentNullException.ThrowIfNull(api);
+        var nodes = api.MapGroup("/nodes").WithTags("Nodes");
+        nodes.MapGet("/", ListAsync).WithName("ListNodes").WithSummary("Nodes, filtered by site, generation and state, in pages (page from 1, pageSize up to 1000).");
+        nodes.MapGet("/{id}", GetAsync).WithName("GetNode").WithSummary("One node: state, the faults on it, its nominal compute time.");
+        return api;
+    }
+
+    public static async Task<Results<Ok<NodePage>, ValidationProblem, ProblemHttpResult>> ListAsync(
+        IGrainFactory grains, LayoutCache layouts, string? site, string? generation, string? state, int? page, int? pageSize, CancellationToken cancellationToken)
+    {
+        var errors = new List<FieldError>();
+        NodeHealth wanted = default;
+        if (state is not null && (!Enum.TryParse(state, ignoreCase: true, out wanted) || int.TryParse(state, out _)))
+        {
+            errors.Add(new FieldError("state", $"'{state}' must be healthy, degraded or down"));
+        }
+
+        var p = page ?? 1;
+        var size = pageSize ?? 100;
+        if (p < 1)
+        {
+            errors.Add(new FieldError("page", $"{p} must be >= 1"));
+        }
+
+        if (size is < 1 or > MaxPageSize)
+        {
+            errors.Add(new FieldError("pageSize", $"{size} must be within [1, {MaxPageSize}]"));
+        }
+
+        if (errors.Count > 0)
+        {
+            return Problems.Validation(errors);
+        }
+
+        var layout = await layouts.GetAsync(cancellationToken);
+        if (layout is null)
+        {
+            return Problems.Conflict("no scenario is loaded");
+        }
+
+        var scenario = layout.Scenario;
+        if (site is not null && scenario.SiteIndex(site) < 0)
+        {
+            return Problems.NotFound("site", $"unknown site '{site}'");
+        }
+
+        var effects = await grains.GetGrain<IFaultRegistryGrain>(IFaultRegistryGrain.Key).NodeEffectsAsync();
+        var matched = layout.Nodes
+            .Where(n => (site is null || scenario.Sites[n.SiteIndex].Name == site) && (generation is null || n.Generation.Name == generation))
+            .Select(n => new NodeSummary(n.Id, scenario.Sites[n.SiteIndex].Name, n.Generation.Name, n.GpusPerNode, effects.GetValueOrDefault(n.Id, NodeEffect.None).Health))
+            .Where(n => state is null || n.State == wanted)
+            .ToArray();
+        return TypedResults.Ok(new NodePage(p, size, matched.Length, matched.Skip((p - 1) * size).Take(size).ToArray()));
+    }
+
+    public static async Task<Results<Ok<NodeDetail>, ProblemHttpResult>> GetAsync(string id, IGrainFactory grains, LayoutCache layouts, CancellationToken cancellationToken)
+    {
+        var layout = await layouts.GetAsync(cancellationToken);
+        var ordinal = layout?.OrdinalOf(id) ?? -1;
+        if (layout is null || ordinal < 0)
+        {
+            return Problems.NotFound("id", $"unknown node '{id}'");
+        }
+
+        var node = layout.Nodes[ordinal];
+        var status = await grains.GetGrain<INodeGrain>(id).GetStatusAsync();
+        var faults = await grains.GetGrain<IFaultRegistryGrain>(IFaultRegistryGrain.Key).ForNodeAsync(id);
+        var job = layout.Scenario.Job;
+        return TypedResults.Ok(new NodeDetail(
+            id,
+            layout.Scenario.Sites[node.SiteIndex].Name,
+            node.Generation.Name,
+            node.GpusPerNode,
+            status.Health,
+            status.Effect.Slowdown,
+            status.Effect.Crashed,
+            Model.Simulation.ComputeModel.NominalSeconds(job.FlopsPerGpuPerStep, node.Generation.PeakFlopsPerSecond, job.Mfu),
+            status.BatchesComputed,
+            faults));
+    }
+}

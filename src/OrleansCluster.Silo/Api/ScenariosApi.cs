@@ -1,0 +1,92 @@
+using System.Text.Json;
+using Microsoft.AspNetCore.Http.HttpResults;
+using OrleansCluster.Abstractions.Grains;
+using OrleansCluster.Abstractions.Messages;
+using OrleansCluster.Model.Scenarios;
+
+namespace OrleansCluster.Silo.Api;
+
+/// <summary><c>GET /api/scenarios</c> lists the presets; <c>PUT /api/scenario</c> loads one, or a full scenario, and restarts the job on it.</summary>
+public static class ScenariosApi
+{
+    /// <summary>A preset's summary.</summary>
+    public sealed record PresetSummary(string Name, bool IsDefault, IReadOnlyList<string> Sites, int Nodes, long Gpus, IReadOnlyList<string> Generations, int Links);
+
+    public static RouteGroupBuilder MapScenariosApi(this RouteGroupBuilder api)
+    {
+        ArgumentNullException.ThrowIfNull(api);
+        api.MapGet("/scenarios", ListPresets).WithTags("Scenarios").WithName("ListScenarios").WithSummary("The built-in presets.");
+        api.MapGroup("/scenario").WithTags("Scenarios").WithAdminMutation()
+            .MapPut("/", LoadAsync).WithName("LoadScenario").WithSummary("Load {\"preset\": NAME} or a full scenario object; the job restarts on it at its current pace.");
+        return api;
+    }
+
+    public static Ok<PresetSummary[]> ListPresets() =>
+        TypedResults.Ok(ScenarioPresets.Names.Select(name =>
+        {
+            var s = ScenarioPresets.Load(name);
+            return new PresetSummary(
+                name,
+                name == ScenarioPresets.Default,
+                s.Sites.Select(x => x.Name).ToArray(),
+                s.NodeCount,
+                s.GpuCount,
+                s.Sites.SelectMany(x => x.Nodes).Select(n => n.Generation.Name).Distinct().Order(StringComparer.Ordinal).ToArray(),
+                s.Links.Count);
+        }).ToArray());
+
+    public static async Task<Results<Ok<ClusterStatus>, ValidationProblem, ProblemHttpResult>> LoadAsync(HttpContext context, IGrainFactory grains)
+    {
+        ArgumentNullException.ThrowIfNull(context);
+        var (text, tooLarge) = await JsonBody.ReadTextAsync(context);
+        if (tooLarge is not null)
+        {
+            return tooLarge;
+        }
+
+        ScenarioSource source;
+        try
+        {
+            using var document = JsonDocument.Parse(text ?? string.Empty, new JsonDocumentOptions { CommentHandling = JsonCommentHandling.Skip, AllowTrailingCommas = true });
+            var root = document.RootElement;
+            if (root.ValueKind != JsonValueKind.Object)
+            {
+                return Problems.Validation("body", "a JSON object is required: {\"preset\": NAME} or a scenario");
+            }
+
+            if (root.TryGetProperty("preset", out var preset))
+            {
+                if (root.EnumerateObject().Count() > 1 || preset.ValueKind != JsonValueKind.String)
+                {
+                    return Problems.Validation("preset", "a preset is loaded as {\"preset\": NAME} alone");
+                }
+
+                var name = preset.GetString()!;
+                if (!ScenarioPresets.TryGetJson(name, out _))
+                {
+                    return Problems.NotFound("preset", $"unknown preset '{name}' (known: {string.Join(", ", ScenarioPresets.Names)})");
+                }
+
+                source = ScenarioSource.FromPreset(name);
+            }
+            else
+            {
+                if (!ScenarioLoader.TryParse(text!, out _, out var errors))
+                {
+                    return Problems.Validation(errors.Select(e => new FieldError(e.Field.Length == 0 ? "body" : e.Field, e.Message)));
+                }
+
+                source = ScenarioSource.FromJson(text!);
+            }
+        }
+        catch (JsonException e)
+        {
+            return Problems.Validation("body", $"malformed JSON (line {e.LineNumber + 1}, byte {e.BytePositionInLine + 1})");
+        }
+
+        var job = grains.GetGrain<IJobGrain>(IJobGrain.Key);
+        await job.LoadAsync(source);
+        await job.StartAsync();
+        return TypedResults.Ok(await job.GetStatusAsync());
+    }
+}

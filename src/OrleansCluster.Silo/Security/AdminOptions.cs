@@ -1,0 +1,22 @@
+using System.ComponentModel.DataAnnotations;
+
+namespace OrleansCluster.Silo.Security;
+
+/// <summary>The <c>Admin</c> configuration section: the API key and the limits on admin calls.</summary>
+public sealed class AdminOptions
+{
+    /// <summary>The admin key; when empty a random one is generated at start and printed once.</summary>
+    public string? ApiKey { get; set; }
+
+    /// <summary>Mutations a caller may make per second, sustained.</summary>
+    [Range(1, 100_000)]
+    public int MutationsPerSecond { get; set; } = 100;
+
+    /// <summary>Mutations a caller may make in a burst.</summary>
+    [Range(1, 100_000)]
+    public int MutationBurst { get; set; } = 500;
+
+    /// <summary>Largest request body accepted, in bytes.</summary>
+    [Range(1024, 64 * 1024 * 1024)]
+    public int MaxBodyBytes { get; set; } = 1024 * 1024;
+}
