@@ -1,33 +1,84 @@
+using System.Collections.Concurrent;
 using System.Net;
+using System.Net.Http.Headers;
 using System.Net.Sockets;
 using Microsoft.AspNetCore.Hosting;
 using Microsoft.AspNetCore.Mvc.Testing;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Logging;
 
 namespace OrleansCluster.Silo.Tests;
 
 /// <summary>
 /// The real host (Orleans silo and HTTP) in the test process, on free loopback ports so that several can run
-/// beside a developer's own silo. The scenario and pace are the test's.
+/// beside a developer's own silo. The scenario, pace and admin settings are the test's; log lines are kept so
+/// that tests can read the audit log.
 /// </summary>
 public sealed class SiloFactory : WebApplicationFactory<Program>
 {
+    public const string AdminKey = "test-admin-key";
+
     public string Scenario { get; init; } = "small";
 
     public string Pace { get; init; } = "max";
+
+    public IReadOnlyDictionary<string, string> Settings { get; init; } = new Dictionary<string, string>();
+
+    public ConcurrentQueue<string> Logs { get; } = new();
+
+    /// <summary>A client that sends the admin key as a bearer token.</summary>
+    public HttpClient CreateAdminClient()
+    {
+        var client = CreateClient();
+        client.DefaultRequestHeaders.Authorization = new AuthenticationHeaderValue("Bearer", AdminKey);
+        return client;
+    }
 
     protected override void ConfigureWebHost(IWebHostBuilder builder)
     {
         builder.UseSetting("Simulation:Scenario", Scenario);
         builder.UseSetting("Simulation:Pace", Pace);
-        builder.UseSetting("Orleans:SiloPort", FreePort().ToString(System.Globalization.CultureInfo.InvariantCulture));
-        builder.UseSetting("Orleans:GatewayPort", FreePort().ToString(System.Globalization.CultureInfo.InvariantCulture));
+        builder.UseSetting("Admin:ApiKey", AdminKey);
+        builder.UseSetting("Orleans:SiloPort", FreePort());
+        builder.UseSetting("Orleans:GatewayPort", FreePort());
         builder.UseSetting("Orleans:ClusterId", $"test-{Guid.NewGuid():N}");
+        foreach (var (key, value) in Settings)
+        {
+            builder.UseSetting(key, value);
+        }
+
+        builder.ConfigureLogging(logging => logging.Services.AddSingleton<ILoggerProvider>(new QueueLoggerProvider(Logs)));
     }
 
-    private static int FreePort()
+    private static string FreePort()
     {
         using var listener = new TcpListener(IPAddress.Loopback, 0);
         listener.Start();
-        return ((IPEndPoint)listener.LocalEndpoint).Port;
+        return ((IPEndPoint)listener.LocalEndpoint).Port.ToString(System.Globalization.CultureInfo.InvariantCulture);
+    }
+
+    private sealed class QueueLoggerProvider(ConcurrentQueue<string> lines) : ILoggerProvider
+    {
+        public ILogger CreateLogger(string categoryName) => new QueueLogger(categoryName, lines);
+
+        public void Dispose()
+        {
+        }
+    }
+
+    private sealed class QueueLogger(string category, ConcurrentQueue<string> lines) : ILogger
+    {
+        public IDisposable? BeginScope<TState>(TState state)
+            where TState : notnull => null;
+
+        public bool IsEnabled(LogLevel logLevel) => logLevel >= LogLevel.Information;
+
+        public void Log<TState>(LogLevel logLevel, EventId eventId, TState state, Exception? exception, Func<TState, Exception?, string> formatter)
+        {
+            if (category.StartsWith("OrleansCluster", StringComparison.Ordinal))
+            {
+                lines.Enqueue($"{logLevel}: {formatter(state, exception)}");
+            }
+        }
     }
 }

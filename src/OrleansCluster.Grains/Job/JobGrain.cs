@@ -286,6 +286,23 @@ public sealed partial class JobGrain(ILogger<JobGrain> logger, IOptions<Simulati
             return;
         }
 
+        try
+        {
+            await RunTickAsync(cancellationToken);
+        }
+        catch (Exception e) when (e is not OperationCanceledException)
+        {
+            // A coordinator that cannot be reached (a silo leaving, say) costs a retry, not the job.
+            LogTickFailed(logger, _step + 1, e.GetBaseException().Message);
+            if (_state == JobState.Running && !cancellationToken.IsCancellationRequested)
+            {
+                _timer?.Change(TimeSpan.FromSeconds(1), Timeout.InfiniteTimeSpan);
+            }
+        }
+    }
+
+    private async Task RunTickAsync(CancellationToken cancellationToken)
+    {
         if (_pace.Mode == PaceMode.Max)
         {
             var sliceStart = Stopwatch.GetTimestamp();
@@ -418,6 +435,16 @@ public sealed partial class JobGrain(ILogger<JobGrain> logger, IOptions<Simulati
         _logTimestamp = Stopwatch.GetTimestamp();
         _logStep = steps;
     }
+
+    public override Task OnDeactivateAsync(DeactivationReason reason, CancellationToken cancellationToken)
+    {
+        _timer?.Dispose();
+        _timer = null;
+        return Task.CompletedTask;
+    }
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "step {Step} could not run, retrying in 1 s: {Reason}")]
+    private static partial void LogTickFailed(ILogger logger, long step, string reason);
 
     [LoggerMessage(Level = LogLevel.Information, Message = "loaded scenario {Scenario}: {Nodes} nodes, {Gpus} GPUs, {Blocks} blocks")]
     private static partial void LogLoaded(ILogger logger, string scenario, int nodes, long gpus, int blocks);

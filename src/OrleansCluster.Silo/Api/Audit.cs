@@ -20,7 +20,8 @@ public sealed partial class Audit(ILogger<Audit> logger) : IEndpointFilter
         try
         {
             var result = await next(context);
-            status = (result as IStatusCodeHttpResult)?.StatusCode ?? http.Response.StatusCode;
+            var inner = result is INestedHttpResult nested ? nested.Result : result;
+            status = (inner as IStatusCodeHttpResult)?.StatusCode ?? http.Response.StatusCode;
             return result;
         }
         finally

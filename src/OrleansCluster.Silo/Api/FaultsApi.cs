@@ -12,7 +12,7 @@ namespace OrleansCluster.Silo.Api;
 public static class FaultsApi
 {
     /// <summary>A fault campaign: a named list of faults with start offsets, replayed as one injection.</summary>
-    public sealed record FaultCampaign(string? Name, IReadOnlyList<FaultRequest>? Faults);
+    public sealed record FaultCampaign(string? Name, string? Description, IReadOnlyList<FaultRequest>? Faults);
 
     /// <summary>What a campaign injection answers.</summary>
     public sealed record CampaignResult(string Campaign, IReadOnlyList<Fault> Faults);

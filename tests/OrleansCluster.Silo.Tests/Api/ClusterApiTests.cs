@@ -4,39 +4,24 @@ using System.Text.Json;
 
 namespace OrleansCluster.Silo.Tests.Api;
 
-public sealed class ClusterApiTests : IAsyncLifetime
+public sealed class ClusterApiTests(SiloFixture fixture) : IClassFixture<SiloFixture>
 {
-    private readonly SiloFactory _factory = new() { Scenario = "small", Pace = "max" };
-
-    public ValueTask InitializeAsync() => ValueTask.CompletedTask;
-
-    public async ValueTask DisposeAsync() => await _factory.DisposeAsync();
-
     [Fact]
     public async Task ClusterShowsTheDefaultScenarioWithStepsAdvancing()
     {
-        using var client = _factory.CreateClient();
-        var ct = TestContext.Current.CancellationToken;
+        using var client = fixture.Factory.CreateAdminClient();
+        var first = await client.GetJsonAsync("/api/cluster");
 
-        var first = await client.GetFromJsonAsync<JsonElement>("/api/cluster", ct);
-        var deadline = DateTime.UtcNow.AddSeconds(30);
-        JsonElement later;
-        do
-        {
-            await Task.Delay(100, ct);
-            later = await client.GetFromJsonAsync<JsonElement>("/api/cluster", ct);
-        }
-        while (later.GetProperty("job").GetProperty("step").GetInt64() <= first.GetProperty("job").GetProperty("step").GetInt64() + 10 && DateTime.UtcNow < deadline);
+        var later = await client.WaitForClusterAsync(c => c.Step() > first.Step() + 10, "ten more steps");
 
         Assert.Equal("small", later.GetProperty("scenario").GetString());
         Assert.Equal("running", later.GetProperty("job").GetProperty("state").GetString());
-        Assert.Equal("max", later.GetProperty("job").GetProperty("pace").GetProperty("mode").GetString());
-        Assert.True(later.GetProperty("job").GetProperty("step").GetInt64() > first.GetProperty("job").GetProperty("step").GetInt64() + 10);
+        Assert.Equal("realtime", later.GetProperty("job").GetProperty("pace").GetProperty("mode").GetString());
         Assert.Equal(["west", "east"], later.GetProperty("sites").EnumerateArray().Select(s => s.GetProperty("name").GetString()));
         Assert.Equal(328, later.GetProperty("sites").EnumerateArray().Sum(s => s.GetProperty("nodes").GetInt32()));
         var link = Assert.Single(later.GetProperty("links").EnumerateArray());
         Assert.Equal("west-east", link.GetProperty("id").GetString());
-        var last = later.GetProperty("lastStep");
+        var last = later.LastStep();
         foreach (var field in new[] { "number", "durationSeconds", "maxComputeSeconds", "medianComputeSeconds", "allreduceIntraSiteSeconds", "allreduceInterSiteSeconds", "stragglerTax", "clusterMfu" })
         {
             Assert.True(last.GetProperty(field).GetDouble() > 0, field);
@@ -47,13 +32,31 @@ public sealed class ClusterApiTests : IAsyncLifetime
     }
 
     [Fact]
-    public async Task HealthzAnswersHealthyOnceTheJobRuns()
+    public async Task PresetsAreListed()
     {
-        using var client = _factory.CreateClient();
+        using var client = fixture.Factory.CreateAdminClient();
 
-        var response = await client.GetAsync("/healthz", TestContext.Current.CancellationToken);
+        var presets = await client.GetJsonAsync("/api/scenarios");
 
-        Assert.Equal(HttpStatusCode.OK, response.StatusCode);
-        Assert.Equal("Healthy", await response.Content.ReadAsStringAsync(TestContext.Current.CancellationToken));
+        Assert.Equal(["colossus", "small", "uniform"], presets.EnumerateArray().Select(p => p.GetProperty("name").GetString()));
+        var colossus = presets.EnumerateArray().Single(p => p.GetProperty("name").GetString() == "colossus");
+        Assert.Equal(88_000, colossus.GetProperty("nodes").GetInt32());
+        Assert.Equal(454_000, colossus.GetProperty("gpus").GetInt64());
+        Assert.True(presets.EnumerateArray().Single(p => p.GetProperty("name").GetString() == "small").GetProperty("isDefault").GetBoolean());
+    }
+
+    [Fact]
+    public async Task NodesArePagedAndFiltered()
+    {
+        using var client = fixture.Factory.CreateAdminClient();
+
+        var page = await client.GetJsonAsync("/api/nodes?site=west&generation=A100&pageSize=10&page=2");
+
+        Assert.Equal(16, page.GetProperty("total").GetInt32());
+        Assert.Equal(6, page.GetProperty("nodes").GetArrayLength());
+        Assert.All(page.GetProperty("nodes").EnumerateArray(), n => Assert.Equal("A100", n.GetProperty("generation").GetString()));
+        var (status, problem, _) = await client.SendJsonAsync(HttpMethod.Get, "/api/nodes/west-99999");
+        Assert.Equal(HttpStatusCode.NotFound, status);
+        Assert.Equal(["id"], problem.ErrorFields());
     }
 }

@@ -1,0 +1,86 @@
+using System.Net;
+using System.Net.Http.Headers;
+
+namespace OrleansCluster.Silo.Tests.Api;
+
+public sealed class AuthenticationTests(SiloFixture fixture) : IClassFixture<SiloFixture>
+{
+    [Theory]
+    [InlineData("/api/cluster")]
+    [InlineData("/api/faults")]
+    [InlineData("/api/stragglers")]
+    public async Task ApiRoutesRefuseCallsWithoutTheKey(string path)
+    {
+        using var client = fixture.Factory.CreateClient();
+
+        var (status, problem, response) = await client.SendJsonAsync(HttpMethod.Get, path);
+
+        Assert.Equal(HttpStatusCode.Unauthorized, status);
+        Assert.Equal("application/problem+json", response.Content.Headers.ContentType?.MediaType);
+        Assert.Equal(401, problem.GetProperty("status").GetInt32());
+        Assert.Equal("Bearer", response.Headers.WwwAuthenticate.ToString());
+    }
+
+    [Fact]
+    public async Task WrongKeyIsRefusedAndChangesNothing()
+    {
+        using var client = fixture.Factory.CreateClient();
+        client.DefaultRequestHeaders.Authorization = new AuthenticationHeaderValue("Bearer", "not-the-key");
+        using var admin = fixture.Factory.CreateAdminClient();
+        var before = (await admin.GetJsonAsync("/api/faults")).GetArrayLength();
+
+        var (status, _, _) = await client.PostJsonAsync("/api/faults", """{"kind":"node.crash","target":{"node":"west-00001"}}""");
+
+        Assert.Equal(HttpStatusCode.Unauthorized, status);
+        Assert.Equal(before, (await admin.GetJsonAsync("/api/faults")).GetArrayLength());
+        Assert.Contains(fixture.Factory.Logs, l => l.Contains("audit: rejected POST /api/faults", StringComparison.Ordinal));
+    }
+
+    [Fact]
+    public async Task TheKeyIsAcceptedAsBearerOrAsXApiKey()
+    {
+        using var bearer = fixture.Factory.CreateAdminClient();
+        using var header = fixture.Factory.CreateClient();
+        header.DefaultRequestHeaders.Add("X-Api-Key", SiloFactory.AdminKey);
+
+        Assert.Equal(HttpStatusCode.OK, (await bearer.GetAsync("/api/cluster", AdminClient.Ct)).StatusCode);
+        Assert.Equal(HttpStatusCode.OK, (await header.GetAsync("/api/cluster", AdminClient.Ct)).StatusCode);
+    }
+
+    [Theory]
+    [InlineData("/healthz")]
+    [InlineData("/openapi/v1.json")]
+    public async Task HealthAndTheOpenApiDocumentAreOpen(string path)
+    {
+        using var client = fixture.Factory.CreateClient();
+
+        var response = await client.GetAsync(path, AdminClient.Ct);
+
+        Assert.Equal(HttpStatusCode.OK, response.StatusCode);
+    }
+
+    [Fact]
+    public async Task OpenApiDocumentDescribesEveryAdminRoute()
+    {
+        using var client = fixture.Factory.CreateClient();
+
+        var paths = (await client.GetJsonAsync("/openapi/v1.json")).GetProperty("paths").EnumerateObject().Select(p => p.Name).ToArray();
+
+        foreach (var route in new[] { "/api/cluster", "/api/scenarios", "/api/scenario", "/api/job/start", "/api/job/pause", "/api/job/resume", "/api/job/stop", "/api/job/pace", "/api/stragglers", "/api/nodes", "/api/nodes/{id}", "/api/links", "/api/links/{id}", "/api/faults", "/api/faults/{id}", "/api/faults/campaign" })
+        {
+            Assert.Contains(route, paths);
+        }
+    }
+
+    [Fact]
+    public async Task MutationsAreAuditedWithCallerRouteBodyAndOutcome()
+    {
+        using var client = fixture.Factory.CreateAdminClient();
+
+        await client.PostJsonAsync("/api/faults", """{"kind":"node.slowdown","target":{"node":"west-00009"},"params":{"factor":1.2}}""");
+        await client.PostJsonAsync("/api/faults", """{"kind":"no.such.kind","target":{"node":"west-00009"}}""");
+
+        Assert.Contains(fixture.Factory.Logs, l => l.Contains("audit: key:", StringComparison.Ordinal) && l.Contains("POST /api/faults", StringComparison.Ordinal) && l.Contains("west-00009", StringComparison.Ordinal) && l.EndsWith("-> 201", StringComparison.Ordinal));
+        Assert.Contains(fixture.Factory.Logs, l => l.Contains("no.such.kind", StringComparison.Ordinal) && l.EndsWith("-> 400", StringComparison.Ordinal));
+    }
+}

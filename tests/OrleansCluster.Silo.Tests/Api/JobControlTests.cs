@@ -1,0 +1,47 @@
+using System.Net;
+
+namespace OrleansCluster.Silo.Tests.Api;
+
+public sealed class JobControlTests(SiloFixture fixture) : IClassFixture<SiloFixture>
+{
+    [Fact]
+    public async Task PauseResumeStopStartAndPaceTakeEffect()
+    {
+        using var client = fixture.Factory.CreateAdminClient();
+
+        var paused = await client.PostJsonAsync("/api/job/pause");
+        Assert.Equal(HttpStatusCode.OK, paused.Status);
+        Assert.Equal("paused", paused.Body.GetProperty("state").GetString());
+        var step = paused.Body.GetProperty("step").GetInt64();
+        await Task.Delay(300, AdminClient.Ct);
+        Assert.Equal(step, (await client.GetJsonAsync("/api/cluster")).Step());
+
+        var pace = await client.SendJsonAsync(HttpMethod.Put, "/api/job/pace", """{"mode":"max"}""");
+        Assert.Equal("max", pace.Body.GetProperty("pace").GetProperty("mode").GetString());
+        Assert.Equal("running", (await client.PostJsonAsync("/api/job/resume")).Body.GetProperty("state").GetString());
+        await client.WaitForClusterAsync(c => c.Step() > step + 20, "steps after resuming");
+
+        var stopped = await client.PostJsonAsync("/api/job/stop");
+        Assert.Equal("stopped", stopped.Body.GetProperty("state").GetString());
+        var started = await client.PostJsonAsync("/api/job/start");
+        Assert.Equal("running", started.Body.GetProperty("state").GetString());
+        Assert.True(started.Body.GetProperty("epoch").GetInt64() > stopped.Body.GetProperty("epoch").GetInt64());
+
+        var realtime = await client.SendJsonAsync(HttpMethod.Put, "/api/job/pace", """{"mode":"realtime","speed":50}""");
+        Assert.Equal(50, realtime.Body.GetProperty("pace").GetProperty("speed").GetDouble());
+    }
+
+    [Fact]
+    public async Task LoadingAPresetRestartsTheJobOnIt()
+    {
+        using var client = fixture.Factory.CreateAdminClient();
+
+        var (status, body, _) = await client.SendJsonAsync(HttpMethod.Put, "/api/scenario", """{"preset":"uniform"}""");
+
+        Assert.Equal(HttpStatusCode.OK, status);
+        Assert.Equal("uniform", body.GetProperty("scenario").GetString());
+        var cluster = await client.WaitForClusterAsync(c => c.Step() >= 2, "the uniform run to step");
+        Assert.Equal(256, Assert.Single(cluster.GetProperty("sites").EnumerateArray()).GetProperty("nodes").GetInt32());
+        await client.SendJsonAsync(HttpMethod.Put, "/api/scenario", """{"preset":"small"}""");
+    }
+}
