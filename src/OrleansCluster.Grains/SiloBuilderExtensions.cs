@@ -1,5 +1,6 @@
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.DependencyInjection.Extensions;
+using OrleansCluster.Grains.Telemetry;
 
 namespace OrleansCluster.Grains;
 
@@ -14,6 +15,11 @@ public static class SiloBuilderExtensions
     {
         ArgumentNullException.ThrowIfNull(silo);
         silo.Services.TryAddSingleton(TimeProvider.System);
+        silo.Services.AddMetrics();
+        silo.Services.TryAddSingleton<SimulationMetrics>();
+        silo.Services.TryAddSingleton<NodeHistograms>();
+        silo.Services.TryAddSingleton<NodeGauges>();
+        silo.Services.AddOptions<TelemetryOptions>();
         var options = silo.Services.AddOptions<SimulationTuning>();
         if (tune is not null)
         {

@@ -1,5 +1,6 @@
 using OrleansCluster.Silo.Api;
 using OrleansCluster.Silo.Extensions;
+using OrleansCluster.Silo.Telemetry;
 
 var builder = WebApplication.CreateBuilder(args);
 
@@ -7,6 +8,7 @@ builder.UseDefaultLoopbackUrl();
 builder.AddOrleansSilo();
 builder.AddSimulation();
 builder.AddAdminSecurity();
+builder.AddTelemetry();
 builder.AddApiDefaults();
 
 var app = builder.Build();
@@ -17,6 +19,7 @@ app.UseAuthentication();
 app.UseAuthorization();
 app.UseRateLimiter();
 
+app.UseMetricsEndpoint();
 app.MapHealthChecks("/healthz");
 app.MapApiDocuments();
 app.MapAdminApi();

@@ -58,7 +58,9 @@ public sealed record BlockConfig(
     [property: Id(1)] string Block,
     [property: Id(2)] IReadOnlyList<NodeSpec> Nodes,
     [property: Id(3)] double BarrierTimeoutSeconds,
-    [property: Id(4)] int TopK);
+    [property: Id(4)] int TopK,
+    [property: Id(5)] string Scenario,
+    [property: Id(6)] string Site);
 
 /// <summary>Everything a node grain needs to compute its own step times.</summary>
 [GenerateSerializer, Immutable, Alias("NodeSpec")]

@@ -2,6 +2,7 @@ using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
 using OrleansCluster.Abstractions.Grains;
 using OrleansCluster.Abstractions.Messages;
+using OrleansCluster.Grains.Telemetry;
 using OrleansCluster.Model.Simulation;
 
 namespace OrleansCluster.Grains.Barrier;
@@ -12,7 +13,12 @@ namespace OrleansCluster.Grains.Barrier;
 /// step's times into per-generation distributions and its K slowest nodes, evicts nodes that miss the
 /// barrier, and lets them rejoin after a checkpoint once they are back within the barrier timeout.
 /// </summary>
-public sealed partial class BlockGrain(ILogger<BlockGrain> logger, IOptions<SimulationTuning> tuning) : Grain, IBlockGrain
+public sealed partial class BlockGrain(
+    ILogger<BlockGrain> logger,
+    IOptions<SimulationTuning> tuning,
+    IOptions<TelemetryOptions> telemetry,
+    NodeHistograms histograms,
+    NodeGauges gauges) : Grain, IBlockGrain
 {
     private readonly int _batchSteps = Math.Max(1, tuning.Value.BatchSteps);
     private BlockConfig? _config;
@@ -30,6 +36,9 @@ public sealed partial class BlockGrain(ILogger<BlockGrain> logger, IOptions<Simu
     private bool[] _evicted = [];
     private bool[] _firstFill = [];
 
+    private double[] _previous = [];
+    private NodeHistograms.Buckets[] _computeBuckets = [];
+    private NodeHistograms.Buckets[] _waitBuckets = [];
     private ComputeDistribution[] _distributions = [];
     private TopKSlowest _slowest = new(1);
     private readonly List<int> _refill = [];
@@ -58,6 +67,14 @@ public sealed partial class BlockGrain(ILogger<BlockGrain> logger, IOptions<Simu
         _evicted = new bool[n];
         _firstFill = Enumerable.Repeat(true, n).ToArray();
         _distributions = _generations.Select(_ => new ComputeDistribution()).ToArray();
+        _computeBuckets = _generations.Select(_ => new NodeHistograms.Buckets()).ToArray();
+        _waitBuckets = _generations.Select(_ => new NodeHistograms.Buckets()).ToArray();
+        _previous = Enumerable.Repeat(double.NaN, n).ToArray();
+        if (telemetry.Value.PerNode)
+        {
+            gauges.Register(config.Block, config.Scenario, config.Site, _specs.Select(s => s.Node).ToArray(), _specs.Select(s => s.Generation).ToArray(), _previous);
+        }
+
         _slowest = new TopKSlowest(config.TopK);
 
         // Fetch the first batches now, while the job loads, so that the first steps run at their usual cost.
@@ -74,6 +91,7 @@ public sealed partial class BlockGrain(ILogger<BlockGrain> logger, IOptions<Simu
         }
 
         var step = command.Step;
+        RecordBarrierWaits(config, command.PreviousMaxComputeSeconds);
         var failed = await RefillAsync(step, command.RejoinCheck);
 
         foreach (var distribution in _distributions)
@@ -81,11 +99,17 @@ public sealed partial class BlockGrain(ILogger<BlockGrain> logger, IOptions<Simu
             distribution.Clear();
         }
 
+        foreach (var buckets in _computeBuckets)
+        {
+            buckets.Clear();
+        }
+
         _slowest.Clear();
         List<string>? missed = null;
         var timeout = config.BarrierTimeoutSeconds;
         for (var i = 0; i < _specs.Length; i++)
         {
+            _previous[i] = double.NaN;
             if (_evicted[i])
             {
                 if (!command.RejoinCheck || failed?.Contains(i) == true || !(_window[i][step - _windowFrom[i]] <= timeout))
@@ -105,8 +129,15 @@ public sealed partial class BlockGrain(ILogger<BlockGrain> logger, IOptions<Simu
             }
 
             var spec = _specs[i];
+            _previous[i] = t;
+            _computeBuckets[_generationOf[i]].Add(t);
             _distributions[_generationOf[i]].Add(t, spec.Gpus);
             _slowest.Offer(new StragglerCandidate(spec.Node, 0, spec.Generation, t));
+        }
+
+        for (var g = 0; g < _generations.Length; g++)
+        {
+            histograms.AddCompute(config.Scenario, config.Site, _generations[g], _computeBuckets[g]);
         }
 
         return new BarrierSummary(
@@ -115,6 +146,44 @@ public sealed partial class BlockGrain(ILogger<BlockGrain> logger, IOptions<Simu
             (IReadOnlyList<string>?)missed ?? [],
             CountStates(),
             _refill.Count);
+    }
+
+    public override Task OnDeactivateAsync(DeactivationReason reason, CancellationToken cancellationToken)
+    {
+        if (_config is not null)
+        {
+            gauges.Unregister(_config.Block);
+        }
+
+        return Task.CompletedTask;
+    }
+
+    // The barrier released the last step at its slowest node's time: each node that took part waited the rest.
+    private void RecordBarrierWaits(BlockConfig config, double previousMaxComputeSeconds)
+    {
+        if (!(previousMaxComputeSeconds > 0))
+        {
+            return;
+        }
+
+        foreach (var buckets in _waitBuckets)
+        {
+            buckets.Clear();
+        }
+
+        for (var i = 0; i < _previous.Length; i++)
+        {
+            var t = _previous[i];
+            if (!double.IsNaN(t))
+            {
+                _waitBuckets[_generationOf[i]].Add(Math.Max(0, previousMaxComputeSeconds - t));
+            }
+        }
+
+        for (var g = 0; g < _generations.Length; g++)
+        {
+            histograms.AddWait(config.Scenario, config.Site, _generations[g], _waitBuckets[g]);
+        }
     }
 
     public Task NodeChangedAsync(string node, int version)

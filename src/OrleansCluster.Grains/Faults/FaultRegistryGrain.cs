@@ -2,6 +2,7 @@ using Microsoft.Extensions.Logging;
 using Orleans.Runtime;
 using OrleansCluster.Abstractions.Grains;
 using OrleansCluster.Abstractions.Messages;
+using OrleansCluster.Grains.Telemetry;
 using OrleansCluster.Model.Faults;
 using OrleansCluster.Model.Scenarios;
 using OrleansCluster.Model.Simulation;
@@ -16,6 +17,7 @@ namespace OrleansCluster.Grains.Faults;
 public sealed partial class FaultRegistryGrain(
     [PersistentState("faults", SimulationStorage.Name)] IPersistentState<FaultRegistryState> state,
     TimeProvider clock,
+    SimulationMetrics metrics,
     ILogger<FaultRegistryGrain> logger) : Grain, IFaultRegistryGrain
 {
     private const int EndedKept = 1000;
@@ -285,6 +287,10 @@ public sealed partial class FaultRegistryGrain(
 
         await Task.WhenAll(pushes);
         ScheduleNext(now);
+        if (_layout is not null)
+        {
+            metrics.ReportFaults(new SimulationMetrics.FaultSnapshot(_layout.Scenario.Name, await CountsAsync()));
+        }
     }
 
     private void ScheduleNext(DateTimeOffset now)

@@ -3,6 +3,7 @@ using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
 using OrleansCluster.Abstractions.Grains;
 using OrleansCluster.Abstractions.Messages;
+using OrleansCluster.Grains.Telemetry;
 using OrleansCluster.Model.Scenarios;
 using OrleansCluster.Model.Simulation;
 
@@ -14,7 +15,7 @@ namespace OrleansCluster.Grains.Job;
 /// back as small summaries, and the model turns them into the step's figures. A node that misses the barrier
 /// fails the step: the job rolls back to its last checkpoint, counts the lost steps and goes on without it.
 /// </summary>
-public sealed partial class JobGrain(ILogger<JobGrain> logger, IOptions<SimulationTuning> tuning) : Grain, IJobGrain
+public sealed partial class JobGrain(ILogger<JobGrain> logger, IOptions<SimulationTuning> tuning, SimulationMetrics metrics) : Grain, IJobGrain
 {
     private readonly SimulationTuning _tuning = tuning.Value;
     private readonly Queue<StepRecord> _history = new();
@@ -23,6 +24,7 @@ public sealed partial class JobGrain(ILogger<JobGrain> logger, IOptions<Simulati
     private ScenarioSource? _source;
     private ClusterLayout? _layout;
     private ISiteGrain[] _sites = [];
+    private string[] _siteNames = [];
     private ILinkGrain[] _links = [];
     private long _epoch;
     private JobState _state = JobState.Idle;
@@ -152,20 +154,7 @@ public sealed partial class JobGrain(ILogger<JobGrain> logger, IOptions<Simulati
             site.NodeCount,
             site.GpuCount,
             _siteStates.Length > s && _siteStates[s].Count > 0 ? _siteStates[s] : AllHealthy(site))).ToArray();
-        var links = scenario.Links.Select((link, j) =>
-        {
-            var figures = _linkFigures.Length > j ? _linkFigures[j] : null;
-            return new LinkStatus(
-                link.Id,
-                link.From,
-                link.To,
-                figures?.Up ?? true,
-                link.NominalLatencySeconds,
-                figures?.LatencySeconds ?? link.NominalLatencySeconds,
-                link.BandwidthBytesPerSecond,
-                figures?.BandwidthBytesPerSecond ?? link.BandwidthBytesPerSecond,
-                figures?.PacketLossRatio ?? 0);
-        }).ToArray();
+        var links = LinkStatuses(scenario);
         var last = _last is { } r
             ? new LastStepFigures(_lastNumber, r.StepSeconds, r.MaxComputeSeconds, r.MedianComputeSeconds, r.IntraSiteSeconds, r.InterSiteSeconds, r.StragglerTax, r.ClusterMfu)
             : null;
@@ -192,6 +181,29 @@ public sealed partial class JobGrain(ILogger<JobGrain> logger, IOptions<Simulati
 
     public ValueTask<IReadOnlyList<StepRecord>> GetRecentStepsAsync(int count) =>
         ValueTask.FromResult<IReadOnlyList<StepRecord>>(_history.Skip(Math.Max(0, _history.Count - count)).ToArray());
+
+    private LinkStatus[] LinkStatuses(Scenario scenario) =>
+        scenario.Links.Select((link, j) =>
+        {
+            var figures = _linkFigures.Length > j ? _linkFigures[j] : null;
+            return new LinkStatus(
+                link.Id,
+                link.From,
+                link.To,
+                figures?.Up ?? true,
+                link.NominalLatencySeconds,
+                figures?.LatencySeconds ?? link.NominalLatencySeconds,
+                link.BandwidthBytesPerSecond,
+                figures?.BandwidthBytesPerSecond ?? link.BandwidthBytesPerSecond,
+                figures?.PacketLossRatio ?? 0);
+        }).ToArray();
+
+    private void Report(Scenario scenario, bool ok, double duration, long lost) =>
+        metrics.ReportStep(
+            new SimulationMetrics.StepSnapshot(scenario.Name, _step, _last, _siteNames, [.. _siteStates], LinkStatuses(scenario)),
+            ok,
+            duration,
+            lost);
 
     private JobStatus Status() =>
         new(_state, _pace, _step, _lastCheckpoint, _stepsOk, _stepsFailed, _lostSteps, EvictedNodes(), _simulatedSeconds, _grainCalls, _epoch);
@@ -233,8 +245,11 @@ public sealed partial class JobGrain(ILogger<JobGrain> logger, IOptions<Simulati
                         scenario.Seed, scenario.Noise.ComputeCv);
                 }).ToArray(),
                 job.BarrierTimeoutSeconds,
-                scenario.Stragglers.TopK)).ToArray())).ToArray();
+                scenario.Stragglers.TopK,
+                scenario.Name,
+                site.Name)).ToArray())).ToArray();
         _sites = configs.Select(c => GrainFactory.GetGrain<ISiteGrain>(c.Site)).ToArray();
+        _siteNames = configs.Select(c => c.Site).ToArray();
         _links = scenario.Links.Select(l => GrainFactory.GetGrain<ILinkGrain>(l.Id)).ToArray();
         var linkConfigs = scenario.Links.Select(l => new LinkConfig(_epoch, l.Id, l.From, l.To, l.DistanceKm, l.RouteFactor, l.EquipmentLatencySeconds, l.BandwidthBytesPerSecond, scenario.Seed, scenario.Noise.LinkJitterSeconds));
 
@@ -395,6 +410,7 @@ public sealed partial class JobGrain(ILogger<JobGrain> logger, IOptions<Simulati
             _lastNumber = number;
             _previousMaxCompute = result.MaxComputeSeconds;
             Remember(new StepRecord(number, true, result.StepSeconds, result.HealthyNodes, null, WallSince(started), Stopwatch.GetElapsedTime(started).TotalSeconds));
+            Report(scenario, ok: true, result.StepSeconds, lost: 0);
             return result.StepSeconds;
         }
 
@@ -407,6 +423,7 @@ public sealed partial class JobGrain(ILogger<JobGrain> logger, IOptions<Simulati
         _step = _lastCheckpoint;
         _previousMaxCompute = 0;
         Remember(new StepRecord(number, false, duration, result.HealthyNodes, failure, WallSince(started), Stopwatch.GetElapsedTime(started).TotalSeconds));
+        Report(scenario, ok: false, duration, lost);
         LogStepFailed(logger, number, failure, lost, _lastCheckpoint);
         return duration;
     }

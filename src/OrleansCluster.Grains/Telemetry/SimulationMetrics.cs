@@ -1,0 +1,172 @@
+using System.Diagnostics;
+using System.Diagnostics.Metrics;
+using OrleansCluster.Abstractions.Messages;
+using OrleansCluster.Model.Simulation;
+
+namespace OrleansCluster.Grains.Telemetry;
+
+/// <summary>
+/// The simulation's instruments (meter <see cref="MeterName"/>), created once. The job grain reports each
+/// step here and the fault registry its counts; the gauges read those snapshots when scraped. Every series
+/// carries <c>scenario</c>; tags are in a fixed order and bounded by sites x generations x links, except the
+/// top-K straggler series (K = <c>stragglers.topK</c>).
+/// </summary>
+public sealed class SimulationMetrics : IDisposable
+{
+    public const string MeterName = "OrleansCluster.Simulation";
+
+    private readonly Meter _meter;
+    private readonly Histogram<double> _stepDuration;
+    private readonly Counter<long> _steps;
+    private readonly Counter<long> _lostSteps;
+    private volatile StepSnapshot? _step;
+    private volatile FaultSnapshot? _faults;
+
+    public SimulationMetrics(IMeterFactory meters)
+    {
+        ArgumentNullException.ThrowIfNull(meters);
+        _meter = meters.Create(MeterName);
+        _stepDuration = _meter.CreateHistogram(
+            "gpusim_step_duration_seconds",
+            unit: null,
+            description: "T_step of each completed step, seconds.",
+            advice: new InstrumentAdvice<double> { HistogramBucketBoundaries = NodeHistograms.Bounds });
+        _steps = _meter.CreateCounter<long>("gpusim_steps_total", description: "Steps finished, by outcome (ok, failed).");
+        _lostSteps = _meter.CreateCounter<long>("gpusim_lost_steps_total", description: "Steps rolled back after failures.");
+
+        _meter.CreateObservableGauge("gpusim_step_number", () => Single(_step, s => s.Number), description: "The job's current step.");
+        _meter.CreateObservableGauge("gpusim_allreduce_seconds", ObserveAllReduce, description: "max_s T_s (intra_site) and T_x (inter_site) of the last step, seconds.");
+        _meter.CreateObservableGauge("gpusim_straggler_tax_ratio", () => Single(_step, s => s.Result?.StragglerTax), description: "(max t - median t) / T_step of the last step.");
+        _meter.CreateObservableGauge("gpusim_cluster_mfu_ratio", () => Single(_step, s => s.Result?.ClusterMfu), description: "Cluster model-FLOPs utilisation of the last step.");
+        _meter.CreateObservableGauge("gpusim_stragglers", ObserveStragglers, description: "Stragglers at the last step, by kind (node, link).");
+        _meter.CreateObservableGauge("gpusim_straggler_slowdown_ratio", ObserveTopStragglers, description: "Slowdown (t / median t) of the top-K straggling nodes of the last step.");
+        _meter.CreateObservableGauge("gpusim_nodes", ObserveNodes, description: "Nodes by site, generation and state (healthy, degraded, down).");
+        _meter.CreateObservableGauge("gpusim_link_latency_seconds", () => ObserveLinks(l => l.LatencySeconds), description: "Current L_j, seconds.");
+        _meter.CreateObservableGauge("gpusim_link_bandwidth_bytes_per_second", () => ObserveLinks(l => l.BandwidthBytesPerSecond), description: "Current effective C_j, bytes per second.");
+        _meter.CreateObservableGauge("gpusim_link_packet_loss_ratio", () => ObserveLinks(l => l.PacketLossRatio), description: "Packet loss on the link.");
+        _meter.CreateObservableGauge("gpusim_link_up", () => ObserveLinks(l => l.Up ? 1 : 0), description: "1 while the link is up, 0 while partitioned.");
+        _meter.CreateObservableGauge("gpusim_faults_active", () => ObserveFaults(f => f.Active), description: "Faults in force, by kind.");
+        _meter.CreateObservableCounter("gpusim_faults_injected_total", () => ObserveFaults(f => f.Injected), description: "Faults injected, by kind.");
+    }
+
+    /// <summary>What the job knows after a step: its figures, node counts, links.</summary>
+    public sealed record StepSnapshot(
+        string Scenario,
+        long Number,
+        StepResult? Result,
+        IReadOnlyList<string> Sites,
+        IReadOnlyList<IReadOnlyList<NodeCounts>> States,
+        IReadOnlyList<LinkStatus> Links);
+
+    /// <summary>The registry's counts.</summary>
+    public sealed record FaultSnapshot(string Scenario, FaultCounts Counts);
+
+    /// <summary>Records a finished step (ok or failed) and what the gauges show until the next.</summary>
+    public void ReportStep(StepSnapshot snapshot, bool ok, double durationSeconds, long lostSteps)
+    {
+        ArgumentNullException.ThrowIfNull(snapshot);
+        var scenario = new KeyValuePair<string, object?>("scenario", snapshot.Scenario);
+        if (ok)
+        {
+            _stepDuration.Record(durationSeconds, scenario);
+        }
+
+        // Adding 0 makes both outcomes and the lost-step counter exist from the first step, so rates and
+        // alerts over them read 0 rather than no data.
+        _steps.Add(ok ? 1 : 0, scenario, new KeyValuePair<string, object?>("outcome", "ok"));
+        _steps.Add(ok ? 0 : 1, scenario, new KeyValuePair<string, object?>("outcome", "failed"));
+        _lostSteps.Add(lostSteps, scenario);
+
+        _step = snapshot;
+    }
+
+    /// <summary>Updates the fault gauges.</summary>
+    public void ReportFaults(FaultSnapshot snapshot) => _faults = snapshot;
+
+    public void Dispose() => _meter.Dispose();
+
+    private static Measurement<double>[] Single(StepSnapshot? s, Func<StepSnapshot, double?> value) =>
+        s is not null && value(s) is { } v ? [new Measurement<double>(v, new KeyValuePair<string, object?>("scenario", s.Scenario))] : [];
+
+    private IEnumerable<Measurement<double>> ObserveAllReduce()
+    {
+        if (_step is not { Result: { } r } s)
+        {
+            yield break;
+        }
+
+        yield return new(r.IntraSiteSeconds, new TagList { { "scenario", s.Scenario }, { "phase", "intra_site" } });
+        yield return new(r.InterSiteSeconds, new TagList { { "scenario", s.Scenario }, { "phase", "inter_site" } });
+    }
+
+    private IEnumerable<Measurement<long>> ObserveStragglers()
+    {
+        if (_step is not { Result: { } r } s)
+        {
+            yield break;
+        }
+
+        yield return new(r.NodeStragglerCount, new TagList { { "scenario", s.Scenario }, { "kind", "node" } });
+        yield return new(r.LinkStragglerCount, new TagList { { "scenario", s.Scenario }, { "kind", "link" } });
+    }
+
+    private IEnumerable<Measurement<double>> ObserveTopStragglers()
+    {
+        if (_step is not { Result: { } r } s)
+        {
+            yield break;
+        }
+
+        foreach (var node in r.Stragglers)
+        {
+            yield return new(node.Slowdown, new TagList { { "scenario", s.Scenario }, { "node", node.Node }, { "site", node.Site }, { "generation", node.Generation } });
+        }
+    }
+
+    private IEnumerable<Measurement<long>> ObserveNodes()
+    {
+        if (_step is not { } s)
+        {
+            yield break;
+        }
+
+        for (var i = 0; i < s.Sites.Count && i < s.States.Count; i++)
+        {
+            foreach (var counts in s.States[i])
+            {
+                yield return new(counts.Healthy, new TagList { { "scenario", s.Scenario }, { "site", s.Sites[i] }, { "generation", counts.Generation }, { "state", "healthy" } });
+                yield return new(counts.Degraded, new TagList { { "scenario", s.Scenario }, { "site", s.Sites[i] }, { "generation", counts.Generation }, { "state", "degraded" } });
+                yield return new(counts.Down, new TagList { { "scenario", s.Scenario }, { "site", s.Sites[i] }, { "generation", counts.Generation }, { "state", "down" } });
+            }
+        }
+    }
+
+    private IEnumerable<Measurement<double>> ObserveLinks(Func<LinkStatus, double> value)
+    {
+        if (_step is not { } s)
+        {
+            yield break;
+        }
+
+        foreach (var link in s.Links)
+        {
+            yield return new(value(link), new TagList { { "scenario", s.Scenario }, { "link", link.Id }, { "from", link.From }, { "to", link.To } });
+        }
+    }
+
+    private IEnumerable<Measurement<long>> ObserveFaults(Func<FaultCounts, IEnumerable<KeyValuePair<string, long>>> counts)
+    {
+        if (_faults is not { } f)
+        {
+            yield break;
+        }
+
+        foreach (var (kind, value) in counts(f.Counts))
+        {
+            yield return new(value, new TagList { { "scenario", f.Scenario }, { "kind", kind } });
+        }
+    }
+
+    private IEnumerable<Measurement<long>> ObserveFaults(Func<FaultCounts, IReadOnlyDictionary<string, int>> counts) =>
+        ObserveFaults(c => counts(c).Select(p => new KeyValuePair<string, long>(p.Key, p.Value)));
+}

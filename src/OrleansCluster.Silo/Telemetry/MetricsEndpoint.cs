@@ -1,0 +1,69 @@
+using System.Text;
+using Microsoft.Extensions.Options;
+using OrleansCluster.Grains.Telemetry;
+
+namespace OrleansCluster.Silo.Telemetry;
+
+/// <summary>
+/// <c>/metrics</c>: the OpenTelemetry Prometheus exporter's page (the simulation's instruments, Orleans',
+/// ASP.NET Core's and the runtime's meters) with this silo's own series appended, before <c># EOF</c> when
+/// the scraper negotiated OpenMetrics.
+/// </summary>
+public static class MetricsEndpoint
+{
+    public const string Path = "/metrics";
+
+    public static WebApplication UseMetricsEndpoint(this WebApplication app)
+    {
+        ArgumentNullException.ThrowIfNull(app);
+        app.Use(async (context, next) =>
+        {
+            if (!context.Request.Path.Equals(Path, StringComparison.Ordinal))
+            {
+                await next(context);
+                return;
+            }
+
+            // The exporter gzips when asked to; the appended series need its page as plain text.
+            context.Request.Headers.AcceptEncoding = "identity";
+            var original = context.Response.Body;
+            using var buffer = new MemoryStream();
+            context.Response.Body = buffer;
+            try
+            {
+                await next(context);
+            }
+            finally
+            {
+                context.Response.Body = original;
+            }
+
+            var page = Encoding.UTF8.GetString(buffer.GetBuffer(), 0, (int)buffer.Length);
+            if (context.Response.StatusCode == StatusCodes.Status200OK)
+            {
+                page = Append(page, context.RequestServices);
+            }
+
+            var bytes = Encoding.UTF8.GetBytes(page);
+            context.Response.ContentLength = bytes.Length;
+            await original.WriteAsync(bytes, context.RequestAborted);
+        });
+        app.MapPrometheusScrapingEndpoint(Path);
+        return app;
+    }
+
+    private static string Append(string page, IServiceProvider services)
+    {
+        var extra = new StringBuilder();
+        PrometheusText.WriteNodeHistograms(extra, services.GetRequiredService<NodeHistograms>());
+        if (services.GetRequiredService<IOptions<TelemetryOptions>>().Value.PerNode)
+        {
+            PrometheusText.WriteNodeGauges(extra, services.GetRequiredService<NodeGauges>());
+        }
+
+        const string eof = "# EOF\n";
+        return page.EndsWith(eof, StringComparison.Ordinal)
+            ? string.Concat(page.AsSpan(0, page.Length - eof.Length), extra.ToString(), eof)
+            : page + extra;
+    }
+}

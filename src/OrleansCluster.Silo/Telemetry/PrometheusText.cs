@@ -1,0 +1,75 @@
+using System.Globalization;
+using System.Text;
+using OrleansCluster.Grains.Telemetry;
+
+namespace OrleansCluster.Silo.Telemetry;
+
+/// <summary>
+/// Writes the series the OpenTelemetry exporter is not the right tool for, in the Prometheus text format:
+/// the node histograms (pre-aggregated per block, see <see cref="NodeHistograms"/>) and the opt-in per-node
+/// gauges (one series per node, beyond the SDK's cardinality limit at scale).
+/// </summary>
+public static class PrometheusText
+{
+    public static void WriteNodeHistograms(StringBuilder output, NodeHistograms histograms)
+    {
+        ArgumentNullException.ThrowIfNull(output);
+        ArgumentNullException.ThrowIfNull(histograms);
+        var (compute, wait) = histograms.Snapshot();
+        WriteHistogram(output, "gpusim_node_compute_seconds", "Compute time t_i of each node at each step, seconds.", compute);
+        WriteHistogram(output, "gpusim_barrier_wait_seconds", "Barrier wait w_i = max t - t_i of each node at each step, seconds.", wait);
+    }
+
+    public static void WriteNodeGauges(StringBuilder output, NodeGauges gauges)
+    {
+        ArgumentNullException.ThrowIfNull(output);
+        ArgumentNullException.ThrowIfNull(gauges);
+        output.Append("# HELP gpusim_node_step_compute_seconds Compute time of each node at the last step, seconds.\n");
+        output.Append("# TYPE gpusim_node_step_compute_seconds gauge\n");
+        foreach (var block in gauges.Snapshot())
+        {
+            for (var i = 0; i < block.Nodes.Count; i++)
+            {
+                var value = block.Latest[i];
+                if (double.IsNaN(value))
+                {
+                    continue;
+                }
+
+                output.Append("gpusim_node_step_compute_seconds{scenario=\"").Append(Escape(block.Scenario))
+                    .Append("\",node=\"").Append(Escape(block.Nodes[i]))
+                    .Append("\",site=\"").Append(Escape(block.Site))
+                    .Append("\",generation=\"").Append(Escape(block.Generations[i]))
+                    .Append("\"} ").Append(Number(value)).Append('\n');
+            }
+        }
+    }
+
+    /// <summary>A label value escaped as the text format asks (backslash, quote, newline).</summary>
+    public static string Escape(string value) =>
+        value.Replace("\\", "\\\\", StringComparison.Ordinal).Replace("\"", "\\\"", StringComparison.Ordinal).Replace("\n", "\\n", StringComparison.Ordinal);
+
+    public static string Number(double value) =>
+        double.IsPositiveInfinity(value) ? "+Inf" : double.IsNegativeInfinity(value) ? "-Inf" : value.ToString("R", CultureInfo.InvariantCulture);
+
+    private static void WriteHistogram(StringBuilder output, string name, string help, IReadOnlyList<(string Scenario, string Site, string Generation, NodeHistograms.Series Series)> series)
+    {
+        output.Append("# HELP ").Append(name).Append(' ').Append(help).Append('\n');
+        output.Append("# TYPE ").Append(name).Append(" histogram\n");
+        var bounds = NodeHistograms.Bounds;
+        foreach (var (scenario, site, generation, s) in series)
+        {
+            var labels = $"scenario=\"{Escape(scenario)}\",site=\"{Escape(site)}\",generation=\"{Escape(generation)}\"";
+            long cumulative = 0;
+            for (var i = 0; i <= bounds.Count; i++)
+            {
+                cumulative += s.Counts[i];
+                var le = i < bounds.Count ? Number(bounds[i]) : "+Inf";
+                output.Append(name).Append("_bucket{").Append(labels).Append(",le=\"").Append(le).Append("\"} ").Append(cumulative).Append('\n');
+            }
+
+            output.Append(name).Append("_sum{").Append(labels).Append("} ").Append(Number(s.Sum)).Append('\n');
+            output.Append(name).Append("_count{").Append(labels).Append("} ").Append(s.Count).Append('\n');
+        }
+    }
+}

@@ -1,0 +1,117 @@
+using System.Diagnostics;
+using System.Net;
+using System.Net.Sockets;
+
+namespace OrleansCluster.Silo.Tests.Telemetry;
+
+/// <summary>Real processes on 127.0.0.1 for the end-to-end tests: the silo as users run it, and Prometheus.</summary>
+internal sealed class ManagedProcess : IAsyncDisposable
+{
+    private readonly Process _process;
+    private readonly List<string> _output = [];
+
+    private ManagedProcess(Process process)
+    {
+        _process = process;
+        process.OutputDataReceived += (_, e) => Keep(e.Data);
+        process.ErrorDataReceived += (_, e) => Keep(e.Data);
+        process.BeginOutputReadLine();
+        process.BeginErrorReadLine();
+    }
+
+    public string Output
+    {
+        get
+        {
+            lock (_output)
+            {
+                return string.Join('\n', _output.TakeLast(60));
+            }
+        }
+    }
+
+    public static ManagedProcess Start(string fileName, IEnumerable<string> arguments, string? workingDirectory = null)
+    {
+        var info = new ProcessStartInfo(fileName)
+        {
+            RedirectStandardOutput = true,
+            RedirectStandardError = true,
+            UseShellExecute = false,
+            WorkingDirectory = workingDirectory ?? AppContext.BaseDirectory,
+        };
+        foreach (var argument in arguments)
+        {
+            info.ArgumentList.Add(argument);
+        }
+
+        return new ManagedProcess(Process.Start(info) ?? throw new InvalidOperationException($"could not start {fileName}"));
+    }
+
+    /// <summary>The built silo, started with <c>dotnet</c> as a user would run it.</summary>
+    public static ManagedProcess StartSilo(int httpPort, IEnumerable<string> settings)
+    {
+        var silo = Path.Combine(RepositoryRoot(), "src", "OrleansCluster.Silo", "bin", Configuration(), "net10.0", "OrleansCluster.Silo.dll");
+        Assert.True(File.Exists(silo), $"build the solution first: {silo} is missing");
+        return Start("dotnet", [silo, "--urls", $"http://127.0.0.1:{httpPort}", .. settings], Path.GetDirectoryName(silo));
+    }
+
+    public static string RepositoryRoot()
+    {
+        var directory = new DirectoryInfo(AppContext.BaseDirectory);
+        while (directory is not null && !File.Exists(Path.Combine(directory.FullName, "OrleansCluster.sln")))
+        {
+            directory = directory.Parent;
+        }
+
+        return directory?.FullName ?? throw new InvalidOperationException("the repository root was not found");
+    }
+
+    public static int FreePort()
+    {
+        using var listener = new TcpListener(IPAddress.Loopback, 0);
+        listener.Start();
+        return ((IPEndPoint)listener.LocalEndpoint).Port;
+    }
+
+    /// <summary>The path of a required tool, or a failure that says how to install it.</summary>
+    public static string Tool(string name, string package)
+    {
+        foreach (var directory in (Environment.GetEnvironmentVariable("PATH") ?? string.Empty).Split(Path.PathSeparator))
+        {
+            var candidate = Path.Combine(directory, name);
+            if (File.Exists(candidate))
+            {
+                return candidate;
+            }
+        }
+
+        Assert.Fail($"{name} is not installed: run ./test.sh, or apt-get install {package}");
+        return name;
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        if (!_process.HasExited)
+        {
+            _process.Kill(entireProcessTree: true);
+            await _process.WaitForExitAsync();
+        }
+
+        _process.Dispose();
+    }
+
+    private static string Configuration() => AppContext.BaseDirectory.Contains($"{Path.DirectorySeparatorChar}Release{Path.DirectorySeparatorChar}", StringComparison.Ordinal) ? "Release" : "Debug";
+
+    private void Keep(string? line)
+    {
+        if (line is null)
+        {
+            return;
+        }
+
+        lock (_output)
+        {
+            _output.Add(line);
+        }
+    }
+}
