@@ -21,6 +21,13 @@ public interface IJobGrain : IGrainWithStringKey
     [Alias("Start")]
     Task StartAsync();
 
+    /// <summary>
+    /// Loads <paramref name="source"/> and starts it at <paramref name="pace"/> only if no scenario is loaded yet:
+    /// every silo of a cluster asks at start, and only the first one's request takes effect.
+    /// </summary>
+    [Alias("StartIfIdle")]
+    Task<bool> StartIfIdleAsync(ScenarioSource source, PaceSettings pace);
+
     [Alias("Pause")]
     Task PauseAsync();
 

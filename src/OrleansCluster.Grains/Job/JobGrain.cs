@@ -94,6 +94,19 @@ public sealed partial class JobGrain(ILogger<JobGrain> logger, IOptions<Simulati
         Run();
     }
 
+    public async Task<bool> StartIfIdleAsync(ScenarioSource source, PaceSettings pace)
+    {
+        if (_state != JobState.Idle)
+        {
+            return false;
+        }
+
+        await LoadAsync(source);
+        await SetPaceAsync(pace);
+        await StartAsync();
+        return true;
+    }
+
     public Task PauseAsync()
     {
         if (_state == JobState.Running)

@@ -1,5 +1,7 @@
 using System.ComponentModel.DataAnnotations;
 using System.Net;
+using System.Net.Sockets;
+using Microsoft.Extensions.Options;
 using Orleans.Configuration;
 using OrleansCluster.Grains;
 
@@ -24,32 +26,59 @@ public sealed class OrleansHostOptions
 
     [Range(1, 65535)]
     public int GatewayPort { get; set; } = 30000;
+
+    /// <summary>In Redis mode, the host name or address other silos and clients reach this silo at.</summary>
+    public string AdvertisedHost { get; set; } = "127.0.0.1";
+
+    /// <summary>In Redis mode, listen on every interface (in a container) rather than only the advertised one.</summary>
+    public bool ListenOnAnyAddress { get; set; }
 }
 
-/// <summary>Makes the host an Orleans silo.</summary>
+/// <summary>Makes the host an Orleans silo: localhost clustering and memory storage, or Redis for both.</summary>
 internal static class OrleansExtensions
 {
     public static WebApplicationBuilder AddOrleansSilo(this WebApplicationBuilder builder)
     {
         var options = builder.Configuration.GetSection("Orleans").Get<OrleansHostOptions>() ?? new OrleansHostOptions();
         Validator.ValidateObject(options, new ValidationContext(options), validateAllProperties: true);
-        if (!string.Equals(options.Clustering, "Localhost", StringComparison.OrdinalIgnoreCase))
+        var redis = string.Equals(options.Clustering, "Redis", StringComparison.OrdinalIgnoreCase);
+        if (redis && string.IsNullOrWhiteSpace(options.Redis))
         {
-            throw new InvalidOperationException($"Orleans:Clustering={options.Clustering} is not available in this build; use Localhost");
+            throw new OptionsValidationException("Orleans:Redis", typeof(OrleansHostOptions), ["Orleans:Clustering=Redis needs Orleans:Redis (a Redis connection string, e.g. 127.0.0.1:6379)"]);
         }
 
         // Orleans reads the "Orleans" section itself and takes "Orleans:Clustering" for its own provider
-        // section. The design's one-word form (Localhost or Redis) is translated into Orleans' keys here.
-        builder.Configuration.AddInMemoryCollection(new Dictionary<string, string?>
+        // section. The design's one-word form (Localhost or Redis) is translated into Orleans' keys here, so
+        // that Orleans' own providers do the work: Development (single-machine) or Redis clustering, and in
+        // cluster mode Redis grain storage for the simulation's durable state.
+        var settings = new Dictionary<string, string?>();
+        if (redis)
         {
-            ["Orleans:Clustering:ProviderType"] = "Development",
-            ["Orleans:Clustering:PrimarySiloEndPoint"] = new IPEndPoint(IPAddress.Loopback, options.SiloPort).ToString(),
-        });
+            settings["Orleans:Clustering:ProviderType"] = "Redis";
+            settings["Orleans:Clustering:ConnectionString"] = options.Redis;
+            settings[$"Orleans:GrainStorage:{SimulationStorage.Name}:ProviderType"] = "Redis";
+            settings[$"Orleans:GrainStorage:{SimulationStorage.Name}:ConnectionString"] = options.Redis;
+        }
+        else
+        {
+            settings["Orleans:Clustering:ProviderType"] = "Development";
+            settings["Orleans:Clustering:PrimarySiloEndPoint"] = new IPEndPoint(IPAddress.Loopback, options.SiloPort).ToString();
+        }
 
+        builder.Configuration.AddInMemoryCollection(settings);
         builder.UseOrleans(silo =>
         {
-            silo.AddClusterSimulation();
-            silo.ConfigureEndpoints(IPAddress.Loopback, options.SiloPort, options.GatewayPort, listenOnAnyHostAddress: false);
+            silo.AddClusterSimulation(memoryStorage: !redis);
+            if (redis)
+            {
+                // Other silos reach this one at AdvertisedHost (its name in docker-compose, 127.0.0.1 on one machine).
+                silo.ConfigureEndpoints(options.AdvertisedHost, options.SiloPort, options.GatewayPort, AddressFamily.InterNetwork, listenOnAnyHostAddress: options.ListenOnAnyAddress);
+            }
+            else
+            {
+                silo.ConfigureEndpoints(IPAddress.Loopback, options.SiloPort, options.GatewayPort, listenOnAnyHostAddress: false);
+            }
+
             silo.Configure<ClusterOptions>(cluster =>
             {
                 cluster.ClusterId = options.ClusterId;

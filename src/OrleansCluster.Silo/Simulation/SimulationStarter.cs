@@ -21,10 +21,16 @@ internal sealed partial class SimulationStarter(IGrainFactory grains, IOptions<S
 
         var source = await ResolveAsync(settings.Scenario, cancellationToken);
         var job = grains.GetGrain<IJobGrain>(IJobGrain.Key);
-        await job.LoadAsync(source);
-        await job.SetPaceAsync(string.Equals(settings.Pace, "max", StringComparison.OrdinalIgnoreCase) ? PaceSettings.Max : PaceSettings.Realtime(settings.Speed));
-        await job.StartAsync();
-        LogStarted(logger, settings.Scenario, settings.Pace, settings.Speed);
+        var pace = string.Equals(settings.Pace, "max", StringComparison.OrdinalIgnoreCase) ? PaceSettings.Max : PaceSettings.Realtime(settings.Speed);
+        if (await job.StartIfIdleAsync(source, pace))
+        {
+            LogStarted(logger, settings.Scenario, settings.Pace, settings.Speed);
+        }
+        else
+        {
+            var running = await job.GetStatusAsync();
+            LogJoined(logger, running.Scenario);
+        }
     }
 
     public Task StopAsync(CancellationToken cancellationToken) => Task.CompletedTask;
@@ -52,6 +58,9 @@ internal sealed partial class SimulationStarter(IGrainFactory grains, IOptions<S
 
         return ScenarioSource.FromJson(json);
     }
+
+    [LoggerMessage(Level = LogLevel.Information, Message = "joined a cluster whose job already runs scenario {Scenario}")]
+    private static partial void LogJoined(ILogger logger, string scenario);
 
     [LoggerMessage(Level = LogLevel.Information, Message = "simulation started: scenario {Scenario}, pace {Pace} x{Speed}")]
     private static partial void LogStarted(ILogger logger, string scenario, string pace, double speed);

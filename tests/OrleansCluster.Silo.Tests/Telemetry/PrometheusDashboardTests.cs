@@ -7,29 +7,39 @@ using OrleansCluster.Silo.Tests.Api;
 namespace OrleansCluster.Silo.Tests.Telemetry;
 
 /// <summary>
-/// The wiring docker-compose sets up, proven with real processes on 127.0.0.1: a silo as users run it, a real
-/// Prometheus scraping it, faults injected through the admin API, and every query of every shipped Grafana
-/// dashboard answered with data.
+/// The wiring docker-compose sets up, proven with real processes on 127.0.0.1: Redis, two silos clustered
+/// through it as users run them, a real Prometheus scraping both, faults injected through the admin API, and
+/// every query of every shipped Grafana dashboard answered with data, with no cluster-level series counted twice.
 /// </summary>
 public sealed class PrometheusDashboardTests : IAsyncLifetime
 {
     private const string Key = "dashboards-test-key";
     private readonly int _siloPort = ManagedProcess.FreePort();
+    private readonly int _secondSiloPort = ManagedProcess.FreePort();
+    private readonly int _redisPort = ManagedProcess.FreePort();
     private readonly int _prometheusPort = ManagedProcess.FreePort();
     private readonly string _data = Directory.CreateTempSubdirectory("prometheus-test").FullName;
     private readonly HttpClient _http = new() { Timeout = TimeSpan.FromSeconds(30) };
+    private ManagedProcess? _redis;
     private ManagedProcess? _silo;
+    private ManagedProcess? _secondSilo;
     private ManagedProcess? _prometheus;
 
     public async ValueTask InitializeAsync()
     {
-        _silo = ManagedProcess.StartSilo(_siloPort,
+        _redis = ManagedProcess.Start(ManagedProcess.Tool("redis-server", "redis-server"),
+            ["--port", Port(_redisPort), "--bind", "127.0.0.1", "--save", "", "--appendonly", "no"]);
+        var cluster = $"dashboards-{Guid.NewGuid():N}";
+        string[] Settings() =>
         [
             "--Admin:ApiKey", Key, "--Simulation:Pace", "realtime", "--Simulation:Speed", "20",
-            "--Orleans:SiloPort", ManagedProcess.FreePort().ToString(System.Globalization.CultureInfo.InvariantCulture),
-            "--Orleans:GatewayPort", ManagedProcess.FreePort().ToString(System.Globalization.CultureInfo.InvariantCulture),
-        ]);
+            "--Orleans:Clustering", "Redis", "--Orleans:Redis", $"127.0.0.1:{_redisPort}", "--Orleans:ClusterId", cluster,
+            "--Orleans:SiloPort", Port(ManagedProcess.FreePort()), "--Orleans:GatewayPort", Port(ManagedProcess.FreePort()),
+        ];
+        _silo = ManagedProcess.StartSilo(_siloPort, Settings());
         await WaitUntilAsync($"http://127.0.0.1:{_siloPort}/healthz", () => _silo.Output);
+        _secondSilo = ManagedProcess.StartSilo(_secondSiloPort, Settings());
+        await WaitUntilAsync($"http://127.0.0.1:{_secondSiloPort}/healthz", () => _secondSilo.Output);
 
         var config = Path.Combine(_data, "prometheus.yml");
         await File.WriteAllTextAsync(config, $"""
@@ -39,7 +49,7 @@ public sealed class PrometheusDashboardTests : IAsyncLifetime
             scrape_configs:
               - job_name: orleanscluster
                 static_configs:
-                  - targets: ["127.0.0.1:{_siloPort}"]
+                  - targets: ["127.0.0.1:{_siloPort}", "127.0.0.1:{_secondSiloPort}"]
             """, AdminClient.Ct);
         _prometheus = ManagedProcess.Start(ManagedProcess.Tool("prometheus", "prometheus"),
         [
@@ -56,9 +66,12 @@ public sealed class PrometheusDashboardTests : IAsyncLifetime
             await _prometheus.DisposeAsync();
         }
 
-        if (_silo is not null)
+        foreach (var process in new[] { _secondSilo, _silo, _redis })
         {
-            await _silo.DisposeAsync();
+            if (process is not null)
+            {
+                await process.DisposeAsync();
+            }
         }
 
         _http.Dispose();
@@ -108,7 +121,26 @@ public sealed class PrometheusDashboardTests : IAsyncLifetime
         while (DateTime.UtcNow < deadline);
 
         Assert.True(empty.Count == 0, "queries with no data:\n" + string.Join('\n', empty));
+
+        // Both silos are scraped, and the cluster-level series come from the silo that hosts the job alone: the
+        // dashboards' sums count every node once.
+        Assert.Equal(2, await ScalarAsync("count(up{job=\"orleanscluster\"} == 1)"));
+        Assert.Equal(1, await ScalarAsync("count(gpusim_step_number)"));
+        Assert.Equal(328, await ScalarAsync("sum(gpusim_nodes{scenario=\"small\"})"));
+        var secondSiloAnswers = await admin.GetAsync($"http://127.0.0.1:{_secondSiloPort}/api/cluster", AdminClient.Ct);
+        Assert.Equal(HttpStatusCode.OK, secondSiloAnswers.StatusCode);
     }
+
+    private async Task<double> ScalarAsync(string expr)
+    {
+        var url = $"http://127.0.0.1:{_prometheusPort}/api/v1/query?query={Uri.EscapeDataString(expr)}";
+        using var document = JsonDocument.Parse(await _http.GetStringAsync(url, AdminClient.Ct));
+        var result = document.RootElement.GetProperty("data").GetProperty("result");
+        Assert.True(result.GetArrayLength() == 1, $"{expr}: {result}");
+        return double.Parse(result[0].GetProperty("value")[1].GetString()!, System.Globalization.CultureInfo.InvariantCulture);
+    }
+
+    private static string Port(int port) => port.ToString(System.Globalization.CultureInfo.InvariantCulture);
 
     [Fact]
     public async Task PromtoolAcceptsTheExposition()
