@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Scrape time and size of /metrics: starts a Release silo on 127.0.0.1 with the given scenario and
 # telemetry settings, lets it run, scrapes N times, prints the figures. Loopback only, bounded in time.
-#   bench/scrape.sh SCENARIO [PER_NODE=false] [SCRAPES=10] [WARMUP_SECONDS=20]
+#   [DCGM=true] bench/scrape.sh SCENARIO [PER_NODE=false] [SCRAPES=10] [WARMUP_SECONDS=20]
 set -euo pipefail
 cd "$(dirname "$0")/.."
 scenario=${1:-small}; per_node=${2:-false}; scrapes=${3:-10}; warmup=${4:-20}
@@ -9,7 +9,7 @@ port=18080
 dotnet build -c Release src/OrleansCluster.Silo -v quiet -nologo >/dev/null
 dll=src/OrleansCluster.Silo/bin/Release/net10.0/OrleansCluster.Silo.dll
 dotnet "$dll" --urls "http://127.0.0.1:$port" --Simulation:Scenario="$scenario" --Simulation:Pace=max \
-  --Telemetry:PerNode="$per_node" --Admin:ApiKey=bench --Orleans:SiloPort=21112 --Orleans:GatewayPort=40001 >/tmp/scrape-silo.log 2>&1 &
+  --Telemetry:PerNode="$per_node" --Telemetry:Dcgm="${DCGM:-false}" --Admin:ApiKey=bench --Orleans:SiloPort=21112 --Orleans:GatewayPort=40001 >/tmp/scrape-silo.log 2>&1 &
 silo=$!
 trap 'kill $silo 2>/dev/null || true' EXIT
 for _ in $(seq 1 120); do curl -sf -o /dev/null "http://127.0.0.1:$port/healthz" && break; sleep 1; done
@@ -24,4 +24,4 @@ series=$(grep -vc '^#' /tmp/scrape.txt)
 p50=$(printf '%s\n' "${times[@]}" | sort -n | awk '{a[NR]=$1} END {print a[int((NR+1)/2)]}')
 max=$(printf '%s\n' "${times[@]}" | sort -n | tail -1)
 steps=$(curl -s -H 'X-Api-Key: bench' "http://127.0.0.1:$port/api/cluster" | grep -o '"step":[0-9]*' | head -1)
-echo "scenario=$scenario perNode=$per_node: /metrics ${size} bytes, ${series} samples, scrape p50 ${p50}s max ${max}s over ${scrapes} scrapes (${steps})"
+echo "scenario=$scenario perNode=$per_node dcgm=${DCGM:-false}: /metrics ${size} bytes, ${series} samples, scrape p50 ${p50}s max ${max}s over ${scrapes} scrapes (${steps})"

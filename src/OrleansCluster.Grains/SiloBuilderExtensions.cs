@@ -19,6 +19,7 @@ public static class SiloBuilderExtensions
         silo.Services.TryAddSingleton<SimulationMetrics>();
         silo.Services.TryAddSingleton<NodeHistograms>();
         silo.Services.TryAddSingleton<NodeGauges>();
+        silo.Services.TryAddSingleton<DcgmNodes>();
         silo.Services.AddOptions<TelemetryOptions>();
         var options = silo.Services.AddOptions<SimulationTuning>();
         if (tune is not null)

@@ -10,7 +10,8 @@ public sealed record StepCommand(
     [property: Id(0)] long Epoch,
     [property: Id(1)] long Step,
     [property: Id(2)] bool RejoinCheck,
-    [property: Id(3)] double PreviousMaxComputeSeconds);
+    [property: Id(3)] double PreviousMaxComputeSeconds,
+    [property: Id(4)] double PreviousStepSeconds = 0);
 
 /// <summary>
 /// What one level of the barrier tree passes up for one step: per-generation compute statistics (a
@@ -60,7 +61,8 @@ public sealed record BlockConfig(
     [property: Id(3)] double BarrierTimeoutSeconds,
     [property: Id(4)] int TopK,
     [property: Id(5)] string Scenario,
-    [property: Id(6)] string Site);
+    [property: Id(6)] string Site,
+    [property: Id(7)] double GradientBytes = 0);
 
 /// <summary>Everything a node grain needs to compute its own step times.</summary>
 [GenerateSerializer, Immutable, Alias("NodeSpec")]

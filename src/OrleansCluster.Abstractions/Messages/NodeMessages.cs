@@ -17,8 +17,9 @@ public enum NodeHealth
 /// <summary>What the active faults do to a node.</summary>
 /// <param name="Slowdown">Product of the slowdown factors, >= 1.</param>
 /// <param name="Crashed">True while crashed: the node never reaches the barrier.</param>
+/// <param name="ClockRatio">The ratio its clocks are held at by thermal throttling or a power cap (1 otherwise).</param>
 [GenerateSerializer, Immutable, Alias("NodeEffect")]
-public sealed record NodeEffect([property: Id(0)] double Slowdown, [property: Id(1)] bool Crashed)
+public sealed record NodeEffect([property: Id(0)] double Slowdown, [property: Id(1)] bool Crashed, [property: Id(2)] double ClockRatio = 1)
 {
     public static NodeEffect None { get; } = new(1, false);
 
@@ -34,7 +35,7 @@ public sealed record NodeBatchRequest([property: Id(0)] NodeSpec Spec, [property
 /// (positive infinity for a step it never reaches), and the version of its fault state they reflect.
 /// </summary>
 [GenerateSerializer, Immutable, Alias("NodeBatch")]
-public sealed record NodeBatch([property: Id(0)] int Version, [property: Id(1)] NodeHealth Health, [property: Id(2)] double[] ComputeSeconds);
+public sealed record NodeBatch([property: Id(0)] int Version, [property: Id(1)] NodeHealth Health, [property: Id(2)] double[] ComputeSeconds, [property: Id(3)] NodeEffect? Effect = null);
 
 /// <summary>One node's state and figures (<c>GET /api/nodes/{id}</c>).</summary>
 [GenerateSerializer, Immutable, Alias("NodeStatus")]

@@ -18,7 +18,8 @@ public sealed partial class BlockGrain(
     IOptions<SimulationTuning> tuning,
     IOptions<TelemetryOptions> telemetry,
     NodeHistograms histograms,
-    NodeGauges gauges) : Grain, IBlockGrain
+    NodeGauges gauges,
+    DcgmNodes dcgm) : Grain, IBlockGrain
 {
     private readonly int _batchSteps = Math.Max(1, tuning.Value.BatchSteps);
     private BlockConfig? _config;
@@ -37,6 +38,8 @@ public sealed partial class BlockGrain(
     private bool[] _firstFill = [];
 
     private double[] _previous = [];
+    private double[] _busy = [];
+    private NodeEffect[] _effects = [];
     private NodeHistograms.Buckets[] _computeBuckets = [];
     private NodeHistograms.Buckets[] _waitBuckets = [];
     private ComputeDistribution[] _distributions = [];
@@ -70,6 +73,13 @@ public sealed partial class BlockGrain(
         _computeBuckets = _generations.Select(_ => new NodeHistograms.Buckets()).ToArray();
         _waitBuckets = _generations.Select(_ => new NodeHistograms.Buckets()).ToArray();
         _previous = Enumerable.Repeat(double.NaN, n).ToArray();
+        _busy = Enumerable.Repeat(double.NaN, n).ToArray();
+        _effects = Enumerable.Repeat(NodeEffect.None, n).ToArray();
+        if (telemetry.Value.Dcgm)
+        {
+            dcgm.Register(new DcgmNodes.Entry(config.Block, config.Scenario, _specs.Select(s => s.Node).ToArray(), _busy, _effects, _evicted));
+        }
+
         if (telemetry.Value.PerNode)
         {
             gauges.Register(config.Block, config.Scenario, config.Site, _specs.Select(s => s.Node).ToArray(), _specs.Select(s => s.Generation).ToArray(), _previous);
@@ -92,6 +102,7 @@ public sealed partial class BlockGrain(
 
         var step = command.Step;
         RecordBarrierWaits(config, command.PreviousMaxComputeSeconds);
+        RecordBusy(command.PreviousStepSeconds);
         var failed = await RefillAsync(step, command.RejoinCheck);
 
         foreach (var distribution in _distributions)
@@ -153,9 +164,24 @@ public sealed partial class BlockGrain(
         if (_config is not null)
         {
             gauges.Unregister(_config.Block);
+            dcgm.Unregister(_config.Block);
         }
 
         return Task.CompletedTask;
+    }
+
+    // The share of the last step each node spent computing (the rest it waited): what its GPUs' utilisation shows.
+    private void RecordBusy(double previousStepSeconds)
+    {
+        if (!telemetry.Value.Dcgm || !(previousStepSeconds > 0))
+        {
+            return;
+        }
+
+        for (var i = 0; i < _previous.Length; i++)
+        {
+            _busy[i] = double.IsNaN(_previous[i]) ? double.NaN : _previous[i] / previousStepSeconds;
+        }
     }
 
     // The barrier released the last step at its slowest node's time: each node that took part waited the rest.
@@ -245,6 +271,7 @@ public sealed partial class BlockGrain(
                 _windowFrom[i] = step;
                 _version[i] = Math.Max(_version[i], batch.Version);
                 _health[i] = batch.Health;
+                _effects[i] = batch.Effect ?? NodeEffect.None;
                 _stale[i] = false;
             }
             else

@@ -249,8 +249,8 @@ public sealed partial class FaultRegistryGrain(
         var pushes = new List<Task>();
         foreach (var node in byNode.Keys.Union(_nodeEffects.Keys).ToArray())
         {
-            var (slowdown, crashed) = byNode.TryGetValue(node, out var faults) ? FaultEffects.ForNode(faults) : (1.0, false);
-            var effect = new NodeEffect(slowdown, crashed);
+            var (slowdown, crashed, clock) = byNode.TryGetValue(node, out var faults) ? FaultEffects.ForNode(faults) : (1.0, false, 1.0);
+            var effect = new NodeEffect(slowdown, crashed, clock);
             if (_nodeEffects.GetValueOrDefault(node, NodeEffect.None) != effect)
             {
                 pushes.Add(GrainFactory.GetGrain<INodeGrain>(node).SetEffectAsync(s.Epoch, effect));

@@ -39,6 +39,7 @@ public sealed partial class JobGrain(ILogger<JobGrain> logger, IOptions<Simulati
     private long _grainCalls;
     private double _simulatedSeconds;
     private double _previousMaxCompute;
+    private double _previousStepSeconds;
     private StepResult? _last;
     private long _lastNumber;
     private IReadOnlyList<NodeCounts>[] _siteStates = [];
@@ -236,7 +237,7 @@ public sealed partial class JobGrain(ILogger<JobGrain> logger, IOptions<Simulati
         var layout = _layout!;
         _epoch++;
         _step = _lastCheckpoint = _stepsOk = _stepsFailed = _lostSteps = _grainCalls = _lastNumber = 0;
-        _simulatedSeconds = _previousMaxCompute = 0;
+        _simulatedSeconds = _previousMaxCompute = _previousStepSeconds = 0;
         _runOrigin = Stopwatch.GetTimestamp();
         _last = null;
         _history.Clear();
@@ -260,7 +261,8 @@ public sealed partial class JobGrain(ILogger<JobGrain> logger, IOptions<Simulati
                 job.BarrierTimeoutSeconds,
                 scenario.Stragglers.TopK,
                 scenario.Name,
-                site.Name)).ToArray())).ToArray();
+                site.Name,
+                job.GradientBytes)).ToArray())).ToArray();
         _sites = configs.Select(c => GrainFactory.GetGrain<ISiteGrain>(c.Site)).ToArray();
         _siteNames = configs.Select(c => c.Site).ToArray();
         _links = scenario.Links.Select(l => GrainFactory.GetGrain<ILinkGrain>(l.Id)).ToArray();
@@ -366,7 +368,7 @@ public sealed partial class JobGrain(ILogger<JobGrain> logger, IOptions<Simulati
         var started = Stopwatch.GetTimestamp();
         var number = _step + 1;
         var every = scenario.Job.CheckpointEverySteps;
-        var command = new StepCommand(_epoch, number, (number - 1) % every == 0, _previousMaxCompute);
+        var command = new StepCommand(_epoch, number, (number - 1) % every == 0, _previousMaxCompute, _previousStepSeconds);
 
         var siteTasks = new Task<BarrierSummary>[_sites.Length];
         for (var s = 0; s < _sites.Length; s++)
@@ -422,6 +424,7 @@ public sealed partial class JobGrain(ILogger<JobGrain> logger, IOptions<Simulati
             _last = result;
             _lastNumber = number;
             _previousMaxCompute = result.MaxComputeSeconds;
+            _previousStepSeconds = result.StepSeconds;
             Remember(new StepRecord(number, true, result.StepSeconds, result.HealthyNodes, null, WallSince(started), Stopwatch.GetElapsedTime(started).TotalSeconds));
             Report(scenario, ok: true, result.StepSeconds, lost: 0);
             return result.StepSeconds;
@@ -435,6 +438,7 @@ public sealed partial class JobGrain(ILogger<JobGrain> logger, IOptions<Simulati
         _simulatedSeconds += duration;
         _step = _lastCheckpoint;
         _previousMaxCompute = 0;
+        _previousStepSeconds = 0;
         Remember(new StepRecord(number, false, duration, result.HealthyNodes, failure, WallSince(started), Stopwatch.GetElapsedTime(started).TotalSeconds));
         Report(scenario, ok: false, duration, lost);
         LogStepFailed(logger, number, failure, lost, _lastCheckpoint);

@@ -39,7 +39,7 @@ public sealed class NodeGrain : Grain, INodeGrain
         }
 
         _batches++;
-        return Task.FromResult(new NodeBatch(_version, _effect.Health, times));
+        return Task.FromResult(new NodeBatch(_version, _effect.Health, times, _effect));
     }
 
     public Task SetEffectAsync(long epoch, NodeEffect effect)

@@ -14,11 +14,15 @@ public sealed record ActiveFault(FaultKind Kind, IReadOnlyDictionary<string, dou
 /// </summary>
 public static class FaultEffects
 {
-    /// <summary>The node's slowdown factor (>= 1) and whether it is down.</summary>
-    public static (double Slowdown, bool Crashed) ForNode(IEnumerable<ActiveFault> faults)
+    /// <summary>
+    /// The node's slowdown factor (>= 1), whether it is down, and the ratio its clocks are held at (thermal
+    /// throttling and power caps lower the clocks; a plain slowdown does not).
+    /// </summary>
+    public static (double Slowdown, bool Crashed, double ClockRatio) ForNode(IEnumerable<ActiveFault> faults)
     {
         ArgumentNullException.ThrowIfNull(faults);
         var slowdown = 1.0;
+        var clock = 1.0;
         var crashed = false;
         foreach (var fault in faults)
         {
@@ -29,9 +33,11 @@ public static class FaultEffects
                     break;
                 case FaultKind.NodeThermalThrottle:
                     slowdown /= fault.Params["clockRatio"];
+                    clock *= fault.Params["clockRatio"];
                     break;
                 case FaultKind.SitePowerCap:
                     slowdown *= PowerCapSlowdown(fault.Params["ratio"]);
+                    clock /= PowerCapSlowdown(fault.Params["ratio"]);
                     break;
                 case FaultKind.NodeCrash:
                     crashed = true;
@@ -42,7 +48,7 @@ public static class FaultEffects
             }
         }
 
-        return (slowdown, crashed);
+        return (slowdown, crashed, clock);
     }
 
     /// <summary>The link's combined effect.</summary>

@@ -15,4 +15,20 @@ public sealed record GpuGeneration(
     double HbmBytes,
     double HbmBandwidthBytesPerSecond,
     double NvLinkBandwidthBytesPerSecond,
-    double TdpWatts);
+    double TdpWatts)
+{
+    /// <summary>The device name a driver reports (dcgm-exporter's <c>modelName</c>).</summary>
+    public string ModelName { get; init; } = $"NVIDIA {Name}";
+
+    /// <summary>Maximum SM clock, MHz.</summary>
+    public double MaxSmClockMhz { get; init; } = 1980;
+
+    /// <summary>Memory clock, MHz.</summary>
+    public double MemoryClockMhz { get; init; } = 2619;
+
+    /// <summary>Temperature at which the GPU starts to slow itself down, C.</summary>
+    public double SlowdownTemperatureC { get; init; } = 87;
+
+    /// <summary>Power drawn while idle, W.</summary>
+    public double IdleWatts { get; init; } = 70;
+}

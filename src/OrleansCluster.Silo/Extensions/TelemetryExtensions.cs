@@ -10,6 +10,7 @@ internal static class TelemetryExtensions
     public static WebApplicationBuilder AddTelemetry(this WebApplicationBuilder builder)
     {
         builder.Services.AddOptions<TelemetryOptions>().BindConfiguration("Telemetry");
+        builder.Services.AddSingleton<OrleansCluster.Silo.Telemetry.DcgmWriter>();
         builder.Services.AddOpenTelemetry()
             .ConfigureResource(resource => resource.AddService("orleanscluster-silo"))
             .WithMetrics(metrics => metrics

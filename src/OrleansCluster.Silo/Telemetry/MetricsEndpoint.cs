@@ -41,7 +41,7 @@ public static class MetricsEndpoint
             var page = Encoding.UTF8.GetString(buffer.GetBuffer(), 0, (int)buffer.Length);
             if (context.Response.StatusCode == StatusCodes.Status200OK)
             {
-                page = Append(page, context.RequestServices);
+                page = await AppendAsync(page, context.RequestServices, context.RequestAborted);
             }
 
             var bytes = Encoding.UTF8.GetBytes(page);
@@ -52,13 +52,19 @@ public static class MetricsEndpoint
         return app;
     }
 
-    private static string Append(string page, IServiceProvider services)
+    private static async Task<string> AppendAsync(string page, IServiceProvider services, CancellationToken cancellationToken)
     {
         var extra = new StringBuilder();
         PrometheusText.WriteNodeHistograms(extra, services.GetRequiredService<NodeHistograms>());
-        if (services.GetRequiredService<IOptions<TelemetryOptions>>().Value.PerNode)
+        var telemetry = services.GetRequiredService<IOptions<TelemetryOptions>>().Value;
+        if (telemetry.PerNode)
         {
             PrometheusText.WriteNodeGauges(extra, services.GetRequiredService<NodeGauges>());
+        }
+
+        if (telemetry.Dcgm)
+        {
+            await services.GetRequiredService<DcgmWriter>().WriteAsync(extra, cancellationToken);
         }
 
         const string eof = "# EOF\n";

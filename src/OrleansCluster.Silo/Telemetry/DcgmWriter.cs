@@ -1,0 +1,153 @@
+using System.Diagnostics;
+using System.Globalization;
+using System.Security.Cryptography;
+using System.Text;
+using OrleansCluster.Grains.Telemetry;
+using OrleansCluster.Model.Simulation;
+using OrleansCluster.Model.Telemetry;
+using OrleansCluster.Silo.Simulation;
+
+namespace OrleansCluster.Silo.Telemetry;
+
+/// <summary>
+/// Writes per-GPU series named, typed, labelled and described as NVIDIA's dcgm-exporter does with its default
+/// counters (<c>Telemetry:Dcgm=true</c>), so that dashboards and alert rules written for a DCGM fleet read the
+/// simulator unchanged. Values come from <see cref="GpuTelemetryModel"/>; the two counters (energy, NVLink
+/// traffic) integrate power and bandwidth over the wall time between scrapes.
+/// </summary>
+public sealed class DcgmWriter(DcgmNodes nodes, LayoutCache layouts) : IDisposable
+{
+    /// <summary>The driver version the series report.</summary>
+    public const string DriverVersion = "570.133.20";
+
+    // Bus ids as an HGX board numbers its eight GPUs.
+    private static readonly string[] PciBusIds = ["00000000:18:00.0", "00000000:2A:00.0", "00000000:3A:00.0", "00000000:5D:00.0", "00000000:9A:00.0", "00000000:AB:00.0", "00000000:BA:00.0", "00000000:DB:00.0"];
+
+    private static readonly (string Name, string Type, string Help, Func<Gpu, double> Value)[] Families =
+    [
+        ("DCGM_FI_DEV_SM_CLOCK", "gauge", "SM clock frequency (in MHz).", g => g.Readings.SmClockMhz),
+        ("DCGM_FI_DEV_MEM_CLOCK", "gauge", "Memory clock frequency (in MHz).", g => g.Readings.MemoryClockMhz),
+        ("DCGM_FI_DEV_MEMORY_TEMP", "gauge", "Memory temperature (in C).", g => g.Readings.MemoryTemperatureC),
+        ("DCGM_FI_DEV_GPU_TEMP", "gauge", "GPU temperature (in C).", g => g.Readings.GpuTemperatureC),
+        ("DCGM_FI_DEV_POWER_USAGE", "gauge", "Power draw (in W).", g => g.Readings.PowerWatts),
+        ("DCGM_FI_DEV_TOTAL_ENERGY_CONSUMPTION", "counter", "Total energy consumption since boot (in mJ).", g => Math.Floor(g.EnergyMillijoules)),
+        ("DCGM_FI_DEV_PCIE_REPLAY_COUNTER", "counter", "Total number of PCIe retries.", _ => 0),
+        ("DCGM_FI_DEV_GPU_UTIL", "gauge", "GPU utilization (in %).", g => g.Readings.GpuUtilPercent),
+        ("DCGM_FI_DEV_MEM_COPY_UTIL", "gauge", "Memory utilization (in %).", g => g.Readings.MemoryCopyUtilPercent),
+        ("DCGM_FI_DEV_ENC_UTIL", "gauge", "Encoder utilization (in %).", _ => 0),
+        ("DCGM_FI_DEV_DEC_UTIL", "gauge", "Decoder utilization (in %).", _ => 0),
+        ("DCGM_FI_DEV_XID_ERRORS", "gauge", "Value of the last XID error encountered.", g => g.Readings.LastXid),
+        ("DCGM_FI_DEV_FB_FREE", "gauge", "Framebuffer memory free (in MiB).", g => g.Readings.FramebufferFreeMiB),
+        ("DCGM_FI_DEV_FB_USED", "gauge", "Framebuffer memory used (in MiB).", g => g.Readings.FramebufferUsedMiB),
+        ("DCGM_FI_DEV_FB_RESERVED", "gauge", "Framebuffer memory reserved (in MiB).", g => g.Readings.FramebufferReservedMiB),
+        ("DCGM_FI_DEV_NVLINK_BANDWIDTH_TOTAL", "counter", "Total number of NVLink bandwidth counters for all lanes", g => Math.Floor(g.NvLinkBytes)),
+        ("DCGM_FI_DEV_UNCORRECTABLE_REMAPPED_ROWS", "counter", "Number of remapped rows for uncorrectable errors", _ => 0),
+        ("DCGM_FI_DEV_CORRECTABLE_REMAPPED_ROWS", "counter", "Number of remapped rows for correctable errors", _ => 0),
+        ("DCGM_FI_DEV_ROW_REMAP_FAILURE", "gauge", "Whether remapping of rows has failed", _ => 0),
+        ("DCGM_FI_PROF_GR_ENGINE_ACTIVE", "gauge", "Ratio of time the graphics engine is active.", g => g.Readings.GraphicsEngineActive),
+        ("DCGM_FI_PROF_PIPE_TENSOR_ACTIVE", "gauge", "Ratio of cycles the tensor (HMMA) pipe is active.", g => g.Readings.TensorPipeActive),
+        ("DCGM_FI_PROF_DRAM_ACTIVE", "gauge", "Ratio of cycles the device memory interface is active sending or receiving data.", g => g.Readings.DramActive),
+        ("DCGM_FI_PROF_PCIE_TX_BYTES", "gauge", "The rate of data transmitted over the PCIe bus - including both protocol headers and data payloads - in bytes per second.", g => g.Readings.PcieTxBytesPerSecond),
+        ("DCGM_FI_PROF_PCIE_RX_BYTES", "gauge", "The rate of data received over the PCIe bus - including both protocol headers and data payloads - in bytes per second.", g => g.Readings.PcieRxBytesPerSecond),
+    ];
+
+    private readonly Dictionary<string, (double EnergyMillijoules, double NvLinkBytes, long Timestamp)> _counters = new(StringComparer.Ordinal);
+    private readonly Dictionary<(string Node, int Gpu), string> _labels = [];
+    private readonly SemaphoreSlim _gate = new(1, 1);
+
+    /// <summary>Series per GPU.</summary>
+    public static int SeriesPerGpu => Families.Length;
+
+    public async Task WriteAsync(StringBuilder output, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(output);
+        var layout = await layouts.GetAsync(cancellationToken);
+        if (layout is null)
+        {
+            return;
+        }
+
+        await _gate.WaitAsync(cancellationToken);
+        try
+        {
+            var gpus = Gather(layout);
+            foreach (var (name, type, help, value) in Families)
+            {
+                output.Append("# HELP ").Append(name).Append(' ').Append(help).Append('\n');
+                output.Append("# TYPE ").Append(name).Append(' ').Append(type).Append('\n');
+                foreach (var gpu in gpus)
+                {
+                    output.Append(name).Append('{').Append(gpu.Labels);
+                    if (name == "DCGM_FI_DEV_XID_ERRORS")
+                    {
+                        output.Append(gpu.Readings.LastXid == 0 ? ",err_code=\"0\",err_msg=\"No Error\"" : ",err_code=\"79\",err_msg=\"GPU has fallen off the bus\"");
+                    }
+
+                    output.Append("} ").Append(PrometheusText.Number(value(gpu))).Append('\n');
+                }
+            }
+        }
+        finally
+        {
+            _gate.Release();
+        }
+    }
+
+    private List<Gpu> Gather(ClusterLayout layout)
+    {
+        var now = Stopwatch.GetTimestamp();
+        var gpus = new List<Gpu>();
+        foreach (var block in nodes.Snapshot())
+        {
+            if (block.Scenario != layout.Scenario.Name)
+            {
+                continue;
+            }
+
+            for (var i = 0; i < block.Nodes.Count; i++)
+            {
+                var id = block.Nodes[i];
+                var ordinal = layout.OrdinalOf(id);
+                if (ordinal < 0)
+                {
+                    continue;
+                }
+
+                var node = layout.Nodes[ordinal];
+                var effect = block.Effects[i];
+                var readings = GpuTelemetryModel.Read(node.Generation, block.Busy[i], effect.ClockRatio, effect.Crashed || block.Evicted[i]);
+                var (energy, nvlink, last) = _counters.TryGetValue(id, out var c) ? c : (0.0, 0.0, now);
+                var seconds = Stopwatch.GetElapsedTime(last, now).TotalSeconds;
+                energy += readings.PowerWatts * seconds * 1000;
+                nvlink += readings.NvLinkBytesPerSecond * seconds;
+                _counters[id] = (energy, nvlink, now);
+                for (var g = 0; g < node.GpusPerNode; g++)
+                {
+                    gpus.Add(new Gpu(Labels(id, g, node.Generation.ModelName), readings, energy, nvlink));
+                }
+            }
+        }
+
+        return gpus;
+    }
+
+    private string Labels(string node, int gpu, string model)
+    {
+        if (!_labels.TryGetValue((node, gpu), out var labels))
+        {
+            labels = string.Create(CultureInfo.InvariantCulture,
+                $"gpu=\"{gpu}\",UUID=\"GPU-{Uuid(node, gpu)}\",pci_bus_id=\"{PciBusIds[gpu % PciBusIds.Length]}\",device=\"nvidia{gpu}\",modelName=\"{PrometheusText.Escape(model)}\",Hostname=\"{PrometheusText.Escape(node)}\",DCGM_FI_DRIVER_VERSION=\"{DriverVersion}\"");
+            _labels[(node, gpu)] = labels;
+        }
+
+        return labels;
+    }
+
+    // A stable GUID per (node, GPU): the same on every scrape, every silo and every run.
+    private static Guid Uuid(string node, int gpu) =>
+        new(SHA256.HashData(Encoding.UTF8.GetBytes($"{node}/gpu{gpu}")).AsSpan(0, 16));
+
+    public void Dispose() => _gate.Dispose();
+
+    private sealed record Gpu(string Labels, GpuReadings Readings, double EnergyMillijoules, double NvLinkBytes);
+}
