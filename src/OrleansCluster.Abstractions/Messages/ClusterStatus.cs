@@ -51,7 +51,8 @@ public sealed record JobStatus(
     [property: Id(7)] int EvictedNodes,
     [property: Id(8)] double SimulatedSeconds,
     [property: Id(9)] long GrainCalls,
-    [property: Id(10)] long Epoch);
+    [property: Id(10)] long Epoch,
+    [property: Id(11)] string? Host = null);
 
 /// <summary>The last completed step's figures (DESIGN.md section 4).</summary>
 [GenerateSerializer, Immutable, Alias("LastStepFigures")]

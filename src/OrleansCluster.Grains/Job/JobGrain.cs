@@ -1,6 +1,7 @@
 using System.Diagnostics;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
+using Orleans.Runtime;
 using OrleansCluster.Abstractions.Grains;
 using OrleansCluster.Abstractions.Messages;
 using OrleansCluster.Grains.Telemetry;
@@ -15,7 +16,11 @@ namespace OrleansCluster.Grains.Job;
 /// back as small summaries, and the model turns them into the step's figures. A node that misses the barrier
 /// fails the step: the job rolls back to its last checkpoint, counts the lost steps and goes on without it.
 /// </summary>
-public sealed partial class JobGrain(ILogger<JobGrain> logger, IOptions<SimulationTuning> tuning, SimulationMetrics metrics) : Grain, IJobGrain
+public sealed partial class JobGrain(
+    [PersistentState("job", SimulationStorage.Name)] IPersistentState<JobRecord> record,
+    ILogger<JobGrain> logger,
+    IOptions<SimulationTuning> tuning,
+    SimulationMetrics metrics) : Grain, IJobGrain
 {
     private readonly SimulationTuning _tuning = tuning.Value;
     private readonly Queue<StepRecord> _history = new();
@@ -30,6 +35,8 @@ public sealed partial class JobGrain(ILogger<JobGrain> logger, IOptions<Simulati
     private JobState _state = JobState.Idle;
     private PaceSettings _pace = PaceSettings.Realtime();
     private IGrainTimer? _timer;
+    private bool _treeReady;
+    private long _savedAt;
 
     private long _step;
     private long _lastCheckpoint;
@@ -71,6 +78,7 @@ public sealed partial class JobGrain(ILogger<JobGrain> logger, IOptions<Simulati
         _source = source;
         _layout = new ClusterLayout(scenario, Math.Max(1, _tuning.BlockSize));
         await ConfigureRunAsync(keepFaults: false);
+        await SaveAsync();
         LogLoaded(logger, scenario.Name, scenario.NodeCount, scenario.GpuCount, _layout.Blocks.Count);
     }
 
@@ -87,12 +95,13 @@ public sealed partial class JobGrain(ILogger<JobGrain> logger, IOptions<Simulati
                 return;
         }
 
-        if (_step > 0 || _stepsFailed > 0)
+        if (_step > 0 || _stepsFailed > 0 || !_treeReady)
         {
             await ConfigureRunAsync(keepFaults: true); // a stopped job starts over from step 1
         }
 
         Run();
+        await SaveAsync();
     }
 
     public async Task<bool> StartIfIdleAsync(ScenarioSource source, PaceSettings pace)
@@ -108,34 +117,31 @@ public sealed partial class JobGrain(ILogger<JobGrain> logger, IOptions<Simulati
         return true;
     }
 
-    public Task PauseAsync()
+    public async Task PauseAsync()
     {
         if (_state == JobState.Running)
         {
             Halt(JobState.Paused);
+            await SaveAsync();
         }
-
-        return Task.CompletedTask;
     }
 
-    public Task ResumeAsync()
+    public async Task ResumeAsync()
     {
         if (_state == JobState.Paused)
         {
             Run();
+            await SaveAsync();
         }
-
-        return Task.CompletedTask;
     }
 
-    public Task StopAsync()
+    public async Task StopAsync()
     {
         if (_state is JobState.Running or JobState.Paused)
         {
             Halt(JobState.Stopped);
+            await SaveAsync();
         }
-
-        return Task.CompletedTask;
     }
 
     public Task SetPaceAsync(PaceSettings pace)
@@ -152,7 +158,7 @@ public sealed partial class JobGrain(ILogger<JobGrain> logger, IOptions<Simulati
             Run(); // re-anchors the schedule: the next step starts now
         }
 
-        return Task.CompletedTask;
+        return SaveAsync();
     }
 
     public ValueTask<ClusterStatus> GetStatusAsync()
@@ -220,7 +226,7 @@ public sealed partial class JobGrain(ILogger<JobGrain> logger, IOptions<Simulati
             lost);
 
     private JobStatus Status() =>
-        new(_state, _pace, _step, _lastCheckpoint, _stepsOk, _stepsFailed, _lostSteps, EvictedNodes(), _simulatedSeconds, _grainCalls, _epoch);
+        new(_state, _pace, _step, _lastCheckpoint, _stepsOk, _stepsFailed, _lostSteps, EvictedNodes(), _simulatedSeconds, _grainCalls, _epoch, RuntimeIdentity);
 
     private int EvictedNodes() => _siteStates.Sum(states => states.Sum(c => c.Down));
 
@@ -233,14 +239,22 @@ public sealed partial class JobGrain(ILogger<JobGrain> logger, IOptions<Simulati
     // A new run of the loaded scenario: a new epoch, counters at zero, the tree configured afresh.
     private async Task ConfigureRunAsync(bool keepFaults)
     {
+        _step = _lastCheckpoint = _stepsOk = _stepsFailed = _lostSteps = _grainCalls = _lastNumber = 0;
+        _simulatedSeconds = 0;
+        _runOrigin = Stopwatch.GetTimestamp();
+        _history.Clear();
+        await ConfigureTreeAsync(keepFaults);
+    }
+
+    // Lays the scenario out over the coordinators, node and link grains under a new epoch (whatever they held
+    // before is dropped), and has the registry push the faults to them again.
+    private async Task ConfigureTreeAsync(bool keepFaults)
+    {
         var scenario = _scenario!;
         var layout = _layout!;
         _epoch++;
-        _step = _lastCheckpoint = _stepsOk = _stepsFailed = _lostSteps = _grainCalls = _lastNumber = 0;
-        _simulatedSeconds = _previousMaxCompute = _previousStepSeconds = 0;
-        _runOrigin = Stopwatch.GetTimestamp();
+        _previousMaxCompute = _previousStepSeconds = 0;
         _last = null;
-        _history.Clear();
         _siteStates = scenario.Sites.Select(_ => (IReadOnlyList<NodeCounts>)[]).ToArray();
         _linkFigures = [];
 
@@ -278,6 +292,7 @@ public sealed partial class JobGrain(ILogger<JobGrain> logger, IOptions<Simulati
 
         // The registry re-applies (or, for a new scenario, clears) the faults for this run.
         await GrainFactory.GetGrain<IFaultRegistryGrain>(IFaultRegistryGrain.Key).RunStartedAsync(_epoch, _source!, keepFaults);
+        _treeReady = true;
     }
 
     private void Run()
@@ -322,13 +337,47 @@ public sealed partial class JobGrain(ILogger<JobGrain> logger, IOptions<Simulati
         }
         catch (Exception e) when (e is not OperationCanceledException)
         {
-            // A coordinator that cannot be reached (a silo leaving, say) costs a retry, not the job.
+            // A coordinator lost with its silo: the step in flight fails, the job rolls back to its checkpoint
+            // and lays the tree out again (the registry pushes the faults anew), then goes on.
             LogTickFailed(logger, _step + 1, e.GetBaseException().Message);
+            try
+            {
+                if (_treeReady)
+                {
+                    FailStep(_step + 1, $"grains lost with a silo: {e.GetBaseException().Message}");
+                    _treeReady = false;
+                }
+
+                await ConfigureTreeAsync(keepFaults: true);
+                await SaveAsync();
+            }
+            catch (Exception again) when (again is not OperationCanceledException)
+            {
+                LogTickFailed(logger, _step + 1, again.GetBaseException().Message);
+            }
+
             if (_state == JobState.Running && !cancellationToken.IsCancellationRequested)
             {
                 _timer?.Change(TimeSpan.FromSeconds(1), Timeout.InfiniteTimeSpan);
             }
         }
+    }
+
+    // Counts a step that could not complete and rolls back to the last checkpoint (no barrier figures).
+    private void FailStep(long number, string reason)
+    {
+        var lost = Math.Max(0, number - 1 - _lastCheckpoint);
+        _stepsFailed++;
+        _lostSteps += lost;
+        _step = _lastCheckpoint;
+        _previousMaxCompute = _previousStepSeconds = 0;
+        Remember(new StepRecord(number, false, 0, 0, reason, WallSince(Stopwatch.GetTimestamp()), 0));
+        if (_scenario is { } scenario)
+        {
+            Report(scenario, ok: false, 0, lost);
+        }
+
+        LogStepFailed(logger, number, reason, lost, _lastCheckpoint);
     }
 
     private async Task RunTickAsync(CancellationToken cancellationToken)
@@ -359,6 +408,10 @@ public sealed partial class JobGrain(ILogger<JobGrain> logger, IOptions<Simulati
         }
 
         MaybeLogProgress();
+        if (Stopwatch.GetElapsedTime(_savedAt).TotalSeconds >= 1 || _lastCheckpoint > record.State.LastCheckpoint)
+        {
+            await SaveAsync();
+        }
     }
 
     // Runs the next step down the barrier tree; returns its simulated duration.
@@ -470,12 +523,76 @@ public sealed partial class JobGrain(ILogger<JobGrain> logger, IOptions<Simulati
         _logStep = steps;
     }
 
-    public override Task OnDeactivateAsync(DeactivationReason reason, CancellationToken cancellationToken)
+    public override async Task OnActivateAsync(CancellationToken cancellationToken)
+    {
+        var saved = record.State;
+        if (saved.Source is null)
+        {
+            return;
+        }
+
+        // Back after a silo's death or a graceful move: rebuild the run from the durable record.
+        _source = saved.Source;
+        _scenario = saved.Source.Preset is { } preset ? ScenarioPresets.Load(preset) : ScenarioLoader.Parse(saved.Source.Json!);
+        _layout = new ClusterLayout(_scenario, Math.Max(1, _tuning.BlockSize));
+        _epoch = saved.Epoch;
+        _pace = saved.Pace;
+        _step = saved.Step;
+        _lastCheckpoint = saved.LastCheckpoint;
+        _stepsOk = saved.StepsOk;
+        _stepsFailed = saved.StepsFailed;
+        _lostSteps = saved.LostSteps;
+        _simulatedSeconds = saved.SimulatedSeconds;
+        _runOrigin = Stopwatch.GetTimestamp();
+        _state = saved.State == JobState.Idle ? JobState.Stopped : saved.State;
+        if (_state is JobState.Running or JobState.Paused)
+        {
+            if (!saved.Clean)
+            {
+                FailStep(_step + 1, "the job's silo was lost: resumed from the last checkpoint");
+            }
+
+            await ConfigureTreeAsync(keepFaults: true);
+            LogRecovered(logger, _scenario.Name, _step, saved.Clean);
+            if (_state == JobState.Running)
+            {
+                Run();
+            }
+        }
+
+        await SaveAsync();
+    }
+
+    public override async Task OnDeactivateAsync(DeactivationReason reason, CancellationToken cancellationToken)
     {
         _timer?.Dispose();
         _timer = null;
-        return Task.CompletedTask;
+        if (_source is not null)
+        {
+            await SaveAsync(clean: true);
+        }
     }
+
+    private async Task SaveAsync(bool clean = false)
+    {
+        var r = record.State;
+        r.Source = _source;
+        r.Epoch = _epoch;
+        r.State = _state;
+        r.Pace = _pace;
+        r.Step = _step;
+        r.LastCheckpoint = _lastCheckpoint;
+        r.StepsOk = _stepsOk;
+        r.StepsFailed = _stepsFailed;
+        r.LostSteps = _lostSteps;
+        r.SimulatedSeconds = _simulatedSeconds;
+        r.Clean = clean;
+        await record.WriteStateAsync();
+        _savedAt = Stopwatch.GetTimestamp();
+    }
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "job recovered on this silo: scenario {Scenario} at step {Step} (clean hand-over: {Clean})")]
+    private static partial void LogRecovered(ILogger logger, string scenario, long step, bool clean);
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "step {Step} could not run, retrying in 1 s: {Reason}")]
     private static partial void LogTickFailed(ILogger logger, long step, string reason);

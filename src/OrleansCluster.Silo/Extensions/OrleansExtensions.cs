@@ -71,6 +71,16 @@ internal static class OrleansExtensions
             silo.AddClusterSimulation(memoryStorage: !redis);
             if (redis)
             {
+                // Failure detection tuned for a few silos: a silo that misses two 2 s probes is suspected, and one
+                // other silo's vote declares it dead (about 5-10 s from death to the grains moving).
+                silo.Configure<ClusterMembershipOptions>(membership =>
+                {
+                    membership.ProbeTimeout = TimeSpan.FromSeconds(2);
+                    membership.NumMissedProbesLimit = 2;
+                    membership.NumVotesForDeathDeclaration = 1;
+                    membership.IAmAliveTablePublishTimeout = TimeSpan.FromSeconds(5);
+                });
+
                 // Other silos reach this one at AdvertisedHost (its name in docker-compose, 127.0.0.1 on one machine).
                 silo.ConfigureEndpoints(options.AdvertisedHost, options.SiloPort, options.GatewayPort, AddressFamily.InterNetwork, listenOnAnyHostAddress: options.ListenOnAnyAddress);
             }

@@ -11,6 +11,7 @@ internal static class SimulationExtensions
         builder.Services.AddOptions<SimulationOptions>().BindConfiguration("Simulation").ValidateDataAnnotations().ValidateOnStart();
         builder.Services.AddOptions<SimulationTuning>().BindConfiguration("Simulation");
         builder.Services.AddHostedService<SimulationStarter>();
+        builder.Services.AddHostedService<JobKeeper>();
         builder.Services.AddSingleton<LayoutCache>();
         builder.Services.AddHealthChecks().AddCheck<JobHealthCheck>("job");
         return builder;

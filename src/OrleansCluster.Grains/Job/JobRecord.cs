@@ -1,0 +1,35 @@
+using OrleansCluster.Abstractions.Messages;
+
+namespace OrleansCluster.Grains.Job;
+
+/// <summary>
+/// The job's durable state: the scenario it runs and its position. Written on every control call, at every
+/// checkpoint, about once a second while stepping, and on a clean deactivation (<see cref="Clean"/>): a job
+/// whose silo died resumes from its last checkpoint with the step in flight counted as failed; one moved by a
+/// graceful shutdown resumes where it stopped.
+/// </summary>
+[GenerateSerializer, Alias("JobRecord")]
+public sealed class JobRecord
+{
+    [Id(0)] public ScenarioSource? Source { get; set; }
+
+    [Id(1)] public long Epoch { get; set; }
+
+    [Id(2)] public JobState State { get; set; }
+
+    [Id(3)] public PaceSettings Pace { get; set; } = PaceSettings.Realtime();
+
+    [Id(4)] public long Step { get; set; }
+
+    [Id(5)] public long LastCheckpoint { get; set; }
+
+    [Id(6)] public long StepsOk { get; set; }
+
+    [Id(7)] public long StepsFailed { get; set; }
+
+    [Id(8)] public long LostSteps { get; set; }
+
+    [Id(9)] public double SimulatedSeconds { get; set; }
+
+    [Id(10)] public bool Clean { get; set; }
+}
