@@ -3,6 +3,8 @@ using System.Net;
 using System.Net.Sockets;
 using Microsoft.Extensions.Options;
 using Orleans.Configuration;
+using Orleans.Serialization;
+using Orleans.Storage;
 using OrleansCluster.Grains;
 
 namespace OrleansCluster.Silo.Extensions;
@@ -37,6 +39,8 @@ public sealed class OrleansHostOptions
 /// <summary>Makes the host an Orleans silo: localhost clustering and memory storage, or Redis for both.</summary>
 internal static class OrleansExtensions
 {
+    private const string StorageSerializerKey = "orleans";
+
     public static WebApplicationBuilder AddOrleansSilo(this WebApplicationBuilder builder)
     {
         var options = builder.Configuration.GetSection("Orleans").Get<OrleansHostOptions>() ?? new OrleansHostOptions();
@@ -58,6 +62,11 @@ internal static class OrleansExtensions
             settings["Orleans:Clustering:ConnectionString"] = options.Redis;
             settings[$"Orleans:GrainStorage:{SimulationStorage.Name}:ProviderType"] = "Redis";
             settings[$"Orleans:GrainStorage:{SimulationStorage.Name}:ConnectionString"] = options.Redis;
+
+            // The durable state is Orleans-serialized ([GenerateSerializer] types, version-tolerant by [Id]),
+            // not JSON: records with constructors and read-only collections round-trip as they are.
+            settings[$"Orleans:GrainStorage:{SimulationStorage.Name}:SerializerKey"] = StorageSerializerKey;
+            builder.Services.AddKeyedSingleton<IGrainStorageSerializer>(StorageSerializerKey, (services, _) => new OrleansGrainStorageSerializer(services.GetRequiredService<Serializer>()));
         }
         else
         {

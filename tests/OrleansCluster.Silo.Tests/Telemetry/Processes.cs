@@ -89,6 +89,15 @@ internal sealed class ManagedProcess : IAsyncDisposable
         return name;
     }
 
+    /// <summary>Asks the process to stop as a service manager would (SIGTERM) and waits for it.</summary>
+    public async Task TerminateAsync(TimeSpan limit)
+    {
+        using var kill = Process.Start("kill", ["-TERM", _process.Id.ToString(System.Globalization.CultureInfo.InvariantCulture)]);
+        await kill!.WaitForExitAsync();
+        using var timeout = new CancellationTokenSource(limit);
+        await _process.WaitForExitAsync(timeout.Token);
+    }
+
     public async ValueTask DisposeAsync()
     {
         if (!_process.HasExited)

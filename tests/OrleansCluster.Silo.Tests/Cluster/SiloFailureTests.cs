@@ -1,0 +1,184 @@
+using System.Diagnostics;
+using System.Globalization;
+using System.Net;
+using System.Net.Http.Headers;
+using System.Text.Json;
+using OrleansCluster.Silo.Tests.Api;
+using OrleansCluster.Silo.Tests.Telemetry;
+
+namespace OrleansCluster.Silo.Tests.Cluster;
+
+/// <summary>
+/// Cluster mode with real processes on 127.0.0.1: Redis and two silos. The silo that hosts the job is killed with
+/// SIGKILL mid-run; the survivor notices, the job comes back there from its durable record and steps again, and
+/// the faults injected before the kill are still listed and still in force.
+/// </summary>
+public sealed class SiloFailureTests : IAsyncLifetime
+{
+    private const string Key = "cluster-test-key";
+    private readonly int _redisPort = ManagedProcess.FreePort();
+    private readonly Dictionary<int, (int HttpPort, ManagedProcess Process)> _silos = [];
+    private ManagedProcess? _redis;
+
+    public async ValueTask InitializeAsync()
+    {
+        _redis = ManagedProcess.Start(ManagedProcess.Tool("redis-server", "redis-server"),
+            ["--port", Port(_redisPort), "--bind", "127.0.0.1", "--save", "", "--appendonly", "no"]);
+        var cluster = $"failure-{Guid.NewGuid():N}";
+        for (var i = 0; i < 2; i++)
+        {
+            var http = ManagedProcess.FreePort();
+            var siloPort = ManagedProcess.FreePort();
+            var process = ManagedProcess.StartSilo(http,
+            [
+                "--Admin:ApiKey", Key, "--Simulation:Pace", "realtime", "--Simulation:Speed", "20",
+                "--Orleans:Clustering", "Redis", "--Orleans:Redis", $"127.0.0.1:{_redisPort}", "--Orleans:ClusterId", cluster,
+                "--Orleans:SiloPort", Port(siloPort), "--Orleans:GatewayPort", Port(ManagedProcess.FreePort()),
+            ]);
+            _silos[siloPort] = (http, process);
+            await WaitHealthyAsync(http, process);
+        }
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        foreach (var (_, process) in _silos.Values)
+        {
+            await process.DisposeAsync();
+        }
+
+        if (_redis is not null)
+        {
+            await _redis.DisposeAsync();
+        }
+    }
+
+    [Fact]
+    public async Task KilledJobSiloIsSurvivedWithItsFaults()
+    {
+        var clients = _silos.Values.Select(s => Client(s.HttpPort)).ToArray();
+        var before = await clients[0].WaitForClusterAsync(c => c.Step() >= 5, "the job to step on the cluster");
+        var (status, fault, _) = await clients[0].PostJsonAsync("/api/faults", """{"kind":"node.slowdown","target":{"node":"east-00007"},"params":{"factor":4}}""");
+        Assert.Equal(HttpStatusCode.Created, status);
+        var faultId = fault.GetProperty("id").GetString();
+        Assert.Equal(await FaultIdsAsync(clients[0]), await FaultIdsAsync(clients[1])); // the same list from every silo
+
+        // Kill the silo that hosts the job (its identity names its silo port).
+        var host = (await clients[0].GetJsonAsync("/api/cluster")).GetProperty("job").GetProperty("host").GetString()!;
+        var victimPort = _silos.Keys.Single(port => host.Contains($":{port}:", StringComparison.Ordinal));
+        var survivorProcess = _silos.Single(s => s.Key != victimPort).Value;
+        var survivor = Client(survivorProcess.HttpPort);
+        var killedAt = Stopwatch.StartNew();
+        await _silos[victimPort].Process.DisposeAsync(); // SIGKILL
+        _silos.Remove(victimPort);
+
+        var recovered = await WaitAsync(survivor, survivorProcess.Process, c => c.GetProperty("job").GetProperty("host").GetString() != host && c.Step() > c.GetProperty("job").GetProperty("lastCheckpoint").GetInt64() + 2 && c.GetProperty("job").GetProperty("stepsFailed").GetInt64() >= 1, TimeSpan.FromSeconds(120));
+        var recovery = killedAt.Elapsed;
+
+        Assert.Equal("running", recovered.GetProperty("job").GetProperty("state").GetString());
+        Assert.Contains(faultId, await FaultIdsAsync(survivor));
+        // The fault is still in force after the move: the slowed node sets the pace.
+        var stragglers = await WaitForStragglerAsync(survivor, "east-00007");
+        Assert.InRange(stragglers, 3.5, 4.5);
+        Assert.True(recovery < TimeSpan.FromSeconds(90), $"recovery took {recovery}");
+    }
+
+    [Fact]
+    public async Task GracefullyStoppedJobSiloHandsTheJobOverWithoutAFailedStep()
+    {
+        var clients = _silos.Values.Select(s => Client(s.HttpPort)).ToArray();
+        await clients[0].WaitForClusterAsync(c => c.Step() >= 5, "the job to step on the cluster");
+        var host = (await clients[0].GetJsonAsync("/api/cluster")).GetProperty("job").GetProperty("host").GetString()!;
+        var victimPort = _silos.Keys.Single(port => host.Contains($":{port}:", StringComparison.Ordinal));
+        var survivorProcess = _silos.Single(s => s.Key != victimPort).Value;
+        var survivor = Client(survivorProcess.HttpPort);
+        var before = await survivor.GetJsonAsync("/api/cluster");
+
+        await _silos[victimPort].Process.TerminateAsync(TimeSpan.FromSeconds(60)); // SIGTERM: drains
+        _silos.Remove(victimPort);
+
+        var after = await WaitAsync(survivor, survivorProcess.Process, c => c.GetProperty("job").GetProperty("host").GetString() != host && c.Step() > before.Step() + 3, TimeSpan.FromSeconds(90));
+        Assert.Equal(0, after.GetProperty("job").GetProperty("stepsFailed").GetInt64());
+        Assert.Equal(0, after.GetProperty("job").GetProperty("lostSteps").GetInt64());
+        Assert.Equal("running", after.GetProperty("job").GetProperty("state").GetString());
+    }
+
+    private static async Task<double> WaitForStragglerAsync(HttpClient client, string node)
+    {
+        var deadline = DateTime.UtcNow.AddSeconds(60);
+        while (true)
+        {
+            var report = await client.GetJsonAsync("/api/stragglers?top=1");
+            if (report.GetProperty("nodes") is { ValueKind: JsonValueKind.Array } nodes && nodes.GetArrayLength() == 1 && nodes[0].GetProperty("node").GetString() == node)
+            {
+                return nodes[0].GetProperty("slowdown").GetDouble();
+            }
+
+            Assert.True(DateTime.UtcNow < deadline, $"{node} never became the top straggler again: {report}");
+            await Task.Delay(200, AdminClient.Ct);
+        }
+    }
+
+    private static async Task<JsonElement> WaitAsync(HttpClient client, ManagedProcess process, Func<JsonElement, bool> condition, TimeSpan limit)
+    {
+        var deadline = DateTime.UtcNow + limit;
+        JsonElement last = default;
+        string? error = null;
+        while (DateTime.UtcNow < deadline)
+        {
+            try
+            {
+                last = await client.GetJsonAsync("/api/cluster");
+                if (condition(last))
+                {
+                    return last;
+                }
+            }
+            catch (Exception e) when (e is HttpRequestException or TaskCanceledException or Xunit.Sdk.XunitException)
+            {
+                // the survivor may answer 500 while the dead silo is being declared dead
+                error = e.Message;
+            }
+
+            await Task.Delay(250, AdminClient.Ct);
+        }
+
+        Assert.Fail($"not recovered within {limit}; last: {last}; last error: {error}\n{process.Output}");
+        return last;
+    }
+
+    private static async Task<string[]> FaultIdsAsync(HttpClient client) =>
+        (await client.GetJsonAsync("/api/faults")).EnumerateArray().Select(f => f.GetProperty("id").GetString()!).Order(StringComparer.Ordinal).ToArray();
+
+    private static HttpClient Client(int port)
+    {
+        var client = new HttpClient { BaseAddress = new Uri($"http://127.0.0.1:{port}"), Timeout = TimeSpan.FromSeconds(40) };
+        client.DefaultRequestHeaders.Authorization = new AuthenticationHeaderValue("Bearer", Key);
+        return client;
+    }
+
+    private static async Task WaitHealthyAsync(int port, ManagedProcess process)
+    {
+        using var http = new HttpClient();
+        var deadline = DateTime.UtcNow.AddSeconds(60);
+        while (DateTime.UtcNow < deadline)
+        {
+            try
+            {
+                if ((await http.GetAsync($"http://127.0.0.1:{port}/healthz", AdminClient.Ct)).IsSuccessStatusCode)
+                {
+                    return;
+                }
+            }
+            catch (HttpRequestException)
+            {
+            }
+
+            await Task.Delay(200, AdminClient.Ct);
+        }
+
+        Assert.Fail($"silo on {port} did not come up:\n{process.Output}");
+    }
+
+    private static string Port(int port) => port.ToString(CultureInfo.InvariantCulture);
+}
