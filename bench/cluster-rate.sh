@@ -31,5 +31,4 @@ sleep "$warmup"
 step() { api "http://127.0.0.1:18091/api/cluster" | grep -o '"stepsOk":[0-9]*' | cut -d: -f2; }
 a=$(step); start=$(date +%s.%N); sleep "$window"; b=$(step); end=$(date +%s.%N)
 rss=$(for p in "${pids[@]}"; do ps -o rss= -p "$p" 2>/dev/null; done | awk '{ s += $1 } END { printf "%.0f", s / 1024 }')
-for n in $(seq 1 "$silos"); do echo "silo $n hosts $(curl -s "http://127.0.0.1:1809$n/metrics" | grep '^orleans_catalog_activations{.*grain_type="block"}' | awk '{ print $NF }') blocks"; done
 echo "scenario=$scenario silos=$silos: $(awk -v a="$a" -v b="$b" -v s="$start" -v e="$end" 'BEGIN { printf "%.1f", (b - a) / (e - s) }') steps/s over ${window} s; resident memory of all processes ${rss} MiB"
