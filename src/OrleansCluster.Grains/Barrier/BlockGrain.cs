@@ -77,12 +77,12 @@ public sealed partial class BlockGrain(
         _effects = Enumerable.Repeat(NodeEffect.None, n).ToArray();
         if (telemetry.Value.Dcgm)
         {
-            dcgm.Register(new DcgmNodes.Entry(config.Block, config.Scenario, _specs.Select(s => s.Node).ToArray(), _busy, _effects, _evicted));
+            dcgm.Register(config.Block, new DcgmNodes.Entry(config.Scenario, _specs.Select(s => s.Node).ToArray(), _busy, _effects, _evicted));
         }
 
         if (telemetry.Value.PerNode)
         {
-            gauges.Register(config.Block, config.Scenario, config.Site, _specs.Select(s => s.Node).ToArray(), _specs.Select(s => s.Generation).ToArray(), _previous);
+            gauges.Register(config.Block, new NodeGauges.Entry(config.Scenario, config.Site, _specs.Select(s => s.Node).ToArray(), _specs.Select(s => s.Generation).ToArray(), _previous));
         }
 
         _slowest = new TopKSlowest(config.TopK);

@@ -247,49 +247,51 @@ public sealed partial class FaultRegistryGrain(
         }
 
         var pushes = new List<Task>();
-        foreach (var node in byNode.Keys.Union(_nodeEffects.Keys).ToArray())
+        PushChanges(_nodeEffects, byNode, NodeEffect.None, faults =>
         {
-            var (slowdown, crashed, clock) = byNode.TryGetValue(node, out var faults) ? FaultEffects.ForNode(faults) : (1.0, false, 1.0);
-            var effect = new NodeEffect(slowdown, crashed, clock);
-            if (_nodeEffects.GetValueOrDefault(node, NodeEffect.None) != effect)
-            {
-                pushes.Add(GrainFactory.GetGrain<INodeGrain>(node).SetEffectAsync(s.Epoch, effect));
-            }
-
-            if (effect == NodeEffect.None)
-            {
-                _nodeEffects.Remove(node);
-            }
-            else
-            {
-                _nodeEffects[node] = effect;
-            }
-        }
-
-        foreach (var link in byLink.Keys.Union(_linkEffects.Keys).ToArray())
+            var (slowdown, crashed, clock) = FaultEffects.ForNode(faults);
+            return new NodeEffect(slowdown, crashed, clock);
+        }, (node, effect) => GrainFactory.GetGrain<INodeGrain>(node).SetEffectAsync(s.Epoch, effect), pushes);
+        PushChanges(_linkEffects, byLink, LinkFaultEffect.None, faults =>
         {
-            var e = byLink.TryGetValue(link, out var faults) ? FaultEffects.ForLink(faults) : LinkEffect.None;
-            var effect = new LinkFaultEffect(e.ExtraLatencySeconds, e.ExtraJitterSeconds, e.BandwidthRatio, e.PacketLossRatio, e.Up);
-            if (_linkEffects.GetValueOrDefault(link, LinkFaultEffect.None) != effect)
-            {
-                pushes.Add(GrainFactory.GetGrain<ILinkGrain>(link).SetEffectAsync(s.Epoch, effect));
-            }
-
-            if (effect == LinkFaultEffect.None)
-            {
-                _linkEffects.Remove(link);
-            }
-            else
-            {
-                _linkEffects[link] = effect;
-            }
-        }
+            var e = FaultEffects.ForLink(faults);
+            return new LinkFaultEffect(e.ExtraLatencySeconds, e.ExtraJitterSeconds, e.BandwidthRatio, e.PacketLossRatio, e.Up);
+        }, (link, effect) => GrainFactory.GetGrain<ILinkGrain>(link).SetEffectAsync(s.Epoch, effect), pushes);
 
         await Task.WhenAll(pushes);
         ScheduleNext(now);
         if (_layout is not null)
         {
             metrics.ReportFaults(new SimulationMetrics.FaultSnapshot(_layout.Scenario.Name, await CountsAsync()));
+        }
+    }
+
+    // For every target that has faults now or had an effect pushed before: combine, and push what changed.
+    private static void PushChanges<TEffect>(
+        Dictionary<string, TEffect> pushed,
+        Dictionary<string, List<ActiveFault>> active,
+        TEffect none,
+        Func<List<ActiveFault>, TEffect> combine,
+        Func<string, TEffect, Task> push,
+        List<Task> pushes)
+        where TEffect : class
+    {
+        foreach (var target in active.Keys.Union(pushed.Keys).ToArray())
+        {
+            var effect = active.TryGetValue(target, out var faults) ? combine(faults) : none;
+            if (!Equals(pushed.GetValueOrDefault(target, none), effect))
+            {
+                pushes.Add(push(target, effect));
+            }
+
+            if (Equals(effect, none))
+            {
+                pushed.Remove(target);
+            }
+            else
+            {
+                pushed[target] = effect;
+            }
         }
     }
 
