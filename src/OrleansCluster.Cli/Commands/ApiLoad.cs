@@ -1,0 +1,122 @@
+using System.Collections.Concurrent;
+using System.Diagnostics;
+using System.Net.Http.Json;
+using System.Text;
+using System.Text.Json;
+using HdrHistogram;
+using OrleansCluster.Cli.Reports;
+
+namespace OrleansCluster.Cli.Commands;
+
+/// <summary>
+/// <c>api</c>: N concurrent callers each inject a fault, read it back and clear it, at a target rate, for a
+/// bounded number of rounds and time; then checks that the fault list ends as it began (nothing lost or left).
+/// </summary>
+public static class ApiLoad
+{
+    private static readonly string[] Operations = ["inject", "read", "clear"];
+
+    public sealed record Options(int Callers, int Rounds, double CallsPerSecond, TimeSpan MaxDuration);
+
+    public sealed record OperationReport(string Name, Latency Latency, IReadOnlyDictionary<string, int> Errors);
+
+    public sealed record Report(
+        int Callers,
+        double DurationSeconds,
+        double CallsPerSecond,
+        IReadOnlyList<OperationReport> Operations,
+        int Injected,
+        int Cleared,
+        int Leftover,
+        bool Consistent);
+
+    public static async Task<Report> RunAsync(HttpClient client, Options options, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(client);
+        ArgumentNullException.ThrowIfNull(options);
+        var nodes = await PickNodesAsync(client, cancellationToken);
+        var histograms = Operations.ToDictionary(n => n, _ => Latency.NewHistogram());
+        var errors = histograms.Keys.ToDictionary(n => n, _ => new ConcurrentDictionary<string, int>());
+        var injected = new ConcurrentBag<string>();
+        var cleared = new ConcurrentBag<string>();
+        var clock = Stopwatch.StartNew();
+        var interval = options.CallsPerSecond > 0 ? TimeSpan.FromSeconds(3.0 * options.Callers / options.CallsPerSecond) : TimeSpan.Zero;
+
+        async Task CallerAsync(int caller)
+        {
+            var next = clock.Elapsed;
+            for (var round = 0; round < options.Rounds && clock.Elapsed < options.MaxDuration && !cancellationToken.IsCancellationRequested; round++)
+            {
+                var node = nodes[((caller * options.Rounds) + round) % nodes.Count];
+                var body = $$"""{"kind":"node.slowdown","target":{"node":"{{node}}"},"params":{"factor":1.01},"durationSeconds":600}""";
+                using var content = new StringContent(body, Encoding.UTF8, "application/json");
+                var (response, _) = await TimeAsync("inject", () => client.PostAsync("/api/faults", content, cancellationToken));
+                if (response is not { IsSuccessStatusCode: true })
+                {
+                    continue;
+                }
+
+                var id = (await response.Content.ReadFromJsonAsync<JsonElement>(cancellationToken)).GetProperty("id").GetString()!;
+                injected.Add(id);
+                await TimeAsync("read", () => client.GetAsync($"/api/faults/{id}", cancellationToken));
+                var (clearResponse, _) = await TimeAsync("clear", () => client.DeleteAsync($"/api/faults/{id}", cancellationToken));
+                if (clearResponse is { IsSuccessStatusCode: true })
+                {
+                    cleared.Add(id);
+                }
+
+                next += interval;
+                if (next > clock.Elapsed)
+                {
+                    await Task.Delay(next - clock.Elapsed, cancellationToken);
+                }
+            }
+        }
+
+        async Task<(HttpResponseMessage? Response, long Micros)> TimeAsync(string operation, Func<Task<HttpResponseMessage>> call)
+        {
+            var start = Stopwatch.GetTimestamp();
+            HttpResponseMessage? response = null;
+            try
+            {
+                response = await call();
+                if (!response.IsSuccessStatusCode)
+                {
+                    errors[operation].AddOrUpdate(((int)response.StatusCode).ToString(System.Globalization.CultureInfo.InvariantCulture), 1, (_, n) => n + 1);
+                }
+            }
+            catch (HttpRequestException e)
+            {
+                errors[operation].AddOrUpdate(e.StatusCode?.ToString() ?? "connection", 1, (_, n) => n + 1);
+            }
+
+            var micros = (long)Stopwatch.GetElapsedTime(start).TotalMicroseconds;
+            var histogram = histograms[operation];
+            lock (histogram)
+            {
+                histogram.RecordValue(Math.Min(micros, histogram.HighestTrackableValue));
+            }
+
+            return (response, micros);
+        }
+
+        await Task.WhenAll(Enumerable.Range(0, options.Callers).Select(CallerAsync));
+        var elapsed = clock.Elapsed.TotalSeconds;
+
+        var listed = (await client.GetFromJsonAsync<JsonElement>("/api/faults", cancellationToken)).EnumerateArray().Select(f => f.GetProperty("id").GetString()!).ToHashSet(StringComparer.Ordinal);
+        var ours = injected.ToArray();
+        var leftover = ours.Count(listed.Contains);
+        var consistent = ours.Distinct(StringComparer.Ordinal).Count() == ours.Length
+            && cleared.Count == ours.Length
+            && leftover == 0;
+        var operations = histograms.Select(p => new OperationReport(p.Key, Latency.From(p.Value), errors[p.Key].ToDictionary(e => e.Key, e => e.Value))).ToArray();
+        return new Report(options.Callers, elapsed, operations.Sum(o => o.Latency.Count) / elapsed, operations, ours.Length, cleared.Count, leftover, consistent);
+    }
+
+    private static async Task<IReadOnlyList<string>> PickNodesAsync(HttpClient client, CancellationToken cancellationToken)
+    {
+        var page = await client.GetFromJsonAsync<JsonElement>("/api/nodes?pageSize=100", cancellationToken);
+        var nodes = page.GetProperty("nodes").EnumerateArray().Select(n => n.GetProperty("id").GetString()!).ToArray();
+        return nodes.Length > 0 ? nodes : throw new InvalidOperationException("the cluster has no nodes to target");
+    }
+}

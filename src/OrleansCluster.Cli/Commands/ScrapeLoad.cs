@@ -1,0 +1,94 @@
+using System.Diagnostics;
+using System.Net.Http.Json;
+using System.Text.Json;
+using OrleansCluster.Cli.Reports;
+
+namespace OrleansCluster.Cli.Commands;
+
+/// <summary>
+/// <c>scrape</c>: M concurrent scrapers of <c>/metrics</c> on every given silo for a fixed time; latency, bytes and
+/// samples per scrape, and the job's steps/s before and during the load.
+/// </summary>
+public static class ScrapeLoad
+{
+    public sealed record Options(int Scrapers, TimeSpan Duration, TimeSpan Baseline);
+
+    public sealed record Report(
+        int Scrapers,
+        int Targets,
+        long Scrapes,
+        int Failures,
+        Latency Latency,
+        long BytesPerScrape,
+        long SamplesPerScrape,
+        double StepsPerSecondBefore,
+        double StepsPerSecondDuring);
+
+    public static async Task<Report> RunAsync(HttpClient admin, IReadOnlyList<HttpClient> silos, Options options, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(admin);
+        ArgumentNullException.ThrowIfNull(silos);
+        ArgumentNullException.ThrowIfNull(options);
+        var before = await StepRateAsync(admin, options.Baseline, cancellationToken);
+
+        var histogram = Latency.NewHistogram();
+        long bytes = 0, samples = 0, count = 0;
+        var failures = 0;
+        var clock = Stopwatch.StartNew();
+        var during = StepRateAsync(admin, options.Duration, cancellationToken);
+        var scrapers = Enumerable.Range(0, options.Scrapers * silos.Count).Select(async i =>
+        {
+            var client = silos[i % silos.Count];
+            while (clock.Elapsed < options.Duration && !cancellationToken.IsCancellationRequested)
+            {
+                var start = Stopwatch.GetTimestamp();
+                try
+                {
+                    var page = await client.GetStringAsync("/metrics", cancellationToken);
+                    var micros = (long)Stopwatch.GetElapsedTime(start).TotalMicroseconds;
+                    var lines = page.AsSpan().Count('\n') - CountComments(page);
+                    lock (histogram)
+                    {
+                        histogram.RecordValue(Math.Min(micros, histogram.HighestTrackableValue));
+                        bytes += page.Length;
+                        samples = lines;
+                        count++;
+                    }
+                }
+                catch (HttpRequestException)
+                {
+                    Interlocked.Increment(ref failures);
+                }
+            }
+        });
+        await Task.WhenAll(scrapers);
+        var duringRate = await during;
+        return new Report(options.Scrapers, silos.Count, count, failures, Latency.From(histogram), count == 0 ? 0 : bytes / count, samples, before, duringRate);
+    }
+
+    private static int CountComments(string page)
+    {
+        var comments = 0;
+        foreach (var line in page.AsSpan().EnumerateLines())
+        {
+            if (line.StartsWith("#"))
+            {
+                comments++;
+            }
+        }
+
+        return comments;
+    }
+
+    /// <summary>Steps the job completed per second over <paramref name="window"/>, read from <c>/api/cluster</c>.</summary>
+    public static async Task<double> StepRateAsync(HttpClient admin, TimeSpan window, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(admin);
+        static long Steps(JsonElement c) => c.GetProperty("job").GetProperty("stepsOk").GetInt64() + c.GetProperty("job").GetProperty("stepsFailed").GetInt64();
+        var a = Steps(await admin.GetFromJsonAsync<JsonElement>("/api/cluster", cancellationToken));
+        var clock = Stopwatch.StartNew();
+        await Task.Delay(window, cancellationToken);
+        var b = Steps(await admin.GetFromJsonAsync<JsonElement>("/api/cluster", cancellationToken));
+        return (b - a) / clock.Elapsed.TotalSeconds;
+    }
+}

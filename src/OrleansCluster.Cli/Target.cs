@@ -1,0 +1,42 @@
+using System.Net;
+using System.Net.Http.Headers;
+
+namespace OrleansCluster.Cli;
+
+/// <summary>
+/// A running silo's HTTP endpoint and admin key. Load is only ever sent to loopback addresses: this tool
+/// drives simulators on the machine it runs on.
+/// </summary>
+public sealed record Target(Uri BaseAddress, string? Key)
+{
+    /// <summary>The target, or an error when the address is not a loopback one.</summary>
+    public static Target Parse(string url, string? key)
+    {
+        if (!Uri.TryCreate(url, UriKind.Absolute, out var uri) || uri.Scheme is not ("http" or "https"))
+        {
+            throw new ArgumentException($"'{url}' is not an http(s) URL", nameof(url));
+        }
+
+        var loopback = uri.IsLoopback || (IPAddress.TryParse(uri.Host, out var address) && IPAddress.IsLoopback(address));
+        if (!loopback)
+        {
+            throw new ArgumentException($"'{url}' is not a loopback address: load is only sent to 127.0.0.0/8 or localhost", nameof(url));
+        }
+
+        return new Target(uri, key);
+    }
+
+    /// <summary>An HTTP client for the target (with the key, when there is one).</summary>
+    public HttpClient CreateClient(HttpMessageHandler? handler = null)
+    {
+        var client = handler is null ? new HttpClient() : new HttpClient(handler, disposeHandler: false);
+        client.BaseAddress = BaseAddress;
+        client.Timeout = TimeSpan.FromSeconds(30);
+        if (Key is not null)
+        {
+            client.DefaultRequestHeaders.Authorization = new AuthenticationHeaderValue("Bearer", Key);
+        }
+
+        return client;
+    }
+}

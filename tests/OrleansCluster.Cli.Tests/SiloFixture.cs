@@ -1,0 +1,44 @@
+using System.Net;
+using System.Net.Sockets;
+using Microsoft.AspNetCore.Hosting;
+using Microsoft.AspNetCore.Mvc.Testing;
+using OrleansCluster.Cli;
+
+namespace OrleansCluster.Cli.Tests;
+
+/// <summary>A real silo (Orleans and HTTP in this process) for the commands to drive, and the CLI's target for it.</summary>
+public sealed class SiloFixture : WebApplicationFactory<Program>, IAsyncLifetime
+{
+    public const string Key = "cli-test-key";
+
+    public Target Target => new(Server.BaseAddress, Key);
+
+    /// <summary>A client built the way the CLI builds its own, over the in-process server.</summary>
+    public HttpClient CreateTargetClient() => Target.CreateClient(Server.CreateHandler());
+
+    public ValueTask InitializeAsync()
+    {
+        _ = Server;
+        return ValueTask.CompletedTask;
+    }
+
+    async ValueTask IAsyncDisposable.DisposeAsync() => await base.DisposeAsync();
+
+    protected override void ConfigureWebHost(IWebHostBuilder builder)
+    {
+        builder.UseSetting("Simulation:Scenario", "small");
+        builder.UseSetting("Simulation:Pace", "realtime");
+        builder.UseSetting("Simulation:Speed", "50");
+        builder.UseSetting("Admin:ApiKey", Key);
+        builder.UseSetting("Orleans:SiloPort", FreePort());
+        builder.UseSetting("Orleans:GatewayPort", FreePort());
+        builder.UseSetting("Orleans:ClusterId", $"cli-{Guid.NewGuid():N}");
+    }
+
+    private static string FreePort()
+    {
+        using var listener = new TcpListener(IPAddress.Loopback, 0);
+        listener.Start();
+        return ((IPEndPoint)listener.LocalEndpoint).Port.ToString(System.Globalization.CultureInfo.InvariantCulture);
+    }
+}
