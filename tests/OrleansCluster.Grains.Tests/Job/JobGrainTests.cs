@@ -107,9 +107,12 @@ public sealed class JobGrainTests(ClusterFixture fixture)
         Assert.Equal(1, status.Job.EvictedNodes);
         Assert.Equal(1, status.Sites.Single().Generations.Single().Down);
 
-        // Healthy again, the node rejoins at the next checkpoint, not before.
-        await _driver.Node("dc-00003").SetEffectAsync(paused.Job.Epoch, NodeEffect.None);
+        // Healthy again, the node rejoins at the next checkpoint, not before. (Paused while healing, so that the
+        // step it is healed at is known exactly.)
+        await _driver.Job.PauseAsync();
         var healedAt = (await _driver.Job.GetStatusAsync()).Job.Step;
+        await _driver.Node("dc-00003").SetEffectAsync(paused.Job.Epoch, NodeEffect.None);
+        await _driver.Job.ResumeAsync();
         await _driver.WaitForAsync(s => s.Job.EvictedNodes == 0 && s.Job.Step > healedAt + every);
         await _driver.Job.StopAsync();
         var rejoined = (await _driver.HistoryAsync()).First(r => r.Ok && r.Number > healedAt && r.HealthyNodes == 64);
