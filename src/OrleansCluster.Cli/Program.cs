@@ -79,9 +79,33 @@ campaign.SetAction(async (parse, ct) => await RunAsync(parse, async target =>
     return report.Complete ? 0 : 1;
 }));
 
+var sizesOption = new Option<int[]>("--sizes") { Description = "Node counts to ramp through.", DefaultValueFactory = _ => [1_000, 5_000, 25_000], AllowMultipleArgumentsPerToken = true };
+var colossusOption = new Option<bool>("--colossus") { Description = "Finish with the full colossus preset (88,000 nodes)." };
+var floorOption = new Option<double>("--floor") { Description = "Steps/s a size must keep at max pace.", DefaultValueFactory = _ => 1 };
+var windowOption = new Option<int>("--window") { Description = "Seconds measured per size.", DefaultValueFactory = _ => 15 };
+var warmupOption = new Option<int>("--warmup") { Description = "Seconds before measuring each size.", DefaultValueFactory = _ => 5 };
+var ramp = new Command("ramp", "Load scenarios of growing size at max pace and measure steps/s, grain calls/s, scrape time and size, and memory; stop at the first size under the floor.")
+{
+    sizesOption, colossusOption, floorOption, windowOption, warmupOption,
+};
+ramp.SetAction(async (parse, ct) => await RunAsync(parse, async target =>
+{
+    using var client = target.CreateClient();
+    client.Timeout = TimeSpan.FromMinutes(5); // loading a large scenario takes a while
+    var table = parse.GetValue(outputOption) == "table";
+    var report = await Ramp.RunAsync(
+        client,
+        new Ramp.Options(parse.GetValue(sizesOption)!, parse.GetValue(colossusOption), parse.GetValue(floorOption), TimeSpan.FromSeconds(parse.GetValue(windowOption)), TimeSpan.FromSeconds(parse.GetValue(warmupOption))),
+        table ? s => Console.WriteLine($"{s.Scenario}: {s.StepsPerSecond:F2} steps/s, {s.GrainCallsPerSecond:N0} grain calls/s, scrape {s.ScrapeMilliseconds:F0} ms / {s.ScrapeBytes:N0} bytes, working set {s.WorkingSetMiB:N0} MiB") : null,
+        ct);
+    ReportWriter.Write(Console.Out, report, parse.GetValue(outputOption)!, (console, r) =>
+        console.MarkupLineInterpolated($"largest size at or above {r.FloorStepsPerSecond} steps/s: {r.LargestHeld ?? "none"}{(r.StoppedAt is null ? string.Empty : $"; stopped at {r.StoppedAt}")}"));
+    return 0;
+}));
+
 var root = new RootCommand("orleanscluster: load tests and fault campaigns against a running OrleansCluster (loopback only).")
 {
-    urlOption, keyOption, outputOption, api, scrape, campaign,
+    urlOption, keyOption, outputOption, ramp, api, scrape, campaign,
 };
 return await root.Parse(args).InvokeAsync();
 
