@@ -31,6 +31,13 @@ public interface IJobGrain : IGrainWithStringKey
     [Alias("Pause")]
     Task PauseAsync();
 
+    /// <summary>
+    /// <paramref name="silo"/> is about to shut down gracefully: stop stepping until it has left, then lay the
+    /// barrier tree out over the silos that remain and go on, with no step lost.
+    /// </summary>
+    [Alias("DrainSilo")]
+    Task DrainSiloAsync(string silo);
+
     [Alias("Resume")]
     Task ResumeAsync();
 

@@ -1,5 +1,6 @@
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
+using Orleans.Placement;
 using OrleansCluster.Abstractions.Grains;
 using OrleansCluster.Abstractions.Messages;
 using OrleansCluster.Grains.Telemetry;
@@ -12,7 +13,10 @@ namespace OrleansCluster.Grains.Barrier;
 /// steps ahead, refills staggered so that about 1/BatchSteps of the nodes are called each step), reduces the
 /// step's times into per-generation distributions and its K slowest nodes, evicts nodes that miss the
 /// barrier, and lets them rejoin after a checkpoint once they are back within the barrier timeout.
+/// Blocks are placed by a hash of their id over the active silos, so a scenario spreads evenly over a cluster
+/// (each node grain is placed beside the block that first calls it).
 /// </summary>
+[HashBasedPlacement]
 public sealed partial class BlockGrain(
     ILogger<BlockGrain> logger,
     IOptions<SimulationTuning> tuning,

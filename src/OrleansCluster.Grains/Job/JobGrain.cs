@@ -20,7 +20,8 @@ public sealed partial class JobGrain(
     [PersistentState("job", SimulationStorage.Name)] IPersistentState<JobRecord> record,
     ILogger<JobGrain> logger,
     IOptions<SimulationTuning> tuning,
-    SimulationMetrics metrics) : Grain, IJobGrain
+    SimulationMetrics metrics,
+    IClusterMembershipService membership) : Grain, IJobGrain
 {
     private readonly SimulationTuning _tuning = tuning.Value;
     private readonly Queue<StepRecord> _history = new();
@@ -36,6 +37,7 @@ public sealed partial class JobGrain(
     private PaceSettings _pace = PaceSettings.Realtime();
     private IGrainTimer? _timer;
     private bool _treeReady;
+    private readonly Dictionary<string, DateTime> _leaving = new(StringComparer.Ordinal);
     private long _savedAt;
 
     private long _step;
@@ -115,6 +117,14 @@ public sealed partial class JobGrain(
         await SetPaceAsync(pace);
         await StartAsync();
         return true;
+    }
+
+    public Task DrainSiloAsync(string silo)
+    {
+        _leaving[silo] = DateTime.UtcNow;
+        _treeReady = false; // laid out again once the silo has gone
+        LogDraining(logger, silo);
+        return Task.CompletedTask;
     }
 
     public async Task PauseAsync()
@@ -331,6 +341,27 @@ public sealed partial class JobGrain(
             return;
         }
 
+        if (!_treeReady)
+        {
+            if (SilosLeaving())
+            {
+                _timer?.Change(TimeSpan.FromMilliseconds(500), Timeout.InfiniteTimeSpan);
+                return;
+            }
+
+            try
+            {
+                await ConfigureTreeAsync(keepFaults: true);
+                await SaveAsync();
+            }
+            catch (Exception e) when (e is not OperationCanceledException)
+            {
+                LogTickFailed(logger, _step + 1, e.GetBaseException().Message);
+                _timer?.Change(TimeSpan.FromSeconds(1), Timeout.InfiniteTimeSpan);
+                return;
+            }
+        }
+
         try
         {
             await RunTickAsync(cancellationToken);
@@ -340,20 +371,10 @@ public sealed partial class JobGrain(
             // A coordinator lost with its silo: the step in flight fails, the job rolls back to its checkpoint
             // and lays the tree out again (the registry pushes the faults anew), then goes on.
             LogTickFailed(logger, _step + 1, e.GetBaseException().Message);
-            try
+            if (_treeReady)
             {
-                if (_treeReady)
-                {
-                    FailStep(_step + 1, $"grains lost with a silo: {e.GetBaseException().Message}");
-                    _treeReady = false;
-                }
-
-                await ConfigureTreeAsync(keepFaults: true);
-                await SaveAsync();
-            }
-            catch (Exception again) when (again is not OperationCanceledException)
-            {
-                LogTickFailed(logger, _step + 1, again.GetBaseException().Message);
+                FailStep(_step + 1, $"grains lost with a silo: {e.GetBaseException().Message}");
+                _treeReady = false; // the next tick lays the tree out again
             }
 
             if (_state == JobState.Running && !cancellationToken.IsCancellationRequested)
@@ -361,6 +382,23 @@ public sealed partial class JobGrain(
                 _timer?.Change(TimeSpan.FromSeconds(1), Timeout.InfiniteTimeSpan);
             }
         }
+    }
+
+    // Whether a silo is on its way out (announced by its drain, or shutting down): laying the tree out now could
+    // place coordinators on it. A drained silo that has not gone within a minute is no longer waited for.
+    private bool SilosLeaving()
+    {
+        var snapshot = membership.CurrentSnapshot;
+        foreach (var (silo, since) in _leaving.ToArray())
+        {
+            var member = snapshot.Members.FirstOrDefault(m => m.Key.ToString() == silo);
+            if (member.Value is null || member.Value.Status == SiloStatus.Dead || DateTime.UtcNow - since > TimeSpan.FromMinutes(1))
+            {
+                _leaving.Remove(silo);
+            }
+        }
+
+        return _leaving.Count > 0 || snapshot.Members.Values.Any(m => m.Status is SiloStatus.ShuttingDown or SiloStatus.Stopping);
     }
 
     // Counts a step that could not complete and rolls back to the last checkpoint (no barrier figures).
@@ -552,11 +590,15 @@ public sealed partial class JobGrain(
                 FailStep(_step + 1, "the job's silo was lost: resumed from the last checkpoint");
             }
 
-            await ConfigureTreeAsync(keepFaults: true);
+            _treeReady = false; // laid out by the first tick, once no silo is on its way out
             LogRecovered(logger, _scenario.Name, _step, saved.Clean);
             if (_state == JobState.Running)
             {
                 Run();
+            }
+            else
+            {
+                await ConfigureTreeAsync(keepFaults: true);
             }
         }
 
@@ -590,6 +632,9 @@ public sealed partial class JobGrain(
         await record.WriteStateAsync();
         _savedAt = Stopwatch.GetTimestamp();
     }
+
+    [LoggerMessage(Level = LogLevel.Information, Message = "silo {Silo} is draining: stepping waits until it has left")]
+    private static partial void LogDraining(ILogger logger, string silo);
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "job recovered on this silo: scenario {Scenario} at step {Step} (clean hand-over: {Clean})")]
     private static partial void LogRecovered(ILogger logger, string scenario, long step, bool clean);

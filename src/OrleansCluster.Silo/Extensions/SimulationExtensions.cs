@@ -12,6 +12,7 @@ internal static class SimulationExtensions
         builder.Services.AddOptions<SimulationTuning>().BindConfiguration("Simulation");
         builder.Services.AddHostedService<SimulationStarter>();
         builder.Services.AddHostedService<JobKeeper>();
+        builder.Services.AddHostedService<SiloDrain>();
         builder.Services.AddSingleton<LayoutCache>();
         builder.Services.AddHealthChecks().AddCheck<JobHealthCheck>("job");
         return builder;

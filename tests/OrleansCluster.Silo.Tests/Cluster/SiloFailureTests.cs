@@ -31,13 +31,19 @@ public sealed class SiloFailureTests : IAsyncLifetime
             var siloPort = ManagedProcess.FreePort();
             var process = ManagedProcess.StartSilo(http,
             [
-                "--Admin:ApiKey", Key, "--Simulation:Pace", "realtime", "--Simulation:Speed", "20",
+                "--Admin:ApiKey", Key, "--Simulation:Pace", "realtime", "--Simulation:Speed", "20", "--Simulation:BlockSize", "16", "--Simulation:StartOnLaunch", "false",
                 "--Orleans:Clustering", "Redis", "--Orleans:Redis", $"127.0.0.1:{_redisPort}", "--Orleans:ClusterId", cluster,
                 "--Orleans:SiloPort", Port(siloPort), "--Orleans:GatewayPort", Port(ManagedProcess.FreePort()),
             ]);
             _silos[siloPort] = (http, process);
             await WaitHealthyAsync(http, process);
         }
+
+        // Loaded once both silos are up, so that the 21 blocks (16 nodes each) spread over both.
+        using var client = Client(_silos.Values.First().HttpPort);
+        var (status, body, _) = await client.SendJsonAsync(HttpMethod.Put, "/api/scenario", """{"preset":"small"}""");
+        Assert.True(status == HttpStatusCode.OK, body.ToString());
+        await client.SendJsonAsync(HttpMethod.Put, "/api/job/pace", """{"mode":"realtime","speed":20}""");
     }
 
     public async ValueTask DisposeAsync()
@@ -101,6 +107,35 @@ public sealed class SiloFailureTests : IAsyncLifetime
         Assert.Equal(0, after.GetProperty("job").GetProperty("stepsFailed").GetInt64());
         Assert.Equal(0, after.GetProperty("job").GetProperty("lostSteps").GetInt64());
         Assert.Equal("running", after.GetProperty("job").GetProperty("state").GetString());
+    }
+
+    [Fact]
+    public async Task GracefullyStoppedSiloHostingOnlyBlocksCostsNoStep()
+    {
+        var clients = _silos.Values.Select(s => Client(s.HttpPort)).ToArray();
+        await clients[0].WaitForClusterAsync(c => c.Step() >= 3, "the job to step on the cluster");
+        var host = (await clients[0].GetJsonAsync("/api/cluster")).GetProperty("job").GetProperty("host").GetString()!;
+        var victimPort = _silos.Keys.Single(port => !host.Contains($":{port}:", StringComparison.Ordinal));
+        var victim = _silos[victimPort];
+        Assert.True(await BlocksHostedAsync(victim.HttpPort) > 0, "the silo to stop hosts blocks");
+        var survivorProcess = _silos[_silos.Keys.Single(p => p != victimPort)];
+        var survivor = Client(survivorProcess.HttpPort);
+        var before = await survivor.GetJsonAsync("/api/cluster");
+
+        await victim.Process.TerminateAsync(TimeSpan.FromSeconds(60)); // SIGTERM: drains
+        _silos.Remove(victimPort);
+
+        var after = await WaitAsync(survivor, survivorProcess.Process, c => c.Step() > before.Step() + 5, TimeSpan.FromSeconds(90));
+        Assert.Equal(0, after.GetProperty("job").GetProperty("stepsFailed").GetInt64());
+        Assert.Equal(328, after.GetProperty("lastStep").GetProperty("number").GetInt64() > 0 ? after.GetProperty("sites").EnumerateArray().Sum(s => s.GetProperty("generations").EnumerateArray().Sum(g => g.GetProperty("healthy").GetInt32())) : 0);
+    }
+
+    private static async Task<int> BlocksHostedAsync(int port)
+    {
+        using var http = new HttpClient();
+        var page = await http.GetStringAsync($"http://127.0.0.1:{port}/metrics", AdminClient.Ct);
+        var line = page.Split('\n').FirstOrDefault(l => l.StartsWith("orleans_catalog_activations{", StringComparison.Ordinal) && l.Contains("grain_type=\"block\"", StringComparison.Ordinal));
+        return line is null ? 0 : int.Parse(line[(line.LastIndexOf(' ') + 1)..], CultureInfo.InvariantCulture);
     }
 
     private static async Task<double> WaitForStragglerAsync(HttpClient client, string node)

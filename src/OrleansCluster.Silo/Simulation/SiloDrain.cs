@@ -1,0 +1,29 @@
+using OrleansCluster.Abstractions.Grains;
+
+namespace OrleansCluster.Silo.Simulation;
+
+/// <summary>
+/// On a graceful shutdown (SIGTERM), before the silo stops, tells the job that this silo is leaving: the job
+/// stops stepping until the silo has gone, then lays its barrier tree out over the silos that remain, so no
+/// step fails on coordinators being deactivated. Registered after Orleans, so it stops first.
+/// </summary>
+internal sealed partial class SiloDrain(IGrainFactory grains, ILocalSiloDetails silo, ILogger<SiloDrain> logger) : IHostedService
+{
+    public Task StartAsync(CancellationToken cancellationToken) => Task.CompletedTask;
+
+    public async Task StopAsync(CancellationToken cancellationToken)
+    {
+        try
+        {
+            await grains.GetGrain<IJobGrain>(IJobGrain.Key).DrainSiloAsync(silo.SiloAddress.ToString()).WaitAsync(TimeSpan.FromSeconds(10), cancellationToken);
+        }
+        catch (Exception e) when (e is not OperationCanceledException)
+        {
+            var reason = e.GetBaseException().Message;
+            LogNotDrained(logger, reason);
+        }
+    }
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "could not tell the job this silo is leaving: {Reason}")]
+    private static partial void LogNotDrained(ILogger logger, string reason);
+}
