@@ -103,9 +103,33 @@ ramp.SetAction(async (parse, ct) => await RunAsync(parse, async target =>
     return 0;
 }));
 
+var clusterIdOption = new Option<string>("--cluster-id") { Description = "The Orleans cluster id (Orleans:ClusterId).", DefaultValueFactory = _ => "orleanscluster" };
+var gatewayOption = new Option<int>("--gateway-port") { Description = "The localhost gateway port (Orleans:GatewayPort).", DefaultValueFactory = _ => 30000 };
+var redisOption = new Option<string?>("--redis") { Description = "Connect through Redis membership instead (Orleans:Redis, loopback)." };
+var status = new Command("status", "Read the job straight from its grain as an Orleans client (localhost gateway or Redis).")
+{
+    clusterIdOption, gatewayOption, redisOption,
+};
+status.SetAction(async (parse, ct) =>
+{
+    try
+    {
+        await using var connection = await ClusterConnection.ConnectAsync(parse.GetValue(clusterIdOption)!, parse.GetValue(gatewayOption), parse.GetValue(redisOption), ct);
+        var report = await GrainStatus.RunAsync(connection.Client, ct);
+        ReportWriter.Write(Console.Out, report, parse.GetValue(outputOption)!, (console, r) =>
+            console.MarkupLineInterpolated($"{r.Scenario}: {r.State}, step {r.Step} ({r.StepsOk} ok, {r.StepsFailed} failed, {r.LostSteps} lost), {r.GrainCalls:N0} grain calls, {r.Faults} fault(s) in force; job on {r.Host}"));
+        return 0;
+    }
+    catch (Exception e) when (e is ArgumentException or OrleansException or TimeoutException or InvalidOperationException)
+    {
+        await Console.Error.WriteLineAsync($"error: {e.Message}");
+        return 2;
+    }
+});
+
 var root = new RootCommand("orleanscluster: load tests and fault campaigns against a running OrleansCluster (loopback only).")
 {
-    urlOption, keyOption, outputOption, ramp, api, scrape, campaign,
+    urlOption, keyOption, outputOption, status, ramp, api, scrape, campaign,
 };
 return await root.Parse(args).InvokeAsync();
 

@@ -13,6 +13,11 @@ public sealed class SiloFixture : WebApplicationFactory<Program>, IAsyncLifetime
 
     public Target Target => new(Server.BaseAddress, Key);
 
+    /// <summary>The silo's Orleans gateway port and cluster id, for the commands that connect as an Orleans client.</summary>
+    public int GatewayPort { get; } = int.Parse(FreePort(), System.Globalization.CultureInfo.InvariantCulture);
+
+    public string ClusterId { get; } = $"cli-{Guid.NewGuid():N}";
+
     /// <summary>A client built the way the CLI builds its own, over the in-process server.</summary>
     public HttpClient CreateTargetClient() => Target.CreateClient(Server.CreateHandler());
 
@@ -31,8 +36,8 @@ public sealed class SiloFixture : WebApplicationFactory<Program>, IAsyncLifetime
         builder.UseSetting("Simulation:Speed", "50");
         builder.UseSetting("Admin:ApiKey", Key);
         builder.UseSetting("Orleans:SiloPort", FreePort());
-        builder.UseSetting("Orleans:GatewayPort", FreePort());
-        builder.UseSetting("Orleans:ClusterId", $"cli-{Guid.NewGuid():N}");
+        builder.UseSetting("Orleans:GatewayPort", GatewayPort.ToString(System.Globalization.CultureInfo.InvariantCulture));
+        builder.UseSetting("Orleans:ClusterId", ClusterId);
     }
 
     private static string FreePort()
