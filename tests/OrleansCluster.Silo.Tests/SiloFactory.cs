@@ -1,11 +1,10 @@
 using System.Collections.Concurrent;
-using System.Net;
 using System.Net.Http.Headers;
-using System.Net.Sockets;
 using Microsoft.AspNetCore.Hosting;
 using Microsoft.AspNetCore.Mvc.Testing;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging;
+using OrleansCluster.Silo.Tests.Telemetry;
 
 namespace OrleansCluster.Silo.Tests;
 
@@ -39,8 +38,8 @@ public sealed class SiloFactory : WebApplicationFactory<Program>
         builder.UseSetting("Simulation:Scenario", Scenario);
         builder.UseSetting("Simulation:Pace", Pace);
         builder.UseSetting("Admin:ApiKey", AdminKey);
-        builder.UseSetting("Orleans:SiloPort", FreePort());
-        builder.UseSetting("Orleans:GatewayPort", FreePort());
+        builder.UseSetting("Orleans:SiloPort", Port(ManagedProcess.FreePort()));
+        builder.UseSetting("Orleans:GatewayPort", Port(ManagedProcess.FreePort()));
         builder.UseSetting("Orleans:ClusterId", $"test-{Guid.NewGuid():N}");
         foreach (var (key, value) in Settings)
         {
@@ -50,12 +49,7 @@ public sealed class SiloFactory : WebApplicationFactory<Program>
         builder.ConfigureLogging(logging => logging.Services.AddSingleton<ILoggerProvider>(new QueueLoggerProvider(Logs)));
     }
 
-    private static string FreePort()
-    {
-        using var listener = new TcpListener(IPAddress.Loopback, 0);
-        listener.Start();
-        return ((IPEndPoint)listener.LocalEndpoint).Port.ToString(System.Globalization.CultureInfo.InvariantCulture);
-    }
+    private static string Port(int port) => port.ToString(System.Globalization.CultureInfo.InvariantCulture);
 
     private sealed class QueueLoggerProvider(ConcurrentQueue<string> lines) : ILoggerProvider
     {

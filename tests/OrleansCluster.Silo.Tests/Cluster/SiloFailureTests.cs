@@ -36,7 +36,7 @@ public sealed class SiloFailureTests : IAsyncLifetime
                 "--Orleans:SiloPort", Port(siloPort), "--Orleans:GatewayPort", Port(ManagedProcess.FreePort()),
             ]);
             _silos[siloPort] = (http, process);
-            await WaitHealthyAsync(http, process);
+            await process.WaitUntilAnsweringAsync($"http://127.0.0.1:{http}/healthz");
         }
 
         // Loaded once both silos are up, so that the 21 blocks (16 nodes each) spread over both.
@@ -190,29 +190,6 @@ public sealed class SiloFailureTests : IAsyncLifetime
         var client = new HttpClient { BaseAddress = new Uri($"http://127.0.0.1:{port}"), Timeout = TimeSpan.FromSeconds(40) };
         client.DefaultRequestHeaders.Authorization = new AuthenticationHeaderValue("Bearer", Key);
         return client;
-    }
-
-    private static async Task WaitHealthyAsync(int port, ManagedProcess process)
-    {
-        using var http = new HttpClient();
-        var deadline = DateTime.UtcNow.AddSeconds(60);
-        while (DateTime.UtcNow < deadline)
-        {
-            try
-            {
-                if ((await http.GetAsync($"http://127.0.0.1:{port}/healthz", AdminClient.Ct)).IsSuccessStatusCode)
-                {
-                    return;
-                }
-            }
-            catch (HttpRequestException)
-            {
-            }
-
-            await Task.Delay(200, AdminClient.Ct);
-        }
-
-        Assert.Fail($"silo on {port} did not come up:\n{process.Output}");
     }
 
     private static string Port(int port) => port.ToString(CultureInfo.InvariantCulture);

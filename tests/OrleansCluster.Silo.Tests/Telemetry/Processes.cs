@@ -89,6 +89,31 @@ internal sealed class ManagedProcess : IAsyncDisposable
         return name;
     }
 
+    /// <summary>Waits until <paramref name="url"/> answers with success, failing with this process's output after a minute.</summary>
+    public async Task WaitUntilAnsweringAsync(string url)
+    {
+        using var http = new HttpClient { Timeout = TimeSpan.FromSeconds(10) };
+        var deadline = DateTime.UtcNow.AddSeconds(60);
+        while (DateTime.UtcNow < deadline)
+        {
+            try
+            {
+                using var response = await http.GetAsync(url, TestContext.Current.CancellationToken);
+                if (response.IsSuccessStatusCode)
+                {
+                    return;
+                }
+            }
+            catch (Exception e) when (e is HttpRequestException or TaskCanceledException)
+            {
+            }
+
+            await Task.Delay(200, TestContext.Current.CancellationToken);
+        }
+
+        Assert.Fail($"{url} did not come up; its output:\n{Output}");
+    }
+
     /// <summary>Asks the process to stop as a service manager would (SIGTERM) and waits for it.</summary>
     public async Task TerminateAsync(TimeSpan limit)
     {

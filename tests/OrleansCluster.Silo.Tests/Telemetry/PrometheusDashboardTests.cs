@@ -37,9 +37,9 @@ public sealed class PrometheusDashboardTests : IAsyncLifetime
             "--Orleans:SiloPort", Port(ManagedProcess.FreePort()), "--Orleans:GatewayPort", Port(ManagedProcess.FreePort()),
         ];
         _silo = ManagedProcess.StartSilo(_siloPort, Settings());
-        await WaitUntilAsync($"http://127.0.0.1:{_siloPort}/healthz", () => _silo.Output);
+        await _silo.WaitUntilAnsweringAsync($"http://127.0.0.1:{_siloPort}/healthz");
         _secondSilo = ManagedProcess.StartSilo(_secondSiloPort, Settings());
-        await WaitUntilAsync($"http://127.0.0.1:{_secondSiloPort}/healthz", () => _secondSilo.Output);
+        await _secondSilo.WaitUntilAnsweringAsync($"http://127.0.0.1:{_secondSiloPort}/healthz");
 
         var config = Path.Combine(_data, "prometheus.yml");
         await File.WriteAllTextAsync(config, $"""
@@ -56,7 +56,7 @@ public sealed class PrometheusDashboardTests : IAsyncLifetime
             $"--config.file={config}", $"--storage.tsdb.path={Path.Combine(_data, "tsdb")}",
             $"--web.listen-address=127.0.0.1:{_prometheusPort}", "--log.level=warn",
         ]);
-        await WaitUntilAsync($"http://127.0.0.1:{_prometheusPort}/-/ready", () => _prometheus.Output);
+        await _prometheus.WaitUntilAnsweringAsync($"http://127.0.0.1:{_prometheusPort}/-/ready");
     }
 
     public async ValueTask DisposeAsync()
@@ -225,28 +225,5 @@ public sealed class PrometheusDashboardTests : IAsyncLifetime
             "vector" or "matrix" => result.GetArrayLength() > 0 && result.EnumerateArray().Any(r => r.TryGetProperty("value", out var v) && v[1].GetString() is not ("NaN" or null)),
             _ => true,
         };
-    }
-
-    private async Task WaitUntilAsync(string url, Func<string> output)
-    {
-        var deadline = DateTime.UtcNow.AddSeconds(60);
-        while (DateTime.UtcNow < deadline)
-        {
-            try
-            {
-                using var response = await _http.GetAsync(url, AdminClient.Ct);
-                if (response.IsSuccessStatusCode)
-                {
-                    return;
-                }
-            }
-            catch (HttpRequestException)
-            {
-            }
-
-            await Task.Delay(200, AdminClient.Ct);
-        }
-
-        Assert.Fail($"{url} did not come up; its output:\n{output()}");
     }
 }
