@@ -4,7 +4,10 @@ using OrleansCluster.Abstractions.Messages;
 
 namespace OrleansCluster.Silo.Api;
 
-/// <summary><c>/api/job</c>: start, pause, resume, stop, and the pace; each takes effect at the next step.</summary>
+/// <summary>
+/// <c>/api/job</c>: start, pause, resume, stop, and the pace; each takes effect at the next step. Also the
+/// job's recent steps with the wall time each took, which is what a load test reads.
+/// </summary>
 public static class JobApi
 {
     /// <summary>The body of <c>PUT /api/job/pace</c>.</summary>
@@ -19,6 +22,8 @@ public static class JobApi
         job.MapPost("/resume", ResumeAsync).WithName("ResumeJob").WithSummary("Resume a paused job.");
         job.MapPost("/stop", StopAsync).WithName("StopJob").WithSummary("Stop the job.");
         job.MapPut("/pace", SetPaceAsync).WithName("SetPace").WithSummary("Set the pace: {mode: realtime or max, speed}.");
+        api.MapGet("/job/steps", GetStepsAsync).WithTags("Job").WithName("GetRecentSteps")
+            .WithSummary("The job's most recent steps (count from 1 to 4096, default 100), oldest first: outcome, T_step, and wall time.");
         return api;
     }
 
@@ -80,6 +85,20 @@ public static class JobApi
 
         return await ThenStatusAsync(grains, job => job.SetPaceAsync(new PaceSettings(mode, speed)));
     }
+
+    public static async Task<Results<Ok<IReadOnlyList<StepRecord>>, ValidationProblem>> GetStepsAsync(IGrainFactory grains, int? count)
+    {
+        var n = count ?? 100;
+        if (n is < 1 or > MaxSteps)
+        {
+            return Problems.Validation("count", $"{n} must be within [1, {MaxSteps}]");
+        }
+
+        return TypedResults.Ok(await Job(grains).GetRecentStepsAsync(n));
+    }
+
+    /// <summary>The most steps the job keeps (its default history capacity).</summary>
+    private const int MaxSteps = 4096;
 
     private static IJobGrain Job(IGrainFactory grains) => grains.GetGrain<IJobGrain>(IJobGrain.Key);
 

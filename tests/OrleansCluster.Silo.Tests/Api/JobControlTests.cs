@@ -44,4 +44,39 @@ public sealed class JobControlTests(SiloFixture fixture) : IClassFixture<SiloFix
         Assert.Equal(256, Assert.Single(cluster.GetProperty("sites").EnumerateArray()).GetProperty("nodes").GetInt32());
         await client.SendJsonAsync(HttpMethod.Put, "/api/scenario", """{"preset":"small"}""");
     }
+
+    [Fact]
+    public async Task RecentStepsComeOldestFirstWithTheirWallTimes()
+    {
+        using var client = fixture.Factory.CreateAdminClient();
+        await client.WaitForClusterAsync(c => c.Step() >= 6, "six steps");
+
+        var (status, body, _) = await client.SendJsonAsync(HttpMethod.Get, "/api/job/steps?count=5");
+
+        Assert.Equal(HttpStatusCode.OK, status);
+        var steps = body.EnumerateArray().ToArray();
+        Assert.Equal(5, steps.Length);
+        var numbers = steps.Select(s => s.GetProperty("number").GetInt64()).ToArray();
+        Assert.Equal(Enumerable.Range(0, 5).Select(i => numbers[0] + i), numbers);
+        var starts = steps.Select(s => s.GetProperty("wallStartSeconds").GetDouble()).ToArray();
+        Assert.Equal(starts.Order(), starts);
+        Assert.All(steps.Where(s => s.GetProperty("ok").GetBoolean()), s =>
+        {
+            Assert.True(s.GetProperty("durationSeconds").GetDouble() > 1, "small's T_step is seconds");
+            Assert.InRange(s.GetProperty("wallSeconds").GetDouble(), 1e-6, 60);
+        });
+    }
+
+    [Theory]
+    [InlineData("0")]
+    [InlineData("4097")]
+    public async Task RecentStepsRefuseACountOutOfRange(string count)
+    {
+        using var client = fixture.Factory.CreateAdminClient();
+
+        var (status, body, _) = await client.SendJsonAsync(HttpMethod.Get, $"/api/job/steps?count={count}");
+
+        Assert.Equal(HttpStatusCode.BadRequest, status);
+        Assert.Equal(["count"], body.ErrorFields());
+    }
 }
