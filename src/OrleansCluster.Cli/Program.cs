@@ -2,13 +2,14 @@ using System.CommandLine;
 using OrleansCluster.Cli;
 using OrleansCluster.Cli.Commands;
 using OrleansCluster.Cli.Reports;
-using Spectre.Console;
 
 // Exit codes: 0 the run held (its checks passed), 1 it ran but a check failed, 2 it could not run.
 var urlOption = new Option<string>("--url") { Description = "The silo's HTTP address (loopback only).", DefaultValueFactory = _ => "http://127.0.0.1:8080", Recursive = true };
 var keyOption = new Option<string?>("--key") { Description = "The admin key (default: $ORLEANSCLUSTER_KEY).", DefaultValueFactory = _ => Environment.GetEnvironmentVariable("ORLEANSCLUSTER_KEY"), Recursive = true };
 var outputOption = new Option<string>("--output") { Description = "table or json.", DefaultValueFactory = _ => "table", Recursive = true };
 outputOption.AcceptOnlyFromAmong("table", "json");
+
+var reportOption = new Option<DirectoryInfo?>("--report") { Description = "Also write the report into this folder: COMMAND.json, COMMAND.md and, for ramp, COMMAND.png.", Recursive = true };
 
 var callersOption = new Option<int>("--callers") { Description = "Concurrent callers.", DefaultValueFactory = _ => 8 };
 var roundsOption = new Option<int>("--rounds") { Description = "Inject/read/clear rounds per caller.", DefaultValueFactory = _ => 50 };
@@ -21,44 +22,32 @@ var api = new Command("api", "Concurrent callers inject, read and clear faults; 
 api.SetAction(async (parse, ct) => await RunAsync(parse, async target =>
 {
     using var client = target.CreateClient();
-    var report = await ApiLoad.RunAsync(client, new ApiLoad.Options(parse.GetValue(callersOption), parse.GetValue(roundsOption), parse.GetValue(rateOption), TimeSpan.FromSeconds(parse.GetValue(secondsOption))), ct);
-    ReportWriter.Write(Console.Out, report, parse.GetValue(outputOption)!, (console, r) =>
-    {
-        console.Write(ReportWriter.Latencies(r.Operations.Select(o => (o.Name, o.Latency, string.Join(", ", o.Errors.Select(e => $"{e.Key}: {e.Value}"))))));
-        console.MarkupLineInterpolated($"{r.Callers} callers, {r.DurationSeconds:F1} s, {r.CallsPerSecond:F0} calls/s; injected {r.Injected}, cleared {r.Cleared}, left over {r.Leftover}: [{(r.Consistent ? "green" : "red")}]{(r.Consistent ? "consistent" : "INCONSISTENT")}[/]");
-    });
-    return report.Consistent ? 0 : 1;
+    var options = new ApiLoad.Options(parse.GetValue(callersOption), parse.GetValue(roundsOption), parse.GetValue(rateOption), TimeSpan.FromSeconds(parse.GetValue(secondsOption)));
+    var report = await LiveProgress.RunAsync(Live(parse), progress => ApiLoad.RunAsync(client, options, progress, ct));
+    return await FinishAsync(parse, "api", report, target, null, ct);
 }));
 
 var scrapersOption = new Option<int>("--scrapers") { Description = "Concurrent scrapers per silo.", DefaultValueFactory = _ => 4 };
-var siloOption = new Option<string[]>("--silo") { Description = "A silo to scrape (repeat; default: --url).", AllowMultipleArgumentsPerToken = true };
+var siloOption = new Option<string[]>("--silo") { Description = "A silo's HTTP address (repeat for each silo; default: --url).", AllowMultipleArgumentsPerToken = true, Recursive = true };
 var durationOption = new Option<int>("--seconds") { Description = "How long to scrape.", DefaultValueFactory = _ => 20 };
 var scrape = new Command("scrape", "Concurrent scrapers of /metrics on every silo; latency, bytes and samples per scrape, and steps/s before and during.")
 {
-    scrapersOption, siloOption, durationOption,
+    scrapersOption, durationOption,
 };
 scrape.SetAction(async (parse, ct) => await RunAsync(parse, async target =>
 {
     using var admin = target.CreateClient();
-    var silos = (parse.GetValue(siloOption) is { Length: > 0 } urls ? urls : [target.BaseAddress.ToString()])
-        .Select(u => Target.Parse(u, null).CreateClient()).ToArray();
+    var silos = Silos(parse, target);
     try
     {
         var seconds = Math.Max(2, parse.GetValue(durationOption));
-        var report = await ScrapeLoad.RunAsync(admin, silos, new ScrapeLoad.Options(parse.GetValue(scrapersOption), TimeSpan.FromSeconds(seconds), TimeSpan.FromSeconds(Math.Min(5, seconds))), ct);
-        ReportWriter.Write(Console.Out, report, parse.GetValue(outputOption)!, (console, r) =>
-        {
-            console.Write(ReportWriter.Latencies([("GET /metrics", r.Latency, r.Failures == 0 ? string.Empty : $"{r.Failures} failed")]));
-            console.MarkupLineInterpolated($"{r.Scrapers} scrapers x {r.Targets} silo(s): {r.BytesPerScrape:N0} bytes and {r.SamplesPerScrape:N0} samples per scrape; steps/s {r.StepsPerSecondBefore:F1} before, {r.StepsPerSecondDuring:F1} during");
-        });
-        return report.Failures == 0 ? 0 : 1;
+        var options = new ScrapeLoad.Options(parse.GetValue(scrapersOption), TimeSpan.FromSeconds(seconds), TimeSpan.FromSeconds(Math.Min(5, seconds)));
+        var report = await LiveProgress.RunAsync(Live(parse), progress => ScrapeLoad.RunAsync(admin, silos, options, progress, ct));
+        return await FinishAsync(parse, "scrape", report, target, null, ct);
     }
     finally
     {
-        foreach (var silo in silos)
-        {
-            silo.Dispose();
-        }
+        Dispose(silos);
     }
 }));
 
@@ -74,9 +63,7 @@ campaign.SetAction(async (parse, ct) => await RunAsync(parse, async target =>
     var json = await File.ReadAllTextAsync(parse.GetValue(fileArgument)!.FullName, ct);
     var table = parse.GetValue(outputOption) == "table";
     var report = await CampaignReplay.RunAsync(client, json, TimeSpan.FromSeconds(parse.GetValue(limitOption)), table ? l => Console.WriteLine(CampaignReplay.Describe(l)) : null, ct);
-    ReportWriter.Write(Console.Out, report, parse.GetValue(outputOption)!, (console, r) =>
-        console.MarkupLineInterpolated($"campaign {r.Campaign}: {r.Faults.Count} fault(s) landed{(r.Complete ? string.Empty : " (stopped before the last ones started)")}"));
-    return report.Complete ? 0 : 1;
+    return await FinishAsync(parse, "campaign", report, target, null, ct);
 }));
 
 var sizesOption = new Option<int[]>("--sizes") { Description = "Node counts to ramp through.", DefaultValueFactory = _ => [1_000, 5_000, 25_000], AllowMultipleArgumentsPerToken = true };
@@ -84,23 +71,25 @@ var colossusOption = new Option<bool>("--colossus") { Description = "Finish with
 var floorOption = new Option<double>("--floor") { Description = "Steps/s a size must keep at max pace.", DefaultValueFactory = _ => 1 };
 var windowOption = new Option<int>("--window") { Description = "Seconds measured per size.", DefaultValueFactory = _ => 15 };
 var warmupOption = new Option<int>("--warmup") { Description = "Seconds before measuring each size.", DefaultValueFactory = _ => 5 };
-var ramp = new Command("ramp", "Load scenarios of growing size at max pace and measure steps/s, grain calls/s, scrape time and size, and memory; stop at the first size under the floor.")
+var ramp = new Command("ramp", "Load scenarios of growing size at max pace and measure steps/s, step wall time, grain calls/s, and per silo scrape time and size, memory and CPU; stop at the first size under the floor and say why.")
 {
     sizesOption, colossusOption, floorOption, windowOption, warmupOption,
 };
 ramp.SetAction(async (parse, ct) => await RunAsync(parse, async target =>
 {
-    using var client = target.CreateClient();
-    client.Timeout = TimeSpan.FromMinutes(5); // loading a large scenario takes a while
-    var table = parse.GetValue(outputOption) == "table";
-    var report = await Ramp.RunAsync(
-        client,
-        new Ramp.Options(parse.GetValue(sizesOption)!, parse.GetValue(colossusOption), parse.GetValue(floorOption), TimeSpan.FromSeconds(parse.GetValue(windowOption)), TimeSpan.FromSeconds(parse.GetValue(warmupOption))),
-        table ? s => Console.WriteLine($"{s.Scenario}: {s.StepsPerSecond:F2} steps/s, {s.GrainCallsPerSecond:N0} grain calls/s, scrape {s.ScrapeMilliseconds:F0} ms / {s.ScrapeBytes:N0} bytes, working set {s.WorkingSetMiB:N0} MiB") : null,
-        ct);
-    ReportWriter.Write(Console.Out, report, parse.GetValue(outputOption)!, (console, r) =>
-        console.MarkupLineInterpolated($"largest size at or above {r.FloorStepsPerSecond} steps/s: {r.LargestHeld ?? "none"}{(r.StoppedAt is null ? string.Empty : $"; stopped at {r.StoppedAt}")}"));
-    return 0;
+    using var admin = target.CreateClient();
+    admin.Timeout = TimeSpan.FromMinutes(10); // loading a large scenario takes a while
+    var silos = Silos(parse, target);
+    try
+    {
+        var options = new Ramp.Options(parse.GetValue(sizesOption)!, parse.GetValue(colossusOption), parse.GetValue(floorOption), TimeSpan.FromSeconds(parse.GetValue(windowOption)), TimeSpan.FromSeconds(parse.GetValue(warmupOption)));
+        var report = await LiveProgress.RunAsync(Live(parse), progress => Ramp.RunAsync(admin, silos, options, progress, ct));
+        return await FinishAsync(parse, "ramp", report, target, path => RampChart.SavePng(report, path), ct);
+    }
+    finally
+    {
+        Dispose(silos);
+    }
 }));
 
 var clusterIdOption = new Option<string>("--cluster-id") { Description = "The Orleans cluster id (Orleans:ClusterId).", DefaultValueFactory = _ => "orleanscluster" };
@@ -116,9 +105,8 @@ status.SetAction(async (parse, ct) =>
     {
         await using var connection = await ClusterConnection.ConnectAsync(parse.GetValue(clusterIdOption)!, parse.GetValue(gatewayOption), parse.GetValue(redisOption), ct);
         var report = await GrainStatus.RunAsync(connection.Client, ct);
-        ReportWriter.Write(Console.Out, report, parse.GetValue(outputOption)!, (console, r) =>
-            console.MarkupLineInterpolated($"{r.Scenario}: {r.State}, step {r.Step} ({r.StepsOk} ok, {r.StepsFailed} failed, {r.LostSteps} lost), {r.GrainCalls:N0} grain calls, {r.Faults} fault(s) in force; job on {r.Host}"));
-        return 0;
+        var via = parse.GetValue(redisOption) is { } redis ? new Uri($"redis://{redis}") : new Uri($"tcp://127.0.0.1:{parse.GetValue(gatewayOption)}");
+        return await FinishAsync(parse, "status", report, new Target(via, null), null, ct);
     }
     catch (Exception e) when (e is ArgumentException or OrleansException or TimeoutException or InvalidOperationException)
     {
@@ -129,9 +117,37 @@ status.SetAction(async (parse, ct) =>
 
 var root = new RootCommand("orleanscluster: load tests and fault campaigns against a running OrleansCluster (loopback only).")
 {
-    urlOption, keyOption, outputOption, status, ramp, api, scrape, campaign,
+    urlOption, keyOption, outputOption, reportOption, siloOption, status, ramp, api, scrape, campaign,
 };
 return await root.Parse(args).InvokeAsync();
+
+bool Live(ParseResult parse) => LiveProgress.Available(parse.GetValue(outputOption)!);
+
+HttpClient[] Silos(ParseResult parse, Target target) =>
+    (parse.GetValue(siloOption) is { Length: > 0 } urls ? urls.Select(u => Target.Parse(u, null)) : [target])
+        .Select(t => t.CreateClient())
+        .ToArray();
+
+static void Dispose(HttpClient[] clients)
+{
+    foreach (var client in clients)
+    {
+        client.Dispose();
+    }
+}
+
+// Prints the report (table or JSON), writes its files when --report asks, and answers the exit code.
+async Task<int> FinishAsync(ParseResult parse, string command, ICommandReport report, Target target, Action<string>? chart, CancellationToken ct)
+{
+    ReportWriter.Write(Console.Out, report, parse.GetValue(outputOption)!);
+    if (parse.GetValue(reportOption) is { } folder)
+    {
+        var written = await ReportWriter.WriteFilesAsync(folder.FullName, command, report, target.BaseAddress, chart, ct);
+        await Console.Error.WriteLineAsync($"report: {string.Join(", ", written)}");
+    }
+
+    return report.Held() ? 0 : 1;
+}
 
 async Task<int> RunAsync(ParseResult parse, Func<Target, Task<int>> run)
 {

@@ -28,9 +28,23 @@ public static class ApiLoad
         int Injected,
         int Cleared,
         int Leftover,
-        bool Consistent);
+        bool Consistent) : ICommandReport
+    {
+        public bool Held() => Consistent;
 
-    public static async Task<Report> RunAsync(HttpClient client, Options options, CancellationToken cancellationToken)
+        public string Summary() =>
+            $"{Callers} callers, {ReportWriter.F(DurationSeconds, 1)} s, {ReportWriter.N(CallsPerSecond)} calls/s; injected {Injected}, cleared {Cleared}, left over {Leftover}: {(Consistent ? "the fault list ends consistent" : "the fault list is INCONSISTENT")}";
+
+        public IReadOnlyList<ReportTable> Tables() =>
+        [
+            new ReportTable(
+                "Admin API calls",
+                ["call", "count", "p50 ms", "p99 ms", "max ms", "errors"],
+                Operations.Select(o => (IReadOnlyList<string>)[o.Name, .. o.Latency.Cells(), o.Errors.Count == 0 ? "-" : string.Join(", ", o.Errors.Select(e => $"{e.Key}: {e.Value}"))]).ToArray()),
+        ];
+    }
+
+    public static async Task<Report> RunAsync(HttpClient client, Options options, IProgress<RunProgress>? progress, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(client);
         ArgumentNullException.ThrowIfNull(options);
@@ -40,6 +54,8 @@ public static class ApiLoad
         var injected = new ConcurrentBag<string>();
         var cleared = new ConcurrentBag<string>();
         var clock = Stopwatch.StartNew();
+        var planned = 3L * options.Callers * options.Rounds;
+        long done = 0;
         var interval = options.CallsPerSecond > 0 ? TimeSpan.FromSeconds(3.0 * options.Callers / options.CallsPerSecond) : TimeSpan.Zero;
 
         async Task CallerAsync(int caller)
@@ -97,11 +113,14 @@ public static class ApiLoad
                 histogram.RecordValue(Math.Min(micros, histogram.HighestTrackableValue));
             }
 
+            var calls = Interlocked.Increment(ref done);
+            progress?.Report(new RunProgress("api", $"{calls:N0} of {planned:N0} calls", Math.Max((double)calls / planned, clock.Elapsed / options.MaxDuration)));
             return (response, micros);
         }
 
         await Task.WhenAll(Enumerable.Range(0, options.Callers).Select(CallerAsync));
         var elapsed = clock.Elapsed.TotalSeconds;
+        progress?.Report(new RunProgress("api", $"{Interlocked.Read(ref done):N0} calls", 1));
 
         var listed = (await client.GetFromJsonAsync<JsonElement>("/api/faults", cancellationToken)).EnumerateArray().Select(f => f.GetProperty("id").GetString()!).ToHashSet(StringComparer.Ordinal);
         var ours = injected.ToArray();

@@ -3,6 +3,7 @@ using System.Globalization;
 using System.Net.Http.Json;
 using System.Text;
 using System.Text.Json;
+using OrleansCluster.Cli.Reports;
 
 namespace OrleansCluster.Cli.Commands;
 
@@ -14,7 +15,21 @@ public static class CampaignReplay
 {
     public sealed record Landing(string Id, string Kind, double StartInSeconds, int Targets, double LandedAfterSeconds, long Step, double StepSeconds, string? TopStraggler, double? TopSlowdown);
 
-    public sealed record Report(string Campaign, IReadOnlyList<Landing> Faults, bool Complete);
+    public sealed record Report(string Campaign, IReadOnlyList<Landing> Faults, bool Complete) : ICommandReport
+    {
+        public bool Held() => Complete;
+
+        public string Summary() =>
+            $"campaign {Campaign}: {Faults.Count} fault(s) landed{(Complete ? string.Empty : "; stopped before the last ones started")}";
+
+        public IReadOnlyList<ReportTable> Tables() =>
+        [
+            new ReportTable(
+                "Faults as they landed",
+                ["landed after s", "fault", "kind", "targets", "step", "T_step s", "top straggler", "slowdown"],
+                Faults.Select(f => (IReadOnlyList<string>)[ReportWriter.F(f.LandedAfterSeconds, 1), f.Id, f.Kind, ReportWriter.N(f.Targets), ReportWriter.N(f.Step), ReportWriter.F(f.StepSeconds, 3), f.TopStraggler ?? "-", f.TopSlowdown is { } x ? ReportWriter.F(x) : "-"]).ToArray()),
+        ];
+    }
 
     public static async Task<Report> RunAsync(HttpClient client, string campaignJson, TimeSpan limit, Action<Landing>? onLanding, CancellationToken cancellationToken)
     {

@@ -22,14 +22,30 @@ public static class ScrapeLoad
         long BytesPerScrape,
         long SamplesPerScrape,
         double StepsPerSecondBefore,
-        double StepsPerSecondDuring);
+        double StepsPerSecondDuring) : ICommandReport
+    {
+        public bool Held() => Failures == 0 && Scrapes > 0;
 
-    public static async Task<Report> RunAsync(HttpClient admin, IReadOnlyList<HttpClient> silos, Options options, CancellationToken cancellationToken)
+        public string Summary() =>
+            $"{Scrapers} scrapers x {Targets} silo(s): {Scrapes} scrapes, {Failures} failed; {ReportWriter.N(BytesPerScrape)} bytes and {ReportWriter.N(SamplesPerScrape)} samples per scrape; steps/s {ReportWriter.F(StepsPerSecondBefore, 1)} before, {ReportWriter.F(StepsPerSecondDuring, 1)} during";
+
+        public IReadOnlyList<ReportTable> Tables() =>
+        [
+            new ReportTable(
+                "Scrapes of /metrics",
+                ["call", "count", "p50 ms", "p99 ms", "max ms", "failed", "bytes", "samples"],
+                [["GET /metrics", .. Latency.Cells(), ReportWriter.N(Failures), ReportWriter.N(BytesPerScrape), ReportWriter.N(SamplesPerScrape)]]),
+        ];
+    }
+
+    public static async Task<Report> RunAsync(HttpClient admin, IReadOnlyList<HttpClient> silos, Options options, IProgress<RunProgress>? progress, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(admin);
         ArgumentNullException.ThrowIfNull(silos);
         ArgumentNullException.ThrowIfNull(options);
+        progress?.Report(new RunProgress("baseline", "steps/s before scraping", 0));
         var before = await StepRateAsync(admin, options.Baseline, cancellationToken);
+        progress?.Report(new RunProgress("baseline", $"{before:N1} steps/s before scraping", 1));
 
         var histogram = Latency.NewHistogram();
         long bytes = 0, samples = 0, count = 0;
@@ -54,6 +70,8 @@ public static class ScrapeLoad
                         samples = lines;
                         count++;
                     }
+
+                    progress?.Report(new RunProgress("scrape", $"{Interlocked.Read(ref count):N0} scrapes", clock.Elapsed / options.Duration));
                 }
                 catch (HttpRequestException)
                 {
@@ -63,6 +81,7 @@ public static class ScrapeLoad
         });
         await Task.WhenAll(scrapers);
         var duringRate = await during;
+        progress?.Report(new RunProgress("scrape", $"{count:N0} scrapes", 1));
         return new Report(options.Scrapers, silos.Count, count, failures, Latency.From(histogram), count == 0 ? 0 : bytes / count, samples, before, duringRate);
     }
 

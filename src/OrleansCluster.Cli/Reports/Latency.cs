@@ -13,6 +13,10 @@ public sealed record Latency(long Count, double P50Milliseconds, double P99Milli
             : new Latency(histogram.TotalCount, histogram.GetValueAtPercentile(50) / 1000.0, histogram.GetValueAtPercentile(99) / 1000.0, histogram.GetMaxValue() / 1000.0);
     }
 
+    /// <summary>The cells of a latency table row: count, p50, p99, max (milliseconds).</summary>
+    public IReadOnlyList<string> Cells() =>
+        [ReportWriter.N(Count), ReportWriter.F(P50Milliseconds), ReportWriter.F(P99Milliseconds), ReportWriter.F(MaxMilliseconds)];
+
     /// <summary>A histogram for latencies up to a minute at three significant digits.</summary>
     public static LongHistogram NewHistogram() => new(60_000_000, 3);
 }

@@ -1,42 +1,106 @@
+using System.Globalization;
+using System.Text;
 using System.Text.Json;
 using System.Text.Json.Serialization;
 using Spectre.Console;
 
 namespace OrleansCluster.Cli.Reports;
 
-/// <summary>Reports as JSON (stable camelCase field names) or as tables for a person.</summary>
+/// <summary>
+/// Reports as JSON (stable camelCase field names) or as tables for a person on standard output, and as files:
+/// <c>NAME.json</c>, <c>NAME.md</c> and, for a report with a chart, <c>NAME.png</c>.
+/// </summary>
 public static class ReportWriter
 {
+    /// <summary>The width tables are laid out to when the output is not a terminal.</summary>
+    public const int RedirectedWidth = 240;
+
     public static JsonSerializerOptions Json { get; } = new(JsonSerializerDefaults.Web)
     {
         WriteIndented = true,
         DefaultIgnoreCondition = JsonIgnoreCondition.WhenWritingNull,
     };
 
-    public static void Write<T>(TextWriter output, T report, string format, Action<IAnsiConsole, T> table)
+    public static void Write(TextWriter output, ICommandReport report, string format)
     {
         ArgumentNullException.ThrowIfNull(output);
-        ArgumentNullException.ThrowIfNull(table);
+        ArgumentNullException.ThrowIfNull(report);
         if (string.Equals(format, "json", StringComparison.OrdinalIgnoreCase))
         {
-            output.WriteLine(JsonSerializer.Serialize(report, Json));
+            output.WriteLine(ToJson(report));
             return;
         }
 
         var console = AnsiConsole.Create(new AnsiConsoleSettings { Out = new AnsiConsoleOutput(output) });
-        table(console, report);
-    }
-
-    public static Table Latencies(IEnumerable<(string Name, Latency Latency, string Errors)> rows)
-    {
-        var table = new Table().AddColumns("call", "count", "p50 ms", "p99 ms", "max ms", "errors");
-        foreach (var (name, latency, errors) in rows)
+        if (!ReferenceEquals(output, Console.Out) || Console.IsOutputRedirected)
         {
-            table.AddRow(name, latency.Count.ToString(System.Globalization.CultureInfo.InvariantCulture), F(latency.P50Milliseconds), F(latency.P99Milliseconds), F(latency.MaxMilliseconds), errors.Length == 0 ? "-" : errors);
+            // Into a file or a pipe, tables keep their rows on one line rather than wrap at 80 columns.
+            console.Profile.Width = RedirectedWidth;
         }
 
-        return table;
+        foreach (var table in report.Tables())
+        {
+            console.Write(table.ToSpectre());
+        }
+
+        console.MarkupLine($"[{(report.Held() ? "green" : "red")}]{Markup.Escape(report.Summary())}[/]");
     }
 
-    public static string F(double value) => value.ToString("F2", System.Globalization.CultureInfo.InvariantCulture);
+    /// <summary>The report as JSON, by its own type's properties.</summary>
+    public static string ToJson(ICommandReport report)
+    {
+        ArgumentNullException.ThrowIfNull(report);
+        return JsonSerializer.Serialize(report, report.GetType(), Json);
+    }
+
+    /// <summary>The report as a Markdown page: what ran against what, the verdict, the tables, and the chart if any.</summary>
+    public static string ToMarkdown(string command, ICommandReport report, Uri target, DateTimeOffset finished, string? chart)
+    {
+        ArgumentNullException.ThrowIfNull(report);
+        ArgumentNullException.ThrowIfNull(target);
+        var markdown = new StringBuilder();
+        markdown.Append("# orleanscluster ").AppendLine(command).AppendLine();
+        markdown.AppendLine(CultureInfo.InvariantCulture, $"Against {target} from a client on {Environment.ProcessorCount} core(s) ({System.Runtime.InteropServices.RuntimeInformation.OSDescription}), finished {finished.UtcDateTime:yyyy-MM-dd HH:mm:ss} UTC.").AppendLine();
+        markdown.AppendLine(CultureInfo.InvariantCulture, $"**{(report.Held() ? "Held" : "Did not hold")}**: {report.Summary()}").AppendLine();
+        foreach (var table in report.Tables())
+        {
+            table.WriteMarkdown(markdown);
+        }
+
+        if (chart is not null)
+        {
+            markdown.AppendLine(CultureInfo.InvariantCulture, $"![{command}]({chart})").AppendLine();
+        }
+
+        return markdown.ToString();
+    }
+
+    /// <summary>
+    /// Writes <c>NAME.json</c> and <c>NAME.md</c> (and <c>NAME.png</c> through <paramref name="chart"/>) into
+    /// <paramref name="directory"/>, creating it; answers the paths written.
+    /// </summary>
+    public static async Task<IReadOnlyList<string>> WriteFilesAsync(string directory, string command, ICommandReport report, Uri target, Action<string>? chart, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(directory);
+        Directory.CreateDirectory(directory);
+        var written = new List<string>();
+        string? png = null;
+        if (chart is not null)
+        {
+            png = Path.Combine(directory, $"{command}.png");
+            chart(png);
+            written.Add(png);
+        }
+
+        var json = Path.Combine(directory, $"{command}.json");
+        await File.WriteAllTextAsync(json, ToJson(report), cancellationToken);
+        var md = Path.Combine(directory, $"{command}.md");
+        await File.WriteAllTextAsync(md, ToMarkdown(command, report, target, DateTimeOffset.UtcNow, png is null ? null : Path.GetFileName(png)), cancellationToken);
+        written.InsertRange(0, [json, md]);
+        return written;
+    }
+
+    public static string F(double value, int decimals = 2) => value.ToString($"F{decimals}", CultureInfo.InvariantCulture);
+
+    public static string N(double value, int decimals = 0) => value.ToString($"N{decimals}", CultureInfo.InvariantCulture);
 }

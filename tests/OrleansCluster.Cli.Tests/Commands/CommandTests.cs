@@ -13,7 +13,7 @@ public sealed class CommandTests(SiloFixture silo) : IClassFixture<SiloFixture>
     {
         using var client = silo.CreateTargetClient();
 
-        var report = await ApiLoad.RunAsync(client, new ApiLoad.Options(Callers: 6, Rounds: 5, CallsPerSecond: 0, MaxDuration: TimeSpan.FromSeconds(60)), Ct);
+        var report = await ApiLoad.RunAsync(client, new ApiLoad.Options(Callers: 6, Rounds: 5, CallsPerSecond: 0, MaxDuration: TimeSpan.FromSeconds(60)), null, Ct);
 
         Assert.True(report.Consistent);
         Assert.Equal(30, report.Injected);
@@ -35,7 +35,7 @@ public sealed class CommandTests(SiloFixture silo) : IClassFixture<SiloFixture>
         using var admin = silo.CreateTargetClient();
         using var scraper = silo.CreateTargetClient();
 
-        var report = await ScrapeLoad.RunAsync(admin, [scraper], new ScrapeLoad.Options(Scrapers: 2, Duration: TimeSpan.FromSeconds(2), Baseline: TimeSpan.FromSeconds(1)), Ct);
+        var report = await ScrapeLoad.RunAsync(admin, [scraper], new ScrapeLoad.Options(Scrapers: 2, Duration: TimeSpan.FromSeconds(2), Baseline: TimeSpan.FromSeconds(1)), null, Ct);
 
         Assert.Equal(0, report.Failures);
         Assert.True(report.Scrapes >= 2);
@@ -74,7 +74,7 @@ public sealed class CommandTests(SiloFixture silo) : IClassFixture<SiloFixture>
         var report = new ApiLoad.Report(1, 1, 3, [new ApiLoad.OperationReport("inject", new Latency(1, 1, 2, 3), new Dictionary<string, int>())], 1, 1, 0, true);
         using var output = new StringWriter();
 
-        ReportWriter.Write(output, report, "json", (_, _) => { });
+        ReportWriter.Write(output, report, "json");
 
         using var document = JsonDocument.Parse(output.ToString());
         Assert.Equal(["callers", "durationSeconds", "callsPerSecond", "operations", "injected", "cleared", "leftover", "consistent"], document.RootElement.EnumerateObject().Select(p => p.Name));

@@ -1,0 +1,48 @@
+using System.Text;
+using Spectre.Console;
+
+namespace OrleansCluster.Cli.Reports;
+
+/// <summary>A table of a report, written the same way to the terminal (Spectre.Console) and to Markdown.</summary>
+public sealed record ReportTable(string Title, IReadOnlyList<string> Headers, IReadOnlyList<IReadOnlyList<string>> Rows)
+{
+    public Table ToSpectre()
+    {
+        var table = new Table().Title(Markup.Escape(Title)).AddColumns(Headers.Select(h => new TableColumn(Markup.Escape(h))).ToArray());
+        foreach (var row in Rows)
+        {
+            table.AddRow(row.Select(Markup.Escape).ToArray());
+        }
+
+        return table;
+    }
+
+    public void WriteMarkdown(StringBuilder markdown)
+    {
+        ArgumentNullException.ThrowIfNull(markdown);
+        markdown.Append("## ").AppendLine(Title).AppendLine();
+        Row(markdown, Headers);
+        Row(markdown, Headers.Select(_ => "---").ToArray());
+        foreach (var row in Rows)
+        {
+            Row(markdown, row);
+        }
+
+        markdown.AppendLine();
+    }
+
+    private static void Row(StringBuilder markdown, IReadOnlyList<string> cells) =>
+        markdown.Append("| ").AppendJoin(" | ", cells.Select(c => c.Replace("|", "\\|", StringComparison.Ordinal).ReplaceLineEndings(" "))).AppendLine(" |");
+}
+
+/// <summary>What every command's report offers besides its JSON form: tables, a one-line verdict, and whether its checks held.</summary>
+public interface ICommandReport
+{
+    /// <summary>Whether the run's checks held (exit code 0) or not (1).</summary>
+    bool Held();
+
+    /// <summary>One or two sentences: the outcome a reader wants first.</summary>
+    string Summary();
+
+    IReadOnlyList<ReportTable> Tables();
+}
