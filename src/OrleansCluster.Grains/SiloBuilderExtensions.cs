@@ -1,5 +1,7 @@
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.DependencyInjection.Extensions;
+using Orleans.Serialization;
+using Orleans.Storage;
 using OrleansCluster.Grains.Telemetry;
 
 namespace OrleansCluster.Grains;
@@ -29,7 +31,10 @@ public static class SiloBuilderExtensions
 
         if (memoryStorage)
         {
-            silo.AddMemoryGrainStorage(SimulationStorage.Name);
+            // Orleans-serialized like the Redis store (the default JSON serializer cannot read our records back),
+            // so that a grain reactivated in the embedded silo finds its state as it left it.
+            silo.AddMemoryGrainStorage(SimulationStorage.Name, options => options.Configure<Serializer>(
+                (memory, serializer) => memory.GrainStorageSerializer = new OrleansGrainStorageSerializer(serializer)));
         }
 
         return silo;

@@ -13,23 +13,37 @@ namespace OrleansCluster.Grains.Faults;
 /// Holds the cluster's faults as durable state, validates and resolves new ones with the model, and keeps the
 /// node and link grains under the combined effect of the faults in force. A grain timer wakes it for the next
 /// delayed start, expiry or flap phase. It never calls the job (the job calls it), so no call cycle exists.
+/// The live faults are written before each mutation answers; the history of ended faults is written behind
+/// them, at most once a second and when the grain deactivates, so a silo that dies may lose the last second
+/// of history (never a fault in force).
 /// </summary>
 public sealed partial class FaultRegistryGrain(
     [PersistentState("faults", SimulationStorage.Name)] IPersistentState<FaultRegistryState> state,
+    [PersistentState("fault-history", SimulationStorage.Name)] IPersistentState<FaultHistoryState> history,
     TimeProvider clock,
     SimulationMetrics metrics,
     ILogger<FaultRegistryGrain> logger) : Grain, IFaultRegistryGrain
 {
     private const int EndedKept = 1000;
+    private static readonly TimeSpan HistoryWriteDelay = TimeSpan.FromSeconds(1);
 
     private readonly Dictionary<string, NodeEffect> _nodeEffects = new(StringComparer.Ordinal);
     private readonly Dictionary<string, LinkFaultEffect> _linkEffects = new(StringComparer.Ordinal);
     private ClusterLayout? _layout;
     private IGrainTimer? _timer;
+    private IGrainTimer? _historyTimer;
+    private bool _historyDirty;
 
     public override async Task OnActivateAsync(CancellationToken cancellationToken)
     {
         _timer = this.RegisterGrainTimer(OnTimerAsync, new GrainTimerCreationOptions
+        {
+            DueTime = Timeout.InfiniteTimeSpan,
+            Period = Timeout.InfiniteTimeSpan,
+            Interleave = false,
+            KeepAlive = true,
+        });
+        _historyTimer = this.RegisterGrainTimer(WriteHistoryAsync, new GrainTimerCreationOptions
         {
             DueTime = Timeout.InfiniteTimeSpan,
             Period = Timeout.InfiniteTimeSpan,
@@ -42,6 +56,12 @@ public sealed partial class FaultRegistryGrain(
             _layout = Layout(scenario);
             await ApplyAsync();
         }
+    }
+
+    public override async Task OnDeactivateAsync(DeactivationReason reason, CancellationToken cancellationToken)
+    {
+        await WriteHistoryAsync(cancellationToken);
+        await base.OnDeactivateAsync(reason, cancellationToken);
     }
 
     public async Task RunStartedAsync(long epoch, ScenarioSource scenario, bool keepFaults)
@@ -140,7 +160,7 @@ public sealed partial class FaultRegistryGrain(
         IEnumerable<Fault> faults = state.State.Faults.Select(Current);
         if (includeEnded)
         {
-            faults = faults.Concat(state.State.Ended);
+            faults = faults.Concat(history.State.Ended);
         }
 
         return ValueTask.FromResult<IReadOnlyList<Fault>>(faults.OrderBy(f => f.Id, StringComparer.Ordinal).ToArray());
@@ -149,7 +169,7 @@ public sealed partial class FaultRegistryGrain(
     public ValueTask<Fault?> GetAsync(string id)
     {
         var fault = state.State.Faults.FirstOrDefault(f => f.Id == id) is { } live ? Current(live)
-            : state.State.Ended.FirstOrDefault(f => f.Id == id);
+            : history.State.Ended.FirstOrDefault(f => f.Id == id);
         return ValueTask.FromResult(fault);
     }
 
@@ -325,11 +345,36 @@ public sealed partial class FaultRegistryGrain(
 
     private void End(Fault fault)
     {
-        var ended = state.State.Ended;
+        var ended = history.State.Ended;
         ended.Add(fault);
         if (ended.Count > EndedKept)
         {
             ended.RemoveRange(0, ended.Count - EndedKept);
+        }
+
+        if (!_historyDirty)
+        {
+            _historyDirty = true;
+            _historyTimer?.Change(HistoryWriteDelay, Timeout.InfiniteTimeSpan);
+        }
+    }
+
+    private async Task WriteHistoryAsync(CancellationToken cancellationToken)
+    {
+        if (_historyDirty)
+        {
+            _historyDirty = false;
+            try
+            {
+                await history.WriteStateAsync(cancellationToken);
+            }
+            catch
+            {
+                // Keep the history for the next attempt.
+                _historyDirty = true;
+                _historyTimer?.Change(HistoryWriteDelay, Timeout.InfiniteTimeSpan);
+                throw;
+            }
         }
     }
 

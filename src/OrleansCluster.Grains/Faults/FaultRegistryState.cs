@@ -2,7 +2,10 @@ using OrleansCluster.Abstractions.Messages;
 
 namespace OrleansCluster.Grains.Faults;
 
-/// <summary>The registry's durable state: the run it serves, its faults, and its counters.</summary>
+/// <summary>
+/// The registry's durable state: the run it serves, the faults pending or in force, and its counters. Written
+/// on every injection and clear, so it holds nothing that grows with the registry's age.
+/// </summary>
 [GenerateSerializer, Alias("FaultRegistryState")]
 public sealed class FaultRegistryState
 {
@@ -15,8 +18,15 @@ public sealed class FaultRegistryState
     /// <summary>Faults pending or in force.</summary>
     [Id(3)] public List<Fault> Faults { get; set; } = [];
 
-    /// <summary>The most recent faults that expired or were cleared (bounded).</summary>
-    [Id(4)] public List<Fault> Ended { get; set; } = [];
-
     [Id(5)] public Dictionary<string, long> InjectedByKind { get; set; } = new(StringComparer.Ordinal);
+}
+
+/// <summary>
+/// The most recent faults that expired or were cleared (bounded): history, kept apart from the live state and
+/// written behind it (within a second), so that the write on each injection stays small.
+/// </summary>
+[GenerateSerializer, Alias("FaultHistoryState")]
+public sealed class FaultHistoryState
+{
+    [Id(0)] public List<Fault> Ended { get; set; } = [];
 }
