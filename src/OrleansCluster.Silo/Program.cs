@@ -2,7 +2,13 @@ using OrleansCluster.Silo.Api;
 using OrleansCluster.Silo.Extensions;
 using OrleansCluster.Silo.Telemetry;
 
-var builder = WebApplication.CreateBuilder(args);
+// Run from another folder (`dotnet path/to/OrleansCluster.Silo.dll`, as the benchmarks and the process tests
+// do), the content root is that folder; appsettings.json is read from beside the program instead.
+var builder = WebApplication.CreateBuilder(new WebApplicationOptions
+{
+    Args = args,
+    ContentRootPath = File.Exists(Path.Combine(Directory.GetCurrentDirectory(), "appsettings.json")) ? null : AppContext.BaseDirectory,
+});
 
 builder.UseDefaultLoopbackUrl();
 builder.AddOrleansSilo();

@@ -14,8 +14,11 @@ public interface IJobGrain : IGrainWithStringKey
     /// <summary>The key of the cluster's job.</summary>
     const string Key = "job";
 
-    /// <summary>Validates and loads a scenario; the job restarts on it (stopped until started).</summary>
-    [Alias("Load")]
+    /// <summary>
+    /// Validates and loads a scenario; the job restarts on it (stopped until started). Laying out a cluster of a
+    /// million nodes over several silos takes longer than Orleans' default 30 s response timeout.
+    /// </summary>
+    [Alias("Load"), ResponseTimeout("00:05:00")]
     Task LoadAsync(ScenarioSource source);
 
     [Alias("Start")]
@@ -25,7 +28,7 @@ public interface IJobGrain : IGrainWithStringKey
     /// Loads <paramref name="source"/> and starts it at <paramref name="pace"/> only if no scenario is loaded yet:
     /// every silo of a cluster asks at start, and only the first one's request takes effect.
     /// </summary>
-    [Alias("StartIfIdle")]
+    [Alias("StartIfIdle"), ResponseTimeout("00:05:00")]
     Task<bool> StartIfIdleAsync(ScenarioSource source, PaceSettings pace);
 
     [Alias("Pause")]

@@ -8,7 +8,7 @@ using OrleansCluster.Cli.Reports;
 namespace OrleansCluster.Cli.Commands;
 
 /// <summary>
-/// <c>ramp</c>: loads scenarios of growing size (sites of H100 nodes, then optionally the <c>colossus</c> preset)
+/// <c>ramp</c>: loads scenarios of growing size (sites of H100 nodes, and optionally the <c>colossus</c> preset in its place)
 /// at <c>max</c> pace, measures each for a fixed window (steps/s, step wall time, grain calls/s, and per silo the
 /// scrape, memory and CPU), and stops at the first size whose step rate falls below the floor or that fails to
 /// load, saying why. Leaves the cluster on the last scenario it loaded, paused.
@@ -21,7 +21,8 @@ public static class Ramp
     public sealed record SiloFigures(string Silo, double ScrapeMilliseconds, long ScrapeBytes, long Samples, double WorkingSetMiB, double CpuCoresBusy, int CpuCount, double GcPauseRatio);
 
     /// <summary>
-    /// One size. Silo figures are summed over the silos (bytes, memory, CPU) or their worst (scrape time);
+    /// One size. Silo figures are summed over the silos (bytes, memory, CPU busy) or their worst (scrape time);
+    /// <see cref="CpuCount"/> is the machine's cores, which the silos share (targets are loopback).
     /// <see cref="Limit"/> says what held the step rate back, as far as the figures tell.
     /// </summary>
     public sealed record Stage(
@@ -120,7 +121,8 @@ public static class Ramp
         var stages = new List<Stage>();
         string? largest = null, stopped = null;
         var plan = options.Sizes.Select(n => (Name: $"ramp-{n}", Nodes: n, Body: UniformScenario(n)))
-            .Concat(options.Colossus ? [("colossus", 88_000, """{"preset":"colossus"}""")] : []);
+            .Concat(options.Colossus ? [("colossus", 88_000, """{"preset":"colossus"}""")] : [])
+            .OrderBy(p => p.Nodes);
         foreach (var (name, nodes, body) in plan)
         {
             progress?.Report(new RunProgress(name, "loading", 0));
@@ -186,7 +188,7 @@ public static class Ramp
         var stepsPerSecond = (Steps(after) - Steps(before)) / seconds;
         var callsPerSecond = (Job(after).GetProperty("grainCalls").GetInt64() - Job(before).GetProperty("grainCalls").GetInt64()) / seconds;
         var cpuBusy = figures.Sum(f => f.CpuCoresBusy);
-        var cpuCount = figures.Sum(f => f.CpuCount);
+        var cpuCount = Cores(figures);
         return new Stage(
             name,
             nodes,
@@ -227,7 +229,7 @@ public static class Ramp
     private static string Limit(IReadOnlyList<SiloFigures> silos, double stepsPerSecond, double[] walls)
     {
         var busy = silos.Sum(s => s.CpuCoresBusy);
-        var cores = silos.Sum(s => s.CpuCount);
+        var cores = Cores(silos);
         var gc = silos.Max(s => s.GcPauseRatio);
         if (stepsPerSecond <= 0)
         {
@@ -249,6 +251,12 @@ public static class Ramp
             ? $"not CPU-bound ({cpu})"
             : string.Create(CultureInfo.InvariantCulture, $"not CPU-bound ({cpu}): the step path waits (step wall p50 {Percentile(walls, 50):F1} ms)");
     }
+
+    /// <summary>
+    /// The cores the silos have between them. Targets are loopback addresses, so every silo runs on this one
+    /// machine and they share its cores: the most any silo sees, not their sum.
+    /// </summary>
+    private static int Cores(IReadOnlyList<SiloFigures> silos) => silos.Count == 0 ? 0 : silos.Max(s => s.CpuCount);
 
     /// <summary>The nearest-rank percentile of sorted values; 0 for none.</summary>
     private static double Percentile(double[] sorted, double percentile) =>
