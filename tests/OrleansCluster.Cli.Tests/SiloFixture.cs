@@ -7,7 +7,7 @@ using OrleansCluster.Cli;
 namespace OrleansCluster.Cli.Tests;
 
 /// <summary>A real silo (Orleans and HTTP in this process) for the commands to drive, and the CLI's target for it.</summary>
-public sealed class SiloFixture : WebApplicationFactory<Program>, IAsyncLifetime
+public class SiloFixture : WebApplicationFactory<Program>, IAsyncLifetime
 {
     public const string Key = "cli-test-key";
 
@@ -27,7 +27,11 @@ public sealed class SiloFixture : WebApplicationFactory<Program>, IAsyncLifetime
         return ValueTask.CompletedTask;
     }
 
-    async ValueTask IAsyncDisposable.DisposeAsync() => await base.DisposeAsync();
+    async ValueTask IAsyncDisposable.DisposeAsync()
+    {
+        await base.DisposeAsync();
+        GC.SuppressFinalize(this);
+    }
 
     protected override void ConfigureWebHost(IWebHostBuilder builder)
     {
@@ -38,6 +42,12 @@ public sealed class SiloFixture : WebApplicationFactory<Program>, IAsyncLifetime
         builder.UseSetting("Orleans:SiloPort", FreePort());
         builder.UseSetting("Orleans:GatewayPort", GatewayPort.ToString(System.Globalization.CultureInfo.InvariantCulture));
         builder.UseSetting("Orleans:ClusterId", ClusterId);
+        Configure(builder);
+    }
+
+    /// <summary>Settings of a fixture of another kind, applied after the common ones.</summary>
+    protected virtual void Configure(IWebHostBuilder builder)
+    {
     }
 
     private static string FreePort()
@@ -45,5 +55,16 @@ public sealed class SiloFixture : WebApplicationFactory<Program>, IAsyncLifetime
         using var listener = new TcpListener(IPAddress.Loopback, 0);
         listener.Start();
         return ((IPEndPoint)listener.LocalEndpoint).Port.ToString(System.Globalization.CultureInfo.InvariantCulture);
+    }
+}
+
+/// <summary>A silo whose admin API lets a caller make 5 mutations a second, in bursts of 5.</summary>
+public sealed class RateLimitedSiloFixture : SiloFixture
+{
+    protected override void Configure(IWebHostBuilder builder)
+    {
+        ArgumentNullException.ThrowIfNull(builder);
+        builder.UseSetting("Admin:MutationsPerSecond", "5");
+        builder.UseSetting("Admin:MutationBurst", "5");
     }
 }

@@ -7,7 +7,11 @@ namespace OrleansCluster.Abstractions.Grains;
 [Alias("ISiteGrain")]
 public interface ISiteGrain : IGrainWithStringKey
 {
-    [Alias("Configure")]
+    /// <summary>
+    /// Configures the site's blocks, a few at a time (each activates and asks its nodes for their first batch):
+    /// a site of 100,000 nodes spread over two silos takes longer than the default 30 s response timeout.
+    /// </summary>
+    [Alias("Configure"), ResponseTimeout("00:05:00")]
     Task ConfigureAsync(SiteConfig config);
 
     [Alias("RunStep")]

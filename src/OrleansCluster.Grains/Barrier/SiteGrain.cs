@@ -6,6 +6,8 @@ namespace OrleansCluster.Grains.Barrier;
 /// <summary>A site's coordinator: runs each step on its blocks in parallel and merges what they pass up.</summary>
 public sealed class SiteGrain : Grain, ISiteGrain
 {
+    private const int BlocksConfiguredAtOnce = 16;
+
     private SiteConfig? _config;
     private IBlockGrain[] _blocks = [];
     private int _topK = 1;
@@ -16,7 +18,13 @@ public sealed class SiteGrain : Grain, ISiteGrain
         _config = config;
         _blocks = config.Blocks.Select(b => GrainFactory.GetGrain<IBlockGrain>(b.Block)).ToArray();
         _topK = config.Blocks.Count == 0 ? 1 : config.Blocks[0].TopK;
-        await Task.WhenAll(config.Blocks.Select((b, i) => _blocks[i].ConfigureAsync(b)));
+        // A few blocks at a time keep the node calls waiting in the silos' queues few enough that none waits
+        // past its own response timeout, whatever the size of the cluster.
+        for (var first = 0; first < _blocks.Length; first += BlocksConfiguredAtOnce)
+        {
+            var count = Math.Min(BlocksConfiguredAtOnce, _blocks.Length - first);
+            await Task.WhenAll(Enumerable.Range(first, count).Select(i => _blocks[i].ConfigureAsync(config.Blocks[i])));
+        }
     }
 
     public async Task<BarrierSummary> RunStepAsync(StepCommand command)

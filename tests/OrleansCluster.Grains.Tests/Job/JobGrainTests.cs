@@ -56,6 +56,22 @@ public sealed class JobGrainTests(ClusterFixture fixture)
     }
 
     [Fact]
+    public async Task ASiteOfMoreBlocksThanAreConfiguredAtOnceRunsEveryNodeAsThePlainLoopDoes()
+    {
+        // 400 nodes in blocks of 16: 25 blocks, configured in more than one round.
+        var json = Scenarios.Uniform(nodes: 400, computeCv: 0.05, checkpointEvery: 1000);
+        await _driver.StartAtMaxPaceAsync(json);
+        var status = await _driver.WaitForStepAsync(5);
+        await _driver.Job.StopAsync();
+
+        var plain = new PlainLoopSimulator(ScenarioLoader.Parse(json));
+        Assert.Equal(400, Assert.Single(status.Sites).Generations.Single().Healthy);
+        Assert.Equal(
+            Enumerable.Range(1, 5).Select(k => plain.Step(k).StepSeconds),
+            (await _driver.HistoryAsync()).Take(5).Select(r => r.DurationSeconds));
+    }
+
+    [Fact]
     public async Task SlowedNodeBecomesTheTopStragglerAtTheNextStep()
     {
         await _driver.StartAtMaxPaceAsync(Scenarios.Uniform(nodes: 100, checkpointEvery: 1000));
