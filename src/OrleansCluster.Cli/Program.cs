@@ -67,7 +67,7 @@ campaign.SetAction(async (parse, ct) => await RunAsync(parse, async target =>
 }));
 
 var sizesOption = new Option<int[]>("--sizes") { Description = "Node counts to ramp through.", DefaultValueFactory = _ => [1_000, 5_000, 25_000], AllowMultipleArgumentsPerToken = true };
-var colossusOption = new Option<bool>("--colossus") { Description = "Finish with the full colossus preset (88,000 nodes)." };
+var colossusOption = new Option<bool>("--colossus") { Description = "Include the full colossus preset, at its size (88,000 nodes)." };
 var floorOption = new Option<double>("--floor") { Description = "Steps/s a size must keep at max pace.", DefaultValueFactory = _ => 1 };
 var windowOption = new Option<int>("--window") { Description = "Seconds measured per size.", DefaultValueFactory = _ => 15 };
 var warmupOption = new Option<int>("--warmup") { Description = "Seconds before measuring each size.", DefaultValueFactory = _ => 5 };

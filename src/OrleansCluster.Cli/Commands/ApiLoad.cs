@@ -54,6 +54,11 @@ public static class ApiLoad
     {
         ArgumentNullException.ThrowIfNull(client);
         ArgumentNullException.ThrowIfNull(options);
+        if (options.Callers < 1 || options.Rounds < 1 || !(options.CallsPerSecond >= 0) || options.MaxDuration <= TimeSpan.Zero)
+        {
+            throw new ArgumentException("--callers and --rounds must be at least 1, --rate >= 0 and --seconds > 0");
+        }
+
         var nodes = await PickNodesAsync(client, cancellationToken);
         var histograms = Operations.ToDictionary(n => n, _ => Latency.NewHistogram());
         var errors = histograms.Keys.ToDictionary(n => n, _ => new ConcurrentDictionary<string, int>());

@@ -105,17 +105,17 @@ public static class Ramp
 
         foreach (var size in options.Sizes.Where(n => n < 1))
         {
-            throw new ArgumentException($"--sizes: {size} is not a node count (each size must be at least 1)", nameof(options));
+            throw new ArgumentException($"--sizes: {size} is not a node count (each size must be at least 1)");
         }
 
         if (options.Sizes.Count == 0 && !options.Colossus)
         {
-            throw new ArgumentException("--sizes: nothing to ramp through (give sizes, or --colossus)", nameof(options));
+            throw new ArgumentException("--sizes: nothing to ramp through (give sizes, or --colossus)");
         }
 
         if (!(options.FloorStepsPerSecond >= 0) || options.Window <= TimeSpan.Zero || options.Warmup < TimeSpan.Zero)
         {
-            throw new ArgumentException("--floor must be >= 0, --window > 0 and --warmup >= 0", nameof(options));
+            throw new ArgumentException("--floor must be >= 0, --window > 0 and --warmup >= 0");
         }
 
         var stages = new List<Stage>();

@@ -43,6 +43,11 @@ public static class ScrapeLoad
         ArgumentNullException.ThrowIfNull(admin);
         ArgumentNullException.ThrowIfNull(silos);
         ArgumentNullException.ThrowIfNull(options);
+        if (options.Scrapers < 1 || silos.Count == 0 || options.Duration <= TimeSpan.Zero)
+        {
+            throw new ArgumentException("--scrapers must be at least 1, with at least one silo and --seconds > 0");
+        }
+
         progress?.Report(new RunProgress("baseline", "steps/s before scraping", 0));
         var before = await StepRateAsync(admin, options.Baseline, cancellationToken);
         progress?.Report(new RunProgress("baseline", $"{before:N1} steps/s before scraping", 1));

@@ -82,6 +82,21 @@ public sealed class CommandTests(SiloFixture silo) : IClassFixture<SiloFixture>
     }
 
     [Theory]
+    [InlineData(0, 5, 0)]
+    [InlineData(2, 0, 0)]
+    [InlineData(2, 5, -1)]
+    public async Task ApiLoadRefusesOptionsThatAreNotALoadBeforeCallingAnything(int callers, int rounds, double rate)
+    {
+        using var client = silo.CreateTargetClient();
+        var before = (await client.GetStringAsync("/api/faults?all=true", Ct)).Length;
+
+        var refused = await Assert.ThrowsAsync<ArgumentException>(() => ApiLoad.RunAsync(client, new ApiLoad.Options(callers, rounds, rate, TimeSpan.FromSeconds(5)), null, Ct));
+
+        Assert.Contains("--callers", refused.Message, StringComparison.Ordinal);
+        Assert.Equal(before, (await client.GetStringAsync("/api/faults?all=true", Ct)).Length);
+    }
+
+    [Theory]
     [InlineData("http://10.0.0.1:8080")]
     [InlineData("http://example.com")]
     [InlineData("ftp://127.0.0.1")]
