@@ -1,0 +1,129 @@
+using System.Diagnostics;
+using System.Globalization;
+using System.Text.Json;
+using OrleansCluster.Silo.Tests.Telemetry;
+
+namespace OrleansCluster.Cli.Tests.Commands;
+
+/// <summary>A silo process on 127.0.0.1, as users run it, for the program to drive.</summary>
+public sealed class SiloProcessFixture : IAsyncLifetime
+{
+    public const string Key = "program-test-key";
+    private ManagedProcess? _silo;
+
+    public int HttpPort { get; } = ManagedProcess.FreePort();
+
+    public int GatewayPort { get; } = ManagedProcess.FreePort();
+
+    public string ClusterId { get; } = $"program-{Guid.NewGuid():N}";
+
+    public string Url => $"http://127.0.0.1:{HttpPort}";
+
+    public async ValueTask InitializeAsync()
+    {
+        _silo = ManagedProcess.StartSilo(HttpPort, [
+            $"--Admin:ApiKey={Key}", "--Simulation:Scenario=small", "--Simulation:Pace=realtime", "--Simulation:Speed=50",
+            $"--Orleans:SiloPort={ManagedProcess.FreePort()}", $"--Orleans:GatewayPort={GatewayPort}", $"--Orleans:ClusterId={ClusterId}"]);
+        await _silo.WaitUntilAnsweringAsync($"{Url}/healthz");
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        if (_silo is not null)
+        {
+            await _silo.DisposeAsync();
+        }
+    }
+}
+
+/// <summary>
+/// The built <c>orleanscluster</c> program against a silo process, as users run both: arguments, exit codes,
+/// JSON on standard output and the report files.
+/// </summary>
+public sealed class ProgramTests(SiloProcessFixture silo) : IClassFixture<SiloProcessFixture>, IDisposable
+{
+    private const string Key = SiloProcessFixture.Key;
+    private readonly string _reports = Path.Combine(Path.GetTempPath(), $"orleanscluster-program-{Guid.NewGuid():N}");
+
+    private string Url => silo.Url;
+
+    public void Dispose()
+    {
+        if (Directory.Exists(_reports))
+        {
+            Directory.Delete(_reports, recursive: true);
+        }
+    }
+
+    [Fact]
+    public async Task ARampThatHoldsExitsZeroPrintsJsonAndWritesItsReport()
+    {
+        var (exit, output, error) = await RunAsync("ramp", "--url", Url, "--key", Key, "--sizes", "40", "80", "--window", "1", "--warmup", "0", "--output", "json", "--report", _reports);
+
+        Assert.True(exit == 0, $"exit {exit}: {error}");
+        using var report = JsonDocument.Parse(output);
+        Assert.Equal(["ramp-40", "ramp-80"], report.RootElement.GetProperty("stages").EnumerateArray().Select(s => s.GetProperty("scenario").GetString()));
+        Assert.Equal("ramp-80", report.RootElement.GetProperty("largestHeld").GetString());
+        Assert.Equal(["ramp.json", "ramp.md", "ramp.png"], Directory.GetFiles(_reports).Select(Path.GetFileName).Order(StringComparer.Ordinal));
+        using var written = JsonDocument.Parse(await File.ReadAllTextAsync(Path.Combine(_reports, "ramp.json"), TestContext.Current.CancellationToken));
+        Assert.Equal(report.RootElement.GetProperty("stages").GetArrayLength(), written.RootElement.GetProperty("stages").GetArrayLength());
+        Assert.Contains("report: ", error, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task ARampUnderItsFloorExitsOneAndSaysWhereItStopped()
+    {
+        var (exit, output, _) = await RunAsync("ramp", "--url", Url, "--key", Key, "--sizes", "40", "--window", "1", "--warmup", "0", "--floor", "1000000000");
+
+        Assert.Equal(1, exit);
+        Assert.Contains("stopped at ramp-40", output, StringComparison.Ordinal);
+        Assert.Contains("below the floor", output, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task StatusReadsTheJobThroughTheGateway()
+    {
+        var (exit, output, error) = await RunAsync("status", "--gateway-port", silo.GatewayPort.ToString(CultureInfo.InvariantCulture), "--cluster-id", silo.ClusterId, "--output", "json");
+
+        Assert.True(exit == 0, $"exit {exit}: {error}");
+        using var report = JsonDocument.Parse(output);
+        Assert.Contains(report.RootElement.GetProperty("state").GetString(), (string[])["running", "paused"]);
+        Assert.StartsWith("S127.0.0.1:", report.RootElement.GetProperty("host").GetString(), StringComparison.Ordinal);
+        Assert.True(report.RootElement.GetProperty("grainCalls").GetInt64() > 0);
+    }
+
+    [Theory]
+    [InlineData("api --url http://10.0.0.1:8080", "not a loopback address")]
+    [InlineData("ramp --sizes 0", "--sizes: 0 is not a node count")]
+    [InlineData("api --callers 0", "--callers and --rounds must be at least 1")]
+    public async Task WhatCannotRunExitsTwoWithTheReason(string arguments, string reason)
+    {
+        var args = arguments.Split(' ').Concat(arguments.Contains("--url", StringComparison.Ordinal) ? [] : new[] { "--url", Url, "--key", Key }).ToArray();
+
+        var (exit, _, error) = await RunAsync(args);
+
+        Assert.Equal(2, exit);
+        Assert.Contains(reason, error, StringComparison.Ordinal);
+    }
+
+    private static async Task<(int Exit, string Output, string Error)> RunAsync(params string[] arguments)
+    {
+        var configuration = AppContext.BaseDirectory.Contains($"{Path.DirectorySeparatorChar}Release{Path.DirectorySeparatorChar}", StringComparison.Ordinal) ? "Release" : "Debug";
+        var cli = Path.Combine(ManagedProcess.RepositoryRoot(), "src", "OrleansCluster.Cli", "bin", configuration, "net10.0", "orleanscluster.dll");
+        Assert.True(File.Exists(cli), $"build the solution first: {cli} is missing");
+        var info = new ProcessStartInfo("dotnet") { RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false };
+        info.ArgumentList.Add(cli);
+        foreach (var argument in arguments)
+        {
+            info.ArgumentList.Add(argument);
+        }
+
+        using var process = Process.Start(info) ?? throw new InvalidOperationException("could not start the CLI");
+        var output = process.StandardOutput.ReadToEndAsync(TestContext.Current.CancellationToken);
+        var error = process.StandardError.ReadToEndAsync(TestContext.Current.CancellationToken);
+        using var limit = CancellationTokenSource.CreateLinkedTokenSource(TestContext.Current.CancellationToken);
+        limit.CancelAfter(TimeSpan.FromMinutes(2));
+        await process.WaitForExitAsync(limit.Token);
+        return (process.ExitCode, await output, await error);
+    }
+}
