@@ -74,30 +74,18 @@ public static class ApiLoad
             var next = clock.Elapsed;
             for (var round = 0; round < options.Rounds && clock.Elapsed < options.MaxDuration && !cancellationToken.IsCancellationRequested; round++)
             {
-                var node = nodes[((caller * options.Rounds) + round) % nodes.Count];
-                var body = $$"""{"kind":"node.slowdown","target":{"node":"{{node}}"},"params":{"factor":1.01},"durationSeconds":600}""";
-                using var content = new StringContent(body, Encoding.UTF8, "application/json");
-                var (response, _) = await TimeAsync("inject", () => client.PostAsync("/api/faults", content, cancellationToken));
-                if (response is not { IsSuccessStatusCode: true })
+                var id = await InjectAsync(nodes[((caller * options.Rounds) + round) % nodes.Count]);
+                if (id is not null)
                 {
-                    continue;
-                }
+                    injected.Add(id);
+                    using (await TimeAsync("read", () => client.GetAsync($"/api/faults/{id}", cancellationToken)))
+                    {
+                    }
 
-                var id = (await response.Content.ReadFromJsonAsync<JsonElement>(cancellationToken)).GetProperty("id").GetString()!;
-                injected.Add(id);
-                await TimeAsync("read", () => client.GetAsync($"/api/faults/{id}", cancellationToken));
-                // A clear refused by the rate limit is counted and tried again after Retry-After, so that the
-                // fault list can still end as it began.
-                var (clearResponse, _) = await TimeAsync("clear", () => client.DeleteAsync($"/api/faults/{id}", cancellationToken));
-                while (clearResponse is { StatusCode: HttpStatusCode.TooManyRequests } && clock.Elapsed < options.MaxDuration + RetryGrace)
-                {
-                    await Task.Delay(clearResponse.Headers.RetryAfter?.Delta ?? TimeSpan.FromSeconds(1), cancellationToken);
-                    (clearResponse, _) = await TimeAsync("clear", () => client.DeleteAsync($"/api/faults/{id}", cancellationToken));
-                }
-
-                if (clearResponse is { IsSuccessStatusCode: true })
-                {
-                    cleared.Add(id);
+                    if (await ClearAsync(id))
+                    {
+                        cleared.Add(id);
+                    }
                 }
 
                 next += interval;
@@ -108,7 +96,33 @@ public static class ApiLoad
             }
         }
 
-        async Task<(HttpResponseMessage? Response, long Micros)> TimeAsync(string operation, Func<Task<HttpResponseMessage>> call)
+        async Task<string?> InjectAsync(string node)
+        {
+            var body = $$"""{"kind":"node.slowdown","target":{"node":"{{node}}"},"params":{"factor":1.01},"durationSeconds":600}""";
+            using var content = new StringContent(body, Encoding.UTF8, "application/json");
+            using var response = await TimeAsync("inject", () => client.PostAsync("/api/faults", content, cancellationToken));
+            return response is { IsSuccessStatusCode: true }
+                ? (await response.Content.ReadFromJsonAsync<JsonElement>(cancellationToken)).GetProperty("id").GetString()
+                : null;
+        }
+
+        // A clear refused by the rate limit is counted and tried again after Retry-After, so that the fault list
+        // can still end as it began.
+        async Task<bool> ClearAsync(string id)
+        {
+            while (true)
+            {
+                using var response = await TimeAsync("clear", () => client.DeleteAsync($"/api/faults/{id}", cancellationToken));
+                if (response is not { StatusCode: HttpStatusCode.TooManyRequests } || clock.Elapsed >= options.MaxDuration + RetryGrace)
+                {
+                    return response is { IsSuccessStatusCode: true };
+                }
+
+                await Task.Delay(response.Headers.RetryAfter?.Delta ?? TimeSpan.FromSeconds(1), cancellationToken);
+            }
+        }
+
+        async Task<HttpResponseMessage?> TimeAsync(string operation, Func<Task<HttpResponseMessage>> call)
         {
             var start = Stopwatch.GetTimestamp();
             HttpResponseMessage? response = null;
@@ -124,6 +138,10 @@ public static class ApiLoad
             {
                 errors[operation].AddOrUpdate(e.StatusCode?.ToString() ?? "connection", 1, (_, n) => n + 1);
             }
+            catch (TaskCanceledException) when (!cancellationToken.IsCancellationRequested)
+            {
+                errors[operation].AddOrUpdate("timeout", 1, (_, n) => n + 1);
+            }
 
             var micros = (long)Stopwatch.GetElapsedTime(start).TotalMicroseconds;
             var histogram = histograms[operation];
@@ -134,7 +152,7 @@ public static class ApiLoad
 
             var calls = Interlocked.Increment(ref done);
             progress?.Report(new RunProgress("api", $"{calls:N0} of {planned:N0} calls", Math.Max((double)calls / planned, clock.Elapsed / options.MaxDuration)));
-            return (response, micros);
+            return response;
         }
 
         await Task.WhenAll(Enumerable.Range(0, options.Callers).Select(CallerAsync));
