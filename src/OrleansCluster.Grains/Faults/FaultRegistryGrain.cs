@@ -29,6 +29,16 @@ public sealed partial class FaultRegistryGrain(
 
     private readonly Dictionary<string, NodeEffect> _nodeEffects = new(StringComparer.Ordinal);
     private readonly Dictionary<string, LinkFaultEffect> _linkEffects = new(StringComparer.Ordinal);
+
+    // The faults pending or in force on each target, so that a change recomputes only the targets it touches.
+    private readonly Dictionary<string, List<Fault>> _byNode = new(StringComparer.Ordinal);
+    private readonly Dictionary<string, List<Fault>> _byLink = new(StringComparer.Ordinal);
+    private DateTimeOffset _lastApplied = DateTimeOffset.MinValue;
+
+    // The faults pending or in force, with their resolved targets. The stored state keeps a selector's or a site's
+    // fault without its node list (tens of thousands of ids for a site): they are resolved again, reproducibly
+    // with the scenario's seed, when the registry activates.
+    private readonly List<Fault> _faults = [];
     private ClusterLayout? _layout;
     private IGrainTimer? _timer;
     private IGrainTimer? _historyTimer;
@@ -54,7 +64,16 @@ public sealed partial class FaultRegistryGrain(
         {
             // Back after a deactivation or a silo's death: rebuild the layout and push every effect again.
             _layout = Layout(scenario);
-            await ApplyAsync();
+            foreach (var stored in state.State.Faults)
+            {
+                if (Restore(stored, _layout) is { } fault)
+                {
+                    _faults.Add(fault);
+                    Index(fault);
+                }
+            }
+
+            await ApplyAsync(changed: null);
         }
     }
 
@@ -71,12 +90,14 @@ public sealed partial class FaultRegistryGrain(
         if (!keepFaults)
         {
             var now = clock.GetUtcNow();
-            foreach (var fault in s.Faults)
+            foreach (var fault in _faults)
             {
                 End(fault with { State = FaultState.Cleared, EndsAt = now });
             }
 
-            s.Faults.Clear();
+            _faults.Clear();
+            _byNode.Clear();
+            _byLink.Clear();
         }
 
         s.Epoch = epoch;
@@ -84,8 +105,8 @@ public sealed partial class FaultRegistryGrain(
         _layout = Layout(scenario);
         _nodeEffects.Clear(); // the grains start the new run healthy
         _linkEffects.Clear();
-        await state.WriteStateAsync();
-        await ApplyAsync();
+        await SaveAsync();
+        await ApplyAsync(changed: null);
     }
 
     public async Task<InjectionResult> InjectAsync(IReadOnlyList<FaultRequest> requests, string? campaign)
@@ -140,13 +161,14 @@ public sealed partial class FaultRegistryGrain(
                 request.DurationSeconds is { } d ? startsAt + TimeSpan.FromSeconds(d) : null,
                 new FaultTargets(fault.Targets.Nodes, fault.Targets.Links, fault.Targets.Sites),
                 campaign);
-            s.Faults.Add(made1);
+            _faults.Add(made1);
+            Index(made1);
             s.InjectedByKind[kind] = s.InjectedByKind.GetValueOrDefault(kind) + 1;
             made.Add(made1);
         }
 
-        await state.WriteStateAsync();
-        await ApplyAsync();
+        await SaveAsync();
+        await ApplyAsync(made);
         foreach (var fault in made)
         {
             LogInjected(logger, fault.Id, fault.Kind, fault.Targets.Nodes.Count + fault.Targets.Links.Count, fault.Campaign);
@@ -157,7 +179,7 @@ public sealed partial class FaultRegistryGrain(
 
     public ValueTask<IReadOnlyList<Fault>> ListAsync(bool includeEnded)
     {
-        IEnumerable<Fault> faults = state.State.Faults.Select(Current);
+        IEnumerable<Fault> faults = _faults.Select(Current);
         if (includeEnded)
         {
             faults = faults.Concat(history.State.Ended);
@@ -168,7 +190,7 @@ public sealed partial class FaultRegistryGrain(
 
     public ValueTask<Fault?> GetAsync(string id)
     {
-        var fault = state.State.Faults.FirstOrDefault(f => f.Id == id) is { } live ? Current(live)
+        var fault = _faults.FirstOrDefault(f => f.Id == id) is { } live ? Current(live)
             : history.State.Ended.FirstOrDefault(f => f.Id == id);
         return ValueTask.FromResult(fault);
     }
@@ -176,17 +198,18 @@ public sealed partial class FaultRegistryGrain(
     public async Task<Fault?> ClearAsync(string id)
     {
         var s = state.State;
-        var index = s.Faults.FindIndex(f => f.Id == id);
+        var index = _faults.FindIndex(f => f.Id == id);
         if (index < 0)
         {
             return null;
         }
 
-        var cleared = s.Faults[index] with { State = FaultState.Cleared, EndsAt = clock.GetUtcNow() };
-        s.Faults.RemoveAt(index);
+        var cleared = _faults[index] with { State = FaultState.Cleared, EndsAt = clock.GetUtcNow() };
+        _faults.RemoveAt(index);
+        Unindex(cleared);
         End(cleared);
-        await state.WriteStateAsync();
-        await ApplyAsync();
+        await SaveAsync();
+        await ApplyAsync([cleared]);
         return cleared;
     }
 
@@ -194,23 +217,25 @@ public sealed partial class FaultRegistryGrain(
     {
         var s = state.State;
         var now = clock.GetUtcNow();
-        var count = s.Faults.Count;
-        foreach (var fault in s.Faults)
+        var count = _faults.Count;
+        foreach (var fault in _faults)
         {
             End(fault with { State = FaultState.Cleared, EndsAt = now });
         }
 
-        s.Faults.Clear();
-        await state.WriteStateAsync();
-        await ApplyAsync();
+        _faults.Clear();
+        _byNode.Clear();
+        _byLink.Clear();
+        await SaveAsync();
+        await ApplyAsync(changed: null);
         return count;
     }
 
     public ValueTask<IReadOnlyList<Fault>> ForNodeAsync(string node) =>
-        ValueTask.FromResult<IReadOnlyList<Fault>>(state.State.Faults.Where(f => f.Targets.Nodes.Contains(node)).Select(Current).ToArray());
+        ValueTask.FromResult<IReadOnlyList<Fault>>(_byNode.TryGetValue(node, out var faults) ? faults.Select(Current).ToArray() : []);
 
     public ValueTask<IReadOnlyList<Fault>> ForLinkAsync(string link) =>
-        ValueTask.FromResult<IReadOnlyList<Fault>>(state.State.Faults.Where(f => f.Targets.Links.Contains(link)).Select(Current).ToArray());
+        ValueTask.FromResult<IReadOnlyList<Fault>>(_byLink.TryGetValue(link, out var faults) ? faults.Select(Current).ToArray() : []);
 
     public ValueTask<IReadOnlyDictionary<string, NodeEffect>> NodeEffectsAsync() =>
         ValueTask.FromResult<IReadOnlyDictionary<string, NodeEffect>>(new Dictionary<string, NodeEffect>(_nodeEffects, StringComparer.Ordinal));
@@ -218,67 +243,73 @@ public sealed partial class FaultRegistryGrain(
     public ValueTask<FaultCounts> CountsAsync()
     {
         var now = clock.GetUtcNow();
-        var active = FaultKinds.Names.ToDictionary(k => k, k => state.State.Faults.Count(f => f.Kind == k && IsActive(f, now)), StringComparer.Ordinal);
+        var active = FaultKinds.Names.ToDictionary(k => k, k => _faults.Count(f => f.Kind == k && IsActive(f, now)), StringComparer.Ordinal);
         var injected = FaultKinds.Names.ToDictionary(k => k, k => state.State.InjectedByKind.GetValueOrDefault(k), StringComparer.Ordinal);
         return ValueTask.FromResult(new FaultCounts(active, injected));
     }
 
-    private async Task OnTimerAsync(CancellationToken cancellationToken) => await ApplyAsync();
+    private async Task OnTimerAsync(CancellationToken cancellationToken) => await ApplyAsync([]);
 
-    // Expires what ran its time, works out each target's combined effect now, pushes what changed, and sets
-    // the timer for the next moment anything changes.
-    private async Task ApplyAsync()
+    // Expires what ran its time, works out the combined effect now of every target that a changed fault touches
+    // (all targets when `changed` is null), pushes what changed, and sets the timer for the next moment anything
+    // changes. A fault counts as changed when it was injected or cleared, expired, started, or flipped its flap
+    // phase since the last pass; a mutation costs in proportion to its own targets, not to every fault in force.
+    private async Task ApplyAsync(IReadOnlyCollection<Fault>? changed)
     {
         var s = state.State;
         var now = clock.GetUtcNow();
-        var expired = s.Faults.Where(f => f.EndsAt <= now).ToArray();
+        var touched = changed is null ? null : new List<Fault>(changed);
+        var expired = _faults.Where(f => f.EndsAt <= now).ToArray();
         foreach (var fault in expired)
         {
-            s.Faults.Remove(fault);
+            _faults.Remove(fault);
+            Unindex(fault);
             End(fault with { State = FaultState.Expired });
             LogExpired(logger, fault.Id, fault.Kind);
         }
 
         if (expired.Length > 0)
         {
-            await state.WriteStateAsync();
+            await SaveAsync();
         }
 
-        var byNode = new Dictionary<string, List<ActiveFault>>(StringComparer.Ordinal);
-        var byLink = new Dictionary<string, List<ActiveFault>>(StringComparer.Ordinal);
-        foreach (var fault in s.Faults.Where(f => IsActive(f, now)))
+        IEnumerable<string> nodes, links;
+        if (touched is null)
         {
-            if (!FaultKinds.TryParse(fault.Kind, out var kind))
-            {
-                continue;
-            }
-
-            var flapDown = kind == FaultKind.NodeFlap && FaultEffects.FlapDown(fault.StartsAt, now, fault.Params["periodSeconds"]);
-            var active = new ActiveFault(kind, fault.Params, flapDown);
-            foreach (var node in fault.Targets.Nodes)
-            {
-                (byNode.TryGetValue(node, out var list) ? list : byNode[node] = []).Add(active);
-            }
-
-            foreach (var link in fault.Targets.Links)
-            {
-                (byLink.TryGetValue(link, out var list) ? list : byLink[link] = []).Add(active);
-            }
+            nodes = _byNode.Keys.Union(_nodeEffects.Keys).ToArray();
+            links = _byLink.Keys.Union(_linkEffects.Keys).ToArray();
+        }
+        else
+        {
+            touched.AddRange(expired);
+            touched.AddRange(_faults.Where(f => ChangedSince(f, _lastApplied, now)));
+            nodes = touched.SelectMany(f => f.Targets.Nodes).Distinct(StringComparer.Ordinal).ToArray();
+            links = touched.SelectMany(f => f.Targets.Links).Distinct(StringComparer.Ordinal).ToArray();
         }
 
         var pushes = new List<Task>();
-        PushChanges(_nodeEffects, byNode, NodeEffect.None, faults =>
+        foreach (var node in nodes)
         {
-            var (slowdown, crashed, clock) = FaultEffects.ForNode(faults);
-            return new NodeEffect(slowdown, crashed, clock);
-        }, (node, effect) => GrainFactory.GetGrain<INodeGrain>(node).SetEffectAsync(s.Epoch, effect), pushes);
-        PushChanges(_linkEffects, byLink, LinkFaultEffect.None, faults =>
+            var (slowdown, crashed, ratio) = FaultEffects.ForNode(ActiveOn(_byNode, node, now));
+            var effect = new NodeEffect(slowdown, crashed, ratio);
+            if (Push(_nodeEffects, node, effect, NodeEffect.None))
+            {
+                pushes.Add(GrainFactory.GetGrain<INodeGrain>(node).SetEffectAsync(s.Epoch, effect));
+            }
+        }
+
+        foreach (var link in links)
         {
-            var e = FaultEffects.ForLink(faults);
-            return new LinkFaultEffect(e.ExtraLatencySeconds, e.ExtraJitterSeconds, e.BandwidthRatio, e.PacketLossRatio, e.Up);
-        }, (link, effect) => GrainFactory.GetGrain<ILinkGrain>(link).SetEffectAsync(s.Epoch, effect), pushes);
+            var e = FaultEffects.ForLink(ActiveOn(_byLink, link, now));
+            var effect = new LinkFaultEffect(e.ExtraLatencySeconds, e.ExtraJitterSeconds, e.BandwidthRatio, e.PacketLossRatio, e.Up);
+            if (Push(_linkEffects, link, effect, LinkFaultEffect.None))
+            {
+                pushes.Add(GrainFactory.GetGrain<ILinkGrain>(link).SetEffectAsync(s.Epoch, effect));
+            }
+        }
 
         await Task.WhenAll(pushes);
+        _lastApplied = now;
         ScheduleNext(now);
         if (_layout is not null)
         {
@@ -286,31 +317,80 @@ public sealed partial class FaultRegistryGrain(
         }
     }
 
-    // For every target that has faults now or had an effect pushed before: combine, and push what changed.
-    private static void PushChanges<TEffect>(
-        Dictionary<string, TEffect> pushed,
-        Dictionary<string, List<ActiveFault>> active,
-        TEffect none,
-        Func<List<ActiveFault>, TEffect> combine,
-        Func<string, TEffect, Task> push,
-        List<Task> pushes)
+    private static List<ActiveFault> ActiveOn(Dictionary<string, List<Fault>> index, string target, DateTimeOffset now)
+    {
+        var active = new List<ActiveFault>();
+        if (index.TryGetValue(target, out var faults))
+        {
+            foreach (var fault in faults)
+            {
+                if (IsActive(fault, now) && FaultKinds.TryParse(fault.Kind, out var kind))
+                {
+                    var flapDown = kind == FaultKind.NodeFlap && FaultEffects.FlapDown(fault.StartsAt, now, fault.Params["periodSeconds"]);
+                    active.Add(new ActiveFault(kind, fault.Params, flapDown));
+                }
+            }
+        }
+
+        return active;
+    }
+
+    // Whether a fault in force or pending acts differently now than at the last pass: it started, or its flap
+    // phase turned.
+    private static bool ChangedSince(Fault fault, DateTimeOffset last, DateTimeOffset now)
+    {
+        if (IsActive(fault, last) != IsActive(fault, now))
+        {
+            return true;
+        }
+
+        return fault.Kind == "node.flap" && IsActive(fault, now)
+            && FaultEffects.FlapDown(fault.StartsAt, last, fault.Params["periodSeconds"]) != FaultEffects.FlapDown(fault.StartsAt, now, fault.Params["periodSeconds"]);
+    }
+
+    // Records a target's effect; true when it differs from the one pushed before.
+    private static bool Push<TEffect>(Dictionary<string, TEffect> pushed, string target, TEffect effect, TEffect none)
         where TEffect : class
     {
-        foreach (var target in active.Keys.Union(pushed.Keys).ToArray())
+        var changed = !Equals(pushed.GetValueOrDefault(target, none), effect);
+        if (Equals(effect, none))
         {
-            var effect = active.TryGetValue(target, out var faults) ? combine(faults) : none;
-            if (!Equals(pushed.GetValueOrDefault(target, none), effect))
-            {
-                pushes.Add(push(target, effect));
-            }
+            pushed.Remove(target);
+        }
+        else
+        {
+            pushed[target] = effect;
+        }
 
-            if (Equals(effect, none))
+        return changed;
+    }
+
+    private void Index(Fault fault)
+    {
+        foreach (var node in fault.Targets.Nodes)
+        {
+            (_byNode.TryGetValue(node, out var list) ? list : _byNode[node] = []).Add(fault);
+        }
+
+        foreach (var link in fault.Targets.Links)
+        {
+            (_byLink.TryGetValue(link, out var list) ? list : _byLink[link] = []).Add(fault);
+        }
+    }
+
+    private void Unindex(Fault fault)
+    {
+        Remove(_byNode, fault.Targets.Nodes, fault.Id);
+        Remove(_byLink, fault.Targets.Links, fault.Id);
+
+        static void Remove(Dictionary<string, List<Fault>> index, IReadOnlyList<string> targets, string id)
+        {
+            foreach (var target in targets)
             {
-                pushed.Remove(target);
-            }
-            else
-            {
-                pushed[target] = effect;
+                if (index.TryGetValue(target, out var list) && list.RemoveAll(f => f.Id == id) > 0 && list.Count == 0)
+                {
+                    index.Remove(target);
+                }
             }
         }
     }
@@ -318,7 +398,7 @@ public sealed partial class FaultRegistryGrain(
     private void ScheduleNext(DateTimeOffset now)
     {
         DateTimeOffset? next = null;
-        foreach (var fault in state.State.Faults)
+        foreach (var fault in _faults)
         {
             Consider(fault.StartsAt > now ? fault.StartsAt : null);
             Consider(fault.EndsAt);
@@ -337,6 +417,35 @@ public sealed partial class FaultRegistryGrain(
         }
 
         _timer?.Change(next is { } due ? due - now : Timeout.InfiniteTimeSpan, Timeout.InfiniteTimeSpan);
+    }
+
+    private async Task SaveAsync()
+    {
+        state.State.Faults = _faults.Select(Stored).ToList();
+        await state.WriteStateAsync();
+    }
+
+    private static bool Resolvable(Fault fault) => fault.Target.Node is null && fault.Target.Link is null;
+
+    private static Fault Stored(Fault fault) =>
+        Resolvable(fault) ? fault with { Targets = new FaultTargets([], [], fault.Targets.Sites) } : fault;
+
+    private Fault? Restore(Fault stored, ClusterLayout layout)
+    {
+        if (!Resolvable(stored))
+        {
+            return stored;
+        }
+
+        var spec = new FaultSpec(stored.Kind, ToTarget(stored.Target), stored.Params, stored.StartInSeconds, stored.DurationSeconds);
+        var (resolved, problems) = FaultValidator.Check(spec, layout);
+        if (resolved is null)
+        {
+            LogUnresolved(logger, stored.Id, string.Join("; ", problems.Select(p => $"{p.Field}: {p.Message}")));
+            return null;
+        }
+
+        return stored with { Targets = new FaultTargets(resolved.Targets.Nodes, resolved.Targets.Links, resolved.Targets.Sites) };
     }
 
     private Fault Current(Fault fault) => fault with { State = IsActive(fault, clock.GetUtcNow()) ? FaultState.Active : FaultState.Pending };
@@ -381,15 +490,20 @@ public sealed partial class FaultRegistryGrain(
     private static ClusterLayout Layout(ScenarioSource source) =>
         new(source.Preset is { } preset ? ScenarioPresets.Load(preset) : ScenarioLoader.Parse(source.Json!));
 
+    private static FaultTarget ToTarget(FaultTargetRequest t) => new(t.Node, t.Link, t.Site, t.Generation, t.Count, t.Fraction);
+
     private static FaultSpec ToSpec(FaultRequest request) => new(
         request.Kind,
-        request.Target is { } t ? new FaultTarget(t.Node, t.Link, t.Site, t.Generation, t.Count, t.Fraction) : null,
+        request.Target is { } t ? ToTarget(t) : null,
         request.Params,
         request.StartInSeconds,
         request.DurationSeconds);
 
     [LoggerMessage(Level = LogLevel.Information, Message = "fault {Id} injected: {Kind} on {Targets} target(s), campaign {Campaign}")]
     private static partial void LogInjected(ILogger logger, string id, string kind, int targets, string? campaign);
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "fault {Id} could not be resolved again on this scenario and is dropped: {Problems}")]
+    private static partial void LogUnresolved(ILogger logger, string id, string problems);
 
     [LoggerMessage(Level = LogLevel.Information, Message = "fault {Id} ({Kind}) expired")]
     private static partial void LogExpired(ILogger logger, string id, string kind);

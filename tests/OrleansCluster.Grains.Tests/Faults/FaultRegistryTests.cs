@@ -25,8 +25,13 @@ public sealed class FaultRegistryTests(ClusterFixture fixture)
             made.Add(Assert.Single(result.Faults));
         }
 
+        // A selector's nodes are stored as the selector and picked again, with the seed, on reactivation.
+        var selector = Assert.Single((await Registry.InjectAsync([new FaultRequest("node.slowdown", new FaultTargetRequest(Site: "a", Fraction: 0.5), new Dictionary<string, double> { ["factor"] = 1.5 })], campaign: null)).Faults);
+        Assert.Equal(20, selector.Targets.Nodes.Count);
+
         Assert.NotNull(await Registry.ClearAsync(made[0].Id));
         Assert.NotNull(await Registry.ClearAsync(made[1].Id));
+        var effectsBefore = await Registry.NodeEffectsAsync();
 
         // Deactivate the registry straight away (inside the second its history may wait to be written), then
         // wait until the activation has gone: the next call reads both states back from storage.
@@ -42,12 +47,16 @@ public sealed class FaultRegistryTests(ClusterFixture fixture)
         var live = await Registry.ListAsync(includeEnded: false);
         var all = await Registry.ListAsync(includeEnded: true);
 
-        Assert.Equal([made[2].Id], live.Select(f => f.Id));
-        Assert.Equal(FaultState.Active, live[0].State);
+        Assert.Equal([made[2].Id, selector.Id], live.Select(f => f.Id));
+        Assert.All(live, f => Assert.Equal(FaultState.Active, f.State));
+        Assert.Equal(selector.Targets.Nodes, live[1].Targets.Nodes);
+        var effectsAfter = await Registry.NodeEffectsAsync();
+        Assert.Equal(21, effectsAfter.Count);
+        Assert.All(selector.Targets.Nodes, n => Assert.Equal(effectsBefore[n], effectsAfter[n]));
         var ended = all.Where(f => f.Id == made[0].Id || f.Id == made[1].Id).ToArray();
         Assert.Equal(2, ended.Length);
         Assert.All(ended, f => Assert.Equal(FaultState.Cleared, f.State));
-        Assert.Equal(3, (await Registry.CountsAsync()).Injected["node.slowdown"]);
+        Assert.Equal(4, (await Registry.CountsAsync()).Injected["node.slowdown"]);
         await _driver.Job.StopAsync();
     }
 }
