@@ -168,15 +168,15 @@ public static class Ramp
     private static async Task<Stage> MeasureAsync(HttpClient admin, IReadOnlyList<HttpClient> silos, string name, int nodes, double loadSeconds, Options options, Action<double> onProgress, CancellationToken cancellationToken)
     {
         var pagesBefore = await Task.WhenAll(silos.Select(s => MetricsPage.ScrapeAsync(s, cancellationToken)));
-        var before = await admin.GetFromJsonAsync<JsonElement>("/api/cluster", cancellationToken);
+        var before = await ClusterReading.ReadAsync(admin, cancellationToken);
         var clock = Stopwatch.StartNew();
         await WaitAsync(options.Window, onProgress, cancellationToken);
-        var after = await admin.GetFromJsonAsync<JsonElement>("/api/cluster", cancellationToken);
+        var after = await ClusterReading.ReadAsync(admin, cancellationToken);
         var seconds = clock.Elapsed.TotalSeconds;
         var pagesAfter = await Task.WhenAll(silos.Select(s => MetricsPage.ScrapeAsync(s, cancellationToken)));
         var siloSeconds = clock.Elapsed.TotalSeconds;
 
-        var (first, last) = (Job(before).GetProperty("step").GetInt64(), Job(after).GetProperty("step").GetInt64());
+        var (first, last) = (ClusterReading.Job(before).GetProperty("step").GetInt64(), ClusterReading.Job(after).GetProperty("step").GetInt64());
         var recent = await admin.GetFromJsonAsync<JsonElement>("/api/job/steps?count=4096", cancellationToken);
         var walls = recent.EnumerateArray()
             .Where(s => s.GetProperty("ok").GetBoolean() && s.GetProperty("number").GetInt64() > first && s.GetProperty("number").GetInt64() <= last)
@@ -185,8 +185,8 @@ public static class Ramp
             .ToArray();
 
         var figures = silos.Select((silo, i) => Figures(silo.BaseAddress?.ToString() ?? $"silo {i}", pagesBefore[i], pagesAfter[i], siloSeconds)).ToArray();
-        var stepsPerSecond = (Steps(after) - Steps(before)) / seconds;
-        var callsPerSecond = (Job(after).GetProperty("grainCalls").GetInt64() - Job(before).GetProperty("grainCalls").GetInt64()) / seconds;
+        var stepsPerSecond = (ClusterReading.StepsFinished(after) - ClusterReading.StepsFinished(before)) / seconds;
+        var callsPerSecond = (ClusterReading.Job(after).GetProperty("grainCalls").GetInt64() - ClusterReading.Job(before).GetProperty("grainCalls").GetInt64()) / seconds;
         var cpuBusy = figures.Sum(f => f.CpuCoresBusy);
         var cpuCount = Cores(figures);
         return new Stage(
@@ -274,11 +274,6 @@ public static class Ramp
 
         onProgress(1);
     }
-
-    private static JsonElement Job(JsonElement cluster) => cluster.GetProperty("job");
-
-    private static long Steps(JsonElement cluster) =>
-        Job(cluster).GetProperty("stepsOk").GetInt64() + Job(cluster).GetProperty("stepsFailed").GetInt64();
 
     private static async Task SendAsync(HttpClient client, HttpMethod method, string path, string? json, CancellationToken cancellationToken)
     {

@@ -62,17 +62,14 @@ public static class ScrapeLoad
             var client = silos[i % silos.Count];
             while (clock.Elapsed < options.Duration && !cancellationToken.IsCancellationRequested)
             {
-                var start = Stopwatch.GetTimestamp();
                 try
                 {
-                    var page = await client.GetStringAsync("/metrics", cancellationToken);
-                    var micros = (long)Stopwatch.GetElapsedTime(start).TotalMicroseconds;
-                    var lines = page.AsSpan().Count('\n') - CountComments(page);
+                    var page = await MetricsPage.ScrapeAsync(client, cancellationToken);
                     lock (histogram)
                     {
-                        histogram.RecordValue(Math.Min(micros, histogram.HighestTrackableValue));
-                        bytes += page.Length;
-                        samples = lines;
+                        histogram.RecordValue(Math.Min((long)(page.ScrapeMilliseconds * 1000), histogram.HighestTrackableValue));
+                        bytes += page.Bytes;
+                        samples = page.Samples;
                         count++;
                     }
 
@@ -90,29 +87,14 @@ public static class ScrapeLoad
         return new Report(options.Scrapers, silos.Count, count, failures, Latency.From(histogram), count == 0 ? 0 : bytes / count, samples, before, duringRate);
     }
 
-    private static int CountComments(string page)
-    {
-        var comments = 0;
-        foreach (var line in page.AsSpan().EnumerateLines())
-        {
-            if (line.StartsWith("#"))
-            {
-                comments++;
-            }
-        }
-
-        return comments;
-    }
-
     /// <summary>Steps the job completed per second over <paramref name="window"/>, read from <c>/api/cluster</c>.</summary>
     public static async Task<double> StepRateAsync(HttpClient admin, TimeSpan window, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(admin);
-        static long Steps(JsonElement c) => c.GetProperty("job").GetProperty("stepsOk").GetInt64() + c.GetProperty("job").GetProperty("stepsFailed").GetInt64();
-        var a = Steps(await admin.GetFromJsonAsync<JsonElement>("/api/cluster", cancellationToken));
+        var a = ClusterReading.StepsFinished(await ClusterReading.ReadAsync(admin, cancellationToken));
         var clock = Stopwatch.StartNew();
         await Task.Delay(window, cancellationToken);
-        var b = Steps(await admin.GetFromJsonAsync<JsonElement>("/api/cluster", cancellationToken));
+        var b = ClusterReading.StepsFinished(await ClusterReading.ReadAsync(admin, cancellationToken));
         return (b - a) / clock.Elapsed.TotalSeconds;
     }
 }

@@ -89,15 +89,7 @@ public sealed partial class FaultRegistryGrain(
         var s = state.State;
         if (!keepFaults)
         {
-            var now = clock.GetUtcNow();
-            foreach (var fault in _faults)
-            {
-                End(fault with { State = FaultState.Cleared, EndsAt = now });
-            }
-
-            _faults.Clear();
-            _byNode.Clear();
-            _byLink.Clear();
+            ClearLive();
         }
 
         s.Epoch = epoch;
@@ -197,7 +189,6 @@ public sealed partial class FaultRegistryGrain(
 
     public async Task<Fault?> ClearAsync(string id)
     {
-        var s = state.State;
         var index = _faults.FindIndex(f => f.Id == id);
         if (index < 0)
         {
@@ -215,17 +206,8 @@ public sealed partial class FaultRegistryGrain(
 
     public async Task<int> ClearAllAsync()
     {
-        var s = state.State;
-        var now = clock.GetUtcNow();
         var count = _faults.Count;
-        foreach (var fault in _faults)
-        {
-            End(fault with { State = FaultState.Cleared, EndsAt = now });
-        }
-
-        _faults.Clear();
-        _byNode.Clear();
-        _byLink.Clear();
+        ClearLive();
         await SaveAsync();
         await ApplyAsync(changed: null);
         return count;
@@ -363,6 +345,20 @@ public sealed partial class FaultRegistryGrain(
         }
 
         return changed;
+    }
+
+    // Ends every fault pending or in force as cleared, now.
+    private void ClearLive()
+    {
+        var now = clock.GetUtcNow();
+        foreach (var fault in _faults)
+        {
+            End(fault with { State = FaultState.Cleared, EndsAt = now });
+        }
+
+        _faults.Clear();
+        _byNode.Clear();
+        _byLink.Clear();
     }
 
     private void Index(Fault fault)

@@ -108,9 +108,7 @@ public sealed class ProgramTests(SiloProcessFixture silo) : IClassFixture<SiloPr
 
     private static async Task<(int Exit, string Output, string Error)> RunAsync(params string[] arguments)
     {
-        var configuration = AppContext.BaseDirectory.Contains($"{Path.DirectorySeparatorChar}Release{Path.DirectorySeparatorChar}", StringComparison.Ordinal) ? "Release" : "Debug";
-        var cli = Path.Combine(ManagedProcess.RepositoryRoot(), "src", "OrleansCluster.Cli", "bin", configuration, "net10.0", "orleanscluster.dll");
-        Assert.True(File.Exists(cli), $"build the solution first: {cli} is missing");
+        var cli = ManagedProcess.BuiltProgram("OrleansCluster.Cli", "orleanscluster.dll");
         var info = new ProcessStartInfo("dotnet") { RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false };
         info.ArgumentList.Add(cli);
         foreach (var argument in arguments)

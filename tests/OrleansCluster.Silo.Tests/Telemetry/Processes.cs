@@ -50,9 +50,16 @@ internal sealed class ManagedProcess : IAsyncDisposable
     /// <summary>The built silo, started with <c>dotnet</c> as a user would run it.</summary>
     public static ManagedProcess StartSilo(int httpPort, IEnumerable<string> settings)
     {
-        var silo = Path.Combine(RepositoryRoot(), "src", "OrleansCluster.Silo", "bin", Configuration(), "net10.0", "OrleansCluster.Silo.dll");
-        Assert.True(File.Exists(silo), $"build the solution first: {silo} is missing");
+        var silo = BuiltProgram("OrleansCluster.Silo", "OrleansCluster.Silo.dll");
         return Start("dotnet", [silo, "--urls", $"http://127.0.0.1:{httpPort}", .. settings], Path.GetDirectoryName(silo));
+    }
+
+    /// <summary>A program of <c>src/</c> as this test run's configuration built it, to start with <c>dotnet</c>.</summary>
+    public static string BuiltProgram(string project, string dll)
+    {
+        var path = Path.Combine(RepositoryRoot(), "src", project, "bin", Configuration(), "net10.0", dll);
+        Assert.True(File.Exists(path), $"build the solution first: {path} is missing");
+        return path;
     }
 
     public static string RepositoryRoot()
