@@ -18,6 +18,12 @@ public sealed class SimulationTuning
     /// <summary>Seconds between the job's progress log lines.</summary>
     public double LogIntervalSeconds { get; set; } = 10;
 
+    /// <summary>
+    /// Wall seconds a running job may go without completing a step before <c>/healthz</c> calls it stalled (at
+    /// realtime pace, at least three barrier timeouts of simulated time at the current speed).
+    /// </summary>
+    public double StallSeconds { get; set; } = 120;
+
     /// <summary>Steps kept in the job's recent history.</summary>
     public int HistoryCapacity { get; set; } = 4096;
 }

@@ -1,6 +1,7 @@
 using OrleansCluster.Silo.Api;
 using OrleansCluster.Silo.Extensions;
 using OrleansCluster.Silo.Telemetry;
+using OrleansCluster.Silo.Simulation;
 
 // Run from another folder (`dotnet path/to/OrleansCluster.Silo.dll`, as the benchmarks and the process tests
 // do), the content root is that folder; appsettings.json is read from beside the program instead.
@@ -26,7 +27,7 @@ app.UseAuthorization();
 app.UseRateLimiter();
 
 app.UseMetricsEndpoint();
-app.MapHealthChecks("/healthz");
+app.MapHealthEndpoint();
 app.MapApiDocuments();
 app.MapAdminApi();
 

@@ -52,7 +52,22 @@ public sealed record JobStatus(
     [property: Id(8)] double SimulatedSeconds,
     [property: Id(9)] long GrainCalls,
     [property: Id(10)] long Epoch,
-    [property: Id(11)] string? Host = null);
+    [property: Id(11)] string? Host = null,
+    [property: Id(12)] JobProgress? Progress = null);
+
+/// <summary>
+/// A running job's progress: wall seconds since it last completed a step (or started running), the bound past
+/// which it counts as stalled, and the reason its last step failed, if one did.
+/// </summary>
+[GenerateSerializer, Immutable, Alias("JobProgress")]
+public sealed record JobProgress(
+    [property: Id(0)] double SecondsSinceStep,
+    [property: Id(1)] double StallBoundSeconds,
+    [property: Id(2)] string? LastFailure)
+{
+    /// <summary>True when the job has gone longer than its bound without completing a step.</summary>
+    public bool Stalled => SecondsSinceStep > StallBoundSeconds;
+}
 
 /// <summary>The last completed step's figures (DESIGN.md section 4).</summary>
 [GenerateSerializer, Immutable, Alias("LastStepFigures")]

@@ -26,9 +26,11 @@ public sealed partial class FaultRegistryGrain(
 {
     private const int EndedKept = 1000;
     private static readonly TimeSpan HistoryWriteDelay = TimeSpan.FromSeconds(1);
+    private static readonly TimeSpan PushRetryDelay = TimeSpan.FromSeconds(1);
 
     private readonly Dictionary<string, NodeEffect> _nodeEffects = new(StringComparer.Ordinal);
     private readonly Dictionary<string, LinkFaultEffect> _linkEffects = new(StringComparer.Ordinal);
+    private readonly HashSet<(string Target, bool IsNode)> _retryTargets = [];
 
     // The faults pending or in force on each target, so that a change recomputes only the targets it touches.
     private readonly Dictionary<string, List<Fault>> _byNode = new(StringComparer.Ordinal);
@@ -97,6 +99,7 @@ public sealed partial class FaultRegistryGrain(
         _layout = Layout(scenario);
         _nodeEffects.Clear(); // the grains start the new run healthy
         _linkEffects.Clear();
+        _retryTargets.Clear();
         await SaveAsync();
         await ApplyAsync(changed: null);
     }
@@ -269,14 +272,21 @@ public sealed partial class FaultRegistryGrain(
             links = touched.SelectMany(f => f.Targets.Links).Distinct(StringComparer.Ordinal).ToArray();
         }
 
-        var pushes = new List<Task>();
+        // Targets whose last push failed are pushed again, whether or not their effect changed since.
+        var retried = _retryTargets.ToArray();
+        _retryTargets.Clear();
+        nodes = nodes.Union(retried.Where(r => r.IsNode).Select(r => r.Target), StringComparer.Ordinal).ToArray();
+        links = links.Union(retried.Where(r => !r.IsNode).Select(r => r.Target), StringComparer.Ordinal).ToArray();
+        var forced = retried.ToHashSet();
+
+        var pushes = new List<(string Target, bool IsNode, Task Push)>();
         foreach (var node in nodes)
         {
             var (slowdown, crashed, ratio) = FaultEffects.ForNode(ActiveOn(_byNode, node, now));
             var effect = new NodeEffect(slowdown, crashed, ratio);
-            if (Push(_nodeEffects, node, effect, NodeEffect.None))
+            if (Push(_nodeEffects, node, effect, NodeEffect.None) || forced.Contains((node, true)))
             {
-                pushes.Add(GrainFactory.GetGrain<INodeGrain>(node).SetEffectAsync(s.Epoch, effect));
+                pushes.Add((node, true, GrainFactory.GetGrain<INodeGrain>(node).SetEffectAsync(s.Epoch, effect)));
             }
         }
 
@@ -284,18 +294,40 @@ public sealed partial class FaultRegistryGrain(
         {
             var e = FaultEffects.ForLink(ActiveOn(_byLink, link, now));
             var effect = new LinkFaultEffect(e.ExtraLatencySeconds, e.ExtraJitterSeconds, e.BandwidthRatio, e.PacketLossRatio, e.Up);
-            if (Push(_linkEffects, link, effect, LinkFaultEffect.None))
+            if (Push(_linkEffects, link, effect, LinkFaultEffect.None) || forced.Contains((link, false)))
             {
-                pushes.Add(GrainFactory.GetGrain<ILinkGrain>(link).SetEffectAsync(s.Epoch, effect));
+                pushes.Add((link, false, GrainFactory.GetGrain<ILinkGrain>(link).SetEffectAsync(s.Epoch, effect)));
             }
         }
 
-        await Task.WhenAll(pushes);
+        var retry = await AwaitPushesAsync(pushes);
         _lastApplied = now;
-        ScheduleNext(now);
+        ScheduleNext(now, retry);
         if (_layout is not null)
         {
             metrics.ReportFaults(new SimulationMetrics.FaultSnapshot(_layout.Scenario.Name, await CountsAsync()));
+        }
+    }
+
+    // Waits for the pushes. One that failed (its grain lost with a silo, say) must neither fail the caller (the
+    // registry's activation included: a registry that cannot activate wedges every fault route) nor be taken as
+    // done: its target is kept for the next pass, a second later, which pushes it again. True when a retry is due.
+    private async Task<bool> AwaitPushesAsync(List<(string Target, bool IsNode, Task Push)> pushes)
+    {
+        try
+        {
+            await Task.WhenAll(pushes.Select(p => p.Push));
+            return false;
+        }
+        catch (Exception) when (pushes.Any(p => p.Push.IsFaulted))
+        {
+            foreach (var (target, isNode, push) in pushes.Where(p => p.Push.IsFaulted))
+            {
+                _retryTargets.Add((target, isNode));
+                LogPushFailed(logger, target, push.Exception!.GetBaseException().Message);
+            }
+
+            return true;
         }
     }
 
@@ -391,9 +423,9 @@ public sealed partial class FaultRegistryGrain(
         }
     }
 
-    private void ScheduleNext(DateTimeOffset now)
+    private void ScheduleNext(DateTimeOffset now, bool retry = false)
     {
-        DateTimeOffset? next = null;
+        DateTimeOffset? next = retry ? now + PushRetryDelay : null;
         foreach (var fault in _faults)
         {
             Consider(fault.StartsAt > now ? fault.StartsAt : null);
@@ -500,6 +532,9 @@ public sealed partial class FaultRegistryGrain(
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "fault {Id} could not be resolved again on this scenario and is dropped: {Problems}")]
     private static partial void LogUnresolved(ILogger logger, string id, string problems);
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "the effect on {Target} could not be pushed, retrying in 1 s: {Reason}")]
+    private static partial void LogPushFailed(ILogger logger, string target, string reason);
 
     [LoggerMessage(Level = LogLevel.Information, Message = "fault {Id} ({Kind}) expired")]
     private static partial void LogExpired(ILogger logger, string id, string kind);

@@ -23,6 +23,8 @@ public sealed partial class JobGrain(
     SimulationMetrics metrics,
     IClusterMembershipService membership) : Grain, IJobGrain
 {
+    private const double MaxTimerWaitSeconds = 3600;
+
     private readonly SimulationTuning _tuning = tuning.Value;
     private readonly Queue<StepRecord> _history = new();
 
@@ -59,6 +61,8 @@ public sealed partial class JobGrain(
     private double _scheduledSeconds;
     private long _logTimestamp;
     private long _logStep;
+    private long _progressAt;
+    private string? _lastFailure;
 
     public async Task LoadAsync(ScenarioSource source)
     {
@@ -236,7 +240,26 @@ public sealed partial class JobGrain(
             lost);
 
     private JobStatus Status() =>
-        new(_state, _pace, _step, _lastCheckpoint, _stepsOk, _stepsFailed, _lostSteps, EvictedNodes(), _simulatedSeconds, _grainCalls, _epoch, RuntimeIdentity);
+        new(_state, _pace, _step, _lastCheckpoint, _stepsOk, _stepsFailed, _lostSteps, EvictedNodes(), _simulatedSeconds, _grainCalls, _epoch, RuntimeIdentity, Progress());
+
+    // How long the running job has gone without completing a step, against the longest a healthy job may: at
+    // realtime pace three barrier timeouts of simulated time (a step can take one and fail), at any pace at least
+    // Simulation:StallSeconds of wall time (a large scenario's first steps activate its grains).
+    private JobProgress? Progress()
+    {
+        if (_state != JobState.Running || _scenario is null)
+        {
+            return null;
+        }
+
+        var bound = _tuning.StallSeconds;
+        if (_pace.Mode == PaceMode.Realtime)
+        {
+            bound = Math.Max(bound, 3 * _scenario.Job.BarrierTimeoutSeconds / _pace.Speed);
+        }
+
+        return new JobProgress(Stopwatch.GetElapsedTime(_progressAt).TotalSeconds, bound, _lastFailure);
+    }
 
     private int EvictedNodes() => _siteStates.Sum(states => states.Sum(c => c.Down));
 
@@ -309,6 +332,7 @@ public sealed partial class JobGrain(
     {
         _state = JobState.Running;
         _scheduleOrigin = Stopwatch.GetTimestamp();
+        _progressAt = _scheduleOrigin; // a stall is counted from the last step, or from when it started running
         _scheduledSeconds = 0;
         _logTimestamp = _scheduleOrigin;
         _logStep = _stepsOk + _stepsFailed;
@@ -409,6 +433,7 @@ public sealed partial class JobGrain(
         _lostSteps += lost;
         _step = _lastCheckpoint;
         _previousMaxCompute = _previousStepSeconds = 0;
+        _lastFailure = reason;
         Remember(new StepRecord(number, false, 0, 0, reason, WallSince(Stopwatch.GetTimestamp()), 0));
         if (_scenario is { } scenario)
         {
@@ -437,11 +462,15 @@ public sealed partial class JobGrain(
         }
         else
         {
-            _scheduledSeconds += await RunStepAsync();
-            if (_state == JobState.Running)
+            if (ArmUntilDue())
             {
-                var due = TimeSpan.FromSeconds(_scheduledSeconds / _pace.Speed) - Stopwatch.GetElapsedTime(_scheduleOrigin);
-                _timer!.Change(due > TimeSpan.Zero ? due : TimeSpan.Zero, Timeout.InfiniteTimeSpan);
+                return; // woken early by a wait cut into timer periods: not due yet
+            }
+
+            _scheduledSeconds += await RunStepAsync();
+            if (_state == JobState.Running && !ArmUntilDue())
+            {
+                _timer!.Change(TimeSpan.Zero, Timeout.InfiniteTimeSpan);
             }
         }
 
@@ -450,6 +479,20 @@ public sealed partial class JobGrain(
         {
             await SaveAsync();
         }
+    }
+
+    // At realtime pace, sets the timer for the next step's scheduled time when it is still ahead (true), in periods
+    // of at most an hour: a timer takes at most about 49 days, and a slow pace times a long step may ask for more.
+    private bool ArmUntilDue()
+    {
+        var remaining = _scheduledSeconds / _pace.Speed - Stopwatch.GetElapsedTime(_scheduleOrigin).TotalSeconds;
+        if (!(remaining > 0.001))
+        {
+            return false;
+        }
+
+        _timer!.Change(TimeSpan.FromSeconds(Math.Min(remaining, MaxTimerWaitSeconds)), Timeout.InfiniteTimeSpan);
+        return true;
     }
 
     // Runs the next step down the barrier tree; returns its simulated duration.
@@ -498,9 +541,11 @@ public sealed partial class JobGrain(
         var linkStates = links.Select(l => new LinkState(l.Link, l.Up, l.LatencySeconds, l.BandwidthBytesPerSecond, l.PacketLossRatio, l.NominalLatencySeconds, l.NominalBandwidthBytesPerSecond)).ToArray();
         var result = StepEvaluator.Evaluate(scenario, groups, linkStates, candidates);
 
+        var timeout = scenario.Job.BarrierTimeoutSeconds;
         string? failure = missed > 0 ? $"{missed} node(s) missed the barrier"
             : result.Partitioned ? "partition: the links that are up do not join every site"
             : result.HealthyNodes == 0 ? "no node reached the barrier"
+            : CollectiveWatchdog.TimesOut(result, timeout) ? $"{CollectiveWatchdog.Reason}: the all-reduce would take {AllReduceModel.CommSeconds(result.IntraSiteSeconds, result.InterSiteSeconds):G4} s, past the {timeout:G4} s barrier timeout"
             : null;
         if (failure is null)
         {
@@ -514,6 +559,7 @@ public sealed partial class JobGrain(
 
             _last = result;
             _lastNumber = number;
+            _progressAt = Stopwatch.GetTimestamp();
             _previousMaxCompute = result.MaxComputeSeconds;
             _previousStepSeconds = result.StepSeconds;
             Remember(new StepRecord(number, true, result.StepSeconds, result.HealthyNodes, null, WallSince(started), Stopwatch.GetElapsedTime(started).TotalSeconds));
@@ -521,8 +567,9 @@ public sealed partial class JobGrain(
             return result.StepSeconds;
         }
 
-        // The barrier timed out: the step is lost, and so is every step since the last checkpoint.
-        var duration = scenario.Job.BarrierTimeoutSeconds;
+        // The barrier or the collective timed out: the step is lost, and so is every step since the last checkpoint.
+        var duration = timeout;
+        _lastFailure = failure;
         var lost = number - 1 - _lastCheckpoint;
         _stepsFailed++;
         _lostSteps += lost;

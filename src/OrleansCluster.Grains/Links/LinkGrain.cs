@@ -5,18 +5,27 @@ using OrleansCluster.Model.Simulation;
 
 namespace OrleansCluster.Grains.Links;
 
-/// <summary>One inter-site link: computes its latency and effective bandwidth at each step from the model.</summary>
+/// <summary>
+/// One inter-site link: computes its latency and effective bandwidth at each step from the model. Its fault
+/// effect is pushed by the fault registry under the run's epoch, with the same rules as a node's: an effect meant
+/// for an earlier run is ignored (a registry that reactivates pushes under the epoch it last stored, which a
+/// failover may have moved past), and one that arrives before the link is configured for its run is kept until
+/// that run's configuration arrives.
+/// </summary>
 public sealed class LinkGrain : Grain, ILinkGrain
 {
     private LinkConfig? _config;
     private LinkSpec? _spec;
     private ulong _stream;
     private LinkEffect _effect = LinkEffect.None;
+    private long _effectEpoch;
 
     public Task ConfigureAsync(LinkConfig config)
     {
         ArgumentNullException.ThrowIfNull(config);
-        if (_config is not null && _config.Epoch != config.Epoch)
+
+        // A new run starts from a nominal link, unless the registry already set the effect for that run.
+        if (_effectEpoch != config.Epoch)
         {
             _effect = LinkEffect.None;
         }
@@ -41,12 +50,13 @@ public sealed class LinkGrain : Grain, ILinkGrain
     public Task SetEffectAsync(long epoch, LinkFaultEffect effect)
     {
         ArgumentNullException.ThrowIfNull(effect);
-        if (_config is null || epoch != _config.Epoch)
+        if (_config is not null && epoch < _config.Epoch)
         {
-            throw new InvalidOperationException($"link {this.GetPrimaryKeyString()} runs epoch {_config?.Epoch}, not {epoch}");
+            return Task.CompletedTask; // meant for a run that is over
         }
 
         _effect = new LinkEffect(effect.ExtraLatencySeconds, effect.ExtraJitterSeconds, effect.BandwidthRatio, effect.PacketLossRatio, effect.Up);
+        _effectEpoch = epoch;
         return Task.CompletedTask;
     }
 }

@@ -3,7 +3,11 @@ using OrleansCluster.Abstractions.Grains;
 
 namespace OrleansCluster.Silo.Simulation;
 
-/// <summary>Healthy when the job grain answers; the description says what it is doing.</summary>
+/// <summary>
+/// Healthy when the job grain answers and, while it runs, keeps completing steps: a job that has gone longer than
+/// its stall bound without a step (a wedged failover, a fault that fails every step) is unhealthy, with the reason.
+/// The description says what the job is doing.
+/// </summary>
 internal sealed class JobHealthCheck(IGrainFactory grains) : IHealthCheck
 {
     public async Task<HealthCheckResult> CheckHealthAsync(HealthCheckContext context, CancellationToken cancellationToken = default)
@@ -11,7 +15,16 @@ internal sealed class JobHealthCheck(IGrainFactory grains) : IHealthCheck
         try
         {
             var status = await grains.GetGrain<IJobGrain>(IJobGrain.Key).GetStatusAsync().AsTask().WaitAsync(TimeSpan.FromSeconds(5), cancellationToken);
-            return HealthCheckResult.Healthy($"{status.Scenario}: {status.Job.State}, step {status.Job.Step}");
+            var job = status.Job;
+            var summary = $"{status.Scenario}: {job.State}, step {job.Step}";
+            if (job.Progress is { Stalled: true } progress)
+            {
+                var reason = progress.LastFailure is { } failure ? $"; last failure: {failure}" : string.Empty;
+                return HealthCheckResult.Unhealthy(
+                    $"{summary}: no step completed for {progress.SecondsSinceStep:F0} s (stall bound {progress.StallBoundSeconds:F0} s){reason}");
+            }
+
+            return HealthCheckResult.Healthy(summary);
         }
         catch (Exception e) when (e is TimeoutException or OrleansException)
         {

@@ -18,6 +18,7 @@ public sealed class FaultRegistryTests(ClusterFixture fixture)
     {
         await _driver.StartAtMaxPaceAsync(Scenarios.TwoSites());
         await _driver.WaitForStepAsync(2);
+        var injectedBefore = (await Registry.CountsAsync()).Injected["node.slowdown"]; // the count is the registry's, across tests
         var made = new List<Fault>();
         foreach (var node in new[] { "a-00001", "a-00002", "b-00003" })
         {
@@ -35,15 +36,7 @@ public sealed class FaultRegistryTests(ClusterFixture fixture)
 
         // Deactivate the registry straight away (inside the second its history may wait to be written), then
         // wait until the activation has gone: the next call reads both states back from storage.
-        await Registry.Cast<IGrainManagementExtension>().DeactivateOnIdle(Ct);
-        var management = fixture.Client.GetGrain<IManagementGrain>(0);
-        var deadline = DateTime.UtcNow.AddSeconds(30);
-        while ((await management.GetActiveGrains(GrainType.Create("faultregistry"), Ct)).Count > 0 && DateTime.UtcNow < deadline)
-        {
-            await Task.Delay(50, Ct);
-        }
-
-        Assert.Empty(await management.GetActiveGrains(GrainType.Create("faultregistry"), Ct));
+        await DeactivateRegistryAsync();
         var live = await Registry.ListAsync(includeEnded: false);
         var all = await Registry.ListAsync(includeEnded: true);
 
@@ -56,7 +49,52 @@ public sealed class FaultRegistryTests(ClusterFixture fixture)
         var ended = all.Where(f => f.Id == made[0].Id || f.Id == made[1].Id).ToArray();
         Assert.Equal(2, ended.Length);
         Assert.All(ended, f => Assert.Equal(FaultState.Cleared, f.State));
-        Assert.Equal(4, (await Registry.CountsAsync()).Injected["node.slowdown"]);
+        Assert.Equal(injectedBefore + 4, (await Registry.CountsAsync()).Injected["node.slowdown"]);
         await _driver.Job.StopAsync();
+    }
+
+    [Fact]
+    public async Task ALinkFaultOutlivesTheRegistrysReactivationIntoANewRun()
+    {
+        // As after a failover: the registry comes back with the epoch it last stored while the job has moved on to a
+        // new run (a new epoch) and configured the links for it. The registry's first push is for the old run; it
+        // must be ignored, not fail the registry's activation and with it every fault route and the job's start.
+        await _driver.StartAtMaxPaceAsync(Scenarios.TwoSites());
+        await _driver.WaitForStepAsync(2);
+        var latency = Assert.Single((await Registry.InjectAsync([new FaultRequest("link.latency", new FaultTargetRequest(Link: "a-b"), new Dictionary<string, double> { ["addMilliseconds"] = 7 })], campaign: null)).Faults);
+        var slow = Assert.Single((await Registry.InjectAsync([new FaultRequest("node.slowdown", new FaultTargetRequest(Node: "a-00003"), new Dictionary<string, double> { ["factor"] = 3 })], campaign: null)).Faults);
+        var nominal = (await _driver.WaitForStepAsync(4)).Links.Single().NominalLatencySeconds;
+        await DeactivateRegistryAsync();
+
+        for (var run = 0; run < 2; run++)
+        {
+            var epoch = (await _driver.Job.GetStatusAsync()).Job.Epoch;
+            await _driver.Job.StopAsync();
+            await _driver.Job.StartAsync(); // a new run of the same scenario under a new epoch, faults kept
+            var status = await _driver.WaitForAsync(s => s.Job.Epoch > epoch && s.Job.Step >= 3);
+
+            Assert.Equal([latency.Id, slow.Id], (await Registry.ListAsync(includeEnded: false)).Select(f => f.Id));
+            Assert.Equal(nominal + 0.007, status.Links.Single().LatencySeconds, 9);
+            Assert.Equal(3 * 4e14 / (989e12 * 0.4), status.LastStep!.MaxComputeSeconds, 9);
+            Assert.Equal(0, status.Job.StepsFailed);
+            await DeactivateRegistryAsync();
+        }
+
+        await _driver.Job.StopAsync();
+        await Registry.ClearAllAsync();
+    }
+
+    // Deactivates the registry and waits until the activation has gone: the next call reads its state back.
+    private async Task DeactivateRegistryAsync()
+    {
+        await Registry.Cast<IGrainManagementExtension>().DeactivateOnIdle(Ct);
+        var management = fixture.Client.GetGrain<IManagementGrain>(0);
+        var deadline = DateTime.UtcNow.AddSeconds(60);
+        while ((await management.GetActiveGrains(GrainType.Create("faultregistry"), Ct)).Count > 0 && DateTime.UtcNow < deadline)
+        {
+            await Task.Delay(50, Ct);
+        }
+
+        Assert.Empty(await management.GetActiveGrains(GrainType.Create("faultregistry"), Ct));
     }
 }

@@ -1,3 +1,4 @@
+using OrleansCluster.Abstractions.Grains;
 using OrleansCluster.Abstractions.Messages;
 using OrleansCluster.Model.Scenarios;
 using OrleansCluster.Model.Simulation;
@@ -134,6 +135,54 @@ public sealed class JobGrainTests(ClusterFixture fixture)
         var rejoined = (await _driver.HistoryAsync()).First(r => r.Ok && r.Number > healedAt && r.HealthyNodes == 64);
         Assert.Equal(0, (rejoined.Number - 1) % every);
         Assert.Equal(1, (await _driver.Job.GetStatusAsync()).Job.StepsFailed);
+    }
+
+    [Fact]
+    public async Task ACollectiveThatWouldOutlastTheBarrierTimeoutFailsTheStepAndCostsTheTimeout()
+    {
+        // Realtime at 1000x: a healthy step is about 1 ms of wall time, a failed one (30 s timeout) 30 ms.
+        await _driver.Job.LoadAsync(ScenarioSource.FromJson(Scenarios.TwoSites(checkpointEvery: 5)));
+        await _driver.Job.SetPaceAsync(new PaceSettings(PaceMode.Realtime, 1000));
+        await _driver.Job.StartAsync();
+        var before = await _driver.WaitForStepAsync(3);
+        var link = fixture.Client.GetGrain<ILinkGrain>("a-b");
+
+        // A link at 1e-300 of its bandwidth: the all-reduce would take longer than any timer can wait.
+        await link.SetEffectAsync(before.Job.Epoch, LinkFaultEffect.None with { BandwidthRatio = 1e-300 });
+        await _driver.WaitForAsync(s => s.Job.StepsFailed >= 2);
+        await link.SetEffectAsync(before.Job.Epoch, LinkFaultEffect.None);
+        var healed = await _driver.WaitForAsync(s => s.Job.StepsOk >= before.Job.StepsOk + 10 && s.Job.Step >= 8);
+        await _driver.Job.StopAsync();
+
+        var failed = (await _driver.HistoryAsync()).Where(r => !r.Ok).ToArray();
+        Assert.True(failed.Length >= 2);
+        Assert.All(failed, r =>
+        {
+            Assert.StartsWith(CollectiveWatchdog.Reason, r.FailureReason, StringComparison.Ordinal);
+            Assert.Equal(30, r.DurationSeconds); // the barrier timeout, not years
+        });
+        Assert.Equal(JobState.Running, healed.Job.State);
+        Assert.InRange(healed.LastStep!.DurationSeconds, 1, 2); // back to a healthy step once the effect is gone
+    }
+
+    [Fact]
+    public async Task AVerySlowPaceWaitsWithoutFailingAndAFasterOneGoesOn()
+    {
+        // At 1e-9 of real time the second step is due in about 30 years: no timer takes that, and no step may fail.
+        await _driver.Job.LoadAsync(ScenarioSource.FromJson(Scenarios.TwoSites()));
+        await _driver.Job.SetPaceAsync(new PaceSettings(PaceMode.Realtime, 1e-9));
+        await _driver.Job.StartAsync();
+        await _driver.WaitForStepAsync(1);
+        await Task.Delay(300, TestContext.Current.CancellationToken);
+        var waiting = await _driver.Job.GetStatusAsync();
+
+        await _driver.Job.SetPaceAsync(PaceSettings.Max);
+        var after = await _driver.WaitForStepAsync(waiting.Job.Step + 5);
+        await _driver.Job.StopAsync();
+
+        Assert.Equal(1, waiting.Job.Step);
+        Assert.Equal(JobState.Running, waiting.Job.State);
+        Assert.Equal(0, after.Job.StepsFailed);
     }
 
     [Fact]
