@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Time from a silo's death to the job stepping again on a survivor: Redis and two Release silos on
 # 127.0.0.1 (Orleans:Clustering=Redis), the silo hosting the job killed mid-run (SIGKILL, or SIGTERM for a
-# graceful shutdown). Prints the recovery time and the failed and lost steps.
+# graceful shutdown), with a node.slowdown and a link.latency fault in force. Prints the recovery time, the failed
+# and lost steps, and the faults the survivor lists and applies.
 #   [SIGNAL=KILL|TERM] bench/failover.sh [SCENARIO=small] [SPEED=20]
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -14,8 +15,8 @@ pids=($!)
 trap 'kill -9 "${pids[@]}" 2>/dev/null || true' EXIT
 sleep 1
 for n in 1 2; do
-  dotnet "$dll" --urls "http://127.0.0.1:1808$n" --Orleans:Clustering=Redis --Orleans:Redis=127.0.0.1:$redis_port \
-    --Orleans:ClusterId="failover-$$" --Orleans:SiloPort=2111$n --Orleans:GatewayPort=4100$n --Admin:ApiKey=$key \
+  Admin__ApiKey=$key dotnet "$dll" --urls "http://127.0.0.1:1808$n" --Orleans:Clustering=Redis --Orleans:Redis=127.0.0.1:$redis_port \
+    --Orleans:ClusterId="failover-$$" --Orleans:SiloPort=2111$n --Orleans:GatewayPort=4100$n \
     --Simulation:Scenario="$scenario" --Simulation:Speed="$speed" >/tmp/failover-silo$n.log 2>&1 &
   pids+=($!)
   for _ in $(seq 1 120); do curl -sf -o /dev/null "http://127.0.0.1:1808$n/healthz" && break; sleep 0.5; done
@@ -23,6 +24,10 @@ done
 cluster() { curl -s -m 3 -H "X-Api-Key: $key" "http://127.0.0.1:$1/api/cluster"; }
 field() { grep -o "\"$1\":[^,}]*" | head -1 | cut -d: -f2- | tr -d '"'; }
 sleep 5
+post() { curl -s -m 5 -H "X-Api-Key: $key" -H 'Content-Type: application/json' -X POST "http://127.0.0.1:18081/api/faults" -d "$1" >/dev/null; }
+post '{"kind":"node.slowdown","target":{"node":"east-00007"},"params":{"factor":4}}'
+post '{"kind":"link.latency","target":{"link":"west-east"},"params":{"addMilliseconds":20}}'
+sleep 2
 host=$(cluster 18081 | grep -o '"host":"[^"]*"' | cut -d'"' -f4)
 victim=1; survivor=18082
 case "$host" in *:21112:*) victim=2; survivor=18081 ;; esac
@@ -41,3 +46,6 @@ while true; do
 done
 end=$(date +%s.%N)
 echo "scenario=$scenario, SIG$signal: job host killed at step $before; stepping again on the survivor after $(awk -v s="$start" -v e="$end" 'BEGIN { printf "%.1f", e - s }') s (steps failed: $failed, lost: $(echo "$now" | field lostSteps))"
+faults=$(curl -s -m 3 -H "X-Api-Key: $key" "http://127.0.0.1:$survivor/api/faults" | grep -o '"id":"f-[0-9]*"' | wc -l)
+link=$(curl -s -m 3 -H "X-Api-Key: $key" "http://127.0.0.1:$survivor/api/links/west-east")
+echo "faults listed on the survivor: $faults; west-east latency $(echo "$link" | field latencySeconds) s (nominal $(echo "$link" | field nominalLatencySeconds) s)"
