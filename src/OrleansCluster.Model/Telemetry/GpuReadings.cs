@@ -20,14 +20,20 @@ public sealed record GpuReadings(
     double DramActive,
     double PcieTxBytesPerSecond,
     double PcieRxBytesPerSecond,
-    double NvLinkBytesPerSecond);
+    double NvLinkBytesPerSecond,
+    double SmActive,
+    double SmOccupancy);
 
 /// <summary>
-/// The per-GPU view of the model, for the dcgm-exporter-compatible series. A GPU's busy fraction is its
-/// node's compute time over the step time (<c>t_i / T_step</c>): the rest of the step it waits at the barrier
-/// or in the all-reduce, so a fast GPU in a slow job shows low utilisation and power. Throttling and power caps
-/// hold the SM clock at <c>clockRatio</c> of its maximum; a throttled GPU sits at its generation's slowdown
-/// temperature. A crashed node's GPUs report XID 79 ("GPU has fallen off the bus") with no utilisation or power.
+/// The per-GPU view of the model, for the dcgm-exporter-compatible series. A step of a GPU is its compute
+/// (<c>busy = t_i / T_step</c>), then the rest of the step inside the all-reduce: waiting for the stragglers and
+/// moving gradients. NCCL's kernels are resident and spinning for all of that second part, so, as on real fleets,
+/// the counters that ask "was any kernel running" (<c>GPU_UTIL</c>, <c>GR_ENGINE_ACTIVE</c>) stay near full for a GPU
+/// that waits, while those that ask how much of the chip worked (SM activity and occupancy, tensor pipe, DRAM) and
+/// power fall with its wait share. Throttling and power caps hold the SM clock at <c>clockRatio</c> of its maximum;
+/// a throttled GPU sits at its generation's slowdown temperature. A crashed node's GPUs report XID 79 ("GPU has
+/// fallen off the bus") with no utilisation or power. The activity figures below are assumptions in the range
+/// published profiles show (docs/telemetry.md): they set the contrast, not a particular kernel.
 /// </summary>
 public static class GpuTelemetryModel
 {
@@ -39,6 +45,16 @@ public static class GpuTelemetryModel
     private const double ReservedMiB = 512;
     private const double FramebufferInUse = 0.85;
 
+    // Share of a step with no kernel on the GPU at all (launch gaps, the host's part of the optimizer step).
+    private const double HostGap = 0.02;
+
+    // Compute (GEMM-bound training kernels) against the collective (a few NCCL blocks spinning on flags).
+    private const double ComputeGraphicsActive = 0.97, CollectiveGraphicsActive = 0.95;
+    private const double ComputeSmActive = 0.92, CollectiveSmActive = 0.24; // NCCL's ~32 channels of 132 SMs
+    private const double ComputeOccupancy = 0.45, CollectiveOccupancy = 0.04;
+    private const double ComputeTensorActive = 0.8, ComputeDramActive = 0.45, CollectiveDramActive = 0.06;
+    private const double CollectivePowerShare = 0.2; // spinning kernels draw a fifth of the dynamic range
+
     /// <summary>Readings of a GPU of <paramref name="generation"/> that computed <paramref name="busy"/> of the last step.</summary>
     public static GpuReadings Read(GpuGeneration generation, double busy, double clockRatio, bool down)
     {
@@ -46,35 +62,39 @@ public static class GpuTelemetryModel
         var totalMiB = Math.Floor(generation.HbmBytes / MiB);
         if (down)
         {
-            return new GpuReadings(0, 0, AmbientC, AmbientC, 0, 0, 0, 0, totalMiB - ReservedMiB, ReservedMiB, FallenOffTheBus, 0, 0, 0, 0, 0, 0);
+            return new GpuReadings(0, 0, AmbientC, AmbientC, 0, 0, 0, 0, totalMiB - ReservedMiB, ReservedMiB, FallenOffTheBus, 0, 0, 0, 0, 0, 0, 0, 0);
         }
 
-        busy = Math.Clamp(double.IsFinite(busy) ? busy : 0, 0, 1);
+        var compute = Math.Clamp(double.IsFinite(busy) ? busy : 0, 0, 1) * (1 - HostGap);
+        var collective = 1 - HostGap - compute;
         clockRatio = Math.Clamp(clockRatio, 0.05, 1);
         var throttled = clockRatio < 1;
-        var power = generation.IdleWatts + ((generation.TdpWatts - generation.IdleWatts) * busy * clockRatio * clockRatio * clockRatio);
+        var dynamicShare = (compute * clockRatio * clockRatio * clockRatio) + (collective * CollectivePowerShare);
+        var power = generation.IdleWatts + ((generation.TdpWatts - generation.IdleWatts) * dynamicShare);
         var temperature = throttled
             ? generation.SlowdownTemperatureC
             : AmbientC + ((generation.SlowdownTemperatureC - 15 - AmbientC) * (power - generation.IdleWatts) / (generation.TdpWatts - generation.IdleWatts));
         var used = Math.Round((totalMiB - ReservedMiB) * FramebufferInUse);
-        var dram = 0.45 * busy;
+        var dram = (ComputeDramActive * compute) + (CollectiveDramActive * collective);
         return new GpuReadings(
             Math.Round(generation.MaxSmClockMhz * clockRatio),
             generation.MemoryClockMhz,
             Math.Round(temperature),
             Math.Round(temperature + 6),
             Math.Round(power, 3),
-            Math.Round(100 * busy),
+            Math.Round(100 * (compute + collective)),
             Math.Round(100 * dram),
             used,
             totalMiB - ReservedMiB - used,
             ReservedMiB,
             0,
-            busy,
-            0.8 * busy,
+            (ComputeGraphicsActive * compute) + (CollectiveGraphicsActive * collective),
+            ComputeTensorActive * compute,
             dram,
-            0.4e9 * busy,
-            1.2e9 * busy,
-            generation.NvLinkBandwidthBytesPerSecond * 0.3 * busy);
+            0.4e9 * compute,
+            1.2e9 * compute,
+            generation.NvLinkBandwidthBytesPerSecond * 0.3 * compute, // gradient buckets reduced as the backward pass goes
+            (ComputeSmActive * compute) + (CollectiveSmActive * collective),
+            (ComputeOccupancy * compute) + (CollectiveOccupancy * collective));
     }
 }

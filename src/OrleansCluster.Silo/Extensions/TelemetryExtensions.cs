@@ -1,6 +1,8 @@
+using Microsoft.Extensions.Options;
 using OpenTelemetry.Metrics;
 using OpenTelemetry.Resources;
 using OrleansCluster.Grains.Telemetry;
+using OrleansCluster.Silo.Telemetry;
 
 namespace OrleansCluster.Silo.Extensions;
 
@@ -9,8 +11,10 @@ internal static class TelemetryExtensions
 {
     public static WebApplicationBuilder AddTelemetry(this WebApplicationBuilder builder)
     {
-        builder.Services.AddOptions<TelemetryOptions>().BindConfiguration("Telemetry");
-        builder.Services.AddSingleton<OrleansCluster.Silo.Telemetry.DcgmWriter>();
+        builder.Services.AddOptions<DcgmOptions>().BindConfiguration("Telemetry:Dcgm").ValidateDataAnnotations().ValidateOnStart();
+        builder.Services.AddOptions<TelemetryOptions>().BindConfiguration("Telemetry")
+            .PostConfigure<IOptions<DcgmOptions>>((telemetry, dcgm) => telemetry.Dcgm |= dcgm.Value.Enabled);
+        builder.Services.AddSingleton<DcgmWriter>();
         builder.Services.AddOpenTelemetry()
             .ConfigureResource(resource => resource.AddService("orleanscluster-silo"))
             .WithMetrics(metrics => metrics

@@ -2,6 +2,7 @@ using System.Diagnostics;
 using System.Globalization;
 using System.Security.Cryptography;
 using System.Text;
+using Microsoft.Extensions.Options;
 using OrleansCluster.Grains.Telemetry;
 using OrleansCluster.Model.Simulation;
 using OrleansCluster.Model.Telemetry;
@@ -13,9 +14,12 @@ namespace OrleansCluster.Silo.Telemetry;
 /// Writes per-GPU series named, typed, labelled and described as NVIDIA's dcgm-exporter does with its default
 /// counters (<c>Telemetry:Dcgm=true</c>), so that dashboards and alert rules written for a DCGM fleet read the
 /// simulator unchanged. Values come from <see cref="GpuTelemetryModel"/>; the two counters (energy, NVLink
-/// traffic) integrate power and bandwidth over the wall time between scrapes.
+/// traffic) integrate power and bandwidth over the wall time between scrapes. With <see cref="DcgmOptions"/>' workload
+/// labels on, each series ends with them in dcgm-exporter's order (its attributes, sorted by name). A GPU keeps its
+/// pod's labels while its node is down or evicted: the pod still holds the device until the job is rescheduled, and a
+/// rule scoped to the job's namespace must see the XID of the GPU that failed it.
 /// </summary>
-public sealed class DcgmWriter(DcgmNodes nodes, LayoutCache layouts) : IDisposable
+public sealed class DcgmWriter(DcgmNodes nodes, LayoutCache layouts, IOptions<DcgmOptions> options) : IDisposable
 {
     /// <summary>The driver version the series report.</summary>
     public const string DriverVersion = "570.133.20";
@@ -45,6 +49,8 @@ public sealed class DcgmWriter(DcgmNodes nodes, LayoutCache layouts) : IDisposab
         ("DCGM_FI_DEV_CORRECTABLE_REMAPPED_ROWS", "counter", "Number of remapped rows for correctable errors", _ => 0),
         ("DCGM_FI_DEV_ROW_REMAP_FAILURE", "gauge", "Whether remapping of rows has failed", _ => 0),
         ("DCGM_FI_PROF_GR_ENGINE_ACTIVE", "gauge", "Ratio of time the graphics engine is active.", g => g.Readings.GraphicsEngineActive),
+        ("DCGM_FI_PROF_SM_ACTIVE", "gauge", "The ratio of cycles an SM has at least 1 warp assigned.", g => g.Readings.SmActive),
+        ("DCGM_FI_PROF_SM_OCCUPANCY", "gauge", "The ratio of number of warps resident on an SM.", g => g.Readings.SmOccupancy),
         ("DCGM_FI_PROF_PIPE_TENSOR_ACTIVE", "gauge", "Ratio of cycles the tensor (HMMA) pipe is active.", g => g.Readings.TensorPipeActive),
         ("DCGM_FI_PROF_DRAM_ACTIVE", "gauge", "Ratio of cycles the device memory interface is active sending or receiving data.", g => g.Readings.DramActive),
         ("DCGM_FI_PROF_PCIE_TX_BYTES", "gauge", "The rate of data transmitted over the PCIe bus - including both protocol headers and data payloads - in bytes per second.", g => g.Readings.PcieTxBytesPerSecond),
@@ -52,7 +58,7 @@ public sealed class DcgmWriter(DcgmNodes nodes, LayoutCache layouts) : IDisposab
     ];
 
     private readonly Dictionary<string, (double EnergyMillijoules, double NvLinkBytes, long Timestamp)> _counters = new(StringComparer.Ordinal);
-    private readonly Dictionary<(string Node, int Gpu), string> _labels = [];
+    private readonly Dictionary<(string Node, int Gpu), GpuLabels> _labels = [];
     private readonly SemaphoreSlim _gate = new(1, 1);
 
     /// <summary>Series per GPU.</summary>
@@ -77,10 +83,17 @@ public sealed class DcgmWriter(DcgmNodes nodes, LayoutCache layouts) : IDisposab
                 output.Append("# TYPE ").Append(name).Append(' ').Append(type).Append('\n');
                 foreach (var gpu in gpus)
                 {
-                    output.Append(name).Append('{').Append(gpu.Labels);
+                    output.Append(name).Append('{');
                     if (name == "DCGM_FI_DEV_XID_ERRORS")
                     {
-                        output.Append(gpu.Readings.LastXid == 0 ? ",err_code=\"0\",err_msg=\"No Error\"" : ",err_code=\"79\",err_msg=\"GPU has fallen off the bus\"");
+                        // err_code and err_msg are attributes too: they take their place among the others by name.
+                        AppendWithAttributes(output, gpu.Labels, gpu.Readings.LastXid == 0
+                            ? [("err_code", "0"), ("err_msg", "No Error")]
+                            : [("err_code", "79"), ("err_msg", "GPU has fallen off the bus")]);
+                    }
+                    else
+                    {
+                        output.Append(gpu.Labels.Full);
                     }
 
                     output.Append("} ").Append(PrometheusText.Number(value(gpu))).Append('\n');
@@ -123,7 +136,7 @@ public sealed class DcgmWriter(DcgmNodes nodes, LayoutCache layouts) : IDisposab
                 _counters[id] = (energy, nvlink, now);
                 for (var g = 0; g < node.GpusPerNode; g++)
                 {
-                    gpus.Add(new Gpu(Labels(id, g, node.Generation.ModelName), readings, energy, nvlink));
+                    gpus.Add(new Gpu(Labels(id, layout.Scenario.Sites[node.SiteIndex].Name, g, node.Generation.ModelName), readings, energy, nvlink));
                 }
             }
         }
@@ -131,23 +144,66 @@ public sealed class DcgmWriter(DcgmNodes nodes, LayoutCache layouts) : IDisposab
         return gpus;
     }
 
-    private string Labels(string node, int gpu, string model)
+    private GpuLabels Labels(string node, string site, int gpu, string model)
     {
         if (!_labels.TryGetValue((node, gpu), out var labels))
         {
-            labels = string.Create(CultureInfo.InvariantCulture,
-                $"gpu=\"{gpu}\",UUID=\"GPU-{Uuid(node, gpu)}\",pci_bus_id=\"{PciBusIds[gpu % PciBusIds.Length]}\",device=\"nvidia{gpu}\",modelName=\"{PrometheusText.Escape(model)}\",Hostname=\"{PrometheusText.Escape(node)}\",DCGM_FI_DRIVER_VERSION=\"{DriverVersion}\"");
+            var fixedLabels = string.Create(CultureInfo.InvariantCulture,
+                $"gpu=\"{gpu}\",UUID=\"GPU-{Uuid($"{node}/gpu{gpu}")}\",pci_bus_id=\"{PciBusIds[gpu % PciBusIds.Length]}\",device=\"nvidia{gpu}\",modelName=\"{PrometheusText.Escape(model)}\",Hostname=\"{PrometheusText.Escape(node)}\",DCGM_FI_DRIVER_VERSION=\"{DriverVersion}\"");
+            var attributes = Workload(node, site);
+            var full = new StringBuilder();
+            AppendWithAttributes(full, new GpuLabels(fixedLabels, attributes, string.Empty), []);
+            labels = new GpuLabels(fixedLabels, attributes, full.ToString());
             _labels[(node, gpu)] = labels;
         }
 
         return labels;
     }
 
-    // A stable GUID per (node, GPU): the same on every scrape, every silo and every run.
-    private static Guid Uuid(string node, int gpu) =>
-        new(SHA256.HashData(Encoding.UTF8.GetBytes($"{node}/gpu{gpu}")).AsSpan(0, 16));
+    // dcgm-exporter prints its fixed labels, then its labels map (the driver version), then its attributes map
+    // sorted by name (Go templates range over a map in key order): container, err_code, err_msg, hpc_job, namespace,
+    // node, pod, pod_uid.
+    private static void AppendWithAttributes(StringBuilder output, GpuLabels labels, (string Key, string Value)[] extra)
+    {
+        output.Append(labels.Fixed);
+        foreach (var (key, value) in labels.Attributes.Concat(extra).OrderBy(a => a.Key, StringComparer.Ordinal))
+        {
+            output.Append(',').Append(key).Append("=\"").Append(PrometheusText.Escape(value)).Append('"');
+        }
+    }
+
+    // The workload attributes: one pod per node, named as a JobSet names its pods (one replicated job per site),
+    // without the random suffix so that a node's series keep one name.
+    private (string Key, string Value)[] Workload(string node, string site)
+    {
+        var o = options.Value;
+        var attributes = new List<(string, string)>();
+        if (o.Slurm)
+        {
+            attributes.Add(("hpc_job", o.SlurmJobId));
+        }
+
+        if (o.Kubernetes)
+        {
+            var pod = $"{o.JobName}-{site}-0-{node[(site.Length + 1)..]}";
+            attributes.Add(("container", o.Container));
+            attributes.Add(("namespace", o.Namespace));
+            attributes.Add(("node", node));
+            attributes.Add(("pod", pod));
+            attributes.Add(("pod_uid", Uuid($"{o.Namespace}/{pod}").ToString()));
+        }
+
+        return [.. attributes];
+    }
+
+    // A stable GUID per name (a node's GPU, a pod): the same on every scrape, every silo and every run.
+    private static Guid Uuid(string name) =>
+        new(SHA256.HashData(Encoding.UTF8.GetBytes(name)).AsSpan(0, 16));
 
     public void Dispose() => _gate.Dispose();
 
-    private sealed record Gpu(string Labels, GpuReadings Readings, double EnergyMillijoules, double NvLinkBytes);
+    private sealed record Gpu(GpuLabels Labels, GpuReadings Readings, double EnergyMillijoules, double NvLinkBytes);
+
+    // A GPU's labels: the fixed ones, its workload attributes, and both written out (what every series but XID's carries).
+    private sealed record GpuLabels(string Fixed, (string Key, string Value)[] Attributes, string Full);
 }

@@ -8,27 +8,35 @@ public sealed class GpuTelemetryModelTests
     private static readonly GpuGeneration H100 = GpuCatalogue.Default["H100"];
 
     [Fact]
-    public void FullyBusyGpuDrawsItsTdpAtFullClock()
+    public void FullyBusyGpuDrawsNearlyItsTdpAtFullClock()
     {
         var r = GpuTelemetryModel.Read(H100, busy: 1, clockRatio: 1, down: false);
 
-        Assert.Equal(700, r.PowerWatts, 6);
+        Assert.Equal(70 + (630 * 0.98), r.PowerWatts, 3); // 2 % of the step has no kernel at all
         Assert.Equal(1980, r.SmClockMhz);
-        Assert.Equal(100, r.GpuUtilPercent);
+        Assert.Equal(98, r.GpuUtilPercent);
         Assert.Equal(0, r.LastXid);
         Assert.True(r.GpuTemperatureC < H100.SlowdownTemperatureC);
     }
 
     [Fact]
-    public void GpuWaitingAtTheBarrierShowsLessUtilisationAndPower()
+    public void GpuWaitingInsideTheCollectiveReadsBusyWhileItsTensorActivityAndPowerFallWithItsWaitShare()
     {
         var slowest = GpuTelemetryModel.Read(H100, busy: 0.95, clockRatio: 1, down: false);
         var waiting = GpuTelemetryModel.Read(H100, busy: 0.30, clockRatio: 1, down: false);
 
-        Assert.Equal(30, waiting.GpuUtilPercent);
+        // NCCL's kernels spin while it waits: "a kernel is running" all the same (NVML's definition of utilisation).
+        Assert.True(waiting.GpuUtilPercent > 90);
+        Assert.Equal(slowest.GpuUtilPercent, waiting.GpuUtilPercent);
+        Assert.True(waiting.GraphicsEngineActive > 0.9);
+        // What falls is the work: tensor pipe in proportion to the compute share, SM activity, DRAM and power.
+        Assert.Equal(0.30 / 0.95, waiting.TensorPipeActive / slowest.TensorPipeActive, 9);
+        Assert.Equal(70 + (630 * ((0.30 * 0.98) + (0.70 * 0.98 * 0.2))), waiting.PowerWatts, 3);
         Assert.True(waiting.PowerWatts < slowest.PowerWatts);
-        Assert.Equal(70 + (630 * 0.30), waiting.PowerWatts, 6);
-        Assert.True(waiting.TensorPipeActive < slowest.TensorPipeActive);
+        Assert.Equal((0.92 * 0.30 * 0.98) + (0.24 * 0.70 * 0.98), waiting.SmActive, 9); // NCCL holds ~32 of 132 SMs
+        Assert.True(waiting.SmActive < slowest.SmActive);
+        Assert.True(waiting.SmOccupancy < slowest.SmOccupancy / 2);
+        Assert.True(waiting.DramActive < slowest.DramActive);
         Assert.True(waiting.GpuTemperatureC < slowest.GpuTemperatureC);
     }
 
@@ -39,7 +47,7 @@ public sealed class GpuTelemetryModelTests
 
         Assert.Equal(Math.Round(1980 * 0.7), r.SmClockMhz);
         Assert.Equal(H100.SlowdownTemperatureC, r.GpuTemperatureC);
-        Assert.Equal(70 + (630 * 0.343), r.PowerWatts, 6); // power falls with the cube of the clock
+        Assert.Equal(70 + (630 * 0.98 * 0.343), r.PowerWatts, 3); // power falls with the cube of the clock
     }
 
     [Fact]
@@ -49,6 +57,8 @@ public sealed class GpuTelemetryModelTests
 
         Assert.Equal(79, r.LastXid);
         Assert.Equal(0, r.GpuUtilPercent);
+        Assert.Equal(0, r.GraphicsEngineActive);
+        Assert.Equal(0, r.SmActive);
         Assert.Equal(0, r.PowerWatts);
         Assert.Equal(0, r.FramebufferUsedMiB);
     }
