@@ -1,4 +1,5 @@
 using System.Globalization;
+using Orleans.Persistence.Redis;
 using Orleans.Storage;
 using StackExchange.Redis;
 
@@ -46,7 +47,7 @@ public sealed partial class StorageUnavailable(ILogger<StorageUnavailable> logge
                 return false;
             }
 
-            if (current is RedisException || current.GetType().FullName is "Orleans.Persistence.RedisStorageException")
+            if (current is RedisException or RedisStorageException)
             {
                 return true;
             }
