@@ -141,9 +141,9 @@ public sealed partial class FaultRegistryGrain(
         var errors = new List<FieldError>();
         var checkedFaults = new List<(FaultRequest Request, CheckedFault Fault)>();
         var allNotFound = true;
+        var single = requests.Count == 1 && campaign is null;
         for (var i = 0; i < requests.Count; i++)
         {
-            var single = requests.Count == 1 && campaign is null;
             if (requests[i] is not { } request)
             {
                 errors.Add(new FieldError(single ? "body" : $"faults[{i}]", "a fault object is required"));

@@ -71,6 +71,19 @@ public sealed class LimitsTests : IAsyncLifetime
         Assert.Contains("328 nodes in all", error.ToString(), StringComparison.Ordinal);
     }
 
+    [Theory]
+    [InlineData("Simulation:MaxNodes", "0")]
+    [InlineData("Admin:MaxFaultsPerCall", "0")]
+    [InlineData("Admin:MaxLiveFaults", "-1")]
+    public async Task LimitOutOfItsRangeStopsTheSiloAtStart(string key, string value)
+    {
+        await using var factory = new SiloFactory { Settings = new Dictionary<string, string> { [key] = value } };
+
+        var error = Assert.ThrowsAny<Exception>(() => factory.Server);
+
+        Assert.Contains(key.Split(':')[1], error.ToString(), StringComparison.Ordinal);
+    }
+
     [Fact]
     public async Task FaultsPastTheLimitsAreRefusedNamingTheLimitAndNothingIsInjected()
     {
