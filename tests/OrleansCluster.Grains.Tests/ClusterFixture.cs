@@ -8,6 +8,9 @@ public sealed class ClusterFixture : IAsyncLifetime
 {
     public const int BlockSize = 16;
 
+    /// <summary>The largest scenario the tests' silo takes (Simulation:MaxNodes).</summary>
+    public const int MaxNodes = 1_000;
+
     private InProcessTestCluster? _cluster;
 
     public IClusterClient Client => _cluster?.Client ?? throw new InvalidOperationException("the cluster is not deployed");
@@ -19,6 +22,7 @@ public sealed class ClusterFixture : IAsyncLifetime
         {
             tuning.BlockSize = BlockSize;
             tuning.BatchSteps = 8;
+            tuning.MaxNodes = MaxNodes;
         }));
         _cluster = builder.Build();
         await _cluster.DeployAsync();

@@ -25,6 +25,14 @@ public interface IFaultRegistryGrain : IGrainWithStringKey
     [Alias("Inject")]
     Task<InjectionResult> InjectAsync(IReadOnlyList<FaultRequest> requests, string? campaign);
 
+    /// <summary>
+    /// Injects every fault or none, once per <paramref name="idempotencyKey"/>: a retry with the same key and the
+    /// same request answers the faults the first call made (<see cref="InjectionResult.Replayed"/>) and makes no
+    /// more; the same key with another request is refused. Keys are kept with the faults, in durable state.
+    /// </summary>
+    [Alias("InjectOnce")]
+    Task<InjectionResult> InjectOnceAsync(IReadOnlyList<FaultRequest> requests, string? campaign, string idempotencyKey);
+
     [AlwaysInterleave, Alias("List")]
     ValueTask<IReadOnlyList<Fault>> ListAsync(bool includeEnded);
 

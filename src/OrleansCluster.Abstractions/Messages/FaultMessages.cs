@@ -65,13 +65,31 @@ public sealed record FieldError([property: Id(0)] string Field, [property: Id(1)
 
 /// <summary>
 /// The outcome of an injection: the faults made, or the errors (nothing is injected when there is one).
-/// <see cref="NotFound"/> is true when every error is a target that names nothing.
+/// <see cref="NotFound"/> is true when every error is a target that names nothing; <see cref="Refusal"/> says
+/// when a valid request was refused for the registry's state rather than for what it asks;
+/// <see cref="Replayed"/> is true when an idempotency key answered the faults an earlier call made.
 /// </summary>
 [GenerateSerializer, Immutable, Alias("InjectionResult")]
 public sealed record InjectionResult(
     [property: Id(0)] IReadOnlyList<Fault> Faults,
     [property: Id(1)] IReadOnlyList<FieldError> Errors,
-    [property: Id(2)] bool NotFound);
+    [property: Id(2)] bool NotFound,
+    [property: Id(3)] InjectionRefusal Refusal = InjectionRefusal.None,
+    [property: Id(4)] bool Replayed = false);
+
+/// <summary>Why a well-formed injection was refused.</summary>
+[GenerateSerializer, Alias("InjectionRefusal")]
+public enum InjectionRefusal
+{
+    /// <summary>Not refused, or refused for what it asks (see the errors).</summary>
+    None = 0,
+
+    /// <summary>It would take the faults pending or in force past <c>Admin:MaxLiveFaults</c>.</summary>
+    LiveFaultLimit = 1,
+
+    /// <summary>Its idempotency key was used before with a different request.</summary>
+    IdempotencyKeyReused = 2,
+}
 
 /// <summary>Faults by kind: in force now, and injected since the registry began.</summary>
 [GenerateSerializer, Immutable, Alias("FaultCounts")]

@@ -1,4 +1,5 @@
 using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Options;
 using Orleans.Runtime;
 using OrleansCluster.Abstractions.Grains;
 using OrleansCluster.Abstractions.Messages;
@@ -22,6 +23,7 @@ public sealed partial class FaultRegistryGrain(
     [PersistentState("fault-history", SimulationStorage.Name)] IPersistentState<FaultHistoryState> history,
     TimeProvider clock,
     SimulationMetrics metrics,
+    IOptions<FaultLimits> limits,
     ILogger<FaultRegistryGrain> logger) : Grain, IFaultRegistryGrain
 {
     private const int EndedKept = 1000;
@@ -104,9 +106,36 @@ public sealed partial class FaultRegistryGrain(
         await ApplyAsync(changed: null);
     }
 
-    public async Task<InjectionResult> InjectAsync(IReadOnlyList<FaultRequest> requests, string? campaign)
+    public Task<InjectionResult> InjectAsync(IReadOnlyList<FaultRequest> requests, string? campaign) =>
+        InjectAsync(requests, campaign, idempotencyKey: null);
+
+    public Task<InjectionResult> InjectOnceAsync(IReadOnlyList<FaultRequest> requests, string? campaign, string idempotencyKey)
+    {
+        ArgumentException.ThrowIfNullOrEmpty(idempotencyKey);
+        return InjectAsync(requests, campaign, idempotencyKey);
+    }
+
+    // Validates every request, then writes the new faults (with the counters and the idempotency key) and only once
+    // the write succeeded takes them into memory: a write that fails (storage down) changes nothing.
+    private async Task<InjectionResult> InjectAsync(IReadOnlyList<FaultRequest> requests, string? campaign, string? idempotencyKey)
     {
         ArgumentNullException.ThrowIfNull(requests);
+        var now = clock.GetUtcNow();
+        var s = state.State;
+        var fingerprint = idempotencyKey is null ? null : IdempotencyLog.Fingerprint(requests, campaign);
+        if (idempotencyKey is not null && IdempotencyLog.Find(s.Idempotency, idempotencyKey, now) is { } earlier)
+        {
+            return earlier.Fingerprint == fingerprint
+                ? new InjectionResult(Replay(earlier), [], NotFound: false, Replayed: true)
+                : Refused(InjectionRefusal.IdempotencyKeyReused, "Idempotency-Key", $"'{idempotencyKey}' was used for another request (within {IdempotencyLog.Retention.TotalHours:0} h)");
+        }
+
+        var max = limits.Value;
+        if (requests.Count > max.MaxFaultsPerCall)
+        {
+            return Refused(InjectionRefusal.None, "faults", $"{requests.Count} faults in one call; at most {max.MaxFaultsPerCall} ({FaultLimits.MaxFaultsPerCallSetting})");
+        }
+
         if (_layout is null)
         {
             return new InjectionResult([], [new FieldError(string.Empty, "no scenario is running")], NotFound: false);
@@ -115,10 +144,18 @@ public sealed partial class FaultRegistryGrain(
         var errors = new List<FieldError>();
         var checkedFaults = new List<(FaultRequest Request, CheckedFault Fault)>();
         var allNotFound = true;
+        var single = requests.Count == 1 && campaign is null;
         for (var i = 0; i < requests.Count; i++)
         {
-            var prefix = requests.Count == 1 && campaign is null ? string.Empty : $"faults[{i}].";
-            var (fault, problems) = FaultValidator.Check(ToSpec(requests[i]), _layout);
+            if (requests[i] is not { } request)
+            {
+                errors.Add(new FieldError(single ? "body" : $"faults[{i}]", "a fault object is required"));
+                allNotFound = false;
+                continue;
+            }
+
+            var prefix = single ? string.Empty : $"faults[{i}].";
+            var (fault, problems) = FaultValidator.Check(ToSpec(request), _layout);
             foreach (var problem in problems)
             {
                 errors.Add(new FieldError(prefix + problem.Field, problem.Message));
@@ -127,7 +164,7 @@ public sealed partial class FaultRegistryGrain(
 
             if (fault is not null)
             {
-                checkedFaults.Add((requests[i], fault));
+                checkedFaults.Add((request, fault));
             }
         }
 
@@ -136,15 +173,19 @@ public sealed partial class FaultRegistryGrain(
             return new InjectionResult([], errors, allNotFound);
         }
 
-        var now = clock.GetUtcNow();
-        var s = state.State;
+        if (_faults.Count + checkedFaults.Count > max.MaxLiveFaults)
+        {
+            return Refused(InjectionRefusal.LiveFaultLimit, "faults", $"{_faults.Count} faults are pending or in force and {checkedFaults.Count} more would pass the {max.MaxLiveFaults} allowed ({FaultLimits.MaxLiveFaultsSetting}); clear some first");
+        }
+
+        var undo = Checkpoint();
         var made = new List<Fault>();
         foreach (var (request, fault) in checkedFaults)
         {
             var kind = FaultKinds.Name(fault.Kind);
             var startsAt = now + TimeSpan.FromSeconds(request.StartInSeconds ?? 0);
-            var made1 = new Fault(
-                $"f-{s.NextId++:D6}",
+            made.Add(new Fault(
+                IdempotencyLog.FaultId(s.NextId++),
                 kind,
                 request.Target!,
                 fault.Params,
@@ -155,14 +196,22 @@ public sealed partial class FaultRegistryGrain(
                 startsAt,
                 request.DurationSeconds is { } d ? startsAt + TimeSpan.FromSeconds(d) : null,
                 new FaultTargets(fault.Targets.Nodes, fault.Targets.Links, fault.Targets.Sites),
-                campaign);
-            _faults.Add(made1);
-            Index(made1);
+                campaign));
             s.InjectedByKind[kind] = s.InjectedByKind.GetValueOrDefault(kind) + 1;
-            made.Add(made1);
         }
 
-        await SaveAsync();
+        if (idempotencyKey is not null)
+        {
+            IdempotencyLog.Remember(s.Idempotency, new IdempotencyRecord(idempotencyKey, fingerprint!, undo.NextId, made.Count, now));
+        }
+
+        await CommitAsync(_faults.Concat(made), undo);
+        foreach (var fault in made)
+        {
+            _faults.Add(fault);
+            Index(fault);
+        }
+
         await ApplyAsync(made);
         foreach (var fault in made)
         {
@@ -170,6 +219,28 @@ public sealed partial class FaultRegistryGrain(
         }
 
         return new InjectionResult(made.Select(Current).ToArray(), [], NotFound: false);
+    }
+
+    private static InjectionResult Refused(InjectionRefusal refusal, string field, string message) =>
+        new([], [new FieldError(field, message)], NotFound: false, refusal);
+
+    // The faults an earlier injection under a key made, as they are now (in force, or ended and still in the history).
+    private List<Fault> Replay(IdempotencyRecord record)
+    {
+        var replayed = new List<Fault>();
+        foreach (var id in IdempotencyLog.FaultIds(record))
+        {
+            if (_faults.Find(f => f.Id == id) is { } live)
+            {
+                replayed.Add(Current(live));
+            }
+            else if (history.State.Ended.FindLast(f => f.Id == id) is { } ended)
+            {
+                replayed.Add(ended);
+            }
+        }
+
+        return replayed;
     }
 
     public ValueTask<IReadOnlyList<Fault>> ListAsync(bool includeEnded)
@@ -199,10 +270,10 @@ public sealed partial class FaultRegistryGrain(
         }
 
         var cleared = _faults[index] with { State = FaultState.Cleared, EndsAt = clock.GetUtcNow() };
+        await CommitAsync(_faults.Where(f => f.Id != id), Checkpoint());
         _faults.RemoveAt(index);
         Unindex(cleared);
         End(cleared);
-        await SaveAsync();
         await ApplyAsync([cleared]);
         return cleared;
     }
@@ -210,8 +281,8 @@ public sealed partial class FaultRegistryGrain(
     public async Task<int> ClearAllAsync()
     {
         var count = _faults.Count;
+        await CommitAsync([], Checkpoint());
         ClearLive();
-        await SaveAsync();
         await ApplyAsync(changed: null);
         return count;
     }
@@ -453,6 +524,34 @@ public sealed partial class FaultRegistryGrain(
         await state.WriteStateAsync();
     }
 
+    // What a mutation may change in the durable state, to put back when its write fails.
+    private sealed record StateCheckpoint(long NextId, Dictionary<string, long> InjectedByKind, List<Fault> Faults, List<IdempotencyRecord> Idempotency);
+
+    private StateCheckpoint Checkpoint()
+    {
+        var s = state.State;
+        return new(s.NextId, new(s.InjectedByKind, StringComparer.Ordinal), s.Faults, [.. s.Idempotency]);
+    }
+
+    // Writes `live` as the faults pending or in force (with whatever else the caller changed in the state). When the
+    // write fails the state is put back as it was and the error goes to the caller; the caller changes its
+    // in-memory faults only after this returns, so a failed write leaves nothing behind.
+    private async Task CommitAsync(IEnumerable<Fault> live, StateCheckpoint undo)
+    {
+        var s = state.State;
+        s.Faults = live.Select(Stored).ToList();
+        try
+        {
+            await state.WriteStateAsync();
+        }
+        catch (Exception e)
+        {
+            (s.NextId, s.InjectedByKind, s.Faults, s.Idempotency) = (undo.NextId, undo.InjectedByKind, undo.Faults, undo.Idempotency);
+            LogWriteFailed(logger, e.GetType().Name, e.Message);
+            throw;
+        }
+    }
+
     private static bool Resolvable(Fault fault) => fault.Target.Node is null && fault.Target.Link is null;
 
     private static Fault Stored(Fault fault) =>
@@ -535,6 +634,9 @@ public sealed partial class FaultRegistryGrain(
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "the effect on {Target} could not be pushed, retrying in 1 s: {Reason}")]
     private static partial void LogPushFailed(ILogger logger, string target, string reason);
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "the faults could not be written ({Error}: {Message}); the change is undone")]
+    private static partial void LogWriteFailed(ILogger logger, string error, string message);
 
     [LoggerMessage(Level = LogLevel.Information, Message = "fault {Id} ({Kind}) expired")]
     private static partial void LogExpired(ILogger logger, string id, string kind);

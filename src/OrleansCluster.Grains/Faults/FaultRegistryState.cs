@@ -19,7 +19,22 @@ public sealed class FaultRegistryState
     [Id(3)] public List<Fault> Faults { get; set; } = [];
 
     [Id(5)] public Dictionary<string, long> InjectedByKind { get; set; } = new(StringComparer.Ordinal);
+
+    /// <summary>The idempotency keys of recent injections (bounded by <see cref="IdempotencyLog"/>), oldest first.</summary>
+    [Id(6)] public List<IdempotencyRecord> Idempotency { get; set; } = [];
 }
+
+/// <summary>
+/// An injection made under an idempotency key: a fingerprint of what it asked, and the faults it made (their ids
+/// are consecutive, so the first id and the count name them all).
+/// </summary>
+[GenerateSerializer, Immutable, Alias("IdempotencyRecord")]
+public sealed record IdempotencyRecord(
+    [property: Id(0)] string Key,
+    [property: Id(1)] string Fingerprint,
+    [property: Id(2)] long FirstId,
+    [property: Id(3)] int Count,
+    [property: Id(4)] DateTimeOffset At);
 
 /// <summary>
 /// The most recent faults that expired or were cleared (bounded): history, kept apart from the live state and

@@ -79,6 +79,7 @@ public sealed partial class JobGrain(
             throw new ArgumentException(e.Message, nameof(source));
         }
 
+        _tuning.EnsureFits(scenario); // before anything is laid out: every entry (API, start, client) passes here
         Halt(JobState.Stopped);
         _scenario = scenario;
         _source = source;

@@ -28,6 +28,26 @@ public static partial class ScenarioLoader
         WriteIndented = true,
     };
 
+    /// <summary>
+    /// The nodes a scenario holds over every site, summed from its node groups without laying anything out,
+    /// in <see cref="long"/>: thousands of sites of 99,999 nodes overflow an <see cref="int"/>. This is what a
+    /// host checks against its memory before it builds a single node.
+    /// </summary>
+    public static long CountNodes(Scenario scenario)
+    {
+        ArgumentNullException.ThrowIfNull(scenario);
+        long total = 0;
+        foreach (var site in scenario.Sites)
+        {
+            foreach (var group in site.Nodes)
+            {
+                total += group.Count;
+            }
+        }
+
+        return total;
+    }
+
     /// <summary>Parses and validates <paramref name="json"/>; throws <see cref="ScenarioValidationException"/>.</summary>
     public static Scenario Parse(string json)
     {

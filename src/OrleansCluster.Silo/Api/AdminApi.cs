@@ -18,10 +18,13 @@ public static class AdminApi
         return routes;
     }
 
-    /// <summary>Marks a group's routes as mutations: rate-limited per caller and written to the audit log.</summary>
+    /// <summary>
+    /// Marks a group's routes as mutations: rate-limited per caller, written to the audit log, and answered 503
+    /// with Retry-After when their durable write finds storage unavailable.
+    /// </summary>
     public static RouteGroupBuilder WithAdminMutation(this RouteGroupBuilder group)
     {
-        group.RequireRateLimiting(SecurityExtensions.MutationLimit).AddEndpointFilter<Audit>();
+        group.RequireRateLimiting(SecurityExtensions.MutationLimit).AddEndpointFilter<Audit>().AddEndpointFilter<StorageUnavailable>();
         return group;
     }
 }

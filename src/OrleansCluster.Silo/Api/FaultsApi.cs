@@ -28,8 +28,8 @@ public static class FaultsApi
         faults.MapGet("/{id}", GetAsync).WithName("GetFault").WithSummary("One fault, in force or ended.");
 
         var mutations = faults.MapGroup("/").WithAdminMutation();
-        mutations.MapPost("/", InjectAsync).WithName("InjectFault").WithSummary("Inject a fault: {kind, target, params, startInSeconds?, durationSeconds?}.");
-        mutations.MapPost("/campaign", InjectCampaignAsync).WithName("InjectCampaign").WithSummary("Inject a campaign {name, faults: [...]}: every fault or none.");
+        mutations.MapPost("/", InjectAsync).WithName("InjectFault").WithSummary("Inject a fault: {kind, target, params, startInSeconds?, durationSeconds?}; once per Idempotency-Key header.");
+        mutations.MapPost("/campaign", InjectCampaignAsync).WithName("InjectCampaign").WithSummary("Inject a campaign {name, faults: [...]}: every fault or none; once per Idempotency-Key header.");
         mutations.MapDelete("/{id}", ClearAsync).WithName("ClearFault").WithSummary("Clear one fault.");
         mutations.MapDelete("/", ClearAllAsync).WithName("ClearAllFaults").WithSummary("Clear every fault.");
         return api;
@@ -44,10 +44,15 @@ public static class FaultsApi
             return Unpack<Fault>(problem!);
         }
 
-        var result = await Registry(grains).InjectAsync([request], campaign: null);
+        if (Idempotency.ReadKey(context) is { Problem: { } badKey })
+        {
+            return badKey;
+        }
+
+        var result = await InjectOrReplayAsync(context, grains, [request], campaign: null);
         if (result.Errors.Count > 0)
         {
-            return result.NotFound ? Problems.NotFound(result.Errors) : Problems.Validation(result.Errors);
+            return Refusal<Fault>(result);
         }
 
         var fault = result.Faults[0];
@@ -73,17 +78,31 @@ public static class FaultsApi
             return Problems.Validation("faults", "at least one fault is required");
         }
 
-        var result = await Registry(grains).InjectAsync(campaign.Faults, campaign.Name);
+        if (Idempotency.ReadKey(context) is { Problem: { } badKey })
+        {
+            return badKey;
+        }
+
+        var result = await InjectOrReplayAsync(context, grains, campaign.Faults, campaign.Name);
         if (result.Errors.Count > 0)
         {
-            return result.NotFound ? Problems.NotFound(result.Errors) : Problems.Validation(result.Errors);
+            return Refusal<CampaignResult>(result);
         }
 
         return TypedResults.Created($"/api/faults?campaign={Uri.EscapeDataString(campaign.Name)}", new CampaignResult(campaign.Name, result.Faults));
     }
 
-    public static async Task<Ok<IReadOnlyList<Fault>>> ListAsync(IGrainFactory grains, bool? all) =>
-        TypedResults.Ok(await Registry(grains).ListAsync(all ?? false));
+    public static async Task<Results<Ok<IReadOnlyList<Fault>>, ValidationProblem>> ListAsync(IGrainFactory grains, string? all)
+    {
+        var errors = new List<FieldError>();
+        var includeEnded = Query.Bool(all, "all", false, errors);
+        if (errors.Count > 0)
+        {
+            return Problems.Validation(errors);
+        }
+
+        return TypedResults.Ok(await Registry(grains).ListAsync(includeEnded));
+    }
 
     public static async Task<Results<Ok<Fault>, ProblemHttpResult>> GetAsync(string id, IGrainFactory grains) =>
         await Registry(grains).GetAsync(id) is { } fault ? TypedResults.Ok(fault) : Problems.NotFound("id", $"no fault '{id}'");
@@ -95,6 +114,28 @@ public static class FaultsApi
         TypedResults.Ok(new ClearedCount(await Registry(grains).ClearAllAsync()));
 
     private static IFaultRegistryGrain Registry(IGrainFactory grains) => grains.GetGrain<IFaultRegistryGrain>(IFaultRegistryGrain.Key);
+
+    // Once per Idempotency-Key when the caller sent one; a replay is marked so that a client can tell.
+    private static async Task<InjectionResult> InjectOrReplayAsync(HttpContext context, IGrainFactory grains, IReadOnlyList<FaultRequest> requests, string? campaign)
+    {
+        var key = Idempotency.ReadKey(context).Key;
+        var result = key is null
+            ? await Registry(grains).InjectAsync(requests, campaign)
+            : await Registry(grains).InjectOnceAsync(requests, campaign, key);
+        if (result.Replayed)
+        {
+            context.Response.Headers[Idempotency.ReplayedHeader] = "true";
+        }
+
+        return result;
+    }
+
+    private static Results<Created<T>, ValidationProblem, ProblemHttpResult> Refusal<T>(InjectionResult result) => result switch
+    {
+        { Refusal: not InjectionRefusal.None } => Problems.Unprocessable(result.Errors),
+        { NotFound: true } => Problems.NotFound(result.Errors),
+        _ => Problems.Validation(result.Errors),
+    };
 
     private static Results<Created<T>, ValidationProblem, ProblemHttpResult> Unpack<T>(IResult problem) => problem switch
     {

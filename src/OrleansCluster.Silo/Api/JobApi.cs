@@ -86,12 +86,13 @@ public static class JobApi
         return await ThenStatusAsync(grains, job => job.SetPaceAsync(new PaceSettings(mode, speed)));
     }
 
-    public static async Task<Results<Ok<IReadOnlyList<StepRecord>>, ValidationProblem>> GetStepsAsync(IGrainFactory grains, int? count)
+    public static async Task<Results<Ok<IReadOnlyList<StepRecord>>, ValidationProblem>> GetStepsAsync(IGrainFactory grains, string? count)
     {
-        var n = count ?? 100;
-        if (n is < 1 or > MaxSteps)
+        var errors = new List<FieldError>();
+        var n = Query.Int(count, "count", 100, 1, MaxSteps, errors);
+        if (errors.Count > 0)
         {
-            return Problems.Validation("count", $"{n} must be within [1, {MaxSteps}]");
+            return Problems.Validation(errors);
         }
 
         return TypedResults.Ok(await Job(grains).GetRecentStepsAsync(n));

@@ -13,10 +13,14 @@ namespace OrleansCluster.Silo.Api;
 /// </summary>
 public static class JsonBody
 {
-    /// <summary>The options admin bodies are read with: camelCase, unknown fields refused.</summary>
+    /// <summary>
+    /// The options admin bodies are read with: camelCase, unknown fields refused, and numbers only as JSON
+    /// numbers (<c>"2"</c> is refused), the rule scenario files follow too.
+    /// </summary>
     public static JsonSerializerOptions Options { get; } = new(JsonSerializerDefaults.Web)
     {
         UnmappedMemberHandling = JsonUnmappedMemberHandling.Disallow,
+        NumberHandling = JsonNumberHandling.Strict,
         AllowTrailingCommas = true,
         ReadCommentHandling = JsonCommentHandling.Skip,
     };
@@ -34,14 +38,22 @@ public static class JsonBody
         using var buffer = new MemoryStream();
         var chunk = new byte[16 * 1024];
         int read;
-        while ((read = await context.Request.Body.ReadAsync(chunk, context.RequestAborted)) > 0)
+        try
         {
-            if (buffer.Length + read > limit)
+            while ((read = await context.Request.Body.ReadAsync(chunk, context.RequestAborted)) > 0)
             {
-                return (null, TooLarge(limit));
-            }
+                if (buffer.Length + read > limit)
+                {
+                    return (null, TooLarge(limit));
+                }
 
-            buffer.Write(chunk, 0, read);
+                buffer.Write(chunk, 0, read);
+            }
+        }
+        catch (BadHttpRequestException e) when (e.StatusCode == StatusCodes.Status413PayloadTooLarge)
+        {
+            // A body without Content-Length (chunked) meets Kestrel's own limit, set to the same size, first.
+            return (null, TooLarge(limit));
         }
 
         var text = Encoding.UTF8.GetString(buffer.GetBuffer(), 0, (int)buffer.Length);

@@ -29,7 +29,7 @@ public static class NodesApi
     }
 
     public static async Task<Results<Ok<NodePage>, ValidationProblem, ProblemHttpResult>> ListAsync(
-        IGrainFactory grains, LayoutCache layouts, string? site, string? generation, string? state, int? page, int? pageSize, CancellationToken cancellationToken)
+        IGrainFactory grains, LayoutCache layouts, string? site, string? generation, string? state, string? page, string? pageSize, CancellationToken cancellationToken)
     {
         var errors = new List<FieldError>();
         NodeHealth wanted = default;
@@ -38,17 +38,8 @@ public static class NodesApi
             errors.Add(new FieldError("state", $"'{state}' must be healthy, degraded or down"));
         }
 
-        var p = page ?? 1;
-        var size = pageSize ?? 100;
-        if (p < 1)
-        {
-            errors.Add(new FieldError("page", $"{p} must be >= 1"));
-        }
-
-        if (size is < 1 or > MaxPageSize)
-        {
-            errors.Add(new FieldError("pageSize", $"{size} must be within [1, {MaxPageSize}]"));
-        }
+        var p = Query.Int(page, "page", 1, 1, int.MaxValue, errors);
+        var size = Query.Int(pageSize, "pageSize", 100, 1, MaxPageSize, errors);
 
         if (errors.Count > 0)
         {
@@ -73,7 +64,10 @@ public static class NodesApi
             .Select(n => new NodeSummary(n.Id, scenario.Sites[n.SiteIndex].Name, n.Generation.Name, n.GpusPerNode, effects.GetValueOrDefault(n.Id, NodeEffect.None).Health))
             .Where(n => state is null || n.State == wanted)
             .ToArray();
-        return TypedResults.Ok(new NodePage(p, size, matched.Length, matched.Skip((p - 1) * size).Take(size).ToArray()));
+        // In long arithmetic: (page - 1) * pageSize overflows an int for a far page, which then read as page 1.
+        var skip = (long)(p - 1) * size;
+        NodeSummary[] nodes = skip >= matched.Length ? [] : matched.Skip((int)skip).Take(size).ToArray();
+        return TypedResults.Ok(new NodePage(p, size, matched.Length, nodes));
     }
 
     public static async Task<Results<Ok<NodeDetail>, ProblemHttpResult>> GetAsync(string id, IGrainFactory grains, LayoutCache layouts, CancellationToken cancellationToken)

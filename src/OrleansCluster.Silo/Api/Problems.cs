@@ -20,12 +20,20 @@ public static class Problems
     }
 
     /// <summary>404 naming what was not found, with the same <c>errors</c> map a 400 carries.</summary>
-    public static ProblemHttpResult NotFound(IEnumerable<FieldError> errors)
+    public static ProblemHttpResult NotFound(IEnumerable<FieldError> errors) => WithErrors(StatusCodes.Status404NotFound, "Not found", errors);
+
+    /// <summary>
+    /// 422 for a well-formed request that the server's state does not let it carry out (a limit reached, an
+    /// idempotency key used for another request), with the same <c>errors</c> map a 400 carries.
+    /// </summary>
+    public static ProblemHttpResult Unprocessable(IEnumerable<FieldError> errors) => WithErrors(StatusCodes.Status422UnprocessableEntity, "Unprocessable request", errors);
+
+    private static ProblemHttpResult WithErrors(int status, string title, IEnumerable<FieldError> errors)
     {
         var list = errors.ToArray();
         return TypedResults.Problem(
-            statusCode: StatusCodes.Status404NotFound,
-            title: "Not found",
+            statusCode: status,
+            title: title,
             detail: string.Join("; ", list.Select(e => $"{e.Field}: {e.Message}")),
             extensions: new Dictionary<string, object?>
             {

@@ -1,7 +1,9 @@
 using System.Text.Json;
 using Microsoft.AspNetCore.Http.HttpResults;
+using Microsoft.Extensions.Options;
 using OrleansCluster.Abstractions.Grains;
 using OrleansCluster.Abstractions.Messages;
+using OrleansCluster.Grains;
 using OrleansCluster.Model.Scenarios;
 
 namespace OrleansCluster.Silo.Api;
@@ -35,8 +37,9 @@ public static class ScenariosApi
                 s.Links.Count);
         }).ToArray());
 
-    public static async Task<Results<Ok<ClusterStatus>, ValidationProblem, ProblemHttpResult>> LoadAsync(HttpContext context, IGrainFactory grains)
+    public static async Task<Results<Ok<ClusterStatus>, ValidationProblem, ProblemHttpResult>> LoadAsync(HttpContext context, IGrainFactory grains, IOptions<SimulationTuning> tuning)
     {
+        ArgumentNullException.ThrowIfNull(tuning);
         ArgumentNullException.ThrowIfNull(context);
         var (text, tooLarge) = await JsonBody.ReadTextAsync(context);
         if (tooLarge is not null)
@@ -67,13 +70,24 @@ public static class ScenariosApi
                     return Problems.NotFound("preset", $"unknown preset '{name}' (known: {string.Join(", ", ScenarioPresets.Names)})");
                 }
 
+                if (tuning.Value.SizeError(ScenarioPresets.Load(name)) is { } oversized)
+                {
+                    return Problems.Validation(oversized.Field, oversized.Message);
+                }
+
                 source = ScenarioSource.FromPreset(name);
             }
             else
             {
-                if (!ScenarioLoader.TryParse(text!, out _, out var errors))
+                if (!ScenarioLoader.TryParse(text!, out var scenario, out var errors))
                 {
                     return Problems.Validation(errors.Select(e => new FieldError(e.Field.Length == 0 ? "body" : e.Field, e.Message)));
+                }
+
+                // Counted from the parsed scenario, before the job lays a single node out.
+                if (tuning.Value.SizeError(scenario!) is { } oversized)
+                {
+                    return Problems.Validation(oversized.Field, oversized.Message);
                 }
 
                 source = ScenarioSource.FromJson(text!);

@@ -15,12 +15,13 @@ public static class StragglersApi
         return api;
     }
 
-    public static async Task<Results<Ok<StragglerReport>, ValidationProblem>> GetAsync(IGrainFactory grains, int? top)
+    public static async Task<Results<Ok<StragglerReport>, ValidationProblem>> GetAsync(IGrainFactory grains, string? top)
     {
-        var n = top ?? 20;
-        if (n is < 1 or > 1000)
+        var errors = new List<FieldError>();
+        var n = Query.Int(top, "top", 20, 1, 1000, errors);
+        if (errors.Count > 0)
         {
-            return Problems.Validation("top", $"{n} must be within [1, 1000]");
+            return Problems.Validation(errors);
         }
 
         var report = await grains.GetGrain<IJobGrain>(IJobGrain.Key).GetStragglersAsync(n);

@@ -1,6 +1,7 @@
 using System.Threading.RateLimiting;
 using Microsoft.AspNetCore.Authentication;
 using Microsoft.AspNetCore.RateLimiting;
+using OrleansCluster.Grains.Faults;
 using OrleansCluster.Silo.Security;
 
 namespace OrleansCluster.Silo.Extensions;
@@ -14,6 +15,7 @@ internal static class SecurityExtensions
     public static WebApplicationBuilder AddAdminSecurity(this WebApplicationBuilder builder)
     {
         builder.Services.AddOptions<AdminOptions>().BindConfiguration("Admin").ValidateDataAnnotations().ValidateOnStart();
+        builder.Services.AddOptions<FaultLimits>().BindConfiguration("Admin").ValidateDataAnnotations().ValidateOnStart();
         builder.Services.AddSingleton<AdminKey>();
         builder.Services.AddAuthentication(ApiKeyAuthenticationHandler.SchemeName)
             .AddScheme<AuthenticationSchemeOptions, ApiKeyAuthenticationHandler>(ApiKeyAuthenticationHandler.SchemeName, null);

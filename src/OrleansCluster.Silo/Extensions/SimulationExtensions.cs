@@ -9,7 +9,7 @@ internal static class SimulationExtensions
     public static WebApplicationBuilder AddSimulation(this WebApplicationBuilder builder)
     {
         builder.Services.AddOptions<SimulationOptions>().BindConfiguration("Simulation").ValidateDataAnnotations().ValidateOnStart();
-        builder.Services.AddOptions<SimulationTuning>().BindConfiguration("Simulation");
+        builder.Services.AddOptions<SimulationTuning>().BindConfiguration("Simulation").ValidateDataAnnotations().ValidateOnStart();
         builder.Services.AddHostedService<SimulationStarter>();
         builder.Services.AddHostedService<JobKeeper>();
         builder.Services.AddHostedService<SiloDrain>();

@@ -226,4 +226,22 @@ public sealed class JobGrainTests(ClusterFixture fixture)
         Assert.Equal(JobState.Running, status.Job.State);
         await _driver.Job.StopAsync();
     }
+
+    [Fact]
+    public async Task ScenarioOverMaxNodesIsRefusedByTheJobItselfAndTheLoadedOneKeepsRunning()
+    {
+        await _driver.StartAtMaxPaceAsync(Scenarios.Uniform(nodes: 16));
+        await _driver.WaitForStepAsync(2);
+        var epoch = (await _driver.Job.GetStatusAsync()).Job.Epoch;
+
+        // A client that calls the grain directly meets the same bound as the HTTP API, before anything is laid out.
+        var e = await Assert.ThrowsAsync<ArgumentException>(() => _driver.Job.LoadAsync(ScenarioSource.FromJson(Scenarios.Uniform(nodes: ClusterFixture.MaxNodes + 1))));
+
+        Assert.Contains("Simulation:MaxNodes", e.Message, StringComparison.Ordinal);
+        var status = await _driver.WaitForStepAsync(4);
+        Assert.Equal("uniform-test", status.Scenario);
+        Assert.Equal(16, status.Sites.Sum(s => s.Nodes));
+        Assert.Equal(epoch, status.Job.Epoch);
+        await _driver.Job.StopAsync();
+    }
 }

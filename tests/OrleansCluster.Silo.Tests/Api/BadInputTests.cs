@@ -1,10 +1,14 @@
 using System.Net;
+using System.Net.Http.Json;
 using System.Text.Json;
 
 namespace OrleansCluster.Silo.Tests.Api;
 
-/// <summary>Every class of bad input gets RFC 9457 problem details naming the field, and changes nothing.</summary>
-public sealed class BadInputTests(SiloFixture fixture) : IClassFixture<SiloFixture>
+/// <summary>
+/// Every class of bad input gets RFC 9457 problem details naming the field, and changes nothing. Served by Kestrel,
+/// whose own limits (the body size) are part of what is checked.
+/// </summary>
+public sealed class BadInputTests(KestrelSiloFixture fixture) : IClassFixture<KestrelSiloFixture>
 {
     private readonly HttpClient _client = fixture.Factory.CreateAdminClient();
 
@@ -28,6 +32,9 @@ public sealed class BadInputTests(SiloFixture fixture) : IClassFixture<SiloFixtu
     [InlineData("""{"kind":"node.crash","target":{"node":"west-00001"},"startInSeconds":-1}""", HttpStatusCode.BadRequest, "startInSeconds")]
     [InlineData("""{"kind":"node.crash","target":{"node":"west-00001"},"colour":"red"}""", HttpStatusCode.BadRequest, "colour")]
     [InlineData("""{"kind":"node.slowdown","target":{"node":"west-00001"},"params":{"factor":"fast"}}""", HttpStatusCode.BadRequest, "params.factor")]
+    [InlineData("""{"kind":"node.slowdown","target":{"node":"west-00001"},"params":{"factor":"2"}}""", HttpStatusCode.BadRequest, "params.factor")]
+    [InlineData("""{"kind":"node.crash","target":{"node":"west-00001"},"durationSeconds":"5"}""", HttpStatusCode.BadRequest, "durationSeconds")]
+    [InlineData("""{"kind":"node.crash","target":{"site":"west","count":"2"}}""", HttpStatusCode.BadRequest, "target.count")]
     [InlineData("""{"kind":"node.crash","target":{"node":"west-00001"}""", HttpStatusCode.BadRequest, "body")]
     [InlineData("""[1,2,3]""", HttpStatusCode.BadRequest, "body")]
     public async Task BadFaultIsRefusedNamingTheFieldAndInjectsNothing(string json, HttpStatusCode expected, string field)
@@ -49,11 +56,94 @@ public sealed class BadInputTests(SiloFixture fixture) : IClassFixture<SiloFixtu
         var padding = new string(' ', 2 * 1024 * 1024);
         var before = await FaultIdsAsync();
 
-        var (status, problem, _) = await _client.PostJsonAsync("/api/faults", "{\"kind\":\"node.crash\"," + padding + "\"target\":{\"node\":\"west-00001\"}}");
+        using var request = new HttpRequestMessage(HttpMethod.Post, "/api/faults")
+        {
+            Content = new StringContent("{\"kind\":\"node.crash\"," + padding + "\"target\":{\"node\":\"west-00001\"}}", System.Text.Encoding.UTF8, "application/json"),
+        };
+        request.Headers.ExpectContinue = true; // refused on its Content-Length alone: the client need not send the body
 
-        Assert.Equal(HttpStatusCode.RequestEntityTooLarge, status);
+        using var response = await _client.SendAsync(request, AdminClient.Ct);
+        var problem = await response.Content.ReadFromJsonAsync<JsonElement>(AdminClient.Ct);
+
+        Assert.Equal(HttpStatusCode.RequestEntityTooLarge, response.StatusCode);
         Assert.Equal(413, problem.GetProperty("status").GetInt32());
         Assert.Equal(before, await FaultIdsAsync());
+    }
+
+    [Theory]
+    [InlineData("/api/faults")]
+    [InlineData("/api/scenario")]
+    public async Task OversizedChunkedBodyIsRefusedWith413(string path)
+    {
+        var before = await FaultIdsAsync();
+        using var request = new HttpRequestMessage(path == "/api/faults" ? HttpMethod.Post : HttpMethod.Put, path)
+        {
+            // Just over the limit, so that the rest is sent before the server answers and closes the connection.
+            Content = new StringContent("{\"name\":\"" + new string('x', (1024 + 64) * 1024) + "\"}", System.Text.Encoding.UTF8, "application/json"),
+        };
+        request.Headers.TransferEncodingChunked = true; // no Content-Length: Kestrel's own limit is met while reading
+
+        using var response = await _client.SendAsync(request, AdminClient.Ct);
+        var problem = await response.Content.ReadFromJsonAsync<JsonElement>(AdminClient.Ct);
+
+        Assert.Equal(HttpStatusCode.RequestEntityTooLarge, response.StatusCode);
+        Assert.Equal("application/problem+json", response.Content.Headers.ContentType?.MediaType);
+        Assert.Contains("Admin:MaxBodyBytes", problem.GetProperty("detail").GetString(), StringComparison.Ordinal);
+        Assert.Equal(before, await FaultIdsAsync());
+    }
+
+    [Fact]
+    public async Task CampaignWithANullFaultIsRefusedNamingItsIndex()
+    {
+        var before = await FaultIdsAsync();
+
+        var (status, problem, _) = await _client.PostJsonAsync("/api/faults/campaign", """{"name":"x","faults":[{"kind":"node.crash","target":{"node":"west-00001"}},null]}""");
+
+        Assert.Equal(HttpStatusCode.BadRequest, status);
+        Assert.Equal(["faults[1]"], problem.ErrorFields());
+        Assert.Equal(before, await FaultIdsAsync());
+    }
+
+    [Fact]
+    public async Task ScenarioOfFiftyMillionNodesIsRefusedBeforeAnythingIsBuilt()
+    {
+        // 501 sites of 99,999 nodes: 87 KB of JSON, each site within its own cap. The default Simulation:MaxNodes
+        // is sized to this machine's memory (about 5 KiB a node), far below 50 million.
+        var sites = string.Join(",", Enumerable.Range(0, 501).Select(i => $$"""{"name":"s{{i}}","fabric":{"bandwidthGbps":400},"nodes":[{"generation":"H100","count":99999}]}"""));
+        var links = string.Join(",", Enumerable.Range(0, 500).Select(i => $$"""{"from":"s{{i}}","to":"s{{i + 1}}","distanceKm":10,"bandwidthGbps":400}"""));
+        var scenario = $$"""{"name":"huge","job":{"flopsPerGpuPerStep":4e14,"gradientBytes":1e9},"sites":[{{sites}}],"links":[{{links}}]}""";
+        var before = await _client.GetJsonAsync("/api/cluster");
+
+        var (status, problem, _) = await _client.SendJsonAsync(HttpMethod.Put, "/api/scenario", scenario);
+
+        Assert.Equal(HttpStatusCode.BadRequest, status);
+        Assert.Equal(["sites"], problem.ErrorFields());
+        var message = problem.GetProperty("errors").GetProperty("sites")[0].GetString();
+        Assert.Contains("50,099,499 nodes", message, StringComparison.Ordinal);
+        Assert.Contains("Simulation:MaxNodes", message, StringComparison.Ordinal);
+        var after = await _client.WaitForClusterAsync(c => c.Step() > before.Step(), "the job to go on");
+        Assert.Equal(before.GetProperty("job").GetProperty("epoch").GetInt64(), after.GetProperty("job").GetProperty("epoch").GetInt64());
+    }
+
+    [Theory]
+    [InlineData("""{"name":"x","seed":"3"}""", "seed")]
+    [InlineData("""{"name":"x","job":{"flopsPerGpuPerStep":"4e14"}}""", "job.flopsPerGpuPerStep")]
+    public async Task ScenarioNumbersWrittenAsStringsAreRefusedAsFaultNumbersAre(string json, string field)
+    {
+        var (status, problem, _) = await _client.SendJsonAsync(HttpMethod.Put, "/api/scenario", json);
+
+        Assert.Equal(HttpStatusCode.BadRequest, status);
+        Assert.Contains(field, problem.ErrorFields());
+    }
+
+    [Fact]
+    public async Task FarPageOfNodesIsEmptyRatherThanTheFirst()
+    {
+        var page = await _client.GetJsonAsync("/api/nodes?page=2147483647&pageSize=1000");
+
+        Assert.Equal(int.MaxValue, page.GetProperty("page").GetInt32());
+        Assert.Equal(0, page.GetProperty("nodes").GetArrayLength());
+        Assert.True(page.GetProperty("total").GetInt32() > 0);
     }
 
     [Fact]
@@ -105,12 +195,21 @@ public sealed class BadInputTests(SiloFixture fixture) : IClassFixture<SiloFixtu
     [InlineData("/api/stragglers?top=0", "top")]
     [InlineData("/api/nodes?state=melted", "state")]
     [InlineData("/api/nodes?page=0", "page")]
+    [InlineData("/api/nodes?page=x&pageSize=1", "page")]
+    [InlineData("/api/nodes?pageSize=1001", "pageSize")]
+    [InlineData("/api/job/steps?count=abc", "count")]
+    [InlineData("/api/job/steps?count=99999999999", "count")]
+    [InlineData("/api/stragglers?top=1e9", "top")]
+    [InlineData("/api/stragglers?top=1000000000", "top")]
+    [InlineData("/api/faults?all=maybe", "all")]
     public async Task BadQueryIsRefused(string path, string field)
     {
-        var (status, problem, _) = await _client.SendJsonAsync(HttpMethod.Get, path);
+        var (status, problem, response) = await _client.SendJsonAsync(HttpMethod.Get, path);
 
         Assert.Equal(HttpStatusCode.BadRequest, status);
-        Assert.Contains(field, problem.ErrorFields());
+        Assert.Equal("application/problem+json", response.Content.Headers.ContentType?.MediaType);
+        Assert.Equal([field], problem.ErrorFields());
+        Assert.Contains(field, problem.GetProperty("detail").GetString(), StringComparison.Ordinal);
     }
 
     [Fact]

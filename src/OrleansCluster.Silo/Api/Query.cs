@@ -1,0 +1,46 @@
+using System.Globalization;
+using OrleansCluster.Abstractions.Messages;
+
+namespace OrleansCluster.Silo.Api;
+
+/// <summary>
+/// Query parameters are bound as text and parsed here rather than by the framework, whose refusal of
+/// <c>?count=abc</c> is a bare 400 that names nothing: a bad value is refused naming the parameter and what it
+/// allows.
+/// </summary>
+internal static class Query
+{
+    /// <summary>An integer within [<paramref name="min"/>, <paramref name="max"/>], or <paramref name="fallback"/> when absent.</summary>
+    public static int Int(string? raw, string name, int fallback, int min, int max, List<FieldError> errors)
+    {
+        if (raw is null)
+        {
+            return fallback;
+        }
+
+        if (!int.TryParse(raw, NumberStyles.AllowLeadingSign, CultureInfo.InvariantCulture, out var value) || value < min || value > max)
+        {
+            errors.Add(new FieldError(name, $"'{raw}' must be an integer within [{min}, {max}]"));
+            return fallback;
+        }
+
+        return value;
+    }
+
+    /// <summary><c>true</c> or <c>false</c>, or <paramref name="fallback"/> when absent.</summary>
+    public static bool Bool(string? raw, string name, bool fallback, List<FieldError> errors)
+    {
+        if (raw is null)
+        {
+            return fallback;
+        }
+
+        if (!bool.TryParse(raw, out var value))
+        {
+            errors.Add(new FieldError(name, $"'{raw}' must be true or false"));
+            return fallback;
+        }
+
+        return value;
+    }
+}

@@ -1,0 +1,66 @@
+using System.Globalization;
+using Orleans.Persistence.Redis;
+using Orleans.Storage;
+using StackExchange.Redis;
+
+namespace OrleansCluster.Silo.Api;
+
+/// <summary>
+/// Answers a mutation whose durable write failed because storage (Redis) is out of reach with 503 problem details
+/// and <c>Retry-After</c>, rather than a 500. The grains change nothing in memory unless their write succeeded, so
+/// the caller can retry (with the same <c>Idempotency-Key</c> for an injection).
+/// </summary>
+public sealed partial class StorageUnavailable(ILogger<StorageUnavailable> logger) : IEndpointFilter
+{
+    /// <summary>Seconds a client is asked to wait: about how long a Redis restart or failover takes.</summary>
+    public const int RetryAfterSeconds = 5;
+
+    public async ValueTask<object?> InvokeAsync(EndpointFilterInvocationContext context, EndpointFilterDelegate next)
+    {
+        ArgumentNullException.ThrowIfNull(context);
+        ArgumentNullException.ThrowIfNull(next);
+        try
+        {
+            return await next(context);
+        }
+        catch (Exception e) when (IsStorageFailure(e))
+        {
+            LogUnavailable(logger, context.HttpContext.Request.Method, context.HttpContext.Request.Path, e.GetType().Name, e.Message);
+            context.HttpContext.Response.Headers.RetryAfter = RetryAfterSeconds.ToString(CultureInfo.InvariantCulture);
+            return TypedResults.Problem(
+                statusCode: StatusCodes.Status503ServiceUnavailable,
+                title: "Storage unavailable",
+                detail: $"the change could not be written to durable storage and was not made; retry after {RetryAfterSeconds} s");
+        }
+    }
+
+    /// <summary>
+    /// Whether <paramref name="e"/> (or what it wraps) is durable storage out of reach: a Redis connection or timeout
+    /// error, or Orleans' storage wrapper of one. A write refused for a stale ETag is not: that is a conflict.
+    /// </summary>
+    public static bool IsStorageFailure(Exception e)
+    {
+        for (var current = e; current is not null; current = current.InnerException)
+        {
+            if (current is InconsistentStateException)
+            {
+                return false;
+            }
+
+            if (current is RedisException or RedisStorageException)
+            {
+                return true;
+            }
+
+            if (current is AggregateException { InnerExceptions.Count: 1 } aggregate && IsStorageFailure(aggregate.InnerExceptions[0]))
+            {
+                return true;
+            }
+        }
+
+        return false;
+    }
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "{Method} {Path}: durable storage unavailable ({Error}: {Message}); answered 503")]
+    private static partial void LogUnavailable(ILogger logger, string method, string path, string error, string message);
+}
