@@ -5,16 +5,13 @@ using System.Net.Sockets;
 namespace OrleansCluster.Silo.Extensions;
 
 /// <summary>
-/// Refuses a start whose Orleans ports (or HTTP port) are taken. Orleans' socket listener sets <c>ReuseAddress</c>, which .NET
-/// on Linux turns into <c>SO_REUSEADDR</c> and <c>SO_REUSEPORT</c>: a second silo on the same port binds beside
-/// the first without an error, and the kernel then spreads connections between two unrelated clusters. Orleans
-/// offers no option to turn that off, so before it starts, each port is bound here once without
+/// Refuses a start whose Orleans ports (or HTTP port) are taken. Orleans' socket listener sets <c>ReuseAddress</c>,
+/// which .NET on Linux turns into <c>SO_REUSEADDR</c> and <c>SO_REUSEPORT</c>: a second silo on the same port binds
+/// beside the first without an error, and the kernel then spreads connections between two unrelated clusters.
+/// Orleans offers no option to turn that off, so before it starts each port is claimed twice here: its lock file
+/// (<see cref="PortLocks"/>, against another silo starting at the same moment) and a bind without
 /// <c>SO_REUSEPORT</c>, which fails while anything listens on it.
 /// </summary>
-/// <remarks>
-/// A second silo started at the same moment can still pass this check between it and Orleans' own bind (the
-/// silo's start-up, about a second); a silo started beside a running one, the case met in practice, cannot.
-/// </remarks>
 internal static class OrleansPorts
 {
     /// <summary>Why this silo must not start (a taken port, named with the key to change), or null.</summary>
@@ -32,14 +29,26 @@ internal static class OrleansPorts
             return null; // an unresolvable host: Orleans' own start says so
         }
 
+        var locks = new PortLocks();
         foreach (var (key, port) in new[] { ("Orleans:SiloPort", options.SiloPort), ("Orleans:GatewayPort", options.GatewayPort) })
         {
-            if (port is > 0 and <= IPEndPoint.MaxPort && InUse(new IPEndPoint(address, port)))
+            if (port is <= 0 or > IPEndPoint.MaxPort)
             {
-                return $"{key} {port} is in use by another process on {address}: set --{key}=N to a free port (or stop the other silo)";
+                continue; // refused with the other options' faults by AddOrleansSilo
+            }
+
+            var endpoint = new IPEndPoint(address, port);
+            var conflict = !locks.TryTake(endpoint) ? $"{key} {port} is in use by another silo on {address}: set --{key}=N to a free port (or stop the other silo)"
+                : InUse(endpoint) ? $"{key} {port} is in use by another process on {address}: set --{key}=N to a free port (or stop the other process)"
+                : null;
+            if (conflict is not null)
+            {
+                locks.Dispose();
+                return conflict;
             }
         }
 
+        builder.Services.AddHostedService(_ => locks); // held, then released, with the host
         return null;
     }
 

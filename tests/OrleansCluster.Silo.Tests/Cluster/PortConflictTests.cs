@@ -1,4 +1,6 @@
 using System.Globalization;
+using System.Net;
+using System.Net.Sockets;
 using OrleansCluster.Silo.Tests.Telemetry;
 
 namespace OrleansCluster.Silo.Tests.Cluster;
@@ -67,6 +69,40 @@ public sealed class PortConflictTests : IAsyncLifetime
         Assert.Contains("--urls=", second.Output, StringComparison.Ordinal);
         Assert.DoesNotContain(second.Lines, l => l.StartsWith("   at ", StringComparison.Ordinal) || l.Contains("      at ", StringComparison.Ordinal));
         await _first!.WaitUntilAnsweringAsync($"http://127.0.0.1:{_httpPort}/healthz");
+    }
+
+    [Fact]
+    public async Task SiloWhosePortAnotherStartingSiloHoldsRefusesToStart()
+    {
+        // Another silo between its check and its bind: it holds the port's lock, and nothing listens on the port yet.
+        var port = ManagedProcess.FreePort();
+        var directory = Path.Combine(Path.GetTempPath(), "orleanscluster-ports");
+        Directory.CreateDirectory(directory);
+        await using var held = new FileStream(Path.Combine(directory, $"127.0.0.1-{Port(port)}.lock"), FileMode.OpenOrCreate, FileAccess.ReadWrite, FileShare.None);
+        await using var second = ManagedProcess.StartSilo(ManagedProcess.FreePort(), Settings(port, ManagedProcess.FreePort()));
+
+        var exitCode = await second.WaitForExitAsync(ExitLimit);
+
+        Assert.NotEqual(0, exitCode);
+        Assert.Contains($"Orleans:SiloPort {Port(port)} is in use by another silo on 127.0.0.1", second.Output, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task SiloOnAPortAnotherProgramListensOnWithReusePortRefusesToStart()
+    {
+        // Listening as Orleans' listener does (ReuseAddress: SO_REUSEADDR and SO_REUSEPORT on Linux), which a plain
+        // second bind with the same options would join without an error.
+        using var other = new Socket(AddressFamily.InterNetwork, SocketType.Stream, ProtocolType.Tcp);
+        other.SetSocketOption(SocketOptionLevel.Socket, SocketOptionName.ReuseAddress, true);
+        other.Bind(new IPEndPoint(IPAddress.Loopback, 0));
+        other.Listen();
+        var port = ((IPEndPoint)other.LocalEndPoint!).Port;
+        await using var silo = ManagedProcess.StartSilo(ManagedProcess.FreePort(), Settings(ManagedProcess.FreePort(), port));
+
+        var exitCode = await silo.WaitForExitAsync(ExitLimit);
+
+        Assert.NotEqual(0, exitCode);
+        Assert.Contains($"Orleans:GatewayPort {Port(port)} is in use by another process on 127.0.0.1", silo.Output, StringComparison.Ordinal);
     }
 
     private static string[] Settings(int siloPort, int gatewayPort) =>
