@@ -657,7 +657,10 @@ public sealed partial class JobGrain(
     {
         _timer?.Dispose();
         _timer = null;
-        if (_source is not null)
+
+        // Saved for the next activation, unless the silo is shutting down with the state in memory: that state ends
+        // with the process, and the save would fail (the memory store's grains are already gone) with pages of traces.
+        if (_source is not null && !(reason.ReasonCode == DeactivationReasonCode.ShuttingDown && SimulationStorage.IsInMemory(ServiceProvider)))
         {
             await SaveAsync(clean: true);
         }
