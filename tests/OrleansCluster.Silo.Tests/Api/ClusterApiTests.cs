@@ -27,6 +27,15 @@ public sealed class ClusterApiTests(SiloFixture fixture) : IClassFixture<SiloFix
             Assert.True(last.GetProperty(field).GetDouble() > 0, field);
         }
 
+        // The step-time breakdown (DESIGN.md 7.5) sums to the step, its compute part is the median and its straggler
+        // wait the slowest node's lead over it; throughput is reported beside it.
+        var breakdown = last.GetProperty("breakdown");
+        string[] parts = ["computeSeconds", "stragglerWaitSeconds", "intraSiteSeconds", "interSiteBandwidthSeconds", "interSiteLatencySeconds"];
+        Assert.Equal(last.GetProperty("durationSeconds").GetDouble(), parts.Sum(p => breakdown.GetProperty(p).GetDouble()), 9);
+        Assert.Equal(last.GetProperty("medianComputeSeconds").GetDouble(), breakdown.GetProperty("computeSeconds").GetDouble(), 12);
+        Assert.True(breakdown.GetProperty("interSiteLatencySeconds").GetDouble() > 0);
+        Assert.True(last.GetProperty("usefulFlopsPerSecond").GetDouble() > 0);
+
         // The A100 nodes set the pace: ~3.2 s of compute against a ~1.0 s median.
         Assert.InRange(last.GetProperty("maxComputeSeconds").GetDouble() / last.GetProperty("medianComputeSeconds").GetDouble(), 2.8, 3.8);
     }
