@@ -119,7 +119,7 @@ public sealed class StepEvaluatorTests
 
         // 25 km * 5 us/km * 1.5 + 200 us = 387.5 us.
         Assert.Equal(387.5e-6, state.LatencySeconds, 12);
-        Assert.Equal(400e9 / 8, state.BandwidthBytesPerSecond, 3);
+        Assert.Equal(3200e9 / 8, state.BandwidthBytesPerSecond, 3);
     }
 
     [Fact]
@@ -139,14 +139,19 @@ public sealed class StepEvaluatorTests
 
         var slowed = simulator.Step(2);
 
-        // T_x = 2 (m-1)/m * G / C + 2 (m-1) L with m = 2: halving C doubles the bandwidth term.
-        var bandwidthTerm = 2e9 / 50e9;
-        Assert.Equal(bandwidthTerm + (2 * 387.5e-6), healthy.InterSiteSeconds, 12);
-        Assert.Equal((2 * bandwidthTerm) + (2 * 387.5e-6), slowed.InterSiteSeconds, 12);
+        // small in model mode: G_x = b P = 1.4e11 bytes, K = ceil(1.4e11 / 32 / 25e6) = 175, m = 2, L = 387.5 us.
+        // The link's 256 MB window over a 775 us round trip moves 2.56e8 / 7.75e-4 = 3.303e11 B/s, under its
+        // 3,200 Gb/s (4e11 B/s); capped at half (2e11 B/s), the cap binds instead.
+        var latencyTerm = 175 * 2 * 387.5e-6;
+        var healthyBandwidth = 1.4e11 / (2.56e8 / (2 * 387.5e-6));
+        var slowedBandwidth = 1.4e11 / 2e11;
+        Assert.Equal(healthyBandwidth + latencyTerm, healthy.InterSiteSeconds, 12);
+        Assert.Equal(slowedBandwidth + latencyTerm, slowed.InterSiteSeconds, 12);
+        Assert.Equal(latencyTerm, slowed.Breakdown.InterSiteLatencySeconds, 12);
         Assert.False(healthy.Links[0].IsStraggler);
         Assert.True(slowed.Links[0].IsStraggler);
         Assert.Equal(1, slowed.LinkStragglerCount);
-        Assert.True(slowed.Links[0].Stretch > 1.9);
+        Assert.Equal((slowedBandwidth + latencyTerm) / (healthyBandwidth + latencyTerm), slowed.Links[0].Stretch, 12);
     }
 
     [Fact]

@@ -34,7 +34,10 @@ public sealed class ClusterApiTests(SiloFixture fixture) : IClassFixture<SiloFix
         Assert.Equal(last.GetProperty("durationSeconds").GetDouble(), parts.Sum(p => breakdown.GetProperty(p).GetDouble()), 9);
         Assert.Equal(last.GetProperty("medianComputeSeconds").GetDouble(), breakdown.GetProperty("computeSeconds").GetDouble(), 12);
         Assert.True(breakdown.GetProperty("interSiteLatencySeconds").GetDouble() > 0);
-        Assert.True(last.GetProperty("usefulFlopsPerSecond").GetDouble() > 0);
+        // small trains 2,621,440 tokens and 6 * 7e10 * 2621440 FLOPs per step, every node healthy.
+        var duration = last.GetProperty("durationSeconds").GetDouble();
+        Assert.Equal(1, last.GetProperty("tokensPerSecond").GetDouble() * duration / 2621440, 9);
+        Assert.Equal(1, last.GetProperty("usefulFlopsPerSecond").GetDouble() * duration / (6 * 7e10 * 2621440), 9);
 
         // The A100 nodes set the pace: ~3.2 s of compute against a ~1.0 s median.
         Assert.InRange(last.GetProperty("maxComputeSeconds").GetDouble() / last.GetProperty("medianComputeSeconds").GetDouble(), 2.8, 3.8);
