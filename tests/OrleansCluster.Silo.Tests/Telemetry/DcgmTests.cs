@@ -72,10 +72,12 @@ public sealed partial class DcgmTests : IAsyncLifetime
         Assert.Equal(87, Value(page, "DCGM_FI_DEV_GPU_TEMP", "east-00002"));
         Assert.True(Value(page, "DCGM_FI_DEV_GPU_TEMP", "east-00003") < 87);
         Assert.Equal(1980, Value(page, "DCGM_FI_DEV_SM_CLOCK", "east-00003"));
-        // Waiting at the barrier: a B200 (0.44 s of compute) idles most of a step set by the A100s (3.2 s).
+        // Waiting at the barrier: a B200 (0.47 s of compute) idles most of a step set by the A100s (3.36 s). small
+        // in model mode spends 0.73 s of its ~4.1 s step in all-reduce (2 x 87 ms intra-site, 560 ms inter-site),
+        // so even an A100 computes only 3.36 / 4.1 = 82 % of it (75-86 % with the 2 % compute noise).
         var a100 = Value(page, "DCGM_FI_DEV_GPU_UTIL", "west-00150");
         var b200 = Value(page, "DCGM_FI_DEV_GPU_UTIL", "east-00150");
-        Assert.InRange(a100, 85, 100);
+        Assert.InRange(a100, 72, 90);
         Assert.InRange(b200, 5, 25);
         Assert.True(Value(page, "DCGM_FI_DEV_POWER_USAGE", "east-00150") < Value(page, "DCGM_FI_DEV_POWER_USAGE", "west-00150") + 400);
         // Energy grows with power between scrapes.
