@@ -27,6 +27,12 @@ public sealed record PaceSettings([property: Id(0)] PaceMode Mode, [property: Id
     public static PaceSettings Realtime(double speed = 1) => new(PaceMode.Realtime, speed);
 
     public static PaceSettings Max { get; } = new(PaceMode.Max, 1);
+
+    /// <summary>The speeds a realtime pace may take, as <see cref="IsValidSpeed"/> checks them: within (0, 1e6].</summary>
+    public const string SpeedRange = "speed must be within (0, 1e6]";
+
+    /// <summary>Whether <paramref name="speed"/> is a speed the job takes: the one place this bound is written.</summary>
+    public static bool IsValidSpeed(double speed) => speed is > 0 and <= 1e6;
 }
 
 /// <summary>The job's life cycle.</summary>

@@ -73,9 +73,9 @@ public static class JobApi
         }
 
         var speed = body.Speed ?? 1;
-        if (!(speed > 0 && speed <= 1e6))
+        if (!PaceSettings.IsValidSpeed(speed))
         {
-            errors.Add(new FieldError("speed", $"{speed} must be within (0, 1e6]"));
+            errors.Add(new FieldError("speed", $"{speed}: {PaceSettings.SpeedRange}"));
         }
 
         if (errors.Count > 0)

@@ -1,0 +1,59 @@
+using OrleansCluster.Abstractions.Messages;
+using OrleansCluster.Model.Scenarios;
+using OrleansCluster.Model.Simulation;
+
+namespace OrleansCluster.Grains.Job;
+
+/// <summary>The one seam between the model's step figures and the records the job answers with.</summary>
+internal static class JobFigures
+{
+    /// <summary>The last step's figures for <c>/api/cluster</c>.</summary>
+    public static LastStepFigures LastStep(StepResult r, long number) =>
+        new(number, r.StepSeconds, r.MaxComputeSeconds, r.MedianComputeSeconds, r.IntraSiteSeconds, r.InterSiteSeconds, r.StragglerTax, r.ClusterMfu, Breakdown(r.Breakdown), r.TokensPerSecond, r.UsefulFlopsPerSecond);
+
+    /// <summary>The straggler report of a step: the <paramref name="top"/> slowest nodes, the links, by site and by generation.</summary>
+    public static StragglerReport Stragglers(StepResult r, long number, int top) =>
+        new(
+            number,
+            r.Stragglers.Take(Math.Max(0, top)).Select(s => new NodeStragglerFigures(s.Node, s.Site, s.Generation, s.ComputeSeconds, s.Slowdown)).ToArray(),
+            r.Links.Select(l => new LinkStragglerFigures(l.Link, l.LatencySeconds, l.BandwidthBytesPerSecond, l.Stretch, l.IsStraggler)).ToArray(),
+            r.BySite.Select(Group).ToArray(),
+            r.ByGeneration.Select(Group).ToArray(),
+            Breakdown(r.Breakdown));
+
+    /// <summary>Each link's nominal and current figures (the current bandwidth window-limited as the model has it).</summary>
+    public static LinkStatus[] Links(Scenario scenario, IReadOnlyList<LinkFigures> current) =>
+        scenario.Links.Select((link, j) =>
+        {
+            var figures = current.Count > j ? current[j] : null;
+            return new LinkStatus(
+                link.Id,
+                link.From,
+                link.To,
+                figures?.Up ?? true,
+                link.NominalLatencySeconds,
+                figures?.LatencySeconds ?? link.NominalLatencySeconds,
+                link.BandwidthBytesPerSecond,
+                LinkModel.WindowLimitedBandwidth(
+                    figures?.BandwidthBytesPerSecond ?? link.BandwidthBytesPerSecond,
+                    figures?.LatencySeconds ?? link.NominalLatencySeconds,
+                    link.MaxInFlightBytes),
+                figures?.PacketLossRatio ?? 0);
+        }).ToArray();
+
+    /// <summary>A link's figures as the model's evaluator takes them.</summary>
+    public static LinkState State(LinkFigures l) =>
+        new(l.Link, l.Up, l.LatencySeconds, l.BandwidthBytesPerSecond, l.PacketLossRatio, l.NominalLatencySeconds, l.NominalBandwidthBytesPerSecond);
+
+    /// <summary>A site's nodes by generation, all healthy (before its first step).</summary>
+    public static NodeCounts[] AllHealthy(SiteSpec site) =>
+        site.Nodes.GroupBy(n => n.Generation.Name, StringComparer.Ordinal)
+            .OrderBy(g => g.Key, StringComparer.Ordinal)
+            .Select(g => new NodeCounts(g.Key, g.Sum(n => n.Count), 0, 0))
+            .ToArray();
+
+    private static StepBreakdownFigures Breakdown(StepBreakdown b) =>
+        new(b.ComputeSeconds, b.StragglerWaitSeconds, b.IntraSiteSeconds, b.InterSiteBandwidthSeconds, b.InterSiteLatencySeconds);
+
+    private static GroupFigures Group(GroupReport g) => new(g.Name, g.Nodes, g.Stragglers, g.MeanComputeSeconds, g.MaxComputeSeconds, g.MaxSlowdown);
+}

@@ -1,0 +1,142 @@
+using OrleansCluster.Abstractions.Messages;
+using OrleansCluster.Model.Simulation;
+
+namespace OrleansCluster.Grains.Job;
+
+/// <summary>
+/// One run of the job, as arithmetic: the step counters and checkpoints (in the durable <see cref="JobRecord"/>
+/// itself, which the grain writes as it is), a step completed or failed and rolled back to the checkpoint (once,
+/// here), the recent steps' history, the last step's figures, how long since a step completed, and the realtime
+/// pacing. No grain, no timer: the grain asks and this answers, with the time from the <see cref="TimeProvider"/>
+/// it is given, so it is tested on its own.
+/// </summary>
+public sealed class JobRun(JobRecord record, int historyCapacity, TimeProvider time)
+{
+    /// <summary>The longest single timer wait: a grain timer takes at most about 49 days, so a long wait is cut up.</summary>
+    public static readonly TimeSpan MaxTimerWait = TimeSpan.FromHours(1);
+
+    private readonly Queue<StepRecord> _history = new();
+
+    // The figures of the step just before the next one, which blocks use for the dcgm busy fraction: none after a
+    // failure or a new layout.
+    private (double MaxComputeSeconds, double StepSeconds) _previous;
+    private long _origin = time.GetTimestamp();
+    private long _progressAt = time.GetTimestamp();
+
+    /// <summary>The durable record the counters live in.</summary>
+    public JobRecord Record => record;
+
+    /// <summary>The last completed step's figures, and its number.</summary>
+    public (StepResult Result, long Number)? Last { get; private set; }
+
+    /// <summary>Why the last failed step failed, if one did.</summary>
+    public string? LastFailure { get; private set; }
+
+    /// <summary>The step to run next.</summary>
+    public long NextStep => record.Step + 1;
+
+    /// <summary>What the next step's command says: its number, whether evicted nodes may rejoin (the first step after a checkpoint), the last step's figures.</summary>
+    public StepCommand NextCommand(int checkpointEverySteps)
+    {
+        var number = NextStep;
+        return new StepCommand(record.Epoch, number, (number - 1) % checkpointEverySteps == 0, _previous.MaxComputeSeconds, _previous.StepSeconds);
+    }
+
+    /// <summary>A new run from step 1: counters at zero, history empty.</summary>
+    public void Restart()
+    {
+        (record.Step, record.LastCheckpoint, record.StepsOk, record.StepsFailed, record.LostSteps, record.SimulatedSeconds) = (0, 0, 0, 0, 0, 0);
+        _history.Clear();
+        Last = null;
+        _previous = default;
+        LastFailure = null;
+        _origin = time.GetTimestamp();
+    }
+
+    /// <summary>The tree was laid out again: the next step starts with no previous figures.</summary>
+    public void ForgetLastStep()
+    {
+        Last = null;
+        _previous = default;
+    }
+
+    /// <summary>The job starts (or resumes) running: a stall is counted from now until a step completes.</summary>
+    public void Running() => _progressAt = time.GetTimestamp();
+
+    /// <summary>Step <paramref name="number"/> completed with <paramref name="result"/>, having started at <paramref name="startedAt"/> (a timestamp).</summary>
+    public StepRecord Complete(long number, StepResult result, int checkpointEverySteps, long startedAt)
+    {
+        ArgumentNullException.ThrowIfNull(result);
+        record.Step = number;
+        record.StepsOk++;
+        record.SimulatedSeconds += result.StepSeconds;
+        if (number % checkpointEverySteps == 0)
+        {
+            record.LastCheckpoint = number;
+        }
+
+        Last = (result, number);
+        _previous = (result.MaxComputeSeconds, result.StepSeconds);
+        _progressAt = time.GetTimestamp();
+        return Remember(new StepRecord(number, true, result.StepSeconds, result.HealthyNodes, null, WallSince(startedAt), Elapsed(startedAt)));
+    }
+
+    /// <summary>
+    /// Step <paramref name="number"/> failed: it costs <paramref name="durationSeconds"/> of simulated time, every step
+    /// since the last checkpoint is lost, and the run goes back to that checkpoint. Returns the record and the steps lost.
+    /// </summary>
+    public (StepRecord Step, long Lost) Fail(long number, string reason, double durationSeconds, int healthyNodes, long? startedAt = null)
+    {
+        var lost = Math.Max(0, number - 1 - record.LastCheckpoint);
+        record.StepsFailed++;
+        record.LostSteps += lost;
+        record.SimulatedSeconds += durationSeconds;
+        record.Step = record.LastCheckpoint;
+        _previous = default; // the last step's figures stay for reading; the next step starts without them
+        LastFailure = reason;
+        var now = time.GetTimestamp();
+        var step = new StepRecord(number, false, durationSeconds, healthyNodes, reason, WallSince(startedAt ?? now), startedAt is { } s ? Elapsed(s) : 0);
+        return (Remember(step), lost);
+    }
+
+    /// <summary>The last <paramref name="count"/> steps, oldest first.</summary>
+    public IReadOnlyList<StepRecord> Recent(int count) => _history.Skip(Math.Max(0, _history.Count - count)).ToArray();
+
+    /// <summary>
+    /// How long the running job has gone without completing a step, against the longest a healthy job may: at least
+    /// <paramref name="stallSeconds"/> of wall time, and at realtime pace at least three barrier timeouts of
+    /// simulated time at the pace's speed (a step may take one and fail).
+    /// </summary>
+    public JobProgress Progress(PaceSettings pace, double barrierTimeoutSeconds, double stallSeconds)
+    {
+        ArgumentNullException.ThrowIfNull(pace);
+        var bound = pace.Mode == PaceMode.Realtime ? Math.Max(stallSeconds, 3 * barrierTimeoutSeconds / pace.Speed) : stallSeconds;
+        return new JobProgress(time.GetElapsedTime(_progressAt).TotalSeconds, bound, LastFailure);
+    }
+
+    /// <summary>
+    /// At realtime pace, how long to wait before the next step: <paramref name="scheduledSeconds"/> of simulated time
+    /// since <paramref name="origin"/> (a timestamp), at <paramref name="speed"/>. Null when it is due; at most
+    /// <see cref="MaxTimerWait"/>, after which the caller asks again.
+    /// </summary>
+    public TimeSpan? WaitBeforeNext(double scheduledSeconds, double speed, long origin)
+    {
+        var remaining = (scheduledSeconds / speed) - time.GetElapsedTime(origin).TotalSeconds;
+        return remaining > 0.001 ? TimeSpan.FromSeconds(Math.Min(remaining, MaxTimerWait.TotalSeconds)) : null;
+    }
+
+    private StepRecord Remember(StepRecord step)
+    {
+        _history.Enqueue(step);
+        while (_history.Count > historyCapacity)
+        {
+            _history.Dequeue();
+        }
+
+        return step;
+    }
+
+    private double WallSince(long timestamp) => time.GetElapsedTime(_origin, timestamp).TotalSeconds;
+
+    private double Elapsed(long startedAt) => time.GetElapsedTime(startedAt).TotalSeconds;
+}

@@ -1,0 +1,69 @@
+using OrleansCluster.Abstractions.Messages;
+using OrleansCluster.Model.Scenarios;
+using OrleansCluster.Model.Simulation;
+
+namespace OrleansCluster.Grains.Job;
+
+/// <summary>The barrier tree as messages: the configuration of each site's blocks and nodes for a run, and a step's summaries turned back into the model's inputs.</summary>
+internal static class JobTree
+{
+    /// <summary>Each site's configuration for the run of <paramref name="epoch"/>: its blocks and their nodes' nominal times from the model.</summary>
+    public static SiteConfig[] Sites(Scenario scenario, ClusterLayout layout, long epoch)
+    {
+        var job = scenario.Job;
+        var workload = new Workload(scenario);
+        var noise = scenario.Noise;
+        return scenario.Sites.Select((site, s) => new SiteConfig(
+            epoch,
+            site.Name,
+            layout.Blocks.Where(b => b.SiteIndex == s).Select(b => new BlockConfig(
+                epoch,
+                b.Id,
+                Enumerable.Range(b.FirstNode, b.NodeCount).Select(i =>
+                {
+                    var node = layout.Nodes[i];
+                    return new NodeSpec(epoch, node.Id, site.Name, b.Id, node.Generation.Name, node.GpusPerNode,
+                        ComputeModel.NodeNominalSeconds(workload.NominalSeconds(node.Generation), scenario.Seed, node.Stream, noise.NodeCv),
+                        scenario.Seed, noise.ComputeCv, noise.OutlierProbability, noise.OutlierFactor);
+                }).ToArray(),
+                job.BarrierTimeoutSeconds,
+                scenario.Stragglers.TopK,
+                scenario.Name,
+                site.Name,
+                job.GradientBytes)).ToArray())).ToArray();
+    }
+
+    /// <summary>Each link's configuration for the run of <paramref name="epoch"/>.</summary>
+    public static LinkConfig[] Links(Scenario scenario, long epoch) =>
+        scenario.Links.Select(l => new LinkConfig(epoch, l.Id, l.From, l.To, l.DistanceKm, l.RouteFactor, l.EquipmentLatencySeconds, l.BandwidthBytesPerSecond, scenario.Seed, scenario.Noise.LinkJitterSeconds)).ToArray();
+
+    /// <summary>The sites' summaries of a step as the evaluator's inputs, with the nodes that missed the barrier.</summary>
+    public static (List<GroupStats> Groups, List<StragglerCandidate> Candidates, int Missed) Gather(Scenario scenario, BarrierSummary[] summaries)
+    {
+        var groups = new List<GroupStats>();
+        var candidates = new List<StragglerCandidate>();
+        var missed = 0;
+        for (var s = 0; s < summaries.Length; s++)
+        {
+            foreach (var group in summaries[s].Groups)
+            {
+                var distribution = new ComputeDistribution();
+                Barrier.Summaries.MergeInto(distribution, group);
+                groups.Add(new GroupStats(s, scenario.Catalogue[group.Generation], distribution));
+            }
+
+            candidates.AddRange(summaries[s].Slowest.Select(n => new StragglerCandidate(n.Node, s, n.Generation, n.ComputeSeconds)));
+            missed += summaries[s].Missed.Count;
+        }
+
+        return (groups, candidates, missed);
+    }
+
+    /// <summary>Why a step evaluated as <paramref name="result"/> fails, or null when it completes.</summary>
+    public static string? Failure(StepResult result, int missed, double barrierTimeoutSeconds) =>
+        missed > 0 ? $"{missed} node(s) missed the barrier"
+        : result.Partitioned ? "partition: the links that are up do not join every site"
+        : result.HealthyNodes == 0 ? "no node reached the barrier"
+        : CollectiveWatchdog.TimesOut(result, barrierTimeoutSeconds) ? $"{CollectiveWatchdog.Reason}: the all-reduce would take {AllReduceModel.CommSeconds(result.IntraSiteSeconds, result.InterSiteSeconds):G4} s, past the {barrierTimeoutSeconds:G4} s barrier timeout"
+        : null;
+}

@@ -1,0 +1,91 @@
+using Microsoft.Extensions.Time.Testing;
+using OrleansCluster.Abstractions.Messages;
+using OrleansCluster.Grains.Job;
+using OrleansCluster.Model.Simulation;
+
+namespace OrleansCluster.Grains.Tests.Job;
+
+/// <summary>The run's arithmetic without a silo: checkpoints, rollback, history, stall bound and realtime waits.</summary>
+public sealed class JobRunTests
+{
+    private readonly FakeTimeProvider _time = new();
+    private readonly JobRecord _record = new() { Epoch = 3 };
+
+    private static StepResult Step(double seconds) =>
+        new(seconds, seconds * 0.9, seconds * 0.8, 0.01, 0.02, 0.1, 0.4, 10, 0, [], [], [], [], false);
+
+    [Fact]
+    public void AFailedStepRollsBackToTheLastCheckpointAndCountsTheStepsSinceAsLost()
+    {
+        var run = new JobRun(_record, historyCapacity: 100, _time);
+        for (var k = 1; k <= 7; k++)
+        {
+            run.Complete(run.NextStep, Step(2), checkpointEverySteps: 5, _time.GetTimestamp());
+        }
+
+        Assert.Equal((7, 5), (_record.Step, _record.LastCheckpoint));
+        var command = run.NextCommand(checkpointEverySteps: 5);
+        Assert.Equal((8, false, 1.8, 2.0), (command.Step, command.RejoinCheck, command.PreviousMaxComputeSeconds, command.PreviousStepSeconds));
+
+        var (failed, lost) = run.Fail(8, "1 node(s) missed the barrier", durationSeconds: 30, healthyNodes: 9);
+
+        Assert.Equal(2, lost); // steps 6 and 7
+        Assert.Equal((5, 7, 1, 2), (_record.Step, _record.StepsOk, _record.StepsFailed, _record.LostSteps));
+        Assert.Equal((7 * 2) + 30, _record.SimulatedSeconds, 9);
+        Assert.False(failed.Ok);
+        Assert.Equal(30, failed.DurationSeconds);
+        var next = run.NextCommand(checkpointEverySteps: 5); // the first step after a checkpoint: evicted nodes may rejoin
+        Assert.Equal((6, true, 0.0, 0.0), (next.Step, next.RejoinCheck, next.PreviousMaxComputeSeconds, next.PreviousStepSeconds));
+        Assert.Equal(7, run.Last!.Value.Number); // the last completed step's figures stay readable
+        Assert.Equal([1, 2, 3, 4, 5, 6, 7, 8], run.Recent(100).Select(r => r.Number));
+    }
+
+    [Fact]
+    public void TheHistoryKeepsTheLastStepsUpToItsCapacityAndARestartBeginsAgain()
+    {
+        var run = new JobRun(_record, historyCapacity: 3, _time);
+        for (var k = 1; k <= 5; k++)
+        {
+            run.Complete(run.NextStep, Step(1), checkpointEverySteps: 100, _time.GetTimestamp());
+        }
+
+        Assert.Equal([3, 4, 5], run.Recent(10).Select(r => r.Number));
+        Assert.Equal([4, 5], run.Recent(2).Select(r => r.Number));
+
+        run.Restart();
+
+        Assert.Equal((0, 0, 0, 0.0), (_record.Step, _record.StepsOk, _record.StepsFailed, _record.SimulatedSeconds));
+        Assert.Empty(run.Recent(10));
+        Assert.Null(run.Last);
+    }
+
+    [Fact]
+    public void TheStallBoundIsThreeBarrierTimeoutsAtRealtimeAndTheWallFloorOtherwise()
+    {
+        var run = new JobRun(_record, historyCapacity: 10, _time);
+        run.Running();
+        _time.Advance(TimeSpan.FromSeconds(200));
+
+        var realtime = run.Progress(PaceSettings.Realtime(0.5), barrierTimeoutSeconds: 60, stallSeconds: 120);
+        var max = run.Progress(PaceSettings.Max, barrierTimeoutSeconds: 60, stallSeconds: 120);
+
+        Assert.Equal((200.0, 360.0, false), (realtime.SecondsSinceStep, realtime.StallBoundSeconds, realtime.Stalled));
+        Assert.Equal((120.0, true), (max.StallBoundSeconds, max.Stalled));
+        run.Fail(1, "partition", 60, 0);
+        Assert.Equal("partition", run.Progress(PaceSettings.Max, 60, 120).LastFailure);
+        run.Complete(1, Step(1), 100, _time.GetTimestamp());
+        Assert.Equal(0, run.Progress(PaceSettings.Max, 60, 120).SecondsSinceStep);
+    }
+
+    [Fact]
+    public void ARealtimeWaitIsTheScheduleAheadCutIntoPeriodsOfAnHourAtMost()
+    {
+        var run = new JobRun(_record, historyCapacity: 10, _time);
+        var origin = _time.GetTimestamp();
+        _time.Advance(TimeSpan.FromSeconds(1));
+
+        Assert.Equal(TimeSpan.FromSeconds(3), run.WaitBeforeNext(scheduledSeconds: 8, speed: 2, origin)); // due at 4 s
+        Assert.Null(run.WaitBeforeNext(scheduledSeconds: 2, speed: 2, origin)); // due at 1 s: now
+        Assert.Equal(JobRun.MaxTimerWait, run.WaitBeforeNext(scheduledSeconds: 4, speed: 1e-9, origin)); // 127 years
+    }
+}
