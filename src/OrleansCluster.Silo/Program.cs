@@ -21,6 +21,7 @@ builder.AddApiDefaults();
 var app = builder.Build();
 
 app.UseExceptionHandler();
+app.UseLivePage();
 app.UseStatusCodePages();
 app.UseAuthentication();
 app.UseAuthorization();
