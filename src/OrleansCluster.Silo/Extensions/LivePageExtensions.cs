@@ -1,4 +1,5 @@
 using Microsoft.Net.Http.Headers;
+using Orleans.Dashboard;
 
 namespace OrleansCluster.Silo.Extensions;
 
@@ -29,6 +30,11 @@ internal static class LivePageExtensions
                 headers[HeaderNames.CacheControl] = "no-cache";
             },
         });
+        if (app.Configuration.GetValue<bool>("Orleans:Dashboard"))
+        {
+            app.MapOrleansDashboard(routePrefix: "/orleans");
+        }
+
         return app;
     }
 }

@@ -22,6 +22,7 @@ const parts = [
   ['interSiteBandwidth', '#3fb950'], ['interSiteLatency', '#e3b341'],
 ];
 const breakdowns = new Map(); // step number -> breakdown, for APIs that report it on lastStep only
+const examples = { node: 'west-00007', link: '', site: '' }; // the inject form's placeholders, from what the silo shows
 
 const $ = id => document.getElementById(id);
 const key = () => sessionStorage.getItem(keyName);
@@ -109,6 +110,7 @@ function drawSites(cluster, report) {
     shapes.push(g);
     x += w + gap;
   }
+  const labels = []; // drawn over every link's line, so that no line crosses another link's label
   const lines = links.map((link, i) => {
     const a = blocks.get(link.from), b = blocks.get(link.to);
     if (!a || !b) return null;
@@ -120,11 +122,11 @@ function drawSites(cluster, report) {
       stroke: !link.up ? '#f85149' : s && s.straggler ? '#f0883e' : '#8a96a3', 'stroke-width': 3,
       'stroke-dasharray': link.up ? '' : '6 4',
     }));
-    g.append(el('svg:text', { x: midX, y: midY - 4, 'text-anchor': 'middle' },
+    labels.push(el('svg:text', { x: midX, y: midY - 4, 'text-anchor': 'middle', class: 'label', 'data-link': link.id },
       `${link.id}: ${seconds(link.latencySeconds)}, ${fmt(link.bandwidthBytesPerSecond * 8)}b/s, stretch ${s ? s.stretch.toFixed(3) : '–'}`));
     return g;
   }).filter(Boolean);
-  svg.replaceChildren(...lines, ...shapes);
+  svg.replaceChildren(...lines, ...labels, ...shapes);
   rows($('links'), links, l => {
     const s = stretch.get(l.id);
     return [l.id, el('td', { class: l.up ? '' : 'down' }, l.up ? 'up' : 'down'), seconds(l.latencySeconds),
@@ -139,7 +141,7 @@ function drawSteps(steps, cluster) {
   const svg = $('steps');
   const width = 900, height = 220, left = 50, bottom = 20, top = 10;
   const max = Math.max(1e-9, ...steps.map(s => s.durationSeconds));
-  const bar = (width - left) / Math.max(steps.length, 1);
+  const bar = (width - left) / stepCount; // a fixed slot per step, so that a young job's bars stay narrow
   const y = v => height - bottom - (height - bottom - top) * v / max;
   const shapes = [
     el('svg:text', { x: 0, y: top + 10, class: 'dim' }, seconds(max)),
@@ -168,7 +170,7 @@ function drawSteps(steps, cluster) {
   });
   if (steps.length) {
     shapes.push(el('svg:text', { x: left, y: height - 4, class: 'dim' }, `step ${steps[0].number}`));
-    shapes.push(el('svg:text', { x: width, y: height - 4, class: 'dim', 'text-anchor': 'end' }, `step ${steps[steps.length - 1].number}`));
+    shapes.push(el('svg:text', { x: left + steps.length * bar, y: height - 4, class: 'dim', 'text-anchor': 'end' }, `step ${steps[steps.length - 1].number}`));
   }
   svg.replaceChildren(...shapes);
   const legend = $('steps-legend');
@@ -238,6 +240,10 @@ async function pollApi() {
   drawFigures(cluster);
   drawSites(cluster, report);
   drawSteps(steps, cluster);
+  examples.node = (report.nodes || [])[0]?.node || examples.node;
+  examples.link = (cluster.links || [])[0]?.id || '';
+  examples.site = (cluster.sites || [])[0]?.name || '';
+  $('fault-target').placeholder = examples[$('fault-target-type').value] || '';
   rows($('stragglers'), report.nodes || [], n => [n.node, n.site, n.generation, seconds(n.computeSeconds), '×' + n.slowdown.toFixed(2)]);
   drawFaults(faults);
 }
@@ -306,5 +312,7 @@ document.addEventListener('DOMContentLoaded', () => {
     say(value ? 'key kept for this tab' : '');
   });
   $('key-forget').addEventListener('click', () => { sessionStorage.removeItem(keyName); say('key forgotten'); });
+  // The Orleans dashboard is there only when the silo runs with Orleans:Dashboard=true.
+  fetch('/orleans/', { method: 'HEAD' }).then(r => { $('orleans-link').hidden = !r.ok; }, () => {});
   tick();
 });

@@ -26,6 +26,16 @@ public sealed class LivePageTests(SiloFixture fixture) : IClassFixture<SiloFixtu
         Assert.DoesNotContain("https://", await response.Content.ReadAsStringAsync(AdminClient.Ct), StringComparison.Ordinal);
     }
 
+    [Fact]
+    public async Task TheOrleansDashboardIsOffByDefault()
+    {
+        using var client = fixture.Factory.CreateClient();
+
+        using var response = await client.GetAsync("/orleans/", AdminClient.Ct);
+
+        Assert.Equal(HttpStatusCode.NotFound, response.StatusCode);
+    }
+
     [Theory]
     [InlineData("/api/cluster", HttpStatusCode.Unauthorized)]
     [InlineData("/api/faults", HttpStatusCode.Unauthorized)]
