@@ -17,9 +17,11 @@ const kinds = {
   'link.packet-loss': { target: 'link', param: 'ratio', value: 0.01 },
   'link.partition': { target: 'link' },
 };
+// The parts of a step's time, as /api/cluster's lastStep.breakdown names them (they sum to T_step).
 const parts = [
-  ['compute', '#58a6ff'], ['stragglerWait', '#f0883e'], ['intraSite', '#a371f7'],
-  ['interSiteBandwidth', '#3fb950'], ['interSiteLatency', '#e3b341'],
+  ['computeSeconds', 'compute', '#58a6ff'], ['stragglerWaitSeconds', 'straggler wait', '#f0883e'],
+  ['intraSiteSeconds', 'intra-site all-reduce', '#a371f7'], ['interSiteBandwidthSeconds', 'inter-site bandwidth', '#3fb950'],
+  ['interSiteLatencySeconds', 'inter-site latency', '#e3b341'],
 ];
 const breakdowns = new Map(); // step number -> breakdown, for APIs that report it on lastStep only
 const examples = { node: 'west-00007', link: '', site: '' }; // the inject form's placeholders, from what the silo shows
@@ -155,10 +157,10 @@ function drawSteps(steps, cluster) {
     if (b && step.ok) {
       stacked = true;
       let base = 0;
-      for (const [name, colour] of parts) {
+      for (const [name, label, colour] of parts) {
         const v = b[name] || 0;
         const r = el('svg:rect', { x, y: y(base + v), width: Math.max(1, bar - 2), height: Math.max(0, y(base) - y(base + v)), fill: colour });
-        r.append(el('svg:title', {}, `step ${step.number} ${name}: ${seconds(v)}`));
+        r.append(el('svg:title', {}, `step ${step.number} ${label}: ${seconds(v)}`));
         shapes.push(r);
         base += v;
       }
@@ -175,9 +177,10 @@ function drawSteps(steps, cluster) {
   svg.replaceChildren(...shapes);
   const legend = $('steps-legend');
   if (stacked) {
-    legend.replaceChildren('T_step of the last steps, broken down: ', ...parts.flatMap(([name, colour]) => {
+    const latest = last && last.breakdown;
+    legend.replaceChildren('T_step of the last steps, broken down (last step): ', ...parts.flatMap(([name, label, colour]) => {
       const swatch = el('span', {}, '■ '); swatch.style.color = colour;
-      return [swatch, name + '  '];
+      return [swatch, `${label}${latest ? ' ' + seconds(latest[name]) : ''}   `];
     }));
   } else {
     legend.textContent = 'T_step of the last steps (failed steps in red); this silo reports no breakdown of the step.';
