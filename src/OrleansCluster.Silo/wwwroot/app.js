@@ -125,14 +125,14 @@ function drawSites(cluster, report) {
       'stroke-dasharray': link.up ? '' : '6 4',
     }));
     labels.push(el('svg:text', { x: midX, y: midY - 4, 'text-anchor': 'middle', class: 'label', 'data-link': link.id },
-      `${link.id}: ${seconds(link.latencySeconds)}, ${fmt(link.bandwidthBytesPerSecond * 8)}b/s, stretch ${s ? s.stretch.toFixed(3) : '–'}`));
+      `${link.id}: ${seconds(link.latencySeconds)}, ${fmt((s ? s.bandwidthBytesPerSecond : link.bandwidthBytesPerSecond) * 8)}b/s, stretch ${s ? s.stretch.toFixed(3) : '–'}`));
     return g;
   }).filter(Boolean);
   svg.replaceChildren(...lines, ...labels, ...shapes);
   rows($('links'), links, l => {
     const s = stretch.get(l.id);
     return [l.id, el('td', { class: l.up ? '' : 'down' }, l.up ? 'up' : 'down'), seconds(l.latencySeconds),
-      fmt(l.bandwidthBytesPerSecond * 8) + 'b/s', percent(l.packetLossRatio), s ? s.stretch.toFixed(3) : '–'];
+      fmt(l.bandwidthBytesPerSecond * 8) + 'b/s', s ? fmt(s.bandwidthBytesPerSecond * 8) + 'b/s' : '–', percent(l.packetLossRatio), s ? s.stretch.toFixed(3) : '–'];
   });
 }
 

@@ -34,6 +34,7 @@ public sealed class LivePageBrowserTests(KestrelSiloFixture fixture) : IClassFix
             var first = (long)WaitFor(() => long.TryParse(Text("#step"), out var n) ? n : null, "a step number");
             WaitFor(() => long.TryParse(Text("#step"), out var n) && n > first, "the step number to advance");
             Assert.Contains("admin key", Text("#message"), StringComparison.Ordinal);
+            Screenshot("live-page-no-key.png");
 
             _browser.FindElement(By.Id("key")).SendKeys(SiloFactory.AdminKey);
             _browser.FindElement(By.Id("key-save")).Click();
