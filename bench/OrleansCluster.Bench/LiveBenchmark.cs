@@ -36,10 +36,12 @@ internal static class LiveBenchmark
         var warm = load.Elapsed;
 
         var before = await job.GetStatusAsync();
+        var cpuBefore = CpuSeconds();
         var clock = Stopwatch.StartNew();
         await Task.Delay(window);
         var after = await job.GetStatusAsync();
         var elapsed = clock.Elapsed.TotalSeconds;
+        var cpu = CpuSeconds() - cpuBefore;
         await job.StopAsync();
 
         var steps = (after.Job.StepsOk + after.Job.StepsFailed) - (before.Job.StepsOk + before.Job.StepsFailed);
@@ -48,8 +50,18 @@ internal static class LiveBenchmark
         var stepsPerSecond = steps / elapsed;
         output.WriteLine(string.Create(CultureInfo.InvariantCulture,
             $"live: {stepsPerSecond:F1} steps/s, {(after.Job.GrainCalls - before.Job.GrainCalls) / elapsed:N0} grain calls/s, step wall p50 {Ms(Percentiles.Of(history, 50))}, p99 {Ms(Percentiles.Of(history, 99))}; load + warm-up {warm.TotalSeconds:F1} s; peak working set {process.PeakWorkingSet64 / 1048576.0:N0} MiB, GC heap {GC.GetGCMemoryInfo().HeapSizeBytes / 1048576.0:N0} MiB"));
+        // CPU time per step is what the load of a shared machine changes least: the rate two free cores would
+        // give, at best, is their 2 s per second over it.
+        output.WriteLine(string.Create(CultureInfo.InvariantCulture,
+            $"live CPU: {cpu / steps * 1e3:F2} ms per step over {Environment.ProcessorCount} cores ({cpu / elapsed:F2} cores busy on average, the process's share of the machine)"));
         output.WriteLine($"live figures: step {after.Job.Step}, T_step {after.LastStep?.DurationSeconds:F3} s, tax {after.LastStep?.StragglerTax:F4}, MFU {after.LastStep?.ClusterMfu:F4}, failed {after.Job.StepsFailed}");
         await host.StopAsync();
+    }
+
+    private static double CpuSeconds()
+    {
+        using var process = Process.GetCurrentProcess();
+        return process.TotalProcessorTime.TotalSeconds;
     }
 
     public static async Task RealtimeAsync(TextWriter output, string preset, double speed, int steps, int blockSize, int batchSteps)

@@ -1,3 +1,6 @@
+using Microsoft.Extensions.DependencyInjection;
+using Orleans.Storage;
+
 namespace OrleansCluster.Grains;
 
 /// <summary>The grain storage provider the simulation's durable state lives in.</summary>
@@ -5,4 +8,11 @@ public static class SimulationStorage
 {
     /// <summary>Provider name: memory in the embedded silo, Redis in cluster mode.</summary>
     public const string Name = "simulation";
+
+    /// <summary>
+    /// Whether the state is held in memory (the embedded silo), where it ends with the process: its store is a set of
+    /// grains that are gone once the silo shuts down, so a save on the way out cannot succeed and need not.
+    /// </summary>
+    public static bool IsInMemory(IServiceProvider services) =>
+        services.GetKeyedService<IGrainStorage>(Name) is MemoryGrainStorage;
 }

@@ -12,6 +12,13 @@ var builder = WebApplication.CreateBuilder(new WebApplicationOptions
 });
 
 builder.UseDefaultLoopbackUrl();
+if (builder.OrleansPortConflict() is { } conflict)
+{
+    // One line and a failing exit code, before Orleans would bind beside the other process (see OrleansPorts).
+    Console.Error.WriteLine(conflict);
+    return 1;
+}
+
 builder.AddOrleansSilo();
 builder.AddSimulation();
 builder.AddAdminSecurity();
@@ -19,6 +26,11 @@ builder.AddTelemetry();
 builder.AddApiDefaults();
 
 var app = builder.Build();
+if (app.HttpPortConflict() is { } taken)
+{
+    Console.Error.WriteLine(taken);
+    return 1;
+}
 
 app.UseExceptionHandler();
 app.UseLivePage();
@@ -33,6 +45,7 @@ app.MapApiDocuments();
 app.MapAdminApi();
 
 app.Run();
+return 0;
 
 /// <summary>The entry point, visible to WebApplicationFactory in tests.</summary>
 public partial class Program;

@@ -16,6 +16,26 @@ internal static class Scenarios
         }
         """;
 
+    // The same two sites in model mode (DESIGN.md 7): work and traffic from a model shape, split by GPU speed,
+    // persistent node noise and outliers, a window-limited link.
+    public static string TwoSitesModel(double computeCv = 0.03, double jitterMicroseconds = 50) => $$"""
+        {
+          "name": "two-sites-model", "seed": 11,
+          "job": {
+            "model": { "parameters": 7e9, "activeParameters": 3e9, "tokensPerStep": 2097152, "gradientBytesPerParameter": 2 },
+            "parallelism": { "tensor": 8, "pipeline": 2 },
+            "comm": { "bucketMegabytes": 50, "interSiteEverySteps": 2 },
+            "balance": "proportional", "mfu": 0.4, "barrierTimeoutSeconds": 30
+          },
+          "sites": [
+            { "name": "a", "fabric": { "bandwidthGbps": 400, "hopLatencyMicroseconds": 2 }, "nodes": [ { "generation": "H100", "count": 40 } ] },
+            { "name": "b", "fabric": { "bandwidthGbps": 800, "hopLatencyMicroseconds": 1 }, "nodes": [ { "generation": "B200", "count": 24 } ] }
+          ],
+          "links": [ { "from": "a", "to": "b", "distanceKm": 20, "routeFactor": 1.5, "equipmentLatencyMicroseconds": 100, "bandwidthGbps": 400, "maxInFlightMegabytes": 8 } ],
+          "noise": { "computeCv": {{computeCv}}, "linkJitterMicroseconds": {{jitterMicroseconds}}, "nodeCv": 0.05, "outlierProbability": 0.02, "outlierFactor": 1.5 }
+        }
+        """;
+
     public static string Uniform(int nodes, double computeCv = 0.01, int checkpointEvery = 5, double timeoutSeconds = 10) => $$"""
         {
           "name": "uniform-test", "seed": 9,

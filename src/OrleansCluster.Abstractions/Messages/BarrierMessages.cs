@@ -64,7 +64,10 @@ public sealed record BlockConfig(
     [property: Id(6)] string Site,
     [property: Id(7)] double GradientBytes = 0);
 
-/// <summary>Everything a node grain needs to compute its own step times.</summary>
+/// <summary>
+/// Everything a node grain needs to compute its own step times. <see cref="NominalComputeSeconds"/> is the node's
+/// own: its share of the work and its persistent factor v_i already folded in (DESIGN.md 7.1, 7.3).
+/// </summary>
 [GenerateSerializer, Immutable, Alias("NodeSpec")]
 public sealed record NodeSpec(
     [property: Id(0)] long Epoch,
@@ -75,4 +78,6 @@ public sealed record NodeSpec(
     [property: Id(5)] int Gpus,
     [property: Id(6)] double NominalComputeSeconds,
     [property: Id(7)] ulong Seed,
-    [property: Id(8)] double ComputeCv);
+    [property: Id(8)] double ComputeCv,
+    [property: Id(9)] double OutlierProbability = 0,
+    [property: Id(10)] double OutlierFactor = 1);

@@ -79,7 +79,19 @@ public sealed record LastStepFigures(
     [property: Id(4)] double AllreduceIntraSiteSeconds,
     [property: Id(5)] double AllreduceInterSiteSeconds,
     [property: Id(6)] double StragglerTax,
-    [property: Id(7)] double ClusterMfu);
+    [property: Id(7)] double ClusterMfu,
+    [property: Id(8)] StepBreakdownFigures? Breakdown = null,
+    [property: Id(9)] double TokensPerSecond = 0,
+    [property: Id(10)] double UsefulFlopsPerSecond = 0);
+
+/// <summary>A step's time split into parts that sum to it (DESIGN.md section 7.5).</summary>
+[GenerateSerializer, Immutable, Alias("StepBreakdownFigures")]
+public sealed record StepBreakdownFigures(
+    [property: Id(0)] double ComputeSeconds,
+    [property: Id(1)] double StragglerWaitSeconds,
+    [property: Id(2)] double IntraSiteSeconds,
+    [property: Id(3)] double InterSiteBandwidthSeconds,
+    [property: Id(4)] double InterSiteLatencySeconds);
 
 /// <summary>The last step's straggler report (<c>GET /api/stragglers</c>).</summary>
 [GenerateSerializer, Immutable, Alias("StragglerReport")]
@@ -88,7 +100,8 @@ public sealed record StragglerReport(
     [property: Id(1)] IReadOnlyList<NodeStragglerFigures> Nodes,
     [property: Id(2)] IReadOnlyList<LinkStragglerFigures> Links,
     [property: Id(3)] IReadOnlyList<GroupFigures> BySite,
-    [property: Id(4)] IReadOnlyList<GroupFigures> ByGeneration);
+    [property: Id(4)] IReadOnlyList<GroupFigures> ByGeneration,
+    [property: Id(5)] StepBreakdownFigures? Breakdown = null);
 
 /// <summary>A straggling node.</summary>
 [GenerateSerializer, Immutable, Alias("NodeStragglerFigures")]

@@ -191,7 +191,7 @@ public sealed partial class JobGrain(
             _siteStates.Length > s && _siteStates[s].Count > 0 ? _siteStates[s] : AllHealthy(site))).ToArray();
         var links = LinkStatuses(scenario);
         var last = _last is { } r
-            ? new LastStepFigures(_lastNumber, r.StepSeconds, r.MaxComputeSeconds, r.MedianComputeSeconds, r.IntraSiteSeconds, r.InterSiteSeconds, r.StragglerTax, r.ClusterMfu)
+            ? new LastStepFigures(_lastNumber, r.StepSeconds, r.MaxComputeSeconds, r.MedianComputeSeconds, r.IntraSiteSeconds, r.InterSiteSeconds, r.StragglerTax, r.ClusterMfu, Figures(r.Breakdown), r.TokensPerSecond, r.UsefulFlopsPerSecond)
             : null;
         return ValueTask.FromResult(new ClusterStatus(scenario.Name, sites, links, Status(), last));
     }
@@ -209,8 +209,12 @@ public sealed partial class JobGrain(
             r.Stragglers.Take(Math.Max(0, top)).Select(s => new NodeStragglerFigures(s.Node, s.Site, s.Generation, s.ComputeSeconds, s.Slowdown)).ToArray(),
             r.Links.Select(l => new LinkStragglerFigures(l.Link, l.LatencySeconds, l.BandwidthBytesPerSecond, l.Stretch, l.IsStraggler)).ToArray(),
             r.BySite.Select(Group).ToArray(),
-            r.ByGeneration.Select(Group).ToArray()));
+            r.ByGeneration.Select(Group).ToArray(),
+            Figures(r.Breakdown)));
     }
+
+    private static StepBreakdownFigures Figures(StepBreakdown b) =>
+        new(b.ComputeSeconds, b.StragglerWaitSeconds, b.IntraSiteSeconds, b.InterSiteBandwidthSeconds, b.InterSiteLatencySeconds);
 
     public ValueTask<(ScenarioSource? Source, long Epoch)> GetScenarioSourceAsync() => ValueTask.FromResult((_source, _epoch));
 
@@ -229,7 +233,10 @@ public sealed partial class JobGrain(
                 link.NominalLatencySeconds,
                 figures?.LatencySeconds ?? link.NominalLatencySeconds,
                 link.BandwidthBytesPerSecond,
-                figures?.BandwidthBytesPerSecond ?? link.BandwidthBytesPerSecond,
+                LinkModel.WindowLimitedBandwidth(
+                    figures?.BandwidthBytesPerSecond ?? link.BandwidthBytesPerSecond,
+                    figures?.LatencySeconds ?? link.NominalLatencySeconds,
+                    link.MaxInFlightBytes),
                 figures?.PacketLossRatio ?? 0);
         }).ToArray();
 
@@ -293,6 +300,8 @@ public sealed partial class JobGrain(
         _linkFigures = [];
 
         var job = scenario.Job;
+        var workload = new Workload(scenario);
+        var noise = scenario.Noise;
         var configs = scenario.Sites.Select((site, s) => new SiteConfig(
             _epoch,
             site.Name,
@@ -303,8 +312,8 @@ public sealed partial class JobGrain(
                 {
                     var node = layout.Nodes[i];
                     return new NodeSpec(_epoch, node.Id, site.Name, b.Id, node.Generation.Name, node.GpusPerNode,
-                        ComputeModel.NominalSeconds(job.FlopsPerGpuPerStep, node.Generation.PeakFlopsPerSecond, job.Mfu),
-                        scenario.Seed, scenario.Noise.ComputeCv);
+                        ComputeModel.NodeNominalSeconds(workload.NominalSeconds(node.Generation), scenario.Seed, node.Stream, noise.NodeCv),
+                        scenario.Seed, noise.ComputeCv, noise.OutlierProbability, noise.OutlierFactor);
                 }).ToArray(),
                 job.BarrierTimeoutSeconds,
                 scenario.Stragglers.TopK,
@@ -604,7 +613,8 @@ public sealed partial class JobGrain(
         }
 
         var steps = _stepsOk + _stepsFailed;
-        LogProgress(logger, _lastNumber, r.StepSeconds, r.StragglerTax, r.ClusterMfu, r.HealthyNodes, (steps - _logStep) / elapsed, _stepsFailed, _lostSteps);
+        var b = r.Breakdown;
+        LogProgress(logger, _lastNumber, r.StepSeconds, b.ComputeSeconds, b.StragglerWaitSeconds, b.IntraSiteSeconds, b.InterSiteBandwidthSeconds, b.InterSiteLatencySeconds, r.TokensPerSecond, r.UsefulFlopsPerSecond / 1e15, r.StragglerTax, r.ClusterMfu, r.HealthyNodes, (steps - _logStep) / elapsed, _stepsFailed, _lostSteps);
         _logTimestamp = Stopwatch.GetTimestamp();
         _logStep = steps;
     }
@@ -657,7 +667,10 @@ public sealed partial class JobGrain(
     {
         _timer?.Dispose();
         _timer = null;
-        if (_source is not null)
+
+        // Saved for the next activation, unless the silo is shutting down with the state in memory: that state ends
+        // with the process, and the save would fail (the memory store's grains are already gone) with pages of traces.
+        if (_source is not null && !(reason.ReasonCode == DeactivationReasonCode.ShuttingDown && SimulationStorage.IsInMemory(ServiceProvider)))
         {
             await SaveAsync(clean: true);
         }
@@ -693,8 +706,8 @@ public sealed partial class JobGrain(
     [LoggerMessage(Level = LogLevel.Information, Message = "loaded scenario {Scenario}: {Nodes} nodes, {Gpus} GPUs, {Blocks} blocks")]
     private static partial void LogLoaded(ILogger logger, string scenario, int nodes, long gpus, int blocks);
 
-    [LoggerMessage(Level = LogLevel.Information, Message = "step {Step}: T_step {StepSeconds:F3} s, straggler tax {Tax:P1}, cluster MFU {Mfu:P1}, {Healthy} nodes at the barrier; {Rate:F1} steps/s, {Failed} failed, {Lost} lost")]
-    private static partial void LogProgress(ILogger logger, long step, double stepSeconds, double tax, double mfu, int healthy, double rate, long failed, long lost);
+    [LoggerMessage(Level = LogLevel.Information, Message = "step {Step}: T_step {StepSeconds:F3} s = compute {ComputeSeconds:F3} + straggler wait {StragglerWaitSeconds:F3} + intra-site {IntraSiteSeconds:F3} + inter-site bandwidth {InterSiteBandwidthSeconds:F3} + inter-site latency {InterSiteLatencySeconds:F3}; {TokensPerSecond:N0} tokens/s, {UsefulPetaflops:F1} useful PFLOP/s, straggler tax {Tax:P1}, cluster MFU {Mfu:P1}, {Healthy} nodes at the barrier; {Rate:F1} steps/s, {Failed} failed, {Lost} lost")]
+    private static partial void LogProgress(ILogger logger, long step, double stepSeconds, double computeSeconds, double stragglerWaitSeconds, double intraSiteSeconds, double interSiteBandwidthSeconds, double interSiteLatencySeconds, double tokensPerSecond, double usefulPetaflops, double tax, double mfu, int healthy, double rate, long failed, long lost);
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "step {Step} failed ({Reason}): {Lost} steps lost, rolled back to checkpoint {Checkpoint}")]
     private static partial void LogStepFailed(ILogger logger, long step, string reason, long lost, long checkpoint);

@@ -34,7 +34,7 @@ public sealed class NodeGrain : Grain, INodeGrain
         {
             for (var i = 0; i < times.Length; i++)
             {
-                times[i] = ComputeModel.ComputeSeconds(spec.NominalComputeSeconds, _effect.Slowdown, spec.Seed, _stream, request.FromStep + i, spec.ComputeCv);
+                times[i] = ComputeModel.ComputeSeconds(spec.NominalComputeSeconds, _effect.Slowdown, spec.Seed, _stream, request.FromStep + i, spec.ComputeCv, spec.OutlierProbability, spec.OutlierFactor);
             }
         }
 

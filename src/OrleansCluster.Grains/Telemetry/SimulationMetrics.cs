@@ -36,6 +36,9 @@ public sealed class SimulationMetrics : IDisposable
 
         _meter.CreateObservableGauge("gpusim_step_number", () => Single(_step, s => s.Number), description: "The job's current step.");
         _meter.CreateObservableGauge("gpusim_allreduce_seconds", ObserveAllReduce, description: "max_s T_s (intra_site) and T_x (inter_site) of the last step, seconds.");
+        _meter.CreateObservableGauge("gpusim_step_time_breakdown_seconds", ObserveBreakdown, description: "T_step of the last step split into parts that sum to it (compute, straggler_wait, intra_site, inter_site_bandwidth, inter_site_latency), seconds.");
+        _meter.CreateObservableGauge("gpusim_tokens_per_second", () => Single(_step, s => s.Result?.TokensPerSecond), description: "Tokens trained per second of the last step (0 in direct mode).");
+        _meter.CreateObservableGauge("gpusim_useful_flops_per_second", () => Single(_step, s => s.Result?.UsefulFlopsPerSecond), description: "Model FLOPs of the GPUs at the barrier per second of the last step.");
         _meter.CreateObservableGauge("gpusim_straggler_tax_ratio", () => Single(_step, s => s.Result?.StragglerTax), description: "(max t - median t) / T_step of the last step.");
         _meter.CreateObservableGauge("gpusim_cluster_mfu_ratio", () => Single(_step, s => s.Result?.ClusterMfu), description: "Cluster model-FLOPs utilisation of the last step.");
         _meter.CreateObservableGauge("gpusim_stragglers", ObserveStragglers, description: "Stragglers at the last step, by kind (node, link).");
@@ -97,6 +100,20 @@ public sealed class SimulationMetrics : IDisposable
 
         yield return new(r.IntraSiteSeconds, new TagList { { "scenario", s.Scenario }, { "phase", "intra_site" } });
         yield return new(r.InterSiteSeconds, new TagList { { "scenario", s.Scenario }, { "phase", "inter_site" } });
+    }
+
+    private IEnumerable<Measurement<double>> ObserveBreakdown()
+    {
+        if (_step is not { Result: { } r } s)
+        {
+            yield break;
+        }
+
+        var values = r.Breakdown.Values();
+        for (var i = 0; i < values.Length; i++)
+        {
+            yield return new(values[i], new TagList { { "scenario", s.Scenario }, { "part", StepBreakdown.Parts[i] } });
+        }
     }
 
     private IEnumerable<Measurement<long>> ObserveStragglers()

@@ -82,15 +82,4 @@ public static class FaultEffects
 
     /// <summary>Compute slowdown under a power cap of <paramref name="ratio"/> of TDP: <c>ratio^(-1/3)</c>.</summary>
     public static double PowerCapSlowdown(double ratio) => Math.Pow(ratio, -1.0 / 3);
-
-    /// <summary>Whether a flap that started at <paramref name="startedAt"/> is in a crashed half-period at <paramref name="now"/> (it starts crashed).</summary>
-    public static bool FlapDown(DateTimeOffset startedAt, DateTimeOffset now, double periodSeconds) =>
-        (long)Math.Floor((now - startedAt).TotalSeconds / periodSeconds) % 2 == 0;
-
-    /// <summary>When a flap that started at <paramref name="startedAt"/> next changes phase after <paramref name="now"/>.</summary>
-    public static DateTimeOffset NextFlapChange(DateTimeOffset startedAt, DateTimeOffset now, double periodSeconds)
-    {
-        var phases = Math.Floor((now - startedAt).TotalSeconds / periodSeconds) + 1;
-        return startedAt + TimeSpan.FromSeconds(phases * periodSeconds);
-    }
 }

@@ -50,7 +50,23 @@ public sealed record JobSpec(
     double Mfu,
     double CommOverlap,
     double BarrierTimeoutSeconds,
-    int CheckpointEverySteps);
+    int CheckpointEverySteps)
+{
+    /// <summary>The model shape (DESIGN.md section 7.1); null in direct mode, where W and G are given.</summary>
+    public ModelShape? Model { get; init; }
+
+    /// <summary>Tensor and pipeline degrees: every GPU holds <c>1 / (TP * PP)</c> of the parameters.</summary>
+    public Parallelism Parallelism { get; init; } = Parallelism.None;
+
+    /// <summary>Gradient bucket size in bytes (<c>comm.bucketMegabytes</c>): one inter-site collective per bucket.</summary>
+    public double BucketBytes { get; init; } = 25e6;
+
+    /// <summary>H: the inter-site all-reduce runs every H steps, its cost amortised over them (<c>comm.interSiteEverySteps</c>).</summary>
+    public int InterSiteEverySteps { get; init; } = 1;
+
+    /// <summary>How the step's work is split among GPUs of different generations.</summary>
+    public WorkBalance Balance { get; init; } = WorkBalance.Equal;
+}
 
 /// <summary>A campus: its fabric and its nodes, grouped by generation.</summary>
 public sealed record SiteSpec(
@@ -85,6 +101,9 @@ public sealed record LinkSpec(
     double EquipmentLatencySeconds,
     double BandwidthBytesPerSecond)
 {
+    /// <summary>Bytes the link may have in flight (<c>maxInFlightMegabytes</c>); +infinity when unlimited (DESIGN.md 7.2).</summary>
+    public double MaxInFlightBytes { get; init; } = double.PositiveInfinity;
+
     /// <summary>Propagation delay in fibre: about 5 microseconds per kilometre.</summary>
     public const double FibreSecondsPerKm = 5e-6;
 
@@ -92,8 +111,13 @@ public sealed record LinkSpec(
     public double NominalLatencySeconds => (DistanceKm * FibreSecondsPerKm * RouteFactor) + EquipmentLatencySeconds;
 }
 
-/// <summary>Noise: compute-time coefficient of variation and link jitter scale.</summary>
-public sealed record NoiseSpec(double ComputeCv, double LinkJitterSeconds);
+/// <summary>Noise: compute-time coefficient of variation, link jitter scale and persistent node noise (DESIGN.md 7.3).</summary>
+/// <param name="ComputeCv">CV of the per-step log-normal factor e_ik.</param>
+/// <param name="LinkJitterSeconds">Scale of a link's half-normal jitter.</param>
+/// <param name="NodeCv">CV of the per-node log-normal factor v_i, fixed by (seed, node).</param>
+/// <param name="OutlierProbability">Chance, per node and step, that the node is an outlier.</param>
+/// <param name="OutlierFactor">o_ik: an outlier's compute-time factor.</param>
+public sealed record NoiseSpec(double ComputeCv, double LinkJitterSeconds, double NodeCv = 0, double OutlierProbability = 0, double OutlierFactor = 1.5);
 
 /// <summary>Straggler policy: threshold theta and how many stragglers to report.</summary>
 public sealed record StragglerSpec(double Threshold, int TopK);

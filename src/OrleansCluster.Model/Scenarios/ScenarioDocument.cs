@@ -27,6 +27,35 @@ public sealed class JobDocument
     public double? CommOverlap { get; set; }
     public double? BarrierTimeoutSeconds { get; set; }
     public int? CheckpointEverySteps { get; set; }
+    public ModelDocument? Model { get; set; }
+    public ParallelismDocument? Parallelism { get; set; }
+    public CommDocument? Comm { get; set; }
+
+    /// <summary><c>equal</c> (default) or <c>proportional</c>.</summary>
+    public string? Balance { get; set; }
+}
+
+/// <summary><c>job.model</c> (DESIGN.md section 7.1).</summary>
+public sealed class ModelDocument
+{
+    public double? Parameters { get; set; }
+    public double? ActiveParameters { get; set; }
+    public double? TokensPerStep { get; set; }
+    public double? GradientBytesPerParameter { get; set; }
+}
+
+/// <summary><c>job.parallelism</c>.</summary>
+public sealed class ParallelismDocument
+{
+    public int? Tensor { get; set; }
+    public int? Pipeline { get; set; }
+}
+
+/// <summary><c>job.comm</c>.</summary>
+public sealed class CommDocument
+{
+    public double? BucketMegabytes { get; set; }
+    public int? InterSiteEverySteps { get; set; }
 }
 
 /// <summary><c>sites[i]</c>.</summary>
@@ -65,6 +94,7 @@ public sealed class LinkDocument
     public double? RouteFactor { get; set; }
     public double? EquipmentLatencyMicroseconds { get; set; }
     public double? BandwidthGbps { get; set; }
+    public double? MaxInFlightMegabytes { get; set; }
 }
 
 /// <summary><c>noise</c>.</summary>
@@ -72,6 +102,9 @@ public sealed class NoiseDocument
 {
     public double? ComputeCv { get; set; }
     public double? LinkJitterMicroseconds { get; set; }
+    public double? NodeCv { get; set; }
+    public double? OutlierProbability { get; set; }
+    public double? OutlierFactor { get; set; }
 }
 
 /// <summary><c>stragglers</c>.</summary>

@@ -111,12 +111,19 @@ public static partial class ScenarioLoader
         var job = ReadJob(document.Job, Fail);
         var sites = ReadSites(document.Sites, catalogue, Fail);
         var links = ReadLinks(document.Links, sites, Fail);
+        CheckWholeReplicas(job, sites, Fail);
 
         var noiseDocument = document.Noise ?? new NoiseDocument();
         var computeCv = noiseDocument.ComputeCv ?? 0.02;
         Check(computeCv is >= 0 and <= 1, "noise.computeCv", $"{computeCv} must be within [0, 1]", Fail);
         var jitter = noiseDocument.LinkJitterMicroseconds ?? 0;
         Check(jitter is >= 0 and <= 1e7, "noise.linkJitterMicroseconds", $"{jitter} must be within [0, 1e7]", Fail);
+        var nodeCv = noiseDocument.NodeCv ?? 0;
+        Check(nodeCv is >= 0 and <= 1, "noise.nodeCv", $"{nodeCv} must be within [0, 1]", Fail);
+        var outlierProbability = noiseDocument.OutlierProbability ?? 0;
+        Check(outlierProbability is >= 0 and <= 1, "noise.outlierProbability", $"{outlierProbability} must be within [0, 1]", Fail);
+        var outlierFactor = noiseDocument.OutlierFactor ?? 1.5;
+        Check(outlierFactor is >= 1 and <= 100, "noise.outlierFactor", $"{outlierFactor} must be within [1, 100]", Fail);
 
         var stragglerDocument = document.Stragglers ?? new StragglersDocument();
         var threshold = stragglerDocument.Threshold ?? 0.10;
@@ -135,7 +142,7 @@ public static partial class ScenarioLoader
             job!,
             sites,
             links,
-            new NoiseSpec(computeCv, jitter * Micro),
+            new NoiseSpec(computeCv, jitter * Micro, nodeCv, outlierProbability, outlierFactor),
             new StragglerSpec(threshold, topK),
             catalogue);
     }
@@ -199,46 +206,6 @@ public static partial class ScenarioLoader
         }
 
         return GpuCatalogue.Default.With(rows);
-    }
-
-    private static JobSpec? ReadJob(JobDocument? job, Action<string, string> fail)
-    {
-        if (job is null)
-        {
-            fail("job", "required");
-            return null;
-        }
-
-        var flops = job.FlopsPerGpuPerStep;
-        if (flops is null)
-        {
-            fail("job.flopsPerGpuPerStep", "required");
-        }
-        else
-        {
-            Check(flops > 0 && double.IsFinite(flops.Value), "job.flopsPerGpuPerStep", $"{flops} must be > 0", fail);
-        }
-
-        var gradient = job.GradientBytes;
-        if (gradient is null)
-        {
-            fail("job.gradientBytes", "required");
-        }
-        else
-        {
-            Check(gradient >= 0 && double.IsFinite(gradient.Value), "job.gradientBytes", $"{gradient} must be >= 0", fail);
-        }
-
-        var mfu = job.Mfu ?? 0.4;
-        Check(mfu is > 0 and <= 1, "job.mfu", $"{mfu} must be within (0, 1]", fail);
-        var overlap = job.CommOverlap ?? 0;
-        Check(overlap is >= 0 and <= 1, "job.commOverlap", $"{overlap} must be within [0, 1]", fail);
-        var timeout = job.BarrierTimeoutSeconds ?? 60;
-        Check(timeout is > 0 and <= 86_400, "job.barrierTimeoutSeconds", $"{timeout} must be within (0, 86400]", fail);
-        var checkpoint = job.CheckpointEverySteps ?? 100;
-        Check(checkpoint is >= 1 and <= 1_000_000, "job.checkpointEverySteps", $"{checkpoint} must be within [1, 1000000]", fail);
-
-        return new JobSpec(flops ?? 0, gradient ?? 0, mfu, overlap, timeout, checkpoint);
     }
 
     private static List<SiteSpec> ReadSites(List<SiteDocument?>? documents, GpuCatalogue catalogue, Action<string, string> fail)
@@ -430,9 +397,14 @@ public static partial class ScenarioLoader
                 Check(bandwidth > 0 && double.IsFinite(bandwidth.Value), $"{path}.bandwidthGbps", $"{bandwidth} must be > 0", fail);
             }
 
+            var window = link.MaxInFlightMegabytes;
+            Check(window is null or (> 0 and <= 1e6), $"{path}.maxInFlightMegabytes", $"{window} must be within (0, 1e6]", fail);
             if (ok)
             {
-                links.Add(new LinkSpec(id, link.From!, link.To!, distance ?? 0, route, equipment * Micro, (bandwidth ?? 0) * GbpsToBytesPerSecond));
+                links.Add(new LinkSpec(id, link.From!, link.To!, distance ?? 0, route, equipment * Micro, (bandwidth ?? 0) * GbpsToBytesPerSecond)
+                {
+                    MaxInFlightBytes = window is { } megabytes ? megabytes * 1e6 : double.PositiveInfinity,
+                });
             }
         }
 

@@ -34,6 +34,31 @@ public static class AllReduceModel
         return (2 * (m - 1) / m * gradientBytes / minLinkBandwidthBytesPerSecond) + (2 * (m - 1) * maxLinkLatencySeconds);
     }
 
+    /// <summary>
+    /// The bandwidth term of <c>T_x</c> (DESIGN.md 7.1): <c>2(m-1)/m * G_x / min C_eff / H</c>; 0 when m = 1.
+    /// </summary>
+    public static double InterSiteBandwidthSeconds(int sites, double interSiteBytes, double minLinkBandwidthBytesPerSecond, int everySteps)
+    {
+        if (sites <= 1)
+        {
+            return 0;
+        }
+
+        var m = (double)sites;
+        return 2 * (m - 1) / m * interSiteBytes / minLinkBandwidthBytesPerSecond / everySteps;
+    }
+
+    /// <summary>The latency term of <c>T_x</c> (DESIGN.md 7.1): <c>K * 2(m-1) * max L / H</c>; 0 when m = 1.</summary>
+    public static double InterSiteLatencySeconds(int sites, int collectives, double maxLinkLatencySeconds, int everySteps)
+    {
+        if (sites <= 1)
+        {
+            return 0;
+        }
+
+        return collectives * 2 * (sites - 1.0) * maxLinkLatencySeconds / everySteps;
+    }
+
     /// <summary><c>T_comm = max_s T_s + T_x + max_s T_s</c>: reduce-scatter, cross-site ring, all-gather.</summary>
     public static double CommSeconds(double maxIntraSiteSeconds, double interSiteSeconds) =>
         maxIntraSiteSeconds + interSiteSeconds + maxIntraSiteSeconds;

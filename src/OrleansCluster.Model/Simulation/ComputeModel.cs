@@ -1,11 +1,19 @@
 namespace OrleansCluster.Model.Simulation;
 
-/// <summary>Compute time of a node at a step: <c>t_i = W / (P_g * u) * f_i * e_ik</c> (DESIGN.md section 1).</summary>
+/// <summary>
+/// Compute time of a node at a step: <c>t_i = W_i / (P_g * u) * f_i * v_i * e_ik * o_ik</c> (DESIGN.md sections 1
+/// and 7.3). The persistent factor <c>v_i</c> is folded into the node's nominal time once, so the step path
+/// pays only the per-step draws.
+/// </summary>
 public static class ComputeModel
 {
     /// <summary>Noise-free, fault-free compute time <c>W / (P_g * u)</c>.</summary>
     public static double NominalSeconds(double flopsPerGpuPerStep, double peakFlopsPerSecond, double mfu) =>
         flopsPerGpuPerStep / (peakFlopsPerSecond * mfu);
+
+    /// <summary>A node's own nominal time: its generation's nominal time times its persistent factor <c>v_i</c>.</summary>
+    public static double NodeNominalSeconds(double generationNominalSeconds, ulong seed, ulong nodeStream, double nodeCv) =>
+        nodeCv > 0 ? generationNominalSeconds * SeededNoise.NodeFactor(seed, nodeStream, nodeCv) : generationNominalSeconds;
 
     /// <summary>
     /// <c>t_i</c> for one node at one step: the nominal time times the fault slowdown <paramref name="slowdown"/>
@@ -13,4 +21,15 @@ public static class ComputeModel
     /// </summary>
     public static double ComputeSeconds(double nominalSeconds, double slowdown, ulong seed, ulong nodeStream, long step, double computeCv) =>
         nominalSeconds * slowdown * SeededNoise.LogNormalFactor(seed, nodeStream, step, computeCv);
+
+    /// <summary>
+    /// <c>t_i</c> with outliers: as <see cref="ComputeSeconds(double, double, ulong, ulong, long, double)"/>, times
+    /// <paramref name="outlierFactor"/> when the node's seeded outlier draw for the step falls under
+    /// <paramref name="outlierProbability"/>.
+    /// </summary>
+    public static double ComputeSeconds(double nominalSeconds, double slowdown, ulong seed, ulong nodeStream, long step, double computeCv, double outlierProbability, double outlierFactor)
+    {
+        var t = ComputeSeconds(nominalSeconds, slowdown, seed, nodeStream, step, computeCv);
+        return outlierProbability > 0 && SeededNoise.IsOutlier(seed, nodeStream, step, outlierProbability) ? t * outlierFactor : t;
+    }
 }

@@ -20,6 +20,15 @@ public static class LinkModel
     public static double EffectiveBandwidth(double nominalBytesPerSecond, double capRatio, double lossRatio) =>
         nominalBytesPerSecond * capRatio * (1 - lossRatio) / (1 + (LossPenalty * lossRatio));
 
+    /// <summary>
+    /// <c>C_eff = min(C', window / (2 L))</c> (DESIGN.md 7.2): a link moves at most its in-flight window per round
+    /// trip, so distance and slow equipment cost bandwidth as well as latency. An infinite window leaves C'.
+    /// </summary>
+    public static double WindowLimitedBandwidth(double bandwidthBytesPerSecond, double latencySeconds, double maxInFlightBytes) =>
+        double.IsPositiveInfinity(maxInFlightBytes) || !(latencySeconds > 0)
+            ? bandwidthBytesPerSecond
+            : Math.Min(bandwidthBytesPerSecond, maxInFlightBytes / (2 * latencySeconds));
+
     /// <summary>The link's state at <paramref name="step"/> under <paramref name="effect"/>.</summary>
     public static LinkState At(LinkSpec link, LinkEffect effect, ulong seed, ulong linkStream, long step, double baseJitterSeconds)
     {

@@ -16,15 +16,16 @@ public sealed class PlainLoopSimulator
     private readonly LinkEffect[] _linkEffects;
     private readonly ulong[] _linkStreams;
     private readonly TopKSlowest _topK;
+    private readonly Workload _workload;
 
     /// <summary>A loop over every node of <paramref name="scenario"/>, all healthy.</summary>
     public PlainLoopSimulator(Scenario scenario)
     {
         ArgumentNullException.ThrowIfNull(scenario);
         _layout = new ClusterLayout(scenario);
-        var job = scenario.Job;
+        _workload = new Workload(scenario);
         var nodes = _layout.Nodes;
-        _nominalSeconds = nodes.Select(n => ComputeModel.NominalSeconds(job.FlopsPerGpuPerStep, n.Generation.PeakFlopsPerSecond, job.Mfu)).ToArray();
+        _nominalSeconds = nodes.Select(n => ComputeModel.NodeNominalSeconds(_workload.NominalSeconds(n.Generation), scenario.Seed, n.Stream, scenario.Noise.NodeCv)).ToArray();
         _slowdown = Enumerable.Repeat(1.0, nodes.Count).ToArray();
 
         var groupIndex = new Dictionary<(int, string), int>();
@@ -52,6 +53,12 @@ public sealed class PlainLoopSimulator
     /// <summary>The layout the loop walks.</summary>
     public ClusterLayout Layout => _layout;
 
+    /// <summary>What a step asks of the cluster.</summary>
+    public Workload Workload => _workload;
+
+    /// <summary>A node's nominal compute time, its persistent factor v_i included.</summary>
+    public double NominalSeconds(int nodeOrdinal) => _nominalSeconds[nodeOrdinal];
+
     /// <summary>Sets a node's fault slowdown factor (1 when healthy).</summary>
     public void SetSlowdown(int nodeOrdinal, double factor) => _slowdown[nodeOrdinal] = factor;
 
@@ -63,7 +70,8 @@ public sealed class PlainLoopSimulator
     {
         var scenario = _layout.Scenario;
         var seed = scenario.Seed;
-        var cv = scenario.Noise.ComputeCv;
+        var noise = scenario.Noise;
+        var cv = noise.ComputeCv;
         foreach (var group in _groups)
         {
             group.Distribution.Clear();
@@ -74,7 +82,7 @@ public sealed class PlainLoopSimulator
         for (var i = 0; i < nodes.Count; i++)
         {
             var node = nodes[i];
-            var t = ComputeModel.ComputeSeconds(_nominalSeconds[i], _slowdown[i], seed, node.Stream, step, cv);
+            var t = ComputeModel.ComputeSeconds(_nominalSeconds[i], _slowdown[i], seed, node.Stream, step, cv, noise.OutlierProbability, noise.OutlierFactor);
             _groups[_groupOfNode[i]].Distribution.Add(t, node.GpusPerNode);
             _topK.Offer(new StragglerCandidate(node.Id, node.SiteIndex, node.Generation.Name, t));
         }
@@ -85,6 +93,6 @@ public sealed class PlainLoopSimulator
             links[j] = LinkModel.At(scenario.Links[j], _linkEffects[j], seed, _linkStreams[j], step, scenario.Noise.LinkJitterSeconds);
         }
 
-        return StepEvaluator.Evaluate(scenario, _groups, links, _topK.ToArraySlowestFirst());
+        return StepEvaluator.Evaluate(scenario, _workload, _groups, links, _topK.ToArraySlowestFirst());
     }
 }

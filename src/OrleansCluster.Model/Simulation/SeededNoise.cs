@@ -8,6 +8,8 @@ public static class SeededNoise
 {
     private const double TwoPi = 2 * Math.PI;
     private const double InverseTwoTo53 = 1.0 / (1UL << 53);
+    private const ulong NodeSalt = 0xD1B54A32D192ED03UL;
+    private const ulong OutlierSalt = 0x8CB92BA72F3D8DD7UL;
 
     /// <summary>A stable 64-bit key for a string id (FNV-1a; <see cref="string.GetHashCode()"/> is randomised per process).</summary>
     public static ulong StreamKey(string id)
@@ -47,6 +49,24 @@ public static class SeededNoise
 
         var sigma = Math.Sqrt(Math.Log(1 + (cv * cv)));
         return Math.Exp(sigma * StandardNormal(seed, stream, step));
+    }
+
+    /// <summary>
+    /// The persistent log-normal factor <c>v_i</c> of a node (median 1, CV <paramref name="cv"/>), fixed by
+    /// (seed, node): drawn from a stream of its own so it is independent of the per-step draws.
+    /// </summary>
+    public static double NodeFactor(ulong seed, ulong nodeStream, double cv) =>
+        LogNormalFactor(seed ^ NodeSalt, nodeStream, 0, cv);
+
+    /// <summary>Whether the node is an outlier at the step: a seeded uniform draw under <paramref name="probability"/>.</summary>
+    public static bool IsOutlier(ulong seed, ulong nodeStream, long step, double probability) =>
+        Uniform(seed ^ OutlierSalt, nodeStream, step) < probability;
+
+    /// <summary>A uniform draw in [0, 1) for (seed, stream, step).</summary>
+    public static double Uniform(ulong seed, ulong stream, long step)
+    {
+        var state = Mix(Mix(seed ^ 0x5851F42D4C957F2DUL) ^ stream) ^ (ulong)step;
+        return (Mix(state) >> 11) * InverseTwoTo53;
     }
 
     // SplitMix64's finaliser: a bijective avalanche of 64 bits.

@@ -14,29 +14,53 @@ public static class StepEvaluator
         Scenario scenario,
         IReadOnlyList<GroupStats> groups,
         IReadOnlyList<LinkState> links,
+        IReadOnlyList<StragglerCandidate> candidates) =>
+        Evaluate(scenario, new Workload(scenario), groups, links, candidates);
+
+    /// <summary>Evaluates one step of <paramref name="workload"/> (built once per scenario by the caller).</summary>
+    public static StepResult Evaluate(
+        Scenario scenario,
+        Workload workload,
+        IReadOnlyList<GroupStats> groups,
+        IReadOnlyList<LinkState> links,
         IReadOnlyList<StragglerCandidate> candidates)
     {
         ArgumentNullException.ThrowIfNull(scenario);
+        ArgumentNullException.ThrowIfNull(workload);
         ArgumentNullException.ThrowIfNull(groups);
         ArgumentNullException.ThrowIfNull(links);
         ArgumentNullException.ThrowIfNull(candidates);
 
         var all = new ComputeDistribution();
         var healthyPerSite = new int[scenario.Sites.Count];
+        var largestNodePerSite = new double[scenario.Sites.Count];
         double peakFlopsOfHealthyGpus = 0;
+        double usefulFlops = 0;
         foreach (var group in groups)
         {
-            all.Merge(group.Distribution);
-            healthyPerSite[group.SiteIndex] += group.Distribution.Count;
-            peakFlopsOfHealthyGpus += group.Generation.PeakFlopsPerSecond * group.Distribution.GpuCount;
+            var distribution = group.Distribution;
+            all.Merge(distribution);
+            healthyPerSite[group.SiteIndex] += distribution.Count;
+            peakFlopsOfHealthyGpus += group.Generation.PeakFlopsPerSecond * distribution.GpuCount;
+            usefulFlops += workload.FlopsPerGpu(group.Generation) * distribution.GpuCount;
+            if (distribution.Count > 0)
+            {
+                largestNodePerSite[group.SiteIndex] = Math.Max(largestNodePerSite[group.SiteIndex], (double)distribution.GpuCount / distribution.Count);
+            }
         }
 
         var job = scenario.Job;
+        if (job.Balance == WorkBalance.Equal)
+        {
+            usefulFlops = workload.EqualFlopsPerGpu * all.GpuCount; // exactly section 1's numerator
+        }
+
         var maxCompute = all.MaxSeconds;
         var median = all.MedianSeconds;
 
+        // The node with the most GPUs at a site holds the biggest shard and sets the pace of its ring.
         var maxIntra = 0.0;
-        var activeSites = new HashSet<string>(StringComparer.Ordinal);
+        var activeSite = new bool[scenario.Sites.Count];
         for (var s = 0; s < scenario.Sites.Count; s++)
         {
             if (healthyPerSite[s] == 0)
@@ -44,14 +68,22 @@ public static class StepEvaluator
                 continue;
             }
 
-            activeSites.Add(scenario.Sites[s].Name);
+            activeSite[s] = true;
             var fabric = scenario.Sites[s].Fabric;
-            maxIntra = Math.Max(maxIntra, AllReduceModel.IntraSiteSeconds(healthyPerSite[s], job.GradientBytes, fabric.BandwidthBytesPerSecond, fabric.HopLatencySeconds));
+            var bytes = workload.IntraSiteBytesPerNode(largestNodePerSite[s]);
+            maxIntra = Math.Max(maxIntra, AllReduceModel.IntraSiteSeconds(healthyPerSite[s], bytes, fabric.BandwidthBytesPerSecond, fabric.HopLatencySeconds));
         }
 
-        var (interSite, partitioned, linkReports) = EvaluateLinks(scenario, links, activeSites);
+        var inter = InterSiteRing.Evaluate(scenario, workload, links, activeSite);
+        var interSite = inter.Seconds;
+        var partitioned = inter.Partitioned;
+        var linkReports = inter.Links;
         var comm = AllReduceModel.CommSeconds(maxIntra, interSite);
         var stepSeconds = all.Count == 0 ? 0 : AllReduceModel.StepSeconds(maxCompute, comm, job.CommOverlap);
+        var hidden = 1 - job.CommOverlap;
+        var breakdown = all.Count == 0
+            ? StepBreakdown.Zero
+            : new StepBreakdown(median, maxCompute - median, hidden * 2 * maxIntra, hidden * inter.BandwidthSeconds, hidden * inter.LatencySeconds);
 
         var threshold = (1 + scenario.Stragglers.Threshold) * median;
         long stragglerCount = 0;
@@ -75,7 +107,7 @@ public static class StepEvaluator
 
         var tax = stepSeconds > 0 ? (maxCompute - median) / stepSeconds : 0;
         var mfu = stepSeconds > 0 && peakFlopsOfHealthyGpus > 0
-            ? job.FlopsPerGpuPerStep * all.GpuCount / (peakFlopsOfHealthyGpus * stepSeconds)
+            ? usefulFlops / (peakFlopsOfHealthyGpus * stepSeconds)
             : 0;
 
         return new StepResult(
@@ -92,94 +124,12 @@ public static class StepEvaluator
             linkReports,
             bySite.OrderBy(p => p.Key).Select(p => Report(scenario.Sites[p.Key].Name, p.Value, median)).ToArray(),
             byGeneration.OrderBy(p => p.Key, StringComparer.Ordinal).Select(p => Report(p.Key, p.Value, median)).ToArray(),
-            partitioned);
-    }
-
-    private static (double InterSite, bool Partitioned, LinkReport[] Reports) EvaluateLinks(Scenario scenario, IReadOnlyList<LinkState> links, HashSet<string> activeSites)
-    {
-        var m = activeSites.Count;
-        var gradient = scenario.Job.GradientBytes;
-        var theta = scenario.Stragglers.Threshold;
-
-        double minNominalBandwidth = double.PositiveInfinity, maxNominalLatency = 0;
-        double minBandwidth = double.PositiveInfinity, maxLatency = 0;
-        foreach (var link in links)
+            partitioned)
         {
-            minNominalBandwidth = Math.Min(minNominalBandwidth, link.NominalBandwidthBytesPerSecond);
-            maxNominalLatency = Math.Max(maxNominalLatency, link.NominalLatencySeconds);
-            if (link.Up)
-            {
-                minBandwidth = Math.Min(minBandwidth, link.BandwidthBytesPerSecond);
-                maxLatency = Math.Max(maxLatency, link.LatencySeconds);
-            }
-        }
-
-        var nominal = links.Count == 0 ? 0 : AllReduceModel.InterSiteSeconds(m, gradient, minNominalBandwidth, maxNominalLatency);
-        var reports = new LinkReport[links.Count];
-        for (var j = 0; j < links.Count; j++)
-        {
-            var link = links[j];
-            double stretch = 0;
-            if (link.Up && nominal > 0)
-            {
-                // T_x with this link at its current figures and every other link nominal.
-                var alone = AllReduceModel.InterSiteSeconds(
-                    m,
-                    gradient,
-                    Math.Min(minNominalBandwidth, link.BandwidthBytesPerSecond),
-                    Math.Max(maxNominalLatency, link.LatencySeconds));
-                stretch = alone / nominal;
-            }
-            else if (link.Up)
-            {
-                stretch = 1;
-            }
-
-            // A partitioned link counts as a link straggler: it holds the job back entirely.
-            reports[j] = new LinkReport(link.LinkId, link.Up, link.LatencySeconds, link.BandwidthBytesPerSecond, link.PacketLossRatio, stretch, !link.Up || stretch > 1 + theta);
-        }
-
-        if (m <= 1)
-        {
-            return (0, false, reports);
-        }
-
-        var partitioned = !Joins(scenario, links, activeSites);
-        var interSite = partitioned || double.IsPositiveInfinity(minBandwidth)
-            ? 0
-            : AllReduceModel.InterSiteSeconds(m, gradient, minBandwidth, maxLatency);
-        return (interSite, partitioned, reports);
-    }
-
-    // Whether the links that are up join every active site (the ring routes around a down link when it can).
-    private static bool Joins(Scenario scenario, IReadOnlyList<LinkState> links, HashSet<string> activeSites)
-    {
-        var up = new List<(string From, string To)>();
-        for (var j = 0; j < links.Count; j++)
-        {
-            if (links[j].Up)
-            {
-                var spec = scenario.Links.First(l => l.Id == links[j].LinkId);
-                up.Add((spec.From, spec.To));
-            }
-        }
-
-        var start = activeSites.First();
-        var reached = new HashSet<string>(StringComparer.Ordinal) { start };
-        var frontier = new Queue<string>(reached);
-        while (frontier.TryDequeue(out var site))
-        {
-            foreach (var (from, to) in up)
-            {
-                var other = from == site ? to : to == site ? from : null;
-                if (other is not null && reached.Add(other))
-                {
-                    frontier.Enqueue(other);
-                }
-            }
-        }
-
-        return activeSites.IsSubsetOf(reached);
+            Breakdown = breakdown,
+            TokensPerSecond = stepSeconds > 0 && workload.TotalFlopsPerStep > 0 ? workload.TokensPerStep * usefulFlops / workload.TotalFlopsPerStep / stepSeconds : 0,
+            UsefulFlopsPerSecond = stepSeconds > 0 ? usefulFlops / stepSeconds : 0,
+        };
     }
 
     private static void Accumulate<TKey>(Dictionary<TKey, (ComputeDistribution Dist, long Stragglers)> into, TKey key, ComputeDistribution distribution, long stragglers)

@@ -7,7 +7,10 @@ public static class AdminApi
 {
     public static IEndpointRouteBuilder MapAdminApi(this IEndpointRouteBuilder routes)
     {
-        var api = routes.MapGroup("/api").RequireAuthorization(SecurityExtensions.AdminPolicy).ProducesProblem(StatusCodes.Status401Unauthorized);
+        var api = routes.MapGroup("/api").RequireAuthorization(SecurityExtensions.AdminPolicy)
+            // 401 without the right key; 429 for a caller past its wrong keys (or, on a mutation, past its rate).
+            .ProducesProblem(StatusCodes.Status401Unauthorized)
+            .ProducesProblem(StatusCodes.Status429TooManyRequests);
         api.MapClusterApi()
             .MapScenariosApi()
             .MapJobApi()
@@ -25,7 +28,6 @@ public static class AdminApi
     public static RouteGroupBuilder WithAdminMutation(this RouteGroupBuilder group)
     {
         group.RequireRateLimiting(SecurityExtensions.MutationLimit).AddEndpointFilter<Audit>().AddEndpointFilter<StorageUnavailable>()
-            .ProducesProblem(StatusCodes.Status429TooManyRequests)
             .ProducesProblem(StatusCodes.Status503ServiceUnavailable);
         return group;
     }

@@ -30,7 +30,7 @@ public sealed partial class Audit(ILogger<Audit> logger) : IEndpointFilter
             {
                 var caller = Caller(http);
                 var body = Summary(http);
-                string path = http.Request.Path;
+                string path = http.Request.Path; // percent-encoded: no control characters
                 LogMutation(logger, caller, http.Request.Method, path, body, status);
             }
         }
@@ -45,11 +45,14 @@ public sealed partial class Audit(ILogger<Audit> logger) : IEndpointFilter
             return "-";
         }
 
+        // Layout whitespace folds to one space; whatever control characters remain are escaped, so that a body
+        // can neither start a forged log line nor send escape sequences to the terminal reading the log.
         var flat = Whitespace().Replace(body, " ").Trim();
-        return flat.Length <= SummaryLength ? flat : string.Concat(flat.AsSpan(0, SummaryLength), $"... ({body.Length} chars)");
+        var summary = flat.Length <= SummaryLength ? flat : string.Concat(flat.AsSpan(0, SummaryLength), $"... ({body.Length} chars)");
+        return LogText.Escape(summary);
     }
 
-    [GeneratedRegex(@"\s+")]
+    [GeneratedRegex("[ \t\r\n]+")]
     private static partial Regex Whitespace();
 
     [LoggerMessage(Level = LogLevel.Information, Message = "audit: {Caller} {Method} {Path} {Body} -> {Status}")]

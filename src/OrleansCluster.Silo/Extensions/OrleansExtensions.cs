@@ -82,6 +82,9 @@ internal static class OrleansExtensions
         }
 
         builder.Configuration.AddInMemoryCollection(settings);
+
+        // Membership's clock (the watchdog reads it too): see ProcessRelativeTimeProvider for the false "deadlock".
+        builder.Services.AddKeyedSingleton<TimeProvider>(TimeProviderNames.Membership, new ProcessRelativeTimeProvider());
         builder.UseOrleans(silo =>
         {
             silo.AddClusterSimulation(memoryStorage: !redis);

@@ -19,4 +19,12 @@ public sealed class AdminOptions
     /// <summary>Largest request body accepted, in bytes.</summary>
     [Range(1024, 64 * 1024 * 1024)]
     public int MaxBodyBytes { get; set; } = 1024 * 1024;
+
+    /// <summary>Wrong keys an address may present per window before its further wrong keys are answered 429.</summary>
+    [Range(1, 1_000_000)]
+    public int FailedKeysPerWindow { get; set; } = 20;
+
+    /// <summary>The window wrong keys are counted (and summarised in the log) over, in seconds.</summary>
+    [Range(1, 3600)]
+    public int FailedKeyWindowSeconds { get; set; } = 10;
 }

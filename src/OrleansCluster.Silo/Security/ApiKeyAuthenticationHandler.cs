@@ -1,23 +1,31 @@
+using System.Globalization;
 using System.Security.Claims;
 using System.Text.Encodings.Web;
 using Microsoft.AspNetCore.Authentication;
+using Microsoft.Extensions.Logging.Abstractions;
 using Microsoft.Extensions.Options;
 
 namespace OrleansCluster.Silo.Security;
 
 /// <summary>
 /// Authenticates admin calls by key: <c>Authorization: Bearer KEY</c> or <c>X-Api-Key: KEY</c>. A missing or
-/// wrong key is answered 401 with RFC 9457 problem details.
+/// wrong key is answered 401 with RFC 9457 problem details; an address past its allowance of wrong keys gets 429
+/// with <c>Retry-After</c> instead (see <see cref="FailedAuthentications"/>, which also writes the log lines).
 /// </summary>
-public sealed partial class ApiKeyAuthenticationHandler(
+/// <remarks>
+/// The base handler is given no logger: it would write two lines per request ("was not authenticated", "was
+/// challenged"), which a flood of wrong keys turns into megabytes a second.
+/// </remarks>
+public sealed class ApiKeyAuthenticationHandler(
     IOptionsMonitor<AuthenticationSchemeOptions> options,
-    ILoggerFactory loggerFactory,
     UrlEncoder encoder,
     AdminKey adminKey,
-    IProblemDetailsService problems) : AuthenticationHandler<AuthenticationSchemeOptions>(options, loggerFactory, encoder)
+    FailedAuthentications failures,
+    IProblemDetailsService problems) : AuthenticationHandler<AuthenticationSchemeOptions>(options, NullLoggerFactory.Instance, encoder)
 {
     public const string SchemeName = "ApiKey";
     public const string HeaderName = "X-Api-Key";
+    private const string RetryAfterKey = "auth.retry-after";
 
     protected override Task<AuthenticateResult> HandleAuthenticateAsync()
     {
@@ -39,7 +47,11 @@ public sealed partial class ApiKeyAuthenticationHandler(
 
         if (!adminKey.Matches(key))
         {
-            LogRejected(Logger, Request.Method, Request.Path, Context.Connection.RemoteIpAddress?.ToString());
+            if (failures.Fail(Context.Connection.RemoteIpAddress?.ToString() ?? "local", Request.Method, Request.Path) is { } retryAfter)
+            {
+                Context.Items[RetryAfterKey] = retryAfter;
+            }
+
             return Task.FromResult(AuthenticateResult.Fail("wrong admin key"));
         }
 
@@ -49,6 +61,24 @@ public sealed partial class ApiKeyAuthenticationHandler(
 
     protected override async Task HandleChallengeAsync(AuthenticationProperties properties)
     {
+        if (Context.Items[RetryAfterKey] is TimeSpan retryAfter)
+        {
+            var seconds = (int)Math.Ceiling(retryAfter.TotalSeconds);
+            Response.StatusCode = StatusCodes.Status429TooManyRequests;
+            Response.Headers.RetryAfter = seconds.ToString(CultureInfo.InvariantCulture);
+            await problems.WriteAsync(new ProblemDetailsContext
+            {
+                HttpContext = Context,
+                ProblemDetails =
+                {
+                    Status = StatusCodes.Status429TooManyRequests,
+                    Title = "Too many wrong keys",
+                    Detail = $"too many wrong admin keys from this address: retry in {seconds} s (the right key is still accepted)",
+                },
+            });
+            return;
+        }
+
         Response.StatusCode = StatusCodes.Status401Unauthorized;
         Response.Headers.WWWAuthenticate = "Bearer";
         await problems.WriteAsync(new ProblemDetailsContext
@@ -62,7 +92,4 @@ public sealed partial class ApiKeyAuthenticationHandler(
             },
         });
     }
-
-    [LoggerMessage(Level = LogLevel.Warning, Message = "audit: rejected {Method} {Path} from {Remote}: wrong admin key")]
-    private static partial void LogRejected(ILogger logger, string method, string path, string? remote);
 }

@@ -18,7 +18,7 @@ public static class MetricsEndpoint
         ArgumentNullException.ThrowIfNull(app);
         app.Use(async (context, next) =>
         {
-            if (!context.Request.Path.Equals(Path, StringComparison.Ordinal))
+            if (!IsMetricsPath(context.Request.Path))
             {
                 await next(context);
                 return;
@@ -51,6 +51,13 @@ public static class MetricsEndpoint
         app.MapPrometheusScrapingEndpoint(Path);
         return app;
     }
+
+    /// <summary>
+    /// Every path routing sends to the exporter: routes match without regard to case or a trailing slash, so
+    /// <c>/METRICS</c> and <c>/metrics/</c> reach the same page and must carry the same appended series.
+    /// </summary>
+    private static bool IsMetricsPath(PathString path) =>
+        path.Equals(Path, StringComparison.OrdinalIgnoreCase) || path.Equals(Path + "/", StringComparison.OrdinalIgnoreCase);
 
     private static async Task<string> AppendAsync(string page, IServiceProvider services, CancellationToken cancellationToken)
     {

@@ -13,7 +13,7 @@ public sealed class GrainStatusTests(SiloFixture silo) : IClassFixture<SiloFixtu
         await admin.PostAsync("/api/faults", new StringContent("""{"kind":"node.crash","target":{"node":"west-00002"}}""", System.Text.Encoding.UTF8, "application/json"), Ct);
         await using var connection = await ClusterConnection.ConnectAsync(silo.ClusterId, silo.GatewayPort, redis: null, Ct);
 
-        var deadline = DateTime.UtcNow.AddSeconds(30);
+        var deadline = DateTime.UtcNow.AddSeconds(120);
         GrainStatus.Report report;
         do
         {

@@ -57,6 +57,33 @@ public sealed class JobGrainTests(ClusterFixture fixture)
     }
 
     [Fact]
+    public async Task LiveSeriesEqualsThePlainLoopInModelModeBreakdownAndThroughputIncluded()
+    {
+        var json = Scenarios.TwoSitesModel();
+        await _driver.StartAtMaxPaceAsync(json);
+        await _driver.WaitForStepAsync(40);
+        await _driver.Job.PauseAsync();
+        var history = (await _driver.HistoryAsync()).ToArray();
+        Assert.All(history, r => Assert.True(r.Ok, r.FailureReason));
+        var status = await _driver.Job.GetStatusAsync();
+        var stragglers = await _driver.Job.GetStragglersAsync(5);
+        await _driver.Job.StopAsync();
+
+        var plain = new PlainLoopSimulator(ScenarioLoader.Parse(json));
+        Assert.Equal(history.Select(r => plain.Step(r.Number).StepSeconds), history.Select(r => r.DurationSeconds));
+        Assert.True(history.Select(r => r.DurationSeconds).Distinct().Count() > 30, "noise makes every step different");
+
+        var last = status.LastStep!;
+        var reference = plain.Step(last.Number);
+        var b = reference.Breakdown;
+        Assert.Equal(new StepBreakdownFigures(b.ComputeSeconds, b.StragglerWaitSeconds, b.IntraSiteSeconds, b.InterSiteBandwidthSeconds, b.InterSiteLatencySeconds), last.Breakdown);
+        Assert.Equal(last.DurationSeconds, b.TotalSeconds, 12);
+        Assert.Equal(2097152 / last.DurationSeconds, last.TokensPerSecond, 6);
+        Assert.Equal(6 * 3e9 * 2097152 / last.DurationSeconds, last.UsefulFlopsPerSecond, 0);
+        Assert.Equal(last.Breakdown, stragglers!.Breakdown);
+    }
+
+    [Fact]
     public async Task ASiteOfMoreBlocksThanAreConfiguredAtOnceRunsEveryNodeAsThePlainLoopDoes()
     {
         // 400 nodes in blocks of 16: 25 blocks, configured in more than one round.

@@ -61,6 +61,27 @@ public sealed class ScenarioPresetsTests
     }
 
     [Fact]
+    public void ColossusTrainsAMixtureOfExpertsAtAboutAThousandTokensPerGpuOverWindowLimitedLinks()
+    {
+        var colossus = ScenarioPresets.Load("colossus");
+        var model = colossus.Job.Model!;
+
+        Assert.True(model.ActiveParameters < model.Parameters, "a mixture of experts computes with fewer parameters than it synchronises");
+        Assert.InRange(model.TokensPerStep / colossus.GpuCount, 500, 2_000); // Llama 3: 16M tokens on 16,384 H100
+        Assert.InRange(colossus.Job.Parallelism.Tensor, 1, 8); // within an HGX node
+        Assert.All(colossus.Sites, s => Assert.Equal(0, s.GpuCount % colossus.Job.Parallelism.GpusPerReplica));
+        var aging = colossus.Links.Where(l => l.From == "colossus-1").ToArray();
+        Assert.All(aging, l => Assert.InRange(l.DistanceKm, 16, 20));
+        Assert.All(colossus.Links, l => Assert.True(double.IsFinite(l.MaxInFlightBytes)));
+    }
+
+    [Fact]
+    public void EveryPresetIsInModelModeSoTheBreakdownHasTokens()
+    {
+        Assert.All(ScenarioPresets.Names, name => Assert.NotNull(ScenarioPresets.Load(name).Job.Model));
+    }
+
+    [Fact]
     public void UnknownPresetIsRefusedByName()
     {
         var e = Assert.Throws<KeyNotFoundException>(() => ScenarioPresets.Load("huge"));

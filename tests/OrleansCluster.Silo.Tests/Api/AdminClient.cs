@@ -8,7 +8,7 @@ namespace OrleansCluster.Silo.Tests.Api;
 /// <summary>JSON over real HTTP to the admin API, and polling with a deadline.</summary>
 internal static class AdminClient
 {
-    private static readonly TimeSpan Deadline = TimeSpan.FromSeconds(45);
+    private static readonly TimeSpan Deadline = TimeSpan.FromSeconds(120);
 
     public static CancellationToken Ct => TestContext.Current.CancellationToken;
 

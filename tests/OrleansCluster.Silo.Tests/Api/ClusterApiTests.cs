@@ -27,7 +27,19 @@ public sealed class ClusterApiTests(SiloFixture fixture) : IClassFixture<SiloFix
             Assert.True(last.GetProperty(field).GetDouble() > 0, field);
         }
 
-        // The A100 nodes set the pace: ~3.2 s of compute against a ~1.0 s median.
+        // The step-time breakdown (DESIGN.md 7.5) sums to the step, its compute part is the median and its straggler
+        // wait the slowest node's lead over it; throughput is reported beside it.
+        var breakdown = last.GetProperty("breakdown");
+        string[] parts = ["computeSeconds", "stragglerWaitSeconds", "intraSiteSeconds", "interSiteBandwidthSeconds", "interSiteLatencySeconds"];
+        Assert.Equal(last.GetProperty("durationSeconds").GetDouble(), parts.Sum(p => breakdown.GetProperty(p).GetDouble()), 9);
+        Assert.Equal(last.GetProperty("medianComputeSeconds").GetDouble(), breakdown.GetProperty("computeSeconds").GetDouble(), 12);
+        Assert.True(breakdown.GetProperty("interSiteLatencySeconds").GetDouble() > 0);
+        // small trains 2,621,440 tokens and 6 * 7e10 * 2621440 FLOPs per step, every node healthy.
+        var duration = last.GetProperty("durationSeconds").GetDouble();
+        Assert.Equal(1, last.GetProperty("tokensPerSecond").GetDouble() * duration / 2621440, 9);
+        Assert.Equal(1, last.GetProperty("usefulFlopsPerSecond").GetDouble() * duration / (6 * 7e10 * 2621440), 9);
+
+        // The A100 nodes set the pace: ~3.4 s of compute against a ~1.06 s median.
         Assert.InRange(last.GetProperty("maxComputeSeconds").GetDouble() / last.GetProperty("medianComputeSeconds").GetDouble(), 2.8, 3.8);
     }
 

@@ -78,6 +78,7 @@ public sealed class OpenApiDocumentTests(SiloFixture fixture) : IClassFixture<Si
         Assert.NotEmpty(operations);
         Assert.All(operations, o => AssertKeyRequired(o.Value));
         Assert.All(operations, o => Assert.True(o.Value.GetProperty("responses").TryGetProperty("401", out _), $"{o.Name}: 401 declared"));
+        Assert.All(operations, o => Assert.True(o.Value.GetProperty("responses").TryGetProperty("429", out _), $"{o.Name}: 429 (wrong keys) declared"));
     }
 
     [Theory]

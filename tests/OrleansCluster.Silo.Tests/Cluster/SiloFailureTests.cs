@@ -115,10 +115,10 @@ public sealed class SiloFailureTests : IAsyncLifetime
         await WaitForStragglerAsync(survivor, "east-00007");
         var before = await survivor.GetJsonAsync("/api/cluster");
 
-        await _silos[victimPort].Process.TerminateAsync(TimeSpan.FromSeconds(60)); // SIGTERM: drains
+        await _silos[victimPort].Process.TerminateAsync(TimeSpan.FromSeconds(120)); // SIGTERM: drains
         _silos.Remove(victimPort);
 
-        var after = await WaitAsync(survivor, survivorProcess.Process, c => c.GetProperty("job").GetProperty("host").GetString() != host && c.Step() > before.Step() + 3, TimeSpan.FromSeconds(90));
+        var after = await WaitAsync(survivor, survivorProcess.Process, c => c.GetProperty("job").GetProperty("host").GetString() != host && c.Step() > before.Step() + 3, TimeSpan.FromSeconds(120));
         Assert.Equal(0, after.GetProperty("job").GetProperty("stepsFailed").GetInt64());
         Assert.Equal(0, after.GetProperty("job").GetProperty("lostSteps").GetInt64());
         Assert.Equal("running", after.GetProperty("job").GetProperty("state").GetString());
@@ -140,10 +140,10 @@ public sealed class SiloFailureTests : IAsyncLifetime
         var survivor = Client(survivorProcess.HttpPort);
         var before = await survivor.GetJsonAsync("/api/cluster");
 
-        await victim.Process.TerminateAsync(TimeSpan.FromSeconds(60)); // SIGTERM: drains
+        await victim.Process.TerminateAsync(TimeSpan.FromSeconds(120)); // SIGTERM: drains
         _silos.Remove(victimPort);
 
-        var after = await WaitAsync(survivor, survivorProcess.Process, c => c.Step() > before.Step() + 5, TimeSpan.FromSeconds(90));
+        var after = await WaitAsync(survivor, survivorProcess.Process, c => c.Step() > before.Step() + 5, TimeSpan.FromSeconds(120));
         Assert.Equal(0, after.GetProperty("job").GetProperty("stepsFailed").GetInt64());
         Assert.Equal(328, after.GetProperty("lastStep").GetProperty("number").GetInt64() > 0 ? after.GetProperty("sites").EnumerateArray().Sum(s => s.GetProperty("generations").EnumerateArray().Sum(g => g.GetProperty("healthy").GetInt32())) : 0);
     }
@@ -196,7 +196,7 @@ public sealed class SiloFailureTests : IAsyncLifetime
 
     private static async Task<double> WaitForStragglerAsync(HttpClient client, string node)
     {
-        var deadline = DateTime.UtcNow.AddSeconds(60);
+        var deadline = DateTime.UtcNow.AddSeconds(120);
         while (true)
         {
             var report = await client.GetJsonAsync("/api/stragglers?top=1");
@@ -243,7 +243,7 @@ public sealed class SiloFailureTests : IAsyncLifetime
 
     private static HttpClient Client(int port)
     {
-        var client = new HttpClient { BaseAddress = new Uri($"http://127.0.0.1:{port}"), Timeout = TimeSpan.FromSeconds(40) };
+        var client = new HttpClient { BaseAddress = new Uri($"http://127.0.0.1:{port}"), Timeout = TimeSpan.FromSeconds(60) };
         client.DefaultRequestHeaders.Authorization = new AuthenticationHeaderValue("Bearer", Key);
         return client;
     }

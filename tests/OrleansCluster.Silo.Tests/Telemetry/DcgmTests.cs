@@ -72,15 +72,15 @@ public sealed partial class DcgmTests : IAsyncLifetime
         Assert.Equal(87, Value(page, "DCGM_FI_DEV_GPU_TEMP", "east-00002"));
         Assert.True(Value(page, "DCGM_FI_DEV_GPU_TEMP", "east-00003") < 87);
         Assert.Equal(1980, Value(page, "DCGM_FI_DEV_SM_CLOCK", "east-00003"));
-        // Waiting inside the all-reduce: a B200 (0.44 s of compute) spends most of a step set by the A100s (3.2 s)
-        // in NCCL's spinning kernels. Utilisation says busy for both, as on real fleets; the tensor pipe and SM
-        // activity say who worked, and the B200 draws far less of its power range than the straggling A100.
+        // Waiting inside the all-reduce: a B200 (0.47 s of compute) spends most of a step set by the A100s (3.36 s of
+        // a ~4.1 s step: small in model mode spends 0.73 s in all-reduce) in NCCL's spinning kernels. Utilisation says
+        // busy for both, as on real fleets; the tensor pipe (0.8 x 0.98 x the compute share: about 0.64 for the
+        // A100s, 75-86 % of the step with the 2 % compute noise, and 0.09 for the B200) and SM activity say who
+        // worked, and the B200 draws far less of its power range than the straggling A100.
         Assert.InRange(Value(page, "DCGM_FI_DEV_GPU_UTIL", "west-00150"), 90, 100);
         Assert.InRange(Value(page, "DCGM_FI_DEV_GPU_UTIL", "east-00150"), 90, 100);
-        var a100Tensor = Value(page, "DCGM_FI_PROF_PIPE_TENSOR_ACTIVE", "west-00150");
-        var b200Tensor = Value(page, "DCGM_FI_PROF_PIPE_TENSOR_ACTIVE", "east-00150");
-        Assert.InRange(a100Tensor, 0.6, 0.8);
-        Assert.InRange(b200Tensor, 0.05, 0.2);
+        Assert.InRange(Value(page, "DCGM_FI_PROF_PIPE_TENSOR_ACTIVE", "west-00150"), 0.5, 0.75);
+        Assert.InRange(Value(page, "DCGM_FI_PROF_PIPE_TENSOR_ACTIVE", "east-00150"), 0.03, 0.2);
         Assert.True(Value(page, "DCGM_FI_PROF_SM_ACTIVE", "east-00150") < Value(page, "DCGM_FI_PROF_SM_ACTIVE", "west-00150"));
         Assert.True((Value(page, "DCGM_FI_DEV_POWER_USAGE", "east-00150") - 140) / (1000 - 140) < (Value(page, "DCGM_FI_DEV_POWER_USAGE", "west-00150") - 60) / (400 - 60));
         // Energy grows with power between scrapes.

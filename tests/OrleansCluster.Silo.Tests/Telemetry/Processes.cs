@@ -30,6 +30,18 @@ internal sealed class ManagedProcess : IAsyncDisposable
         }
     }
 
+    /// <summary>Every line the process has written so far, standard output and error.</summary>
+    public IReadOnlyList<string> Lines
+    {
+        get
+        {
+            lock (_output)
+            {
+                return [.. _output];
+            }
+        }
+    }
+
     public static ManagedProcess Start(string fileName, IEnumerable<string> arguments, string? workingDirectory = null)
     {
         var info = new ProcessStartInfo(fileName)
@@ -96,11 +108,11 @@ internal sealed class ManagedProcess : IAsyncDisposable
         return name;
     }
 
-    /// <summary>Waits until <paramref name="url"/> answers with success, failing with this process's output after a minute.</summary>
+    /// <summary>Waits until <paramref name="url"/> answers with success, failing with this process's output after two minutes.</summary>
     public async Task WaitUntilAnsweringAsync(string url)
     {
         using var http = new HttpClient { Timeout = TimeSpan.FromSeconds(10) };
-        var deadline = DateTime.UtcNow.AddSeconds(60);
+        var deadline = DateTime.UtcNow.AddSeconds(120);
         while (DateTime.UtcNow < deadline)
         {
             try
@@ -128,6 +140,15 @@ internal sealed class ManagedProcess : IAsyncDisposable
         await kill!.WaitForExitAsync();
         using var timeout = new CancellationTokenSource(limit);
         await _process.WaitForExitAsync(timeout.Token);
+    }
+
+    /// <summary>Waits for the process to end by itself, and returns its exit code.</summary>
+    public async Task<int> WaitForExitAsync(TimeSpan limit)
+    {
+        using var timeout = CancellationTokenSource.CreateLinkedTokenSource(TestContext.Current.CancellationToken);
+        timeout.CancelAfter(limit);
+        await _process.WaitForExitAsync(timeout.Token);
+        return _process.ExitCode;
     }
 
     public async ValueTask DisposeAsync()

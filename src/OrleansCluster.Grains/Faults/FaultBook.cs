@@ -1,0 +1,153 @@
+using OrleansCluster.Abstractions.Messages;
+using OrleansCluster.Model.Faults;
+
+namespace OrleansCluster.Grains.Faults;
+
+/// <summary>
+/// The faults pending or in force, each with its schedule from the model, indexed by the nodes and links they act
+/// on so that a change recomputes only the targets it touches. Pure bookkeeping: no grain, no storage, no clock of
+/// its own (every question takes the time), so it is tested as it is.
+/// </summary>
+public sealed class FaultBook
+{
+    private readonly List<Entry> _entries = [];
+    private readonly Dictionary<string, List<Entry>> _byNode = new(StringComparer.Ordinal);
+    private readonly Dictionary<string, List<Entry>> _byLink = new(StringComparer.Ordinal);
+
+    /// <summary>How many faults are pending or in force.</summary>
+    public int Count => _entries.Count;
+
+    /// <summary>The faults, oldest first.</summary>
+    public IEnumerable<Fault> Faults => _entries.Select(e => e.Fault);
+
+    /// <summary>The nodes at least one fault acts on.</summary>
+    public IEnumerable<string> Nodes => _byNode.Keys;
+
+    /// <summary>The links at least one fault acts on.</summary>
+    public IEnumerable<string> Links => _byLink.Keys;
+
+    /// <summary>Takes <paramref name="fault"/> in, with the schedule its kind keeps.</summary>
+    public void Add(Fault fault)
+    {
+        ArgumentNullException.ThrowIfNull(fault);
+        var kind = FaultKinds.TryParse(fault.Kind, out var k) ? k : throw new ArgumentException($"unknown fault kind '{fault.Kind}'", nameof(fault));
+        var entry = new Entry(fault, FaultSchedule.For(kind, fault.Params, fault.StartsAt, fault.EndsAt));
+        _entries.Add(entry);
+        Index(_byNode, fault.Targets.Nodes, entry);
+        Index(_byLink, fault.Targets.Links, entry);
+    }
+
+    /// <summary>The fault with <paramref name="id"/>, if it is pending or in force.</summary>
+    public Fault? Find(string id) => _entries.Find(e => e.Fault.Id == id)?.Fault;
+
+    /// <summary>Takes the fault with <paramref name="id"/> out; returns it, or null when there is none.</summary>
+    public Fault? Remove(string id)
+    {
+        var index = _entries.FindIndex(e => e.Fault.Id == id);
+        if (index < 0)
+        {
+            return null;
+        }
+
+        var entry = _entries[index];
+        _entries.RemoveAt(index);
+        Unindex(_byNode, entry.Fault.Targets.Nodes, entry);
+        Unindex(_byLink, entry.Fault.Targets.Links, entry);
+        return entry.Fault;
+    }
+
+    /// <summary>Takes every fault out; returns them.</summary>
+    public IReadOnlyList<Fault> Clear()
+    {
+        var all = _entries.Select(e => e.Fault).ToArray();
+        _entries.Clear();
+        _byNode.Clear();
+        _byLink.Clear();
+        return all;
+    }
+
+    /// <summary>Takes out the faults that have run their duration by <paramref name="now"/>; returns them.</summary>
+    public IReadOnlyList<Fault> Expire(DateTimeOffset now)
+    {
+        var expired = _entries.Where(e => e.Schedule.HasExpired(now)).Select(e => e.Fault.Id).ToArray();
+        return expired.Select(id => Remove(id)!).ToArray();
+    }
+
+    /// <summary>The faults that act differently at <paramref name="now"/> than at <paramref name="last"/> (started, or turned their phase).</summary>
+    public IEnumerable<Fault> ChangedBetween(DateTimeOffset last, DateTimeOffset now) =>
+        _entries.Where(e => e.Schedule.ChangedBetween(last, now)).Select(e => e.Fault);
+
+    /// <summary>What the faults in force on <paramref name="node"/> do at <paramref name="now"/>.</summary>
+    public List<ActiveFault> ActingOnNode(string node, DateTimeOffset now) => Acting(_byNode, node, now);
+
+    /// <summary>What the faults in force on <paramref name="link"/> do at <paramref name="now"/>.</summary>
+    public List<ActiveFault> ActingOnLink(string link, DateTimeOffset now) => Acting(_byLink, link, now);
+
+    /// <summary>The faults pending or in force on <paramref name="node"/>.</summary>
+    public IEnumerable<Fault> OnNode(string node) => _byNode.TryGetValue(node, out var list) ? list.Select(e => e.Fault) : [];
+
+    /// <summary>The faults pending or in force on <paramref name="link"/>.</summary>
+    public IEnumerable<Fault> OnLink(string link) => _byLink.TryGetValue(link, out var list) ? list.Select(e => e.Fault) : [];
+
+    /// <summary>The first moment after <paramref name="now"/> at which any fault starts, turns its phase or ends.</summary>
+    public DateTimeOffset? NextChangeAfter(DateTimeOffset now) =>
+        _entries.Select(e => e.Schedule.NextChangeAfter(now)).Where(t => t is not null).Min();
+
+    /// <summary>The fault as it stands at <paramref name="now"/>: in force, or still pending.</summary>
+    public static Fault AsOf(Fault fault, DateTimeOffset now)
+    {
+        ArgumentNullException.ThrowIfNull(fault);
+        return fault with { State = IsActive(fault, now) ? FaultState.Active : FaultState.Pending };
+    }
+
+    /// <summary>Whether <paramref name="fault"/> is in force at <paramref name="now"/>.</summary>
+    public static bool IsActive(Fault fault, DateTimeOffset now)
+    {
+        ArgumentNullException.ThrowIfNull(fault);
+        return fault.StartsAt <= now && (fault.EndsAt is null || fault.EndsAt > now);
+    }
+
+    private static List<ActiveFault> Acting(Dictionary<string, List<Entry>> index, string target, DateTimeOffset now)
+    {
+        var acting = new List<ActiveFault>();
+        if (index.TryGetValue(target, out var entries))
+        {
+            foreach (var entry in entries)
+            {
+                if (entry.Schedule.ActingAt(now) is { } active)
+                {
+                    acting.Add(active);
+                }
+            }
+        }
+
+        return acting;
+    }
+
+    private static void Index(Dictionary<string, List<Entry>> index, IReadOnlyList<string> targets, Entry entry)
+    {
+        foreach (var target in targets)
+        {
+            (index.TryGetValue(target, out var list) ? list : index[target] = []).Add(entry);
+        }
+    }
+
+    private static void Unindex(Dictionary<string, List<Entry>> index, IReadOnlyList<string> targets, Entry entry)
+    {
+        foreach (var target in targets)
+        {
+            if (index.TryGetValue(target, out var list) && list.Remove(entry) && list.Count == 0)
+            {
+                index.Remove(target);
+            }
+        }
+    }
+
+    // A class, not a record: entries are found again by reference.
+    private sealed class Entry(Fault fault, FaultSchedule schedule)
+    {
+        public Fault Fault { get; } = fault;
+
+        public FaultSchedule Schedule { get; } = schedule;
+    }
+}

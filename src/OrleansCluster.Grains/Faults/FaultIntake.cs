@@ -1,0 +1,95 @@
+using OrleansCluster.Abstractions.Messages;
+using OrleansCluster.Model.Faults;
+using OrleansCluster.Model.Simulation;
+
+namespace OrleansCluster.Grains.Faults;
+
+/// <summary>
+/// Between the wire and the model for faults: requests checked by the model's validator against the running
+/// layout (errors named by field, every request or none), the fault records made from them, and the stored form
+/// of a fault (a selector's or a site's node list left out, picked again with the seed when read back).
+/// </summary>
+internal static class FaultIntake
+{
+    /// <summary>The requests that passed, or every error (field names prefixed by the request's index in a campaign).</summary>
+    public static (List<(FaultRequest Request, CheckedFault Fault)> Checked, List<FieldError> Errors, bool AllNotFound) Check(
+        IReadOnlyList<FaultRequest?> requests, bool single, ClusterLayout layout)
+    {
+        var errors = new List<FieldError>();
+        var passed = new List<(FaultRequest, CheckedFault)>();
+        var allNotFound = true;
+        for (var i = 0; i < requests.Count; i++)
+        {
+            if (requests[i] is not { } request)
+            {
+                errors.Add(new FieldError(single ? "body" : $"faults[{i}]", "a fault object is required"));
+                allNotFound = false;
+                continue;
+            }
+
+            var prefix = single ? string.Empty : $"faults[{i}].";
+            var (fault, problems) = FaultValidator.Check(ToSpec(request), layout);
+            foreach (var problem in problems)
+            {
+                errors.Add(new FieldError(prefix + problem.Field, problem.Message));
+                allNotFound &= problem.NotFound;
+            }
+
+            if (fault is not null)
+            {
+                passed.Add((request, fault));
+            }
+        }
+
+        return (passed, errors, allNotFound);
+    }
+
+    /// <summary>The fault record of a checked request made at <paramref name="now"/>.</summary>
+    public static Fault Make(string id, FaultRequest request, CheckedFault fault, DateTimeOffset now, string? campaign)
+    {
+        var startsAt = now + TimeSpan.FromSeconds(request.StartInSeconds ?? 0);
+        return new Fault(
+            id,
+            FaultKinds.Name(fault.Kind),
+            request.Target!,
+            fault.Params,
+            request.StartInSeconds,
+            request.DurationSeconds,
+            startsAt > now ? FaultState.Pending : FaultState.Active,
+            now,
+            startsAt,
+            request.DurationSeconds is { } d ? startsAt + TimeSpan.FromSeconds(d) : null,
+            new FaultTargets(fault.Targets.Nodes, fault.Targets.Links, fault.Targets.Sites),
+            campaign);
+    }
+
+    /// <summary>The fault as stored: without the node list of a selector or a site, which can be tens of thousands of ids.</summary>
+    public static Fault Stored(Fault fault) =>
+        Reresolvable(fault) ? fault with { Targets = new FaultTargets([], [], fault.Targets.Sites) } : fault;
+
+    /// <summary>A stored fault with its targets picked again on <paramref name="layout"/>; null, with the problems, when it no longer fits.</summary>
+    public static (Fault? Fault, string? Problems) Restore(Fault stored, ClusterLayout layout)
+    {
+        if (!Reresolvable(stored))
+        {
+            return (stored, null);
+        }
+
+        var spec = new FaultSpec(stored.Kind, ToTarget(stored.Target), stored.Params, stored.StartInSeconds, stored.DurationSeconds);
+        var (resolved, problems) = FaultValidator.Check(spec, layout);
+        return resolved is null
+            ? (null, string.Join("; ", problems.Select(p => $"{p.Field}: {p.Message}")))
+            : (stored with { Targets = new FaultTargets(resolved.Targets.Nodes, resolved.Targets.Links, resolved.Targets.Sites) }, null);
+    }
+
+    private static bool Reresolvable(Fault fault) => fault.Target.Node is null && fault.Target.Link is null;
+
+    private static FaultTarget ToTarget(FaultTargetRequest t) => new(t.Node, t.Link, t.Site, t.Generation, t.Count, t.Fraction);
+
+    private static FaultSpec ToSpec(FaultRequest request) => new(
+        request.Kind,
+        request.Target is { } t ? ToTarget(t) : null,
+        request.Params,
+        request.StartInSeconds,
+        request.DurationSeconds);
+}

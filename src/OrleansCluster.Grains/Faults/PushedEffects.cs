@@ -1,0 +1,93 @@
+using OrleansCluster.Abstractions.Messages;
+using OrleansCluster.Model.Faults;
+
+namespace OrleansCluster.Grains.Faults;
+
+/// <summary>
+/// The effect each node and link grain was last told, so that a pass pushes only what changed, and the targets
+/// whose push failed, so that the next pass pushes them again whatever their effect. Pure bookkeeping.
+/// </summary>
+public sealed class PushedEffects
+{
+    private readonly Dictionary<string, NodeEffect> _nodes = new(StringComparer.Ordinal);
+    private readonly Dictionary<string, LinkFaultEffect> _links = new(StringComparer.Ordinal);
+    private readonly HashSet<(string Target, bool IsNode)> _retry = [];
+
+    /// <summary>The nodes told an effect other than none, and what.</summary>
+    public IReadOnlyDictionary<string, NodeEffect> Nodes => _nodes;
+
+    /// <summary>Whether a failed push waits to be tried again.</summary>
+    public bool RetryDue => _retry.Count > 0;
+
+    /// <summary>A new run: every grain starts it with no effect.</summary>
+    public void Reset()
+    {
+        _nodes.Clear();
+        _links.Clear();
+        _retry.Clear();
+    }
+
+    /// <summary>
+    /// The pushes a pass makes: for each of <paramref name="nodes"/> and <paramref name="links"/> (every target
+    /// told or faulted when null), the combined effect of the faults of <paramref name="book"/> at <paramref name="now"/>
+    /// where it differs from what the grain was told, plus every target whose last push failed.
+    /// </summary>
+    public IReadOnlyList<Push> Plan(FaultBook book, IEnumerable<string>? nodes, IEnumerable<string>? links, DateTimeOffset now)
+    {
+        ArgumentNullException.ThrowIfNull(book);
+        var retried = _retry.ToArray();
+        _retry.Clear();
+        var pushes = new List<Push>();
+        foreach (var node in Targets(nodes ?? book.Nodes.Union(_nodes.Keys), retried, isNode: true))
+        {
+            var (slowdown, crashed, clock) = FaultEffects.ForNode(book.ActingOnNode(node, now));
+            var effect = new NodeEffect(slowdown, crashed, clock);
+            if (Record(_nodes, node, effect, NodeEffect.None) || retried.Contains((node, true)))
+            {
+                pushes.Add(new Push(node, IsNode: true, effect, null));
+            }
+        }
+
+        foreach (var link in Targets(links ?? book.Links.Union(_links.Keys), retried, isNode: false))
+        {
+            var e = FaultEffects.ForLink(book.ActingOnLink(link, now));
+            var effect = new LinkFaultEffect(e.ExtraLatencySeconds, e.ExtraJitterSeconds, e.BandwidthRatio, e.PacketLossRatio, e.Up);
+            if (Record(_links, link, effect, LinkFaultEffect.None) || retried.Contains((link, false)))
+            {
+                pushes.Add(new Push(link, IsNode: false, null, effect));
+            }
+        }
+
+        return pushes;
+    }
+
+    /// <summary>Marks <paramref name="push"/> as failed: the next pass makes it again.</summary>
+    public void Failed(Push push)
+    {
+        ArgumentNullException.ThrowIfNull(push);
+        _retry.Add((push.Target, push.IsNode));
+    }
+
+    private static string[] Targets(IEnumerable<string> targets, (string Target, bool IsNode)[] retried, bool isNode) =>
+        targets.Union(retried.Where(r => r.IsNode == isNode).Select(r => r.Target), StringComparer.Ordinal).ToArray();
+
+    // Records a target's effect; true when it differs from the one told before.
+    private static bool Record<TEffect>(Dictionary<string, TEffect> told, string target, TEffect effect, TEffect none)
+        where TEffect : class
+    {
+        var changed = !Equals(told.GetValueOrDefault(target, none), effect);
+        if (Equals(effect, none))
+        {
+            told.Remove(target);
+        }
+        else
+        {
+            told[target] = effect;
+        }
+
+        return changed;
+    }
+
+    /// <summary>One grain to tell: a node's effect or a link's.</summary>
+    public sealed record Push(string Target, bool IsNode, NodeEffect? Node, LinkFaultEffect? Link);
+}

@@ -1,0 +1,71 @@
+using OrleansCluster.Model.Faults;
+
+namespace OrleansCluster.Model.Tests.Faults;
+
+public sealed class FaultEffectsTests
+{
+    private static ActiveFault Fault(FaultKind kind, params (string Name, double Value)[] parameters) =>
+        new(kind, parameters.ToDictionary(p => p.Name, p => p.Value));
+
+    [Fact]
+    public void NodeSlowdownsMultiplyAndThrottlesAndPowerCapsLowerTheClock()
+    {
+        var (slowdown, crashed, clock) = FaultEffects.ForNode(
+        [
+            Fault(FaultKind.NodeSlowdown, ("factor", 2)),
+            Fault(FaultKind.NodeThermalThrottle, ("clockRatio", 0.8)),
+            Fault(FaultKind.SitePowerCap, ("ratio", 0.5)),
+        ]);
+
+        // A power cap of 1/2 holds the clock at the cube root of 1/2 (dynamic power ~ clock^3).
+        var capClock = Math.Pow(0.5, 1.0 / 3);
+        Assert.Equal(2 / 0.8 / capClock, slowdown, 12);
+        Assert.Equal(0.8 * capClock, clock, 12);
+        Assert.False(crashed);
+        Assert.Equal(1.2599210498948732, FaultEffects.PowerCapSlowdown(0.5), 12);
+    }
+
+    [Fact]
+    public void ACrashOrAFlapInItsDownHalfTakesTheNodeDown()
+    {
+        Assert.True(FaultEffects.ForNode([Fault(FaultKind.NodeCrash)]).Crashed);
+        Assert.True(FaultEffects.ForNode([new ActiveFault(FaultKind.NodeFlap, new Dictionary<string, double> { ["periodSeconds"] = 5 }, FlapDown: true)]).Crashed);
+        Assert.False(FaultEffects.ForNode([new ActiveFault(FaultKind.NodeFlap, new Dictionary<string, double> { ["periodSeconds"] = 5 }, FlapDown: false)]).Crashed);
+        Assert.Equal((1.0, false, 1.0), FaultEffects.ForNode([]));
+    }
+
+    [Fact]
+    public void LinkLatenciesAddBandwidthCapsMultiplyLossesCompoundAndAPartitionTakesItDown()
+    {
+        var effect = FaultEffects.ForLink(
+        [
+            Fault(FaultKind.LinkLatency, ("addMilliseconds", 3), ("jitterMilliseconds", 1)),
+            Fault(FaultKind.LinkLatency, ("addMilliseconds", 2), ("jitterMilliseconds", 0)),
+            Fault(FaultKind.LinkBandwidth, ("ratio", 0.5)),
+            Fault(FaultKind.LinkBandwidth, ("ratio", 0.4)),
+            Fault(FaultKind.LinkPacketLoss, ("ratio", 0.1)),
+            Fault(FaultKind.LinkPacketLoss, ("ratio", 0.2)),
+        ]);
+
+        Assert.Equal(0.005, effect.ExtraLatencySeconds, 12);
+        Assert.Equal(0.001, effect.ExtraJitterSeconds, 12);
+        Assert.Equal(0.2, effect.BandwidthRatio, 12);
+        Assert.Equal(1 - (0.9 * 0.8), effect.PacketLossRatio, 12);
+        Assert.True(effect.Up);
+        Assert.False(FaultEffects.ForLink([Fault(FaultKind.LinkPartition)]).Up);
+    }
+
+    [Theory]
+    [InlineData("node.slowdown", FaultKind.NodeSlowdown, FaultScope.Node)]
+    [InlineData("node.flap", FaultKind.NodeFlap, FaultScope.Node)]
+    [InlineData("link.packet-loss", FaultKind.LinkPacketLoss, FaultScope.Link)]
+    [InlineData("site.power-cap", FaultKind.SitePowerCap, FaultScope.Site)]
+    public void KindsParseFromTheirApiNamesAndBack(string name, FaultKind kind, FaultScope scope)
+    {
+        Assert.True(FaultKinds.TryParse(name, out var parsed));
+        Assert.Equal(kind, parsed);
+        Assert.Equal(name, FaultKinds.Name(kind));
+        Assert.Equal(scope, FaultKinds.Scope(kind));
+        Assert.False(FaultKinds.TryParse(name.ToUpperInvariant(), out _));
+    }
+}
