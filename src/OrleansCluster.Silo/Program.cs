@@ -33,6 +33,7 @@ if (app.HttpPortConflict() is { } taken)
 }
 
 app.UseExceptionHandler();
+app.UseLivePage();
 app.UseStatusCodePages();
 app.UseAuthentication();
 app.UseAuthorization();

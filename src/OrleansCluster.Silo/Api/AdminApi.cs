@@ -7,7 +7,10 @@ public static class AdminApi
 {
     public static IEndpointRouteBuilder MapAdminApi(this IEndpointRouteBuilder routes)
     {
-        var api = routes.MapGroup("/api").RequireAuthorization(SecurityExtensions.AdminPolicy);
+        var api = routes.MapGroup("/api").RequireAuthorization(SecurityExtensions.AdminPolicy)
+            // 401 without the right key; 429 for a caller past its wrong keys (or, on a mutation, past its rate).
+            .ProducesProblem(StatusCodes.Status401Unauthorized)
+            .ProducesProblem(StatusCodes.Status429TooManyRequests);
         api.MapClusterApi()
             .MapScenariosApi()
             .MapJobApi()
@@ -24,7 +27,16 @@ public static class AdminApi
     /// </summary>
     public static RouteGroupBuilder WithAdminMutation(this RouteGroupBuilder group)
     {
-        group.RequireRateLimiting(SecurityExtensions.MutationLimit).AddEndpointFilter<Audit>().AddEndpointFilter<StorageUnavailable>();
+        group.RequireRateLimiting(SecurityExtensions.MutationLimit).AddEndpointFilter<Audit>().AddEndpointFilter<StorageUnavailable>()
+            .ProducesProblem(StatusCodes.Status503ServiceUnavailable);
         return group;
     }
+
+    /// <summary>
+    /// Declares a route's JSON body as <typeparamref name="T"/> for the OpenAPI document (the handler still reads it
+    /// itself through <see cref="JsonBody"/>, strictly), with the 400 and 413 that reading it may answer.
+    /// </summary>
+    public static RouteHandlerBuilder WithJsonBody<T>(this RouteHandlerBuilder route)
+        where T : notnull =>
+        route.Accepts<T>("application/json").ProducesValidationProblem().ProducesProblem(StatusCodes.Status413PayloadTooLarge);
 }

@@ -1,6 +1,7 @@
 using Microsoft.AspNetCore.Http.HttpResults;
 using OrleansCluster.Abstractions.Grains;
 using OrleansCluster.Abstractions.Messages;
+using OrleansCluster.Silo.Api.OpenApi;
 
 namespace OrleansCluster.Silo.Api;
 
@@ -24,13 +25,18 @@ public static class FaultsApi
     {
         ArgumentNullException.ThrowIfNull(api);
         var faults = api.MapGroup("/faults").WithTags("Faults");
-        faults.MapGet("/", ListAsync).WithName("ListFaults").WithSummary("Faults pending and in force (all=true adds the ended ones), as a JSON array.");
-        faults.MapGet("/{id}", GetAsync).WithName("GetFault").WithSummary("One fault, in force or ended.");
+        faults.MapGet("/", ListAsync).WithName("ListFaults").WithSummary("Faults pending and in force (all=true adds the ended ones), as a JSON array.")
+            .WithBooleanQuery("all", false);
+        faults.MapGet("/{id}", GetAsync).WithName("GetFault").WithSummary("One fault, in force or ended.")
+            .ProducesProblem(StatusCodes.Status404NotFound);
 
         var mutations = faults.MapGroup("/").WithAdminMutation();
-        mutations.MapPost("/", InjectAsync).WithName("InjectFault").WithSummary("Inject a fault: {kind, target, params, startInSeconds?, durationSeconds?}; once per Idempotency-Key header.");
-        mutations.MapPost("/campaign", InjectCampaignAsync).WithName("InjectCampaign").WithSummary("Inject a campaign {name, faults: [...]}: every fault or none; once per Idempotency-Key header.");
-        mutations.MapDelete("/{id}", ClearAsync).WithName("ClearFault").WithSummary("Clear one fault.");
+        mutations.MapPost("/", InjectAsync).WithName("InjectFault").WithSummary("Inject a fault: {kind, target, params, startInSeconds?, durationSeconds?}; once per Idempotency-Key header.")
+            .WithJsonBody<FaultRequest>().ProducesProblem(StatusCodes.Status404NotFound).ProducesProblem(StatusCodes.Status422UnprocessableEntity);
+        mutations.MapPost("/campaign", InjectCampaignAsync).WithName("InjectCampaign").WithSummary("Inject a campaign {name, faults: [...]}: every fault or none; once per Idempotency-Key header.")
+            .WithJsonBody<FaultCampaign>().ProducesProblem(StatusCodes.Status404NotFound).ProducesProblem(StatusCodes.Status422UnprocessableEntity);
+        mutations.MapDelete("/{id}", ClearAsync).WithName("ClearFault").WithSummary("Clear one fault.")
+            .ProducesProblem(StatusCodes.Status404NotFound);
         mutations.MapDelete("/", ClearAllAsync).WithName("ClearAllFaults").WithSummary("Clear every fault.");
         return api;
     }

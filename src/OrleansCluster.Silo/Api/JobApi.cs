@@ -1,6 +1,7 @@
 using Microsoft.AspNetCore.Http.HttpResults;
 using OrleansCluster.Abstractions.Grains;
 using OrleansCluster.Abstractions.Messages;
+using OrleansCluster.Silo.Api.OpenApi;
 
 namespace OrleansCluster.Silo.Api;
 
@@ -11,19 +12,22 @@ namespace OrleansCluster.Silo.Api;
 public static class JobApi
 {
     /// <summary>The body of <c>PUT /api/job/pace</c>.</summary>
-    public sealed record PaceBody(string? Mode, double? Speed);
+    public sealed record PaceBody(string? Mode, double? Speed = null);
 
     public static RouteGroupBuilder MapJobApi(this RouteGroupBuilder api)
     {
         ArgumentNullException.ThrowIfNull(api);
         var job = api.MapGroup("/job").WithTags("Job").WithAdminMutation();
-        job.MapPost("/start", StartAsync).WithName("StartJob").WithSummary("Start the job (a stopped job runs its scenario again from step 1; a paused one resumes).");
+        job.MapPost("/start", StartAsync).WithName("StartJob").WithSummary("Start the job (a stopped job runs its scenario again from step 1; a paused one resumes).")
+            .ProducesProblem(StatusCodes.Status409Conflict);
         job.MapPost("/pause", PauseAsync).WithName("PauseJob").WithSummary("Pause after the step in flight.");
         job.MapPost("/resume", ResumeAsync).WithName("ResumeJob").WithSummary("Resume a paused job.");
         job.MapPost("/stop", StopAsync).WithName("StopJob").WithSummary("Stop the job.");
-        job.MapPut("/pace", SetPaceAsync).WithName("SetPace").WithSummary("Set the pace: {mode: realtime or max, speed}.");
+        job.MapPut("/pace", SetPaceAsync).WithName("SetPace").WithSummary("Set the pace: {mode: realtime or max, speed}.")
+            .WithJsonBody<PaceBody>();
         api.MapGet("/job/steps", GetStepsAsync).WithTags("Job").WithName("GetRecentSteps")
-            .WithSummary("The job's most recent steps (count from 1 to 4096, default 100), oldest first: outcome, T_step, and wall time.");
+            .WithSummary("The job's most recent steps (count from 1 to 4096, default 100), oldest first: outcome, T_step, and wall time.")
+            .WithIntegerQuery("count", 1, MaxSteps, 100);
         return api;
     }
 

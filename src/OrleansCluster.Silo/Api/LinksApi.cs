@@ -15,7 +15,8 @@ public static class LinksApi
         ArgumentNullException.ThrowIfNull(api);
         var links = api.MapGroup("/links").WithTags("Links");
         links.MapGet("/", ListAsync).WithName("ListLinks").WithSummary("Links with their id, nominal and current latency, bandwidth, loss and state.");
-        links.MapGet("/{id}", GetAsync).WithName("GetLink").WithSummary("One link and the faults on it.");
+        links.MapGet("/{id}", GetAsync).WithName("GetLink").WithSummary("One link and the faults on it.")
+            .ProducesProblem(StatusCodes.Status404NotFound);
         return api;
     }
 

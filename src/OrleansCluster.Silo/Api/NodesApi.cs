@@ -1,6 +1,7 @@
 using Microsoft.AspNetCore.Http.HttpResults;
 using OrleansCluster.Abstractions.Grains;
 using OrleansCluster.Abstractions.Messages;
+using OrleansCluster.Silo.Api.OpenApi;
 using OrleansCluster.Silo.Simulation;
 
 namespace OrleansCluster.Silo.Api;
@@ -23,8 +24,11 @@ public static class NodesApi
     {
         ArgumentNullException.ThrowIfNull(api);
         var nodes = api.MapGroup("/nodes").WithTags("Nodes");
-        nodes.MapGet("/", ListAsync).WithName("ListNodes").WithSummary("Nodes, filtered by site, generation and state, in pages (page from 1, pageSize up to 1000).");
-        nodes.MapGet("/{id}", GetAsync).WithName("GetNode").WithSummary("One node: state, the faults on it, its nominal compute time.");
+        nodes.MapGet("/", ListAsync).WithName("ListNodes").WithSummary("Nodes, filtered by site, generation and state, in pages (page from 1, pageSize up to 1000).")
+            .WithIntegerQuery("page", 1, int.MaxValue, 1).WithIntegerQuery("pageSize", 1, MaxPageSize, 100).WithEnumQuery("state", "healthy", "degraded", "down")
+            .ProducesProblem(StatusCodes.Status404NotFound).ProducesProblem(StatusCodes.Status409Conflict);
+        nodes.MapGet("/{id}", GetAsync).WithName("GetNode").WithSummary("One node: state, the faults on it, its nominal compute time.")
+            .ProducesProblem(StatusCodes.Status404NotFound);
         return api;
     }
 

@@ -12,6 +12,12 @@ namespace OrleansCluster.Silo.Api;
 public static class ScenariosApi
 {
     /// <summary>A preset's summary.</summary>
+    /// <summary>The name the load route's operation goes by.</summary>
+    public const string LoadScenarioName = "LoadScenario";
+
+    /// <summary>One of the bodies of <c>PUT /api/scenario</c>: a preset by name (the other is a whole scenario).</summary>
+    public sealed record PresetBody(string Preset);
+
     public sealed record PresetSummary(string Name, bool IsDefault, IReadOnlyList<string> Sites, int Nodes, long Gpus, IReadOnlyList<string> Generations, int Links);
 
     public static RouteGroupBuilder MapScenariosApi(this RouteGroupBuilder api)
@@ -19,7 +25,8 @@ public static class ScenariosApi
         ArgumentNullException.ThrowIfNull(api);
         api.MapGet("/scenarios", ListPresets).WithTags("Scenarios").WithName("ListScenarios").WithSummary("The built-in presets.");
         api.MapGroup("/scenario").WithTags("Scenarios").WithAdminMutation()
-            .MapPut("/", LoadAsync).WithName("LoadScenario").WithSummary("Load {\"preset\": NAME} or a full scenario object; the job restarts on it at its current pace.");
+            .MapPut("/", LoadAsync).WithName(LoadScenarioName).WithSummary("Load {\"preset\": NAME} or a full scenario object; the job restarts on it at its current pace.")
+            .WithJsonBody<PresetBody>().ProducesProblem(StatusCodes.Status404NotFound);
         return api;
     }
 

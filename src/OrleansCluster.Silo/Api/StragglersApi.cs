@@ -1,6 +1,7 @@
 using Microsoft.AspNetCore.Http.HttpResults;
 using OrleansCluster.Abstractions.Grains;
 using OrleansCluster.Abstractions.Messages;
+using OrleansCluster.Silo.Api.OpenApi;
 
 namespace OrleansCluster.Silo.Api;
 
@@ -11,7 +12,8 @@ public static class StragglersApi
     {
         ArgumentNullException.ThrowIfNull(api);
         api.MapGet("/stragglers", GetAsync).WithTags("Stragglers").WithName("GetStragglers")
-            .WithSummary("The last completed step: its slowest nodes (slowest first), links with their stretch, and stragglers by site and generation.");
+            .WithSummary("The last completed step: its slowest nodes (slowest first), links with their stretch, and stragglers by site and generation.")
+            .WithIntegerQuery("top", 1, 1000, 20);
         return api;
     }
 

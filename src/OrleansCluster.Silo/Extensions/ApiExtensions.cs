@@ -1,5 +1,6 @@
 using System.Text.Json;
 using System.Text.Json.Serialization;
+using OrleansCluster.Silo.Api.OpenApi;
 using Scalar.AspNetCore;
 
 namespace OrleansCluster.Silo.Extensions;
@@ -10,7 +11,13 @@ internal static class ApiExtensions
     public static WebApplicationBuilder AddApiDefaults(this WebApplicationBuilder builder)
     {
         builder.Services.AddProblemDetails();
-        builder.Services.AddOpenApi();
+        builder.Services.AddOpenApi(options =>
+        {
+            options.AddDocumentTransformer<AdminKeySecurity>();
+            options.AddOperationTransformer<QueryParameterTypes>();
+            options.AddOperationTransformer<ScenarioBodySchema>();
+            options.AddSchemaTransformer<RequestNumbers>();
+        });
         builder.Services.ConfigureHttpJsonOptions(options =>
         {
             options.SerializerOptions.Converters.Add(new JsonStringEnumConverter(JsonNamingPolicy.CamelCase));

@@ -3,6 +3,7 @@ using System.Net;
 using System.Net.Sockets;
 using Microsoft.Extensions.Options;
 using Orleans.Configuration;
+using Orleans.Dashboard;
 using Orleans.Serialization;
 using Orleans.Storage;
 using OrleansCluster.Grains;
@@ -34,6 +35,12 @@ public sealed class OrleansHostOptions
 
     /// <summary>In Redis mode, listen on every interface (in a container) rather than only the advertised one.</summary>
     public bool ListenOnAnyAddress { get; set; }
+
+    /// <summary>
+    /// The Orleans dashboard at <c>/orleans</c> (grains, calls, silos, log stream). It profiles every grain call and,
+    /// being a browser application, is open like <c>/metrics</c>: off by default, for a silo on a trusted machine.
+    /// </summary>
+    public bool Dashboard { get; set; }
 }
 
 /// <summary>Makes the host an Orleans silo: localhost clustering and memory storage, or Redis for both.</summary>
@@ -81,6 +88,10 @@ internal static class OrleansExtensions
         builder.UseOrleans(silo =>
         {
             silo.AddClusterSimulation(memoryStorage: !redis);
+            if (options.Dashboard)
+            {
+                silo.AddDashboard();
+            }
             if (redis)
             {
                 // Failure detection tuned for a few silos: a silo that misses two 2 s probes is suspected, and one

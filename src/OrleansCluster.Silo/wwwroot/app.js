@@ -1,0 +1,321 @@
+// The live page: polls the admin API every second and draws what it answers. Plain DOM and SVG, no library;
+// every value from the server goes in through textContent or an attribute, never as markup.
+'use strict';
+
+const keyName = 'orleanscluster.adminKey';
+const pollMs = 1000;
+const stepCount = 60;
+const svgNs = 'http://www.w3.org/2000/svg';
+const kinds = {
+  'node.slowdown': { target: 'node', param: 'factor', value: 3 },
+  'node.thermal-throttle': { target: 'node', param: 'clockRatio', value: 0.8 },
+  'node.crash': { target: 'node' },
+  'node.flap': { target: 'node', param: 'periodSeconds', value: 5 },
+  'site.power-cap': { target: 'site', param: 'ratio', value: 0.5 },
+  'link.latency': { target: 'link', param: 'addMilliseconds', value: 10 },
+  'link.bandwidth': { target: 'link', param: 'ratio', value: 0.5 },
+  'link.packet-loss': { target: 'link', param: 'ratio', value: 0.01 },
+  'link.partition': { target: 'link' },
+};
+// The parts of a step's time, as /api/cluster's lastStep.breakdown names them (they sum to T_step).
+const parts = [
+  ['computeSeconds', 'compute', '#58a6ff'], ['stragglerWaitSeconds', 'straggler wait', '#f0883e'],
+  ['intraSiteSeconds', 'intra-site all-reduce', '#a371f7'], ['interSiteBandwidthSeconds', 'inter-site bandwidth', '#3fb950'],
+  ['interSiteLatencySeconds', 'inter-site latency', '#e3b341'],
+];
+const breakdowns = new Map(); // step number -> breakdown, for APIs that report it on lastStep only
+const examples = { node: 'west-00007', link: '', site: '' }; // the inject form's placeholders, from what the silo shows
+
+const $ = id => document.getElementById(id);
+const key = () => sessionStorage.getItem(keyName);
+
+// A message stays up for a few seconds, past the next polls.
+function say(text) {
+  $('message').textContent = text || '';
+  $('message').dataset.until = String(Date.now() + 6000);
+}
+
+function fmt(x, digits = 3) {
+  if (x === undefined || x === null || Number.isNaN(x)) return '–';
+  const a = Math.abs(x);
+  if (a >= 1e15) return (x / 1e15).toFixed(2) + ' P';
+  if (a >= 1e12) return (x / 1e12).toFixed(2) + ' T';
+  if (a >= 1e9) return (x / 1e9).toFixed(2) + ' G';
+  if (a >= 1e6) return (x / 1e6).toFixed(2) + ' M';
+  if (a >= 1e4) return (x / 1e3).toFixed(1) + ' k';
+  return x.toPrecision(digits);
+}
+const seconds = s => s === undefined || s === null ? '–' : s < 0.01 ? (s * 1e3).toPrecision(3) + ' ms' : s.toPrecision(4) + ' s';
+const percent = r => r === undefined || r === null ? '–' : (100 * r).toFixed(1) + ' %';
+
+async function api(method, path, body) {
+  const headers = { 'X-Api-Key': key() };
+  if (body !== undefined) headers['Content-Type'] = 'application/json';
+  const response = await fetch(path, { method, headers, body: body === undefined ? undefined : JSON.stringify(body) });
+  if (response.status === 401) {
+    sessionStorage.removeItem(keyName);
+    throw new Error('the admin key was refused: enter it again');
+  }
+  const text = await response.text();
+  const json = text ? JSON.parse(text) : null;
+  if (!response.ok) throw new Error((json && (json.detail || json.title)) || `${method} ${path}: ${response.status}`);
+  return json;
+}
+
+function el(tag, attrs = {}, text) {
+  const node = tag.startsWith('svg:') ? document.createElementNS(svgNs, tag.slice(4)) : document.createElement(tag);
+  for (const [k, v] of Object.entries(attrs)) node.setAttribute(k, v);
+  if (text !== undefined) node.textContent = text;
+  return node;
+}
+
+function rows(table, items, cells) {
+  const body = table.tBodies[0];
+  body.replaceChildren(...items.map(item => {
+    const tr = el('tr');
+    for (const cell of cells(item)) tr.append(cell instanceof Node ? cell : el('td', {}, String(cell)));
+    return tr;
+  }));
+}
+
+// Red as the share of stragglers grows; every site with a quarter or more of its nodes straggling is full red.
+function shareColour(share) {
+  const t = Math.min(1, share * 4);
+  return `hsl(${Math.round(130 * (1 - t))}, 60%, ${38 + 6 * t}%)`;
+}
+
+function drawSites(cluster, report) {
+  const svg = $('sites');
+  const sites = cluster.sites || [];
+  const bySite = new Map((report.bySite || []).map(s => [s.name, s]));
+  const stretch = new Map((report.links || []).map(l => [l.link, l]));
+  const links = cluster.links || [];
+  const lift = i => 30 + 30 * (i % 3);
+  const width = 900, gap = 24, height = 100, top = 30 + Math.max(0, ...links.map((_, i) => lift(i)));
+  svg.setAttribute('viewBox', `0 0 ${width} ${top + height + 10}`);
+  const gpus = sites.reduce((sum, s) => sum + s.gpus, 0) || 1;
+  const usable = width - gap * (sites.length + 1);
+  const blocks = new Map();
+  let x = gap;
+  const shapes = [];
+  for (const site of sites) {
+    const w = Math.max(60, usable * site.gpus / gpus);
+    const stats = bySite.get(site.name);
+    const share = stats && stats.nodes ? stats.stragglers / stats.nodes : 0;
+    blocks.set(site.name, { cx: x + w / 2, y: top });
+    const g = el('svg:g', { 'data-site': site.name });
+    g.append(el('svg:rect', { x, y: top, width: w, height, rx: 6, fill: shareColour(share) }));
+    g.append(el('svg:text', { x: x + 8, y: top + 20 }, site.name));
+    g.append(el('svg:text', { x: x + 8, y: top + 40 }, `${site.gpus.toLocaleString('en')} GPUs, ${site.nodes.toLocaleString('en')} nodes`));
+    g.append(el('svg:text', { x: x + 8, y: top + 60 }, `stragglers ${stats ? stats.stragglers.toLocaleString('en') : 0} (${percent(share)})`));
+    if (stats) g.append(el('svg:text', { x: x + 8, y: top + 80 }, `max slowdown ${fmt(stats.maxSlowdown)}`));
+    shapes.push(g);
+    x += w + gap;
+  }
+  const labels = []; // drawn over every link's line, so that no line crosses another link's label
+  const lines = links.map((link, i) => {
+    const a = blocks.get(link.from), b = blocks.get(link.to);
+    if (!a || !b) return null;
+    const midX = (a.cx + b.cx) / 2, midY = top - lift(i);
+    const s = stretch.get(link.id);
+    const g = el('svg:g', { 'data-link': link.id });
+    g.append(el('svg:path', {
+      d: `M ${a.cx} ${top} Q ${midX} ${top - 2 * lift(i)} ${b.cx} ${top}`, fill: 'none',
+      stroke: !link.up ? '#f85149' : s && s.straggler ? '#f0883e' : '#8a96a3', 'stroke-width': 3,
+      'stroke-dasharray': link.up ? '' : '6 4',
+    }));
+    labels.push(el('svg:text', { x: midX, y: midY - 4, 'text-anchor': 'middle', class: 'label', 'data-link': link.id },
+      `${link.id}: ${seconds(link.latencySeconds)}, ${fmt((s ? s.bandwidthBytesPerSecond : link.bandwidthBytesPerSecond) * 8)}b/s, stretch ${s ? s.stretch.toFixed(3) : '–'}`));
+    return g;
+  }).filter(Boolean);
+  svg.replaceChildren(...lines, ...labels, ...shapes);
+  rows($('links'), links, l => {
+    const s = stretch.get(l.id);
+    return [l.id, el('td', { class: l.up ? '' : 'down' }, l.up ? 'up' : 'down'), seconds(l.latencySeconds),
+      fmt(l.bandwidthBytesPerSecond * 8) + 'b/s', s ? fmt(s.bandwidthBytesPerSecond * 8) + 'b/s' : '–', percent(l.packetLossRatio), s ? s.stretch.toFixed(3) : '–'];
+  });
+}
+
+function drawSteps(steps, cluster) {
+  const last = cluster.lastStep;
+  if (last && last.breakdown) breakdowns.set(last.number, last.breakdown);
+  for (const n of breakdowns.keys()) if (steps.length && n < steps[0].number) breakdowns.delete(n);
+  const svg = $('steps');
+  const width = 900, height = 220, left = 50, bottom = 20, top = 10;
+  const max = Math.max(1e-9, ...steps.map(s => s.durationSeconds));
+  const bar = (width - left) / stepCount; // a fixed slot per step, so that a young job's bars stay narrow
+  const y = v => height - bottom - (height - bottom - top) * v / max;
+  const shapes = [
+    el('svg:text', { x: 0, y: top + 10, class: 'dim' }, seconds(max)),
+    el('svg:text', { x: 0, y: height - bottom, class: 'dim' }, '0'),
+  ];
+  let stacked = false;
+  steps.forEach((step, i) => {
+    const x = left + i * bar;
+    const b = step.breakdown || breakdowns.get(step.number);
+    const title = el('svg:title', {}, `step ${step.number}: ${seconds(step.durationSeconds)}${step.ok ? '' : ' (failed: ' + (step.failureReason || '') + ')'}`);
+    if (b && step.ok) {
+      stacked = true;
+      let base = 0;
+      for (const [name, label, colour] of parts) {
+        const v = b[name] || 0;
+        const r = el('svg:rect', { x, y: y(base + v), width: Math.max(1, bar - 2), height: Math.max(0, y(base) - y(base + v)), fill: colour });
+        r.append(el('svg:title', {}, `step ${step.number} ${label}: ${seconds(v)}`));
+        shapes.push(r);
+        base += v;
+      }
+    } else {
+      const r = el('svg:rect', { x, y: y(step.durationSeconds), width: Math.max(1, bar - 2), height: y(0) - y(step.durationSeconds), fill: step.ok ? '#58a6ff' : '#f85149' });
+      r.append(title);
+      shapes.push(r);
+    }
+  });
+  if (steps.length) {
+    shapes.push(el('svg:text', { x: left, y: height - 4, class: 'dim' }, `step ${steps[0].number}`));
+    shapes.push(el('svg:text', { x: left + steps.length * bar, y: height - 4, class: 'dim', 'text-anchor': 'end' }, `step ${steps[steps.length - 1].number}`));
+  }
+  svg.replaceChildren(...shapes);
+  const legend = $('steps-legend');
+  if (stacked) {
+    const latest = last && last.breakdown;
+    legend.replaceChildren('T_step of the last steps, broken down (last step): ', ...parts.flatMap(([name, label, colour]) => {
+      const swatch = el('span', {}, '■ '); swatch.style.color = colour;
+      return [swatch, `${label}${latest ? ' ' + seconds(latest[name]) : ''}   `];
+    }));
+  } else {
+    legend.textContent = 'T_step of the last steps (failed steps in red); this silo reports no breakdown of the step.';
+  }
+}
+
+function targetText(t) {
+  if (t.node) return t.node;
+  if (t.link) return t.link;
+  const bits = [t.site, t.generation].filter(Boolean).join('/');
+  return bits + (t.count ? ` ×${t.count}` : '') + (t.fraction ? ` ${percent(t.fraction)}` : '');
+}
+
+function drawFaults(faults) {
+  rows($('faults'), faults, f => {
+    const clear = el('button', { type: 'button', class: 'clear', 'data-id': f.id }, 'Clear');
+    clear.addEventListener('click', () => clearFault(f.id));
+    const params = Object.entries(f.params || {}).map(([k, v]) => `${k}=${v}`).join(' ');
+    const ends = f.endsAt ? Math.max(0, Math.round((Date.parse(f.endsAt) - Date.now()) / 1000)) + ' s' : 'cleared by hand';
+    const td = el('td'); td.append(clear);
+    return [f.id, f.kind, targetText(f.target || {}), params, f.state === 'pending' ? 'pending' : ends, td];
+  });
+}
+
+function drawFigures(cluster) {
+  const last = cluster.lastStep || {};
+  const job = cluster.job || {};
+  $('scenario').textContent = cluster.scenario || '–';
+  $('step').textContent = job.step ?? '–';
+  $('job-state').textContent = `${job.state || '–'}${job.pace ? ` (${job.pace.mode} ×${job.pace.speed})` : ''}`;
+  $('t-step').textContent = seconds(last.durationSeconds);
+  $('tax').textContent = percent(last.stragglerTax);
+  $('mfu').textContent = percent(last.clusterMfu);
+  $('tokens').textContent = fmt(cluster.tokensPerSecond ?? last.tokensPerSecond);
+  $('useful').textContent = fmt(cluster.usefulFlopsPerSecond ?? last.usefulFlopsPerSecond);
+  $('steps-ok').textContent = `${job.stepsOk ?? '–'} / ${job.stepsFailed ?? '–'}`;
+}
+
+async function pollHealth() {
+  try {
+    const health = await (await fetch('/healthz')).json();
+    const job = health.checks && health.checks.job;
+    $('health').textContent = health.status;
+    // Without a key the health check's description is all there is: "small: Running, step 42".
+    const match = job && /^(.+): (\w+), step (\d+)/.exec(job.description || '');
+    if (!key() && match) {
+      $('scenario').textContent = match[1];
+      $('job-state').textContent = match[2];
+      $('step').textContent = match[3];
+    }
+  } catch (e) {
+    $('health').textContent = 'unreachable';
+  }
+}
+
+async function pollApi() {
+  const [cluster, report, faults, steps] = await Promise.all([
+    api('GET', '/api/cluster'), api('GET', '/api/stragglers?top=10'), api('GET', '/api/faults'), api('GET', `/api/job/steps?count=${stepCount}`),
+  ]);
+  drawFigures(cluster);
+  drawSites(cluster, report);
+  drawSteps(steps, cluster);
+  examples.node = (report.nodes || [])[0]?.node || examples.node;
+  examples.link = (cluster.links || [])[0]?.id || '';
+  examples.site = (cluster.sites || [])[0]?.name || '';
+  $('fault-target').placeholder = examples[$('fault-target-type').value] || '';
+  rows($('stragglers'), report.nodes || [], n => [n.node, n.site, n.generation, seconds(n.computeSeconds), '×' + n.slowdown.toFixed(2)]);
+  drawFaults(faults);
+}
+
+async function tick() {
+  await pollHealth();
+  document.querySelector('main').classList.toggle('locked', !key());
+  if (!key()) {
+    if (Date.now() > Number($('message').dataset.until || 0)) {
+      $('message').textContent = 'Enter the admin key (Admin:ApiKey; without one set, the silo logs the key it generated) to see the cluster and inject faults.';
+    }
+  } else {
+    try {
+      await pollApi();
+      if (Date.now() > Number($('message').dataset.until || 0)) $('message').textContent = '';
+    } catch (e) {
+      say(e.message);
+    }
+  }
+  setTimeout(tick, pollMs);
+}
+
+async function clearFault(id) {
+  try {
+    await api('DELETE', `/api/faults/${encodeURIComponent(id)}`);
+    say(`cleared ${id}`);
+  } catch (e) {
+    say(e.message);
+  }
+}
+
+function onKind() {
+  const k = kinds[$('fault-kind').value];
+  $('fault-target-type').value = k.target;
+  $('fault-param-name').textContent = k.param || '(no parameter)';
+  $('fault-param').disabled = !k.param;
+  $('fault-param').value = k.param ? k.value : '';
+}
+
+async function inject(event) {
+  event.preventDefault();
+  const kind = $('fault-kind').value;
+  const k = kinds[kind];
+  const body = { kind, target: { [$('fault-target-type').value]: $('fault-target').value.trim() } };
+  if (k.param) body.params = { [k.param]: Number($('fault-param').value) };
+  const duration = $('fault-duration').value;
+  if (duration) body.durationSeconds = Number(duration);
+  try {
+    const fault = await api('POST', '/api/faults', body);
+    say(`injected ${fault.id}: ${fault.kind} on ${targetText(fault.target)}`);
+  } catch (e) {
+    say(e.message);
+  }
+}
+
+document.addEventListener('DOMContentLoaded', () => {
+  $('fault-kind').replaceChildren(...Object.keys(kinds).map(k => el('option', { value: k }, k)));
+  $('fault-kind').addEventListener('change', onKind);
+  onKind();
+  $('inject').addEventListener('submit', inject);
+  $('key-form').addEventListener('submit', event => {
+    event.preventDefault();
+    const value = $('key').value.trim();
+    if (value) sessionStorage.setItem(keyName, value);
+    $('key').value = '';
+    say(value ? 'key kept for this tab' : '');
+  });
+  $('key-forget').addEventListener('click', () => { sessionStorage.removeItem(keyName); say('key forgotten'); });
+  // The Orleans dashboard is there only when the silo runs with Orleans:Dashboard=true.
+  fetch('/orleans/', { method: 'HEAD' }).then(r => { $('orleans-link').hidden = !r.ok; }, () => {});
+  tick();
+});
