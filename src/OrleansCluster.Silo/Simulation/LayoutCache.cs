@@ -1,3 +1,4 @@
+using OrleansCluster.Grains;
 using OrleansCluster.Abstractions.Grains;
 using OrleansCluster.Model.Scenarios;
 using OrleansCluster.Model.Simulation;
@@ -29,8 +30,7 @@ public sealed class LayoutCache(IGrainFactory grains) : IDisposable
         {
             if (_cached is not { } again || again.Epoch != epoch)
             {
-                var scenario = source.Preset is { } preset ? ScenarioPresets.Load(preset) : ScenarioLoader.Parse(source.Json!);
-                _cached = (epoch, new ClusterLayout(scenario));
+                _cached = (epoch, new ClusterLayout(ScenarioResolver.Resolve(source)));
             }
 
             return _cached.Value.Layout;
