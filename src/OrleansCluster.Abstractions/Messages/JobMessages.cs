@@ -64,4 +64,5 @@ public sealed record StepRecord(
     [property: Id(3)] int HealthyNodes,
     [property: Id(4)] string? FailureReason,
     [property: Id(5)] double WallStartSeconds,
-    [property: Id(6)] double WallSeconds);
+    [property: Id(6)] double WallSeconds,
+    [property: Id(7)] StepBreakdownFigures? Breakdown = null);

@@ -52,7 +52,8 @@ internal static class JobFigures
             .Select(g => new NodeCounts(g.Key, g.Sum(n => n.Count), 0, 0))
             .ToArray();
 
-    private static StepBreakdownFigures Breakdown(StepBreakdown b) =>
+    /// <summary>A step's time split into its parts.</summary>
+    public static StepBreakdownFigures Breakdown(StepBreakdown b) =>
         new(b.ComputeSeconds, b.StragglerWaitSeconds, b.IntraSiteSeconds, b.InterSiteBandwidthSeconds, b.InterSiteLatencySeconds);
 
     private static GroupFigures Group(GroupReport g) => new(g.Name, g.Nodes, g.Stragglers, g.MeanComputeSeconds, g.MaxComputeSeconds, g.MaxSlowdown);

@@ -78,7 +78,7 @@ public sealed class JobRun(JobRecord record, int historyCapacity, TimeProvider t
         Last = (result, number);
         _previous = (result.MaxComputeSeconds, result.StepSeconds);
         _progressAt = time.GetTimestamp();
-        return Remember(new StepRecord(number, true, result.StepSeconds, result.HealthyNodes, null, WallSince(startedAt), Elapsed(startedAt)));
+        return Remember(new StepRecord(number, true, result.StepSeconds, result.HealthyNodes, null, WallSince(startedAt), Elapsed(startedAt), JobFigures.Breakdown(result.Breakdown)));
     }
 
     /// <summary>

@@ -64,6 +64,9 @@ public sealed class JobControlTests(SiloFixture fixture) : IClassFixture<SiloFix
         {
             Assert.True(s.GetProperty("durationSeconds").GetDouble() > 1, "small's T_step is seconds");
             Assert.InRange(s.GetProperty("wallSeconds").GetDouble(), 1e-6, 60);
+            // Each step carries its breakdown, whose parts sum to its T_step.
+            var parts = s.GetProperty("breakdown").EnumerateObject().Sum(p => p.Value.GetDouble());
+            Assert.Equal(s.GetProperty("durationSeconds").GetDouble(), parts, 9);
         });
     }
 
