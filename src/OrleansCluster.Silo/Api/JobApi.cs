@@ -1,4 +1,5 @@
 using Microsoft.AspNetCore.Http.HttpResults;
+using OrleansCluster.Abstractions.Api;
 using OrleansCluster.Abstractions.Grains;
 using OrleansCluster.Abstractions.Messages;
 
@@ -10,9 +11,6 @@ namespace OrleansCluster.Silo.Api;
 /// </summary>
 public static class JobApi
 {
-    /// <summary>The body of <c>PUT /api/job/pace</c>.</summary>
-    public sealed record PaceBody(string? Mode, double? Speed);
-
     public static RouteGroupBuilder MapJobApi(this RouteGroupBuilder api)
     {
         ArgumentNullException.ThrowIfNull(api);

@@ -1,6 +1,7 @@
 using System.Text.Json;
 using Microsoft.AspNetCore.Http.HttpResults;
 using Microsoft.Extensions.Options;
+using OrleansCluster.Abstractions.Api;
 using OrleansCluster.Abstractions.Grains;
 using OrleansCluster.Abstractions.Messages;
 using OrleansCluster.Grains;
@@ -11,9 +12,6 @@ namespace OrleansCluster.Silo.Api;
 /// <summary><c>GET /api/scenarios</c> lists the presets; <c>PUT /api/scenario</c> loads one, or a full scenario, and restarts the job on it.</summary>
 public static class ScenariosApi
 {
-    /// <summary>A preset's summary.</summary>
-    public sealed record PresetSummary(string Name, bool IsDefault, IReadOnlyList<string> Sites, int Nodes, long Gpus, IReadOnlyList<string> Generations, int Links);
-
     public static RouteGroupBuilder MapScenariosApi(this RouteGroupBuilder api)
     {
         ArgumentNullException.ThrowIfNull(api);
