@@ -10,6 +10,7 @@ public static class AdminApi
         var api = routes.MapGroup("/api").RequireAuthorization(SecurityExtensions.AdminPolicy);
         api.MapClusterApi()
             .MapScenariosApi()
+            .MapScenarioSourceApi()
             .MapJobApi()
             .MapStragglersApi()
             .MapNodesApi()

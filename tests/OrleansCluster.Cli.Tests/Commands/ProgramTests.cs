@@ -106,10 +106,59 @@ public sealed class ProgramTests(SiloProcessFixture silo) : IClassFixture<SiloPr
         Assert.Contains(reason, error, StringComparison.Ordinal);
     }
 
-    private static async Task<(int Exit, string Output, string Error)> RunAsync(params string[] arguments)
+    [Theory]
+    [InlineData("ramp", "--sizes", "40")]
+    [InlineData("scrape", "--seconds", "2")]
+    [InlineData("api", "--rounds", "1")]
+    public async Task ARefusedKeyExitsTwoNamingKeyAndItsVariable(params string[] command)
+    {
+        var (exit, output, error) = await RunAsync([.. command, "--url", Url, "--key", "not-the-key"]);
+
+        Assert.Equal(2, exit);
+        Assert.Contains("refused the admin key (401)", error, StringComparison.Ordinal);
+        Assert.Contains("--key", error, StringComparison.Ordinal);
+        Assert.Contains("ORLEANSCLUSTER_KEY", error, StringComparison.Ordinal);
+        Assert.Equal(string.Empty, output);
+    }
+
+    [Fact]
+    public async Task TheKeyIsReadFromItsVariableAndAReportWithoutAFolderGoesUnderReports()
+    {
+        Directory.CreateDirectory(_reports);
+
+        var (exit, _, error) = await RunAsync(_reports, new Dictionary<string, string> { ["ORLEANSCLUSTER_KEY"] = Key }, "scrape", "--url", Url, "--seconds", "2", "--report");
+
+        Assert.True(exit == 0, $"exit {exit}: {error}");
+        var folder = Assert.Single(Directory.GetDirectories(Path.Combine(_reports, "reports")));
+        Assert.StartsWith("scrape-", Path.GetFileName(folder), StringComparison.Ordinal);
+        Assert.Equal(["scrape.json", "scrape.md"], Directory.GetFiles(folder).Select(Path.GetFileName).Order(StringComparer.Ordinal));
+    }
+
+    [Fact]
+    public void TheDefaultReportFolderIsIgnoredByGit()
+    {
+        var root = AppContext.BaseDirectory;
+        while (!File.Exists(Path.Combine(root, ".gitignore")))
+        {
+            root = Path.GetDirectoryName(root) ?? throw new InvalidOperationException("no .gitignore above the test");
+        }
+
+        Assert.Contains($"{OrleansCluster.Cli.Reports.ReportWriter.DefaultFolder}/", File.ReadAllLines(Path.Combine(root, ".gitignore")));
+    }
+
+    private static Task<(int Exit, string Output, string Error)> RunAsync(params string[] arguments) =>
+        RunAsync(null, new Dictionary<string, string>(), arguments);
+
+    private static async Task<(int Exit, string Output, string Error)> RunAsync(string? folder, Dictionary<string, string> environment, params string[] arguments)
     {
         var cli = ManagedProcess.BuiltProgram("OrleansCluster.Cli", "orleanscluster.dll");
-        var info = new ProcessStartInfo("dotnet") { RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false };
+        var info = new ProcessStartInfo("dotnet") { RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false, WorkingDirectory = folder ?? Environment.CurrentDirectory };
+        info.Environment.Remove("ORLEANSCLUSTER_KEY");
+        foreach (var (name, value) in environment)
+        {
+            info.Environment[name] = value;
+        }
+
         info.ArgumentList.Add(cli);
         foreach (var argument in arguments)
         {
