@@ -1,8 +1,7 @@
-using System.Net;
-using System.Net.Sockets;
 using Microsoft.AspNetCore.Hosting;
 using Microsoft.AspNetCore.Mvc.Testing;
 using OrleansCluster.Cli;
+using OrleansCluster.Testing;
 
 namespace OrleansCluster.Cli.Tests;
 
@@ -50,12 +49,7 @@ public class SiloFixture : WebApplicationFactory<Program>, IAsyncLifetime
     {
     }
 
-    private static string FreePort()
-    {
-        using var listener = new TcpListener(IPAddress.Loopback, 0);
-        listener.Start();
-        return ((IPEndPoint)listener.LocalEndpoint).Port.ToString(System.Globalization.CultureInfo.InvariantCulture);
-    }
+    private static string FreePort() => ManagedProcess.FreePort().ToString(System.Globalization.CultureInfo.InvariantCulture);
 }
 
 /// <summary>A silo whose admin API lets a caller make 5 mutations a second, in bursts of 5.</summary>

@@ -4,7 +4,7 @@ using Microsoft.AspNetCore.Hosting;
 using Microsoft.AspNetCore.Mvc.Testing;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging;
-using OrleansCluster.Silo.Tests.Telemetry;
+using OrleansCluster.Testing;
 
 namespace OrleansCluster.Silo.Tests;
 

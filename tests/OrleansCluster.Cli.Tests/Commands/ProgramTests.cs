@@ -1,40 +1,9 @@
 using System.Diagnostics;
 using System.Globalization;
 using System.Text.Json;
-using OrleansCluster.Silo.Tests.Telemetry;
+using OrleansCluster.Testing;
 
 namespace OrleansCluster.Cli.Tests.Commands;
-
-/// <summary>A silo process on 127.0.0.1, as users run it, for the program to drive.</summary>
-public sealed class SiloProcessFixture : IAsyncLifetime
-{
-    public const string Key = "program-test-key";
-    private ManagedProcess? _silo;
-
-    public int HttpPort { get; } = ManagedProcess.FreePort();
-
-    public int GatewayPort { get; } = ManagedProcess.FreePort();
-
-    public string ClusterId { get; } = $"program-{Guid.NewGuid():N}";
-
-    public string Url => $"http://127.0.0.1:{HttpPort}";
-
-    public async ValueTask InitializeAsync()
-    {
-        _silo = ManagedProcess.StartSilo(HttpPort, [
-            $"--Admin:ApiKey={Key}", "--Simulation:Scenario=small", "--Simulation:Pace=realtime", "--Simulation:Speed=50",
-            $"--Orleans:SiloPort={ManagedProcess.FreePort()}", $"--Orleans:GatewayPort={GatewayPort}", $"--Orleans:ClusterId={ClusterId}"]);
-        await _silo.WaitUntilAnsweringAsync($"{Url}/healthz");
-    }
-
-    public async ValueTask DisposeAsync()
-    {
-        if (_silo is not null)
-        {
-            await _silo.DisposeAsync();
-        }
-    }
-}
 
 /// <summary>
 /// The built <c>orleanscluster</c> program against a silo process, as users run both: arguments, exit codes,
