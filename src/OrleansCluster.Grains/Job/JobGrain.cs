@@ -83,7 +83,7 @@ public sealed partial class JobGrain(
         Halt(JobState.Stopped);
         _scenario = scenario;
         _source = source;
-        _layout = new ClusterLayout(scenario, Math.Max(1, _tuning.BlockSize));
+        _layout = new ClusterLayout(scenario, _tuning.BlockSize);
         await ConfigureRunAsync(keepFaults: false);
         await SaveAsync();
         LogLoaded(logger, scenario.Name, scenario.NodeCount, scenario.GpuCount, _layout.Blocks.Count);
@@ -589,7 +589,7 @@ public sealed partial class JobGrain(
     private void Remember(StepRecord record)
     {
         _history.Enqueue(record);
-        while (_history.Count > Math.Max(1, _tuning.HistoryCapacity))
+        while (_history.Count > _tuning.HistoryCapacity)
         {
             _history.Dequeue();
         }
@@ -620,7 +620,7 @@ public sealed partial class JobGrain(
         // Back after a silo's death or a graceful move: rebuild the run from the durable record.
         _source = saved.Source;
         _scenario = saved.Source.Preset is { } preset ? ScenarioPresets.Load(preset) : ScenarioLoader.Parse(saved.Source.Json!);
-        _layout = new ClusterLayout(_scenario, Math.Max(1, _tuning.BlockSize));
+        _layout = new ClusterLayout(_scenario, _tuning.BlockSize);
         _epoch = saved.Epoch;
         _pace = saved.Pace;
         _step = saved.Step;
