@@ -71,9 +71,9 @@ public static class JobApi
         }
 
         var speed = body.Speed ?? 1;
-        if (!(speed > 0 && speed <= 1e6))
+        if (PaceSettings.SpeedError(speed) is { } speedError)
         {
-            errors.Add(new FieldError("speed", $"{speed} must be within (0, 1e6]"));
+            errors.Add(new FieldError("speed", speedError));
         }
 
         if (errors.Count > 0)
