@@ -2,24 +2,22 @@ using System.Net;
 using System.Net.Http.Json;
 using System.Text;
 using System.Text.Json;
-using System.Text.Json.Serialization;
+using OrleansCluster.Abstractions.Api;
 using OrleansCluster.Abstractions.Messages;
 
 namespace OrleansCluster.Cli;
 
 /// <summary>
 /// The admin API read through the records the silo answers with (<c>OrleansCluster.Abstractions</c>), with the
-/// silo's JSON options: camelCase names, enums as camelCase strings.
+/// silo's JSON options (<see cref="ApiJson"/>: camelCase names, enums as camelCase strings).
 /// </summary>
 public static class SiloApi
 {
     /// <summary>The environment variable the CLI reads the admin key from when <c>--key</c> is not given.</summary>
     public const string KeyVariable = "ORLEANSCLUSTER_KEY";
 
-    public static JsonSerializerOptions Json { get; } = new(JsonSerializerDefaults.Web)
-    {
-        Converters = { new JsonStringEnumConverter(JsonNamingPolicy.CamelCase) },
-    };
+    /// <summary>The silo's own JSON options (<see cref="ApiJson"/>).</summary>
+    public static JsonSerializerOptions Json { get; } = ApiJson.Create();
 
     public static async Task<ClusterStatus> ClusterAsync(HttpClient admin, CancellationToken cancellationToken) =>
         await GetAsync<ClusterStatus>(admin, "/api/cluster", cancellationToken);
