@@ -4,7 +4,7 @@ using OrleansCluster.Cli.Reports;
 
 namespace OrleansCluster.Cli.Tests.Commands;
 
-public sealed class CommandTests(SiloFixture silo) : IClassFixture<SiloFixture>
+public sealed class CommandTests(CliSiloFixture silo) : IClassFixture<CliSiloFixture>
 {
     private static CancellationToken Ct => TestContext.Current.CancellationToken;
 

@@ -5,7 +5,7 @@ using OrleansCluster.Cli.Reports;
 namespace OrleansCluster.Cli.Tests.Commands;
 
 /// <summary>The ramp loads its own scenarios, so it has a silo of its own.</summary>
-public sealed class RampTests(SiloFixture silo) : IClassFixture<SiloFixture>
+public sealed class RampTests(CliSiloFixture silo) : IClassFixture<CliSiloFixture>
 {
     private static CancellationToken Ct => TestContext.Current.CancellationToken;
 
@@ -86,7 +86,7 @@ public sealed class RampTests(SiloFixture silo) : IClassFixture<SiloFixture>
     [Fact]
     public async Task ARefusedKeyIsCouldNotRunAndNamesWhereTheKeyComesFrom()
     {
-        using var refused = new Target(silo.Server.BaseAddress, "not-the-key").CreateClient(silo.Server.CreateHandler());
+        using var refused = new Target(silo.Factory.Server.BaseAddress, "not-the-key").CreateClient(silo.Factory.Server.CreateHandler());
 
         var error = await Assert.ThrowsAsync<KeyRefusedException>(() => Ramp.RunAsync(refused, [refused], new Ramp.Options([40], Colossus: false, FloorStepsPerSecond: 1, TimeSpan.FromSeconds(1), TimeSpan.Zero), null, Ct));
 
