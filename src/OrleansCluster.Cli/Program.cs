@@ -45,7 +45,7 @@ scrape.SetAction(async (parse, ct) => await RunAsync(parse, ct, async target =>
     var silos = Silos(parse, target);
     try
     {
-        var seconds = Math.Max(2, parse.GetValue(durationOption));
+        var seconds = parse.GetValue(durationOption);
         var options = new ScrapeLoad.Options(parse.GetValue(scrapersOption), TimeSpan.FromSeconds(seconds), TimeSpan.FromSeconds(Math.Min(5, seconds)));
         var report = await LiveProgress.RunAsync(Live(parse), progress => ScrapeLoad.RunAsync(admin, silos, options, progress, ct));
         return await FinishAsync(parse, "scrape", report, target, null, ct);

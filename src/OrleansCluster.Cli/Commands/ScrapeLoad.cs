@@ -41,7 +41,7 @@ public static class ScrapeLoad
         ArgumentNullException.ThrowIfNull(admin);
         ArgumentNullException.ThrowIfNull(silos);
         ArgumentNullException.ThrowIfNull(options);
-        if (options.Scrapers < 1 || silos.Count == 0 || options.Duration <= TimeSpan.Zero)
+        if (options.Scrapers < 1 || silos.Count == 0 || options.Duration <= TimeSpan.Zero || options.Baseline <= TimeSpan.Zero)
         {
             throw new ArgumentException("--scrapers must be at least 1, with at least one silo and --seconds > 0");
         }

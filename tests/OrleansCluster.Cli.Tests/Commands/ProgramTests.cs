@@ -65,6 +65,7 @@ public sealed class ProgramTests(SiloProcessFixture silo) : IClassFixture<SiloPr
     [InlineData("api --url http://10.0.0.1:8080", "not a loopback address")]
     [InlineData("ramp --sizes 0", "--sizes: 0 is not a node count")]
     [InlineData("api --callers 0", "--callers and --rounds must be at least 1")]
+    [InlineData("scrape --seconds 0", "--seconds > 0")]
     public async Task WhatCannotRunExitsTwoWithTheReason(string arguments, string reason)
     {
         var args = arguments.Split(' ').Concat(arguments.Contains("--url", StringComparison.Ordinal) ? [] : new[] { "--url", Url, "--key", Key }).ToArray();
