@@ -5,11 +5,16 @@ using OrleansCluster.Cli.Reports;
 
 // Exit codes: 0 the run held (its checks passed), 1 it ran but a check failed, 2 it could not run.
 var urlOption = new Option<string>("--url") { Description = "The silo's HTTP address (loopback only).", DefaultValueFactory = _ => "http://127.0.0.1:8080", Recursive = true };
-var keyOption = new Option<string?>("--key") { Description = "The admin key (default: $ORLEANSCLUSTER_KEY).", DefaultValueFactory = _ => Environment.GetEnvironmentVariable("ORLEANSCLUSTER_KEY"), Recursive = true };
+var keyOption = new Option<string?>("--key") { Description = $"The admin key (default: ${SiloApi.KeyVariable}).", DefaultValueFactory = _ => Environment.GetEnvironmentVariable(SiloApi.KeyVariable), Recursive = true };
 var outputOption = new Option<string>("--output") { Description = "table or json.", DefaultValueFactory = _ => "table", Recursive = true };
 outputOption.AcceptOnlyFromAmong("table", "json");
 
-var reportOption = new Option<DirectoryInfo?>("--report") { Description = "Also write the report into this folder: COMMAND.json, COMMAND.md and, for ramp, COMMAND.png.", Recursive = true };
+var reportOption = new Option<string?>("--report")
+{
+    Description = $"Also write the report into this folder: COMMAND.json, COMMAND.md and, for ramp, COMMAND.png (without a folder: {ReportWriter.DefaultFolder}/COMMAND-TIME, which git ignores).",
+    Arity = ArgumentArity.ZeroOrOne,
+    Recursive = true,
+};
 
 var callersOption = new Option<int>("--callers") { Description = "Concurrent callers.", DefaultValueFactory = _ => 8 };
 var roundsOption = new Option<int>("--rounds") { Description = "Inject/read/clear rounds per caller.", DefaultValueFactory = _ => 50 };
@@ -19,7 +24,7 @@ var api = new Command("api", "Concurrent callers inject, read and clear faults; 
 {
     callersOption, roundsOption, rateOption, secondsOption,
 };
-api.SetAction(async (parse, ct) => await RunAsync(parse, async target =>
+api.SetAction(async (parse, ct) => await RunAsync(parse, ct, async target =>
 {
     using var client = target.CreateClient();
     var options = new ApiLoad.Options(parse.GetValue(callersOption), parse.GetValue(roundsOption), parse.GetValue(rateOption), TimeSpan.FromSeconds(parse.GetValue(secondsOption)));
@@ -34,13 +39,13 @@ var scrape = new Command("scrape", "Concurrent scrapers of /metrics on every sil
 {
     scrapersOption, durationOption,
 };
-scrape.SetAction(async (parse, ct) => await RunAsync(parse, async target =>
+scrape.SetAction(async (parse, ct) => await RunAsync(parse, ct, async target =>
 {
     using var admin = target.CreateClient();
     var silos = Silos(parse, target);
     try
     {
-        var seconds = Math.Max(2, parse.GetValue(durationOption));
+        var seconds = parse.GetValue(durationOption);
         var options = new ScrapeLoad.Options(parse.GetValue(scrapersOption), TimeSpan.FromSeconds(seconds), TimeSpan.FromSeconds(Math.Min(5, seconds)));
         var report = await LiveProgress.RunAsync(Live(parse), progress => ScrapeLoad.RunAsync(admin, silos, options, progress, ct));
         return await FinishAsync(parse, "scrape", report, target, null, ct);
@@ -57,7 +62,7 @@ var campaign = new Command("campaign", "Replay a fault campaign against the clus
 {
     fileArgument, limitOption,
 };
-campaign.SetAction(async (parse, ct) => await RunAsync(parse, async target =>
+campaign.SetAction(async (parse, ct) => await RunAsync(parse, ct, async target =>
 {
     using var client = target.CreateClient();
     var json = await File.ReadAllTextAsync(parse.GetValue(fileArgument)!.FullName, ct);
@@ -75,7 +80,7 @@ var ramp = new Command("ramp", "Load scenarios of growing size at max pace and m
 {
     sizesOption, colossusOption, floorOption, windowOption, warmupOption,
 };
-ramp.SetAction(async (parse, ct) => await RunAsync(parse, async target =>
+ramp.SetAction(async (parse, ct) => await RunAsync(parse, ct, async target =>
 {
     using var admin = target.CreateClient();
     admin.Timeout = TimeSpan.FromMinutes(10); // loading a large scenario takes a while
@@ -140,20 +145,33 @@ static void Dispose(HttpClient[] clients)
 async Task<int> FinishAsync(ParseResult parse, string command, ICommandReport report, Target target, Action<string>? chart, CancellationToken ct)
 {
     ReportWriter.Write(Console.Out, report, parse.GetValue(outputOption)!);
-    if (parse.GetValue(reportOption) is { } folder)
+    if (parse.GetResult(reportOption) is { } asked)
     {
-        var written = await ReportWriter.WriteFilesAsync(folder.FullName, command, report, target.BaseAddress, chart, ct);
+        var folder = asked.Tokens.Count > 0 ? asked.Tokens[0].Value : ReportWriter.DefaultPath(command, DateTimeOffset.UtcNow);
+        var written = await ReportWriter.WriteFilesAsync(Path.GetFullPath(folder), command, report, target.BaseAddress, chart, ct);
         await Console.Error.WriteLineAsync($"report: {string.Join(", ", written)}");
     }
 
     return report.Held() ? 0 : 1;
 }
 
-async Task<int> RunAsync(ParseResult parse, Func<Target, Task<int>> run)
+// A key the silo refuses is "could not run" (exit 2), found before the command sends anything.
+async Task<int> RunAsync(ParseResult parse, CancellationToken ct, Func<Target, Task<int>> run)
 {
     try
     {
-        return await run(Target.Parse(parse.GetValue(urlOption)!, parse.GetValue(keyOption)));
+        var target = Target.Parse(parse.GetValue(urlOption)!, parse.GetValue(keyOption));
+        using (var check = target.CreateClient())
+        {
+            await SiloApi.CheckKeyAsync(check, ct);
+        }
+
+        return await run(target);
+    }
+    catch (KeyRefusedException e)
+    {
+        await Console.Error.WriteLineAsync($"error: {e.Message}");
+        return 2;
     }
     catch (Exception e) when (e is ArgumentException or HttpRequestException or InvalidOperationException or IOException)
     {

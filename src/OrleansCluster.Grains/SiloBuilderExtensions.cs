@@ -1,5 +1,6 @@
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.DependencyInjection.Extensions;
+using Microsoft.Extensions.Options;
 using Orleans.Serialization;
 using Orleans.Storage;
 using OrleansCluster.Grains.Telemetry;
@@ -23,7 +24,8 @@ public static class SiloBuilderExtensions
         silo.Services.TryAddSingleton<NodeGauges>();
         silo.Services.TryAddSingleton<DcgmNodes>();
         silo.Services.AddOptions<TelemetryOptions>();
-        var options = silo.Services.AddOptions<SimulationTuning>();
+        var options = silo.Services.AddOptions<SimulationTuning>().ValidateOnStart();
+        silo.Services.TryAddEnumerable(ServiceDescriptor.Singleton<IValidateOptions<SimulationTuning>, SimulationTuningValidator>());
         if (tune is not null)
         {
             options.Configure(tune);

@@ -7,7 +7,9 @@ namespace OrleansCluster.Grains;
 /// <summary>
 /// How the live simulation is laid out over grains (bound from the <c>Simulation</c> configuration section),
 /// and how large a scenario a silo takes. None of these change a figure of the model; they trade grain calls
-/// against work per call, or refuse what would not fit in memory.
+/// against work per call, or refuse what would not fit in memory. Each bound is written once, here, as an
+/// attribute; <see cref="SimulationTuningValidator"/> checks them when the silo starts, so the grains use the
+/// values as they are.
 /// </summary>
 public sealed class SimulationTuning
 {
@@ -21,24 +23,30 @@ public sealed class SimulationTuning
     public const long BytesPerNode = 5 * 1024;
 
     /// <summary>Nodes per block coordinator.</summary>
+    [Range(1, 1_000_000)]
     public int BlockSize { get; set; } = 512;
 
     /// <summary>Steps a node grain computes per call (its times depend only on seed, step and faults).</summary>
+    [Range(1, 4096)]
     public int BatchSteps { get; set; } = 64;
 
     /// <summary>At <c>max</c> pace, how long one timer tick may keep stepping before letting other calls in.</summary>
+    [Range(1, 60_000)]
     public int MaxPaceSliceMilliseconds { get; set; } = 20;
 
     /// <summary>Seconds between the job's progress log lines.</summary>
+    [Range(1e-3, double.MaxValue)]
     public double LogIntervalSeconds { get; set; } = 10;
 
     /// <summary>
     /// Wall seconds a running job may go without completing a step before <c>/healthz</c> calls it stalled (at
     /// realtime pace, at least three barrier timeouts of simulated time at the current speed).
     /// </summary>
+    [Range(1e-3, double.MaxValue)]
     public double StallSeconds { get; set; } = 120;
 
     /// <summary>Steps kept in the job's recent history.</summary>
+    [Range(1, 1_000_000)]
     public int HistoryCapacity { get; set; } = 4096;
 
     /// <summary>

@@ -24,15 +24,16 @@ public enum PaceMode
 [GenerateSerializer, Immutable, Alias("PaceSettings")]
 public sealed record PaceSettings([property: Id(0)] PaceMode Mode, [property: Id(1)] double Speed)
 {
+    /// <summary>The fastest realtime speed-up; a speed is within (0, <see cref="MaxSpeed"/>], at every entry.</summary>
+    public const double MaxSpeed = 1e6;
+
     public static PaceSettings Realtime(double speed = 1) => new(PaceMode.Realtime, speed);
 
+    /// <summary>Why <paramref name="speed"/> is not a speed (out of (0, 1e6], or not a number), or null when it is.</summary>
+    public static string? SpeedError(double speed) =>
+        speed > 0 && speed <= MaxSpeed ? null : string.Create(System.Globalization.CultureInfo.InvariantCulture, $"{speed} must be within (0, 1e6]");
+
     public static PaceSettings Max { get; } = new(PaceMode.Max, 1);
-
-    /// <summary>The speeds a realtime pace may take, as <see cref="IsValidSpeed"/> checks them: within (0, 1e6].</summary>
-    public const string SpeedRange = "speed must be within (0, 1e6]";
-
-    /// <summary>Whether <paramref name="speed"/> is a speed the job takes: the one place this bound is written.</summary>
-    public static bool IsValidSpeed(double speed) => speed is > 0 and <= 1e6;
 }
 
 /// <summary>The job's life cycle.</summary>

@@ -3,8 +3,9 @@ using System.Diagnostics;
 using System.Net;
 using System.Net.Http.Json;
 using System.Text;
-using System.Text.Json;
 using HdrHistogram;
+using OrleansCluster.Abstractions.Api;
+using OrleansCluster.Abstractions.Messages;
 using OrleansCluster.Cli.Reports;
 
 namespace OrleansCluster.Cli.Commands;
@@ -102,7 +103,7 @@ public static class ApiLoad
             using var content = new StringContent(body, Encoding.UTF8, "application/json");
             using var response = await TimeAsync("inject", () => client.PostAsync("/api/faults", content, cancellationToken));
             return response is { IsSuccessStatusCode: true }
-                ? (await response.Content.ReadFromJsonAsync<JsonElement>(cancellationToken)).GetProperty("id").GetString()
+                ? (await response.Content.ReadFromJsonAsync<Fault>(SiloApi.Json, cancellationToken))?.Id
                 : null;
         }
 
@@ -159,7 +160,7 @@ public static class ApiLoad
         var elapsed = clock.Elapsed.TotalSeconds;
         progress?.Report(new RunProgress("api", $"{Interlocked.Read(ref done):N0} calls", 1));
 
-        var listed = (await client.GetFromJsonAsync<JsonElement>("/api/faults", cancellationToken)).EnumerateArray().Select(f => f.GetProperty("id").GetString()!).ToHashSet(StringComparer.Ordinal);
+        var listed = (await SiloApi.GetAsync<Fault[]>(client, "/api/faults", cancellationToken)).Select(f => f.Id).ToHashSet(StringComparer.Ordinal);
         var ours = injected.ToArray();
         var leftover = ours.Count(listed.Contains);
         var consistent = ours.Distinct(StringComparer.Ordinal).Count() == ours.Length
@@ -171,8 +172,8 @@ public static class ApiLoad
 
     private static async Task<IReadOnlyList<string>> PickNodesAsync(HttpClient client, CancellationToken cancellationToken)
     {
-        var page = await client.GetFromJsonAsync<JsonElement>("/api/nodes?pageSize=100", cancellationToken);
-        var nodes = page.GetProperty("nodes").EnumerateArray().Select(n => n.GetProperty("id").GetString()!).ToArray();
+        var page = await SiloApi.GetAsync<NodePage>(client, "/api/nodes?pageSize=100", cancellationToken);
+        var nodes = page.Nodes.Select(n => n.Id).ToArray();
         return nodes.Length > 0 ? nodes : throw new InvalidOperationException("the cluster has no nodes to target");
     }
 }

@@ -1,6 +1,4 @@
 using System.Diagnostics;
-using System.Net.Http.Json;
-using System.Text.Json;
 using OrleansCluster.Cli.Reports;
 
 namespace OrleansCluster.Cli.Commands;
@@ -43,20 +41,20 @@ public static class ScrapeLoad
         ArgumentNullException.ThrowIfNull(admin);
         ArgumentNullException.ThrowIfNull(silos);
         ArgumentNullException.ThrowIfNull(options);
-        if (options.Scrapers < 1 || silos.Count == 0 || options.Duration <= TimeSpan.Zero)
+        if (options.Scrapers < 1 || silos.Count == 0 || options.Duration <= TimeSpan.Zero || options.Baseline <= TimeSpan.Zero)
         {
             throw new ArgumentException("--scrapers must be at least 1, with at least one silo and --seconds > 0");
         }
 
         progress?.Report(new RunProgress("baseline", "steps/s before scraping", 0));
-        var before = await StepRateAsync(admin, options.Baseline, cancellationToken);
+        var before = await StepRate.MeasureAsync(admin, options.Baseline, cancellationToken);
         progress?.Report(new RunProgress("baseline", $"{before:N1} steps/s before scraping", 1));
 
         var histogram = Latency.NewHistogram();
         long bytes = 0, samples = 0, count = 0;
         var failures = 0;
         var clock = Stopwatch.StartNew();
-        var during = StepRateAsync(admin, options.Duration, cancellationToken);
+        var during = StepRate.MeasureAsync(admin, options.Duration, cancellationToken);
         var scrapers = Enumerable.Range(0, options.Scrapers * silos.Count).Select(async i =>
         {
             var client = silos[i % silos.Count];
@@ -85,16 +83,5 @@ public static class ScrapeLoad
         var duringRate = await during;
         progress?.Report(new RunProgress("scrape", $"{count:N0} scrapes", 1));
         return new Report(options.Scrapers, silos.Count, count, failures, Latency.From(histogram), count == 0 ? 0 : bytes / count, samples, before, duringRate);
-    }
-
-    /// <summary>Steps the job completed per second over <paramref name="window"/>, read from <c>/api/cluster</c>.</summary>
-    public static async Task<double> StepRateAsync(HttpClient admin, TimeSpan window, CancellationToken cancellationToken)
-    {
-        ArgumentNullException.ThrowIfNull(admin);
-        var a = ClusterReading.StepsFinished(await ClusterReading.ReadAsync(admin, cancellationToken));
-        var clock = Stopwatch.StartNew();
-        await Task.Delay(window, cancellationToken);
-        var b = ClusterReading.StepsFinished(await ClusterReading.ReadAsync(admin, cancellationToken));
-        return (b - a) / clock.Elapsed.TotalSeconds;
     }
 }

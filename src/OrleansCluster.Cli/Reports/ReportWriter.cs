@@ -15,6 +15,13 @@ public static class ReportWriter
     /// <summary>The width tables are laid out to when the output is not a terminal.</summary>
     public const int RedirectedWidth = 240;
 
+    /// <summary>Where <c>--report</c> without a folder writes, under the current folder (ignored by git).</summary>
+    public const string DefaultFolder = "reports";
+
+    /// <summary>The folder <c>--report</c> without a value writes into: one per command and time, under <see cref="DefaultFolder"/>.</summary>
+    public static string DefaultPath(string command, DateTimeOffset now) =>
+        Path.Combine(DefaultFolder, string.Create(CultureInfo.InvariantCulture, $"{command}-{now.UtcDateTime:yyyyMMdd-HHmmss}"));
+
     public static JsonSerializerOptions Json { get; } = new(JsonSerializerDefaults.Web)
     {
         WriteIndented = true,
@@ -103,4 +110,7 @@ public static class ReportWriter
     public static string F(double value, int decimals = 2) => value.ToString($"F{decimals}", CultureInfo.InvariantCulture);
 
     public static string N(double value, int decimals = 0) => value.ToString($"N{decimals}", CultureInfo.InvariantCulture);
+
+    /// <summary>A share as a percentage with one decimal ("12.5 %").</summary>
+    public static string P(double ratio) => ratio.ToString("P1", CultureInfo.InvariantCulture);
 }

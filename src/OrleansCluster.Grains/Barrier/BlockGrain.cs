@@ -25,7 +25,7 @@ public sealed partial class BlockGrain(
     NodeGauges gauges,
     DcgmNodes dcgm) : Grain, IBlockGrain
 {
-    private readonly int _batchSteps = Math.Max(1, tuning.Value.BatchSteps);
+    private readonly int _batchSteps = tuning.Value.BatchSteps;
     private BlockConfig? _config;
     private NodeSpec[] _specs = [];
     private INodeGrain[] _grains = [];

@@ -144,9 +144,9 @@ public sealed partial class JobGrain(
     public Task SetPaceAsync(PaceSettings pace)
     {
         ArgumentNullException.ThrowIfNull(pace);
-        if (!PaceSettings.IsValidSpeed(pace.Speed))
+        if (PaceSettings.SpeedError(pace.Speed) is { } error)
         {
-            throw new ArgumentOutOfRangeException(nameof(pace), pace.Speed, PaceSettings.SpeedRange);
+            throw new ArgumentOutOfRangeException(nameof(pace), pace.Speed, error);
         }
 
         Job.Pace = pace;

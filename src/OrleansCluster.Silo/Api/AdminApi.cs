@@ -13,6 +13,7 @@ public static class AdminApi
             .ProducesProblem(StatusCodes.Status429TooManyRequests);
         api.MapClusterApi()
             .MapScenariosApi()
+            .MapScenarioSourceApi()
             .MapJobApi()
             .MapStragglersApi()
             .MapNodesApi()

@@ -1,4 +1,5 @@
 using Microsoft.AspNetCore.Http.HttpResults;
+using OrleansCluster.Abstractions.Api;
 using OrleansCluster.Abstractions.Grains;
 using OrleansCluster.Abstractions.Messages;
 using OrleansCluster.Silo.Api.OpenApi;
@@ -12,15 +13,6 @@ namespace OrleansCluster.Silo.Api;
 /// </summary>
 public static class FaultsApi
 {
-    /// <summary>A fault campaign: a named list of faults with start offsets, replayed as one injection.</summary>
-    public sealed record FaultCampaign(string? Name, string? Description, IReadOnlyList<FaultRequest>? Faults);
-
-    /// <summary>What a campaign injection answers.</summary>
-    public sealed record CampaignResult(string Campaign, IReadOnlyList<Fault> Faults);
-
-    /// <summary>What clearing every fault answers.</summary>
-    public sealed record ClearedCount(int Cleared);
-
     public static RouteGroupBuilder MapFaultsApi(this RouteGroupBuilder api)
     {
         ArgumentNullException.ThrowIfNull(api);

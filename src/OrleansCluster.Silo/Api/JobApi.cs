@@ -1,4 +1,5 @@
 using Microsoft.AspNetCore.Http.HttpResults;
+using OrleansCluster.Abstractions.Api;
 using OrleansCluster.Abstractions.Grains;
 using OrleansCluster.Abstractions.Messages;
 using OrleansCluster.Silo.Api.OpenApi;
@@ -11,9 +12,6 @@ namespace OrleansCluster.Silo.Api;
 /// </summary>
 public static class JobApi
 {
-    /// <summary>The body of <c>PUT /api/job/pace</c>.</summary>
-    public sealed record PaceBody(string? Mode, double? Speed = null);
-
     public static RouteGroupBuilder MapJobApi(this RouteGroupBuilder api)
     {
         ArgumentNullException.ThrowIfNull(api);
@@ -77,9 +75,9 @@ public static class JobApi
         }
 
         var speed = body.Speed ?? 1;
-        if (!PaceSettings.IsValidSpeed(speed))
+        if (PaceSettings.SpeedError(speed) is { } speedError)
         {
-            errors.Add(new FieldError("speed", $"{speed}: {PaceSettings.SpeedRange}"));
+            errors.Add(new FieldError("speed", speedError));
         }
 
         if (errors.Count > 0)

@@ -1,4 +1,5 @@
 using Microsoft.AspNetCore.Http.HttpResults;
+using OrleansCluster.Abstractions.Api;
 using OrleansCluster.Abstractions.Grains;
 using OrleansCluster.Abstractions.Messages;
 
@@ -7,9 +8,6 @@ namespace OrleansCluster.Silo.Api;
 /// <summary><c>/api/links</c>: the inter-site links with their nominal and current figures and faults.</summary>
 public static class LinksApi
 {
-    /// <summary>One link in full.</summary>
-    public sealed record LinkDetail(LinkStatus Link, IReadOnlyList<Fault> Faults);
-
     public static RouteGroupBuilder MapLinksApi(this RouteGroupBuilder api)
     {
         ArgumentNullException.ThrowIfNull(api);

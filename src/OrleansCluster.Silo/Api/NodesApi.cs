@@ -1,4 +1,5 @@
 using Microsoft.AspNetCore.Http.HttpResults;
+using OrleansCluster.Abstractions.Api;
 using OrleansCluster.Abstractions.Grains;
 using OrleansCluster.Abstractions.Messages;
 using OrleansCluster.Silo.Api.OpenApi;
@@ -10,15 +11,6 @@ namespace OrleansCluster.Silo.Api;
 public static class NodesApi
 {
     private const int MaxPageSize = 1000;
-
-    /// <summary>A node in a listing; <c>state</c> is what its faults make it.</summary>
-    public sealed record NodeSummary(string Id, string Site, string Generation, int Gpus, NodeHealth State);
-
-    /// <summary>One page of nodes.</summary>
-    public sealed record NodePage(int Page, int PageSize, int Total, IReadOnlyList<NodeSummary> Nodes);
-
-    /// <summary>One node in full.</summary>
-    public sealed record NodeDetail(string Id, string Site, string Generation, int Gpus, NodeHealth State, double Slowdown, bool Crashed, double NominalComputeSeconds, long BatchesComputed, IReadOnlyList<Fault> Faults);
 
     public static RouteGroupBuilder MapNodesApi(this RouteGroupBuilder api)
     {

@@ -1,6 +1,7 @@
 using System.Text.Json;
 using Microsoft.AspNetCore.Http.HttpResults;
 using Microsoft.Extensions.Options;
+using OrleansCluster.Abstractions.Api;
 using OrleansCluster.Abstractions.Grains;
 using OrleansCluster.Abstractions.Messages;
 using OrleansCluster.Grains;
@@ -11,14 +12,11 @@ namespace OrleansCluster.Silo.Api;
 /// <summary><c>GET /api/scenarios</c> lists the presets; <c>PUT /api/scenario</c> loads one, or a full scenario, and restarts the job on it.</summary>
 public static class ScenariosApi
 {
-    /// <summary>A preset's summary.</summary>
     /// <summary>The name the load route's operation goes by.</summary>
     public const string LoadScenarioName = "LoadScenario";
 
     /// <summary>One of the bodies of <c>PUT /api/scenario</c>: a preset by name (the other is a whole scenario).</summary>
     public sealed record PresetBody(string Preset);
-
-    public sealed record PresetSummary(string Name, bool IsDefault, IReadOnlyList<string> Sites, int Nodes, long Gpus, IReadOnlyList<string> Generations, int Links);
 
     public static RouteGroupBuilder MapScenariosApi(this RouteGroupBuilder api)
     {

@@ -1,5 +1,4 @@
-using System.Text.Json;
-using System.Text.Json.Serialization;
+using OrleansCluster.Abstractions.Api;
 using OrleansCluster.Silo.Api.OpenApi;
 using Scalar.AspNetCore;
 
@@ -18,12 +17,7 @@ internal static class ApiExtensions
             options.AddOperationTransformer<ScenarioBodySchema>();
             options.AddSchemaTransformer<RequestNumbers>();
         });
-        builder.Services.ConfigureHttpJsonOptions(options =>
-        {
-            options.SerializerOptions.Converters.Add(new JsonStringEnumConverter(JsonNamingPolicy.CamelCase));
-            options.SerializerOptions.NumberHandling = JsonNumberHandling.AllowNamedFloatingPointLiterals;
-            options.SerializerOptions.DefaultIgnoreCondition = JsonIgnoreCondition.WhenWritingNull;
-        });
+        builder.Services.ConfigureHttpJsonOptions(options => ApiJson.Configure(options.SerializerOptions));
         return builder;
     }
 

@@ -1,7 +1,6 @@
 using System.ComponentModel.DataAnnotations;
 using System.Net;
 using System.Net.Sockets;
-using Microsoft.Extensions.Options;
 using Orleans.Configuration;
 using Orleans.Dashboard;
 using Orleans.Serialization;
@@ -41,6 +40,9 @@ public sealed class OrleansHostOptions
     /// being a browser application, is open like <c>/metrics</c>: off by default, for a silo on a trusted machine.
     /// </summary>
     public bool Dashboard { get; set; }
+
+    /// <summary>Redis clustering (and storage) rather than the embedded localhost cluster.</summary>
+    public bool IsRedis => string.Equals(Clustering, "Redis", StringComparison.OrdinalIgnoreCase);
 }
 
 /// <summary>Makes the host an Orleans silo: localhost clustering and memory storage, or Redis for both.</summary>
@@ -50,13 +52,8 @@ internal static class OrleansExtensions
 
     public static WebApplicationBuilder AddOrleansSilo(this WebApplicationBuilder builder)
     {
-        var options = builder.Configuration.GetSection("Orleans").Get<OrleansHostOptions>() ?? new OrleansHostOptions();
-        Validator.ValidateObject(options, new ValidationContext(options), validateAllProperties: true);
-        var redis = string.Equals(options.Clustering, "Redis", StringComparison.OrdinalIgnoreCase);
-        if (redis && string.IsNullOrWhiteSpace(options.Redis))
-        {
-            throw new OptionsValidationException("Orleans:Redis", typeof(OrleansHostOptions), ["Orleans:Clustering=Redis needs Orleans:Redis (a Redis connection string, e.g. 127.0.0.1:6379)"]);
-        }
+        var options = OrleansHostOptionsValidator.Read(builder);
+        var redis = options.IsRedis;
 
         // Orleans reads the "Orleans" section itself and takes "Orleans:Clustering" for its own provider
         // section. The design's one-word form (Localhost or Redis) is translated into Orleans' keys here, so

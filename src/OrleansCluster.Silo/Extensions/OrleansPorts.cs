@@ -17,7 +17,7 @@ internal static class OrleansPorts
     /// <summary>Why this silo must not start (a taken port, named with the key to change), or null.</summary>
     public static string? OrleansPortConflict(this WebApplicationBuilder builder)
     {
-        var options = builder.Configuration.GetSection("Orleans").Get<OrleansHostOptions>() ?? new OrleansHostOptions();
+        var options = OrleansHostOptionsValidator.Read(builder);
         if (options.SiloPort == options.GatewayPort)
         {
             return $"Orleans:SiloPort and Orleans:GatewayPort are both {options.SiloPort}: give them different ports, e.g. --Orleans:GatewayPort={options.GatewayPort + 1}";
@@ -99,7 +99,7 @@ internal static class OrleansPorts
     /// <summary>The address Orleans will listen on (see <see cref="OrleansExtensions"/>).</summary>
     private static IPAddress? ListenAddress(OrleansHostOptions options)
     {
-        if (!string.Equals(options.Clustering, "Redis", StringComparison.OrdinalIgnoreCase))
+        if (!options.IsRedis)
         {
             return IPAddress.Loopback;
         }

@@ -9,7 +9,8 @@ internal static class SimulationExtensions
     public static WebApplicationBuilder AddSimulation(this WebApplicationBuilder builder)
     {
         builder.Services.AddOptions<SimulationOptions>().BindConfiguration("Simulation").ValidateDataAnnotations().ValidateOnStart();
-        builder.Services.AddOptions<SimulationTuning>().BindConfiguration("Simulation").ValidateDataAnnotations().ValidateOnStart();
+        // Validated by SimulationTuningValidator, which AddClusterSimulation registers for every silo.
+        builder.Services.AddOptions<SimulationTuning>().BindConfiguration("Simulation").ValidateOnStart();
         builder.Services.AddHostedService<SimulationStarter>();
         builder.Services.AddHostedService<JobKeeper>();
         builder.Services.AddHostedService<SiloDrain>();

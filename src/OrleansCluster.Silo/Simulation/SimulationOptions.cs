@@ -1,4 +1,5 @@
 using System.ComponentModel.DataAnnotations;
+using OrleansCluster.Abstractions.Messages;
 
 namespace OrleansCluster.Silo.Simulation;
 
@@ -13,8 +14,8 @@ public sealed class SimulationOptions
     [RegularExpression("^(?i:realtime|max)$", ErrorMessage = "Simulation:Pace must be realtime or max")]
     public string Pace { get; set; } = "realtime";
 
-    /// <summary>Speed-up over wall time at realtime pace.</summary>
-    [Range(1e-6, 1e6)]
+    /// <summary>Speed-up over wall time at realtime pace: within (0, 1e6], the bound <c>PUT /api/job/pace</c> and the job keep too.</summary>
+    [Range(0, PaceSettings.MaxSpeed, MinimumIsExclusive = true)]
     public double Speed { get; set; } = 1;
 
     /// <summary>Start the job as soon as the silo is up.</summary>

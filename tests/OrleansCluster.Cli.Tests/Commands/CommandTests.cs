@@ -4,7 +4,7 @@ using OrleansCluster.Cli.Reports;
 
 namespace OrleansCluster.Cli.Tests.Commands;
 
-public sealed class CommandTests(SiloFixture silo) : IClassFixture<SiloFixture>
+public sealed class CommandTests(CliSiloFixture silo) : IClassFixture<CliSiloFixture>
 {
     private static CancellationToken Ct => TestContext.Current.CancellationToken;
 
@@ -56,7 +56,7 @@ public sealed class CommandTests(SiloFixture silo) : IClassFixture<SiloFixture>
             """;
         var printed = new List<string>();
 
-        var report = await CampaignReplay.RunAsync(client, campaign, TimeSpan.FromSeconds(30), l => printed.Add(CampaignReplay.Describe(l)), Ct);
+        var report = await CampaignReplay.RunAsync(client, campaign, TimeSpan.FromSeconds(10), l => printed.Add(CampaignReplay.Describe(l)), Ct);
 
         Assert.True(report.Complete);
         Assert.Equal("cli-test", report.Campaign);
@@ -66,6 +66,65 @@ public sealed class CommandTests(SiloFixture silo) : IClassFixture<SiloFixture>
         Assert.All(report.Faults, f => Assert.True(f.StepSeconds > 0 && f.Step > 0));
         Assert.Equal(2, printed.Count);
         Assert.Contains("east-00007", printed[0], StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task CampaignReadsEachFaultOnceItHasHadAStepToActAndFollowsTheRunAfterTheLast()
+    {
+        using var client = silo.CreateTargetClient();
+        var campaign = """
+            { "name": "cli-slow", "faults": [
+              { "kind": "node.slowdown", "target": { "node": "east-00011" }, "params": { "factor": 5 }, "durationSeconds": 60 } ] }
+            """;
+
+        // Steps of about a second and a half of wall time: a read one second after the fault lands sees the step
+        // that was in flight when it landed, which does not show it yet.
+        await SiloApi.SendAsync(client, HttpMethod.Put, "/api/job/pace", """{"mode":"realtime","speed":2}""", Ct);
+        CampaignReplay.Report report;
+        try
+        {
+            report = await CampaignReplay.RunAsync(client, campaign, TimeSpan.FromSeconds(20), null, Ct);
+        }
+        finally
+        {
+            await SiloApi.SendAsync(client, HttpMethod.Put, "/api/job/pace", """{"mode":"realtime","speed":50}""", Ct);
+            await SiloApi.SendAsync(client, HttpMethod.Delete, "/api/faults", null, Ct);
+        }
+
+        var landing = Assert.Single(report.Faults);
+        Assert.Equal("east-00011", landing.TopStraggler);
+        Assert.InRange(landing.TopSlowdown!.Value, 4, 6);
+        Assert.True(report.Complete);
+
+        // What is left of --seconds follows the run: its steps are counted after the landing.
+        var after = Assert.IsType<CampaignReplay.Followed>(report.After);
+        Assert.True(after.Seconds >= 8, $"landed +{landing.LandedAfterSeconds} s, followed {after.Seconds} s");
+        Assert.True(after.StepsOk + after.StepsFailed >= 3, $"{after}");
+        Assert.True(after.Step > landing.Step);
+        Assert.Equal("east-00011", after.TopStraggler);
+        Assert.Contains("followed", report.Summary(), StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task ScrapeReportsTheStepRateOfTheJobsPace()
+    {
+        using var admin = silo.CreateTargetClient();
+        using var scraper = silo.CreateTargetClient();
+        await SiloApi.SendAsync(admin, HttpMethod.Put, "/api/job/pace", """{"mode":"realtime","speed":2}""", Ct);
+        try
+        {
+            var report = await ScrapeLoad.RunAsync(admin, [scraper], new ScrapeLoad.Options(Scrapers: 1, Duration: TimeSpan.FromSeconds(4), Baseline: TimeSpan.FromSeconds(4)), null, Ct);
+
+            // At realtime x2 a step takes T_step / 2 of wall time: the rate is 2 / T_step, whatever the window.
+            var steps = await SiloApi.StepsAsync(admin, 6, Ct);
+            var expected = 2 / steps.Where(s => s.Ok).Average(s => s.DurationSeconds);
+            Assert.InRange(report.StepsPerSecondBefore, expected * 0.9, expected * 1.1);
+            Assert.InRange(report.StepsPerSecondDuring, expected * 0.8, expected * 1.1);
+        }
+        finally
+        {
+            await SiloApi.SendAsync(admin, HttpMethod.Put, "/api/job/pace", """{"mode":"realtime","speed":50}""", Ct);
+        }
     }
 
     [Fact]

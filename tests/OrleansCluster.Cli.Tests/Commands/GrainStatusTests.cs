@@ -2,7 +2,7 @@ using OrleansCluster.Cli.Commands;
 
 namespace OrleansCluster.Cli.Tests.Commands;
 
-public sealed class GrainStatusTests(SiloFixture silo) : IClassFixture<SiloFixture>
+public sealed class GrainStatusTests(CliSiloFixture silo) : IClassFixture<CliSiloFixture>
 {
     private static CancellationToken Ct => TestContext.Current.CancellationToken;
 

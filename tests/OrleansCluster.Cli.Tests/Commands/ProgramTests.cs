@@ -1,40 +1,9 @@
 using System.Diagnostics;
 using System.Globalization;
 using System.Text.Json;
-using OrleansCluster.Silo.Tests.Telemetry;
+using OrleansCluster.Testing;
 
 namespace OrleansCluster.Cli.Tests.Commands;
-
-/// <summary>A silo process on 127.0.0.1, as users run it, for the program to drive.</summary>
-public sealed class SiloProcessFixture : IAsyncLifetime
-{
-    public const string Key = "program-test-key";
-    private ManagedProcess? _silo;
-
-    public int HttpPort { get; } = ManagedProcess.FreePort();
-
-    public int GatewayPort { get; } = ManagedProcess.FreePort();
-
-    public string ClusterId { get; } = $"program-{Guid.NewGuid():N}";
-
-    public string Url => $"http://127.0.0.1:{HttpPort}";
-
-    public async ValueTask InitializeAsync()
-    {
-        _silo = ManagedProcess.StartSilo(HttpPort, [
-            $"--Admin:ApiKey={Key}", "--Simulation:Scenario=small", "--Simulation:Pace=realtime", "--Simulation:Speed=50",
-            $"--Orleans:SiloPort={ManagedProcess.FreePort()}", $"--Orleans:GatewayPort={GatewayPort}", $"--Orleans:ClusterId={ClusterId}"]);
-        await _silo.WaitUntilAnsweringAsync($"{Url}/healthz");
-    }
-
-    public async ValueTask DisposeAsync()
-    {
-        if (_silo is not null)
-        {
-            await _silo.DisposeAsync();
-        }
-    }
-}
 
 /// <summary>
 /// The built <c>orleanscluster</c> program against a silo process, as users run both: arguments, exit codes,
@@ -96,6 +65,7 @@ public sealed class ProgramTests(SiloProcessFixture silo) : IClassFixture<SiloPr
     [InlineData("api --url http://10.0.0.1:8080", "not a loopback address")]
     [InlineData("ramp --sizes 0", "--sizes: 0 is not a node count")]
     [InlineData("api --callers 0", "--callers and --rounds must be at least 1")]
+    [InlineData("scrape --seconds 0", "--seconds > 0")]
     public async Task WhatCannotRunExitsTwoWithTheReason(string arguments, string reason)
     {
         var args = arguments.Split(' ').Concat(arguments.Contains("--url", StringComparison.Ordinal) ? [] : new[] { "--url", Url, "--key", Key }).ToArray();
@@ -106,10 +76,59 @@ public sealed class ProgramTests(SiloProcessFixture silo) : IClassFixture<SiloPr
         Assert.Contains(reason, error, StringComparison.Ordinal);
     }
 
-    private static async Task<(int Exit, string Output, string Error)> RunAsync(params string[] arguments)
+    [Theory]
+    [InlineData("ramp", "--sizes", "40")]
+    [InlineData("scrape", "--seconds", "2")]
+    [InlineData("api", "--rounds", "1")]
+    public async Task ARefusedKeyExitsTwoNamingKeyAndItsVariable(params string[] command)
+    {
+        var (exit, output, error) = await RunAsync([.. command, "--url", Url, "--key", "not-the-key"]);
+
+        Assert.Equal(2, exit);
+        Assert.Contains("refused the admin key (401)", error, StringComparison.Ordinal);
+        Assert.Contains("--key", error, StringComparison.Ordinal);
+        Assert.Contains("ORLEANSCLUSTER_KEY", error, StringComparison.Ordinal);
+        Assert.Equal(string.Empty, output);
+    }
+
+    [Fact]
+    public async Task TheKeyIsReadFromItsVariableAndAReportWithoutAFolderGoesUnderReports()
+    {
+        Directory.CreateDirectory(_reports);
+
+        var (exit, _, error) = await RunAsync(_reports, new Dictionary<string, string> { ["ORLEANSCLUSTER_KEY"] = Key }, "scrape", "--url", Url, "--seconds", "2", "--report");
+
+        Assert.True(exit == 0, $"exit {exit}: {error}");
+        var folder = Assert.Single(Directory.GetDirectories(Path.Combine(_reports, "reports")));
+        Assert.StartsWith("scrape-", Path.GetFileName(folder), StringComparison.Ordinal);
+        Assert.Equal(["scrape.json", "scrape.md"], Directory.GetFiles(folder).Select(Path.GetFileName).Order(StringComparer.Ordinal));
+    }
+
+    [Fact]
+    public void TheDefaultReportFolderIsIgnoredByGit()
+    {
+        var root = AppContext.BaseDirectory;
+        while (!File.Exists(Path.Combine(root, ".gitignore")))
+        {
+            root = Path.GetDirectoryName(root) ?? throw new InvalidOperationException("no .gitignore above the test");
+        }
+
+        Assert.Contains($"{OrleansCluster.Cli.Reports.ReportWriter.DefaultFolder}/", File.ReadAllLines(Path.Combine(root, ".gitignore")));
+    }
+
+    private static Task<(int Exit, string Output, string Error)> RunAsync(params string[] arguments) =>
+        RunAsync(null, new Dictionary<string, string>(), arguments);
+
+    private static async Task<(int Exit, string Output, string Error)> RunAsync(string? folder, Dictionary<string, string> environment, params string[] arguments)
     {
         var cli = ManagedProcess.BuiltProgram("OrleansCluster.Cli", "orleanscluster.dll");
-        var info = new ProcessStartInfo("dotnet") { RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false };
+        var info = new ProcessStartInfo("dotnet") { RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false, WorkingDirectory = folder ?? Environment.CurrentDirectory };
+        info.Environment.Remove("ORLEANSCLUSTER_KEY");
+        foreach (var (name, value) in environment)
+        {
+            info.Environment[name] = value;
+        }
+
         info.ArgumentList.Add(cli);
         foreach (var argument in arguments)
         {

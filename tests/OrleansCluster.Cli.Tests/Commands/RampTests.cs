@@ -1,10 +1,11 @@
+using OrleansCluster.Abstractions.Messages;
 using OrleansCluster.Cli.Commands;
 using OrleansCluster.Cli.Reports;
 
 namespace OrleansCluster.Cli.Tests.Commands;
 
 /// <summary>The ramp loads its own scenarios, so it has a silo of its own.</summary>
-public sealed class RampTests(SiloFixture silo) : IClassFixture<SiloFixture>
+public sealed class RampTests(CliSiloFixture silo) : IClassFixture<CliSiloFixture>
 {
     private static CancellationToken Ct => TestContext.Current.CancellationToken;
 
@@ -32,6 +33,7 @@ public sealed class RampTests(SiloFixture silo) : IClassFixture<SiloFixture>
             Assert.Equal((only.ScrapeBytes, only.WorkingSetMiB, only.CpuCoresBusy), (s.ScrapeBytes, s.WorkingSetMiB, s.CpuCoresBusy));
             Assert.True(s.WorkingSetMiB > 10);
             Assert.Equal(Environment.ProcessorCount, s.CpuCount);
+            Assert.True(s.Machine.Cores >= Environment.ProcessorCount && s.Machine.CoresBusy > 0, $"{s.Machine}");
             Assert.InRange(s.CpuCoresBusy, 0.01, Environment.ProcessorCount + 0.5);
             Assert.False(string.IsNullOrWhiteSpace(s.Limit));
         });
@@ -71,14 +73,77 @@ public sealed class RampTests(SiloFixture silo) : IClassFixture<SiloFixture>
     [Fact]
     public async Task ASizeThatDoesNotLoadEndsTheRampWithWhatTheSiloAnswered()
     {
-        using var refused = new Target(silo.Server.BaseAddress, "not-the-key").CreateClient(silo.Server.CreateHandler());
+        using var client = silo.CreateTargetClient();
 
-        var report = await Ramp.RunAsync(refused, [refused], new Ramp.Options([40], Colossus: false, FloorStepsPerSecond: 1, TimeSpan.FromSeconds(1), TimeSpan.Zero), null, Ct);
+        var report = await Ramp.RunAsync(client, [client], new Ramp.Options([2_000_000_000], Colossus: false, FloorStepsPerSecond: 1, TimeSpan.FromSeconds(1), TimeSpan.Zero), null, Ct);
 
         Assert.Empty(report.Stages);
         Assert.Null(report.LargestHeld);
-        Assert.StartsWith("ramp-40: the scenario did not load: PUT /api/scenario answered 401", report.StoppedAt, StringComparison.Ordinal);
+        Assert.StartsWith("ramp-2000000000: the scenario did not load: PUT /api/scenario answered 4", report.StoppedAt, StringComparison.Ordinal);
         Assert.False(report.Held());
+    }
+
+    [Fact]
+    public async Task ARefusedKeyIsCouldNotRunAndNamesWhereTheKeyComesFrom()
+    {
+        using var refused = new Target(silo.Factory.Server.BaseAddress, "not-the-key").CreateClient(silo.Factory.Server.CreateHandler());
+
+        var error = await Assert.ThrowsAsync<KeyRefusedException>(() => Ramp.RunAsync(refused, [refused], new Ramp.Options([40], Colossus: false, FloorStepsPerSecond: 1, TimeSpan.FromSeconds(1), TimeSpan.Zero), null, Ct));
+
+        Assert.Contains("--key", error.Message, StringComparison.Ordinal);
+        Assert.Contains("ORLEANSCLUSTER_KEY", error.Message, StringComparison.Ordinal);
+    }
+
+    [Theory]
+    [InlineData(false)]
+    [InlineData(true)]
+    public async Task RampPutsBackTheScenarioPaceAndStateItFound(bool custom)
+    {
+        using var client = silo.CreateTargetClient();
+        var scenario = custom ? Ramp.UniformScenario(30).Replace("ramp-30", "mine", StringComparison.Ordinal) : """{"preset":"small"}""";
+        var name = custom ? "mine" : "small";
+        await SiloApi.SendAsync(client, HttpMethod.Put, "/api/scenario", scenario, Ct);
+        await SiloApi.SendAsync(client, HttpMethod.Put, "/api/job/pace", """{"mode":"realtime","speed":40}""", Ct);
+        await SiloApi.SendAsync(client, HttpMethod.Post, "/api/job/pause", null, Ct);
+
+        var report = await Ramp.RunAsync(client, [client], new Ramp.Options([40], Colossus: false, FloorStepsPerSecond: 0, TimeSpan.FromSeconds(1), TimeSpan.Zero), null, Ct);
+
+        var after = await SiloApi.ClusterAsync(client, Ct);
+        Assert.Equal(name, after.Scenario);
+        Assert.Equal(PaceSettings.Realtime(40), after.Job.Pace);
+        Assert.Equal(JobState.Paused, after.Job.State);
+        Assert.Equal(scenario, await SiloApi.SendAsync(client, HttpMethod.Get, "/api/scenario", null, Ct));
+        Assert.Equal($"restored {name} at realtime x40.00, paused (from step 1)", report.Restored);
+        Assert.Contains($"restored {name}", report.Summary(), StringComparison.Ordinal);
+
+        await SiloApi.SendAsync(client, HttpMethod.Put, "/api/job/pace", """{"mode":"realtime","speed":50}""", Ct);
+        await SiloApi.SendAsync(client, HttpMethod.Put, "/api/scenario", """{"preset":"small"}""", Ct);
+    }
+
+    [Fact]
+    public void AMachineBusyWithOtherWorkIsNotCalledNotCpuBound()
+    {
+        Ramp.SiloFigures[] silo = [new("http://127.0.0.1:8080/", 1, 1, 1, 100, 0.3, 4, 0)];
+
+        var busyCores = RampStage.Limit(silo, new Ramp.MachineFigures(4, 3.7, 1.0), 100, [1.0]);
+        var queued = RampStage.Limit(silo, new Ramp.MachineFigures(4, 1.0, 9.5), 100, [1.0]);
+        var idle = RampStage.Limit(silo, new Ramp.MachineFigures(4, 0.4, 0.3), 100, [1.0]);
+
+        Assert.StartsWith("CPU: the machine is busy (silos 0.30 of 4 cores busy; machine 3.70 of 4, load average 1.00)", busyCores, StringComparison.Ordinal);
+        Assert.StartsWith("CPU: the machine is busy", queued, StringComparison.Ordinal);
+        Assert.StartsWith("not CPU-bound (silos 0.30 of 4 cores busy; machine 0.40 of 4", idle, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void SilosPinnedToCoresOfTheirOwnCountEachSilosCores()
+    {
+        // Four silos, each pinned to two cores of its own (its process reports 2), all busy.
+        var silos = Enumerable.Range(0, 4).Select(i => new Ramp.SiloFigures($"http://127.0.0.1:{8080 + i}/", 1, 1, 1, 100, 1.95, 2, 0)).ToArray();
+
+        var limit = RampStage.Limit(silos, new Ramp.MachineFigures(16, 7.9, 8), 100, [1.0]);
+
+        Assert.Equal(8, RampStage.Cores(silos));
+        Assert.StartsWith("CPU: silos 7.80 of 8 cores busy", limit, StringComparison.Ordinal);
     }
 
     [Theory]

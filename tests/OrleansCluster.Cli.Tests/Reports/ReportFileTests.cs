@@ -31,18 +31,18 @@ public sealed class ReportFileTests : IDisposable
         Assert.Equal(["ramp.json", "ramp.md", "ramp.png"], written.Select(Path.GetFileName));
 
         using var json = JsonDocument.Parse(await File.ReadAllTextAsync(Path.Combine(_folder, "ramp.json"), Ct));
-        Assert.Equal(["floorStepsPerSecond", "silos", "stages", "largestHeld", "stoppedAt"], json.RootElement.EnumerateObject().Select(p => p.Name));
+        Assert.Equal(["floorStepsPerSecond", "silos", "stages", "largestHeld", "stoppedAt", "restored"], json.RootElement.EnumerateObject().Select(p => p.Name));
         var stage = json.RootElement.GetProperty("stages")[1];
         Assert.Equal(
-            ["scenario", "nodes", "loadSeconds", "stepsPerSecond", "stepWallP50Milliseconds", "stepWallP99Milliseconds", "stepWallSamples", "grainCallsPerSecond", "scrapeMilliseconds", "scrapeBytes", "workingSetMiB", "cpuCoresBusy", "cpuCount", "silos", "heldFloor", "limit"],
+            ["scenario", "nodes", "loadSeconds", "stepsPerSecond", "stepWallP50Milliseconds", "stepWallP99Milliseconds", "stepWallSamples", "grainCallsPerSecond", "scrapeMilliseconds", "scrapeBytes", "workingSetMiB", "cpuCoresBusy", "cpuCount", "machine", "silos", "heldFloor", "limit"],
             stage.EnumerateObject().Select(p => p.Name));
         Assert.Equal(1616, stage.GetProperty("stepsPerSecond").GetDouble());
         Assert.Equal(2, stage.GetProperty("silos").GetArrayLength());
 
         var markdown = await File.ReadAllLinesAsync(Path.Combine(_folder, "ramp.md"), Ct);
         Assert.Equal("# orleanscluster ramp", markdown[0]);
-        Assert.Contains(markdown, l => l.StartsWith("**Did not hold**: largest size at or above 1.0 steps/s on 2 silo(s): ramp-5000; stopped at ramp-25000", StringComparison.Ordinal));
-        Assert.Contains("| ramp-1000 | 1,000 | 0.8 | 6907.00 | 0.10 | 0.40 | 4,000 | 12.0 | 94 | 600 | 1.90 / 4 | held | CPU: 1.90 of 4 cores busy \\| hot |", markdown);
+        Assert.Contains(markdown, l => l.StartsWith("**Did not hold**: largest size at or above 1.00 steps/s on 2 silo(s): ramp-5000; stopped at ramp-25000: below the floor; restored small at realtime x1.00, running (from step 1)", StringComparison.Ordinal));
+        Assert.Contains("| ramp-1000 | 1,000 | 0.80 | 6,907.00 | 0.10 | 0.40 | 4,000 | 12.00 | 94 | 600 | 1.90 / 4 | 0.50 / 2 | 0.25 | held | CPU: 1.90 of 4 cores busy \\| hot |", markdown);
         Assert.Equal(3, markdown.Count(l => l.StartsWith("| ramp-", StringComparison.Ordinal) && l.Contains("cores busy", StringComparison.Ordinal)));
         Assert.Equal(6, markdown.Count(l => l.StartsWith("| ramp-", StringComparison.Ordinal) && l.Contains("| http://127.0.0.", StringComparison.Ordinal)));
         Assert.Equal("![ramp](ramp.png)", markdown.Last(l => l.Length > 0));
@@ -62,6 +62,24 @@ public sealed class ReportFileTests : IDisposable
         }
 
         Assert.True(colours.Count > 20, $"{colours.Count} colours: the chart looks blank");
+    }
+
+    [Fact]
+    public void EveryFigureOfARampPageHasOneFormatPerKind()
+    {
+        var markdown = ReportWriter.ToMarkdown("ramp", TwoSiloRamp(), new Uri("http://127.0.0.1:8080"), DateTimeOffset.UnixEpoch, null);
+
+        var rows = markdown.Split('\n').Where(l => l.StartsWith("| ramp-", StringComparison.Ordinal) && l.Contains("held", StringComparison.Ordinal) || l.StartsWith("| ramp-", StringComparison.Ordinal) && l.Contains("missed", StringComparison.Ordinal))
+            .Select(l => l.Split(" | ")).ToArray();
+        Assert.Equal(3, rows.Length);
+        Assert.All(rows, cells =>
+        {
+            // nodes, KiB, MiB, grain calls/s: whole numbers with separators; seconds, steps/s, ms: two decimals.
+            Assert.All(new[] { cells[1], cells[6], cells[8], cells[9] }, c => Assert.Matches(@"^\d{1,3}(,\d{3})*$", c));
+            Assert.All(new[] { cells[2], cells[3], cells[4], cells[5], cells[7], cells[12] }, c => Assert.Matches(@"^\d{1,3}(,\d{3})*\.\d{2}$", c));
+            Assert.All(new[] { cells[10], cells[11] }, c => Assert.Matches(@"^\d+\.\d{2} / \d+$", c));
+        });
+        Assert.Contains("| ramp-5000 | http://127.0.0.1:8080/ | 14.00 | 50 | 300 | 400 | 0.95 / 2 | 1.0 % |", markdown, StringComparison.Ordinal);
     }
 
     [Fact]
@@ -88,13 +106,13 @@ public sealed class ReportFileTests : IDisposable
         var text = output.ToString();
         Assert.Contains("ramp-25000", text, StringComparison.Ordinal);
         Assert.Contains("steps/s", text, StringComparison.Ordinal);
-        Assert.Contains("largest size at or above 1.0 steps/s on 2 silo(s): ramp-5000", text, StringComparison.Ordinal);
+        Assert.Contains("largest size at or above 1.00 steps/s on 2 silo(s): ramp-5000", text, StringComparison.Ordinal);
     }
 
     private static Ramp.Report TwoSiloRamp()
     {
         static Ramp.Stage Stage(string name, int nodes, double rate, double scrapeMs, long kib, double mib, bool held, string limit) =>
-            new(name, nodes, 0.8, rate, 0.1, 0.4, 100, 4000, scrapeMs, kib * 1024, mib, 1.9, 4,
+            new(name, nodes, 0.8, rate, 0.1, 0.4, 100, 4000, scrapeMs, kib * 1024, mib, 1.9, 4, new Ramp.MachineFigures(2, 0.5, 0.25),
                 [new Ramp.SiloFigures("http://127.0.0.1:8080/", scrapeMs, kib * 512, 300, mib / 2, 0.95, 2, 0.01), new Ramp.SiloFigures("http://127.0.0.2:8081/", scrapeMs / 2, kib * 512, 300, mib / 2, 0.95, 2, 0.01)],
                 held, limit);
         return new Ramp.Report(
@@ -106,6 +124,7 @@ public sealed class ReportFileTests : IDisposable
                 Stage("ramp-25000", 25_000, 289.5, 20, 110, 1200, false, "CPU: 1.90 of 4 cores busy"),
             ],
             "ramp-5000",
-            "ramp-25000: below the floor");
+            "ramp-25000: below the floor",
+            "restored small at realtime x1.00, running (from step 1)");
     }
 }

@@ -75,6 +75,16 @@ public sealed class LimitsTests : IAsyncLifetime
     [InlineData("Simulation:MaxNodes", "0")]
     [InlineData("Admin:MaxFaultsPerCall", "0")]
     [InlineData("Admin:MaxLiveFaults", "-1")]
+    [InlineData("Simulation:BlockSize", "0")]
+    [InlineData("Simulation:BatchSteps", "0")]
+    [InlineData("Simulation:HistoryCapacity", "0")]
+    [InlineData("Simulation:MaxPaceSliceMilliseconds", "0")]
+    [InlineData("Simulation:LogIntervalSeconds", "0")]
+    [InlineData("Simulation:StallSeconds", "-1")]
+    [InlineData("Simulation:Speed", "0")]
+    [InlineData("Simulation:Speed", "1000001")]
+    [InlineData("Orleans:SiloPort", "0")]
+    [InlineData("Orleans:Clustering", "Consul")]
     public async Task LimitOutOfItsRangeStopsTheSiloAtStart(string key, string value)
     {
         await using var factory = new SiloFactory { Settings = new Dictionary<string, string> { [key] = value } };
@@ -82,6 +92,16 @@ public sealed class LimitsTests : IAsyncLifetime
         var error = Assert.ThrowsAny<Exception>(() => factory.Server);
 
         Assert.Contains(key.Split(':')[1], error.ToString(), StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task RedisClusteringWithoutAConnectionStringStopsTheSiloNamingOrleansRedis()
+    {
+        await using var factory = new SiloFactory { Settings = new Dictionary<string, string> { ["Orleans:Clustering"] = "Redis" } };
+
+        var error = Assert.ThrowsAny<Exception>(() => factory.Server);
+
+        Assert.Contains("Orleans:Clustering=Redis needs Orleans:Redis", error.ToString(), StringComparison.Ordinal);
     }
 
     [Fact]

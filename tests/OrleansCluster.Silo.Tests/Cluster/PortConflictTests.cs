@@ -1,7 +1,7 @@
 using System.Globalization;
 using System.Net;
 using System.Net.Sockets;
-using OrleansCluster.Silo.Tests.Telemetry;
+using OrleansCluster.Testing;
 
 namespace OrleansCluster.Silo.Tests.Cluster;
 

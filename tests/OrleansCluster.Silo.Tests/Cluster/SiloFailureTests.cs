@@ -4,7 +4,7 @@ using System.Net;
 using System.Net.Http.Headers;
 using System.Text.Json;
 using OrleansCluster.Silo.Tests.Api;
-using OrleansCluster.Silo.Tests.Telemetry;
+using OrleansCluster.Testing;
 
 namespace OrleansCluster.Silo.Tests.Cluster;
 

@@ -1,6 +1,7 @@
 using System.Globalization;
 using System.Text.Json;
 using OrleansCluster.Silo.Tests.Api;
+using OrleansCluster.Testing;
 
 namespace OrleansCluster.Silo.Tests.Telemetry;
 

@@ -3,6 +3,7 @@ using System.Net.Http.Headers;
 using System.Text;
 using System.Text.Json;
 using OrleansCluster.Silo.Tests.Api;
+using OrleansCluster.Testing;
 
 namespace OrleansCluster.Silo.Tests.Telemetry;
 

@@ -13,7 +13,7 @@ namespace OrleansCluster.Silo.Api.OpenApi;
 /// </summary>
 internal sealed class RequestNumbers : IOpenApiSchemaTransformer
 {
-    private static readonly HashSet<Type> RequestTypes = [typeof(FaultRequest), typeof(FaultTargetRequest), typeof(JobApi.PaceBody)];
+    private static readonly HashSet<Type> RequestTypes = [typeof(FaultRequest), typeof(FaultTargetRequest), typeof(OrleansCluster.Abstractions.Api.PaceBody)];
 
     public Task TransformAsync(OpenApiSchema schema, OpenApiSchemaTransformerContext context, CancellationToken cancellationToken)
     {

@@ -1,4 +1,4 @@
-namespace OrleansCluster.Silo.Tests;
+namespace OrleansCluster.Testing;
 
 /// <summary>
 /// One real silo per test class. Realtime pace at speed 50 keeps a step about every 20 ms without a core

@@ -4,9 +4,8 @@ using Microsoft.AspNetCore.Hosting;
 using Microsoft.AspNetCore.Mvc.Testing;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging;
-using OrleansCluster.Silo.Tests.Telemetry;
 
-namespace OrleansCluster.Silo.Tests;
+namespace OrleansCluster.Testing;
 
 /// <summary>
 /// The real host (Orleans silo and HTTP) in the test process, on free loopback ports so that several can run

@@ -1,4 +1,4 @@
-namespace OrleansCluster.Silo.Tests;
+namespace OrleansCluster.Testing;
 
 /// <summary>
 /// One real silo per test class served by Kestrel on a free loopback port, as in production: Kestrel enforces

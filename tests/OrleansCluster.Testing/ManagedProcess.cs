@@ -2,10 +2,10 @@ using System.Diagnostics;
 using System.Net;
 using System.Net.Sockets;
 
-namespace OrleansCluster.Silo.Tests.Telemetry;
+namespace OrleansCluster.Testing;
 
 /// <summary>Real processes on 127.0.0.1 for the end-to-end tests: the silo as users run it, and Prometheus.</summary>
-internal sealed class ManagedProcess : IAsyncDisposable
+public sealed class ManagedProcess : IAsyncDisposable
 {
     private readonly Process _process;
     private readonly List<string> _output = [];

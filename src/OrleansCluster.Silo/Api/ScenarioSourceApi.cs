@@ -1,0 +1,34 @@
+using System.Text.Json;
+using Microsoft.AspNetCore.Http.HttpResults;
+using OrleansCluster.Abstractions.Grains;
+
+namespace OrleansCluster.Silo.Api;
+
+/// <summary>
+/// <c>GET /api/scenario</c>: the scenario the job runs, as the body that <c>PUT /api/scenario</c> loads
+/// (<c>{"preset": NAME}</c> or the full scenario object), so that a client that replaces it (the CLI's ramp)
+/// can put back what it found. Not in the design: added for load tests.
+/// </summary>
+public static class ScenarioSourceApi
+{
+    public static RouteGroupBuilder MapScenarioSourceApi(this RouteGroupBuilder api)
+    {
+        ArgumentNullException.ThrowIfNull(api);
+        api.MapGet("/scenario", GetAsync)
+            .WithTags("Scenarios")
+            .WithName("GetScenario")
+            .WithSummary("The scenario the job runs, as the body PUT /api/scenario takes: {\"preset\": NAME} or the scenario object.");
+        return api;
+    }
+
+    public static async Task<Results<ContentHttpResult, ProblemHttpResult>> GetAsync(IGrainFactory grains)
+    {
+        var (source, _) = await grains.GetGrain<IJobGrain>(IJobGrain.Key).GetScenarioSourceAsync();
+        return source switch
+        {
+            { Preset: { } preset } => TypedResults.Content(JsonSerializer.Serialize(new { preset }), "application/json"),
+            { Json: { } json } => TypedResults.Content(json, "application/json"),
+            _ => Problems.NotFound("scenario", "no scenario is loaded"),
+        };
+    }
+}
