@@ -77,9 +77,10 @@ public sealed class CommandTests(CliSiloFixture silo) : IClassFixture<CliSiloFix
               { "kind": "node.slowdown", "target": { "node": "east-00011" }, "params": { "factor": 5 }, "durationSeconds": 60 } ] }
             """;
 
-        // Steps of about a second and a half of wall time: a read one second after the fault lands sees the step
-        // that was in flight when it landed, which does not show it yet.
-        await SiloApi.SendAsync(client, HttpMethod.Put, "/api/job/pace", """{"mode":"realtime","speed":2}""", Ct);
+        // small's step is about 4 s, 10 s with the slowed node: at x6 a step takes 0.7-1.7 s of wall time, so a read
+        // one second after the fault lands can see the step that was in flight when it landed, which does not show
+        // it yet, and the 10 s followed after it hold several steps.
+        await SiloApi.SendAsync(client, HttpMethod.Put, "/api/job/pace", """{"mode":"realtime","speed":6}""", Ct);
         CampaignReplay.Report report;
         try
         {
