@@ -66,22 +66,45 @@ public static class WhatIfEvaluator
         return document;
     }
 
-    /// <summary>Evaluates every variant for <paramref name="steps"/> steps and ranks them by <paramref name="objective"/>.</summary>
-    public static WhatIfReport Evaluate(string baselineJson, IReadOnlyList<WhatIfVariant> variants, int steps, WhatIfObjective objective, CancellationToken cancellationToken = default)
+    /// <summary>
+    /// Parses the baseline, expands <c>standard</c> and builds every variant's scenario (or its error), without
+    /// stepping anything: what a host checks against its limits before it evaluates.
+    /// </summary>
+    public static WhatIfPlan Plan(string baselineJson, IReadOnlyList<WhatIfVariant> variants)
     {
         ArgumentNullException.ThrowIfNull(variants);
-        ArgumentOutOfRangeException.ThrowIfLessThan(steps, 1);
         var baseline = ScenarioLoader.Parse(baselineJson);
         var document = JsonNode.Parse(baselineJson, documentOptions: DocumentOptions)!.AsObject();
-        var results = new List<VariantResult>();
-        foreach (var variant in Expand(baseline, variants))
+        var planned = new List<PlannedVariant>();
+        for (var i = 0; i < variants.Count; i++)
         {
-            cancellationToken.ThrowIfCancellationRequested();
-            var scenario = Build(document, variant, out var error);
-            results.Add(scenario is null ? VariantResult.Failed(variant, error!) : Run(baseline, scenario, variant, steps, cancellationToken));
+            foreach (var variant in Expand(baseline, [variants[i]]))
+            {
+                var scenario = Build(document, variant, out var error);
+                planned.Add(new PlannedVariant(i, variant, scenario, error));
+            }
         }
 
-        return new WhatIfReport(baseline.Name, steps, objective.Name(), results, Rank(results, objective));
+        return new WhatIfPlan(baseline, planned);
+    }
+
+    /// <summary>Evaluates every variant for <paramref name="steps"/> steps and ranks them by <paramref name="objective"/>.</summary>
+    public static WhatIfReport Evaluate(string baselineJson, IReadOnlyList<WhatIfVariant> variants, int steps, WhatIfObjective objective, CancellationToken cancellationToken = default) =>
+        Evaluate(Plan(baselineJson, variants), steps, objective, cancellationToken);
+
+    /// <summary>Evaluates a plan's variants for <paramref name="steps"/> steps and ranks them by <paramref name="objective"/>.</summary>
+    public static WhatIfReport Evaluate(WhatIfPlan plan, int steps, WhatIfObjective objective, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(plan);
+        ArgumentOutOfRangeException.ThrowIfLessThan(steps, 1);
+        var results = new List<VariantResult>();
+        foreach (var p in plan.Variants)
+        {
+            cancellationToken.ThrowIfCancellationRequested();
+            results.Add(p.Scenario is null ? VariantResult.Failed(p.Variant, p.Error!) : Run(plan.Baseline, p.Scenario, p.Variant, steps, cancellationToken));
+        }
+
+        return new WhatIfReport(plan.Baseline.Name, steps, objective.Name(), results, Rank(results, objective));
     }
 
     /// <summary>Steps <paramref name="scenario"/> and gathers its figures.</summary>

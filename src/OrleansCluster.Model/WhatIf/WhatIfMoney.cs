@@ -11,14 +11,14 @@ public static class WhatIfMoney
 {
     private const double SecondsPerMonth = EconomicsSpec.HoursPerMonth * 3600;
 
-    /// <summary>The money figures, or null when a price is missing.</summary>
+    /// <summary>The money figures, or null when a price is missing or the variant did no useful work.</summary>
     public static VariantMoney? Of(Scenario baseline, Scenario scenario, IReadOnlyDictionary<string, long> gpusByGeneration, double meanStepSeconds, double usefulFlopsPerSecond, double tokensPerSecond)
     {
         ArgumentNullException.ThrowIfNull(baseline);
         ArgumentNullException.ThrowIfNull(scenario);
         ArgumentNullException.ThrowIfNull(gpusByGeneration);
         var economics = scenario.Economics;
-        if (!economics.HasPrices || gpusByGeneration.Keys.Any(g => economics.PriceOf(g) is null))
+        if (!economics.HasPrices || !(usefulFlopsPerSecond > 0) || gpusByGeneration.Keys.Any(g => economics.PriceOf(g) is null))
         {
             return null;
         }
@@ -26,8 +26,8 @@ public static class WhatIfMoney
         var usdPerHour = gpusByGeneration.Sum(p => p.Value * economics.PriceOf(p.Key)!.Value);
         var usdPerSecond = usdPerHour / 3600;
         var lease = LeftOutLease(baseline, scenario, economics);
-        var perFlop = usefulFlopsPerSecond > 0 ? usdPerSecond / usefulFlopsPerSecond : double.PositiveInfinity;
-        var netPerFlop = usefulFlopsPerSecond > 0 ? (usdPerSecond - (lease / SecondsPerMonth)) / usefulFlopsPerSecond : double.PositiveInfinity;
+        var perFlop = usdPerSecond / usefulFlopsPerSecond;
+        var netPerFlop = (usdPerSecond - (lease / SecondsPerMonth)) / usefulFlopsPerSecond;
         return new VariantMoney(
             usdPerHour,
             usdPerSecond * meanStepSeconds,

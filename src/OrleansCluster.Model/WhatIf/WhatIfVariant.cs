@@ -1,3 +1,4 @@
+using OrleansCluster.Model.Scenarios;
 using System.Text.Json.Nodes;
 
 namespace OrleansCluster.Model.WhatIf;
@@ -48,3 +49,13 @@ public static class WhatIfObjectives
     /// <summary>The wire name of <paramref name="objective"/>.</summary>
     public static string Name(this WhatIfObjective objective) => Names[(int)objective];
 }
+
+/// <summary>The baseline and every variant's scenario, built and validated, before any step.</summary>
+public sealed record WhatIfPlan(Scenario Baseline, IReadOnlyList<PlannedVariant> Variants)
+{
+    /// <summary>Nodes over every valid variant: times the steps, the work of the evaluation.</summary>
+    public long Nodes => Variants.Sum(v => v.Scenario is null ? 0L : ScenarioLoader.CountNodes(v.Scenario));
+}
+
+/// <summary>A variant of the request at <paramref name="RequestIndex"/> (several for <c>standard</c>), with its scenario or error.</summary>
+public sealed record PlannedVariant(int RequestIndex, WhatIfVariant Variant, Scenario? Scenario, string? Error);
