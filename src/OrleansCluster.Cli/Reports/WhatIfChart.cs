@@ -39,25 +39,29 @@ public static class WhatIfChart
 
     private static void Names(Plot plot, WhatIf.Variant[] variants)
     {
-        plot.Axes.Left.SetTicks(variants.Select((_, i) => (double)i).ToArray(), variants.Select(v => v.Name).ToArray());
+        plot.Axes.Left.SetTicks(variants.Select((_, i) => Row(variants, i)).ToArray(), variants.Select(v => v.Name).ToArray());
         plot.Axes.Left.MajorTickStyle.Length = 0;
-        plot.Axes.InvertY();
     }
+
+    // The first in the ranking is drawn at the top.
+    private static double Row(WhatIf.Variant[] variants, int i) => variants.Length - 1 - i;
 
     private static void Throughput(Plot plot, WhatIf.Variant[] variants)
     {
-        var bars = plot.Add.Bars(variants.Select(v => v.UsefulPflopsPerSecond / 1000).ToArray());
-        bars.Horizontal = true;
-        foreach (var bar in bars.Bars)
+        var bars = plot.Add.Bars(variants.Select((v, i) => new Bar
         {
-            bar.Label = ReportWriter.F(bar.Value, 2);
-        }
+            Position = Row(variants, i),
+            Value = v.UsefulPflopsPerSecond / 1000,
+            Label = ReportWriter.F(v.UsefulPflopsPerSecond / 1000, 2),
+            FillColor = Colors.SteelBlue,
+        }).ToList());
+        bars.Horizontal = true;
 
         bars.ValueLabelStyle.FontSize = 12;
         Names(plot, variants);
         plot.Axes.Margins(left: 0, right: 0.15);
         plot.Axes.Bottom.Label.Text = "useful EFLOP/s";
-        plot.Title("useful EFLOP/s per variant (best first)");
+        plot.Title("useful EFLOP/s per variant (in ranking order, first at the top)");
     }
 
     private static void Breakdown(Plot plot, WhatIf.Variant[] variants)
@@ -69,7 +73,7 @@ public static class WhatIfChart
             var values = variants[i].Breakdown.Values();
             for (var p = 0; p < values.Length; p++)
             {
-                bars.Add(new Bar { Position = i, ValueBase = start, Value = start + values[p], FillColor = PartColours[p], LineWidth = 0 });
+                bars.Add(new Bar { Position = Row(variants, i), ValueBase = start, Value = start + values[p], FillColor = PartColours[p], LineWidth = 0 });
                 start += values[p];
             }
         }
@@ -85,7 +89,7 @@ public static class WhatIfChart
         plot.Axes.Margins(left: 0, right: 0.05);
         plot.Axes.Bottom.Label.Text = "seconds per step (mean)";
         plot.Title("step-time breakdown per variant");
-        plot.ShowLegend(Alignment.LowerRight);
+        plot.ShowLegend(Alignment.UpperRight);
     }
 
     private static void Cost(Plot plot, WhatIf.Variant[] variants)
@@ -102,7 +106,7 @@ public static class WhatIfChart
             label.OffsetY = -6;
         }
 
-        plot.Axes.Margins(0.2, 0.15);
+        plot.Axes.Margins(0.25, 0.15);
         plot.Axes.Bottom.Label.Text = "useful EFLOP/s";
         plot.Axes.Left.Label.Text = "USD per 1e21 useful FLOPs";
         plot.Title("cost of the work against throughput (lower right is better)");
