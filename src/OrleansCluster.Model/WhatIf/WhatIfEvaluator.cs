@@ -93,27 +93,33 @@ public static class WhatIfEvaluator
         Evaluate(Plan(baselineJson, variants), steps, objective, cancellationToken);
 
     /// <summary>Evaluates a plan's variants for <paramref name="steps"/> steps and ranks them by <paramref name="objective"/>.</summary>
-    public static WhatIfReport Evaluate(WhatIfPlan plan, int steps, WhatIfObjective objective, CancellationToken cancellationToken = default)
+    public static WhatIfReport Evaluate(WhatIfPlan plan, int steps, WhatIfObjective objective, CancellationToken cancellationToken = default) =>
+        Evaluate(plan, steps, objective, WhatIfFaults.None, cancellationToken);
+
+    /// <summary>Evaluates a plan's variants under <paramref name="faults"/> (the live run's, carried into each variant).</summary>
+    public static WhatIfReport Evaluate(WhatIfPlan plan, int steps, WhatIfObjective objective, WhatIfFaults faults, CancellationToken cancellationToken = default)
     {
+        ArgumentNullException.ThrowIfNull(faults);
         ArgumentNullException.ThrowIfNull(plan);
         ArgumentOutOfRangeException.ThrowIfLessThan(steps, 1);
         var results = new List<VariantResult>();
         foreach (var p in plan.Variants)
         {
             cancellationToken.ThrowIfCancellationRequested();
-            results.Add(p.Scenario is null ? VariantResult.Failed(p.Variant, p.Error!) : Run(plan.Baseline, p.Scenario, p.Variant, steps, cancellationToken));
+            results.Add(p.Scenario is null ? VariantResult.Failed(p.Variant, p.Error!) : Run(plan.Baseline, p.Scenario, p.Variant, steps, faults, cancellationToken));
         }
 
         return new WhatIfReport(plan.Baseline.Name, steps, objective.Name(), results, Rank(results, objective));
     }
 
     /// <summary>Steps <paramref name="scenario"/> and gathers its figures.</summary>
-    public static VariantResult Run(Scenario baseline, Scenario scenario, WhatIfVariant variant, int steps, CancellationToken cancellationToken = default)
+    public static VariantResult Run(Scenario baseline, Scenario scenario, WhatIfVariant variant, int steps, WhatIfFaults? faults = null, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(baseline);
         ArgumentNullException.ThrowIfNull(scenario);
         ArgumentNullException.ThrowIfNull(variant);
         var simulator = new PlainLoopSimulator(scenario);
+        (faults ?? WhatIfFaults.None).ApplyTo(baseline, simulator);
         var times = new double[steps];
         var parts = new double[StepBreakdown.Parts.Count];
         double mfu = 0;

@@ -4,7 +4,9 @@ using Microsoft.AspNetCore.Http.HttpResults;
 using Microsoft.Extensions.Options;
 using OrleansCluster.Abstractions.Grains;
 using OrleansCluster.Abstractions.Messages;
+using OrleansCluster.Model.Faults;
 using OrleansCluster.Model.Scenarios;
+using OrleansCluster.Model.Simulation;
 using OrleansCluster.Model.WhatIf;
 using OrleansCluster.Silo.Simulation;
 
@@ -52,11 +54,6 @@ public static class WhatIfApi
             return Problems.Validation(errors);
         }
 
-        if (request!.WithFaults == true)
-        {
-            return Problems.Unprocessable([new FieldError("withFaults", "not supported yet: what-if evaluates the scenario as loaded, without the faults in force (leave withFaults out or false)")]);
-        }
-
         var (source, _) = await grains.GetGrain<IJobGrain>(IJobGrain.Key).GetScenarioSourceAsync();
         var baselineJson = source?.Preset is { } preset ? (ScenarioPresets.TryGetJson(preset, out var json) ? json : null) : source?.Json;
         if (baselineJson is null)
@@ -64,7 +61,7 @@ public static class WhatIfApi
             return Problems.Conflict("no scenario is loaded: load one with PUT /api/scenario first");
         }
 
-        var steps = request.Steps ?? DefaultSteps;
+        var steps = request!.Steps ?? DefaultSteps;
         var plan = WhatIfEvaluator.Plan(baselineJson, variants);
         var invalid = plan.Variants.Where(v => v.Error is not null && variants[v.RequestIndex].Change != NamedChanges.Standard)
             .Select(v => new FieldError($"variants[{v.RequestIndex}]", v.Error!)).ToArray();
@@ -84,7 +81,19 @@ public static class WhatIfApi
             return Problems.Unprocessable([new FieldError("steps", $"{plan.Nodes} nodes over the variants x {steps} steps = {nodeSteps} node-steps, more than the {limits.MaxNodeSteps} allowed (WhatIf:MaxNodeSteps)")]);
         }
 
-        var report = await worker.TryEvaluateAsync(plan, steps, objective, context.RequestAborted);
+        var faults = WhatIfFaults.None;
+        if (request.WithFaults == true)
+        {
+            var (carried, down) = await FaultsInForceAsync(grains, plan);
+            if (down > 0)
+            {
+                return Problems.Unprocessable([new FieldError("withFaults", $"{down} node(s) are down (node.crash or node.flap): the plain loop keeps every node at the barrier, so it cannot carry them; clear them or leave withFaults out")]);
+            }
+
+            faults = carried;
+        }
+
+        var report = await worker.TryEvaluateAsync(plan, steps, objective, faults, context.RequestAborted);
         if (report is null)
         {
             context.Response.Headers.RetryAfter = limits.RetryAfterSeconds.ToString(CultureInfo.InvariantCulture);
@@ -95,6 +104,33 @@ public static class WhatIfApi
         }
 
         return TypedResults.Ok(report);
+    }
+
+    // The live run's node slowdowns and link effects, from the registry (the faults' one writer), and how many nodes are down.
+    private static async Task<(WhatIfFaults Faults, int Down)> FaultsInForceAsync(IGrainFactory grains, WhatIfPlan plan)
+    {
+        var registry = grains.GetGrain<IFaultRegistryGrain>(IFaultRegistryGrain.Key);
+        var effects = await registry.NodeEffectsAsync();
+        var slowdowns = effects.Where(e => !e.Value.Crashed && e.Value.Slowdown != 1).ToDictionary(e => e.Key, e => e.Value.Slowdown, StringComparer.Ordinal);
+        var links = new Dictionary<string, LinkEffect>(StringComparer.Ordinal);
+        foreach (var link in plan.Baseline.Links)
+        {
+            var active = new List<ActiveFault>();
+            foreach (var fault in await registry.ForLinkAsync(link.Id))
+            {
+                if (fault.State == FaultState.Active && FaultKinds.TryParse(fault.Kind, out var kind))
+                {
+                    active.Add(new ActiveFault(kind, fault.Params));
+                }
+            }
+
+            if (active.Count > 0)
+            {
+                links[link.Id] = FaultEffects.ForLink(active);
+            }
+        }
+
+        return (new WhatIfFaults(slowdowns, links), effects.Count(e => e.Value.Crashed));
     }
 
     private static List<FieldError> Check(WhatIfRequest request, WhatIfOptions limits, out List<WhatIfVariant> variants, out WhatIfObjective objective)

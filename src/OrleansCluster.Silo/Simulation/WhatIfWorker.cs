@@ -12,7 +12,7 @@ public sealed partial class WhatIfWorker(IOptions<WhatIfOptions> options, ILogge
     private readonly SemaphoreSlim _gate = new(options.Value.MaxConcurrent, options.Value.MaxConcurrent);
 
     /// <summary>The report, or null when every slot is taken.</summary>
-    public async Task<WhatIfReport?> TryEvaluateAsync(WhatIfPlan plan, int steps, WhatIfObjective objective, CancellationToken cancellationToken)
+    public async Task<WhatIfReport?> TryEvaluateAsync(WhatIfPlan plan, int steps, WhatIfObjective objective, WhatIfFaults faults, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(plan);
         if (!await _gate.WaitAsync(0, cancellationToken))
@@ -23,7 +23,7 @@ public sealed partial class WhatIfWorker(IOptions<WhatIfOptions> options, ILogge
         try
         {
             var started = TimeProvider.System.GetTimestamp();
-            var report = await Task.Run(() => WhatIfEvaluator.Evaluate(plan, steps, objective, cancellationToken), cancellationToken);
+            var report = await Task.Run(() => WhatIfEvaluator.Evaluate(plan, steps, objective, faults, cancellationToken), cancellationToken);
             var seconds = TimeProvider.System.GetElapsedTime(started).TotalSeconds;
             LogEvaluated(logger, plan.Baseline.Name, plan.Variants.Count, steps, seconds);
             return report;

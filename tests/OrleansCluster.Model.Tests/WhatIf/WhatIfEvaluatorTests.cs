@@ -67,4 +67,27 @@ public sealed class WhatIfEvaluatorTests
         Assert.Contains("no site 'c'", report.Variants[0].Error, StringComparison.Ordinal);
         Assert.Equal(["baseline", "gone"], report.Ranking);
     }
+
+    [Fact]
+    public void FaultsFollowTheirNodeWhenDroppingAGenerationRenumbersIds()
+    {
+        // a-00000, a-00001 are H100, a-00002, a-00003 A100; without H100 the A100 become a-00000, a-00001.
+        const string mixed = """
+            {
+              "name": "mixed", "seed": 1,
+              "job": { "flopsPerGpuPerStep": 4e14, "gradientBytes": 0, "mfu": 0.4 },
+              "sites": [ { "name": "a", "fabric": { "bandwidthGbps": 400, "hopLatencyMicroseconds": 0 }, "nodes": [ { "generation": "H100", "count": 2 }, { "generation": "A100", "count": 2 } ] } ],
+              "noise": { "computeCv": 0 }
+            }
+            """;
+        var plan = WhatIfEvaluator.Plan(mixed, [WhatIfVariant.Baseline, new("no-h100", Change: "drop-generation:H100"), new("no-a100", Change: "drop-generation:A100")]);
+        var faults = new WhatIfFaults(new Dictionary<string, double> { ["a-00002"] = 2 }, new Dictionary<string, OrleansCluster.Model.Simulation.LinkEffect>());
+
+        var report = WhatIfEvaluator.Evaluate(plan, 2, WhatIfObjective.UsefulFlops, faults, TestContext.Current.CancellationToken);
+
+        var slowA100 = 2 * 4e14 / (312e12 * 0.4);
+        Assert.Equal(slowA100, report.Variants[0].MeanStepSeconds, 9);
+        Assert.Equal(slowA100, report.Variants[1].MeanStepSeconds, 9);
+        Assert.Equal(4e14 / (989e12 * 0.4), report.Variants[2].MeanStepSeconds, 9);
+    }
 }

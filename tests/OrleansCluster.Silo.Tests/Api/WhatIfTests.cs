@@ -6,7 +6,7 @@ namespace OrleansCluster.Silo.Tests.Api;
 
 /// <summary>
 /// <c>POST /api/whatif</c> through real HTTP: a variant's figures against the hand-computed step and the model run
-/// in-process, the limits (node-steps and variants answered 422 naming the limit) and the busy worker (429 with
+/// in-process, the faults in force carried with withFaults, the limits (node-steps and variants answered 422 naming the limit) and the busy worker (429 with
 /// Retry-After, free again once the running evaluation's request is cancelled).
 /// </summary>
 public sealed class WhatIfTests : IAsyncLifetime
@@ -91,9 +91,32 @@ public sealed class WhatIfTests : IAsyncLifetime
         (status, problem, _) = await _client.PostJsonAsync("/api/whatif", """{ "variants": [ { "change": "drop-site:z" } ] }""");
         Assert.Equal(HttpStatusCode.BadRequest, status);
         Assert.Contains("variants[0]: drop-site: no site 'z'", problem.GetProperty("detail").GetString(), StringComparison.Ordinal);
+    }
 
-        (status, problem, _) = await _client.PostJsonAsync("/api/whatif", """{ "variants": [ { "name": "b" } ], "withFaults": true }""");
-        Assert.Equal(HttpStatusCode.UnprocessableEntity, status);
+    [Fact]
+    public async Task WithFaultsCarriesTheFaultsInForceIntoEveryVariantThatKeepsTheirTargets()
+    {
+        foreach (var fault in new[] { """{"kind":"node.slowdown","target":{"node":"a-00007"},"params":{"factor":2}}""", """{"kind":"link.latency","target":{"link":"a-b"},"params":{"addMilliseconds":50}}""" })
+        {
+            var (injected, body, _) = await _client.PostJsonAsync("/api/faults", fault);
+            Assert.True(injected == HttpStatusCode.Created, body.ToString());
+        }
+
+        var (status, report, _) = await _client.PostJsonAsync("/api/whatif", """{ "variants": [ { "name": "baseline" }, { "change": "drop-site:b" }, { "change": "drop-site:a" } ], "steps": 2, "withFaults": true }""");
+        Assert.Equal(HttpStatusCode.OK, status);
+
+        // a-00007 computes twice as long; the link's latency term 2(m-1)L gains 2 x 50 ms.
+        var intra = (19.0 / 20 * 1e9 / 5e10) + (19 * 2e-6);
+        var variants = report.GetProperty("variants");
+        Assert.Equal((2 * TestScenarios.ComputeSeconds) + (2 * intra) + TestScenarios.InterSiteSeconds + 0.1, variants[0].GetProperty("meanStepSeconds").GetDouble(), 9);
+        Assert.Equal((2 * TestScenarios.ComputeSeconds) + (2 * intra), variants[1].GetProperty("meanStepSeconds").GetDouble(), 9);
+        Assert.Equal(TestScenarios.ComputeSeconds + (2 * intra), variants[2].GetProperty("meanStepSeconds").GetDouble(), 9);
+
+        // A node that is down cannot be carried: refused, naming withFaults.
+        var (crashed, _, _) = await _client.PostJsonAsync("/api/faults", """{"kind":"node.crash","target":{"node":"b-00003"}}""");
+        Assert.Equal(HttpStatusCode.Created, crashed);
+        var (refused, problem, _) = await _client.PostJsonAsync("/api/whatif", """{ "variants": [ { "name": "baseline" } ], "withFaults": true }""");
+        Assert.Equal(HttpStatusCode.UnprocessableEntity, refused);
         Assert.Equal(["withFaults"], problem.ErrorFields());
     }
 
