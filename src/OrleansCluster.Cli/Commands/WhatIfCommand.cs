@@ -11,9 +11,10 @@ public static class WhatIfCommand
         var variants = new Option<string>("--variants") { Description = "standard (the baseline and every named change that applies) or a JSON file: an array of {name, patch | change} or a whole request.", DefaultValueFactory = _ => "standard" };
         var objective = new Option<string?>("--objective") { Description = "Ranking: useful-flops, tokens-per-second, usd-per-1e21-flops, net-usd-per-1e21-flops or usd-per-million-tokens (server default: useful-flops)." };
         var steps = new Option<int?>("--steps") { Description = "Steps per variant (server default: 20)." };
+        var withFaults = new Option<bool>("--with-faults") { Description = "Carry the faults in force on the live run into every variant." };
         var command = new Command("whatif", "Evaluate variants of the loaded scenario with the model's plain loop (POST /api/whatif): throughput, breakdown, money and a ranking; with --report, charts too.")
         {
-            variants, objective, steps,
+            variants, objective, steps, withFaults,
         };
         command.SetAction(async (parse, ct) =>
         {
@@ -23,6 +24,11 @@ public static class WhatIfCommand
                 using var client = target.CreateClient();
                 client.Timeout = TimeSpan.FromMinutes(10);
                 var body = WhatIf.Request(parse.GetValue(variants)!, parse.GetValue(steps), parse.GetValue(objective));
+                if (parse.GetValue(withFaults))
+                {
+                    body["withFaults"] = true;
+                }
+
                 var result = await WhatIf.RunAsync(client, body, ct);
                 ReportWriter.Write(Console.Out, result, parse.GetValue(output)!);
                 if (parse.GetValue(report) is { } folder)
