@@ -120,9 +120,10 @@ status.SetAction(async (parse, ct) =>
     }
 });
 
+var whatif = WhatIfCommand.Create(urlOption, keyOption, outputOption, reportOption);
 var root = new RootCommand("orleanscluster: load tests and fault campaigns against a running OrleansCluster (loopback only).")
 {
-    urlOption, keyOption, outputOption, reportOption, siloOption, status, ramp, api, scrape, campaign,
+    urlOption, keyOption, outputOption, reportOption, siloOption, status, ramp, api, scrape, campaign, whatif,
 };
 return await root.Parse(args).InvokeAsync();
 

@@ -16,6 +16,9 @@ public sealed record Scenario(
     StragglerSpec Stragglers,
     GpuCatalogue Catalogue)
 {
+    /// <summary>What the GPUs cost and what sites would earn leased; <see cref="EconomicsSpec.None"/> when not given.</summary>
+    public EconomicsSpec Economics { get; init; } = EconomicsSpec.None;
+
     /// <summary>Total nodes over every site.</summary>
     public int NodeCount => Sites.Sum(s => s.NodeCount);
 

@@ -16,6 +16,17 @@ public sealed class ScenarioDocument
     public NoiseDocument? Noise { get; set; }
     public StragglersDocument? Stragglers { get; set; }
     public List<GenerationDocument?>? Generations { get; set; }
+    public EconomicsDocument? Economics { get; set; }
+}
+
+/// <summary><c>economics</c>: what the GPUs cost and what a site would earn leased (docs/economics.md).</summary>
+public sealed class EconomicsDocument
+{
+    /// <summary>USD per GPU-hour by generation name.</summary>
+    public Dictionary<string, double>? GpuHourPrices { get; set; }
+
+    /// <summary>USD a month a site would earn leased out whole, by site name.</summary>
+    public Dictionary<string, double>? LeaseRevenuePerMonth { get; set; }
 }
 
 /// <summary><c>job</c>.</summary>

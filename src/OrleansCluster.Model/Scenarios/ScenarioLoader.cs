@@ -112,6 +112,7 @@ public static partial class ScenarioLoader
         var sites = ReadSites(document.Sites, catalogue, Fail);
         var links = ReadLinks(document.Links, sites, Fail);
         CheckWholeReplicas(job, sites, Fail);
+        var economics = ReadEconomics(document.Economics, catalogue, Fail);
 
         var noiseDocument = document.Noise ?? new NoiseDocument();
         var computeCv = noiseDocument.ComputeCv ?? 0.02;
@@ -144,7 +145,10 @@ public static partial class ScenarioLoader
             links,
             new NoiseSpec(computeCv, jitter * Micro, nodeCv, outlierProbability, outlierFactor),
             new StragglerSpec(threshold, topK),
-            catalogue);
+            catalogue)
+        {
+            Economics = economics,
+        };
     }
 
     private static GpuCatalogue ReadGenerations(List<GenerationDocument?>? documents, Action<string, string> fail)

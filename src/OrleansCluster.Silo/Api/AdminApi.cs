@@ -18,7 +18,8 @@ public static class AdminApi
             .MapStragglersApi()
             .MapNodesApi()
             .MapLinksApi()
-            .MapFaultsApi();
+            .MapFaultsApi()
+            .MapWhatIfApi();
         return routes;
     }
 

@@ -15,6 +15,8 @@ internal static class SimulationExtensions
         builder.Services.AddHostedService<JobKeeper>();
         builder.Services.AddHostedService<SiloDrain>();
         builder.Services.AddSingleton<LayoutCache>();
+        builder.Services.AddOptions<WhatIfOptions>().BindConfiguration("WhatIf").ValidateDataAnnotations().ValidateOnStart();
+        builder.Services.AddSingleton<WhatIfWorker>();
         builder.Services.AddHealthChecks().AddCheck<JobHealthCheck>("job");
         return builder;
     }

@@ -1,0 +1,135 @@
+using System.Net.Http.Json;
+using System.Text.Json;
+using System.Text.Json.Nodes;
+using OrleansCluster.Cli.Reports;
+
+namespace OrleansCluster.Cli.Commands;
+
+/// <summary>
+/// <c>orleanscluster whatif</c>: posts variants of the loaded scenario to <c>POST /api/whatif</c> (DESIGN.md 7.7)
+/// and reports every variant's throughput, breakdown and money, ranked, with the time the answer took.
+/// </summary>
+public static class WhatIf
+{
+    /// <summary>The request body for <paramref name="variants"/>: <c>standard</c>, or a file holding a variants array or a whole request.</summary>
+    public static JsonObject Request(string variants, int? steps, string? objective)
+    {
+        ArgumentNullException.ThrowIfNull(variants);
+        JsonObject body;
+        if (variants == "standard")
+        {
+            body = new JsonObject { ["variants"] = new JsonArray(new JsonObject { ["change"] = "standard" }) };
+        }
+        else
+        {
+            var node = JsonNode.Parse(File.ReadAllText(variants), documentOptions: new JsonDocumentOptions { CommentHandling = JsonCommentHandling.Skip, AllowTrailingCommas = true });
+            body = node switch
+            {
+                JsonArray array => new JsonObject { ["variants"] = array },
+                JsonObject whole => whole,
+                _ => throw new ArgumentException($"{variants}: a JSON array of variants or a request object is required", nameof(variants)),
+            };
+        }
+
+        if (steps is { } s)
+        {
+            body["steps"] = s;
+        }
+
+        if (objective is not null)
+        {
+            body["objective"] = objective;
+        }
+
+        return body;
+    }
+
+    /// <summary>Posts <paramref name="body"/> and reads the answer; a refusal is an error carrying the problem's detail.</summary>
+    public static async Task<Report> RunAsync(HttpClient client, JsonObject body, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(client);
+        var started = TimeProvider.System.GetTimestamp();
+        using var response = await client.PostAsJsonAsync("/api/whatif", body, cancellationToken);
+        var text = await response.Content.ReadAsStringAsync(cancellationToken);
+        if (!response.IsSuccessStatusCode)
+        {
+            var detail = text.Length > 0 && JsonNode.Parse(text) is JsonObject problem && problem["detail"] is { } d ? d.ToString() : text;
+            throw new InvalidOperationException($"POST /api/whatif answered {(int)response.StatusCode}: {detail}");
+        }
+
+        var report = JsonSerializer.Deserialize<Report>(text, ReportWriter.Json) ?? throw new InvalidOperationException("POST /api/whatif answered an empty body");
+        return report with { ElapsedSeconds = TimeProvider.System.GetElapsedTime(started).TotalSeconds };
+    }
+
+    /// <summary>The server's answer, and how long it took from here.</summary>
+    public sealed record Report(string Scenario, int Steps, string Objective, IReadOnlyList<Variant> Variants, IReadOnlyList<string> Ranking) : ICommandReport
+    {
+        /// <summary>Seconds from the request to the answer, measured by the CLI.</summary>
+        public double ElapsedSeconds { get; init; }
+
+        /// <summary>The variants in ranking order.</summary>
+        public IEnumerable<Variant> Ranked() => Ranking.Select(name => Variants.First(v => v.Name == name));
+
+        public bool Held() => Variants.Any(v => v.Error is null);
+
+        public string Summary()
+        {
+            var best = Ranked().FirstOrDefault(v => v.Error is null);
+            return best is null
+                ? $"what-if on {Scenario}: no variant could be evaluated"
+                : $"what-if on {Scenario}: {Variants.Count} variants x {Steps} steps in {ReportWriter.F(ElapsedSeconds, 1)} s; best by {Objective}: {best.Name} ({ReportWriter.F(best.UsefulPflopsPerSecond / 1000, 2)} useful EFLOP/s{(best.Money is { } m ? $", {ReportWriter.N(m.UsdPer1e21Flops)} USD per 1e21 FLOPs" : string.Empty)})";
+        }
+
+        public IReadOnlyList<ReportTable> Tables()
+        {
+            var ranked = Ranked().ToArray();
+            var figures = new ReportTable(
+                $"what-if on {Scenario}: {Steps} steps per variant, ranked by {Objective}",
+                ["#", "variant", "GPUs", "by generation", "mean T_step s", "p99 T_step s", "Mtokens/s", "useful EFLOP/s", "MFU", "USD/h", "USD/step", "USD/1e21 FLOPs", "USD/M tokens", "lease left out USD/month", "net USD/1e21 FLOPs"],
+                ranked.Select((v, i) => (IReadOnlyList<string>)(v.Error is not null
+                    ? [$"{i + 1}", v.Name, "-", v.Error, "", "", "", "", "", "", "", "", "", "", ""]
+                    : [
+                        $"{i + 1}", v.Name, ReportWriter.N(v.Gpus), string.Join(" ", v.GpusByGeneration.Select(p => $"{p.Key} {ReportWriter.N(p.Value)}")),
+                        ReportWriter.F(v.MeanStepSeconds, 3), ReportWriter.F(v.P99StepSeconds, 3), ReportWriter.F(v.TokensPerSecond / 1e6, 2),
+                        ReportWriter.F(v.UsefulPflopsPerSecond / 1000, 3), ReportWriter.F(v.ClusterMfu, 3),
+                        Money(v, m => ReportWriter.N(m.UsdPerHour)), Money(v, m => ReportWriter.N(m.UsdPerStep, 1)), Money(v, m => ReportWriter.N(m.UsdPer1e21Flops)),
+                        Money(v, m => m.UsdPerMillionTokens is { } t ? ReportWriter.F(t, 3) : "-"), Money(v, m => ReportWriter.N(m.LeftOutLeaseUsdPerMonth)), Money(v, m => ReportWriter.N(m.NetUsdPer1e21Flops)),
+                    ])).ToArray());
+            var breakdown = new ReportTable(
+                "mean step-time breakdown per variant (seconds)",
+                ["variant", "compute", "straggler_wait", "intra_site", "inter_site_bandwidth", "inter_site_latency", "T_step"],
+                ranked.Where(v => v.Error is null).Select(v => (IReadOnlyList<string>)[
+                    v.Name, .. v.Breakdown.Values().Select(x => ReportWriter.F(x, 3)), ReportWriter.F(v.Breakdown.Values().Sum(), 3)]).ToArray());
+            return [figures, breakdown];
+        }
+
+        private static string Money(Variant v, Func<VariantMoney, string> format) => v.Money is { } m ? format(m) : "-";
+    }
+
+    /// <summary>One variant's figures, as <c>POST /api/whatif</c> answers them.</summary>
+    public sealed record Variant(
+        string Name,
+        string? Change,
+        string? Error,
+        long Gpus,
+        IReadOnlyDictionary<string, long> GpusByGeneration,
+        int FailedSteps,
+        double MeanStepSeconds,
+        double P99StepSeconds,
+        double TokensPerSecond,
+        double UsefulPflopsPerSecond,
+        double ClusterMfu,
+        Breakdown Breakdown,
+        VariantMoney? Money);
+
+    /// <summary>The mean step split into its parts (DESIGN.md 7.5).</summary>
+    public sealed record Breakdown(double ComputeSeconds, double StragglerWaitSeconds, double IntraSiteSeconds, double InterSiteBandwidthSeconds, double InterSiteLatencySeconds)
+    {
+        public static IReadOnlyList<string> Parts { get; } = ["compute", "straggler_wait", "intra_site", "inter_site_bandwidth", "inter_site_latency"];
+
+        public double[] Values() => [ComputeSeconds, StragglerWaitSeconds, IntraSiteSeconds, InterSiteBandwidthSeconds, InterSiteLatencySeconds];
+    }
+
+    /// <summary>A variant's money (docs/economics.md).</summary>
+    public sealed record VariantMoney(double UsdPerHour, double UsdPerStep, double UsdPer1e21Flops, double? UsdPerMillionTokens, double LeftOutLeaseUsdPerMonth, double NetUsdPer1e21Flops);
+}

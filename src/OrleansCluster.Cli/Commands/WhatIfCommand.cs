@@ -1,0 +1,50 @@
+using System.CommandLine;
+using OrleansCluster.Cli.Reports;
+
+namespace OrleansCluster.Cli.Commands;
+
+/// <summary>The <c>whatif</c> command line: options, the request, and its table, JSON, Markdown and charts.</summary>
+public static class WhatIfCommand
+{
+    public static Command Create(Option<string> url, Option<string?> key, Option<string> output, Option<DirectoryInfo?> report)
+    {
+        var variants = new Option<string>("--variants") { Description = "standard (the baseline and every named change that applies) or a JSON file: an array of {name, patch | change} or a whole request.", DefaultValueFactory = _ => "standard" };
+        var objective = new Option<string?>("--objective") { Description = "Ranking: useful-flops, tokens-per-second, usd-per-1e21-flops, net-usd-per-1e21-flops or usd-per-million-tokens (server default: useful-flops)." };
+        var steps = new Option<int?>("--steps") { Description = "Steps per variant (server default: 20)." };
+        var withFaults = new Option<bool>("--with-faults") { Description = "Carry the faults in force on the live run into every variant." };
+        var command = new Command("whatif", "Evaluate variants of the loaded scenario with the model's plain loop (POST /api/whatif): throughput, breakdown, money and a ranking; with --report, charts too.")
+        {
+            variants, objective, steps, withFaults,
+        };
+        command.SetAction(async (parse, ct) =>
+        {
+            try
+            {
+                var target = Target.Parse(parse.GetValue(url)!, parse.GetValue(key));
+                using var client = target.CreateClient();
+                client.Timeout = TimeSpan.FromMinutes(10);
+                var body = WhatIf.Request(parse.GetValue(variants)!, parse.GetValue(steps), parse.GetValue(objective));
+                if (parse.GetValue(withFaults))
+                {
+                    body["withFaults"] = true;
+                }
+
+                var result = await WhatIf.RunAsync(client, body, ct);
+                ReportWriter.Write(Console.Out, result, parse.GetValue(output)!);
+                if (parse.GetValue(report) is { } folder)
+                {
+                    var written = await ReportWriter.WriteFilesAsync(folder.FullName, "whatif", result, target.BaseAddress, path => WhatIfChart.SavePng(result, path), ct);
+                    await Console.Error.WriteLineAsync($"report: {string.Join(", ", written)}");
+                }
+
+                return result.Held() ? 0 : 1;
+            }
+            catch (Exception e) when (e is ArgumentException or HttpRequestException or InvalidOperationException or IOException or System.Text.Json.JsonException)
+            {
+                await Console.Error.WriteLineAsync($"error: {e.Message}");
+                return 2;
+            }
+        });
+        return command;
+    }
+}

@@ -1,0 +1,204 @@
+using System.Text.Json;
+using System.Text.Json.Nodes;
+using OrleansCluster.Model.Scenarios;
+using OrleansCluster.Model.Simulation;
+
+namespace OrleansCluster.Model.WhatIf;
+
+/// <summary>
+/// Evaluates variants of a scenario with the plain loop (noise included, seeded by the scenario): each
+/// variant's scenario is the baseline document with its patch or named change applied, validated as a file
+/// would be, then stepped <c>steps</c> times. Money uses the variant's <c>economics</c> (the baseline's unless
+/// the patch changes it); the lease value of what it leaves out is counted against the baseline's GPUs.
+/// </summary>
+public static class WhatIfEvaluator
+{
+    /// <summary>The options scenario documents are parsed with (comments allowed, as in the preset files).</summary>
+    public static JsonDocumentOptions DocumentOptions { get; } = new() { CommentHandling = JsonCommentHandling.Skip, AllowTrailingCommas = true };
+
+    /// <summary>Expands <c>standard</c> (as a variant's change) into its variants; other variants are kept.</summary>
+    public static IReadOnlyList<WhatIfVariant> Expand(Scenario baseline, IEnumerable<WhatIfVariant> variants)
+    {
+        ArgumentNullException.ThrowIfNull(variants);
+        return variants.SelectMany(v => v.Change == NamedChanges.Standard ? NamedChanges.StandardVariants(baseline) : [v]).ToArray();
+    }
+
+    /// <summary>The scenario of <paramref name="variant"/>, or the error that names what is wrong with it.</summary>
+    public static Scenario? Build(JsonObject baseline, WhatIfVariant variant, out string? error)
+    {
+        ArgumentNullException.ThrowIfNull(variant);
+        var document = Document(baseline, variant, out error);
+        if (document is null)
+        {
+            return null;
+        }
+
+        if (ScenarioLoader.TryParse(document.ToJsonString(), out var scenario, out var errors))
+        {
+            return scenario;
+        }
+
+        error = string.Join("; ", errors.Select(e => $"{e.Field}: {e.Message}"));
+        return null;
+    }
+
+    /// <summary>The scenario document of <paramref name="variant"/>, or null with the error.</summary>
+    public static JsonObject? Document(JsonObject baseline, WhatIfVariant variant, out string? error)
+    {
+        ArgumentNullException.ThrowIfNull(baseline);
+        ArgumentNullException.ThrowIfNull(variant);
+        error = null;
+        var document = baseline;
+        if (variant.Change is { } change)
+        {
+            document = NamedChanges.Apply(document, change, out error);
+            if (error is not null)
+            {
+                return null;
+            }
+        }
+
+        if (variant.Patch is { } patch && JsonMergePatch.Apply(document, patch) is JsonObject patched)
+        {
+            document = patched;
+        }
+
+        return document;
+    }
+
+    /// <summary>
+    /// Parses the baseline, expands <c>standard</c> and builds every variant's scenario (or its error), without
+    /// stepping anything: what a host checks against its limits before it evaluates.
+    /// </summary>
+    public static WhatIfPlan Plan(string baselineJson, IReadOnlyList<WhatIfVariant> variants)
+    {
+        ArgumentNullException.ThrowIfNull(variants);
+        var baseline = ScenarioLoader.Parse(baselineJson);
+        var document = JsonNode.Parse(baselineJson, documentOptions: DocumentOptions)!.AsObject();
+        var planned = new List<PlannedVariant>();
+        for (var i = 0; i < variants.Count; i++)
+        {
+            foreach (var variant in Expand(baseline, [variants[i]]))
+            {
+                var scenario = Build(document, variant, out var error);
+                planned.Add(new PlannedVariant(i, variant, scenario, error));
+            }
+        }
+
+        return new WhatIfPlan(baseline, planned);
+    }
+
+    /// <summary>Evaluates every variant for <paramref name="steps"/> steps and ranks them by <paramref name="objective"/>.</summary>
+    public static WhatIfReport Evaluate(string baselineJson, IReadOnlyList<WhatIfVariant> variants, int steps, WhatIfObjective objective, CancellationToken cancellationToken = default) =>
+        Evaluate(Plan(baselineJson, variants), steps, objective, cancellationToken);
+
+    /// <summary>Evaluates a plan's variants for <paramref name="steps"/> steps and ranks them by <paramref name="objective"/>.</summary>
+    public static WhatIfReport Evaluate(WhatIfPlan plan, int steps, WhatIfObjective objective, CancellationToken cancellationToken = default) =>
+        Evaluate(plan, steps, objective, WhatIfFaults.None, cancellationToken);
+
+    /// <summary>Evaluates a plan's variants under <paramref name="faults"/> (the live run's, carried into each variant).</summary>
+    public static WhatIfReport Evaluate(WhatIfPlan plan, int steps, WhatIfObjective objective, WhatIfFaults faults, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(faults);
+        ArgumentNullException.ThrowIfNull(plan);
+        ArgumentOutOfRangeException.ThrowIfLessThan(steps, 1);
+        var results = new List<VariantResult>();
+        foreach (var p in plan.Variants)
+        {
+            cancellationToken.ThrowIfCancellationRequested();
+            results.Add(p.Scenario is null ? VariantResult.Failed(p.Variant, p.Error!) : Run(plan.Baseline, p.Scenario, p.Variant, steps, faults, cancellationToken));
+        }
+
+        return new WhatIfReport(plan.Baseline.Name, steps, objective.Name(), results, Rank(results, objective));
+    }
+
+    /// <summary>Steps <paramref name="scenario"/> and gathers its figures.</summary>
+    public static VariantResult Run(Scenario baseline, Scenario scenario, WhatIfVariant variant, int steps, WhatIfFaults? faults = null, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(baseline);
+        ArgumentNullException.ThrowIfNull(scenario);
+        ArgumentNullException.ThrowIfNull(variant);
+        var simulator = new PlainLoopSimulator(scenario);
+        (faults ?? WhatIfFaults.None).ApplyTo(baseline, simulator);
+        var times = new double[steps];
+        var parts = new double[StepBreakdown.Parts.Count];
+        double mfu = 0;
+        var failed = 0;
+        for (var k = 0; k < steps; k++)
+        {
+            if ((k & 7) == 0)
+            {
+                cancellationToken.ThrowIfCancellationRequested();
+            }
+
+            var result = simulator.Step(k + 1);
+            failed += result.Partitioned ? 1 : 0;
+            times[k] = result.StepSeconds;
+            mfu += result.ClusterMfu;
+            var values = result.Breakdown.Values();
+            for (var p = 0; p < parts.Length; p++)
+            {
+                parts[p] += values[p];
+            }
+        }
+
+        Array.Sort(times);
+        var mean = times.Average();
+        var p99 = times[Math.Clamp((int)Math.Ceiling(0.99 * steps) - 1, 0, steps - 1)];
+        var workload = simulator.Workload;
+        var productive = steps - failed;
+        var flopsPerSecond = mean > 0 ? workload.TotalFlopsPerStep * productive / steps / mean : 0;
+        var tokensPerSecond = mean > 0 ? workload.TokensPerStep * productive / steps / mean : 0;
+        var byGeneration = GpusByGeneration(scenario);
+        return new VariantResult(
+            variant.Name,
+            variant.Change,
+            null,
+            scenario.NodeCount,
+            scenario.GpuCount,
+            byGeneration,
+            failed,
+            mean,
+            p99,
+            tokensPerSecond,
+            flopsPerSecond / 1e15,
+            mfu / steps,
+            new StepBreakdown(parts[0] / steps, parts[1] / steps, parts[2] / steps, parts[3] / steps, parts[4] / steps),
+            WhatIfMoney.Of(baseline, scenario, byGeneration, mean, flopsPerSecond, tokensPerSecond));
+    }
+
+    /// <summary>GPUs by generation name, ordered by name.</summary>
+    public static IReadOnlyDictionary<string, long> GpusByGeneration(Scenario scenario)
+    {
+        ArgumentNullException.ThrowIfNull(scenario);
+        var gpus = new SortedDictionary<string, long>(StringComparer.Ordinal);
+        foreach (var group in scenario.Sites.SelectMany(s => s.Nodes))
+        {
+            gpus[group.Generation.Name] = gpus.GetValueOrDefault(group.Generation.Name) + ((long)group.Count * group.GpusPerNode);
+        }
+
+        return gpus;
+    }
+
+    /// <summary>Variant names best first by <paramref name="objective"/>; those without the figure last, in their order.</summary>
+    public static IReadOnlyList<string> Rank(IReadOnlyList<VariantResult> results, WhatIfObjective objective)
+    {
+        ArgumentNullException.ThrowIfNull(results);
+        (double? Value, bool Higher) Key(VariantResult r) => r.Error is not null ? (null, true) : objective switch
+        {
+            WhatIfObjective.UsefulFlops => (r.UsefulPflopsPerSecond, true),
+            WhatIfObjective.TokensPerSecond => (r.TokensPerSecond, true),
+            WhatIfObjective.UsdPer1e21Flops => (r.Money?.UsdPer1e21Flops, false),
+            WhatIfObjective.NetUsdPer1e21Flops => (r.Money?.NetUsdPer1e21Flops, false),
+            _ => (r.Money?.UsdPerMillionTokens, false),
+        };
+
+        var ranked = results.Select((r, i) => (r, i, Key(r))).ToArray();
+        return ranked
+            .OrderBy(x => x.Item3.Value is null || double.IsNaN(x.Item3.Value.Value) || double.IsInfinity(x.Item3.Value.Value) ? 1 : 0)
+            .ThenBy(x => x.Item3.Value is { } v && !double.IsNaN(v) ? (x.Item3.Higher ? -v : v) : 0)
+            .ThenBy(x => x.i)
+            .Select(x => x.r.Name)
+            .ToArray();
+    }
+}

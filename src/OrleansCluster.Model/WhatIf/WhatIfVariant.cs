@@ -1,0 +1,61 @@
+using OrleansCluster.Model.Scenarios;
+using System.Text.Json.Nodes;
+
+namespace OrleansCluster.Model.WhatIf;
+
+/// <summary>
+/// One configuration to evaluate: the loaded scenario with a JSON merge patch (RFC 7396) or a named change
+/// (<see cref="NamedChanges"/>) applied; neither means the baseline.
+/// </summary>
+public sealed record WhatIfVariant(string Name, JsonObject? Patch = null, string? Change = null)
+{
+    /// <summary>The baseline: the scenario as loaded.</summary>
+    public static WhatIfVariant Baseline { get; } = new("baseline");
+}
+
+/// <summary>What the ranking orders the variants by.</summary>
+public enum WhatIfObjective
+{
+    /// <summary>Most useful FLOP/s first.</summary>
+    UsefulFlops,
+
+    /// <summary>Most tokens per second first.</summary>
+    TokensPerSecond,
+
+    /// <summary>Least USD per 1e21 useful FLOPs first.</summary>
+    UsdPer1e21Flops,
+
+    /// <summary>Least USD per 1e21 useful FLOPs net of the lease value of what the variant leaves out first.</summary>
+    NetUsdPer1e21Flops,
+
+    /// <summary>Least USD per million tokens first.</summary>
+    UsdPerMillionTokens,
+}
+
+/// <summary>The objectives' wire names.</summary>
+public static class WhatIfObjectives
+{
+    /// <summary>The wire names, in the enum's order.</summary>
+    public static IReadOnlyList<string> Names { get; } = ["useful-flops", "tokens-per-second", "usd-per-1e21-flops", "net-usd-per-1e21-flops", "usd-per-million-tokens"];
+
+    /// <summary>Parses a wire name.</summary>
+    public static bool TryParse(string? name, out WhatIfObjective objective)
+    {
+        var index = name is null ? -1 : Names.ToList().IndexOf(name);
+        objective = index < 0 ? WhatIfObjective.UsefulFlops : (WhatIfObjective)index;
+        return index >= 0;
+    }
+
+    /// <summary>The wire name of <paramref name="objective"/>.</summary>
+    public static string Name(this WhatIfObjective objective) => Names[(int)objective];
+}
+
+/// <summary>The baseline and every variant's scenario, built and validated, before any step.</summary>
+public sealed record WhatIfPlan(Scenario Baseline, IReadOnlyList<PlannedVariant> Variants)
+{
+    /// <summary>Nodes over every valid variant: times the steps, the work of the evaluation.</summary>
+    public long Nodes => Variants.Sum(v => v.Scenario is null ? 0L : ScenarioLoader.CountNodes(v.Scenario));
+}
+
+/// <summary>A variant of the request at <paramref name="RequestIndex"/> (several for <c>standard</c>), with its scenario or error.</summary>
+public sealed record PlannedVariant(int RequestIndex, WhatIfVariant Variant, Scenario? Scenario, string? Error);

@@ -1,0 +1,193 @@
+using System.Globalization;
+using System.Text.Json.Nodes;
+using Microsoft.AspNetCore.Http.HttpResults;
+using Microsoft.Extensions.Options;
+using OrleansCluster.Abstractions.Grains;
+using OrleansCluster.Abstractions.Messages;
+using OrleansCluster.Model.Faults;
+using OrleansCluster.Model.Scenarios;
+using OrleansCluster.Model.Simulation;
+using OrleansCluster.Model.WhatIf;
+using OrleansCluster.Silo.Simulation;
+
+namespace OrleansCluster.Silo.Api;
+
+/// <summary>
+/// <c>POST /api/whatif</c> (DESIGN.md 7.7, docs/economics.md): variants of the loaded scenario, each a JSON merge
+/// patch or a named change, evaluated with the plain loop on <see cref="WhatIfWorker"/>, with money and a ranking.
+/// </summary>
+public static class WhatIfApi
+{
+    /// <summary>The steps evaluated per variant when the request gives none.</summary>
+    public const int DefaultSteps = 20;
+
+    /// <summary>One variant: a name and a merge patch, a named change, or neither (the baseline).</summary>
+    public sealed record VariantRequest(string? Name, JsonObject? Patch, string? Change);
+
+    /// <summary>The body of <c>POST /api/whatif</c>.</summary>
+    public sealed record WhatIfRequest(IReadOnlyList<VariantRequest?>? Variants, int? Steps, bool? WithFaults, string? Objective);
+
+    public static RouteGroupBuilder MapWhatIfApi(this RouteGroupBuilder api)
+    {
+        ArgumentNullException.ThrowIfNull(api);
+        api.MapPost("/whatif", EvaluateAsync).WithTags("What-if").WithName("WhatIf")
+            .WithSummary("Evaluate variants of the loaded scenario (merge patches or named changes, 'standard' for the usual set) with the plain loop: throughput, breakdown, money and a ranking.");
+        return api;
+    }
+
+    public static async Task<IResult> EvaluateAsync(HttpContext context, IGrainFactory grains, WhatIfWorker worker, IOptions<WhatIfOptions> options)
+    {
+        ArgumentNullException.ThrowIfNull(context);
+        ArgumentNullException.ThrowIfNull(grains);
+        ArgumentNullException.ThrowIfNull(worker);
+        ArgumentNullException.ThrowIfNull(options);
+        var limits = options.Value;
+        var (request, problem) = await JsonBody.ReadAsync<WhatIfRequest>(context);
+        if (problem is not null)
+        {
+            return problem;
+        }
+
+        var errors = Check(request!, limits, out var variants, out var objective);
+        if (errors.Count > 0)
+        {
+            return Problems.Validation(errors);
+        }
+
+        var (source, _) = await grains.GetGrain<IJobGrain>(IJobGrain.Key).GetScenarioSourceAsync();
+        var baselineJson = source?.Preset is { } preset ? (ScenarioPresets.TryGetJson(preset, out var json) ? json : null) : source?.Json;
+        if (baselineJson is null)
+        {
+            return Problems.Conflict("no scenario is loaded: load one with PUT /api/scenario first");
+        }
+
+        var steps = request!.Steps ?? DefaultSteps;
+        var plan = WhatIfEvaluator.Plan(baselineJson, variants);
+        var invalid = plan.Variants.Where(v => v.Error is not null && variants[v.RequestIndex].Change != NamedChanges.Standard)
+            .Select(v => new FieldError($"variants[{v.RequestIndex}]", v.Error!)).ToArray();
+        if (invalid.Length > 0)
+        {
+            return Problems.Validation(invalid);
+        }
+
+        if (plan.Variants.Count > limits.MaxVariants)
+        {
+            return Problems.Unprocessable([new FieldError("variants", $"{plan.Variants.Count} variants ('standard' expanded) are more than the {limits.MaxVariants} allowed (WhatIf:MaxVariants)")]);
+        }
+
+        var nodeSteps = plan.Nodes * steps;
+        if (nodeSteps > limits.MaxNodeSteps)
+        {
+            return Problems.Unprocessable([new FieldError("steps", $"{plan.Nodes} nodes over the variants x {steps} steps = {nodeSteps} node-steps, more than the {limits.MaxNodeSteps} allowed (WhatIf:MaxNodeSteps)")]);
+        }
+
+        var faults = WhatIfFaults.None;
+        if (request.WithFaults == true)
+        {
+            var (carried, down) = await FaultsInForceAsync(grains, plan);
+            if (down > 0)
+            {
+                return Problems.Unprocessable([new FieldError("withFaults", $"{down} node(s) are down (node.crash or node.flap): the plain loop keeps every node at the barrier, so it cannot carry them; clear them or leave withFaults out")]);
+            }
+
+            faults = carried;
+        }
+
+        var report = await worker.TryEvaluateAsync(plan, steps, objective, faults, context.RequestAborted);
+        if (report is null)
+        {
+            context.Response.Headers.RetryAfter = limits.RetryAfterSeconds.ToString(CultureInfo.InvariantCulture);
+            return TypedResults.Problem(
+                statusCode: StatusCodes.Status429TooManyRequests,
+                title: "Too many requests",
+                detail: $"{limits.MaxConcurrent} what-if evaluation(s) already running (WhatIf:MaxConcurrent); retry after {limits.RetryAfterSeconds} s");
+        }
+
+        return TypedResults.Ok(report);
+    }
+
+    // The live run's node slowdowns and link effects, from the registry (the faults' one writer), and how many nodes are down.
+    private static async Task<(WhatIfFaults Faults, int Down)> FaultsInForceAsync(IGrainFactory grains, WhatIfPlan plan)
+    {
+        var registry = grains.GetGrain<IFaultRegistryGrain>(IFaultRegistryGrain.Key);
+        var effects = await registry.NodeEffectsAsync();
+        var slowdowns = effects.Where(e => !e.Value.Crashed && e.Value.Slowdown != 1).ToDictionary(e => e.Key, e => e.Value.Slowdown, StringComparer.Ordinal);
+        var links = new Dictionary<string, LinkEffect>(StringComparer.Ordinal);
+        foreach (var link in plan.Baseline.Links)
+        {
+            var active = new List<ActiveFault>();
+            foreach (var fault in await registry.ForLinkAsync(link.Id))
+            {
+                if (fault.State == FaultState.Active && FaultKinds.TryParse(fault.Kind, out var kind))
+                {
+                    active.Add(new ActiveFault(kind, fault.Params));
+                }
+            }
+
+            if (active.Count > 0)
+            {
+                links[link.Id] = FaultEffects.ForLink(active);
+            }
+        }
+
+        return (new WhatIfFaults(slowdowns, links), effects.Count(e => e.Value.Crashed));
+    }
+
+    private static List<FieldError> Check(WhatIfRequest request, WhatIfOptions limits, out List<WhatIfVariant> variants, out WhatIfObjective objective)
+    {
+        var errors = new List<FieldError>();
+        variants = [];
+        if (!WhatIfObjectives.TryParse(request.Objective ?? WhatIfObjectives.Names[0], out objective))
+        {
+            errors.Add(new FieldError("objective", $"'{request.Objective}' must be one of {string.Join(", ", WhatIfObjectives.Names)}"));
+        }
+
+        if (request.Steps is { } steps && (steps < 1 || steps > limits.MaxSteps))
+        {
+            errors.Add(new FieldError("steps", $"{steps} must be within [1, {limits.MaxSteps}] (WhatIf:MaxSteps)"));
+        }
+
+        if (request.Variants is null || request.Variants.Count == 0)
+        {
+            errors.Add(new FieldError("variants", "required: at least one {name, patch | change}"));
+            return errors;
+        }
+
+        if (request.Variants.Count > limits.MaxVariants)
+        {
+            errors.Add(new FieldError("variants", $"{request.Variants.Count} variants are more than the {limits.MaxVariants} allowed (WhatIf:MaxVariants)"));
+            return errors;
+        }
+
+        var names = new HashSet<string>(StringComparer.Ordinal);
+        for (var i = 0; i < request.Variants.Count; i++)
+        {
+            var v = request.Variants[i];
+            if (v is null)
+            {
+                errors.Add(new FieldError($"variants[{i}]", "required"));
+                continue;
+            }
+
+            var name = v.Name ?? v.Change;
+            if (string.IsNullOrWhiteSpace(name) || name.Length > 128)
+            {
+                errors.Add(new FieldError($"variants[{i}].name", "required (1-128 characters) unless a change names it"));
+            }
+            else if (!names.Add(name))
+            {
+                errors.Add(new FieldError($"variants[{i}].name", $"duplicate variant '{name}'"));
+            }
+            else if (v.Change == NamedChanges.Standard && v.Patch is not null)
+            {
+                errors.Add(new FieldError($"variants[{i}].patch", "'standard' takes no patch"));
+            }
+            else
+            {
+                variants.Add(new WhatIfVariant(name, v.Patch, v.Change));
+            }
+        }
+
+        return errors;
+    }
+}

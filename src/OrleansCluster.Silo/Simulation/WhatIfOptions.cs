@@ -1,0 +1,27 @@
+using System.ComponentModel.DataAnnotations;
+
+namespace OrleansCluster.Silo.Simulation;
+
+/// <summary>The <c>WhatIf</c> configuration section: how much evaluation <c>POST /api/whatif</c> may ask for.</summary>
+public sealed class WhatIfOptions
+{
+    /// <summary>Evaluations running at once; one more is answered 429.</summary>
+    [Range(1, 64)]
+    public int MaxConcurrent { get; set; } = 1;
+
+    /// <summary>Nodes over every variant times steps: the work one evaluation may ask for (colossus standard at 20 steps is about 19 million).</summary>
+    [Range(1, 10_000_000_000)]
+    public long MaxNodeSteps { get; set; } = 40_000_000;
+
+    /// <summary>Variants one evaluation may hold, <c>standard</c> expanded.</summary>
+    [Range(1, 1_000)]
+    public int MaxVariants { get; set; } = 32;
+
+    /// <summary>Steps per variant at most.</summary>
+    [Range(1, 100_000_000)]
+    public int MaxSteps { get; set; } = 10_000;
+
+    /// <summary>Seconds a caller answered 429 is told to wait.</summary>
+    [Range(1, 3_600)]
+    public int RetryAfterSeconds { get; set; } = 5;
+}

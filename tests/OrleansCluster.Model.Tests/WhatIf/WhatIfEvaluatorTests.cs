@@ -1,0 +1,93 @@
+using OrleansCluster.Model.WhatIf;
+
+namespace OrleansCluster.Model.Tests.WhatIf;
+
+/// <summary>A noise-free two-variant case against figures computed by hand.</summary>
+public sealed class WhatIfEvaluatorTests
+{
+    // Two sites of two 8-GPU H100 nodes, TP 1 x PP 1, P = 1e9, T = 1e6, BF16 gradients, 1,000 MB buckets (K = 2),
+    // MFU 0.5, 400 Gbps fabric (5e10 B/s) with no hop latency, one link of 100 km (500 us) at 800 Gbps (1e11 B/s).
+    // H100 at 2 USD per GPU-hour; site b leased at 1e6 USD a month.
+    private const string TwoSites = """
+        {
+          "name": "two", "seed": 5,
+          "job": { "model": { "parameters": 1e9, "tokensPerStep": 1e6, "gradientBytesPerParameter": 2 }, "comm": { "bucketMegabytes": 1000 }, "mfu": 0.5 },
+          "sites": [
+            { "name": "a", "fabric": { "bandwidthGbps": 400, "hopLatencyMicroseconds": 0 }, "gpusPerNode": 8, "nodes": [ { "generation": "H100", "count": 2 } ] },
+            { "name": "b", "fabric": { "bandwidthGbps": 400, "hopLatencyMicroseconds": 0 }, "gpusPerNode": 8, "nodes": [ { "generation": "H100", "count": 2 } ] }
+          ],
+          "links": [ { "from": "a", "to": "b", "distanceKm": 100, "bandwidthGbps": 800 } ],
+          "noise": { "computeCv": 0, "linkJitterMicroseconds": 0 },
+          "economics": { "gpuHourPrices": { "H100": 2 }, "leaseRevenuePerMonth": { "b": 1e6 } }
+        }
+        """;
+
+    [Fact]
+    public void TwoVariantsMatchTheHandComputedFigures()
+    {
+        var report = WhatIfEvaluator.Evaluate(TwoSites, [WhatIfVariant.Baseline, new("alone", Change: "drop-site:b")], 10, WhatIfObjective.UsdPer1e21Flops, TestContext.Current.CancellationToken);
+
+        // W_total = 6 P T = 6e15. Intra: G = 2 * 1e9 * 8 = 1.6e10 B per node, T_s = 1/2 * 1.6e10 / 5e10 = 0.16 s, twice.
+        // Baseline: 32 GPUs, t = 6e15 / 32 / (989e12 * 0.5); T_x = 2(1)/2 * 2e9 / 1e11 + 2 * 2(1) * 5e-4 = 0.02 + 0.002.
+        var compute = 6e15 / 32 / (989e12 * 0.5);
+        var baseline = report.Variants[0];
+        var step = compute + 0.32 + 0.022;
+        Assert.Equal(step, baseline.MeanStepSeconds, 9);
+        Assert.Equal(step, baseline.P99StepSeconds, 9);
+        Assert.Equal(1e6 / step, baseline.TokensPerSecond, 6);
+        Assert.Equal(6e15 / step / 1e15, baseline.UsefulPflopsPerSecond, 9);
+        Assert.Equal(0.02, baseline.Breakdown.InterSiteBandwidthSeconds, 12);
+        Assert.Equal(0.002, baseline.Breakdown.InterSiteLatencySeconds, 12);
+
+        // 32 GPUs at 2 USD/h: 64 USD/h. USD per 1e21 FLOPs = (64 / 3600) * step / 6e15 * 1e21.
+        Assert.Equal(64, baseline.Money!.UsdPerHour, 9);
+        Assert.Equal(64.0 / 3600 * step / 6e15 * 1e21, baseline.Money.UsdPer1e21Flops, 6);
+        Assert.Equal(64.0 / 3600 * step, baseline.Money.UsdPerStep, 9);
+        Assert.Equal(0, baseline.Money.LeftOutLeaseUsdPerMonth);
+
+        // Site a alone: 16 GPUs, twice the work each, no inter-site phase; b's lease (1e6 USD a month) is left out.
+        var alone = report.Variants[1];
+        var aloneStep = (2 * compute) + 0.32;
+        Assert.Equal(aloneStep, alone.MeanStepSeconds, 9);
+        Assert.Equal(1e6 / aloneStep, alone.TokensPerSecond, 6);
+        Assert.Equal(32.0 / 3600 * aloneStep / 6e15 * 1e21, alone.Money!.UsdPer1e21Flops, 6);
+        Assert.Equal(1e6, alone.Money.LeftOutLeaseUsdPerMonth, 6);
+        Assert.Equal(((32.0 / 3600) - (1e6 / (730 * 3600))) * aloneStep / 6e15 * 1e21, alone.Money.NetUsdPer1e21Flops, 6);
+        Assert.Equal(new Dictionary<string, long> { ["H100"] = 16 }, alone.GpusByGeneration);
+
+        // a alone costs less per FLOP (half the GPUs, less than twice the time): it ranks first.
+        Assert.True(alone.Money.UsdPer1e21Flops < baseline.Money.UsdPer1e21Flops);
+        Assert.Equal(["alone", "baseline"], report.Ranking);
+    }
+
+    [Fact]
+    public void AVariantThatIsNotAValidScenarioIsReportedAndRankedLast()
+    {
+        var report = WhatIfEvaluator.Evaluate(TwoSites, [new("gone", Change: "drop-site:c"), WhatIfVariant.Baseline], 2, WhatIfObjective.UsefulFlops, TestContext.Current.CancellationToken);
+        Assert.Contains("no site 'c'", report.Variants[0].Error, StringComparison.Ordinal);
+        Assert.Equal(["baseline", "gone"], report.Ranking);
+    }
+
+    [Fact]
+    public void FaultsFollowTheirNodeWhenDroppingAGenerationRenumbersIds()
+    {
+        // a-00000, a-00001 are H100, a-00002, a-00003 A100; without H100 the A100 become a-00000, a-00001.
+        const string mixed = """
+            {
+              "name": "mixed", "seed": 1,
+              "job": { "flopsPerGpuPerStep": 4e14, "gradientBytes": 0, "mfu": 0.4 },
+              "sites": [ { "name": "a", "fabric": { "bandwidthGbps": 400, "hopLatencyMicroseconds": 0 }, "nodes": [ { "generation": "H100", "count": 2 }, { "generation": "A100", "count": 2 } ] } ],
+              "noise": { "computeCv": 0 }
+            }
+            """;
+        var plan = WhatIfEvaluator.Plan(mixed, [WhatIfVariant.Baseline, new("no-h100", Change: "drop-generation:H100"), new("no-a100", Change: "drop-generation:A100")]);
+        var faults = new WhatIfFaults(new Dictionary<string, double> { ["a-00002"] = 2 }, new Dictionary<string, OrleansCluster.Model.Simulation.LinkEffect>());
+
+        var report = WhatIfEvaluator.Evaluate(plan, 2, WhatIfObjective.UsefulFlops, faults, TestContext.Current.CancellationToken);
+
+        var slowA100 = 2 * 4e14 / (312e12 * 0.4);
+        Assert.Equal(slowA100, report.Variants[0].MeanStepSeconds, 9);
+        Assert.Equal(slowA100, report.Variants[1].MeanStepSeconds, 9);
+        Assert.Equal(4e14 / (989e12 * 0.4), report.Variants[2].MeanStepSeconds, 9);
+    }
+}

@@ -1,0 +1,166 @@
+using System.Net;
+using System.Text.Json;
+using OrleansCluster.Model.WhatIf;
+
+namespace OrleansCluster.Silo.Tests.Api;
+
+/// <summary>
+/// <c>POST /api/whatif</c> through real HTTP: a variant's figures against the hand-computed step and the model run
+/// in-process, the faults in force carried with withFaults, the limits (node-steps and variants answered 422 naming the limit) and the busy worker (429 with
+/// Retry-After, free again once the running evaluation's request is cancelled).
+/// </summary>
+public sealed class WhatIfTests : IAsyncLifetime
+{
+    private readonly SiloFactory _factory = new()
+    {
+        Scenario = "small",
+        Settings = new Dictionary<string, string>
+        {
+            ["WhatIf:MaxConcurrent"] = "1",
+            ["WhatIf:MaxNodeSteps"] = "400000000",
+            ["WhatIf:MaxSteps"] = "10000000",
+            ["WhatIf:MaxVariants"] = "8",
+        },
+    };
+
+    private HttpClient _client = null!;
+
+    public async ValueTask InitializeAsync()
+    {
+        _client = _factory.CreateAdminClient();
+        var (status, _, _) = await _client.SendJsonAsync(HttpMethod.Put, "/api/scenario", TestScenarios.Effects);
+        Assert.Equal(HttpStatusCode.OK, status);
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        _client.Dispose();
+        await _factory.DisposeAsync();
+    }
+
+    [Fact]
+    public async Task AVariantsFiguresAreTheModelsAndTheHandComputedStep()
+    {
+        var (status, body, _) = await _client.PostJsonAsync("/api/whatif", """
+            { "variants": [ { "name": "baseline" }, { "change": "drop-site:b" }, { "name": "fast", "patch": { "links": [ { "from": "a", "to": "b", "distanceKm": 1, "bandwidthGbps": 800 } ] } } ],
+              "steps": 4, "objective": "useful-flops" }
+            """);
+        Assert.Equal(HttpStatusCode.OK, status);
+
+        // Effects, noise-free, direct mode: T_step = t + 2 T_s + T_x, T_s = 19/20 * 1e9 / 5e10 + 19 * 2 us.
+        var intra = (19.0 / 20 * 1e9 / 5e10) + (19 * 2e-6);
+        var variants = body.GetProperty("variants");
+        Assert.Equal(TestScenarios.ComputeSeconds + (2 * intra) + TestScenarios.InterSiteSeconds, variants[0].GetProperty("meanStepSeconds").GetDouble(), 9);
+        Assert.Equal(TestScenarios.ComputeSeconds + (2 * intra), variants[1].GetProperty("meanStepSeconds").GetDouble(), 9);
+        Assert.Equal(320, variants[0].GetProperty("gpusByGeneration").GetProperty("H100").GetInt64());
+        Assert.Equal(160, variants[1].GetProperty("gpus").GetInt64());
+
+        // The same figures as the model's own evaluation of the same document.
+        var expected = WhatIfEvaluator.Evaluate(TestScenarios.Effects, [WhatIfVariant.Baseline, new("drop-site:b", Change: "drop-site:b")], 4, WhatIfObjective.UsefulFlops, AdminClient.Ct);
+        for (var i = 0; i < 2; i++)
+        {
+            Assert.Equal(expected.Variants[i].UsefulPflopsPerSecond, variants[i].GetProperty("usefulPflopsPerSecond").GetDouble(), 12);
+            Assert.Equal(expected.Variants[i].P99StepSeconds, variants[i].GetProperty("p99StepSeconds").GetDouble(), 12);
+            Assert.Equal(expected.Variants[i].Breakdown.IntraSiteSeconds, variants[i].GetProperty("breakdown").GetProperty("intraSiteSeconds").GetDouble(), 12);
+        }
+
+        // The faster link wins on useful FLOP/s; the scenario has no economics, so no money.
+        Assert.Equal("fast", body.GetProperty("ranking")[0].GetString());
+        Assert.False(variants[0].TryGetProperty("money", out var money) && money.ValueKind != JsonValueKind.Null);
+    }
+
+    [Fact]
+    public async Task TooMuchWorkIsRefusedNamingTheLimit()
+    {
+        // standard on effects: baseline (40 nodes), drop-site:a (20), drop-site:b (20), heal-links (40) = 120 nodes.
+        var (status, problem, response) = await _client.PostJsonAsync("/api/whatif", """{ "variants": [ { "change": "standard" } ], "steps": 10000000 }""");
+        Assert.Equal(HttpStatusCode.UnprocessableEntity, status);
+        Assert.Equal("application/problem+json", response.Content.Headers.ContentType?.MediaType);
+        Assert.Contains("1200000000 node-steps, more than the 400000000 allowed (WhatIf:MaxNodeSteps)", problem.GetProperty("detail").GetString(), StringComparison.Ordinal);
+        Assert.Equal(["steps"], problem.ErrorFields());
+
+        var nine = string.Join(", ", Enumerable.Range(0, 9).Select(i => $$"""{ "name": "v{{i}}" }"""));
+        (status, problem, _) = await _client.PostJsonAsync("/api/whatif", $$"""{ "variants": [ {{nine}} ] }""");
+        Assert.Equal(HttpStatusCode.BadRequest, status);
+        Assert.Contains("(WhatIf:MaxVariants)", problem.GetProperty("detail").GetString(), StringComparison.Ordinal);
+
+        (status, problem, _) = await _client.PostJsonAsync("/api/whatif", """{ "variants": [ { "change": "drop-site:z" } ], "objective": "fun" }""");
+        Assert.Equal(HttpStatusCode.BadRequest, status);
+        Assert.Equal(["objective"], problem.ErrorFields());
+
+        (status, problem, _) = await _client.PostJsonAsync("/api/whatif", """{ "variants": [ { "change": "drop-site:z" } ] }""");
+        Assert.Equal(HttpStatusCode.BadRequest, status);
+        Assert.Contains("variants[0]: drop-site: no site 'z'", problem.GetProperty("detail").GetString(), StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task WithFaultsCarriesTheFaultsInForceIntoEveryVariantThatKeepsTheirTargets()
+    {
+        foreach (var fault in new[] { """{"kind":"node.slowdown","target":{"node":"a-00007"},"params":{"factor":2}}""", """{"kind":"link.latency","target":{"link":"a-b"},"params":{"addMilliseconds":50}}""" })
+        {
+            var (injected, body, _) = await _client.PostJsonAsync("/api/faults", fault);
+            Assert.True(injected == HttpStatusCode.Created, body.ToString());
+        }
+
+        var (status, report, _) = await _client.PostJsonAsync("/api/whatif", """{ "variants": [ { "name": "baseline" }, { "change": "drop-site:b" }, { "change": "drop-site:a" } ], "steps": 2, "withFaults": true }""");
+        Assert.Equal(HttpStatusCode.OK, status);
+
+        // a-00007 computes twice as long; the link's latency term 2(m-1)L gains 2 x 50 ms.
+        var intra = (19.0 / 20 * 1e9 / 5e10) + (19 * 2e-6);
+        var variants = report.GetProperty("variants");
+        Assert.Equal((2 * TestScenarios.ComputeSeconds) + (2 * intra) + TestScenarios.InterSiteSeconds + 0.1, variants[0].GetProperty("meanStepSeconds").GetDouble(), 9);
+        Assert.Equal((2 * TestScenarios.ComputeSeconds) + (2 * intra), variants[1].GetProperty("meanStepSeconds").GetDouble(), 9);
+        Assert.Equal(TestScenarios.ComputeSeconds + (2 * intra), variants[2].GetProperty("meanStepSeconds").GetDouble(), 9);
+
+        // A node that is down cannot be carried: refused, naming withFaults.
+        var (crashed, _, _) = await _client.PostJsonAsync("/api/faults", """{"kind":"node.crash","target":{"node":"b-00003"}}""");
+        Assert.Equal(HttpStatusCode.Created, crashed);
+        var (refused, problem, _) = await _client.PostJsonAsync("/api/whatif", """{ "variants": [ { "name": "baseline" } ], "withFaults": true }""");
+        Assert.Equal(HttpStatusCode.UnprocessableEntity, refused);
+        Assert.Equal(["withFaults"], problem.ErrorFields());
+    }
+
+    [Fact]
+    public async Task ABusyWorkerAnswers429UntilTheRunningEvaluationIsCancelled()
+    {
+        var eight = string.Join(", ", Enumerable.Range(0, 8).Select(i => $$"""{ "name": "v{{i}}" }"""));
+        using var cancel = CancellationTokenSource.CreateLinkedTokenSource(AdminClient.Ct);
+        Task<HttpResponseMessage> Start() => _client.SendAsync(
+            new HttpRequestMessage(HttpMethod.Post, "/api/whatif")
+            {
+                Content = new StringContent($$"""{ "variants": [ {{eight}} ], "steps": 1000000 }""", System.Text.Encoding.UTF8, "application/json"),
+            },
+            cancel.Token);
+
+        // The quick request may take the slot first: then the long one is the one refused, and starts again.
+        var running = Start();
+        var deadline = DateTime.UtcNow.AddSeconds(120);
+        (HttpStatusCode Status, JsonElement Body, HttpResponseMessage Response) busy;
+        do
+        {
+            if (running.IsCompleted)
+            {
+                using var ended = await running;
+                Assert.True(ended.StatusCode == HttpStatusCode.TooManyRequests, $"the long evaluation ended: {(int)ended.StatusCode} {await ended.Content.ReadAsStringAsync(AdminClient.Ct)}");
+                running = Start();
+            }
+
+            busy = await _client.PostJsonAsync("/api/whatif", """{ "variants": [ { "name": "quick" } ], "steps": 1 }""");
+        }
+        while (busy.Status != HttpStatusCode.TooManyRequests && DateTime.UtcNow < deadline);
+
+        Assert.Equal(HttpStatusCode.TooManyRequests, busy.Status);
+        Assert.Equal("5", busy.Response.Headers.GetValues("Retry-After").Single());
+        Assert.Contains("(WhatIf:MaxConcurrent)", busy.Body.GetProperty("detail").GetString(), StringComparison.Ordinal);
+
+        await cancel.CancelAsync();
+        await Assert.ThrowsAnyAsync<OperationCanceledException>(() => running);
+        do
+        {
+            busy = await _client.PostJsonAsync("/api/whatif", """{ "variants": [ { "name": "quick" } ], "steps": 1 }""");
+        }
+        while (busy.Status == HttpStatusCode.TooManyRequests && DateTime.UtcNow < deadline);
+
+        Assert.Equal(HttpStatusCode.OK, busy.Status);
+    }
+}
