@@ -6,7 +6,7 @@ namespace OrleansCluster.Cli.Commands;
 /// <summary>The <c>whatif</c> command line: options, the request, and its table, JSON, Markdown and charts.</summary>
 public static class WhatIfCommand
 {
-    public static Command Create(Option<string> url, Option<string?> key, Option<string> output, Option<DirectoryInfo?> report)
+    public static Command Create(Option<string> url, Option<string?> key, Option<string> output, Option<string?> report)
     {
         var variants = new Option<string>("--variants") { Description = "standard (the baseline and every named change that applies) or a JSON file: an array of {name, patch | change} or a whole request.", DefaultValueFactory = _ => "standard" };
         var objective = new Option<string?>("--objective") { Description = "Ranking: useful-flops, tokens-per-second, usd-per-1e21-flops, net-usd-per-1e21-flops or usd-per-million-tokens (server default: useful-flops)." };
@@ -31,9 +31,10 @@ public static class WhatIfCommand
 
                 var result = await WhatIf.RunAsync(client, body, ct);
                 ReportWriter.Write(Console.Out, result, parse.GetValue(output)!);
-                if (parse.GetValue(report) is { } folder)
+                if (parse.GetResult(report) is { } asked)
                 {
-                    var written = await ReportWriter.WriteFilesAsync(folder.FullName, "whatif", result, target.BaseAddress, path => WhatIfChart.SavePng(result, path), ct);
+                    var folder = asked.Tokens.Count > 0 ? asked.Tokens[0].Value : ReportWriter.DefaultPath("whatif", DateTimeOffset.UtcNow);
+                    var written = await ReportWriter.WriteFilesAsync(Path.GetFullPath(folder), "whatif", result, target.BaseAddress, path => WhatIfChart.SavePng(result, path), ct);
                     await Console.Error.WriteLineAsync($"report: {string.Join(", ", written)}");
                 }
 

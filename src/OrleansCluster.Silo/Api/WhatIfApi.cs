@@ -31,6 +31,7 @@ public static class WhatIfApi
     {
         ArgumentNullException.ThrowIfNull(api);
         api.MapPost("/whatif", EvaluateAsync).WithTags("What-if").WithName("WhatIf")
+            .WithJsonBody<WhatIfRequest>().ProducesProblem(StatusCodes.Status409Conflict).ProducesProblem(StatusCodes.Status422UnprocessableEntity)
             .WithSummary("Evaluate variants of the loaded scenario (merge patches or named changes, 'standard' for the usual set) with the plain loop: throughput, breakdown, money and a ranking.");
         return api;
     }

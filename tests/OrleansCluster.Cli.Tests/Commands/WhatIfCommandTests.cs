@@ -7,7 +7,7 @@ using SkiaSharp;
 namespace OrleansCluster.Cli.Tests.Commands;
 
 /// <summary>A silo of its own for the what-if tests: they load a scenario of their own.</summary>
-public sealed class WhatIfSiloFixture : SiloFixture;
+public sealed class WhatIfSiloFixture : CliSiloFixture;
 
 /// <summary><c>whatif --variants standard --report DIR</c> against a real silo: the figures are present and consistent, the charts drawn.</summary>
 public sealed class WhatIfCommandTests(WhatIfSiloFixture silo) : IClassFixture<WhatIfSiloFixture>, IDisposable
