@@ -1,3 +1,5 @@
+using Microsoft.Extensions.Options;
+using OrleansCluster.Grains;
 using Microsoft.AspNetCore.Http.HttpResults;
 using OrleansCluster.Abstractions.Api;
 using OrleansCluster.Abstractions.Grains;
@@ -23,9 +25,10 @@ public static class JobApi
         job.MapPost("/stop", StopAsync).WithName("StopJob").WithSummary("Stop the job.");
         job.MapPut("/pace", SetPaceAsync).WithName("SetPace").WithSummary("Set the pace: {mode: realtime or max, speed}.")
             .WithJsonBody<PaceBody>();
+        var kept = ((IEndpointRouteBuilder)api).ServiceProvider.GetRequiredService<IOptions<SimulationTuning>>().Value.HistoryCapacity;
         api.MapGet("/job/steps", GetStepsAsync).WithTags("Job").WithName("GetRecentSteps")
-            .WithSummary("The job's most recent steps (count from 1 to 4096, default 100), oldest first: outcome, T_step, and wall time.")
-            .WithIntegerQuery("count", 1, MaxSteps, 100);
+            .WithSummary($"The job's most recent steps (count from 1 to the {kept} it keeps, Simulation:HistoryCapacity; default 100), oldest first: outcome, T_step, its breakdown and wall time.")
+            .WithIntegerQuery("count", 1, kept, 100);
         return api;
     }
 
@@ -88,10 +91,11 @@ public static class JobApi
         return await ThenStatusAsync(grains, job => job.SetPaceAsync(new PaceSettings(mode, speed)));
     }
 
-    public static async Task<Results<Ok<IReadOnlyList<StepRecord>>, ValidationProblem>> GetStepsAsync(IGrainFactory grains, string? count)
+    public static async Task<Results<Ok<IReadOnlyList<StepRecord>>, ValidationProblem>> GetStepsAsync(IGrainFactory grains, IOptions<SimulationTuning> tuning, string? count)
     {
+        ArgumentNullException.ThrowIfNull(tuning);
         var errors = new List<FieldError>();
-        var n = Query.Int(count, "count", 100, 1, MaxSteps, errors);
+        var n = Query.Int(count, "count", 100, 1, tuning.Value.HistoryCapacity, errors);
         if (errors.Count > 0)
         {
             return Problems.Validation(errors);
@@ -99,9 +103,6 @@ public static class JobApi
 
         return TypedResults.Ok(await Job(grains).GetRecentStepsAsync(n));
     }
-
-    /// <summary>The most steps the job keeps (its default history capacity).</summary>
-    private const int MaxSteps = 4096;
 
     private static IJobGrain Job(IGrainFactory grains) => grains.GetGrain<IJobGrain>(IJobGrain.Key);
 
