@@ -14,7 +14,7 @@ public sealed class NodeHistograms
     /// The most buckets a series emits below its highest: a 1,000-fold range (barrier waits run from nothing to
     /// the straggler's lead; the lowest ones carry no news). Lower values still count, in the lowest bucket emitted.
     /// </summary>
-    public const int MaxSpan = 350;
+    public const int MaxSpan = 10 * Octave;
 
     /// <summary>
     /// Buckets added either side of a series' first values, so that the usual jitter of a step finds its buckets
@@ -25,6 +25,34 @@ public sealed class NodeHistograms
     private readonly Dictionary<(string Scenario, string Site, string Generation), Series> _compute = [];
     private readonly Dictionary<(string Scenario, string Site, string Generation), Series> _wait = [];
     private readonly Lock _gate = new();
+
+    /// <summary>Buckets in an octave of the grid (1.02^35 is about 2): stretches start and end on octaves.</summary>
+    public const int Octave = 35;
+
+    /// <summary>
+    /// The stretch of the grid every series of a histogram emits: the union of theirs, widened to whole octaves so
+    /// that silos seeing much the same values emit the same buckets, at most <see cref="MaxSpan"/> below the top.
+    /// </summary>
+    public static (int From, int To) Stretch(IEnumerable<Series> series)
+    {
+        ArgumentNullException.ThrowIfNull(series);
+        int from = int.MaxValue, to = -1;
+        foreach (var s in series.Where(s => s.Count > 0))
+        {
+            from = Math.Min(from, s.From);
+            to = Math.Max(to, s.To);
+        }
+
+        if (to < 0)
+        {
+            return (0, -1);
+        }
+
+        var last = BucketLattice.Bounds.Count - 1;
+        to = Math.Min(last, ((to / Octave) + 1) * Octave - 1);
+        from = Math.Max(from / Octave * Octave, to + 1 - MaxSpan);
+        return (Math.Max(0, from), to);
+    }
 
     /// <summary>Adds a block's counts for one step.</summary>
     public void AddCompute(string scenario, string site, string generation, Buckets counts) => Add(_compute, scenario, site, generation, counts);

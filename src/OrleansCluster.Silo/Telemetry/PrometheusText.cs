@@ -57,19 +57,22 @@ public static class PrometheusText
         output.Append("# HELP ").Append(name).Append(' ').Append(help).Append('\n');
         output.Append("# TYPE ").Append(name).Append(" histogram\n");
         var bounds = BucketLattice.Bounds;
+
+        // Every series of the histogram emits the same stretch, snapped to whole octaves of the grid: sum by (le)
+        // adds a bucket only over the series that have it, so series (sites, generations, silos) whose stretches
+        // differed would add up wrong.
+        var (from, to) = NodeHistograms.Stretch(series.Select(s => s.Series));
         foreach (var (scenario, site, generation, s) in series)
         {
             var labels = $"scenario=\"{Escape(scenario)}\",site=\"{Escape(site)}\",generation=\"{Escape(generation)}\"";
 
-            // Only the stretch of the lattice the series covers: the buckets below From count in it, those above
-            // To in +Inf, as cumulative buckets allow.
             long cumulative = 0;
-            for (var i = 0; i < s.From; i++)
+            for (var i = 0; i < from; i++)
             {
                 cumulative += s.Counts[i];
             }
 
-            for (var i = s.From; i <= s.To; i++)
+            for (var i = from; i <= to; i++)
             {
                 cumulative += s.Counts[i];
                 output.Append(name).Append("_bucket{").Append(labels).Append(",le=\"").Append(Number(bounds[i])).Append("\"} ").Append(cumulative).Append('\n');
