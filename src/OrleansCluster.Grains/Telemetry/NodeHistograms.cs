@@ -4,38 +4,54 @@ namespace OrleansCluster.Grains.Telemetry;
 /// This silo's per-(scenario, site, generation) histograms of node compute times and barrier waits. Blocks
 /// count their nodes into local buckets and add them here once per step, so the hot loop costs a bucket
 /// search per node instead of a metrics-SDK lookup per node (88,000 of them per step at colossus scale).
-/// Rendered as Prometheus histograms by the host's metrics endpoint.
+/// Rendered as Prometheus histograms by the host's metrics endpoint. The bounds are those of <see cref="BucketLattice"/>,
+/// 2 % apart; each series emits the stretch of it its values cover (plus a margin), so the buckets follow the
+/// scenario's step time: what it emits only grows, except at the bottom of a range wider than <see cref="MaxSpan"/>.
 /// </summary>
 public sealed class NodeHistograms
 {
-    /// <summary>Bucket upper bounds in seconds: milliseconds to minutes.</summary>
-    public static IReadOnlyList<double> Bounds { get; } =
-        [0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 25, 50, 100, 250, 600];
+    /// <summary>
+    /// The most buckets a series emits below its highest: a 1,000-fold range (barrier waits run from nothing to
+    /// the straggler's lead; the lowest ones carry no news). Lower values still count, in the lowest bucket emitted.
+    /// </summary>
+    public const int MaxSpan = 10 * Octave;
+
+    /// <summary>
+    /// Buckets added either side of a series' first values, so that the usual jitter of a step finds its buckets
+    /// already there: a factor 1.5 each way.
+    /// </summary>
+    public const int Margin = 21;
 
     private readonly Dictionary<(string Scenario, string Site, string Generation), Series> _compute = [];
     private readonly Dictionary<(string Scenario, string Site, string Generation), Series> _wait = [];
     private readonly Lock _gate = new();
 
-    /// <summary>The bucket a value falls in (the last one, index <c>Bounds.Count</c>, is +Inf).</summary>
-    public static int BucketOf(double value)
+    /// <summary>Buckets in an octave of the grid (1.02^35 is about 2): stretches start and end on octaves.</summary>
+    public const int Octave = 35;
+
+    /// <summary>
+    /// The stretch of the grid every series of a histogram emits: the union of theirs, widened to whole octaves so
+    /// that silos seeing much the same values emit the same buckets, at most <see cref="MaxSpan"/> below the top.
+    /// </summary>
+    public static (int From, int To) Stretch(IEnumerable<Series> series)
     {
-        var bounds = Bounds;
-        var lo = 0;
-        var hi = bounds.Count;
-        while (lo < hi)
+        ArgumentNullException.ThrowIfNull(series);
+        int from = int.MaxValue, to = -1;
+        foreach (var s in series.Where(s => s.Count > 0))
         {
-            var mid = (lo + hi) >>> 1;
-            if (value <= bounds[mid])
-            {
-                hi = mid;
-            }
-            else
-            {
-                lo = mid + 1;
-            }
+            from = Math.Min(from, s.From);
+            to = Math.Max(to, s.To);
         }
 
-        return lo;
+        if (to < 0)
+        {
+            return (0, -1);
+        }
+
+        var last = BucketLattice.Bounds.Count - 1;
+        to = Math.Min(last, ((to / Octave) + 1) * Octave - 1);
+        from = Math.Max(from / Octave * Octave, to + 1 - MaxSpan);
+        return (Math.Max(0, from), to);
     }
 
     /// <summary>Adds a block's counts for one step.</summary>
@@ -78,47 +94,77 @@ public sealed class NodeHistograms
     /// <summary>Counts per bucket with their sum: what a block gathers in one step for one generation.</summary>
     public sealed class Buckets
     {
-        public long[] Counts { get; } = new long[Bounds.Count + 1];
+        public long[] Counts { get; } = new long[BucketLattice.Bounds.Count + 1];
 
         public double Sum { get; private set; }
 
         public long Count { get; private set; }
 
+        /// <summary>The lowest bucket counted into since the last clear.</summary>
+        public int Min { get; private set; } = int.MaxValue;
+
+        /// <summary>The highest bucket counted into since the last clear.</summary>
+        public int Max { get; private set; } = -1;
+
         public void Add(double value)
         {
-            Counts[BucketOf(value)]++;
+            var k = BucketLattice.BucketOf(value);
+            Counts[k]++;
+            Min = Math.Min(Min, k);
+            Max = Math.Max(Max, k);
             Sum += value;
             Count++;
         }
 
         public void Clear()
         {
-            Array.Clear(Counts);
+            if (Max >= 0)
+            {
+                Array.Clear(Counts, Min, Max - Min + 1);
+            }
+
+            Min = int.MaxValue;
+            Max = -1;
             Sum = 0;
             Count = 0;
         }
     }
 
-    /// <summary>A cumulative histogram series.</summary>
+    /// <summary>A cumulative histogram series and the stretch of the lattice it emits.</summary>
     public sealed class Series
     {
-        public long[] Counts { get; private init; } = new long[Bounds.Count + 1];
+        public long[] Counts { get; private init; } = new long[BucketLattice.Bounds.Count + 1];
 
         public double Sum { get; private set; }
 
         public long Count { get; private set; }
 
+        /// <summary>The lowest finite bucket emitted (everything below counts in it).</summary>
+        public int From { get; private set; } = int.MaxValue;
+
+        /// <summary>The highest finite bucket emitted (everything above counts in +Inf).</summary>
+        public int To { get; private set; } = -1;
+
         public void Add(Buckets buckets)
         {
-            for (var i = 0; i < Counts.Length; i++)
+            if (buckets.Count == 0)
+            {
+                return;
+            }
+
+            for (var i = buckets.Min; i <= buckets.Max; i++)
             {
                 Counts[i] += buckets.Counts[i];
             }
 
+            var last = BucketLattice.Bounds.Count - 1;
+            From = Math.Clamp(Math.Min(From, buckets.Min - Margin), 0, last);
+            To = Math.Clamp(Math.Max(To, buckets.Max + Margin), 0, last);
+            From = Math.Max(From, To - MaxSpan);
             Sum += buckets.Sum;
             Count += buckets.Count;
         }
 
-        public Series Clone() => new() { Counts = (long[])Counts.Clone(), Sum = Sum, Count = Count };
+        public Series Clone() => new() { Counts = (long[])Counts.Clone(), Sum = Sum, Count = Count, From = From, To = To };
     }
 }

@@ -29,8 +29,8 @@ public sealed class SimulationMetrics : IDisposable
         _stepDuration = _meter.CreateHistogram(
             "gpusim_step_duration_seconds",
             unit: null,
-            description: "T_step of each completed step, seconds.",
-            advice: new InstrumentAdvice<double> { HistogramBucketBoundaries = NodeHistograms.Bounds });
+            description: "T_step of each completed step, seconds (buckets 2 % apart from 1 ms to 1 h).",
+            advice: new InstrumentAdvice<double> { HistogramBucketBoundaries = BucketLattice.StepBounds() });
         _steps = _meter.CreateCounter<long>("gpusim_steps_total", description: "Steps finished, by outcome (ok, failed).");
         _lostSteps = _meter.CreateCounter<long>("gpusim_lost_steps_total", description: "Steps rolled back after failures.");
 

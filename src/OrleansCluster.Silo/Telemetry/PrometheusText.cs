@@ -56,18 +56,29 @@ public static class PrometheusText
     {
         output.Append("# HELP ").Append(name).Append(' ').Append(help).Append('\n');
         output.Append("# TYPE ").Append(name).Append(" histogram\n");
-        var bounds = NodeHistograms.Bounds;
+        var bounds = BucketLattice.Bounds;
+
+        // Every series of the histogram emits the same stretch, snapped to whole octaves of the grid: sum by (le)
+        // adds a bucket only over the series that have it, so series (sites, generations, silos) whose stretches
+        // differed would add up wrong.
+        var (from, to) = NodeHistograms.Stretch(series.Select(s => s.Series));
         foreach (var (scenario, site, generation, s) in series)
         {
             var labels = $"scenario=\"{Escape(scenario)}\",site=\"{Escape(site)}\",generation=\"{Escape(generation)}\"";
+
             long cumulative = 0;
-            for (var i = 0; i <= bounds.Count; i++)
+            for (var i = 0; i < from; i++)
             {
                 cumulative += s.Counts[i];
-                var le = i < bounds.Count ? Number(bounds[i]) : "+Inf";
-                output.Append(name).Append("_bucket{").Append(labels).Append(",le=\"").Append(le).Append("\"} ").Append(cumulative).Append('\n');
             }
 
+            for (var i = from; i <= to; i++)
+            {
+                cumulative += s.Counts[i];
+                output.Append(name).Append("_bucket{").Append(labels).Append(",le=\"").Append(Number(bounds[i])).Append("\"} ").Append(cumulative).Append('\n');
+            }
+
+            output.Append(name).Append("_bucket{").Append(labels).Append(",le=\"+Inf\"} ").Append(s.Count).Append('\n');
             output.Append(name).Append("_sum{").Append(labels).Append("} ").Append(Number(s.Sum)).Append('\n');
             output.Append(name).Append("_count{").Append(labels).Append("} ").Append(s.Count).Append('\n');
         }

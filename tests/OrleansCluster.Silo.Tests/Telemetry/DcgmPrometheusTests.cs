@@ -1,4 +1,6 @@
 using System.Globalization;
+using System.Net;
+using System.Net.Http.Headers;
 using System.Text.Json;
 using OrleansCluster.Silo.Tests.Api;
 using OrleansCluster.Testing;
@@ -7,10 +9,12 @@ namespace OrleansCluster.Silo.Tests.Telemetry;
 
 /// <summary>
 /// A Kubernetes GPU dashboard's queries against the simulator: a real silo process in dcgm mode with the pod labels,
-/// scraped by a real Prometheus, answers queries grouped and filtered by <c>namespace</c> and <c>pod</c>.
+/// scraped by a real Prometheus, answers queries grouped and filtered by <c>namespace</c> and <c>pod</c>, and every
+/// query of the shipped DCGM dashboard (grafana/dashboards/dcgm.json) with data, a crashed node's XID included.
 /// </summary>
 public sealed class DcgmPrometheusTests : IAsyncLifetime
 {
+    private const string Key = "dcgm-test-key";
     private readonly int _siloPort = ManagedProcess.FreePort();
     private readonly int _prometheusPort = ManagedProcess.FreePort();
     private readonly string _data = Directory.CreateTempSubdirectory("prometheus-dcgm").FullName;
@@ -22,7 +26,7 @@ public sealed class DcgmPrometheusTests : IAsyncLifetime
     {
         _silo = ManagedProcess.StartSilo(_siloPort,
         [
-            "--Simulation:Speed", "20", "--Telemetry:Dcgm", "true", "--Telemetry:Dcgm:Kubernetes", "true",
+            "--Admin:ApiKey", Key, "--Simulation:Speed", "20", "--Telemetry:Dcgm", "true", "--Telemetry:Dcgm:Kubernetes", "true",
             "--Orleans:SiloPort", Port(ManagedProcess.FreePort()), "--Orleans:GatewayPort", Port(ManagedProcess.FreePort()),
             "--Orleans:ClusterId", $"dcgm-{Guid.NewGuid():N}",
         ]);
@@ -73,6 +77,43 @@ public sealed class DcgmPrometheusTests : IAsyncLifetime
         var onePod = await WaitForResultAsync("""DCGM_FI_DEV_GPU_UTIL{namespace="training", pod="train-east-0-00007"}""", 8);
         Assert.All(onePod, r => Assert.Equal("east-00007", r.Labels["Hostname"]));
         Assert.Empty(await QueryAsync("""DCGM_FI_DEV_GPU_UTIL{namespace="another"}"""));
+    }
+
+    [Fact]
+    public async Task EveryDcgmDashboardQueryReturnsData()
+    {
+        using var admin = new HttpClient { BaseAddress = new Uri($"http://127.0.0.1:{_siloPort}") };
+        admin.DefaultRequestHeaders.Authorization = new AuthenticationHeaderValue("Bearer", Key);
+        var (status, body, _) = await admin.PostJsonAsync("/api/faults", """{"kind":"node.crash","target":{"node":"west-00003"},"durationSeconds":5}""");
+        Assert.True(status == HttpStatusCode.Created, body.ToString());
+
+        var queries = DashboardFiles.Queries(name => name == DashboardFiles.Dcgm).ToArray();
+        Assert.True(queries.Length >= 15, $"only {queries.Length} queries in the DCGM dashboard");
+        var empty = new List<string>();
+        var deadline = DateTime.UtcNow.AddSeconds(120);
+        do
+        {
+            // An operator injecting as the dashboard watches: the annotation query looks for fresh injections.
+            await admin.PostJsonAsync("/api/faults", """{"kind":"node.slowdown","target":{"site":"east","count":2},"params":{"factor":1.5},"durationSeconds":2}""");
+            empty.Clear();
+            foreach (var (_, title, expr) in queries)
+            {
+                if (!(await QueryAsync(expr)).Any(r => !double.IsNaN(r.Value)))
+                {
+                    empty.Add($"{title}: {expr}");
+                }
+            }
+
+            if (empty.Count == 0)
+            {
+                break;
+            }
+
+            await Task.Delay(1000, AdminClient.Ct);
+        }
+        while (DateTime.UtcNow < deadline);
+
+        Assert.True(empty.Count == 0, "queries with no data:\n" + string.Join('\n', empty));
     }
 
     private async Task<IReadOnlyList<(Dictionary<string, string> Labels, double Value)>> WaitForResultAsync(string expr, int count)

@@ -10,7 +10,7 @@ namespace OrleansCluster.Silo.Tests.Telemetry;
 /// <summary>
 /// The wiring docker-compose sets up, proven with real processes on 127.0.0.1: Redis, two silos clustered
 /// through it as users run them, a real Prometheus scraping both, faults injected through the admin API, and
-/// every query of every shipped Grafana dashboard answered with data, with no cluster-level series counted twice.
+/// every query of every shipped Grafana dashboard but the DCGM one (<see cref="DcgmPrometheusTests"/>) answered with data, with no cluster-level series counted twice.
 /// </summary>
 public sealed class PrometheusDashboardTests : IAsyncLifetime
 {
@@ -95,7 +95,7 @@ public sealed class PrometheusDashboardTests : IAsyncLifetime
             Assert.True(status == HttpStatusCode.Created, body.ToString());
         }
 
-        var queries = DashboardQueries().ToArray();
+        var queries = DashboardFiles.Queries(name => name != DashboardFiles.Dcgm).ToArray();
         Assert.True(queries.Length >= 30, $"only {queries.Length} queries found in grafana/dashboards");
         var empty = new List<string>();
         var deadline = DateTime.UtcNow.AddSeconds(120);
@@ -177,49 +177,6 @@ public sealed class PrometheusDashboardTests : IAsyncLifetime
             Assert.Contains(series, page, StringComparison.Ordinal);
         }
     }
-
-    // Every target of every panel, every annotation query and every template variable's metric, with Grafana's
-    // variables replaced as Grafana would (All = .*).
-    private static IEnumerable<(string Dashboard, string Title, string Expr)> DashboardQueries()
-    {
-        var directory = Path.Combine(ManagedProcess.RepositoryRoot(), "grafana", "dashboards");
-        foreach (var file in Directory.GetFiles(directory, "*.json").Order(StringComparer.Ordinal))
-        {
-            using var document = JsonDocument.Parse(File.ReadAllText(file));
-            var root = document.RootElement;
-            var name = Path.GetFileNameWithoutExtension(file);
-            foreach (var panel in root.GetProperty("panels").EnumerateArray())
-            {
-                foreach (var target in panel.GetProperty("targets").EnumerateArray())
-                {
-                    yield return (name, panel.GetProperty("title").GetString()!, Substitute(target.GetProperty("expr").GetString()!));
-                }
-            }
-
-            foreach (var annotation in root.GetProperty("annotations").GetProperty("list").EnumerateArray())
-            {
-                if (annotation.TryGetProperty("expr", out var expr))
-                {
-                    yield return (name, "annotation " + annotation.GetProperty("name").GetString(), Substitute(expr.GetString()!));
-                }
-            }
-
-            foreach (var variable in root.GetProperty("templating").GetProperty("list").EnumerateArray())
-            {
-                var definition = variable.GetProperty("definition").GetString()!; // label_values(METRIC, LABEL)
-                var inner = definition["label_values(".Length..definition.LastIndexOf(',')];
-                yield return (name, "variable " + variable.GetProperty("name").GetString(), Substitute(inner));
-            }
-        }
-    }
-
-    private static string Substitute(string expr) => expr
-        .Replace("$scenario", "small", StringComparison.Ordinal)
-        .Replace("$site", ".*", StringComparison.Ordinal)
-        .Replace("$generation", ".*", StringComparison.Ordinal)
-        .Replace("$__rate_interval", "15s", StringComparison.Ordinal)
-        .Replace("$__interval", "15s", StringComparison.Ordinal)
-        .Replace("$__range", "5m", StringComparison.Ordinal);
 
     private async Task<bool> HasDataAsync(string expr)
     {
