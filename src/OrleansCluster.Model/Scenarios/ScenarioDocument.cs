@@ -16,6 +16,7 @@ public sealed class ScenarioDocument
     public NoiseDocument? Noise { get; set; }
     public StragglersDocument? Stragglers { get; set; }
     public List<GenerationDocument?>? Generations { get; set; }
+    public FailuresDocument? Failures { get; set; }
 }
 
 /// <summary><c>job</c>.</summary>
@@ -30,6 +31,8 @@ public sealed class JobDocument
     public ModelDocument? Model { get; set; }
     public ParallelismDocument? Parallelism { get; set; }
     public CommDocument? Comm { get; set; }
+    public double? RestartSeconds { get; set; }
+    public double? CheckpointSeconds { get; set; }
 
     /// <summary><c>equal</c> (default) or <c>proportional</c>.</summary>
     public string? Balance { get; set; }

@@ -112,6 +112,7 @@ public static partial class ScenarioLoader
         var sites = ReadSites(document.Sites, catalogue, Fail);
         var links = ReadLinks(document.Links, sites, Fail);
         CheckWholeReplicas(job, sites, Fail);
+        var failures = ReadFailures(document.Failures, Fail);
 
         var noiseDocument = document.Noise ?? new NoiseDocument();
         var computeCv = noiseDocument.ComputeCv ?? 0.02;
@@ -144,7 +145,10 @@ public static partial class ScenarioLoader
             links,
             new NoiseSpec(computeCv, jitter * Micro, nodeCv, outlierProbability, outlierFactor),
             new StragglerSpec(threshold, topK),
-            catalogue);
+            catalogue)
+        {
+            Failures = failures,
+        };
     }
 
     private static GpuCatalogue ReadGenerations(List<GenerationDocument?>? documents, Action<string, string> fail)
