@@ -33,10 +33,11 @@ internal static class FailureFigures
         var arrivals = new FailureArrivals(plain.Layout, spec);
         var time = TrainingTime.Zero;
         long step = 0, failed = 0, drawn = 0;
+        var through = 0.0; // arrivals during a restart or a checkpoint hit the next step, as the live job hands them over
         while (time.ElapsedSeconds < days * 86_400)
         {
-            var start = time.ElapsedSeconds;
-            var during = arrivals.Between(start, start + stepSeconds);
+            var during = arrivals.Between(through, time.ElapsedSeconds + stepSeconds);
+            through = time.ElapsedSeconds + stepSeconds;
             drawn += during.Count;
             if (during.Any(f => causes.First(c => c.Name == f.Cause).Interrupts))
             {
