@@ -21,13 +21,14 @@ public sealed partial class BackgroundFailureTests(SiloFixture fixture) : IClass
 
     private readonly HttpClient _client = fixture.Factory.CreateAdminClient();
 
-    public static string SmallWithFailures()
+    /// <summary>The <c>small</c> preset with the Llama 3 table at <paramref name="scale"/>, a 20 s restart and a 10 s checkpoint.</summary>
+    public static string SmallWithFailures(double scale = Scale)
     {
         ScenarioPresets.TryGetJson("small", out var json);
         var scenario = JsonNode.Parse(json, documentOptions: new JsonDocumentOptions { CommentHandling = JsonCommentHandling.Skip })!.AsObject();
         scenario["job"]!["restartSeconds"] = 20;
         scenario["job"]!["checkpointSeconds"] = 10;
-        scenario["failures"] = new JsonObject { ["preset"] = "llama3", ["scale"] = Scale };
+        scenario["failures"] = new JsonObject { ["preset"] = "llama3", ["scale"] = scale };
         return scenario.ToJsonString();
     }
 
