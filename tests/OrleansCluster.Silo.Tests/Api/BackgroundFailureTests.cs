@@ -80,6 +80,34 @@ public sealed partial class BackgroundFailureTests(SiloFixture fixture) : IClass
     }
 
     [Fact]
+    public async Task TheSameSeedGivesTheSameHistoryAtRealtimeAndMaxPace()
+    {
+        // The first 2,000 simulated seconds (about six failures) at max pace, then again at realtime x 100.
+        await _client.SendJsonAsync(HttpMethod.Put, "/api/job/pace", """{"mode":"max"}""");
+        var atMax = await HistoryAsync();
+        await _client.SendJsonAsync(HttpMethod.Put, "/api/job/pace", """{"mode":"realtime","speed":100}""");
+        var atRealtime = await HistoryAsync();
+
+        Assert.True(atMax.Count >= 2, $"{atMax.Count} failures");
+        Assert.Equal(atMax, atRealtime);
+    }
+
+    // Loads the scenario (a new run at the current pace) and reads its background failures that started in the
+    // first 2,000 simulated seconds, once the job is past them: cause, node, simulated start and repair.
+    private async Task<List<string>> HistoryAsync()
+    {
+        var (status, body, _) = await _client.SendJsonAsync(HttpMethod.Put, "/api/scenario", SmallWithFailures());
+        Assert.True(status == HttpStatusCode.OK, body.ToString());
+        var cluster = await _client.WaitForClusterAsync(c => c.GetProperty("job").GetProperty("simulatedSeconds").GetDouble() > 2100, "2,100 simulated seconds");
+        var prefix = $"bg{cluster.GetProperty("job").GetProperty("epoch").GetInt64()}-";
+        var all = await _client.GetJsonAsync("/api/faults?all=true");
+        return [.. all.EnumerateArray()
+            .Where(f => f.GetProperty("id").GetString()!.StartsWith(prefix, StringComparison.Ordinal) && f.GetProperty("simulatedStartSeconds").GetDouble() < 2000)
+            .Select(f => string.Create(CultureInfo.InvariantCulture, $"{f.GetProperty("cause").GetString()} {f.GetProperty("target").GetProperty("node").GetString()} {f.GetProperty("simulatedStartSeconds").GetDouble():R} {f.GetProperty("simulatedRepairSeconds").GetDouble():R}"))
+            .Order(StringComparer.Ordinal)];
+    }
+
+    [Fact]
     public async Task ABadSinceOrPageIsRefusedNamingTheParameter()
     {
         var (status, body, _) = await _client.SendJsonAsync(HttpMethod.Get, "/api/faults?all=true&since=yesterday&pageSize=0");
