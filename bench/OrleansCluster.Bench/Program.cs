@@ -46,5 +46,24 @@ realtime.SetAction((parse, _) => LiveBenchmark.RealtimeAsync(
     parse.GetValue(blockOption),
     parse.GetValue(batchOption)));
 
-var root = new RootCommand("OrleansCluster benchmarks: figures that are printed, never asserted.") { figures, live, realtime };
+var tableOption = new Option<string>("--table") { Description = "Failure table (llama3, falcon).", DefaultValueFactory = _ => "llama3" };
+var scaleOption = new Option<double>("--scale") { Description = "Multiplies every rate.", DefaultValueFactory = _ => 1 };
+var checkpointOption = new Option<double>("--checkpoint-seconds") { Description = "Simulated seconds per checkpoint.", DefaultValueFactory = _ => 60 };
+var restartOption = new Option<double>("--restart-seconds") { Description = "Simulated seconds per restart.", DefaultValueFactory = _ => 120 };
+var daysOption = new Option<double>("--days") { Description = "Simulated days walked.", DefaultValueFactory = _ => 1 };
+var failures = new Command("failures", "Print a preset's failures per simulated day, MTBF, Young-Daly and ETTR under a failure table.")
+{
+    presetOption, tableOption, scaleOption, checkpointOption, restartOption, daysOption, stepsOption,
+};
+failures.SetAction(parse => FailureFigures.Print(
+    Console.Out,
+    parse.GetValue(presetOption)!,
+    parse.GetValue(tableOption)!,
+    parse.GetValue(scaleOption),
+    parse.GetValue(checkpointOption),
+    parse.GetValue(restartOption),
+    parse.GetValue(daysOption),
+    parse.GetValue(stepsOption)));
+
+var root = new RootCommand("OrleansCluster benchmarks: figures that are printed, never asserted.") { figures, live, realtime, failures };
 return await root.Parse(args).InvokeAsync();

@@ -124,6 +124,7 @@ var whatif = WhatIfCommand.Create(urlOption, keyOption, outputOption, reportOpti
 var root = new RootCommand("orleanscluster: load tests and fault campaigns against a running OrleansCluster (loopback only).")
 {
     urlOption, keyOption, outputOption, reportOption, siloOption, status, ramp, api, scrape, campaign, whatif,
+    AlertsCommand.Create(urlOption, keyOption, (parse, command, report, target, ct) => FinishAsync(parse, command, report, target, null, ct)),
 };
 return await root.Parse(args).InvokeAsync();
 

@@ -33,6 +33,15 @@ public interface IFaultRegistryGrain : IGrainWithStringKey
     [Alias("InjectOnce")]
     Task<InjectionResult> InjectOnceAsync(IReadOnlyList<FaultRequest> requests, string? campaign, string idempotencyKey);
 
+    /// <summary>
+    /// The job's simulated clock reached <paramref name="simulatedSeconds"/> in run <paramref name="epoch"/>: background
+    /// faults repaired by then end, and <paramref name="arrivals"/> (failures that started since the last call) begin,
+    /// with <c>source: "background"</c>. Background faults are timed by this clock, not the wall's, so realtime and
+    /// max pace give the same history. Returns the simulated time of the next repair, if any is pending.
+    /// </summary>
+    [Alias("Background")]
+    Task<double?> BackgroundAsync(long epoch, double simulatedSeconds, IReadOnlyList<BackgroundFault> arrivals);
+
     [AlwaysInterleave, Alias("List")]
     ValueTask<IReadOnlyList<Fault>> ListAsync(bool includeEnded);
 

@@ -53,7 +53,24 @@ public sealed record JobStatus(
     [property: Id(9)] long GrainCalls,
     [property: Id(10)] long Epoch,
     [property: Id(11)] string? Host = null,
-    [property: Id(12)] JobProgress? Progress = null);
+    [property: Id(12)] JobProgress? Progress = null,
+    [property: Id(13)] ReliabilityStatus? Reliability = null);
+
+/// <summary>
+/// Where the run's simulated time went (DESIGN.md section 7.6): ETTR (productive over elapsed simulated time, lost
+/// steps unproductive), the mean time between interruptions at the configured failure rates (null when failures are
+/// off), the Young-Daly checkpoint interval <c>sqrt(2 * checkpointSeconds * MTBF)</c> beside the configured one
+/// (checkpointEverySteps times the mean completed step), and the simulated seconds since the last checkpoint.
+/// </summary>
+[GenerateSerializer, Immutable, Alias("ReliabilityStatus")]
+public sealed record ReliabilityStatus(
+    [property: Id(0)] double Ettr,
+    [property: Id(1)] double ProductiveSeconds,
+    [property: Id(2)] double? MtbfSeconds,
+    [property: Id(3)] double? YoungDalySeconds,
+    [property: Id(4)] double? CheckpointIntervalSeconds,
+    [property: Id(5)] double SinceCheckpointSeconds,
+    [property: Id(6)] long Failures);
 
 /// <summary>
 /// A running job's progress: wall seconds since it last completed a step (or started running), the bound past

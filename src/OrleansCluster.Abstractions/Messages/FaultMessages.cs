@@ -57,7 +57,28 @@ public sealed record Fault(
     [property: Id(8)] DateTimeOffset StartsAt,
     [property: Id(9)] DateTimeOffset? EndsAt,
     [property: Id(10)] FaultTargets Targets,
-    [property: Id(11)] string? Campaign);
+    [property: Id(11)] string? Campaign,
+    [property: Id(12)] string? Source = null,
+    [property: Id(13)] string? Cause = null,
+    [property: Id(14)] double? SimulatedStartSeconds = null,
+    [property: Id(15)] double? SimulatedRepairSeconds = null,
+    [property: Id(16)] int? Xid = null);
+
+/// <summary>
+/// A background failure the job hands the registry (DESIGN.md section 7.6): drawn by the model for a window of
+/// simulated time, it starts at <see cref="StartSeconds"/> and is repaired <see cref="RepairSeconds"/> later, both on
+/// the job's simulated clock. <see cref="Id"/> is a pure function of the seed's history.
+/// </summary>
+[GenerateSerializer, Immutable, Alias("BackgroundFault")]
+public sealed record BackgroundFault(
+    [property: Id(0)] string Id,
+    [property: Id(1)] string Cause,
+    [property: Id(2)] string Kind,
+    [property: Id(3)] FaultTargetRequest Target,
+    [property: Id(4)] IReadOnlyDictionary<string, double> Params,
+    [property: Id(5)] double StartSeconds,
+    [property: Id(6)] double RepairSeconds,
+    [property: Id(7)] int? Xid);
 
 /// <summary>One field of a request and what is wrong with it.</summary>
 [GenerateSerializer, Immutable, Alias("FieldError")]
@@ -91,8 +112,9 @@ public enum InjectionRefusal
     IdempotencyKeyReused = 2,
 }
 
-/// <summary>Faults by kind: in force now, and injected since the registry began.</summary>
+/// <summary>Faults by kind: in force now, and injected since the registry began; background failures by cause.</summary>
 [GenerateSerializer, Immutable, Alias("FaultCounts")]
 public sealed record FaultCounts(
     [property: Id(0)] IReadOnlyDictionary<string, int> Active,
-    [property: Id(1)] IReadOnlyDictionary<string, long> Injected);
+    [property: Id(1)] IReadOnlyDictionary<string, long> Injected,
+    [property: Id(2)] IReadOnlyDictionary<string, long>? FailuresByCause = null);

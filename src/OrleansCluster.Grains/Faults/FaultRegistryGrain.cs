@@ -91,6 +91,10 @@ public sealed partial class FaultRegistryGrain(
         {
             EndAll(FaultState.Cleared);
         }
+        else
+        {
+            EndBackground(); // they ran on the last run's simulated clock
+        }
 
         s.Epoch = epoch;
         s.Scenario = scenario;
@@ -193,6 +197,40 @@ public sealed partial class FaultRegistryGrain(
         return replayed;
     }
 
+    public async Task<double?> BackgroundAsync(long epoch, double simulatedSeconds, IReadOnlyList<BackgroundFault> arrivals)
+    {
+        ArgumentNullException.ThrowIfNull(arrivals);
+        var s = _store.State;
+        if (_layout is null || epoch != s.Epoch)
+        {
+            return null;
+        }
+
+        var now = clock.GetUtcNow();
+        var made = BackgroundIntake.Make(arrivals.Where(a => _book.Find(a.Id) is null), _layout, now);
+        foreach (var fault in made)
+        {
+            _book.Add(fault);
+            s.FailuresByCause[fault.Cause!] = s.FailuresByCause.GetValueOrDefault(fault.Cause!) + 1;
+            LogBackground(logger, fault.Id, fault.Cause!, fault.Kind, fault.Target.Node ?? fault.Target.Link, simulatedSeconds);
+        }
+
+        var repaired = _book.Faults.Where(f => BackgroundIntake.Repaired(f, simulatedSeconds)).ToArray();
+        foreach (var fault in repaired)
+        {
+            _book.Remove(fault.Id);
+            End(fault with { State = FaultState.Expired, EndsAt = now });
+        }
+
+        if (made.Count > 0 || repaired.Length > 0)
+        {
+            await SaveAsync();
+            await ApplyAsync([.. made, .. repaired]);
+        }
+
+        return BackgroundIntake.NextRepair(_book.Faults);
+    }
+
     public ValueTask<IReadOnlyList<Fault>> ListAsync(bool includeEnded)
     {
         var faults = _book.Faults.Select(Current);
@@ -246,7 +284,10 @@ public sealed partial class FaultRegistryGrain(
         var faults = _book.Faults.ToArray();
         var active = FaultKinds.Names.ToDictionary(k => k, k => faults.Count(f => f.Kind == k && FaultBook.IsActive(f, now)), StringComparer.Ordinal);
         var injected = FaultKinds.Names.ToDictionary(k => k, k => _store.State.InjectedByKind.GetValueOrDefault(k), StringComparer.Ordinal);
-        return ValueTask.FromResult(new FaultCounts(active, injected));
+        // Every cause of the scenario from the start (0 until it fires), so rates over them read 0 rather than no data.
+        var causes = (_layout?.Scenario.Failures?.Causes.Select(c => c.Name) ?? []).Concat(_store.State.FailuresByCause.Keys).Distinct(StringComparer.Ordinal);
+        var failures = causes.ToDictionary(c => c, c => _store.State.FailuresByCause.GetValueOrDefault(c), StringComparer.Ordinal);
+        return ValueTask.FromResult(new FaultCounts(active, injected, failures));
     }
 
     private async Task OnTimerAsync(CancellationToken cancellationToken) => await ApplyAsync([]);
@@ -319,6 +360,17 @@ public sealed partial class FaultRegistryGrain(
         }
     }
 
+    // Ends the background faults in force, now.
+    private void EndBackground()
+    {
+        var now = clock.GetUtcNow();
+        foreach (var fault in _book.Faults.Where(BackgroundIntake.IsBackground).ToArray())
+        {
+            _book.Remove(fault.Id);
+            End(fault with { State = FaultState.Cleared, EndsAt = now });
+        }
+    }
+
     // Ends every fault pending or in force, now.
     private void EndAll(FaultState how)
     {
@@ -380,6 +432,9 @@ public sealed partial class FaultRegistryGrain(
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "the faults could not be written ({Error}: {Message}); the change is undone")]
     private static partial void LogWriteFailed(ILogger logger, string error, string message);
+
+    [LoggerMessage(Level = LogLevel.Information, Message = "background failure {Id}: {Cause} ({Kind}) on {Target} at simulated {SimulatedSeconds:0.###} s")]
+    private static partial void LogBackground(ILogger logger, string id, string cause, string kind, string? target, double simulatedSeconds);
 
     [LoggerMessage(Level = LogLevel.Information, Message = "fault {Id} ({Kind}) expired")]
     private static partial void LogExpired(ILogger logger, string id, string kind);

@@ -22,6 +22,9 @@ public sealed class FaultRegistryState
 
     /// <summary>The idempotency keys of recent injections (bounded by <see cref="IdempotencyLog"/>), oldest first.</summary>
     [Id(6)] public List<IdempotencyRecord> Idempotency { get; set; } = [];
+
+    /// <summary>Background failures taken since the registry began, by cause.</summary>
+    [Id(7)] public Dictionary<string, long> FailuresByCause { get; set; } = new(StringComparer.Ordinal);
 }
 
 /// <summary>

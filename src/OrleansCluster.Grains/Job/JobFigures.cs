@@ -1,4 +1,5 @@
 using OrleansCluster.Abstractions.Messages;
+using OrleansCluster.Model.Failures;
 using OrleansCluster.Model.Scenarios;
 using OrleansCluster.Model.Simulation;
 
@@ -7,6 +8,18 @@ namespace OrleansCluster.Grains.Job;
 /// <summary>The one seam between the model's step figures and the records the job answers with.</summary>
 internal static class JobFigures
 {
+    /// <summary>
+    /// ETTR, MTBF at the configured rates, Young-Daly beside the configured interval (checkpointEverySteps times the
+    /// mean step still standing), the simulated seconds since the last checkpoint and the failures drawn.
+    /// </summary>
+    public static ReliabilityStatus Reliability(Scenario scenario, JobRecord record, TrainingTime time)
+    {
+        double? mtbf = scenario.Failures?.MtbfSeconds(scenario) is { } m && double.IsFinite(m) ? m : null;
+        double? interval = record.Step > 0 ? scenario.Job.CheckpointEverySteps * record.ProductiveSeconds / record.Step : null;
+        double? youngDaly = mtbf is { } f ? TrainingTime.YoungDalySeconds(scenario.Job.CheckpointSeconds, f) : null;
+        return new ReliabilityStatus(time.Ettr, time.ProductiveSeconds, mtbf, youngDaly, interval, time.SinceCheckpointSeconds, record.Failures);
+    }
+
     /// <summary>The last step's figures for <c>/api/cluster</c>.</summary>
     public static LastStepFigures LastStep(StepResult r, long number) =>
         new(number, r.StepSeconds, r.MaxComputeSeconds, r.MedianComputeSeconds, r.IntraSiteSeconds, r.InterSiteSeconds, r.StragglerTax, r.ClusterMfu, Breakdown(r.Breakdown), r.TokensPerSecond, r.UsefulFlopsPerSecond);

@@ -3,7 +3,9 @@ using Microsoft.Extensions.Options;
 using Orleans.Runtime;
 using OrleansCluster.Abstractions.Grains;
 using OrleansCluster.Abstractions.Messages;
+using OrleansCluster.Grains.Faults;
 using OrleansCluster.Grains.Telemetry;
+using OrleansCluster.Model.Failures;
 using OrleansCluster.Model.Scenarios;
 using OrleansCluster.Model.Simulation;
 
@@ -30,6 +32,7 @@ public sealed partial class JobGrain(
     private JobRun? _run;
     private Scenario? _scenario;
     private ClusterLayout? _layout;
+    private FailureArrivals? _arrivals;
     private ISiteGrain[] _sites = [];
     private string[] _siteNames = [];
     private ILinkGrain[] _links = [];
@@ -66,6 +69,7 @@ public sealed partial class JobGrain(
         _scenario = scenario;
         Job.Source = source;
         _layout = new ClusterLayout(scenario, _tuning.BlockSize);
+        _arrivals = scenario.Failures is { } failures ? new FailureArrivals(_layout, failures) : null;
         await ConfigureRunAsync(keepFaults: false);
         await SaveAsync();
         LogLoaded(logger, scenario.Name, scenario.NodeCount, scenario.GpuCount, _layout.Blocks.Count);
@@ -183,7 +187,10 @@ public sealed partial class JobGrain(
 
     private void Report(Scenario scenario, bool ok, double duration, long lost) =>
         metrics.ReportStep(
-            new SimulationMetrics.StepSnapshot(scenario.Name, Job.Step, Run.Last?.Result, _siteNames, [.. _siteStates], JobFigures.Links(scenario, _linkFigures)),
+            new SimulationMetrics.StepSnapshot(scenario.Name, Job.Step, Run.Last?.Result, _siteNames, [.. _siteStates], JobFigures.Links(scenario, _linkFigures))
+            {
+                Time = Run.Time,
+            },
             ok,
             duration,
             lost);
@@ -191,7 +198,8 @@ public sealed partial class JobGrain(
     private JobStatus Status() =>
         new(Job.State, Job.Pace, Job.Step, Job.LastCheckpoint, Job.StepsOk, Job.StepsFailed, Job.LostSteps, _siteStates.Sum(states => states.Sum(c => c.Down)),
             Job.SimulatedSeconds, _grainCalls, Job.Epoch, RuntimeIdentity,
-            Job.State == JobState.Running && _scenario is { } s ? Run.Progress(Job.Pace, s.Job.BarrierTimeoutSeconds, _tuning.StallSeconds) : null);
+            Job.State == JobState.Running && _scenario is { } s ? Run.Progress(Job.Pace, s.Job.BarrierTimeoutSeconds, _tuning.StallSeconds) : null,
+            _scenario is { } loaded ? JobFigures.Reliability(loaded, Job, Run.Time) : null);
 
     // A new run of the loaded scenario: a new epoch, counters at zero, the tree configured afresh.
     private async Task ConfigureRunAsync(bool keepFaults)
@@ -378,10 +386,29 @@ public sealed partial class JobGrain(
         }
     }
 
-    // Runs the next step down the barrier tree; returns its simulated duration.
+    // Hands the registry the background failures that started since the last step, and has it end those repaired
+    // by the simulated clock now: both take effect from the next step, at any pace.
+    private async Task HandOverFailuresAsync()
+    {
+        if (_arrivals is null)
+        {
+            return;
+        }
+
+        var (arrivals, due) = Run.BackgroundDue(_arrivals);
+        if (due)
+        {
+            var messages = arrivals.Select(a => BackgroundIntake.ToMessage(a, Job.Epoch)).ToArray();
+            Job.NextRepairSeconds = await GrainFactory.GetGrain<IFaultRegistryGrain>(IFaultRegistryGrain.Key).BackgroundAsync(Job.Epoch, Job.SimulatedSeconds, messages);
+        }
+    }
+
+    // Runs the next step down the barrier tree; returns the simulated time it took (with a checkpoint's or a restart's cost).
     private async Task<double> RunStepAsync()
     {
+        await HandOverFailuresAsync();
         var scenario = _scenario!;
+        var before = Job.SimulatedSeconds;
         var started = time.GetTimestamp();
         var command = Run.NextCommand(scenario.Job.CheckpointEverySteps);
         var siteTasks = new Task<BarrierSummary>[_sites.Length];
@@ -409,16 +436,16 @@ public sealed partial class JobGrain(
         var timeout = scenario.Job.BarrierTimeoutSeconds;
         if (JobTree.Failure(result, missed, timeout) is not { } failure)
         {
-            Run.Complete(command.Step, result, scenario.Job.CheckpointEverySteps, started);
+            Run.Complete(command.Step, result, scenario.Job.CheckpointEverySteps, started, scenario.Job.CheckpointSeconds);
             Report(scenario, ok: true, result.StepSeconds, lost: 0);
-            return result.StepSeconds;
+            return Job.SimulatedSeconds - before;
         }
 
         // The barrier or the collective timed out: the step is lost, and so is every step since the last checkpoint.
-        var (_, lost) = Run.Fail(command.Step, failure, timeout, result.HealthyNodes, started);
+        var (_, lost) = Run.Fail(command.Step, failure, timeout, result.HealthyNodes, started, scenario.Job.RestartSeconds);
         Report(scenario, ok: false, timeout, lost);
         LogStepFailed(logger, command.Step, failure, lost, Job.LastCheckpoint);
-        return timeout;
+        return Job.SimulatedSeconds - before;
     }
 
     private void MaybeLogProgress()
@@ -446,6 +473,7 @@ public sealed partial class JobGrain(
         // Back after a silo's death or a graceful move: rebuild the run from the durable record.
         _scenario = ScenarioResolver.Resolve(source);
         _layout = new ClusterLayout(_scenario, _tuning.BlockSize);
+        _arrivals = _scenario.Failures is { } failures ? new FailureArrivals(_layout, failures) : null;
         var clean = Job.Clean;
         if (Job.State == JobState.Idle)
         {

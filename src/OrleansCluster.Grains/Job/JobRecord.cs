@@ -32,4 +32,19 @@ public sealed class JobRecord
     [Id(9)] public double SimulatedSeconds { get; set; }
 
     [Id(10)] public bool Clean { get; set; }
+
+    /// <summary>Simulated seconds of completed steps still standing (not rolled back): ETTR's numerator.</summary>
+    [Id(11)] public double ProductiveSeconds { get; set; }
+
+    /// <summary>Simulated seconds of completed steps since the last checkpoint: lost if a step fails.</summary>
+    [Id(12)] public double SinceCheckpointSeconds { get; set; }
+
+    /// <summary>The simulated time up to which background failures were handed to the registry.</summary>
+    [Id(13)] public double FailuresThroughSeconds { get; set; }
+
+    /// <summary>The simulated time of the next background repair the registry awaits, if any.</summary>
+    [Id(14)] public double? NextRepairSeconds { get; set; }
+
+    /// <summary>Background failures drawn in this run.</summary>
+    [Id(15)] public long Failures { get; set; }
 }

@@ -1,4 +1,5 @@
 using OrleansCluster.Abstractions.Messages;
+using OrleansCluster.Model.Failures;
 using OrleansCluster.Model.Simulation;
 
 namespace OrleansCluster.Grains.Job;
@@ -46,6 +47,7 @@ public sealed class JobRun(JobRecord record, int historyCapacity, TimeProvider t
     public void Restart()
     {
         (record.Step, record.LastCheckpoint, record.StepsOk, record.StepsFailed, record.LostSteps, record.SimulatedSeconds) = (0, 0, 0, 0, 0, 0);
+        (record.ProductiveSeconds, record.SinceCheckpointSeconds, record.FailuresThroughSeconds, record.NextRepairSeconds, record.Failures) = (0, 0, 0, null, 0);
         _history.Clear();
         Last = null;
         _previous = default;
@@ -63,14 +65,21 @@ public sealed class JobRun(JobRecord record, int historyCapacity, TimeProvider t
     /// <summary>The job starts (or resumes) running: a stall is counted from now until a step completes.</summary>
     public void Running() => _progressAt = time.GetTimestamp();
 
-    /// <summary>Step <paramref name="number"/> completed with <paramref name="result"/>, having started at <paramref name="startedAt"/> (a timestamp).</summary>
-    public StepRecord Complete(long number, StepResult result, int checkpointEverySteps, long startedAt)
+    /// <summary>Where the run's simulated time went, from the record.</summary>
+    public TrainingTime Time => new(record.SimulatedSeconds, record.ProductiveSeconds, record.SinceCheckpointSeconds);
+
+    /// <summary>
+    /// Step <paramref name="number"/> completed with <paramref name="result"/>, having started at <paramref name="startedAt"/>
+    /// (a timestamp); a checkpoint after it costs <paramref name="checkpointSeconds"/> of simulated time.
+    /// </summary>
+    public StepRecord Complete(long number, StepResult result, int checkpointEverySteps, long startedAt, double checkpointSeconds = 0)
     {
         ArgumentNullException.ThrowIfNull(result);
         record.Step = number;
         record.StepsOk++;
-        record.SimulatedSeconds += result.StepSeconds;
-        if (number % checkpointEverySteps == 0)
+        var checkpoint = number % checkpointEverySteps == 0;
+        Account(Time.AfterStep(result.StepSeconds, checkpoint, checkpointSeconds));
+        if (checkpoint)
         {
             record.LastCheckpoint = number;
         }
@@ -82,15 +91,16 @@ public sealed class JobRun(JobRecord record, int historyCapacity, TimeProvider t
     }
 
     /// <summary>
-    /// Step <paramref name="number"/> failed: it costs <paramref name="durationSeconds"/> of simulated time, every step
-    /// since the last checkpoint is lost, and the run goes back to that checkpoint. Returns the record and the steps lost.
+    /// Step <paramref name="number"/> failed: it costs <paramref name="durationSeconds"/> of simulated time and the
+    /// restart <paramref name="restartSeconds"/> more, every step since the last checkpoint is lost, and the run goes
+    /// back to that checkpoint. Returns the record and the steps lost.
     /// </summary>
-    public (StepRecord Step, long Lost) Fail(long number, string reason, double durationSeconds, int healthyNodes, long? startedAt = null)
+    public (StepRecord Step, long Lost) Fail(long number, string reason, double durationSeconds, int healthyNodes, long? startedAt = null, double restartSeconds = 0)
     {
         var lost = Math.Max(0, number - 1 - record.LastCheckpoint);
         record.StepsFailed++;
         record.LostSteps += lost;
-        record.SimulatedSeconds += durationSeconds;
+        Account(Time.AfterFailure(durationSeconds, restartSeconds));
         record.Step = record.LastCheckpoint;
         _previous = default; // the last step's figures stay for reading; the next step starts without them
         LastFailure = reason;
@@ -124,6 +134,22 @@ public sealed class JobRun(JobRecord record, int historyCapacity, TimeProvider t
         var remaining = (scheduledSeconds / speed) - time.GetElapsedTime(origin).TotalSeconds;
         return remaining > 0.001 ? TimeSpan.FromSeconds(Math.Min(remaining, MaxTimerWait.TotalSeconds)) : null;
     }
+
+    /// <summary>
+    /// The background failures that started since the last call (up to the simulated time now), and whether the
+    /// registry is due a call: there are some, or a repair it awaits is due. Advances the window.
+    /// </summary>
+    public (IReadOnlyList<BackgroundFailure> Arrivals, bool Due) BackgroundDue(FailureArrivals arrivals)
+    {
+        ArgumentNullException.ThrowIfNull(arrivals);
+        var found = arrivals.Between(record.FailuresThroughSeconds, record.SimulatedSeconds);
+        record.FailuresThroughSeconds = Math.Max(record.FailuresThroughSeconds, record.SimulatedSeconds);
+        record.Failures += found.Count;
+        return (found, found.Count > 0 || record.NextRepairSeconds <= record.SimulatedSeconds);
+    }
+
+    private void Account(TrainingTime t) =>
+        (record.SimulatedSeconds, record.ProductiveSeconds, record.SinceCheckpointSeconds) = (t.ElapsedSeconds, t.ProductiveSeconds, t.SinceCheckpointSeconds);
 
     private StepRecord Remember(StepRecord step)
     {

@@ -50,6 +50,9 @@ public sealed class SimulationMetrics : IDisposable
         _meter.CreateObservableGauge("gpusim_link_up", () => ObserveLinks(l => l.Up ? 1 : 0), description: "1 while the link is up, 0 while partitioned.");
         _meter.CreateObservableGauge("gpusim_faults_active", () => ObserveFaults(f => f.Active), description: "Faults in force, by kind.");
         _meter.CreateObservableCounter("gpusim_faults_injected_total", () => ObserveFaults(f => f.Injected), description: "Faults injected, by kind.");
+        _meter.CreateObservableCounter("gpusim_failures_total", ObserveFailures, description: "Background failures (DESIGN.md 7.6), by cause: a fixed set per scenario.");
+        _meter.CreateObservableGauge("gpusim_ettr_ratio", () => Single(_step, s => s.Time?.Ettr), description: "Effective training time ratio: productive over elapsed simulated time, lost steps unproductive.");
+        _meter.CreateObservableGauge("gpusim_since_checkpoint_seconds", () => Single(_step, s => s.Time?.SinceCheckpointSeconds), description: "Simulated seconds of work since the last checkpoint (lost if a step fails now).");
     }
 
     /// <summary>What the job knows after a step: its figures, node counts, links.</summary>
@@ -59,7 +62,11 @@ public sealed class SimulationMetrics : IDisposable
         StepResult? Result,
         IReadOnlyList<string> Sites,
         IReadOnlyList<IReadOnlyList<NodeCounts>> States,
-        IReadOnlyList<LinkStatus> Links);
+        IReadOnlyList<LinkStatus> Links)
+    {
+        /// <summary>Where the run's simulated time went, for ETTR and the time since the last checkpoint.</summary>
+        public Model.Failures.TrainingTime? Time { get; init; }
+    }
 
     /// <summary>The registry's counts.</summary>
     public sealed record FaultSnapshot(string Scenario, FaultCounts Counts);
@@ -181,6 +188,19 @@ public sealed class SimulationMetrics : IDisposable
         foreach (var (kind, value) in counts(f.Counts))
         {
             yield return new(value, new TagList { { "scenario", f.Scenario }, { "kind", kind } });
+        }
+    }
+
+    private IEnumerable<Measurement<long>> ObserveFailures()
+    {
+        if (_faults is not { Counts.FailuresByCause: { } causes } f)
+        {
+            yield break;
+        }
+
+        foreach (var (cause, value) in causes)
+        {
+            yield return new(value, new TagList { { "scenario", f.Scenario }, { "cause", cause } });
         }
     }
 

@@ -19,6 +19,9 @@ public sealed record Scenario(
     /// <summary>What the GPUs cost and what sites would earn leased; <see cref="EconomicsSpec.None"/> when not given.</summary>
     public EconomicsSpec Economics { get; init; } = EconomicsSpec.None;
 
+    /// <summary>Background failures (DESIGN.md section 7.6); null when off, the default.</summary>
+    public Failures.FailureSpec? Failures { get; init; }
+
     /// <summary>Total nodes over every site.</summary>
     public int NodeCount => Sites.Sum(s => s.NodeCount);
 
@@ -69,6 +72,12 @@ public sealed record JobSpec(
 
     /// <summary>How the step's work is split among GPUs of different generations.</summary>
     public WorkBalance Balance { get; init; } = WorkBalance.Equal;
+
+    /// <summary>Simulated seconds a failed step costs on top of its own duration: the job's restart (<c>job.restartSeconds</c>).</summary>
+    public double RestartSeconds { get; init; }
+
+    /// <summary>Simulated seconds each checkpoint takes, unproductive (<c>job.checkpointSeconds</c>).</summary>
+    public double CheckpointSeconds { get; init; }
 }
 
 /// <summary>A campus: its fabric and its nodes, grouped by generation.</summary>

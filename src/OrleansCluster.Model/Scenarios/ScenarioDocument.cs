@@ -17,6 +17,7 @@ public sealed class ScenarioDocument
     public StragglersDocument? Stragglers { get; set; }
     public List<GenerationDocument?>? Generations { get; set; }
     public EconomicsDocument? Economics { get; set; }
+    public FailuresDocument? Failures { get; set; }
 }
 
 /// <summary><c>economics</c>: what the GPUs cost and what a site would earn leased (docs/economics.md).</summary>
@@ -41,6 +42,8 @@ public sealed class JobDocument
     public ModelDocument? Model { get; set; }
     public ParallelismDocument? Parallelism { get; set; }
     public CommDocument? Comm { get; set; }
+    public double? RestartSeconds { get; set; }
+    public double? CheckpointSeconds { get; set; }
 
     /// <summary><c>equal</c> (default) or <c>proportional</c>.</summary>
     public string? Balance { get; set; }

@@ -38,6 +38,11 @@ public static partial class ScenarioLoader
         var checkpoint = job.CheckpointEverySteps ?? 100;
         Check(checkpoint is >= 1 and <= 1_000_000, "job.checkpointEverySteps", $"{checkpoint} must be within [1, 1000000]", fail);
 
+        var restart = job.RestartSeconds ?? 0;
+        Check(restart is >= 0 and <= 86_400, "job.restartSeconds", $"{restart} must be within [0, 86400]", fail);
+        var checkpointCost = job.CheckpointSeconds ?? 0;
+        Check(checkpointCost is >= 0 and <= 86_400, "job.checkpointSeconds", $"{checkpointCost} must be within [0, 86400]", fail);
+
         var tensor = job.Parallelism?.Tensor ?? 1;
         Check(tensor is >= 1 and <= 1024, "job.parallelism.tensor", $"{tensor} must be within [1, 1024]", fail);
         var pipeline = job.Parallelism?.Pipeline ?? 1;
@@ -61,6 +66,8 @@ public static partial class ScenarioLoader
             BucketBytes = bucket * 1e6,
             InterSiteEverySteps = every,
             Balance = balance,
+            RestartSeconds = restart,
+            CheckpointSeconds = checkpointCost,
         };
     }
 

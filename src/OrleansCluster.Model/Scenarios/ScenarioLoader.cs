@@ -113,6 +113,7 @@ public static partial class ScenarioLoader
         var links = ReadLinks(document.Links, sites, Fail);
         CheckWholeReplicas(job, sites, Fail);
         var economics = ReadEconomics(document.Economics, catalogue, Fail);
+        var failures = ReadFailures(document.Failures, Fail);
 
         var noiseDocument = document.Noise ?? new NoiseDocument();
         var computeCv = noiseDocument.ComputeCv ?? 0.02;
@@ -148,6 +149,7 @@ public static partial class ScenarioLoader
             catalogue)
         {
             Economics = economics,
+            Failures = failures,
         };
     }
 

@@ -13,12 +13,18 @@ namespace OrleansCluster.Silo.Api;
 /// </summary>
 public static class FaultsApi
 {
+    /// <summary>Most faults one page of the list holds (and the page size when only a page is asked for; with neither, the list is whole).</summary>
+    public const int MaxPageSize = 1000;
+
     public static RouteGroupBuilder MapFaultsApi(this RouteGroupBuilder api)
     {
         ArgumentNullException.ThrowIfNull(api);
         var faults = api.MapGroup("/faults").WithTags("Faults");
-        faults.MapGet("/", ListAsync).WithName("ListFaults").WithSummary("Faults pending and in force (all=true adds the ended ones), as a JSON array.")
-            .WithBooleanQuery("all", false);
+        faults.MapGet("/", ListAsync).WithName("ListFaults")
+            .WithSummary("Faults pending and in force (all=true adds the ended ones: the ground truth, background failures included), as a JSON array; since=ISO time keeps those in force at or after it; page and pageSize cut it into pages (X-Total-Count gives the count before paging).")
+            .WithBooleanQuery("all", false)
+            .WithIntegerQuery("page", 1, int.MaxValue, 1)
+            .WithIntegerQuery("pageSize", 1, MaxPageSize, MaxPageSize);
         faults.MapGet("/{id}", GetAsync).WithName("GetFault").WithSummary("One fault, in force or ended.")
             .ProducesProblem(StatusCodes.Status404NotFound);
 
@@ -90,16 +96,24 @@ public static class FaultsApi
         return TypedResults.Created($"/api/faults?campaign={Uri.EscapeDataString(campaign.Name)}", new CampaignResult(campaign.Name, result.Faults));
     }
 
-    public static async Task<Results<Ok<IReadOnlyList<Fault>>, ValidationProblem>> ListAsync(IGrainFactory grains, string? all)
+    public static async Task<Results<Ok<IReadOnlyList<Fault>>, ValidationProblem>> ListAsync(
+        HttpContext context, IGrainFactory grains, string? all, string? since, string? page, string? pageSize)
     {
+        ArgumentNullException.ThrowIfNull(context);
         var errors = new List<FieldError>();
         var includeEnded = Query.Bool(all, "all", false, errors);
+        var from = Query.Time(since, "since", errors);
+        var number = Query.Int(page, "page", 1, 1, int.MaxValue, errors);
+        var size = page is null && pageSize is null ? int.MaxValue : Query.Int(pageSize, "pageSize", MaxPageSize, 1, MaxPageSize, errors);
         if (errors.Count > 0)
         {
             return Problems.Validation(errors);
         }
 
-        return TypedResults.Ok(await Registry(grains).ListAsync(includeEnded));
+        // In force at or after `since`: not ended, or ended then or later.
+        var faults = (await Registry(grains).ListAsync(includeEnded)).Where(f => from is not { } t || f.EndsAt is null || f.EndsAt >= t).ToArray();
+        context.Response.Headers["X-Total-Count"] = faults.Length.ToString(System.Globalization.CultureInfo.InvariantCulture);
+        return TypedResults.Ok<IReadOnlyList<Fault>>(faults.Skip((int)Math.Min(int.MaxValue, (number - 1L) * size)).Take(size).ToArray());
     }
 
     public static async Task<Results<Ok<Fault>, ProblemHttpResult>> GetAsync(string id, IGrainFactory grains) =>

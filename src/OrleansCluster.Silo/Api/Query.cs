@@ -43,4 +43,21 @@ internal static class Query
 
         return value;
     }
+
+    /// <summary>An ISO 8601 time with an offset (<c>2026-11-26T08:00:00Z</c>), or null when absent.</summary>
+    public static DateTimeOffset? Time(string? raw, string name, List<FieldError> errors)
+    {
+        if (raw is null)
+        {
+            return null;
+        }
+
+        if (!DateTimeOffset.TryParse(raw, CultureInfo.InvariantCulture, DateTimeStyles.AssumeUniversal, out var value))
+        {
+            errors.Add(new FieldError(name, $"'{raw}' must be an ISO 8601 time, e.g. 2026-11-26T08:00:00Z"));
+            return null;
+        }
+
+        return value;
+    }
 }

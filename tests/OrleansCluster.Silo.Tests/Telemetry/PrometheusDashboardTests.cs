@@ -9,7 +9,7 @@ namespace OrleansCluster.Silo.Tests.Telemetry;
 
 /// <summary>
 /// The wiring docker-compose sets up, proven with real processes on 127.0.0.1: Redis, two silos clustered
-/// through it as users run them, a real Prometheus scraping both, faults injected through the admin API, and
+/// through it as users run them, a real Prometheus scraping both, background failures on and faults injected through the admin API, and
 /// every query of every shipped Grafana dashboard but the DCGM one (<see cref="DcgmPrometheusTests"/>) answered with data, with no cluster-level series counted twice.
 /// </summary>
 public sealed class PrometheusDashboardTests : IAsyncLifetime
@@ -84,6 +84,11 @@ public sealed class PrometheusDashboardTests : IAsyncLifetime
     {
         using var admin = new HttpClient { BaseAddress = new Uri($"http://127.0.0.1:{_siloPort}") };
         admin.DefaultRequestHeaders.Authorization = new AuthenticationHeaderValue("Bearer", Key);
+
+        // Background failures on, for the Reliability dashboard: small (same name, same nodes) under the Llama 3
+        // table at 500 x, one failure about every 140 simulated seconds, some 5 s apart at speed 20.
+        var (loaded, loadBody, _) = await admin.SendJsonAsync(HttpMethod.Put, "/api/scenario", BackgroundFailureTests.SmallWithFailures(500));
+        Assert.True(loaded == HttpStatusCode.OK, loadBody.ToString());
         foreach (var fault in new[]
         {
             """{"kind":"node.slowdown","target":{"node":"east-00007"},"params":{"factor":4}}""",

@@ -1,0 +1,139 @@
+using System.Net;
+using System.Net.Http.Headers;
+using System.Text;
+using System.Text.Json;
+using OrleansCluster.Cli.Commands;
+using OrleansCluster.Testing;
+
+namespace OrleansCluster.Cli.Tests.Commands;
+
+/// <summary>
+/// The alert scorer against a real Prometheus that scrapes a silo process and evaluates rules: a rule on the
+/// faulted node scores recall 1 and precision 1, a rule whose threshold is never reached misses the fault, and a
+/// rule that fires on another host misfires.
+/// </summary>
+public sealed class AlertScoringTests : IAsyncLifetime
+{
+    private const string Key = "alerts-test-key";
+
+    // Every node an H100 with no noise: only a slowed node straggles.
+    private const string Uniform = """
+        {
+          "name": "alerts", "seed": 3,
+          "job": { "flopsPerGpuPerStep": 4e14, "gradientBytes": 1e9, "barrierTimeoutSeconds": 10, "checkpointEverySteps": 5 },
+          "sites": [
+            { "name": "a", "fabric": { "bandwidthGbps": 400, "hopLatencyMicroseconds": 2 }, "nodes": [ { "generation": "H100", "count": 20 } ] },
+            { "name": "b", "fabric": { "bandwidthGbps": 400, "hopLatencyMicroseconds": 2 }, "nodes": [ { "generation": "H100", "count": 20 } ] }
+          ],
+          "links": [ { "from": "a", "to": "b", "distanceKm": 20, "bandwidthGbps": 400 } ],
+          "noise": { "computeCv": 0, "linkJitterMicroseconds": 0 }
+        }
+        """;
+
+    private const string Rules = """
+        groups:
+          - name: scored
+            rules:
+              - alert: SlowNode
+                expr: max by (node) (gpusim_straggler_slowdown_ratio) > 2
+              - alert: NeverFires
+                expr: max by (node) (gpusim_straggler_slowdown_ratio) > 100
+              - alert: WrongHost
+                expr: label_replace(vector(1), "node", "b-00002", "", "")
+        """;
+
+    private readonly int _siloPort = ManagedProcess.FreePort();
+    private readonly int _prometheusPort = ManagedProcess.FreePort();
+    private readonly string _data = Directory.CreateTempSubdirectory("alerts-test").FullName;
+    private ManagedProcess? _silo;
+    private ManagedProcess? _prometheus;
+
+    private static CancellationToken Ct => TestContext.Current.CancellationToken;
+
+    public async ValueTask InitializeAsync()
+    {
+        _silo = ManagedProcess.StartSilo(_siloPort, [
+            $"--Admin:ApiKey={Key}", "--Simulation:Pace=realtime", "--Simulation:Speed=20",
+            $"--Orleans:SiloPort={ManagedProcess.FreePort()}", $"--Orleans:GatewayPort={ManagedProcess.FreePort()}", $"--Orleans:ClusterId=alerts-{Guid.NewGuid():N}"]);
+        await _silo.WaitUntilAnsweringAsync($"http://127.0.0.1:{_siloPort}/healthz");
+        await File.WriteAllTextAsync(Path.Combine(_data, "rules.yml"), Rules, Ct);
+        var config = Path.Combine(_data, "prometheus.yml");
+        await File.WriteAllTextAsync(config, $"""
+            global:
+              scrape_interval: 1s
+              evaluation_interval: 1s
+            rule_files: ["{Path.Combine(_data, "rules.yml")}"]
+            scrape_configs:
+              - job_name: orleanscluster
+                static_configs:
+                  - targets: ["127.0.0.1:{_siloPort}"]
+            """, Ct);
+        _prometheus = ManagedProcess.Start(ManagedProcess.Tool("prometheus", "prometheus"),
+        [
+            $"--config.file={config}", $"--storage.tsdb.path={Path.Combine(_data, "tsdb")}",
+            $"--web.listen-address=127.0.0.1:{_prometheusPort}", "--log.level=warn",
+        ]);
+        await _prometheus.WaitUntilAnsweringAsync($"http://127.0.0.1:{_prometheusPort}/-/ready");
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        foreach (var process in new[] { _prometheus, _silo })
+        {
+            if (process is not null)
+            {
+                await process.DisposeAsync();
+            }
+        }
+
+        Directory.Delete(_data, recursive: true);
+    }
+
+    [Fact]
+    public async Task ARuleOnTheFaultedNodeScoresOneAndRulesThatMissOrMisfireDoNot()
+    {
+        using var admin = new HttpClient { BaseAddress = new Uri($"http://127.0.0.1:{_siloPort}"), Timeout = TimeSpan.FromSeconds(60) };
+        admin.DefaultRequestHeaders.Authorization = new AuthenticationHeaderValue("Bearer", Key);
+        using var prometheus = new HttpClient { BaseAddress = new Uri($"http://127.0.0.1:{_prometheusPort}"), Timeout = TimeSpan.FromSeconds(60) };
+        using (var load = await admin.PutAsync(new Uri("/api/scenario", UriKind.Relative), new StringContent(Uniform, Encoding.UTF8, "application/json"), Ct))
+        {
+            Assert.Equal(HttpStatusCode.OK, load.StatusCode);
+        }
+
+        await Task.Delay(TimeSpan.FromSeconds(3), Ct); // steps, scrapes and the WrongHost rule firing before the fault
+        var started = DateTimeOffset.UtcNow;
+        using (var inject = await admin.PostAsync(new Uri("/api/faults", UriKind.Relative), new StringContent("""{"kind":"node.slowdown","target":{"node":"a-00007"},"params":{"factor":4},"durationSeconds":8}""", Encoding.UTF8, "application/json"), Ct))
+        {
+            Assert.Equal(HttpStatusCode.Created, inject.StatusCode);
+        }
+
+        var deadline = DateTime.UtcNow.AddSeconds(120);
+        while (!await FiringAsync(prometheus, "SlowNode"))
+        {
+            Assert.True(DateTime.UtcNow < deadline, "SlowNode never fired");
+            await Task.Delay(500, Ct);
+        }
+
+        await Task.Delay(TimeSpan.FromSeconds(3), Ct); // a few firing samples on the range query's 1 s grid
+        var window = DateTimeOffset.UtcNow - started + TimeSpan.FromSeconds(2);
+        var report = await AlertsCommand.RunAsync(admin, prometheus, new AlertsCommand.Options(window, TimeSpan.FromSeconds(10), TimeSpan.FromSeconds(1), ["Hostname", "node", "link"]), DateTimeOffset.UtcNow, Ct);
+
+        Assert.Equal(1, report.Faults);
+        var rules = report.Rules.ToDictionary(r => r.Rule);
+        var slow = rules["SlowNode"];
+        Assert.Equal((1, 0, 0, 1.0, 1.0), (slow.TruePositives, slow.FalsePositives, slow.Missed, slow.Precision, slow.Recall));
+        Assert.InRange(slow.DetectP50Seconds!.Value, 0, 60);
+        var never = rules["NeverFires"];
+        Assert.Equal((0, 0, 1, null, 0.0), (never.TruePositives, never.FalsePositives, never.Missed, never.Precision, never.Recall));
+        var wrong = rules["WrongHost"];
+        Assert.Equal((0, 1, 1, 0.0, 0.0), (wrong.TruePositives, wrong.FalsePositives, wrong.Missed, wrong.Precision, wrong.Recall));
+        Assert.Contains("SlowNode", JsonSerializer.Serialize(report), StringComparison.Ordinal);
+    }
+
+    private static async Task<bool> FiringAsync(HttpClient prometheus, string alert)
+    {
+        var query = Uri.EscapeDataString($"ALERTS{{alertname=\"{alert}\",alertstate=\"firing\"}}");
+        using var document = JsonDocument.Parse(await prometheus.GetStringAsync(new Uri($"/api/v1/query?query={query}", UriKind.Relative), Ct));
+        return document.RootElement.GetProperty("data").GetProperty("result").GetArrayLength() > 0;
+    }
+}
