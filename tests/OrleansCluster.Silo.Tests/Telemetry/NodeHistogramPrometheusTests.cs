@@ -74,8 +74,9 @@ public sealed class NodeHistogramPrometheusTests : IAsyncLifetime
 
             // The instant after a scrape interval that took in one whole step (328 nodes) and nothing else.
             var time = await ScalarAsync("timestamp(sum(gpusim_node_compute_seconds_count{scenario=\"small\"}))");
-            var added = await ScalarAsync("sum(gpusim_node_compute_seconds_count{scenario=\"small\"}) - sum(gpusim_node_compute_seconds_count{scenario=\"small\"} offset 1s)");
-            var nodes = await ScalarAsync("count(gpusim_node_step_compute_seconds{scenario=\"small\"})");
+            // Every query below is evaluated at that instant: a scrape landing between two of them must not move them.
+            var added = await ScalarAsync("sum(gpusim_node_compute_seconds_count{scenario=\"small\"}) - sum(gpusim_node_compute_seconds_count{scenario=\"small\"} offset 1s)", time);
+            var nodes = await ScalarAsync("count(gpusim_node_step_compute_seconds{scenario=\"small\"})", time);
             if (added != 328 || nodes != 328 || !seen.Add(time))
             {
                 continue;
@@ -84,8 +85,8 @@ public sealed class NodeHistogramPrometheusTests : IAsyncLifetime
             foreach (var q in new[] { 0.1, 0.5, 0.9 })
             {
                 var quantile = q.ToString(CultureInfo.InvariantCulture);
-                var expected = await ScalarAsync($"quantile({quantile}, gpusim_node_step_compute_seconds{{scenario=\"small\"}})");
-                var read = await ScalarAsync($"histogram_quantile({quantile}, {Delta})");
+                var expected = await ScalarAsync($"quantile({quantile}, gpusim_node_step_compute_seconds{{scenario=\"small\"}})", time);
+                var read = await ScalarAsync($"histogram_quantile({quantile}, {Delta})", time);
                 TestContext.Current.TestOutputHelper?.WriteLine($"p{q * 100}: Prometheus {read:F4} s, the step's nodes {expected:F4} s");
                 Assert.True(Math.Abs(read - expected) <= 0.03 * expected, $"p{q * 100}: Prometheus reads {read:F4} s, the step's nodes {expected:F4} s");
             }
@@ -94,9 +95,10 @@ public sealed class NodeHistogramPrometheusTests : IAsyncLifetime
         }
     }
 
-    private async Task<double> ScalarAsync(string expr)
+    private async Task<double> ScalarAsync(string expr, double? at = null)
     {
-        var url = $"http://127.0.0.1:{_prometheusPort}/api/v1/query?query={Uri.EscapeDataString(expr)}";
+        var url = $"http://127.0.0.1:{_prometheusPort}/api/v1/query?query={Uri.EscapeDataString(expr)}"
+            + (at is { } t && double.IsFinite(t) ? $"&time={t.ToString("R", CultureInfo.InvariantCulture)}" : string.Empty);
         using var document = JsonDocument.Parse(await _http.GetStringAsync(url, AdminClient.Ct));
         var result = document.RootElement.GetProperty("data").GetProperty("result");
         return result.GetArrayLength() == 1 ? double.Parse(result[0].GetProperty("value")[1].GetString()!, CultureInfo.InvariantCulture) : double.NaN;
