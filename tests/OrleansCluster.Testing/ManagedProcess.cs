@@ -93,6 +93,23 @@ public sealed class ManagedProcess : IAsyncDisposable
     }
 
     /// <summary>The path of a required tool, or a failure that says how to install it.</summary>
+    /// <summary>
+    /// A real Prometheus on 127.0.0.1:<paramref name="port"/> with <paramref name="configYaml"/> as its configuration,
+    /// its files under <paramref name="folder"/>; answers once Prometheus says it is ready.
+    /// </summary>
+    public static async Task<ManagedProcess> StartPrometheusAsync(string folder, int port, string configYaml, CancellationToken cancellationToken)
+    {
+        var config = Path.Combine(folder, "prometheus.yml");
+        await File.WriteAllTextAsync(config, configYaml, cancellationToken);
+        var prometheus = Start(Tool("prometheus", "prometheus"),
+        [
+            $"--config.file={config}", $"--storage.tsdb.path={Path.Combine(folder, "tsdb")}",
+            $"--web.listen-address=127.0.0.1:{port}", "--log.level=warn",
+        ]);
+        await prometheus.WaitUntilAnsweringAsync($"http://127.0.0.1:{port}/-/ready");
+        return prometheus;
+    }
+
     public static string Tool(string name, string package)
     {
         foreach (var directory in (Environment.GetEnvironmentVariable("PATH") ?? string.Empty).Split(Path.PathSeparator))

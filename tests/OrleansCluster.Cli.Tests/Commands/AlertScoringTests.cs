@@ -57,8 +57,7 @@ public sealed class AlertScoringTests : IAsyncLifetime
             $"--Orleans:SiloPort={ManagedProcess.FreePort()}", $"--Orleans:GatewayPort={ManagedProcess.FreePort()}", $"--Orleans:ClusterId=alerts-{Guid.NewGuid():N}"]);
         await _silo.WaitUntilAnsweringAsync($"http://127.0.0.1:{_siloPort}/healthz");
         await File.WriteAllTextAsync(Path.Combine(_data, "rules.yml"), Rules, Ct);
-        var config = Path.Combine(_data, "prometheus.yml");
-        await File.WriteAllTextAsync(config, $"""
+        _prometheus = await ManagedProcess.StartPrometheusAsync(_data, _prometheusPort, $"""
             global:
               scrape_interval: 1s
               evaluation_interval: 1s
@@ -68,12 +67,6 @@ public sealed class AlertScoringTests : IAsyncLifetime
                 static_configs:
                   - targets: ["127.0.0.1:{_siloPort}"]
             """, Ct);
-        _prometheus = ManagedProcess.Start(ManagedProcess.Tool("prometheus", "prometheus"),
-        [
-            $"--config.file={config}", $"--storage.tsdb.path={Path.Combine(_data, "tsdb")}",
-            $"--web.listen-address=127.0.0.1:{_prometheusPort}", "--log.level=warn",
-        ]);
-        await _prometheus.WaitUntilAnsweringAsync($"http://127.0.0.1:{_prometheusPort}/-/ready");
     }
 
     public async ValueTask DisposeAsync()

@@ -29,8 +29,7 @@ public sealed class NodeHistogramPrometheusTests : IAsyncLifetime
             "--Orleans:ClusterId", $"node-histogram-{Guid.NewGuid():N}",
         ]);
         await _silo.WaitUntilAnsweringAsync($"http://127.0.0.1:{_siloPort}/healthz");
-        var config = Path.Combine(_data, "prometheus.yml");
-        await File.WriteAllTextAsync(config, $"""
+        _prometheus = await ManagedProcess.StartPrometheusAsync(_data, _prometheusPort, $"""
             global:
               scrape_interval: 1s
             scrape_configs:
@@ -38,12 +37,6 @@ public sealed class NodeHistogramPrometheusTests : IAsyncLifetime
                 static_configs:
                   - targets: ["127.0.0.1:{_siloPort}"]
             """, AdminClient.Ct);
-        _prometheus = ManagedProcess.Start(ManagedProcess.Tool("prometheus", "prometheus"),
-        [
-            $"--config.file={config}", $"--storage.tsdb.path={Path.Combine(_data, "tsdb")}",
-            $"--web.listen-address=127.0.0.1:{_prometheusPort}", "--log.level=warn",
-        ]);
-        await _prometheus.WaitUntilAnsweringAsync($"http://127.0.0.1:{_prometheusPort}/-/ready");
     }
 
     public async ValueTask DisposeAsync()

@@ -42,8 +42,7 @@ public sealed class PrometheusDashboardTests : IAsyncLifetime
         _secondSilo = ManagedProcess.StartSilo(_secondSiloPort, Settings());
         await _secondSilo.WaitUntilAnsweringAsync($"http://127.0.0.1:{_secondSiloPort}/healthz");
 
-        var config = Path.Combine(_data, "prometheus.yml");
-        await File.WriteAllTextAsync(config, $"""
+        _prometheus = await ManagedProcess.StartPrometheusAsync(_data, _prometheusPort, $"""
             global:
               scrape_interval: 1s
               evaluation_interval: 1s
@@ -52,12 +51,6 @@ public sealed class PrometheusDashboardTests : IAsyncLifetime
                 static_configs:
                   - targets: ["127.0.0.1:{_siloPort}", "127.0.0.1:{_secondSiloPort}"]
             """, AdminClient.Ct);
-        _prometheus = ManagedProcess.Start(ManagedProcess.Tool("prometheus", "prometheus"),
-        [
-            $"--config.file={config}", $"--storage.tsdb.path={Path.Combine(_data, "tsdb")}",
-            $"--web.listen-address=127.0.0.1:{_prometheusPort}", "--log.level=warn",
-        ]);
-        await _prometheus.WaitUntilAnsweringAsync($"http://127.0.0.1:{_prometheusPort}/-/ready");
     }
 
     public async ValueTask DisposeAsync()
