@@ -1,13 +1,21 @@
 #!/usr/bin/env bash
 # Steps/s of a scenario at max pace on one silo and on two (Redis clustering), as users run them: Release
 # silos on 127.0.0.1, the rate read from /api/cluster over a fixed window after a warm-up.
-#   bench/cluster-rate.sh [SCENARIO=colossus] [SILOS=1] [WINDOW_SECONDS=30] [WARMUP_SECONDS=30]
+#   [CORES_PER_SILO=K] bench/cluster-rate.sh [SCENARIO=colossus] [SILOS=1] [WINDOW_SECONDS=30] [WARMUP_SECONDS=30]
+# SCENARIO is a preset or ramp-N (the load tests' N H100 nodes). With CORES_PER_SILO, silo n is pinned with
+# taskset to its own K cores, (n-1)K .. nK-1 (bench/scale-out.sh runs it so).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 scenario=${1:-colossus}; silos=${2:-1}; window=${3:-30}; warmup=${4:-30}
 redis_port=16391; key=bench
 dotnet build -c Release src/OrleansCluster.Silo -v quiet -nologo >/dev/null
 dll=$PWD/src/OrleansCluster.Silo/bin/Release/net10.0/OrleansCluster.Silo.dll
+body="{\"preset\":\"$scenario\"}"
+if [[ $scenario =~ ^ramp-([0-9]+)$ ]]; then
+  dotnet build -c Release bench/OrleansCluster.Bench -v quiet -nologo >/dev/null
+  dotnet bench/OrleansCluster.Bench/bin/Release/net10.0/OrleansCluster.Bench.dll scenario "${BASH_REMATCH[1]}" >"/tmp/$scenario.json"
+  body=@/tmp/$scenario.json
+fi
 pids=()
 trap 'kill -9 "${pids[@]}" 2>/dev/null || true' EXIT
 clustering=(--Orleans:Clustering=Localhost)
@@ -18,17 +26,19 @@ if [ "$silos" -gt 1 ]; then
 fi
 for n in $(seq 1 "$silos"); do
   # Later silos start before the scenario loads, so that blocks spread over every silo.
-  dotnet "$dll" --urls "http://127.0.0.1:1809$n" "${clustering[@]}" --Orleans:SiloPort=2112$n --Orleans:GatewayPort=4101$n \
-    --Admin:ApiKey=$key --Simulation:Scenario="$scenario" --Simulation:Pace=max --Simulation:StartOnLaunch=false \
+  pin=()
+  if [ -n "${CORES_PER_SILO:-}" ]; then pin=(taskset -c "$(( (n - 1) * CORES_PER_SILO ))-$(( n * CORES_PER_SILO - 1 ))"); fi
+  "${pin[@]}" dotnet "$dll" --urls "http://127.0.0.1:1809$n" "${clustering[@]}" --Orleans:SiloPort=2112$n --Orleans:GatewayPort=4101$n \
+    --Admin:ApiKey=$key --Simulation:Pace=max --Simulation:StartOnLaunch=false \
     >/tmp/rate-silo$n.log 2>&1 &
   pids+=($!)
 done
-for n in $(seq 1 "$silos"); do for _ in $(seq 1 120); do curl -sf -o /dev/null "http://127.0.0.1:1809$n/healthz" && break; sleep 0.5; done; done
+for n in $(seq 1 "$silos"); do for _ in $(seq 1 240); do curl -sf -o /dev/null "http://127.0.0.1:1809$n/healthz" && break; sleep 0.5; done; done
 api() { curl -s -m 30 -H "X-Api-Key: $key" -H 'Content-Type: application/json' "$@"; }
-api -X PUT "http://127.0.0.1:18091/api/scenario" -d "{\"preset\":\"$scenario\"}" >/dev/null
+curl -s -m 600 -H "X-Api-Key: $key" -H 'Content-Type: application/json' -X PUT "http://127.0.0.1:18091/api/scenario" --data-binary "$body" >/dev/null
 api -X PUT "http://127.0.0.1:18091/api/job/pace" -d '{"mode":"max"}' >/dev/null
 sleep "$warmup"
 step() { api "http://127.0.0.1:18091/api/cluster" | grep -o '"stepsOk":[0-9]*' | cut -d: -f2; }
 a=$(step); start=$(date +%s.%N); sleep "$window"; b=$(step); end=$(date +%s.%N)
 rss=$(for p in "${pids[@]}"; do ps -o rss= -p "$p" 2>/dev/null; done | awk '{ s += $1 } END { printf "%.0f", s / 1024 }')
-echo "scenario=$scenario silos=$silos: $(awk -v a="$a" -v b="$b" -v s="$start" -v e="$end" 'BEGIN { printf "%.1f", (b - a) / (e - s) }') steps/s over ${window} s; resident memory of all processes ${rss} MiB"
+echo "scenario=$scenario silos=$silos cores_per_silo=${CORES_PER_SILO:-all}: $(awk -v a="$a" -v b="$b" -v s="$start" -v e="$end" 'BEGIN { printf "%.1f", (b - a) / (e - s) }') steps/s over ${window} s; resident memory of all processes ${rss} MiB"

@@ -14,10 +14,10 @@ namespace OrleansCluster.Bench;
 /// </summary>
 internal static class LiveBenchmark
 {
-    public static async Task RunAsync(TextWriter output, string preset, TimeSpan window, int blockSize, int batchSteps, bool includePlain)
+    public static async Task RunAsync(TextWriter output, ScenarioSource source, TimeSpan window, int blockSize, int batchSteps, bool includePlain)
     {
-        var scenario = ScenarioPresets.Load(preset);
-        output.WriteLine($"# {preset}: {scenario.NodeCount:N0} nodes, {scenario.GpuCount:N0} GPUs; block size {blockSize}, batch {batchSteps} steps; window {window.TotalSeconds:F0} s");
+        var scenario = source.Preset is { } name ? ScenarioPresets.Load(name) : ScenarioLoader.Parse(source.Json!);
+        output.WriteLine($"# {scenario.Name}: {scenario.NodeCount:N0} nodes, {scenario.GpuCount:N0} GPUs; block size {blockSize}, batch {batchSteps} steps; window {window.TotalSeconds:F0} s");
         output.WriteLine($"# {Environment.ProcessorCount} cores, .NET {Environment.Version}, server GC {System.Runtime.GCSettings.IsServerGC}");
 
         if (includePlain)
@@ -29,7 +29,7 @@ internal static class LiveBenchmark
         using var host = await BenchSilo.StartAsync(blockSize, batchSteps);
         var job = host.Services.GetRequiredService<IGrainFactory>().GetGrain<IJobGrain>(IJobGrain.Key);
         var load = Stopwatch.StartNew();
-        await job.LoadAsync(ScenarioSource.FromPreset(preset));
+        await job.LoadAsync(source);
         await job.SetPaceAsync(PaceSettings.Max);
         await job.StartAsync();
         await WaitAsync(job, s => s.Job.StepsOk + s.Job.StepsFailed >= 2 * batchSteps);
@@ -37,11 +37,15 @@ internal static class LiveBenchmark
 
         var before = await job.GetStatusAsync();
         var cpuBefore = CpuSeconds();
+        var pauseBefore = GC.GetTotalPauseDuration();
+        var gen2Before = GC.CollectionCount(2);
         var clock = Stopwatch.StartNew();
         await Task.Delay(window);
         var after = await job.GetStatusAsync();
         var elapsed = clock.Elapsed.TotalSeconds;
         var cpu = CpuSeconds() - cpuBefore;
+        var paused = (GC.GetTotalPauseDuration() - pauseBefore).TotalSeconds;
+        var gen2 = GC.CollectionCount(2) - gen2Before;
         await job.StopAsync();
 
         var steps = (after.Job.StepsOk + after.Job.StepsFailed) - (before.Job.StepsOk + before.Job.StepsFailed);
@@ -54,6 +58,8 @@ internal static class LiveBenchmark
         // give, at best, is their 2 s per second over it.
         output.WriteLine(string.Create(CultureInfo.InvariantCulture,
             $"live CPU: {cpu / steps * 1e3:F2} ms per step over {Environment.ProcessorCount} cores ({cpu / elapsed:F2} cores busy on average, the process's share of the machine)"));
+        output.WriteLine(string.Create(CultureInfo.InvariantCulture,
+            $"live GC: paused {paused / elapsed:P1} of the time, {gen2} gen-2 collections, {GC.CollectionCount(0)} gen-0 in all; committed {GC.GetGCMemoryInfo().TotalCommittedBytes / 1048576.0:N0} MiB"));
         output.WriteLine($"live figures: step {after.Job.Step}, T_step {after.LastStep?.DurationSeconds:F3} s, tax {after.LastStep?.StragglerTax:F4}, MFU {after.LastStep?.ClusterMfu:F4}, failed {after.Job.StepsFailed}");
         await host.StopAsync();
     }

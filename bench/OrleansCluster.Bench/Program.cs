@@ -1,4 +1,5 @@
 using System.CommandLine;
+using OrleansCluster.Abstractions.Messages;
 using OrleansCluster.Bench;
 using OrleansCluster.Model.Scenarios;
 
@@ -20,13 +21,14 @@ var secondsOption = new Option<int>("--seconds") { Description = "Measurement wi
 var blockOption = new Option<int>("--block-size") { Description = "Nodes per block grain.", DefaultValueFactory = _ => 512 };
 var batchOption = new Option<int>("--batch-steps") { Description = "Steps a node grain computes per call.", DefaultValueFactory = _ => 64 };
 var noPlainOption = new Option<bool>("--no-plain") { Description = "Skip the plain-loop reference." };
+var nodesOption = new Option<int?>("--nodes") { Description = "Run the load tests' ramp-N scenario of N H100 nodes instead of a preset." };
 var live = new Command("live", "Run a preset at max pace on an in-process silo and print steps/s, grain calls/s, step wall times and memory, beside the plain loop.")
 {
-    presetOption, secondsOption, blockOption, batchOption, noPlainOption,
+    presetOption, secondsOption, blockOption, batchOption, noPlainOption, nodesOption,
 };
 live.SetAction((parse, _) => LiveBenchmark.RunAsync(
     Console.Out,
-    parse.GetValue(presetOption)!,
+    parse.GetValue(nodesOption) is { } nodes ? ScenarioSource.FromJson(ScenarioPresets.UniformJson(nodes)) : ScenarioSource.FromPreset(parse.GetValue(presetOption)!),
     TimeSpan.FromSeconds(parse.GetValue(secondsOption)),
     parse.GetValue(blockOption),
     parse.GetValue(batchOption),
@@ -65,5 +67,12 @@ failures.SetAction(parse => FailureFigures.Print(
     parse.GetValue(daysOption),
     parse.GetValue(stepsOption)));
 
-var root = new RootCommand("OrleansCluster benchmarks: figures that are printed, never asserted.") { figures, live, realtime, failures };
+var scenarioNodesArgument = new Argument<int>("nodes") { Description = "H100 nodes." };
+var scenarioJson = new Command("scenario", "Print the load tests' ramp-N scenario (N H100 nodes in sites of at most 99,999) as JSON, for a silo's Simulation:Scenario.")
+{
+    scenarioNodesArgument,
+};
+scenarioJson.SetAction(parse => Console.Out.WriteLine(ScenarioPresets.UniformJson(parse.GetValue(scenarioNodesArgument))));
+
+var root = new RootCommand("OrleansCluster benchmarks: figures that are printed, never asserted.") { figures, live, realtime, failures, scenarioJson };
 return await root.Parse(args).InvokeAsync();

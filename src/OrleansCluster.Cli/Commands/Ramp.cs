@@ -4,6 +4,7 @@ using System.Text.Json;
 using OrleansCluster.Abstractions.Api;
 using OrleansCluster.Abstractions.Messages;
 using OrleansCluster.Cli.Reports;
+using OrleansCluster.Model.Scenarios;
 
 namespace OrleansCluster.Cli.Commands;
 
@@ -81,25 +82,6 @@ public static class Ramp
         }
     }
 
-    /// <summary>A scenario of <paramref name="nodes"/> H100 nodes, in as many sites of at most 99,999 as it takes, in a chain of links.</summary>
-    public static string UniformScenario(int nodes)
-    {
-        var sites = new List<string>();
-        for (int remaining = nodes, i = 0; remaining > 0; i++)
-        {
-            var count = Math.Min(remaining, 99_999);
-            sites.Add($$"""{ "name": "s{{i}}", "fabric": { "bandwidthGbps": 400, "hopLatencyMicroseconds": 2 }, "nodes": [ { "generation": "H100", "count": {{count}} } ] }""");
-            remaining -= count;
-        }
-
-        var links = Enumerable.Range(1, sites.Count - 1).Select(i => $$"""{ "from": "s{{i - 1}}", "to": "s{{i}}", "distanceKm": 10, "bandwidthGbps": 800 }""");
-        return $$"""
-            { "name": "ramp-{{nodes}}", "seed": 1,
-              "job": { "flopsPerGpuPerStep": 4e14, "gradientBytes": 2e9, "barrierTimeoutSeconds": 600 },
-              "sites": [ {{string.Join(", ", sites)}} ], "links": [ {{string.Join(", ", links)}} ] }
-            """;
-    }
-
     /// <summary>
     /// Runs the ramp: <paramref name="admin"/> is the admin API of any silo, <paramref name="silos"/> every silo whose
     /// <c>/metrics</c>, memory and CPU count (the admin silo among them).
@@ -132,7 +114,7 @@ public static class Ramp
         var found = await FoundAsync(admin, cancellationToken);
         var stages = new List<Stage>();
         string? largest = null, stopped = null;
-        var plan = options.Sizes.Select(n => (Name: $"ramp-{n}", Nodes: n, Body: UniformScenario(n)))
+        var plan = options.Sizes.Select(n => (Name: $"ramp-{n}", Nodes: n, Body: ScenarioPresets.UniformJson(n)))
             .Concat(options.Colossus ? [("colossus", 88_000, """{"preset":"colossus"}""")] : [])
             .OrderBy(p => p.Nodes);
         foreach (var (name, nodes, body) in plan)

@@ -10,7 +10,10 @@ namespace OrleansCluster.Grains.Barrier;
 
 /// <summary>
 /// The lowest level of the barrier tree. It keeps each node's batch of compute times (asked for a batch of
-/// steps ahead, refills staggered so that about 1/BatchSteps of the nodes are called each step), reduces the
+/// steps ahead, refills staggered so that about 1/BatchSteps of the nodes are called each step) in one dense
+/// ring of BatchSteps rows, a row per step and a column per node, so that a step reads one contiguous row and
+/// the heap holds one long-lived array per block rather than one per node (at millions of nodes those were what
+/// the garbage collector walked and promoted), reduces the
 /// step's times into per-generation distributions and its K slowest nodes, evicts nodes that miss the
 /// barrier, and lets them rejoin after a checkpoint once they are back within the barrier timeout.
 /// Blocks are placed by a hash of their id over the active silos, so a scenario spreads evenly over a cluster
@@ -30,11 +33,13 @@ public sealed partial class BlockGrain(
     private NodeSpec[] _specs = [];
     private INodeGrain[] _grains = [];
     private int[] _generationOf = [];
+    private int[] _gpus = [];
     private string[] _generations = [];
     private Dictionary<string, int> _indexOf = new(StringComparer.Ordinal);
 
-    private double[][] _window = [];
+    private double[] _ring = [];
     private long[] _windowFrom = [];
+    private long[] _windowEnd = [];
     private bool[] _stale = [];
     private int[] _version = [];
     private NodeHealth[] _health = [];
@@ -48,6 +53,8 @@ public sealed partial class BlockGrain(
     private NodeHistograms.Buckets[] _waitBuckets = [];
     private ComputeDistribution[] _distributions = [];
     private TopKSlowest _slowest = new(1);
+    private NodeCounts[] _states = [];
+    private (int Healthy, int Degraded, int Down)[] _tally = [];
     private readonly List<int> _refill = [];
     private readonly List<Task<NodeBatch>> _calls = [];
 
@@ -60,20 +67,24 @@ public sealed partial class BlockGrain(
         _grains = _specs.Select(s => GrainFactory.GetGrain<INodeGrain>(s.Node)).ToArray();
         _generations = _specs.Select(s => s.Generation).Distinct(StringComparer.Ordinal).ToArray();
         _generationOf = _specs.Select(s => Array.IndexOf(_generations, s.Generation)).ToArray();
+        _gpus = _specs.Select(s => s.Gpus).ToArray();
         _indexOf = new Dictionary<string, int>(n, StringComparer.Ordinal);
         for (var i = 0; i < n; i++)
         {
             _indexOf[_specs[i].Node] = i;
         }
 
-        _window = new double[n][];
+        _ring = new double[checked(_batchSteps * n)];
         _windowFrom = new long[n];
+        _windowEnd = new long[n];
         _stale = Enumerable.Repeat(true, n).ToArray();
         _version = new int[n];
         _health = new NodeHealth[n];
         _evicted = new bool[n];
         _firstFill = Enumerable.Repeat(true, n).ToArray();
         _distributions = _generations.Select(_ => new ComputeDistribution()).ToArray();
+        _tally = new (int, int, int)[_generations.Length];
+        _states = [];
         _computeBuckets = _generations.Select(_ => new NodeHistograms.Buckets()).ToArray();
         _waitBuckets = _generations.Select(_ => new NodeHistograms.Buckets()).ToArray();
         _previous = Enumerable.Repeat(double.NaN, n).ToArray();
@@ -122,12 +133,13 @@ public sealed partial class BlockGrain(
         _slowest.Clear();
         List<string>? missed = null;
         var timeout = config.BarrierTimeoutSeconds;
+        var row = _ring.AsSpan(RowOf(step) * _specs.Length, _specs.Length);
         for (var i = 0; i < _specs.Length; i++)
         {
             _previous[i] = double.NaN;
             if (_evicted[i])
             {
-                if (!command.RejoinCheck || failed?.Contains(i) == true || !(_window[i][step - _windowFrom[i]] <= timeout))
+                if (!command.RejoinCheck || failed?.Contains(i) == true || !(row[i] <= timeout))
                 {
                     continue;
                 }
@@ -135,7 +147,7 @@ public sealed partial class BlockGrain(
                 _evicted[i] = false; // back within the barrier timeout after a checkpoint: it rejoins
             }
 
-            var t = failed?.Contains(i) == true ? double.PositiveInfinity : _window[i][step - _windowFrom[i]];
+            var t = failed?.Contains(i) == true ? double.PositiveInfinity : row[i];
             if (!(t <= timeout))
             {
                 _evicted[i] = true;
@@ -143,11 +155,15 @@ public sealed partial class BlockGrain(
                 continue;
             }
 
-            var spec = _specs[i];
+            // Only dense per-block arrays are read for the common node; its spec only when it is among the slowest.
+            var g = _generationOf[i];
             _previous[i] = t;
-            _computeBuckets[_generationOf[i]].Add(t);
-            _distributions[_generationOf[i]].Add(t, spec.Gpus);
-            _slowest.Offer(new StragglerCandidate(spec.Node, 0, spec.Generation, t));
+            _computeBuckets[g].Add(t);
+            _distributions[g].Add(t, _gpus[i]);
+            if (_slowest.Admits(t))
+            {
+                _slowest.Offer(new StragglerCandidate(_specs[i].Node, 0, _generations[g], t));
+            }
         }
 
         for (var g = 0; g < _generations.Length; g++)
@@ -238,8 +254,7 @@ public sealed partial class BlockGrain(
                 continue;
             }
 
-            var window = _window[i];
-            if (_stale[i] || window is null || step < _windowFrom[i] || step >= _windowFrom[i] + window.Length)
+            if (_stale[i] || step < _windowFrom[i] || step >= _windowEnd[i])
             {
                 // The first batch of node i is shortened by i mod BatchSteps so that refills spread over steps.
                 var count = _firstFill[i] ? _batchSteps - (i % _batchSteps) : _batchSteps;
@@ -271,8 +286,15 @@ public sealed partial class BlockGrain(
             if (call.IsCompletedSuccessfully)
             {
                 var batch = call.Result;
-                _window[i] = batch.ComputeSeconds;
+                var times = batch.ComputeSeconds;
+                var count = Math.Min(times.Length, _batchSteps);
+                for (var k = 0; k < count; k++)
+                {
+                    _ring[(RowOf(step + k) * _specs.Length) + i] = times[k];
+                }
+
                 _windowFrom[i] = step;
+                _windowEnd[i] = step + count;
                 _version[i] = Math.Max(_version[i], batch.Version);
                 _health[i] = batch.Health;
                 _effects[i] = batch.Effect ?? NodeEffect.None;
@@ -288,9 +310,13 @@ public sealed partial class BlockGrain(
         return failed;
     }
 
+    private int RowOf(long step) => (int)(step % _batchSteps);
+
+    // Node counts by state change only when a node's health does: the last answer is sent again while they hold.
     private NodeCounts[] CountStates()
     {
-        var counts = new (int Healthy, int Degraded, int Down)[_generations.Length];
+        var counts = _tally;
+        Array.Clear(counts);
         for (var i = 0; i < _specs.Length; i++)
         {
             ref var c = ref counts[_generationOf[i]];
@@ -308,7 +334,13 @@ public sealed partial class BlockGrain(
             }
         }
 
-        return _generations.Select((g, k) => new NodeCounts(g, counts[k].Healthy, counts[k].Degraded, counts[k].Down)).ToArray();
+        var same = _states.Length == counts.Length;
+        for (var g = 0; same && g < counts.Length; g++)
+        {
+            same = _states[g].Healthy == counts[g].Healthy && _states[g].Degraded == counts[g].Degraded && _states[g].Down == counts[g].Down;
+        }
+
+        return same ? _states : _states = _generations.Select((g, k) => new NodeCounts(g, counts[k].Healthy, counts[k].Degraded, counts[k].Down)).ToArray();
     }
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "node {Node} did not answer its block: {Reason}")]

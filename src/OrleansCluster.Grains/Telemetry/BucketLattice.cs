@@ -18,32 +18,40 @@ public static class BucketLattice
     /// <summary>The step-duration histogram's range, seconds: 1 ms to one hour (765 buckets).</summary>
     public const double StepFrom = 1e-3, StepTo = 3600;
 
+    private static readonly double[] All = Build();
+    private static readonly double InverseLogRatio = 1 / Math.Log(Ratio);
+
     /// <summary>Every bound, seconds: 1 µs to a little over a day (index <c>Bounds.Count</c> is +Inf).</summary>
-    public static IReadOnlyList<double> Bounds { get; } = Build();
+    public static IReadOnlyList<double> Bounds { get; } = Array.AsReadOnly(All);
 
     /// <summary>The bounds of the step-duration histogram.</summary>
-    public static double[] StepBounds() => Bounds.Where(b => b >= StepFrom && b <= StepTo * Ratio).ToArray();
+    public static double[] StepBounds() => All.Where(b => b >= StepFrom && b <= StepTo * Ratio).ToArray();
 
-    /// <summary>The bucket a value falls in: the least k with value &lt;= Bounds[k], or Bounds.Count above the last.</summary>
+    /// <summary>
+    /// The bucket a value falls in: the least k with value &lt;= Bounds[k], or Bounds.Count above the last (and for
+    /// NaN). Called for every node at every step: the grid's own formula puts it within a bucket or two of the answer
+    /// (the bounds are rounded to four digits), and a short walk makes it exact.
+    /// </summary>
     public static int BucketOf(double value)
     {
-        var bounds = Bounds;
-        var lo = 0;
-        var hi = bounds.Count;
-        while (lo < hi)
+        var bounds = All;
+        if (double.IsNaN(value))
         {
-            var mid = (lo + hi) >>> 1;
-            if (value <= bounds[mid])
-            {
-                hi = mid;
-            }
-            else
-            {
-                lo = mid + 1;
-            }
+            return bounds.Length;
         }
 
-        return lo;
+        var k = value <= Lowest ? 0 : (int)Math.Clamp(Math.Ceiling(Math.Log(value / Lowest) * InverseLogRatio), 0, bounds.Length);
+        while (k > 0 && value <= bounds[k - 1])
+        {
+            k--;
+        }
+
+        while (k < bounds.Length && value > bounds[k])
+        {
+            k++;
+        }
+
+        return k;
     }
 
     private static double[] Build()

@@ -24,6 +24,29 @@ public static class ScenarioPresets
             ? ScenarioLoader.Parse(json)
             : throw new KeyNotFoundException($"unknown preset '{name}' (known: {string.Join(", ", Names)})");
 
+    /// <summary>
+    /// The load tests' scenario <c>ramp-N</c>: <paramref name="nodes"/> H100 nodes in as many sites of at most 99,999
+    /// as it takes, in a chain of links (what <c>orleanscluster ramp</c> loads and the benchmark's <c>--nodes</c> runs).
+    /// </summary>
+    public static string UniformJson(int nodes)
+    {
+        ArgumentOutOfRangeException.ThrowIfLessThan(nodes, 1);
+        var sites = new List<string>();
+        for (int remaining = nodes, i = 0; remaining > 0; i++)
+        {
+            var count = Math.Min(remaining, 99_999);
+            sites.Add($$"""{ "name": "s{{i}}", "fabric": { "bandwidthGbps": 400, "hopLatencyMicroseconds": 2 }, "nodes": [ { "generation": "H100", "count": {{count}} } ] }""");
+            remaining -= count;
+        }
+
+        var links = Enumerable.Range(1, sites.Count - 1).Select(i => $$"""{ "from": "s{{i - 1}}", "to": "s{{i}}", "distanceKm": 10, "bandwidthGbps": 800 }""");
+        return $$"""
+            { "name": "ramp-{{nodes}}", "seed": 1,
+              "job": { "flopsPerGpuPerStep": 4e14, "gradientBytes": 2e9, "barrierTimeoutSeconds": 600 },
+              "sites": [ {{string.Join(", ", sites)}} ], "links": [ {{string.Join(", ", links)}} ] }
+            """;
+    }
+
     private static FrozenDictionary<string, string> LoadDocuments()
     {
         var assembly = typeof(ScenarioPresets).Assembly;

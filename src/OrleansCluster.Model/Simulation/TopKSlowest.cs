@@ -14,6 +14,13 @@ public sealed class TopKSlowest(int k)
     /// <summary>Candidates kept so far.</summary>
     public int Count => _heap.Count;
 
+    /// <summary>
+    /// Whether a node of this compute time would be kept: the caller can skip building the candidate for the common
+    /// node that would not (a million times a step at the largest scale).
+    /// </summary>
+    public bool Admits(double computeSeconds) =>
+        _heap.Count < K || (_heap.TryPeek(out _, out var fastestKept) && computeSeconds > fastestKept);
+
     /// <summary>Offers a node; kept if it is among the K slowest so far.</summary>
     public void Offer(in StragglerCandidate candidate)
     {

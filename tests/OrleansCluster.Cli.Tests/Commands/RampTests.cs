@@ -1,6 +1,7 @@
 using OrleansCluster.Abstractions.Messages;
 using OrleansCluster.Cli.Commands;
 using OrleansCluster.Cli.Reports;
+using OrleansCluster.Model.Scenarios;
 
 namespace OrleansCluster.Cli.Tests.Commands;
 
@@ -100,7 +101,7 @@ public sealed class RampTests(CliSiloFixture silo) : IClassFixture<CliSiloFixtur
     public async Task RampPutsBackTheScenarioPaceAndStateItFound(bool custom)
     {
         using var client = silo.CreateTargetClient();
-        var scenario = custom ? Ramp.UniformScenario(30).Replace("ramp-30", "mine", StringComparison.Ordinal) : """{"preset":"small"}""";
+        var scenario = custom ? ScenarioPresets.UniformJson(30).Replace("ramp-30", "mine", StringComparison.Ordinal) : """{"preset":"small"}""";
         var name = custom ? "mine" : "small";
         await SiloApi.SendAsync(client, HttpMethod.Put, "/api/scenario", scenario, Ct);
         await SiloApi.SendAsync(client, HttpMethod.Put, "/api/job/pace", """{"mode":"realtime","speed":40}""", Ct);

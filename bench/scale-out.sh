@@ -1,0 +1,19 @@
+#!/usr/bin/env bash
+# Scale-out efficiency: steps/s of each scenario on 1 silo pinned to K cores, then on N silos (Redis clustering)
+# each pinned to its own K cores, and the speed-up against N (efficiency = speed-up / N). Prints a Markdown table.
+# On a 2-core machine: K=1, N=2 (the default); on a 16-core machine: K=4, N=4.
+#   bench/scale-out.sh [CORES_PER_SILO=1] [SILOS=2] [WINDOW_SECONDS=20] [WARMUP_SECONDS=30] [SCENARIO ...]
+#   e.g. bench/scale-out.sh 1 2 20 30 colossus ramp-250000 ramp-1000000
+set -euo pipefail
+cd "$(dirname "$0")/.."
+k=${1:-1}; n=${2:-2}; window=${3:-20}; warmup=${4:-30}; shift $(( $# < 4 ? $# : 4 ))
+scenarios=("$@"); [ ${#scenarios[@]} -gt 0 ] || scenarios=(colossus ramp-250000)
+cores=$(nproc)
+if [ $(( k * n )) -gt "$cores" ]; then echo "needs $(( k * n )) cores ($n silos x $k), this machine has $cores" >&2; exit 2; fi
+rate() { CORES_PER_SILO=$k bench/cluster-rate.sh "$1" "$2" "$window" "$warmup" | tail -1 | grep -o '[0-9.]* steps/s' | cut -d' ' -f1; }
+echo "| scenario | 1 silo on $k core(s) | $n silos on $k core(s) each | speed-up | efficiency |"
+echo "|---|---|---|---|---|"
+for s in "${scenarios[@]}"; do
+  one=$(rate "$s" 1); many=$(rate "$s" "$n")
+  awk -v s="$s" -v a="$one" -v b="$many" -v n="$n" 'BEGIN { printf "| %s | %.1f | %.1f | %.2fx | %.0f %% |\n", s, a, b, b / a, 100 * b / a / n }'
+done
