@@ -18,8 +18,12 @@ public enum NodeHealth
 /// <param name="Slowdown">Product of the slowdown factors, >= 1.</param>
 /// <param name="Crashed">True while crashed: the node never reaches the barrier.</param>
 /// <param name="ClockRatio">The ratio its clocks are held at by thermal throttling or a power cap (1 otherwise).</param>
+/// <param name="Xid">
+/// While crashed, the XID its GPUs report in dcgm mode: that of the crash in force that started last, 79 ("GPU has
+/// fallen off the bus") for a crash that names none; 0 otherwise, and a crashed effect with 0 reads 79 too.
+/// </param>
 [GenerateSerializer, Immutable, Alias("NodeEffect")]
-public sealed record NodeEffect([property: Id(0)] double Slowdown, [property: Id(1)] bool Crashed, [property: Id(2)] double ClockRatio = 1)
+public sealed record NodeEffect([property: Id(0)] double Slowdown, [property: Id(1)] bool Crashed, [property: Id(2)] double ClockRatio = 1, [property: Id(3)] int Xid = 0)
 {
     public static NodeEffect None { get; } = new(1, false);
 

@@ -116,7 +116,7 @@ public sealed class FaultBook
             {
                 if (entry.Schedule.ActingAt(now) is { } active)
                 {
-                    acting.Add(active);
+                    acting.Add(entry.Fault.Xid is { } xid ? active with { Xid = xid } : active);
                 }
             }
         }

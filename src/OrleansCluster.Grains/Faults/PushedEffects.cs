@@ -40,8 +40,9 @@ public sealed class PushedEffects
         var pushes = new List<Push>();
         foreach (var node in Targets(nodes ?? book.Nodes.Union(_nodes.Keys), retried, isNode: true))
         {
-            var (slowdown, crashed, clock) = FaultEffects.ForNode(book.ActingOnNode(node, now));
-            var effect = new NodeEffect(slowdown, crashed, clock);
+            var acting = book.ActingOnNode(node, now);
+            var (slowdown, crashed, clock) = FaultEffects.ForNode(acting);
+            var effect = new NodeEffect(slowdown, crashed, clock, FaultEffects.CrashXid(acting));
             if (Record(_nodes, node, effect, NodeEffect.None) || retried.Contains((node, true)))
             {
                 pushes.Add(new Push(node, IsNode: true, effect, null));

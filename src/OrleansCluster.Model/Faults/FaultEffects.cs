@@ -1,10 +1,13 @@
 using OrleansCluster.Model.Simulation;
+using OrleansCluster.Model.Telemetry;
 
 namespace OrleansCluster.Model.Faults;
 
 /// <summary>A fault that is in force now, as the effect arithmetic needs it.</summary>
 /// <param name="FlapDown">For <c>node.flap</c>: whether it is in its crashed half-period now.</param>
-public sealed record ActiveFault(FaultKind Kind, IReadOnlyDictionary<string, double> Params, bool FlapDown = false);
+/// <param name="Xid">For a crash, the XID its GPUs report (dcgm mode); none: 79, the GPU fell off the bus.</param>
+/// <param name="StartsAt">When it started: of two crashes, the later one's XID is the last the GPUs reported.</param>
+public sealed record ActiveFault(FaultKind Kind, IReadOnlyDictionary<string, double> Params, bool FlapDown = false, int? Xid = null, DateTimeOffset StartsAt = default);
 
 /// <summary>
 /// How the faults in force on a node or a link combine into one effect. Slowdowns multiply; a power cap of
@@ -49,6 +52,28 @@ public static class FaultEffects
         }
 
         return (slowdown, crashed, clock);
+    }
+
+    /// <summary>
+    /// The XID a node's GPUs report (<c>DCGM_FI_DEV_XID_ERRORS</c>, "the last XID error encountered"): that of the
+    /// crash in force that started last (a crash, or a flap in its down half), 79 when that crash names none; 0 while
+    /// no crash is in force. When the later of two crashes is repaired, the earlier one's XID shows again: the GPUs
+    /// are still down for it.
+    /// </summary>
+    public static int CrashXid(IEnumerable<ActiveFault> faults)
+    {
+        ArgumentNullException.ThrowIfNull(faults);
+        ActiveFault? last = null;
+        foreach (var fault in faults)
+        {
+            var down = fault.Kind == FaultKind.NodeCrash || (fault.Kind == FaultKind.NodeFlap && fault.FlapDown);
+            if (down && (last is null || fault.StartsAt >= last.StartsAt))
+            {
+                last = fault;
+            }
+        }
+
+        return last is null ? XidCatalog.None : last.Xid ?? XidCatalog.FallenOffTheBus;
     }
 
     /// <summary>The link's combined effect.</summary>

@@ -24,7 +24,7 @@ public abstract record FaultSchedule(FaultKind Kind, IReadOnlyDictionary<string,
     public bool HasExpired(DateTimeOffset now) => EndsAt <= now;
 
     /// <summary>What the fault does at <paramref name="now"/>, for the effect arithmetic; null when it is not in force.</summary>
-    public ActiveFault? ActingAt(DateTimeOffset now) => IsActive(now) ? new ActiveFault(Kind, Params, Down(now)) : null;
+    public ActiveFault? ActingAt(DateTimeOffset now) => IsActive(now) ? new ActiveFault(Kind, Params, Down(now), StartsAt: StartsAt) : null;
 
     /// <summary>Whether the fault acts differently at <paramref name="now"/> than at <paramref name="last"/>.</summary>
     public bool ChangedBetween(DateTimeOffset last, DateTimeOffset now) =>

@@ -31,14 +31,14 @@ public sealed record GpuReadings(
 /// the counters that ask "was any kernel running" (<c>GPU_UTIL</c>, <c>GR_ENGINE_ACTIVE</c>) stay near full for a GPU
 /// that waits, while those that ask how much of the chip worked (SM activity and occupancy, tensor pipe, DRAM) and
 /// power fall with its wait share. Throttling and power caps hold the SM clock at <c>clockRatio</c> of its maximum;
-/// a throttled GPU sits at its generation's slowdown temperature. A crashed node's GPUs report XID 79 ("GPU has
-/// fallen off the bus") with no utilisation or power. The activity figures below are assumptions in the range
+/// a throttled GPU sits at its generation's slowdown temperature. A crashed node's GPUs report the XID of its crash
+/// (79, "GPU has fallen off the bus", when the crash names none) with no utilisation or power. The activity figures below are assumptions in the range
 /// published profiles show (docs/telemetry.md): they set the contrast, not a particular kernel.
 /// </summary>
 public static class GpuTelemetryModel
 {
     /// <summary>XID 79: the driver lost the GPU.</summary>
-    public const int FallenOffTheBus = 79;
+    public const int FallenOffTheBus = XidCatalog.FallenOffTheBus;
 
     private const double MiB = 1024 * 1024;
     private const double AmbientC = 32;
@@ -55,14 +55,17 @@ public static class GpuTelemetryModel
     private const double ComputeTensorActive = 0.8, ComputeDramActive = 0.45, CollectiveDramActive = 0.06;
     private const double CollectivePowerShare = 0.2; // spinning kernels draw a fifth of the dynamic range
 
-    /// <summary>Readings of a GPU of <paramref name="generation"/> that computed <paramref name="busy"/> of the last step.</summary>
-    public static GpuReadings Read(GpuGeneration generation, double busy, double clockRatio, bool down)
+    /// <summary>
+    /// Readings of a GPU of <paramref name="generation"/> that computed <paramref name="busy"/> of the last step; a
+    /// <paramref name="down"/> one reports <paramref name="xid"/> (79 when none is given).
+    /// </summary>
+    public static GpuReadings Read(GpuGeneration generation, double busy, double clockRatio, bool down, int xid = XidCatalog.None)
     {
         ArgumentNullException.ThrowIfNull(generation);
         var totalMiB = Math.Floor(generation.HbmBytes / MiB);
         if (down)
         {
-            return new GpuReadings(0, 0, AmbientC, AmbientC, 0, 0, 0, 0, totalMiB - ReservedMiB, ReservedMiB, FallenOffTheBus, 0, 0, 0, 0, 0, 0, 0, 0);
+            return new GpuReadings(0, 0, AmbientC, AmbientC, 0, 0, 0, 0, totalMiB - ReservedMiB, ReservedMiB, xid > 0 ? xid : FallenOffTheBus, 0, 0, 0, 0, 0, 0, 0, 0);
         }
 
         var compute = Math.Clamp(double.IsFinite(busy) ? busy : 0, 0, 1) * (1 - HostGap);

@@ -17,7 +17,9 @@ namespace OrleansCluster.Silo.Telemetry;
 /// traffic) integrate power and bandwidth over the wall time between scrapes. With <see cref="DcgmOptions"/>' workload
 /// labels on, each series ends with them in dcgm-exporter's order (its attributes, sorted by name). A GPU keeps its
 /// pod's labels while its node is down or evicted: the pod still holds the device until the job is rescheduled, and a
-/// rule scoped to the job's namespace must see the XID of the GPU that failed it.
+/// rule scoped to the job's namespace must see the XID of the GPU that failed it. A crashed node's GPUs report the XID
+/// of its crash (<see cref="OrleansCluster.Abstractions.Messages.NodeEffect.Xid"/>, set when the node's faults
+/// change) with NVIDIA's text for it (<see cref="XidCatalog"/>); an evicted node's report 79.
 /// </summary>
 public sealed class DcgmWriter(DcgmNodes nodes, LayoutCache layouts, IOptions<DcgmOptions> options) : IDisposable
 {
@@ -59,6 +61,7 @@ public sealed class DcgmWriter(DcgmNodes nodes, LayoutCache layouts, IOptions<Dc
 
     private readonly Dictionary<string, (double EnergyMillijoules, double NvLinkBytes, long Timestamp)> _counters = new(StringComparer.Ordinal);
     private readonly Dictionary<(string Node, int Gpu), GpuLabels> _labels = [];
+    private readonly Dictionary<int, (string Key, string Value)[]> _xidAttributes = [];
     private readonly SemaphoreSlim _gate = new(1, 1);
 
     /// <summary>Series per GPU.</summary>
@@ -87,9 +90,7 @@ public sealed class DcgmWriter(DcgmNodes nodes, LayoutCache layouts, IOptions<Dc
                     if (name == "DCGM_FI_DEV_XID_ERRORS")
                     {
                         // err_code and err_msg are attributes too: they take their place among the others by name.
-                        AppendWithAttributes(output, gpu.Labels, gpu.Readings.LastXid == 0
-                            ? [("err_code", "0"), ("err_msg", "No Error")]
-                            : [("err_code", "79"), ("err_msg", "GPU has fallen off the bus")]);
+                        AppendWithAttributes(output, gpu.Labels, XidAttributes(gpu.Readings.LastXid));
                     }
                     else
                     {
@@ -128,7 +129,7 @@ public sealed class DcgmWriter(DcgmNodes nodes, LayoutCache layouts, IOptions<Dc
 
                 var node = layout.Nodes[ordinal];
                 var effect = block.Effects[i];
-                var readings = GpuTelemetryModel.Read(node.Generation, block.Busy[i], effect.ClockRatio, effect.Crashed || block.Evicted[i]);
+                var readings = GpuTelemetryModel.Read(node.Generation, block.Busy[i], effect.ClockRatio, effect.Crashed || block.Evicted[i], effect.Crashed ? effect.Xid : XidCatalog.None);
                 var (energy, nvlink, last) = _counters.TryGetValue(id, out var c) ? c : (0.0, 0.0, now);
                 var seconds = Stopwatch.GetElapsedTime(last, now).TotalSeconds;
                 energy += readings.PowerWatts * seconds * 1000;
@@ -142,6 +143,18 @@ public sealed class DcgmWriter(DcgmNodes nodes, LayoutCache layouts, IOptions<Dc
         }
 
         return gpus;
+    }
+
+    // err_code and err_msg of an XID (NVIDIA's text, XidCatalog), built once per XID: called under the gate.
+    private (string Key, string Value)[] XidAttributes(int xid)
+    {
+        if (!_xidAttributes.TryGetValue(xid, out var attributes))
+        {
+            attributes = [("err_code", xid.ToString(CultureInfo.InvariantCulture)), ("err_msg", XidCatalog.Message(xid))];
+            _xidAttributes[xid] = attributes;
+        }
+
+        return attributes;
     }
 
     private GpuLabels Labels(string node, string site, int gpu, string model)

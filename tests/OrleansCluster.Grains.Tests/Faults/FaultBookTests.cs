@@ -47,6 +47,27 @@ public sealed class FaultBookTests
     }
 
     [Fact]
+    public void ACrashedNodeIsToldTheXidOfTheCrashThatStartedLastAndToldAgainWhenItChanges()
+    {
+        var book = new FaultBook();
+        var pushed = new PushedEffects();
+        book.Add(Make("plain", "node.crash", ["a-1"], [], []));
+        book.Add(Make("hbm3", "node.crash", ["a-2"], [], []) with { Xid = 48 });
+        book.Add(Make("gsp", "node.crash", ["a-2"], [], [], startIn: 10, duration: 20) with { Xid = 119 });
+
+        var first = pushed.Plan(book, null, null, _clock.GetUtcNow()).ToDictionary(p => p.Target, p => p.Node!);
+        Assert.Equal(new NodeEffect(1, true, 1, 79), first["a-1"]); // an injected crash names no XID: fallen off the bus
+        Assert.Equal(new NodeEffect(1, true, 1, 48), first["a-2"]);
+
+        // A second crash on a-2 later: its XID is the last the GPUs reported; when it is repaired, the first shows again.
+        _clock.Advance(TimeSpan.FromSeconds(10));
+        Assert.Equal(119, Assert.Single(pushed.Plan(book, ["a-2"], [], _clock.GetUtcNow())).Node!.Xid);
+        _clock.Advance(TimeSpan.FromSeconds(20));
+        book.Expire(_clock.GetUtcNow());
+        Assert.Equal(48, Assert.Single(pushed.Plan(book, ["a-2"], [], _clock.GetUtcNow())).Node!.Xid);
+    }
+
+    [Fact]
     public void AFailedPushIsMadeAgainAtTheNextPassEvenWhenNothingChanged()
     {
         var book = new FaultBook();

@@ -4,6 +4,8 @@ namespace OrleansCluster.Model.Tests.Faults;
 
 public sealed class FaultEffectsTests
 {
+    private static readonly Dictionary<string, double> NoParams = [];
+
     private static ActiveFault Fault(FaultKind kind, params (string Name, double Value)[] parameters) =>
         new(kind, parameters.ToDictionary(p => p.Name, p => p.Value));
 
@@ -32,6 +34,31 @@ public sealed class FaultEffectsTests
         Assert.True(FaultEffects.ForNode([new ActiveFault(FaultKind.NodeFlap, new Dictionary<string, double> { ["periodSeconds"] = 5 }, FlapDown: true)]).Crashed);
         Assert.False(FaultEffects.ForNode([new ActiveFault(FaultKind.NodeFlap, new Dictionary<string, double> { ["periodSeconds"] = 5 }, FlapDown: false)]).Crashed);
         Assert.Equal((1.0, false, 1.0), FaultEffects.ForNode([]));
+    }
+
+    [Fact]
+    public void ACrashedNodeReportsTheXidOfTheCrashInForceThatStartedLast()
+    {
+        var t0 = new DateTimeOffset(2026, 11, 26, 8, 0, 0, TimeSpan.Zero);
+        var plain = new ActiveFault(FaultKind.NodeCrash, NoParams, StartsAt: t0);
+        var hbm = new ActiveFault(FaultKind.NodeCrash, NoParams, Xid: 48, StartsAt: t0.AddSeconds(10));
+        var sram = new ActiveFault(FaultKind.NodeCrash, NoParams, Xid: 95, StartsAt: t0.AddSeconds(20));
+        var flap = new ActiveFault(FaultKind.NodeFlap, new Dictionary<string, double> { ["periodSeconds"] = 5 }, FlapDown: true, Xid: 119, StartsAt: t0.AddSeconds(30));
+
+        // No crash: no XID, whatever else slows the node.
+        Assert.Equal(0, FaultEffects.CrashXid([]));
+        Assert.Equal(0, FaultEffects.CrashXid([Fault(FaultKind.NodeSlowdown, ("factor", 2))]));
+        // A crash that names no XID: the GPU fell off the bus.
+        Assert.Equal(79, FaultEffects.CrashXid([plain]));
+        Assert.Equal(48, FaultEffects.CrashXid([hbm, Fault(FaultKind.NodeThermalThrottle, ("clockRatio", 0.7))]));
+        // Two crashes: the one that started last was the last XID the GPUs reported, in whatever order they come.
+        Assert.Equal(95, FaultEffects.CrashXid([sram, hbm, plain]));
+        Assert.Equal(48, FaultEffects.CrashXid([hbm, plain]));
+        Assert.Equal(79, FaultEffects.CrashXid([hbm, plain with { StartsAt = t0.AddSeconds(15) }]));
+        // A flap counts in its down half only.
+        Assert.Equal(119, FaultEffects.CrashXid([hbm, flap]));
+        Assert.Equal(48, FaultEffects.CrashXid([hbm, flap with { FlapDown = false }]));
+        Assert.Equal(0, FaultEffects.CrashXid([flap with { FlapDown = false }]));
     }
 
     [Fact]

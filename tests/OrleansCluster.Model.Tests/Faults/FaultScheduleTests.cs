@@ -23,7 +23,7 @@ public sealed class FaultScheduleTests
 
         _clock.Advance(TimeSpan.FromSeconds(5));
         Assert.True(schedule.ChangedBetween(injected, _clock.GetUtcNow()));
-        Assert.Equal(new ActiveFault(FaultKind.NodeSlowdown, Slowdown), schedule.ActingAt(_clock.GetUtcNow()));
+        Assert.Equal(new ActiveFault(FaultKind.NodeSlowdown, Slowdown, StartsAt: injected.AddSeconds(5)), schedule.ActingAt(_clock.GetUtcNow()));
         Assert.Equal(injected.AddSeconds(35), schedule.NextChangeAfter(_clock.GetUtcNow()));
 
         var before = _clock.GetUtcNow();

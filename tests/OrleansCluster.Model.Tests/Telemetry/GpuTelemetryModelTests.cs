@@ -1,3 +1,4 @@
+using OrleansCluster.Model.Failures;
 using OrleansCluster.Model.Generations;
 using OrleansCluster.Model.Telemetry;
 
@@ -56,6 +57,8 @@ public sealed class GpuTelemetryModelTests
         var r = GpuTelemetryModel.Read(H100, busy: 1, clockRatio: 1, down: true);
 
         Assert.Equal(79, r.LastXid);
+        Assert.Equal(48, GpuTelemetryModel.Read(H100, busy: 1, clockRatio: 1, down: true, xid: 48).LastXid);
+        Assert.Equal(0, GpuTelemetryModel.Read(H100, busy: 1, clockRatio: 1, down: false, xid: 48).LastXid);
         Assert.Equal(0, r.GpuUtilPercent);
         Assert.Equal(0, r.GraphicsEngineActive);
         Assert.Equal(0, r.SmActive);
@@ -69,5 +72,21 @@ public sealed class GpuTelemetryModelTests
         var r = GpuTelemetryModel.Read(GpuCatalogue.Default["H200"], busy: 0.5, clockRatio: 1, down: false);
 
         Assert.Equal(Math.Floor(141e9 / 1048576), r.FramebufferUsedMiB + r.FramebufferFreeMiB + r.FramebufferReservedMiB);
+    }
+
+    [Fact]
+    public void XidMessagesAreNvidiasForTheXidsTheCausesUse()
+    {
+        // NVIDIA's XID Errors table, as dcgm-exporter prints it in err_msg.
+        Assert.Equal("No Error", XidCatalog.Message(0));
+        Assert.Equal("Double Bit ECC Error", XidCatalog.Message(48));
+        Assert.Equal("GPU has fallen off the bus", XidCatalog.Message(79));
+        Assert.Equal("Uncontained ECC error", XidCatalog.Message(95));
+        Assert.Equal("GSP RPC Timeout", XidCatalog.Message(119));
+        Assert.Equal("Unknown Error", XidCatalog.Message(999));
+        var presetXids = FailurePresets.Names
+            .SelectMany(name => FailurePresets.TryGet(name, out var causes) ? causes : [])
+            .Select(c => c.Xid).OfType<int>().Distinct();
+        Assert.All(presetXids, xid => Assert.True(XidCatalog.Messages.ContainsKey(xid), $"XID {xid} of a preset has no message"));
     }
 }

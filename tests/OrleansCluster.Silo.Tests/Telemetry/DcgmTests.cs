@@ -1,5 +1,9 @@
 using System.Globalization;
+using System.Net;
+using System.Text.Json;
+using System.Text.Json.Nodes;
 using System.Text.RegularExpressions;
+using OrleansCluster.Model.Scenarios;
 using OrleansCluster.Silo.Tests.Api;
 
 namespace OrleansCluster.Silo.Tests.Telemetry;
@@ -88,12 +92,74 @@ public sealed partial class DcgmTests : IAsyncLifetime
         Assert.Equal(Value(first, "DCGM_FI_DEV_TOTAL_ENERGY_CONSUMPTION", "east-00001"), Value(page, "DCGM_FI_DEV_TOTAL_ENERGY_CONSUMPTION", "east-00001"));
     }
 
+    [Fact]
+    public async Task ACrashedGpuReportsTheXidOfItsCauseWithNvidiasTextAndAPlainCrashReports79()
+    {
+        // small with two background causes that crash a node and stay (no repair within the test): HBM3 memory (XID
+        // 48) and the GPU system processor (XID 119), each about once every 140 simulated seconds (3 wall seconds at
+        // x50); and a plain injected crash, which names no XID.
+        using var client = _factory.CreateAdminClient();
+        var (status, body, _) = await client.SendJsonAsync(HttpMethod.Put, "/api/scenario", SmallWithXidCauses());
+        Assert.True(status == HttpStatusCode.OK, body.ToString());
+        await client.PostJsonAsync("/api/faults", """{"kind":"node.crash","target":{"node":"east-00001"}}""");
+
+        // NVIDIA's texts (XID Errors table, as dcgm-exporter prints them), written out here rather than read from the model.
+        var messages = new Dictionary<int, string> { [48] = "Double Bit ECC Error", [79] = "GPU has fallen off the bus", [119] = "GSP RPC Timeout" };
+        var shown = new SortedSet<int>();
+        var last = string.Empty;
+        var deadline = DateTime.UtcNow.AddSeconds(120);
+        while (shown.Count < 3 && DateTime.UtcNow < deadline)
+        {
+            // A node downed by one crash alone shows that crash's XID on its eight GPUs once its block has taken the
+            // effect (a step or so): read until one node per cause does.
+            var crashes = (await client.GetJsonAsync("/api/faults")).EnumerateArray()
+                .Where(f => f.GetProperty("kind").GetString() == "node.crash")
+                .GroupBy(f => f.GetProperty("targets").GetProperty("nodes")[0].GetString()!)
+                .Where(g => g.Count() == 1)
+                .ToDictionary(g => g.Key, g => g.Single().TryGetProperty("xid", out var x) && x.ValueKind == JsonValueKind.Number ? x.GetInt32() : 79);
+            var page = await client.GetStringAsync("/metrics", AdminClient.Ct);
+            var xids = XidSeries().Matches(page).Select(m => (Host: m.Groups["host"].Value, Code: m.Groups["code"].Value, Message: m.Groups["msg"].Value, Value: m.Groups["value"].Value)).ToArray();
+            Assert.All(xids, x => Assert.Contains(x.Value, (string[])["0", "48", "79", "119"]));
+            Assert.All(xids, x => Assert.Equal(x.Value, x.Code));
+            foreach (var (node, xid) in crashes)
+            {
+                var gpus = xids.Where(x => x.Host == node).ToArray();
+                if (gpus.Length == 8 && gpus.All(g => g.Value == xid.ToString(CultureInfo.InvariantCulture) && g.Message == messages[xid]))
+                {
+                    shown.Add(xid);
+                }
+            }
+
+            last = string.Join("; ", crashes.Take(6).Select(c => $"{c.Key} xid {c.Value}: {string.Join(",", xids.Where(x => x.Host == c.Key).Select(x => $"{x.Value} {x.Message}").Distinct())}"));
+            await Task.Delay(250, AdminClient.Ct);
+        }
+
+        Assert.True(shown.SetEquals([48, 79, 119]), $"shown {string.Join(",", shown)}; last read: {last}");
+    }
+
+    // The small preset with two crash causes that name their XID, repaired after the test is long over.
+    private static string SmallWithXidCauses()
+    {
+        ScenarioPresets.TryGetJson("small", out var json);
+        var scenario = JsonNode.Parse(json, documentOptions: new JsonDocumentOptions { CommentHandling = JsonCommentHandling.Skip })!.AsObject();
+        JsonObject Cause(string name, int xid) => new()
+        {
+            ["name"] = name, ["ratePerGpuHour"] = 0.01, ["kind"] = "node.crash", ["xid"] = xid,
+            ["repair"] = new JsonObject { ["medianSeconds"] = 1e7, ["cv"] = 0 },
+        };
+        scenario["failures"] = new JsonObject { ["causes"] = new JsonArray(Cause("gpu-hbm3", 48), Cause("gpu-system-processor", 119)) };
+        return scenario.ToJsonString();
+    }
+
     private static double Value(string page, string name, string node)
     {
         var match = Regex.Match(page, $"^{name}\\{{gpu=\"0\",[^}}]*Hostname=\"{node}\"[^}}]*\\}} (\\S+)$", RegexOptions.Multiline);
         Assert.True(match.Success, $"{name} for {node} not found");
         return double.Parse(match.Groups[1].Value, CultureInfo.InvariantCulture);
     }
+
+    [GeneratedRegex("^DCGM_FI_DEV_XID_ERRORS\\{[^}]*Hostname=\"(?<host>[^\"]+)\"[^}]*err_code=\"(?<code>\\d+)\",err_msg=\"(?<msg>[^\"]*)\"[^}]*\\} (?<value>\\S+)$", RegexOptions.Multiline)]
+    private static partial Regex XidSeries();
 
     [GeneratedRegex("^gpu=\"[0-7]\",UUID=\"GPU-[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}\",pci_bus_id=\"00000000:[0-9A-F]{2}:00\\.0\",device=\"nvidia[0-7]\",modelName=\"NVIDIA [^\"]+\",Hostname=\"(west|east)-\\d{5}\",DCGM_FI_DRIVER_VERSION=\"[0-9.]+\"(,err_code=\"\\d+\",err_msg=\"[^\"]+\")?$")]
     private static partial Regex LabelsInOrder();
