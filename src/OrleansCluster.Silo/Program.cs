@@ -12,6 +12,7 @@ var builder = WebApplication.CreateBuilder(new WebApplicationOptions
 });
 
 builder.UseDefaultLoopbackUrl();
+builder.UseInlineRequestScheduling();
 if (builder.OrleansPortConflict() is { } conflict)
 {
     // One line and a failing exit code, before Orleans would bind beside the other process (see OrleansPorts).

@@ -27,7 +27,7 @@ internal static class Summaries
     public static void MergeInto(ComputeDistribution into, GroupSummary group)
     {
         into.Merge(group.Count, group.Gpus, group.SumSeconds, group.MinSeconds, group.MaxSeconds);
-        into.Sketch.Merge(QuantileSketch.Import(group.SketchFirstBucket, group.SketchCounts));
+        into.Sketch.Merge(group.SketchFirstBucket, group.SketchCounts);
     }
 
     /// <summary>Merges children's summaries: distributions by generation, the K slowest, missed nodes, state counts.</summary>

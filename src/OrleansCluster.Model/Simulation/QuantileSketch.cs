@@ -38,15 +38,20 @@ public sealed class QuantileSketch
     public static QuantileSketch Import(int firstIndex, ReadOnlySpan<long> counts)
     {
         var sketch = new QuantileSketch();
+        sketch.Merge(firstIndex, counts);
+        return sketch;
+    }
+
+    /// <summary>Adds <see cref="Export"/>'s output of another sketch, without building that sketch.</summary>
+    public void Merge(int firstIndex, ReadOnlySpan<long> counts)
+    {
         for (var i = 0; i < counts.Length; i++)
         {
             if (counts[i] > 0)
             {
-                sketch.AddToBucket(firstIndex + i, counts[i]);
+                AddToBucket(firstIndex + i, counts[i]);
             }
         }
-
-        return sketch;
     }
 
     /// <summary>The bucket a value falls in.</summary>
