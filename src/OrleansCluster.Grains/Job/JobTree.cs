@@ -59,6 +59,14 @@ internal static class JobTree
         return (groups, candidates, missed);
     }
 
+    /// <summary>A step's answers evaluated by the model, and why the step fails (null when it completes).</summary>
+    public static (StepResult Result, string? Failure) Evaluate(Scenario scenario, BarrierSummary[] summaries, IReadOnlyList<LinkFigures> links)
+    {
+        var (groups, candidates, missed) = Gather(scenario, summaries);
+        var result = StepEvaluator.Evaluate(scenario, groups, links.Select(JobFigures.State).ToArray(), candidates);
+        return (result, Failure(result, missed, scenario.Job.BarrierTimeoutSeconds));
+    }
+
     /// <summary>Why a step evaluated as <paramref name="result"/> fails, or null when it completes.</summary>
     public static string? Failure(StepResult result, int missed, double barrierTimeoutSeconds) =>
         missed > 0 ? $"{missed} node(s) missed the barrier"
