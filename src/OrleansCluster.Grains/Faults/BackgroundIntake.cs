@@ -33,7 +33,7 @@ internal static class BackgroundIntake
         foreach (var arrival in arrivals)
         {
             var request = new FaultRequest(arrival.Kind, arrival.Target, arrival.Params);
-            var (passed, errors, _) = FaultIntake.Check([request], single: true, layout);
+            var (passed, errors, _) = FaultIntake.Check([request], alone: true, layout);
             if (errors.Count > 0)
             {
                 continue;

@@ -56,14 +56,25 @@ public sealed class FaultBook
         return entry.Fault;
     }
 
-    /// <summary>Takes every fault out; returns them.</summary>
-    public IReadOnlyList<Fault> Clear()
+    /// <summary>Takes out the faults that match <paramref name="which"/> (in one pass); returns them, oldest first.</summary>
+    public IReadOnlyList<Fault> RemoveWhere(Func<Fault, bool> which)
     {
-        var all = _entries.Select(e => e.Fault).ToArray();
-        _entries.Clear();
-        _byNode.Clear();
-        _byLink.Clear();
-        return all;
+        ArgumentNullException.ThrowIfNull(which);
+        var taken = new List<Entry>();
+        _entries.RemoveAll(e => which(e.Fault) && Take(e));
+        foreach (var entry in taken)
+        {
+            Unindex(_byNode, entry.Fault.Targets.Nodes, entry);
+            Unindex(_byLink, entry.Fault.Targets.Links, entry);
+        }
+
+        return taken.Select(e => e.Fault).ToArray();
+
+        bool Take(Entry entry)
+        {
+            taken.Add(entry);
+            return true;
+        }
     }
 
     /// <summary>Takes out the faults that have run their duration by <paramref name="now"/>; returns them.</summary>
