@@ -3,6 +3,7 @@ using Microsoft.Extensions.Options;
 using Orleans.Runtime;
 using OrleansCluster.Abstractions.Grains;
 using OrleansCluster.Abstractions.Messages;
+using OrleansCluster.Grains.Links;
 using OrleansCluster.Grains.Telemetry;
 using OrleansCluster.Model.Faults;
 using OrleansCluster.Model.Scenarios;
@@ -274,7 +275,7 @@ public sealed partial class FaultRegistryGrain(
         var epoch = _store.State.Epoch;
         var calls = pushes.Select(p => p.IsNode
             ? GrainFactory.GetGrain<INodeGrain>(p.Target).SetEffectAsync(epoch, p.Node!)
-            : GrainFactory.GetGrain<ILinkGrain>(p.Target).SetEffectAsync(epoch, p.Link!)).ToArray();
+            : GrainFactory.GetGrain<ILinkGrain>(p.Target).SetEffectAsync(epoch, p.Link!.Value)).ToArray();
         try
         {
             await Task.WhenAll(calls);

@@ -64,10 +64,10 @@ internal static class JobFigures
             Breakdown(r.Breakdown));
 
     /// <summary>Each link's nominal and current figures (the current bandwidth window-limited as the model has it).</summary>
-    public static LinkStatus[] Links(Scenario scenario, IReadOnlyList<LinkFigures> current) =>
+    public static LinkStatus[] Links(Scenario scenario, IReadOnlyList<LinkState> current) =>
         scenario.Links.Select((link, j) =>
         {
-            var figures = current.Count > j ? current[j] : null;
+            LinkState? figures = current.Count > j ? current[j] : null;
             return new LinkStatus(
                 link.Id,
                 link.From,
@@ -82,10 +82,6 @@ internal static class JobFigures
                     link.MaxInFlightBytes),
                 figures?.PacketLossRatio ?? 0);
         }).ToArray();
-
-    /// <summary>A link's figures as the model's evaluator takes them.</summary>
-    public static LinkState State(LinkFigures l) =>
-        new(l.Link, l.Up, l.LatencySeconds, l.BandwidthBytesPerSecond, l.PacketLossRatio, l.NominalLatencySeconds, l.NominalBandwidthBytesPerSecond);
 
     /// <summary>A site's nodes by generation, all healthy (before its first step).</summary>
     public static NodeCounts[] AllHealthy(SiteSpec site) =>

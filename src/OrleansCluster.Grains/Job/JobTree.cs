@@ -1,4 +1,5 @@
 using OrleansCluster.Abstractions.Messages;
+using OrleansCluster.Grains.Links;
 using OrleansCluster.Model.Scenarios;
 using OrleansCluster.Model.Simulation;
 
@@ -60,10 +61,10 @@ internal static class JobTree
     }
 
     /// <summary>A step's answers evaluated by the model, and why the step fails (null when it completes).</summary>
-    public static (StepResult Result, string? Failure) Evaluate(Scenario scenario, BarrierSummary[] summaries, IReadOnlyList<LinkFigures> links)
+    public static (StepResult Result, string? Failure) Evaluate(Scenario scenario, BarrierSummary[] summaries, IReadOnlyList<LinkState> links)
     {
         var (groups, candidates, missed) = Gather(scenario, summaries);
-        var result = StepEvaluator.Evaluate(scenario, groups, links.Select(JobFigures.State).ToArray(), candidates);
+        var result = StepEvaluator.Evaluate(scenario, groups, links, candidates);
         return (result, Failure(result, missed, scenario.Job.BarrierTimeoutSeconds));
     }
 

@@ -1,5 +1,7 @@
 using OrleansCluster.Abstractions.Grains;
 using OrleansCluster.Abstractions.Messages;
+using OrleansCluster.Grains.Links;
+using OrleansCluster.Model.Simulation;
 
 namespace OrleansCluster.Grains.Job;
 
@@ -26,7 +28,7 @@ internal sealed class TreeCalls(IGrainFactory grains)
     }
 
     /// <summary>Runs <paramref name="command"/> down the tree: every site's summary, every link's figures, and the calls made here.</summary>
-    public async Task<(BarrierSummary[] Summaries, LinkFigures[] Links, int Calls)> StepAsync(StepCommand command)
+    public async Task<(BarrierSummary[] Summaries, LinkState[] Links, int Calls)> StepAsync(StepCommand command)
     {
         var siteTasks = _sites.Select(s => s.RunStepAsync(command)).ToArray();
         var linkTasks = _links.Select(l => l.GetFiguresAsync(command.Step)).ToArray();

@@ -1,5 +1,6 @@
 using OrleansCluster.Abstractions.Messages;
 using OrleansCluster.Model.Scenarios;
+using OrleansCluster.Model.Simulation;
 
 namespace OrleansCluster.Grains.Job;
 
@@ -16,7 +17,7 @@ public sealed class TreeFigures
     public IReadOnlyList<NodeCounts>[] Sites { get; private set; } = [];
 
     /// <summary>Each link's figures at the last step (empty before the first).</summary>
-    public IReadOnlyList<LinkFigures> Links { get; private set; } = [];
+    public IReadOnlyList<LinkState> Links { get; private set; } = [];
 
     /// <summary>Grain calls made since the run began.</summary>
     public long GrainCalls { get; private set; }
@@ -36,7 +37,7 @@ public sealed class TreeFigures
     }
 
     /// <summary>A step's answers: the sites' summaries and the links' figures, after <paramref name="calls"/> calls down the tree.</summary>
-    public void Took(IReadOnlyList<BarrierSummary> summaries, IReadOnlyList<LinkFigures> links, int calls)
+    public void Took(IReadOnlyList<BarrierSummary> summaries, IReadOnlyList<LinkState> links, int calls)
     {
         ArgumentNullException.ThrowIfNull(summaries);
         Links = links;

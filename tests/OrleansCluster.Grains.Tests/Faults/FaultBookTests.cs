@@ -53,7 +53,7 @@ public sealed class FaultBookTests
         var pushed = new PushedEffects();
         book.Add(Make("f-1", "link.latency", [], ["x-y"], new() { ["addMilliseconds"] = 4, ["jitterMilliseconds"] = 0 }));
         var push = Assert.Single(pushed.Plan(book, null, null, _clock.GetUtcNow()));
-        Assert.Equal(0.004, push.Link!.ExtraLatencySeconds, 12);
+        Assert.Equal(0.004, push.Link!.Value.ExtraLatencySeconds, 12);
 
         pushed.Failed(push);
 
