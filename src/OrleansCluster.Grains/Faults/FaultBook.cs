@@ -30,8 +30,7 @@ public sealed class FaultBook
     public void Add(Fault fault)
     {
         ArgumentNullException.ThrowIfNull(fault);
-        var kind = FaultKinds.TryParse(fault.Kind, out var k) ? k : throw new ArgumentException($"unknown fault kind '{fault.Kind}'", nameof(fault));
-        var entry = new Entry(fault, FaultSchedule.For(kind, fault.Params, fault.StartsAt, fault.EndsAt));
+        var entry = new Entry(fault, FaultSchedule.For(FaultIntake.Kind(fault.Kind), fault.Params, fault.StartsAt, fault.EndsAt));
         _entries.Add(entry);
         Index(_byNode, fault.Targets.Nodes, entry);
         Index(_byLink, fault.Targets.Links, entry);

@@ -80,7 +80,7 @@ public static class FaultIntake
         var startsAt = now + TimeSpan.FromSeconds(request.StartInSeconds ?? 0);
         return new Fault(
             id,
-            FaultKinds.Name(fault.Kind),
+            Kind(fault.Kind),
             request.Target!,
             fault.Params,
             request.StartInSeconds,
@@ -105,12 +105,18 @@ public static class FaultIntake
             return (stored, null);
         }
 
-        var spec = new FaultSpec(stored.Kind, ToTarget(stored.Target), stored.Params, stored.StartInSeconds, stored.DurationSeconds);
+        var spec = new FaultSpec(stored.Kind.ApiName, ToTarget(stored.Target), stored.Params, stored.StartInSeconds, stored.DurationSeconds);
         var (resolved, problems) = FaultValidator.Check(spec, layout);
         return resolved is null
             ? (null, string.Join("; ", problems.Select(p => $"{p.Field}: {p.Message}")))
             : (stored with { Targets = new FaultTargets(resolved.Targets.Nodes, resolved.Targets.Links, resolved.Targets.Sites) }, null);
     }
+
+    /// <summary>The model's kind as the wire carries it (the same kinds in the same order, pinned by a test).</summary>
+    public static Abstractions.Messages.FaultKind Kind(Model.Faults.FaultKind kind) => (Abstractions.Messages.FaultKind)(int)kind;
+
+    /// <summary>The wire's kind as the model has it.</summary>
+    public static Model.Faults.FaultKind Kind(Abstractions.Messages.FaultKind kind) => (Model.Faults.FaultKind)(int)kind;
 
     private static bool Reresolvable(Fault fault) => fault.Target.Node is null && fault.Target.Link is null;
 

@@ -125,7 +125,7 @@ public sealed partial class FaultRegistryGrain(
         foreach (var (request, fault) in checkedFaults)
         {
             var made1 = FaultIntake.Make(IdempotencyLog.FaultId(s.NextId++), request, fault, now, campaign);
-            s.InjectedByKind[made1.Kind] = s.InjectedByKind.GetValueOrDefault(made1.Kind) + 1;
+            s.InjectedByKind[made1.Kind.ApiName] = s.InjectedByKind.GetValueOrDefault(made1.Kind.ApiName) + 1;
             made.Add(made1);
         }
 
@@ -139,7 +139,7 @@ public sealed partial class FaultRegistryGrain(
         await ApplyAsync(made);
         foreach (var fault in made)
         {
-            LogInjected(logger, fault.Id, fault.Kind, fault.Targets.Nodes.Count + fault.Targets.Links.Count, fault.Campaign);
+            LogInjected(logger, fault.Id, fault.Kind.ApiName, fault.Targets.Nodes.Count + fault.Targets.Links.Count, fault.Campaign);
         }
 
         return new InjectionResult(made.Select(Current).ToArray(), [], NotFound: false);
@@ -160,7 +160,7 @@ public sealed partial class FaultRegistryGrain(
         {
             _book.Add(fault);
             s.FailuresByCause[fault.Cause!] = s.FailuresByCause.GetValueOrDefault(fault.Cause!) + 1;
-            LogBackground(logger, fault.Id, fault.Cause!, fault.Kind, fault.Target.Node ?? fault.Target.Link, simulatedSeconds);
+            LogBackground(logger, fault.Id, fault.Cause!, fault.Kind.ApiName, fault.Target.Node ?? fault.Target.Link, simulatedSeconds);
         }
 
         var repaired = EndWhere(FaultState.Expired, f => BackgroundIntake.Repaired(f, simulatedSeconds));
@@ -236,7 +236,7 @@ public sealed partial class FaultRegistryGrain(
         foreach (var fault in expired)
         {
             End(fault with { State = FaultState.Expired });
-            LogExpired(logger, fault.Id, fault.Kind);
+            LogExpired(logger, fault.Id, fault.Kind.ApiName);
         }
 
         if (expired.Count > 0)

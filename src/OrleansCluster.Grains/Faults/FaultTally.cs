@@ -15,7 +15,7 @@ public static class FaultTally
     {
         ArgumentNullException.ThrowIfNull(state);
         var faults = live.ToArray();
-        var active = FaultKinds.Names.ToDictionary(k => k, k => faults.Count(f => f.Kind == k && FaultBook.IsActive(f, now)), StringComparer.Ordinal);
+        var active = FaultKinds.Names.ToDictionary(k => k, k => faults.Count(f => f.Kind.ApiName == k && FaultBook.IsActive(f, now)), StringComparer.Ordinal);
         var injected = FaultKinds.Names.ToDictionary(k => k, k => state.InjectedByKind.GetValueOrDefault(k), StringComparer.Ordinal);
         var causes = scenarioCauses.Concat(state.FailuresByCause.Keys).Distinct(StringComparer.Ordinal);
         var failures = causes.ToDictionary(c => c, c => state.FailuresByCause.GetValueOrDefault(c), StringComparer.Ordinal);

@@ -13,7 +13,7 @@ public sealed class FaultBookTests
     {
         var now = _clock.GetUtcNow();
         var startsAt = now.AddSeconds(startIn);
-        return new Fault(id, kind, new FaultTargetRequest(), parameters, startIn, duration, FaultState.Active, now, startsAt,
+        return new Fault(id, Enum.GetValues<FaultKind>().Single(k => k.ApiName == kind), new FaultTargetRequest(), parameters, startIn, duration, FaultState.Active, now, startsAt,
             duration is { } d ? startsAt.AddSeconds(d) : null, new FaultTargets(nodes, links, []), null);
     }
 
