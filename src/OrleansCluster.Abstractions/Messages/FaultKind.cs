@@ -3,13 +3,12 @@ using System.Text.Json.Serialization;
 
 namespace OrleansCluster.Abstractions.Messages;
 
-/// <summary>
-/// A fault's kind past the API edge (DESIGN.md section 4): a value in the records that carry a fault, written in JSON
-/// as its API name (<c>node.slowdown</c>). The model's <c>FaultKind</c> holds the same kinds in the same order with
-/// their parameters, scopes and effects; the grains map between the two at one seam, and a test pins them together.
-/// A request names its kind as text (<see cref="FaultRequest.Kind"/>), so that a kind the model does not know is a
-/// problem naming <c>kind</c>, not a body that fails to read.
-/// </summary>
+// A value in the records that carry a fault, from the moment a request is checked. The model's FaultKind holds the
+// same kinds in the same order with their parameters, scopes and effects; the grains map between the two at one seam
+// (FaultIntake.Kind), and a test pins them together. A request names its kind as text (FaultRequest.Kind), so that a
+// kind the model does not know is a problem naming `kind`, not a body that fails to read.
+
+/// <summary>A fault's kind, written as its API name (<c>node.slowdown</c>, <c>link.partition</c>, ...).</summary>
 [GenerateSerializer, Alias("FaultKind")]
 [JsonConverter(typeof(JsonStringEnumConverter<FaultKind>))]
 public enum FaultKind
