@@ -47,7 +47,7 @@ public sealed record FaultTargets(
 [GenerateSerializer, Immutable, Alias("Fault")]
 public sealed record Fault(
     [property: Id(0)] string Id,
-    [property: Id(1)] string Kind,
+    [property: Id(1)] FaultKind Kind,
     [property: Id(2)] FaultTargetRequest Target,
     [property: Id(3)] IReadOnlyDictionary<string, double> Params,
     [property: Id(4)] double? StartInSeconds,
@@ -73,7 +73,7 @@ public sealed record Fault(
 public sealed record BackgroundFault(
     [property: Id(0)] string Id,
     [property: Id(1)] string Cause,
-    [property: Id(2)] string Kind,
+    [property: Id(2)] FaultKind Kind,
     [property: Id(3)] FaultTargetRequest Target,
     [property: Id(4)] IReadOnlyDictionary<string, double> Params,
     [property: Id(5)] double StartSeconds,

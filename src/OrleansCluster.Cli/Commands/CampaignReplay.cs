@@ -62,7 +62,7 @@ public static class CampaignReplay
 
         var clock = Stopwatch.StartNew();
         var pending = result.Faults
-            .Select(f => new Pending(f.Id, f.Kind, f.StartInSeconds ?? 0, f.Targets.Nodes.Count + f.Targets.Links.Count))
+            .Select(f => new Pending(f.Id, f.Kind.ApiName, f.StartInSeconds ?? 0, f.Targets.Nodes.Count + f.Targets.Links.Count))
             .OrderBy(f => f.Start)
             .ToList();
         var acting = new List<Acting>();

@@ -19,7 +19,7 @@ internal static class BackgroundIntake
     public static BackgroundFault ToMessage(BackgroundFailure failure, long epoch) => new(
         $"bg{epoch}-{failure.Id[3..]}",
         failure.Cause,
-        Model.Faults.FaultKinds.Name(failure.Kind),
+        FaultIntake.Kind(failure.Kind),
         new FaultTargetRequest(Node: failure.Node, Link: failure.Link),
         failure.Params,
         failure.StartSeconds,
@@ -32,8 +32,8 @@ internal static class BackgroundIntake
         var made = new List<Fault>();
         foreach (var arrival in arrivals)
         {
-            var request = new FaultRequest(arrival.Kind, arrival.Target, arrival.Params);
-            var (passed, errors, _) = FaultIntake.Check([request], single: true, layout);
+            var request = new FaultRequest(arrival.Kind.ApiName, arrival.Target, arrival.Params);
+            var (passed, errors, _) = FaultIntake.Check([request], alone: true, layout);
             if (errors.Count > 0)
             {
                 continue;

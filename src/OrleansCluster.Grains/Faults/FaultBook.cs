@@ -30,8 +30,7 @@ public sealed class FaultBook
     public void Add(Fault fault)
     {
         ArgumentNullException.ThrowIfNull(fault);
-        var kind = FaultKinds.TryParse(fault.Kind, out var k) ? k : throw new ArgumentException($"unknown fault kind '{fault.Kind}'", nameof(fault));
-        var entry = new Entry(fault, FaultSchedule.For(kind, fault.Params, fault.StartsAt, fault.EndsAt));
+        var entry = new Entry(fault, FaultSchedule.For(FaultIntake.Kind(fault.Kind), fault.Params, fault.StartsAt, fault.EndsAt));
         _entries.Add(entry);
         Index(_byNode, fault.Targets.Nodes, entry);
         Index(_byLink, fault.Targets.Links, entry);
@@ -56,14 +55,25 @@ public sealed class FaultBook
         return entry.Fault;
     }
 
-    /// <summary>Takes every fault out; returns them.</summary>
-    public IReadOnlyList<Fault> Clear()
+    /// <summary>Takes out the faults that match <paramref name="which"/> (in one pass); returns them, oldest first.</summary>
+    public IReadOnlyList<Fault> RemoveWhere(Func<Fault, bool> which)
     {
-        var all = _entries.Select(e => e.Fault).ToArray();
-        _entries.Clear();
-        _byNode.Clear();
-        _byLink.Clear();
-        return all;
+        ArgumentNullException.ThrowIfNull(which);
+        var taken = new List<Entry>();
+        _entries.RemoveAll(e => which(e.Fault) && Take(e));
+        foreach (var entry in taken)
+        {
+            Unindex(_byNode, entry.Fault.Targets.Nodes, entry);
+            Unindex(_byLink, entry.Fault.Targets.Links, entry);
+        }
+
+        return taken.Select(e => e.Fault).ToArray();
+
+        bool Take(Entry entry)
+        {
+            taken.Add(entry);
+            return true;
+        }
     }
 
     /// <summary>Takes out the faults that have run their duration by <paramref name="now"/>; returns them.</summary>

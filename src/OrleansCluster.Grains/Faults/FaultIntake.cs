@@ -9,11 +9,41 @@ namespace OrleansCluster.Grains.Faults;
 /// layout (errors named by field, every request or none), the fault records made from them, and the stored form
 /// of a fault (a selector's or a site's node list left out, picked again with the seed when read back).
 /// </summary>
-internal static class FaultIntake
+public static class FaultIntake
 {
+    /// <summary>
+    /// An injection of <paramref name="requests"/> checked before anything changes: refused past the per-call
+    /// limit, with no scenario running, for the requests' own errors, or past the live limit (with
+    /// <paramref name="live"/> faults pending or in force); otherwise every fault checked and no refusal.
+    /// </summary>
+    public static (List<(FaultRequest Request, CheckedFault Fault)> Checked, InjectionResult? Refusal) Admit(
+        IReadOnlyList<FaultRequest> requests, string? campaign, ClusterLayout? layout, FaultLimits limits, int live)
+    {
+        ArgumentNullException.ThrowIfNull(requests);
+        ArgumentNullException.ThrowIfNull(limits);
+        if (limits.PerCallError(requests.Count) is { } tooMany)
+        {
+            return ([], Refused(InjectionRefusal.None, "faults", tooMany));
+        }
+
+        if (layout is null)
+        {
+            return ([], new InjectionResult([], [new FieldError(string.Empty, "no scenario is running")], NotFound: false));
+        }
+
+        var (passed, errors, allNotFound) = Check(requests, alone: requests.Count == 1 && campaign is null, layout);
+        return errors.Count > 0 ? ([], new InjectionResult([], errors, allNotFound))
+            : limits.LiveError(live, passed.Count) is { } pastLimit ? ([], Refused(InjectionRefusal.LiveFaultLimit, "faults", pastLimit))
+            : (passed, null);
+    }
+
+    /// <summary>A well-formed injection refused for <paramref name="field"/>, nothing made.</summary>
+    public static InjectionResult Refused(InjectionRefusal refusal, string field, string message) =>
+        new([], [new FieldError(field, message)], NotFound: false, refusal);
+
     /// <summary>The requests that passed, or every error (field names prefixed by the request's index in a campaign).</summary>
     public static (List<(FaultRequest Request, CheckedFault Fault)> Checked, List<FieldError> Errors, bool AllNotFound) Check(
-        IReadOnlyList<FaultRequest?> requests, bool single, ClusterLayout layout)
+        IReadOnlyList<FaultRequest?> requests, bool alone, ClusterLayout layout)
     {
         var errors = new List<FieldError>();
         var passed = new List<(FaultRequest, CheckedFault)>();
@@ -22,12 +52,12 @@ internal static class FaultIntake
         {
             if (requests[i] is not { } request)
             {
-                errors.Add(new FieldError(single ? "body" : $"faults[{i}]", "a fault object is required"));
+                errors.Add(new FieldError(alone ? "body" : $"faults[{i}]", "a fault object is required"));
                 allNotFound = false;
                 continue;
             }
 
-            var prefix = single ? string.Empty : $"faults[{i}].";
+            var prefix = alone ? string.Empty : $"faults[{i}].";
             var (fault, problems) = FaultValidator.Check(ToSpec(request), layout);
             foreach (var problem in problems)
             {
@@ -50,7 +80,7 @@ internal static class FaultIntake
         var startsAt = now + TimeSpan.FromSeconds(request.StartInSeconds ?? 0);
         return new Fault(
             id,
-            FaultKinds.Name(fault.Kind),
+            Kind(fault.Kind),
             request.Target!,
             fault.Params,
             request.StartInSeconds,
@@ -75,12 +105,18 @@ internal static class FaultIntake
             return (stored, null);
         }
 
-        var spec = new FaultSpec(stored.Kind, ToTarget(stored.Target), stored.Params, stored.StartInSeconds, stored.DurationSeconds);
+        var spec = new FaultSpec(stored.Kind.ApiName, ToTarget(stored.Target), stored.Params, stored.StartInSeconds, stored.DurationSeconds);
         var (resolved, problems) = FaultValidator.Check(spec, layout);
         return resolved is null
             ? (null, string.Join("; ", problems.Select(p => $"{p.Field}: {p.Message}")))
             : (stored with { Targets = new FaultTargets(resolved.Targets.Nodes, resolved.Targets.Links, resolved.Targets.Sites) }, null);
     }
+
+    /// <summary>The model's kind as the wire carries it (the same kinds in the same order, pinned by a test).</summary>
+    public static Abstractions.Messages.FaultKind Kind(Model.Faults.FaultKind kind) => (Abstractions.Messages.FaultKind)(int)kind;
+
+    /// <summary>The wire's kind as the model has it.</summary>
+    public static Model.Faults.FaultKind Kind(Abstractions.Messages.FaultKind kind) => (Model.Faults.FaultKind)(int)kind;
 
     private static bool Reresolvable(Fault fault) => fault.Target.Node is null && fault.Target.Link is null;
 

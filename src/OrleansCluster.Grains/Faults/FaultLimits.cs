@@ -24,4 +24,14 @@ public sealed class FaultLimits
     /// </summary>
     [Range(1, 1_000_000)]
     public int MaxLiveFaults { get; set; } = 10_000;
+
+    /// <summary>Why one call may not carry <paramref name="count"/> faults, or null when it may.</summary>
+    public string? PerCallError(int count) =>
+        count > MaxFaultsPerCall ? $"{count} faults in one call; at most {MaxFaultsPerCall} ({MaxFaultsPerCallSetting})" : null;
+
+    /// <summary>Why <paramref name="adding"/> faults may not join the <paramref name="live"/> ones, or null when they may.</summary>
+    public string? LiveError(int live, int adding) =>
+        live + adding > MaxLiveFaults
+            ? $"{live} faults are pending or in force and {adding} more would pass the {MaxLiveFaults} allowed ({MaxLiveFaultsSetting}); clear some first"
+            : null;
 }

@@ -3,6 +3,7 @@ using Microsoft.Extensions.Options;
 using Orleans.Runtime;
 using OrleansCluster.Abstractions.Grains;
 using OrleansCluster.Abstractions.Messages;
+using OrleansCluster.Grains.Links;
 using OrleansCluster.Grains.Telemetry;
 using OrleansCluster.Model.Faults;
 using OrleansCluster.Model.Scenarios;
@@ -42,20 +43,10 @@ public sealed partial class FaultRegistryGrain(
 
     public override async Task OnActivateAsync(CancellationToken cancellationToken)
     {
-        _timer = this.RegisterGrainTimer(OnTimerAsync, new GrainTimerCreationOptions
-        {
-            DueTime = Timeout.InfiniteTimeSpan,
-            Period = Timeout.InfiniteTimeSpan,
-            Interleave = false,
-            KeepAlive = true,
-        });
-        _historyTimer = this.RegisterGrainTimer(WriteHistoryAsync, new GrainTimerCreationOptions
-        {
-            DueTime = Timeout.InfiniteTimeSpan,
-            Period = Timeout.InfiniteTimeSpan,
-            Interleave = false,
-            KeepAlive = true,
-        });
+        // Both fire once when set (Change), never on a period.
+        var once = new GrainTimerCreationOptions { DueTime = Timeout.InfiniteTimeSpan, Period = Timeout.InfiniteTimeSpan, Interleave = false, KeepAlive = true };
+        _timer = this.RegisterGrainTimer(OnTimerAsync, once);
+        _historyTimer = this.RegisterGrainTimer(WriteHistoryAsync, once);
         if (_store.State.Scenario is { } scenario)
         {
             // Back after a deactivation or a silo's death: rebuild the layout and push every effect again.
@@ -87,14 +78,9 @@ public sealed partial class FaultRegistryGrain(
     {
         ArgumentNullException.ThrowIfNull(scenario);
         var s = _store.State;
-        if (!keepFaults)
-        {
-            EndAll(FaultState.Cleared);
-        }
-        else
-        {
-            EndBackground(); // they ran on the last run's simulated clock
-        }
+        // A new scenario clears every fault; a new run of the same one the background failures (they ran on the last
+        // run's simulated clock).
+        EndWhere(FaultState.Cleared, keepFaults ? BackgroundIntake.IsBackground : _ => true);
 
         s.Epoch = epoch;
         s.Scenario = scenario;
@@ -124,30 +110,14 @@ public sealed partial class FaultRegistryGrain(
         if (idempotencyKey is not null && IdempotencyLog.Find(s.Idempotency, idempotencyKey, now) is { } earlier)
         {
             return earlier.Fingerprint == fingerprint
-                ? new InjectionResult(Replay(earlier), [], NotFound: false, Replayed: true)
-                : Refused(InjectionRefusal.IdempotencyKeyReused, "Idempotency-Key", $"'{idempotencyKey}' was used for another request (within {IdempotencyLog.Retention.TotalHours:0} h)");
+                ? new InjectionResult(IdempotencyLog.Replay(earlier, id => _book.Find(id) is { } live ? Current(live) : null, _store.Ended), [], NotFound: false, Replayed: true)
+                : FaultIntake.Refused(InjectionRefusal.IdempotencyKeyReused, "Idempotency-Key", $"'{idempotencyKey}' was used for another request (within {IdempotencyLog.Retention.TotalHours:0} h)");
         }
 
-        var max = limits.Value;
-        if (requests.Count > max.MaxFaultsPerCall)
+        var (checkedFaults, refusal) = FaultIntake.Admit(requests, campaign, _layout, limits.Value, _book.Count);
+        if (refusal is not null)
         {
-            return Refused(InjectionRefusal.None, "faults", $"{requests.Count} faults in one call; at most {max.MaxFaultsPerCall} ({FaultLimits.MaxFaultsPerCallSetting})");
-        }
-
-        if (_layout is null)
-        {
-            return new InjectionResult([], [new FieldError(string.Empty, "no scenario is running")], NotFound: false);
-        }
-
-        var (checkedFaults, errors, allNotFound) = FaultIntake.Check(requests, single: requests.Count == 1 && campaign is null, _layout);
-        if (errors.Count > 0)
-        {
-            return new InjectionResult([], errors, allNotFound);
-        }
-
-        if (_book.Count + checkedFaults.Count > max.MaxLiveFaults)
-        {
-            return Refused(InjectionRefusal.LiveFaultLimit, "faults", $"{_book.Count} faults are pending or in force and {checkedFaults.Count} more would pass the {max.MaxLiveFaults} allowed ({FaultLimits.MaxLiveFaultsSetting}); clear some first");
+            return refusal;
         }
 
         var undo = Checkpoint();
@@ -155,7 +125,7 @@ public sealed partial class FaultRegistryGrain(
         foreach (var (request, fault) in checkedFaults)
         {
             var made1 = FaultIntake.Make(IdempotencyLog.FaultId(s.NextId++), request, fault, now, campaign);
-            s.InjectedByKind[made1.Kind] = s.InjectedByKind.GetValueOrDefault(made1.Kind) + 1;
+            s.InjectedByKind[made1.Kind.ApiName] = s.InjectedByKind.GetValueOrDefault(made1.Kind.ApiName) + 1;
             made.Add(made1);
         }
 
@@ -169,32 +139,10 @@ public sealed partial class FaultRegistryGrain(
         await ApplyAsync(made);
         foreach (var fault in made)
         {
-            LogInjected(logger, fault.Id, fault.Kind, fault.Targets.Nodes.Count + fault.Targets.Links.Count, fault.Campaign);
+            LogInjected(logger, fault.Id, fault.Kind.ApiName, fault.Targets.Nodes.Count + fault.Targets.Links.Count, fault.Campaign);
         }
 
         return new InjectionResult(made.Select(Current).ToArray(), [], NotFound: false);
-    }
-
-    private static InjectionResult Refused(InjectionRefusal refusal, string field, string message) =>
-        new([], [new FieldError(field, message)], NotFound: false, refusal);
-
-    // The faults an earlier injection under a key made, as they are now (in force, or ended and still in the history).
-    private List<Fault> Replay(IdempotencyRecord record)
-    {
-        var replayed = new List<Fault>();
-        foreach (var id in IdempotencyLog.FaultIds(record))
-        {
-            if (_book.Find(id) is { } live)
-            {
-                replayed.Add(Current(live));
-            }
-            else if (_store.Ended.FindLast(f => f.Id == id) is { } ended)
-            {
-                replayed.Add(ended);
-            }
-        }
-
-        return replayed;
     }
 
     public async Task<double?> BackgroundAsync(long epoch, double simulatedSeconds, IReadOnlyList<BackgroundFault> arrivals)
@@ -212,17 +160,11 @@ public sealed partial class FaultRegistryGrain(
         {
             _book.Add(fault);
             s.FailuresByCause[fault.Cause!] = s.FailuresByCause.GetValueOrDefault(fault.Cause!) + 1;
-            LogBackground(logger, fault.Id, fault.Cause!, fault.Kind, fault.Target.Node ?? fault.Target.Link, simulatedSeconds);
+            LogBackground(logger, fault.Id, fault.Cause!, fault.Kind.ApiName, fault.Target.Node ?? fault.Target.Link, simulatedSeconds);
         }
 
-        var repaired = _book.Faults.Where(f => BackgroundIntake.Repaired(f, simulatedSeconds)).ToArray();
-        foreach (var fault in repaired)
-        {
-            _book.Remove(fault.Id);
-            End(fault with { State = FaultState.Expired, EndsAt = now });
-        }
-
-        if (made.Count > 0 || repaired.Length > 0)
+        var repaired = EndWhere(FaultState.Expired, f => BackgroundIntake.Repaired(f, simulatedSeconds));
+        if (made.Count > 0 || repaired.Count > 0)
         {
             await SaveAsync();
             await ApplyAsync([.. made, .. repaired]);
@@ -264,7 +206,7 @@ public sealed partial class FaultRegistryGrain(
     {
         var count = _book.Count;
         await CommitAsync([], Checkpoint());
-        EndAll(FaultState.Cleared);
+        EndWhere(FaultState.Cleared, _ => true);
         await ApplyAsync(changed: null);
         return count;
     }
@@ -278,17 +220,8 @@ public sealed partial class FaultRegistryGrain(
     public ValueTask<IReadOnlyDictionary<string, NodeEffect>> NodeEffectsAsync() =>
         ValueTask.FromResult<IReadOnlyDictionary<string, NodeEffect>>(new Dictionary<string, NodeEffect>(_pushed.Nodes, StringComparer.Ordinal));
 
-    public ValueTask<FaultCounts> CountsAsync()
-    {
-        var now = clock.GetUtcNow();
-        var faults = _book.Faults.ToArray();
-        var active = FaultKinds.Names.ToDictionary(k => k, k => faults.Count(f => f.Kind == k && FaultBook.IsActive(f, now)), StringComparer.Ordinal);
-        var injected = FaultKinds.Names.ToDictionary(k => k, k => _store.State.InjectedByKind.GetValueOrDefault(k), StringComparer.Ordinal);
-        // Every cause of the scenario from the start (0 until it fires), so rates over them read 0 rather than no data.
-        var causes = (_layout?.Scenario.Failures?.Causes.Select(c => c.Name) ?? []).Concat(_store.State.FailuresByCause.Keys).Distinct(StringComparer.Ordinal);
-        var failures = causes.ToDictionary(c => c, c => _store.State.FailuresByCause.GetValueOrDefault(c), StringComparer.Ordinal);
-        return ValueTask.FromResult(new FaultCounts(active, injected, failures));
-    }
+    public ValueTask<FaultCounts> CountsAsync() =>
+        ValueTask.FromResult(FaultTally.Counts(_book.Faults, _store.State, _layout?.Scenario.Failures?.Causes.Select(c => c.Name) ?? [], clock.GetUtcNow()));
 
     private async Task OnTimerAsync(CancellationToken cancellationToken) => await ApplyAsync([]);
 
@@ -303,7 +236,7 @@ public sealed partial class FaultRegistryGrain(
         foreach (var fault in expired)
         {
             End(fault with { State = FaultState.Expired });
-            LogExpired(logger, fault.Id, fault.Kind);
+            LogExpired(logger, fault.Id, fault.Kind.ApiName);
         }
 
         if (expired.Count > 0)
@@ -342,7 +275,7 @@ public sealed partial class FaultRegistryGrain(
         var epoch = _store.State.Epoch;
         var calls = pushes.Select(p => p.IsNode
             ? GrainFactory.GetGrain<INodeGrain>(p.Target).SetEffectAsync(epoch, p.Node!)
-            : GrainFactory.GetGrain<ILinkGrain>(p.Target).SetEffectAsync(epoch, p.Link!)).ToArray();
+            : GrainFactory.GetGrain<ILinkGrain>(p.Target).SetEffectAsync(epoch, p.Link!.Value)).ToArray();
         try
         {
             await Task.WhenAll(calls);
@@ -360,25 +293,17 @@ public sealed partial class FaultRegistryGrain(
         }
     }
 
-    // Ends the background faults in force, now.
-    private void EndBackground()
+    // Ends the faults pending or in force that match, now, as `how`; returns them as they were.
+    private IReadOnlyList<Fault> EndWhere(FaultState how, Func<Fault, bool> which)
     {
         var now = clock.GetUtcNow();
-        foreach (var fault in _book.Faults.Where(BackgroundIntake.IsBackground).ToArray())
-        {
-            _book.Remove(fault.Id);
-            End(fault with { State = FaultState.Cleared, EndsAt = now });
-        }
-    }
-
-    // Ends every fault pending or in force, now.
-    private void EndAll(FaultState how)
-    {
-        var now = clock.GetUtcNow();
-        foreach (var fault in _book.Clear())
+        var ended = _book.RemoveWhere(which);
+        foreach (var fault in ended)
         {
             End(fault with { State = how, EndsAt = now });
         }
+
+        return ended;
     }
 
     private Task SaveAsync() => _store.SaveAsync(_book.Faults);
@@ -420,22 +345,4 @@ public sealed partial class FaultRegistryGrain(
             throw;
         }
     }
-
-    [LoggerMessage(Level = LogLevel.Information, Message = "fault {Id} injected: {Kind} on {Targets} target(s), campaign {Campaign}")]
-    private static partial void LogInjected(ILogger logger, string id, string kind, int targets, string? campaign);
-
-    [LoggerMessage(Level = LogLevel.Warning, Message = "fault {Id} could not be resolved again on this scenario and is dropped: {Problems}")]
-    private static partial void LogUnresolved(ILogger logger, string id, string problems);
-
-    [LoggerMessage(Level = LogLevel.Warning, Message = "the effect on {Target} could not be pushed, retrying in 1 s: {Reason}")]
-    private static partial void LogPushFailed(ILogger logger, string target, string reason);
-
-    [LoggerMessage(Level = LogLevel.Warning, Message = "the faults could not be written ({Error}: {Message}); the change is undone")]
-    private static partial void LogWriteFailed(ILogger logger, string error, string message);
-
-    [LoggerMessage(Level = LogLevel.Information, Message = "background failure {Id}: {Cause} ({Kind}) on {Target} at simulated {SimulatedSeconds:0.###} s")]
-    private static partial void LogBackground(ILogger logger, string id, string cause, string kind, string? target, double simulatedSeconds);
-
-    [LoggerMessage(Level = LogLevel.Information, Message = "fault {Id} ({Kind}) expired")]
-    private static partial void LogExpired(ILogger logger, string id, string kind);
 }

@@ -10,7 +10,7 @@ namespace OrleansCluster.Grains.Faults;
 /// <see cref="Kept"/> keys, so that a client that lost an answer (a timeout, a 503) can retry without making
 /// the faults twice, through any silo.
 /// </summary>
-internal static class IdempotencyLog
+public static class IdempotencyLog
 {
     /// <summary>Most keys remembered.</summary>
     public const int Kept = 1000;
@@ -49,6 +49,24 @@ internal static class IdempotencyLog
         {
             yield return FaultId(record.FirstId + i);
         }
+    }
+
+    /// <summary>
+    /// The faults an earlier injection under a key made, as they are now: in force (<paramref name="live"/> answers
+    /// one by id), or ended and still in the <paramref name="ended"/> history; one in neither is left out.
+    /// </summary>
+    public static List<Fault> Replay(IdempotencyRecord record, Func<string, Fault?> live, List<Fault> ended)
+    {
+        var replayed = new List<Fault>();
+        foreach (var id in FaultIds(record))
+        {
+            if ((live(id) ?? ended.FindLast(f => f.Id == id)) is { } fault)
+            {
+                replayed.Add(fault);
+            }
+        }
+
+        return replayed;
     }
 
     /// <summary>A fault's id from its sequence number.</summary>

@@ -1,5 +1,6 @@
 using OrleansCluster.Abstractions.Messages;
 using OrleansCluster.Model.Faults;
+using OrleansCluster.Model.Simulation;
 
 namespace OrleansCluster.Grains.Faults;
 
@@ -10,7 +11,7 @@ namespace OrleansCluster.Grains.Faults;
 public sealed class PushedEffects
 {
     private readonly Dictionary<string, NodeEffect> _nodes = new(StringComparer.Ordinal);
-    private readonly Dictionary<string, LinkFaultEffect> _links = new(StringComparer.Ordinal);
+    private readonly Dictionary<string, LinkEffect> _links = new(StringComparer.Ordinal);
     private readonly HashSet<(string Target, bool IsNode)> _retry = [];
 
     /// <summary>The nodes told an effect other than none, and what.</summary>
@@ -51,9 +52,8 @@ public sealed class PushedEffects
 
         foreach (var link in Targets(links ?? book.Links.Union(_links.Keys), retried, isNode: false))
         {
-            var e = FaultEffects.ForLink(book.ActingOnLink(link, now));
-            var effect = new LinkFaultEffect(e.ExtraLatencySeconds, e.ExtraJitterSeconds, e.BandwidthRatio, e.PacketLossRatio, e.Up);
-            if (Record(_links, link, effect, LinkFaultEffect.None) || retried.Contains((link, false)))
+            var effect = FaultEffects.ForLink(book.ActingOnLink(link, now));
+            if (Record(_links, link, effect, LinkEffect.None) || retried.Contains((link, false)))
             {
                 pushes.Add(new Push(link, IsNode: false, null, effect));
             }
@@ -74,7 +74,7 @@ public sealed class PushedEffects
 
     // Records a target's effect; true when it differs from the one told before.
     private static bool Record<TEffect>(Dictionary<string, TEffect> told, string target, TEffect effect, TEffect none)
-        where TEffect : class
+        where TEffect : notnull
     {
         var changed = !Equals(told.GetValueOrDefault(target, none), effect);
         if (Equals(effect, none))
@@ -90,5 +90,5 @@ public sealed class PushedEffects
     }
 
     /// <summary>One grain to tell: a node's effect or a link's.</summary>
-    public sealed record Push(string Target, bool IsNode, NodeEffect? Node, LinkFaultEffect? Link);
+    public sealed record Push(string Target, bool IsNode, NodeEffect? Node, LinkEffect? Link);
 }

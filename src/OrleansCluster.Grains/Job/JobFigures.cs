@@ -1,4 +1,5 @@
 using OrleansCluster.Abstractions.Messages;
+using OrleansCluster.Grains.Telemetry;
 using OrleansCluster.Model.Failures;
 using OrleansCluster.Model.Scenarios;
 using OrleansCluster.Model.Simulation;
@@ -8,6 +9,34 @@ namespace OrleansCluster.Grains.Job;
 /// <summary>The one seam between the model's step figures and the records the job answers with.</summary>
 internal static class JobFigures
 {
+    /// <summary>What <c>/api/cluster</c> shows: the scenario's sites and links as the tree last answered, the job, its last step.</summary>
+    public static ClusterStatus Cluster(Scenario? scenario, TreeFigures tree, JobStatus job, (StepResult Result, long Number)? last) =>
+        scenario is null
+            ? new ClusterStatus(string.Empty, [], [], job, null)
+            : new ClusterStatus(
+                scenario.Name,
+                scenario.Sites.Select((site, s) => new SiteStatus(site.Name, site.NodeCount, site.GpuCount, tree.Site(s, site))).ToArray(),
+                Links(scenario, tree.Links),
+                job,
+                last is { } l ? LastStep(l.Result, l.Number) : null);
+
+    /// <summary>
+    /// The job's state, pace, counters and host; its progress while it runs and its reliability once a scenario is
+    /// loaded (<paramref name="stallSeconds"/> the wall-clock floor of the stall bound).
+    /// </summary>
+    public static JobStatus Status(JobRun run, TreeFigures tree, Scenario? scenario, string host, double stallSeconds)
+    {
+        var job = run.Record;
+        return new(job.State, job.Pace, job.Step, job.LastCheckpoint, job.StepsOk, job.StepsFailed, job.LostSteps, tree.EvictedNodes,
+            job.SimulatedSeconds, tree.GrainCalls, job.Epoch, host,
+            job.State == JobState.Running && scenario is not null ? run.Progress(job.Pace, scenario.Job.BarrierTimeoutSeconds, stallSeconds) : null,
+            scenario is not null ? Reliability(scenario, job, run.Time) : null);
+    }
+
+    /// <summary>What the metrics read after a step.</summary>
+    public static SimulationMetrics.StepSnapshot Snapshot(Scenario scenario, JobRun run, TreeFigures tree) =>
+        new(scenario.Name, run.Record.Step, run.Last?.Result, tree.SiteNames, [.. tree.Sites], Links(scenario, tree.Links)) { Time = run.Time };
+
     /// <summary>
     /// ETTR, MTBF at the configured rates, Young-Daly beside the configured interval (checkpointEverySteps times the
     /// mean step still standing), the simulated seconds since the last checkpoint and the failures drawn.
@@ -35,10 +64,10 @@ internal static class JobFigures
             Breakdown(r.Breakdown));
 
     /// <summary>Each link's nominal and current figures (the current bandwidth window-limited as the model has it).</summary>
-    public static LinkStatus[] Links(Scenario scenario, IReadOnlyList<LinkFigures> current) =>
+    public static LinkStatus[] Links(Scenario scenario, IReadOnlyList<LinkState> current) =>
         scenario.Links.Select((link, j) =>
         {
-            var figures = current.Count > j ? current[j] : null;
+            LinkState? figures = current.Count > j ? current[j] : null;
             return new LinkStatus(
                 link.Id,
                 link.From,
@@ -53,10 +82,6 @@ internal static class JobFigures
                     link.MaxInFlightBytes),
                 figures?.PacketLossRatio ?? 0);
         }).ToArray();
-
-    /// <summary>A link's figures as the model's evaluator takes them.</summary>
-    public static LinkState State(LinkFigures l) =>
-        new(l.Link, l.Up, l.LatencySeconds, l.BandwidthBytesPerSecond, l.PacketLossRatio, l.NominalLatencySeconds, l.NominalBandwidthBytesPerSecond);
 
     /// <summary>A site's nodes by generation, all healthy (before its first step).</summary>
     public static NodeCounts[] AllHealthy(SiteSpec site) =>

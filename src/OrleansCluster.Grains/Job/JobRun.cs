@@ -1,5 +1,6 @@
 using OrleansCluster.Abstractions.Messages;
 using OrleansCluster.Model.Failures;
+using OrleansCluster.Model.Scenarios;
 using OrleansCluster.Model.Simulation;
 
 namespace OrleansCluster.Grains.Job;
@@ -7,15 +8,12 @@ namespace OrleansCluster.Grains.Job;
 /// <summary>
 /// One run of the job, as arithmetic: the step counters and checkpoints (in the durable <see cref="JobRecord"/>
 /// itself, which the grain writes as it is), a step completed or failed and rolled back to the checkpoint (once,
-/// here), the recent steps' history, the last step's figures, how long since a step completed, and the realtime
-/// pacing. No grain, no timer: the grain asks and this answers, with the time from the <see cref="TimeProvider"/>
-/// it is given, so it is tested on its own.
+/// here), the recent steps' history, the last step's figures, how long since a step completed, and the background
+/// failures due (the wall-clock pacing is <see cref="JobCadence"/>'s). No grain, no timer: the grain asks and this
+/// answers, with the time from the <see cref="TimeProvider"/> it is given, so it is tested on its own.
 /// </summary>
 public sealed class JobRun(JobRecord record, int historyCapacity, TimeProvider time)
 {
-    /// <summary>The longest single timer wait: a grain timer takes at most about 49 days, so a long wait is cut up.</summary>
-    public static readonly TimeSpan MaxTimerWait = TimeSpan.FromHours(1);
-
     private readonly Queue<StepRecord> _history = new();
 
     // The figures of the step just before the next one, which blocks use for the dcgm busy fraction: none after a
@@ -109,6 +107,25 @@ public sealed class JobRun(JobRecord record, int historyCapacity, TimeProvider t
         return (Remember(step), lost);
     }
 
+    /// <summary>
+    /// Step <paramref name="number"/>, started at <paramref name="startedAt"/> and evaluated as <paramref name="result"/>,
+    /// completes, or fails for <paramref name="failure"/> after the barrier timeout (with the restart's cost): the job's
+    /// figures for it. Returns whether it completed, the duration the metrics take and the steps lost.
+    /// </summary>
+    public (bool Ok, double DurationSeconds, long Lost) Settle(long number, StepResult result, string? failure, JobSpec job, long startedAt)
+    {
+        ArgumentNullException.ThrowIfNull(result);
+        ArgumentNullException.ThrowIfNull(job);
+        if (failure is null)
+        {
+            Complete(number, result, job.CheckpointEverySteps, startedAt, job.CheckpointSeconds);
+            return (true, result.StepSeconds, 0);
+        }
+
+        var (_, lost) = Fail(number, failure, job.BarrierTimeoutSeconds, result.HealthyNodes, startedAt, job.RestartSeconds);
+        return (false, job.BarrierTimeoutSeconds, lost);
+    }
+
     /// <summary>The last <paramref name="count"/> steps, oldest first.</summary>
     public IReadOnlyList<StepRecord> Recent(int count) => _history.Skip(Math.Max(0, _history.Count - count)).ToArray();
 
@@ -122,17 +139,6 @@ public sealed class JobRun(JobRecord record, int historyCapacity, TimeProvider t
         ArgumentNullException.ThrowIfNull(pace);
         var bound = pace.Mode == PaceMode.Realtime ? Math.Max(stallSeconds, 3 * barrierTimeoutSeconds / pace.Speed) : stallSeconds;
         return new JobProgress(time.GetElapsedTime(_progressAt).TotalSeconds, bound, LastFailure);
-    }
-
-    /// <summary>
-    /// At realtime pace, how long to wait before the next step: <paramref name="scheduledSeconds"/> of simulated time
-    /// since <paramref name="origin"/> (a timestamp), at <paramref name="speed"/>. Null when it is due; at most
-    /// <see cref="MaxTimerWait"/>, after which the caller asks again.
-    /// </summary>
-    public TimeSpan? WaitBeforeNext(double scheduledSeconds, double speed, long origin)
-    {
-        var remaining = (scheduledSeconds / speed) - time.GetElapsedTime(origin).TotalSeconds;
-        return remaining > 0.001 ? TimeSpan.FromSeconds(Math.Min(remaining, MaxTimerWait.TotalSeconds)) : null;
     }
 
     /// <summary>

@@ -1,4 +1,5 @@
 using OrleansCluster.Abstractions.Messages;
+using OrleansCluster.Grains.Links;
 using OrleansCluster.Model.Scenarios;
 using OrleansCluster.Model.Simulation;
 
@@ -57,6 +58,14 @@ internal static class JobTree
         }
 
         return (groups, candidates, missed);
+    }
+
+    /// <summary>A step's answers evaluated by the model, and why the step fails (null when it completes).</summary>
+    public static (StepResult Result, string? Failure) Evaluate(Scenario scenario, BarrierSummary[] summaries, IReadOnlyList<LinkState> links)
+    {
+        var (groups, candidates, missed) = Gather(scenario, summaries);
+        var result = StepEvaluator.Evaluate(scenario, groups, links, candidates);
+        return (result, Failure(result, missed, scenario.Job.BarrierTimeoutSeconds));
     }
 
     /// <summary>Why a step evaluated as <paramref name="result"/> fails, or null when it completes.</summary>

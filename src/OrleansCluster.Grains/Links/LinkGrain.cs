@@ -1,5 +1,3 @@
-using OrleansCluster.Abstractions.Grains;
-using OrleansCluster.Abstractions.Messages;
 using OrleansCluster.Model.Scenarios;
 using OrleansCluster.Model.Simulation;
 
@@ -36,26 +34,24 @@ public sealed class LinkGrain : Grain, ILinkGrain
         return Task.CompletedTask;
     }
 
-    public Task<LinkFigures> GetFiguresAsync(long stepNumber)
+    public Task<LinkState> GetFiguresAsync(long stepNumber)
     {
         if (_config is null || _spec is null)
         {
             throw new InvalidOperationException($"link {this.GetPrimaryKeyString()} is not configured");
         }
 
-        var state = LinkModel.At(_spec, _effect, _config.Seed, _stream, stepNumber, _config.JitterSeconds);
-        return Task.FromResult(new LinkFigures(state.LinkId, state.Up, state.LatencySeconds, state.BandwidthBytesPerSecond, state.PacketLossRatio, state.NominalLatencySeconds, state.NominalBandwidthBytesPerSecond));
+        return Task.FromResult(LinkModel.At(_spec, _effect, _config.Seed, _stream, stepNumber, _config.JitterSeconds));
     }
 
-    public Task SetEffectAsync(long epoch, LinkFaultEffect effect)
+    public Task SetEffectAsync(long epoch, LinkEffect effect)
     {
-        ArgumentNullException.ThrowIfNull(effect);
         if (_config is not null && epoch < _config.Epoch)
         {
             return Task.CompletedTask; // meant for a run that is over
         }
 
-        _effect = new LinkEffect(effect.ExtraLatencySeconds, effect.ExtraJitterSeconds, effect.BandwidthRatio, effect.PacketLossRatio, effect.Up);
+        _effect = effect;
         _effectEpoch = epoch;
         return Task.CompletedTask;
     }

@@ -4,6 +4,7 @@ using Microsoft.AspNetCore.Http.HttpResults;
 using Microsoft.Extensions.Options;
 using OrleansCluster.Abstractions.Grains;
 using OrleansCluster.Abstractions.Messages;
+using OrleansCluster.Grains.Faults;
 using OrleansCluster.Model.Faults;
 using OrleansCluster.Model.Scenarios;
 using OrleansCluster.Model.Simulation;
@@ -119,9 +120,9 @@ public static class WhatIfApi
             var active = new List<ActiveFault>();
             foreach (var fault in await registry.ForLinkAsync(link.Id))
             {
-                if (fault.State == FaultState.Active && FaultKinds.TryParse(fault.Kind, out var kind))
+                if (fault.State == FaultState.Active)
                 {
-                    active.Add(new ActiveFault(kind, fault.Params));
+                    active.Add(new ActiveFault(FaultIntake.Kind(fault.Kind), fault.Params));
                 }
             }
 

@@ -13,7 +13,7 @@ public sealed class FaultBookTests
     {
         var now = _clock.GetUtcNow();
         var startsAt = now.AddSeconds(startIn);
-        return new Fault(id, kind, new FaultTargetRequest(), parameters, startIn, duration, FaultState.Active, now, startsAt,
+        return new Fault(id, Enum.GetValues<FaultKind>().Single(k => k.ApiName == kind), new FaultTargetRequest(), parameters, startIn, duration, FaultState.Active, now, startsAt,
             duration is { } d ? startsAt.AddSeconds(d) : null, new FaultTargets(nodes, links, []), null);
     }
 
@@ -74,7 +74,7 @@ public sealed class FaultBookTests
         var pushed = new PushedEffects();
         book.Add(Make("f-1", "link.latency", [], ["x-y"], new() { ["addMilliseconds"] = 4, ["jitterMilliseconds"] = 0 }));
         var push = Assert.Single(pushed.Plan(book, null, null, _clock.GetUtcNow()));
-        Assert.Equal(0.004, push.Link!.ExtraLatencySeconds, 12);
+        Assert.Equal(0.004, push.Link!.Value.ExtraLatencySeconds, 12);
 
         pushed.Failed(push);
 

@@ -1,5 +1,6 @@
 using OrleansCluster.Abstractions.Grains;
 using OrleansCluster.Abstractions.Messages;
+using OrleansCluster.Grains.Links;
 using OrleansCluster.Model.Scenarios;
 using OrleansCluster.Model.Simulation;
 
@@ -175,9 +176,9 @@ public sealed class JobGrainTests(ClusterFixture fixture)
         var link = fixture.Client.GetGrain<ILinkGrain>("a-b");
 
         // A link at 1e-300 of its bandwidth: the all-reduce would take longer than any timer can wait.
-        await link.SetEffectAsync(before.Job.Epoch, LinkFaultEffect.None with { BandwidthRatio = 1e-300 });
+        await link.SetEffectAsync(before.Job.Epoch, LinkEffect.None with { BandwidthRatio = 1e-300 });
         await _driver.WaitForAsync(s => s.Job.StepsFailed >= 2);
-        await link.SetEffectAsync(before.Job.Epoch, LinkFaultEffect.None);
+        await link.SetEffectAsync(before.Job.Epoch, LinkEffect.None);
         var healed = await _driver.WaitForAsync(s => s.Job.StepsOk >= before.Job.StepsOk + 10 && s.Job.Step >= 8);
         await _driver.Job.StopAsync();
 

@@ -78,14 +78,19 @@ public sealed class JobRunTests
     }
 
     [Fact]
-    public void ARealtimeWaitIsTheScheduleAheadCutIntoPeriodsOfAnHourAtMost()
+    public void ASettledStepCompletesOrFailsAfterTheBarrierTimeoutWithTheRestartCost()
     {
         var run = new JobRun(_record, historyCapacity: 10, _time);
-        var origin = _time.GetTimestamp();
-        _time.Advance(TimeSpan.FromSeconds(1));
+        var job = new OrleansCluster.Model.Scenarios.JobSpec(1e15, 1e9, 0.4, 0, 30, 2) { CheckpointSeconds = 5, RestartSeconds = 40 };
 
-        Assert.Equal(TimeSpan.FromSeconds(3), run.WaitBeforeNext(scheduledSeconds: 8, speed: 2, origin)); // due at 4 s
-        Assert.Null(run.WaitBeforeNext(scheduledSeconds: 2, speed: 2, origin)); // due at 1 s: now
-        Assert.Equal(JobRun.MaxTimerWait, run.WaitBeforeNext(scheduledSeconds: 4, speed: 1e-9, origin)); // 127 years
+        var ok = run.Settle(1, Step(2), failure: null, job, _time.GetTimestamp());
+        var checkpointed = run.Settle(2, Step(2), failure: null, job, _time.GetTimestamp());
+        var failed = run.Settle(3, Step(2), "1 node(s) missed the barrier", job, _time.GetTimestamp());
+
+        Assert.Equal((true, 2.0, 0L), ok);
+        Assert.Equal((true, 2.0, 0L), checkpointed);
+        Assert.Equal((false, 30.0, 0L), failed); // step 3 was the first after the checkpoint at 2: nothing lost
+        Assert.Equal(2 + 2 + 5 + 30 + 40, _record.SimulatedSeconds, 9);
+        Assert.Equal((2, 2, 1), (_record.Step, _record.StepsOk, _record.StepsFailed));
     }
 }

@@ -128,6 +128,20 @@ public sealed class OpenApiDocumentTests(SiloFixture fixture) : IClassFixture<Si
         Assert.All(references, r => Assert.True(schemas.TryGetProperty(r["#/components/schemas/".Length..], out _), $"{r} resolves"));
     }
 
+    [Fact]
+    public async Task AFaultsKindIsDeclaredAsTheStringsTheApiWrites()
+    {
+        var document = await DocumentAsync();
+
+        var kind = Component(document, "Fault").GetProperty("properties").GetProperty("kind");
+        var schema = kind.TryGetProperty("$ref", out _) ? Component(document, Reference(kind)) : kind;
+
+        Assert.Equal("string", schema.TryGetProperty("type", out var type) ? type.GetString() : "string");
+        Assert.Equal(
+            ["node.slowdown", "node.thermal-throttle", "node.crash", "node.flap", "link.latency", "link.bandwidth", "link.packet-loss", "link.partition", "site.power-cap"],
+            schema.GetProperty("enum").EnumerateArray().Select(e => e.GetString()));
+    }
+
     // The document is open, like /healthz: no key sent.
     private async Task<JsonElement> DocumentAsync()
     {

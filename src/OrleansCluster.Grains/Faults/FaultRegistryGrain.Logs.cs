@@ -1,0 +1,25 @@
+using Microsoft.Extensions.Logging;
+
+namespace OrleansCluster.Grains.Faults;
+
+/// <summary>The registry's source-generated log lines.</summary>
+public sealed partial class FaultRegistryGrain
+{
+    [LoggerMessage(Level = LogLevel.Information, Message = "fault {Id} injected: {Kind} on {Targets} target(s), campaign {Campaign}")]
+    private static partial void LogInjected(ILogger logger, string id, string kind, int targets, string? campaign);
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "fault {Id} could not be resolved again on this scenario and is dropped: {Problems}")]
+    private static partial void LogUnresolved(ILogger logger, string id, string problems);
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "the effect on {Target} could not be pushed, retrying in 1 s: {Reason}")]
+    private static partial void LogPushFailed(ILogger logger, string target, string reason);
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "the faults could not be written ({Error}: {Message}); the change is undone")]
+    private static partial void LogWriteFailed(ILogger logger, string error, string message);
+
+    [LoggerMessage(Level = LogLevel.Information, Message = "background failure {Id}: {Cause} ({Kind}) on {Target} at simulated {SimulatedSeconds:0.###} s")]
+    private static partial void LogBackground(ILogger logger, string id, string cause, string kind, string? target, double simulatedSeconds);
+
+    [LoggerMessage(Level = LogLevel.Information, Message = "fault {Id} ({Kind}) expired")]
+    private static partial void LogExpired(ILogger logger, string id, string kind);
+}

@@ -1,0 +1,72 @@
+namespace OrleansCluster.Grains.Job;
+
+/// <summary>
+/// When the running job acts on the wall clock: the realtime schedule (the next step at the origin plus the simulated
+/// time so far over the speed), the progress log (every so many seconds, with the step rate since the last line) and
+/// the save (about once a second, and at once after a new checkpoint). No grain and no timer: the grain asks, with the
+/// time from the <see cref="TimeProvider"/> this is given, so it is tested on its own.
+/// </summary>
+public sealed class JobCadence(TimeProvider time)
+{
+    /// <summary>The longest single timer wait: a grain timer takes at most about 49 days, so a long wait is cut up.</summary>
+    public static readonly TimeSpan MaxTimerWait = TimeSpan.FromHours(1);
+
+    private static readonly TimeSpan SaveEvery = TimeSpan.FromSeconds(1);
+
+    private long _origin = time.GetTimestamp();
+    private double _scheduledSeconds;
+    private long _loggedAt = time.GetTimestamp();
+    private long _loggedSteps;
+    private long _savedAt;
+    private long _checkpointSaved;
+
+    /// <summary>The job runs (again) with <paramref name="stepsDone"/> steps behind it: the schedule and the log rate start now.</summary>
+    public void Start(long stepsDone)
+    {
+        _origin = time.GetTimestamp();
+        _scheduledSeconds = 0;
+        _loggedAt = _origin;
+        _loggedSteps = stepsDone;
+    }
+
+    /// <summary>A step took <paramref name="simulatedSeconds"/>: the next one is due that much later at realtime.</summary>
+    public void Ran(double simulatedSeconds) => _scheduledSeconds += simulatedSeconds;
+
+    /// <summary>
+    /// At realtime pace, how long to wait before the next step at <paramref name="speed"/>. Null when it is due; at
+    /// most <see cref="MaxTimerWait"/>, after which the caller asks again.
+    /// </summary>
+    public TimeSpan? WaitBeforeNext(double speed)
+    {
+        var remaining = (_scheduledSeconds / speed) - time.GetElapsedTime(_origin).TotalSeconds;
+        return remaining > 0.001 ? TimeSpan.FromSeconds(Math.Min(remaining, MaxTimerWait.TotalSeconds)) : null;
+    }
+
+    /// <summary>
+    /// The steps per second since the last progress line when one is due (<paramref name="intervalSeconds"/> since it),
+    /// <paramref name="stepsDone"/> steps run so far; null otherwise. A due line starts the next interval.
+    /// </summary>
+    public double? ProgressRate(long stepsDone, double intervalSeconds)
+    {
+        var elapsed = time.GetElapsedTime(_loggedAt).TotalSeconds;
+        if (elapsed < intervalSeconds)
+        {
+            return null;
+        }
+
+        var rate = (stepsDone - _loggedSteps) / elapsed;
+        _loggedAt = time.GetTimestamp();
+        _loggedSteps = stepsDone;
+        return rate;
+    }
+
+    /// <summary>Whether the record is due a write: a second since the last, or a checkpoint past the one last written.</summary>
+    public bool SaveDue(long lastCheckpoint) => time.GetElapsedTime(_savedAt) >= SaveEvery || lastCheckpoint > _checkpointSaved;
+
+    /// <summary>The record was written with <paramref name="lastCheckpoint"/>.</summary>
+    public void Saved(long lastCheckpoint)
+    {
+        _savedAt = time.GetTimestamp();
+        _checkpointSaved = lastCheckpoint;
+    }
+}

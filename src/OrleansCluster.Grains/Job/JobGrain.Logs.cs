@@ -1,0 +1,34 @@
+using Microsoft.Extensions.Logging;
+
+namespace OrleansCluster.Grains.Job;
+
+/// <summary>The job's source-generated log lines, beside the grain so that its file reads as the job's behaviour.</summary>
+public sealed partial class JobGrain
+{
+    private void LogProgress()
+    {
+        if (Run.Last is { } last && _cadence.ProgressRate(Job.StepsOk + Job.StepsFailed, _tuning.LogIntervalSeconds) is { } rate)
+        {
+            var (r, b) = (last.Result, last.Result.Breakdown);
+            LogProgress(logger, last.Number, r.StepSeconds, b.ComputeSeconds, b.StragglerWaitSeconds, b.IntraSiteSeconds, b.InterSiteBandwidthSeconds, b.InterSiteLatencySeconds, r.TokensPerSecond, r.UsefulFlopsPerSecond / 1e15, r.StragglerTax, r.ClusterMfu, r.HealthyNodes, rate, Job.StepsFailed, Job.LostSteps);
+        }
+    }
+
+    [LoggerMessage(Level = LogLevel.Information, Message = "silo {Silo} is draining: stepping waits until it has left")]
+    private static partial void LogDraining(ILogger logger, string silo);
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "job recovered on this silo: scenario {Scenario} at step {Step} (clean hand-over: {Clean})")]
+    private static partial void LogRecovered(ILogger logger, string scenario, long step, bool clean);
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "step {Step} could not run, retrying in 1 s: {Reason}")]
+    private static partial void LogTickFailed(ILogger logger, long step, string reason);
+
+    [LoggerMessage(Level = LogLevel.Information, Message = "loaded scenario {Scenario}: {Nodes} nodes, {Gpus} GPUs, {Blocks} blocks")]
+    private static partial void LogLoaded(ILogger logger, string scenario, int nodes, long gpus, int blocks);
+
+    [LoggerMessage(Level = LogLevel.Information, Message = "step {Step}: T_step {StepSeconds:F3} s = compute {ComputeSeconds:F3} + straggler wait {StragglerWaitSeconds:F3} + intra-site {IntraSiteSeconds:F3} + inter-site bandwidth {InterSiteBandwidthSeconds:F3} + inter-site latency {InterSiteLatencySeconds:F3}; {TokensPerSecond:N0} tokens/s, {UsefulPetaflops:F1} useful PFLOP/s, straggler tax {Tax:P1}, cluster MFU {Mfu:P1}, {Healthy} nodes at the barrier; {Rate:F1} steps/s, {Failed} failed, {Lost} lost")]
+    private static partial void LogProgress(ILogger logger, long step, double stepSeconds, double computeSeconds, double stragglerWaitSeconds, double intraSiteSeconds, double interSiteBandwidthSeconds, double interSiteLatencySeconds, double tokensPerSecond, double usefulPetaflops, double tax, double mfu, int healthy, double rate, long failed, long lost);
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "step {Step} failed ({Reason}): {Lost} steps lost, rolled back to checkpoint {Checkpoint}")]
+    private static partial void LogStepFailed(ILogger logger, long step, string reason, long lost, long checkpoint);
+}

@@ -1,0 +1,151 @@
+using Microsoft.Extensions.Logging;
+using OrleansCluster.Abstractions.Messages;
+using OrleansCluster.Grains.Faults;
+
+namespace OrleansCluster.Grains.Job;
+
+/// <summary>
+/// The job's step loop on its grain timer: the pace, one step down the tree, and the failover when the tree's grains
+/// are lost with a silo. A part of the grain (it drives the grain's timer and makes its calls); the arithmetic it
+/// asks is <see cref="JobRun"/>'s and <see cref="JobCadence"/>'s.
+/// </summary>
+public sealed partial class JobGrain
+{
+    // One timer tick. At max pace it steps for a short slice and yields so that control calls get in; at
+    // realtime it runs one step and schedules the next at origin + (simulated time so far) / speed.
+    private async Task TickAsync(CancellationToken cancellationToken)
+    {
+        if (Job.State != JobState.Running)
+        {
+            return;
+        }
+
+        if (!_treeReady)
+        {
+            if (_leaving.Any(membership.CurrentSnapshot.Members.ToDictionary(m => m.Key.ToString(), m => m.Value.Status)))
+            {
+                _timer?.Change(TimeSpan.FromMilliseconds(500), Timeout.InfiniteTimeSpan);
+                return;
+            }
+
+            try
+            {
+                await ConfigureTreeAsync(keepFaults: true);
+                await SaveAsync();
+            }
+            catch (Exception e) when (e is not OperationCanceledException)
+            {
+                LogTickFailed(logger, Run.NextStep, e.GetBaseException().Message);
+                _timer?.Change(TimeSpan.FromSeconds(1), Timeout.InfiniteTimeSpan);
+                return;
+            }
+        }
+
+        try
+        {
+            await RunTickAsync(cancellationToken);
+        }
+        catch (Exception e) when (e is not OperationCanceledException)
+        {
+            // A coordinator lost with its silo: the step in flight fails, the job rolls back to its checkpoint
+            // and lays the tree out again (the registry pushes the faults anew), then goes on.
+            LogTickFailed(logger, Run.NextStep, e.GetBaseException().Message);
+            if (_treeReady)
+            {
+                FailStep($"grains lost with a silo: {e.GetBaseException().Message}");
+                _treeReady = false; // the next tick lays the tree out again
+            }
+
+            if (Job.State == JobState.Running && !cancellationToken.IsCancellationRequested)
+            {
+                _timer?.Change(TimeSpan.FromSeconds(1), Timeout.InfiniteTimeSpan);
+            }
+        }
+    }
+
+    // Counts the next step as failed without running it (its grains were lost) and rolls back to the checkpoint.
+    private void FailStep(string reason)
+    {
+        var number = Run.NextStep;
+        var (_, lost) = Run.Fail(number, reason, durationSeconds: 0, healthyNodes: 0);
+        if (_loaded is { } loaded)
+        {
+            Report(loaded.Scenario, ok: false, 0, lost);
+        }
+
+        LogStepFailed(logger, number, reason, lost, Job.LastCheckpoint);
+    }
+
+    private async Task RunTickAsync(CancellationToken cancellationToken)
+    {
+        if (Job.Pace.Mode == PaceMode.Max)
+        {
+            var sliceStart = time.GetTimestamp();
+            do
+            {
+                await RunStepAsync();
+            }
+            while (Job.State == JobState.Running && !cancellationToken.IsCancellationRequested
+                   && time.GetElapsedTime(sliceStart).TotalMilliseconds < _tuning.MaxPaceSliceMilliseconds);
+
+            if (Job.State == JobState.Running)
+            {
+                _timer!.Change(TimeSpan.Zero, Timeout.InfiniteTimeSpan);
+            }
+        }
+        else
+        {
+            if (_cadence.WaitBeforeNext(Job.Pace.Speed) is { } early)
+            {
+                _timer!.Change(early, Timeout.InfiniteTimeSpan); // woken early by a wait cut into timer periods
+                return;
+            }
+
+            _cadence.Ran(await RunStepAsync());
+            if (Job.State == JobState.Running)
+            {
+                _timer!.Change(_cadence.WaitBeforeNext(Job.Pace.Speed) ?? TimeSpan.Zero, Timeout.InfiniteTimeSpan);
+            }
+        }
+
+        LogProgress();
+        if (_cadence.SaveDue(Job.LastCheckpoint))
+        {
+            await SaveAsync();
+        }
+    }
+
+    // Hands the registry the background failures that started since the last step, and has it end those repaired
+    // by the simulated clock now: both take effect from the next step, at any pace.
+    private async Task HandOverFailuresAsync()
+    {
+        if (_loaded?.Arrivals is { } arrivals && Run.BackgroundDue(arrivals) is (var found, Due: true))
+        {
+            var messages = found.Select(a => BackgroundIntake.ToMessage(a, Job.Epoch)).ToArray();
+            Job.NextRepairSeconds = await Registry.BackgroundAsync(Job.Epoch, Job.SimulatedSeconds, messages);
+        }
+    }
+
+    // Runs the next step down the barrier tree; returns the simulated time it took (with a checkpoint's or a restart's cost).
+    private async Task<double> RunStepAsync()
+    {
+        await HandOverFailuresAsync();
+        var scenario = _loaded!.Scenario;
+        var before = Job.SimulatedSeconds;
+        var started = time.GetTimestamp();
+        var command = Run.NextCommand(scenario.Job.CheckpointEverySteps);
+        var (summaries, links, calls) = await _calls!.StepAsync(command);
+        _tree.Took(summaries, links, calls);
+        var (result, failure) = JobTree.Evaluate(scenario, summaries, links);
+
+        // A barrier or collective that timed out loses the step, and every step since the last checkpoint.
+        var (ok, duration, lost) = Run.Settle(command.Step, result, failure, scenario.Job, started);
+        Report(scenario, ok, duration, lost);
+        if (!ok)
+        {
+            LogStepFailed(logger, command.Step, failure!, lost, Job.LastCheckpoint);
+        }
+
+        return Job.SimulatedSeconds - before;
+    }
+}

@@ -1,0 +1,114 @@
+namespace OrleansCluster.Model.Scenarios;
+
+// links: the inter-site links between known sites, in SI units, and whether they join every site.
+public static partial class ScenarioLoader
+{
+    private static List<LinkSpec> ReadLinks(List<LinkDocument?>? documents, List<SiteSpec> sites, Action<string, string> fail)
+    {
+        var links = new List<LinkSpec>();
+        documents ??= [];
+        var siteNames = sites.Select(s => s.Name).ToHashSet(StringComparer.Ordinal);
+        var ids = new HashSet<string>(StringComparer.Ordinal);
+        for (var i = 0; i < documents.Count; i++)
+        {
+            var path = $"links[{i}]";
+            var link = documents[i];
+            if (link is null)
+            {
+                fail(path, "required");
+                continue;
+            }
+
+            var ok = true;
+            foreach (var (field, value) in new[] { ("from", link.From), ("to", link.To) })
+            {
+                if (string.IsNullOrWhiteSpace(value))
+                {
+                    fail($"{path}.{field}", "required");
+                    ok = false;
+                }
+                else if (!siteNames.Contains(value))
+                {
+                    fail($"{path}.{field}", $"unknown site '{value}'");
+                    ok = false;
+                }
+            }
+
+            if (ok && string.Equals(link.From, link.To, StringComparison.Ordinal))
+            {
+                fail($"{path}.to", "a link joins two different sites");
+                ok = false;
+            }
+
+            var id = link.Name ?? $"{link.From}-{link.To}";
+            if (link.Name is not null && !IdPattern().IsMatch(link.Name))
+            {
+                fail($"{path}.name", $"'{link.Name}' must be 1-32 characters of a-z, 0-9 and '-'");
+            }
+            else if (!ids.Add(id))
+            {
+                fail(link.Name is null ? path : $"{path}.name", $"duplicate link '{id}'");
+            }
+
+            var distance = link.DistanceKm;
+            if (distance is null)
+            {
+                fail($"{path}.distanceKm", "required");
+            }
+            else
+            {
+                Check(distance is >= 0 and <= 40_000, $"{path}.distanceKm", $"{distance} must be within [0, 40000]", fail);
+            }
+
+            var route = link.RouteFactor ?? 1;
+            Check(route is >= 1 and <= 10, $"{path}.routeFactor", $"{route} must be within [1, 10]", fail);
+            var equipment = link.EquipmentLatencyMicroseconds ?? 0;
+            Check(equipment is >= 0 and <= 1e7, $"{path}.equipmentLatencyMicroseconds", $"{equipment} must be within [0, 1e7]", fail);
+            var bandwidth = link.BandwidthGbps;
+            if (bandwidth is null)
+            {
+                fail($"{path}.bandwidthGbps", "required");
+            }
+            else
+            {
+                Check(bandwidth > 0 && double.IsFinite(bandwidth.Value), $"{path}.bandwidthGbps", $"{bandwidth} must be > 0", fail);
+            }
+
+            var window = link.MaxInFlightMegabytes;
+            Check(window is null or (> 0 and <= 1e6), $"{path}.maxInFlightMegabytes", $"{window} must be within (0, 1e6]", fail);
+            if (ok)
+            {
+                links.Add(new LinkSpec(id, link.From!, link.To!, distance ?? 0, route, equipment * Micro, (bandwidth ?? 0) * GbpsToBytesPerSecond)
+                {
+                    MaxInFlightBytes = window is { } megabytes ? megabytes * 1e6 : double.PositiveInfinity,
+                });
+            }
+        }
+
+        if (sites.Count > 1 && sites.All(s => s.Name.Length > 0) && !Connected(sites, links))
+        {
+            fail("links", $"the links must join all {sites.Count} sites (the all-reduce ring crosses them)");
+        }
+
+        return links;
+    }
+
+    private static bool Connected(List<SiteSpec> sites, List<LinkSpec> links)
+    {
+        var reached = new HashSet<string>(StringComparer.Ordinal) { sites[0].Name };
+        var frontier = new Queue<string>(reached);
+        while (frontier.TryDequeue(out var site))
+        {
+            foreach (var link in links)
+            {
+                var other = link.From == site ? link.To : link.To == site ? link.From : null;
+                if (other is not null && reached.Add(other))
+                {
+                    frontier.Enqueue(other);
+                }
+            }
+        }
+
+        return reached.Count == sites.Select(s => s.Name).Distinct(StringComparer.Ordinal).Count();
+    }
+}

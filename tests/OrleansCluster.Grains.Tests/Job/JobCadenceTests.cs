@@ -1,0 +1,100 @@
+using Microsoft.Extensions.Time.Testing;
+using Orleans.Runtime;
+using OrleansCluster.Abstractions.Messages;
+using OrleansCluster.Grains.Job;
+using OrleansCluster.Model.Scenarios;
+
+namespace OrleansCluster.Grains.Tests.Job;
+
+/// <summary>The job's wall-clock cadence, the silos it waits for and the tree's last answers, without a silo.</summary>
+public sealed class JobCadenceTests
+{
+    private readonly FakeTimeProvider _time = new();
+
+    [Fact]
+    public void ARealtimeWaitIsTheScheduleAheadCutIntoPeriodsOfAnHourAtMost()
+    {
+        var cadence = new JobCadence(_time);
+        cadence.Start(stepsDone: 0);
+        _time.Advance(TimeSpan.FromSeconds(1));
+
+        cadence.Ran(2);
+        Assert.Null(cadence.WaitBeforeNext(speed: 2)); // due at 1 s: now
+        cadence.Ran(6);
+        Assert.Equal(TimeSpan.FromSeconds(3), cadence.WaitBeforeNext(speed: 2)); // due at 4 s
+        Assert.Equal(JobCadence.MaxTimerWait, cadence.WaitBeforeNext(speed: 1e-9)); // 253 years
+        cadence.Start(stepsDone: 10);
+        Assert.Null(cadence.WaitBeforeNext(speed: 2)); // a new anchor: the next step is due now
+    }
+
+    [Fact]
+    public void AProgressLineIsDueEachIntervalWithTheStepRateSinceTheLast()
+    {
+        var cadence = new JobCadence(_time);
+        cadence.Start(stepsDone: 100);
+        _time.Advance(TimeSpan.FromSeconds(4));
+        Assert.Null(cadence.ProgressRate(stepsDone: 120, intervalSeconds: 5));
+
+        _time.Advance(TimeSpan.FromSeconds(1));
+        Assert.Equal(30.0 / 5, cadence.ProgressRate(stepsDone: 130, intervalSeconds: 5));
+        Assert.Null(cadence.ProgressRate(stepsDone: 131, intervalSeconds: 5)); // the next interval starts at the line
+        _time.Advance(TimeSpan.FromSeconds(10));
+        Assert.Equal(20.0 / 10, cadence.ProgressRate(stepsDone: 150, intervalSeconds: 5));
+    }
+
+    [Fact]
+    public void TheRecordIsDueAWriteEachSecondAndAtOnceAfterANewCheckpoint()
+    {
+        var cadence = new JobCadence(_time);
+        Assert.True(cadence.SaveDue(lastCheckpoint: 0)); // never written
+
+        cadence.Saved(lastCheckpoint: 0);
+        _time.Advance(TimeSpan.FromMilliseconds(500));
+        Assert.False(cadence.SaveDue(lastCheckpoint: 0));
+        Assert.True(cadence.SaveDue(lastCheckpoint: 100));
+        _time.Advance(TimeSpan.FromMilliseconds(500));
+        Assert.True(cadence.SaveDue(lastCheckpoint: 0));
+    }
+
+    [Fact]
+    public void ADrainedSiloIsWaitedForUntilItHasGoneOrForAMinuteAtMost()
+    {
+        var leaving = new LeavingSilos(_time);
+        var members = new Dictionary<string, SiloStatus> { ["a"] = SiloStatus.Active, ["b"] = SiloStatus.Active };
+        Assert.False(leaving.Any(members));
+
+        leaving.Draining("b");
+        Assert.True(leaving.Any(members));
+        members["b"] = SiloStatus.Dead;
+        Assert.False(leaving.Any(members)); // gone
+
+        leaving.Draining("a");
+        _time.Advance(LeavingSilos.Patience + TimeSpan.FromSeconds(1));
+        Assert.False(leaving.Any(members)); // past patience
+
+        members["a"] = SiloStatus.ShuttingDown;
+        Assert.True(leaving.Any(members)); // seen shutting down, drained or not
+    }
+
+    [Fact]
+    public void TheTreesFiguresAreAllHealthyUntilASiteAnswersAndCountTheCalls()
+    {
+        var scenario = ScenarioLoader.Parse(Scenarios.TwoSites());
+        var tree = new TreeFigures();
+        tree.LaidOut([.. scenario.Sites.Select(s => s.Name)]);
+        var site = scenario.Sites[0];
+        Assert.Equal(site.NodeCount, tree.Site(0, site).Sum(c => c.Healthy));
+
+        var states = new NodeCounts[] { new(site.Nodes[0].Generation.Name, site.NodeCount - 2, 1, 1) };
+        var summaries = scenario.Sites.Select((_, s) => new BarrierSummary([], [], [], s == 0 ? states : [], GrainCalls: 5)).ToArray();
+        tree.Took(summaries, [], calls: 3);
+
+        Assert.Same(states, tree.Site(0, site));
+        Assert.Equal(1, tree.EvictedNodes);
+        Assert.Equal(3 + (5 * scenario.Sites.Count), tree.GrainCalls);
+        tree.LaidOut(tree.SiteNames);
+        Assert.Equal(0, tree.EvictedNodes);
+        tree.Restart();
+        Assert.Equal(0, tree.GrainCalls);
+    }
+}
