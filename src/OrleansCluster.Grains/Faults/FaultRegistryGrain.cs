@@ -17,11 +17,13 @@ namespace OrleansCluster.Grains.Faults;
 /// delayed start, expiry or flap phase. It never calls the job (the job calls it), so no call cycle exists.
 /// The live faults are written before each mutation answers; the history of ended faults is written behind
 /// them, at most once a second and when the grain deactivates, so a silo that dies may lose the last second
-/// of history (never a fault in force).
+/// of history (never a fault in force). The state names carry a version: a fault's kind became a value rather
+/// than its name, which state written by an earlier build cannot be read as, so that state is left unread (the
+/// registry starts empty) instead of failing every activation.
 /// </summary>
 public sealed partial class FaultRegistryGrain(
-    [PersistentState("faults", SimulationStorage.Name)] IPersistentState<FaultRegistryState> state,
-    [PersistentState("fault-history", SimulationStorage.Name)] IPersistentState<FaultHistoryState> history,
+    [PersistentState("faults-v2", SimulationStorage.Name)] IPersistentState<FaultRegistryState> state,
+    [PersistentState("fault-history-v2", SimulationStorage.Name)] IPersistentState<FaultHistoryState> history,
     TimeProvider clock,
     SimulationMetrics metrics,
     IOptions<FaultLimits> limits,

@@ -79,7 +79,9 @@ public sealed partial class BackgroundFailureTests(SiloFixture fixture) : IClass
         {
             metrics = await _client.GetStringAsync(new Uri("/metrics", UriKind.Relative), AdminClient.Ct);
             causes = FailuresByCause().Matches(metrics).ToDictionary(m => m.Groups["cause"].Value, m => double.Parse(m.Groups["value"].Value, CultureInfo.InvariantCulture));
-            ettr = double.Parse(Ettr().Match(metrics).Groups["value"].Value, CultureInfo.InvariantCulture);
+            // The gauge is absent until the exporter has collected it once: read again rather than parse nothing.
+            var ettrLine = Ettr().Match(metrics);
+            ettr = ettrLine.Success ? double.Parse(ettrLine.Groups["value"].Value, CultureInfo.InvariantCulture) : double.NaN;
             if (causes.Values.Sum() >= 3 && ettr < 1)
             {
                 break;
