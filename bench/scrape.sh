@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Scrape time and size of /metrics: starts a Release silo on 127.0.0.1 with the given scenario and
 # telemetry settings, lets it run, scrapes N times, prints the figures. Loopback only, bounded in time.
-#   [DCGM=true] bench/scrape.sh SCENARIO [PER_NODE=false] [SCRAPES=10] [WARMUP_SECONDS=20]
+#   [DCGM=true] [SILO_ARGS="--Http:InlineScheduling=false ..."] bench/scrape.sh SCENARIO [PER_NODE=false] [SCRAPES=10] [WARMUP_SECONDS=20]
 # SCENARIO is a preset, a scenario file, or ramp-N (the load tests' N H100 nodes, written by the benchmark project).
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -15,7 +15,7 @@ if [[ $scenario =~ ^ramp-([0-9]+)$ ]]; then
   scenario=/tmp/$scenario.json
 fi
 dotnet "$dll" --urls "http://127.0.0.1:$port" --Simulation:Scenario="$scenario" --Simulation:Pace=max \
-  --Telemetry:PerNode="$per_node" --Telemetry:Dcgm="${DCGM:-false}" --Admin:ApiKey=bench --Orleans:SiloPort=21112 --Orleans:GatewayPort=40001 >/tmp/scrape-silo.log 2>&1 &
+  --Telemetry:PerNode="$per_node" --Telemetry:Dcgm="${DCGM:-false}" --Admin:ApiKey=bench --Orleans:SiloPort=21112 --Orleans:GatewayPort=40001 ${SILO_ARGS:-} >/tmp/scrape-silo.log 2>&1 &
 silo=$!
 trap 'kill $silo 2>/dev/null || true' EXIT
 for _ in $(seq 1 600); do curl -sf -o /dev/null "http://127.0.0.1:$port/healthz" && break; sleep 1; done

@@ -67,6 +67,13 @@ failures.SetAction(parse => FailureFigures.Print(
     parse.GetValue(daysOption),
     parse.GetValue(stepsOption)));
 
+var profileSteps = new Option<int>("--steps") { Description = "Steps timed for each part.", DefaultValueFactory = _ => 50 };
+var plainProfile = new Command("plain", "Print what the plain loop's time per node per step is made of (noise, sketch, top-K).")
+{
+    presetOption, profileSteps,
+};
+plainProfile.SetAction(parse => PlainLoopProfile.Print(Console.Out, ScenarioPresets.Load(parse.GetValue(presetOption)!), parse.GetValue(profileSteps)));
+
 var scenarioNodesArgument = new Argument<int>("nodes") { Description = "H100 nodes." };
 var scenarioJson = new Command("scenario", "Print the load tests' ramp-N scenario (N H100 nodes in sites of at most 99,999) as JSON, for a silo's Simulation:Scenario.")
 {
@@ -74,5 +81,5 @@ var scenarioJson = new Command("scenario", "Print the load tests' ramp-N scenari
 };
 scenarioJson.SetAction(parse => Console.Out.WriteLine(ScenarioPresets.UniformJson(parse.GetValue(scenarioNodesArgument))));
 
-var root = new RootCommand("OrleansCluster benchmarks: figures that are printed, never asserted.") { figures, live, realtime, failures, scenarioJson };
+var root = new RootCommand("OrleansCluster benchmarks: figures that are printed, never asserted.") { figures, live, realtime, failures, plainProfile, scenarioJson };
 return await root.Parse(args).InvokeAsync();
