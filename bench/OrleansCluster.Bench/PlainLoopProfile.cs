@@ -25,11 +25,12 @@ internal static class PlainLoopProfile
 
         var whole = Time(steps, k => simulator.Step(k));
         var sink = 0.0;
+        var draws = new ComputeDraws(noise.ComputeCv, noise.OutlierProbability, noise.OutlierFactor);
         var draw = Time(steps, k =>
         {
             for (var i = 0; i < n; i++)
             {
-                times[i] = ComputeModel.ComputeSeconds(nominal[i], 1, scenario.Seed, nodes[i].Stream, k, noise.ComputeCv, noise.OutlierProbability, noise.OutlierFactor);
+                times[i] = draws.Seconds(nominal[i], 1, scenario.Seed, nodes[i].Stream, k);
             }
 
             sink += times[n - 1];

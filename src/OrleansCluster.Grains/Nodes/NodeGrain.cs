@@ -32,9 +32,10 @@ public sealed class NodeGrain : Grain, INodeGrain
         }
         else
         {
+            var draws = new ComputeDraws(spec.ComputeCv, spec.OutlierProbability, spec.OutlierFactor);
             for (var i = 0; i < times.Length; i++)
             {
-                times[i] = ComputeModel.ComputeSeconds(spec.NominalComputeSeconds, _effect.Slowdown, spec.Seed, _stream, request.FromStep + i, spec.ComputeCv, spec.OutlierProbability, spec.OutlierFactor);
+                times[i] = draws.Seconds(spec.NominalComputeSeconds, _effect.Slowdown, spec.Seed, _stream, request.FromStep + i);
             }
         }
 

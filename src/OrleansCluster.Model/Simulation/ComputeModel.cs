@@ -33,3 +33,20 @@ public static class ComputeModel
         return outlierProbability > 0 && SeededNoise.IsOutlier(seed, nodeStream, step, outlierProbability) ? t * outlierFactor : t;
     }
 }
+
+/// <summary>
+/// A node's per-step compute times (<see cref="ComputeModel.ComputeSeconds(double, double, ulong, ulong, long, double, double, double)"/>)
+/// with the noise's constants worked out once rather than per draw: the same values, for the loops that draw one
+/// per node per step.
+/// </summary>
+public readonly struct ComputeDraws(double computeCv, double outlierProbability, double outlierFactor)
+{
+    private readonly double _sigma = computeCv > 0 ? SeededNoise.LogNormalSigma(computeCv) : 0;
+
+    /// <summary><c>t_i</c> of a node at a step, as <see cref="ComputeModel"/> gives it.</summary>
+    public double Seconds(double nominalSeconds, double slowdown, ulong seed, ulong nodeStream, long step)
+    {
+        var t = nominalSeconds * slowdown * (computeCv <= 0 ? 1 : SeededNoise.LogNormalFactorOfSigma(seed, nodeStream, step, _sigma));
+        return outlierProbability > 0 && SeededNoise.IsOutlier(seed, nodeStream, step, outlierProbability) ? t * outlierFactor : t;
+    }
+}

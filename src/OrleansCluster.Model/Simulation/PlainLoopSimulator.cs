@@ -71,7 +71,7 @@ public sealed class PlainLoopSimulator
         var scenario = _layout.Scenario;
         var seed = scenario.Seed;
         var noise = scenario.Noise;
-        var cv = noise.ComputeCv;
+        var draws = new ComputeDraws(noise.ComputeCv, noise.OutlierProbability, noise.OutlierFactor);
         foreach (var group in _groups)
         {
             group.Distribution.Clear();
@@ -82,7 +82,7 @@ public sealed class PlainLoopSimulator
         for (var i = 0; i < nodes.Count; i++)
         {
             var node = nodes[i];
-            var t = ComputeModel.ComputeSeconds(_nominalSeconds[i], _slowdown[i], seed, node.Stream, step, cv, noise.OutlierProbability, noise.OutlierFactor);
+            var t = draws.Seconds(_nominalSeconds[i], _slowdown[i], seed, node.Stream, step);
             _groups[_groupOfNode[i]].Distribution.Add(t, node.GpusPerNode);
             _topK.Offer(new StragglerCandidate(node.Id, node.SiteIndex, node.Generation.Name, t));
         }

@@ -40,16 +40,15 @@ public static class SeededNoise
     /// Log-normal factor with median 1 and coefficient of variation <paramref name="cv"/>:
     /// <c>exp(sigma * z)</c> with <c>sigma^2 = ln(1 + cv^2)</c>. Exactly 1 when <paramref name="cv"/> is 0.
     /// </summary>
-    public static double LogNormalFactor(ulong seed, ulong stream, long step, double cv)
-    {
-        if (cv <= 0)
-        {
-            return 1;
-        }
+    public static double LogNormalFactor(ulong seed, ulong stream, long step, double cv) =>
+        cv <= 0 ? 1 : LogNormalFactorOfSigma(seed, stream, step, LogNormalSigma(cv));
 
-        var sigma = Math.Sqrt(Math.Log(1 + (cv * cv)));
-        return Math.Exp(sigma * StandardNormal(seed, stream, step));
-    }
+    /// <summary>The sigma of a log-normal of median 1 and coefficient of variation <paramref name="cv"/>: <c>sqrt(ln(1 + cv^2))</c>.</summary>
+    public static double LogNormalSigma(double cv) => Math.Sqrt(Math.Log(1 + (cv * cv)));
+
+    /// <summary><c>exp(sigma * z)</c>: <see cref="LogNormalFactor"/> with its sigma worked out once by the caller.</summary>
+    public static double LogNormalFactorOfSigma(ulong seed, ulong stream, long step, double sigma) =>
+        Math.Exp(sigma * StandardNormal(seed, stream, step));
 
     /// <summary>
     /// The persistent log-normal factor <c>v_i</c> of a node (median 1, CV <paramref name="cv"/>), fixed by

@@ -62,4 +62,24 @@ public sealed class SeededNoiseTests
         Assert.Equal(cv, sd / mean, 0.002);
         Assert.Equal(1.0, SeededNoise.LogNormalFactor(3, 5, 1, 0));
     }
+
+    [Theory]
+    [InlineData(0.0, 0.0, 1.0)]
+    [InlineData(0.03, 0.0, 1.0)]
+    [InlineData(0.05, 0.01, 3.0)]
+    [InlineData(0.0, 0.2, 2.0)]
+    public void DrawsWithTheirConstantsWorkedOutOnceAreTheModelsTimesBitForBit(double cv, double outlierProbability, double outlierFactor)
+    {
+        var draws = new ComputeDraws(cv, outlierProbability, outlierFactor);
+        var random = new Random(11);
+        for (var i = 0; i < 20_000; i++)
+        {
+            var nominal = 0.5 + random.NextDouble();
+            var slowdown = 1 + (3 * random.NextDouble());
+            var stream = (ulong)random.NextInt64();
+            var step = random.NextInt64(1, 1_000_000);
+            var expected = ComputeModel.ComputeSeconds(nominal, slowdown, 42, stream, step, cv, outlierProbability, outlierFactor);
+            Assert.Equal(BitConverter.DoubleToInt64Bits(expected), BitConverter.DoubleToInt64Bits(draws.Seconds(nominal, slowdown, 42, stream, step)));
+        }
+    }
 }
