@@ -12,8 +12,10 @@ dotnet build -c Release src/OrleansCluster.Silo -v quiet -nologo >/dev/null
 dll=$PWD/src/OrleansCluster.Silo/bin/Release/net10.0/OrleansCluster.Silo.dll
 body="{\"preset\":\"$scenario\"}"
 if [[ $scenario =~ ^ramp-([0-9]+)$ ]]; then
-  dotnet build -c Release bench/OrleansCluster.Bench -v quiet -nologo >/dev/null
-  dotnet bench/OrleansCluster.Bench/bin/Release/net10.0/OrleansCluster.Bench.dll scenario "${BASH_REMATCH[1]}" >"/tmp/$scenario.json"
+  if [ ! -s "/tmp/$scenario.json" ]; then
+    dotnet build -c Release bench/OrleansCluster.Bench -v quiet -nologo >/dev/null
+    dotnet bench/OrleansCluster.Bench/bin/Release/net10.0/OrleansCluster.Bench.dll scenario "${BASH_REMATCH[1]}" >"/tmp/$scenario.json"
+  fi
   body=@/tmp/$scenario.json
 fi
 pids=()
