@@ -33,7 +33,8 @@ public sealed class ShardPlacementDirector : IPlacementDirector
         return (int)(offset % silos);
     }
 
-    // FNV-1a over the UTF-16 code units: string.GetHashCode differs from one process to the next.
+    // FNV-1a over the UTF-16 code units (string.GetHashCode differs from one process to the next), then MurmurHash3's
+    // finaliser: FNV's low bits alone follow the parity of the characters, and a silo is chosen modulo a small count.
     private static uint StableHash(string text)
     {
         var hash = 2166136261u;
@@ -42,6 +43,10 @@ public sealed class ShardPlacementDirector : IPlacementDirector
             hash = (hash ^ c) * 16777619u;
         }
 
-        return hash;
+        hash ^= hash >> 16;
+        hash *= 0x85ebca6bu;
+        hash ^= hash >> 13;
+        hash *= 0xc2b2ae35u;
+        return hash ^ (hash >> 16);
     }
 }

@@ -5,11 +5,12 @@ using OrleansCluster.Abstractions.Messages;
 namespace OrleansCluster.Grains.Barrier;
 
 /// <summary>
-/// A site's coordinator: cuts the site's blocks into contiguous runs of about <see cref="SimulationTuning.BlocksPerShard"/>,
-/// one per <see cref="ShardGrain"/>, runs each step on its shards in parallel and merges what they pass up. The
-/// shards merge their blocks' summaries on the blocks' own silo, so one summary per shard crosses between silos,
-/// not one per block; sketches, counts, sums, minima, maxima, the K slowest and the state counts merge the same
-/// whatever the grouping, so the figures are those of a site merging its blocks directly.
+/// A site's coordinator: cuts the site's blocks into contiguous runs of at most
+/// <see cref="SimulationTuning.BlocksPerShard"/>, one per <see cref="ShardGrain"/>, as many on each active silo
+/// (<see cref="SiteShards"/>), runs each step on its shards in parallel and merges what they pass up. The shards
+/// merge their blocks' summaries on the blocks' own silo, so one summary per shard crosses between silos, not one
+/// per block; sketches, counts, minima, maxima, the K slowest and the state counts merge the same whatever the
+/// grouping, so the figures are those of a site merging its blocks directly.
 /// </summary>
 public sealed class SiteGrain(IOptions<SimulationTuning> tuning, IClusterMembershipService membership) : Grain, ISiteGrain
 {
@@ -21,15 +22,15 @@ public sealed class SiteGrain(IOptions<SimulationTuning> tuning, IClusterMembers
     {
         ArgumentNullException.ThrowIfNull(config);
         _config = config;
-        var runs = Split(config, tuning.Value.BlocksPerShard);
+        var silos = Math.Max(1, membership.CurrentSnapshot.Members.Values.Count(m => m.Status == SiloStatus.Active));
+        var runs = SiteShards.Split(config, tuning.Value.BlocksPerShard, silos);
         _shards = runs.Select((_, j) => GrainFactory.GetGrain<IShardGrain>(ShardKey.Format(config.Site, j))).ToArray();
         _topK = config.Blocks.Count == 0 ? 1 : config.Blocks[0].TopK;
         // Consecutive shards land on consecutive silos, so a wave of one shard per active silo gives each silo the
         // few blocks at a time one site used to configure on one silo, and no node call waits past its timeout.
-        var wave = Math.Max(1, membership.CurrentSnapshot.Members.Values.Count(m => m.Status == SiloStatus.Active));
-        for (var first = 0; first < _shards.Length; first += wave)
+        for (var first = 0; first < _shards.Length; first += silos)
         {
-            var count = Math.Min(wave, _shards.Length - first);
+            var count = Math.Min(silos, _shards.Length - first);
             await Task.WhenAll(Enumerable.Range(first, count).Select(j => _shards[j].ConfigureAsync(runs[j])));
         }
     }
@@ -51,18 +52,5 @@ public sealed class SiteGrain(IOptions<SimulationTuning> tuning, IClusterMembers
 
         var summaries = await Task.WhenAll(tasks);
         return Summaries.Merge(summaries, _topK, _shards.Length);
-    }
-
-    // Contiguous runs of as even a size as the count allows (172 blocks at 16 a shard: 11 shards of 15 or 16).
-    internal static SiteConfig[] Split(SiteConfig config, int blocksPerShard)
-    {
-        var blocks = config.Blocks.Count;
-        var shards = (blocks + blocksPerShard - 1) / blocksPerShard;
-        return Enumerable.Range(0, shards).Select(j =>
-        {
-            var first = (int)((long)j * blocks / shards);
-            var end = (int)((long)(j + 1) * blocks / shards);
-            return config with { Blocks = config.Blocks.Skip(first).Take(end - first).ToArray() };
-        }).ToArray();
     }
 }

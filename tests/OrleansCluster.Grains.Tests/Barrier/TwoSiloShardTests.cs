@@ -9,7 +9,7 @@ public sealed class TwoSiloShardTests(TwoSiloClusterFixture fixture)
     [Fact]
     public async Task ASitesShardsSpreadOverBothSilosWithTheirBlocksBesideThemAndTheStepsOfOneSilo()
     {
-        // 400 nodes in blocks of 16: 25 blocks, cut into 13 shards of 1 or 2.
+        // 400 nodes in blocks of 16: 25 blocks, cut into 14 shards of 1 or 2 (13 at most 2 a shard, rounded up to 7 a silo).
         var json = Scenarios.Uniform(nodes: 400, computeCv: 0.05, checkpointEvery: 1000);
         var driver = new JobDriver(fixture.Client);
         await driver.StartAtMaxPaceAsync(json);
@@ -21,14 +21,14 @@ public sealed class TwoSiloShardTests(TwoSiloClusterFixture fixture)
 
         var shards = Where(grains, "shard");
         var blocks = Where(grains, "block");
-        Assert.Equal(13, shards.Count);
+        Assert.Equal(14, shards.Count);
         Assert.Equal(2, shards.Values.Distinct().Count());
-        Assert.InRange(shards.Values.Count(s => s == shards["dc/shard-0"]), 6, 7);
+        Assert.Equal(7, shards.Values.Count(s => s == shards["dc/shard-0"]));
         var layout = new ClusterLayout(ScenarioLoader.Parse(json), ClusterFixture.BlockSize);
         Assert.Equal(25, layout.Blocks.Count);
-        for (var j = 0; j < 13; j++)
+        for (var j = 0; j < 14; j++)
         {
-            for (var b = j * 25 / 13; b < (j + 1) * 25 / 13; b++)
+            for (var b = j * 25 / 14; b < (j + 1) * 25 / 14; b++)
             {
                 Assert.Equal(shards[$"dc/shard-{j}"], blocks[layout.Blocks[b].Id]);
             }
