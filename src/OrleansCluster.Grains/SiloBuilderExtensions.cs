@@ -3,6 +3,7 @@ using Microsoft.Extensions.DependencyInjection.Extensions;
 using Microsoft.Extensions.Options;
 using Orleans.Serialization;
 using Orleans.Storage;
+using OrleansCluster.Grains.Barrier;
 using OrleansCluster.Grains.Telemetry;
 
 namespace OrleansCluster.Grains;
@@ -12,7 +13,8 @@ public static class SiloBuilderExtensions
 {
     /// <summary>
     /// Registers the grains' services: the clock, the tuning options, and (unless the host registers another,
-    /// as cluster mode does with Redis) in-memory storage for the durable state.
+    /// as cluster mode does with Redis) in-memory storage for the durable state, and the placement that spreads
+    /// each site's shards over the silos.
     /// </summary>
     public static ISiloBuilder AddClusterSimulation(this ISiloBuilder silo, Action<SimulationTuning>? tune = null, bool memoryStorage = true)
     {
@@ -24,6 +26,7 @@ public static class SiloBuilderExtensions
         silo.Services.TryAddSingleton<NodeGauges>();
         silo.Services.TryAddSingleton<DcgmNodes>();
         silo.Services.AddOptions<TelemetryOptions>();
+        silo.AddPlacementDirector<ShardPlacementStrategy, ShardPlacementDirector>();
         var options = silo.Services.AddOptions<SimulationTuning>().ValidateOnStart();
         silo.Services.TryAddEnumerable(ServiceDescriptor.Singleton<IValidateOptions<SimulationTuning>, SimulationTuningValidator>());
         if (tune is not null)

@@ -26,6 +26,15 @@ public sealed class SimulationTuning
     [Range(1, 1_000_000)]
     public int BlockSize { get; set; } = 512;
 
+    /// <summary>
+    /// Blocks per shard of a site's coordination (<c>Simulation:BlocksPerShard</c>): a site's blocks are cut into
+    /// contiguous runs of about this many, each coordinated by a shard grain on the silo its blocks live on, the
+    /// shards spread evenly over the silos. 16 blocks of 512 are 8,192 nodes: <c>colossus</c>'s 172 blocks make
+    /// 11 shards, a million nodes about 120.
+    /// </summary>
+    [Range(1, 1_000_000)]
+    public int BlocksPerShard { get; set; } = 16;
+
     /// <summary>Steps a node grain computes per call (its times depend only on seed, step and faults).</summary>
     [Range(1, 4096)]
     public int BatchSteps { get; set; } = 64;

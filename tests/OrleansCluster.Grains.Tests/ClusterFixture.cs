@@ -3,25 +3,41 @@ using OrleansCluster.Grains;
 
 namespace OrleansCluster.Grains.Tests;
 
-/// <summary>A real in-process Orleans cluster of one silo, with small blocks so that every test crosses several.</summary>
-public sealed class ClusterFixture : IAsyncLifetime
+/// <summary>
+/// A real in-process Orleans cluster of one silo, with small blocks and shards of two blocks, so that every test
+/// crosses several blocks and (but for the smallest sites) several shards per site.
+/// </summary>
+public class ClusterFixture : IAsyncLifetime
 {
     public const int BlockSize = 16;
+
+    public const int BlocksPerShard = 2;
 
     /// <summary>The largest scenario the tests' silo takes (Simulation:MaxNodes).</summary>
     public const int MaxNodes = 1_000;
 
+    private readonly int _silos;
     private InProcessTestCluster? _cluster;
 
-    public IClusterClient Client => _cluster?.Client ?? throw new InvalidOperationException("the cluster is not deployed");
+    public ClusterFixture()
+        : this(1)
+    {
+    }
+
+    protected ClusterFixture(int silos) => _silos = silos;
+
+    public IClusterClient Client => Cluster.Client;
+
+    public InProcessTestCluster Cluster => _cluster ?? throw new InvalidOperationException("the cluster is not deployed");
 
     public async ValueTask InitializeAsync()
     {
-        var builder = new InProcessTestClusterBuilder(1);
+        var builder = new InProcessTestClusterBuilder((short)_silos);
         builder.ConfigureSilo((_, silo) => silo.AddClusterSimulation(tuning =>
         {
             tuning.BlockSize = BlockSize;
             tuning.BatchSteps = 8;
+            tuning.BlocksPerShard = BlocksPerShard;
             tuning.MaxNodes = MaxNodes;
         }));
         _cluster = builder.Build();
@@ -34,12 +50,24 @@ public sealed class ClusterFixture : IAsyncLifetime
         {
             await _cluster.DisposeAsync();
         }
+
+        GC.SuppressFinalize(this);
     }
 }
+
+/// <summary>The same cluster with two silos, to see where the barrier tree's grains activate.</summary>
+public sealed class TwoSiloClusterFixture() : ClusterFixture(2);
 
 /// <summary>The job is a cluster singleton, so the tests that drive it run one after another on one cluster.</summary>
 [CollectionDefinition(Name)]
 public sealed class JobTests : ICollectionFixture<ClusterFixture>
 {
     public const string Name = "job";
+}
+
+/// <summary>Tests on the two-silo cluster, one after another (its job is a singleton too).</summary>
+[CollectionDefinition(Name)]
+public sealed class TwoSiloTests : ICollectionFixture<TwoSiloClusterFixture>
+{
+    public const string Name = "two-silos";
 }

@@ -1,7 +1,7 @@
 namespace OrleansCluster.Abstractions.Messages;
 
 /// <summary>
-/// The job's order to run one step, passed down the barrier tree (job, site, block).
+/// The job's order to run one step, passed down the barrier tree (job, site, shard, block).
 /// <paramref name="PreviousMaxComputeSeconds"/> is the last step's slowest compute time, so that blocks can
 /// record their nodes' barrier waits of that step without another round trip.
 /// </summary>
@@ -45,7 +45,7 @@ public sealed record SlowNode(
     [property: Id(1)] string Generation,
     [property: Id(2)] double ComputeSeconds);
 
-/// <summary>What a site coordinator coordinates: its blocks, and the figures its nodes need.</summary>
+/// <summary>What a site coordinator (or one of its shards) coordinates: its blocks, and the figures its nodes need.</summary>
 [GenerateSerializer, Immutable, Alias("SiteConfig")]
 public sealed record SiteConfig(
     [property: Id(0)] long Epoch,

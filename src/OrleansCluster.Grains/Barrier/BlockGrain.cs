@@ -16,10 +16,10 @@ namespace OrleansCluster.Grains.Barrier;
 /// the garbage collector walked and promoted), reduces the
 /// step's times into per-generation distributions and its K slowest nodes, evicts nodes that miss the
 /// barrier, and lets them rejoin after a checkpoint once they are back within the barrier timeout.
-/// Blocks are placed by a hash of their id over the active silos, so a scenario spreads evenly over a cluster
-/// (each node grain is placed beside the block that first calls it).
+/// A block is placed beside the shard that configures it, and each node grain beside the block that first calls it,
+/// so a step crosses silos only between shard and site; the shards are what spread a scenario evenly over a cluster.
 /// </summary>
-[HashBasedPlacement]
+[PreferLocalPlacement]
 public sealed partial class BlockGrain(
     ILogger<BlockGrain> logger,
     IOptions<SimulationTuning> tuning,

@@ -1,29 +1,37 @@
+using Microsoft.Extensions.Options;
 using OrleansCluster.Abstractions.Grains;
 using OrleansCluster.Abstractions.Messages;
 
 namespace OrleansCluster.Grains.Barrier;
 
-/// <summary>A site's coordinator: runs each step on its blocks in parallel and merges what they pass up.</summary>
-public sealed class SiteGrain : Grain, ISiteGrain
+/// <summary>
+/// A site's coordinator: cuts the site's blocks into contiguous runs of at most
+/// <see cref="SimulationTuning.BlocksPerShard"/>, one per <see cref="ShardGrain"/>, as many on each active silo
+/// (<see cref="SiteShards"/>), runs each step on its shards in parallel and merges what they pass up. The shards
+/// merge their blocks' summaries on the blocks' own silo, so one summary per shard crosses between silos, not one
+/// per block; sketches, counts, minima, maxima, the K slowest and the state counts merge the same whatever the
+/// grouping, so the figures are those of a site merging its blocks directly.
+/// </summary>
+public sealed class SiteGrain(IOptions<SimulationTuning> tuning, IClusterMembershipService membership) : Grain, ISiteGrain
 {
-    private const int BlocksConfiguredAtOnce = 16;
-
     private SiteConfig? _config;
-    private IBlockGrain[] _blocks = [];
+    private IShardGrain[] _shards = [];
     private int _topK = 1;
 
     public async Task ConfigureAsync(SiteConfig config)
     {
         ArgumentNullException.ThrowIfNull(config);
         _config = config;
-        _blocks = config.Blocks.Select(b => GrainFactory.GetGrain<IBlockGrain>(b.Block)).ToArray();
+        var silos = Math.Max(1, membership.CurrentSnapshot.Members.Values.Count(m => m.Status == SiloStatus.Active));
+        var runs = SiteShards.Split(config, tuning.Value.BlocksPerShard, silos);
+        _shards = runs.Select((_, j) => GrainFactory.GetGrain<IShardGrain>(ShardKey.Format(config.Site, j))).ToArray();
         _topK = config.Blocks.Count == 0 ? 1 : config.Blocks[0].TopK;
-        // A few blocks at a time keep the node calls waiting in the silos' queues few enough that none waits
-        // past its own response timeout, whatever the size of the cluster.
-        for (var first = 0; first < _blocks.Length; first += BlocksConfiguredAtOnce)
+        // Consecutive shards land on consecutive silos, so a wave of one shard per active silo gives each silo the
+        // few blocks at a time one site used to configure on one silo, and no node call waits past its timeout.
+        for (var first = 0; first < _shards.Length; first += silos)
         {
-            var count = Math.Min(BlocksConfiguredAtOnce, _blocks.Length - first);
-            await Task.WhenAll(Enumerable.Range(first, count).Select(i => _blocks[i].ConfigureAsync(config.Blocks[i])));
+            var count = Math.Min(silos, _shards.Length - first);
+            await Task.WhenAll(Enumerable.Range(first, count).Select(j => _shards[j].ConfigureAsync(runs[j])));
         }
     }
 
@@ -36,13 +44,13 @@ public sealed class SiteGrain : Grain, ISiteGrain
             throw new InvalidOperationException($"site {config.Site} runs epoch {config.Epoch}, asked for {command.Epoch}");
         }
 
-        var tasks = new Task<BarrierSummary>[_blocks.Length];
-        for (var b = 0; b < _blocks.Length; b++)
+        var tasks = new Task<BarrierSummary>[_shards.Length];
+        for (var j = 0; j < _shards.Length; j++)
         {
-            tasks[b] = _blocks[b].RunStepAsync(command);
+            tasks[j] = _shards[j].RunStepAsync(command);
         }
 
         var summaries = await Task.WhenAll(tasks);
-        return Summaries.Merge(summaries, _topK, _blocks.Length);
+        return Summaries.Merge(summaries, _topK, _shards.Length);
     }
 }

@@ -77,6 +77,7 @@ public sealed class LimitsTests : IAsyncLifetime
     [InlineData("Admin:MaxLiveFaults", "-1")]
     [InlineData("Simulation:BlockSize", "0")]
     [InlineData("Simulation:BatchSteps", "0")]
+    [InlineData("Simulation:BlocksPerShard", "0")]
     [InlineData("Simulation:HistoryCapacity", "0")]
     [InlineData("Simulation:MaxPaceSliceMilliseconds", "0")]
     [InlineData("Simulation:LogIntervalSeconds", "0")]

@@ -30,7 +30,7 @@ public sealed class SiloFailureTests : IAsyncLifetime
             await StartSiloAsync();
         }
 
-        // Loaded once both silos are up, so that the 21 blocks (16 nodes each) spread over both.
+        // Loaded once both silos are up, so that the 21 blocks (16 nodes each), in shards of 4, spread over both.
         using var client = Client(_silos.Values.First().HttpPort);
         var (status, body, _) = await client.SendJsonAsync(HttpMethod.Put, "/api/scenario", """{"preset":"small"}""");
         Assert.True(status == HttpStatusCode.OK, body.ToString());
@@ -44,7 +44,7 @@ public sealed class SiloFailureTests : IAsyncLifetime
         var siloPort = ManagedProcess.FreePort();
         var process = ManagedProcess.StartSilo(http,
         [
-            "--Admin:ApiKey", Key, "--Simulation:Pace", "realtime", "--Simulation:Speed", "20", "--Simulation:BlockSize", "16", "--Simulation:StartOnLaunch", "false",
+            "--Admin:ApiKey", Key, "--Simulation:Pace", "realtime", "--Simulation:Speed", "20", "--Simulation:BlockSize", "16", "--Simulation:BlocksPerShard", "4", "--Simulation:StartOnLaunch", "false",
             "--Orleans:Clustering", "Redis", "--Orleans:Redis", $"127.0.0.1:{_redisPort}", "--Orleans:ClusterId", _cluster,
             "--Orleans:SiloPort", Port(siloPort), "--Orleans:GatewayPort", Port(ManagedProcess.FreePort()),
         ]);

@@ -1,0 +1,19 @@
+using Orleans.Concurrency;
+using OrleansCluster.Abstractions.Messages;
+
+namespace OrleansCluster.Abstractions.Grains;
+
+/// <summary>
+/// One shard of a site's barrier coordination, keyed <c>{site}/shard-{j}</c>: a contiguous run of the site's blocks,
+/// activated with them on one silo, so that their summaries merge there and one summary crosses to the site.
+/// </summary>
+[Alias("IShardGrain")]
+public interface IShardGrain : IGrainWithStringKey
+{
+    /// <summary>Configures the shard's blocks (its run of the site's), a few at a time, as a site does.</summary>
+    [Alias("Configure"), ResponseTimeout("00:05:00")]
+    Task ConfigureAsync(SiteConfig config);
+
+    [Alias("RunStep")]
+    Task<BarrierSummary> RunStepAsync(StepCommand command);
+}

@@ -1,0 +1,54 @@
+using OrleansCluster.Abstractions.Grains;
+using OrleansCluster.Abstractions.Messages;
+
+namespace OrleansCluster.Grains.Barrier;
+
+/// <summary>
+/// A shard of a site's coordination: runs each step on its run of the site's blocks in parallel and merges their
+/// summaries, so that one summary per shard crosses to the site. Its blocks are placed beside it (they prefer the
+/// silo of the grain that first calls them, and a shard configures them), and the shards of a site are spread
+/// evenly over the silos by <see cref="ShardPlacementAttribute"/>, so every silo steps about as many nodes.
+/// </summary>
+[ShardPlacement]
+public sealed class ShardGrain : Grain, IShardGrain
+{
+    private const int BlocksConfiguredAtOnce = 16;
+
+    private SiteConfig? _config;
+    private IBlockGrain[] _blocks = [];
+    private int _topK = 1;
+
+    public async Task ConfigureAsync(SiteConfig config)
+    {
+        ArgumentNullException.ThrowIfNull(config);
+        _config = config;
+        _blocks = config.Blocks.Select(b => GrainFactory.GetGrain<IBlockGrain>(b.Block)).ToArray();
+        _topK = config.Blocks.Count == 0 ? 1 : config.Blocks[0].TopK;
+        // A few blocks at a time keep the node calls waiting in the silo's queue few enough that none waits past
+        // its own response timeout, whatever the size of the shard.
+        for (var first = 0; first < _blocks.Length; first += BlocksConfiguredAtOnce)
+        {
+            var count = Math.Min(BlocksConfiguredAtOnce, _blocks.Length - first);
+            await Task.WhenAll(Enumerable.Range(first, count).Select(i => _blocks[i].ConfigureAsync(config.Blocks[i])));
+        }
+    }
+
+    public async Task<BarrierSummary> RunStepAsync(StepCommand command)
+    {
+        ArgumentNullException.ThrowIfNull(command);
+        var config = _config ?? throw new InvalidOperationException($"shard {this.GetPrimaryKeyString()} is not configured");
+        if (config.Epoch != command.Epoch)
+        {
+            throw new InvalidOperationException($"shard {this.GetPrimaryKeyString()} runs epoch {config.Epoch}, asked for {command.Epoch}");
+        }
+
+        var tasks = new Task<BarrierSummary>[_blocks.Length];
+        for (var b = 0; b < _blocks.Length; b++)
+        {
+            tasks[b] = _blocks[b].RunStepAsync(command);
+        }
+
+        var summaries = await Task.WhenAll(tasks);
+        return Summaries.Merge(summaries, _topK, _blocks.Length);
+    }
+}
