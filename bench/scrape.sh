@@ -17,8 +17,13 @@ fi
 dotnet "$dll" --urls "http://127.0.0.1:$port" --Simulation:Scenario="$scenario" --Simulation:Pace=max \
   --Telemetry:PerNode="$per_node" --Telemetry:Dcgm="${DCGM:-false}" --Admin:ApiKey=bench --Orleans:SiloPort=21112 --Orleans:GatewayPort=40001 ${SILO_ARGS:-} >/tmp/scrape-silo.log 2>&1 &
 silo=$!
-trap 'kill $silo 2>/dev/null || true' EXIT
-for _ in $(seq 1 600); do curl -sf -o /dev/null "http://127.0.0.1:$port/healthz" && break; sleep 1; done
+# Waits for the silo to be gone, so that a run straight after finds its ports free.
+trap 'kill $silo 2>/dev/null; wait $silo 2>/dev/null || true' EXIT
+for _ in $(seq 1 600); do
+  curl -sf -o /dev/null "http://127.0.0.1:$port/healthz" && break
+  kill -0 $silo 2>/dev/null || { echo "the silo exited: $(tail -1 /tmp/scrape-silo.log)" >&2; exit 1; }
+  sleep 1
+done
 sleep "$warmup"
 times=()
 for _ in $(seq 1 "$scrapes"); do
