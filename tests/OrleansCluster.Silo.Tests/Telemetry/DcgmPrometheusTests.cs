@@ -1,7 +1,5 @@
-using System.Globalization;
 using System.Net;
 using System.Net.Http.Headers;
-using System.Text.Json;
 using OrleansCluster.Silo.Tests.Api;
 using OrleansCluster.Testing;
 
@@ -15,18 +13,13 @@ namespace OrleansCluster.Silo.Tests.Telemetry;
 public sealed class DcgmPrometheusTests : IAsyncLifetime
 {
     private const string Key = "dcgm-test-key";
-    private readonly int _siloPort = ManagedProcess.FreePort();
-    private readonly int _prometheusPort = ManagedProcess.FreePort();
-    private readonly string _data = Directory.CreateTempSubdirectory("prometheus-dcgm").FullName;
-    private readonly HttpClient _http = new() { Timeout = TimeSpan.FromSeconds(30) };
-    private ManagedProcess? _silo;
-    private ManagedProcess? _prometheus;
+    private readonly ScrapedSilo _cluster = new("dcgm", Key);
 
     public async ValueTask InitializeAsync()
     {
         // Two sites of 24 nodes each, as small's mix: a dcgm page of about 2 MB, which a busy machine scrapes in time
         // (small's 15 MB page took seconds and missed scrapes under a full test run).
-        var scenario = Path.Combine(_data, "dcgm-scenario.json");
+        var scenario = Path.Combine(_cluster.Folder, "dcgm-scenario.json");
         await File.WriteAllTextAsync(scenario, """
             {
               "name": "dcgm-test", "seed": 3,
@@ -39,37 +32,13 @@ public sealed class DcgmPrometheusTests : IAsyncLifetime
               "noise": { "computeCv": 0.02 }
             }
             """, AdminClient.Ct);
-        _silo = ManagedProcess.StartSilo(_siloPort,
+        await _cluster.StartAsync(
         [
-            "--Admin:ApiKey", Key, "--Simulation:Scenario", scenario, "--Simulation:Speed", "20", "--Telemetry:Dcgm", "true", "--Telemetry:Dcgm:Kubernetes", "true",
-            "--Orleans:SiloPort", Port(ManagedProcess.FreePort()), "--Orleans:GatewayPort", Port(ManagedProcess.FreePort()),
-            "--Orleans:ClusterId", $"dcgm-{Guid.NewGuid():N}",
-        ]);
-        await _silo.WaitUntilAnsweringAsync($"http://127.0.0.1:{_siloPort}/healthz");
-        _prometheus = await ManagedProcess.StartPrometheusAsync(_data, _prometheusPort, $"""
-            global:
-              scrape_interval: 5s
-              scrape_timeout: 5s
-            scrape_configs:
-              - job_name: dcgm
-                static_configs:
-                  - targets: ["127.0.0.1:{_siloPort}"]
-            """, AdminClient.Ct);
+            "--Simulation:Scenario", scenario, "--Simulation:Speed", "20", "--Telemetry:Dcgm", "true", "--Telemetry:Dcgm:Kubernetes", "true",
+        ], "5s", "5s");
     }
 
-    public async ValueTask DisposeAsync()
-    {
-        foreach (var process in new[] { _prometheus, _silo })
-        {
-            if (process is not null)
-            {
-                await process.DisposeAsync();
-            }
-        }
-
-        _http.Dispose();
-        Directory.Delete(_data, recursive: true);
-    }
+    public async ValueTask DisposeAsync() => await _cluster.DisposeAsync();
 
     [Fact]
     public async Task QueriesByNamespaceAndPodFindOnePodPerNodeWithItsGpus()
@@ -84,13 +53,13 @@ public sealed class DcgmPrometheusTests : IAsyncLifetime
         });
         var onePod = await WaitForResultAsync("""DCGM_FI_DEV_GPU_UTIL{namespace="training", pod="train-east-0-00007"}""", 8);
         Assert.All(onePod, r => Assert.Equal("east-00007", r.Labels["Hostname"]));
-        Assert.Empty(await QueryAsync("""DCGM_FI_DEV_GPU_UTIL{namespace="another"}"""));
+        Assert.Empty(await _cluster.QueryAsync("""DCGM_FI_DEV_GPU_UTIL{namespace="another"}"""));
     }
 
     [Fact]
     public async Task EveryDcgmDashboardQueryReturnsData()
     {
-        using var admin = new HttpClient { BaseAddress = new Uri($"http://127.0.0.1:{_siloPort}") };
+        using var admin = new HttpClient { BaseAddress = new Uri(_cluster.SiloUrl) };
         admin.DefaultRequestHeaders.Authorization = new AuthenticationHeaderValue("Bearer", Key);
         var (status, body, _) = await admin.PostJsonAsync("/api/faults", """{"kind":"node.crash","target":{"node":"west-00003"},"durationSeconds":5}""");
         Assert.True(status == HttpStatusCode.Created, body.ToString());
@@ -106,7 +75,7 @@ public sealed class DcgmPrometheusTests : IAsyncLifetime
             empty.Clear();
             foreach (var (_, title, expr) in queries)
             {
-                if (!(await QueryAsync(expr)).Any(r => !double.IsNaN(r.Value)))
+                if (!(await _cluster.QueryAsync(expr)).Any(r => !double.IsNaN(r.Value)))
                 {
                     empty.Add($"{title}: {expr}");
                 }
@@ -130,7 +99,7 @@ public sealed class DcgmPrometheusTests : IAsyncLifetime
         var deadline = DateTime.UtcNow.AddSeconds(180);
         while (true)
         {
-            var result = await QueryAsync(expr);
+            var result = await _cluster.QueryAsync(expr);
             if (result.Count == count)
             {
                 return result;
@@ -138,24 +107,11 @@ public sealed class DcgmPrometheusTests : IAsyncLifetime
 
             if (DateTime.UtcNow >= deadline)
             {
-                var scrape = await QueryAsync("scrape_duration_seconds");
-                Assert.Fail($"{expr}: {result.Count} series, expected {count}; last scrape took {(scrape.Count > 0 ? scrape[0].Value : double.NaN)} s\n{_silo!.Output}");
+                var scrape = await _cluster.QueryAsync("scrape_duration_seconds");
+                Assert.Fail($"{expr}: {result.Count} series, expected {count}; last scrape took {(scrape.Count > 0 ? scrape[0].Value : double.NaN)} s\n{_cluster.SiloOutput}");
             }
 
             await Task.Delay(500, AdminClient.Ct);
         }
     }
-
-    private async Task<IReadOnlyList<(Dictionary<string, string> Labels, double Value)>> QueryAsync(string expr)
-    {
-        var url = $"http://127.0.0.1:{_prometheusPort}/api/v1/query?query={Uri.EscapeDataString(expr)}";
-        using var document = JsonDocument.Parse(await _http.GetStringAsync(url, AdminClient.Ct));
-        return document.RootElement.GetProperty("data").GetProperty("result").EnumerateArray()
-            .Select(r => (
-                r.GetProperty("metric").EnumerateObject().ToDictionary(p => p.Name, p => p.Value.GetString()!),
-                double.Parse(r.GetProperty("value")[1].GetString()!, CultureInfo.InvariantCulture)))
-            .ToArray();
-    }
-
-    private static string Port(int port) => port.ToString(CultureInfo.InvariantCulture);
 }

@@ -1,7 +1,6 @@
 using System.Globalization;
 using System.Net;
 using System.Net.Http.Headers;
-using System.Text.Json;
 using OrleansCluster.Silo.Tests.Api;
 
 namespace OrleansCluster.Silo.Tests.Telemetry;
@@ -15,50 +14,22 @@ namespace OrleansCluster.Silo.Tests.Telemetry;
 public sealed class HistogramResolutionTests : IAsyncLifetime
 {
     private const string Key = "histogram-test-key";
-    private readonly int _siloPort = ManagedProcess.FreePort();
-    private readonly int _prometheusPort = ManagedProcess.FreePort();
-    private readonly string _data = Directory.CreateTempSubdirectory("prometheus-histogram").FullName;
-    private readonly HttpClient _http = new() { Timeout = TimeSpan.FromSeconds(30) };
-    private ManagedProcess? _silo;
-    private ManagedProcess? _prometheus;
+    private readonly ScrapedSilo _cluster = new("histogram", Key);
 
     public async ValueTask InitializeAsync()
     {
-        _silo = ManagedProcess.StartSilo(_siloPort,
+        await _cluster.StartAsync(
         [
-            "--Admin:ApiKey", Key, "--Simulation:Speed", "20",
-            "--Orleans:SiloPort", Port(ManagedProcess.FreePort()), "--Orleans:GatewayPort", Port(ManagedProcess.FreePort()),
-            "--Orleans:ClusterId", $"histogram-{Guid.NewGuid():N}",
-        ]);
-        await _silo.WaitUntilAnsweringAsync($"http://127.0.0.1:{_siloPort}/healthz");
-        _prometheus = await ManagedProcess.StartPrometheusAsync(_data, _prometheusPort, $"""
-            global:
-              scrape_interval: 1s
-            scrape_configs:
-              - job_name: histogram
-                static_configs:
-                  - targets: ["127.0.0.1:{_siloPort}"]
-            """, AdminClient.Ct);
+            "--Simulation:Speed", "20",
+        ], "1s");
     }
 
-    public async ValueTask DisposeAsync()
-    {
-        foreach (var process in new[] { _prometheus, _silo })
-        {
-            if (process is not null)
-            {
-                await process.DisposeAsync();
-            }
-        }
-
-        _http.Dispose();
-        Directory.Delete(_data, recursive: true);
-    }
+    public async ValueTask DisposeAsync() => await _cluster.DisposeAsync();
 
     [Fact]
     public async Task StepTimeQuantilesFromPrometheusMatchTheStepHistory()
     {
-        using var admin = new HttpClient { BaseAddress = new Uri($"http://127.0.0.1:{_siloPort}") };
+        using var admin = new HttpClient { BaseAddress = new Uri(_cluster.SiloUrl) };
         admin.DefaultRequestHeaders.Authorization = new AuthenticationHeaderValue("Bearer", Key);
         await admin.WaitForClusterAsync(c => c.Step() >= 60, "60 steps");
         var (status, body, _) = await admin.PostJsonAsync("/api/faults", """{"kind":"node.slowdown","target":{"node":"east-00007"},"params":{"factor":4}}""");
@@ -75,7 +46,7 @@ public sealed class HistogramResolutionTests : IAsyncLifetime
             var history = await admin.GetJsonAsync("/api/job/steps?count=4096");
             Assert.Equal(1, history[0].GetProperty("number").GetInt64());
             steps = history.EnumerateArray().Where(s => s.GetProperty("ok").GetBoolean()).Select(s => s.GetProperty("durationSeconds").GetDouble()).Order().ToArray();
-            var counted = await ScalarAsync("sum(gpusim_step_duration_seconds_count{scenario=\"small\"})");
+            var counted = await _cluster.ScalarAsync("sum(gpusim_step_duration_seconds_count{scenario=\"small\"})");
             if (counted == steps.Length)
             {
                 break;
@@ -90,7 +61,7 @@ public sealed class HistogramResolutionTests : IAsyncLifetime
         foreach (var q in new[] { 0.1, 0.5, 0.9, 0.99 })
         {
             var expected = Quantile(steps, q);
-            var read = await ScalarAsync($"histogram_quantile({q.ToString(CultureInfo.InvariantCulture)}, sum by (le) (gpusim_step_duration_seconds_bucket{{scenario=\"small\"}}))");
+            var read = await _cluster.ScalarAsync($"histogram_quantile({q.ToString(CultureInfo.InvariantCulture)}, sum by (le) (gpusim_step_duration_seconds_bucket{{scenario=\"small\"}}))");
             TestContext.Current.TestOutputHelper?.WriteLine($"p{q * 100}: Prometheus {read:F4} s, history {expected:F4} s, {steps.Length} steps");
             Assert.True(Math.Abs(read - expected) <= 0.03 * expected, $"p{q * 100}: Prometheus reads {read:F4} s, the history {expected:F4} s");
         }
@@ -104,14 +75,4 @@ public sealed class HistogramResolutionTests : IAsyncLifetime
         var above = Math.Min(below + 1, sorted.Length - 1);
         return sorted[below] + ((rank - below) * (sorted[above] - sorted[below]));
     }
-
-    private async Task<double> ScalarAsync(string expr)
-    {
-        var url = $"http://127.0.0.1:{_prometheusPort}/api/v1/query?query={Uri.EscapeDataString(expr)}";
-        using var document = JsonDocument.Parse(await _http.GetStringAsync(url, AdminClient.Ct));
-        var result = document.RootElement.GetProperty("data").GetProperty("result");
-        return result.GetArrayLength() == 1 ? double.Parse(result[0].GetProperty("value")[1].GetString()!, CultureInfo.InvariantCulture) : double.NaN;
-    }
-
-    private static string Port(int port) => port.ToString(CultureInfo.InvariantCulture);
 }
