@@ -26,29 +26,12 @@ public sealed class ShardGrain : Grain, IShardGrain
         _topK = config.Blocks.Count == 0 ? 1 : config.Blocks[0].TopK;
         // A few blocks at a time keep the node calls waiting in the silo's queue few enough that none waits past
         // its own response timeout, whatever the size of the shard.
-        for (var first = 0; first < _blocks.Length; first += BlocksConfiguredAtOnce)
-        {
-            var count = Math.Min(BlocksConfiguredAtOnce, _blocks.Length - first);
-            await Task.WhenAll(Enumerable.Range(first, count).Select(i => _blocks[i].ConfigureAsync(config.Blocks[i])));
-        }
+        await Coordination.ConfigureInWavesAsync(_blocks.Length, BlocksConfiguredAtOnce, i => _blocks[i].ConfigureAsync(config.Blocks[i]));
     }
 
-    public async Task<BarrierSummary> RunStepAsync(StepCommand command)
+    public Task<BarrierSummary> RunStepAsync(StepCommand command)
     {
-        ArgumentNullException.ThrowIfNull(command);
-        var config = _config ?? throw new InvalidOperationException($"shard {this.GetPrimaryKeyString()} is not configured");
-        if (config.Epoch != command.Epoch)
-        {
-            throw new InvalidOperationException($"shard {this.GetPrimaryKeyString()} runs epoch {config.Epoch}, asked for {command.Epoch}");
-        }
-
-        var tasks = new Task<BarrierSummary>[_blocks.Length];
-        for (var b = 0; b < _blocks.Length; b++)
-        {
-            tasks[b] = _blocks[b].RunStepAsync(command);
-        }
-
-        var summaries = await Task.WhenAll(tasks);
-        return Summaries.Merge(summaries, _topK, _blocks.Length);
+        Coordination.EnsureRuns(_config, command, "shard", this);
+        return Coordination.StepAllAsync(_blocks, block => block.RunStepAsync(command), _topK);
     }
 }

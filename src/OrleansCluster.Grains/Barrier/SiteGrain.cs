@@ -28,29 +28,12 @@ public sealed class SiteGrain(IOptions<SimulationTuning> tuning, IClusterMembers
         _topK = config.Blocks.Count == 0 ? 1 : config.Blocks[0].TopK;
         // Consecutive shards land on consecutive silos, so a wave of one shard per active silo gives each silo the
         // few blocks at a time one site used to configure on one silo, and no node call waits past its timeout.
-        for (var first = 0; first < _shards.Length; first += silos)
-        {
-            var count = Math.Min(silos, _shards.Length - first);
-            await Task.WhenAll(Enumerable.Range(first, count).Select(j => _shards[j].ConfigureAsync(runs[j])));
-        }
+        await Coordination.ConfigureInWavesAsync(_shards.Length, silos, j => _shards[j].ConfigureAsync(runs[j]));
     }
 
-    public async Task<BarrierSummary> RunStepAsync(StepCommand command)
+    public Task<BarrierSummary> RunStepAsync(StepCommand command)
     {
-        ArgumentNullException.ThrowIfNull(command);
-        var config = _config ?? throw new InvalidOperationException($"site {this.GetPrimaryKeyString()} is not configured");
-        if (config.Epoch != command.Epoch)
-        {
-            throw new InvalidOperationException($"site {config.Site} runs epoch {config.Epoch}, asked for {command.Epoch}");
-        }
-
-        var tasks = new Task<BarrierSummary>[_shards.Length];
-        for (var j = 0; j < _shards.Length; j++)
-        {
-            tasks[j] = _shards[j].RunStepAsync(command);
-        }
-
-        var summaries = await Task.WhenAll(tasks);
-        return Summaries.Merge(summaries, _topK, _shards.Length);
+        Coordination.EnsureRuns(_config, command, "site", this);
+        return Coordination.StepAllAsync(_shards, shard => shard.RunStepAsync(command), _topK);
     }
 }
