@@ -1,6 +1,4 @@
 using System.Diagnostics;
-using System.Net;
-using System.Net.Sockets;
 
 namespace OrleansCluster.Testing;
 
@@ -85,14 +83,9 @@ public sealed class ManagedProcess : IAsyncDisposable
         return directory?.FullName ?? throw new InvalidOperationException("the repository root was not found");
     }
 
-    public static int FreePort()
-    {
-        using var listener = new TcpListener(IPAddress.Loopback, 0);
-        listener.Start();
-        return ((IPEndPoint)listener.LocalEndpoint).Port;
-    }
+    /// <summary>A port for a process a test starts: see <see cref="PortReservations"/>.</summary>
+    public static int FreePort() => PortReservations.Take();
 
-    /// <summary>The path of a required tool, or a failure that says how to install it.</summary>
     /// <summary>
     /// A real Prometheus on 127.0.0.1:<paramref name="port"/> with <paramref name="configYaml"/> as its configuration,
     /// its files under <paramref name="folder"/>; answers once Prometheus says it is ready.
@@ -110,6 +103,7 @@ public sealed class ManagedProcess : IAsyncDisposable
         return prometheus;
     }
 
+    /// <summary>The path of a required tool, or a failure that says how to install it.</summary>
     public static string Tool(string name, string package)
     {
         foreach (var directory in (Environment.GetEnvironmentVariable("PATH") ?? string.Empty).Split(Path.PathSeparator))

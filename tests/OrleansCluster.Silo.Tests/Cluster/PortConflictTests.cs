@@ -105,6 +105,19 @@ public sealed class PortConflictTests : IAsyncLifetime
         Assert.Contains($"Orleans:GatewayPort {Port(port)} is in use by another process on 127.0.0.1", silo.Output, StringComparison.Ordinal);
     }
 
+    [Fact]
+    public void TestPortsAreDistinctOutsideTheKernelsEphemeralRangeAndReservedAgainstOtherTestProcesses()
+    {
+        // A port the kernel can hand to any bind(0) or outgoing connection before the silo given it has started is
+        // how two test silos once met on one port; the ports tests use must come from elsewhere and be held.
+        var ports = Enumerable.Range(0, 40).Select(_ => ManagedProcess.FreePort()).ToArray();
+
+        Assert.Equal(ports.Length, ports.Distinct().Count());
+        Assert.All(ports, p => Assert.InRange(p, 1024, 29999));
+        Assert.All(ports, p => Assert.Throws<IOException>(() => new FileStream(
+            Path.Combine(Path.GetTempPath(), "orleanscluster-test-ports", $"{Port(p)}.lock"), FileMode.Open, FileAccess.ReadWrite, FileShare.None)));
+    }
+
     private static string[] Settings(int siloPort, int gatewayPort) =>
         ["--Simulation:StartOnLaunch", "false", "--Orleans:ClusterId", $"ports-{Guid.NewGuid():N}", "--Orleans:SiloPort", Port(siloPort), "--Orleans:GatewayPort", Port(gatewayPort)];
 

@@ -1,0 +1,94 @@
+using System.Net;
+using System.Net.Sockets;
+
+namespace OrleansCluster.Testing;
+
+/// <summary>
+/// Ports for the processes a test starts, handed out so that no two can meet. A port taken by binding to 0 comes
+/// from the kernel's ephemeral range: it is free when asked, but until the silo that is given it has started (a
+/// few seconds) the kernel may give the same port to another test process, or use it as the source port of an
+/// outgoing connection, and the silo then refuses to start. So ports come from below the ephemeral range, which
+/// the kernel never hands out by itself, and each is reserved for the life of the test process by an exclusive
+/// lock file that every test process on the machine honours (the silo's own port locks live in another folder).
+/// </summary>
+internal static class PortReservations
+{
+    private const int Lowest = 20000;
+    private const int DefaultHighest = 29999; // below the silo's own default gateway port, 30000
+    private static readonly string Folder = Path.Combine(Path.GetTempPath(), "orleanscluster-test-ports");
+    private static readonly Lock Gate = new();
+    private static readonly List<FileStream> Held = [];
+    private static readonly HashSet<int> Given = [];
+
+    /// <summary>A port on 127.0.0.1 that nothing listens on and no other test process on this machine holds.</summary>
+    public static int Take()
+    {
+        var highest = HighestBelowEphemeralRange();
+        lock (Gate)
+        {
+            Directory.CreateDirectory(Folder);
+            for (var attempt = 0; attempt < 2000; attempt++)
+            {
+                var port = Random.Shared.Next(Lowest, highest + 1);
+                if (Given.Contains(port) || !TryReserve(port))
+                {
+                    continue;
+                }
+
+                Given.Add(port);
+                if (IsFree(port))
+                {
+                    return port;
+                }
+            }
+        }
+
+        throw new InvalidOperationException($"no free port between {Lowest} and {highest} on 127.0.0.1 after 2000 tries");
+    }
+
+    private static bool TryReserve(int port)
+    {
+        try
+        {
+            // FileShare.None is an exclusive advisory lock (flock) on Unix; the kernel drops it when this process ends.
+            Held.Add(new FileStream(Path.Combine(Folder, $"{port}.lock"), FileMode.OpenOrCreate, FileAccess.ReadWrite, FileShare.None));
+            return true;
+        }
+        catch (IOException)
+        {
+            return false; // held by another test process
+        }
+        catch (UnauthorizedAccessException)
+        {
+            return false; // another user's reservation
+        }
+    }
+
+    private static bool IsFree(int port)
+    {
+        try
+        {
+            using var listener = new TcpListener(IPAddress.Loopback, port);
+            listener.Start();
+            return true;
+        }
+        catch (SocketException)
+        {
+            return false;
+        }
+    }
+
+    /// <summary>The highest port to hand out: below Linux's ephemeral range (from 32768 by default) and below 30000.</summary>
+    private static int HighestBelowEphemeralRange()
+    {
+        try
+        {
+            var range = File.ReadAllText("/proc/sys/net/ipv4/ip_local_port_range").Split((char[]?)null, StringSplitOptions.RemoveEmptyEntries);
+            return int.TryParse(range[0], out var low) && low - 1 > Lowest + 1000 ? Math.Min(low - 1, DefaultHighest) : DefaultHighest;
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException or IndexOutOfRangeException)
+        {
+            return DefaultHighest;
+        }
+    }
+}
