@@ -36,11 +36,11 @@ internal static class Scenarios
         }
         """;
 
-    public static string Uniform(int nodes, double computeCv = 0.01, int checkpointEvery = 5, double timeoutSeconds = 10) => $$"""
+    public static string Uniform(int nodes, double computeCv = 0.01, int checkpointEvery = 5, double timeoutSeconds = 10, string site = "dc") => $$"""
         {
           "name": "uniform-test", "seed": 9,
           "job": { "flopsPerGpuPerStep": 4e14, "gradientBytes": 1e9, "barrierTimeoutSeconds": {{timeoutSeconds}}, "checkpointEverySteps": {{checkpointEvery}} },
-          "sites": [ { "name": "dc", "fabric": { "bandwidthGbps": 400, "hopLatencyMicroseconds": 2 }, "nodes": [ { "generation": "H100", "count": {{nodes}} } ] } ],
+          "sites": [ { "name": "{{site}}", "fabric": { "bandwidthGbps": 400, "hopLatencyMicroseconds": 2 }, "nodes": [ { "generation": "H100", "count": {{nodes}} } ] } ],
           "noise": { "computeCv": {{computeCv}} }
         }
         """;

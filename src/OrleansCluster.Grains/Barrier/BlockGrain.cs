@@ -9,11 +9,14 @@ using OrleansCluster.Model.Simulation;
 namespace OrleansCluster.Grains.Barrier;
 
 /// <summary>
-/// The lowest level of the barrier tree. It keeps each node's batch of compute times (asked for a batch of
-/// steps ahead, refills staggered so that about 1/BatchSteps of the nodes are called each step) in one dense
+/// The lowest level of the barrier tree. It keeps each node's batch of compute times (drawn a batch of steps
+/// ahead, refills staggered so that about 1/BatchSteps of the nodes are drawn each step) in one dense
 /// ring of BatchSteps rows, a row per step and a column per node, so that a step reads one contiguous row and
 /// the heap holds one long-lived array per block rather than one per node (at millions of nodes those were what
-/// the garbage collector walked and promoted), reduces the
+/// the garbage collector walked and promoted). A node at rest (no fault) is drawn here with the model's own
+/// function, exactly as its grain would draw it; a node that its grain says has changed (a fault) is asked for
+/// its batches by a grain call until it answers with no effect again, so node grains are activated only for
+/// nodes that faults touch or someone asks about. Each step it reduces the
 /// step's times into per-generation distributions and its K slowest nodes, evicts nodes that miss the
 /// barrier, and lets them rejoin after a checkpoint once they are back within the barrier timeout.
 /// A block is placed beside the shard that configures it, and each node grain beside the block that first calls it,
@@ -41,6 +44,8 @@ public sealed partial class BlockGrain(
     private long[] _windowFrom = [];
     private long[] _windowEnd = [];
     private bool[] _stale = [];
+    private bool[] _local = [];
+    private ulong[] _streams = [];
     private int[] _version = [];
     private NodeHealth[] _health = [];
     private bool[] _evicted = [];
@@ -78,6 +83,8 @@ public sealed partial class BlockGrain(
         _windowFrom = new long[n];
         _windowEnd = new long[n];
         _stale = Enumerable.Repeat(true, n).ToArray();
+        _local = Enumerable.Repeat(true, n).ToArray(); // a run starts healthy: the registry tells the nodes their faults after
+        _streams = _specs.Select(s => SeededNoise.StreamKey(s.Node)).ToArray();
         _version = new int[n];
         _health = new NodeHealth[n];
         _evicted = new bool[n];
@@ -102,7 +109,7 @@ public sealed partial class BlockGrain(
 
         _slowest = new TopKSlowest(config.TopK);
 
-        // Fetch the first batches now, while the job loads, so that the first steps run at their usual cost.
+        // Draw the first batches now, while the job loads, so that the first steps run at their usual cost.
         await RefillAsync(1, rejoinCheck: false);
     }
 
@@ -234,15 +241,19 @@ public sealed partial class BlockGrain(
 
     public Task NodeChangedAsync(string node, int version)
     {
-        if (_indexOf.TryGetValue(node, out var i) && version > _version[i])
+        // A node drawn here takes any change (its grain may be a fresh activation, counting versions from 1 again);
+        // one asked already, only a change newer than its last answer.
+        if (_indexOf.TryGetValue(node, out var i) && (_local[i] || version > _version[i]))
         {
             _stale[i] = true;
+            _local[i] = false;
         }
 
         return Task.CompletedTask;
     }
 
-    // Asks the nodes whose batch does not cover this step (or went stale) for their next batch, all at once.
+    // Draws the next batch of each node at rest whose batch does not cover this step, and asks the others (and
+    // those whose batch went stale) for theirs, all at once.
     private async Task<HashSet<int>?> RefillAsync(long step, bool rejoinCheck)
     {
         _refill.Clear();
@@ -259,6 +270,12 @@ public sealed partial class BlockGrain(
                 // The first batch of node i is shortened by i mod BatchSteps so that refills spread over steps.
                 var count = _firstFill[i] ? _batchSteps - (i % _batchSteps) : _batchSteps;
                 _firstFill[i] = false;
+                if (_local[i])
+                {
+                    DrawAtRest(i, step, count);
+                    continue;
+                }
+
                 _refill.Add(i);
                 _calls.Add(_grains[i].ComputeAsync(new NodeBatchRequest(_specs[i], step, count)));
             }
@@ -299,6 +316,7 @@ public sealed partial class BlockGrain(
                 _health[i] = batch.Health;
                 _effects[i] = batch.Effect ?? NodeEffect.None;
                 _stale[i] = false;
+                _local[i] = _effects[i] == NodeEffect.None; // back at rest: drawn here again
             }
             else
             {
@@ -308,6 +326,24 @@ public sealed partial class BlockGrain(
         }
 
         return failed;
+    }
+
+    // Node i's times for `count` steps from `step` with no fault: what its grain answers for a healthy node.
+    private void DrawAtRest(int i, long step, int count)
+    {
+        var spec = _specs[i];
+        var draws = new ComputeDraws(spec.ComputeCv, spec.OutlierProbability, spec.OutlierFactor);
+        var n = _specs.Length;
+        for (var k = 0; k < count; k++)
+        {
+            _ring[(RowOf(step + k) * n) + i] = draws.Seconds(spec.NominalComputeSeconds, NodeEffect.None.Slowdown, spec.Seed, _streams[i], step + k);
+        }
+
+        _windowFrom[i] = step;
+        _windowEnd[i] = step + count;
+        _health[i] = NodeHealth.Healthy;
+        _effects[i] = NodeEffect.None;
+        _stale[i] = false;
     }
 
     private int RowOf(long step) => (int)(step % _batchSteps);

@@ -1,3 +1,4 @@
+using Microsoft.Extensions.Options;
 using Orleans.Placement;
 using OrleansCluster.Abstractions.Grains;
 using OrleansCluster.Abstractions.Messages;
@@ -6,12 +7,15 @@ using OrleansCluster.Model.Simulation;
 namespace OrleansCluster.Grains.Nodes;
 
 /// <summary>
-/// One GPU server. It computes its own compute times from the model, a batch of steps at a time: they
-/// depend only on the seed, the step and its faults, so answering ahead is exact until a fault changes, and
-/// then it tells its block (one-way) that the batch is stale. Placed beside the block that first calls it.
+/// One GPU server: the authority on its faults, and the source of its compute times while a fault holds it. Its
+/// times depend only on the seed, the step and its faults, so while it has none its block draws them itself, with
+/// the same function (<see cref="ComputeDraws"/>), and this grain is not activated at all: a million nodes at rest
+/// are a million block columns, not a million activations. Told an effect, it tells its block (one-way; the node id
+/// names the block), which from then on asks it for a batch of steps at a time, until it answers with no effect.
+/// Placed beside the block that first calls it.
 /// </summary>
 [PreferLocalPlacement]
-public sealed class NodeGrain : Grain, INodeGrain
+public sealed class NodeGrain(IOptions<SimulationTuning> tuning) : Grain, INodeGrain
 {
     private NodeSpec? _spec;
     private ulong _stream;
@@ -54,12 +58,9 @@ public sealed class NodeGrain : Grain, INodeGrain
         _effect = effect;
         _effectEpoch = epoch;
         _version++;
-        if (_spec is not null)
-        {
-            return GrainFactory.GetGrain<IBlockGrain>(_spec.Block).NodeChangedAsync(_spec.Node, _version);
-        }
-
-        return Task.CompletedTask;
+        var node = this.GetPrimaryKeyString();
+        var block = ClusterLayout.BlockOf(node, tuning.Value.BlockSize) ?? _spec?.Block;
+        return block is null ? Task.CompletedTask : GrainFactory.GetGrain<IBlockGrain>(block).NodeChangedAsync(node, _version);
     }
 
     public ValueTask<NodeStatus> GetStatusAsync() =>

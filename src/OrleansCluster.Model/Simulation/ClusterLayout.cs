@@ -1,3 +1,4 @@
+using System.Globalization;
 using OrleansCluster.Model.Generations;
 using OrleansCluster.Model.Scenarios;
 
@@ -47,7 +48,7 @@ public sealed class ClusterLayout
 
             for (int start = first, ordinal = 0; start < nodes.Count; start += blockSize, ordinal++)
             {
-                blocks.Add(new BlockInfo($"{site.Name}/{ordinal:D4}", s, start, Math.Min(blockSize, nodes.Count - start)));
+                blocks.Add(new BlockInfo(BlockId(site.Name, ordinal), s, start, Math.Min(blockSize, nodes.Count - start)));
             }
         }
 
@@ -71,6 +72,24 @@ public sealed class ClusterLayout
 
     /// <summary>A node id: the site name and a five-digit index.</summary>
     public static string NodeId(string site, int index) => $"{site}-{index:D5}";
+
+    /// <summary>A block id: the site name and the block's four-digit ordinal within the site.</summary>
+    public static string BlockId(string site, int ordinal) => $"{site}/{ordinal:D4}";
+
+    /// <summary>
+    /// The block that holds <paramref name="nodeId"/> in any scenario laid out in blocks of <paramref name="blockSize"/>
+    /// (a site's nodes fill its blocks in index order, so the id alone decides it), or null for an id not of the form
+    /// <see cref="NodeId"/> writes.
+    /// </summary>
+    public static string? BlockOf(string nodeId, int blockSize)
+    {
+        ArgumentNullException.ThrowIfNull(nodeId);
+        ArgumentOutOfRangeException.ThrowIfLessThan(blockSize, 1);
+        var dash = nodeId.LastIndexOf('-');
+        return dash > 0 && int.TryParse(nodeId.AsSpan(dash + 1), NumberStyles.None, CultureInfo.InvariantCulture, out var index)
+            ? BlockId(nodeId[..dash], index / blockSize)
+            : null;
+    }
 
     /// <summary>The node's position in <see cref="Nodes"/>, or -1.</summary>
     public int OrdinalOf(string nodeId) => _nodeOrdinals.TryGetValue(nodeId, out var ordinal) ? ordinal : -1;
