@@ -1,0 +1,121 @@
+using Microsoft.Extensions.Logging;
+using OrleansCluster.Abstractions.Messages;
+using OrleansCluster.Model.Simulation;
+
+namespace OrleansCluster.Grains.Barrier;
+
+/// <summary>The block's batches: drawn here for nodes at rest, asked of the node grains a fault touches.</summary>
+public sealed partial class BlockGrain
+{
+    public Task NodeChangedAsync(string node, int version)
+    {
+        // A node drawn here takes any change (its grain may be a fresh activation, counting versions from 1 again);
+        // one asked already, only a change newer than its last answer.
+        if (_indexOf.TryGetValue(node, out var i) && (_local[i] || version > _version[i]))
+        {
+            _stale[i] = true;
+            _local[i] = false;
+        }
+
+        return Task.CompletedTask;
+    }
+
+    // Draws the next batch of each node at rest whose batch does not cover this step, and asks the others (and
+    // those whose batch went stale) for theirs, all at once.
+    private async Task<HashSet<int>?> RefillAsync(long step, bool rejoinCheck)
+    {
+        _refill.Clear();
+        _calls.Clear();
+        for (var i = 0; i < _specs.Length; i++)
+        {
+            if (_evicted[i] && !rejoinCheck)
+            {
+                continue;
+            }
+
+            if (_stale[i] || step < _windowFrom[i] || step >= _windowEnd[i])
+            {
+                // The first batch of node i is shortened by i mod BatchSteps so that refills spread over steps.
+                var count = _firstFill[i] ? _batchSteps - (i % _batchSteps) : _batchSteps;
+                _firstFill[i] = false;
+                if (_local[i])
+                {
+                    DrawAtRest(i, step, count);
+                    continue;
+                }
+
+                _refill.Add(i);
+                _calls.Add(_grains[i].ComputeAsync(new NodeBatchRequest(_specs[i], step, count)));
+            }
+        }
+
+        if (_calls.Count == 0)
+        {
+            return null;
+        }
+
+        try
+        {
+            await Task.WhenAll(_calls);
+        }
+        catch (Exception e) when (e is not OperationCanceledException)
+        {
+            // Looked at per node below: a node that cannot answer misses the barrier.
+        }
+
+        HashSet<int>? failed = null;
+        for (var j = 0; j < _refill.Count; j++)
+        {
+            var i = _refill[j];
+            var call = _calls[j];
+            if (call.IsCompletedSuccessfully)
+            {
+                var batch = call.Result;
+                var times = batch.ComputeSeconds;
+                var count = Math.Min(times.Length, _batchSteps);
+                for (var k = 0; k < count; k++)
+                {
+                    _ring[(RowOf(step + k) * _specs.Length) + i] = times[k];
+                }
+
+                _windowFrom[i] = step;
+                _windowEnd[i] = step + count;
+                _version[i] = Math.Max(_version[i], batch.Version);
+                _health[i] = batch.Health;
+                _effects[i] = batch.Effect ?? NodeEffect.None;
+                _stale[i] = false;
+                _local[i] = _effects[i] == NodeEffect.None; // back at rest: drawn here again
+            }
+            else
+            {
+                LogNodeUnreachable(logger, _specs[i].Node, call.Exception?.GetBaseException().Message);
+                (failed ??= []).Add(i);
+            }
+        }
+
+        return failed;
+    }
+
+    // Node i's times for `count` steps from `step` with no fault: what its grain answers for a healthy node.
+    private void DrawAtRest(int i, long step, int count)
+    {
+        var spec = _specs[i];
+        var draws = new ComputeDraws(spec.ComputeCv, spec.OutlierProbability, spec.OutlierFactor);
+        var n = _specs.Length;
+        for (var k = 0; k < count; k++)
+        {
+            _ring[(RowOf(step + k) * n) + i] = draws.Seconds(spec.NominalComputeSeconds, NodeEffect.None.Slowdown, spec.Seed, _streams[i], step + k);
+        }
+
+        _windowFrom[i] = step;
+        _windowEnd[i] = step + count;
+        _health[i] = NodeHealth.Healthy;
+        _effects[i] = NodeEffect.None;
+        _stale[i] = false;
+    }
+
+    private int RowOf(long step) => (int)(step % _batchSteps);
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "node {Node} did not answer its block: {Reason}")]
+    private static partial void LogNodeUnreachable(ILogger logger, string node, string? reason);
+}
