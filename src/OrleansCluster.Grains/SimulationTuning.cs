@@ -17,11 +17,12 @@ public sealed class SimulationTuning
     public const string MaxNodesSetting = "Simulation:MaxNodes";
 
     /// <summary>
-    /// Silo memory one node of a running scenario costs, with a margin: three million nodes at rest ran in 3.5 GiB
-    /// on one silo (about 1.2 KiB each: its share of a block's arrays, the layouts and the process itself; measured
-    /// 2026-11-26). The margin is for the nodes a fault holds, each an activation of a few KiB while it lasts.
+    /// Silo memory one node of a running scenario costs at worst, measured: three million nodes ran in 14.2 GiB on one
+    /// silo when each was an activation (about 5.1 KB: the node grain, its share of a block, the layout and the
+    /// effects). Nodes at rest cost about 1.2 KiB (their blocks draw them; 3.5 GiB for three million), but a fault
+    /// on every node makes every node an activation again.
     /// </summary>
-    public const long BytesPerNode = 3 * 1024;
+    public const long BytesPerNode = 5 * 1024;
 
     /// <summary>Nodes per block coordinator.</summary>
     [Range(1, 1_000_000)]
@@ -69,8 +70,8 @@ public sealed class SimulationTuning
 
     /// <summary>
     /// Four fifths of the memory available to this process (<c>GC.GetGCMemoryInfo().TotalAvailableMemoryBytes</c>:
-    /// the machine's, or the container's limit) at <see cref="BytesPerNode"/> a node: about 6.5 million nodes
-    /// with 24 GiB, 35 million with 128 GiB.
+    /// the machine's, or the container's limit) at <see cref="BytesPerNode"/> a node: about 3.9 million nodes
+    /// with 24 GiB, 21 million with 128 GiB.
     /// </summary>
     public static int DefaultMaxNodes { get; } =
         (int)Math.Clamp(GC.GetGCMemoryInfo().TotalAvailableMemoryBytes / 5 * 4 / BytesPerNode, 1_000, 100_000_000);

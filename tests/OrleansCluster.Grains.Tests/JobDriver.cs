@@ -1,5 +1,6 @@
 using OrleansCluster.Abstractions.Grains;
 using OrleansCluster.Abstractions.Messages;
+using OrleansCluster.Model.Simulation;
 
 namespace OrleansCluster.Grains.Tests;
 
@@ -11,6 +12,10 @@ internal sealed class JobDriver(IClusterClient client)
     public IJobGrain Job { get; } = client.GetGrain<IJobGrain>(IJobGrain.Key);
 
     public INodeGrain Node(string id) => client.GetGrain<INodeGrain>(id);
+
+    /// <summary>Tells a node's block what faults do to the node, as the fault registry does.</summary>
+    public Task SetNodeEffectAsync(string node, long epoch, NodeEffect effect) =>
+        client.GetGrain<IBlockGrain>(ClusterLayout.BlockOf(node, ClusterFixture.BlockSize)!).SetNodeEffectAsync(epoch, node, effect);
 
     public async Task<ClusterStatus> StartAtMaxPaceAsync(string scenarioJson)
     {

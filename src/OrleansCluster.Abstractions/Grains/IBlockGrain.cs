@@ -1,11 +1,11 @@
-using Orleans.Concurrency;
 using OrleansCluster.Abstractions.Messages;
 
 namespace OrleansCluster.Abstractions.Grains;
 
 /// <summary>
-/// The lowest barrier coordinator: a few hundred nodes of one site. It asks each node grain for its compute
-/// times a batch of steps ahead, reduces them every step, and passes a small summary up.
+/// The lowest barrier coordinator: a few hundred nodes of one site. It draws its nodes' compute times a batch of
+/// steps ahead (a node's grain draws them while a fault holds the node), reduces them every step, and passes a
+/// small summary up.
 /// </summary>
 [Alias("IBlockGrain")]
 public interface IBlockGrain : IGrainWithStringKey
@@ -17,9 +17,10 @@ public interface IBlockGrain : IGrainWithStringKey
     Task<BarrierSummary> RunStepAsync(StepCommand command);
 
     /// <summary>
-    /// A node's fault state changed (to <paramref name="version"/>): its batched times are stale from the next
-    /// step on. One-way, so that a node never waits on its block while the block may be waiting on it.
+    /// What the faults in force do to <paramref name="node"/> in run <paramref name="epoch"/> (the fault registry
+    /// tells the block of each node whose effect changed); takes effect at the block's next step. A run the block
+    /// has left behind is ignored; a block not configured for the run refuses, so that the registry tries again.
     /// </summary>
-    [OneWay, Alias("NodeChanged")]
-    Task NodeChangedAsync(string node, int version);
+    [Alias("SetNodeEffect")]
+    Task SetNodeEffectAsync(long epoch, string node, NodeEffect effect);
 }

@@ -15,11 +15,12 @@ public interface IFaultRegistryGrain : IGrainWithStringKey
     const string Key = "faults";
 
     /// <summary>
-    /// The job began run <paramref name="epoch"/> of <paramref name="scenario"/>. A new scenario clears every
-    /// fault; a new run of the same scenario (start after stop) keeps them and applies them afresh.
+    /// The job began run <paramref name="epoch"/> of <paramref name="scenario"/>, laid out in blocks of
+    /// <paramref name="blockSize"/> nodes (the registry tells each node's effect to its block). A new scenario clears
+    /// every fault; a new run of the same scenario (start after stop) keeps them and applies them afresh.
     /// </summary>
     [Alias("RunStarted")]
-    Task RunStartedAsync(long epoch, ScenarioSource scenario, bool keepFaults);
+    Task RunStartedAsync(long epoch, ScenarioSource scenario, bool keepFaults, int blockSize);
 
     /// <summary>Injects every fault or none (a campaign is one call).</summary>
     [Alias("Inject")]
@@ -63,6 +64,10 @@ public interface IFaultRegistryGrain : IGrainWithStringKey
     /// <summary>Faults in force or pending on one link.</summary>
     [AlwaysInterleave, Alias("ForLink")]
     ValueTask<IReadOnlyList<Fault>> ForLinkAsync(string link);
+
+    /// <summary>The effect <paramref name="node"/> is under now (<see cref="NodeEffect.None"/> when unaffected).</summary>
+    [AlwaysInterleave, Alias("EffectOnNode")]
+    ValueTask<NodeEffect> EffectOnNodeAsync(string node);
 
     /// <summary>The effect each affected node is under now (nodes not listed are unaffected).</summary>
     [AlwaysInterleave, Alias("NodeEffects")]

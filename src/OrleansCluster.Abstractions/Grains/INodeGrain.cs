@@ -3,20 +3,16 @@ using OrleansCluster.Abstractions.Messages;
 
 namespace OrleansCluster.Abstractions.Grains;
 
-/// <summary>One GPU server: holds its generation and faults and computes its own step times.</summary>
+/// <summary>
+/// One GPU server while a fault holds it: its block asks it for its compute times, a batch of steps at a time,
+/// under the effect the block was told. A node at rest is drawn by its block and has no activation.
+/// </summary>
 [Alias("INodeGrain")]
 public interface INodeGrain : IGrainWithStringKey
 {
-    /// <summary>Compute times for consecutive steps under the node's current faults.</summary>
+    /// <summary>Compute times for consecutive steps under the effect of the request.</summary>
     [Alias("Compute")]
     Task<NodeBatch> ComputeAsync(NodeBatchRequest request);
-
-    /// <summary>
-    /// Sets what the active faults do to the node in run <paramref name="epoch"/> (a fault belongs to a run:
-    /// a later scenario load starts healthy); takes effect at the block's next step.
-    /// </summary>
-    [Alias("SetEffect")]
-    Task SetEffectAsync(long epoch, NodeEffect effect);
 
     [AlwaysInterleave, Alias("GetStatus")]
     ValueTask<NodeStatus> GetStatusAsync();

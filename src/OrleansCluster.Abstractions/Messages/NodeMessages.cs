@@ -30,16 +30,19 @@ public sealed record NodeEffect([property: Id(0)] double Slowdown, [property: Id
     public NodeHealth Health => Crashed ? NodeHealth.Down : Slowdown > 1 ? NodeHealth.Degraded : NodeHealth.Healthy;
 }
 
-/// <summary>A block's request for a node's compute times over consecutive steps.</summary>
+/// <summary>
+/// A block's request for a node's compute times over consecutive steps under <paramref name="Effect"/>, what the
+/// faults in force do to it (the block holds it: the registry tells the block, and the block each request).
+/// </summary>
 [GenerateSerializer, Immutable, Alias("NodeBatchRequest")]
-public sealed record NodeBatchRequest([property: Id(0)] NodeSpec Spec, [property: Id(1)] long FromStep, [property: Id(2)] int Count);
+public sealed record NodeBatchRequest([property: Id(0)] NodeSpec Spec, [property: Id(1)] long FromStep, [property: Id(2)] int Count, [property: Id(3)] NodeEffect Effect);
 
 /// <summary>
-/// A node's compute times for steps <c>FromStep .. FromStep + Count - 1</c> under its current faults
-/// (positive infinity for a step it never reaches), and the version of its fault state they reflect.
+/// A node's compute times for steps <c>FromStep .. FromStep + Count - 1</c> under the effect asked (positive
+/// infinity for a step it never reaches).
 /// </summary>
 [GenerateSerializer, Immutable, Alias("NodeBatch")]
-public sealed record NodeBatch([property: Id(0)] int Version, [property: Id(1)] NodeHealth Health, [property: Id(2)] double[] ComputeSeconds, [property: Id(3)] NodeEffect? Effect = null);
+public sealed record NodeBatch([property: Id(0)] double[] ComputeSeconds);
 
 /// <summary>One node's state and figures (<c>GET /api/nodes/{id}</c>).</summary>
 [GenerateSerializer, Immutable, Alias("NodeStatus")]

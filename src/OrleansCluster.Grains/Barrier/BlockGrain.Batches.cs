@@ -7,18 +7,31 @@ namespace OrleansCluster.Grains.Barrier;
 /// <summary>The block's batches: drawn here for nodes at rest, asked of the node grains a fault touches.</summary>
 public sealed partial class BlockGrain
 {
-    public Task NodeChangedAsync(string node, int version)
+    public Task SetNodeEffectAsync(long epoch, string node, NodeEffect effect)
     {
-        // A node drawn here takes any change (its grain may be a fresh activation, counting versions from 1 again);
-        // one asked already, only a change newer than its last answer.
-        if (_indexOf.TryGetValue(node, out var i) && (_local[i] || version > _version[i]))
+        ArgumentNullException.ThrowIfNull(effect);
+        if (_config is { } config && epoch < config.Epoch)
         {
-            _stale[i] = true;
-            _local[i] = false;
+            return Task.CompletedTask; // meant for a run that is over: the registry tells this run's effects anew
         }
 
+        if (_config is null || epoch > _config.Epoch)
+        {
+            throw new InvalidOperationException($"block {this.GetPrimaryKeyString()} is not configured for run {epoch}");
+        }
+
+        if (!_indexOf.TryGetValue(node, out var i))
+        {
+            throw new ArgumentException($"node {node} is not in block {_config.Block}", nameof(node));
+        }
+
+        // One instance stands for no effect, so that the refill tells a node at rest by reference.
+        _effects[i] = effect == NodeEffect.None ? NodeEffect.None : effect;
+        _stale[i] = true;
         return Task.CompletedTask;
     }
+
+    private bool AtRest(int i) => ReferenceEquals(_effects[i], NodeEffect.None);
 
     // Draws the next batch of each node at rest whose batch does not cover this step, and asks the others (and
     // those whose batch went stale) for theirs, all at once.
@@ -38,14 +51,14 @@ public sealed partial class BlockGrain
                 // The first batch of node i is shortened by i mod BatchSteps so that refills spread over steps.
                 var count = _firstFill[i] ? _batchSteps - (i % _batchSteps) : _batchSteps;
                 _firstFill[i] = false;
-                if (_local[i])
+                if (AtRest(i))
                 {
                     DrawAtRest(i, step, count);
                     continue;
                 }
 
                 _refill.Add(i);
-                _calls.Add(_grains[i].ComputeAsync(new NodeBatchRequest(_specs[i], step, count)));
+                _calls.Add(_grains[i].ComputeAsync(new NodeBatchRequest(_specs[i], step, count, _effects[i])));
             }
         }
 
@@ -80,11 +93,7 @@ public sealed partial class BlockGrain
 
                 _windowFrom[i] = step;
                 _windowEnd[i] = step + count;
-                _version[i] = Math.Max(_version[i], batch.Version);
-                _health[i] = batch.Health;
-                _effects[i] = batch.Effect ?? NodeEffect.None;
                 _stale[i] = false;
-                _local[i] = _effects[i] == NodeEffect.None; // back at rest: drawn here again
             }
             else
             {
@@ -109,8 +118,6 @@ public sealed partial class BlockGrain
 
         _windowFrom[i] = step;
         _windowEnd[i] = step + count;
-        _health[i] = NodeHealth.Healthy;
-        _effects[i] = NodeEffect.None;
         _stale[i] = false;
     }
 

@@ -13,10 +13,10 @@ namespace OrleansCluster.Grains.Barrier;
 /// ahead, refills staggered so that about 1/BatchSteps of the nodes are drawn each step) in one dense
 /// ring of BatchSteps rows, a row per step and a column per node, so that a step reads one contiguous row and
 /// the heap holds one long-lived array per block rather than one per node (at millions of nodes those were what
-/// the garbage collector walked and promoted). A node at rest (no fault) is drawn here with the model's own
-/// function, exactly as its grain would draw it; a node that its grain says has changed (a fault) is asked for
-/// its batches by a grain call until it answers with no effect again, so node grains are activated only for
-/// nodes that faults touch or someone asks about. Each step it reduces the
+/// the garbage collector walked and promoted). The fault registry tells the block each node's effect; a node at
+/// rest (no effect) is drawn here with the model's own function, exactly as its grain would draw it, and a node
+/// under an effect is asked of its grain (activating it, beside the block) a batch at a time under that effect,
+/// so node grains are activated only for the nodes that faults touch. Each step it reduces the
 /// step's times into per-generation distributions and its K slowest nodes, evicts nodes that miss the
 /// barrier, and lets them rejoin after a checkpoint once they are back within the barrier timeout.
 /// A block is placed beside the shard that configures it, and each node grain beside the block that first calls it,
@@ -44,10 +44,7 @@ public sealed partial class BlockGrain(
     private long[] _windowFrom = [];
     private long[] _windowEnd = [];
     private bool[] _stale = [];
-    private bool[] _local = [];
     private ulong[] _streams = [];
-    private int[] _version = [];
-    private NodeHealth[] _health = [];
     private bool[] _evicted = [];
     private bool[] _firstFill = [];
 
@@ -83,10 +80,7 @@ public sealed partial class BlockGrain(
         _windowFrom = new long[n];
         _windowEnd = new long[n];
         _stale = Enumerable.Repeat(true, n).ToArray();
-        _local = Enumerable.Repeat(true, n).ToArray(); // a run starts healthy: the registry tells the nodes their faults after
         _streams = _specs.Select(s => SeededNoise.StreamKey(s.Node)).ToArray();
-        _version = new int[n];
-        _health = new NodeHealth[n];
         _evicted = new bool[n];
         _firstFill = Enumerable.Repeat(true, n).ToArray();
         _distributions = _generations.Select(_ => new ComputeDistribution()).ToArray();
@@ -96,7 +90,7 @@ public sealed partial class BlockGrain(
         _waitBuckets = _generations.Select(_ => new NodeHistograms.Buckets()).ToArray();
         _previous = Enumerable.Repeat(double.NaN, n).ToArray();
         _busy = Enumerable.Repeat(double.NaN, n).ToArray();
-        _effects = Enumerable.Repeat(NodeEffect.None, n).ToArray();
+        _effects = Enumerable.Repeat(NodeEffect.None, n).ToArray(); // a run starts healthy: the registry tells its faults after
         if (telemetry.Value.Dcgm)
         {
             dcgm.Register(config.Block, new DcgmNodes.Entry(config.Scenario, _specs.Select(s => s.Node).ToArray(), _busy, _effects, _evicted));
@@ -247,11 +241,12 @@ public sealed partial class BlockGrain(
         for (var i = 0; i < _specs.Length; i++)
         {
             ref var c = ref counts[_generationOf[i]];
-            if (_evicted[i] || _health[i] == NodeHealth.Down)
+            var health = _effects[i].Health;
+            if (_evicted[i] || health == NodeHealth.Down)
             {
                 c.Down++;
             }
-            else if (_health[i] == NodeHealth.Degraded)
+            else if (health == NodeHealth.Degraded)
             {
                 c.Degraded++;
             }

@@ -27,6 +27,7 @@ public sealed partial class FaultRegistryGrain(
     TimeProvider clock,
     SimulationMetrics metrics,
     IOptions<FaultLimits> limits,
+    IOptions<SimulationTuning> tuning,
     ILogger<FaultRegistryGrain> logger) : Grain, IFaultRegistryGrain
 {
     private static readonly TimeSpan HistoryWriteDelay = TimeSpan.FromSeconds(1);
@@ -76,8 +77,9 @@ public sealed partial class FaultRegistryGrain(
         await base.OnDeactivateAsync(reason, cancellationToken);
     }
 
-    public async Task RunStartedAsync(long epoch, ScenarioSource scenario, bool keepFaults)
+    public async Task RunStartedAsync(long epoch, ScenarioSource scenario, bool keepFaults, int blockSize)
     {
+        ArgumentOutOfRangeException.ThrowIfLessThan(blockSize, 1);
         ArgumentNullException.ThrowIfNull(scenario);
         var s = _store.State;
         // A new scenario clears every fault; a new run of the same one the background failures (they ran on the last
@@ -86,6 +88,7 @@ public sealed partial class FaultRegistryGrain(
 
         s.Epoch = epoch;
         s.Scenario = scenario;
+        s.BlockSize = blockSize;
         _layout = new ClusterLayout(ScenarioResolver.Resolve(scenario));
         _pushed.Reset(); // the grains start the new run healthy
         await SaveAsync();
@@ -219,6 +222,9 @@ public sealed partial class FaultRegistryGrain(
     public ValueTask<IReadOnlyList<Fault>> ForLinkAsync(string link) =>
         ValueTask.FromResult<IReadOnlyList<Fault>>(_book.OnLink(link).Select(Current).ToArray());
 
+    public ValueTask<NodeEffect> EffectOnNodeAsync(string node) =>
+        ValueTask.FromResult(_pushed.Nodes.GetValueOrDefault(node, NodeEffect.None));
+
     public ValueTask<IReadOnlyDictionary<string, NodeEffect>> NodeEffectsAsync() =>
         ValueTask.FromResult<IReadOnlyDictionary<string, NodeEffect>>(new Dictionary<string, NodeEffect>(_pushed.Nodes, StringComparer.Ordinal));
 
@@ -266,32 +272,6 @@ public sealed partial class FaultRegistryGrain(
         if (_layout is not null)
         {
             metrics.ReportFaults(new SimulationMetrics.FaultSnapshot(_layout.Scenario.Name, await CountsAsync()));
-        }
-    }
-
-    // Tells the grains. A push that failed (its grain lost with a silo, say) must neither fail the caller (the
-    // registry's activation included: a registry that cannot activate wedges every fault route) nor be taken as
-    // done: the next pass, a second later, makes it again.
-    private async Task PushAsync(IReadOnlyList<PushedEffects.Push> pushes)
-    {
-        var epoch = _store.State.Epoch;
-        var calls = pushes.Select(p => p.IsNode
-            ? GrainFactory.GetGrain<INodeGrain>(p.Target).SetEffectAsync(epoch, p.Node!)
-            : GrainFactory.GetGrain<ILinkGrain>(p.Target).SetEffectAsync(epoch, p.Link!.Value)).ToArray();
-        try
-        {
-            await Task.WhenAll(calls);
-        }
-        catch (Exception) when (calls.Any(c => c.IsFaulted))
-        {
-            for (var i = 0; i < calls.Length; i++)
-            {
-                if (calls[i].IsFaulted)
-                {
-                    _pushed.Failed(pushes[i]);
-                    LogPushFailed(logger, pushes[i].Target, calls[i].Exception!.GetBaseException().Message);
-                }
-            }
         }
     }
 

@@ -25,6 +25,9 @@ public sealed class FaultRegistryState
 
     /// <summary>Background failures taken since the registry began, by cause.</summary>
     [Id(7)] public Dictionary<string, long> FailuresByCause { get; set; } = new(StringComparer.Ordinal);
+
+    /// <summary>The run's nodes per block, as the job laid it out (0 in state written before it was kept: the default).</summary>
+    [Id(8)] public int BlockSize { get; set; }
 }
 
 /// <summary>

@@ -166,7 +166,7 @@ public sealed partial class JobGrain(
         }
 
         // The registry re-applies (or, for a new scenario, clears) the faults for this run.
-        await Registry.RunStartedAsync(Job.Epoch, Job.Source!, keepFaults);
+        await Registry.RunStartedAsync(Job.Epoch, Job.Source!, keepFaults, _tuning.BlockSize);
         _treeReady = true;
     }
 

@@ -1,4 +1,3 @@
-using Microsoft.Extensions.Options;
 using Orleans.Placement;
 using OrleansCluster.Abstractions.Grains;
 using OrleansCluster.Abstractions.Messages;
@@ -7,28 +6,32 @@ using OrleansCluster.Model.Simulation;
 namespace OrleansCluster.Grains.Nodes;
 
 /// <summary>
-/// One GPU server: the authority on its faults, and the source of its compute times while a fault holds it. Its
-/// times depend only on the seed, the step and its faults, so while it has none its block draws them itself, with
-/// the same function (<see cref="ComputeDraws"/>), and this grain is not activated at all: a million nodes at rest
-/// are a million block columns, not a million activations. Told an effect, it tells its block (one-way; the node id
-/// names the block), which from then on asks it for a batch of steps at a time, until it answers with no effect.
-/// Placed beside the block that first calls it.
+/// One GPU server while a fault holds it. A node's times depend only on the seed, the step and its faults, so
+/// while it has none its block draws them itself, with the same function (<see cref="ComputeDraws"/>), and this
+/// grain is never activated: a million nodes at rest are a million block columns, not a million activations. Once
+/// the registry tells the block a node's effect, the block asks the node's grain for its times a batch of steps at
+/// a time under that effect, until the effect is none again. The block is the first to call it, so it is placed
+/// beside its block; the effect comes with every request, so nothing is lost if the activation is collected.
 /// </summary>
 [PreferLocalPlacement]
-public sealed class NodeGrain(IOptions<SimulationTuning> tuning) : Grain, INodeGrain
+public sealed class NodeGrain : Grain, INodeGrain
 {
     private NodeSpec? _spec;
     private ulong _stream;
     private NodeEffect _effect = NodeEffect.None;
-    private long _effectEpoch;
-    private int _version;
     private long _batches;
 
     public Task<NodeBatch> ComputeAsync(NodeBatchRequest request)
     {
         ArgumentNullException.ThrowIfNull(request);
-        Adopt(request.Spec);
         var spec = request.Spec;
+        if (_spec?.Node != spec.Node)
+        {
+            _stream = SeededNoise.StreamKey(spec.Node);
+        }
+
+        _spec = spec;
+        _effect = request.Effect;
         var times = new double[request.Count];
         if (_effect.Crashed)
         {
@@ -44,23 +47,7 @@ public sealed class NodeGrain(IOptions<SimulationTuning> tuning) : Grain, INodeG
         }
 
         _batches++;
-        return Task.FromResult(new NodeBatch(_version, _effect.Health, times, _effect));
-    }
-
-    public Task SetEffectAsync(long epoch, NodeEffect effect)
-    {
-        ArgumentNullException.ThrowIfNull(effect);
-        if (_spec is not null && epoch < _spec.Epoch)
-        {
-            return Task.CompletedTask; // meant for a run that is over
-        }
-
-        _effect = effect;
-        _effectEpoch = epoch;
-        _version++;
-        var node = this.GetPrimaryKeyString();
-        var block = ClusterLayout.BlockOf(node, tuning.Value.BlockSize) ?? _spec?.Block;
-        return block is null ? Task.CompletedTask : GrainFactory.GetGrain<IBlockGrain>(block).NodeChangedAsync(node, _version);
+        return Task.FromResult(new NodeBatch(times));
     }
 
     public ValueTask<NodeStatus> GetStatusAsync() =>
@@ -72,21 +59,4 @@ public sealed class NodeGrain(IOptions<SimulationTuning> tuning) : Grain, INodeG
             _effect,
             _spec?.NominalComputeSeconds ?? 0,
             _batches));
-
-    private void Adopt(NodeSpec spec)
-    {
-        if (_spec is not null && _spec.Epoch == spec.Epoch)
-        {
-            return;
-        }
-
-        // A new run starts from a healthy node, unless the effect was set for that run already.
-        if (_effectEpoch != spec.Epoch)
-        {
-            _effect = NodeEffect.None;
-        }
-
-        _spec = spec;
-        _stream = SeededNoise.StreamKey(spec.Node);
-    }
 }

@@ -76,19 +76,24 @@ public static class NodesApi
         }
 
         var node = layout.Nodes[ordinal];
-        var status = await grains.GetGrain<INodeGrain>(id).GetStatusAsync();
-        var faults = await grains.GetGrain<IFaultRegistryGrain>(IFaultRegistryGrain.Key).ForNodeAsync(id);
+        var registry = grains.GetGrain<IFaultRegistryGrain>(IFaultRegistryGrain.Key);
+        var effect = await registry.EffectOnNodeAsync(id);
+        var faults = await registry.ForNodeAsync(id);
+
+        // The registry holds what faults do to the node. Only a node under an effect has a grain drawing its times
+        // (a node at rest is drawn by its block): asking one at rest would activate a grain for nothing.
+        var batches = effect == NodeEffect.None ? 0 : (await grains.GetGrain<INodeGrain>(id).GetStatusAsync()).BatchesComputed;
         var job = layout.Scenario.Job;
         return TypedResults.Ok(new NodeDetail(
             id,
             layout.Scenario.Sites[node.SiteIndex].Name,
             node.Generation.Name,
             node.GpusPerNode,
-            status.Health,
-            status.Effect.Slowdown,
-            status.Effect.Crashed,
+            effect.Health,
+            effect.Slowdown,
+            effect.Crashed,
             Model.Simulation.ComputeModel.NominalSeconds(job.FlopsPerGpuPerStep, node.Generation.PeakFlopsPerSecond, job.Mfu),
-            status.BatchesComputed,
+            batches,
             faults));
     }
 }

@@ -1,3 +1,5 @@
+using OrleansCluster.Abstractions.Grains;
+using OrleansCluster.Abstractions.Messages;
 using OrleansCluster.Model.Scenarios;
 using OrleansCluster.Model.Simulation;
 
@@ -19,7 +21,7 @@ public sealed class TwoSiloShardTests(TwoSiloClusterFixture fixture)
         var grains = await fixture.Client.GetGrain<IManagementGrain>(0).GetDetailedGrainStatistics(null, null, TestContext.Current.CancellationToken);
         await driver.Job.StopAsync();
 
-        var shards = Where(grains, "shard");
+        var shards = Where(grains, "shard").Where(g => g.Key.StartsWith("dc/", StringComparison.Ordinal)).ToDictionary();
         var blocks = Where(grains, "block");
         Assert.Equal(14, shards.Count);
         Assert.Equal(2, shards.Values.Distinct().Count());
@@ -38,6 +40,32 @@ public sealed class TwoSiloShardTests(TwoSiloClusterFixture fixture)
         var plain = new PlainLoopSimulator(ScenarioLoader.Parse(json));
         Assert.Equal(400, Assert.Single(status.Sites).Generations.Single().Healthy);
         Assert.Equal(Enumerable.Range(1, 10).Select(k => plain.Step(k).StepSeconds), history.Select(r => r.DurationSeconds));
+    }
+
+    [Fact]
+    public async Task AFaultedNodesGrainIsActivatedOnItsBlocksSiloWhicheverSiloTheRegistryIsOn()
+    {
+        // A node at rest has no activation; the registry tells the node's block, and the block's call activates the
+        // node's grain beside it, so a faulted node's batches never cross silos.
+        var json = Scenarios.Uniform(nodes: 400, computeCv: 0.05, checkpointEvery: 1000, site: "spread");
+        var driver = new JobDriver(fixture.Client);
+        await driver.StartAtMaxPaceAsync(json);
+        await driver.WaitForStepAsync(3);
+        var nodes = Enumerable.Range(0, 25).Select(b => ClusterLayout.NodeId("spread", (b * ClusterFixture.BlockSize) + 3)).ToArray();
+        var registry = fixture.Client.GetGrain<IFaultRegistryGrain>(IFaultRegistryGrain.Key);
+        await registry.InjectAsync(
+            nodes.Select(n => new FaultRequest("node.slowdown", new FaultTargetRequest(Node: n), new Dictionary<string, double> { ["factor"] = 2 })).ToArray(),
+            campaign: null);
+        await driver.WaitForAsync(s => s.Sites.Single().Generations.Single().Degraded == nodes.Length);
+        var grains = await fixture.Client.GetGrain<IManagementGrain>(0).GetDetailedGrainStatistics(null, null, TestContext.Current.CancellationToken);
+        await registry.ClearAllAsync();
+        await driver.Job.StopAsync();
+
+        var blocks = Where(grains, "block");
+        var faulted = Where(grains, "node").Where(n => n.Key.StartsWith("spread-", StringComparison.Ordinal)).ToDictionary();
+        Assert.Equal(nodes.Order(StringComparer.Ordinal), faulted.Keys.Order(StringComparer.Ordinal));
+        Assert.Equal(2, faulted.Values.Distinct().Count());
+        Assert.All(nodes, n => Assert.Equal(blocks[ClusterLayout.BlockOf(n, ClusterFixture.BlockSize)!], faulted[n]));
     }
 
     private static Dictionary<string, SiloAddress> Where(IEnumerable<DetailedGrainStatistic> grains, string type) =>

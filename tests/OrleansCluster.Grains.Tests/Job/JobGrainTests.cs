@@ -108,7 +108,7 @@ public sealed class JobGrainTests(ClusterFixture fixture)
         await _driver.Job.PauseAsync();
         var paused = await _driver.Job.GetStatusAsync();
 
-        await _driver.Node("dc-00042").SetEffectAsync(paused.Job.Epoch, new NodeEffect(2.0, Crashed: false));
+        await _driver.SetNodeEffectAsync("dc-00042", paused.Job.Epoch, new NodeEffect(2.0, Crashed: false));
         await _driver.Job.ResumeAsync();
         var after = await _driver.WaitForStepAsync(paused.Job.Step + 1);
         await _driver.Job.PauseAsync();
@@ -135,7 +135,7 @@ public sealed class JobGrainTests(ClusterFixture fixture)
         await _driver.Job.PauseAsync();
         var paused = await _driver.Job.GetStatusAsync();
 
-        await _driver.Node("dc-00003").SetEffectAsync(paused.Job.Epoch, new NodeEffect(1, Crashed: true));
+        await _driver.SetNodeEffectAsync("dc-00003", paused.Job.Epoch, new NodeEffect(1, Crashed: true));
         await _driver.Job.ResumeAsync();
         var status = await _driver.WaitForAsync(s => s.Job.StepsFailed >= 1 && s.Job.Step >= paused.Job.Step + 10);
 
@@ -156,7 +156,7 @@ public sealed class JobGrainTests(ClusterFixture fixture)
         // step it is healed at is known exactly.)
         await _driver.Job.PauseAsync();
         var healedAt = (await _driver.Job.GetStatusAsync()).Job.Step;
-        await _driver.Node("dc-00003").SetEffectAsync(paused.Job.Epoch, NodeEffect.None);
+        await _driver.SetNodeEffectAsync("dc-00003", paused.Job.Epoch, NodeEffect.None);
         await _driver.Job.ResumeAsync();
         await _driver.WaitForAsync(s => s.Job.EvictedNodes == 0 && s.Job.Step > healedAt + every);
         await _driver.Job.StopAsync();

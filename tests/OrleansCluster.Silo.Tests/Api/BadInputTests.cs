@@ -108,7 +108,7 @@ public sealed class BadInputTests(KestrelSiloFixture fixture) : IClassFixture<Ke
     public async Task ScenarioOfFiftyMillionNodesIsRefusedBeforeAnythingIsBuilt()
     {
         // 501 sites of 99,999 nodes: 87 KB of JSON, each site within its own cap. The default Simulation:MaxNodes
-        // is sized to this machine's memory (about 3 KiB a node), far below 50 million.
+        // is sized to this machine's memory (about 5 KiB a node), far below 50 million.
         var sites = string.Join(",", Enumerable.Range(0, 501).Select(i => $$"""{"name":"s{{i}}","fabric":{"bandwidthGbps":400},"nodes":[{"generation":"H100","count":99999}]}"""));
         var links = string.Join(",", Enumerable.Range(0, 500).Select(i => $$"""{"from":"s{{i}}","to":"s{{i + 1}}","distanceKm":10,"bandwidthGbps":400}"""));
         var scenario = $$"""{"name":"huge","job":{"flopsPerGpuPerStep":4e14,"gradientBytes":1e9},"sites":[{{sites}}],"links":[{{links}}]}""";
