@@ -1,3 +1,4 @@
+using System.Globalization;
 using System.Net;
 using System.Net.Sockets;
 
@@ -7,15 +8,16 @@ namespace OrleansCluster.Testing;
 /// Ports for the processes a test starts, handed out so that no two can meet. A port taken by binding to 0 comes
 /// from the kernel's ephemeral range: it is free when asked, but until the silo that is given it has started (a
 /// few seconds) the kernel may give the same port to another test process, or use it as the source port of an
-/// outgoing connection, and the silo then refuses to start. So ports come from below the ephemeral range, which
+/// outgoing connection, and the silo then refuses to start. So ports come from outside the ephemeral range, which
 /// the kernel never hands out by itself, and each is reserved for the life of the test process by an exclusive
-/// lock file that every test process on the machine honours (the silo's own port locks live in another folder).
+/// lock file that every test process of the same user honours (in a folder of the user's own; the silo's own
+/// port locks live in another folder).
 /// </summary>
 internal static class PortReservations
 {
     private const int Lowest = 20000;
-    private const int DefaultHighest = 29999; // below the silo's own default gateway port, 30000
-    private static readonly string Folder = Path.Combine(Path.GetTempPath(), "orleanscluster-test-ports");
+    private const int Highest = 29999; // below the silo's own default gateway port, 30000
+    private static readonly string Folder = Path.Combine(Path.GetTempPath(), $"orleanscluster-test-ports-{Environment.UserName}");
     private static readonly Lock Gate = new();
     private static readonly List<FileStream> Held = [];
     private static readonly HashSet<int> Given = [];
@@ -23,13 +25,13 @@ internal static class PortReservations
     /// <summary>A port on 127.0.0.1 that nothing listens on and no other test process on this machine holds.</summary>
     public static int Take()
     {
-        var highest = HighestBelowEphemeralRange();
+        var (lowest, highest) = OutsideEphemeralRange();
         lock (Gate)
         {
             Directory.CreateDirectory(Folder);
             for (var attempt = 0; attempt < 2000; attempt++)
             {
-                var port = Random.Shared.Next(Lowest, highest + 1);
+                var port = Random.Shared.Next(lowest, highest + 1);
                 if (Given.Contains(port) || !TryReserve(port))
                 {
                     continue;
@@ -43,7 +45,7 @@ internal static class PortReservations
             }
         }
 
-        throw new InvalidOperationException($"no free port between {Lowest} and {highest} on 127.0.0.1 after 2000 tries");
+        throw new InvalidOperationException($"no free port between {lowest} and {highest} on 127.0.0.1 after 2000 tries");
     }
 
     private static bool TryReserve(int port)
@@ -78,17 +80,22 @@ internal static class PortReservations
         }
     }
 
-    /// <summary>The highest port to hand out: below Linux's ephemeral range (from 32768 by default) and below 30000.</summary>
-    private static int HighestBelowEphemeralRange()
+    /// <summary>
+    /// The ports to hand out: 20000-29999 below Linux's ephemeral range (from 32768 by default; 49152 on Windows and
+    /// macOS), or above its top where it is configured to start lower; refused where neither leaves room.
+    /// </summary>
+    private static (int Lowest, int Highest) OutsideEphemeralRange()
     {
-        try
+        const string rangeFile = "/proc/sys/net/ipv4/ip_local_port_range";
+        if (!File.Exists(rangeFile))
         {
-            var range = File.ReadAllText("/proc/sys/net/ipv4/ip_local_port_range").Split((char[]?)null, StringSplitOptions.RemoveEmptyEntries);
-            return int.TryParse(range[0], out var low) && low - 1 > Lowest + 1000 ? Math.Min(low - 1, DefaultHighest) : DefaultHighest;
+            return (Lowest, Highest);
         }
-        catch (Exception e) when (e is IOException or UnauthorizedAccessException or IndexOutOfRangeException)
-        {
-            return DefaultHighest;
-        }
+
+        var range = File.ReadAllText(rangeFile).Split((char[]?)null, StringSplitOptions.RemoveEmptyEntries).Select(p => int.Parse(p, CultureInfo.InvariantCulture)).ToArray();
+        var (low, high) = (range[0], range[1]);
+        return low - 1 >= Lowest + 1000 ? (Lowest, Math.Min(low - 1, Highest))
+            : high + 1000 <= IPEndPoint.MaxPort ? (high + 1, IPEndPoint.MaxPort)
+            : throw new InvalidOperationException($"the kernel's ephemeral port range ({low}-{high}, {rangeFile}) leaves no room for the tests' ports outside it");
     }
 }

@@ -113,9 +113,12 @@ public sealed class PortConflictTests : IAsyncLifetime
         var ports = Enumerable.Range(0, 40).Select(_ => ManagedProcess.FreePort()).ToArray();
 
         Assert.Equal(ports.Length, ports.Distinct().Count());
-        Assert.All(ports, p => Assert.InRange(p, 1024, 29999));
+        var ephemeral = File.Exists("/proc/sys/net/ipv4/ip_local_port_range")
+            ? File.ReadAllText("/proc/sys/net/ipv4/ip_local_port_range").Split((char[]?)null, StringSplitOptions.RemoveEmptyEntries).Select(p => int.Parse(p, CultureInfo.InvariantCulture)).ToArray()
+            : [49152, 65535];
+        Assert.All(ports, p => Assert.True(p < ephemeral[0] || p > ephemeral[1], $"{p} is in the ephemeral range {ephemeral[0]}-{ephemeral[1]}"));
         Assert.All(ports, p => Assert.Throws<IOException>(() => new FileStream(
-            Path.Combine(Path.GetTempPath(), "orleanscluster-test-ports", $"{Port(p)}.lock"), FileMode.Open, FileAccess.ReadWrite, FileShare.None)));
+            Path.Combine(Path.GetTempPath(), $"orleanscluster-test-ports-{Environment.UserName}", $"{Port(p)}.lock"), FileMode.Open, FileAccess.ReadWrite, FileShare.None)));
     }
 
     private static string[] Settings(int siloPort, int gatewayPort) =>
