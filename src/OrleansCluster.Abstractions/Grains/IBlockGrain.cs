@@ -18,8 +18,9 @@ public interface IBlockGrain : IGrainWithStringKey
 
     /// <summary>
     /// What the faults in force do to <paramref name="node"/> in run <paramref name="epoch"/> (the fault registry
-    /// tells the block of each node whose effect changed); takes effect at the block's next step. A run the block
-    /// has left behind is ignored; a block not configured for the run refuses, so that the registry tries again.
+    /// tells the block of each node whose effect changed); takes effect at the block's next step. An earlier run's
+    /// effect is ignored; a block not configured for the run (lost with its silo) drops it and deactivates: the
+    /// job lays the tree out again at its next step, and the registry then tells every effect anew.
     /// </summary>
     [Alias("SetNodeEffect")]
     Task SetNodeEffectAsync(long epoch, string node, NodeEffect effect);

@@ -1,4 +1,3 @@
-using Orleans.Concurrency;
 using OrleansCluster.Abstractions.Messages;
 
 namespace OrleansCluster.Abstractions.Grains;
@@ -13,7 +12,4 @@ public interface INodeGrain : IGrainWithStringKey
     /// <summary>Compute times for consecutive steps under the effect of the request.</summary>
     [Alias("Compute")]
     Task<NodeBatch> ComputeAsync(NodeBatchRequest request);
-
-    [AlwaysInterleave, Alias("GetStatus")]
-    ValueTask<NodeStatus> GetStatusAsync();
 }

@@ -44,13 +44,3 @@ public sealed record NodeBatchRequest([property: Id(0)] NodeSpec Spec, [property
 [GenerateSerializer, Immutable, Alias("NodeBatch")]
 public sealed record NodeBatch([property: Id(0)] double[] ComputeSeconds);
 
-/// <summary>One node's state and figures (<c>GET /api/nodes/{id}</c>).</summary>
-[GenerateSerializer, Immutable, Alias("NodeStatus")]
-public sealed record NodeStatus(
-    [property: Id(0)] string Node,
-    [property: Id(1)] string? Site,
-    [property: Id(2)] string? Generation,
-    [property: Id(3)] NodeHealth Health,
-    [property: Id(4)] NodeEffect Effect,
-    [property: Id(5)] double NominalComputeSeconds,
-    [property: Id(6)] long BatchesComputed);

@@ -17,12 +17,19 @@ public sealed partial class BlockGrain
 
         if (_config is null || epoch > _config.Epoch)
         {
-            throw new InvalidOperationException($"block {this.GetPrimaryKeyString()} is not configured for run {epoch}");
+            // Not this run's block: lost with its silo and activated by this call, or left from an earlier run. The
+            // run's next step fails on it and the job lays the tree out again, after which the registry tells every
+            // effect anew; meanwhile this activation goes, so that the shard's call places the block beside it.
+            var block = this.GetPrimaryKeyString();
+            LogNotConfigured(logger, block, epoch);
+            DeactivateOnIdle();
+            return Task.CompletedTask;
         }
 
         if (!_indexOf.TryGetValue(node, out var i))
         {
-            throw new ArgumentException($"node {node} is not in block {_config.Block}", nameof(node));
+            LogNotInBlock(logger, node, _config.Block); // a registry laying nodes out in other blocks than the job
+            return Task.CompletedTask;
         }
 
         // One instance stands for no effect, so that the refill tells a node at rest by reference.
@@ -125,4 +132,10 @@ public sealed partial class BlockGrain
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "node {Node} did not answer its block: {Reason}")]
     private static partial void LogNodeUnreachable(ILogger logger, string node, string? reason);
+
+    [LoggerMessage(Level = LogLevel.Information, Message = "block {Block} is not configured for run {Epoch}: an effect for it waits for the tree to be laid out again")]
+    private static partial void LogNotConfigured(ILogger logger, string block, long epoch);
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "node {Node} is not in block {Block}: its effect is dropped (the registry and the job disagree on Simulation:BlockSize)")]
+    private static partial void LogNotInBlock(ILogger logger, string node, string block);
 }

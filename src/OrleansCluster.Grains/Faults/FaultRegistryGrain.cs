@@ -21,6 +21,7 @@ namespace OrleansCluster.Grains.Faults;
 /// than its name, which state written by an earlier build cannot be read as, so that state is left unread (the
 /// registry starts empty) instead of failing every activation.
 /// </summary>
+[KeepAlive] // the one registry, whose timer alone ends faults on time: never collected for being idle
 public sealed partial class FaultRegistryGrain(
     [PersistentState("faults-v2", SimulationStorage.Name)] IPersistentState<FaultRegistryState> state,
     [PersistentState("fault-history-v2", SimulationStorage.Name)] IPersistentState<FaultHistoryState> history,
@@ -67,6 +68,9 @@ public sealed partial class FaultRegistryGrain(
                 }
             }
 
+            // Nothing records what the targets were told before: each is told its effect now, whatever it is, so
+            // that a fault that expired (or turned its phase) while the registry was away is taken back too.
+            _pushed.TellAgain(_book.Nodes, _book.Links);
             await ApplyAsync(changed: null);
         }
     }
@@ -90,8 +94,8 @@ public sealed partial class FaultRegistryGrain(
         s.Scenario = scenario;
         s.BlockSize = blockSize;
         _layout = new ClusterLayout(ScenarioResolver.Resolve(scenario));
-        _pushed.Reset(); // the grains start the new run healthy
         await SaveAsync();
+        _pushed.Reset(); // the grains start the new run healthy (reset once saved: a failed save leaves it as it was)
         await ApplyAsync(changed: null);
     }
 

@@ -62,6 +62,22 @@ public sealed class PushedEffects
         return pushes;
     }
 
+    /// <summary>The next pass tells these targets their effect whatever it is, as if their last push had failed.</summary>
+    public void TellAgain(IEnumerable<string> nodes, IEnumerable<string> links)
+    {
+        ArgumentNullException.ThrowIfNull(nodes);
+        ArgumentNullException.ThrowIfNull(links);
+        foreach (var node in nodes)
+        {
+            _retry.Add((node, true));
+        }
+
+        foreach (var link in links)
+        {
+            _retry.Add((link, false));
+        }
+    }
+
     /// <summary>Marks <paramref name="push"/> as failed: the next pass makes it again.</summary>
     public void Failed(Push push)
     {

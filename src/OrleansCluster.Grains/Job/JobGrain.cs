@@ -157,6 +157,7 @@ public sealed partial class JobGrain(
     // before is dropped), and has the registry push the faults to them again.
     private async Task ConfigureTreeAsync(bool keepFaults)
     {
+        _treeReady = false; // until the registry has the run too: a layout that fails part way is laid out again
         Job.Epoch++;
         Run.ForgetLastStep();
         _tree.LaidOut(await (_calls ??= new TreeCalls(GrainFactory)).ConfigureAsync(_loaded!, Job.Epoch));

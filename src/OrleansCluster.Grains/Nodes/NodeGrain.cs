@@ -10,30 +10,21 @@ namespace OrleansCluster.Grains.Nodes;
 /// while it has none its block draws them itself, with the same function (<see cref="ComputeDraws"/>), and this
 /// grain is never activated: a million nodes at rest are a million block columns, not a million activations. Once
 /// the registry tells the block a node's effect, the block asks the node's grain for its times a batch of steps at
-/// a time under that effect, until the effect is none again. The block is the first to call it, so it is placed
-/// beside its block; the effect comes with every request, so nothing is lost if the activation is collected.
+/// a time under that effect, until the effect is none again. Its block is its only caller, so it is placed beside
+/// its block; the effect comes with every request, so nothing is lost if the activation is collected.
 /// </summary>
 [PreferLocalPlacement]
 public sealed class NodeGrain : Grain, INodeGrain
 {
-    private NodeSpec? _spec;
-    private ulong _stream;
-    private NodeEffect _effect = NodeEffect.None;
-    private long _batches;
+    private ulong? _stream;
 
     public Task<NodeBatch> ComputeAsync(NodeBatchRequest request)
     {
         ArgumentNullException.ThrowIfNull(request);
         var spec = request.Spec;
-        if (_spec?.Node != spec.Node)
-        {
-            _stream = SeededNoise.StreamKey(spec.Node);
-        }
-
-        _spec = spec;
-        _effect = request.Effect;
+        var stream = _stream ??= SeededNoise.StreamKey(this.GetPrimaryKeyString());
         var times = new double[request.Count];
-        if (_effect.Crashed)
+        if (request.Effect.Crashed)
         {
             Array.Fill(times, double.PositiveInfinity);
         }
@@ -42,21 +33,10 @@ public sealed class NodeGrain : Grain, INodeGrain
             var draws = new ComputeDraws(spec.ComputeCv, spec.OutlierProbability, spec.OutlierFactor);
             for (var i = 0; i < times.Length; i++)
             {
-                times[i] = draws.Seconds(spec.NominalComputeSeconds, _effect.Slowdown, spec.Seed, _stream, request.FromStep + i);
+                times[i] = draws.Seconds(spec.NominalComputeSeconds, request.Effect.Slowdown, spec.Seed, stream, request.FromStep + i);
             }
         }
 
-        _batches++;
         return Task.FromResult(new NodeBatch(times));
     }
-
-    public ValueTask<NodeStatus> GetStatusAsync() =>
-        ValueTask.FromResult(new NodeStatus(
-            this.GetPrimaryKeyString(),
-            _spec?.Site,
-            _spec?.Generation,
-            _effect.Health,
-            _effect,
-            _spec?.NominalComputeSeconds ?? 0,
-            _batches));
 }

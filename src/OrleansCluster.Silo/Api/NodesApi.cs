@@ -79,10 +79,6 @@ public static class NodesApi
         var registry = grains.GetGrain<IFaultRegistryGrain>(IFaultRegistryGrain.Key);
         var effect = await registry.EffectOnNodeAsync(id);
         var faults = await registry.ForNodeAsync(id);
-
-        // The registry holds what faults do to the node. Only a node under an effect has a grain drawing its times
-        // (a node at rest is drawn by its block): asking one at rest would activate a grain for nothing.
-        var batches = effect == NodeEffect.None ? 0 : (await grains.GetGrain<INodeGrain>(id).GetStatusAsync()).BatchesComputed;
         var job = layout.Scenario.Job;
         return TypedResults.Ok(new NodeDetail(
             id,
@@ -93,7 +89,6 @@ public static class NodesApi
             effect.Slowdown,
             effect.Crashed,
             Model.Simulation.ComputeModel.NominalSeconds(job.FlopsPerGpuPerStep, node.Generation.PeakFlopsPerSecond, job.Mfu),
-            batches,
             faults));
     }
 }

@@ -84,6 +84,32 @@ public sealed class FaultRegistryTests(ClusterFixture fixture)
         await Registry.ClearAllAsync();
     }
 
+    [Fact]
+    public async Task AFaultThatExpiredWhileTheRegistryWasAwayIsTakenBackFromItsNodeWhenTheRegistryReturns()
+    {
+        // The registry's timer ends faults on time; a registry that was away (its silo lost) finds the fault expired
+        // when it comes back, with no record of what it told, and must still tell the node's block it is over.
+        const string node = "expiry-00005";
+        await _driver.StartAtMaxPaceAsync(Scenarios.Uniform(nodes: 32, checkpointEvery: 1000, site: "expiry"));
+        await _driver.WaitForStepAsync(2);
+        var fault = Assert.Single((await Registry.InjectAsync(
+            [new FaultRequest("node.slowdown", new FaultTargetRequest(Node: node), new Dictionary<string, double> { ["factor"] = 3 }, DurationSeconds: 2)],
+            campaign: null)).Faults);
+        await _driver.WaitForAsync(s => s.Sites.Single().Generations.Single().Degraded == 1);
+
+        await DeactivateRegistryAsync();
+        var until = fault.EndsAt!.Value + TimeSpan.FromSeconds(1) - DateTimeOffset.UtcNow;
+        if (until > TimeSpan.Zero)
+        {
+            await Task.Delay(until, Ct); // nothing calls the registry meanwhile: the job has no background failures
+        }
+
+        Assert.Equal(FaultState.Expired, Assert.Single(await Registry.ListAsync(includeEnded: true), f => f.Id == fault.Id).State);
+        var healed = await _driver.WaitForAsync(s => s.Sites.Single().Generations.Single().Degraded == 0);
+        Assert.Equal(32, healed.Sites.Single().Generations.Single().Healthy);
+        await _driver.Job.StopAsync();
+    }
+
     // Deactivates the registry and waits until the activation has gone: the next call reads its state back.
     private async Task DeactivateRegistryAsync()
     {
