@@ -15,7 +15,7 @@ internal sealed class JobDriver(IClusterClient client)
 
     /// <summary>Tells a node's block what faults do to the node, as the fault registry does.</summary>
     public Task SetNodeEffectAsync(string node, long epoch, NodeEffect effect) =>
-        client.GetGrain<IBlockGrain>(ClusterLayout.BlockOf(node, ClusterFixture.BlockSize)!).SetNodeEffectAsync(epoch, node, effect);
+        client.GetGrain<IBlockGrain>(ClusterLayout.BlockOf(node, ClusterFixture.BlockSize)!).SetNodeEffectsAsync(epoch, [new NodeEffectChange(node, effect)]);
 
     public async Task<ClusterStatus> StartAtMaxPaceAsync(string scenarioJson)
     {

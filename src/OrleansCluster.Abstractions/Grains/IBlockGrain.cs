@@ -17,11 +17,11 @@ public interface IBlockGrain : IGrainWithStringKey
     Task<BarrierSummary> RunStepAsync(StepCommand command);
 
     /// <summary>
-    /// What the faults in force do to <paramref name="node"/> in run <paramref name="epoch"/> (the fault registry
-    /// tells the block of each node whose effect changed); takes effect at the block's next step. An earlier run's
-    /// effect is ignored; a block not configured for the run (lost with its silo) drops it and deactivates: the
-    /// job lays the tree out again at its next step, and the registry then tells every effect anew.
+    /// What the faults in force do to some of the block's nodes in run <paramref name="epoch"/> (the fault registry
+    /// tells each block, in one call, of its nodes whose effect changed); takes effect at the block's next step. An
+    /// earlier run's effects are ignored; a block not configured for the run (lost with its silo) drops them and
+    /// deactivates: the job lays the tree out again at its next step, and the registry then tells every effect anew.
     /// </summary>
-    [Alias("SetNodeEffect")]
-    Task SetNodeEffectAsync(long epoch, string node, NodeEffect effect);
+    [Alias("SetNodeEffects")]
+    Task SetNodeEffectsAsync(long epoch, IReadOnlyList<NodeEffectChange> changes);
 }

@@ -30,6 +30,10 @@ public sealed record NodeEffect([property: Id(0)] double Slowdown, [property: Id
     public NodeHealth Health => Crashed ? NodeHealth.Down : Slowdown > 1 ? NodeHealth.Degraded : NodeHealth.Healthy;
 }
 
+/// <summary>What the faults in force do to one node now: what the fault registry tells the node's block.</summary>
+[GenerateSerializer, Immutable, Alias("NodeEffectChange")]
+public sealed record NodeEffectChange([property: Id(0)] string Node, [property: Id(1)] NodeEffect Effect);
+
 /// <summary>
 /// A block's request for a node's compute times over consecutive steps under <paramref name="Effect"/>, what the
 /// faults in force do to it (the block holds it: the registry tells the block, and the block each request).

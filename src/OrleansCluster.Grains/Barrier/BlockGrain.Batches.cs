@@ -7,9 +7,9 @@ namespace OrleansCluster.Grains.Barrier;
 /// <summary>The block's batches: drawn here for nodes at rest, asked of the node grains a fault touches.</summary>
 public sealed partial class BlockGrain
 {
-    public Task SetNodeEffectAsync(long epoch, string node, NodeEffect effect)
+    public Task SetNodeEffectsAsync(long epoch, IReadOnlyList<NodeEffectChange> changes)
     {
-        ArgumentNullException.ThrowIfNull(effect);
+        ArgumentNullException.ThrowIfNull(changes);
         if (_config is { } config && epoch < config.Epoch)
         {
             return Task.CompletedTask; // meant for a run that is over: the registry tells this run's effects anew
@@ -26,15 +26,19 @@ public sealed partial class BlockGrain
             return Task.CompletedTask;
         }
 
-        if (!_indexOf.TryGetValue(node, out var i))
+        foreach (var (node, effect) in changes)
         {
-            LogNotInBlock(logger, node, _config.Block); // a registry laying nodes out in other blocks than the job
-            return Task.CompletedTask;
+            if (!_indexOf.TryGetValue(node, out var i))
+            {
+                LogNotInBlock(logger, node, _config.Block); // a registry laying nodes out in other blocks than the job
+                continue;
+            }
+
+            // One instance stands for no effect, so that the refill tells a node at rest by reference.
+            _effects[i] = effect == NodeEffect.None ? NodeEffect.None : effect;
+            _stale[i] = true;
         }
 
-        // One instance stands for no effect, so that the refill tells a node at rest by reference.
-        _effects[i] = effect == NodeEffect.None ? NodeEffect.None : effect;
-        _stale[i] = true;
         return Task.CompletedTask;
     }
 
