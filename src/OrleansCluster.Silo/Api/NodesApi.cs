@@ -79,7 +79,10 @@ public static class NodesApi
         var registry = grains.GetGrain<IFaultRegistryGrain>(IFaultRegistryGrain.Key);
         var effect = await registry.EffectOnNodeAsync(id);
         var faults = await registry.ForNodeAsync(id);
-        var job = layout.Scenario.Job;
+        // The node's own nominal t as the blocks draw it: the generation's from the workload (model mode included,
+        // where the job gives no FLOPs per GPU directly) times the node's fixed factor.
+        var scenario = layout.Scenario;
+        var nominal = Model.Simulation.ComputeModel.NodeNominalSeconds(new Model.Simulation.Workload(scenario).NominalSeconds(node.Generation), scenario.Seed, node.Stream, scenario.Noise.NodeCv);
         return TypedResults.Ok(new NodeDetail(
             id,
             layout.Scenario.Sites[node.SiteIndex].Name,
@@ -88,7 +91,7 @@ public static class NodesApi
             effect.Health,
             effect.Slowdown,
             effect.Crashed,
-            Model.Simulation.ComputeModel.NominalSeconds(job.FlopsPerGpuPerStep, node.Generation.PeakFlopsPerSecond, job.Mfu),
+            nominal,
             faults));
     }
 }

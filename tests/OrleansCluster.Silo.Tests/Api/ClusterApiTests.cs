@@ -1,6 +1,8 @@
 using System.Net;
 using System.Net.Http.Json;
 using System.Text.Json;
+using OrleansCluster.Model.Scenarios;
+using OrleansCluster.Model.Simulation;
 
 namespace OrleansCluster.Silo.Tests.Api;
 
@@ -55,6 +57,25 @@ public sealed class ClusterApiTests(SiloFixture fixture) : IClassFixture<SiloFix
         Assert.Equal(88_000, colossus.GetProperty("nodes").GetInt32());
         Assert.Equal(454_000, colossus.GetProperty("gpus").GetInt64());
         Assert.True(presets.EnumerateArray().Single(p => p.GetProperty("name").GetString() == "small").GetProperty("isDefault").GetBoolean());
+    }
+
+    [Fact]
+    public async Task ANodesNominalComputeTimeIsTheOneItsBlockDrawsAround()
+    {
+        // `small` describes its job in model mode (parameters and tokens, no FLOPs per GPU): the nominal t comes
+        // from the workload, times the node's own fixed factor, as the blocks draw it.
+        using var client = fixture.Factory.CreateAdminClient();
+        var scenario = ScenarioPresets.Load("small");
+        var layout = new ClusterLayout(scenario);
+
+        foreach (var id in new[] { "east-00007", "west-00150" })
+        {
+            var node = layout.Nodes[layout.OrdinalOf(id)];
+            var expected = ComputeModel.NodeNominalSeconds(new Workload(scenario).NominalSeconds(node.Generation), scenario.Seed, node.Stream, scenario.Noise.NodeCv);
+            var detail = await client.GetJsonAsync($"/api/nodes/{id}");
+            Assert.True(expected > 0);
+            Assert.Equal(expected, detail.GetProperty("nominalComputeSeconds").GetDouble(), 12);
+        }
     }
 
     [Fact]
