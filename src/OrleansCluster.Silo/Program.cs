@@ -1,4 +1,3 @@
-using Microsoft.Extensions.Options;
 using OrleansCluster.Silo.Api;
 using OrleansCluster.Silo.Extensions;
 using OrleansCluster.Silo.Telemetry;
@@ -46,17 +45,7 @@ app.MapHealthEndpoint();
 app.MapApiDocuments();
 app.MapAdminApi();
 
-try
-{
-    app.Run();
-}
-catch (OptionsValidationException invalid)
-{
-    // A setting out of its bounds (validated on start): one line per setting at fault, not a stack trace.
-    Console.Error.WriteLine($"the silo did not start: {string.Join("; ", invalid.Failures)}");
-    return 1;
-}
-
+app.Run();
 return 0;
 
 /// <summary>The entry point, visible to WebApplicationFactory in tests.</summary>
