@@ -24,7 +24,7 @@ internal static class JobTree
                 {
                     var node = layout.Nodes[i];
                     return new NodeSpec(epoch, node.Id, site.Name, b.Id, node.Generation.Name, node.GpusPerNode,
-                        ComputeModel.NodeNominalSeconds(workload.NominalSeconds(node.Generation), scenario.Seed, node.Stream, noise.NodeCv),
+                        workload.NodeNominalSeconds(node),
                         scenario.Seed, noise.ComputeCv, noise.OutlierProbability, noise.OutlierFactor);
                 }).ToArray(),
                 job.BarrierTimeoutSeconds,

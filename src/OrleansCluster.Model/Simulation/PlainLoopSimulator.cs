@@ -25,7 +25,7 @@ public sealed class PlainLoopSimulator
         _layout = new ClusterLayout(scenario);
         _workload = new Workload(scenario);
         var nodes = _layout.Nodes;
-        _nominalSeconds = nodes.Select(n => ComputeModel.NodeNominalSeconds(_workload.NominalSeconds(n.Generation), scenario.Seed, n.Stream, scenario.Noise.NodeCv)).ToArray();
+        _nominalSeconds = nodes.Select(_workload.NodeNominalSeconds).ToArray();
         _slowdown = Enumerable.Repeat(1.0, nodes.Count).ToArray();
 
         var groupIndex = new Dictionary<(int, string), int>();

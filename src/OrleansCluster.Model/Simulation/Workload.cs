@@ -14,12 +14,16 @@ public sealed class Workload
 {
     private readonly JobSpec _job;
     private readonly double _totalPeakFlopsPerSecond;
+    private readonly ulong _seed;
+    private readonly double _nodeCv;
 
     /// <summary>The workload of <paramref name="scenario"/>.</summary>
     public Workload(Scenario scenario)
     {
         ArgumentNullException.ThrowIfNull(scenario);
         _job = scenario.Job;
+        _seed = scenario.Seed;
+        _nodeCv = scenario.Noise.NodeCv;
         var gpus = scenario.GpuCount;
         _totalPeakFlopsPerSecond = scenario.Sites.SelectMany(s => s.Nodes).Sum(n => (double)n.Count * n.GpusPerNode * n.Generation.PeakFlopsPerSecond);
         if (_job.Model is { } model)
@@ -79,6 +83,17 @@ public sealed class Workload
         return _job.Balance == WorkBalance.Proportional
             ? TotalFlopsPerStep / (_job.Mfu * _totalPeakFlopsPerSecond)
             : ComputeModel.NominalSeconds(EqualFlopsPerGpu, generation.PeakFlopsPerSecond, _job.Mfu);
+    }
+
+    /// <summary>
+    /// Noise-free, fault-free compute time of <paramref name="node"/>: its generation's, times the node's own fixed
+    /// factor <c>v_i</c> (the scenario's <c>noise.nodeCv</c>, seeded by the node): what every draw of its <c>t_i</c> is
+    /// made around.
+    /// </summary>
+    public double NodeNominalSeconds(NodeInfo node)
+    {
+        ArgumentNullException.ThrowIfNull(node);
+        return ComputeModel.NodeNominalSeconds(NominalSeconds(node.Generation), _seed, node.Stream, _nodeCv);
     }
 
     /// <summary><c>G</c>: bytes a node of <paramref name="gpus"/> GPUs moves in each intra-site phase (its shard, <c>b P g / (TP PP)</c>).</summary>

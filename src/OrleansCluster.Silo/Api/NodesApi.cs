@@ -79,10 +79,8 @@ public static class NodesApi
         var registry = grains.GetGrain<IFaultRegistryGrain>(IFaultRegistryGrain.Key);
         var effect = await registry.EffectOnNodeAsync(id);
         var faults = await registry.ForNodeAsync(id);
-        // The node's own nominal t as the blocks draw it: the generation's from the workload (model mode included,
-        // where the job gives no FLOPs per GPU directly) times the node's fixed factor.
-        var scenario = layout.Scenario;
-        var nominal = Model.Simulation.ComputeModel.NodeNominalSeconds(new Model.Simulation.Workload(scenario).NominalSeconds(node.Generation), scenario.Seed, node.Stream, scenario.Noise.NodeCv);
+        // The node's own nominal t, as the blocks draw around it (model mode included: no FLOPs per GPU given).
+        var nominal = new Model.Simulation.Workload(layout.Scenario).NodeNominalSeconds(node);
         return TypedResults.Ok(new NodeDetail(
             id,
             layout.Scenario.Sites[node.SiteIndex].Name,

@@ -89,11 +89,13 @@ public sealed class FaultRegistryTests(ClusterFixture fixture)
     {
         // The registry's timer ends faults on time; a registry that was away (its silo lost) finds the fault expired
         // when it comes back, with no record of what it told, and must still tell the node's block it is over.
+        // 15 s: long enough that the step after the injection and the registry's deactivation come before the end,
+        // however busy the machine.
         const string node = "expiry-00005";
         await _driver.StartAtMaxPaceAsync(Scenarios.Uniform(nodes: 32, checkpointEvery: 1000, site: "expiry"));
         await _driver.WaitForStepAsync(2);
         var fault = Assert.Single((await Registry.InjectAsync(
-            [new FaultRequest("node.slowdown", new FaultTargetRequest(Node: node), new Dictionary<string, double> { ["factor"] = 3 }, DurationSeconds: 2)],
+            [new FaultRequest("node.slowdown", new FaultTargetRequest(Node: node), new Dictionary<string, double> { ["factor"] = 3 }, DurationSeconds: 15)],
             campaign: null)).Faults);
         await _driver.WaitForAsync(s => s.Sites.Single().Generations.Single().Degraded == 1);
 
