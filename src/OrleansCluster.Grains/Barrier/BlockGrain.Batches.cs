@@ -1,6 +1,6 @@
 using Microsoft.Extensions.Logging;
 using OrleansCluster.Abstractions.Messages;
-using OrleansCluster.Grains.Nodes;
+using OrleansCluster.Model.Simulation;
 
 namespace OrleansCluster.Grains.Barrier;
 
@@ -94,8 +94,17 @@ public sealed partial class BlockGrain
             var call = _calls[j];
             if (call.IsCompletedSuccessfully)
             {
-                var times = call.Result.ComputeSeconds;
-                Store(i, step, times.AsSpan(0, Math.Min(times.Length, _batchSteps)));
+                var batch = call.Result;
+                var times = batch.ComputeSeconds;
+                var count = Math.Min(times.Length, _batchSteps);
+                for (var k = 0; k < count; k++)
+                {
+                    _ring[(RowOf(step + k) * _specs.Length) + i] = times[k];
+                }
+
+                _windowFrom[i] = step;
+                _windowEnd[i] = step + count;
+                _stale[i] = false;
             }
             else
             {
@@ -107,24 +116,19 @@ public sealed partial class BlockGrain
         return failed;
     }
 
-    // Node i's times for `count` steps from `step` with no fault, drawn as its grain would draw them.
+    // Node i's times for `count` steps from `step` with no fault: what its grain answers for a healthy node.
     private void DrawAtRest(int i, long step, int count)
     {
-        var times = _scratch.AsSpan(0, count);
-        NodeTimes.Draw(_specs[i], _streams[i], NodeEffect.None, step, times);
-        Store(i, step, times);
-    }
-
-    // Node i's batch from `step` into its column of the ring, whoever drew it.
-    private void Store(int i, long step, ReadOnlySpan<double> times)
-    {
-        for (var k = 0; k < times.Length; k++)
+        var spec = _specs[i];
+        var draws = new ComputeDraws(spec.ComputeCv, spec.OutlierProbability, spec.OutlierFactor);
+        var n = _specs.Length;
+        for (var k = 0; k < count; k++)
         {
-            _ring[(RowOf(step + k) * _specs.Length) + i] = times[k];
+            _ring[(RowOf(step + k) * n) + i] = draws.Seconds(spec.NominalComputeSeconds, NodeEffect.None.Slowdown, spec.Seed, _streams[i], step + k);
         }
 
         _windowFrom[i] = step;
-        _windowEnd[i] = step + times.Length;
+        _windowEnd[i] = step + count;
         _stale[i] = false;
     }
 

@@ -45,7 +45,6 @@ public sealed partial class BlockGrain(
     private long[] _windowEnd = [];
     private bool[] _stale = [];
     private ulong[] _streams = [];
-    private readonly double[] _scratch = new double[tuning.Value.BatchSteps];
     private bool[] _evicted = [];
     private bool[] _firstFill = [];
 
