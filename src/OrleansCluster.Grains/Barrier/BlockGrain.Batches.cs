@@ -44,12 +44,11 @@ public sealed partial class BlockGrain
 
     private bool AtRest(int i) => ReferenceEquals(_effects[i], NodeEffect.None);
 
-    // Draws the next batch of each node at rest whose batch does not cover this step, and asks the others (and
-    // those whose batch went stale) for theirs, all at once.
-    private async Task<HashSet<int>?> RefillAsync(long step, bool rejoinCheck)
+    // Draws the next batch of each node at rest whose batch does not cover this step, and lists in _refill the
+    // others (and those whose batch went stale), whose grains are asked by AskNodesAsync. Pure: no grain call.
+    private void DrawDue(long step, bool rejoinCheck)
     {
         _refill.Clear();
-        _calls.Clear();
         for (var i = 0; i < _specs.Length; i++)
         {
             if (_evicted[i] && !rejoinCheck)
@@ -59,23 +58,39 @@ public sealed partial class BlockGrain
 
             if (_stale[i] || step < _windowFrom[i] || step >= _windowEnd[i])
             {
-                // The first batch of node i is shortened by i mod BatchSteps so that refills spread over steps.
-                var count = _firstFill[i] ? _batchSteps - (i % _batchSteps) : _batchSteps;
-                _firstFill[i] = false;
                 if (AtRest(i))
                 {
-                    DrawAtRest(i, step, count);
-                    continue;
+                    DrawAtRest(i, step, FirstCount(i));
                 }
-
-                _refill.Add(i);
-                _calls.Add(_grains[i].ComputeAsync(new NodeBatchRequest(_specs[i], step, count, _effects[i])));
+                else
+                {
+                    _refill.Add(i);
+                }
             }
         }
+    }
 
-        if (_calls.Count == 0)
+    // The first batch of node i is shortened by i mod BatchSteps so that refills spread over steps.
+    private int FirstCount(int i)
+    {
+        var count = _firstFill[i] ? _batchSteps - (i % _batchSteps) : _batchSteps;
+        _firstFill[i] = false;
+        return count;
+    }
+
+    // Asks the grains of the nodes DrawDue listed for their next batch under their effect, all at once; returns
+    // those that could not answer (they miss the barrier).
+    private async Task<HashSet<int>?> AskNodesAsync(long step)
+    {
+        if (_refill.Count == 0)
         {
             return null;
+        }
+
+        _calls.Clear();
+        foreach (var i in _refill)
+        {
+            _calls.Add(_grains[i].ComputeAsync(new NodeBatchRequest(_specs[i], step, FirstCount(i), _effects[i])));
         }
 
         try

@@ -104,7 +104,8 @@ public sealed partial class BlockGrain(
         _slowest = new TopKSlowest(config.TopK);
 
         // Draw the first batches now, while the job loads, so that the first steps run at their usual cost.
-        await RefillAsync(1, rejoinCheck: false);
+        DrawDue(1, rejoinCheck: false);
+        await AskNodesAsync(1);
     }
 
     public async Task<BarrierSummary> RunStepAsync(StepCommand command)
@@ -116,11 +117,28 @@ public sealed partial class BlockGrain(
             throw new InvalidOperationException($"block {config.Block} runs epoch {config.Epoch}, asked for {command.Epoch}");
         }
 
-        var step = command.Step;
-        RecordBarrierWaits(config, command.PreviousMaxComputeSeconds);
-        RecordBusy(command.PreviousStepSeconds);
-        var failed = await RefillAsync(step, command.RejoinCheck);
+        // The step's arithmetic goes through ComputeLane rather than running as the grain's turn, so that the calls
+        // this silo sends the other silos are not held back until every one of its own blocks has stepped.
+        var summary = await ComputeLane.Shared.Run(() =>
+        {
+            RecordBarrierWaits(config, command.PreviousMaxComputeSeconds);
+            RecordBusy(command.PreviousStepSeconds);
+            DrawDue(command.Step, command.RejoinCheck);
+            return _refill.Count == 0 ? Reduce(config, command, failed: null) : null;
+        });
+        if (summary is not null)
+        {
+            return summary;
+        }
 
+        var failed = await AskNodesAsync(command.Step); // nodes under a fault: their grains draw, as Orleans calls
+        return await ComputeLane.Shared.Run(() => Reduce(config, command, failed));
+    }
+
+    // The step from the nodes' times: per-generation distributions, the K slowest, the nodes that miss the barrier.
+    private BarrierSummary Reduce(BlockConfig config, StepCommand command, HashSet<int>? failed)
+    {
+        var step = command.Step;
         foreach (var distribution in _distributions)
         {
             distribution.Clear();
