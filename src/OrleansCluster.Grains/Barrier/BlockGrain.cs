@@ -22,6 +22,7 @@ namespace OrleansCluster.Grains.Barrier;
 /// A block is placed beside the shard that configures it, and each node grain beside the block that first calls it,
 /// so a step crosses silos only between shard and site; the shards are what spread a scenario evenly over a cluster.
 /// </summary>
+[Immovable] // Orleans must not move it, nor try to when a silo stops: docs/cluster.md
 [PreferLocalPlacement]
 public sealed partial class BlockGrain(
     ILogger<BlockGrain> logger,

@@ -1,3 +1,4 @@
+using Orleans.Placement;
 using OrleansCluster.Abstractions.Grains;
 using OrleansCluster.Abstractions.Messages;
 
@@ -9,6 +10,7 @@ namespace OrleansCluster.Grains.Barrier;
 /// silo of the grain that first calls them, and a shard configures them), and the shards of a site are spread
 /// evenly over the silos by <see cref="ShardPlacementAttribute"/>, so every silo steps about as many nodes.
 /// </summary>
+[Immovable] // Orleans must not move it, nor try to when a silo stops: docs/cluster.md
 [ShardPlacement]
 public sealed class ShardGrain : Grain, IShardGrain
 {

@@ -1,4 +1,5 @@
 using Microsoft.Extensions.Options;
+using Orleans.Placement;
 using OrleansCluster.Abstractions.Grains;
 using OrleansCluster.Abstractions.Messages;
 
@@ -12,6 +13,7 @@ namespace OrleansCluster.Grains.Barrier;
 /// per block; sketches, counts, minima, maxima, the K slowest and the state counts merge the same whatever the
 /// grouping, so the figures are those of a site merging its blocks directly.
 /// </summary>
+[Immovable] // Orleans must not move it, nor try to when a silo stops: docs/cluster.md
 public sealed class SiteGrain(IOptions<SimulationTuning> tuning, IClusterMembershipService membership) : Grain, ISiteGrain
 {
     private SiteConfig? _config;

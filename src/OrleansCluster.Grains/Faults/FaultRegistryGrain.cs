@@ -1,5 +1,6 @@
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
+using Orleans.Placement;
 using Orleans.Runtime;
 using OrleansCluster.Abstractions.Grains;
 using OrleansCluster.Abstractions.Messages;
@@ -21,6 +22,7 @@ namespace OrleansCluster.Grains.Faults;
 /// than its name, which state written by an earlier build cannot be read as, so that state is left unread (the
 /// registry starts empty) instead of failing every activation.
 /// </summary>
+[Immovable] // Orleans must not move it, nor try to when a silo stops: docs/cluster.md
 [KeepAlive] // the one registry, whose timer alone ends faults on time: never collected for being idle
 public sealed partial class FaultRegistryGrain(
     [PersistentState("faults-v2", SimulationStorage.Name)] IPersistentState<FaultRegistryState> state,

@@ -1,5 +1,6 @@
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
+using Orleans.Placement;
 using Orleans.Runtime;
 using OrleansCluster.Abstractions.Grains;
 using OrleansCluster.Abstractions.Messages;
@@ -21,6 +22,7 @@ namespace OrleansCluster.Grains.Job;
 /// tree's answers <see cref="TreeFigures"/>', the answers' shapes <see cref="JobFigures"/>'. The grain keeps identity,
 /// the lifecycle, the timer, the calls and persistence; the timer's loop is in <c>JobGrain.Loop.cs</c>.
 /// </summary>
+[Immovable] // Orleans must not move it, nor try to when a silo stops: docs/cluster.md
 public sealed partial class JobGrain(
     [PersistentState("job", SimulationStorage.Name)] IPersistentState<JobRecord> record,
     ILogger<JobGrain> logger,

@@ -1,3 +1,4 @@
+using Orleans.Placement;
 using OrleansCluster.Model.Scenarios;
 using OrleansCluster.Model.Simulation;
 
@@ -10,6 +11,7 @@ namespace OrleansCluster.Grains.Links;
 /// failover may have moved past), and one that arrives before the link is configured for its run is kept until
 /// that run's configuration arrives.
 /// </summary>
+[Immovable] // Orleans must not move it, nor try to when a silo stops: docs/cluster.md
 public sealed class LinkGrain : Grain, ILinkGrain
 {
     private LinkConfig? _config;

@@ -13,6 +13,7 @@ namespace OrleansCluster.Grains.Nodes;
 /// a time under that effect, until the effect is none again. Its block is its only caller, so it is placed beside
 /// its block; the effect comes with every request, so nothing is lost if the activation is collected.
 /// </summary>
+[Immovable] // Orleans must not move it, nor try to when a silo stops: docs/cluster.md
 [PreferLocalPlacement]
 public sealed class NodeGrain : Grain, INodeGrain
 {
