@@ -35,7 +35,7 @@ public static class RampStage
         return new Stage(
             name,
             nodes,
-            Math.Round(loadSeconds, 2),
+            loadSeconds, // not rounded: a small scenario loads in a few milliseconds, which two decimals would read as none
             Math.Round(stepsPerSecond, 2),
             Math.Round(Percentile(walls, 50), 2),
             Math.Round(Percentile(walls, 99), 2),
