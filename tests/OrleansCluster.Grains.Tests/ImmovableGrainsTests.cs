@@ -17,6 +17,17 @@ namespace OrleansCluster.Grains.Tests;
 public sealed class ImmovableGrainsTests(ClusterFixture fixture)
 {
     [Fact]
+    public void EveryGrainClassIsMarkedImmovable()
+    {
+        var grains = typeof(SiloBuilderExtensions).Assembly.GetTypes()
+            .Where(t => t is { IsClass: true, IsAbstract: false } && t.IsSubclassOf(typeof(Grain)))
+            .ToArray();
+
+        Assert.Equal(7, grains.Length); // the seven the manifest test below reads; a new grain is added there too
+        Assert.All(grains, g => Assert.NotNull(g.GetCustomAttributes(typeof(ImmovableAttribute), inherit: false).SingleOrDefault()));
+    }
+
+    [Fact]
     public void EveryGrainOfTheSimulationIsImmovableToOrleans()
     {
         var client = fixture.Client;

@@ -75,31 +75,41 @@ public sealed class ComputeLane
 
     private sealed class Piece<T>(ComputeLane lane, Func<T> work) : IThreadPoolWorkItem
     {
-        public TaskCompletionSource<T> Completion { get; } = new();
+        // Asynchronous continuations: a caller that is not a grain turn does not run on in this piece's place.
+        public TaskCompletionSource<T> Completion { get; } = new(TaskCreationOptions.RunContinuationsAsynchronously);
 
         public void Execute()
         {
-            T result;
+            T result = default!;
+            Exception? failure = null;
             try
             {
                 result = work();
             }
             catch (Exception e)
             {
-                Finished();
-                Completion.SetException(e);
-                return;
+                failure = e;
             }
-
-            Finished();
-            Completion.SetResult(result);
-        }
-
-        // The next piece goes to the back of the shared queue before the awaiting grain's turn is queued on this thread.
-        private void Finished()
-        {
-            Interlocked.Decrement(ref lane._queued);
-            lane.QueueWhatFits();
+            finally
+            {
+                // The next piece goes to the back of the shared queue before the caller is told.
+                try
+                {
+                    Interlocked.Decrement(ref lane._queued);
+                    lane.QueueWhatFits();
+                }
+                finally
+                {
+                    if (failure is null)
+                    {
+                        Completion.SetResult(result);
+                    }
+                    else
+                    {
+                        Completion.SetException(failure);
+                    }
+                }
+            }
         }
     }
 }

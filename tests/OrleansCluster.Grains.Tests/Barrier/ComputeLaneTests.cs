@@ -7,8 +7,12 @@ namespace OrleansCluster.Grains.Tests.Barrier;
 /// their turn in order, and a piece's result or exception handed to its caller. (What it is for, that a silo busy
 /// stepping still sends its calls to the other silos, is measured by <c>bench/scale-out.sh</c>: docs/performance.md.)
 /// </summary>
+[Collection(Name)] // the width test holds pool threads: alone, so that no silo of another test waits on them
+[CollectionDefinition(Name, DisableParallelization = true)]
 public sealed class ComputeLaneTests
 {
+    public const string Name = "compute-lane";
+
     private static readonly TimeSpan Deadline = TimeSpan.FromSeconds(60);
 
     [Fact]
@@ -79,6 +83,43 @@ public sealed class ComputeLaneTests
         var e = await Assert.ThrowsAsync<InvalidOperationException>(() => failed.WaitAsync(Deadline, TestContext.Current.CancellationToken));
         Assert.Equal("the block's arithmetic failed", e.Message);
         Assert.Equal(42, await next.WaitAsync(Deadline, TestContext.Current.CancellationToken));
+    }
+
+    [Fact]
+    public async Task PiecesRunFromManyThreadsAtOnceAllFinishAndNeverMoreThanTheWidthRunTogether()
+    {
+        foreach (var width in new[] { 1, 2, 3 })
+        {
+            var lane = new ComputeLane(width);
+            var running = 0;
+            var most = 0;
+            var sum = 0L;
+            var callers = Enumerable.Range(0, 8).Select(c => Task.Run(async () =>
+            {
+                for (var k = 0; k < 500; k++)
+                {
+                    var value = await lane.Run(() =>
+                    {
+                        var now = Interlocked.Increment(ref running);
+                        int seen;
+                        while ((seen = Volatile.Read(ref most)) < now && Interlocked.CompareExchange(ref most, now, seen) != seen)
+                        {
+                        }
+
+                        Thread.SpinWait(20);
+                        Interlocked.Decrement(ref running);
+                        return (c * 1000) + k;
+                    });
+                    Interlocked.Add(ref sum, value);
+                }
+            })).ToArray();
+
+            await Task.WhenAll(callers).WaitAsync(Deadline, TestContext.Current.CancellationToken);
+
+            Assert.Equal(Enumerable.Range(0, 8).Sum(c => Enumerable.Range(0, 500).Sum(k => (long)(c * 1000) + k)), sum);
+            Assert.InRange(most, 1, width);
+            Assert.Equal(0, lane.Waiting);
+        }
     }
 
     [Fact]
