@@ -3,6 +3,8 @@ using OrleansCluster.Silo.Extensions;
 using OrleansCluster.Silo.Telemetry;
 using OrleansCluster.Silo.Simulation;
 
+StartupRefusal.RefuseInvalidSettingsInOneLine();
+
 // Run from another folder (`dotnet path/to/OrleansCluster.Silo.dll`, as the benchmarks and the process tests
 // do), the content root is that folder; appsettings.json is read from beside the program instead.
 var builder = WebApplication.CreateBuilder(new WebApplicationOptions
@@ -27,6 +29,7 @@ builder.AddTelemetry();
 builder.AddApiDefaults();
 
 var app = builder.Build();
+app.ValidateSettings(); // a setting out of its bounds stops here, in one line (StartupRefusal)
 if (app.HttpPortConflict() is { } taken)
 {
     Console.Error.WriteLine(taken);
