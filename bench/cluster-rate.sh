@@ -4,19 +4,25 @@
 #   [CORES_PER_SILO=K] bench/cluster-rate.sh [SCENARIO=colossus] [SILOS=1] [WINDOW_SECONDS=30] [WARMUP_SECONDS=30]
 # SCENARIO is a preset or ramp-N (the load tests' N H100 nodes). With CORES_PER_SILO, silo n is pinned with
 # taskset to its own K cores, (n-1)K .. nK-1 (bench/scale-out.sh runs it so).
+# Where no .NET SDK is (a bundle from ../shared/tools/bundle.sh, see bench/scale-out-bundle.sh): SILO_DLL names a
+# published silo (nothing is built) and RAMP_DIR holds ramp-N.json scenarios made beforehand.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 scenario=${1:-colossus}; silos=${2:-1}; window=${3:-30}; warmup=${4:-30}
 redis_port=16391; key=bench
-dotnet build -c Release src/OrleansCluster.Silo -v quiet -nologo >/dev/null
-dll=$PWD/src/OrleansCluster.Silo/bin/Release/net10.0/OrleansCluster.Silo.dll
+dll=${SILO_DLL:-}
+if [ -z "$dll" ]; then
+  dotnet build -c Release src/OrleansCluster.Silo -v quiet -nologo >/dev/null
+  dll=$PWD/src/OrleansCluster.Silo/bin/Release/net10.0/OrleansCluster.Silo.dll
+fi
+ramp_dir=${RAMP_DIR:-/tmp}
 body="{\"preset\":\"$scenario\"}"
 if [[ $scenario =~ ^ramp-([0-9]+)$ ]]; then
-  if [ ! -s "/tmp/$scenario.json" ]; then
+  if [ ! -s "$ramp_dir/$scenario.json" ]; then
     dotnet build -c Release bench/OrleansCluster.Bench -v quiet -nologo >/dev/null
-    dotnet bench/OrleansCluster.Bench/bin/Release/net10.0/OrleansCluster.Bench.dll scenario "${BASH_REMATCH[1]}" >"/tmp/$scenario.json"
+    dotnet bench/OrleansCluster.Bench/bin/Release/net10.0/OrleansCluster.Bench.dll scenario "${BASH_REMATCH[1]}" >"$ramp_dir/$scenario.json"
   fi
-  body=@/tmp/$scenario.json
+  body=@$ramp_dir/$scenario.json
 fi
 pids=()
 trap 'kill -9 "${pids[@]}" 2>/dev/null || true' EXIT
@@ -26,6 +32,7 @@ if [ "$silos" -gt 1 ]; then
   pids+=($!); sleep 1
   clustering=(--Orleans:Clustering=Redis --Orleans:Redis=127.0.0.1:$redis_port --Orleans:ClusterId="rate-$$")
 fi
+silo_pids=()
 for n in $(seq 1 "$silos"); do
   # Later silos start before the scenario loads, so that blocks spread over every silo.
   pin=()
@@ -33,7 +40,7 @@ for n in $(seq 1 "$silos"); do
   "${pin[@]}" dotnet "$dll" --urls "http://127.0.0.1:1809$n" "${clustering[@]}" --Orleans:SiloPort=2112$n --Orleans:GatewayPort=4101$n \
     --Admin:ApiKey=$key --Simulation:Pace=max --Simulation:StartOnLaunch=false \
     >/tmp/rate-silo$n.log 2>&1 &
-  pids+=($!)
+  pids+=($!); silo_pids+=($!)
 done
 for n in $(seq 1 "$silos"); do for _ in $(seq 1 240); do curl -sf -o /dev/null "http://127.0.0.1:1809$n/healthz" && break; sleep 0.5; done; done
 api() { curl -s -m 30 -H "X-Api-Key: $key" -H 'Content-Type: application/json' "$@"; }
@@ -41,6 +48,10 @@ curl -s -m 600 -H "X-Api-Key: $key" -H 'Content-Type: application/json' -X PUT "
 api -X PUT "http://127.0.0.1:18091/api/job/pace" -d '{"mode":"max"}' >/dev/null
 sleep "$warmup"
 step() { api "http://127.0.0.1:18091/api/cluster" | grep -o '"stepsOk":[0-9]*' | cut -d: -f2; }
-a=$(step); start=$(date +%s.%N); sleep "$window"; b=$(step); end=$(date +%s.%N)
+# CPU time the silos used in the window (utime + stime, /proc/PID/stat fields 14 and 15), against the cores they had.
+cpu() { for p in "${silo_pids[@]}"; do awk '{ print $14 + $15 }' "/proc/$p/stat"; done | awk '{ s += $1 } END { print s }'; }
+a=$(step); ca=$(cpu); start=$(date +%s.%N); sleep "$window"; b=$(step); cb=$(cpu); end=$(date +%s.%N)
+cores_used=$(nproc); [ -z "${CORES_PER_SILO:-}" ] || cores_used=$(( silos * CORES_PER_SILO ))
+busy=$(awk -v a="$ca" -v b="$cb" -v t="$(getconf CLK_TCK)" -v s="$start" -v e="$end" -v c="$cores_used" 'BEGIN { printf "%.0f", 100 * (b - a) / t / (e - s) / c }')
 rss=$(for p in "${pids[@]}"; do ps -o rss= -p "$p" 2>/dev/null; done | awk '{ s += $1 } END { printf "%.0f", s / 1024 }')
-echo "scenario=$scenario silos=$silos cores_per_silo=${CORES_PER_SILO:-all}: $(awk -v a="$a" -v b="$b" -v s="$start" -v e="$end" 'BEGIN { printf "%.1f", (b - a) / (e - s) }') steps/s over ${window} s; resident memory of all processes ${rss} MiB"
+echo "scenario=$scenario silos=$silos cores_per_silo=${CORES_PER_SILO:-all}: $(awk -v a="$a" -v b="$b" -v s="$start" -v e="$end" 'BEGIN { printf "%.1f", (b - a) / (e - s) }') steps/s over ${window} s; silos busy ${busy} % of their ${cores_used} cores; resident memory of all processes ${rss} MiB"

@@ -10,10 +10,15 @@ k=${1:-1}; n=${2:-2}; window=${3:-20}; warmup=${4:-30}; shift $(( $# < 4 ? $# : 
 scenarios=("$@"); [ ${#scenarios[@]} -gt 0 ] || scenarios=(colossus ramp-250000)
 cores=$(nproc)
 if [ $(( k * n )) -gt "$cores" ]; then echo "needs $(( k * n )) cores ($n silos x $k), this machine has $cores" >&2; exit 2; fi
-rate() { CORES_PER_SILO=$k bench/cluster-rate.sh "$1" "$2" "$window" "$warmup" | tail -1 | grep -o '[0-9.]* steps/s' | cut -d' ' -f1; }
-echo "| scenario | 1 silo on $k core(s) | $n silos on $k core(s) each | speed-up | efficiency |"
-echo "|---|---|---|---|---|"
+# Each run's own line goes to stderr as it ends; the table (rate, and how busy the silos' cores were) to stdout.
+rate() {
+  local line; line=$(CORES_PER_SILO=$k bench/cluster-rate.sh "$1" "$2" "$window" "$warmup" | tail -1); echo "$line" >&2
+  echo "$(grep -o '[0-9.]* steps/s' <<<"$line" | cut -d' ' -f1) $(grep -o 'busy [0-9]*' <<<"$line" | cut -d' ' -f2)"
+}
+echo "| scenario | 1 silo on $k core(s) | $n silos on $k core(s) each | speed-up | efficiency | cores busy, 1 silo / $n silos |"
+echo "|---|---|---|---|---|---|"
 for s in "${scenarios[@]}"; do
-  one=$(rate "$s" 1); many=$(rate "$s" "$n")
-  awk -v s="$s" -v a="$one" -v b="$many" -v n="$n" 'BEGIN { printf "| %s | %.1f | %.1f | %.2fx | %.0f %% |\n", s, a, b, b / a, 100 * b / a / n }'
+  read -r one one_busy < <(rate "$s" 1); read -r many many_busy < <(rate "$s" "$n")
+  awk -v s="$s" -v a="$one" -v b="$many" -v n="$n" -v ab="$one_busy" -v bb="$many_busy" \
+    'BEGIN { printf "| %s | %.1f | %.1f | %.2fx | %.0f %% | %s %% / %s %% |\n", s, a, b, b / a, 100 * b / a / n, ab, bb }'
 done
