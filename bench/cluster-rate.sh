@@ -5,11 +5,13 @@
 # SCENARIO is a preset or ramp-N (the load tests' N H100 nodes). With CORES_PER_SILO, silo n is pinned with
 # taskset to its own K cores, (n-1)K .. nK-1 (bench/scale-out.sh runs it so).
 # Where no .NET SDK is (a bundle from ../shared/tools/bundle.sh, see bench/scale-out-bundle.sh): SILO_DLL names a
-# published silo (nothing is built) and RAMP_DIR holds ramp-N.json scenarios made beforehand.
+# published silo (nothing is built) and RAMP_DIR holds ramp-N.json scenarios made beforehand. INSTANCE=i (0-9) moves
+# the ports, the logs and, with CORE_BASE=c, the pinned cores, so that several runs go side by side (bench/ceiling.sh).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 scenario=${1:-colossus}; silos=${2:-1}; window=${3:-30}; warmup=${4:-30}
-redis_port=16391; key=bench
+inst=${INSTANCE:-0}; base=${CORE_BASE:-0}; key=bench
+redis_port=$(( 16391 + inst )); http() { echo $(( 18090 + 10 * inst + $1 )); }; tag=${INSTANCE:+-$inst}
 dll=${SILO_DLL:-}
 if [ -z "$dll" ]; then
   dotnet build -c Release src/OrleansCluster.Silo -v quiet -nologo >/dev/null
@@ -28,7 +30,7 @@ pids=()
 trap 'kill -9 "${pids[@]}" 2>/dev/null || true' EXIT
 clustering=(--Orleans:Clustering=Localhost)
 if [ "$silos" -gt 1 ]; then
-  redis-server --port $redis_port --bind 127.0.0.1 --save '' --appendonly no >/tmp/rate-redis.log 2>&1 &
+  redis-server --port $redis_port --bind 127.0.0.1 --save '' --appendonly no >/tmp/rate$tag-redis.log 2>&1 &
   pids+=($!); sleep 1
   clustering=(--Orleans:Clustering=Redis --Orleans:Redis=127.0.0.1:$redis_port --Orleans:ClusterId="rate-$$")
 fi
@@ -36,18 +38,19 @@ silo_pids=()
 for n in $(seq 1 "$silos"); do
   # Later silos start before the scenario loads, so that blocks spread over every silo.
   pin=()
-  if [ -n "${CORES_PER_SILO:-}" ]; then pin=(taskset -c "$(( (n - 1) * CORES_PER_SILO ))-$(( n * CORES_PER_SILO - 1 ))"); fi
-  "${pin[@]}" dotnet "$dll" --urls "http://127.0.0.1:1809$n" "${clustering[@]}" --Orleans:SiloPort=2112$n --Orleans:GatewayPort=4101$n \
+  if [ -n "${CORES_PER_SILO:-}" ]; then pin=(taskset -c "$(( base + (n - 1) * CORES_PER_SILO ))-$(( base + n * CORES_PER_SILO - 1 ))"); fi
+  "${pin[@]}" dotnet "$dll" --urls "http://127.0.0.1:$(http "$n")" "${clustering[@]}" \
+    --Orleans:SiloPort=$(( 21120 + 10 * inst + n )) --Orleans:GatewayPort=$(( 41010 + 10 * inst + n )) \
     --Admin:ApiKey=$key --Simulation:Pace=max --Simulation:StartOnLaunch=false \
-    >/tmp/rate-silo$n.log 2>&1 &
+    >/tmp/rate$tag-silo$n.log 2>&1 &
   pids+=($!); silo_pids+=($!)
 done
-for n in $(seq 1 "$silos"); do for _ in $(seq 1 240); do curl -sf -o /dev/null "http://127.0.0.1:1809$n/healthz" && break; sleep 0.5; done; done
+for n in $(seq 1 "$silos"); do for _ in $(seq 1 240); do curl -sf -o /dev/null "http://127.0.0.1:$(http "$n")/healthz" && break; sleep 0.5; done; done
 api() { curl -s -m 30 -H "X-Api-Key: $key" -H 'Content-Type: application/json' "$@"; }
-curl -s -m 600 -H "X-Api-Key: $key" -H 'Content-Type: application/json' -X PUT "http://127.0.0.1:18091/api/scenario" --data-binary "$body" >/dev/null
-api -X PUT "http://127.0.0.1:18091/api/job/pace" -d '{"mode":"max"}' >/dev/null
+curl -s -m 600 -H "X-Api-Key: $key" -H 'Content-Type: application/json' -X PUT "http://127.0.0.1:$(http 1)/api/scenario" --data-binary "$body" >/dev/null
+api -X PUT "http://127.0.0.1:$(http 1)/api/job/pace" -d '{"mode":"max"}' >/dev/null
 sleep "$warmup"
-step() { api "http://127.0.0.1:18091/api/cluster" | grep -o '"stepsOk":[0-9]*' | cut -d: -f2; }
+step() { api "http://127.0.0.1:$(http 1)/api/cluster" | grep -o '"stepsOk":[0-9]*' | cut -d: -f2; }
 # CPU time the silos used in the window (utime + stime, /proc/PID/stat fields 14 and 15), against the cores they had.
 cpu() { for p in "${silo_pids[@]}"; do awk '{ print $14 + $15 }' "/proc/$p/stat"; done | awk '{ s += $1 } END { print s }'; }
 a=$(step); ca=$(cpu); start=$(date +%s.%N); sleep "$window"; b=$(step); cb=$(cpu); end=$(date +%s.%N)
