@@ -7,6 +7,7 @@
 # Where no .NET SDK is (a bundle from ../shared/tools/bundle.sh, see bench/scale-out-bundle.sh): SILO_DLL names a
 # published silo (nothing is built) and RAMP_DIR holds ramp-N.json scenarios made beforehand. INSTANCE=i (0-9) moves
 # the ports, the logs and, with CORE_BASE=c, the pinned cores, so that several runs go side by side (bench/ceiling.sh).
+# SILO_ARGS adds settings to every silo's command line (e.g. SILO_ARGS=--Simulation:BlocksPerShard=64).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 scenario=${1:-colossus}; silos=${2:-1}; window=${3:-30}; warmup=${4:-30}
@@ -41,7 +42,7 @@ for n in $(seq 1 "$silos"); do
   if [ -n "${CORES_PER_SILO:-}" ]; then pin=(taskset -c "$(( base + (n - 1) * CORES_PER_SILO ))-$(( base + n * CORES_PER_SILO - 1 ))"); fi
   "${pin[@]}" dotnet "$dll" --urls "http://127.0.0.1:$(http "$n")" "${clustering[@]}" \
     --Orleans:SiloPort=$(( 21120 + 10 * inst + n )) --Orleans:GatewayPort=$(( 41010 + 10 * inst + n )) \
-    --Admin:ApiKey=$key --Simulation:Pace=max --Simulation:StartOnLaunch=false \
+    --Admin:ApiKey=$key --Simulation:Pace=max --Simulation:StartOnLaunch=false ${SILO_ARGS:-} \
     >/tmp/rate$tag-silo$n.log 2>&1 &
   pids+=($!); silo_pids+=($!)
 done
