@@ -1,16 +1,18 @@
 #!/usr/bin/env bash
 # Steps/s of a scenario at max pace on one silo and on two (Redis clustering), as users run them: Release
 # silos on 127.0.0.1, the rate read from /api/cluster over a fixed window after a warm-up.
-#   [CORES_PER_SILO=K] bench/cluster-rate.sh [SCENARIO=colossus] [SILOS=1] [WINDOW_SECONDS=30] [WARMUP_SECONDS=30]
+#   [CORES_PER_SILO=K] bench/cluster-rate.sh [SCENARIO=colossus] [SILOS=1] [WINDOW_SECONDS=30] [WARMUP_SECONDS=60]
 # SCENARIO is a preset or ramp-N (the load tests' N H100 nodes). With CORES_PER_SILO, silo n is pinned with
 # taskset to its own K cores, (n-1)K .. nK-1 (bench/scale-out.sh runs it so).
-# Where no .NET SDK is (a bundle from ../shared/tools/bundle.sh, see bench/scale-out-bundle.sh): SILO_DLL names a
-# published silo (nothing is built) and RAMP_DIR holds ramp-N.json scenarios made beforehand. INSTANCE=i (0-9) moves
-# the ports, the logs and, with CORE_BASE=c, the pinned cores, so that several runs go side by side (bench/ceiling.sh).
+# Where no .NET SDK is (bench/with-bundle.sh sets them): SILO_DLL names a published silo (nothing is built) and
+# RAMP_DIR holds ramp-N.json scenarios made beforehand. INSTANCE=i (0-9) moves the ports, the logs and, with
+# CORE_BASE=c, the pinned cores, so that several runs go side by side (bench/ceiling.sh); HOLD_SECONDS keeps the
+# silos running that long after the window, so that a run side by side never ends its neighbours' windows alone.
 # SILO_ARGS adds settings to every silo's command line (e.g. SILO_ARGS=--Simulation:BlocksPerShard=64).
+# The last line also gives the window's start and end (window=START-END, Unix seconds).
 set -euo pipefail
 cd "$(dirname "$0")/.."
-scenario=${1:-colossus}; silos=${2:-1}; window=${3:-30}; warmup=${4:-30}
+scenario=${1:-colossus}; silos=${2:-1}; window=${3:-30}; warmup=${4:-60}
 inst=${INSTANCE:-0}; base=${CORE_BASE:-0}; key=bench
 redis_port=$(( 16391 + inst )); http() { echo $(( 18090 + 10 * inst + $1 )); }; tag=${INSTANCE:+-$inst}
 dll=${SILO_DLL:-}
@@ -28,7 +30,8 @@ if [[ $scenario =~ ^ramp-([0-9]+)$ ]]; then
   body=@$ramp_dir/$scenario.json
 fi
 pids=()
-trap 'kill -9 "${pids[@]}" 2>/dev/null || true' EXIT
+# Killed and waited for, so that the next run's silos find their ports free.
+trap 'kill -9 "${pids[@]}" 2>/dev/null; wait 2>/dev/null || true' EXIT
 clustering=(--Orleans:Clustering=Localhost)
 if [ "$silos" -gt 1 ]; then
   redis-server --port $redis_port --bind 127.0.0.1 --save '' --appendonly no >/tmp/rate$tag-redis.log 2>&1 &
@@ -58,4 +61,5 @@ a=$(step); ca=$(cpu); start=$(date +%s.%N); sleep "$window"; b=$(step); cb=$(cpu
 cores_used=$(nproc); [ -z "${CORES_PER_SILO:-}" ] || cores_used=$(( silos * CORES_PER_SILO ))
 busy=$(awk -v a="$ca" -v b="$cb" -v t="$(getconf CLK_TCK)" -v s="$start" -v e="$end" -v c="$cores_used" 'BEGIN { printf "%.0f", 100 * (b - a) / t / (e - s) / c }')
 rss=$(for p in "${pids[@]}"; do ps -o rss= -p "$p" 2>/dev/null; done | awk '{ s += $1 } END { printf "%.0f", s / 1024 }')
-echo "scenario=$scenario silos=$silos cores_per_silo=${CORES_PER_SILO:-all}: $(awk -v a="$a" -v b="$b" -v s="$start" -v e="$end" 'BEGIN { printf "%.1f", (b - a) / (e - s) }') steps/s over ${window} s; silos busy ${busy} % of their ${cores_used} cores; resident memory of all processes ${rss} MiB"
+echo "scenario=$scenario silos=$silos cores_per_silo=${CORES_PER_SILO:-all}: $(awk -v a="$a" -v b="$b" -v s="$start" -v e="$end" 'BEGIN { printf "%.1f", (b - a) / (e - s) }') steps/s over ${window} s; silos busy ${busy} % of their ${cores_used} cores; resident memory of all processes ${rss} MiB; window=$start-$end"
+sleep "${HOLD_SECONDS:-0}"

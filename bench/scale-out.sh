@@ -2,11 +2,13 @@
 # Scale-out efficiency: steps/s of each scenario on 1 silo pinned to K cores, then on N silos (Redis clustering)
 # each pinned to its own K cores, and the speed-up against N (efficiency = speed-up / N). Prints a Markdown table.
 # On a 2-core machine: K=1, N=2 (the default); on a 16-core machine: K=4, N=4.
-#   bench/scale-out.sh [CORES_PER_SILO=1] [SILOS=2] [WINDOW_SECONDS=20] [WARMUP_SECONDS=30] [SCENARIO ...]
-#   e.g. bench/scale-out.sh 1 2 20 30 colossus ramp-250000 ramp-1000000
+#   bench/scale-out.sh [CORES_PER_SILO=1] [SILOS=2] [WINDOW_SECONDS=20] [WARMUP_SECONDS=60] [SCENARIO ...]
+#   e.g. bench/scale-out.sh 1 2 20 60 colossus ramp-250000 ramp-1000000
+# Keep the warm-up long: every step waits for the slowest silo, and a silo whose hot code the JIT has not yet
+# recompiled (on one core its compiler thread was still busy 45 s after the scenario loaded) holds all of them back.
 set -euo pipefail
 cd "$(dirname "$0")/.."
-k=${1:-1}; n=${2:-2}; window=${3:-20}; warmup=${4:-30}; shift $(( $# < 4 ? $# : 4 ))
+k=${1:-1}; n=${2:-2}; window=${3:-20}; warmup=${4:-60}; shift $(( $# < 4 ? $# : 4 ))
 scenarios=("$@"); [ ${#scenarios[@]} -gt 0 ] || scenarios=(colossus ramp-250000)
 cores=$(nproc)
 if [ $(( k * n )) -gt "$cores" ]; then echo "needs $(( k * n )) cores ($n silos x $k), this machine has $cores" >&2; exit 2; fi

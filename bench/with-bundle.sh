@@ -1,19 +1,26 @@
 #!/usr/bin/env bash
-# Runs a bench script on a machine with no .NET SDK and no network (the device machine the scale-out figures
-# for 4 silos x 4 cores came from), from a bundle made and carried beside the working tree:
-#   ../shared/tools/bundle.sh .bundle && cp /tmp/ramp-250000.json /tmp/ramp-1000000.json .bundle/
-#   bench/with-bundle.sh .bundle bench/scale-out.sh 4 4 12 20 ramp-250000 ramp-1000000 colossus
-# The ramp-N scenarios are made here beforehand (bench/cluster-rate.sh leaves them in /tmp). The bundle's .NET
-# runtime, published silo and redis-server are unpacked once into /tmp/orleanscluster-bundle.
+# Runs bench/cluster-rate.sh, bench/scale-out.sh or bench/ceiling.sh on a machine with no .NET SDK and no network
+# (the 16-core machine the 4 silos x 4 cores figures in docs/performance.md came from), from a bundle made on a
+# machine that has them and copied beside the working tree:
+#   BUNDLE_DIR/bundle.tar.xz    holds dotnet/ (the dotnet host and the shared frameworks: a .NET 10 runtime),
+#                               app/silo/ (dotnet publish -c Release src/OrleansCluster.Silo) and redis/ (redis-server
+#                               and the libraries it links beyond glibc)
+#   BUNDLE_DIR/ramp-N.json      the ramp-N scenarios the runs load (bench/cluster-rate.sh leaves them in /tmp)
+# e.g. bench/with-bundle.sh .bundle bench/scale-out.sh 4 4 12 60 ramp-250000 ramp-1000000 colossus
+# The bundle is unpacked into /tmp/orleanscluster-bundle, again whenever bundle.tar.xz is newer than the last unpacking.
 set -euo pipefail
+bundle=$(readlink -f "${1:?usage: bench/with-bundle.sh BUNDLE_DIR COMMAND ...}")
+shift
 cd "$(dirname "$0")/.."
-bundle=$(readlink -f "${1:?usage: bench/with-bundle.sh BUNDLE_DIR COMMAND ...}"); shift
 b=/tmp/orleanscluster-bundle
-if [ ! -f "$b/unpacked" ]; then
-  mkdir -p "$b" && tar -C "$b" -xJf "$bundle/bundle.tar.xz" && touch "$b/unpacked"
+if [ ! -f "$b/unpacked" ] || [ "$bundle/bundle.tar.xz" -nt "$b/unpacked" ]; then
+  rm -rf "$b"
+  mkdir -p "$b"
+  tar -C "$b" -xJf "$bundle/bundle.tar.xz"
+  touch "$b/unpacked"
 fi
 export DOTNET_ROOT=$b/dotnet PATH=$b/bin:$b/dotnet:$PATH DOTNET_CLI_TELEMETRY_OPTOUT=1
-ldconfig -p 2>/dev/null | grep -q libicuuc || export DOTNET_SYSTEM_GLOBALIZATION_INVARIANT=1
+grep -q libicuuc <(ldconfig -p 2>/dev/null) || export DOTNET_SYSTEM_GLOBALIZATION_INVARIANT=1
 mkdir -p "$b/bin"
 if ! command -v redis-server >/dev/null; then
   printf '#!/bin/sh\nLD_LIBRARY_PATH=%s exec %s "$@"\n' "$b/redis" "$b/redis/redis-server" >"$b/bin/redis-server"
@@ -35,6 +42,7 @@ while i < len(a):
     elif o == '-X': i += 1; method = a[i]
     elif o in ('-d', '--data-binary'):
         i += 1; v = a[i]; data = open(v[1:], 'rb').read() if v.startswith('@') else v.encode()
+    elif o.startswith('-'): sys.exit(f'curl stand-in: option {o} is not supported')
     else: url = o
     i += 1
 try:
