@@ -25,7 +25,10 @@ public static class JsonBody
         ReadCommentHandling = JsonCommentHandling.Skip,
     };
 
-    /// <summary>The raw body as text, or a 413 problem when it is larger than <c>Admin:MaxBodyBytes</c>.</summary>
+    /// <summary>
+    /// The raw body as text, or a 413 problem when it is larger than <c>Admin:MaxBodyBytes</c>, or Kestrel's own
+    /// status (408 for a body that stopped arriving) when it could not be read.
+    /// </summary>
     public static async Task<(string? Text, ProblemHttpResult? Problem)> ReadTextAsync(HttpContext context)
     {
         ArgumentNullException.ThrowIfNull(context);
@@ -54,6 +57,12 @@ public static class JsonBody
         {
             // A body without Content-Length (chunked) meets Kestrel's own limit, set to the same size, first.
             return (null, TooLarge(limit));
+        }
+        catch (BadHttpRequestException e)
+        {
+            // Kestrel gave up on the body (it stopped arriving, 408; or it was malformed, 400): the client's fault,
+            // answered with Kestrel's own status rather than left to the exception handler as a 500.
+            return (null, TypedResults.Problem(statusCode: e.StatusCode, title: "The request body could not be read", detail: $"body: {e.Message}"));
         }
 
         var text = Encoding.UTF8.GetString(buffer.GetBuffer(), 0, (int)buffer.Length);

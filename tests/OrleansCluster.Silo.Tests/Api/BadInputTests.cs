@@ -93,6 +93,28 @@ public sealed class BadInputTests(KestrelSiloFixture fixture) : IClassFixture<Ke
     }
 
     [Fact]
+    public async Task BodyThatStopsArrivingIsRefusedWith408AndInjectsNothing()
+    {
+        var before = await FaultIdsAsync();
+        var address = _client.BaseAddress!;
+        using var tcp = new System.Net.Sockets.TcpClient();
+        await tcp.ConnectAsync(address.Host, address.Port, AdminClient.Ct);
+        var stream = tcp.GetStream();
+        var headers = string.Concat(_client.DefaultRequestHeaders.Select(h => $"{h.Key}: {string.Join(",", h.Value)}\r\n"));
+
+        // One byte of the 100,000 announced, then nothing: Kestrel's minimum data rate gives up on the body.
+        var head = $"POST /api/faults HTTP/1.1\r\nHost: {address.Authority}\r\n{headers}Content-Type: application/json\r\nContent-Length: 100000\r\n\r\n{{";
+        await stream.WriteAsync(System.Text.Encoding.ASCII.GetBytes(head), AdminClient.Ct);
+        using var reader = new StreamReader(stream);
+        var response = await reader.ReadToEndAsync(AdminClient.Ct);
+
+        Assert.StartsWith("HTTP/1.1 408 ", response, StringComparison.Ordinal);
+        Assert.Contains("application/problem+json", response, StringComparison.OrdinalIgnoreCase);
+        Assert.Contains("\"status\":408", response, StringComparison.Ordinal);
+        Assert.Equal(before, await FaultIdsAsync());
+    }
+
+    [Fact]
     public async Task CampaignWithANullFaultIsRefusedNamingItsIndex()
     {
         var before = await FaultIdsAsync();
