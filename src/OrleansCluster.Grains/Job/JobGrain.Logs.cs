@@ -29,6 +29,6 @@ public sealed partial class JobGrain
     [LoggerMessage(Level = LogLevel.Information, Message = "step {Step}: T_step {StepSeconds:F3} s = compute {ComputeSeconds:F3} + straggler wait {StragglerWaitSeconds:F3} + intra-site {IntraSiteSeconds:F3} + inter-site bandwidth {InterSiteBandwidthSeconds:F3} + inter-site latency {InterSiteLatencySeconds:F3}; {TokensPerSecond:N0} tokens/s, {UsefulPetaflops:F1} useful PFLOP/s, straggler tax {Tax:P1}, cluster MFU {Mfu:P1}, {Healthy} nodes at the barrier; {Rate:F1} steps/s, {Failed} failed, {Lost} lost")]
     private static partial void LogProgress(ILogger logger, long step, double stepSeconds, double computeSeconds, double stragglerWaitSeconds, double intraSiteSeconds, double interSiteBandwidthSeconds, double interSiteLatencySeconds, double tokensPerSecond, double usefulPetaflops, double tax, double mfu, int healthy, double rate, long failed, long lost);
 
-    [LoggerMessage(Level = LogLevel.Warning, Message = "step {Step} failed ({Reason}): {Lost} steps lost, rolled back to checkpoint {Checkpoint}")]
-    private static partial void LogStepFailed(ILogger logger, long step, string reason, long lost, long checkpoint);
+    [LoggerMessage(Level = LogLevel.Warning, Message = "step {Step} failed ({Reason}): {Lost} steps lost, rolled back to checkpoint {Checkpoint}; {Unlogged} more failed since the last such line")]
+    private static partial void LogStepFailed(ILogger logger, long step, string reason, long lost, long checkpoint, long unlogged);
 }

@@ -11,6 +11,8 @@ namespace OrleansCluster.Grains.Job;
 /// </summary>
 public sealed partial class JobGrain
 {
+    private FailedStepLog? _failedSteps; // the failed steps' lines, held to one per log interval while failures go on
+
     // One timer tick. At max pace it steps for a short slice and yields so that control calls get in; at
     // realtime it runs one step and schedules the next at origin + (simulated time so far) / speed.
     private async Task TickAsync(CancellationToken cancellationToken)
@@ -73,7 +75,7 @@ public sealed partial class JobGrain
             Report(loaded.Scenario, ok: false, 0, lost);
         }
 
-        LogStepFailed(logger, number, reason, lost, Job.LastCheckpoint);
+        LogStepFailed(logger, number, reason, lost, Job.LastCheckpoint, 0);
     }
 
     private async Task RunTickAsync(CancellationToken cancellationToken)
@@ -141,9 +143,14 @@ public sealed partial class JobGrain
         // A barrier or collective that timed out loses the step, and every step since the last checkpoint.
         var (ok, duration, lost) = Run.Settle(command.Step, result, failure, scenario.Job, started);
         Report(scenario, ok, duration, lost);
-        if (!ok)
+        _failedSteps ??= new FailedStepLog(time, _tuning.LogIntervalSeconds);
+        if (ok)
         {
-            LogStepFailed(logger, command.Step, failure!, lost, Job.LastCheckpoint);
+            _failedSteps.Succeeded();
+        }
+        else if (_failedSteps.Admit(out var held))
+        {
+            LogStepFailed(logger, command.Step, failure!, lost, Job.LastCheckpoint, held);
         }
 
         return Job.SimulatedSeconds - before;

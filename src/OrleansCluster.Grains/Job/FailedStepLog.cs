@@ -1,0 +1,36 @@
+namespace OrleansCluster.Grains.Job;
+
+/// <summary>
+/// Which failed steps the job writes a log line for: the first of each run of failures, then at most one every
+/// <c>intervalSeconds</c> while they go on, each line telling how many failed unlogged since the one before. At
+/// <c>max</c> pace a scenario whose every step fails (a partition, a bandwidth cut to nothing) fails thousands of
+/// steps a second; a line for each wrote about 1 MB of log a second.
+/// </summary>
+public sealed class FailedStepLog(TimeProvider time, double intervalSeconds)
+{
+    private long? _lastLineAt;
+    private long _held;
+
+    /// <summary>A step completed: the next failure starts a new run and is logged at once.</summary>
+    public void Succeeded() => _lastLineAt = null;
+
+    /// <summary>
+    /// Whether to log the failure that just happened; when so, <paramref name="heldSince"/> is the number of failures
+    /// since the last line that were not logged.
+    /// </summary>
+    public bool Admit(out long heldSince)
+    {
+        var now = time.GetTimestamp();
+        if (_lastLineAt is { } last && time.GetElapsedTime(last, now).TotalSeconds < intervalSeconds)
+        {
+            _held++;
+            heldSince = 0;
+            return false;
+        }
+
+        heldSince = _held;
+        _held = 0;
+        _lastLineAt = now;
+        return true;
+    }
+}
