@@ -20,17 +20,23 @@ public sealed class FailedStepLog(TimeProvider time, double intervalSeconds)
     /// </summary>
     public bool Admit(out long heldSince)
     {
-        var now = time.GetTimestamp();
-        if (_lastLineAt is { } last && time.GetElapsedTime(last, now).TotalSeconds < intervalSeconds)
+        if (_lastLineAt is { } last && time.GetElapsedTime(last).TotalSeconds < intervalSeconds)
         {
             _held++;
             heldSince = 0;
             return false;
         }
 
-        heldSince = _held;
-        _held = 0;
-        _lastLineAt = now;
+        heldSince = Written();
         return true;
+    }
+
+    /// <summary>A failure line is written whatever the interval (a step lost with a silo); returns the failures held back before it.</summary>
+    public long Written()
+    {
+        var held = _held;
+        _held = 0;
+        _lastLineAt = time.GetTimestamp();
+        return held;
     }
 }

@@ -11,7 +11,10 @@ namespace OrleansCluster.Grains.Job;
 /// </summary>
 public sealed partial class JobGrain
 {
-    private FailedStepLog? _failedSteps; // the failed steps' lines, held to one per log interval while failures go on
+    private FailedStepLog? _failedSteps;
+
+    // The failed steps' lines, held to one per log interval while failures go on.
+    private FailedStepLog FailedSteps => _failedSteps ??= new FailedStepLog(time, _tuning.LogIntervalSeconds);
 
     // One timer tick. At max pace it steps for a short slice and yields so that control calls get in; at
     // realtime it runs one step and schedules the next at origin + (simulated time so far) / speed.
@@ -75,7 +78,7 @@ public sealed partial class JobGrain
             Report(loaded.Scenario, ok: false, 0, lost);
         }
 
-        LogStepFailed(logger, number, reason, lost, Job.LastCheckpoint, 0);
+        LogStepFailed(logger, number, reason, lost, Job.LastCheckpoint, FailedSteps.Written());
     }
 
     private async Task RunTickAsync(CancellationToken cancellationToken)
@@ -143,12 +146,11 @@ public sealed partial class JobGrain
         // A barrier or collective that timed out loses the step, and every step since the last checkpoint.
         var (ok, duration, lost) = Run.Settle(command.Step, result, failure, scenario.Job, started);
         Report(scenario, ok, duration, lost);
-        _failedSteps ??= new FailedStepLog(time, _tuning.LogIntervalSeconds);
         if (ok)
         {
-            _failedSteps.Succeeded();
+            FailedSteps.Succeeded();
         }
-        else if (_failedSteps.Admit(out var held))
+        else if (FailedSteps.Admit(out var held))
         {
             LogStepFailed(logger, command.Step, failure!, lost, Job.LastCheckpoint, held);
         }

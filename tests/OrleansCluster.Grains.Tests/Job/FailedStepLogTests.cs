@@ -40,4 +40,19 @@ public sealed class FailedStepLogTests
         Assert.True(log.Admit(out var held));
         Assert.Equal(1, held); // the one held back before the step that completed
     }
+
+    [Fact]
+    public void ALineWrittenRegardlessCountsTheHeldFailuresAndRestartsTheInterval()
+    {
+        var time = new FakeTimeProvider();
+        var log = new FailedStepLog(time, intervalSeconds: 10);
+        Assert.True(log.Admit(out _));
+        Assert.False(log.Admit(out _));
+        Assert.False(log.Admit(out _));
+
+        Assert.Equal(2, log.Written()); // a step lost with a silo: always logged, with the two held back
+        time.Advance(TimeSpan.FromSeconds(9));
+
+        Assert.False(log.Admit(out _));
+    }
 }

@@ -106,7 +106,9 @@ public sealed class BadInputTests(KestrelSiloFixture fixture) : IClassFixture<Ke
         var head = $"POST /api/faults HTTP/1.1\r\nHost: {address.Authority}\r\n{headers}Content-Type: application/json\r\nContent-Length: 100000\r\n\r\n{{";
         await stream.WriteAsync(System.Text.Encoding.ASCII.GetBytes(head), AdminClient.Ct);
         using var reader = new StreamReader(stream);
-        var response = await reader.ReadToEndAsync(AdminClient.Ct);
+        using var deadline = CancellationTokenSource.CreateLinkedTokenSource(AdminClient.Ct);
+        deadline.CancelAfter(TimeSpan.FromMinutes(2)); // Kestrel answers after its 5 s grace; never wait forever
+        var response = await reader.ReadToEndAsync(deadline.Token);
 
         Assert.StartsWith("HTTP/1.1 408 ", response, StringComparison.Ordinal);
         Assert.Contains("application/problem+json", response, StringComparison.OrdinalIgnoreCase);
