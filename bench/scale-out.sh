@@ -15,12 +15,12 @@ if [ $(( k * n )) -gt "$cores" ]; then echo "needs $(( k * n )) cores ($n silos 
 # Each run's own line goes to stderr as it ends; the table (rate, and how busy the silos' cores were) to stdout.
 rate() {
   local line; line=$(CORES_PER_SILO=$k bench/cluster-rate.sh "$1" "$2" "$window" "$warmup" | tail -1); echo "$line" >&2
-  echo "$(grep -o '[0-9.]* steps/s' <<<"$line" | cut -d' ' -f1) $(grep -o 'busy [0-9]*' <<<"$line" | cut -d' ' -f2)"
+  echo "$(grep -o '[0-9.]* steps/s' <<<"$line" | cut -d' ' -f1) $(grep -o 'busy [0-9]*' <<<"$line" | cut -d' ' -f2) $(grep -o 'per step [0-9.n/a]*' <<<"$line" | cut -d' ' -f3)"
 }
-echo "| scenario | 1 silo on $k core(s) | $n silos on $k core(s) each | speed-up | efficiency | cores busy, 1 silo / $n silos |"
-echo "|---|---|---|---|---|---|"
+echo "| scenario | 1 silo on $k core(s) | $n silos on $k core(s) each | speed-up | efficiency | cores busy, 1 silo / $n silos | messages between silos per step |"
+echo "|---|---|---|---|---|---|---|"
 for s in "${scenarios[@]}"; do
-  read -r one one_busy < <(rate "$s" 1); read -r many many_busy < <(rate "$s" "$n")
-  awk -v s="$s" -v a="$one" -v b="$many" -v n="$n" -v ab="$one_busy" -v bb="$many_busy" \
-    'BEGIN { printf "| %s | %.1f | %.1f | %.2fx | %.0f %% | %s %% / %s %% |\n", s, a, b, b / a, 100 * b / a / n, ab, bb }'
+  read -r one one_busy _ < <(rate "$s" 1); read -r many many_busy crossing < <(rate "$s" "$n")
+  awk -v s="$s" -v a="$one" -v b="$many" -v n="$n" -v ab="$one_busy" -v bb="$many_busy" -v m="$crossing" \
+    'BEGIN { printf "| %s | %.1f | %.1f | %.2fx | %.0f %% | %s %% / %s %% | %s |\n", s, a, b, b / a, 100 * b / a / n, ab, bb, m }'
 done

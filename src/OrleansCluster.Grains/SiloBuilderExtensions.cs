@@ -13,8 +13,8 @@ public static class SiloBuilderExtensions
 {
     /// <summary>
     /// Registers the grains' services: the clock, the tuning options, and (unless the host registers another,
-    /// as cluster mode does with Redis) in-memory storage for the durable state, and the placement that spreads
-    /// each site's shards over the silos.
+    /// as cluster mode does with Redis) in-memory storage for the durable state, and the placement that puts each
+    /// silo's coordinator on its own silo.
     /// </summary>
     public static ISiloBuilder AddClusterSimulation(this ISiloBuilder silo, Action<SimulationTuning>? tune = null, bool memoryStorage = true)
     {
@@ -26,7 +26,7 @@ public static class SiloBuilderExtensions
         silo.Services.TryAddSingleton<NodeGauges>();
         silo.Services.TryAddSingleton<DcgmNodes>();
         silo.Services.AddOptions<TelemetryOptions>();
-        silo.AddPlacementDirector<ShardPlacementStrategy, ShardPlacementDirector>();
+        silo.AddPlacementDirector<SiloPlacementStrategy, SiloPlacementDirector>();
         var options = silo.Services.AddOptions<SimulationTuning>().ValidateOnStart();
         silo.Services.TryAddEnumerable(ServiceDescriptor.Singleton<IValidateOptions<SimulationTuning>, SimulationTuningValidator>());
         if (tune is not null)

@@ -6,8 +6,8 @@ using OrleansCluster.Grains.Links;
 namespace OrleansCluster.Grains.Tests;
 
 /// <summary>
-/// Every grain of the simulation is placed by its own rules (shards spread over the silos, blocks beside their shard,
-/// node grains beside their block) and is immovable to Orleans. Orleans 10.4 otherwise tries, as a silo stops, to
+/// Every grain of the simulation is placed by its own rules (each silo's coordinator on its silo, shards beside the
+/// coordinator the job gives them to, blocks beside their shard, node grains beside their block) and is immovable to Orleans. Orleans 10.4 otherwise tries, as a silo stops, to
 /// migrate each activation that still has calls queued; on a silo alone that attempt logs an error with a stack
 /// trace ("Error while selecting a migration destination ... No active silos"), which failed
 /// <c>SiloLogTests.SigtermStopsARunningSiloWithoutStackTraces</c> about once in ten runs. Orleans reads the
@@ -35,7 +35,7 @@ public sealed class ImmovableGrainsTests(ClusterFixture fixture)
         {
             client.GetGrain<IJobGrain>("job").GetGrainId().Type,
             client.GetGrain<IFaultRegistryGrain>("faults").GetGrainId().Type,
-            client.GetGrain<ISiteGrain>("s").GetGrainId().Type,
+            client.GetGrain<ISiloCoordinatorGrain>("s").GetGrainId().Type,
             client.GetGrain<IShardGrain>("s/shard-0").GetGrainId().Type,
             client.GetGrain<IBlockGrain>("b").GetGrainId().Type,
             client.GetGrain<INodeGrain>("n").GetGrainId().Type,

@@ -5,12 +5,12 @@ namespace OrleansCluster.Abstractions.Grains;
 
 /// <summary>
 /// One shard of a site's barrier coordination, keyed <c>{site}/shard-{j}</c>: a contiguous run of the site's blocks,
-/// activated with them on one silo, so that their summaries merge there and one summary crosses to the site.
+/// activated with them beside the silo coordinator that steps it, so that their summaries merge on their own silo.
 /// </summary>
 [Alias("IShardGrain")]
 public interface IShardGrain : IGrainWithStringKey
 {
-    /// <summary>Configures the shard's blocks (its run of the site's), a few at a time, as a site does.</summary>
+    /// <summary>Configures the shard's blocks (its run of the site's), a few at a time.</summary>
     [Alias("Configure"), ResponseTimeout("00:05:00")]
     Task ConfigureAsync(SiteConfig config);
 

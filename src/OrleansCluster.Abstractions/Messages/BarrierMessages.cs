@@ -1,7 +1,7 @@
 namespace OrleansCluster.Abstractions.Messages;
 
 /// <summary>
-/// The job's order to run one step, passed down the barrier tree (job, site, shard, block).
+/// The job's order to run one step, passed down the barrier tree (job, silo coordinator, shard, block).
 /// <paramref name="PreviousMaxComputeSeconds"/> is the last step's slowest compute time, so that blocks can
 /// record their nodes' barrier waits of that step without another round trip.
 /// </summary>
@@ -45,12 +45,22 @@ public sealed record SlowNode(
     [property: Id(1)] string Generation,
     [property: Id(2)] double ComputeSeconds);
 
-/// <summary>What a site coordinator (or one of its shards) coordinates: its blocks, and the figures its nodes need.</summary>
+/// <summary>What one shard of a site coordinates: a run of the site's blocks, and the figures their nodes need.</summary>
 [GenerateSerializer, Immutable, Alias("SiteConfig")]
 public sealed record SiteConfig(
     [property: Id(0)] long Epoch,
     [property: Id(1)] string Site,
     [property: Id(2)] IReadOnlyList<BlockConfig> Blocks);
+
+/// <summary>
+/// The shards of one site that one silo's coordinator steps in the run of <paramref name="Epoch"/>: each shard's grain
+/// key and its run of the site's blocks.
+/// </summary>
+[GenerateSerializer, Immutable, Alias("SiloShards")]
+public sealed record SiloShards(
+    [property: Id(0)] long Epoch,
+    [property: Id(1)] IReadOnlyList<string> Keys,
+    [property: Id(2)] IReadOnlyList<SiteConfig> Shards);
 
 /// <summary>A block of nodes: their specs and the barrier policy.</summary>
 [GenerateSerializer, Immutable, Alias("BlockConfig")]

@@ -20,7 +20,8 @@ namespace OrleansCluster.Grains.Barrier;
 /// step's times into per-generation distributions and its K slowest nodes, evicts nodes that miss the
 /// barrier, and lets them rejoin after a checkpoint once they are back within the barrier timeout.
 /// A block is placed beside the shard that configures it, and each node grain beside the block that first calls it,
-/// so a step crosses silos only between shard and site; the shards are what spread a scenario evenly over a cluster.
+/// so a step crosses silos only between the job and the silos' coordinators; the job's layout of the shards over the
+/// silos is what spreads a scenario evenly over a cluster.
 /// </summary>
 [Immovable] // Orleans must not move it, nor try to when a silo stops: docs/cluster.md
 [PreferLocalPlacement]

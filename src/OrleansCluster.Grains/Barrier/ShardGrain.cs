@@ -6,12 +6,12 @@ namespace OrleansCluster.Grains.Barrier;
 
 /// <summary>
 /// A shard of a site's coordination: runs each step on its run of the site's blocks in parallel and merges their
-/// summaries, so that one summary per shard crosses to the site. Its blocks are placed beside it (they prefer the
-/// silo of the grain that first calls them, and a shard configures them), and the shards of a site are spread
-/// evenly over the silos by <see cref="ShardPlacementAttribute"/>, so every silo steps about as many nodes.
+/// summaries. It is activated beside the silo coordinator that configures it, and its blocks beside it (both prefer
+/// the silo of the grain that first calls them), so a step's calls below the silo coordinator never cross silos and
+/// the merging is spread over the silo's cores, a shard at a time.
 /// </summary>
 [Immovable] // Orleans must not move it, nor try to when a silo stops: docs/cluster.md
-[ShardPlacement]
+[PreferLocalPlacement]
 public sealed class ShardGrain : Grain, IShardGrain
 {
     private const int BlocksConfiguredAtOnce = 16;
@@ -26,14 +26,31 @@ public sealed class ShardGrain : Grain, IShardGrain
         _config = config;
         _blocks = config.Blocks.Select(b => GrainFactory.GetGrain<IBlockGrain>(b.Block)).ToArray();
         _topK = config.Blocks.Count == 0 ? 1 : config.Blocks[0].TopK;
+
         // A few blocks at a time keep the node calls waiting in the silo's queue few enough that none waits past
         // its own response timeout, whatever the size of the shard.
-        await Coordination.ConfigureInWavesAsync(_blocks.Length, BlocksConfiguredAtOnce, i => _blocks[i].ConfigureAsync(config.Blocks[i]));
+        for (var first = 0; first < _blocks.Length; first += BlocksConfiguredAtOnce)
+        {
+            var wave = Enumerable.Range(first, Math.Min(BlocksConfiguredAtOnce, _blocks.Length - first));
+            await Task.WhenAll(wave.Select(i => _blocks[i].ConfigureAsync(config.Blocks[i])));
+        }
     }
 
-    public Task<BarrierSummary> RunStepAsync(StepCommand command)
+    public async Task<BarrierSummary> RunStepAsync(StepCommand command)
     {
-        Coordination.EnsureRuns(_config, command, "shard", this);
-        return Coordination.StepAllAsync(_blocks, block => block.RunStepAsync(command), _topK);
+        ArgumentNullException.ThrowIfNull(command);
+        var config = _config ?? throw new InvalidOperationException($"shard {this.GetPrimaryKeyString()} is not configured");
+        if (config.Epoch != command.Epoch)
+        {
+            throw new InvalidOperationException($"shard {this.GetPrimaryKeyString()} runs epoch {config.Epoch}, asked for {command.Epoch}");
+        }
+
+        var tasks = new Task<BarrierSummary>[_blocks.Length];
+        for (var i = 0; i < tasks.Length; i++)
+        {
+            tasks[i] = _blocks[i].RunStepAsync(command);
+        }
+
+        return Summaries.Merge(await Task.WhenAll(tasks), _topK, _blocks.Length);
     }
 }

@@ -13,8 +13,8 @@ using OrleansCluster.Model.Simulation;
 namespace OrleansCluster.Grains.Job;
 
 /// <summary>
-/// The training job: loads the scenario, lays it out over site, block, node and link grains, and runs the
-/// step loop on a grain timer. Each step goes down the barrier tree (one call per site and per link), comes
+/// The training job: loads the scenario, lays it out over coordinator, shard, block, node and link grains, and runs
+/// the step loop on a grain timer. Each step goes down the barrier tree (one call per silo and per link), comes
 /// back as small summaries, and the model turns them into the step's figures. A node that misses the barrier
 /// fails the step: the job rolls back to its last checkpoint, counts the lost steps and goes on without it.
 /// The run's arithmetic (counters, rollback, history) is <see cref="JobRun"/>'s, over the durable
@@ -162,7 +162,8 @@ public sealed partial class JobGrain(
         _treeReady = false; // until the registry has the run too: a layout that fails part way is laid out again
         Job.Epoch++;
         Run.ForgetLastStep();
-        _tree.LaidOut(await (_calls ??= new TreeCalls(GrainFactory)).ConfigureAsync(_loaded!, Job.Epoch));
+        var silos = membership.CurrentSnapshot.Members.Values.Where(m => m.Status == SiloStatus.Active).Select(m => m.SiloAddress).Order().ToArray();
+        _tree.LaidOut(await (_calls ??= new TreeCalls(GrainFactory)).ConfigureAsync(_loaded!, Job.Epoch, silos, _tuning.BlocksPerShard));
         if (Job.State == JobState.Idle)
         {
             Job.State = JobState.Stopped;

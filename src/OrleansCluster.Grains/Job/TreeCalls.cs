@@ -1,44 +1,107 @@
 using OrleansCluster.Abstractions.Grains;
 using OrleansCluster.Abstractions.Messages;
+using OrleansCluster.Grains.Barrier;
 using OrleansCluster.Grains.Links;
 using OrleansCluster.Model.Simulation;
 
 namespace OrleansCluster.Grains.Job;
 
 /// <summary>
-/// The barrier tree of one run as the job calls it: the site and link grains configured for an epoch, then asked
-/// for each step (one call per site and per link). Called from the job grain's turns only.
+/// The barrier tree of one run as the job calls it: each site's shards laid out over the silos and handed to the
+/// silos' coordinators, and the link grains configured, for an epoch; then, for each step, one call per silo and per
+/// link, the silos' answers merged site by site. Called from the job grain's turns only.
 /// </summary>
 internal sealed class TreeCalls(IGrainFactory grains)
 {
-    private ISiteGrain[] _sites = [];
+    private ISiloCoordinatorGrain[] _coordinators = [];
+    private int[][] _sitesOf = []; // per coordinator, the sites whose summaries it answers, in its answer's order
+    private BarrierSummary[][] _bySite = []; // per site, its silos' summaries of the step, reused from step to step
+    private int _topK = 1;
     private ILinkGrain[] _links = [];
 
-    /// <summary>Configures the grains of <paramref name="scenario"/> for the run of <paramref name="epoch"/>; returns the sites' keys.</summary>
-    public async Task<string[]> ConfigureAsync(JobScenario scenario, long epoch)
+    /// <summary>
+    /// Configures the grains of <paramref name="scenario"/> for the run of <paramref name="epoch"/> over
+    /// <paramref name="silos"/> (the active silos, sorted by address); returns the sites' keys.
+    /// </summary>
+    public async Task<string[]> ConfigureAsync(JobScenario scenario, long epoch, IReadOnlyList<SiloAddress> silos, int blocksPerShard)
     {
+        ArgumentOutOfRangeException.ThrowIfZero(silos.Count);
         var sites = JobTree.Sites(scenario.Scenario, scenario.Layout, epoch);
         var links = JobTree.Links(scenario.Scenario, epoch);
-        _sites = sites.Select(c => grains.GetGrain<ISiteGrain>(c.Site)).ToArray();
+        var coordinators = silos.Select(s => grains.GetGrain<ISiloCoordinatorGrain>(s.ToParsableString())).ToArray();
+        var sitesOf = silos.Select(_ => new List<int>()).ToArray();
         _links = links.Select(l => grains.GetGrain<ILinkGrain>(l.Link)).ToArray();
+        _topK = scenario.Scenario.Stragglers.TopK;
         var linksConfigured = Task.WhenAll(links.Select((c, j) => _links[j].ConfigureAsync(c)));
-        // One site at a time: a site configures a few blocks per silo at once, so the node activations in flight
-        // stay bounded whatever the number of sites. All sites at once put 254,000 in flight at 3,000,000 nodes (31
-        // sites) on one silo, and block configure calls waited past their response timeout: the load failed.
+
+        // One site at a time, each silo configuring its shards of the site one at a time: the node activations in
+        // flight stay bounded whatever the number of sites. All sites at once put 254,000 in flight at 3,000,000
+        // nodes (31 sites) on one silo, and block configure calls waited past their response timeout: the load failed.
         for (var s = 0; s < sites.Length; s++)
         {
-            await _sites[s].ConfigureAsync(sites[s]);
+            var perSilo = SiteShards.PerSilo(sites[s], blocksPerShard, silos.Count);
+            var calls = new List<Task>();
+            for (var n = 0; n < silos.Count; n++)
+            {
+                if (perSilo[n].Length == 0)
+                {
+                    continue;
+                }
+
+                var keys = perSilo[n].Select(p => ShardKey.Format(sites[s].Site, p.Shard)).ToArray();
+                calls.Add(coordinators[n].ConfigureAsync(new SiloShards(epoch, keys, perSilo[n].Select(p => p.Config).ToArray())));
+                sitesOf[n].Add(s);
+            }
+
+            await Task.WhenAll(calls);
         }
 
         await linksConfigured;
+        var used = Enumerable.Range(0, silos.Count).Where(n => sitesOf[n].Count > 0).ToArray();
+        _coordinators = used.Select(n => coordinators[n]).ToArray();
+        _sitesOf = used.Select(n => sitesOf[n].ToArray()).ToArray();
+        _bySite = sites.Select((_, s) => new BarrierSummary[_sitesOf.Count(of => of.Contains(s))]).ToArray();
         return sites.Select(c => c.Site).ToArray();
     }
 
     /// <summary>Runs <paramref name="command"/> down the tree: every site's summary, every link's figures, and the calls made here.</summary>
     public async Task<(BarrierSummary[] Summaries, LinkState[] Links, int Calls)> StepAsync(StepCommand command)
     {
-        var siteTasks = _sites.Select(s => s.RunStepAsync(command)).ToArray();
-        var linkTasks = _links.Select(l => l.GetFiguresAsync(command.Step)).ToArray();
-        return (await Task.WhenAll(siteTasks), await Task.WhenAll(linkTasks), _sites.Length + _links.Length);
+        var siloTasks = new Task<BarrierSummary[]>[_coordinators.Length];
+        for (var n = 0; n < siloTasks.Length; n++)
+        {
+            siloTasks[n] = _coordinators[n].RunStepAsync(command);
+        }
+
+        var linkTasks = new Task<LinkState>[_links.Length];
+        for (var l = 0; l < linkTasks.Length; l++)
+        {
+            linkTasks[l] = _links[l].GetFiguresAsync(command.Step);
+        }
+
+        var answers = await Task.WhenAll(siloTasks);
+        return (MergeBySite(answers), await Task.WhenAll(linkTasks), _coordinators.Length + _links.Length);
+    }
+
+    // Each site's summary from its silos' summaries: as they are where the site is on one silo, merged otherwise.
+    private BarrierSummary[] MergeBySite(BarrierSummary[][] answers)
+    {
+        var filled = new int[_bySite.Length];
+        for (var n = 0; n < answers.Length; n++)
+        {
+            for (var k = 0; k < _sitesOf[n].Length; k++)
+            {
+                var s = _sitesOf[n][k];
+                _bySite[s][filled[s]++] = answers[n][k];
+            }
+        }
+
+        var summaries = new BarrierSummary[_bySite.Length];
+        for (var s = 0; s < summaries.Length; s++)
+        {
+            summaries[s] = _bySite[s].Length == 1 ? _bySite[s][0] : Summaries.Merge(_bySite[s], _topK, ownCalls: 0);
+        }
+
+        return summaries;
     }
 }

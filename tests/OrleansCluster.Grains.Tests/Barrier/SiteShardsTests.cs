@@ -29,15 +29,27 @@ public sealed class SiteShardsTests
     public void EachSiloGetsAsManyBlocksOfASiteWithinOneAShard()
     {
         var config = new SiteConfig(1, "colossus-1", Enumerable.Range(0, 65).Select(b => Block($"colossus-1/{b:D4}")).ToArray());
-        foreach (var silos in new[] { 2, 3, 4 })
+        foreach (var silos in new[] { 1, 2, 3, 4 })
         {
+            var perSilo = SiteShards.PerSilo(config, 16, silos);
             var shards = SiteShards.Split(config, 16, silos);
-            var perSilo = Enumerable.Range(0, silos)
-                .Select(n => shards.Where((_, j) => ShardPlacementDirector.Choose(ShardKey.Format("colossus-1", j), silos) == n).Sum(s => s.Blocks.Count))
-                .ToArray();
+            var blocks = perSilo.Select(l => l.Sum(p => p.Config.Blocks.Count)).ToArray();
 
-            Assert.True(perSilo.Max() - perSilo.Min() <= shards.Length / silos, $"{silos} silos step {string.Join(" / ", perSilo)} blocks");
+            Assert.Equal(silos, perSilo.Length);
+            Assert.Equal(Enumerable.Range(0, shards.Length), perSilo.SelectMany(l => l.Select(p => p.Shard)).Order());
+            Assert.All(perSilo.SelectMany(l => l), p => Assert.Equal(shards[p.Shard].Blocks, p.Config.Blocks));
+            Assert.True(blocks.Max() - blocks.Min() <= shards.Length / silos, $"{silos} silos step {string.Join(" / ", blocks)} blocks");
         }
+    }
+
+    [Fact]
+    public void ConsecutiveShardsGoToConsecutiveSilosAndSitesDoNotAllStartOnTheSameOne()
+    {
+        var first = SiteShards.SiloOf("colossus-1", 0, 3);
+        var firsts = Enumerable.Range(1, 8).Select(s => SiteShards.SiloOf($"site-{s}", 0, 4)).ToArray();
+
+        Assert.Equal(Enumerable.Range(0, 9).Select(j => (first + j) % 3), Enumerable.Range(0, 9).Select(j => SiteShards.SiloOf("colossus-1", j, 3)));
+        Assert.True(firsts.Distinct().Count() > 1, $"first shards on silos {string.Join(", ", firsts)}");
     }
 
     private static BlockConfig Block(string id) => new(1, id, [], 30, 3, "scenario", "s");

@@ -87,7 +87,7 @@ public sealed class JobGrainTests(ClusterFixture fixture)
     [Fact]
     public async Task ASiteOfMoreBlocksThanAreConfiguredAtOnceRunsEveryNodeAsThePlainLoopDoes()
     {
-        // 400 nodes in blocks of 16: 25 blocks in 13 shards of 1 or 2, merged by the site.
+        // 400 nodes in blocks of 16: 25 blocks in 13 shards of 1 or 2, merged by the silo's coordinator.
         var json = Scenarios.Uniform(nodes: 400, computeCv: 0.05, checkpointEvery: 1000);
         await _driver.StartAtMaxPaceAsync(json);
         var status = await _driver.WaitForStepAsync(5);

@@ -1,15 +1,16 @@
 using OrleansCluster.Abstractions.Grains;
 using OrleansCluster.Abstractions.Messages;
+using OrleansCluster.Grains.Barrier;
 using OrleansCluster.Model.Scenarios;
 using OrleansCluster.Model.Simulation;
 
 namespace OrleansCluster.Grains.Tests.Barrier;
 
 [Collection(TwoSiloTests.Name)]
-public sealed class TwoSiloShardTests(TwoSiloClusterFixture fixture)
+public sealed class TwoSiloCoordinatorTests(TwoSiloClusterFixture fixture)
 {
     [Fact]
-    public async Task ASitesShardsSpreadOverBothSilosWithTheirBlocksBesideThemAndTheStepsOfOneSilo()
+    public async Task ASitesShardsSpreadOverBothSilosBesideTheirSilosCoordinatorWithTheirBlocksAndTheStepsOfOneSilo()
     {
         // 400 nodes in blocks of 16: 25 blocks, cut into 14 shards of 1 or 2 (13 at most 2 a shard, rounded up to 7 a silo).
         var json = Scenarios.Uniform(nodes: 400, computeCv: 0.05, checkpointEvery: 1000);
@@ -19,17 +20,20 @@ public sealed class TwoSiloShardTests(TwoSiloClusterFixture fixture)
         await driver.Job.PauseAsync();
         var history = (await driver.HistoryAsync()).Take(10).ToArray();
         var grains = await fixture.Client.GetGrain<IManagementGrain>(0).GetDetailedGrainStatistics(null, null, TestContext.Current.CancellationToken);
+        var silos = (await fixture.Client.GetGrain<IManagementGrain>(0).GetHosts(onlyActive: true, TestContext.Current.CancellationToken)).Keys.Order().ToArray();
         await driver.Job.StopAsync();
 
+        var coordinators = Where(grains, "silocoordinator");
         var shards = Where(grains, "shard").Where(g => g.Key.StartsWith("dc/", StringComparison.Ordinal)).ToDictionary();
         var blocks = Where(grains, "block");
+        Assert.Equal(2, silos.Length);
+        Assert.Equal(silos.ToDictionary(s => s.ToParsableString(), s => s), coordinators);
         Assert.Equal(14, shards.Count);
-        Assert.Equal(2, shards.Values.Distinct().Count());
-        Assert.Equal(7, shards.Values.Count(s => s == shards["dc/shard-0"]));
         var layout = new ClusterLayout(ScenarioLoader.Parse(json), ClusterFixture.BlockSize);
         Assert.Equal(25, layout.Blocks.Count);
         for (var j = 0; j < 14; j++)
         {
+            Assert.Equal(silos[SiteShards.SiloOf("dc", j, 2)], shards[$"dc/shard-{j}"]);
             for (var b = j * 25 / 14; b < (j + 1) * 25 / 14; b++)
             {
                 Assert.Equal(shards[$"dc/shard-{j}"], blocks[layout.Blocks[b].Id]);

@@ -1,0 +1,25 @@
+using Orleans.Concurrency;
+using OrleansCluster.Abstractions.Messages;
+
+namespace OrleansCluster.Abstractions.Grains;
+
+/// <summary>
+/// One silo's barrier coordinator, keyed by the silo's address and activated on that silo: it steps every shard
+/// the job laid out there, of every site, and merges their summaries site by site before they cross to the job,
+/// so that a step crosses between silos once on the way down and once on the way up.
+/// </summary>
+[Alias("ISiloCoordinatorGrain")]
+public interface ISiloCoordinatorGrain : IGrainWithStringKey
+{
+    /// <summary>
+    /// Configures one site's shards on this silo, one shard at a time (each configures its blocks, which activate and
+    /// ask their nodes for a first batch). The job calls it once per site that has shards here; a new epoch drops
+    /// whatever an earlier run laid out.
+    /// </summary>
+    [Alias("Configure"), ResponseTimeout("00:05:00")]
+    Task ConfigureAsync(SiloShards shards);
+
+    /// <summary>Runs a step on every shard here; one merged summary per configured site, in the order they were configured.</summary>
+    [Alias("RunStep")]
+    Task<BarrierSummary[]> RunStepAsync(StepCommand command);
+}

@@ -1,0 +1,71 @@
+using Orleans.Placement;
+using OrleansCluster.Abstractions.Grains;
+using OrleansCluster.Abstractions.Messages;
+
+namespace OrleansCluster.Grains.Barrier;
+
+/// <summary>
+/// One silo's coordinator, on that silo (<see cref="SiloPlacementAttribute"/>): the job lays each site's shards out
+/// over the silos (<see cref="SiteShards.PerSilo"/>) and hands each silo's coordinator its own; the coordinator
+/// configures them, so they and their blocks activate beside it, and at each step calls them all at once and merges
+/// their summaries site by site. One call per silo goes down from the job and one answer per silo comes back,
+/// carrying a summary per site; the sketches, counts, minima, maxima, the K slowest and the state counts merge the
+/// same whatever the grouping, so the job's figures are those of a site merging its blocks directly.
+/// </summary>
+[Immovable] // Orleans must not move it, nor try to when a silo stops: docs/cluster.md
+[SiloPlacement]
+public sealed class SiloCoordinatorGrain : Grain, ISiloCoordinatorGrain
+{
+    private long _epoch = -1;
+    private readonly List<int> _shardsOfSite = [];
+    private IShardGrain[] _shards = [];
+    private int _topK = 1;
+
+    public async Task ConfigureAsync(SiloShards shards)
+    {
+        ArgumentNullException.ThrowIfNull(shards);
+        if (shards.Epoch != _epoch)
+        {
+            _epoch = shards.Epoch;
+            _shardsOfSite.Clear();
+            _shards = [];
+        }
+
+        var grains = shards.Keys.Select(k => GrainFactory.GetGrain<IShardGrain>(k)).ToArray();
+        _topK = shards.Shards.FirstOrDefault(s => s.Blocks.Count > 0)?.Blocks[0].TopK ?? _topK;
+
+        // One shard at a time: with every silo's coordinator configuring at once, the cluster configures one shard
+        // per silo at a time, each a few blocks at a time, and no node call waits past its response timeout.
+        for (var j = 0; j < grains.Length; j++)
+        {
+            await grains[j].ConfigureAsync(shards.Shards[j]);
+        }
+
+        _shardsOfSite.Add(grains.Length);
+        _shards = [.. _shards, .. grains];
+    }
+
+    public async Task<BarrierSummary[]> RunStepAsync(StepCommand command)
+    {
+        ArgumentNullException.ThrowIfNull(command);
+        if (command.Epoch != _epoch)
+        {
+            throw new InvalidOperationException($"silo coordinator {this.GetPrimaryKeyString()} runs epoch {_epoch}, asked for {command.Epoch}");
+        }
+
+        var tasks = new Task<BarrierSummary>[_shards.Length];
+        for (var i = 0; i < tasks.Length; i++)
+        {
+            tasks[i] = _shards[i].RunStepAsync(command);
+        }
+
+        var answers = await Task.WhenAll(tasks);
+        var summaries = new BarrierSummary[_shardsOfSite.Count];
+        for (int s = 0, first = 0; s < summaries.Length; first += _shardsOfSite[s], s++)
+        {
+            summaries[s] = Summaries.Merge(new ArraySegment<BarrierSummary>(answers, first, _shardsOfSite[s]), _topK, _shardsOfSite[s]);
+        }
+
+        return summaries;
+    }
+}
