@@ -61,6 +61,11 @@ public sealed partial class JobGrain(
         }
 
         _tuning.EnsureFits(scenario); // before anything is laid out: every entry (API, start, client) passes here
+        if (NominalStep.CompletionError(scenario) is { } never)
+        {
+            throw new ArgumentException(never.ToString(), nameof(source));
+        }
+
         Halt(JobState.Stopped);
         _loaded = JobScenario.Of(scenario, _tuning.BlockSize);
         Job.Source = source;

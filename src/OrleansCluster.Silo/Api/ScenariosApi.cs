@@ -6,6 +6,7 @@ using OrleansCluster.Abstractions.Grains;
 using OrleansCluster.Abstractions.Messages;
 using OrleansCluster.Grains;
 using OrleansCluster.Model.Scenarios;
+using OrleansCluster.Model.Simulation;
 
 namespace OrleansCluster.Silo.Api;
 
@@ -93,6 +94,12 @@ public static class ScenariosApi
                 if (tuning.Value.SizeError(scenario!) is { } oversized)
                 {
                     return Problems.Validation(oversized.Field, oversized.Message);
+                }
+
+                // A scenario no step of which could complete would only fail step after step.
+                if (NominalStep.CompletionError(scenario!) is { } never)
+                {
+                    return Problems.Validation(never.Field, never.Message);
                 }
 
                 source = ScenarioSource.FromJson(text!);

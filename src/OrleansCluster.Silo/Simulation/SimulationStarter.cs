@@ -3,6 +3,7 @@ using OrleansCluster.Abstractions.Grains;
 using OrleansCluster.Abstractions.Messages;
 using OrleansCluster.Grains;
 using OrleansCluster.Model.Scenarios;
+using OrleansCluster.Model.Simulation;
 
 namespace OrleansCluster.Silo.Simulation;
 
@@ -63,6 +64,11 @@ internal sealed partial class SimulationStarter(IGrainFactory grains, IOptions<S
         }
 
         ThrowIfTooLarge(scenario, parsed!, tuning);
+        if (NominalStep.CompletionError(parsed!) is { } never)
+        {
+            throw new OptionsValidationException("Simulation:Scenario", typeof(SimulationOptions), [$"{scenario}: {never}"]);
+        }
+
         return ScenarioSource.FromJson(json);
     }
 

@@ -187,6 +187,24 @@ public sealed class BadInputTests(KestrelSiloFixture fixture) : IClassFixture<Ke
     }
 
     [Theory]
+    [InlineData("\"flopsPerGpuPerStep\": 4e14", "\"flopsPerGpuPerStep\": 1e308", "every node would miss the barrier")]
+    [InlineData("\"bandwidthGbps\": 400 } ]", "\"bandwidthGbps\": 1e-300 } ]", "the all-reduce takes")]
+    public async Task ScenarioNoStepOfWhichCouldCompleteIsRefusedAndTheJobRunsOn(string field, string impossible, string why)
+    {
+        // Found by probing: such scenarios loaded with 200, then failed every step (or stalled) for as long as they ran.
+        var before = await _client.GetJsonAsync("/api/cluster");
+        var scenario = TestScenarios.Effects.Replace(field, impossible, StringComparison.Ordinal);
+        Assert.NotEqual(TestScenarios.Effects, scenario);
+
+        var (status, problem, _) = await _client.SendJsonAsync(HttpMethod.Put, "/api/scenario", scenario);
+
+        Assert.Equal(HttpStatusCode.BadRequest, status);
+        Assert.Contains(why, problem.GetProperty("errors").GetProperty("job.barrierTimeoutSeconds")[0].GetString(), StringComparison.Ordinal);
+        var after = await _client.WaitForClusterAsync(c => c.Step() > before.Step(), "the job to go on");
+        Assert.Equal(before.GetProperty("job").GetProperty("epoch").GetInt64(), after.GetProperty("job").GetProperty("epoch").GetInt64());
+    }
+
+    [Theory]
     [InlineData("""{"preset":"huge"}""", HttpStatusCode.NotFound, "preset")]
     [InlineData("""{"preset":"small","seed":3}""", HttpStatusCode.BadRequest, "preset")]
     [InlineData("""{"name":"x"}""", HttpStatusCode.BadRequest, "job")]

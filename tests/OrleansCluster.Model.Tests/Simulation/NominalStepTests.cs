@@ -1,0 +1,81 @@
+using OrleansCluster.Model.Scenarios;
+using OrleansCluster.Model.Simulation;
+
+namespace OrleansCluster.Model.Tests.Simulation;
+
+public sealed class NominalStepTests
+{
+    [Fact]
+    public void WithNoNoiseTheNominalStepIsThePlainLoopsStep()
+    {
+        var scenario = TwoSites(flops: 4e14, timeout: 60, fabricGbps: 400, linkGbps: 100, extraGroups: """, { "generation": "A100", "count": 7 }""");
+
+        var nominal = NominalStep.Evaluate(scenario);
+        var plain = new PlainLoopSimulator(scenario).Step(1);
+
+        Assert.Equal(plain.StepSeconds, nominal.StepSeconds, 12);
+        Assert.Equal(plain.MaxComputeSeconds, nominal.MaxComputeSeconds, 12);
+        Assert.Equal(plain.IntraSiteSeconds, nominal.IntraSiteSeconds, 12);
+        Assert.Equal(plain.InterSiteSeconds, nominal.InterSiteSeconds, 12);
+        Assert.Equal(plain.HealthyNodes, nominal.HealthyNodes);
+        Assert.True(nominal.InterSiteSeconds > 0, "the link is part of the step");
+    }
+
+    [Theory]
+    [InlineData("colossus")]
+    [InlineData("small")]
+    [InlineData("uniform")]
+    public void EveryPresetCanCompleteAStep(string preset) =>
+        Assert.Null(NominalStep.CompletionError(ScenarioPresets.Load(preset)));
+
+    [Fact]
+    public void WorkNoGenerationFinishesWithinTheTimeoutIsRefusedNamingTheTimeout()
+    {
+        // 1e308 FLOPs a GPU: H100s would take about 1e294 s a step.
+        var error = NominalStep.CompletionError(TwoSites(flops: 1e308, timeout: 60, fabricGbps: 400, linkGbps: 100));
+
+        Assert.NotNull(error);
+        Assert.Equal("job.barrierTimeoutSeconds", error.Field);
+        Assert.Contains("every node would miss the barrier", error.Message, StringComparison.Ordinal);
+        Assert.Contains("H100", error.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void AGenerationTooSlowForTheTimeoutBesideOneThatFitsRunsWithoutIt()
+    {
+        // Equal work: an H100 computes 4e14 FLOPs at 40 % in about 1.0 s, an A100 in about 3.2 s; the A100s are evicted.
+        // A 1 GB gradient all-reduces in well under a second.
+        var scenario = TwoSites(flops: 4e14, timeout: 2, fabricGbps: 400, linkGbps: 100, extraGroups: """, { "generation": "A100", "count": 7 }""", gradientBytes: 1e9);
+        var tooShort = NominalStep.CompletionError(TwoSites(flops: 4e14, timeout: 0.5, fabricGbps: 400, linkGbps: 100, gradientBytes: 1e9));
+
+        Assert.Null(NominalStep.CompletionError(scenario));
+        Assert.NotNull(tooShort);
+        Assert.Contains("every node would miss the barrier", tooShort.Message, StringComparison.Ordinal);
+    }
+
+    [Theory]
+    [InlineData(1e-300, 100)] // a fabric at 1e-300 Gbps: the ring within a site would take about 1e300 s
+    [InlineData(400, 1e-9)]   // a link at a millibit a second
+    public void AnAllReduceThatOutlastsTheTimeoutWithNothingWrongIsRefused(double fabricGbps, double linkGbps)
+    {
+        var error = NominalStep.CompletionError(TwoSites(flops: 4e14, timeout: 60, fabricGbps, linkGbps));
+
+        Assert.NotNull(error);
+        Assert.Equal("job.barrierTimeoutSeconds", error.Field);
+        Assert.Contains("the all-reduce takes", error.Message, StringComparison.Ordinal);
+    }
+
+    private static Scenario TwoSites(double flops, double timeout, double fabricGbps, double linkGbps, string extraGroups = "", double gradientBytes = 2e10) =>
+        ScenarioLoader.Parse($$"""
+        {
+          "name": "nominal", "seed": 3,
+          "job": { "flopsPerGpuPerStep": {{flops}}, "gradientBytes": {{gradientBytes}}, "mfu": 0.4, "barrierTimeoutSeconds": {{timeout}} },
+          "sites": [
+            { "name": "a", "fabric": { "bandwidthGbps": {{fabricGbps}}, "hopLatencyMicroseconds": 2 }, "nodes": [ { "generation": "H100", "count": 9 } {{extraGroups}} ] },
+            { "name": "b", "fabric": { "bandwidthGbps": 400, "hopLatencyMicroseconds": 2 }, "nodes": [ { "generation": "H100", "count": 5 } ] }
+          ],
+          "links": [ { "from": "a", "to": "b", "distanceKm": 30, "bandwidthGbps": {{linkGbps}} } ],
+          "noise": { "computeCv": 0, "nodeCv": 0, "linkJitterMicroseconds": 0 }
+        }
+        """);
+}
