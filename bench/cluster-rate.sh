@@ -57,15 +57,23 @@ sleep "$warmup"
 step() { api "http://127.0.0.1:$(http 1)/api/cluster" | grep -o '"stepsOk":[0-9]*' | cut -d: -f2; }
 # CPU time the silos used in the window (utime + stime, /proc/PID/stat fields 14 and 15), against the cores they had.
 cpu() { for p in "${silo_pids[@]}"; do awk '{ print $14 + $15 }' "/proc/$p/stat"; done | awk '{ s += $1 } END { print s }'; }
-# Messages (and their bytes) the silos sent one another so far: Orleans' own histograms of message sizes, summed.
+# Messages (and their bytes) the silos sent one another so far, from Orleans' own histograms of message sizes,
+# summed over the silos; "n/a" when a silo's page could not be read or lists no such series.
 crossing() {
-  for n in $(seq 1 "$silos"); do curl -s -m 30 "http://127.0.0.1:$(http "$n")/metrics"; done |
-    awk '/^orleans_messaging_sent_messages_size_bytes_(count|sum)\{.*ConnectionDirection="SiloToSilo"/ { if ($1 ~ /_count/) c += $2; else b += $2 } END { printf "%.0f %.0f\n", c, b }'
+  local n page c=0 b=0
+  for n in $(seq 1 "$silos"); do
+    page=$(curl -sf -m 60 "http://127.0.0.1:$(http "$n")/metrics") || { echo n/a; return 0; }
+    read -r c b < <(awk -v c="$c" -v b="$b" '/^orleans_messaging_sent_messages_size_bytes_(count|sum)\{.*ConnectionDirection="SiloToSilo"/ { seen = 1; if ($1 ~ /_count\{/) c += $NF; else b += $NF }
+      END { if (seen) printf "%.0f %.0f\n", c, b; else print "n/a" }' <<<"$page")
+    [ "$c" != n/a ] || { echo n/a; return 0; }
+  done
+  echo "$c $b"
 }
-a=$(step); ca=$(cpu); ma=$(crossing); start=$(date +%s.%N); sleep "$window"; b=$(step); cb=$(cpu); mb=$(crossing); end=$(date +%s.%N)
+# The scrapes stay outside the window's CPU time, so that they do not count as the silos' work.
+ma=$(crossing); a=$(step); ca=$(cpu); start=$(date +%s.%N); sleep "$window"; b=$(step); cb=$(cpu); end=$(date +%s.%N); mb=$(crossing)
 cores_used=$(nproc); [ -z "${CORES_PER_SILO:-}" ] || cores_used=$(( silos * CORES_PER_SILO ))
 busy=$(awk -v a="$ca" -v b="$cb" -v t="$(getconf CLK_TCK)" -v s="$start" -v e="$end" -v c="$cores_used" 'BEGIN { printf "%.0f", 100 * (b - a) / t / (e - s) / c }')
 rss=$(for p in "${pids[@]}"; do ps -o rss= -p "$p" 2>/dev/null; done | awk '{ s += $1 } END { printf "%.0f", s / 1024 }')
-per_step=$(awk -v a="$ma" -v b="$mb" -v n="$(( b - a ))" 'BEGIN { split(a, x, " "); split(b, y, " "); if (n > 0) printf "%.1f messages (%.1f KiB)", (y[1] - x[1]) / n, (y[2] - x[2]) / n / 1024; else printf "n/a" }')
+per_step=$(awk -v a="$ma" -v b="$mb" -v n="$(( b - a ))" 'BEGIN { if (a == "n/a" || b == "n/a" || n <= 0) { printf "n/a"; exit } split(a, x, " "); split(b, y, " "); printf "%.1f messages (%.1f KiB)", (y[1] - x[1]) / n, (y[2] - x[2]) / n / 1024 }')
 echo "scenario=$scenario silos=$silos cores_per_silo=${CORES_PER_SILO:-all}: $(awk -v a="$a" -v b="$b" -v s="$start" -v e="$end" 'BEGIN { printf "%.1f", (b - a) / (e - s) }') steps/s over ${window} s; silos busy ${busy} % of their ${cores_used} cores; between silos per step ${per_step}; resident memory of all processes ${rss} MiB; window=$start-$end"
 sleep "${HOLD_SECONDS:-0}"

@@ -31,8 +31,8 @@ public sealed class SimulationTuning
     /// <summary>
     /// Blocks per shard of a site's coordination (<c>Simulation:BlocksPerShard</c>): a site's blocks are cut into
     /// contiguous runs of about this many, each a shard grain stepped by a silo's coordinator, with its blocks beside
-    /// it; the shards are spread evenly over the silos. 16 blocks of 512 are 8,192 nodes: <c>colossus</c>'s 172 blocks
-    /// make 11 shards, a million nodes about 120.
+    /// it; the shards are spread evenly over the silos. 16 blocks of 512 are 8,192 nodes: <c>colossus</c>'s 173 blocks
+    /// make 13 shards on one silo (each site's last one short), a million nodes about 130.
     /// </summary>
     [Range(1, 1_000_000)]
     public int BlocksPerShard { get; set; } = 16;

@@ -13,13 +13,13 @@ public interface ISiloCoordinatorGrain : IGrainWithStringKey
 {
     /// <summary>
     /// Configures one site's shards on this silo, one shard at a time (each configures its blocks, which activate and
-    /// ask their nodes for a first batch). The job calls it once per site that has shards here; a new epoch drops
-    /// whatever an earlier run laid out.
+    /// ask their nodes for a first batch). The job calls it once per site that has shards here; another epoch drops
+    /// whatever an earlier run laid out, and a site configured again in the same epoch replaces its shards.
     /// </summary>
     [Alias("Configure"), ResponseTimeout("00:05:00")]
     Task ConfigureAsync(SiloShards shards);
 
-    /// <summary>Runs a step on every shard here; one merged summary per configured site, in the order they were configured.</summary>
+    /// <summary>Runs a step on every shard here; one merged summary per configured site, by ascending site index.</summary>
     [Alias("RunStep")]
-    Task<BarrierSummary[]> RunStepAsync(StepCommand command);
+    Task<SiloStepAnswer> RunStepAsync(StepCommand command);
 }

@@ -53,14 +53,26 @@ public sealed record SiteConfig(
     [property: Id(2)] IReadOnlyList<BlockConfig> Blocks);
 
 /// <summary>
-/// The shards of one site that one silo's coordinator steps in the run of <paramref name="Epoch"/>: each shard's grain
-/// key and its run of the site's blocks.
+/// The shards of site <paramref name="Site"/> (its index in the scenario) that one silo's coordinator steps in the
+/// run of <paramref name="Epoch"/>: each shard's grain key and its run of the site's blocks.
 /// </summary>
 [GenerateSerializer, Immutable, Alias("SiloShards")]
 public sealed record SiloShards(
     [property: Id(0)] long Epoch,
-    [property: Id(1)] IReadOnlyList<string> Keys,
-    [property: Id(2)] IReadOnlyList<SiteConfig> Shards);
+    [property: Id(1)] int Site,
+    [property: Id(2)] IReadOnlyList<ShardConfig> Shards);
+
+/// <summary>One shard of a site: its grain key and its run of the site's blocks.</summary>
+[GenerateSerializer, Immutable, Alias("ShardConfig")]
+public sealed record ShardConfig(
+    [property: Id(0)] string Key,
+    [property: Id(1)] SiteConfig Blocks);
+
+/// <summary>A silo coordinator's answer to a step: one merged summary per site it steps, each beside the site's index.</summary>
+[GenerateSerializer, Immutable, Alias("SiloStepAnswer")]
+public sealed record SiloStepAnswer(
+    [property: Id(0)] IReadOnlyList<int> Sites,
+    [property: Id(1)] IReadOnlyList<BarrierSummary> Summaries);
 
 /// <summary>A block of nodes: their specs and the barrier policy.</summary>
 [GenerateSerializer, Immutable, Alias("BlockConfig")]

@@ -9,43 +9,53 @@ namespace OrleansCluster.Grains.Barrier;
 /// over the silos (<see cref="SiteShards.PerSilo"/>) and hands each silo's coordinator its own; the coordinator
 /// configures them, so they and their blocks activate beside it, and at each step calls them all at once and merges
 /// their summaries site by site. One call per silo goes down from the job and one answer per silo comes back,
-/// carrying a summary per site; the sketches, counts, minima, maxima, the K slowest and the state counts merge the
-/// same whatever the grouping, so the job's figures are those of a site merging its blocks directly.
+/// carrying a summary per site with the site's index; the sketches, counts, minima, maxima, the K slowest and the
+/// state counts merge the same whatever the grouping, so the job's figures are those of a site merging its blocks
+/// directly.
 /// </summary>
 [Immovable] // Orleans must not move it, nor try to when a silo stops: docs/cluster.md
 [SiloPlacement]
 public sealed class SiloCoordinatorGrain : Grain, ISiloCoordinatorGrain
 {
     private long _epoch = -1;
-    private readonly List<int> _shardsOfSite = [];
-    private IShardGrain[] _shards = [];
+    private readonly SortedDictionary<int, IShardGrain[]> _bySite = [];
     private int _topK = 1;
+
+    // Flattened from _bySite for the step: every shard, and per site (ascending) how many of them are its.
+    private IShardGrain[] _shards = [];
+    private int[] _sites = [];
+    private int[] _shardsOfSite = [];
 
     public async Task ConfigureAsync(SiloShards shards)
     {
         ArgumentNullException.ThrowIfNull(shards);
+        // Another run's layout replaces this one whatever its epoch: a job whose durable record was lost starts its
+        // epochs again from the first, and must still find the coordinators of the silos that outlived it.
         if (shards.Epoch != _epoch)
         {
             _epoch = shards.Epoch;
-            _shardsOfSite.Clear();
-            _shards = [];
+            _bySite.Clear();
         }
 
-        var grains = shards.Keys.Select(k => GrainFactory.GetGrain<IShardGrain>(k)).ToArray();
-        _topK = shards.Shards.FirstOrDefault(s => s.Blocks.Count > 0)?.Blocks[0].TopK ?? _topK;
+        // Dropped before the shards configure: a configuration that fails part way leaves the site out, and the
+        // job's check of the answer's sites fails the step rather than merge a half-laid-out site.
+        _bySite.Remove(shards.Site);
+        Flatten();
+        var grains = shards.Shards.Select(s => GrainFactory.GetGrain<IShardGrain>(s.Key)).ToArray();
+        _topK = shards.Shards.FirstOrDefault(s => s.Blocks.Blocks.Count > 0)?.Blocks.Blocks[0].TopK ?? _topK;
 
         // One shard at a time: with every silo's coordinator configuring at once, the cluster configures one shard
         // per silo at a time, each a few blocks at a time, and no node call waits past its response timeout.
         for (var j = 0; j < grains.Length; j++)
         {
-            await grains[j].ConfigureAsync(shards.Shards[j]);
+            await grains[j].ConfigureAsync(shards.Shards[j].Blocks);
         }
 
-        _shardsOfSite.Add(grains.Length);
-        _shards = [.. _shards, .. grains];
+        _bySite[shards.Site] = grains;
+        Flatten();
     }
 
-    public async Task<BarrierSummary[]> RunStepAsync(StepCommand command)
+    public async Task<SiloStepAnswer> RunStepAsync(StepCommand command)
     {
         ArgumentNullException.ThrowIfNull(command);
         if (command.Epoch != _epoch)
@@ -60,12 +70,19 @@ public sealed class SiloCoordinatorGrain : Grain, ISiloCoordinatorGrain
         }
 
         var answers = await Task.WhenAll(tasks);
-        var summaries = new BarrierSummary[_shardsOfSite.Count];
+        var summaries = new BarrierSummary[_shardsOfSite.Length];
         for (int s = 0, first = 0; s < summaries.Length; first += _shardsOfSite[s], s++)
         {
             summaries[s] = Summaries.Merge(new ArraySegment<BarrierSummary>(answers, first, _shardsOfSite[s]), _topK, _shardsOfSite[s]);
         }
 
-        return summaries;
+        return new SiloStepAnswer(_sites, summaries);
+    }
+
+    private void Flatten()
+    {
+        _sites = [.. _bySite.Keys];
+        _shards = [.. _bySite.Values.SelectMany(g => g)];
+        _shardsOfSite = [.. _bySite.Values.Select(g => g.Length)];
     }
 }

@@ -168,6 +168,11 @@ public sealed partial class JobGrain(
         Job.Epoch++;
         Run.ForgetLastStep();
         var silos = membership.CurrentSnapshot.Members.Values.Where(m => m.Status == SiloStatus.Active).Select(m => m.SiloAddress).Order().ToArray();
+        if (silos.Length == 0)
+        {
+            silos = [GrainContext.Address.SiloAddress!]; // a snapshot that does not list this silo yet: the tree goes here
+        }
+
         _tree.LaidOut(await (_calls ??= new TreeCalls(GrainFactory)).ConfigureAsync(_loaded!, Job.Epoch, silos, _tuning.BlocksPerShard));
         if (Job.State == JobState.Idle)
         {

@@ -30,9 +30,8 @@ internal sealed class TreeCalls(IGrainFactory grains)
         var links = JobTree.Links(scenario.Scenario, epoch);
         var coordinators = silos.Select(s => grains.GetGrain<ISiloCoordinatorGrain>(s.ToParsableString())).ToArray();
         var sitesOf = silos.Select(_ => new List<int>()).ToArray();
-        _links = links.Select(l => grains.GetGrain<ILinkGrain>(l.Link)).ToArray();
-        _topK = scenario.Scenario.Stragglers.TopK;
-        var linksConfigured = Task.WhenAll(links.Select((c, j) => _links[j].ConfigureAsync(c)));
+        var linkGrains = links.Select(l => grains.GetGrain<ILinkGrain>(l.Link)).ToArray();
+        var linksConfigured = Task.WhenAll(links.Select((c, j) => linkGrains[j].ConfigureAsync(c)));
 
         // One site at a time, each silo configuring its shards of the site one at a time: the node activations in
         // flight stay bounded whatever the number of sites. All sites at once put 254,000 in flight at 3,000,000
@@ -48,8 +47,8 @@ internal sealed class TreeCalls(IGrainFactory grains)
                     continue;
                 }
 
-                var keys = perSilo[n].Select(p => ShardKey.Format(sites[s].Site, p.Shard)).ToArray();
-                calls.Add(coordinators[n].ConfigureAsync(new SiloShards(epoch, keys, perSilo[n].Select(p => p.Config).ToArray())));
+                var shards = perSilo[n].Select(p => new ShardConfig(ShardKey.Format(sites[s].Site, p.Shard), p.Config)).ToArray();
+                calls.Add(coordinators[n].ConfigureAsync(new SiloShards(epoch, s, shards)));
                 sitesOf[n].Add(s);
             }
 
@@ -57,6 +56,10 @@ internal sealed class TreeCalls(IGrainFactory grains)
         }
 
         await linksConfigured;
+
+        // Taken on only once the whole tree is laid out: a layout that fails part way leaves nothing half set.
+        _links = linkGrains;
+        _topK = scenario.Scenario.Stragglers.TopK;
         var used = Enumerable.Range(0, silos.Count).Where(n => sitesOf[n].Count > 0).ToArray();
         _coordinators = used.Select(n => coordinators[n]).ToArray();
         _sitesOf = used.Select(n => sitesOf[n].ToArray()).ToArray();
@@ -67,7 +70,7 @@ internal sealed class TreeCalls(IGrainFactory grains)
     /// <summary>Runs <paramref name="command"/> down the tree: every site's summary, every link's figures, and the calls made here.</summary>
     public async Task<(BarrierSummary[] Summaries, LinkState[] Links, int Calls)> StepAsync(StepCommand command)
     {
-        var siloTasks = new Task<BarrierSummary[]>[_coordinators.Length];
+        var siloTasks = new Task<SiloStepAnswer>[_coordinators.Length];
         for (var n = 0; n < siloTasks.Length; n++)
         {
             siloTasks[n] = _coordinators[n].RunStepAsync(command);
@@ -83,16 +86,24 @@ internal sealed class TreeCalls(IGrainFactory grains)
         return (MergeBySite(answers), await Task.WhenAll(linkTasks), _coordinators.Length + _links.Length);
     }
 
-    // Each site's summary from its silos' summaries: as they are where the site is on one silo, merged otherwise.
-    private BarrierSummary[] MergeBySite(BarrierSummary[][] answers)
+    // Each site's summary from its silos' summaries: as they are where the site is on one silo, merged otherwise. A
+    // coordinator that answers other sites than it was given (it lost part of its layout) fails the step, and the
+    // job lays the tree out again, rather than merge one site's nodes into another's.
+    private BarrierSummary[] MergeBySite(SiloStepAnswer[] answers)
     {
         var filled = new int[_bySite.Length];
         for (var n = 0; n < answers.Length; n++)
         {
+            if (!answers[n].Sites.SequenceEqual(_sitesOf[n]) || answers[n].Summaries.Count != _sitesOf[n].Length)
+            {
+                throw new InvalidOperationException(
+                    $"silo coordinator {_coordinators[n].GetPrimaryKeyString()} answered sites [{string.Join(", ", answers[n].Sites)}], laid out with [{string.Join(", ", _sitesOf[n])}]");
+            }
+
             for (var k = 0; k < _sitesOf[n].Length; k++)
             {
                 var s = _sitesOf[n][k];
-                _bySite[s][filled[s]++] = answers[n][k];
+                _bySite[s][filled[s]++] = answers[n].Summaries[k];
             }
         }
 

@@ -9,8 +9,9 @@ namespace OrleansCluster.Grains.Links;
 /// effect is pushed by the fault registry under the run's epoch, with the same rules as a node's: an effect meant
 /// for an earlier run is ignored (a registry that reactivates pushes under the epoch it last stored, which a
 /// failover may have moved past), and one that arrives before the link is configured for its run is kept until
-/// that run's configuration arrives. It is activated beside the job, which configures it and asks it for its
-/// figures every step, so those calls never cross between silos.
+/// that run's configuration arrives. It is activated beside the grain that first calls it, normally the job
+/// configuring it, so the job's call for its figures every step stays on the job's silo (a link the registry touched
+/// first, or one whose job has since moved to another silo, stays where it is, and those calls cross).
 /// </summary>
 [Immovable] // Orleans must not move it, nor try to when a silo stops: docs/cluster.md
 [PreferLocalPlacement]

@@ -4,64 +4,109 @@ using OrleansCluster.Model.Scenarios;
 namespace OrleansCluster.Model.Simulation;
 
 /// <summary>
-/// A scenario's step with no noise and no fault: every node at its generation's nominal compute time, every link at
-/// its nominal figures. What it says about a scenario before a node is laid out: whether any step could complete.
+/// A scenario's step with no per-step noise and no fault: every node at its generation's nominal compute time, every
+/// link at its nominal figures. What it says about a scenario before it runs: whether any step could complete.
 /// </summary>
 public static class NominalStep
 {
+    /// <summary>
+    /// How far below its median a node's per-step noise is taken to reach when asking whether it could ever make the
+    /// barrier: six standard deviations of the log-normal draw (about one step in a billion gets further).
+    /// </summary>
+    public const double FastDrawSigmas = 6;
+
     /// <summary>The step every node of <paramref name="scenario"/> and every link take at their nominal figures.</summary>
     public static StepResult Evaluate(Scenario scenario)
     {
         ArgumentNullException.ThrowIfNull(scenario);
-        var workload = new Workload(scenario);
-        var groups = new List<GroupStats>();
-        for (var s = 0; s < scenario.Sites.Count; s++)
-        {
-            foreach (var group in scenario.Sites[s].Nodes.Where(g => g.Count > 0))
-            {
-                // One node's time in the sketch (every node's is the same), the group's counts and sums beside it.
-                var seconds = workload.NominalSeconds(group.Generation);
-                var distribution = new ComputeDistribution();
-                distribution.Add(seconds, group.GpusPerNode);
-                distribution.Merge(group.Count - 1, (long)(group.Count - 1) * group.GpusPerNode, (group.Count - 1) * seconds, seconds, seconds);
-                groups.Add(new GroupStats(s, group.Generation, distribution));
-            }
-        }
-
-        var links = scenario.Links
-            .Select(l => LinkModel.At(l, LinkEffect.None, scenario.Seed, SeededNoise.StreamKey(l.Id), step: 1, baseJitterSeconds: 0))
-            .ToArray();
-        return StepEvaluator.Evaluate(scenario, workload, groups, links, []);
+        return Evaluate(scenario, new Workload(scenario), AllNodes(scenario));
     }
 
     /// <summary>
     /// Why no step of <paramref name="scenario"/> could ever complete, naming <c>job.barrierTimeoutSeconds</c>, or
-    /// null when its nominal step fits. Two ways never to complete: every generation computes past the barrier
-    /// timeout (every node misses the barrier, step after step), or the all-reduce with every node healthy and every
-    /// link nominal outlasts it (the collective watchdog aborts every step; faults and jitter only lengthen it).
-    /// A scenario where only some generations are too slow does run: their nodes are evicted and the rest go on.
+    /// null when one could. Two ways never to complete: no node computes a step within the barrier timeout even at
+    /// its own nominal speed (its persistent factor included) with a per-step draw <see cref="FastDrawSigmas"/> fast,
+    /// so every node misses the barrier at every step; or the all-reduce among the nodes that can make it, with every
+    /// link nominal, outlasts the timeout, so the collective watchdog aborts every step (faults and jitter only
+    /// lengthen it). A scenario where only some nodes are too slow does run: they are evicted and the others go on.
     /// </summary>
     public static ScenarioError? CompletionError(Scenario scenario)
     {
         ArgumentNullException.ThrowIfNull(scenario);
         var timeout = scenario.Job.BarrierTimeoutSeconds;
         var workload = new Workload(scenario);
-        var fastest = scenario.Sites.SelectMany(s => s.Nodes).Where(g => g.Count > 0)
-            .Select(g => (g.Generation.Name, Seconds: workload.NominalSeconds(g.Generation)))
-            .MinBy(g => g.Seconds);
-        if (!(fastest.Seconds <= timeout))
+        var fastDraw = Math.Exp(-FastDrawSigmas * SeededNoise.LogNormalSigma(scenario.Noise.ComputeCv));
+        var groups = AllNodes(scenario);
+        if (groups.Any(g => !(workload.NominalSeconds(g.Group.Generation) * fastDraw <= timeout)))
         {
-            return Error(timeout, string.Create(CultureInfo.InvariantCulture, $"the fastest generation ({fastest.Name}) computes a step in {fastest.Seconds:G4} s with no noise and no fault, so every node would miss the barrier: lower the work per step (job.flopsPerGpuPerStep or job.model) or raise the timeout"));
+            groups = Fitting(scenario, workload, groups, timeout / fastDraw);
         }
 
-        var step = Evaluate(scenario);
+        if (groups.Count == 0)
+        {
+            var fastest = scenario.Sites.SelectMany(s => s.Nodes).MinBy(g => workload.NominalSeconds(g.Generation))!.Generation;
+            return Error(timeout, string.Create(CultureInfo.InvariantCulture,
+                $"the fastest generation ({fastest.Name}) computes a step in {workload.NominalSeconds(fastest):G4} s with no noise and no fault, and no node comes within the timeout even with its own persistent factor and a per-step draw {FastDrawSigmas} standard deviations fast, so every node would miss the barrier: lower the work per step (job.flopsPerGpuPerStep or job.model) or raise the timeout"));
+        }
+
+        var step = Evaluate(scenario, workload, groups);
         if (CollectiveWatchdog.TimesOut(step, timeout))
         {
             var comm = AllReduceModel.CommSeconds(step.IntraSiteSeconds, step.InterSiteSeconds);
-            return Error(timeout, string.Create(CultureInfo.InvariantCulture, $"the all-reduce takes {comm:G4} s (within sites {step.IntraSiteSeconds:G4} s, between sites {step.InterSiteSeconds:G4} s) with every node healthy and every link nominal, so the collective watchdog would abort every step: raise a fabric's or a link's bandwidth, shrink the gradient, or raise the timeout"));
+            return Error(timeout, string.Create(CultureInfo.InvariantCulture,
+                $"the all-reduce takes {comm:G4} s (within sites {step.IntraSiteSeconds:G4} s, between sites {step.InterSiteSeconds:G4} s) among the nodes that can make the barrier with every link nominal, so the collective watchdog would abort every step: raise a fabric's or a link's bandwidth, shrink the gradient, or raise the timeout"));
         }
 
         return null;
+    }
+
+    private static List<(int Site, NodeGroupSpec Group, int Count)> AllNodes(Scenario scenario) =>
+        [.. scenario.Sites.SelectMany((site, s) => site.Nodes.Select(g => (s, g, g.Count)))];
+
+    // The nodes whose own nominal time is at most `bound`: whole groups when the nodes of a generation share one time,
+    // counted node by node (over the layout) when each has its persistent factor.
+    private static List<(int Site, NodeGroupSpec Group, int Count)> Fitting(Scenario scenario, Workload workload, List<(int Site, NodeGroupSpec Group, int Count)> groups, double bound)
+    {
+        if (!(scenario.Noise.NodeCv > 0))
+        {
+            return groups.Where(g => workload.NominalSeconds(g.Group.Generation) <= bound).ToList();
+        }
+
+        var fitting = new Dictionary<(int, string, int), int>();
+        foreach (var node in new ClusterLayout(scenario).Nodes)
+        {
+            if (workload.NodeNominalSeconds(node) <= bound)
+            {
+                var key = (node.SiteIndex, node.Generation.Name, node.GpusPerNode);
+                fitting[key] = fitting.GetValueOrDefault(key) + 1;
+            }
+        }
+
+        return groups
+            .Select(g => (g.Site, g.Group, Count: fitting.GetValueOrDefault((g.Site, g.Group.Generation.Name, g.Group.GpusPerNode))))
+            .Where(g => g.Count > 0)
+            .GroupBy(g => (g.Site, g.Group.Generation.Name, g.Group.GpusPerNode))
+            .Select(same => same.First()) // groups alike in site, generation and size were counted together
+            .ToList();
+    }
+
+    private static StepResult Evaluate(Scenario scenario, Workload workload, IEnumerable<(int Site, NodeGroupSpec Group, int Count)> nodes)
+    {
+        var groups = new List<GroupStats>();
+        foreach (var (site, group, count) in nodes)
+        {
+            // One node's time in the sketch (every node's is the same), the group's counts and sums beside it.
+            var seconds = workload.NominalSeconds(group.Generation);
+            var distribution = new ComputeDistribution();
+            distribution.Add(seconds, group.GpusPerNode);
+            distribution.Merge(count - 1, (long)(count - 1) * group.GpusPerNode, (count - 1) * seconds, seconds, seconds);
+            groups.Add(new GroupStats(site, group.Generation, distribution));
+        }
+
+        var links = scenario.Links
+            .Select(l => LinkModel.At(l, LinkEffect.None, scenario.Seed, SeededNoise.StreamKey(l.Id), step: 1, baseJitterSeconds: 0))
+            .ToArray();
+        return StepEvaluator.Evaluate(scenario, workload, groups, links, []);
     }
 
     private static ScenarioError Error(double timeout, string why) =>

@@ -2,11 +2,14 @@ namespace OrleansCluster.Model.Simulation;
 
 /// <summary>
 /// Keeps the K slowest nodes seen (a min-heap on compute time): O(1) for the common node that is not
-/// among them, O(log K) otherwise. Mergeable, so each barrier level passes up at most K candidates.
+/// among them, O(log K) otherwise. Mergeable, so each barrier level passes up at most K candidates. Nodes of equal
+/// time rank by id (the smaller id counts as the slower, as <see cref="ToArraySlowestFirst"/> lists them), so the K
+/// kept are the same whatever order the nodes are offered in: a step's stragglers do not depend on how its blocks
+/// were grouped over silos.
 /// </summary>
 public sealed class TopKSlowest(int k)
 {
-    private readonly PriorityQueue<StragglerCandidate, double> _heap = new(k + 1);
+    private readonly PriorityQueue<StragglerCandidate, StragglerCandidate> _heap = new(k + 1, FastestFirst.Instance);
 
     /// <summary>The capacity K.</summary>
     public int K { get; } = k;
@@ -15,22 +18,22 @@ public sealed class TopKSlowest(int k)
     public int Count => _heap.Count;
 
     /// <summary>
-    /// Whether a node of this compute time would be kept: the caller can skip building the candidate for the common
-    /// node that would not (a million times a step at the largest scale).
+    /// Whether a node of this compute time might be kept (a tie with the fastest kept may be, by its id): the caller can
+    /// skip building the candidate for the common node that would not (a million times a step at the largest scale).
     /// </summary>
     public bool Admits(double computeSeconds) =>
-        _heap.Count < K || (_heap.TryPeek(out _, out var fastestKept) && computeSeconds > fastestKept);
+        _heap.Count < K || (_heap.TryPeek(out var fastestKept, out _) && computeSeconds >= fastestKept.ComputeSeconds);
 
     /// <summary>Offers a node; kept if it is among the K slowest so far.</summary>
     public void Offer(in StragglerCandidate candidate)
     {
         if (_heap.Count < K)
         {
-            _heap.Enqueue(candidate, candidate.ComputeSeconds);
+            _heap.Enqueue(candidate, candidate);
         }
-        else if (_heap.TryPeek(out _, out var fastestKept) && candidate.ComputeSeconds > fastestKept)
+        else if (_heap.TryPeek(out var fastestKept, out _) && FastestFirst.Instance.Compare(candidate, fastestKept) > 0)
         {
-            _heap.EnqueueDequeue(candidate, candidate.ComputeSeconds);
+            _heap.EnqueueDequeue(candidate, candidate);
         }
     }
 
@@ -44,4 +47,13 @@ public sealed class TopKSlowest(int k)
 
     /// <summary>Empties the selector for the next step.</summary>
     public void Clear() => _heap.Clear();
+
+    // The heap's order: faster first; of equal times, the larger id first (it is the first to give way).
+    private sealed class FastestFirst : IComparer<StragglerCandidate>
+    {
+        public static FastestFirst Instance { get; } = new();
+
+        public int Compare(StragglerCandidate x, StragglerCandidate y) =>
+            x.ComputeSeconds.CompareTo(y.ComputeSeconds) is var c && c != 0 ? c : string.CompareOrdinal(y.NodeId, x.NodeId);
+    }
 }

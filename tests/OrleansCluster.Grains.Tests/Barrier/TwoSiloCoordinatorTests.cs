@@ -47,6 +47,42 @@ public sealed class TwoSiloCoordinatorTests(TwoSiloClusterFixture fixture)
     }
 
     [Fact]
+    public async Task TwoSitesOneOnASingleSiloMergeSiteBySiteIntoThePlainLoopsFiguresStragglersIncluded()
+    {
+        // Site "a" has 25 blocks, shards on both silos; site "b" one block, so one coordinator answers for it and the
+        // other does not: each site's summary must still be its own nodes', merged across silos where it spans them.
+        var json = $$"""
+            {
+              "name": "merge", "seed": 21,
+              "job": { "flopsPerGpuPerStep": 4e14, "gradientBytes": 1e9, "barrierTimeoutSeconds": 30, "checkpointEverySteps": 1000 },
+              "sites": [
+                { "name": "a", "fabric": { "bandwidthGbps": 400, "hopLatencyMicroseconds": 2 }, "nodes": [ { "generation": "H100", "count": 400 } ] },
+                { "name": "b", "fabric": { "bandwidthGbps": 800, "hopLatencyMicroseconds": 1 }, "nodes": [ { "generation": "B200", "count": 16 } ] }
+              ],
+              "links": [ { "from": "a", "to": "b", "distanceKm": 20, "bandwidthGbps": 400 } ],
+              "noise": { "computeCv": 0.05 },
+              "stragglers": { "threshold": 0.05, "topK": 30 }
+            }
+            """;
+        var driver = new JobDriver(fixture.Client);
+        await driver.StartAtMaxPaceAsync(json);
+        await driver.WaitForStepAsync(6);
+        await driver.Job.PauseAsync();
+        var status = await driver.Job.GetStatusAsync();
+        var report = await driver.Job.GetStragglersAsync(30);
+        var history = (await driver.HistoryAsync()).Take(6).ToArray();
+        await driver.Job.StopAsync();
+
+        var plain = new PlainLoopSimulator(ScenarioLoader.Parse(json));
+        Assert.Equal(Enumerable.Range(1, 6).Select(k => plain.Step(k).StepSeconds), history.Select(r => r.DurationSeconds));
+        var expected = plain.Step(report!.Step);
+        Assert.Equal([400, 16], status.Sites.Select(s => s.Generations.Sum(g => g.Healthy)));
+        Assert.Equal(expected.Stragglers.Select(n => (n.Node, n.Site, n.ComputeSeconds)), report.Nodes.Select(n => (n.Node, n.Site, n.ComputeSeconds)));
+        Assert.Contains(report.Nodes, n => n.Site == "a");
+        Assert.Equal(expected.BySite.Select(g => (g.Name, g.Nodes, g.Stragglers, g.MaxComputeSeconds)), report.BySite.Select(g => (g.Name, g.Nodes, g.Stragglers, g.MaxComputeSeconds)));
+    }
+
+    [Fact]
     public async Task AFaultedNodesGrainIsActivatedOnItsBlocksSiloWhicheverSiloTheRegistryIsOn()
     {
         // A node at rest has no activation; the registry tells the node's block, and the block's call activates the

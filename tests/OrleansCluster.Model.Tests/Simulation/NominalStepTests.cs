@@ -54,6 +54,21 @@ public sealed class NominalStepTests
     }
 
     [Theory]
+    [InlineData(0.0, 0.0, false)] // every H100 at about 1.01 s, past the 0.95 s timeout, every step
+    [InlineData(0.3, 0.0, true)]  // nodes' persistent factors put about two in five of them under it
+    [InlineData(0.0, 0.05, true)] // a fast per-step draw brings a node under it now and then
+    public void NodesJustPastTheTimeoutAreRefusedOnlyWhenNoNoiseCouldBringOneUnder(double nodeCv, double computeCv, bool runs)
+    {
+        var scenario = TwoSites(flops: 4e14, timeout: 0.95, fabricGbps: 400, linkGbps: 100, gradientBytes: 1e6, noise: $$"""{ "computeCv": {{computeCv}}, "nodeCv": {{nodeCv}}, "linkJitterMicroseconds": 0 }""");
+
+        Assert.Equal(runs, NominalStep.CompletionError(scenario) is null);
+    }
+
+    [Fact]
+    public void NoNoiseMakesUpForWorkFarPastTheTimeout() =>
+        Assert.NotNull(NominalStep.CompletionError(TwoSites(flops: 1e308, timeout: 60, fabricGbps: 400, linkGbps: 100, noise: """{ "computeCv": 0.5, "nodeCv": 0.5 }""")));
+
+    [Theory]
     [InlineData(1e-300, 100)] // a fabric at 1e-300 Gbps: the ring within a site would take about 1e300 s
     [InlineData(400, 1e-9)]   // a link at a millibit a second
     public void AnAllReduceThatOutlastsTheTimeoutWithNothingWrongIsRefused(double fabricGbps, double linkGbps)
@@ -65,7 +80,7 @@ public sealed class NominalStepTests
         Assert.Contains("the all-reduce takes", error.Message, StringComparison.Ordinal);
     }
 
-    private static Scenario TwoSites(double flops, double timeout, double fabricGbps, double linkGbps, string extraGroups = "", double gradientBytes = 2e10) =>
+    private static Scenario TwoSites(double flops, double timeout, double fabricGbps, double linkGbps, string extraGroups = "", double gradientBytes = 2e10, string noise = """{ "computeCv": 0, "nodeCv": 0, "linkJitterMicroseconds": 0 }""") =>
         ScenarioLoader.Parse($$"""
         {
           "name": "nominal", "seed": 3,
@@ -75,7 +90,7 @@ public sealed class NominalStepTests
             { "name": "b", "fabric": { "bandwidthGbps": 400, "hopLatencyMicroseconds": 2 }, "nodes": [ { "generation": "H100", "count": 5 } ] }
           ],
           "links": [ { "from": "a", "to": "b", "distanceKm": 30, "bandwidthGbps": {{linkGbps}} } ],
-          "noise": { "computeCv": 0, "nodeCv": 0, "linkJitterMicroseconds": 0 }
+          "noise": {{noise}}
         }
         """);
 }
