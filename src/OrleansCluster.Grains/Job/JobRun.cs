@@ -22,6 +22,9 @@ public sealed class JobRun(JobRecord record, int historyCapacity, TimeProvider t
     private long _origin = time.GetTimestamp();
     private long _progressAt = time.GetTimestamp();
 
+    // The furthest step this run has completed: a step replayed after a rollback to the checkpoint is not progress.
+    private long _furthest = record.Step;
+
     /// <summary>The durable record the counters live in.</summary>
     public JobRecord Record => record;
 
@@ -30,6 +33,12 @@ public sealed class JobRun(JobRecord record, int historyCapacity, TimeProvider t
 
     /// <summary>Why the last failed step failed, if one did.</summary>
     public string? LastFailure { get; private set; }
+
+    /// <summary>
+    /// Whether the last completed step went past every step this run had completed before (false for a step replayed
+    /// after a rollback: a job that fails the same step after each replay completes steps and gets nowhere).
+    /// </summary>
+    public bool Advanced { get; private set; }
 
     /// <summary>The step to run next.</summary>
     public long NextStep => record.Step + 1;
@@ -51,6 +60,7 @@ public sealed class JobRun(JobRecord record, int historyCapacity, TimeProvider t
         _previous = default;
         LastFailure = null;
         _origin = time.GetTimestamp();
+        (_furthest, Advanced) = (0, false);
     }
 
     /// <summary>The tree was laid out again: the next step starts with no previous figures.</summary>
@@ -60,7 +70,7 @@ public sealed class JobRun(JobRecord record, int historyCapacity, TimeProvider t
         _previous = default;
     }
 
-    /// <summary>The job starts (or resumes) running: a stall is counted from now until a step completes.</summary>
+    /// <summary>The job starts (or resumes) running: a stall is counted from now until a step past the furthest completes.</summary>
     public void Running() => _progressAt = time.GetTimestamp();
 
     /// <summary>Where the run's simulated time went, from the record.</summary>
@@ -84,7 +94,13 @@ public sealed class JobRun(JobRecord record, int historyCapacity, TimeProvider t
 
         Last = (result, number);
         _previous = (result.MaxComputeSeconds, result.StepSeconds);
-        _progressAt = time.GetTimestamp();
+        Advanced = number > _furthest;
+        if (Advanced)
+        {
+            _furthest = number;
+            _progressAt = time.GetTimestamp();
+        }
+
         return Remember(new StepRecord(number, true, result.StepSeconds, result.HealthyNodes, null, WallSince(startedAt), Elapsed(startedAt), JobFigures.Breakdown(result.Breakdown)));
     }
 
@@ -130,7 +146,8 @@ public sealed class JobRun(JobRecord record, int historyCapacity, TimeProvider t
     public IReadOnlyList<StepRecord> Recent(int count) => _history.Skip(Math.Max(0, _history.Count - count)).ToArray();
 
     /// <summary>
-    /// How long the running job has gone without completing a step, against the longest a healthy job may: at least
+    /// How long the running job has gone without completing a step it had not completed before (steps replayed after
+    /// a rollback do not count), against the longest a healthy job may: at least
     /// <paramref name="stallSeconds"/> of wall time, and at realtime pace at least three barrier timeouts of
     /// simulated time at the pace's speed (a step may take one and fail).
     /// </summary>

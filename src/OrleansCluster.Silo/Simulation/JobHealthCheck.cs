@@ -4,8 +4,9 @@ using OrleansCluster.Abstractions.Grains;
 namespace OrleansCluster.Silo.Simulation;
 
 /// <summary>
-/// Healthy when the job grain answers and, while it runs, keeps completing steps: a job that has gone longer than
-/// its stall bound without a step (a wedged failover, a fault that fails every step) is unhealthy, with the reason.
+/// Healthy when the job grain answers and, while it runs, keeps completing new steps: a job that has gone longer than
+/// its stall bound without a step past the furthest it had completed (a wedged failover, a fault that fails every
+/// step, a step that fails again after each rollback) is unhealthy, with the reason.
 /// The description says what the job is doing.
 /// </summary>
 internal sealed class JobHealthCheck(IGrainFactory grains) : IHealthCheck
@@ -21,7 +22,7 @@ internal sealed class JobHealthCheck(IGrainFactory grains) : IHealthCheck
             {
                 var reason = progress.LastFailure is { } failure ? $"; last failure: {failure}" : string.Empty;
                 return HealthCheckResult.Unhealthy(
-                    $"{summary}: no step completed for {progress.SecondsSinceStep:F0} s (stall bound {progress.StallBoundSeconds:F0} s){reason}");
+                    $"{summary}: no new step completed for {progress.SecondsSinceStep:F0} s (stall bound {progress.StallBoundSeconds:F0} s){reason}");
             }
 
             return HealthCheckResult.Healthy(summary);

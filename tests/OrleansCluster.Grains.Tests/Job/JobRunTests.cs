@@ -78,6 +78,29 @@ public sealed class JobRunTests
     }
 
     [Fact]
+    public void AStepReplayedAfterARollbackIsNotProgressTheFirstStepPastItIs()
+    {
+        var run = new JobRun(_record, historyCapacity: 10, _time);
+        run.Running();
+        run.Complete(1, Step(1), checkpointEverySteps: 100, _time.GetTimestamp());
+        Assert.True(run.Advanced);
+        _time.Advance(TimeSpan.FromSeconds(50));
+        run.Fail(2, "1 node(s) missed the barrier", 30, 9);
+
+        run.Complete(run.NextStep, Step(1), 100, _time.GetTimestamp()); // step 1 again
+        Assert.False(run.Advanced);
+        Assert.Equal(50, run.Progress(PaceSettings.Max, 30, 120).SecondsSinceStep);
+
+        run.Complete(run.NextStep, Step(1), 100, _time.GetTimestamp()); // step 2, for the first time
+        Assert.True(run.Advanced);
+        Assert.Equal(0, run.Progress(PaceSettings.Max, 30, 120).SecondsSinceStep);
+
+        run.Restart(); // a new run: its step 1 is new ground
+        run.Complete(run.NextStep, Step(1), 100, _time.GetTimestamp());
+        Assert.True(run.Advanced);
+    }
+
+    [Fact]
     public void ASettledStepCompletesOrFailsAfterTheBarrierTimeoutWithTheRestartCost()
     {
         var run = new JobRun(_record, historyCapacity: 10, _time);

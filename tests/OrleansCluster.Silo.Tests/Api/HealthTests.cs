@@ -1,5 +1,8 @@
+using System.Globalization;
 using System.Net;
 using System.Text.Json;
+using OrleansCluster.Model.Scenarios;
+using OrleansCluster.Model.Simulation;
 
 namespace OrleansCluster.Silo.Tests.Api;
 
@@ -8,7 +11,7 @@ public sealed class HealthTests : IAsyncLifetime
 {
     private readonly SiloFactory _factory = new()
     {
-        Settings = new Dictionary<string, string> { ["Simulation:StallSeconds"] = "2" },
+        Settings = new Dictionary<string, string> { ["Simulation:StallSeconds"] = "2", ["Simulation:LogIntervalSeconds"] = "3600" },
     };
 
     public ValueTask InitializeAsync() => ValueTask.CompletedTask;
@@ -30,7 +33,7 @@ public sealed class HealthTests : IAsyncLifetime
         var stalled = await WaitForHealthAsync(client, HttpStatusCode.ServiceUnavailable);
         var description = stalled.GetProperty("checks").GetProperty("job").GetProperty("description").GetString()!;
         Assert.Equal("Unhealthy", stalled.GetProperty("status").GetString());
-        Assert.Contains("no step completed for", description, StringComparison.Ordinal);
+        Assert.Contains("no new step completed for", description, StringComparison.Ordinal);
         Assert.Contains("partition", description, StringComparison.Ordinal);
 
         // Paused, a job is not expected to step: healthy.
@@ -42,6 +45,56 @@ public sealed class HealthTests : IAsyncLifetime
         // Healed, it steps again and is healthy at once.
         await client.SendJsonAsync(HttpMethod.Delete, $"/api/faults/{fault.GetProperty("id").GetString()}");
         await WaitForHealthAsync(client, HttpStatusCode.OK);
+    }
+
+    [Fact]
+    public async Task AJobThatFailsTheSameStepAfterEveryReplayIsStalledAndLogsTheFailuresOncePerInterval()
+    {
+        // Found by probing: noise is drawn from (seed, node, step), so a step that fails fails again after each
+        // rollback. Step 1 completes and step 2 has a node past the timeout, for ever: steps completed climbed, the job
+        // never counted as stalled, and each failure wrote a line because the replayed step 1 reset the log's throttle.
+        var (json, timeout) = StepTwoFailsForEver();
+        using var client = _factory.CreateAdminClient();
+        await client.WaitForClusterAsync(c => c.Step() >= 3, "the job to step");
+        var (loaded, body, _) = await client.SendJsonAsync(HttpMethod.Put, "/api/scenario", json);
+        Assert.True(loaded == HttpStatusCode.OK, $"timeout {timeout}: {body}");
+
+        var cluster = await client.WaitForClusterAsync(c => c.GetProperty("job").GetProperty("stepsFailed").GetInt64() >= 50, "step 2 to fail again and again");
+        Assert.True(cluster.GetProperty("job").GetProperty("stepsOk").GetInt64() >= 49, "step 1 completes after every rollback");
+        var stalled = await WaitForHealthAsync(client, HttpStatusCode.ServiceUnavailable);
+        var description = stalled.GetProperty("checks").GetProperty("job").GetProperty("description").GetString()!;
+        Assert.Contains("no new step completed for", description, StringComparison.Ordinal);
+        Assert.Contains("missed the barrier", description, StringComparison.Ordinal);
+
+        // One line for the run of failures (the interval is an hour), not one for each.
+        var failureLines = _factory.Logs.Count(l => l.Contains("step 2 failed", StringComparison.Ordinal));
+        Assert.Equal(1, failureLines);
+    }
+
+    // A 32-node scenario whose step 1 completes and whose step 2 has a node over the barrier timeout, found with the
+    // plain loop (the live job draws the same times): the timeout sits between the two steps' slowest nodes.
+    private static (string Json, double Timeout) StepTwoFailsForEver()
+    {
+        for (var seed = 1; ; seed++)
+        {
+            var json = Uniform(seed, timeout: 1000);
+            var plain = new PlainLoopSimulator(ScenarioLoader.Parse(json));
+            var (first, second) = (plain.Step(1).MaxComputeSeconds, plain.Step(2).MaxComputeSeconds);
+            if (second > first * 1.01)
+            {
+                var timeout = (first + second) / 2;
+                return (Uniform(seed, timeout), timeout);
+            }
+        }
+
+        static string Uniform(int seed, double timeout) => $$"""
+            {
+              "name": "replays", "seed": {{seed}},
+              "job": { "flopsPerGpuPerStep": 4e14, "gradientBytes": 1e9, "barrierTimeoutSeconds": {{timeout.ToString("R", CultureInfo.InvariantCulture)}}, "checkpointEverySteps": 1000 },
+              "sites": [ { "name": "dc", "fabric": { "bandwidthGbps": 400, "hopLatencyMicroseconds": 2 }, "nodes": [ { "generation": "H100", "count": 32 } ] } ],
+              "noise": { "computeCv": 0.05 }
+            }
+            """;
     }
 
     private static async Task<(HttpStatusCode Status, JsonElement Body)> HealthAsync(HttpClient client)
