@@ -10,7 +10,10 @@ public static class AdminApi
         var api = routes.MapGroup("/api").RequireAuthorization(SecurityExtensions.AdminPolicy)
             // 401 without the right key; 429 for a caller past its wrong keys (or, on a mutation, past its rate).
             .ProducesProblem(StatusCodes.Status401Unauthorized)
-            .ProducesProblem(StatusCodes.Status429TooManyRequests);
+            .ProducesProblem(StatusCodes.Status429TooManyRequests)
+            // 503 with Retry-After for the second or so after a silo dies, until the cluster places its grains again.
+            .AddEndpointFilter<ClusterUnavailable>()
+            .ProducesProblem(StatusCodes.Status503ServiceUnavailable);
         api.MapClusterApi()
             .MapScenariosApi()
             .MapScenarioSourceApi()
