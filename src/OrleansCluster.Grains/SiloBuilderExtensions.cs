@@ -27,6 +27,7 @@ public static class SiloBuilderExtensions
         silo.Services.TryAddSingleton<DcgmNodes>();
         silo.Services.AddOptions<TelemetryOptions>();
         silo.AddPlacementDirector<SiloPlacementStrategy, SiloPlacementDirector>();
+        silo.AddPlacementDirector<BesideCoordinatorPlacementStrategy, BesideCoordinatorPlacementDirector>();
         var options = silo.Services.AddOptions<SimulationTuning>().ValidateOnStart();
         silo.Services.TryAddEnumerable(ServiceDescriptor.Singleton<IValidateOptions<SimulationTuning>, SimulationTuningValidator>());
         if (tune is not null)

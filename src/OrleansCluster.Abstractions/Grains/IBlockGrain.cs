@@ -10,8 +10,12 @@ namespace OrleansCluster.Abstractions.Grains;
 [Alias("IBlockGrain")]
 public interface IBlockGrain : IGrainWithStringKey
 {
+    /// <summary>
+    /// Configures the block for a run. False, and nothing configured, when this activation is on another silo than
+    /// its coordinator's: it migrates there, and the caller calls again.
+    /// </summary>
     [Alias("Configure")]
-    Task ConfigureAsync(BlockConfig config);
+    Task<bool> ConfigureAsync(BlockConfig config);
 
     [Alias("RunStep")]
     Task<BarrierSummary> RunStepAsync(StepCommand command);

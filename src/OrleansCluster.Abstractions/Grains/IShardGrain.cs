@@ -10,9 +10,13 @@ namespace OrleansCluster.Abstractions.Grains;
 [Alias("IShardGrain")]
 public interface IShardGrain : IGrainWithStringKey
 {
-    /// <summary>Configures the shard's blocks (its run of the site's), a few at a time.</summary>
+    /// <summary>
+    /// Configures the shard's blocks (its run of the site's), a few at a time. False, and nothing configured, when
+    /// this activation is on another silo than the coordinator's that calls: it migrates there, and the caller calls
+    /// again.
+    /// </summary>
     [Alias("Configure"), ResponseTimeout("00:05:00")]
-    Task ConfigureAsync(SiteConfig config);
+    Task<bool> ConfigureAsync(SiteConfig config);
 
     [Alias("RunStep")]
     Task<BarrierSummary> RunStepAsync(StepCommand command);

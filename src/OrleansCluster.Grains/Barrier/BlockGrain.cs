@@ -24,7 +24,7 @@ namespace OrleansCluster.Grains.Barrier;
 /// silos is what spreads a scenario evenly over a cluster.
 /// </summary>
 [Immovable] // Orleans must not move it, nor try to when a silo stops: docs/cluster.md
-[PreferLocalPlacement]
+[BesideCoordinatorPlacement]
 public sealed partial class BlockGrain(
     ILogger<BlockGrain> logger,
     IOptions<SimulationTuning> tuning,
@@ -62,9 +62,15 @@ public sealed partial class BlockGrain(
     private readonly List<int> _refill = [];
     private readonly List<Task<NodeBatch>> _calls = [];
 
-    public async Task ConfigureAsync(BlockConfig config)
+    public async Task<bool> ConfigureAsync(BlockConfig config)
     {
         ArgumentNullException.ThrowIfNull(config);
+        if (BesideCoordinatorPlacementDirector.Misplaced(GrainContext.Address.SiloAddress))
+        {
+            this.MigrateOnIdle(); // the run it was configured for before is over: nothing to take along
+            return false;
+        }
+
         _config = config;
         var n = config.Nodes.Count;
         _specs = [.. config.Nodes];
@@ -108,6 +114,7 @@ public sealed partial class BlockGrain(
         // Draw the first batches now, while the job loads, so that the first steps run at their usual cost.
         DrawDue(1, rejoinCheck: false);
         await AskNodesAsync(1);
+        return true;
     }
 
     public async Task<BarrierSummary> RunStepAsync(StepCommand command)

@@ -6,12 +6,12 @@ namespace OrleansCluster.Grains.Barrier;
 
 /// <summary>
 /// A shard of a site's coordination: runs each step on its run of the site's blocks in parallel and merges their
-/// summaries. It is activated beside the silo coordinator that configures it, and its blocks beside it (both prefer
-/// the silo of the grain that first calls them), so a step's calls below the silo coordinator never cross silos and
-/// the merging is spread over the silo's cores, a shard at a time.
+/// summaries. It is activated beside the silo coordinator that configures it, and its blocks beside it
+/// (<see cref="BesideCoordinatorPlacementDirector"/>, also when a new layout moves them to another silo), so a step's
+/// calls below the silo coordinator never cross silos and the merging is spread over the silo's cores, a shard at a time.
 /// </summary>
 [Immovable] // Orleans must not move it, nor try to when a silo stops: docs/cluster.md
-[PreferLocalPlacement]
+[BesideCoordinatorPlacement]
 public sealed class ShardGrain : Grain, IShardGrain
 {
     private const int BlocksConfiguredAtOnce = 16;
@@ -20,9 +20,15 @@ public sealed class ShardGrain : Grain, IShardGrain
     private IBlockGrain[] _blocks = [];
     private int _topK = 1;
 
-    public async Task ConfigureAsync(SiteConfig config)
+    public async Task<bool> ConfigureAsync(SiteConfig config)
     {
         ArgumentNullException.ThrowIfNull(config);
+        if (BesideCoordinatorPlacementDirector.Misplaced(GrainContext.Address.SiloAddress))
+        {
+            this.MigrateOnIdle();
+            return false;
+        }
+
         _config = config;
         _blocks = config.Blocks.Select(b => GrainFactory.GetGrain<IBlockGrain>(b.Block)).ToArray();
         _topK = config.Blocks.Count == 0 ? 1 : config.Blocks[0].TopK;
@@ -32,8 +38,10 @@ public sealed class ShardGrain : Grain, IShardGrain
         for (var first = 0; first < _blocks.Length; first += BlocksConfiguredAtOnce)
         {
             var wave = Enumerable.Range(first, Math.Min(BlocksConfiguredAtOnce, _blocks.Length - first));
-            await Task.WhenAll(wave.Select(i => _blocks[i].ConfigureAsync(config.Blocks[i])));
+            await Task.WhenAll(wave.Select(i => BesideCoordinatorPlacementDirector.PlaceAsync(() => _blocks[i].ConfigureAsync(config.Blocks[i]), $"block {config.Blocks[i].Block}")));
         }
+
+        return true;
     }
 
     public async Task<BarrierSummary> RunStepAsync(StepCommand command)

@@ -46,9 +46,11 @@ public sealed class SiloCoordinatorGrain : Grain, ISiloCoordinatorGrain
 
         // One shard at a time: with every silo's coordinator configuring at once, the cluster configures one shard
         // per silo at a time, each a few blocks at a time, and no node call waits past its response timeout.
+        BesideCoordinatorPlacementDirector.Want(GrainContext.Address.SiloAddress); // the shards and their blocks activate here
         for (var j = 0; j < grains.Length; j++)
         {
-            await grains[j].ConfigureAsync(shards.Shards[j].Blocks);
+            var (grain, shard) = (grains[j], shards.Shards[j]);
+            await BesideCoordinatorPlacementDirector.PlaceAsync(() => grain.ConfigureAsync(shard.Blocks), $"shard {shard.Key}");
         }
 
         _bySite[shards.Site] = grains;

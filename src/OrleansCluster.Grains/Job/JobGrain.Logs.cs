@@ -17,6 +17,9 @@ public sealed partial class JobGrain
     [LoggerMessage(Level = LogLevel.Information, Message = "silo {Silo} is draining: stepping waits until it has left")]
     private static partial void LogDraining(ILogger logger, string silo);
 
+    [LoggerMessage(Level = LogLevel.Information, Message = "silo(s) {Silos} joined: the barrier tree is laid out again over every active silo, from the same step")]
+    private static partial void LogJoined(ILogger logger, string silos);
+
     [LoggerMessage(Level = LogLevel.Warning, Message = "job recovered on this silo: scenario {Scenario} at step {Step} (clean hand-over: {Clean})")]
     private static partial void LogRecovered(ILogger logger, string scenario, long step, bool clean);
 

@@ -25,6 +25,12 @@ public sealed partial class JobGrain
             return;
         }
 
+        if (_treeReady && Joined() is { } joined)
+        {
+            LogJoined(logger, joined);
+            _treeReady = false; // laid out again just below, over the silos there now, from the same step
+        }
+
         if (!_treeReady)
         {
             if (_leaving.Any(membership.CurrentSnapshot.Members.ToDictionary(m => m.Key.ToString(), m => m.Value.Status)))

@@ -41,6 +41,10 @@ public sealed partial class JobGrain(
     private IGrainTimer? _timer;
     private bool _treeReady;
 
+    // The silos the tree was last laid out over, and the membership version last compared with them.
+    private SiloAddress[] _laidOutOn = [];
+    private MembershipVersion _seenVersion = MembershipVersion.MinValue;
+
     private JobRecord Job => record.State;
 
     private JobRun Run => _run ??= new JobRun(record.State, _tuning.HistoryCapacity, time);
@@ -167,12 +171,14 @@ public sealed partial class JobGrain(
         _treeReady = false; // until the registry has the run too: a layout that fails part way is laid out again
         Job.Epoch++;
         Run.ForgetLastStep();
-        var silos = membership.CurrentSnapshot.Members.Values.Where(m => m.Status == SiloStatus.Active).Select(m => m.SiloAddress).Order().ToArray();
+        var snapshot = membership.CurrentSnapshot;
+        var silos = ActiveSilos(snapshot);
         if (silos.Length == 0)
         {
             silos = [GrainContext.Address.SiloAddress!]; // a snapshot that does not list this silo yet: the tree goes here
         }
 
+        (_laidOutOn, _seenVersion) = (silos, snapshot.Version);
         _tree.LaidOut(await (_calls ??= new TreeCalls(GrainFactory)).ConfigureAsync(_loaded!, Job.Epoch, silos, _tuning.BlocksPerShard));
         if (Job.State == JobState.Idle)
         {
@@ -182,6 +188,24 @@ public sealed partial class JobGrain(
         // The registry re-applies (or, for a new scenario, clears) the faults for this run.
         await Registry.RunStartedAsync(Job.Epoch, Job.Source!, keepFaults, _tuning.BlockSize);
         _treeReady = true;
+    }
+
+    private static SiloAddress[] ActiveSilos(ClusterMembershipSnapshot snapshot) =>
+        snapshot.Members.Values.Where(m => m.Status == SiloStatus.Active).Select(m => m.SiloAddress).Order().ToArray();
+
+    // The silos that have become active since the tree was laid out, once per membership change (null when none):
+    // a silo that joins a running cluster takes its share of the tree at the next step, as one that leaves gives its up.
+    private string? Joined()
+    {
+        var snapshot = membership.CurrentSnapshot;
+        if (snapshot.Version == _seenVersion)
+        {
+            return null;
+        }
+
+        _seenVersion = snapshot.Version;
+        var joined = ActiveSilos(snapshot).Except(_laidOutOn).ToArray();
+        return joined.Length == 0 ? null : string.Join(", ", joined.Select(s => s.ToString()));
     }
 
     private void StartTimer()
