@@ -31,6 +31,7 @@ public interface IJobGrain : IGrainWithStringKey
     [Alias("StartIfIdle"), ResponseTimeout("00:05:00")]
     Task<bool> StartIfIdleAsync(ScenarioSource source, PaceSettings pace);
 
+    /// <summary>Pauses a running job after the step in flight (a paused one stays so); throws <see cref="InvalidOperationException"/> for a stopped or idle job.</summary>
     [Alias("Pause")]
     Task PauseAsync();
 
@@ -41,6 +42,7 @@ public interface IJobGrain : IGrainWithStringKey
     [Alias("DrainSilo")]
     Task DrainSiloAsync(string silo);
 
+    /// <summary>Resumes a paused job (a running one runs on); throws <see cref="InvalidOperationException"/> for a stopped or idle job.</summary>
     [Alias("Resume")]
     Task ResumeAsync();
 

@@ -120,9 +120,24 @@ public sealed partial class JobGrain(
         return Task.CompletedTask;
     }
 
-    public Task PauseAsync() => Job.State == JobState.Running ? HaltAsync(JobState.Paused) : Task.CompletedTask;
+    public Task PauseAsync() => Job.State switch
+    {
+        JobState.Running => HaltAsync(JobState.Paused),
+        JobState.Paused => Task.CompletedTask,
+        _ => throw new InvalidOperationException(NotRunning("pause")),
+    };
 
-    public Task ResumeAsync() => Job.State == JobState.Paused ? RunAsync() : Task.CompletedTask;
+    public Task ResumeAsync() => Job.State switch
+    {
+        JobState.Paused => RunAsync(),
+        JobState.Running => Task.CompletedTask,
+        _ => throw new InvalidOperationException(NotRunning("resume")),
+    };
+
+    // Why a stopped or never-started job cannot be paused or resumed, and what to do instead.
+    private string NotRunning(string what) => Job.State == JobState.Idle
+        ? $"no scenario is loaded: nothing to {what} (PUT /api/scenario loads one)"
+        : $"the job is stopped: nothing to {what} (POST /api/job/start runs it again from step 1)";
 
     public Task StopAsync() => Job.State is JobState.Running or JobState.Paused ? HaltAsync(JobState.Stopped) : Task.CompletedTask;
 

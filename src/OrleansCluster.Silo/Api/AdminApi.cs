@@ -43,5 +43,6 @@ public static class AdminApi
     /// </summary>
     public static RouteHandlerBuilder WithJsonBody<T>(this RouteHandlerBuilder route)
         where T : notnull =>
-        route.Accepts<T>("application/json").ProducesValidationProblem().ProducesProblem(StatusCodes.Status413PayloadTooLarge);
+        route.Accepts<T>("application/json").ProducesValidationProblem().ProducesProblem(StatusCodes.Status413PayloadTooLarge)
+            .ProducesProblem(StatusCodes.Status415UnsupportedMediaType);
 }

@@ -20,8 +20,10 @@ public static class JobApi
         var job = api.MapGroup("/job").WithTags("Job").WithAdminMutation();
         job.MapPost("/start", StartAsync).WithName("StartJob").WithSummary("Start the job (a stopped job runs its scenario again from step 1; a paused one resumes).")
             .ProducesProblem(StatusCodes.Status409Conflict);
-        job.MapPost("/pause", PauseAsync).WithName("PauseJob").WithSummary("Pause after the step in flight.");
-        job.MapPost("/resume", ResumeAsync).WithName("ResumeJob").WithSummary("Resume a paused job.");
+        job.MapPost("/pause", PauseAsync).WithName("PauseJob").WithSummary("Pause after the step in flight (409 for a stopped job).")
+            .ProducesProblem(StatusCodes.Status409Conflict);
+        job.MapPost("/resume", ResumeAsync).WithName("ResumeJob").WithSummary("Resume a paused job (409 for a stopped one: start it).")
+            .ProducesProblem(StatusCodes.Status409Conflict);
         job.MapPost("/stop", StopAsync).WithName("StopJob").WithSummary("Stop the job.");
         job.MapPut("/pace", SetPaceAsync).WithName("SetPace").WithSummary("Set the pace: {mode: realtime or max, speed}.")
             .WithJsonBody<PaceBody>();
@@ -32,24 +34,11 @@ public static class JobApi
         return api;
     }
 
-    public static async Task<Results<Ok<JobStatus>, ProblemHttpResult>> StartAsync(IGrainFactory grains)
-    {
-        var job = Job(grains);
-        try
-        {
-            await job.StartAsync();
-        }
-        catch (InvalidOperationException e)
-        {
-            return Problems.Conflict(e.Message);
-        }
+    public static Task<Results<Ok<JobStatus>, ProblemHttpResult>> StartAsync(IGrainFactory grains) => UnlessConflictAsync(grains, job => job.StartAsync());
 
-        return TypedResults.Ok((await job.GetStatusAsync()).Job);
-    }
+    public static Task<Results<Ok<JobStatus>, ProblemHttpResult>> PauseAsync(IGrainFactory grains) => UnlessConflictAsync(grains, job => job.PauseAsync());
 
-    public static Task<Ok<JobStatus>> PauseAsync(IGrainFactory grains) => ThenStatusAsync(grains, job => job.PauseAsync());
-
-    public static Task<Ok<JobStatus>> ResumeAsync(IGrainFactory grains) => ThenStatusAsync(grains, job => job.ResumeAsync());
+    public static Task<Results<Ok<JobStatus>, ProblemHttpResult>> ResumeAsync(IGrainFactory grains) => UnlessConflictAsync(grains, job => job.ResumeAsync());
 
     public static Task<Ok<JobStatus>> StopAsync(IGrainFactory grains) => ThenStatusAsync(grains, job => job.StopAsync());
 
@@ -105,6 +94,19 @@ public static class JobApi
     }
 
     private static IJobGrain Job(IGrainFactory grains) => grains.GetGrain<IJobGrain>(IJobGrain.Key);
+
+    // The action, then the job's status; 409 when the job's state does not allow it (nothing changed).
+    private static async Task<Results<Ok<JobStatus>, ProblemHttpResult>> UnlessConflictAsync(IGrainFactory grains, Func<IJobGrain, Task> action)
+    {
+        try
+        {
+            return await ThenStatusAsync(grains, action);
+        }
+        catch (InvalidOperationException e)
+        {
+            return Problems.Conflict(e.Message);
+        }
+    }
 
     private static async Task<Ok<JobStatus>> ThenStatusAsync(IGrainFactory grains, Func<IJobGrain, Task> action)
     {

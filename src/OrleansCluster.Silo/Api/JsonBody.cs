@@ -1,4 +1,5 @@
 using System.Text;
+using Microsoft.Net.Http.Headers;
 using System.Text.Json;
 using System.Text.Json.Serialization;
 using Microsoft.AspNetCore.Http.HttpResults;
@@ -26,12 +27,18 @@ public static class JsonBody
     };
 
     /// <summary>
-    /// The raw body as text, or a 413 problem when it is larger than <c>Admin:MaxBodyBytes</c>, or Kestrel's own
+    /// The raw body as text, or a 415 problem when a body comes as anything but JSON (or with no
+    /// <c>Content-Type</c>), a 413 problem when it is larger than <c>Admin:MaxBodyBytes</c>, or Kestrel's own
     /// status (408 for a body that stopped arriving) when it could not be read.
     /// </summary>
     public static async Task<(string? Text, ProblemHttpResult? Problem)> ReadTextAsync(HttpContext context)
     {
         ArgumentNullException.ThrowIfNull(context);
+        if (MediaTypeError(context.Request) is { } wrongType)
+        {
+            return (null, Problems.UnsupportedMediaType(wrongType));
+        }
+
         var limit = context.RequestServices.GetRequiredService<IOptions<AdminOptions>>().Value.MaxBodyBytes;
         if (context.Request.ContentLength > limit)
         {
@@ -98,6 +105,24 @@ public static class JsonBody
                 : $"malformed JSON or a value of the wrong type (line {e.LineNumber + 1}, byte {e.BytePositionInLine + 1})";
             return (null, Problems.Validation(field, message));
         }
+    }
+
+    // Why the request's body is not JSON by its Content-Type, or null when it is (or there is no body to judge): a
+    // form or plain text read as JSON would fail with a parse error that names the body, not the header at fault.
+    private static string? MediaTypeError(HttpRequest request)
+    {
+        var type = request.ContentType;
+        if (string.IsNullOrWhiteSpace(type))
+        {
+            return request.ContentLength == 0 || (request.ContentLength is null && request.Headers.TransferEncoding.Count == 0)
+                ? null
+                : "required with a body: application/json";
+        }
+
+        return MediaTypeHeaderValue.TryParse(type, out var parsed)
+               && (parsed.MediaType.Equals("application/json", StringComparison.OrdinalIgnoreCase) || parsed.Suffix.Equals("json", StringComparison.OrdinalIgnoreCase))
+            ? null
+            : $"'{type}' is not JSON: send application/json";
     }
 
     private static ProblemHttpResult TooLarge(int limit) =>

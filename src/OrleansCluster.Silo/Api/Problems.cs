@@ -41,6 +41,10 @@ public static class Problems
             });
     }
 
+    /// <summary>415 for a body sent as something other than JSON, naming <c>Content-Type</c>.</summary>
+    public static ProblemHttpResult UnsupportedMediaType(string message) =>
+        WithErrors(StatusCodes.Status415UnsupportedMediaType, "Unsupported media type", [new FieldError("Content-Type", message)]);
+
     /// <summary>404 for an id that names nothing.</summary>
     public static ProblemHttpResult NotFound(string field, string message) => NotFound([new FieldError(field, message)]);
 

@@ -9,7 +9,7 @@ internal static class ApiExtensions
 {
     public static WebApplicationBuilder AddApiDefaults(this WebApplicationBuilder builder)
     {
-        builder.Services.AddProblemDetails();
+        builder.Services.AddProblemDetails(options => options.CustomizeProblemDetails = NameTheContentType);
         builder.Services.AddOpenApi(options =>
         {
             options.AddDocumentTransformer<AdminKeySecurity>();
@@ -19,6 +19,18 @@ internal static class ApiExtensions
         });
         builder.Services.ConfigureHttpJsonOptions(options => ApiJson.Configure(options.SerializerOptions));
         return builder;
+    }
+
+    // Routing answers 415 itself for a body whose Content-Type a route does not accept (JSON routes declare theirs):
+    // its problem gets the same errors map naming the field as every other refusal.
+    private static void NameTheContentType(ProblemDetailsContext context)
+    {
+        if (context.ProblemDetails.Status == StatusCodes.Status415UnsupportedMediaType && !context.ProblemDetails.Extensions.ContainsKey("errors"))
+        {
+            var message = $"'{context.HttpContext.Request.ContentType}' is not JSON: send application/json";
+            context.ProblemDetails.Detail ??= $"Content-Type: {message}";
+            context.ProblemDetails.Extensions["errors"] = new Dictionary<string, string[]> { ["Content-Type"] = [message] };
+        }
     }
 
     /// <summary>The OpenAPI document at <c>/openapi/v1.json</c> and an interactive page at <c>/scalar</c>, both open.</summary>

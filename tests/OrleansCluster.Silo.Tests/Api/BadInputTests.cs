@@ -254,6 +254,32 @@ public sealed class BadInputTests(KestrelSiloFixture fixture) : IClassFixture<Ke
         Assert.Contains(field, problem.GetProperty("detail").GetString(), StringComparison.Ordinal);
     }
 
+    [Theory]
+    [InlineData("text/plain")]
+    [InlineData("application/x-www-form-urlencoded")]
+    [InlineData(null)]
+    public async Task ABodyThatIsNotSentAsJsonIsRefusedNamingTheContentTypeAndChangesNothing(string? contentType)
+    {
+        // Found by probing: a body with no Content-Type (or a form's) was read as JSON all the same.
+        var before = (await _client.GetJsonAsync("/api/faults")).GetArrayLength();
+        using var request = new HttpRequestMessage(HttpMethod.Post, "/api/faults")
+        {
+            Content = new ByteArrayContent("""{"kind":"node.slowdown","target":{"node":"west-00001"},"params":{"factor":2}}"""u8.ToArray()),
+        };
+        if (contentType is not null)
+        {
+            request.Content.Headers.ContentType = new System.Net.Http.Headers.MediaTypeHeaderValue(contentType);
+        }
+
+        using var response = await _client.SendAsync(request, AdminClient.Ct);
+        var problem = JsonDocument.Parse(await response.Content.ReadAsStringAsync(AdminClient.Ct)).RootElement;
+
+        Assert.Equal(HttpStatusCode.UnsupportedMediaType, response.StatusCode);
+        Assert.Equal("application/problem+json", response.Content.Headers.ContentType?.MediaType);
+        Assert.Equal(["Content-Type"], problem.ErrorFields());
+        Assert.Equal(before, (await _client.GetJsonAsync("/api/faults")).GetArrayLength());
+    }
+
     [Fact]
     public async Task UnknownFaultIdIs404()
     {

@@ -23,6 +23,15 @@ public sealed class JobControlTests(SiloFixture fixture) : IClassFixture<SiloFix
 
         var stopped = await client.PostJsonAsync("/api/job/stop");
         Assert.Equal("stopped", stopped.Body.GetProperty("state").GetString());
+        foreach (var verb in new[] { "pause", "resume" })
+        {
+            // Found by probing: answered 200 and did nothing. A stopped job is started, not resumed.
+            var (status, problem, _) = await client.PostJsonAsync($"/api/job/{verb}");
+            Assert.Equal(HttpStatusCode.Conflict, status);
+            Assert.Contains("POST /api/job/start", problem.GetProperty("detail").GetString(), StringComparison.Ordinal);
+            Assert.Equal("stopped", (await client.GetJsonAsync("/api/cluster")).GetProperty("job").GetProperty("state").GetString());
+        }
+
         var started = await client.PostJsonAsync("/api/job/start");
         Assert.Equal("running", started.Body.GetProperty("state").GetString());
         Assert.True(started.Body.GetProperty("epoch").GetInt64() > stopped.Body.GetProperty("epoch").GetInt64());
