@@ -74,7 +74,11 @@ public sealed record SiloStepAnswer(
     [property: Id(0)] IReadOnlyList<int> Sites,
     [property: Id(1)] IReadOnlyList<BarrierSummary> Summaries);
 
-/// <summary>A block of nodes: their specs and the barrier policy.</summary>
+/// <summary>
+/// A block of nodes: their specs and the barrier policy. <see cref="Continuing"/> when the run goes on from the same
+/// step over a new layout (a silo joined or left): the block keeps the nodes it had evicted, so that a node still
+/// crashed does not miss the barrier again and fail a step the run had already paid for.
+/// </summary>
 [GenerateSerializer, Immutable, Alias("BlockConfig")]
 public sealed record BlockConfig(
     [property: Id(0)] long Epoch,
@@ -84,7 +88,8 @@ public sealed record BlockConfig(
     [property: Id(4)] int TopK,
     [property: Id(5)] string Scenario,
     [property: Id(6)] string Site,
-    [property: Id(7)] double GradientBytes = 0);
+    [property: Id(7)] double GradientBytes = 0,
+    [property: Id(8)] bool Continuing = false);
 
 /// <summary>
 /// Everything a node grain needs to compute its own step times. <see cref="NominalComputeSeconds"/> is the node's

@@ -51,7 +51,6 @@ public sealed class BesideCoordinatorPlacementDirector : IPlacementDirector
     /// Calls <paramref name="configure"/> until the grain it configures answers that it is on the wanted silo (a
     /// misplaced activation migrates there once it has answered); fails after a bounded number of tries.
     /// </summary>
-
     public static async Task PlaceAsync(Func<Task<bool>> configure, string grain)
     {
         ArgumentNullException.ThrowIfNull(configure);

@@ -23,7 +23,7 @@ namespace OrleansCluster.Grains.Barrier;
 /// so a step crosses silos only between the job and the silos' coordinators; the job's layout of the shards over the
 /// silos is what spreads a scenario evenly over a cluster.
 /// </summary>
-[Immovable] // Orleans must not move it, nor try to when a silo stops: docs/cluster.md
+[Immovable] // Orleans must not move it, nor try to when a silo stops (it moves itself to a new layout's silo): docs/cluster.md
 [BesideCoordinatorPlacement]
 public sealed partial class BlockGrain(
     ILogger<BlockGrain> logger,
@@ -31,8 +31,11 @@ public sealed partial class BlockGrain(
     IOptions<TelemetryOptions> telemetry,
     NodeHistograms histograms,
     NodeGauges gauges,
-    DcgmNodes dcgm) : Grain, IBlockGrain
+    DcgmNodes dcgm) : Grain, IBlockGrain, IGrainMigrationParticipant
 {
+    private const string EvictedKey = "evicted";
+    private const string RunKey = "run";
+
     private readonly int _batchSteps = tuning.Value.BatchSteps;
     private BlockConfig? _config;
     private NodeSpec[] _specs = [];
@@ -62,6 +65,9 @@ public sealed partial class BlockGrain(
     private readonly List<int> _refill = [];
     private readonly List<Task<NodeBatch>> _calls = [];
 
+    // The nodes an activation that moved here had evicted, and the run ({scenario}/{block}) it had them in.
+    private (string Run, string[] Nodes)? _carried;
+
     public async Task<bool> ConfigureAsync(BlockConfig config)
     {
         ArgumentNullException.ThrowIfNull(config);
@@ -71,6 +77,8 @@ public sealed partial class BlockGrain(
             return false;
         }
 
+        var kept = config.Continuing ? Evicted(config) : [];
+        _carried = null;
         _config = config;
         var n = config.Nodes.Count;
         _specs = [.. config.Nodes];
@@ -90,6 +98,13 @@ public sealed partial class BlockGrain(
         _stale = Enumerable.Repeat(true, n).ToArray();
         _streams = _specs.Select(s => SeededNoise.StreamKey(s.Node)).ToArray();
         _evicted = new bool[n];
+        foreach (var node in kept)
+        {
+            if (_indexOf.TryGetValue(node, out var i))
+            {
+                _evicted[i] = true; // the run goes on: evicted until a checkpoint finds it back within the timeout
+            }
+        }
         _firstFill = Enumerable.Repeat(true, n).ToArray();
         _distributions = _generations.Select(_ => new ComputeDistribution()).ToArray();
         _tally = new (int, int, int)[_generations.Length];
@@ -205,6 +220,40 @@ public sealed partial class BlockGrain(
             (IReadOnlyList<string>?)missed ?? [],
             CountStates(),
             _refill.Count);
+    }
+
+    // The nodes this block had evicted in the run that config goes on with: this activation's own, or those an
+    // activation that moved here carried.
+    private string[] Evicted(BlockConfig config)
+    {
+        var run = Run(config);
+        if (_config is { } previous && Run(previous) == run)
+        {
+            return _specs.Where((_, i) => _evicted[i]).Select(s => s.Node).ToArray();
+        }
+
+        return _carried is { } carried && carried.Run == run ? carried.Nodes : [];
+    }
+
+    private static string Run(BlockConfig config) => $"{config.Scenario}/{config.Block}";
+
+    public void OnDehydrate(IDehydrationContext dehydrationContext)
+    {
+        ArgumentNullException.ThrowIfNull(dehydrationContext);
+        if (_config is { } config)
+        {
+            dehydrationContext.TryAddValue(RunKey, Run(config));
+            dehydrationContext.TryAddValue(EvictedKey, _specs.Where((_, i) => _evicted[i]).Select(s => s.Node).ToArray());
+        }
+    }
+
+    public void OnRehydrate(IRehydrationContext rehydrationContext)
+    {
+        ArgumentNullException.ThrowIfNull(rehydrationContext);
+        if (rehydrationContext.TryGetValue(RunKey, out string? run) && run is not null && rehydrationContext.TryGetValue(EvictedKey, out string[]? nodes) && nodes is not null)
+        {
+            _carried = (run, nodes);
+        }
     }
 
     public override Task OnDeactivateAsync(DeactivationReason reason, CancellationToken cancellationToken)

@@ -10,7 +10,7 @@ namespace OrleansCluster.Grains.Barrier;
 /// (<see cref="BesideCoordinatorPlacementDirector"/>, also when a new layout moves them to another silo), so a step's
 /// calls below the silo coordinator never cross silos and the merging is spread over the silo's cores, a shard at a time.
 /// </summary>
-[Immovable] // Orleans must not move it, nor try to when a silo stops: docs/cluster.md
+[Immovable] // Orleans must not move it, nor try to when a silo stops (it moves itself to a new layout's silo): docs/cluster.md
 [BesideCoordinatorPlacement]
 public sealed class ShardGrain : Grain, IShardGrain
 {

@@ -1,5 +1,6 @@
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
+using Orleans.Metadata;
 using Orleans.Placement;
 using Orleans.Runtime;
 using OrleansCluster.Abstractions.Grains;
@@ -29,6 +30,7 @@ public sealed partial class JobGrain(
     IOptions<SimulationTuning> tuning,
     SimulationMetrics metrics,
     IClusterMembershipService membership,
+    IClusterManifestProvider manifests,
     TimeProvider time) : Grain, IJobGrain
 {
     private readonly SimulationTuning _tuning = tuning.Value;
@@ -41,9 +43,9 @@ public sealed partial class JobGrain(
     private IGrainTimer? _timer;
     private bool _treeReady;
 
-    // The silos the tree was last laid out over, and the membership version last compared with them.
+    // The silos the tree was last laid out over, and the membership and manifest versions last compared with them.
     private SiloAddress[] _laidOutOn = [];
-    private MembershipVersion _seenVersion = MembershipVersion.MinValue;
+    private (MembershipVersion Membership, MajorMinorVersion Manifest) _seen;
 
     private JobRecord Job => record.State;
 
@@ -176,25 +178,25 @@ public sealed partial class JobGrain(
     {
         Run.Restart();
         _tree.Restart();
-        await ConfigureTreeAsync(keepFaults);
+        await ConfigureTreeAsync(keepFaults, continuing: false);
     }
 
     // Lays the scenario out over the coordinators, node and link grains under a new epoch (whatever they held
     // before is dropped), and has the registry push the faults to them again.
-    private async Task ConfigureTreeAsync(bool keepFaults)
+    // Continuing, the run goes on from its step (the blocks keep the nodes they evicted); otherwise it starts.
+    private async Task ConfigureTreeAsync(bool keepFaults, bool continuing = true)
     {
         _treeReady = false; // until the registry has the run too: a layout that fails part way is laid out again
         Job.Epoch++;
         Run.ForgetLastStep();
-        var snapshot = membership.CurrentSnapshot;
-        var silos = ActiveSilos(snapshot);
+        var (silos, seen) = ActiveSilos();
         if (silos.Length == 0)
         {
             silos = [GrainContext.Address.SiloAddress!]; // a snapshot that does not list this silo yet: the tree goes here
         }
 
-        (_laidOutOn, _seenVersion) = (silos, snapshot.Version);
-        _tree.LaidOut(await (_calls ??= new TreeCalls(GrainFactory)).ConfigureAsync(_loaded!, Job.Epoch, silos, _tuning.BlocksPerShard));
+        (_laidOutOn, _seen) = (silos, seen);
+        _tree.LaidOut(await (_calls ??= new TreeCalls(GrainFactory)).ConfigureAsync(_loaded!, Job.Epoch, silos, _tuning.BlocksPerShard, continuing));
         if (Job.State == JobState.Idle)
         {
             Job.State = JobState.Stopped;
@@ -205,21 +207,31 @@ public sealed partial class JobGrain(
         _treeReady = true;
     }
 
-    private static SiloAddress[] ActiveSilos(ClusterMembershipSnapshot snapshot) =>
-        snapshot.Members.Values.Where(m => m.Status == SiloStatus.Active).Select(m => m.SiloAddress).Order().ToArray();
+    // The silos the tree can be laid out over, sorted: active in the membership and in the cluster's manifest (a silo
+    // that has just joined is active some moments before its grain types are known, and placing its coordinator
+    // would fail); with the versions they were read at.
+    private (SiloAddress[] Silos, (MembershipVersion, MajorMinorVersion) Seen) ActiveSilos()
+    {
+        var (snapshot, manifest) = (membership.CurrentSnapshot, manifests.Current);
+        var silos = snapshot.Members.Values
+            .Where(m => m.Status == SiloStatus.Active && manifest.Silos.ContainsKey(m.SiloAddress))
+            .Select(m => m.SiloAddress).Order().ToArray();
+        return (silos, (snapshot.Version, manifest.Version));
+    }
 
-    // The silos that have become active since the tree was laid out, once per membership change (null when none):
-    // a silo that joins a running cluster takes its share of the tree at the next step, as one that leaves gives its up.
+    // The silos that can take part since the tree was laid out, once per membership or manifest change (null when
+    // none): a silo that joins a running cluster takes its share of the tree at the next step, as one that leaves
+    // gives its share up.
     private string? Joined()
     {
-        var snapshot = membership.CurrentSnapshot;
-        if (snapshot.Version == _seenVersion)
+        if ((membership.CurrentSnapshot.Version, manifests.Current.Version) == _seen)
         {
             return null;
         }
 
-        _seenVersion = snapshot.Version;
-        var joined = ActiveSilos(snapshot).Except(_laidOutOn).ToArray();
+        var (silos, seen) = ActiveSilos();
+        _seen = seen;
+        var joined = silos.Except(_laidOutOn).ToArray();
         return joined.Length == 0 ? null : string.Join(", ", joined.Select(s => s.ToString()));
     }
 

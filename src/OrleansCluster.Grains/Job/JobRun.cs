@@ -22,8 +22,12 @@ public sealed class JobRun(JobRecord record, int historyCapacity, TimeProvider t
     private long _origin = time.GetTimestamp();
     private long _progressAt = time.GetTimestamp();
 
-    // The furthest step this run has completed: a step replayed after a rollback to the checkpoint is not progress.
+    // The furthest step this run has completed, and the furthest that has failed since then (null when none has).
+    // After a first failure the replay back to it is recovery, and counts as progress; a failure again at or before
+    // a step that already failed since the furthest means the replays get nowhere, and they no longer count.
     private long _furthest = record.Step;
+    private long? _failedSince;
+    private bool _repeating;
 
     /// <summary>The durable record the counters live in.</summary>
     public JobRecord Record => record;
@@ -60,7 +64,7 @@ public sealed class JobRun(JobRecord record, int historyCapacity, TimeProvider t
         _previous = default;
         LastFailure = null;
         _origin = time.GetTimestamp();
-        (_furthest, Advanced) = (0, false);
+        (_furthest, Advanced, _failedSince, _repeating) = (0, false, null, false);
     }
 
     /// <summary>The tree was laid out again: the next step starts with no previous figures.</summary>
@@ -97,8 +101,12 @@ public sealed class JobRun(JobRecord record, int historyCapacity, TimeProvider t
         Advanced = number > _furthest;
         if (Advanced)
         {
-            _furthest = number;
-            _progressAt = time.GetTimestamp();
+            (_furthest, _failedSince, _repeating) = (number, null, false);
+        }
+
+        if (!_repeating)
+        {
+            _progressAt = time.GetTimestamp(); // a new step, or the replay after a first failure: at realtime it can take long
         }
 
         return Remember(new StepRecord(number, true, result.StepSeconds, result.HealthyNodes, null, WallSince(startedAt), Elapsed(startedAt), JobFigures.Breakdown(result.Breakdown)));
@@ -112,6 +120,8 @@ public sealed class JobRun(JobRecord record, int historyCapacity, TimeProvider t
     public (StepRecord Step, long Lost) Fail(long number, string reason, double durationSeconds, int healthyNodes, long? startedAt = null, double restartSeconds = 0)
     {
         var lost = Math.Max(0, number - 1 - record.LastCheckpoint);
+        _repeating = _failedSince is { } failed && number <= failed;
+        _failedSince = Math.Max(_failedSince ?? 0, number);
         record.StepsFailed++;
         record.LostSteps += lost;
         Account(Time.AfterFailure(durationSeconds, restartSeconds));
@@ -146,8 +156,11 @@ public sealed class JobRun(JobRecord record, int historyCapacity, TimeProvider t
     public IReadOnlyList<StepRecord> Recent(int count) => _history.Skip(Math.Max(0, _history.Count - count)).ToArray();
 
     /// <summary>
-    /// How long the running job has gone without completing a step it had not completed before (steps replayed after
-    /// a rollback do not count), against the longest a healthy job may: at least
+    /// How long the running job has gone without progress, against the longest a healthy job may. Progress is a step
+    /// completed past the furthest one, or a step replayed on the way back to a failure (at realtime pace a replay of a
+    /// checkpoint interval can take many minutes); once a step fails again at or before one that already failed since
+    /// the furthest, the replays are getting nowhere (noise is drawn from the seed, node and step, so they repeat) and
+    /// stop counting. The bound is at least
     /// <paramref name="stallSeconds"/> of wall time, and at realtime pace at least three barrier timeouts of
     /// simulated time at the pace's speed (a step may take one and fail).
     /// </summary>

@@ -8,8 +8,11 @@ namespace OrleansCluster.Grains.Job;
 /// <summary>The barrier tree as messages: the configuration of each site's blocks and nodes for a run, and a step's summaries turned back into the model's inputs.</summary>
 internal static class JobTree
 {
-    /// <summary>Each site's configuration for the run of <paramref name="epoch"/>: its blocks and their nodes' nominal times from the model.</summary>
-    public static SiteConfig[] Sites(Scenario scenario, ClusterLayout layout, long epoch)
+    /// <summary>
+    /// Each site's configuration for the run of <paramref name="epoch"/>: its blocks and their nodes' nominal times
+    /// from the model; <paramref name="continuing"/> when the run goes on from the same step over a new layout.
+    /// </summary>
+    public static SiteConfig[] Sites(Scenario scenario, ClusterLayout layout, long epoch, bool continuing = false)
     {
         var job = scenario.Job;
         var workload = new Workload(scenario);
@@ -31,7 +34,8 @@ internal static class JobTree
                 scenario.Stragglers.TopK,
                 scenario.Name,
                 site.Name,
-                job.GradientBytes)).ToArray())).ToArray();
+                job.GradientBytes,
+                continuing)).ToArray())).ToArray();
     }
 
     /// <summary>Each link's configuration for the run of <paramref name="epoch"/>.</summary>

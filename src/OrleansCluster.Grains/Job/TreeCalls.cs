@@ -21,12 +21,13 @@ internal sealed class TreeCalls(IGrainFactory grains)
 
     /// <summary>
     /// Configures the grains of <paramref name="scenario"/> for the run of <paramref name="epoch"/> over
-    /// <paramref name="silos"/> (the active silos, sorted by address); returns the sites' keys.
+    /// <paramref name="silos"/> (the active silos, sorted by address), <paramref name="continuing"/> the run from its
+    /// step or starting it; returns the sites' keys.
     /// </summary>
-    public async Task<string[]> ConfigureAsync(JobScenario scenario, long epoch, IReadOnlyList<SiloAddress> silos, int blocksPerShard)
+    public async Task<string[]> ConfigureAsync(JobScenario scenario, long epoch, IReadOnlyList<SiloAddress> silos, int blocksPerShard, bool continuing)
     {
         ArgumentOutOfRangeException.ThrowIfZero(silos.Count);
-        var sites = JobTree.Sites(scenario.Scenario, scenario.Layout, epoch);
+        var sites = JobTree.Sites(scenario.Scenario, scenario.Layout, epoch, continuing);
         var links = JobTree.Links(scenario.Scenario, epoch);
         var coordinators = silos.Select(s => grains.GetGrain<ISiloCoordinatorGrain>(s.ToParsableString())).ToArray();
         var sitesOf = silos.Select(_ => new List<int>()).ToArray();

@@ -6,7 +6,8 @@ namespace OrleansCluster.Silo.Api;
 /// <summary>
 /// Answers a call that failed because a silo of the cluster was lost under it (the grain it reached was on a silo
 /// that has just died, and the cluster has not yet declared it dead and placed the grain again) with 503 problem
-/// details and <c>Retry-After</c>, rather than a 500 with a stack trace. It lasts the second or few the membership
+/// details and <c>Retry-After</c>, rather than a 500 with a stack trace; a grain call that timed out likewise, with
+/// its own title and a longer wait. It lasts the second or few the membership
 /// takes to notice; a read can simply be retried. A change may or may not have been made when the silo died: the
 /// detail says to read it back, or to retry an injection with the same <c>Idempotency-Key</c>.
 /// </summary>
@@ -14,6 +15,12 @@ public sealed partial class ClusterUnavailable(ILogger<ClusterUnavailable> logge
 {
     /// <summary>Seconds a client is asked to wait: about how long the membership takes to declare a killed silo dead.</summary>
     public const int RetryAfterSeconds = 2;
+
+    /// <summary>
+    /// Seconds a client is asked to wait after a grain call that timed out (the grain's silo lost without a word, or
+    /// the grain busy: the job laying a large scenario out holds its calls for tens of seconds).
+    /// </summary>
+    public const int TimedOutRetryAfterSeconds = 10;
 
     public async ValueTask<object?> InvokeAsync(EndpointFilterInvocationContext context, EndpointFilterDelegate next)
     {
@@ -27,15 +34,19 @@ public sealed partial class ClusterUnavailable(ILogger<ClusterUnavailable> logge
         {
             var request = context.HttpContext.Request;
             var failure = Innermost(e);
+            var timedOut = failure is TimeoutException;
+            var wait = timedOut ? TimedOutRetryAfterSeconds : RetryAfterSeconds;
             LogUnavailable(logger, request.Method, request.Path, failure.GetType().Name, failure.Message);
-            context.HttpContext.Response.Headers.RetryAfter = RetryAfterSeconds.ToString(CultureInfo.InvariantCulture);
+            context.HttpContext.Response.Headers.RetryAfter = wait.ToString(CultureInfo.InvariantCulture);
             var change = HttpMethods.IsGet(request.Method) || HttpMethods.IsHead(request.Method)
                 ? string.Empty
                 : "; the change may or may not have been made: read it back, or retry an injection with the same Idempotency-Key";
             return TypedResults.Problem(
                 statusCode: StatusCodes.Status503ServiceUnavailable,
-                title: "Cluster unavailable",
-                detail: $"a silo of the cluster was lost during the call ({failure.GetType().Name}){change}; retry after {RetryAfterSeconds} s");
+                title: timedOut ? "Grain call timed out" : "Cluster unavailable",
+                detail: timedOut
+                    ? $"a grain did not answer within its response timeout (its silo lost, or the grain busy: the job holds its calls while it lays a scenario out), and may still carry the call out{change}; retry after {wait} s"
+                    : $"a silo of the cluster was lost during the call ({failure.GetType().Name}){change}; retry after {wait} s");
         }
     }
 

@@ -72,6 +72,11 @@ public static class JsonBody
             return (null, TypedResults.Problem(statusCode: e.StatusCode, title: "The request body could not be read", detail: $"body: {e.Message}"));
         }
 
+        if (buffer.Length > 0 && string.IsNullOrWhiteSpace(context.Request.ContentType))
+        {
+            return (null, Problems.UnsupportedMediaType("required with a body: application/json"));
+        }
+
         var text = Encoding.UTF8.GetString(buffer.GetBuffer(), 0, (int)buffer.Length);
         context.Items[Audit.BodyKey] = text;
         return (text, null);
@@ -114,9 +119,7 @@ public static class JsonBody
         var type = request.ContentType;
         if (string.IsNullOrWhiteSpace(type))
         {
-            return request.ContentLength == 0 || (request.ContentLength is null && request.Headers.TransferEncoding.Count == 0)
-                ? null
-                : "required with a body: application/json";
+            return null; // judged once the body is read: none is needed without a body
         }
 
         return MediaTypeHeaderValue.TryParse(type, out var parsed)

@@ -159,4 +159,35 @@ public sealed class SiloJoinTests
         Assert.Equal(history.Select(r => plain.Step(r.Number).StepSeconds), history.Select(r => r.DurationSeconds)); // the same run, on one silo and then on two
         Assert.Equal(Enumerable.Range(1, history.Length).Select(k => (long)k), history.Select(r => r.Number));
     }
+
+    [Fact]
+    public async Task NodesEvictedBeforeASiloJoinsStayEvictedAfterwardsOnBothSilosAndNoStepFails()
+    {
+        // Found in review: laying the tree out again reset every block's evictions, so a node still crashed missed the
+        // barrier at the next step and failed a step (rolling back to the checkpoint) that the run had already paid for.
+        await using var fixture = new ClusterFixture();
+        await fixture.InitializeAsync();
+        var json = Scenarios.Uniform(nodes: 400, computeCv: 0.05, checkpointEvery: 1000);
+        var driver = new JobDriver(fixture.Client);
+        var started = await driver.StartAtMaxPaceAsync(json);
+        await driver.Job.SetPaceAsync(PaceSettings.Realtime(5));
+        await driver.WaitForStepAsync(2);
+        var crashed = Enumerable.Range(0, 25).Select(b => ClusterLayout.NodeId("dc", (b * ClusterFixture.BlockSize) + 5)).ToArray(); // one in every block
+        var registry = fixture.Client.GetGrain<IFaultRegistryGrain>(IFaultRegistryGrain.Key);
+        await registry.InjectAsync(crashed.Select(n => new FaultRequest("node.crash", new FaultTargetRequest(Node: n), new Dictionary<string, double>())).ToArray(), campaign: null);
+        var evicted = await driver.WaitForAsync(s => s.Job.StepsFailed == 1 && s.Job.Step >= 3);
+
+        await fixture.Cluster.StartAdditionalSiloAsync();
+        await fixture.Cluster.WaitForLivenessToStabilizeAsync();
+        var relaid = await driver.WaitForAsync(s => s.Job.Epoch > evicted.Job.Epoch);
+        await driver.Job.SetPaceAsync(PaceSettings.Max);
+        var after = await driver.WaitForAsync(s => s.Job.Step >= relaid.Job.Step + 10 && s.Job.Epoch == relaid.Job.Epoch);
+        await driver.Job.StopAsync();
+        await registry.ClearAllAsync();
+
+        Assert.True(relaid.Job.Epoch > started.Job.Epoch);
+        Assert.Equal((1L, evicted.Job.LostSteps), (after.Job.StepsFailed, after.Job.LostSteps));
+        var counts = Assert.Single(Assert.Single(after.Sites).Generations);
+        Assert.Equal((375, crashed.Length), (counts.Healthy, counts.Down));
+    }
 }

@@ -78,7 +78,7 @@ public sealed class JobRunTests
     }
 
     [Fact]
-    public void AStepReplayedAfterARollbackIsNotProgressTheFirstStepPastItIs()
+    public void TheReplayAfterAFirstFailureIsProgressTheReplayAfterTheSameFailureAgainIsNot()
     {
         var run = new JobRun(_record, historyCapacity: 10, _time);
         run.Running();
@@ -87,12 +87,26 @@ public sealed class JobRunTests
         _time.Advance(TimeSpan.FromSeconds(50));
         run.Fail(2, "1 node(s) missed the barrier", 30, 9);
 
+        // Recovering: at realtime pace the way back to the failed step can take minutes, none of them a stall.
         run.Complete(run.NextStep, Step(1), 100, _time.GetTimestamp()); // step 1 again
         Assert.False(run.Advanced);
-        Assert.Equal(50, run.Progress(PaceSettings.Max, 30, 120).SecondsSinceStep);
+        Assert.Equal(0, run.Progress(PaceSettings.Max, 30, 120).SecondsSinceStep);
+
+        // The same step fails again: the replays repeat themselves (noise is drawn by step) and are no progress.
+        _time.Advance(TimeSpan.FromSeconds(50));
+        run.Fail(2, "1 node(s) missed the barrier", 30, 9);
+        run.Complete(run.NextStep, Step(1), 100, _time.GetTimestamp());
+        _time.Advance(TimeSpan.FromSeconds(10));
+        Assert.Equal(60, run.Progress(PaceSettings.Max, 30, 120).SecondsSinceStep);
 
         run.Complete(run.NextStep, Step(1), 100, _time.GetTimestamp()); // step 2, for the first time
         Assert.True(run.Advanced);
+        Assert.Equal(0, run.Progress(PaceSettings.Max, 30, 120).SecondsSinceStep);
+
+        // Past it, a failure further on is a first failure again.
+        run.Fail(3, "partition", 30, 0);
+        _time.Advance(TimeSpan.FromSeconds(20));
+        run.Complete(run.NextStep, Step(1), 100, _time.GetTimestamp());
         Assert.Equal(0, run.Progress(PaceSettings.Max, 30, 120).SecondsSinceStep);
 
         run.Restart(); // a new run: its step 1 is new ground
