@@ -37,9 +37,10 @@ public interface IJobGrain : IGrainWithStringKey
 
     /// <summary>
     /// <paramref name="silo"/> is about to shut down gracefully: stop stepping until it has left, then lay the
-    /// barrier tree out over the silos that remain and go on, with no step lost.
+    /// barrier tree out over the silos that remain and go on, with no step lost. Interleaved with the job's other
+    /// calls: a silo stopping waits only seconds for it, and laying a large scenario out holds the job for longer.
     /// </summary>
-    [Alias("DrainSilo")]
+    [Alias("DrainSilo"), AlwaysInterleave]
     Task DrainSiloAsync(string silo);
 
     /// <summary>Resumes a paused job (a running one runs on); throws <see cref="InvalidOperationException"/> for a stopped or idle job.</summary>

@@ -42,6 +42,7 @@ public sealed partial class JobGrain(
     private TreeCalls? _calls;
     private IGrainTimer? _timer;
     private bool _treeReady;
+    private int _drains; // drains announced so far (DrainSiloAsync interleaves with the timer's layouts)
 
     // The silos the tree was last laid out over, and the membership and manifest versions last compared with them.
     private SiloAddress[] _laidOutOn = [];
@@ -117,6 +118,7 @@ public sealed partial class JobGrain(
     public Task DrainSiloAsync(string silo)
     {
         _leaving.Draining(silo);
+        _drains++; // a layout in progress as this call interleaves with it is not taken as ready
         _treeReady = false; // laid out again once the silo has gone
         LogDraining(logger, silo);
         return Task.CompletedTask;
@@ -187,6 +189,7 @@ public sealed partial class JobGrain(
     private async Task ConfigureTreeAsync(bool keepFaults, bool continuing = true)
     {
         _treeReady = false; // until the registry has the run too: a layout that fails part way is laid out again
+        var drains = _drains;
         Job.Epoch++;
         Run.ForgetLastStep();
         var (silos, seen) = ActiveSilos();
@@ -204,7 +207,7 @@ public sealed partial class JobGrain(
 
         // The registry re-applies (or, for a new scenario, clears) the faults for this run.
         await Registry.RunStartedAsync(Job.Epoch, Job.Source!, keepFaults, _tuning.BlockSize);
-        _treeReady = true;
+        _treeReady = _drains == drains; // a silo that announced its drain meanwhile may hold part of this layout
     }
 
     // The silos the tree can be laid out over, sorted: active in the membership and in the cluster's manifest (a silo
