@@ -68,7 +68,8 @@ public sealed class SiloFactory : WebApplicationFactory<Program>
 
         public void Log<TState>(LogLevel logLevel, EventId eventId, TState state, Exception? exception, Func<TState, Exception?, string> formatter)
         {
-            if (category.StartsWith("OrleansCluster", StringComparison.Ordinal))
+            // The simulation's own lines, and every other category's errors (an error line is a finding wherever it comes from).
+            if (category.StartsWith("OrleansCluster", StringComparison.Ordinal) || logLevel >= LogLevel.Error)
             {
                 lines.Enqueue($"{logLevel}: {formatter(state, exception)}");
             }

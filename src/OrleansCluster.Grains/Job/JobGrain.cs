@@ -292,8 +292,10 @@ public sealed partial class JobGrain(
 
         if (Job.State is JobState.Running or JobState.Paused)
         {
-            if (!clean)
+            if (!clean && Job.State == JobState.Running)
             {
+                // A running job lost the step in flight and those since its last save; a paused one was saved as it
+                // paused, with no step in flight, and resumes where it stood.
                 FailStep("the job's silo was lost: resumed from the last checkpoint");
             }
 

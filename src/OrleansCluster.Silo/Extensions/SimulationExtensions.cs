@@ -1,3 +1,4 @@
+using Microsoft.Extensions.Diagnostics.HealthChecks;
 using OrleansCluster.Grains;
 using OrleansCluster.Silo.Simulation;
 
@@ -18,6 +19,11 @@ internal static class SimulationExtensions
         builder.Services.AddOptions<WhatIfOptions>().BindConfiguration("WhatIf").ValidateDataAnnotations().ValidateOnStart();
         builder.Services.AddSingleton<WhatIfWorker>();
         builder.Services.AddHealthChecks().AddCheck<JobHealthCheck>("job");
+
+        // The health service writes an error line for every unhealthy answer, and /healthz is open: a probe every
+        // second of a stalled job wrote a line a second (thousands under a load of probes, found by probing). The
+        // job logs its own failures, held to one line per interval; the answer says why to whoever asks.
+        builder.Logging.AddFilter(typeof(HealthCheckService).Namespace + ".DefaultHealthCheckService", LogLevel.None);
         return builder;
     }
 }

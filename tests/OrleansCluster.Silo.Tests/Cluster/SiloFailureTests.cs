@@ -103,6 +103,29 @@ public sealed class SiloFailureTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task KilledJobSiloOfAPausedJobCostsNoStep()
+    {
+        // Found by probing: the survivor counted a failed step and rolled back to the checkpoint, though the job had
+        // saved its position as it paused and no step was in flight.
+        var survivor = Client(_silos.Values.First().HttpPort);
+        await survivor.WaitForClusterAsync(c => c.Step() >= 5, "the job to step on the cluster");
+        var (status, paused, _) = await survivor.PostJsonAsync("/api/job/pause");
+        Assert.Equal(HttpStatusCode.OK, status);
+
+        var (host, survivorProcess) = await KillJobSiloAsync(survivor);
+        survivor = Client(survivorProcess.HttpPort);
+        var recovered = await WaitAsync(survivor, survivorProcess.Process, c => c.GetProperty("job").GetProperty("host").GetString() != host, TimeSpan.FromSeconds(120));
+
+        var job = recovered.GetProperty("job");
+        Assert.Equal("paused", job.GetProperty("state").GetString());
+        Assert.Equal(
+            (paused.GetProperty("step").GetInt64(), paused.GetProperty("stepsFailed").GetInt64(), paused.GetProperty("lostSteps").GetInt64()),
+            (job.GetProperty("step").GetInt64(), job.GetProperty("stepsFailed").GetInt64(), job.GetProperty("lostSteps").GetInt64()));
+        await survivor.PostJsonAsync("/api/job/resume");
+        await WaitAsync(survivor, survivorProcess.Process, c => c.Step() > paused.GetProperty("step").GetInt64() + 2, TimeSpan.FromSeconds(120));
+    }
+
+    [Fact]
     public async Task GracefullyStoppedJobSiloHandsTheJobOverWithoutAFailedStep()
     {
         var clients = _silos.Values.Select(s => Client(s.HttpPort)).ToArray();
