@@ -73,9 +73,9 @@ public sealed record ReliabilityStatus(
     [property: Id(6)] long Failures);
 
 /// <summary>
-/// A running job's progress: wall seconds since it last completed a step past the furthest it had completed (or
-/// started running; a step replayed after a rollback is not progress), the bound past which it counts as stalled,
-/// and the reason its last step failed, if one did.
+/// A running job's progress: wall seconds since it last progressed (a step past the furthest it had completed, or a
+/// step replayed on the way back to a failure, until a step fails again that already failed since; or since it
+/// started running), the bound past which it counts as stalled, and the reason its last step failed, if one did.
 /// </summary>
 [GenerateSerializer, Immutable, Alias("JobProgress")]
 public sealed record JobProgress(
@@ -83,7 +83,7 @@ public sealed record JobProgress(
     [property: Id(1)] double StallBoundSeconds,
     [property: Id(2)] string? LastFailure)
 {
-    /// <summary>True when the job has gone longer than its bound without completing a new step.</summary>
+    /// <summary>True when the job has gone longer than its bound without progress.</summary>
     public bool Stalled => SecondsSinceStep > StallBoundSeconds;
 }
 

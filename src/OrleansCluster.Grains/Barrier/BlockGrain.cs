@@ -73,7 +73,7 @@ public sealed partial class BlockGrain(
         ArgumentNullException.ThrowIfNull(config);
         if (BesideCoordinatorPlacementDirector.Misplaced(GrainContext.Address.SiloAddress))
         {
-            this.MigrateOnIdle(); // the run it was configured for before is over: nothing to take along
+            this.MigrateOnIdle(); // its evicted nodes go along (OnDehydrate) for a layout of the same run
             return false;
         }
 
@@ -244,6 +244,11 @@ public sealed partial class BlockGrain(
         {
             dehydrationContext.TryAddValue(RunKey, Run(config));
             dehydrationContext.TryAddValue(EvictedKey, _specs.Where((_, i) => _evicted[i]).Select(s => s.Node).ToArray());
+        }
+        else if (_carried is { } carried) // moved on again before it was configured: the set goes along
+        {
+            dehydrationContext.TryAddValue(RunKey, carried.Run);
+            dehydrationContext.TryAddValue(EvictedKey, carried.Nodes);
         }
     }
 

@@ -50,6 +50,12 @@ public sealed partial class JobGrain
                 _timer?.Change(TimeSpan.FromSeconds(1), Timeout.InfiniteTimeSpan);
                 return;
             }
+
+            if (!_treeReady)
+            {
+                _timer?.Change(TimeSpan.FromMilliseconds(500), Timeout.InfiniteTimeSpan); // a silo announced its drain meanwhile
+                return;
+            }
         }
 
         try
@@ -96,7 +102,7 @@ public sealed partial class JobGrain
             {
                 await RunStepAsync();
             }
-            while (Job.State == JobState.Running && !cancellationToken.IsCancellationRequested
+            while (Job.State == JobState.Running && _treeReady && !cancellationToken.IsCancellationRequested
                    && time.GetElapsedTime(sliceStart).TotalMilliseconds < _tuning.MaxPaceSliceMilliseconds);
 
             if (Job.State == JobState.Running)

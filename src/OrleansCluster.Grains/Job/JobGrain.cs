@@ -212,12 +212,12 @@ public sealed partial class JobGrain(
 
     // The silos the tree can be laid out over, sorted: active in the membership and in the cluster's manifest (a silo
     // that has just joined is active some moments before its grain types are known, and placing its coordinator
-    // would fail); with the versions they were read at.
+    // would fail), and not draining; with the versions they were read at.
     private (SiloAddress[] Silos, (MembershipVersion, MajorMinorVersion) Seen) ActiveSilos()
     {
         var (snapshot, manifest) = (membership.CurrentSnapshot, manifests.Current);
         var silos = snapshot.Members.Values
-            .Where(m => m.Status == SiloStatus.Active && manifest.Silos.ContainsKey(m.SiloAddress))
+            .Where(m => m.Status == SiloStatus.Active && manifest.Silos.ContainsKey(m.SiloAddress) && !_leaving.IsDraining(m.SiloAddress.ToString()))
             .Select(m => m.SiloAddress).Order().ToArray();
         return (silos, (snapshot.Version, manifest.Version));
     }

@@ -22,11 +22,11 @@ public sealed class JobRun(JobRecord record, int historyCapacity, TimeProvider t
     private long _origin = time.GetTimestamp();
     private long _progressAt = time.GetTimestamp();
 
-    // The furthest step this run has completed, and the furthest that has failed since then (null when none has).
-    // After a first failure the replay back to it is recovery, and counts as progress; a failure again at or before
-    // a step that already failed since the furthest means the replays get nowhere, and they no longer count.
+    // The furthest step this run has completed, and the steps that have failed since. The replay back to a failure
+    // is recovery, and counts as progress; a step failing again that already failed since the furthest is the
+    // signature of a loop (noise is drawn by step, so the same draws come back), and replays stop counting.
     private long _furthest = record.Step;
-    private long? _failedSince;
+    private readonly HashSet<long> _failedSince = [];
     private bool _repeating;
 
     /// <summary>The durable record the counters live in.</summary>
@@ -64,7 +64,8 @@ public sealed class JobRun(JobRecord record, int historyCapacity, TimeProvider t
         _previous = default;
         LastFailure = null;
         _origin = time.GetTimestamp();
-        (_furthest, Advanced, _failedSince, _repeating) = (0, false, null, false);
+        (_furthest, Advanced, _repeating) = (0, false, false);
+        _failedSince.Clear();
     }
 
     /// <summary>The tree was laid out again: the next step starts with no previous figures.</summary>
@@ -74,7 +75,7 @@ public sealed class JobRun(JobRecord record, int historyCapacity, TimeProvider t
         _previous = default;
     }
 
-    /// <summary>The job starts (or resumes) running: a stall is counted from now until a step past the furthest completes.</summary>
+    /// <summary>The job starts (or resumes) running: a stall is counted from now until the job progresses.</summary>
     public void Running() => _progressAt = time.GetTimestamp();
 
     /// <summary>Where the run's simulated time went, from the record.</summary>
@@ -101,7 +102,8 @@ public sealed class JobRun(JobRecord record, int historyCapacity, TimeProvider t
         Advanced = number > _furthest;
         if (Advanced)
         {
-            (_furthest, _failedSince, _repeating) = (number, null, false);
+            (_furthest, _repeating) = (number, false);
+            _failedSince.Clear();
         }
 
         if (!_repeating)
@@ -120,8 +122,7 @@ public sealed class JobRun(JobRecord record, int historyCapacity, TimeProvider t
     public (StepRecord Step, long Lost) Fail(long number, string reason, double durationSeconds, int healthyNodes, long? startedAt = null, double restartSeconds = 0)
     {
         var lost = Math.Max(0, number - 1 - record.LastCheckpoint);
-        _repeating = _failedSince is { } failed && number <= failed;
-        _failedSince = Math.Max(_failedSince ?? 0, number);
+        _repeating = !_failedSince.Add(number);
         record.StepsFailed++;
         record.LostSteps += lost;
         Account(Time.AfterFailure(durationSeconds, restartSeconds));
@@ -158,9 +159,9 @@ public sealed class JobRun(JobRecord record, int historyCapacity, TimeProvider t
     /// <summary>
     /// How long the running job has gone without progress, against the longest a healthy job may. Progress is a step
     /// completed past the furthest one, or a step replayed on the way back to a failure (at realtime pace a replay of a
-    /// checkpoint interval can take many minutes); once a step fails again at or before one that already failed since
-    /// the furthest, the replays are getting nowhere (noise is drawn from the seed, node and step, so they repeat) and
-    /// stop counting. The bound is at least
+    /// checkpoint interval can take many minutes); once a step fails again that already failed since the furthest,
+    /// the replays are getting nowhere (noise is drawn from the seed, node and step, so they repeat) and stop
+    /// counting. The bound is at least
     /// <paramref name="stallSeconds"/> of wall time, and at realtime pace at least three barrier timeouts of
     /// simulated time at the pace's speed (a step may take one and fail).
     /// </summary>

@@ -17,6 +17,9 @@ public sealed class LeavingSilos(TimeProvider time)
     /// <summary><paramref name="silo"/> announced its drain now.</summary>
     public void Draining(string silo) => _draining[silo] = time.GetUtcNow();
 
+    /// <summary>Whether <paramref name="silo"/> announced its drain (and has not been forgotten since).</summary>
+    public bool IsDraining(string silo) => _draining.ContainsKey(silo);
+
     /// <summary>Whether a silo is leaving, given the <paramref name="members"/> by address and status; forgets drained silos that are gone or past patience.</summary>
     public bool Any(IReadOnlyDictionary<string, SiloStatus> members)
     {

@@ -36,7 +36,7 @@ public sealed partial class ClusterUnavailable(ILogger<ClusterUnavailable> logge
             var failure = Innermost(e);
             var timedOut = failure is TimeoutException;
             var wait = timedOut ? TimedOutRetryAfterSeconds : RetryAfterSeconds;
-            LogUnavailable(logger, request.Method, request.Path, failure.GetType().Name, failure.Message);
+            LogUnavailable(logger, request.Method, request.Path, timedOut ? "a call timed out" : "a silo was lost during the call", failure.GetType().Name, failure.Message);
             context.HttpContext.Response.Headers.RetryAfter = wait.ToString(CultureInfo.InvariantCulture);
             var change = HttpMethods.IsGet(request.Method) || HttpMethods.IsHead(request.Method)
                 ? string.Empty
@@ -75,6 +75,6 @@ public sealed partial class ClusterUnavailable(ILogger<ClusterUnavailable> logge
         }
     }
 
-    [LoggerMessage(Level = LogLevel.Warning, Message = "{Method} {Path}: a silo was lost during the call ({Error}: {Message}); answered 503")]
-    private static partial void LogUnavailable(ILogger logger, string method, string path, string error, string message);
+    [LoggerMessage(Level = LogLevel.Warning, Message = "{Method} {Path}: {What} ({Error}: {Message}); answered 503")]
+    private static partial void LogUnavailable(ILogger logger, string method, string path, string what, string error, string message);
 }

@@ -4,12 +4,12 @@ using OrleansCluster.Abstractions.Grains;
 namespace OrleansCluster.Silo.Simulation;
 
 /// <summary>
-/// Healthy when the job grain answers and, while it runs, keeps completing new steps: a job that has gone longer than
-/// its stall bound without a step past the furthest it had completed (a wedged failover, a fault that fails every
-/// step, a step that fails again after each rollback) is unhealthy, with the reason.
+/// Healthy when the job grain answers and, while it runs, keeps progressing: a job that has gone longer than its stall
+/// bound without progress (a wedged failover, a fault that fails every step, a step that fails again after each
+/// rollback; see <c>JobRun.Progress</c>) is unhealthy, with the reason.
 /// The description says what the job is doing.
 /// </summary>
-internal sealed class JobHealthCheck(IGrainFactory grains) : IHealthCheck
+internal sealed partial class JobHealthCheck(IGrainFactory grains, ILogger<JobHealthCheck> logger) : IHealthCheck
 {
     public async Task<HealthCheckResult> CheckHealthAsync(HealthCheckContext context, CancellationToken cancellationToken = default)
     {
@@ -22,7 +22,7 @@ internal sealed class JobHealthCheck(IGrainFactory grains) : IHealthCheck
             {
                 var reason = progress.LastFailure is { } failure ? $"; last failure: {failure}" : string.Empty;
                 return HealthCheckResult.Unhealthy(
-                    $"{summary}: no new step completed for {progress.SecondsSinceStep:F0} s (stall bound {progress.StallBoundSeconds:F0} s){reason}");
+                    $"{summary}: no progress for {progress.SecondsSinceStep:F0} s (stall bound {progress.StallBoundSeconds:F0} s){reason}");
             }
 
             return HealthCheckResult.Healthy(summary);
@@ -31,5 +31,15 @@ internal sealed class JobHealthCheck(IGrainFactory grains) : IHealthCheck
         {
             return HealthCheckResult.Unhealthy("the job grain does not answer", e);
         }
+        catch (Exception e) when (e is not OperationCanceledException)
+        {
+            // A defect, not a state of the job: logged here, since the health service's own lines are filtered out
+            // (SimulationExtensions) to keep an open endpoint from writing one per unhealthy answer.
+            LogCheckFailed(logger, e);
+            return HealthCheckResult.Unhealthy($"the health check failed: {e.GetType().Name}: {e.Message}", e);
+        }
     }
+
+    [LoggerMessage(Level = LogLevel.Error, Message = "the job's health check failed")]
+    private static partial void LogCheckFailed(ILogger logger, Exception exception);
 }

@@ -103,8 +103,13 @@ public sealed class JobRunTests
         Assert.True(run.Advanced);
         Assert.Equal(0, run.Progress(PaceSettings.Max, 30, 120).SecondsSinceStep);
 
-        // Past it, a failure further on is a first failure again.
+        // Past it, a failure further on is a first failure again, and so is another step's failure during the
+        // replay (a second fault landing): bad luck, not a loop.
         run.Fail(3, "partition", 30, 0);
+        _time.Advance(TimeSpan.FromSeconds(20));
+        run.Complete(run.NextStep, Step(1), 100, _time.GetTimestamp());
+        Assert.Equal(0, run.Progress(PaceSettings.Max, 30, 120).SecondsSinceStep);
+        run.Fail(run.NextStep, "1 node(s) missed the barrier", 30, 9); // step 2 this time
         _time.Advance(TimeSpan.FromSeconds(20));
         run.Complete(run.NextStep, Step(1), 100, _time.GetTimestamp());
         Assert.Equal(0, run.Progress(PaceSettings.Max, 30, 120).SecondsSinceStep);
