@@ -281,6 +281,18 @@ public sealed class BadInputTests(KestrelSiloFixture fixture) : IClassFixture<Ke
     }
 
     [Fact]
+    public async Task AnEmptyBodyWithNoContentTypeIsAMissingBodyNotAWrongType()
+    {
+        using var request = new HttpRequestMessage(HttpMethod.Post, "/api/faults") { Content = new ByteArrayContent([]) };
+
+        using var response = await _client.SendAsync(request, AdminClient.Ct);
+        var problem = JsonDocument.Parse(await response.Content.ReadAsStringAsync(AdminClient.Ct)).RootElement;
+
+        Assert.Equal(HttpStatusCode.BadRequest, response.StatusCode);
+        Assert.Equal(["body"], problem.ErrorFields());
+    }
+
+    [Fact]
     public async Task UnknownFaultIdIs404()
     {
         var (get, _, _) = await _client.SendJsonAsync(HttpMethod.Get, "/api/faults/f-999999");
