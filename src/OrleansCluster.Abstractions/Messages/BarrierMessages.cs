@@ -15,8 +15,9 @@ public sealed record StepCommand(
 
 /// <summary>
 /// What one level of the barrier tree passes up for one step: per-generation compute statistics (a
-/// mergeable sketch, not every node's time), the K slowest nodes, the nodes that missed the barrier, node
-/// counts by state, and how many grain calls it took.
+/// mergeable sketch, not every node's time), the K slowest nodes, the nodes that missed the barrier (and are
+/// evicted), node counts by state, how many grain calls it took, and the evicted nodes that rejoined (after a
+/// checkpoint): with <see cref="Missed"/>, what lets the job keep the evicted set across a new layout.
 /// </summary>
 [GenerateSerializer, Immutable, Alias("BarrierSummary")]
 public sealed record BarrierSummary(
@@ -24,7 +25,8 @@ public sealed record BarrierSummary(
     [property: Id(1)] IReadOnlyList<SlowNode> Slowest,
     [property: Id(2)] IReadOnlyList<string> Missed,
     [property: Id(3)] IReadOnlyList<NodeCounts> States,
-    [property: Id(4)] long GrainCalls);
+    [property: Id(4)] long GrainCalls,
+    [property: Id(5)] IReadOnlyList<string>? Rejoined = null);
 
 /// <summary>Compute statistics of the nodes of one generation that reached the barrier.</summary>
 [GenerateSerializer, Immutable, Alias("GroupSummary")]
@@ -89,7 +91,8 @@ public sealed record BlockConfig(
     [property: Id(5)] string Scenario,
     [property: Id(6)] string Site,
     [property: Id(7)] double GradientBytes = 0,
-    [property: Id(8)] bool Continuing = false);
+    [property: Id(8)] bool Continuing = false,
+    [property: Id(9)] IReadOnlyList<string>? Evicted = null);
 
 /// <summary>
 /// Everything a node grain needs to compute its own step times. <see cref="NominalComputeSeconds"/> is the node's

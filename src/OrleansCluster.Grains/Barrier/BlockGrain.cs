@@ -77,7 +77,9 @@ public sealed partial class BlockGrain(
             return false;
         }
 
-        var kept = config.Continuing ? Evicted(config) : [];
+        // The nodes this activation (or one that moved here) had evicted, and those the job knows were, for blocks
+        // activated afresh (their silo left): read before this configuration replaces the old one.
+        string[] kept = config.Continuing ? [.. Evicted(config), .. config.Evicted ?? []] : [];
         _carried = null;
         _config = config;
         var n = config.Nodes.Count;
@@ -175,6 +177,7 @@ public sealed partial class BlockGrain(
 
         _slowest.Clear();
         List<string>? missed = null;
+        List<string>? rejoined = null;
         var timeout = config.BarrierTimeoutSeconds;
         var row = _ring.AsSpan(RowOf(step) * _specs.Length, _specs.Length);
         for (var i = 0; i < _specs.Length; i++)
@@ -188,6 +191,7 @@ public sealed partial class BlockGrain(
                 }
 
                 _evicted[i] = false; // back within the barrier timeout after a checkpoint: it rejoins
+                (rejoined ??= []).Add(_specs[i].Node);
             }
 
             var t = failed?.Contains(i) == true ? double.PositiveInfinity : row[i];
@@ -219,7 +223,8 @@ public sealed partial class BlockGrain(
             _slowest.ToArraySlowestFirst().Select(c => new SlowNode(c.NodeId, c.Generation, c.ComputeSeconds)).ToArray(),
             (IReadOnlyList<string>?)missed ?? [],
             CountStates(),
-            _refill.Count);
+            _refill.Count,
+            rejoined);
     }
 
     // The nodes this block had evicted in the run that config goes on with: this activation's own, or those an

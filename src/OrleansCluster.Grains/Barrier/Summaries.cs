@@ -37,6 +37,7 @@ internal static class Summaries
         var states = new Dictionary<string, (int Healthy, int Degraded, int Down)>(StringComparer.Ordinal);
         var slowest = new TopKSlowest(topK);
         var missed = new List<string>();
+        List<string>? rejoined = null;
         var calls = ownCalls;
         foreach (var child in children)
         {
@@ -62,6 +63,11 @@ internal static class Summaries
             }
 
             missed.AddRange(child.Missed);
+            if (child.Rejoined is { Count: > 0 } back)
+            {
+                (rejoined ??= []).AddRange(back);
+            }
+
             calls += child.GrainCalls;
         }
 
@@ -71,7 +77,8 @@ internal static class Summaries
             slowest.ToArraySlowestFirst().Select(c => new SlowNode(c.NodeId, c.Generation, c.ComputeSeconds)).ToArray(),
             missed,
             states.OrderBy(p => p.Key, StringComparer.Ordinal).Select(p => new NodeCounts(p.Key, p.Value.Healthy, p.Value.Degraded, p.Value.Down)).ToArray(),
-            calls);
+            calls,
+            rejoined);
     }
 
 }

@@ -153,6 +153,19 @@ public sealed partial class JobGrain
         var command = Run.NextCommand(scenario.Job.CheckpointEverySteps);
         var (summaries, links, calls) = await _calls!.StepAsync(command);
         _tree.Took(summaries, links, calls);
+        foreach (var summary in summaries)
+        {
+            if (summary.Missed.Count > 0)
+            {
+                _evicted.UnionWith(summary.Missed);
+            }
+
+            if (summary.Rejoined is { Count: > 0 } back)
+            {
+                _evicted.ExceptWith(back);
+            }
+        }
+
         var (result, failure) = JobTree.Evaluate(scenario, summaries, links);
 
         // A barrier or collective that timed out loses the step, and every step since the last checkpoint.

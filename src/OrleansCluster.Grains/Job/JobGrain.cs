@@ -44,6 +44,10 @@ public sealed partial class JobGrain(
     private bool _treeReady;
     private int _drains; // drains announced so far (DrainSiloAsync interleaves with the timer's layouts)
 
+    // The nodes the barrier has evicted in this run, from the steps' summaries (missed adds, rejoined removes): a new
+    // layout of the run hands each block its own, so a block activated afresh (its silo left) keeps them evicted.
+    private readonly HashSet<string> _evicted = new(StringComparer.Ordinal);
+
     // The silos the tree was last laid out over, and the membership and manifest versions last compared with them.
     private SiloAddress[] _laidOutOn = [];
     private (MembershipVersion Membership, MajorMinorVersion Manifest) _seen;
@@ -179,6 +183,7 @@ public sealed partial class JobGrain(
     private async Task ConfigureRunAsync(bool keepFaults)
     {
         Run.Restart();
+        _evicted.Clear();
         _tree.Restart();
         await ConfigureTreeAsync(keepFaults, continuing: false);
     }
@@ -199,7 +204,7 @@ public sealed partial class JobGrain(
         }
 
         (_laidOutOn, _seen) = (silos, seen);
-        _tree.LaidOut(await (_calls ??= new TreeCalls(GrainFactory)).ConfigureAsync(_loaded!, Job.Epoch, silos, _tuning.BlocksPerShard, continuing));
+        _tree.LaidOut(await (_calls ??= new TreeCalls(GrainFactory)).ConfigureAsync(_loaded!, Job.Epoch, silos, _tuning.BlocksPerShard, continuing, _evicted));
         if (Job.State == JobState.Idle)
         {
             Job.State = JobState.Stopped;

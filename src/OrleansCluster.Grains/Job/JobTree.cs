@@ -12,7 +12,7 @@ internal static class JobTree
     /// Each site's configuration for the run of <paramref name="epoch"/>: its blocks and their nodes' nominal times
     /// from the model; <paramref name="continuing"/> when the run goes on from the same step over a new layout.
     /// </summary>
-    public static SiteConfig[] Sites(Scenario scenario, ClusterLayout layout, long epoch, bool continuing = false)
+    public static SiteConfig[] Sites(Scenario scenario, ClusterLayout layout, long epoch, bool continuing = false, IReadOnlySet<string>? evicted = null)
     {
         var job = scenario.Job;
         var workload = new Workload(scenario);
@@ -35,7 +35,15 @@ internal static class JobTree
                 scenario.Name,
                 site.Name,
                 job.GradientBytes,
-                continuing)).ToArray())).ToArray();
+                continuing,
+                continuing && evicted is { Count: > 0 } ? EvictedOf(layout, b, evicted) : null)).ToArray())).ToArray();
+    }
+
+    // The nodes of block b that the job knows are evicted (null when none).
+    private static string[]? EvictedOf(ClusterLayout layout, BlockInfo b, IReadOnlySet<string> evicted)
+    {
+        var nodes = Enumerable.Range(b.FirstNode, b.NodeCount).Select(i => layout.Nodes[i].Id).Where(evicted.Contains).ToArray();
+        return nodes.Length == 0 ? null : nodes;
     }
 
     /// <summary>Each link's configuration for the run of <paramref name="epoch"/>.</summary>

@@ -24,10 +24,10 @@ internal sealed class TreeCalls(IGrainFactory grains)
     /// <paramref name="silos"/> (the active silos, sorted by address), <paramref name="continuing"/> the run from its
     /// step or starting it; returns the sites' keys.
     /// </summary>
-    public async Task<string[]> ConfigureAsync(JobScenario scenario, long epoch, IReadOnlyList<SiloAddress> silos, int blocksPerShard, bool continuing)
+    public async Task<string[]> ConfigureAsync(JobScenario scenario, long epoch, IReadOnlyList<SiloAddress> silos, int blocksPerShard, bool continuing, IReadOnlySet<string>? evicted = null)
     {
         ArgumentOutOfRangeException.ThrowIfZero(silos.Count);
-        var sites = JobTree.Sites(scenario.Scenario, scenario.Layout, epoch, continuing);
+        var sites = JobTree.Sites(scenario.Scenario, scenario.Layout, epoch, continuing, evicted);
         var links = JobTree.Links(scenario.Scenario, epoch);
         var coordinators = silos.Select(s => grains.GetGrain<ISiloCoordinatorGrain>(s.ToParsableString())).ToArray();
         var sitesOf = silos.Select(_ => new List<int>()).ToArray();
