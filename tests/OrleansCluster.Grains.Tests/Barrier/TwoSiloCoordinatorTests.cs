@@ -124,6 +124,28 @@ public sealed class TwoSiloCoordinatorTests(TwoSiloClusterFixture fixture)
 /// <summary>A silo that joins a running cluster takes its share of the tree at the next step.</summary>
 public sealed class SiloJoinTests
 {
+    private static readonly string Json = Scenarios.Uniform(nodes: 400, computeCv: 0.05, checkpointEvery: 1000);
+
+    // A cluster of one silo running Json at realtime x5: slow enough to change its silos mid-run, well short of step 1000.
+    private static async Task<(ClusterFixture Fixture, JobDriver Driver, ClusterStatus Started)> RunOnOneSiloAsync()
+    {
+        var fixture = new ClusterFixture();
+        await fixture.InitializeAsync();
+        var driver = new JobDriver(fixture.Client);
+        var started = await driver.StartAtMaxPaceAsync(Json);
+        await driver.Job.SetPaceAsync(PaceSettings.Realtime(5));
+        return (fixture, driver, started);
+    }
+
+    // Crashes one node in each of the site's 25 blocks; returns the registry and the nodes.
+    private static async Task<(IFaultRegistryGrain Registry, string[] Nodes)> CrashOnePerBlockAsync(IClusterClient client)
+    {
+        var crashed = Enumerable.Range(0, 25).Select(b => ClusterLayout.NodeId("dc", (b * ClusterFixture.BlockSize) + 5)).ToArray();
+        var registry = client.GetGrain<IFaultRegistryGrain>(IFaultRegistryGrain.Key);
+        await registry.InjectAsync(crashed.Select(n => new FaultRequest("node.crash", new FaultTargetRequest(Node: n), new Dictionary<string, double>())).ToArray(), campaign: null);
+        return (registry, crashed);
+    }
+
     [Fact]
     public async Task ASiloThatJoinsTakesItsShardsAndTheirBlocksFromTheNextStepWithNoStepLost()
     {
@@ -131,12 +153,8 @@ public sealed class SiloJoinTests
         // shards and blocks kept their activations on the first silo (their keys do not change with the layout), so
         // every step crossed between silos. Now the job lays the tree out again when a silo joins, and a grain that
         // the new layout gives to another silo's coordinator migrates there.
-        await using var fixture = new ClusterFixture();
-        await fixture.InitializeAsync();
-        var json = Scenarios.Uniform(nodes: 400, computeCv: 0.05, checkpointEvery: 1000);
-        var driver = new JobDriver(fixture.Client);
-        var started = await driver.StartAtMaxPaceAsync(json);
-        await driver.Job.SetPaceAsync(PaceSettings.Realtime(5)); // slow enough to join mid-run, well short of step 1000
+        var (fixture, driver, started) = await RunOnOneSiloAsync();
+        await using var cluster = fixture;
         await driver.WaitForStepAsync(3);
 
         await fixture.Cluster.StartAdditionalSiloAsync();
@@ -153,9 +171,9 @@ public sealed class SiloJoinTests
         var grains = await management.GetDetailedGrainStatistics(null, null, TestContext.Current.CancellationToken);
         await driver.Job.StopAsync();
 
-        TwoSiloCoordinatorTests.AssertBesideTheirCoordinators(json, grains, silos);
+        TwoSiloCoordinatorTests.AssertBesideTheirCoordinators(Json, grains, silos);
         Assert.Equal((0L, 0L), (status.Job.StepsFailed, status.Job.LostSteps));
-        var plain = new PlainLoopSimulator(ScenarioLoader.Parse(json));
+        var plain = new PlainLoopSimulator(ScenarioLoader.Parse(Json));
         Assert.Equal(history.Select(r => plain.Step(r.Number).StepSeconds), history.Select(r => r.DurationSeconds)); // the same run, on one silo and then on two
         Assert.Equal(Enumerable.Range(1, history.Length).Select(k => (long)k), history.Select(r => r.Number));
     }
@@ -165,16 +183,10 @@ public sealed class SiloJoinTests
     {
         // Found in review: laying the tree out again reset every block's evictions, so a node still crashed missed the
         // barrier at the next step and failed a step (rolling back to the checkpoint) that the run had already paid for.
-        await using var fixture = new ClusterFixture();
-        await fixture.InitializeAsync();
-        var json = Scenarios.Uniform(nodes: 400, computeCv: 0.05, checkpointEvery: 1000);
-        var driver = new JobDriver(fixture.Client);
-        var started = await driver.StartAtMaxPaceAsync(json);
-        await driver.Job.SetPaceAsync(PaceSettings.Realtime(5));
+        var (fixture, driver, started) = await RunOnOneSiloAsync();
+        await using var cluster = fixture;
         await driver.WaitForStepAsync(2);
-        var crashed = Enumerable.Range(0, 25).Select(b => ClusterLayout.NodeId("dc", (b * ClusterFixture.BlockSize) + 5)).ToArray(); // one in every block
-        var registry = fixture.Client.GetGrain<IFaultRegistryGrain>(IFaultRegistryGrain.Key);
-        await registry.InjectAsync(crashed.Select(n => new FaultRequest("node.crash", new FaultTargetRequest(Node: n), new Dictionary<string, double>())).ToArray(), campaign: null);
+        var (registry, crashed) = await CrashOnePerBlockAsync(fixture.Client);
         var evicted = await driver.WaitForAsync(s => s.Job.StepsFailed == 1 && s.Job.Step >= 3);
 
         await fixture.Cluster.StartAdditionalSiloAsync();
@@ -196,18 +208,12 @@ public sealed class SiloJoinTests
     {
         // Found in review: blocks of a silo that leaves are activated afresh elsewhere, with no evictions: a node
         // still crashed missed the barrier once more and failed a second step after the one the silo's loss cost.
-        await using var fixture = new ClusterFixture();
-        await fixture.InitializeAsync();
-        var json = Scenarios.Uniform(nodes: 400, computeCv: 0.05, checkpointEvery: 1000);
-        var driver = new JobDriver(fixture.Client);
-        var started = await driver.StartAtMaxPaceAsync(json);
-        await driver.Job.SetPaceAsync(PaceSettings.Realtime(5));
+        var (fixture, driver, started) = await RunOnOneSiloAsync();
+        await using var cluster = fixture;
         var joiner = await fixture.Cluster.StartAdditionalSiloAsync();
         await fixture.Cluster.WaitForLivenessToStabilizeAsync();
         var spread = await driver.WaitForAsync(s => s.Job.Epoch > started.Job.Epoch && s.Job.Step >= 2);
-        var crashed = Enumerable.Range(0, 25).Select(b => ClusterLayout.NodeId("dc", (b * ClusterFixture.BlockSize) + 5)).ToArray();
-        var registry = fixture.Client.GetGrain<IFaultRegistryGrain>(IFaultRegistryGrain.Key);
-        await registry.InjectAsync(crashed.Select(n => new FaultRequest("node.crash", new FaultTargetRequest(Node: n), new Dictionary<string, double>())).ToArray(), campaign: null);
+        var (registry, crashed) = await CrashOnePerBlockAsync(fixture.Client);
         var evicted = await driver.WaitForAsync(s => s.Job.StepsFailed == 1 && s.Job.Step >= 3);
 
         await fixture.Cluster.StopSiloAsync(joiner, TestContext.Current.CancellationToken); // the job stays on the first silo, which takes the blocks back
