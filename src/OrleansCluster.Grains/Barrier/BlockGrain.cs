@@ -31,11 +31,8 @@ public sealed partial class BlockGrain(
     IOptions<TelemetryOptions> telemetry,
     NodeHistograms histograms,
     NodeGauges gauges,
-    DcgmNodes dcgm) : Grain, IBlockGrain, IGrainMigrationParticipant
+    DcgmNodes dcgm) : Grain, IBlockGrain
 {
-    private const string EvictedKey = "evicted";
-    private const string RunKey = "run";
-
     private readonly int _batchSteps = tuning.Value.BatchSteps;
     private BlockConfig? _config;
     private NodeSpec[] _specs = [];
@@ -64,9 +61,6 @@ public sealed partial class BlockGrain(
     private (int Healthy, int Degraded, int Down)[] _tally = [];
     private readonly List<int> _refill = [];
     private readonly List<Task<NodeBatch>> _calls = [];
-
-    // The nodes an activation that moved here had evicted, and the run ({scenario}/{block}) it had them in.
-    private (string Run, string[] Nodes)? _carried;
 
     public async Task<bool> ConfigureAsync(BlockConfig config)
     {
@@ -225,45 +219,6 @@ public sealed partial class BlockGrain(
             CountStates(),
             _refill.Count,
             rejoined);
-    }
-
-    // The nodes this block had evicted in the run that config goes on with: this activation's own, or those an
-    // activation that moved here carried.
-    private string[] Evicted(BlockConfig config)
-    {
-        var run = Run(config);
-        if (_config is { } previous && Run(previous) == run)
-        {
-            return _specs.Where((_, i) => _evicted[i]).Select(s => s.Node).ToArray();
-        }
-
-        return _carried is { } carried && carried.Run == run ? carried.Nodes : [];
-    }
-
-    private static string Run(BlockConfig config) => $"{config.Scenario}/{config.Block}";
-
-    public void OnDehydrate(IDehydrationContext dehydrationContext)
-    {
-        ArgumentNullException.ThrowIfNull(dehydrationContext);
-        if (_config is { } config)
-        {
-            dehydrationContext.TryAddValue(RunKey, Run(config));
-            dehydrationContext.TryAddValue(EvictedKey, _specs.Where((_, i) => _evicted[i]).Select(s => s.Node).ToArray());
-        }
-        else if (_carried is { } carried) // moved on again before it was configured: the set goes along
-        {
-            dehydrationContext.TryAddValue(RunKey, carried.Run);
-            dehydrationContext.TryAddValue(EvictedKey, carried.Nodes);
-        }
-    }
-
-    public void OnRehydrate(IRehydrationContext rehydrationContext)
-    {
-        ArgumentNullException.ThrowIfNull(rehydrationContext);
-        if (rehydrationContext.TryGetValue(RunKey, out string? run) && run is not null && rehydrationContext.TryGetValue(EvictedKey, out string[]? nodes) && nodes is not null)
-        {
-            _carried = (run, nodes);
-        }
     }
 
     public override Task OnDeactivateAsync(DeactivationReason reason, CancellationToken cancellationToken)
