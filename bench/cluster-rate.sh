@@ -55,6 +55,13 @@ curl -s -m 600 -H "X-Api-Key: $key" -H 'Content-Type: application/json' -X PUT "
 api -X PUT "http://127.0.0.1:$(http 1)/api/job/pace" -d '{"mode":"max"}' >/dev/null
 sleep "$warmup"
 step() { api "http://127.0.0.1:$(http 1)/api/cluster" | grep -o '"stepsOk":[0-9]*' | cut -d: -f2; }
+# The job's sums of its steps' wall time (/api/cluster job.wall): steps, then seconds in the job, in the tree, in the
+# slowest silo and in the silos' mean; "n/a" before the first step.
+wall() {
+  api "http://127.0.0.1:$(http 1)/api/cluster" | python3 -c 'import json, sys
+w = (json.load(sys.stdin).get("job") or {}).get("wall")
+print("n/a" if not w else " ".join(str(w[k]) for k in ("steps", "stepSeconds", "treeSeconds", "slowestSiloSeconds", "meanSiloSeconds")))' 2>/dev/null || echo n/a
+}
 # CPU time the silos used in the window (utime + stime, /proc/PID/stat fields 14 and 15), against the cores they had.
 cpu() { for p in "${silo_pids[@]}"; do awk '{ print $14 + $15 }' "/proc/$p/stat"; done | awk '{ s += $1 } END { print s }'; }
 # Messages (and their bytes) the silos sent one another so far, from Orleans' own histograms of message sizes,
@@ -70,10 +77,15 @@ crossing() {
   echo "$c $b"
 }
 # The scrapes stay outside the window's CPU time, so that they do not count as the silos' work.
-ma=$(crossing); a=$(step); ca=$(cpu); start=$(date +%s.%N); sleep "$window"; b=$(step); cb=$(cpu); end=$(date +%s.%N); mb=$(crossing)
+ma=$(crossing); wa=$(wall); a=$(step); ca=$(cpu); start=$(date +%s.%N); sleep "$window"; b=$(step); cb=$(cpu); end=$(date +%s.%N); wb=$(wall); mb=$(crossing)
 cores_used=$(nproc); [ -z "${CORES_PER_SILO:-}" ] || cores_used=$(( silos * CORES_PER_SILO ))
 busy=$(awk -v a="$ca" -v b="$cb" -v t="$(getconf CLK_TCK)" -v s="$start" -v e="$end" -v c="$cores_used" 'BEGIN { printf "%.0f", 100 * (b - a) / t / (e - s) / c }')
 rss=$(for p in "${pids[@]}"; do ps -o rss= -p "$p" 2>/dev/null; done | awk '{ s += $1 } END { printf "%.0f", s / 1024 }')
 per_step=$(awk -v a="$ma" -v b="$mb" -v n="$(( b - a ))" 'BEGIN { if (a == "n/a" || b == "n/a" || n <= 0) { printf "n/a"; exit } split(a, x, " "); split(b, y, " "); printf "%.1f messages (%.1f KiB)", (y[1] - x[1]) / n, (y[2] - x[2]) / n / 1024 }')
-echo "scenario=$scenario silos=$silos cores_per_silo=${CORES_PER_SILO:-all}: $(awk -v a="$a" -v b="$b" -v s="$start" -v e="$end" 'BEGIN { printf "%.1f", (b - a) / (e - s) }') steps/s over ${window} s; silos busy ${busy} % of their ${cores_used} cores; between silos per step ${per_step}; resident memory of all processes ${rss} MiB; window=$start-$end"
+# Per step in the window, in ms: the job's step, the slowest silo's own time, the silos' wait for it (slowest - mean),
+# the way between silos (tree - slowest) and the job's own work (step - tree).
+split=$(awk -v a="$wa" -v b="$wb" 'BEGIN { if (a == "n/a" || b == "n/a") { printf "n/a"; exit } split(a, x, " "); split(b, y, " "); n = y[1] - x[1]; if (n <= 0) { printf "n/a"; exit }
+  for (i = 2; i <= 5; i++) d[i] = 1000 * (y[i] - x[i]) / n
+  printf "step %.2f ms = slowest silo %.2f (silos wait %.2f for it) + between silos %.2f + job %.2f", d[2], d[4], d[4] - d[5], d[3] - d[4], d[2] - d[3] }')
+echo "scenario=$scenario silos=$silos cores_per_silo=${CORES_PER_SILO:-all}: $(awk -v a="$a" -v b="$b" -v s="$start" -v e="$end" 'BEGIN { printf "%.1f", (b - a) / (e - s) }') steps/s over ${window} s; silos busy ${busy} % of their ${cores_used} cores; between silos per step ${per_step}; resident memory of all processes ${rss} MiB; wall split: ${split}; window=$start-$end"
 sleep "${HOLD_SECONDS:-0}"

@@ -70,11 +70,15 @@ public sealed record ShardConfig(
     [property: Id(0)] string Key,
     [property: Id(1)] SiteConfig Blocks);
 
-/// <summary>A silo coordinator's answer to a step: one merged summary per site it steps, each beside the site's index.</summary>
+/// <summary>
+/// A silo coordinator's answer to a step: one merged summary per site it steps, each beside the site's index, and
+/// the wall seconds the silo took from the command's arrival to its answer (its blocks' work and its merges).
+/// </summary>
 [GenerateSerializer, Immutable, Alias("SiloStepAnswer")]
 public sealed record SiloStepAnswer(
     [property: Id(0)] IReadOnlyList<int> Sites,
-    [property: Id(1)] IReadOnlyList<BarrierSummary> Summaries);
+    [property: Id(1)] IReadOnlyList<BarrierSummary> Summaries,
+    [property: Id(2)] double WallSeconds = 0);
 
 /// <summary>
 /// A block of nodes: their specs and the barrier policy. <see cref="Continuing"/> when the run goes on from the same

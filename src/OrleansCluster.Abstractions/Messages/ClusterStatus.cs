@@ -54,7 +54,26 @@ public sealed record JobStatus(
     [property: Id(10)] long Epoch,
     [property: Id(11)] string? Host = null,
     [property: Id(12)] JobProgress? Progress = null,
-    [property: Id(13)] ReliabilityStatus? Reliability = null);
+    [property: Id(13)] ReliabilityStatus? Reliability = null,
+    [property: Id(14)] StepWallStatus? Wall = null);
+
+/// <summary>
+/// Where the wall-clock time of the run's steps went, summed over the <see cref="Steps"/> steps the tree has run
+/// since the run began (a scale-out's diagnosis: docs/performance.md): <see cref="StepSeconds"/> each step in the
+/// job, from its start to its figures recorded; <see cref="TreeSeconds"/> from the job's calls down the tree to the
+/// last silo's answer; <see cref="SlowestSiloSeconds"/> and <see cref="MeanSiloSeconds"/> the slowest silo's and the
+/// silos' mean time from a step's arrival to their answer. So per step, TreeSeconds - SlowestSiloSeconds is the
+/// calls' way between silos (messages, serialization, queues), SlowestSiloSeconds - MeanSiloSeconds what the silos
+/// wait for the slowest, and StepSeconds - TreeSeconds the job's own work (merges, evaluation, metrics).
+/// </summary>
+[GenerateSerializer, Immutable, Alias("StepWallStatus")]
+public sealed record StepWallStatus(
+    [property: Id(0)] long Steps,
+    [property: Id(1)] int Silos,
+    [property: Id(2)] double StepSeconds,
+    [property: Id(3)] double TreeSeconds,
+    [property: Id(4)] double SlowestSiloSeconds,
+    [property: Id(5)] double MeanSiloSeconds);
 
 /// <summary>
 /// Where the run's simulated time went (DESIGN.md section 7.6): ETTR (productive over elapsed simulated time, lost

@@ -1,3 +1,4 @@
+using System.Diagnostics;
 using Orleans.Placement;
 using OrleansCluster.Abstractions.Grains;
 using OrleansCluster.Abstractions.Messages;
@@ -60,6 +61,7 @@ public sealed class SiloCoordinatorGrain : Grain, ISiloCoordinatorGrain
     public async Task<SiloStepAnswer> RunStepAsync(StepCommand command)
     {
         ArgumentNullException.ThrowIfNull(command);
+        var arrived = Stopwatch.GetTimestamp();
         if (command.Epoch != _epoch)
         {
             throw new InvalidOperationException($"silo coordinator {this.GetPrimaryKeyString()} runs epoch {_epoch}, asked for {command.Epoch}");
@@ -78,7 +80,7 @@ public sealed class SiloCoordinatorGrain : Grain, ISiloCoordinatorGrain
             summaries[s] = Summaries.Merge(new ArraySegment<BarrierSummary>(answers, first, _shardsOfSite[s]), _topK, _shardsOfSite[s]);
         }
 
-        return new SiloStepAnswer(_sites, summaries);
+        return new SiloStepAnswer(_sites, summaries, Stopwatch.GetElapsedTime(arrived).TotalSeconds);
     }
 
     private void Flatten()

@@ -30,7 +30,7 @@ internal static class JobFigures
         return new(job.State, job.Pace, job.Step, job.LastCheckpoint, job.StepsOk, job.StepsFailed, job.LostSteps, tree.EvictedNodes,
             job.SimulatedSeconds, tree.GrainCalls, job.Epoch, host,
             job.State == JobState.Running && scenario is not null ? run.Progress(job.Pace, scenario.Job.BarrierTimeoutSeconds, stallSeconds) : null,
-            scenario is not null ? Reliability(scenario, job, run.Time) : null);
+            scenario is not null ? Reliability(scenario, job, run.Time) : null, tree.Wall);
     }
 
     /// <summary>What the metrics read after a step.</summary>

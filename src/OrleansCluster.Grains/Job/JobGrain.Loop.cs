@@ -1,3 +1,4 @@
+using System.Diagnostics;
 using Microsoft.Extensions.Logging;
 using OrleansCluster.Abstractions.Messages;
 using OrleansCluster.Grains.Faults;
@@ -146,12 +147,13 @@ public sealed partial class JobGrain
     // Runs the next step down the barrier tree; returns the simulated time it took (with a checkpoint's or a restart's cost).
     private async Task<double> RunStepAsync()
     {
+        var wallStart = Stopwatch.GetTimestamp();
         await HandOverFailuresAsync();
         var scenario = _loaded!.Scenario;
         var before = Job.SimulatedSeconds;
         var started = time.GetTimestamp();
         var command = Run.NextCommand(scenario.Job.CheckpointEverySteps);
-        var (summaries, links, calls) = await _calls!.StepAsync(command);
+        var (summaries, links, calls, wall) = await _calls!.StepAsync(command);
         _tree.Took(summaries, links, calls);
         foreach (var summary in summaries)
         {
@@ -180,6 +182,7 @@ public sealed partial class JobGrain
             LogStepFailed(logger, command.Step, failure!, lost, Job.LastCheckpoint, held);
         }
 
+        _tree.Timed(Stopwatch.GetElapsedTime(wallStart).TotalSeconds, wall);
         return Job.SimulatedSeconds - before;
     }
 }

@@ -1,3 +1,4 @@
+using System.Diagnostics;
 using OrleansCluster.Abstractions.Grains;
 using OrleansCluster.Abstractions.Messages;
 using OrleansCluster.Grains.Barrier;
@@ -68,9 +69,14 @@ internal sealed class TreeCalls(IGrainFactory grains)
         return sites.Select(c => c.Site).ToArray();
     }
 
-    /// <summary>Runs <paramref name="command"/> down the tree: every site's summary, every link's figures, and the calls made here.</summary>
-    public async Task<(BarrierSummary[] Summaries, LinkState[] Links, int Calls)> StepAsync(StepCommand command)
+    /// <summary>
+    /// Runs <paramref name="command"/> down the tree: every site's summary, every link's figures, the calls made here,
+    /// and the step's wall time in the tree: from the calls down to the last silo's answer, the slowest silo's own
+    /// time and the silos' mean.
+    /// </summary>
+    public async Task<(BarrierSummary[] Summaries, LinkState[] Links, int Calls, TreeWall Wall)> StepAsync(StepCommand command)
     {
+        var sent = Stopwatch.GetTimestamp();
         var siloTasks = new Task<SiloStepAnswer>[_coordinators.Length];
         for (var n = 0; n < siloTasks.Length; n++)
         {
@@ -84,7 +90,15 @@ internal sealed class TreeCalls(IGrainFactory grains)
         }
 
         var answers = await Task.WhenAll(siloTasks);
-        return (MergeBySite(answers), await Task.WhenAll(linkTasks), _coordinators.Length + _links.Length);
+        var tree = Stopwatch.GetElapsedTime(sent).TotalSeconds;
+        var (slowest, sum) = (0.0, 0.0);
+        foreach (var answer in answers)
+        {
+            (slowest, sum) = (Math.Max(slowest, answer.WallSeconds), sum + answer.WallSeconds);
+        }
+
+        var wall = new TreeWall(answers.Length, tree, slowest, answers.Length > 0 ? sum / answers.Length : 0);
+        return (MergeBySite(answers), await Task.WhenAll(linkTasks), _coordinators.Length + _links.Length, wall);
     }
 
     // Each site's summary from its silos' summaries: as they are where the site is on one silo, merged otherwise. A
@@ -117,3 +131,6 @@ internal sealed class TreeCalls(IGrainFactory grains)
         return summaries;
     }
 }
+
+/// <summary>One step's wall time in the tree: its silos, the calls' round trip, the slowest silo's own time and the silos' mean.</summary>
+internal readonly record struct TreeWall(int Silos, double TreeSeconds, double SlowestSiloSeconds, double MeanSiloSeconds);

@@ -22,11 +22,14 @@ public sealed class TreeFigures
     /// <summary>Grain calls made since the run began.</summary>
     public long GrainCalls { get; private set; }
 
+    /// <summary>Where the steps' wall time went since the run began (null before its first step).</summary>
+    public StepWallStatus? Wall { get; private set; }
+
     /// <summary>Nodes evicted (down) at the last step.</summary>
     public int EvictedNodes => Sites.Sum(states => states.Sum(c => c.Down));
 
     /// <summary>A new run: no grain calls yet.</summary>
-    public void Restart() => GrainCalls = 0;
+    public void Restart() => (GrainCalls, Wall) = (0, null);
 
     /// <summary>The tree was laid out again over <paramref name="siteNames"/>: no figures until the next step.</summary>
     public void LaidOut(IReadOnlyList<string> siteNames)
@@ -46,6 +49,15 @@ public sealed class TreeFigures
         {
             Sites[s] = summaries[s].States;
         }
+    }
+
+    /// <summary>A step took <paramref name="stepSeconds"/> in the job, <paramref name="tree"/> of it down the tree.</summary>
+    internal void Timed(double stepSeconds, TreeWall tree)
+    {
+        var w = Wall ?? new StepWallStatus(0, 0, 0, 0, 0, 0);
+        Wall = new StepWallStatus(
+            w.Steps + 1, tree.Silos, w.StepSeconds + stepSeconds, w.TreeSeconds + tree.TreeSeconds,
+            w.SlowestSiloSeconds + tree.SlowestSiloSeconds, w.MeanSiloSeconds + tree.MeanSiloSeconds);
     }
 
     /// <summary>Site <paramref name="index"/>'s node counts, all healthy before its first step.</summary>

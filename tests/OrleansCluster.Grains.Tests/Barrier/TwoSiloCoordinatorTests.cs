@@ -18,6 +18,7 @@ public sealed class TwoSiloCoordinatorTests(TwoSiloClusterFixture fixture)
         await driver.StartAtMaxPaceAsync(json);
         var status = await driver.WaitForStepAsync(10);
         await driver.Job.PauseAsync();
+        var paused = await driver.Job.GetStatusAsync();
         var history = (await driver.HistoryAsync()).Take(10).ToArray();
         var grains = await fixture.Client.GetGrain<IManagementGrain>(0).GetDetailedGrainStatistics(null, null, TestContext.Current.CancellationToken);
         var silos = (await fixture.Client.GetGrain<IManagementGrain>(0).GetHosts(onlyActive: true, TestContext.Current.CancellationToken)).Keys.Order().ToArray();
@@ -29,6 +30,15 @@ public sealed class TwoSiloCoordinatorTests(TwoSiloClusterFixture fixture)
         var plain = new PlainLoopSimulator(ScenarioLoader.Parse(json));
         Assert.Equal(400, Assert.Single(status.Sites).Generations.Single().Healthy);
         Assert.Equal(Enumerable.Range(1, 10).Select(k => plain.Step(k).StepSeconds), history.Select(r => r.DurationSeconds));
+
+        // Every step's wall time is accounted for, from both silos: the job's step holds the tree's round trip,
+        // which holds the slowest silo's time, which is at least the silos' mean.
+        var wall = Assert.IsType<StepWallStatus>(paused.Job.Wall);
+        Assert.Equal(paused.Job.StepsOk, wall.Steps);
+        Assert.Equal(2, wall.Silos);
+        Assert.InRange(wall.MeanSiloSeconds, double.Epsilon, wall.SlowestSiloSeconds);
+        Assert.InRange(wall.SlowestSiloSeconds, wall.MeanSiloSeconds, wall.TreeSeconds);
+        Assert.InRange(wall.TreeSeconds, wall.SlowestSiloSeconds, wall.StepSeconds);
     }
 
     [Fact]
