@@ -56,36 +56,50 @@ api -X PUT "http://127.0.0.1:$(http 1)/api/job/pace" -d '{"mode":"max"}' >/dev/n
 sleep "$warmup"
 step() { api "http://127.0.0.1:$(http 1)/api/cluster" | grep -o '"stepsOk":[0-9]*' | cut -d: -f2; }
 # The job's sums of its steps' wall time (/api/cluster job.wall): steps, then seconds in the job, in the tree, in the
-# slowest silo and in the silos' mean; "n/a" before the first step.
+# slowest silo and in the silos' mean, then per silo (by address) its seconds and the steps it was the slowest in;
+# "n/a" before the first step.
 wall() {
   api "http://127.0.0.1:$(http 1)/api/cluster" | python3 -c 'import json, sys
 w = (json.load(sys.stdin).get("job") or {}).get("wall")
-print("n/a" if not w else " ".join(str(w[k]) for k in ("steps", "stepSeconds", "treeSeconds", "slowestSiloSeconds", "meanSiloSeconds")))' 2>/dev/null || echo n/a
+silos = sorted(w["perSilo"], key=lambda p: p["silo"]) if w else []
+print("n/a" if not w else " ".join([str(w[k]) for k in ("steps", "stepSeconds", "treeSeconds", "slowestSiloSeconds", "meanSiloSeconds")] + ["%s %s" % (p["seconds"], p["slowestSteps"]) for p in silos]))' 2>/dev/null || echo n/a
 }
 # CPU time the silos used in the window (utime + stime, /proc/PID/stat fields 14 and 15), against the cores they had.
 cpu() { for p in "${silo_pids[@]}"; do awk '{ print $14 + $15 }' "/proc/$p/stat"; done | awk '{ s += $1 } END { print s }'; }
-# Messages (and their bytes) the silos sent one another so far, from Orleans' own histograms of message sizes,
-# summed over the silos; "n/a" when a silo's page could not be read or lists no such series.
+# Messages (and their bytes) the silos sent one another so far, from Orleans' own histograms of message sizes, then
+# the bytes the silos allocated, their GC pauses' seconds and their collections (the runtime's own counters), all
+# summed over the silos; "n/a" for a figure whose series a silo's page does not list, all "n/a" when a page could not
+# be read.
 crossing() {
-  local n page c=0 b=0
+  local n page sums="0 0 0 0 0"
   for n in $(seq 1 "$silos"); do
-    page=$(curl -sf -m 60 "http://127.0.0.1:$(http "$n")/metrics") || { echo n/a; return 0; }
-    read -r c b < <(awk -v c="$c" -v b="$b" '/^orleans_messaging_sent_messages_size_bytes_(count|sum)\{.*ConnectionDirection="SiloToSilo"/ { seen = 1; if ($1 ~ /_count\{/) c += $NF; else b += $NF }
-      END { if (seen) printf "%.0f %.0f\n", c, b; else print "n/a" }' <<<"$page")
-    [ "$c" != n/a ] || { echo n/a; return 0; }
+    page=$(curl -sf -m 60 "http://127.0.0.1:$(http "$n")/metrics") || { echo n/a n/a n/a n/a n/a; return 0; }
+    sums=$(awk -v sums="$sums" 'BEGIN { split(sums, s, " ") }
+      /^orleans_messaging_sent_messages_size_bytes_count\{.*ConnectionDirection="SiloToSilo"/ { m = 1; c += $NF }
+      /^orleans_messaging_sent_messages_size_bytes_sum\{.*ConnectionDirection="SiloToSilo"/ { b += $NF }
+      /^dotnet_gc_heap_total_allocated_bytes_total/ { g = 1; a += $NF }
+      /^dotnet_gc_pause_time_seconds_total/ { p += $NF }
+      /^dotnet_gc_collections_total/ { k += $NF }
+      END { f(1, m, c); f(2, m, b); f(3, g, a); f(4, g, p); f(5, g, k); print "" }
+      function f(i, seen, v) { printf("%s%s", (i > 1 ? " " : ""), ((seen && s[i] != "n/a") ? sprintf("%.6f", s[i] + v) : "n/a")) }' <<<"$page")
   done
-  echo "$c $b"
+  echo "$sums"
 }
 # The scrapes stay outside the window's CPU time, so that they do not count as the silos' work.
 ma=$(crossing); wa=$(wall); a=$(step); ca=$(cpu); start=$(date +%s.%N); sleep "$window"; b=$(step); cb=$(cpu); end=$(date +%s.%N); wb=$(wall); mb=$(crossing)
 cores_used=$(nproc); [ -z "${CORES_PER_SILO:-}" ] || cores_used=$(( silos * CORES_PER_SILO ))
 busy=$(awk -v a="$ca" -v b="$cb" -v t="$(getconf CLK_TCK)" -v s="$start" -v e="$end" -v c="$cores_used" 'BEGIN { printf "%.0f", 100 * (b - a) / t / (e - s) / c }')
 rss=$(for p in "${pids[@]}"; do ps -o rss= -p "$p" 2>/dev/null; done | awk '{ s += $1 } END { printf "%.0f", s / 1024 }')
-per_step=$(awk -v a="$ma" -v b="$mb" -v n="$(( b - a ))" 'BEGIN { if (a == "n/a" || b == "n/a" || n <= 0) { printf "n/a"; exit } split(a, x, " "); split(b, y, " "); printf "%.1f messages (%.1f KiB)", (y[1] - x[1]) / n, (y[2] - x[2]) / n / 1024 }')
+per_step=$(awk -v a="$ma" -v b="$mb" -v n="$(( b - a ))" 'BEGIN { split(a, x, " "); split(b, y, " "); if (x[1] == "n/a" || y[1] == "n/a" || n <= 0) { printf "n/a"; exit } printf "%.1f messages (%.1f KiB)", (y[1] - x[1]) / n, (y[2] - x[2]) / n / 1024 }')
+# Per step in the window: the silos' allocations (all silos together) and GCs, and the share of the window the
+# silos' GCs paused them (summed over the silos, against the window times the silos).
+gc=$(awk -v a="$ma" -v b="$mb" -v n="$(( b - a ))" -v w="$window" -v k="$silos" 'BEGIN { split(a, x, " "); split(b, y, " "); if (x[3] == "n/a" || y[3] == "n/a" || n <= 0) { printf "n/a"; exit } printf "%.2f MiB allocated, %.2f GCs, paused %.1f %% of the time", (y[3] - x[3]) / n / 1048576, (y[5] - x[5]) / n, 100 * (y[4] - x[4]) / w / k }')
 # Per step in the window, in ms: the job's step, the slowest silo's own time, the silos' wait for it (slowest - mean),
-# the way between silos (tree - slowest) and the job's own work (step - tree).
-split=$(awk -v a="$wa" -v b="$wb" 'BEGIN { if (a == "n/a" || b == "n/a") { printf "n/a"; exit } split(a, x, " "); split(b, y, " "); n = y[1] - x[1]; if (n <= 0) { printf "n/a"; exit }
+# the way between silos (tree - slowest) and the job's own work (step - tree); then each silo's own time per step and
+# the share of the steps it was the slowest in.
+split=$(awk -v a="$wa" -v b="$wb" 'BEGIN { if (a == "n/a" || b == "n/a") { printf "n/a"; exit } k = split(a, x, " "); split(b, y, " "); n = y[1] - x[1]; if (n <= 0) { printf "n/a"; exit }
   for (i = 2; i <= 5; i++) d[i] = 1000 * (y[i] - x[i]) / n
-  printf "step %.2f ms = slowest silo %.2f (silos wait %.2f for it) + between silos %.2f + job %.2f", d[2], d[4], d[4] - d[5], d[3] - d[4], d[2] - d[3] }')
-echo "scenario=$scenario silos=$silos cores_per_silo=${CORES_PER_SILO:-all}: $(awk -v a="$a" -v b="$b" -v s="$start" -v e="$end" 'BEGIN { printf "%.1f", (b - a) / (e - s) }') steps/s over ${window} s; silos busy ${busy} % of their ${cores_used} cores; between silos per step ${per_step}; resident memory of all processes ${rss} MiB; wall split: ${split}; window=$start-$end"
+  printf "step %.2f ms = slowest silo %.2f (silos wait %.2f for it) + between silos %.2f + job %.2f; per silo", d[2], d[4], d[4] - d[5], d[3] - d[4], d[2] - d[3]
+  for (i = 6; i < k; i += 2) printf " %.2f ms (slowest %.0f %%)", 1000 * (y[i] - x[i]) / n, 100 * (y[i + 1] - x[i + 1]) / n }')
+echo "scenario=$scenario silos=$silos cores_per_silo=${CORES_PER_SILO:-all}: $(awk -v a="$a" -v b="$b" -v s="$start" -v e="$end" 'BEGIN { printf "%.1f", (b - a) / (e - s) }') steps/s over ${window} s; silos busy ${busy} % of their ${cores_used} cores; between silos per step ${per_step}; resident memory of all processes ${rss} MiB; wall split: ${split}; per step ${gc}; window=$start-$end"
 sleep "${HOLD_SECONDS:-0}"

@@ -59,12 +59,14 @@ public sealed record JobStatus(
 
 /// <summary>
 /// Where the wall-clock time of the run's steps went, summed over the <see cref="Steps"/> steps the tree has run
-/// since the run began (a scale-out's diagnosis: docs/performance.md): <see cref="StepSeconds"/> each step in the
+/// since it was last laid out (the run's start, a silo joining or leaving; a scale-out's diagnosis:
+/// docs/performance.md): <see cref="StepSeconds"/> each step in the
 /// job, from its start to its figures recorded; <see cref="TreeSeconds"/> from the job's calls down the tree to the
 /// last silo's answer; <see cref="SlowestSiloSeconds"/> and <see cref="MeanSiloSeconds"/> the slowest silo's and the
 /// silos' mean time from a step's arrival to their answer. So per step, TreeSeconds - SlowestSiloSeconds is the
 /// calls' way between silos (messages, serialization, queues), SlowestSiloSeconds - MeanSiloSeconds what the silos
 /// wait for the slowest, and StepSeconds - TreeSeconds the job's own work (merges, evaluation, metrics).
+/// <see cref="PerSilo"/> holds each silo's own sum and the steps it was the slowest in.
 /// </summary>
 [GenerateSerializer, Immutable, Alias("StepWallStatus")]
 public sealed record StepWallStatus(
@@ -73,7 +75,15 @@ public sealed record StepWallStatus(
     [property: Id(2)] double StepSeconds,
     [property: Id(3)] double TreeSeconds,
     [property: Id(4)] double SlowestSiloSeconds,
-    [property: Id(5)] double MeanSiloSeconds);
+    [property: Id(5)] double MeanSiloSeconds,
+    [property: Id(6)] IReadOnlyList<SiloWallStatus> PerSilo);
+
+/// <summary>A silo's part of <see cref="StepWallStatus"/>: its coordinator's key (the silo's address), its own seconds summed, the steps it was the slowest in.</summary>
+[GenerateSerializer, Immutable, Alias("SiloWallStatus")]
+public sealed record SiloWallStatus(
+    [property: Id(0)] string Silo,
+    [property: Id(1)] double Seconds,
+    [property: Id(2)] long SlowestSteps);
 
 /// <summary>
 /// Where the run's simulated time went (DESIGN.md section 7.6): ETTR (productive over elapsed simulated time, lost

@@ -204,7 +204,8 @@ public sealed partial class JobGrain(
         }
 
         (_laidOutOn, _seen) = (silos, seen);
-        _tree.LaidOut(await (_calls ??= new TreeCalls(GrainFactory)).ConfigureAsync(_loaded!, Job.Epoch, silos, _tuning.BlocksPerShard, continuing, _evicted));
+        var calls = _calls ??= new TreeCalls(GrainFactory);
+        _tree.LaidOut(await calls.ConfigureAsync(_loaded!, Job.Epoch, silos, _tuning.BlocksPerShard, continuing, _evicted), calls.Silos);
         if (Job.State == JobState.Idle)
         {
             Job.State = JobState.Stopped;

@@ -19,6 +19,10 @@ internal sealed class TreeCalls(IGrainFactory grains)
     private BarrierSummary[][] _bySite = []; // per site, its silos' summaries of the step, reused from step to step
     private int _topK = 1;
     private ILinkGrain[] _links = [];
+    private double[] _siloSeconds = []; // per coordinator, its time in the last step, reused from step to step
+
+    /// <summary>The silos the tree is laid out over (their coordinators' keys), in the order of <see cref="TreeWall.SiloSeconds"/>.</summary>
+    public IReadOnlyList<string> Silos { get; private set; } = [];
 
     /// <summary>
     /// Configures the grains of <paramref name="scenario"/> for the run of <paramref name="epoch"/> over
@@ -66,6 +70,8 @@ internal sealed class TreeCalls(IGrainFactory grains)
         _coordinators = used.Select(n => coordinators[n]).ToArray();
         _sitesOf = used.Select(n => sitesOf[n].ToArray()).ToArray();
         _bySite = sites.Select((_, s) => new BarrierSummary[_sitesOf.Count(of => of.Contains(s))]).ToArray();
+        _siloSeconds = new double[_coordinators.Length];
+        Silos = _coordinators.Select(c => c.GetPrimaryKeyString()).ToArray();
         return sites.Select(c => c.Site).ToArray();
     }
 
@@ -91,13 +97,15 @@ internal sealed class TreeCalls(IGrainFactory grains)
 
         var answers = await Task.WhenAll(siloTasks);
         var tree = Stopwatch.GetElapsedTime(sent).TotalSeconds;
-        var (slowest, sum) = (0.0, 0.0);
-        foreach (var answer in answers)
+        var (slowest, sum) = (0, 0.0);
+        for (var n = 0; n < answers.Length; n++)
         {
-            (slowest, sum) = (Math.Max(slowest, answer.WallSeconds), sum + answer.WallSeconds);
+            _siloSeconds[n] = answers[n].WallSeconds;
+            sum += answers[n].WallSeconds;
+            slowest = answers[n].WallSeconds > answers[slowest].WallSeconds ? n : slowest;
         }
 
-        var wall = new TreeWall(answers.Length, tree, slowest, answers.Length > 0 ? sum / answers.Length : 0);
+        var wall = new TreeWall(tree, _siloSeconds, slowest, answers.Length > 0 ? sum / answers.Length : 0);
         return (MergeBySite(answers), await Task.WhenAll(linkTasks), _coordinators.Length + _links.Length, wall);
     }
 
@@ -132,5 +140,8 @@ internal sealed class TreeCalls(IGrainFactory grains)
     }
 }
 
-/// <summary>One step's wall time in the tree: its silos, the calls' round trip, the slowest silo's own time and the silos' mean.</summary>
-internal readonly record struct TreeWall(int Silos, double TreeSeconds, double SlowestSiloSeconds, double MeanSiloSeconds);
+/// <summary>
+/// One step's wall time in the tree: the calls' round trip, each silo's own time (in <see cref="TreeCalls.Silos"/>'
+/// order; a buffer the next step overwrites), the slowest silo's index and the silos' mean.
+/// </summary>
+internal readonly record struct TreeWall(double TreeSeconds, double[] SiloSeconds, int Slowest, double MeanSiloSeconds);

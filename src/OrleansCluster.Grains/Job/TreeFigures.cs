@@ -22,18 +22,31 @@ public sealed class TreeFigures
     /// <summary>Grain calls made since the run began.</summary>
     public long GrainCalls { get; private set; }
 
-    /// <summary>Where the steps' wall time went since the run began (null before its first step).</summary>
-    public StepWallStatus? Wall { get; private set; }
+    // Where the steps' wall time went since the tree was laid out: the sums of the job's steps, of the round trips
+    // down the tree, of the slowest silo's and of the silos' mean time, and per silo its time and the steps it was slowest.
+    private (long Steps, double Step, double Tree, double Slowest, double Mean) _wall;
+    private IReadOnlyList<string> _silos = [];
+    private double[] _siloSeconds = [];
+    private long[] _siloSlowest = [];
+
+    /// <summary>Where the steps' wall time went since the tree was laid out (null before its first step there).</summary>
+    public StepWallStatus? Wall => _wall.Steps == 0 ? null : new StepWallStatus(
+        _wall.Steps, _silos.Count, _wall.Step, _wall.Tree, _wall.Slowest, _wall.Mean,
+        _silos.Select((silo, n) => new SiloWallStatus(silo, _siloSeconds[n], _siloSlowest[n])).ToArray());
 
     /// <summary>Nodes evicted (down) at the last step.</summary>
     public int EvictedNodes => Sites.Sum(states => states.Sum(c => c.Down));
 
     /// <summary>A new run: no grain calls yet.</summary>
-    public void Restart() => (GrainCalls, Wall) = (0, null);
+    public void Restart() => GrainCalls = 0;
 
-    /// <summary>The tree was laid out again over <paramref name="siteNames"/>: no figures until the next step.</summary>
-    public void LaidOut(IReadOnlyList<string> siteNames)
+    /// <summary>
+    /// The tree was laid out again over <paramref name="siteNames"/> and <paramref name="silos"/> (their coordinators'
+    /// keys): no figures until the next step, and the wall time's sums start again.
+    /// </summary>
+    public void LaidOut(IReadOnlyList<string> siteNames, IReadOnlyList<string> silos)
     {
+        (_wall, _silos, _siloSeconds, _siloSlowest) = (default, silos, new double[silos.Count], new long[silos.Count]);
         SiteNames = siteNames;
         Sites = siteNames.Select(_ => (IReadOnlyList<NodeCounts>)[]).ToArray();
         Links = [];
@@ -54,10 +67,18 @@ public sealed class TreeFigures
     /// <summary>A step took <paramref name="stepSeconds"/> in the job, <paramref name="tree"/> of it down the tree.</summary>
     internal void Timed(double stepSeconds, TreeWall tree)
     {
-        var w = Wall ?? new StepWallStatus(0, 0, 0, 0, 0, 0);
-        Wall = new StepWallStatus(
-            w.Steps + 1, tree.Silos, w.StepSeconds + stepSeconds, w.TreeSeconds + tree.TreeSeconds,
-            w.SlowestSiloSeconds + tree.SlowestSiloSeconds, w.MeanSiloSeconds + tree.MeanSiloSeconds);
+        for (var n = 0; n < _siloSeconds.Length && n < tree.SiloSeconds.Length; n++)
+        {
+            _siloSeconds[n] += tree.SiloSeconds[n];
+        }
+
+        if (tree.Slowest < _siloSlowest.Length)
+        {
+            _siloSlowest[tree.Slowest]++;
+        }
+
+        var slowest = tree.SiloSeconds.Length > 0 ? tree.SiloSeconds[tree.Slowest] : 0;
+        _wall = (_wall.Steps + 1, _wall.Step + stepSeconds, _wall.Tree + tree.TreeSeconds, _wall.Slowest + slowest, _wall.Mean + tree.MeanSiloSeconds);
     }
 
     /// <summary>Site <paramref name="index"/>'s node counts, all healthy before its first step.</summary>

@@ -39,6 +39,12 @@ public sealed class TwoSiloCoordinatorTests(TwoSiloClusterFixture fixture)
         Assert.InRange(wall.MeanSiloSeconds, double.Epsilon, wall.SlowestSiloSeconds);
         Assert.InRange(wall.SlowestSiloSeconds, wall.MeanSiloSeconds, wall.TreeSeconds);
         Assert.InRange(wall.TreeSeconds, wall.SlowestSiloSeconds, wall.StepSeconds);
+
+        // Each silo's own part: both stepped every step, one of them the slowest in each, their mean the silos' mean.
+        Assert.Equal(silos.Select(s => s.ToParsableString()).Order(), wall.PerSilo.Select(p => p.Silo).Order());
+        Assert.All(wall.PerSilo, p => Assert.True(p.Seconds > 0));
+        Assert.Equal(wall.Steps, wall.PerSilo.Sum(p => p.SlowestSteps));
+        Assert.Equal(wall.MeanSiloSeconds, wall.PerSilo.Average(p => p.Seconds), wall.MeanSiloSeconds * 1e-9);
     }
 
     [Fact]

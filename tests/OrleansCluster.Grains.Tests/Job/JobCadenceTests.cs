@@ -81,7 +81,7 @@ public sealed class JobCadenceTests
     {
         var scenario = ScenarioLoader.Parse(Scenarios.TwoSites());
         var tree = new TreeFigures();
-        tree.LaidOut([.. scenario.Sites.Select(s => s.Name)]);
+        tree.LaidOut([.. scenario.Sites.Select(s => s.Name)], []);
         var site = scenario.Sites[0];
         Assert.Equal(site.NodeCount, tree.Site(0, site).Sum(c => c.Healthy));
 
@@ -92,7 +92,7 @@ public sealed class JobCadenceTests
         Assert.Same(states, tree.Site(0, site));
         Assert.Equal(1, tree.EvictedNodes);
         Assert.Equal(3 + (5 * scenario.Sites.Count), tree.GrainCalls);
-        tree.LaidOut(tree.SiteNames);
+        tree.LaidOut(tree.SiteNames, []);
         Assert.Equal(0, tree.EvictedNodes);
         tree.Restart();
         Assert.Equal(0, tree.GrainCalls);
