@@ -38,11 +38,11 @@ public sealed record GroupSummary(
     [property: Id(4)] double MinSeconds,
     [property: Id(5)] double MaxSeconds,
     [property: Id(6)] int SketchFirstBucket,
-    [property: Id(7)] long[] SketchCounts);
+    [property: Id(7)] int[] SketchCounts);
 
-/// <summary>A node among the slowest of its block at one step.</summary>
+/// <summary>A node among the slowest of its block at one step (a value: a block lists K of them at every step).</summary>
 [GenerateSerializer, Immutable, Alias("SlowNode")]
-public sealed record SlowNode(
+public readonly record struct SlowNode(
     [property: Id(0)] string Node,
     [property: Id(1)] string Generation,
     [property: Id(2)] double ComputeSeconds);

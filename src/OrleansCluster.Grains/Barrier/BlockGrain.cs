@@ -214,7 +214,7 @@ public sealed partial class BlockGrain(
 
         return new BarrierSummary(
             Summaries.From(_generations, _distributions),
-            _slowest.ToArraySlowestFirst().Select(c => new SlowNode(c.NodeId, c.Generation, c.ComputeSeconds)).ToArray(),
+            _slowest.ToArraySlowestFirst(static c => new SlowNode(c.NodeId, c.Generation, c.ComputeSeconds)),
             (IReadOnlyList<string>?)missed ?? [],
             CountStates(),
             _refill.Count,

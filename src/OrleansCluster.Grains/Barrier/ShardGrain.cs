@@ -18,7 +18,7 @@ public sealed class ShardGrain : Grain, IShardGrain
 
     private SiteConfig? _config;
     private IBlockGrain[] _blocks = [];
-    private int _topK = 1;
+    private SummaryMerger _merger = new(1);
 
     public async Task<bool> ConfigureAsync(SiteConfig config)
     {
@@ -31,7 +31,7 @@ public sealed class ShardGrain : Grain, IShardGrain
 
         _config = config;
         _blocks = config.Blocks.Select(b => GrainFactory.GetGrain<IBlockGrain>(b.Block)).ToArray();
-        _topK = config.Blocks.Count == 0 ? 1 : config.Blocks[0].TopK;
+        _merger = new SummaryMerger(config.Blocks.Count == 0 ? 1 : config.Blocks[0].TopK);
 
         // A few blocks at a time keep the node calls waiting in the silo's queue few enough that none waits past
         // its own response timeout, whatever the size of the shard.
@@ -59,6 +59,6 @@ public sealed class ShardGrain : Grain, IShardGrain
             tasks[i] = _blocks[i].RunStepAsync(command);
         }
 
-        return Summaries.Merge(await Task.WhenAll(tasks), _topK, _blocks.Length);
+        return _merger.Merge(await Task.WhenAll(tasks), _blocks.Length);
     }
 }

@@ -21,6 +21,7 @@ public sealed class SiloCoordinatorGrain : Grain, ISiloCoordinatorGrain
     private long _epoch = -1;
     private readonly SortedDictionary<int, IShardGrain[]> _bySite = [];
     private int _topK = 1;
+    private SummaryMerger _merger = new(1);
 
     // Flattened from _bySite for the step: every shard, and per site (ascending) how many of them are its.
     private IShardGrain[] _shards = [];
@@ -75,9 +76,10 @@ public sealed class SiloCoordinatorGrain : Grain, ISiloCoordinatorGrain
 
         var answers = await Task.WhenAll(tasks);
         var summaries = new BarrierSummary[_shardsOfSite.Length];
+        var merger = _merger.TopK == _topK ? _merger : _merger = new SummaryMerger(_topK);
         for (int s = 0, first = 0; s < summaries.Length; first += _shardsOfSite[s], s++)
         {
-            summaries[s] = Summaries.Merge(new ArraySegment<BarrierSummary>(answers, first, _shardsOfSite[s]), _topK, _shardsOfSite[s]);
+            summaries[s] = merger.Merge(new ArraySegment<BarrierSummary>(answers, first, _shardsOfSite[s]), _shardsOfSite[s]);
         }
 
         return new SiloStepAnswer(_sites, summaries, Stopwatch.GetElapsedTime(arrived).TotalSeconds);

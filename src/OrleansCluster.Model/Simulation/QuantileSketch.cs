@@ -23,19 +23,30 @@ public sealed class QuantileSketch
     /// <summary>Values added.</summary>
     public long Count { get; private set; }
 
-    /// <summary>Lowest bucket index in use, and the counts from there to the highest (for transport).</summary>
-    public (int FirstIndex, long[] Counts) Export()
+    /// <summary>
+    /// Lowest bucket index in use, and the counts from there to the highest (for transport: a block's sketch goes up
+    /// the barrier tree at every step, so the counts go as 32-bit integers, half the bytes; a bucket holds at most a
+    /// group's nodes, whose count is an <see cref="int"/> too).
+    /// </summary>
+    public (int FirstIndex, int[] Counts) Export()
     {
         if (Count == 0)
         {
             return (0, []);
         }
 
-        return (_minIndex, _counts.AsSpan(_minIndex - _offset, _maxIndex - _minIndex + 1).ToArray());
+        var counts = new int[_maxIndex - _minIndex + 1];
+        var from = _counts.AsSpan(_minIndex - _offset, counts.Length);
+        for (var i = 0; i < counts.Length; i++)
+        {
+            counts[i] = checked((int)from[i]);
+        }
+
+        return (_minIndex, counts);
     }
 
     /// <summary>Rebuilds a sketch from <see cref="Export"/>'s output.</summary>
-    public static QuantileSketch Import(int firstIndex, ReadOnlySpan<long> counts)
+    public static QuantileSketch Import(int firstIndex, ReadOnlySpan<int> counts)
     {
         var sketch = new QuantileSketch();
         sketch.Merge(firstIndex, counts);
@@ -43,7 +54,7 @@ public sealed class QuantileSketch
     }
 
     /// <summary>Adds <see cref="Export"/>'s output of another sketch, without building that sketch.</summary>
-    public void Merge(int firstIndex, ReadOnlySpan<long> counts)
+    public void Merge(int firstIndex, ReadOnlySpan<int> counts)
     {
         for (var i = 0; i < counts.Length; i++)
         {

@@ -10,6 +10,7 @@ namespace OrleansCluster.Model.Simulation;
 public sealed class TopKSlowest(int k)
 {
     private readonly PriorityQueue<StragglerCandidate, StragglerCandidate> _heap = new(k + 1, FastestFirst.Instance);
+    private StragglerCandidate[] _sorted = [];
 
     /// <summary>The capacity K.</summary>
     public int K { get; } = k;
@@ -38,11 +39,40 @@ public sealed class TopKSlowest(int k)
     }
 
     /// <summary>The kept candidates, slowest first.</summary>
-    public StragglerCandidate[] ToArraySlowestFirst()
+    public StragglerCandidate[] ToArraySlowestFirst() => ToArraySlowestFirst(static c => c);
+
+    /// <summary>
+    /// The kept nodes, slowest first, each as <paramref name="map"/> makes it: one array a call (and a buffer this
+    /// instance keeps), so that a block that lists its K slowest at every step allocates no more than its answer.
+    /// </summary>
+    public T[] ToArraySlowestFirst<T>(Func<StragglerCandidate, T> map)
     {
-        var items = _heap.UnorderedItems.Select(i => i.Element).ToArray();
-        Array.Sort(items, static (a, b) => b.ComputeSeconds.CompareTo(a.ComputeSeconds) is var c && c != 0 ? c : string.CompareOrdinal(a.NodeId, b.NodeId));
-        return items;
+        ArgumentNullException.ThrowIfNull(map);
+        var count = _heap.Count;
+        if (count == 0)
+        {
+            return [];
+        }
+
+        if (_sorted.Length < count)
+        {
+            _sorted = new StragglerCandidate[count];
+        }
+
+        var n = 0;
+        foreach (var (element, _) in _heap.UnorderedItems)
+        {
+            _sorted[n++] = element;
+        }
+
+        Array.Sort(_sorted, 0, n, SlowestFirst.Instance);
+        var result = new T[n];
+        for (var i = 0; i < n; i++)
+        {
+            result[i] = map(_sorted[i]);
+        }
+
+        return result;
     }
 
     /// <summary>Empties the selector for the next step.</summary>
@@ -55,5 +85,14 @@ public sealed class TopKSlowest(int k)
 
         public int Compare(StragglerCandidate x, StragglerCandidate y) =>
             x.ComputeSeconds.CompareTo(y.ComputeSeconds) is var c && c != 0 ? c : string.CompareOrdinal(y.NodeId, x.NodeId);
+    }
+
+    // The listing's order: slower first; of equal times, the smaller id first.
+    private sealed class SlowestFirst : IComparer<StragglerCandidate>
+    {
+        public static SlowestFirst Instance { get; } = new();
+
+        public int Compare(StragglerCandidate x, StragglerCandidate y) =>
+            y.ComputeSeconds.CompareTo(x.ComputeSeconds) is var c && c != 0 ? c : string.CompareOrdinal(x.NodeId, y.NodeId);
     }
 }
