@@ -9,7 +9,10 @@
 # CORE_BASE=c, the pinned cores, so that several runs go side by side (bench/ceiling.sh); HOLD_SECONDS keeps the
 # silos running that long after the window, so that a run side by side never ends its neighbours' windows alone.
 # SILO_ARGS adds settings to every silo's command line (e.g. SILO_ARGS=--Simulation:BlocksPerShard=64).
-# The last line also gives the window's start and end (window=START-END, Unix seconds).
+# The last line gives the rate, how busy the silos' cores were, the messages between silos per step, where a step's
+# wall time went (the job's /api/cluster job.wall: the slowest silo, the wait for it, the way between silos, the job;
+# each silo's own time), the silos' allocations and GC pauses per step, and the window's start and end
+# (window=START-END, Unix seconds).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 scenario=${1:-colossus}; silos=${2:-1}; window=${3:-30}; warmup=${4:-60}
