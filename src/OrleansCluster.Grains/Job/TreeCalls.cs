@@ -17,7 +17,7 @@ internal sealed class TreeCalls(IGrainFactory grains)
     private ISiloCoordinatorGrain[] _coordinators = [];
     private int[][] _sitesOf = []; // per coordinator, the sites whose summaries it answers, in its answer's order
     private BarrierSummary[][] _bySite = []; // per site, its silos' summaries of the step, reused from step to step
-    private int _topK = 1;
+    private SummaryMerger[] _mergers = []; // per site, the merger of its silos' summaries, its buffers reused likewise
     private ILinkGrain[] _links = [];
     private double[] _siloSeconds = []; // per coordinator, its time in the last step, reused from step to step
 
@@ -65,11 +65,11 @@ internal sealed class TreeCalls(IGrainFactory grains)
 
         // Taken on only once the whole tree is laid out: a layout that fails part way leaves nothing half set.
         _links = linkGrains;
-        _topK = scenario.Scenario.Stragglers.TopK;
         var used = Enumerable.Range(0, silos.Count).Where(n => sitesOf[n].Count > 0).ToArray();
         _coordinators = used.Select(n => coordinators[n]).ToArray();
         _sitesOf = used.Select(n => sitesOf[n].ToArray()).ToArray();
         _bySite = sites.Select((_, s) => new BarrierSummary[_sitesOf.Count(of => of.Contains(s))]).ToArray();
+        _mergers = sites.Select(_ => new SummaryMerger(scenario.Scenario.Stragglers.TopK)).ToArray();
         _siloSeconds = new double[_coordinators.Length];
         Silos = _coordinators.Select(c => c.GetPrimaryKeyString()).ToArray();
         return sites.Select(c => c.Site).ToArray();
@@ -133,7 +133,7 @@ internal sealed class TreeCalls(IGrainFactory grains)
         var summaries = new BarrierSummary[_bySite.Length];
         for (var s = 0; s < summaries.Length; s++)
         {
-            summaries[s] = _bySite[s].Length == 1 ? _bySite[s][0] : Summaries.Merge(_bySite[s], _topK, ownCalls: 0);
+            summaries[s] = _bySite[s].Length == 1 ? _bySite[s][0] : _mergers[s].Merge(_bySite[s], ownCalls: 0);
         }
 
         return summaries;
