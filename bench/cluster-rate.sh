@@ -58,20 +58,21 @@ curl -s -m 600 -H "X-Api-Key: $key" -H 'Content-Type: application/json' -X PUT "
 api -X PUT "http://127.0.0.1:$(http 1)/api/job/pace" -d '{"mode":"max"}' >/dev/null
 sleep "$warmup"
 step() { api "http://127.0.0.1:$(http 1)/api/cluster" | grep -o '"stepsOk":[0-9]*' | cut -d: -f2; }
-# The job's sums of its steps' wall time (/api/cluster job.wall): steps, then seconds in the job, in the tree, in the
-# slowest silo and in the silos' mean, then per silo (by address) its seconds and the steps it was the slowest in;
-# "n/a" before the first step.
+# The job's sums of its steps' wall time (/api/cluster job.wall): the silos (by address, comma-separated), steps, then
+# seconds in the job, in the tree, in the slowest silo and in the silos' mean, then per silo its seconds and the steps
+# it was the slowest in; "n/a" before the first step.
 wall() {
   api "http://127.0.0.1:$(http 1)/api/cluster" | python3 -c 'import json, sys
 w = (json.load(sys.stdin).get("job") or {}).get("wall")
 silos = sorted(w["perSilo"], key=lambda p: p["silo"]) if w else []
-print("n/a" if not w else " ".join([str(w[k]) for k in ("steps", "stepSeconds", "treeSeconds", "slowestSiloSeconds", "meanSiloSeconds")] + ["%s %s" % (p["seconds"], p["slowestSteps"]) for p in silos]))' 2>/dev/null || echo n/a
+print("n/a" if not w else " ".join([",".join(p["silo"] for p in silos) or "-"] + [str(w[k]) for k in ("steps", "stepSeconds", "treeSeconds", "slowestSiloSeconds", "meanSiloSeconds")] + ["%s %s" % (p["seconds"], p["slowestSteps"]) for p in silos]))' 2>/dev/null || echo n/a
 }
 # CPU time the silos used in the window (utime + stime, /proc/PID/stat fields 14 and 15), against the cores they had.
 cpu() { for p in "${silo_pids[@]}"; do awk '{ print $14 + $15 }' "/proc/$p/stat"; done | awk '{ s += $1 } END { print s }'; }
 # Messages (and their bytes) the silos sent one another so far, from Orleans' own histograms of message sizes, then
 # the bytes the silos allocated, their GC pauses' seconds and their collections (the runtime's own counters), all
-# summed over the silos; "n/a" for a figure whose series a silo's page does not list, all "n/a" when a page could not
+# summed over the silos (per step: per second over the span they were read across, over the window's steps per
+# second); "n/a" for a figure whose series a silo's page does not list, all "n/a" when a page could not
 # be read.
 crossing() {
   local n page sums="0 0 0 0 0"
@@ -89,20 +90,24 @@ crossing() {
   echo "$sums"
 }
 # The scrapes stay outside the window's CPU time, so that they do not count as the silos' work.
-ma=$(crossing); wa=$(wall); a=$(step); ca=$(cpu); start=$(date +%s.%N); sleep "$window"; b=$(step); cb=$(cpu); end=$(date +%s.%N); wb=$(wall); mb=$(crossing)
+wa=$(wall); ma=$(crossing); ta=$(date +%s.%N); a=$(step); ca=$(cpu); start=$(date +%s.%N); sleep "$window"
+b=$(step); cb=$(cpu); end=$(date +%s.%N); mb=$(crossing); tb=$(date +%s.%N); wb=$(wall)
 cores_used=$(nproc); [ -z "${CORES_PER_SILO:-}" ] || cores_used=$(( silos * CORES_PER_SILO ))
 busy=$(awk -v a="$ca" -v b="$cb" -v t="$(getconf CLK_TCK)" -v s="$start" -v e="$end" -v c="$cores_used" 'BEGIN { printf "%.0f", 100 * (b - a) / t / (e - s) / c }')
 rss=$(for p in "${pids[@]}"; do ps -o rss= -p "$p" 2>/dev/null; done | awk '{ s += $1 } END { printf "%.0f", s / 1024 }')
-per_step=$(awk -v a="$ma" -v b="$mb" -v n="$(( b - a ))" 'BEGIN { split(a, x, " "); split(b, y, " "); if (x[1] == "n/a" || y[1] == "n/a" || n <= 0) { printf "n/a"; exit } printf "%.1f messages (%.1f KiB)", (y[1] - x[1]) / n, (y[2] - x[2]) / n / 1024 }')
-# Per step in the window: the silos' allocations (all silos together) and GCs, and the share of the window the
-# silos' GCs paused them (summed over the silos, against the window times the silos).
-gc=$(awk -v a="$ma" -v b="$mb" -v n="$(( b - a ))" -v w="$window" -v k="$silos" 'BEGIN { split(a, x, " "); split(b, y, " "); if (x[3] == "n/a" || y[3] == "n/a" || n <= 0) { printf "n/a"; exit } printf "%.2f MiB allocated, %.2f GCs, paused %.1f %% of the time", (y[3] - x[3]) / n / 1048576, (y[5] - x[5]) / n, 100 * (y[4] - x[4]) / w / k }')
+per_step=$(awk -v a="$ma" -v b="$mb" -v n="$(( b - a ))" -v w="$(awk -v s="$start" -v e="$end" 'BEGIN { print e - s }')" -v t="$(awk -v s="$ta" -v e="$tb" 'BEGIN { print e - s }')" 'BEGIN { split(a, x, " "); split(b, y, " "); if (x[1] == "n/a" || y[1] == "n/a" || n <= 0 || t <= 0) { printf "n/a"; exit } r = n / w; printf "%.1f messages (%.1f KiB)", (y[1] - x[1]) / t / r, (y[2] - x[2]) / t / r / 1024 }')
+# Per step in the window: the silos' allocations (all silos together) and GCs, and the share of the time the silos'
+# GCs paused them (summed over the silos, against the time times the silos). The counters are read just outside the
+# window (ta-tb), so they go per second over their own span, then over the window's steps per second.
+gc=$(awk -v a="$ma" -v b="$mb" -v n="$(( b - a ))" -v w="$(awk -v s="$start" -v e="$end" 'BEGIN { print e - s }')" -v t="$(awk -v s="$ta" -v e="$tb" 'BEGIN { print e - s }')" -v k="$silos" 'BEGIN { split(a, x, " "); split(b, y, " "); if (x[3] == "n/a" || y[3] == "n/a" || n <= 0 || t <= 0) { printf "n/a"; exit } r = n / w
+  printf "%.2f MiB allocated, %.2f GCs, paused %.1f %% of the time", (y[3] - x[3]) / t / r / 1048576, (y[5] - x[5]) / t / r, 100 * (y[4] - x[4]) / t / k }')
 # Per step in the window, in ms: the job's step, the slowest silo's own time, the silos' wait for it (slowest - mean),
 # the way between silos (tree - slowest) and the job's own work (step - tree); then each silo's own time per step and
 # the share of the steps it was the slowest in.
-split=$(awk -v a="$wa" -v b="$wb" 'BEGIN { if (a == "n/a" || b == "n/a") { printf "n/a"; exit } k = split(a, x, " "); split(b, y, " "); n = y[1] - x[1]; if (n <= 0) { printf "n/a"; exit }
-  for (i = 2; i <= 5; i++) d[i] = 1000 * (y[i] - x[i]) / n
-  printf "step %.2f ms = slowest silo %.2f (silos wait %.2f for it) + between silos %.2f + job %.2f; per silo", d[2], d[4], d[4] - d[5], d[3] - d[4], d[2] - d[3]
-  for (i = 6; i < k; i += 2) printf " %.2f ms (slowest %.0f %%)", 1000 * (y[i] - x[i]) / n, 100 * (y[i + 1] - x[i + 1]) / n }')
+split=$(awk -v a="$wa" -v b="$wb" 'BEGIN { if (a == "n/a" || b == "n/a") { printf "n/a"; exit } k = split(a, x, " "); split(b, y, " "); n = y[2] - x[2]
+  if (x[1] != y[1] || n <= 0) { printf "n/a (the tree was laid out again in the window)"; exit }
+  for (i = 3; i <= 6; i++) d[i] = 1000 * (y[i] - x[i]) / n
+  printf "step %.2f ms = slowest silo %.2f (silos wait %.2f for it) + between silos %.2f + job %.2f; per silo", d[3], d[5], d[5] - d[6], d[4] - d[5], d[3] - d[4]
+  for (i = 7; i < k; i += 2) printf " %.2f ms (slowest %.0f %%)", 1000 * (y[i] - x[i]) / n, 100 * (y[i + 1] - x[i + 1]) / n }')
 echo "scenario=$scenario silos=$silos cores_per_silo=${CORES_PER_SILO:-all}: $(awk -v a="$a" -v b="$b" -v s="$start" -v e="$end" 'BEGIN { printf "%.1f", (b - a) / (e - s) }') steps/s over ${window} s; silos busy ${busy} % of their ${cores_used} cores; between silos per step ${per_step}; resident memory of all processes ${rss} MiB; wall split: ${split}; per step ${gc}; window=$start-$end"
 sleep "${HOLD_SECONDS:-0}"

@@ -15,7 +15,7 @@ if [ $(( k * n )) -gt "$cores" ]; then echo "needs $(( k * n )) cores ($n silos 
 # Each run's own line goes to stderr as it ends; the table (rate, and how busy the silos' cores were) to stdout.
 rate() {
   local line; line=$(CORES_PER_SILO=$k bench/cluster-rate.sh "$1" "$2" "$window" "$warmup" | tail -1); echo "$line" >&2
-  echo "$(grep -o '[0-9.]* steps/s' <<<"$line" | cut -d' ' -f1) $(grep -o 'busy [0-9]*' <<<"$line" | cut -d' ' -f2) $(grep -o 'per step [0-9.n/a]*' <<<"$line" | cut -d' ' -f3)"
+  echo "$(grep -o '[0-9.]* steps/s' <<<"$line" | cut -d' ' -f1) $(grep -o 'busy [0-9]*' <<<"$line" | cut -d' ' -f2) $(grep -o 'silos per step [0-9.n/a]*' <<<"$line" | head -1 | cut -d' ' -f4)"
 }
 echo "| scenario | 1 silo on $k core(s) | $n silos on $k core(s) each | speed-up | efficiency | cores busy, 1 silo / $n silos | messages between silos per step |"
 echo "|---|---|---|---|---|---|---|"

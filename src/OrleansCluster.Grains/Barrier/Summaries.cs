@@ -3,14 +3,14 @@ using OrleansCluster.Model.Simulation;
 
 namespace OrleansCluster.Grains.Barrier;
 
-/// <summary>Turns the model's mergeable statistics into barrier messages and back, and merges summaries.</summary>
+/// <summary>Turns the model's mergeable statistics into barrier messages and back (<see cref="SummaryMerger"/> merges summaries).</summary>
 public static class Summaries
 {
     /// <summary>Each generation's distribution as a message, for those that had nodes at the step (in <paramref name="generations"/>' order).</summary>
     public static GroupSummary[] From(IReadOnlyList<string> generations, IReadOnlyList<ComputeDistribution> distributions)
     {
         var filled = 0;
-        for (var g = 0; g < distributions.Count; g++)
+        for (var g = 0; g < generations.Count; g++)
         {
             filled += distributions[g].Count == 0 ? 0 : 1;
         }
@@ -37,8 +37,4 @@ public static class Summaries
         into.Merge(group.Count, group.Gpus, group.SumSeconds, group.MinSeconds, group.MaxSeconds);
         into.Sketch.Merge(group.SketchFirstBucket, group.SketchCounts);
     }
-
-    /// <summary>Merges children's summaries: distributions by generation, the K slowest, missed nodes, state counts.</summary>
-    public static BarrierSummary Merge(IReadOnlyList<BarrierSummary> children, int topK, long ownCalls) =>
-        new SummaryMerger(topK).Merge(children, ownCalls);
 }

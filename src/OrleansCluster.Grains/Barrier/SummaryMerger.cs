@@ -4,10 +4,12 @@ using OrleansCluster.Model.Simulation;
 namespace OrleansCluster.Grains.Barrier;
 
 /// <summary>
-/// Merges children's summaries into one (<see cref="Summaries.Merge"/>'s figures), keeping its distributions,
+/// Merges children's summaries into one (distributions by generation, the K slowest, missed and rejoined nodes,
+/// state counts and calls, the same whatever the grouping), keeping its distributions,
 /// sketches and tables from one merge to the next: a shard or a silo coordinator merges at every step, and fresh ones
 /// each time grew a sketch's buckets afresh (the largest share of a silo's allocations per step, traced at 250,000
-/// nodes). One per grain, used in its turns only; the summaries it answers share nothing it reuses.
+/// nodes). One per grain, used in its turns only. What it answers is fresh but for the state counts, which it answers
+/// again while they hold (to successive steps, and to two sites whose counts are alike): no one may change them.
 /// </summary>
 public sealed class SummaryMerger(int topK)
 {

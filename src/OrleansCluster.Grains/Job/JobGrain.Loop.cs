@@ -147,8 +147,8 @@ public sealed partial class JobGrain
     // Runs the next step down the barrier tree; returns the simulated time it took (with a checkpoint's or a restart's cost).
     private async Task<double> RunStepAsync()
     {
-        var wallStart = Stopwatch.GetTimestamp();
         await HandOverFailuresAsync();
+        var wallStart = Stopwatch.GetTimestamp(); // the step's wall time, from its calls down the tree to its figures recorded
         var scenario = _loaded!.Scenario;
         var before = Job.SimulatedSeconds;
         var started = time.GetTimestamp();
