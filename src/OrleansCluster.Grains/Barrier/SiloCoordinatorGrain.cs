@@ -20,8 +20,7 @@ public sealed class SiloCoordinatorGrain : Grain, ISiloCoordinatorGrain
 {
     private long _epoch = -1;
     private readonly SortedDictionary<int, IShardGrain[]> _bySite = [];
-    private int _topK = 1;
-    private SummaryMerger _merger = new(1);
+    private SummaryMerger _merger = new(1); // its K is the layout's top-K
 
     // Flattened from _bySite for the step: every shard, and per site (ascending) how many of them are its.
     private IShardGrain[] _shards = [];
@@ -44,7 +43,8 @@ public sealed class SiloCoordinatorGrain : Grain, ISiloCoordinatorGrain
         _bySite.Remove(shards.Site);
         Flatten();
         var grains = shards.Shards.Select(s => GrainFactory.GetGrain<IShardGrain>(s.Key)).ToArray();
-        _topK = shards.Shards.FirstOrDefault(s => s.Blocks.Blocks.Count > 0)?.Blocks.Blocks[0].TopK ?? _topK;
+        var topK = shards.Shards.FirstOrDefault(s => s.Blocks.Blocks.Count > 0)?.Blocks.Blocks[0].TopK ?? _merger.TopK;
+        _merger = _merger.TopK == topK ? _merger : new SummaryMerger(topK);
 
         // One shard at a time: with every silo's coordinator configuring at once, the cluster configures one shard
         // per silo at a time, each a few blocks at a time, and no node call waits past its response timeout.
@@ -76,10 +76,9 @@ public sealed class SiloCoordinatorGrain : Grain, ISiloCoordinatorGrain
 
         var answers = await Task.WhenAll(tasks);
         var summaries = new BarrierSummary[_shardsOfSite.Length];
-        var merger = _merger.TopK == _topK ? _merger : _merger = new SummaryMerger(_topK);
         for (int s = 0, first = 0; s < summaries.Length; first += _shardsOfSite[s], s++)
         {
-            summaries[s] = merger.Merge(new ArraySegment<BarrierSummary>(answers, first, _shardsOfSite[s]), _shardsOfSite[s]);
+            summaries[s] = _merger.Merge(new ArraySegment<BarrierSummary>(answers, first, _shardsOfSite[s]), _shardsOfSite[s]);
         }
 
         return new SiloStepAnswer(_sites, summaries, Stopwatch.GetElapsedTime(arrived).TotalSeconds);

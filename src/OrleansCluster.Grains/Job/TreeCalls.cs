@@ -77,8 +77,7 @@ internal sealed class TreeCalls(IGrainFactory grains)
 
     /// <summary>
     /// Runs <paramref name="command"/> down the tree: every site's summary, every link's figures, the calls made here,
-    /// and the step's wall time in the tree: from the calls down to the last silo's answer, the slowest silo's own
-    /// time and the silos' mean.
+    /// and the step's wall time in the tree: from the calls down to the last silo's answer, and each silo's own time.
     /// </summary>
     public async Task<(BarrierSummary[] Summaries, LinkState[] Links, int Calls, TreeWall Wall)> StepAsync(StepCommand command)
     {
@@ -97,15 +96,14 @@ internal sealed class TreeCalls(IGrainFactory grains)
 
         var answers = await Task.WhenAll(siloTasks);
         var tree = Stopwatch.GetElapsedTime(sent).TotalSeconds;
-        var (slowest, sum) = (0, 0.0);
+        var slowest = 0;
         for (var n = 0; n < answers.Length; n++)
         {
             _siloSeconds[n] = answers[n].WallSeconds;
-            sum += answers[n].WallSeconds;
             slowest = answers[n].WallSeconds > answers[slowest].WallSeconds ? n : slowest;
         }
 
-        var wall = new TreeWall(tree, _siloSeconds, slowest, answers.Length > 0 ? sum / answers.Length : 0);
+        var wall = new TreeWall(tree, _siloSeconds, slowest);
         return (MergeBySite(answers), await Task.WhenAll(linkTasks), _coordinators.Length + _links.Length, wall);
     }
 
@@ -142,6 +140,6 @@ internal sealed class TreeCalls(IGrainFactory grains)
 
 /// <summary>
 /// One step's wall time in the tree: the calls' round trip, each silo's own time (in <see cref="TreeCalls.Silos"/>'
-/// order; a buffer the next step overwrites), the slowest silo's index and the silos' mean.
+/// order; a buffer the next step overwrites) and the slowest silo's index.
 /// </summary>
-internal readonly record struct TreeWall(double TreeSeconds, double[] SiloSeconds, int Slowest, double MeanSiloSeconds);
+internal readonly record struct TreeWall(double TreeSeconds, double[] SiloSeconds, int Slowest);

@@ -23,15 +23,15 @@ public sealed class TreeFigures
     public long GrainCalls { get; private set; }
 
     // Where the steps' wall time went since the tree was laid out: the sums of the job's steps, of the round trips
-    // down the tree, of the slowest silo's and of the silos' mean time, and per silo its time and the steps it was slowest.
-    private (long Steps, double Step, double Tree, double Slowest, double Mean) _wall;
+    // down the tree and of the slowest silo's time, and per silo its time and the steps it was the slowest in.
+    private (long Steps, double Step, double Tree, double Slowest) _wall;
     private IReadOnlyList<string> _silos = [];
     private double[] _siloSeconds = [];
     private long[] _siloSlowest = [];
 
     /// <summary>Where the steps' wall time went since the tree was laid out (null before its first step there).</summary>
     public StepWallStatus? Wall => _wall.Steps == 0 ? null : new StepWallStatus(
-        _wall.Steps, _silos.Count, _wall.Step, _wall.Tree, _wall.Slowest, _wall.Mean,
+        _wall.Steps, _silos.Count, _wall.Step, _wall.Tree, _wall.Slowest, _silos.Count == 0 ? 0 : _siloSeconds.Sum() / _silos.Count,
         _silos.Select((silo, n) => new SiloWallStatus(silo, _siloSeconds[n], _siloSlowest[n])).ToArray());
 
     /// <summary>Nodes evicted (down) at the last step.</summary>
@@ -78,7 +78,7 @@ public sealed class TreeFigures
         }
 
         var slowest = tree.SiloSeconds.Length > 0 ? tree.SiloSeconds[tree.Slowest] : 0;
-        _wall = (_wall.Steps + 1, _wall.Step + stepSeconds, _wall.Tree + tree.TreeSeconds, _wall.Slowest + slowest, _wall.Mean + tree.MeanSiloSeconds);
+        _wall = (_wall.Steps + 1, _wall.Step + stepSeconds, _wall.Tree + tree.TreeSeconds, _wall.Slowest + slowest);
     }
 
     /// <summary>Site <paramref name="index"/>'s node counts, all healthy before its first step.</summary>
