@@ -7,12 +7,13 @@ namespace OrleansCluster.Grains.Barrier;
 /// <summary>The block's batches: drawn here for nodes at rest, asked of the node grains a fault touches.</summary>
 public sealed partial class BlockGrain
 {
-    public Task SetNodeEffectsAsync(long epoch, IReadOnlyList<NodeEffectChange> changes)
+    public async Task SetNodeEffectsAsync(long epoch, IReadOnlyList<NodeEffectChange> changes)
     {
         ArgumentNullException.ThrowIfNull(changes);
+        await Ahead.SettleAsync(); // a batch drawn ahead for a node whose effect changes here is drawn again (stale)
         if (_config is { } config && epoch < config.Epoch)
         {
-            return Task.CompletedTask; // meant for a run that is over: the registry tells this run's effects anew
+            return; // meant for a run that is over: the registry tells this run's effects anew
         }
 
         if (_config is null || epoch > _config.Epoch)
@@ -23,7 +24,7 @@ public sealed partial class BlockGrain
             var block = this.GetPrimaryKeyString();
             LogNotConfigured(logger, block, epoch);
             DeactivateOnIdle();
-            return Task.CompletedTask;
+            return;
         }
 
         foreach (var (node, effect) in changes)
@@ -38,8 +39,6 @@ public sealed partial class BlockGrain
             _effects[i] = effect == NodeEffect.None ? NodeEffect.None : effect;
             _stale[i] = true;
         }
-
-        return Task.CompletedTask;
     }
 
     private bool AtRest(int i) => ReferenceEquals(_effects[i], NodeEffect.None);
@@ -148,6 +147,33 @@ public sealed partial class BlockGrain
     }
 
     private int RowOf(long step) => (int)(step % _batchSteps);
+
+    /// <summary>
+    /// The batches of the nodes at rest that the next step will find due, drawn once the block has answered a step,
+    /// in time its silo spends waiting for the other silos and the job (spare work: the step takes it back if it has
+    /// not started, and DrawDue draws whatever is still due, evicted nodes at a checkpoint and stale ones included).
+    /// One step ahead: a batch fills the node's BatchSteps rows of the ring, so a node drawn from step s + 1 overwrites
+    /// only its row of step s, already reduced; drawn from s + 2, it would overwrite the row step s + 1 still reads,
+    /// which would then find the node's window past it and draw it again (work wasted, not a wrong time). Draws are
+    /// seeded by node and step, so a batch drawn ahead reads as one drawn later, and a step that is not the next (the
+    /// job went back to its checkpoint) likewise finds the window past it and draws again.
+    /// </summary>
+    private sealed class DrawAhead(BlockGrain block) : SpareWork
+    {
+        private long _step;
+
+        public void Offer(long step)
+        {
+            _step = step;
+            ComputeLane.Shared.Offer(this);
+        }
+
+        protected override void Work()
+        {
+            block.DrawDue(_step, rejoinCheck: false);
+            block._refill.Clear(); // the nodes under an effect are asked of their grains by the step, not here
+        }
+    }
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "node {Node} did not answer its block: {Reason}")]
     private static partial void LogNodeUnreachable(ILogger logger, string node, string? reason);

@@ -18,7 +18,9 @@ namespace OrleansCluster.Grains.Barrier;
 /// under an effect is asked of its grain (activating it, beside the block) a batch at a time under that effect,
 /// so node grains are activated only for the nodes that faults touch. Each step it reduces the
 /// step's times into per-generation distributions and its K slowest nodes, evicts nodes that miss the
-/// barrier, and lets them rejoin after a checkpoint once they are back within the barrier timeout.
+/// barrier, and lets them rejoin after a checkpoint once they are back within the barrier timeout. Once it has
+/// answered a step, it draws the batches the next step will find due (<see cref="DrawAhead"/>), in time its silo
+/// would otherwise spend waiting for the other silos and the job.
 /// A block is placed beside the shard that configures it, and each node grain beside the block that first calls it,
 /// so a step crosses silos only between the job and the silos' coordinators; the job's layout of the shards over the
 /// silos is what spreads a scenario evenly over a cluster.
@@ -61,10 +63,14 @@ public sealed partial class BlockGrain(
     private (int Healthy, int Degraded, int Down)[] _tally = [];
     private readonly List<int> _refill = [];
     private readonly List<Task<NodeBatch>> _calls = [];
+    private DrawAhead? _drawAhead;
+
+    private DrawAhead Ahead => _drawAhead ??= new DrawAhead(this);
 
     public async Task<bool> ConfigureAsync(BlockConfig config)
     {
         ArgumentNullException.ThrowIfNull(config);
+        await Ahead.SettleAsync();
         if (BesideCoordinatorPlacementDirector.Misplaced(GrainContext.Address.SiloAddress))
         {
             this.MigrateOnIdle(); // its evicted nodes go along (OnDehydrate) for a layout of the same run
@@ -139,6 +145,7 @@ public sealed partial class BlockGrain(
 
         // The step's arithmetic goes through ComputeLane rather than running as the grain's turn, so that the calls
         // this silo sends the other silos are not held back until every one of its own blocks has stepped.
+        await Ahead.SettleAsync(); // the batches drawn ahead for this step, or what is left of them for DrawDue
         var summary = await ComputeLane.Shared.Run(() =>
         {
             RecordBarrierWaits(config, command.PreviousMaxComputeSeconds);
@@ -146,13 +153,14 @@ public sealed partial class BlockGrain(
             DrawDue(command.Step, command.RejoinCheck);
             return _refill.Count == 0 ? Reduce(config, command, failed: null) : null;
         });
-        if (summary is not null)
+        if (summary is null)
         {
-            return summary;
+            var failed = await AskNodesAsync(command.Step); // nodes under a fault: their grains draw, as Orleans calls
+            summary = await ComputeLane.Shared.Run(() => Reduce(config, command, failed));
         }
 
-        var failed = await AskNodesAsync(command.Step); // nodes under a fault: their grains draw, as Orleans calls
-        return await ComputeLane.Shared.Run(() => Reduce(config, command, failed));
+        Ahead.Offer(command.Step + 1);
+        return summary;
     }
 
     // The step from the nodes' times: per-generation distributions, the K slowest, the nodes that miss the barrier.
@@ -221,15 +229,14 @@ public sealed partial class BlockGrain(
             rejoined);
     }
 
-    public override Task OnDeactivateAsync(DeactivationReason reason, CancellationToken cancellationToken)
+    public override async Task OnDeactivateAsync(DeactivationReason reason, CancellationToken cancellationToken)
     {
+        await Ahead.SettleAsync(); // no draw ahead left running over this activation's arrays
         if (_config is not null)
         {
             gauges.Unregister(_config.Block);
             dcgm.Unregister(_config.Block);
         }
-
-        return Task.CompletedTask;
     }
 
     // The share of the last step each node spent computing (the rest it waited): what its GPUs' utilisation shows.

@@ -16,10 +16,15 @@ namespace OrleansCluster.Grains.Barrier;
 /// a message then waits behind all of it. Here no more pieces than cores wait there, so a message waits at most
 /// about one piece (a block's step: well under a millisecond) at each hop. The caller awaits the piece, so its grain
 /// takes no other call meanwhile and the piece may use the grain's fields; it must not call grains.
+/// <para>
+/// Spare work (<see cref="Offer"/>) goes to the thread pool only when no piece waits: what a block can do for its next
+/// step before that step is asked (its next batches), run while the silo would otherwise wait for the other silos.
+/// </para>
 /// </remarks>
 public sealed class ComputeLane
 {
     private readonly ConcurrentQueue<IThreadPoolWorkItem> _waiting = new();
+    private readonly ConcurrentQueue<SpareWork> _spare = new();
     private readonly int _width;
     private int _queued;
 
@@ -36,6 +41,9 @@ public sealed class ComputeLane
     /// <summary>Pieces waiting for a place in the thread pool's queue.</summary>
     public int Waiting => _waiting.Count;
 
+    /// <summary>Spare work offered and not yet given a place (some of it may have been taken back since).</summary>
+    public int SpareWaiting => _spare.Count;
+
     /// <summary>Runs <paramref name="work"/> once fewer than the width of pieces are queued or running.</summary>
     public Task<T> Run<T>(Func<T> work)
     {
@@ -46,10 +54,22 @@ public sealed class ComputeLane
         return piece.Completion.Task;
     }
 
-    // Moves waiting pieces to the thread pool's shared queue while fewer than the width are there or running.
+    /// <summary>
+    /// Queues <paramref name="work"/> to run once no piece of <see cref="Run{T}"/> waits and fewer than the width are
+    /// queued or running; until it starts, its owner may take it back (<see cref="SpareWork.SettleAsync"/>).
+    /// </summary>
+    public void Offer(SpareWork work)
+    {
+        ArgumentNullException.ThrowIfNull(work);
+        work.Queue(this);
+        _spare.Enqueue(work);
+        QueueWhatFits();
+    }
+
+    // Moves waiting pieces, then spare work, to the thread pool's shared queue while fewer than the width are there or running.
     private void QueueWhatFits()
     {
-        while (!_waiting.IsEmpty)
+        while (!_waiting.IsEmpty || !_spare.IsEmpty)
         {
             var queued = Volatile.Read(ref _queued);
             if (queued >= _width)
@@ -66,11 +86,22 @@ public sealed class ComputeLane
             {
                 ThreadPool.UnsafeQueueUserWorkItem(piece, preferLocal: false);
             }
+            else if (_spare.TryDequeue(out var spare))
+            {
+                ThreadPool.UnsafeQueueUserWorkItem(spare, preferLocal: false);
+            }
             else
             {
                 Interlocked.Decrement(ref _queued); // taken by another thread meanwhile: look again
             }
         }
+    }
+
+    // A place given back by a piece or spare work that finished: the next waiting one is queued.
+    internal void Release()
+    {
+        Interlocked.Decrement(ref _queued);
+        QueueWhatFits();
     }
 
     private sealed class Piece<T>(ComputeLane lane, Func<T> work) : IThreadPoolWorkItem
@@ -95,8 +126,7 @@ public sealed class ComputeLane
                 // The next piece goes to the back of the shared queue before the caller is told.
                 try
                 {
-                    Interlocked.Decrement(ref lane._queued);
-                    lane.QueueWhatFits();
+                    lane.Release();
                 }
                 finally
                 {

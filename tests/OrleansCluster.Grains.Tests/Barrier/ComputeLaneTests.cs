@@ -123,8 +123,104 @@ public sealed class ComputeLaneTests
     }
 
     [Fact]
+    public async Task SpareWorkWaitsUntilNoPieceDoesEvenOneOfferedBeforeThem()
+    {
+        var lane = new ComputeLane(1);
+        using var gate = new ManualResetEventSlim();
+        var ran = new List<string>();
+        var spare = new RecordingSpare(() => Record(ran, "spare"));
+
+        var first = lane.Run(() =>
+        {
+            gate.Wait(Deadline);
+            return Record(ran, "first");
+        });
+        lane.Offer(spare); // offered while the only place is taken, before the second piece
+        var second = lane.Run(() => Record(ran, "second"));
+        Assert.Equal((1, 1), (lane.Waiting, lane.SpareWaiting));
+
+        gate.Set();
+        await Task.WhenAll(first, second).WaitAsync(Deadline, TestContext.Current.CancellationToken);
+        await WaitUntilAsync(() => spare.Done);
+
+        Assert.Equal(["first", "second", "spare"], ran);
+        await spare.SettleAsync().WaitAsync(Deadline, TestContext.Current.CancellationToken);
+    }
+
+    [Fact]
+    public async Task SpareWorkTakenBackBeforeItStartsNeverRunsAndMayBeOfferedAgain()
+    {
+        var lane = new ComputeLane(1);
+        using var gate = new ManualResetEventSlim();
+        var runs = 0;
+        var spare = new RecordingSpare(() => Interlocked.Increment(ref runs));
+        var holding = lane.Run(() => gate.Wait(Deadline));
+        lane.Offer(spare);
+
+        Assert.True(spare.SettleAsync().IsCompletedSuccessfully); // not started: taken back at once
+        gate.Set();
+        await holding.WaitAsync(Deadline, TestContext.Current.CancellationToken);
+        Assert.Equal(7, await lane.Run(() => 7).WaitAsync(Deadline, TestContext.Current.CancellationToken)); // its old place has come round
+        Assert.Equal(0, Volatile.Read(ref runs));
+        Assert.False(spare.Done);
+
+        lane.Offer(spare);
+        await WaitUntilAsync(() => spare.Done);
+        Assert.Equal(1, Volatile.Read(ref runs));
+    }
+
+    [Fact]
+    public async Task SettlingSpareWorkThatIsRunningWaitsForItsEnd()
+    {
+        var lane = new ComputeLane(1);
+        using var started = new ManualResetEventSlim();
+        using var gate = new ManualResetEventSlim();
+        var finished = false;
+        var spare = new RecordingSpare(() =>
+        {
+            started.Set();
+            gate.Wait(Deadline);
+            Volatile.Write(ref finished, true);
+        });
+
+        lane.Offer(spare);
+        Assert.True(started.Wait(Deadline, TestContext.Current.CancellationToken));
+        var settled = spare.SettleAsync();
+        Assert.False(settled.IsCompleted);
+        Assert.Throws<InvalidOperationException>(() => lane.Offer(spare)); // one offer pending at a time
+
+        gate.Set();
+        await settled.WaitAsync(Deadline, TestContext.Current.CancellationToken);
+        Assert.True(Volatile.Read(ref finished));
+        Assert.True(spare.Done);
+    }
+
+    [Fact]
+    public async Task FailingSpareWorkIsDroppedAsNotDoneAndFreesItsPlace()
+    {
+        var lane = new ComputeLane(1);
+        var spare = new RecordingSpare(() => throw new InvalidOperationException("drawn ahead and failed"));
+
+        lane.Offer(spare);
+        Assert.Equal(42, await lane.Run(() => 42).WaitAsync(Deadline, TestContext.Current.CancellationToken));
+        await spare.SettleAsync().WaitAsync(Deadline, TestContext.Current.CancellationToken);
+
+        Assert.False(spare.Done);
+        Assert.Equal(0, lane.SpareWaiting);
+    }
+
+    [Fact]
     public void AQueueHasAPlaceAtLeast() =>
         Assert.Throws<ArgumentOutOfRangeException>(() => new ComputeLane(0));
+
+    private static int Record(List<string> ran, string name)
+    {
+        lock (ran)
+        {
+            ran.Add(name);
+            return ran.Count;
+        }
+    }
 
     private static async Task WaitUntilAsync(Func<bool> condition)
     {
@@ -133,5 +229,10 @@ public sealed class ComputeLaneTests
         {
             await Task.Delay(10, timeout.Token);
         }
+    }
+
+    private sealed class RecordingSpare(Action work) : SpareWork
+    {
+        protected override void Work() => work();
     }
 }
