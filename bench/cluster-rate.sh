@@ -101,7 +101,8 @@ per_step=$(awk -v a="$ma" -v b="$mb" -v n="$(( b - a ))" -v w="$(awk -v s="$star
 # window (ta-tb), so they go per second over their own span, then over the window's steps per second.
 gc=$(awk -v a="$ma" -v b="$mb" -v n="$(( b - a ))" -v w="$(awk -v s="$start" -v e="$end" 'BEGIN { print e - s }')" -v t="$(awk -v s="$ta" -v e="$tb" 'BEGIN { print e - s }')" -v k="$silos" 'BEGIN { split(a, x, " "); split(b, y, " "); if (x[3] == "n/a" || y[3] == "n/a" || n <= 0 || t <= 0) { printf "n/a"; exit } r = n / w
   printf "%.2f MiB allocated, %.2f GCs, paused %.1f %% of the time", (y[3] - x[3]) / t / r / 1048576, (y[5] - x[5]) / t / r, 100 * (y[4] - x[4]) / t / k }')
-# Per step in the window, in ms: the job's step, the slowest silo's own time, the silos' wait for it (slowest - mean),
+# Per step in the window, in ms: the job's step, the slowest silo's own time, the silos' wait for it (slowest - mean;
+# the silos' blocks draw their next step's batches ahead in it, so a silo's own time leaves those draws out),
 # the way between silos (tree - slowest) and the job's own work (step - tree); then each silo's own time per step and
 # the share of the steps it was the slowest in.
 split=$(awk -v a="$wa" -v b="$wb" 'BEGIN { if (a == "n/a" || b == "n/a") { printf "n/a"; exit } k = split(a, x, " "); split(b, y, " "); n = y[2] - x[2]

@@ -65,8 +65,9 @@ public sealed record JobStatus(
 /// last silo's answer; <see cref="SlowestSiloSeconds"/> and <see cref="MeanSiloSeconds"/> the slowest silo's and the
 /// silos' mean time from a step's arrival to their answer. So per step, TreeSeconds - SlowestSiloSeconds is the
 /// calls' way between silos (messages, serialization, queues), SlowestSiloSeconds - MeanSiloSeconds what the silos
-/// wait for the slowest, and StepSeconds - TreeSeconds the job's own work (merges, evaluation, metrics, and any wait
-/// for the links' figures after the last silo's answer).
+/// wait for the slowest (time in which blocks draw their next step's batches ahead: a silo's own time leaves out the
+/// draws done before the step arrived), and StepSeconds - TreeSeconds the job's own work (merges, evaluation,
+/// metrics, and any wait for the links' figures after the last silo's answer).
 /// <see cref="PerSilo"/> holds each silo's own sum and the steps it was the slowest in.
 /// </summary>
 [GenerateSerializer, Immutable, Alias("StepWallStatus")]

@@ -10,7 +10,7 @@ public sealed partial class BlockGrain
     public async Task SetNodeEffectsAsync(long epoch, IReadOnlyList<NodeEffectChange> changes)
     {
         ArgumentNullException.ThrowIfNull(changes);
-        await Ahead.SettleAsync(); // a batch drawn ahead for a node whose effect changes here is drawn again (stale)
+        var takenBack = await SettleDrawAheadAsync(); // a batch drawn ahead for a node whose effect changes here is drawn again (stale)
         if (_config is { } config && epoch < config.Epoch)
         {
             return; // meant for a run that is over: the registry tells this run's effects anew
@@ -39,7 +39,16 @@ public sealed partial class BlockGrain
             _effects[i] = effect == NodeEffect.None ? NodeEffect.None : effect;
             _stale[i] = true;
         }
+
+        if (takenBack)
+        {
+            _drawAhead!.OfferAgain(); // the draws it had not started, now under the effects told
+        }
     }
+
+    // Makes the block's own turn the only one touching its batches; answers whether a draw ahead was taken back
+    // before it started (the caller may offer it again).
+    private Task<bool> SettleDrawAheadAsync() => _drawAhead?.SettleAsync() ?? Task.FromResult(false);
 
     private bool AtRest(int i) => ReferenceEquals(_effects[i], NodeEffect.None);
 
@@ -158,7 +167,13 @@ public sealed partial class BlockGrain
     /// seeded by node and step, so a batch drawn ahead reads as one drawn later, and a step that is not the next (the
     /// job went back to its checkpoint) likewise finds the window past it and draws again.
     /// </summary>
-    private sealed class DrawAhead(BlockGrain block) : SpareWork
+    /// <remarks>
+    /// Off the grain's turn it writes only the batches' state: <c>_ring</c>, <c>_windowFrom</c>, <c>_windowEnd</c>,
+    /// <c>_stale</c>, <c>_firstFill</c> and <c>_refill</c>; it reads the specs, streams, effects and evicted flags. What
+    /// reads the block from outside its turns (migration's <c>OnDehydrate</c>, the meters' callbacks over
+    /// <c>_previous</c>, <c>_busy</c>, <c>_effects</c> and <c>_evicted</c>) must read none of what it writes.
+    /// </remarks>
+    internal sealed class DrawAhead(BlockGrain block) : SpareWork
     {
         private long _step;
 
@@ -168,10 +183,18 @@ public sealed partial class BlockGrain
             ComputeLane.Shared.Offer(this);
         }
 
+        public void OfferAgain() => ComputeLane.Shared.Offer(this);
+
+        /// <summary>Draws ahead run to their end in this process, all blocks together (for the tests to wait on).</summary>
+        internal static long Finished => Interlocked.Read(ref _finished);
+
+        private static long _finished;
+
         protected override void Work()
         {
             block.DrawDue(_step, rejoinCheck: false);
             block._refill.Clear(); // the nodes under an effect are asked of their grains by the step, not here
+            Interlocked.Increment(ref _finished);
         }
     }
 

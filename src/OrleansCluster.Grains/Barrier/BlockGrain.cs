@@ -63,14 +63,12 @@ public sealed partial class BlockGrain(
     private (int Healthy, int Degraded, int Down)[] _tally = [];
     private readonly List<int> _refill = [];
     private readonly List<Task<NodeBatch>> _calls = [];
-    private DrawAhead? _drawAhead;
-
-    private DrawAhead Ahead => _drawAhead ??= new DrawAhead(this);
+    private DrawAhead? _drawAhead; // made at the first step answered
 
     public async Task<bool> ConfigureAsync(BlockConfig config)
     {
         ArgumentNullException.ThrowIfNull(config);
-        await Ahead.SettleAsync();
+        await SettleDrawAheadAsync();
         if (BesideCoordinatorPlacementDirector.Misplaced(GrainContext.Address.SiloAddress))
         {
             this.MigrateOnIdle(); // its evicted nodes go along (OnDehydrate) for a layout of the same run
@@ -145,7 +143,7 @@ public sealed partial class BlockGrain(
 
         // The step's arithmetic goes through ComputeLane rather than running as the grain's turn, so that the calls
         // this silo sends the other silos are not held back until every one of its own blocks has stepped.
-        await Ahead.SettleAsync(); // the batches drawn ahead for this step, or what is left of them for DrawDue
+        await SettleDrawAheadAsync(); // the batches drawn ahead for this step, or what is left of them for DrawDue
         var summary = await ComputeLane.Shared.Run(() =>
         {
             RecordBarrierWaits(config, command.PreviousMaxComputeSeconds);
@@ -159,7 +157,7 @@ public sealed partial class BlockGrain(
             summary = await ComputeLane.Shared.Run(() => Reduce(config, command, failed));
         }
 
-        Ahead.Offer(command.Step + 1);
+        (_drawAhead ??= new DrawAhead(this)).Offer(command.Step + 1);
         return summary;
     }
 
@@ -231,7 +229,7 @@ public sealed partial class BlockGrain(
 
     public override async Task OnDeactivateAsync(DeactivationReason reason, CancellationToken cancellationToken)
     {
-        await Ahead.SettleAsync(); // no draw ahead left running over this activation's arrays
+        await SettleDrawAheadAsync(); // no draw ahead left running over this activation's arrays
         if (_config is not null)
         {
             gauges.Unregister(_config.Block);

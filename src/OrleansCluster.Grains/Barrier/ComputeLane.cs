@@ -14,11 +14,14 @@ namespace OrleansCluster.Grains.Barrier;
 /// (traced on two silos of one core each: a call of a step reached the other silo 3-38 ms after it was sent, in
 /// steps of 42-85 ms; through this lane, within 3 ms). Queuing the whole step's arithmetic in the shared queue at once does not help, as each hop of
 /// a message then waits behind all of it. Here no more pieces than cores wait there, so a message waits at most
-/// about one piece (a block's step: well under a millisecond) at each hop. The caller awaits the piece, so its grain
-/// takes no other call meanwhile and the piece may use the grain's fields; it must not call grains.
+/// about one piece (a block's step: well under a millisecond) at each hop. The caller of <see cref="Run{T}"/> awaits
+/// the piece, so its grain takes no other call meanwhile and the piece may use the grain's fields; it must not call
+/// grains.
 /// <para>
 /// Spare work (<see cref="Offer"/>) goes to the thread pool only when no piece waits: what a block can do for its next
 /// step before that step is asked (its next batches), run while the silo would otherwise wait for the other silos.
+/// Nobody awaits it, so it may use its owner's fields only because the owner settles it
+/// (<see cref="SpareWork.SettleAsync"/>) before touching them. It takes a place like a piece while queued or running.
 /// </para>
 /// </remarks>
 public sealed class ComputeLane
@@ -28,7 +31,7 @@ public sealed class ComputeLane
     private readonly int _width;
     private int _queued;
 
-    /// <param name="width">How many pieces may be in the thread pool's queue or running at once.</param>
+    /// <param name="width">How many pieces and spare works together may be in the thread pool's queue or running at once.</param>
     public ComputeLane(int width)
     {
         ArgumentOutOfRangeException.ThrowIfNegativeOrZero(width);
@@ -41,7 +44,7 @@ public sealed class ComputeLane
     /// <summary>Pieces waiting for a place in the thread pool's queue.</summary>
     public int Waiting => _waiting.Count;
 
-    /// <summary>Spare work offered and not yet given a place (some of it may have been taken back since).</summary>
+    /// <summary>Spare works with an entry waiting for a place (some may have been taken back since: their entry does nothing).</summary>
     public int SpareWaiting => _spare.Count;
 
     /// <summary>Runs <paramref name="work"/> once fewer than the width of pieces are queued or running.</summary>
@@ -61,8 +64,11 @@ public sealed class ComputeLane
     public void Offer(SpareWork work)
     {
         ArgumentNullException.ThrowIfNull(work);
-        work.Queue(this);
-        _spare.Enqueue(work);
+        if (work.Queue(this))
+        {
+            _spare.Enqueue(work);
+        }
+
         QueueWhatFits();
     }
 

@@ -157,7 +157,9 @@ public sealed class ComputeLaneTests
         var holding = lane.Run(() => gate.Wait(Deadline));
         lane.Offer(spare);
 
-        Assert.True(spare.SettleAsync().IsCompletedSuccessfully); // not started: taken back at once
+        var settled = spare.SettleAsync();
+        Assert.True(settled.IsCompletedSuccessfully); // not started: taken back at once
+        Assert.True(await settled);
         gate.Set();
         await holding.WaitAsync(Deadline, TestContext.Current.CancellationToken);
         Assert.Equal(7, await lane.Run(() => 7).WaitAsync(Deadline, TestContext.Current.CancellationToken)); // its old place has come round
@@ -167,6 +169,44 @@ public sealed class ComputeLaneTests
         lane.Offer(spare);
         await WaitUntilAsync(() => spare.Done);
         Assert.Equal(1, Volatile.Read(ref runs));
+    }
+
+    [Fact]
+    public async Task SpareWorkTakenBackAndOfferedAgainBeforeItsEntryCameRoundKeepsOneEntryAndRunsOnce()
+    {
+        const int width = 2;
+        var lane = new ComputeLane(width);
+        using var gate = new ManualResetEventSlim();
+        var runs = 0;
+        var spare = new RecordingSpare(() => Interlocked.Increment(ref runs));
+        var holding = Enumerable.Range(0, width).Select(_ => lane.Run(() => gate.Wait(Deadline))).ToArray();
+
+        for (var k = 0; k < 5; k++)
+        {
+            lane.Offer(spare);
+            Assert.True(await spare.SettleAsync()); // taken back, as a block's next step takes back its draw ahead
+        }
+
+        lane.Offer(spare);
+        Assert.Equal(1, lane.SpareWaiting); // one entry, however often offered and taken back
+
+        gate.Set();
+        await Task.WhenAll(holding).WaitAsync(Deadline, TestContext.Current.CancellationToken);
+        await WaitUntilAsync(() => spare.Done);
+        Assert.Equal(1, Volatile.Read(ref runs));
+        Assert.False(await spare.SettleAsync()); // done: nothing to take back
+
+        // Every place is free again: `width` pieces run at once.
+        var together = 0;
+        using var all = new CountdownEvent(width);
+        var pieces = Enumerable.Range(0, width).Select(_ => lane.Run(() =>
+        {
+            Interlocked.Increment(ref together);
+            all.Signal();
+            return all.Wait(Deadline);
+        })).ToArray();
+        Assert.All(await Task.WhenAll(pieces).WaitAsync(Deadline, TestContext.Current.CancellationToken), Assert.True);
+        Assert.Equal(width, together);
     }
 
     [Fact]
