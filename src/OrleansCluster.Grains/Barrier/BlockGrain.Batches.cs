@@ -13,6 +13,11 @@ public sealed partial class BlockGrain
         var takenBack = await SettleDrawAheadAsync(); // a batch drawn ahead for a node whose effect changes here is drawn again (stale)
         if (_config is { } config && epoch < config.Epoch)
         {
+            if (takenBack)
+            {
+                _drawAhead!.OfferAgain();
+            }
+
             return; // meant for a run that is over: the registry tells this run's effects anew
         }
 
@@ -68,7 +73,7 @@ public sealed partial class BlockGrain
             {
                 if (AtRest(i))
                 {
-                    DrawAtRest(i, step, FirstCount(i));
+                    DrawAtRest(i, step, CountFrom(i, step));
                 }
                 else
                 {
@@ -78,15 +83,20 @@ public sealed partial class BlockGrain
         }
     }
 
-    // The first batch of node i is shortened by its group's index mod BatchSteps so that refills spread over steps,
-    // a group at a time: the nodes drawn at one step then sit side by side in each of the ring's rows, so the row
-    // writes of a group's batches share cache lines (one node alone at a time wrote a line per row it filled, eight
-    // times the bytes of the step's reads).
-    private int FirstCount(int i)
+    // The steps of node i's batch drawn from `step`: up to its group's next phase step, so that its next batch falls
+    // due there whatever step this one was drawn at (the first, an effect starting or ending, a rejoin, a step back
+    // to a checkpoint, a new layout's first step). Nodes go in groups of eight neighbours, whose times then sit side by
+    // side in each of the ring's rows, so a group's draws write shared cache lines (a node alone at a step wrote a
+    // line per row for one double, eight times the bytes of the step's read of its row). The groups' phases spread
+    // evenly over the BatchSteps steps, from an offset of the block's own, so that about 1/BatchSteps of a silo's
+    // nodes are drawn at each step even where blocks have fewer groups than BatchSteps.
+    private int CountFrom(int i, long step)
     {
-        var count = _firstFill[i] ? _batchSteps - ((i / DrawGroup) % _batchSteps) : _batchSteps;
-        _firstFill[i] = false;
-        return count;
+        var groups = (_specs.Length + DrawGroup - 1) / DrawGroup;
+        var group = i / DrawGroup;
+        var spread = groups >= _batchSteps ? group % _batchSteps : (int)((long)group * _batchSteps / groups);
+        var phase = (spread + _blockPhase) % _batchSteps;
+        return _batchSteps - (int)((step - 1 + phase) % _batchSteps);
     }
 
     // Asks the grains of the nodes DrawDue listed for their next batch under their effect, all at once; returns
@@ -101,7 +111,7 @@ public sealed partial class BlockGrain
         _calls.Clear();
         foreach (var i in _refill)
         {
-            _calls.Add(_grains[i].ComputeAsync(new NodeBatchRequest(_specs[i], step, FirstCount(i), _effects[i])));
+            _calls.Add(_grains[i].ComputeAsync(new NodeBatchRequest(_specs[i], step, CountFrom(i, step), _effects[i])));
         }
 
         try
@@ -175,7 +185,7 @@ public sealed partial class BlockGrain
     /// </summary>
     /// <remarks>
     /// Off the grain's turn it writes only the batches' state: <c>_ring</c>, <c>_windowFrom</c>, <c>_windowEnd</c>,
-    /// <c>_stale</c>, <c>_firstFill</c> and <c>_refill</c>; it reads the specs, streams, effects and evicted flags. What
+    /// <c>_stale</c> and <c>_refill</c>; it reads the specs, streams, effects and evicted flags. What
     /// reads the block from outside its turns (migration's <c>OnDehydrate</c>, the meters' callbacks over
     /// <c>_previous</c>, <c>_busy</c>, <c>_effects</c> and <c>_evicted</c>) must read none of what it writes.
     /// </remarks>

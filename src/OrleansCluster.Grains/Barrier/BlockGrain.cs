@@ -50,7 +50,7 @@ public sealed partial class BlockGrain(
     private bool[] _stale = [];
     private ulong[] _streams = [];
     private bool[] _evicted = [];
-    private bool[] _firstFill = [];
+    private int _blockPhase; // where this block's groups start among the BatchSteps phases (see CountFrom)
 
     private double[] _previous = [];
     private double[] _busy = [];
@@ -105,7 +105,7 @@ public sealed partial class BlockGrain(
                 _evicted[i] = true; // the run goes on: evicted until a checkpoint finds it back within the timeout
             }
         }
-        _firstFill = Enumerable.Repeat(true, n).ToArray();
+        _blockPhase = (int)(SeededNoise.StreamKey(config.Block) % (ulong)_batchSteps);
         _distributions = _generations.Select(_ => new ComputeDistribution()).ToArray();
         _tally = new (int, int, int)[_generations.Length];
         _states = [];

@@ -14,7 +14,7 @@ namespace OrleansCluster.Grains.Tests.Barrier;
 public sealed class DrawAheadTests(ClusterFixture fixture)
 {
     private const long Epoch = 1;
-    private const int Nodes = 24; // three of the fixture's batches of 8 steps are staggered over them
+    private const int Nodes = 64; // eight groups of eight, one falling due at each of the fixture's 8 batch steps
     private const double Nominal = 0.5;
     private static readonly ComputeDraws Draws = new(0.05, 0.02, 3.0);
 
