@@ -10,7 +10,7 @@ namespace OrleansCluster.Grains.Barrier;
 
 /// <summary>
 /// The lowest level of the barrier tree. It keeps each node's batch of compute times (drawn a batch of steps
-/// ahead, refills staggered so that about 1/BatchSteps of the nodes are drawn each step) in one dense
+/// ahead, refills staggered in groups of eight neighbours so that about 1/BatchSteps of the nodes are drawn each step) in one dense
 /// ring of BatchSteps rows, a row per step and a column per node, so that a step reads one contiguous row and
 /// the heap holds one long-lived array per block rather than one per node (at millions of nodes those were what
 /// the garbage collector walked and promoted). The fault registry tells the block each node's effect; a node at
