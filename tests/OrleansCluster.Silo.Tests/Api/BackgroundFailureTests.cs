@@ -93,7 +93,11 @@ public sealed partial class BackgroundFailureTests(SiloFixture fixture) : IClass
         }
         while (DateTime.UtcNow < deadline);
 
-        Assert.Equal(18, causes.Count);
+        // Seen once in CI on two busy cores: no failures series on the page for the whole minute. Should it recur, the
+        // message says what the page did carry of the registry's and the job's series.
+        var carried = string.Join("\n", metrics.Split('\n').Where(l => l.StartsWith("gpusim_faults", StringComparison.Ordinal)
+            || l.StartsWith("gpusim_failures", StringComparison.Ordinal) || l.StartsWith("gpusim_steps", StringComparison.Ordinal)).Take(20));
+        Assert.True(causes.Count == 18, $"{causes.Count} causes on the page; its fault, failure and step series:\n{carried}");
         Assert.True(causes.Values.Sum() >= 3, string.Join(", ", causes));
         Assert.InRange(ettr, 0.01, 0.9999);
         Assert.Matches("gpusim_lost_steps_total\\{[^}]*\\} [1-9]", metrics);
