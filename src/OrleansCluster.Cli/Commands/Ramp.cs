@@ -198,11 +198,12 @@ public static class Ramp
 
     internal static async Task WaitAsync(TimeSpan span, Action<double> onProgress, CancellationToken cancellationToken)
     {
+        // What is left is read once a turn, before the progress is reported: read again after it, on a busy machine
+        // it could be past the span already, and a negative delay throws.
         var clock = Stopwatch.StartNew();
-        while (clock.Elapsed < span)
+        for (var left = span; left > TimeSpan.Zero; left = span - clock.Elapsed)
         {
             onProgress(clock.Elapsed / span);
-            var left = span - clock.Elapsed;
             await Task.Delay(left < TimeSpan.FromMilliseconds(250) ? left : TimeSpan.FromMilliseconds(250), cancellationToken);
         }
 

@@ -11,6 +11,25 @@ public sealed class RampTests(CliSiloFixture silo) : IClassFixture<CliSiloFixtur
     private static CancellationToken Ct => TestContext.Current.CancellationToken;
 
     [Fact]
+    public async Task AWaitWhoseProgressReportOutlastsItsSpanEndsAtFullProgress()
+    {
+        // Seen in CI on two busy cores: the report took the wait past its span, and the delay of what was left
+        // (negative by then) threw.
+        var reported = new List<double>();
+        await Ramp.WaitAsync(TimeSpan.FromMilliseconds(20), p =>
+        {
+            reported.Add(p);
+            if (reported.Count == 1)
+            {
+                Thread.Sleep(100);
+            }
+        }, Ct);
+
+        Assert.Equal(1, reported[^1]);
+        Assert.All(reported, p => Assert.InRange(p, 0, 1));
+    }
+
+    [Fact]
     public async Task RampMeasuresEachSizeUntilTheLast()
     {
         using var admin = silo.CreateTargetClient();

@@ -78,8 +78,8 @@ public sealed partial class BackgroundFailureTests(SiloFixture fixture) : IClass
         do
         {
             metrics = await _client.GetStringAsync(new Uri("/metrics", UriKind.Relative), AdminClient.Ct);
-            // By cause, the largest count: the meters are the process's, so a page may also carry another test's
-            // silo's series of the same causes (seen once in CI: a cause twice on one page).
+            // By cause, the largest count: OpenTelemetry takes meters by name across the process, so a page may
+            // carry another test's silo's series of the same causes (seen once in CI: a cause twice on one page).
             causes = FailuresByCause().Matches(metrics)
                 .GroupBy(m => m.Groups["cause"].Value, m => double.Parse(m.Groups["value"].Value, CultureInfo.InvariantCulture))
                 .ToDictionary(g => g.Key, g => g.Max());
