@@ -1,3 +1,4 @@
+using System.Diagnostics.Metrics;
 using Microsoft.Extensions.Options;
 using OpenTelemetry.Metrics;
 using OpenTelemetry.Resources;
@@ -22,6 +23,18 @@ internal static class TelemetryExtensions
                 .AddAspNetCoreInstrumentation()
                 .AddRuntimeInstrumentation()
                 .AddPrometheusExporter(options => options.ScrapeResponseCacheDurationMilliseconds = 0));
+        builder.Services.ConfigureOpenTelemetryMeterProvider(
+            (services, metrics) => metrics.AddView(OwnMetersOnly(services.GetRequiredService<IMeterFactory>())));
         return builder;
     }
+
+    /// <summary>
+    /// A view that drops the instruments of meters another host's <see cref="IMeterFactory"/> made. OpenTelemetry
+    /// takes meters by name across the process, so where several hosts share one (tests, an embedding application)
+    /// each page would otherwise carry every host's series of the same name mixed into one, and a host's shutdown
+    /// completes its instruments, which retires the shared series on every page (seen in tests: a page with none of
+    /// its own simulation series). Meters no factory made (Orleans', the runtime's) are the process's and stay.
+    /// </summary>
+    internal static Func<Instrument, MetricStreamConfiguration?> OwnMetersOnly(IMeterFactory own) =>
+        instrument => instrument.Meter.Scope is IMeterFactory scope && !ReferenceEquals(scope, own) ? MetricStreamConfiguration.Drop : null;
 }
