@@ -38,7 +38,11 @@ internal sealed class JobDriver(IClusterClient client)
 
             if (DateTime.UtcNow > deadline)
             {
-                throw new TimeoutException($"condition not met within {Deadline}; last status: step {status.Job.Step}, state {status.Job.State}, failed {status.Job.StepsFailed}");
+                // The failed steps still in the recent history say why the run went another way than the test's.
+                var failures = (await HistoryAsync()).Where(r => !r.Ok).Select(r => $"step {r.Number}: {r.FailureReason}");
+                throw new TimeoutException(
+                    $"condition not met within {Deadline}; last status: step {status.Job.Step}, epoch {status.Job.Epoch}, state {status.Job.State}, " +
+                    $"failed {status.Job.StepsFailed}; failed steps in the history: [{string.Join("; ", failures)}]");
             }
 
             await Task.Delay(20, TestContext.Current.CancellationToken);
