@@ -10,7 +10,8 @@ namespace OrleansCluster.Grains.Faults;
 /// </summary>
 public sealed class FaultBook
 {
-    private readonly List<Entry> _entries = [];
+    private readonly LinkedList<Entry> _entries = []; // oldest first
+    private readonly Dictionary<string, LinkedListNode<Entry>> _byId = new(StringComparer.Ordinal);
     private readonly Dictionary<string, List<Entry>> _byNode = new(StringComparer.Ordinal);
     private readonly Dictionary<string, List<Entry>> _byLink = new(StringComparer.Ordinal);
 
@@ -30,57 +31,61 @@ public sealed class FaultBook
     public void Add(Fault fault)
     {
         ArgumentNullException.ThrowIfNull(fault);
+        if (_byId.ContainsKey(fault.Id))
+        {
+            throw new ArgumentException($"a fault {fault.Id} is already pending or in force", nameof(fault));
+        }
+
         var entry = new Entry(fault, FaultSchedule.For(FaultIntake.Kind(fault.Kind), fault.Params, fault.StartsAt, fault.EndsAt));
-        _entries.Add(entry);
+        _byId.Add(fault.Id, _entries.AddLast(entry));
         Index(_byNode, fault.Targets.Nodes, entry);
         Index(_byLink, fault.Targets.Links, entry);
     }
 
     /// <summary>The fault with <paramref name="id"/>, if it is pending or in force.</summary>
-    public Fault? Find(string id) => _entries.Find(e => e.Fault.Id == id)?.Fault;
+    public Fault? Find(string id) => _byId.TryGetValue(id, out var node) ? node.Value.Fault : null;
 
     /// <summary>Takes the fault with <paramref name="id"/> out; returns it, or null when there is none.</summary>
     public Fault? Remove(string id)
     {
-        var index = _entries.FindIndex(e => e.Fault.Id == id);
-        if (index < 0)
-        {
-            return null;
-        }
-
-        var entry = _entries[index];
-        _entries.RemoveAt(index);
-        Unindex(_byNode, entry.Fault.Targets.Nodes, entry);
-        Unindex(_byLink, entry.Fault.Targets.Links, entry);
-        return entry.Fault;
+        return _byId.TryGetValue(id, out var node) ? Take(node) : null;
     }
 
     /// <summary>Takes out the faults that match <paramref name="which"/> (in one pass); returns them, oldest first.</summary>
     public IReadOnlyList<Fault> RemoveWhere(Func<Fault, bool> which)
     {
         ArgumentNullException.ThrowIfNull(which);
-        var taken = new List<Entry>();
-        _entries.RemoveAll(e => which(e.Fault) && Take(e));
-        foreach (var entry in taken)
+        var taken = new List<Fault>();
+        for (var node = _entries.First; node is not null;)
         {
-            Unindex(_byNode, entry.Fault.Targets.Nodes, entry);
-            Unindex(_byLink, entry.Fault.Targets.Links, entry);
+            var next = node.Next;
+            if (which(node.Value.Fault))
+            {
+                taken.Add(Take(node));
+            }
+
+            node = next;
         }
 
-        return taken.Select(e => e.Fault).ToArray();
-
-        bool Take(Entry entry)
-        {
-            taken.Add(entry);
-            return true;
-        }
+        return taken;
     }
 
     /// <summary>Takes out the faults that have run their duration by <paramref name="now"/>; returns them.</summary>
     public IReadOnlyList<Fault> Expire(DateTimeOffset now)
     {
-        var expired = _entries.Where(e => e.Schedule.HasExpired(now)).Select(e => e.Fault.Id).ToArray();
-        return expired.Select(id => Remove(id)!).ToArray();
+        var expired = new List<Fault>();
+        for (var node = _entries.First; node is not null;)
+        {
+            var next = node.Next;
+            if (node.Value.Schedule.HasExpired(now))
+            {
+                expired.Add(Take(node));
+            }
+
+            node = next;
+        }
+
+        return expired;
     }
 
     /// <summary>The faults that act differently at <paramref name="now"/> than at <paramref name="last"/> (started, or turned their phase).</summary>
@@ -115,6 +120,17 @@ public sealed class FaultBook
     {
         ArgumentNullException.ThrowIfNull(fault);
         return fault.StartsAt <= now && (fault.EndsAt is null || fault.EndsAt > now);
+    }
+
+    // Takes one entry out of the list and its indexes; returns its fault.
+    private Fault Take(LinkedListNode<Entry> node)
+    {
+        var entry = node.Value;
+        _entries.Remove(node);
+        _byId.Remove(entry.Fault.Id);
+        Unindex(_byNode, entry.Fault.Targets.Nodes, entry);
+        Unindex(_byLink, entry.Fault.Targets.Links, entry);
+        return entry.Fault;
     }
 
     private static List<ActiveFault> Acting(Dictionary<string, List<Entry>> index, string target, DateTimeOffset now)

@@ -1,4 +1,6 @@
 using System.ComponentModel.DataAnnotations;
+using System.Globalization;
+using OrleansCluster.Model.Scenarios;
 
 namespace OrleansCluster.Grains.Faults;
 
@@ -34,4 +36,18 @@ public sealed class FaultLimits
         live + adding > MaxLiveFaults
             ? $"{live} faults are pending or in force and {adding} more would pass the {MaxLiveFaults} allowed ({MaxLiveFaultsSetting}); clear some first"
             : null;
+
+    /// <summary>
+    /// The error naming <c>failures</c> when <paramref name="scenario"/>'s background failures would keep more faults
+    /// in force on average than <see cref="MaxLiveFaults"/> (found by probing: 298,000 arrivals in one step wedged
+    /// the registry), or null.
+    /// </summary>
+    public ScenarioError? BackgroundError(Scenario scenario)
+    {
+        ArgumentNullException.ThrowIfNull(scenario);
+        var inForce = scenario.Failures?.MeanInForce(scenario) ?? 0;
+        return !(inForce > MaxLiveFaults) ? null : new ScenarioError(
+            "failures",
+            string.Create(CultureInfo.InvariantCulture, $"these rates and repair times keep {inForce:G4} failures in force on average, more than the {MaxLiveFaults:N0} faults allowed ({MaxLiveFaultsSetting}): lower a rate, the scale or a repair time, or raise the setting"));
+    }
 }

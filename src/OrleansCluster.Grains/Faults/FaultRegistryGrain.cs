@@ -156,34 +156,6 @@ public sealed partial class FaultRegistryGrain(
         return new InjectionResult(made.Select(Current).ToArray(), [], NotFound: false);
     }
 
-    public async Task<double?> BackgroundAsync(long epoch, double simulatedSeconds, IReadOnlyList<BackgroundFault> arrivals)
-    {
-        ArgumentNullException.ThrowIfNull(arrivals);
-        var s = _store.State;
-        if (_layout is null || epoch != s.Epoch)
-        {
-            return null;
-        }
-
-        var now = clock.GetUtcNow();
-        var made = BackgroundIntake.Make(arrivals.Where(a => _book.Find(a.Id) is null), _layout, now);
-        foreach (var fault in made)
-        {
-            _book.Add(fault);
-            s.FailuresByCause[fault.Cause!] = s.FailuresByCause.GetValueOrDefault(fault.Cause!) + 1;
-            LogBackground(logger, fault.Id, fault.Cause!, fault.Kind.ApiName, fault.Target.Node ?? fault.Target.Link, simulatedSeconds);
-        }
-
-        var repaired = EndWhere(FaultState.Expired, f => BackgroundIntake.Repaired(f, simulatedSeconds));
-        if (made.Count > 0 || repaired.Count > 0)
-        {
-            await SaveAsync();
-            await ApplyAsync([.. made, .. repaired]);
-        }
-
-        return BackgroundIntake.NextRepair(_book.Faults);
-    }
-
     public ValueTask<IReadOnlyList<Fault>> ListAsync(bool includeEnded)
     {
         var faults = _book.Faults.Select(Current);

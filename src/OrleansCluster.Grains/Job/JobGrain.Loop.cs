@@ -65,12 +65,14 @@ public sealed partial class JobGrain
         }
         catch (Exception e) when (e is not OperationCanceledException)
         {
-            // A coordinator lost with its silo: the step in flight fails, the job rolls back to its checkpoint
-            // and lays the tree out again (the registry pushes the faults anew), then goes on.
-            LogTickFailed(logger, Run.NextStep, e.GetBaseException().Message);
+            // A coordinator lost with its silo, or any call of the step that failed: the step in flight fails, the
+            // job rolls back to its checkpoint and lays the tree out again (the registry pushes the faults anew),
+            // then goes on. The reason names what failed, not a guess at why.
+            var cause = e.GetBaseException();
+            LogTickFailed(logger, Run.NextStep, cause.Message);
             if (_treeReady)
             {
-                FailStep($"grains lost with a silo: {e.GetBaseException().Message}");
+                FailStep($"the step's calls failed ({cause.GetType().Name}: {cause.Message})");
                 _treeReady = false; // the next tick lays the tree out again
             }
 

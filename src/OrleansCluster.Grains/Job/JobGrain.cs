@@ -28,6 +28,7 @@ public sealed partial class JobGrain(
     [PersistentState("job", SimulationStorage.Name)] IPersistentState<JobRecord> record,
     ILogger<JobGrain> logger,
     IOptions<SimulationTuning> tuning,
+    IOptions<FaultLimits> limits,
     SimulationMetrics metrics,
     IClusterMembershipService membership,
     IClusterManifestProvider manifests,
@@ -72,9 +73,9 @@ public sealed partial class JobGrain(
         }
 
         _tuning.EnsureFits(scenario); // before anything is laid out: every entry (API, start, client) passes here
-        if (NominalStep.CompletionError(scenario) is { } never)
+        if ((NominalStep.CompletionError(scenario) ?? limits.Value.BackgroundError(scenario)) is { } refused)
         {
-            throw new ArgumentException(never.ToString(), nameof(source));
+            throw new ArgumentException(refused.ToString(), nameof(source));
         }
 
         Halt(JobState.Stopped);

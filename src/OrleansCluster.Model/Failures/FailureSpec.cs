@@ -25,6 +25,12 @@ public sealed record FailureSpec(string? Preset, double Scale, IReadOnlyList<Fai
     public double TotalRatePerSecond(Scenario scenario) => Causes.Sum(c => RatePerSecond(c, scenario));
 
     /// <summary>
+    /// Failures in force on average once the run has settled (Little's law: each cause's rate times its mean repair
+    /// time), which a registry with a limit on the faults in force must be able to hold.
+    /// </summary>
+    public double MeanInForce(Scenario scenario) => Causes.Sum(c => RatePerSecond(c, scenario) * c.Repair.MeanSeconds);
+
+    /// <summary>
     /// Mean time between interruptions (failures whose fault stops the job) in simulated seconds; +infinity when
     /// no cause interrupts.
     /// </summary>

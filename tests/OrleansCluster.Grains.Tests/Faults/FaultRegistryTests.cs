@@ -1,6 +1,7 @@
 using Orleans.Core.Internal;
 using OrleansCluster.Abstractions.Grains;
 using OrleansCluster.Abstractions.Messages;
+using OrleansCluster.Model.Simulation;
 
 namespace OrleansCluster.Grains.Tests.Faults;
 
@@ -113,6 +114,37 @@ public sealed class FaultRegistryTests(ClusterFixture fixture)
     }
 
     // Deactivates the registry and waits until the activation has gone: the next call reads its state back.
+    [Fact]
+    public async Task BackgroundArrivalsPastTheLiveLimitAreDroppedAndRepairsMakeRoomFirst()
+    {
+        // Found by probing: a scenario whose failures arrived 298,000 at a step made every one a fault, each checked
+        // against the book by a linear search, and the registry (then the job, waiting on it) answered nothing for
+        // minutes. Arrivals now count against the live limit (10,000 here, the default) like injections.
+        await _driver.StartAtMaxPaceAsync(Scenarios.Uniform(nodes: 400, checkpointEvery: 1000));
+        await _driver.Job.PauseAsync();
+        var epoch = (await _driver.Job.GetStatusAsync()).Job.Epoch;
+        var causeBefore = (await Registry.CountsAsync()).FailuresByCause?.GetValueOrDefault("probe") ?? 0;
+
+        var burst = Enumerable.Range(0, 10_050).Select(i => Arrival($"bg{epoch}-burst{i:D5}", i % 400, startSeconds: 1, repairSeconds: 10)).ToArray();
+        Assert.Equal(11, await Registry.BackgroundAsync(epoch, 2, burst)); // the next repair, at 1 + 10 simulated seconds
+        var live = await Registry.ListAsync(includeEnded: false);
+        Assert.Equal(10_000, live.Count);
+        Assert.Equal(burst.Take(10_000).Select(a => a.Id).Order(StringComparer.Ordinal), live.Select(f => f.Id));
+        Assert.Equal(causeBefore + 10_000, (await Registry.CountsAsync()).FailuresByCause!["probe"]);
+
+        // At simulated 20 s the burst is repaired: its faults end before the step's arrivals are counted, so all fit.
+        var later = Enumerable.Range(0, 5).Select(i => Arrival($"bg{epoch}-later{i}", i, startSeconds: 15, repairSeconds: 100)).ToArray();
+        Assert.Equal(115, await Registry.BackgroundAsync(epoch, 20, later));
+        Assert.Equal(later.Select(a => a.Id), (await Registry.ListAsync(includeEnded: false)).Select(f => f.Id));
+
+        await Registry.ClearAllAsync();
+        await _driver.Job.StopAsync();
+
+        static BackgroundFault Arrival(string id, int node, double startSeconds, double repairSeconds) => new(
+            id, "probe", FaultKind.NodeSlowdown, new FaultTargetRequest(Node: ClusterLayout.NodeId("dc", node)),
+            new Dictionary<string, double> { ["factor"] = 1.5 }, startSeconds, repairSeconds, Xid: null);
+    }
+
     private async Task DeactivateRegistryAsync()
     {
         await Registry.Cast<IGrainManagementExtension>().DeactivateOnIdle(Ct);

@@ -1,3 +1,4 @@
+using System.Text.Json.Nodes;
 using OrleansCluster.Abstractions.Grains;
 using OrleansCluster.Abstractions.Messages;
 using OrleansCluster.Grains.Links;
@@ -270,6 +271,26 @@ public sealed class JobGrainTests(ClusterFixture fixture)
         Assert.Equal("uniform-test", status.Scenario);
         Assert.Equal(16, status.Sites.Sum(s => s.Nodes));
         Assert.Equal(epoch, status.Job.Epoch);
+        await _driver.Job.StopAsync();
+    }
+
+    [Fact]
+    public async Task ScenarioWhoseFailuresWouldOutgrowTheLiveFaultLimitIsRefusedAndTheLoadedOneKeepsRunning()
+    {
+        // Found by probing: rates within their ranges that keep hundreds of thousands of faults in force wedged the
+        // registry. 400 GPUs x 100 an hour, each repaired in a day: 960,000 in force on average, past 10,000.
+        await _driver.StartAtMaxPaceAsync(Scenarios.Uniform(nodes: 16));
+        await _driver.WaitForStepAsync(2);
+        var epoch = (await _driver.Job.GetStatusAsync()).Job.Epoch;
+        var scenario = JsonNode.Parse(Scenarios.Uniform(nodes: 50))!.AsObject();
+        scenario["failures"] = JsonNode.Parse("""{ "causes": [ { "name": "x", "ratePerGpuHour": 100, "kind": "node.slowdown", "params": { "factor": 1.5 }, "repair": { "medianSeconds": 86400 } } ] }""");
+
+        var e = await Assert.ThrowsAsync<ArgumentException>(() => _driver.Job.LoadAsync(ScenarioSource.FromJson(scenario.ToJsonString())));
+
+        Assert.StartsWith("failures: ", e.Message, StringComparison.Ordinal);
+        Assert.Contains("Admin:MaxLiveFaults", e.Message, StringComparison.Ordinal);
+        var status = await _driver.WaitForStepAsync(4);
+        Assert.Equal((16, epoch), (status.Sites.Sum(s => s.Nodes), status.Job.Epoch));
         await _driver.Job.StopAsync();
     }
 }

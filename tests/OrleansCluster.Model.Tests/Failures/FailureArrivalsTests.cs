@@ -102,4 +102,13 @@ public sealed class FailureArrivalsTests
 
         Assert.Equal(54.0 * 24 * 16_384 / 419 / 280 * 3600, scenario.Failures!.MtbfSeconds(scenario), 1e-6);
     }
+
+    [Fact]
+    public void TheFailuresInForceOnAverageAreEachCausesRateTimesItsMeanRepair()
+    {
+        var scenario = TwoSites(1, """{ "scale": 2, "causes": [ { "name": "slow", "ratePerGpuHour": 1, "kind": "node.slowdown", "params": { "factor": 2 }, "repair": { "medianSeconds": 30, "cv": 0.5 } } ] }""");
+
+        // 280 GPUs x 1 an hour x 2, for a mean repair of 30 s x sqrt(1 + 0.5^2) (log-normal).
+        Assert.Equal(280.0 * 2 / 3600 * 30 * Math.Sqrt(1.25), scenario.Failures!.MeanInForce(scenario), 1e-9);
+    }
 }
