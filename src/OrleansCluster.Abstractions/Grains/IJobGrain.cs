@@ -25,6 +25,13 @@ public interface IJobGrain : IGrainWithStringKey
     Task StartAsync();
 
     /// <summary>
+    /// Loads <paramref name="source"/> and starts it, in one turn of the job: the status answered is that of this
+    /// scenario, whatever other calls (another load, a pause) arrive meanwhile. What <c>PUT /api/scenario</c> calls.
+    /// </summary>
+    [Alias("LoadAndStart"), ResponseTimeout("00:05:00")]
+    Task<ClusterStatus> LoadAndStartAsync(ScenarioSource source);
+
+    /// <summary>
     /// Loads <paramref name="source"/> and starts it at <paramref name="pace"/> only if no scenario is loaded yet:
     /// every silo of a cluster asks at start, and only the first one's request takes effect.
     /// </summary>

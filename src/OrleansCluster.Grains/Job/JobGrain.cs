@@ -107,6 +107,13 @@ public sealed partial class JobGrain(
         await RunAsync();
     }
 
+    public async Task<ClusterStatus> LoadAndStartAsync(ScenarioSource source)
+    {
+        await LoadAsync(source);
+        await StartAsync();
+        return await GetStatusAsync();
+    }
+
     public async Task<bool> StartIfIdleAsync(ScenarioSource source, PaceSettings pace)
     {
         if (Job.State != JobState.Idle)
