@@ -5,7 +5,8 @@ using OrleansCluster.Cli.Reports;
 
 // Exit codes: 0 the run held (its checks passed), 1 it ran but a check failed, 2 it could not run.
 var urlOption = new Option<string>("--url") { Description = "The silo's HTTP address (loopback only).", DefaultValueFactory = _ => "http://127.0.0.1:8080", Recursive = true };
-var keyOption = new Option<string?>("--key") { Description = $"The admin key (default: ${SiloApi.KeyVariable}).", DefaultValueFactory = _ => Environment.GetEnvironmentVariable(SiloApi.KeyVariable), Recursive = true };
+// No DefaultValueFactory: help prints an option's default, and the key must never show (Target.Parse reads the variable).
+var keyOption = new Option<string?>("--key") { Description = $"The admin key (default: ${SiloApi.KeyVariable}).", Recursive = true };
 var outputOption = new Option<string>("--output") { Description = "table or json.", DefaultValueFactory = _ => "table", Recursive = true };
 outputOption.AcceptOnlyFromAmong("table", "json");
 

@@ -23,7 +23,7 @@ public sealed record Target(Uri BaseAddress, string? Key)
             throw new ArgumentException($"'{url}' is not a loopback address: load is only sent to 127.0.0.0/8 or localhost", nameof(url));
         }
 
-        return new Target(uri, key);
+        return new Target(uri, key ?? Environment.GetEnvironmentVariable(SiloApi.KeyVariable));
     }
 
     /// <summary>An HTTP client for the target (with the key, when there is one).</summary>

@@ -116,6 +116,29 @@ public sealed class ProgramTests(SiloProcessFixture silo) : IClassFixture<SiloPr
         Assert.Contains($"{OrleansCluster.Cli.Reports.ReportWriter.DefaultFolder}/", File.ReadAllLines(Path.Combine(root, ".gitignore")));
     }
 
+    [Theory]
+    [InlineData]
+    [InlineData("status")]
+    [InlineData("ramp")]
+    public async Task HelpNeverShowsTheAdminKeyFromTheEnvironment(params string[] command)
+    {
+        // Found by a newcomer's run: the key's default was the variable's value, and help prints defaults.
+        const string secret = "key-that-must-not-show";
+        var (exit, output, error) = await RunAsync(null, new Dictionary<string, string> { ["ORLEANSCLUSTER_KEY"] = secret }, [.. command, "--help"]);
+
+        Assert.True(exit == 0, $"exit {exit}: {error}");
+        Assert.Contains("--key", output, StringComparison.Ordinal);
+        Assert.DoesNotContain(secret, output + error, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task TheKeyComesFromTheEnvironmentWhenNoOptionGivesIt()
+    {
+        var (exit, _, error) = await RunAsync(null, new Dictionary<string, string> { ["ORLEANSCLUSTER_KEY"] = Key }, "scrape", "--url", Url, "--seconds", "1", "--scrapers", "1");
+
+        Assert.True(exit == 0, $"exit {exit}: {error}");
+    }
+
     private static Task<(int Exit, string Output, string Error)> RunAsync(params string[] arguments) =>
         RunAsync(null, new Dictionary<string, string>(), arguments);
 
