@@ -54,7 +54,7 @@ public static class NominalStep
         {
             var comm = AllReduceModel.CommSeconds(step.IntraSiteSeconds, step.InterSiteSeconds);
             return Error(timeout, string.Create(CultureInfo.InvariantCulture,
-                $"the all-reduce takes {comm:G4} s (within sites {step.IntraSiteSeconds:G4} s, between sites {step.InterSiteSeconds:G4} s) among the nodes that can make the barrier with every link nominal, so the collective watchdog would abort every step: raise a fabric's or a link's bandwidth, shrink the gradient, or raise the timeout"));
+                $"the all-reduce takes {comm:G4} s (within sites {step.IntraSiteSeconds:G4} s, between sites {step.InterSiteSeconds:G4} s) among the nodes that can make the barrier with every link nominal, so the collective watchdog would abort every step: raise a fabric's or a link's bandwidth, shrink the gradient, raise job.comm.bucketMegabytes (fewer collectives, each paying the link latency), or raise the timeout"));
         }
 
         return null;
