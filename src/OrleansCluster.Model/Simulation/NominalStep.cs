@@ -15,6 +15,12 @@ public static class NominalStep
     /// </summary>
     public const double FastDrawSigmas = 6;
 
+    /// <summary>
+    /// The shortest nominal compute time of a step the simulation takes: work that a GPU gets through faster rounds to
+    /// nothing (noise would then draw times of zero, which no barrier statistic can hold), so such a scenario is refused.
+    /// </summary>
+    public const double MinComputeSeconds = 1e-12;
+
     /// <summary>The step every node of <paramref name="scenario"/> and every link take at their nominal figures.</summary>
     public static StepResult Evaluate(Scenario scenario)
     {
@@ -29,12 +35,19 @@ public static class NominalStep
     /// so every node misses the barrier at every step; or the all-reduce among the nodes that can make it, with every
     /// link nominal, outlasts the timeout, so the collective watchdog aborts every step (faults and jitter only
     /// lengthen it). A scenario where only some nodes are too slow does run: they are evicted and the others go on.
+    /// Figures the arithmetic cannot hold (a step's compute time of zero or not a number) are refused here too, naming
+    /// the work, so that no scenario that passes reaches the barrier's statistics with them.
     /// </summary>
     public static ScenarioError? CompletionError(Scenario scenario)
     {
         ArgumentNullException.ThrowIfNull(scenario);
         var timeout = scenario.Job.BarrierTimeoutSeconds;
         var workload = new Workload(scenario);
+        if (UnusableComputeError(scenario, workload) is { } unusable)
+        {
+            return unusable;
+        }
+
         var fastDraw = Math.Exp(-FastDrawSigmas * SeededNoise.LogNormalSigma(scenario.Noise.ComputeCv));
         var groups = AllNodes(scenario);
         if (groups.Any(g => !(workload.NominalSeconds(g.Group.Generation) * fastDraw <= timeout)))
@@ -55,6 +68,24 @@ public static class NominalStep
             var comm = AllReduceModel.CommSeconds(step.IntraSiteSeconds, step.InterSiteSeconds);
             return Error(timeout, string.Create(CultureInfo.InvariantCulture,
                 $"the all-reduce takes {comm:G4} s (within sites {step.IntraSiteSeconds:G4} s, between sites {step.InterSiteSeconds:G4} s) among the nodes that can make the barrier with every link nominal, so the collective watchdog would abort every step: raise a fabric's or a link's bandwidth, shrink the gradient, raise job.comm.bucketMegabytes (fewer collectives, each paying the link latency), or raise the timeout"));
+        }
+
+        return null;
+    }
+
+    // A generation whose step takes no time, or a time that is not a number: what the sketch of compute times and the
+    // barrier cannot hold. Infinity is not among them: such nodes are too slow and are judged as such.
+    private static ScenarioError? UnusableComputeError(Scenario scenario, Workload workload)
+    {
+        foreach (var generation in scenario.Sites.SelectMany(s => s.Nodes).Select(g => g.Generation).Distinct())
+        {
+            var seconds = workload.NominalSeconds(generation);
+            if (!(seconds >= MinComputeSeconds))
+            {
+                return new ScenarioError(
+                    scenario.Job.Model is null ? "job.flopsPerGpuPerStep" : "job.model",
+                    string.Create(CultureInfo.InvariantCulture, $"a GPU of {generation.Name} would compute a step in {seconds:G4} s, below the {MinComputeSeconds:G} s the simulation can time: give each GPU more work"));
+            }
         }
 
         return null;

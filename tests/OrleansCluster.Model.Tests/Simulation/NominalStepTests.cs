@@ -80,6 +80,18 @@ public sealed class NominalStepTests
         Assert.Contains("the all-reduce takes", error.Message, StringComparison.Ordinal);
     }
 
+    [Theory]
+    [InlineData(5e-324)] // an H100's step of exactly 0 s: the barrier's sketch of compute times threw
+    [InlineData(1e-3)]   // about 2.5e-18 s: noise would round some draws to 0
+    public void WorkThatTakesNoTimeIsRefusedNamingTheWork(double flops)
+    {
+        var error = NominalStep.CompletionError(TwoSites(flops, timeout: 60, fabricGbps: 400, linkGbps: 100));
+
+        Assert.NotNull(error);
+        Assert.Equal("job.flopsPerGpuPerStep", error.Field);
+        Assert.Contains("below the 1E-12 s", error.Message, StringComparison.Ordinal);
+    }
+
     private static Scenario TwoSites(double flops, double timeout, double fabricGbps, double linkGbps, string extraGroups = "", double gradientBytes = 2e10, string noise = """{ "computeCv": 0, "nodeCv": 0, "linkJitterMicroseconds": 0 }""") =>
         ScenarioLoader.Parse($$"""
         {
