@@ -92,6 +92,39 @@ public sealed class NominalStepTests
         Assert.Contains("below the 1E-12 s", error.Message, StringComparison.Ordinal);
     }
 
+    [Theory]
+    [InlineData(1.0, 100.0, false)] // every node an outlier at every step: about 101 s, past the 60 s timeout
+    [InlineData(0.5, 100.0, false)] // every other step: the job would evict half its nodes a step
+    [InlineData(0.1, 100.0, true)]  // now and then: those outliers are evicted like any straggler
+    [InlineData(1.0, 50.0, true)]   // about 50.6 s: within the timeout
+    public void OutliersAtLeastEveryOtherStepTooSlowForTheTimeoutAreRefusedNamingTheirProbability(double probability, double factor, bool runs)
+    {
+        var scenario = TwoSites(flops: 4e14, timeout: 60, fabricGbps: 400, linkGbps: 100, noise: $$"""{ "computeCv": 0, "nodeCv": 0, "linkJitterMicroseconds": 0, "outlierProbability": {{probability}}, "outlierFactor": {{factor}} }""");
+
+        var error = NominalStep.CompletionError(scenario);
+
+        Assert.Equal(runs, error is null);
+        Assert.Equal(runs ? null : "noise.outlierProbability", error?.Field);
+    }
+
+    [Fact]
+    public void TheSmallPresetWithEveryNodeAHundredfoldOutlierIsRefused()
+    {
+        // Found by probing: it loaded, and every step then failed at the barrier. Its fastest GPUs, the B200s,
+        // compute a step in about 0.47 s: 47 s as outliers, past the 30 s timeout.
+        var scenario = TestScenarios.Preset("small", d =>
+        {
+            d["noise"]!["outlierProbability"] = 1;
+            d["noise"]!["outlierFactor"] = 100;
+        });
+
+        var error = NominalStep.CompletionError(scenario);
+
+        Assert.NotNull(error);
+        Assert.Equal("noise.outlierProbability", error.Field);
+        Assert.Contains("B200", error.Message, StringComparison.Ordinal);
+    }
+
     private static Scenario TwoSites(double flops, double timeout, double fabricGbps, double linkGbps, string extraGroups = "", double gradientBytes = 2e10, string noise = """{ "computeCv": 0, "nodeCv": 0, "linkJitterMicroseconds": 0 }""") =>
         ScenarioLoader.Parse($$"""
         {
