@@ -46,8 +46,8 @@ public static class NominalStep
     /// lengthen it). A scenario where only some nodes are too slow does run: they are evicted and the others go on.
     /// Outliers at a probability of at least <see cref="CertainOutlierProbability"/> are taken as certain: if the
     /// same checks fail with every node <c>noise.outlierFactor</c> times slower, the error names
-    /// <c>noise.outlierProbability</c>. Figures the arithmetic cannot hold (a step's compute time of zero or not a
-    /// number) are refused here too, naming the work, so that no scenario that passes reaches the barrier's
+    /// <c>noise.outlierProbability</c>. Figures the arithmetic cannot hold (a step's compute time of zero, infinity or
+    /// not a number) are refused here too, naming the work, so that no scenario that passes reaches the barrier's
     /// statistics with them.
     /// </summary>
     public static ScenarioError? CompletionError(Scenario scenario)
@@ -108,18 +108,21 @@ public static class NominalStep
         return null;
     }
 
-    // A generation whose step takes no time, or a time that is not a number: what the sketch of compute times and the
-    // barrier cannot hold. Infinity is not among them: such nodes are too slow and are judged as such.
+    // A generation whose step takes no time, an infinite time (even as an outlier) or a time that is not a number: what
+    // the sketch of compute times cannot hold. The plain loop of a what-if keeps every node, however slow, at the barrier.
     private static ScenarioError? UnusableComputeError(Scenario scenario, Workload workload)
     {
         foreach (var generation in scenario.Sites.SelectMany(s => s.Nodes).Select(g => g.Generation).Distinct())
         {
             var seconds = workload.NominalSeconds(generation);
-            if (!(seconds >= MinComputeSeconds))
+            if (!(seconds >= MinComputeSeconds) || double.IsPositiveInfinity(seconds * scenario.Noise.OutlierFactor))
             {
+                var why = seconds >= MinComputeSeconds
+                    ? "a time no barrier can hold (W / (P u), times noise.outlierFactor, overflows): lower the work or raise job.mfu"
+                    : $"below the {MinComputeSeconds:G} s the simulation can time: give each GPU more work";
                 return new ScenarioError(
                     scenario.Job.Model is null ? "job.flopsPerGpuPerStep" : "job.model",
-                    string.Create(CultureInfo.InvariantCulture, $"a GPU of {generation.Name} would compute a step in {seconds:G4} s, below the {MinComputeSeconds:G} s the simulation can time: give each GPU more work"));
+                    string.Create(CultureInfo.InvariantCulture, $"a GPU of {generation.Name} would compute a step in {seconds:G4} s, {why}"));
             }
         }
 

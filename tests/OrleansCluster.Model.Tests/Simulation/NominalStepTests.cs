@@ -92,6 +92,39 @@ public sealed class NominalStepTests
         Assert.Contains("below the 1E-12 s", error.Message, StringComparison.Ordinal);
     }
 
+    [Fact]
+    public void ComputeThatOverflowsToInfinityIsRefusedNamingTheWork()
+    {
+        // 1e308 FLOPs at an MFU of 1e-300: W / (P u) is infinite, a time the barrier's sketch cannot hold.
+        var scenario = ScenarioLoader.Parse("""
+            {
+              "name": "overflow",
+              "job": { "flopsPerGpuPerStep": 1e308, "gradientBytes": 0, "mfu": 1e-300 },
+              "sites": [ { "name": "a", "fabric": { "bandwidthGbps": 400 }, "nodes": [ { "generation": "H100", "count": 2 } ] } ]
+            }
+            """);
+
+        var error = NominalStep.CompletionError(scenario);
+
+        Assert.NotNull(error);
+        Assert.Equal("job.flopsPerGpuPerStep", error.Field);
+        Assert.Contains("overflows", error.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void TheSlowestGenerationAllowedBesideOnesThatFitStepsWithFiniteTimes()
+    {
+        // A GPU of 1e-3 TFLOPS (the least peakTflops allowed) takes about a million times an H100's 1.01 s: too slow
+        // for the barrier, evicted in the live run, yet a finite time in the what-if's plain loop (1e-300 TFLOPS made
+        // it infinite there, and the plain loop threw).
+        var scenario = TestScenarios.Uniform(4, computeCv: 0.5, extraGroups: """, { "generation": "SLOW", "count": 2 }""",
+            generations: """, "generations": [ { "name": "SLOW", "peakTflops": 1e-3, "hbmGb": 80, "hbmTbps": 2, "nvlinkGBps": 600, "tdpWatts": 400 } ]""");
+
+        Assert.Null(NominalStep.CompletionError(scenario));
+        var step = new PlainLoopSimulator(scenario).Step(1);
+        Assert.True(double.IsFinite(step.StepSeconds) && step.StepSeconds > 1e5, $"{step.StepSeconds}");
+    }
+
     [Theory]
     [InlineData(1.0, 100.0, false)] // every node an outlier at every step: about 101 s, past the 60 s timeout
     [InlineData(0.5, 100.0, false)] // every other step: the job would evict half its nodes a step
