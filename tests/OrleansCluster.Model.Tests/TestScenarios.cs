@@ -1,4 +1,6 @@
+using System.Text.Json.Nodes;
 using OrleansCluster.Model.Scenarios;
+using OrleansCluster.Model.WhatIf;
 
 namespace OrleansCluster.Model.Tests;
 
@@ -17,4 +19,16 @@ internal static class TestScenarios
           {{generations}}
         }
         """);
+
+    /// <summary>The JSON of preset <paramref name="name"/> with <paramref name="change"/> applied, as a user would edit the file.</summary>
+    public static string PresetJson(string name, Action<JsonObject> change)
+    {
+        Assert.True(ScenarioPresets.TryGetJson(name, out var json));
+        var document = JsonNode.Parse(json, documentOptions: WhatIfEvaluator.DocumentOptions)!.AsObject();
+        change(document);
+        return document.ToJsonString();
+    }
+
+    /// <summary>Preset <paramref name="name"/> with <paramref name="change"/> applied, loaded.</summary>
+    public static Scenario Preset(string name, Action<JsonObject> change) => ScenarioLoader.Parse(PresetJson(name, change));
 }

@@ -48,7 +48,7 @@ public static partial class ScenarioLoader
         var pipeline = job.Parallelism?.Pipeline ?? 1;
         Check(pipeline is >= 1 and <= 1024, "job.parallelism.pipeline", $"{pipeline} must be within [1, 1024]", fail);
         var bucket = job.Comm?.BucketMegabytes ?? 25;
-        Check(bucket is > 0 and <= 1e6, "job.comm.bucketMegabytes", $"{bucket} must be within (0, 1e6]", fail);
+        Check(bucket is >= 1e-6 and <= 1e6, "job.comm.bucketMegabytes", $"{bucket} must be within [1e-6, 1e6] (a bucket holds at least one byte)", fail);
         var every = job.Comm?.InterSiteEverySteps ?? 1;
         Check(every is >= 1 and <= 1_000_000, "job.comm.interSiteEverySteps", $"{every} must be within [1, 1000000]", fail);
         var balance = job.Balance switch

@@ -48,15 +48,18 @@ public static class AllReduceModel
         return 2 * (m - 1) / m * interSiteBytes / minLinkBandwidthBytesPerSecond / everySteps;
     }
 
-    /// <summary>The latency term of <c>T_x</c> (DESIGN.md 7.1): <c>K * 2(m-1) * max L / H</c>; 0 when m = 1.</summary>
-    public static double InterSiteLatencySeconds(int sites, int collectives, double maxLinkLatencySeconds, int everySteps)
+    /// <summary>
+    /// The latency term of <c>T_x</c> (DESIGN.md 7.1): <c>K * 2(m-1) * max L / H</c>; 0 when m = 1. In floating point
+    /// throughout: <c>K</c> runs to billions with one-byte buckets, and <c>2K</c> in integers would wrap negative.
+    /// </summary>
+    public static double InterSiteLatencySeconds(int sites, long collectives, double maxLinkLatencySeconds, int everySteps)
     {
         if (sites <= 1)
         {
             return 0;
         }
 
-        return collectives * 2 * (sites - 1.0) * maxLinkLatencySeconds / everySteps;
+        return 2.0 * collectives * (sites - 1.0) * maxLinkLatencySeconds / everySteps;
     }
 
     /// <summary><c>T_comm = max_s T_s + T_x + max_s T_s</c>: reduce-scatter, cross-site ring, all-gather.</summary>

@@ -15,6 +15,21 @@ public static class NominalStep
     /// </summary>
     public const double FastDrawSigmas = 6;
 
+    /// <summary>
+    /// The shortest nominal compute time of a step the simulation takes: work that a GPU gets through faster rounds to
+    /// nothing (noise would then draw times of zero, which no barrier statistic can hold), so such a scenario is refused.
+    /// </summary>
+    public const double MinComputeSeconds = 1e-12;
+
+    /// <summary>
+    /// The outlier probability (<c>noise.outlierProbability</c>) from which a scenario is judged with every node an
+    /// outlier: a node is then an outlier at every other step or more often, and where an outlier misses the barrier,
+    /// evictions take half the nodes or more at each step (a job of a thousand nodes keeps none past about ten steps,
+    /// long before a checkpoint lets them rejoin). Below it, outliers that miss the barrier are evicted like any
+    /// straggler and the scenario loads.
+    /// </summary>
+    public const double CertainOutlierProbability = 0.5;
+
     /// <summary>The step every node of <paramref name="scenario"/> and every link take at their nominal figures.</summary>
     public static StepResult Evaluate(Scenario scenario)
     {
@@ -29,32 +44,86 @@ public static class NominalStep
     /// so every node misses the barrier at every step; or the all-reduce among the nodes that can make it, with every
     /// link nominal, outlasts the timeout, so the collective watchdog aborts every step (faults and jitter only
     /// lengthen it). A scenario where only some nodes are too slow does run: they are evicted and the others go on.
+    /// Outliers at a probability of at least <see cref="CertainOutlierProbability"/> are taken as certain: if the
+    /// same checks fail with every node <c>noise.outlierFactor</c> times slower, the error names
+    /// <c>noise.outlierProbability</c>. Figures the arithmetic cannot hold (a step's compute time of zero, infinity or
+    /// not a number) are refused here too, naming the work, so that no scenario that passes reaches the barrier's
+    /// statistics with them.
     /// </summary>
     public static ScenarioError? CompletionError(Scenario scenario)
     {
         ArgumentNullException.ThrowIfNull(scenario);
         var timeout = scenario.Job.BarrierTimeoutSeconds;
         var workload = new Workload(scenario);
-        var fastDraw = Math.Exp(-FastDrawSigmas * SeededNoise.LogNormalSigma(scenario.Noise.ComputeCv));
-        var groups = AllNodes(scenario);
-        if (groups.Any(g => !(workload.NominalSeconds(g.Group.Generation) * fastDraw <= timeout)))
+        if (UnusableComputeError(scenario, workload) is { } unusable)
         {
-            groups = Fitting(scenario, workload, groups, timeout / fastDraw);
+            return unusable;
+        }
+
+        if (Never(scenario, workload, slowdown: 1) is { } why)
+        {
+            return new ScenarioError("job.barrierTimeoutSeconds", string.Create(CultureInfo.InvariantCulture, $"no step could ever complete within the {timeout:G4} s barrier timeout: {why}"));
+        }
+
+        var (p, factor) = (scenario.Noise.OutlierProbability, scenario.Noise.OutlierFactor);
+        if (p >= CertainOutlierProbability && factor > 1 && Never(scenario, workload, factor) is { } outliers)
+        {
+            var often = p >= 1 ? "every node is an outlier at every step" : "a node is an outlier at every other step or more often";
+            return new ScenarioError("noise.outlierProbability", string.Create(CultureInfo.InvariantCulture,
+                $"at noise.outlierProbability {p:G4} {often}, noise.outlierFactor {factor:G4} times slower, and as one it could not complete a step within the {timeout:G4} s barrier timeout, so the job would evict its nodes faster than steps complete: {outliers}; or lower the outlier probability (below {CertainOutlierProbability}) or factor"));
+        }
+
+        return null;
+    }
+
+    // Why no step could complete with every node's compute `slowdown` times its nominal time, or null.
+    private static string? Never(Scenario scenario, Workload workload, double slowdown)
+    {
+        var timeout = scenario.Job.BarrierTimeoutSeconds;
+        var fastDraw = Math.Exp(-FastDrawSigmas * SeededNoise.LogNormalSigma(scenario.Noise.ComputeCv));
+        var bound = timeout / fastDraw / slowdown;
+        var groups = AllNodes(scenario);
+        if (groups.Any(g => !(workload.NominalSeconds(g.Group.Generation) <= bound)))
+        {
+            groups = Fitting(scenario, workload, groups, bound);
         }
 
         if (groups.Count == 0)
         {
             var fastest = scenario.Sites.SelectMany(s => s.Nodes).MinBy(g => workload.NominalSeconds(g.Generation))!.Generation;
-            return Error(timeout, string.Create(CultureInfo.InvariantCulture,
-                $"the fastest generation ({fastest.Name}) computes a step in {workload.NominalSeconds(fastest):G4} s with no noise and no fault, and no node comes within the timeout even with its own persistent factor and a per-step draw {FastDrawSigmas} standard deviations fast, so every node would miss the barrier: lower the work per step (job.flopsPerGpuPerStep or job.model) or raise the timeout"));
+            var seconds = workload.NominalSeconds(fastest);
+            var outlier = slowdown > 1 ? string.Create(CultureInfo.InvariantCulture, $" ({seconds * slowdown:G4} s as an outlier)") : string.Empty;
+            return string.Create(CultureInfo.InvariantCulture,
+                $"the fastest generation ({fastest.Name}) computes a step in {seconds:G4} s with no noise and no fault{outlier}, and no node comes within the timeout even with its own persistent factor and a per-step draw {FastDrawSigmas} standard deviations fast, so every node would miss the barrier: lower the work per step (job.flopsPerGpuPerStep or job.model) or raise the timeout");
         }
 
         var step = Evaluate(scenario, workload, groups);
         if (CollectiveWatchdog.TimesOut(step, timeout))
         {
             var comm = AllReduceModel.CommSeconds(step.IntraSiteSeconds, step.InterSiteSeconds);
-            return Error(timeout, string.Create(CultureInfo.InvariantCulture,
-                $"the all-reduce takes {comm:G4} s (within sites {step.IntraSiteSeconds:G4} s, between sites {step.InterSiteSeconds:G4} s) among the nodes that can make the barrier with every link nominal, so the collective watchdog would abort every step: raise a fabric's or a link's bandwidth, shrink the gradient, or raise the timeout"));
+            return string.Create(CultureInfo.InvariantCulture,
+                $"the all-reduce takes {comm:G4} s (within sites {step.IntraSiteSeconds:G4} s, between sites {step.InterSiteSeconds:G4} s) among the nodes that can make the barrier with every link nominal, so the collective watchdog would abort every step: raise a fabric's or a link's bandwidth, shrink the gradient, raise job.comm.bucketMegabytes (fewer collectives, each paying the link latency), or raise the timeout");
+        }
+
+        return null;
+    }
+
+    // A generation whose step takes no time, an infinite time (even as an outlier) or a time that is not a number: what
+    // the sketch of compute times cannot hold. The plain loop of a what-if keeps every node, however slow, at the barrier.
+    private static ScenarioError? UnusableComputeError(Scenario scenario, Workload workload)
+    {
+        foreach (var generation in scenario.Sites.SelectMany(s => s.Nodes).Select(g => g.Generation).Distinct())
+        {
+            var seconds = workload.NominalSeconds(generation);
+            if (!(seconds >= MinComputeSeconds) || double.IsPositiveInfinity(seconds * scenario.Noise.OutlierFactor))
+            {
+                var why = seconds >= MinComputeSeconds
+                    ? "a time no barrier can hold (W / (P u), times noise.outlierFactor, overflows): lower the work or raise job.mfu"
+                    : $"below the {MinComputeSeconds:G} s the simulation can time: give each GPU more work";
+                return new ScenarioError(
+                    scenario.Job.Model is null ? "job.flopsPerGpuPerStep" : "job.model",
+                    string.Create(CultureInfo.InvariantCulture, $"a GPU of {generation.Name} would compute a step in {seconds:G4} s, {why}"));
+            }
         }
 
         return null;
@@ -108,7 +177,4 @@ public static class NominalStep
             .ToArray();
         return StepEvaluator.Evaluate(scenario, workload, groups, links, []);
     }
-
-    private static ScenarioError Error(double timeout, string why) =>
-        new("job.barrierTimeoutSeconds", string.Create(CultureInfo.InvariantCulture, $"no step could ever complete within the {timeout:G4} s barrier timeout: {why}"));
 }

@@ -12,6 +12,9 @@ namespace OrleansCluster.Model.Simulation;
 /// </summary>
 public sealed class Workload
 {
+    /// <summary>The most collectives a step is counted with: far above any scenario the loader accepts.</summary>
+    public const double MaxCollectivesPerStep = 1e18;
+
     private readonly JobSpec _job;
     private readonly double _totalPeakFlopsPerSecond;
     private readonly ulong _seed;
@@ -32,7 +35,7 @@ public sealed class Workload
             TokensPerStep = model.TokensPerStep;
             var shardBytes = model.GradientBytesPerParameter * model.Parameters / _job.Parallelism.GpusPerReplica;
             InterSiteBytes = model.GradientBytesPerParameter * model.Parameters;
-            CollectivesPerStep = Math.Max(1, (int)Math.Min(int.MaxValue, Math.Ceiling(shardBytes / _job.BucketBytes)));
+            CollectivesPerStep = (long)Math.Clamp(Math.Ceiling(shardBytes / _job.BucketBytes), 1, MaxCollectivesPerStep);
             EqualFlopsPerGpu = gpus > 0 ? TotalFlopsPerStep / gpus : 0;
         }
         else
@@ -55,8 +58,13 @@ public sealed class Workload
     /// <summary><c>G_x</c>: bytes the inter-site ring all-reduces (a whole replica's gradient in model mode).</summary>
     public double InterSiteBytes { get; }
 
-    /// <summary><c>K</c>: collectives per step, each paying the inter-site latency.</summary>
-    public int CollectivesPerStep { get; }
+    /// <summary>
+    /// <c>K</c>: collectives per step, each paying the inter-site latency. A <see cref="long"/>: one-byte buckets of a
+    /// 1e15-parameter model's shard make about 1.6e16 of them, past an <see cref="int"/> (the loader keeps a bucket at
+    /// least a byte; <see cref="MaxCollectivesPerStep"/> only guards the conversion).
+    /// </summary>
+    public long CollectivesPerStep { get; }
+
 
     /// <summary><c>H</c>: steps per inter-site synchronisation.</summary>
     public int InterSiteEverySteps { get; }

@@ -23,23 +23,34 @@ public static class WhatIfEvaluator
         return variants.SelectMany(v => v.Change == NamedChanges.Standard ? NamedChanges.StandardVariants(baseline) : [v]).ToArray();
     }
 
-    /// <summary>The scenario of <paramref name="variant"/>, or the error that names what is wrong with it.</summary>
-    public static Scenario? Build(JsonObject baseline, WhatIfVariant variant, out string? error)
+    /// <summary>
+    /// The scenario of <paramref name="variant"/>, or null with every error that names what is wrong with it: the
+    /// checks a load makes (<see cref="ScenarioLoader"/>, then <see cref="NominalStep.CompletionError"/>), each naming
+    /// a field of the variant's scenario; a named change that does not apply names <c>change</c>.
+    /// </summary>
+    public static Scenario? Build(JsonObject baseline, WhatIfVariant variant, out IReadOnlyList<ScenarioError> errors)
     {
         ArgumentNullException.ThrowIfNull(variant);
-        var document = Document(baseline, variant, out error);
+        var document = Document(baseline, variant, out var error);
         if (document is null)
+        {
+            errors = [new ScenarioError("change", error!)];
+            return null;
+        }
+
+        if (!ScenarioLoader.TryParse(document.ToJsonString(), out var scenario, out errors))
         {
             return null;
         }
 
-        if (ScenarioLoader.TryParse(document.ToJsonString(), out var scenario, out var errors))
+        // What a load refuses, a what-if does not evaluate: the plain loop would step a scenario the job never could.
+        if (NominalStep.CompletionError(scenario!) is { } never)
         {
-            return scenario;
+            errors = [never];
+            return null;
         }
 
-        error = string.Join("; ", errors.Select(e => $"{e.Field}: {e.Message}"));
-        return null;
+        return scenario;
     }
 
     /// <summary>The scenario document of <paramref name="variant"/>, or null with the error.</summary>
@@ -80,13 +91,17 @@ public static class WhatIfEvaluator
         {
             foreach (var variant in Expand(baseline, [variants[i]]))
             {
-                var scenario = Build(document, variant, out var error);
-                planned.Add(new PlannedVariant(i, variant, scenario, error));
+                var scenario = Build(document, variant, out var errors);
+                planned.Add(new PlannedVariant(i, variant, scenario, errors.Count == 0 ? null : Describe(errors)) { Errors = errors });
             }
         }
 
         return new WhatIfPlan(baseline, planned);
     }
+
+    // One line for a report: "field: message; ...", a named change's error as it is.
+    private static string Describe(IReadOnlyList<ScenarioError> errors) =>
+        string.Join("; ", errors.Select(e => e.Field == "change" ? e.Message : e.ToString()));
 
     /// <summary>Evaluates every variant for <paramref name="steps"/> steps and ranks them by <paramref name="objective"/>.</summary>
     public static WhatIfReport Evaluate(string baselineJson, IReadOnlyList<WhatIfVariant> variants, int steps, WhatIfObjective objective, CancellationToken cancellationToken = default) =>

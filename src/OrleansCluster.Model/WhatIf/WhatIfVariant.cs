@@ -58,4 +58,16 @@ public sealed record WhatIfPlan(Scenario Baseline, IReadOnlyList<PlannedVariant>
 }
 
 /// <summary>A variant of the request at <paramref name="RequestIndex"/> (several for <c>standard</c>), with its scenario or error.</summary>
-public sealed record PlannedVariant(int RequestIndex, WhatIfVariant Variant, Scenario? Scenario, string? Error);
+public sealed record PlannedVariant(int RequestIndex, WhatIfVariant Variant, Scenario? Scenario, string? Error)
+{
+    /// <summary>What <see cref="Error"/> says, one error a field of the variant's scenario (<c>change</c> for a named change).</summary>
+    public IReadOnlyList<ScenarioError> Errors { get; init; } = [];
+
+    /// <summary>
+    /// <see cref="Errors"/> named as fields of the request: <c>variants[0].job.barrierTimeoutSeconds</c> (the field of
+    /// the variant's scenario, the baseline with its patch applied), <c>variants[0].change</c>, or <c>variants[0]</c>
+    /// for the scenario as a whole.
+    /// </summary>
+    public IEnumerable<ScenarioError> RequestErrors() =>
+        Errors.Select(e => e with { Field = e.Field.Length == 0 ? $"variants[{RequestIndex}]" : $"variants[{RequestIndex}].{e.Field}" });
+}

@@ -64,7 +64,7 @@ public sealed class ModelModeLoaderTests
     [InlineData("\"tokensPerStep\": 4194304", "\"tokensPerStep\": 0", "job.model.tokensPerStep: 0 must be within [1, 1e12]")]
     [InlineData("\"gradientBytesPerParameter\": 2", "\"gradientBytesPerParameter\": 0", "job.model.gradientBytesPerParameter: 0 must be within (0, 16]")]
     [InlineData("\"tensor\": 4", "\"tensor\": 0", "job.parallelism.tensor: 0 must be within [1, 1024]")]
-    [InlineData("\"bucketMegabytes\": 50", "\"bucketMegabytes\": 0", "job.comm.bucketMegabytes: 0 must be within (0, 1e6]")]
+    [InlineData("\"bucketMegabytes\": 50", "\"bucketMegabytes\": 0", "job.comm.bucketMegabytes: 0 must be within [1e-6, 1e6] (a bucket holds at least one byte)")]
     [InlineData("\"interSiteEverySteps\": 4", "\"interSiteEverySteps\": 0", "job.comm.interSiteEverySteps: 0 must be within [1, 1000000]")]
     [InlineData("\"balance\": \"proportional\"", "\"balance\": \"fastest\"", "job.balance: 'fastest' must be 'equal' or 'proportional'")]
     [InlineData("\"maxInFlightMegabytes\": 64", "\"maxInFlightMegabytes\": 0", "links[0].maxInFlightMegabytes: 0 must be within (0, 1e6]")]

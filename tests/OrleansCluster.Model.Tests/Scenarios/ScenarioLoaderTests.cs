@@ -1,3 +1,4 @@
+using System.Text.Json.Nodes;
 using OrleansCluster.Model.Scenarios;
 
 namespace OrleansCluster.Model.Tests.Scenarios;
@@ -96,5 +97,31 @@ public sealed class ScenarioLoaderTests
         var e = Assert.Throws<ScenarioValidationException>(() => ScenarioLoader.Parse(json));
 
         Assert.Contains(e.Errors, x => x.Field == "generations[0].peakTflops");
+    }
+
+    [Theory]
+    [InlineData("peakTflops", 1e308)] // 1e320 FLOP/s overflows to infinity: every step took 0 s and the barrier threw
+    [InlineData("peakTflops", 1.000001e6)]
+    [InlineData("peakTflops", 1e-300)] // a step of 1e302 s or more: noise and outliers overflow it to infinity
+    [InlineData("hbmGb", 1e308)]
+    [InlineData("hbmTbps", 1e308)]
+    [InlineData("nvlinkGBps", 1e308)]
+    [InlineData("tdpWatts", 1e308)]
+    public void AGenerationFigurePastItsBoundIsRefusedNamingIt(string field, double value)
+    {
+        var json = TestScenarios.PresetJson("small", d => d["generations"] = new JsonArray(new JsonObject { ["name"] = "H100", [field] = value }));
+
+        var e = Assert.Throws<ScenarioValidationException>(() => ScenarioLoader.Parse(json));
+
+        Assert.Equal($"generations[0].{field}", Assert.Single(e.Errors).Field);
+    }
+
+    [Fact]
+    public void GenerationFiguresAtTheirBoundsLoad()
+    {
+        var json = TestScenarios.PresetJson("small", d => d["generations"] = new JsonArray(
+            new JsonObject { ["name"] = "H100", ["peakTflops"] = 1e6, ["hbmGb"] = 1e6, ["hbmTbps"] = 1e4, ["nvlinkGBps"] = 1e6, ["tdpWatts"] = 1e5 }));
+
+        Assert.Equal(1e18, ScenarioLoader.Parse(json).Catalogue["H100"].PeakFlopsPerSecond);
     }
 }

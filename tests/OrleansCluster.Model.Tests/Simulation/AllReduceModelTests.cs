@@ -34,4 +34,9 @@ public sealed class AllReduceModelTests
     [Fact]
     public void OverlapHidesItsShareOfCommunication() =>
         Assert.Equal(1.0 + (0.25 * 0.4), AllReduceModel.StepSeconds(1.0, 0.4, 0.75), 12);
+
+    [Fact]
+    public void BillionsOfCollectivesPayTheirLatencyWithoutWrapping() =>
+        // 2 * 2^31 collectives wrap an int to a negative count; the term must stay 2 K (m-1) L / H.
+        Assert.Equal(2 * 4.375e9 * 387.5e-6, AllReduceModel.InterSiteLatencySeconds(2, 4_375_000_000L, 387.5e-6, 1), 1e-6);
 }

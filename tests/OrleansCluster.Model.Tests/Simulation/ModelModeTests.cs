@@ -44,6 +44,31 @@ public sealed class ModelModeTests
     private const double Latency = 5 * 4 * 200e-6 / 4;
 
     [Fact]
+    public void OneByteBucketsPayEveryCollectivesLatencyAndTheStepIsRefusedForIt()
+    {
+        // small: a shard of 2 * 7e10 / (8 * 4) = 4.375e9 bytes in one-byte buckets is K = 4.375e9 collectives (past an
+        // int), each crossing the west-east link's 25 km * 1.5 * 5 us/km + 200 us = 387.5 us: 2 K L = about 3.39e6 s.
+        var scenario = TestScenarios.Preset("small", d => d["job"]!["comm"]!["bucketMegabytes"] = 1e-6);
+
+        var step = NominalStep.Evaluate(scenario);
+        var error = NominalStep.CompletionError(scenario);
+
+        Assert.Equal(4_375_000_000L, new Workload(scenario).CollectivesPerStep);
+        Assert.Equal(2 * 4.375e9 * 387.5e-6, step.Breakdown.InterSiteLatencySeconds, 1e-3);
+        Assert.NotNull(error);
+        Assert.Equal("job.barrierTimeoutSeconds", error.Field);
+        Assert.Contains("job.comm.bucketMegabytes", error.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void ABucketUnderOneByteIsRefused()
+    {
+        var errors = Assert.Throws<ScenarioValidationException>(() => TestScenarios.Preset("small", d => d["job"]!["comm"]!["bucketMegabytes"] = 1e-7)).Errors;
+
+        Assert.Equal("job.comm.bucketMegabytes", Assert.Single(errors).Field);
+    }
+
+    [Fact]
     public void ThreeSitesNoiseFreeStepIsTheClosedFormWithBucketsWindowAndInterval()
     {
         var scenario = ScenarioLoader.Parse(ThreeSites);

@@ -80,6 +80,84 @@ public sealed class NominalStepTests
         Assert.Contains("the all-reduce takes", error.Message, StringComparison.Ordinal);
     }
 
+    [Theory]
+    [InlineData(5e-324)] // an H100's step of exactly 0 s: the barrier's sketch of compute times threw
+    [InlineData(1e-3)]   // about 2.5e-18 s: noise would round some draws to 0
+    public void WorkThatTakesNoTimeIsRefusedNamingTheWork(double flops)
+    {
+        var error = NominalStep.CompletionError(TwoSites(flops, timeout: 60, fabricGbps: 400, linkGbps: 100));
+
+        Assert.NotNull(error);
+        Assert.Equal("job.flopsPerGpuPerStep", error.Field);
+        Assert.Contains("below the 1E-12 s", error.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void ComputeThatOverflowsToInfinityIsRefusedNamingTheWork()
+    {
+        // 1e308 FLOPs at an MFU of 1e-300: W / (P u) is infinite, a time the barrier's sketch cannot hold.
+        var scenario = ScenarioLoader.Parse("""
+            {
+              "name": "overflow",
+              "job": { "flopsPerGpuPerStep": 1e308, "gradientBytes": 0, "mfu": 1e-300 },
+              "sites": [ { "name": "a", "fabric": { "bandwidthGbps": 400 }, "nodes": [ { "generation": "H100", "count": 2 } ] } ]
+            }
+            """);
+
+        var error = NominalStep.CompletionError(scenario);
+
+        Assert.NotNull(error);
+        Assert.Equal("job.flopsPerGpuPerStep", error.Field);
+        Assert.Contains("overflows", error.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void TheSlowestGenerationAllowedBesideOnesThatFitStepsWithFiniteTimes()
+    {
+        // A GPU of 1e-3 TFLOPS (the least peakTflops allowed) takes about a million times an H100's 1.01 s: too slow
+        // for the barrier, evicted in the live run, yet a finite time in the what-if's plain loop (1e-300 TFLOPS made
+        // it infinite there, and the plain loop threw).
+        var scenario = TestScenarios.Uniform(4, computeCv: 0.5, extraGroups: """, { "generation": "SLOW", "count": 2 }""",
+            generations: """, "generations": [ { "name": "SLOW", "peakTflops": 1e-3, "hbmGb": 80, "hbmTbps": 2, "nvlinkGBps": 600, "tdpWatts": 400 } ]""");
+
+        Assert.Null(NominalStep.CompletionError(scenario));
+        var step = new PlainLoopSimulator(scenario).Step(1);
+        Assert.True(double.IsFinite(step.StepSeconds) && step.StepSeconds > 1e5, $"{step.StepSeconds}");
+    }
+
+    [Theory]
+    [InlineData(1.0, 100.0, false)] // every node an outlier at every step: about 101 s, past the 60 s timeout
+    [InlineData(0.5, 100.0, false)] // every other step: the job would evict half its nodes a step
+    [InlineData(0.1, 100.0, true)]  // now and then: those outliers are evicted like any straggler
+    [InlineData(1.0, 50.0, true)]   // about 50.6 s: within the timeout
+    public void OutliersAtLeastEveryOtherStepTooSlowForTheTimeoutAreRefusedNamingTheirProbability(double probability, double factor, bool runs)
+    {
+        var scenario = TwoSites(flops: 4e14, timeout: 60, fabricGbps: 400, linkGbps: 100, noise: $$"""{ "computeCv": 0, "nodeCv": 0, "linkJitterMicroseconds": 0, "outlierProbability": {{probability}}, "outlierFactor": {{factor}} }""");
+
+        var error = NominalStep.CompletionError(scenario);
+
+        Assert.Equal(runs, error is null);
+        Assert.Equal(runs ? null : "noise.outlierProbability", error?.Field);
+    }
+
+    [Fact]
+    public void TheSmallPresetWithEveryNodeAHundredfoldOutlierIsRefused()
+    {
+        // Found by probing: it loaded, and every step then failed at the barrier. Its fastest GPUs, the B200s,
+        // compute a step in about 0.47 s: 47 s as outliers, past the 30 s timeout.
+        var scenario = TestScenarios.Preset("small", d =>
+        {
+            d["noise"]!["outlierProbability"] = 1;
+            d["noise"]!["outlierFactor"] = 100;
+        });
+
+        var error = NominalStep.CompletionError(scenario);
+
+        Assert.NotNull(error);
+        Assert.Equal("noise.outlierProbability", error.Field);
+        Assert.Contains("B200", error.Message, StringComparison.Ordinal);
+    }
+
     private static Scenario TwoSites(double flops, double timeout, double fabricGbps, double linkGbps, string extraGroups = "", double gradientBytes = 2e10, string noise = """{ "computeCv": 0, "nodeCv": 0, "linkJitterMicroseconds": 0 }""") =>
         ScenarioLoader.Parse($$"""
         {

@@ -17,8 +17,8 @@ public sealed class NamedChangesTests
 
     private static Scenario Changed(string change)
     {
-        var scenario = WhatIfEvaluator.Build(Colossus, new WhatIfVariant(change, Change: change), out var error);
-        Assert.Null(error);
+        var scenario = WhatIfEvaluator.Build(Colossus, new WhatIfVariant(change, Change: change), out var errors);
+        Assert.Empty(errors);
         return scenario!;
     }
 
@@ -89,8 +89,10 @@ public sealed class NamedChangesTests
     [InlineData("paint-it-blue", "unknown change")]
     public void AnUnknownOrImpossibleChangeIsNamed(string change, string expected)
     {
-        Assert.Null(WhatIfEvaluator.Build(Colossus, new WhatIfVariant(change, Change: change), out var error));
-        Assert.Contains(expected, error, StringComparison.Ordinal);
+        Assert.Null(WhatIfEvaluator.Build(Colossus, new WhatIfVariant(change, Change: change), out var errors));
+        var error = Assert.Single(errors);
+        Assert.Equal("change", error.Field);
+        Assert.Contains(expected, error.Message, StringComparison.Ordinal);
     }
 
     [Fact]
@@ -106,9 +108,9 @@ public sealed class NamedChangesTests
     public void EconomicsAreValidatedNamingTheField()
     {
         var patch = JsonNode.Parse("""{"economics":{"gpuHourPrices":{"H900":1,"H100":-2}}}""")!.AsObject();
-        Assert.Null(WhatIfEvaluator.Build(Colossus, new WhatIfVariant("bad", patch), out var error));
-        Assert.Contains("economics.gpuHourPrices.H900: unknown generation", error, StringComparison.Ordinal);
-        Assert.Contains("economics.gpuHourPrices.H100", error, StringComparison.Ordinal);
+        Assert.Null(WhatIfEvaluator.Build(Colossus, new WhatIfVariant("bad", patch), out var errors));
+        Assert.Contains(errors, e => e.ToString().StartsWith("economics.gpuHourPrices.H900: unknown generation", StringComparison.Ordinal));
+        Assert.Contains(errors, e => e.Field == "economics.gpuHourPrices.H100");
         Assert.Equal(1.25e9, ScenarioPresets.Load("colossus").Economics.LeaseRevenuePerMonth["colossus-1"]);
     }
 }

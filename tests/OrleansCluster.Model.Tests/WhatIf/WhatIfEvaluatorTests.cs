@@ -1,3 +1,4 @@
+using System.Text.Json.Nodes;
 using OrleansCluster.Model.WhatIf;
 
 namespace OrleansCluster.Model.Tests.WhatIf;
@@ -66,6 +67,35 @@ public sealed class WhatIfEvaluatorTests
         var report = WhatIfEvaluator.Evaluate(TwoSites, [new("gone", Change: "drop-site:c"), WhatIfVariant.Baseline], 2, WhatIfObjective.UsefulFlops, TestContext.Current.CancellationToken);
         Assert.Contains("no site 'c'", report.Variants[0].Error, StringComparison.Ordinal);
         Assert.Equal(["baseline", "gone"], report.Ranking);
+    }
+
+    [Theory]
+    [InlineData("""{ "job": { "barrierTimeoutSeconds": 1e-300 } }""", "job.barrierTimeoutSeconds")] // gave 0 failed steps
+    [InlineData("""{ "job": { "barrierTimeoutSeconds": 10 }, "noise": { "outlierProbability": 1, "outlierFactor": 100 } }""", "noise.outlierProbability")] // 38 s steps
+    [InlineData("""{ "generations": [ { "name": "H100", "peakTflops": 1e308 } ] }""", "generations[0].peakTflops")]
+    public void AVariantThatLoadingRefusesIsNotEvaluatedAndItsErrorNamesTheField(string patch, string field)
+    {
+        var variant = new WhatIfVariant("refused", JsonNode.Parse(patch)!.AsObject());
+
+        var plan = WhatIfEvaluator.Plan(TwoSites, [WhatIfVariant.Baseline, variant]);
+        var report = WhatIfEvaluator.Evaluate(plan, 2, WhatIfObjective.UsefulFlops, TestContext.Current.CancellationToken);
+
+        var refused = plan.Variants[1];
+        Assert.Null(refused.Scenario);
+        Assert.Equal(field, Assert.Single(refused.Errors).Field);
+        Assert.Equal($"variants[1].{field}", Assert.Single(refused.RequestErrors()).Field);
+        Assert.StartsWith($"{field}: ", report.Variants[1].Error, StringComparison.Ordinal);
+        Assert.Null(report.Variants[0].Error);
+        Assert.Equal(["baseline", "refused"], report.Ranking);
+    }
+
+    [Fact]
+    public void ANamedChangeThatDoesNotApplyNamesTheChange()
+    {
+        var plan = WhatIfEvaluator.Plan(TwoSites, [new("gone", Change: "drop-site:c")]);
+
+        Assert.Equal("variants[0].change", Assert.Single(plan.Variants[0].RequestErrors()).Field);
+        Assert.Contains("no site 'c'", plan.Variants[0].Error, StringComparison.Ordinal);
     }
 
     [Fact]

@@ -205,6 +205,22 @@ public sealed class BadInputTests(KestrelSiloFixture fixture) : IClassFixture<Ke
     }
 
     [Theory]
+    [InlineData("\"seed\": 3,", "\"seed\": 3, \"generations\": [ { \"name\": \"H100\", \"peakTflops\": 1e308 } ],", "generations[0].peakTflops")]
+    [InlineData("\"noise\": {", "\"noise\": { \"outlierProbability\": 1, \"outlierFactor\": 100,", "noise.outlierProbability")]
+    public async Task ScenarioWithAFigureTheModelCannotHoldIsRefusedNamingIt(string find, string replace, string field)
+    {
+        // Found by probing: an H100 of 1e308 TFLOPS answered 500 (its step took 0 s, which the barrier's sketch refused);
+        // every node a hundredfold outlier at every step (101 s past the 10 s timeout) loaded and failed every step.
+        var scenario = TestScenarios.Effects.Replace(find, replace, StringComparison.Ordinal);
+        Assert.NotEqual(TestScenarios.Effects, scenario);
+
+        var (status, problem, _) = await _client.SendJsonAsync(HttpMethod.Put, "/api/scenario", scenario);
+
+        Assert.Equal(HttpStatusCode.BadRequest, status);
+        Assert.Equal([field], problem.ErrorFields());
+    }
+
+    [Theory]
     [InlineData("""{"preset":"huge"}""", HttpStatusCode.NotFound, "preset")]
     [InlineData("""{"preset":"small","seed":3}""", HttpStatusCode.BadRequest, "preset")]
     [InlineData("""{"name":"x"}""", HttpStatusCode.BadRequest, "job")]
