@@ -76,7 +76,7 @@ public static class GpuTelemetryModel
         var power = generation.IdleWatts + ((generation.TdpWatts - generation.IdleWatts) * dynamicShare);
         var temperature = throttled
             ? generation.SlowdownTemperatureC
-            : AmbientC + ((generation.SlowdownTemperatureC - 15 - AmbientC) * (power - generation.IdleWatts) / (generation.TdpWatts - generation.IdleWatts));
+            : AmbientC + ((generation.SlowdownTemperatureC - 15 - AmbientC) * dynamicShare); // (power - idle) / (TDP - idle), with no division: a TDP at idle power read NaN
         var used = Math.Round((totalMiB - ReservedMiB) * FramebufferInUse);
         var dram = (ComputeDramActive * compute) + (CollectiveDramActive * collective);
         return new GpuReadings(

@@ -21,6 +21,20 @@ public sealed class GpuTelemetryModelTests
     }
 
     [Fact]
+    public void AGenerationWhoseTdpIsItsIdlePowerReadsAFiniteTemperature()
+    {
+        // Found by a review: the temperature divided by TDP - idle, which a scenario's tdpWatts of 70 (H100's idle) made 0.
+        var atIdle = H100 with { TdpWatts = H100.IdleWatts };
+
+        var r = GpuTelemetryModel.Read(atIdle, busy: 0.8, clockRatio: 1, down: false);
+
+        Assert.True(double.IsFinite(r.GpuTemperatureC), $"{r.GpuTemperatureC}");
+        Assert.Equal(H100.IdleWatts, r.PowerWatts, 9);
+        var full = GpuTelemetryModel.Read(H100, busy: 0.8, clockRatio: 1, down: false);
+        Assert.Equal(full.GpuTemperatureC, r.GpuTemperatureC, 9); // the temperature follows the dynamic share, as at any TDP
+    }
+
+    [Fact]
     public void GpuWaitingInsideTheCollectiveReadsBusyWhileItsTensorActivityAndPowerFallWithItsWaitShare()
     {
         var slowest = GpuTelemetryModel.Read(H100, busy: 0.95, clockRatio: 1, down: false);
