@@ -30,9 +30,9 @@ public static class FaultsApi
 
         var mutations = faults.MapGroup("/").WithAdminMutation();
         mutations.MapPost("/", InjectAsync).WithName("InjectFault").WithSummary("Inject a fault: {kind, target, params, startInSeconds?, durationSeconds?}; once per Idempotency-Key header.")
-            .WithJsonBody<FaultRequest>().ProducesProblem(StatusCodes.Status404NotFound).ProducesProblem(StatusCodes.Status422UnprocessableEntity);
+            .WithJsonBody<FaultRequest>().ProducesProblem(StatusCodes.Status404NotFound).ProducesProblem(StatusCodes.Status410Gone).ProducesProblem(StatusCodes.Status422UnprocessableEntity);
         mutations.MapPost("/campaign", InjectCampaignAsync).WithName("InjectCampaign").WithSummary("Inject a campaign {name, faults: [...]}: every fault or none; once per Idempotency-Key header.")
-            .WithJsonBody<FaultCampaign>().ProducesProblem(StatusCodes.Status404NotFound).ProducesProblem(StatusCodes.Status422UnprocessableEntity);
+            .WithJsonBody<FaultCampaign>().ProducesProblem(StatusCodes.Status404NotFound).ProducesProblem(StatusCodes.Status410Gone).ProducesProblem(StatusCodes.Status422UnprocessableEntity);
         mutations.MapDelete("/{id}", ClearAsync).WithName("ClearFault").WithSummary("Clear one fault.")
             .ProducesProblem(StatusCodes.Status404NotFound);
         mutations.MapDelete("/", ClearAllAsync).WithName("ClearAllFaults").WithSummary("Clear every fault.");
@@ -57,6 +57,11 @@ public static class FaultsApi
         if (result.Errors.Count > 0)
         {
             return Refusal<Fault>(result);
+        }
+
+        if (Lost(result, 1) is { } lost)
+        {
+            return lost;
         }
 
         var fault = result.Faults[0];
@@ -91,6 +96,11 @@ public static class FaultsApi
         if (result.Errors.Count > 0)
         {
             return Refusal<CampaignResult>(result);
+        }
+
+        if (Lost(result, campaign.Faults.Count) is { } lost)
+        {
+            return lost;
         }
 
         return TypedResults.Created($"/api/faults?campaign={Uri.EscapeDataString(campaign.Name)}", new CampaignResult(campaign.Name, result.Faults));
@@ -134,13 +144,21 @@ public static class FaultsApi
         var result = key is null
             ? await Registry(grains).InjectAsync(requests, campaign)
             : await Registry(grains).InjectOnceAsync(requests, campaign, key);
-        if (result.Replayed)
+        if (result.Replayed && result.Errors.Count == 0 && result.Faults.Count == requests.Count)
         {
             context.Response.Headers[Idempotency.ReplayedHeader] = "true";
         }
 
         return result;
     }
+
+    // A replay answers the faults the key made as they are now; the registry keeps the ended ones in a bounded history,
+    // so one that has left it cannot be answered. An injection makes every fault it asks or none, so a replay that
+    // finds fewer than its requests is one whose faults (some or all) are gone: refused, never answered short.
+    private static ProblemHttpResult? Lost(InjectionResult result, int made) =>
+        result.Replayed && result.Faults.Count < made
+            ? Problems.Gone([new FieldError(Idempotency.Header, $"the {made} fault(s) this key made have ended and {made - result.Faults.Count} of them have since left the history, so the first answer cannot be given again; use a new key to inject again")])
+            : null;
 
     private static Results<Created<T>, ValidationProblem, ProblemHttpResult> Refusal<T>(InjectionResult result) => result switch
     {
