@@ -40,6 +40,21 @@ public sealed class IdempotencyReplayTests(SiloFixture fixture) : IClassFixture<
         Assert.Equal(before, (await _client.GetJsonAsync("/api/faults?all=true")).GetArrayLength());
     }
 
+    [Fact]
+    public async Task RetryWithItsParamsInAnotherOrderIsTheSameRequestAndReplays()
+    {
+        const string First = """{"kind":"link.latency","target":{"link":"west-east"},"params":{"addMilliseconds":1,"jitterMilliseconds":2}}""";
+        const string Reordered = """{"kind":"link.latency","target":{"link":"west-east"},"params":{"jitterMilliseconds":2,"addMilliseconds":1}}""";
+
+        var (first, firstFault, _) = await PostAsync("/api/faults", First, "reordered-params");
+        var (second, secondFault, response) = await PostAsync("/api/faults", Reordered, "reordered-params");
+
+        Assert.Equal(HttpStatusCode.Created, first);
+        Assert.Equal(HttpStatusCode.Created, second);
+        Assert.Equal(firstFault.GetProperty("id").GetString(), secondFault.GetProperty("id").GetString());
+        Assert.Equal("true", response.Headers.GetValues("Idempotent-Replayed").Single());
+    }
+
     private async Task<(HttpStatusCode Status, JsonElement Body, HttpResponseMessage Response)> PostAsync(string path, string json, string key)
     {
         using var request = new HttpRequestMessage(HttpMethod.Post, path) { Content = new StringContent(json, Encoding.UTF8, "application/json") };
