@@ -220,6 +220,12 @@ public sealed class BadInputTests(KestrelSiloFixture fixture) : IClassFixture<Ke
     [Theory]
     [InlineData("""{"mode":"warp"}""", "mode")]
     [InlineData("""{"mode":"1"}""", "mode")]
+    [InlineData("""{"mode":"realtime, max"}""", "mode")]
+    [InlineData("""{"mode":"max, realtime"}""", "mode")]
+    [InlineData("""{"mode":" max "}""", "mode")]
+    [InlineData("""{"mode":"Realtime,Realtime"}""", "mode")]
+    [InlineData("""{"mode":"Max"}""", "mode")]
+    [InlineData("""{"mode":"-1"}""", "mode")]
     [InlineData("""{"mode":"realtime","speed":0}""", "speed")]
     [InlineData("""{"speed":2}""", "mode")]
     public async Task BadPaceIsRefused(string json, string field)
