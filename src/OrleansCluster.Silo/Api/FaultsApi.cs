@@ -22,7 +22,7 @@ public static partial class FaultsApi
         ArgumentNullException.ThrowIfNull(api);
         var faults = api.MapGroup("/faults").WithTags("Faults");
         faults.MapGet("/", ListAsync).WithName("ListFaults")
-            .WithSummary("Faults pending and in force (all=true adds the ended ones: the ground truth, background failures included), as a JSON array; since=ISO time keeps those in force at or after it; page and pageSize cut it into pages (X-Total-Count gives the count before paging).")
+            .WithSummary("Faults pending and in force (all=true adds the ended ones: the ground truth, background failures included), as a JSON array; since=ISO time keeps those in force at or after it; campaign=NAME those a campaign of that name made; page and pageSize cut it into pages (X-Total-Count gives the count before paging).")
             .WithBooleanQuery("all", false)
             .WithIntegerQuery("page", 1, int.MaxValue, 1)
             .WithIntegerQuery("pageSize", 1, MaxPageSize, MaxPageSize);
@@ -114,10 +114,15 @@ public static partial class FaultsApi
     }
 
     public static async Task<Results<Ok<IReadOnlyList<Fault>>, ValidationProblem>> ListAsync(
-        HttpContext context, IGrainFactory grains, string? all, string? since, string? page, string? pageSize)
+        HttpContext context, IGrainFactory grains, string? all, string? since, string? campaign, string? page, string? pageSize)
     {
         ArgumentNullException.ThrowIfNull(context);
         var errors = new List<FieldError>();
+        if (campaign is { Length: 0 })
+        {
+            errors.Add(new FieldError("campaign", "a campaign's name, or leave it out"));
+        }
+
         var includeEnded = Query.Bool(all, "all", false, errors);
         var from = Query.Time(since, "since", errors);
         var number = Query.Int(page, "page", 1, 1, int.MaxValue, errors);
@@ -128,7 +133,11 @@ public static partial class FaultsApi
         }
 
         // In force at or after `since`: not ended, or ended then or later.
-        var faults = (await Registry(grains).ListAsync(includeEnded)).Where(f => from is not { } t || f.EndsAt is null || f.EndsAt >= t).ToArray();
+        // Of the campaign named exactly (the name a campaign's Location header gives), when one is.
+        var faults = (await Registry(grains).ListAsync(includeEnded))
+            .Where(f => from is not { } t || f.EndsAt is null || f.EndsAt >= t)
+            .Where(f => campaign is null || string.Equals(f.Campaign, campaign, StringComparison.Ordinal))
+            .ToArray();
         context.Response.Headers["X-Total-Count"] = faults.Length.ToString(System.Globalization.CultureInfo.InvariantCulture);
         return TypedResults.Ok<IReadOnlyList<Fault>>(faults.Skip((int)Math.Min(int.MaxValue, (number - 1L) * size)).Take(size).ToArray());
     }

@@ -241,6 +241,7 @@ public sealed class BadInputTests(KestrelSiloFixture fixture) : IClassFixture<Ke
 
     [Theory]
     [InlineData("/api/stragglers?top=0", "top")]
+    [InlineData("/api/faults?campaign=", "campaign")]
     [InlineData("/api/nodes?state=melted", "state")]
     [InlineData("/api/nodes?page=0", "page")]
     [InlineData("/api/nodes?page=x&pageSize=1", "page")]

@@ -52,6 +52,34 @@ public sealed class CampaignNameTests(SiloFixture fixture) : IClassFixture<SiloF
     }
 
     [Fact]
+    public async Task CampaignsLocationListsItsFaultsAndOnlyThemWithTheirCountAndPages()
+    {
+        var (_, other, _) = await _client.PostJsonAsync("/api/faults/campaign", """{"name":"located-other","faults":[{"kind":"node.crash","target":{"node":"west-00044"}}]}""");
+        var (status, made, response) = await _client.PostJsonAsync("/api/faults/campaign", """
+            {"name":"located","faults":[
+              {"kind":"node.crash","target":{"node":"west-00045"}},
+              {"kind":"node.crash","target":{"node":"west-00046"}},
+              {"kind":"node.crash","target":{"node":"west-00047"}}]}
+            """);
+        Assert.Equal(HttpStatusCode.Created, status);
+        Assert.Single(other.GetProperty("faults").EnumerateArray());
+        var location = response.Headers.Location!.OriginalString;
+        var ids = made.GetProperty("faults").EnumerateArray().Select(f => f.GetProperty("id").GetString()).ToArray();
+
+        using var listed = await _client.GetAsync(location, AdminClient.Ct);
+        var all = await System.Net.Http.Json.HttpContentJsonExtensions.ReadFromJsonAsync<System.Text.Json.JsonElement>(listed.Content, AdminClient.Ct);
+        using var paged = await _client.GetAsync(location + "&page=2&pageSize=2", AdminClient.Ct);
+        var second = await System.Net.Http.Json.HttpContentJsonExtensions.ReadFromJsonAsync<System.Text.Json.JsonElement>(paged.Content, AdminClient.Ct);
+
+        Assert.Equal(HttpStatusCode.OK, listed.StatusCode);
+        Assert.Equal(ids, all.EnumerateArray().Select(f => f.GetProperty("id").GetString()).ToArray());
+        Assert.Equal("3", listed.Headers.GetValues("X-Total-Count").Single());
+        Assert.Equal([ids[2]], second.EnumerateArray().Select(f => f.GetProperty("id").GetString()).ToArray());
+        Assert.Equal("3", paged.Headers.GetValues("X-Total-Count").Single());
+        Assert.Equal(0, (await _client.GetJsonAsync("/api/faults?campaign=no-such-campaign")).GetArrayLength());
+    }
+
+    [Fact]
     public async Task NameThatReachesTheRegistryUncheckedIsEscapedAndCutShortInItsLog()
     {
         // A client of the grain itself is not held to the API's rule.
