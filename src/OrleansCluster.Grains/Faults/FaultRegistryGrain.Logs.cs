@@ -5,8 +5,36 @@ namespace OrleansCluster.Grains.Faults;
 /// <summary>The registry's source-generated log lines.</summary>
 public sealed partial class FaultRegistryGrain
 {
+    // The campaign's name is the caller's text: the API holds it to 64 characters of [A-Za-z0-9_.-], but a client of
+    // the grain itself is not held to that, so here it is cut short and its control characters escaped (a line break
+    // would forge a log line, an escape sequence repaint a terminal), as the audit line does with a body.
+    private static void LogInjected(ILogger logger, string id, string kind, int targets, string? campaign) =>
+        LogInjectedAs(logger, id, kind, targets, campaign is null ? null : Printable(campaign));
+
     [LoggerMessage(Level = LogLevel.Information, Message = "fault {Id} injected: {Kind} on {Targets} target(s), campaign {Campaign}")]
-    private static partial void LogInjected(ILogger logger, string id, string kind, int targets, string? campaign);
+    private static partial void LogInjectedAs(ILogger logger, string id, string kind, int targets, string? campaign);
+
+    private const int LoggedNameLength = 64;
+
+    private static string Printable(string text)
+    {
+        var shown = text.Length <= LoggedNameLength ? text : string.Concat(text.AsSpan(0, LoggedNameLength), $"... ({text.Length} chars)");
+        var escaped = new System.Text.StringBuilder(shown.Length);
+        foreach (var c in shown)
+        {
+            _ = c switch
+            {
+                '\\' => escaped.Append(@"\\"),
+                '\n' => escaped.Append(@"\n"),
+                '\r' => escaped.Append(@"\r"),
+                '\t' => escaped.Append(@"\t"),
+                _ when char.IsControl(c) || c is '\u2028' or '\u2029' => escaped.Append(System.Globalization.CultureInfo.InvariantCulture, $"\\u{(int)c:x4}"),
+                _ => escaped.Append(c),
+            };
+        }
+
+        return escaped.ToString();
+    }
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "fault {Id} could not be resolved again on this scenario and is dropped: {Problems}")]
     private static partial void LogUnresolved(ILogger logger, string id, string problems);

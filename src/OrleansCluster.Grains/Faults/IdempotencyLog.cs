@@ -20,10 +20,15 @@ public static class IdempotencyLog
 
     private static readonly JsonSerializerOptions Canonical = new(JsonSerializerDefaults.Web);
 
-    /// <summary>What a request asks, as a hash: two requests with the same fingerprint make the same faults.</summary>
+    /// <summary>
+    /// What a request asks, as a hash: two requests with the same fingerprint make the same faults. A fault's params
+    /// are hashed in key order (ordinal), so that a retry that writes them in another order is the same request.
+    /// </summary>
     public static string Fingerprint(IReadOnlyList<FaultRequest> requests, string? campaign)
     {
-        var json = JsonSerializer.SerializeToUtf8Bytes(new { campaign, requests }, Canonical);
+        ArgumentNullException.ThrowIfNull(requests);
+        var ordered = requests.Select(r => r?.Params is { } p ? r with { Params = new SortedDictionary<string, double>(p.ToDictionary(), StringComparer.Ordinal) } : r).ToArray();
+        var json = JsonSerializer.SerializeToUtf8Bytes(new { campaign, requests = ordered }, Canonical);
         return Convert.ToHexString(SHA256.HashData(json));
     }
 

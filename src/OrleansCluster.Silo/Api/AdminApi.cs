@@ -2,7 +2,10 @@ using OrleansCluster.Silo.Extensions;
 
 namespace OrleansCluster.Silo.Api;
 
-/// <summary>The admin API under <c>/api</c>: every route needs the admin key; mutations are rate-limited and audited.</summary>
+/// <summary>
+/// The admin API under <c>/api</c>: every route needs the admin key; mutations are rate-limited and audited
+/// (<c>POST /api/whatif</c> is a read with a body, bounded by its own concurrency limit: docs/admin-api.md).
+/// </summary>
 public static class AdminApi
 {
     public static IEndpointRouteBuilder MapAdminApi(this IEndpointRouteBuilder routes)

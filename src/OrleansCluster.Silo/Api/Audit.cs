@@ -16,24 +16,22 @@ public sealed partial class Audit(ILogger<Audit> logger) : IEndpointFilter
         ArgumentNullException.ThrowIfNull(context);
         ArgumentNullException.ThrowIfNull(next);
         var http = context.HttpContext;
-        var status = StatusCodes.Status500InternalServerError;
-        try
-        {
-            var result = await next(context);
-            var inner = result is INestedHttpResult nested ? nested.Result : result;
-            status = (inner as IStatusCodeHttpResult)?.StatusCode ?? http.Response.StatusCode;
-            return result;
-        }
-        finally
+
+        // Written once the response is complete, with the status the client got: a filter outside this one (the 503
+        // of a silo lost under the call) or the exception handler (a 500) decides it after this filter has returned.
+        http.Response.OnCompleted(() =>
         {
             if (logger.IsEnabled(LogLevel.Information))
             {
                 var caller = Caller(http);
                 var body = Summary(http);
                 string path = http.Request.Path; // percent-encoded: no control characters
-                LogMutation(logger, caller, http.Request.Method, path, body, status);
+                LogMutation(logger, caller, http.Request.Method, path, body, http.Response.StatusCode);
             }
-        }
+
+            return Task.CompletedTask;
+        });
+        return await next(context);
     }
 
     private static string Caller(HttpContext http) => $"{http.User.Identity?.Name ?? "anonymous"}@{http.Connection.RemoteIpAddress?.ToString() ?? "local"}";

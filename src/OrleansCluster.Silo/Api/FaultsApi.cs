@@ -1,3 +1,4 @@
+using System.Text.RegularExpressions;
 using Microsoft.AspNetCore.Http.HttpResults;
 using OrleansCluster.Abstractions.Api;
 using OrleansCluster.Abstractions.Grains;
@@ -11,7 +12,7 @@ namespace OrleansCluster.Silo.Api;
 /// read, clear one, clear all. Faults are validated by the registry against the running scenario; nothing
 /// is injected when anything is wrong.
 /// </summary>
-public static class FaultsApi
+public static partial class FaultsApi
 {
     /// <summary>Most faults one page of the list holds (and the page size when only a page is asked for; with neither, the list is whole).</summary>
     public const int MaxPageSize = 1000;
@@ -21,7 +22,7 @@ public static class FaultsApi
         ArgumentNullException.ThrowIfNull(api);
         var faults = api.MapGroup("/faults").WithTags("Faults");
         faults.MapGet("/", ListAsync).WithName("ListFaults")
-            .WithSummary("Faults pending and in force (all=true adds the ended ones: the ground truth, background failures included), as a JSON array; since=ISO time keeps those in force at or after it; page and pageSize cut it into pages (X-Total-Count gives the count before paging).")
+            .WithSummary("Faults pending and in force (all=true adds the ended ones: the ground truth, background failures included), as a JSON array; since=ISO time keeps those in force at or after it; campaign=NAME those a campaign of that name made; page and pageSize cut it into pages (X-Total-Count gives the count before paging).")
             .WithBooleanQuery("all", false)
             .WithIntegerQuery("page", 1, int.MaxValue, 1)
             .WithIntegerQuery("pageSize", 1, MaxPageSize, MaxPageSize);
@@ -30,9 +31,9 @@ public static class FaultsApi
 
         var mutations = faults.MapGroup("/").WithAdminMutation();
         mutations.MapPost("/", InjectAsync).WithName("InjectFault").WithSummary("Inject a fault: {kind, target, params, startInSeconds?, durationSeconds?}; once per Idempotency-Key header.")
-            .WithJsonBody<FaultRequest>().ProducesProblem(StatusCodes.Status404NotFound).ProducesProblem(StatusCodes.Status422UnprocessableEntity);
+            .WithJsonBody<FaultRequest>().ProducesProblem(StatusCodes.Status404NotFound).ProducesProblem(StatusCodes.Status410Gone).ProducesProblem(StatusCodes.Status422UnprocessableEntity);
         mutations.MapPost("/campaign", InjectCampaignAsync).WithName("InjectCampaign").WithSummary("Inject a campaign {name, faults: [...]}: every fault or none; once per Idempotency-Key header.")
-            .WithJsonBody<FaultCampaign>().ProducesProblem(StatusCodes.Status404NotFound).ProducesProblem(StatusCodes.Status422UnprocessableEntity);
+            .WithJsonBody<FaultCampaign>().ProducesProblem(StatusCodes.Status404NotFound).ProducesProblem(StatusCodes.Status410Gone).ProducesProblem(StatusCodes.Status422UnprocessableEntity);
         mutations.MapDelete("/{id}", ClearAsync).WithName("ClearFault").WithSummary("Clear one fault.")
             .ProducesProblem(StatusCodes.Status404NotFound);
         mutations.MapDelete("/", ClearAllAsync).WithName("ClearAllFaults").WithSummary("Clear every fault.");
@@ -59,6 +60,11 @@ public static class FaultsApi
             return Refusal<Fault>(result);
         }
 
+        if (Lost(result, 1) is { } lost)
+        {
+            return lost;
+        }
+
         var fault = result.Faults[0];
         return TypedResults.Created($"/api/faults/{fault.Id}", fault);
     }
@@ -77,6 +83,12 @@ public static class FaultsApi
             return Problems.Validation("name", "required");
         }
 
+        // A scenario's name rule: the name is logged with each fault and echoed in the Location header.
+        if (!CampaignName().IsMatch(campaign.Name))
+        {
+            return Problems.Validation("name", $"{campaign.Name.Length} character(s): must be 1-64 characters of a-z, A-Z, 0-9, '-', '_' or '.', starting with a letter or digit");
+        }
+
         if (campaign.Faults is not { Count: > 0 })
         {
             return Problems.Validation("faults", "at least one fault is required");
@@ -93,14 +105,24 @@ public static class FaultsApi
             return Refusal<CampaignResult>(result);
         }
 
+        if (Lost(result, campaign.Faults.Count) is { } lost)
+        {
+            return lost;
+        }
+
         return TypedResults.Created($"/api/faults?campaign={Uri.EscapeDataString(campaign.Name)}", new CampaignResult(campaign.Name, result.Faults));
     }
 
     public static async Task<Results<Ok<IReadOnlyList<Fault>>, ValidationProblem>> ListAsync(
-        HttpContext context, IGrainFactory grains, string? all, string? since, string? page, string? pageSize)
+        HttpContext context, IGrainFactory grains, string? all, string? since, string? campaign, string? page, string? pageSize)
     {
         ArgumentNullException.ThrowIfNull(context);
         var errors = new List<FieldError>();
+        if (campaign is { Length: 0 })
+        {
+            errors.Add(new FieldError("campaign", "a campaign's name, or leave it out"));
+        }
+
         var includeEnded = Query.Bool(all, "all", false, errors);
         var from = Query.Time(since, "since", errors);
         var number = Query.Int(page, "page", 1, 1, int.MaxValue, errors);
@@ -111,7 +133,11 @@ public static class FaultsApi
         }
 
         // In force at or after `since`: not ended, or ended then or later.
-        var faults = (await Registry(grains).ListAsync(includeEnded)).Where(f => from is not { } t || f.EndsAt is null || f.EndsAt >= t).ToArray();
+        // Of the campaign named exactly (the name a campaign's Location header gives), when one is.
+        var faults = (await Registry(grains).ListAsync(includeEnded))
+            .Where(f => from is not { } t || f.EndsAt is null || f.EndsAt >= t)
+            .Where(f => campaign is null || string.Equals(f.Campaign, campaign, StringComparison.Ordinal))
+            .ToArray();
         context.Response.Headers["X-Total-Count"] = faults.Length.ToString(System.Globalization.CultureInfo.InvariantCulture);
         return TypedResults.Ok<IReadOnlyList<Fault>>(faults.Skip((int)Math.Min(int.MaxValue, (number - 1L) * size)).Take(size).ToArray());
     }
@@ -125,6 +151,9 @@ public static class FaultsApi
     public static async Task<Ok<ClearedCount>> ClearAllAsync(IGrainFactory grains) =>
         TypedResults.Ok(new ClearedCount(await Registry(grains).ClearAllAsync()));
 
+    [GeneratedRegex("^[A-Za-z0-9][A-Za-z0-9_.-]{0,63}$")]
+    private static partial Regex CampaignName();
+
     private static IFaultRegistryGrain Registry(IGrainFactory grains) => grains.GetGrain<IFaultRegistryGrain>(IFaultRegistryGrain.Key);
 
     // Once per Idempotency-Key when the caller sent one; a replay is marked so that a client can tell.
@@ -134,13 +163,21 @@ public static class FaultsApi
         var result = key is null
             ? await Registry(grains).InjectAsync(requests, campaign)
             : await Registry(grains).InjectOnceAsync(requests, campaign, key);
-        if (result.Replayed)
+        if (result.Replayed && result.Errors.Count == 0 && result.Faults.Count == requests.Count)
         {
             context.Response.Headers[Idempotency.ReplayedHeader] = "true";
         }
 
         return result;
     }
+
+    // A replay answers the faults the key made as they are now; the registry keeps the ended ones in a bounded history,
+    // so one that has left it cannot be answered. An injection makes every fault it asks or none, so a replay that
+    // finds fewer than its requests is one whose faults (some or all) are gone: refused, never answered short.
+    private static ProblemHttpResult? Lost(InjectionResult result, int made) =>
+        result.Replayed && result.Faults.Count < made
+            ? Problems.Gone([new FieldError(Idempotency.Header, $"the {made} fault(s) this key made have ended and {made - result.Faults.Count} of them have since left the history, so the first answer cannot be given again; use a new key to inject again")])
+            : null;
 
     private static Results<Created<T>, ValidationProblem, ProblemHttpResult> Refusal<T>(InjectionResult result) => result switch
     {

@@ -56,14 +56,17 @@ public static class JobApi
         }
 
         var errors = new List<FieldError>();
-        PaceMode mode = default;
-        if (body.Mode is null)
+        // Exactly one of the two wire names, case and all, as fault kinds and what-if objectives are matched: not the
+        // enum parser's reading, which took "realtime, max" as a flags value, " max " trimmed and "1" as a number.
+        var mode = body.Mode switch
         {
-            errors.Add(new FieldError("mode", "required: realtime or max"));
-        }
-        else if (!Enum.TryParse(body.Mode, ignoreCase: true, out mode) || !Enum.IsDefined(mode) || int.TryParse(body.Mode, out _))
+            "realtime" => PaceMode.Realtime,
+            "max" => PaceMode.Max,
+            _ => (PaceMode?)null,
+        };
+        if (mode is null)
         {
-            errors.Add(new FieldError("mode", $"'{body.Mode}' must be realtime or max"));
+            errors.Add(new FieldError("mode", body.Mode is null ? "required: realtime or max" : $"'{body.Mode}' must be realtime or max (lower case)"));
         }
 
         var speed = body.Speed ?? 1;
@@ -77,7 +80,7 @@ public static class JobApi
             return Problems.Validation(errors);
         }
 
-        return await ThenStatusAsync(grains, job => job.SetPaceAsync(new PaceSettings(mode, speed)));
+        return await ThenStatusAsync(grains, job => job.SetPaceAsync(new PaceSettings(mode!.Value, speed)));
     }
 
     public static async Task<Results<Ok<IReadOnlyList<StepRecord>>, ValidationProblem>> GetStepsAsync(IGrainFactory grains, IOptions<SimulationTuning> tuning, string? count)

@@ -15,12 +15,13 @@ namespace OrleansCluster.Silo.Api;
 public static class JsonBody
 {
     /// <summary>
-    /// The options admin bodies are read with: camelCase, unknown fields refused, and numbers only as JSON
-    /// numbers (<c>"2"</c> is refused), the rule scenario files follow too.
+    /// The options admin bodies are read with: camelCase, unknown fields refused, a field named twice refused, and
+    /// numbers only as JSON numbers (<c>"2"</c> is refused), the rule scenario files follow too.
     /// </summary>
     public static JsonSerializerOptions Options { get; } = new(JsonSerializerDefaults.Web)
     {
         UnmappedMemberHandling = JsonUnmappedMemberHandling.Disallow,
+        AllowDuplicateProperties = false,
         NumberHandling = JsonNumberHandling.Strict,
         AllowTrailingCommas = true,
         ReadCommentHandling = JsonCommentHandling.Skip,
@@ -97,6 +98,12 @@ public static class JsonBody
             return (null, Problems.Validation("body", "a JSON body is required"));
         }
 
+        // Found before the serializer reads it: its own check names no path inside a JsonObject (a what-if patch).
+        if (JsonDuplicates.Find(text) is { } duplicate)
+        {
+            return (null, Duplicate(duplicate));
+        }
+
         try
         {
             return JsonSerializer.Deserialize<T>(text, Options) is { } value
@@ -107,10 +114,16 @@ public static class JsonBody
         {
             var field = string.IsNullOrEmpty(e.Path) || e.Path == "$" ? "body" : e.Path.TrimStart('$', '.');
             var message = e.Message.Contains("could not be mapped", StringComparison.Ordinal) ? "unknown field"
+                : e.Message.Contains("Duplicate propert", StringComparison.Ordinal) ? DuplicateMessage
                 : $"malformed JSON or a value of the wrong type (line {e.LineNumber + 1}, byte {e.BytePositionInLine + 1})";
             return (null, Problems.Validation(field, message));
         }
     }
+
+    /// <summary>The 400 for a field named twice in one object, at <paramref name="path"/>.</summary>
+    public static ValidationProblem Duplicate(string path) => Problems.Validation(path, DuplicateMessage);
+
+    private const string DuplicateMessage = "named more than once in its object (names are compared ignoring case): give each field once";
 
     // Why the request's body is not JSON by its Content-Type, or null when it is (or there is no body to judge): a
     // form or plain text read as JSON would fail with a parse error that names the body, not the header at fault.

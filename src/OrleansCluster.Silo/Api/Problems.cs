@@ -41,6 +41,12 @@ public static class Problems
             });
     }
 
+    /// <summary>
+    /// 410 for a request that named something (an <c>Idempotency-Key</c>'s earlier answer) which existed but is no
+    /// longer kept, with the same <c>errors</c> map a 400 carries.
+    /// </summary>
+    public static ProblemHttpResult Gone(IEnumerable<FieldError> errors) => WithErrors(StatusCodes.Status410Gone, "Gone", errors);
+
     /// <summary>415 for a body sent as something other than JSON, naming <c>Content-Type</c>.</summary>
     public static ProblemHttpResult UnsupportedMediaType(string message) =>
         WithErrors(StatusCodes.Status415UnsupportedMediaType, "Unsupported media type", [new FieldError("Content-Type", message)]);

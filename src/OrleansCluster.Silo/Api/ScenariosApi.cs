@@ -53,10 +53,16 @@ public static class ScenariosApi
             return tooLarge;
         }
 
+        // A field named twice would be settled silently by the parsers below (the last wins).
+        if (JsonDuplicates.Find(text ?? string.Empty) is { } duplicate)
+        {
+            return JsonBody.Duplicate(duplicate);
+        }
+
         ScenarioSource source;
         try
         {
-            using var document = JsonDocument.Parse(text ?? string.Empty, new JsonDocumentOptions { CommentHandling = JsonCommentHandling.Skip, AllowTrailingCommas = true });
+            using var document = JsonDocument.Parse(text ?? string.Empty, new JsonDocumentOptions { CommentHandling = JsonCommentHandling.Skip, AllowTrailingCommas = true, AllowDuplicateProperties = false });
             var root = document.RootElement;
             if (root.ValueKind != JsonValueKind.Object)
             {

@@ -31,6 +31,9 @@ public static class WhatIfApi
     public static RouteGroupBuilder MapWhatIfApi(this RouteGroupBuilder api)
     {
         ArgumentNullException.ThrowIfNull(api);
+
+        // Not WithAdminMutation: it changes nothing (a read whose request is too large for a query), so it is not
+        // audited nor rate-limited as a mutation; WhatIf:MaxConcurrent bounds what it costs (docs/admin-api.md).
         api.MapPost("/whatif", EvaluateAsync).WithTags("What-if").WithName("WhatIf")
             .WithJsonBody<WhatIfRequest>().ProducesProblem(StatusCodes.Status409Conflict).ProducesProblem(StatusCodes.Status422UnprocessableEntity)
             .WithSummary("Evaluate variants of the loaded scenario (merge patches or named changes, 'standard' for the usual set) with the plain loop: throughput, breakdown, money and a ranking.");

@@ -57,6 +57,23 @@ internal static class AdminClient
     public static double Figure(this JsonElement cluster, string name) =>
         cluster.GetProperty("lastStep") is { ValueKind: JsonValueKind.Object } last ? last.GetProperty(name).GetDouble() : double.NaN;
 
+    /// <summary>
+    /// Waits for a log line that matches (an audit line is written once its response is complete, which may be just
+    /// after the client has it); fails after the deadline.
+    /// </summary>
+    public static async Task<string> WaitForLogAsync(this IEnumerable<string> logs, Func<string, bool> match, string what)
+    {
+        var deadline = DateTime.UtcNow + Deadline;
+        string? line;
+        while ((line = logs.FirstOrDefault(match)) is null)
+        {
+            Assert.True(DateTime.UtcNow < deadline, $"timed out waiting for the log line {what}");
+            await Task.Delay(25, Ct);
+        }
+
+        return line;
+    }
+
     /// <summary>The field names of a problem's <c>errors</c> map.</summary>
     public static string[] ErrorFields(this JsonElement problem) =>
         problem.TryGetProperty("errors", out var errors) ? errors.EnumerateObject().Select(p => p.Name).ToArray() : [];

@@ -1,4 +1,7 @@
 using System.Net;
+using Microsoft.AspNetCore.TestHost;
+using Microsoft.Extensions.DependencyInjection;
+using OrleansCluster.Abstractions.Grains;
 
 namespace OrleansCluster.Silo.Tests.Api;
 
@@ -14,9 +17,30 @@ public sealed class AuditTests(SiloFixture fixture) : IClassFixture<SiloFixture>
         var (status, _, _) = await client.PostJsonAsync("/api/faults", $"{{\"kind\":\"{marker}\u001b[31m\",\n\"target\":{{\"node\":\"west-00001\r\naudit: forged\"}}}}");
 
         Assert.Equal(HttpStatusCode.BadRequest, status);
-        var line = Assert.Single(fixture.Factory.Logs, l => l.Contains(marker, StringComparison.Ordinal));
+        var line = await fixture.Factory.Logs.WaitForLogAsync(l => l.Contains(marker, StringComparison.Ordinal), marker);
+        Assert.Single(fixture.Factory.Logs, l => l.Contains(marker, StringComparison.Ordinal));
         Assert.DoesNotContain(line, char.IsControl);
         Assert.Contains(@"\u001b[31m", line, StringComparison.Ordinal);
         Assert.EndsWith("-> 400", line, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task MutationAnsweredUnavailableIsAuditedWithThe503TheClientGot()
+    {
+        // A silo lost under the job's call: the filter outside the audit answers 503, after the audit's own filter returned.
+        await using var lossy = fixture.Factory.WithWebHostBuilder(b => b.ConfigureTestServices(s => s.AddSingleton<IOutgoingGrainCallFilter, LoseSetPace>()));
+        using var client = lossy.CreateClient();
+        client.DefaultRequestHeaders.Authorization = new System.Net.Http.Headers.AuthenticationHeaderValue("Bearer", SiloFactory.AdminKey);
+        var (status, _, _) = await client.SendJsonAsync(HttpMethod.Put, "/api/job/pace", """{"mode":"max"}""");
+
+        Assert.Equal(HttpStatusCode.ServiceUnavailable, status);
+        var line = await fixture.Factory.Logs.WaitForLogAsync(l => l.Contains("audit: ", StringComparison.Ordinal) && l.Contains("PUT /api/job/pace", StringComparison.Ordinal), "of the PUT");
+        Assert.EndsWith("-> 503", line, StringComparison.Ordinal);
+    }
+
+    private sealed class LoseSetPace : IOutgoingGrainCallFilter
+    {
+        public Task Invoke(IOutgoingGrainCallContext context) =>
+            context.MethodName == nameof(IJobGrain.SetPaceAsync) ? throw new SiloUnavailableException("lost under the call (test)") : context.Invoke();
     }
 }

@@ -236,6 +236,12 @@ public sealed class BadInputTests(KestrelSiloFixture fixture) : IClassFixture<Ke
     [Theory]
     [InlineData("""{"mode":"warp"}""", "mode")]
     [InlineData("""{"mode":"1"}""", "mode")]
+    [InlineData("""{"mode":"realtime, max"}""", "mode")]
+    [InlineData("""{"mode":"max, realtime"}""", "mode")]
+    [InlineData("""{"mode":" max "}""", "mode")]
+    [InlineData("""{"mode":"Realtime,Realtime"}""", "mode")]
+    [InlineData("""{"mode":"Max"}""", "mode")]
+    [InlineData("""{"mode":"-1"}""", "mode")]
     [InlineData("""{"mode":"realtime","speed":0}""", "speed")]
     [InlineData("""{"speed":2}""", "mode")]
     public async Task BadPaceIsRefused(string json, string field)
@@ -251,6 +257,7 @@ public sealed class BadInputTests(KestrelSiloFixture fixture) : IClassFixture<Ke
 
     [Theory]
     [InlineData("/api/stragglers?top=0", "top")]
+    [InlineData("/api/faults?campaign=", "campaign")]
     [InlineData("/api/nodes?state=melted", "state")]
     [InlineData("/api/nodes?page=0", "page")]
     [InlineData("/api/nodes?page=x&pageSize=1", "page")]
