@@ -68,8 +68,10 @@ public static class WhatIfApi
 
         var steps = request!.Steps ?? DefaultSteps;
         var plan = WhatIfEvaluator.Plan(baselineJson, variants);
+        // Each error names the field of the request at fault (variants[1].job.barrierTimeoutSeconds), as a load's would.
         var invalid = plan.Variants.Where(v => v.Error is not null && variants[v.RequestIndex].Change != NamedChanges.Standard)
-            .Select(v => new FieldError($"variants[{v.RequestIndex}]", v.Error!)).ToArray();
+            .SelectMany(v => v.RequestErrors().DefaultIfEmpty(new ScenarioError($"variants[{v.RequestIndex}]", v.Error!)))
+            .Select(e => new FieldError(e.Field, e.Message)).ToArray();
         if (invalid.Length > 0)
         {
             return Problems.Validation(invalid);

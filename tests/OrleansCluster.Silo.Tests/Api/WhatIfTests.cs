@@ -90,16 +90,18 @@ public sealed class WhatIfTests : IAsyncLifetime
 
         (status, problem, _) = await _client.PostJsonAsync("/api/whatif", """{ "variants": [ { "change": "drop-site:z" } ] }""");
         Assert.Equal(HttpStatusCode.BadRequest, status);
-        Assert.Contains("variants[0]: drop-site: no site 'z'", problem.GetProperty("detail").GetString(), StringComparison.Ordinal);
+        Assert.Equal(["variants[0].change"], problem.ErrorFields());
+        Assert.Contains("drop-site: no site 'z'", problem.GetProperty("detail").GetString(), StringComparison.Ordinal);
 
         // Found by probing: a variant that loading refuses was evaluated (a 1e-300 s barrier: 0 failed steps), or
         // answered 500 (an H100 of 1e308 TFLOPS).
         (status, problem, _) = await _client.PostJsonAsync("/api/whatif", """{ "variants": [ { "name": "instant", "patch": { "job": { "barrierTimeoutSeconds": 1e-300 } } } ] }""");
         Assert.Equal(HttpStatusCode.BadRequest, status);
-        Assert.Contains("variants[0]: job.barrierTimeoutSeconds: no step could ever complete", problem.GetProperty("detail").GetString(), StringComparison.Ordinal);
+        Assert.Equal(["variants[0].job.barrierTimeoutSeconds"], problem.ErrorFields()); // the field, as a load names it
+        Assert.Contains("no step could ever complete", problem.GetProperty("detail").GetString(), StringComparison.Ordinal);
         (status, problem, _) = await _client.PostJsonAsync("/api/whatif", """{ "variants": [ { "name": "fast", "patch": { "generations": [ { "name": "H100", "peakTflops": 1e308 } ] } } ] }""");
         Assert.Equal(HttpStatusCode.BadRequest, status);
-        Assert.Contains("variants[0]: generations[0].peakTflops: ", problem.GetProperty("detail").GetString(), StringComparison.Ordinal);
+        Assert.Equal(["variants[0].generations[0].peakTflops"], problem.ErrorFields());
     }
 
     [Fact]
