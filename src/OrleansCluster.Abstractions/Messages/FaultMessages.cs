@@ -36,12 +36,21 @@ public enum FaultState
     Cleared = 3,
 }
 
-/// <summary>What a fault resolved to.</summary>
+/// <summary>
+/// What a fault resolved to. In a list of faults the API cuts a long <see cref="Nodes"/> to its first ones and gives
+/// their number in <see cref="NodeCount"/> (null when <see cref="Nodes"/> holds them all).
+/// </summary>
 [GenerateSerializer, Immutable, Alias("FaultTargets")]
 public sealed record FaultTargets(
     [property: Id(0)] IReadOnlyList<string> Nodes,
     [property: Id(1)] IReadOnlyList<string> Links,
-    [property: Id(2)] IReadOnlyList<string> Sites);
+    [property: Id(2)] IReadOnlyList<string> Sites,
+    [property: Id(3)] int? NodeCount = null)
+{
+    /// <summary>These targets with at most <paramref name="nodes"/> node ids listed, and the count when there are more.</summary>
+    public FaultTargets Listing(int nodes) =>
+        Nodes.Count <= nodes ? this : this with { Nodes = Nodes.Take(nodes).ToArray(), NodeCount = Nodes.Count };
+}
 
 /// <summary>An injected fault: server-generated id, what was asked, what it resolved to, and when.</summary>
 [GenerateSerializer, Immutable, Alias("Fault")]

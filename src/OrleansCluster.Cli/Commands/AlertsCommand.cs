@@ -70,7 +70,7 @@ public static class AlertsCommand
         var faults = new List<AlertScoring.TruthFault>();
         for (var page = 1; ; page++)
         {
-            var path = $"/api/faults?all=true&since={Uri.EscapeDataString(from.ToString("O", CultureInfo.InvariantCulture))}&page={page}&pageSize={PageSize}";
+            var path = $"/api/faults?all=true&allNodes=true&since={Uri.EscapeDataString(from.ToString("O", CultureInfo.InvariantCulture))}&page={page}&pageSize={PageSize}";
             var batch = await admin.GetFromJsonAsync<List<FaultRow>>(path, ReportWriter.Json, cancellationToken) ?? [];
             faults.AddRange(batch
                 .Where(f => f.StartsAt >= from && f.StartsAt <= to)

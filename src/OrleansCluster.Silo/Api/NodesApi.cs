@@ -78,7 +78,7 @@ public static class NodesApi
         var node = layout.Nodes[ordinal];
         var registry = grains.GetGrain<IFaultRegistryGrain>(IFaultRegistryGrain.Key);
         var effect = await registry.EffectOnNodeAsync(id);
-        var faults = await registry.ForNodeAsync(id);
+        var faults = (await registry.ForNodeAsync(id)).Select(FaultsApi.Listing).ToArray(); // the faults, not their every node
         // The node's own nominal t, as the blocks draw around it (model mode included: no FLOPs per GPU given).
         var nominal = new Model.Simulation.Workload(layout.Scenario).NodeNominalSeconds(node);
         return TypedResults.Ok(new NodeDetail(
