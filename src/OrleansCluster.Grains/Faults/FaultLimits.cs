@@ -37,17 +37,20 @@ public sealed class FaultLimits
             ? $"{live} faults are pending or in force and {adding} more would pass the {MaxLiveFaults} allowed ({MaxLiveFaultsSetting}); clear some first"
             : null;
 
+    /// <summary>The simulated span over which a scenario's background failures must fit <see cref="MaxLiveFaults"/>: a day.</summary>
+    public const double BackgroundHorizonSeconds = 86_400;
+
     /// <summary>
     /// The error naming <c>failures</c> when <paramref name="scenario"/>'s background failures would keep more faults
-    /// in force on average than <see cref="MaxLiveFaults"/> (found by probing: 298,000 arrivals in one step wedged
-    /// the registry), or null.
+    /// in force than <see cref="MaxLiveFaults"/> within a simulated day (found by probing: 298,000 arrivals in one
+    /// step wedged the registry), or null. Past that day, arrivals that find the limit reached are dropped and counted.
     /// </summary>
     public ScenarioError? BackgroundError(Scenario scenario)
     {
         ArgumentNullException.ThrowIfNull(scenario);
-        var inForce = scenario.Failures?.MeanInForce(scenario) ?? 0;
+        var inForce = scenario.Failures?.InForceWithin(scenario, BackgroundHorizonSeconds) ?? 0;
         return !(inForce > MaxLiveFaults) ? null : new ScenarioError(
             "failures",
-            string.Create(CultureInfo.InvariantCulture, $"these rates and repair times keep {inForce:G4} failures in force on average, more than the {MaxLiveFaults:N0} faults allowed ({MaxLiveFaultsSetting}): lower a rate, the scale or a repair time, or raise the setting"));
+            string.Create(CultureInfo.InvariantCulture, $"these rates and repair times keep about {inForce:G4} failures in force within a simulated day, more than the {MaxLiveFaults:N0} faults allowed ({MaxLiveFaultsSetting}): lower a rate, the scale or a repair time, or raise the setting"));
     }
 }

@@ -25,10 +25,13 @@ public sealed record FailureSpec(string? Preset, double Scale, IReadOnlyList<Fai
     public double TotalRatePerSecond(Scenario scenario) => Causes.Sum(c => RatePerSecond(c, scenario));
 
     /// <summary>
-    /// Failures in force on average once the run has settled (Little's law: each cause's rate times its mean repair
-    /// time), which a registry with a limit on the faults in force must be able to hold.
+    /// About how many failures are in force after <paramref name="horizonSeconds"/> of simulated time: each cause's
+    /// rate times its mean repair time (Little's law, once the run has settled), its repair cut to the horizon (a
+    /// cause repaired only after it has not settled by then). What a registry with a limit on the faults in force
+    /// must be able to hold over that span.
     /// </summary>
-    public double MeanInForce(Scenario scenario) => Causes.Sum(c => RatePerSecond(c, scenario) * c.Repair.MeanSeconds);
+    public double InForceWithin(Scenario scenario, double horizonSeconds) =>
+        Causes.Sum(c => RatePerSecond(c, scenario) * Math.Min(c.Repair.MeanSeconds, horizonSeconds));
 
     /// <summary>
     /// Mean time between interruptions (failures whose fault stops the job) in simulated seconds; +infinity when

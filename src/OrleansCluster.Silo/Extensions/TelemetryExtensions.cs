@@ -13,7 +13,14 @@ internal static class TelemetryExtensions
     public static WebApplicationBuilder AddTelemetry(this WebApplicationBuilder builder)
     {
         builder.Services.AddOptions<DcgmOptions>().BindConfiguration("Telemetry:Dcgm").ValidateDataAnnotations().ValidateOnStart();
-        builder.Services.AddOptions<TelemetryOptions>().BindConfiguration("Telemetry")
+        // Read key by key, not bound: Telemetry:Dcgm is both a switch (true) and the section of DcgmOptions, and a
+        // binder handed the section (Telemetry:Dcgm:Enabled=true alone) failed the start converting '' to a bool.
+        builder.Services.AddOptions<TelemetryOptions>()
+            .Configure<IConfiguration>((telemetry, configuration) =>
+            {
+                telemetry.PerNode = configuration.GetValue("Telemetry:PerNode", false);
+                telemetry.Dcgm = !string.IsNullOrEmpty(configuration["Telemetry:Dcgm"]) && configuration.GetValue<bool>("Telemetry:Dcgm");
+            })
             .PostConfigure<IOptions<DcgmOptions>>((telemetry, dcgm) => telemetry.Dcgm |= dcgm.Value.Enabled);
         builder.Services.AddSingleton<DcgmWriter>();
         builder.Services.AddOpenTelemetry()

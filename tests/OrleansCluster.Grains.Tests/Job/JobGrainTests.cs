@@ -278,7 +278,7 @@ public sealed class JobGrainTests(ClusterFixture fixture)
     public async Task ScenarioWhoseFailuresWouldOutgrowTheLiveFaultLimitIsRefusedAndTheLoadedOneKeepsRunning()
     {
         // Found by probing: rates within their ranges that keep hundreds of thousands of faults in force wedged the
-        // registry. 400 GPUs x 100 an hour, each repaired in a day: 960,000 in force on average, past 10,000.
+        // registry. 400 GPUs x 100 an hour, each repaired in a day: 960,000 in force within a day, past 10,000.
         await _driver.StartAtMaxPaceAsync(Scenarios.Uniform(nodes: 16));
         await _driver.WaitForStepAsync(2);
         var epoch = (await _driver.Job.GetStatusAsync()).Job.Epoch;
