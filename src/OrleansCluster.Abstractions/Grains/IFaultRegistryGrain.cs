@@ -38,10 +38,11 @@ public interface IFaultRegistryGrain : IGrainWithStringKey
     /// The job's simulated clock reached <paramref name="simulatedSeconds"/> in run <paramref name="epoch"/>: background
     /// faults repaired by then end, and <paramref name="arrivals"/> (failures that started since the last call) begin,
     /// with <c>source: "background"</c>. Background faults are timed by this clock, not the wall's, so realtime and
-    /// max pace give the same history. Returns the simulated time of the next repair, if any is pending.
+    /// max pace give the same history. Returns the simulated time of the next repair, if any is pending, and how many
+    /// arrivals it dropped because the faults in force were at <c>Admin:MaxLiveFaults</c>.
     /// </summary>
     [Alias("Background")]
-    Task<double?> BackgroundAsync(long epoch, double simulatedSeconds, IReadOnlyList<BackgroundFault> arrivals);
+    Task<BackgroundHandover> BackgroundAsync(long epoch, double simulatedSeconds, IReadOnlyList<BackgroundFault> arrivals);
 
     [AlwaysInterleave, Alias("List")]
     ValueTask<IReadOnlyList<Fault>> ListAsync(bool includeEnded);

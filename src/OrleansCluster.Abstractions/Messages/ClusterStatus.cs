@@ -101,7 +101,8 @@ public sealed record ReliabilityStatus(
     [property: Id(3)] double? YoungDalySeconds,
     [property: Id(4)] double? CheckpointIntervalSeconds,
     [property: Id(5)] double SinceCheckpointSeconds,
-    [property: Id(6)] long Failures);
+    [property: Id(6)] long Failures,
+    [property: Id(7)] long FailuresDropped = 0);
 
 /// <summary>
 /// A running job's progress: wall seconds since it last progressed (a step past the furthest it had completed, or a

@@ -89,6 +89,13 @@ public sealed record BackgroundFault(
     [property: Id(6)] double RepairSeconds,
     [property: Id(7)] int? Xid);
 
+/// <summary>
+/// What the registry made of a step's background failures: the simulated time of the next repair it awaits, if any,
+/// and how many arrivals it dropped because the faults in force were at <c>Admin:MaxLiveFaults</c>.
+/// </summary>
+[GenerateSerializer, Immutable, Alias("BackgroundHandover")]
+public sealed record BackgroundHandover([property: Id(0)] double? NextRepairSeconds, [property: Id(1)] int Dropped);
+
 /// <summary>One field of a request and what is wrong with it.</summary>
 [GenerateSerializer, Immutable, Alias("FieldError")]
 public sealed record FieldError([property: Id(0)] string Field, [property: Id(1)] string Message);

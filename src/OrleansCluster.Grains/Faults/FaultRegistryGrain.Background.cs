@@ -6,8 +6,9 @@ namespace OrleansCluster.Grains.Faults;
 /// <summary>
 /// Background failures (DESIGN.md section 7.6) as the job hands them over each step: made faults, and ended on the
 /// job's simulated clock. They count against <c>Admin:MaxLiveFaults</c> like injected ones: a scenario whose
-/// failures would keep more in force on average is refused at load, and arrivals that find the faults in force at
-/// the limit (a burst) are dropped, counted and logged, never left to grow the registry's work without bound.
+/// failures would keep more in force within a simulated day is refused at load, and arrivals that find the faults in
+/// force at the limit are dropped, counted (the job adds them to the run's figures) and logged, never left to grow
+/// the registry's work without bound.
 /// </summary>
 public sealed partial class FaultRegistryGrain
 {
@@ -15,14 +16,15 @@ public sealed partial class FaultRegistryGrain
 
     private DateTimeOffset _droppedLoggedAt = DateTimeOffset.MinValue;
     private long _droppedSinceLog;
+    private long _droppedTotal; // by this activation (the job counts the run's: /api/cluster reliability.failuresDropped)
 
-    public async Task<double?> BackgroundAsync(long epoch, double simulatedSeconds, IReadOnlyList<BackgroundFault> arrivals)
+    public async Task<BackgroundHandover> BackgroundAsync(long epoch, double simulatedSeconds, IReadOnlyList<BackgroundFault> arrivals)
     {
         ArgumentNullException.ThrowIfNull(arrivals);
         var s = _store.State;
         if (_layout is null || epoch != s.Epoch)
         {
-            return null;
+            return new BackgroundHandover(null, 0);
         }
 
         // Repairs first, so that the faults they end make room for this step's arrivals.
@@ -30,10 +32,11 @@ public sealed partial class FaultRegistryGrain
         var now = clock.GetUtcNow();
         var fresh = arrivals.Where(a => _book.Find(a.Id) is null).ToList();
         var room = Math.Max(0, limits.Value.MaxLiveFaults - _book.Count);
-        if (fresh.Count > room)
+        var dropped = Math.Max(0, fresh.Count - room);
+        if (dropped > 0)
         {
-            Dropped(fresh.Count - room, now);
-            fresh.RemoveRange(room, fresh.Count - room); // the earliest arrivals are taken
+            Dropped(dropped, now);
+            fresh.RemoveRange(room, dropped); // the earliest arrivals are taken
         }
 
         var made = BackgroundIntake.Make(fresh, _layout, now);
@@ -52,21 +55,21 @@ public sealed partial class FaultRegistryGrain
             await ApplyAsync([.. repaired, .. made, .. brief]);
         }
 
-        return BackgroundIntake.NextRepair(_book.Faults);
+        return new BackgroundHandover(BackgroundIntake.NextRepair(_book.Faults), dropped);
     }
 
-    // Counts arrivals dropped at the limit; logs them at most once per interval, with how many since the last line.
+    // Logs arrivals dropped at the limit at most once per interval, with how many since the last line.
     private void Dropped(int count, DateTimeOffset now)
     {
-        _store.State.BackgroundDropped += count;
+        _droppedTotal += count;
         _droppedSinceLog += count;
         if (now - _droppedLoggedAt >= DroppedLogInterval)
         {
-            LogBackgroundDropped(logger, _droppedSinceLog, limits.Value.MaxLiveFaults, FaultLimits.MaxLiveFaultsSetting, _store.State.BackgroundDropped);
+            LogBackgroundDropped(logger, _droppedSinceLog, limits.Value.MaxLiveFaults, FaultLimits.MaxLiveFaultsSetting, _droppedTotal);
             (_droppedLoggedAt, _droppedSinceLog) = (now, 0);
         }
     }
 
-    [LoggerMessage(Level = LogLevel.Warning, Message = "{Count} background failures dropped: the faults in force are at the {Limit} allowed ({Setting}); {Total} dropped in this registry's state")]
+    [LoggerMessage(Level = LogLevel.Warning, Message = "{Count} background failures dropped: the faults in force are at the {Limit} allowed ({Setting}); {Total} dropped since this registry activated (the run's count: /api/cluster job.reliability.failuresDropped)")]
     private static partial void LogBackgroundDropped(ILogger logger, long count, int limit, string setting, long total);
 }

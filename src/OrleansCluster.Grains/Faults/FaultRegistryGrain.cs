@@ -60,9 +60,13 @@ public sealed partial class FaultRegistryGrain(
             foreach (var stored in _store.State.Faults)
             {
                 var (fault, problems) = FaultIntake.Restore(stored, _layout);
-                if (fault is not null)
+                if (fault is not null && _book.Find(fault.Id) is null)
                 {
                     _book.Add(fault);
+                }
+                else if (fault is not null)
+                {
+                    LogUnresolved(logger, stored.Id, "stored twice; the first is kept"); // before the book refused a second id
                 }
                 else
                 {

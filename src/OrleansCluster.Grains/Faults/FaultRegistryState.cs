@@ -28,9 +28,6 @@ public sealed class FaultRegistryState
 
     /// <summary>The run's nodes per block, as the job laid it out (0 in state written before it was kept: the default).</summary>
     [Id(8)] public int BlockSize { get; set; }
-
-    /// <summary>Background failures not taken because the faults in force were at <c>Admin:MaxLiveFaults</c>.</summary>
-    [Id(9)] public long BackgroundDropped { get; set; }
 }
 
 /// <summary>

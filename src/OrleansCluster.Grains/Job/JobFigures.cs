@@ -46,7 +46,7 @@ internal static class JobFigures
         double? mtbf = scenario.Failures?.MtbfSeconds(scenario) is { } m && double.IsFinite(m) ? m : null;
         double? interval = record.Step > 0 ? scenario.Job.CheckpointEverySteps * record.ProductiveSeconds / record.Step : null;
         double? youngDaly = mtbf is { } f ? TrainingTime.YoungDalySeconds(scenario.Job.CheckpointSeconds, f) : null;
-        return new ReliabilityStatus(time.Ettr, time.ProductiveSeconds, mtbf, youngDaly, interval, time.SinceCheckpointSeconds, record.Failures);
+        return new ReliabilityStatus(time.Ettr, time.ProductiveSeconds, mtbf, youngDaly, interval, time.SinceCheckpointSeconds, record.Failures, record.FailuresDropped);
     }
 
     /// <summary>The last step's figures for <c>/api/cluster</c>.</summary>

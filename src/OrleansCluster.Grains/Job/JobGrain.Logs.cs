@@ -5,6 +5,9 @@ namespace OrleansCluster.Grains.Job;
 /// <summary>The job's source-generated log lines, beside the grain so that its file reads as the job's behaviour.</summary>
 public sealed partial class JobGrain
 {
+    [LoggerMessage(Level = LogLevel.Warning, Message = "the stored scenario no longer loads ({Problem}); the job is idle until a scenario is loaded")]
+    private static partial void LogStoredScenarioRefused(ILogger logger, string problem);
+
     private void LogProgress()
     {
         if (Run.Last is { } last && _cadence.ProgressRate(Job.StepsOk + Job.StepsFailed, _tuning.LogIntervalSeconds) is { } rate)

@@ -142,7 +142,9 @@ public sealed partial class JobGrain
         if (_loaded?.Arrivals is { } arrivals && Run.BackgroundDue(arrivals) is (var found, Due: true))
         {
             var messages = found.Select(a => BackgroundIntake.ToMessage(a, Job.Epoch)).ToArray();
-            Job.NextRepairSeconds = await Registry.BackgroundAsync(Job.Epoch, Job.SimulatedSeconds, messages);
+            var handover = await Registry.BackgroundAsync(Job.Epoch, Job.SimulatedSeconds, messages);
+            Job.NextRepairSeconds = handover.NextRepairSeconds;
+            Job.FailuresDropped += handover.Dropped; // drawn, not applied: the faults in force were at the registry's limit
         }
     }
 

@@ -296,8 +296,21 @@ public sealed partial class JobGrain(
             return;
         }
 
-        // Back after a silo's death or a graceful move: rebuild the run from the durable record.
-        _loaded = JobScenario.Of(ScenarioResolver.Resolve(source), _tuning.BlockSize);
+        // Back after a silo's death or a graceful move: rebuild the run from the durable record. A scenario stored by a
+        // build with looser bounds may no longer load: the job forgets it (idle: load one) rather than fail every call.
+        Scenario scenario;
+        try
+        {
+            scenario = ScenarioResolver.Resolve(source);
+        }
+        catch (Exception e) when (e is ScenarioValidationException or KeyNotFoundException)
+        {
+            LogStoredScenarioRefused(logger, e.Message);
+            (Job.Source, Job.State) = (null, JobState.Idle);
+            return;
+        }
+
+        _loaded = JobScenario.Of(scenario, _tuning.BlockSize);
         var clean = Job.Clean;
         if (Job.State == JobState.Idle)
         {

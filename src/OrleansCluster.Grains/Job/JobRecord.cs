@@ -47,4 +47,7 @@ public sealed class JobRecord
 
     /// <summary>Background failures drawn in this run.</summary>
     [Id(15)] public long Failures { get; set; }
+
+    /// <summary>Of <see cref="Failures"/>, those the registry dropped: the faults in force were at its limit.</summary>
+    [Id(16)] public long FailuresDropped { get; set; }
 }

@@ -58,7 +58,7 @@ public sealed class JobRun(JobRecord record, int historyCapacity, TimeProvider t
     public void Restart()
     {
         (record.Step, record.LastCheckpoint, record.StepsOk, record.StepsFailed, record.LostSteps, record.SimulatedSeconds) = (0, 0, 0, 0, 0, 0);
-        (record.ProductiveSeconds, record.SinceCheckpointSeconds, record.FailuresThroughSeconds, record.NextRepairSeconds, record.Failures) = (0, 0, 0, null, 0);
+        (record.ProductiveSeconds, record.SinceCheckpointSeconds, record.FailuresThroughSeconds, record.NextRepairSeconds, record.Failures, record.FailuresDropped) = (0, 0, 0, null, 0, 0);
         _history.Clear();
         Last = null;
         _previous = default;

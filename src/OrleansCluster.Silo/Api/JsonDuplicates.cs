@@ -5,11 +5,15 @@ namespace OrleansCluster.Silo.Api;
 
 /// <summary>
 /// Finds a property named twice in one JSON object, which a parser would otherwise settle silently (the last
-/// wins): <c>{"factor":2,"factor":900}</c>. Names are compared ignoring case, as the API binds them (the web
-/// defaults, which scenario files follow too), so <c>kind</c> and <c>Kind</c> are the same field named twice.
+/// wins): <c>{"factor":2,"factor":900}</c>. Field names are compared ignoring case, as the API binds them (the web
+/// defaults, which scenario files follow too), so <c>kind</c> and <c>Kind</c> are the same field named twice; the
+/// keys of a map (prices by generation, revenue by site, a fault's parameters) exactly, as they are read.
 /// </summary>
 internal static class JsonDuplicates
 {
+    // The objects whose keys are names given by the user (generations, sites, a fault's parameters), not fields.
+    private static readonly HashSet<string> Maps = new(["gpuHourPrices", "leaseRevenuePerMonth", "params"], StringComparer.OrdinalIgnoreCase);
+
     /// <summary>The path of the first property named twice in its object (<c>params.factor</c>, <c>sites[0].name</c>), or null.</summary>
     public static string? Find(string json)
     {
@@ -42,7 +46,10 @@ internal static class JsonDuplicates
 
                         if (reader.TokenType is JsonTokenType.StartObject or JsonTokenType.StartArray)
                         {
-                            open.Add(new Frame(reader.TokenType == JsonTokenType.StartObject ? new HashSet<string>(StringComparer.OrdinalIgnoreCase) : null));
+                            // A map's keys are data compared exactly (H100 and h100 may both be priced); a record's
+                            // names are bound ignoring case.
+                            var map = open.Count > 0 && open[^1] is { Names: not null, Name: { } of } && Maps.Contains(of);
+                            open.Add(new Frame(reader.TokenType == JsonTokenType.StartObject ? new HashSet<string>(map ? StringComparer.Ordinal : StringComparer.OrdinalIgnoreCase) : null));
                         }
 
                         break;

@@ -18,8 +18,8 @@ internal static class TelemetryExtensions
         builder.Services.AddOptions<TelemetryOptions>()
             .Configure<IConfiguration>((telemetry, configuration) =>
             {
-                telemetry.PerNode = configuration.GetValue("Telemetry:PerNode", false);
-                telemetry.Dcgm = !string.IsNullOrEmpty(configuration["Telemetry:Dcgm"]) && configuration.GetValue<bool>("Telemetry:Dcgm");
+                telemetry.PerNode = Switch(configuration, "Telemetry:PerNode");
+                telemetry.Dcgm = Switch(configuration, "Telemetry:Dcgm");
             })
             .PostConfigure<IOptions<DcgmOptions>>((telemetry, dcgm) => telemetry.Dcgm |= dcgm.Value.Enabled);
         builder.Services.AddSingleton<DcgmWriter>();
@@ -34,6 +34,11 @@ internal static class TelemetryExtensions
             (services, metrics) => metrics.AddView(OwnMetersOnly(services.GetRequiredService<IMeterFactory>())));
         return builder;
     }
+
+    // A true/false setting, off when absent or empty (a section with keys under it has an empty value); a value that
+    // is not a bool fails the start naming the key, as a bound option would.
+    private static bool Switch(IConfiguration configuration, string key) =>
+        !string.IsNullOrEmpty(configuration[key]) && configuration.GetValue<bool>(key);
 
     /// <summary>
     /// A view that drops the instruments of meters another host's <see cref="IMeterFactory"/> made. OpenTelemetry

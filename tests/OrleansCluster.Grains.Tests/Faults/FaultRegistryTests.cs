@@ -113,7 +113,6 @@ public sealed class FaultRegistryTests(ClusterFixture fixture)
         await _driver.Job.StopAsync();
     }
 
-    // Deactivates the registry and waits until the activation has gone: the next call reads its state back.
     [Fact]
     public async Task BackgroundArrivalsPastTheLiveLimitAreDroppedAndRepairsMakeRoomFirst()
     {
@@ -126,7 +125,7 @@ public sealed class FaultRegistryTests(ClusterFixture fixture)
         var causeBefore = (await Registry.CountsAsync()).FailuresByCause?.GetValueOrDefault("probe") ?? 0;
 
         var burst = Enumerable.Range(0, 10_050).Select(i => Arrival($"bg{epoch}-burst{i:D5}", i % 400, startSeconds: 1, repairSeconds: 10)).ToArray();
-        Assert.Equal(11, await Registry.BackgroundAsync(epoch, 2, burst)); // the next repair, at 1 + 10 simulated seconds
+        Assert.Equal(new BackgroundHandover(11, Dropped: 50), await Registry.BackgroundAsync(epoch, 2, burst)); // the next repair at 1 + 10 simulated seconds
         var live = await Registry.ListAsync(includeEnded: false);
         Assert.Equal(10_000, live.Count);
         Assert.Equal(burst.Take(10_000).Select(a => a.Id).Order(StringComparer.Ordinal), live.Select(f => f.Id));
@@ -134,7 +133,7 @@ public sealed class FaultRegistryTests(ClusterFixture fixture)
 
         // At simulated 20 s the burst is repaired: its faults end before the step's arrivals are counted, so all fit.
         var later = Enumerable.Range(0, 5).Select(i => Arrival($"bg{epoch}-later{i}", i, startSeconds: 15, repairSeconds: 100)).ToArray();
-        Assert.Equal(115, await Registry.BackgroundAsync(epoch, 20, later));
+        Assert.Equal(new BackgroundHandover(115, Dropped: 0), await Registry.BackgroundAsync(epoch, 20, later));
         Assert.Equal(later.Select(a => a.Id), (await Registry.ListAsync(includeEnded: false)).Select(f => f.Id));
 
         await Registry.ClearAllAsync();
@@ -145,6 +144,7 @@ public sealed class FaultRegistryTests(ClusterFixture fixture)
             new Dictionary<string, double> { ["factor"] = 1.5 }, startSeconds, repairSeconds, Xid: null);
     }
 
+    // Deactivates the registry and waits until the activation has gone: the next call reads its state back.
     private async Task DeactivateRegistryAsync()
     {
         await Registry.Cast<IGrainManagementExtension>().DeactivateOnIdle(Ct);

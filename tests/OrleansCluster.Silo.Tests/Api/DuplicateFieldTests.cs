@@ -51,5 +51,23 @@ public sealed class DuplicateFieldTests(SiloFixture fixture) : IClassFixture<Sil
         Assert.Equal(before.GetProperty("job").GetProperty("epoch").GetInt64(), after.GetProperty("job").GetProperty("epoch").GetInt64());
     }
 
+    [Fact]
+    public async Task MapKeysThatDifferOnlyInCaseAreTwoKeysNotOneNamedTwice()
+    {
+        // Found in review: prices by generation are keyed by names compared exactly, so a custom h100 beside the
+        // catalogue's H100 is priced on its own; comparing every object's names ignoring case refused that scenario.
+        var scenario = TestScenarios.Effects.Replace(
+            "\"seed\": 3,",
+            "\"seed\": 3, \"generations\": [ { \"name\": \"h100\", \"peakTflops\": 500, \"hbmGb\": 80, \"hbmTbps\": 3, \"nvlinkGBps\": 900, \"tdpWatts\": 700 } ], \"economics\": { \"gpuHourPrices\": { \"H100\": 2.1, \"h100\": 1.5 } },",
+            StringComparison.Ordinal).Replace("{ \"generation\": \"H100\", \"count\": 20 } ] },\n    { \"name\": \"b\"", "{ \"generation\": \"h100\", \"count\": 20 } ] },\n    { \"name\": \"b\"", StringComparison.Ordinal);
+        Assert.Contains("\"generation\": \"h100\"", scenario, StringComparison.Ordinal);
+
+        var (status, body, _) = await _client.SendJsonAsync(HttpMethod.Put, "/api/scenario", scenario);
+
+        Assert.True(status == HttpStatusCode.OK, body.ToString());
+        Assert.Equal("effects", body.GetProperty("scenario").GetString());
+        await _client.SendJsonAsync(HttpMethod.Put, "/api/scenario", """{"preset":"small"}"""); // the fixture's, for the tests beside it
+    }
+
     private async Task<int> FaultCountAsync() => (await _client.GetJsonAsync("/api/faults?all=true")).GetArrayLength();
 }
