@@ -41,7 +41,7 @@ public interface IFaultRegistryGrain : IGrainWithStringKey
     /// max pace give the same history. Returns the simulated time of the next repair, if any is pending, and how many
     /// arrivals it dropped because the faults in force were at <c>Admin:MaxLiveFaults</c>.
     /// </summary>
-    [Alias("Background")]
+    [Alias("Background2")] // answers a BackgroundHandover: a build that expects the time alone fails clearly
     Task<BackgroundHandover> BackgroundAsync(long epoch, double simulatedSeconds, IReadOnlyList<BackgroundFault> arrivals);
 
     [AlwaysInterleave, Alias("List")]

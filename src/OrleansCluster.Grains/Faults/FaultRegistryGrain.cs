@@ -53,10 +53,10 @@ public sealed partial class FaultRegistryGrain(
         var once = new GrainTimerCreationOptions { DueTime = Timeout.InfiniteTimeSpan, Period = Timeout.InfiniteTimeSpan, Interleave = false, KeepAlive = true };
         _timer = this.RegisterGrainTimer(OnTimerAsync, once);
         _historyTimer = this.RegisterGrainTimer(WriteHistoryAsync, once);
-        if (_store.State.Scenario is { } scenario)
+        if (_store.State.Scenario is { } scenario && Resolve(scenario) is { } resolved)
         {
             // Back after a deactivation or a silo's death: rebuild the layout and push every effect again.
-            _layout = new ClusterLayout(ScenarioResolver.Resolve(scenario));
+            _layout = new ClusterLayout(resolved);
             foreach (var stored in _store.State.Faults)
             {
                 var (fault, problems) = FaultIntake.Restore(stored, _layout);
@@ -78,6 +78,22 @@ public sealed partial class FaultRegistryGrain(
             // that a fault that expired (or turned its phase) while the registry was away is taken back too.
             _pushed.TellAgain(_book.Nodes, _book.Links);
             await ApplyAsync(changed: null);
+        }
+    }
+
+    // The stored run's scenario, or null when it no longer resolves (stored by a build with looser bounds): the
+    // registry then starts empty, and the job's next run (RunStartedAsync) sets it up again.
+    private Scenario? Resolve(ScenarioSource scenario)
+    {
+        try
+        {
+            return ScenarioResolver.Resolve(scenario);
+        }
+        catch (Exception e) when (e is ScenarioValidationException or KeyNotFoundException)
+        {
+            LogUnresolved(logger, "(the stored run's scenario)", e.Message);
+            _store.State.Faults.Clear();
+            return null;
         }
     }
 

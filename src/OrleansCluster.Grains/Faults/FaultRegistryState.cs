@@ -28,6 +28,8 @@ public sealed class FaultRegistryState
 
     /// <summary>The run's nodes per block, as the job laid it out (0 in state written before it was kept: the default).</summary>
     [Id(8)] public int BlockSize { get; set; }
+
+    // Id 9 retired (a count of dropped background failures, now the job's): not to be reused.
 }
 
 /// <summary>

@@ -297,7 +297,8 @@ public sealed partial class JobGrain(
         }
 
         // Back after a silo's death or a graceful move: rebuild the run from the durable record. A scenario stored by a
-        // build with looser bounds may no longer load: the job forgets it (idle: load one) rather than fail every call.
+        // build with looser bounds may no longer resolve: the job forgets it (idle: load one) rather than fail every
+        // call. (One that resolves but breaks a size or completion bound resumes: it ran before.)
         Scenario scenario;
         try
         {
@@ -307,6 +308,8 @@ public sealed partial class JobGrain(
         {
             LogStoredScenarioRefused(logger, e.Message);
             (Job.Source, Job.State) = (null, JobState.Idle);
+            Run.Restart();
+            await SaveAsync(); // once: the next activation finds an idle job
             return;
         }
 
