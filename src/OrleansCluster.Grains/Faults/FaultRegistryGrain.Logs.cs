@@ -16,25 +16,8 @@ public sealed partial class FaultRegistryGrain
 
     private const int LoggedNameLength = 64;
 
-    private static string Printable(string text)
-    {
-        var shown = text.Length <= LoggedNameLength ? text : string.Concat(text.AsSpan(0, LoggedNameLength), $"... ({text.Length} chars)");
-        var escaped = new System.Text.StringBuilder(shown.Length);
-        foreach (var c in shown)
-        {
-            _ = c switch
-            {
-                '\\' => escaped.Append(@"\\"),
-                '\n' => escaped.Append(@"\n"),
-                '\r' => escaped.Append(@"\r"),
-                '\t' => escaped.Append(@"\t"),
-                _ when char.IsControl(c) || c is '\u2028' or '\u2029' => escaped.Append(System.Globalization.CultureInfo.InvariantCulture, $"\\u{(int)c:x4}"),
-                _ => escaped.Append(c),
-            };
-        }
-
-        return escaped.ToString();
-    }
+    private static string Printable(string text) =>
+        LogText.Escape(text.Length <= LoggedNameLength ? text : string.Concat(text.AsSpan(0, LoggedNameLength), $"... ({text.Length} chars)"));
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "fault {Id} could not be resolved again on this scenario and is dropped: {Problems}")]
     private static partial void LogUnresolved(ILogger logger, string id, string problems);

@@ -1,4 +1,5 @@
 using System.Text.RegularExpressions;
+using OrleansCluster.Grains;
 
 namespace OrleansCluster.Silo.Api;
 

@@ -1,14 +1,15 @@
 using System.Globalization;
 using System.Text;
 
-namespace OrleansCluster.Silo.Api;
+namespace OrleansCluster.Grains;
 
 /// <summary>
 /// Caller-supplied text made safe for one log line: control characters (a line break that would forge a second
 /// entry, an escape sequence that would repaint a terminal) and Unicode line separators are written as
 /// <c>\n</c>, <c>\r</c>, <c>\t</c> or <c>\uXXXX</c>, and a backslash as <c>\\</c> so that the escapes stay unambiguous.
+/// Used by the API's audit lines and the registry's (campaign names).
 /// </summary>
-internal static class LogText
+public static class LogText
 {
     public static string Escape(string text)
     {
