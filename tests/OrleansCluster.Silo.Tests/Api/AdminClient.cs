@@ -36,6 +36,16 @@ internal static class AdminClient
     public static Task<(HttpStatusCode Status, JsonElement Body, HttpResponseMessage Response)> PostJsonAsync(this HttpClient client, string path, string? json = null) =>
         client.SendJsonAsync(HttpMethod.Post, path, json);
 
+    /// <summary>A POST with an <c>Idempotency-Key</c>: its status, body and response.</summary>
+    public static async Task<(HttpStatusCode Status, JsonElement Body, HttpResponseMessage Response)> PostOnceAsync(this HttpClient client, string path, string json, string key)
+    {
+        using var request = new HttpRequestMessage(HttpMethod.Post, path) { Content = new StringContent(json, Encoding.UTF8, "application/json") };
+        request.Headers.Add("Idempotency-Key", key);
+        var response = await client.SendAsync(request, Ct);
+        var body = JsonDocument.Parse(await response.Content.ReadAsStringAsync(Ct)).RootElement.Clone();
+        return (response.StatusCode, body, response);
+    }
+
     /// <summary>Polls <c>/api/cluster</c> until <paramref name="condition"/> holds; fails after the deadline.</summary>
     public static async Task<JsonElement> WaitForClusterAsync(this HttpClient client, Func<JsonElement, bool> condition, string what)
     {

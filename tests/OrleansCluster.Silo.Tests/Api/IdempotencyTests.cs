@@ -1,5 +1,4 @@
 using System.Net;
-using System.Text;
 using System.Text.Json;
 
 namespace OrleansCluster.Silo.Tests.Api;
@@ -65,14 +64,8 @@ public sealed class IdempotencyTests(SiloFixture fixture) : IClassFixture<SiloFi
         Assert.Empty(await FaultsOnAsync("west-00016"));
     }
 
-    private async Task<(HttpStatusCode Status, JsonElement Body, HttpResponseMessage Response)> PostAsync(string path, string json, string key)
-    {
-        using var request = new HttpRequestMessage(HttpMethod.Post, path) { Content = new StringContent(json, Encoding.UTF8, "application/json") };
-        request.Headers.Add("Idempotency-Key", key);
-        var response = await _client.SendAsync(request, AdminClient.Ct);
-        var body = JsonDocument.Parse(await response.Content.ReadAsStringAsync(AdminClient.Ct)).RootElement.Clone();
-        return (response.StatusCode, body, response);
-    }
+    private Task<(HttpStatusCode Status, JsonElement Body, HttpResponseMessage Response)> PostAsync(string path, string json, string key) =>
+        _client.PostOnceAsync(path, json, key);
 
     private static string[] Ids(JsonElement campaign) =>
         campaign.GetProperty("faults").EnumerateArray().Select(f => f.GetProperty("id").GetString()!).ToArray();
