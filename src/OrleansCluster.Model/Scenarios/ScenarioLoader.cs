@@ -170,6 +170,9 @@ public static partial class ScenarioLoader
         return path.StartsWith("$.", StringComparison.Ordinal) ? path[2..] : path.TrimStart('$');
     }
 
+    /// <summary>Whether <paramref name="name"/> is a name as scenarios and their parts take them (also a campaign's): 1-64 of a-z, A-Z, 0-9, '-', '_', '.', starting with a letter or digit.</summary>
+    public static bool IsValidName(string name) => NamePattern().IsMatch(name);
+
     [GeneratedRegex("^[A-Za-z0-9][A-Za-z0-9_.-]{0,63}$")]
     private static partial Regex NamePattern();
 

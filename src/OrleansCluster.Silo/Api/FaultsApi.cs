@@ -1,8 +1,8 @@
-using System.Text.RegularExpressions;
 using Microsoft.AspNetCore.Http.HttpResults;
 using OrleansCluster.Abstractions.Api;
 using OrleansCluster.Abstractions.Grains;
 using OrleansCluster.Abstractions.Messages;
+using OrleansCluster.Model.Scenarios;
 using OrleansCluster.Silo.Api.OpenApi;
 
 namespace OrleansCluster.Silo.Api;
@@ -12,7 +12,7 @@ namespace OrleansCluster.Silo.Api;
 /// read, clear one, clear all. Faults are validated by the registry against the running scenario; nothing
 /// is injected when anything is wrong.
 /// </summary>
-public static partial class FaultsApi
+public static class FaultsApi
 {
     /// <summary>Most faults one page of the list holds (and the page size when only a page is asked for; with neither, the list is whole).</summary>
     public const int MaxPageSize = 1000;
@@ -88,7 +88,7 @@ public static partial class FaultsApi
         }
 
         // A scenario's name rule: the name is logged with each fault and echoed in the Location header.
-        if (!CampaignName().IsMatch(campaign.Name))
+        if (!ScenarioLoader.IsValidName(campaign.Name))
         {
             return Problems.Validation("name", $"{campaign.Name.Length} character(s): must be 1-64 characters of a-z, A-Z, 0-9, '-', '_' or '.', starting with a letter or digit");
         }
@@ -166,9 +166,6 @@ public static partial class FaultsApi
 
     public static async Task<Ok<ClearedCount>> ClearAllAsync(IGrainFactory grains) =>
         TypedResults.Ok(new ClearedCount(await Registry(grains).ClearAllAsync()));
-
-    [GeneratedRegex("^[A-Za-z0-9][A-Za-z0-9_.-]{0,63}$")]
-    private static partial Regex CampaignName();
 
     private static IFaultRegistryGrain Registry(IGrainFactory grains) => grains.GetGrain<IFaultRegistryGrain>(IFaultRegistryGrain.Key);
 
