@@ -24,6 +24,9 @@ public sealed class SiloFactory : WebApplicationFactory<Program>
 
     public ConcurrentQueue<string> Logs { get; } = new();
 
+    /// <summary>Services the test adds to the host's (a grain call filter, say), after the host's own.</summary>
+    public Action<IServiceCollection>? ExtraServices { get; init; }
+
     /// <summary>A client that sends the admin key as a bearer token.</summary>
     public HttpClient CreateAdminClient()
     {
@@ -46,6 +49,10 @@ public sealed class SiloFactory : WebApplicationFactory<Program>
         }
 
         builder.ConfigureLogging(logging => logging.Services.AddSingleton<ILoggerProvider>(new QueueLoggerProvider(Logs)));
+        if (ExtraServices is { } services)
+        {
+            builder.ConfigureServices(services);
+        }
     }
 
     private static string Port(int port) => port.ToString(System.Globalization.CultureInfo.InvariantCulture);

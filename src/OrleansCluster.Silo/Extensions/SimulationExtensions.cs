@@ -18,7 +18,7 @@ internal static class SimulationExtensions
         builder.Services.AddSingleton<LayoutCache>();
         builder.Services.AddOptions<WhatIfOptions>().BindConfiguration("WhatIf").ValidateDataAnnotations().ValidateOnStart();
         builder.Services.AddSingleton<WhatIfWorker>();
-        builder.Services.AddHealthChecks().AddCheck<JobHealthCheck>("job");
+        builder.Services.AddHealthChecks().AddCheck<JobHealthCheck>("job").AddCheck<FaultRegistryHealthCheck>("faults");
 
         // The health service writes an error line for every unhealthy answer, and /healthz is open: a probe every
         // second of a stalled job wrote a line a second (thousands under a load of probes, found by probing). The

@@ -10,6 +10,9 @@ namespace OrleansCluster.Silo.Simulation;
 /// </summary>
 internal static class HealthEndpoint
 {
+    /// <summary>How long each check's grain has to answer before the check calls it unresponsive.</summary>
+    public static readonly TimeSpan CheckDeadline = TimeSpan.FromSeconds(5);
+
     public static WebApplication MapHealthEndpoint(this WebApplication app)
     {
         app.MapHealthChecks("/healthz", new HealthCheckOptions { ResponseWriter = WriteAsync });

@@ -15,7 +15,7 @@ internal sealed partial class JobHealthCheck(IGrainFactory grains, ILogger<JobHe
     {
         try
         {
-            var status = await grains.GetGrain<IJobGrain>(IJobGrain.Key).GetStatusAsync().AsTask().WaitAsync(TimeSpan.FromSeconds(5), cancellationToken);
+            var status = await grains.GetGrain<IJobGrain>(IJobGrain.Key).GetStatusAsync().AsTask().WaitAsync(HealthEndpoint.CheckDeadline, cancellationToken);
             var job = status.Job;
             var summary = $"{status.Scenario}: {job.State}, step {job.Step}";
             if (job.Progress is { Stalled: true } progress)

@@ -1,6 +1,8 @@
 using System.Globalization;
 using System.Net;
 using System.Text.Json;
+using Microsoft.Extensions.DependencyInjection;
+using OrleansCluster.Abstractions.Grains;
 using OrleansCluster.Model.Scenarios;
 using OrleansCluster.Model.Simulation;
 
@@ -76,6 +78,62 @@ public sealed class HealthTests : IAsyncLifetime
         var failureLines = _factory.Logs.Count(l => l.Contains("step 2 failed", StringComparison.Ordinal));
         Assert.Equal(1, failureLines);
         Assert.DoesNotContain(_factory.Logs, l => l.Contains("Health check job with status Unhealthy", StringComparison.Ordinal));
+    }
+
+    [Fact]
+    public async Task AFaultRegistryThatDoesNotAnswerMakesTheSiloUnhealthyWhileTheJobStillSteps()
+    {
+        // Found by probing: background failures once kept the registry's one thread busy for minutes; every fault
+        // route answered 503 while /healthz, which asked only the job (still stepping), said healthy.
+        var held = new HeldRegistryCounts();
+        await using var factory = new SiloFactory
+        {
+            Settings = new Dictionary<string, string> { ["Simulation:LogIntervalSeconds"] = "3600" },
+            ExtraServices = services => services.AddSingleton<IIncomingGrainCallFilter>(held),
+        };
+        using var client = factory.CreateAdminClient();
+        await client.WaitForClusterAsync(c => c.Step() >= 3, "the job to step");
+        var healthy = await WaitForHealthAsync(client, HttpStatusCode.OK);
+        Assert.Equal("Healthy", Check(healthy, "faults").GetProperty("status").GetString());
+        Assert.EndsWith("faults in force", Check(healthy, "faults").GetProperty("description").GetString(), StringComparison.Ordinal);
+
+        held.Hold();
+        try
+        {
+            var unhealthy = await WaitForHealthAsync(client, HttpStatusCode.ServiceUnavailable);
+            Assert.Equal("Unhealthy", Check(unhealthy, "faults").GetProperty("status").GetString());
+            Assert.Equal("the fault registry does not answer within 5 s", Check(unhealthy, "faults").GetProperty("description").GetString());
+            Assert.Equal("Healthy", Check(unhealthy, "job").GetProperty("status").GetString()); // the job steps on: only the registry is out
+        }
+        finally
+        {
+            held.Release(); // the held calls go on, so that the silo stops
+        }
+
+        await WaitForHealthAsync(client, HttpStatusCode.OK);
+    }
+
+    private static JsonElement Check(JsonElement health, string name) => health.GetProperty("checks").GetProperty(name);
+
+    // Holds the registry's CountsAsync, which only the health check and the reads ask, until released: a registry
+    // whose turn does not end, as the wedge left it.
+    private sealed class HeldRegistryCounts : IIncomingGrainCallFilter
+    {
+        private volatile TaskCompletionSource? _gate;
+
+        public void Hold() => _gate = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+
+        public void Release() => Interlocked.Exchange(ref _gate, null)?.TrySetResult();
+
+        public async Task Invoke(IIncomingGrainCallContext context)
+        {
+            if (_gate is { } gate && context.InterfaceMethod?.Name == nameof(IFaultRegistryGrain.CountsAsync))
+            {
+                await gate.Task;
+            }
+
+            await context.Invoke();
+        }
     }
 
     // A 32-node scenario whose step 1 completes and whose step 2 has a node over the barrier timeout, found with the
