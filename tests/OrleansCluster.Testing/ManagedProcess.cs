@@ -57,6 +57,20 @@ public sealed class ManagedProcess : IAsyncDisposable
         return new ManagedProcess(Process.Start(info) ?? throw new InvalidOperationException($"could not start {fileName}"));
     }
 
+    /// <summary>
+    /// Sends the process a signal by name (<c>STOP</c>, <c>CONT</c>): a paused Redis keeps its connections and runs
+    /// what it was sent once it continues, after its clients have given up on the answers.
+    /// </summary>
+    public async Task SignalAsync(string signal)
+    {
+        using var kill = Process.Start("kill", ["-" + signal, _process.Id.ToString(System.Globalization.CultureInfo.InvariantCulture)]);
+        await kill.WaitForExitAsync();
+        if (kill.ExitCode != 0)
+        {
+            throw new InvalidOperationException($"kill -{signal} {_process.Id} exited {kill.ExitCode}");
+        }
+    }
+
     /// <summary>The built silo, started with <c>dotnet</c> as a user would run it.</summary>
     public static ManagedProcess StartSilo(int httpPort, IEnumerable<string> settings)
     {

@@ -19,6 +19,7 @@ public sealed class JobCadence(TimeProvider time)
     private long _loggedSteps;
     private long _savedAt;
     private long _checkpointSaved;
+    private long? _failedAt; // the last failed write: a checkpoint's write waits a second after one, like the others
 
     /// <summary>The job runs (again) with <paramref name="stepsDone"/> steps behind it: the schedule and the log rate start now.</summary>
     public void Start(long stepsDone)
@@ -60,13 +61,22 @@ public sealed class JobCadence(TimeProvider time)
         return rate;
     }
 
-    /// <summary>Whether the record is due a write: a second since the last, or a checkpoint past the one last written.</summary>
-    public bool SaveDue(long lastCheckpoint) => time.GetElapsedTime(_savedAt) >= SaveEvery || lastCheckpoint > _checkpointSaved;
+    /// <summary>Whether the record is due a write: a second since the last, or a checkpoint past the one last written (a second after a failed write).</summary>
+    public bool SaveDue(long lastCheckpoint) =>
+        time.GetElapsedTime(_savedAt) >= SaveEvery || (lastCheckpoint > _checkpointSaved && (_failedAt is not { } failed || time.GetElapsedTime(failed) >= SaveEvery));
+
+    /// <summary>A write of the record failed: the next is due a second from now (a checkpoint still waits for one).</summary>
+    public void SaveFailed()
+    {
+        _savedAt = time.GetTimestamp();
+        _failedAt = _savedAt;
+    }
 
     /// <summary>The record was written with <paramref name="lastCheckpoint"/>.</summary>
     public void Saved(long lastCheckpoint)
     {
         _savedAt = time.GetTimestamp();
         _checkpointSaved = lastCheckpoint;
+        _failedAt = null;
     }
 }

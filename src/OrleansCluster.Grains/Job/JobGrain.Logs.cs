@@ -37,4 +37,13 @@ public sealed partial class JobGrain
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "step {Step} failed ({Reason}): {Lost} steps lost, rolled back to checkpoint {Checkpoint}; {Unlogged} more failed since the last such line")]
     private static partial void LogStepFailed(ILogger logger, long step, string reason, long lost, long checkpoint, long unlogged);
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "the job's record was written by a request whose answer was lost (storage answered late): written again over it")]
+    private static partial void LogLostWriteAnswer(ILogger logger);
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "the job's record could not be written at step {Step} ({Error}: {Message}): stepping goes on and the write is tried again each second; a silo lost meanwhile resumes from the last record written")]
+    private static partial void LogSaveFailed(ILogger logger, long step, string error, string message);
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "background failures could not be handed to the fault registry at step {Step} ({Error}: {Message}): handed over at the next step it answers")]
+    private static partial void LogHandOverFailed(ILogger logger, long step, string error, string message);
 }

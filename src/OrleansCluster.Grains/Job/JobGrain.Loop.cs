@@ -13,6 +13,7 @@ namespace OrleansCluster.Grains.Job;
 public sealed partial class JobGrain
 {
     private FailedStepLog? _failedSteps;
+    private long? _handOverFailureLoggedAt; // when a failed hand-over of background failures was last logged
 
     // The failed steps' lines, held to one per log interval while failures go on.
     private FailedStepLog FailedSteps => _failedSteps ??= new FailedStepLog(time, _tuning.LogIntervalSeconds);
@@ -43,9 +44,8 @@ public sealed partial class JobGrain
             try
             {
                 await ConfigureTreeAsync(keepFaults: true);
-                await SaveAsync();
             }
-            catch (Exception e) when (e is not OperationCanceledException)
+            catch (Exception e) when (!cancellationToken.IsCancellationRequested)
             {
                 LogTickFailed(logger, Run.NextStep, e.GetBaseException().Message);
                 _timer?.Change(TimeSpan.FromSeconds(1), Timeout.InfiniteTimeSpan);
@@ -57,14 +57,18 @@ public sealed partial class JobGrain
                 _timer?.Change(TimeSpan.FromMilliseconds(500), Timeout.InfiniteTimeSpan); // a silo announced its drain meanwhile
                 return;
             }
+
+            await TrySaveAsync(); // the new epoch; stepping need not wait for storage
         }
 
         try
         {
             await RunTickAsync(cancellationToken);
         }
-        catch (Exception e) when (e is not OperationCanceledException)
+        catch (Exception e) when (!cancellationToken.IsCancellationRequested)
         {
+            // (Any exception but the timer's own cancellation: the timer is armed once at a time, so one that escaped
+            // here, a cancellation thrown by a call included, would leave a running job that never steps again.)
             // A coordinator lost with its silo, or any call of the step that failed: the step in flight fails, the
             // job rolls back to its checkpoint and lays the tree out again (the registry pushes the faults anew),
             // then goes on. The reason names what failed, not a guess at why.
@@ -131,20 +135,36 @@ public sealed partial class JobGrain
         LogProgress();
         if (_cadence.SaveDue(Job.LastCheckpoint))
         {
-            await SaveAsync();
+            await TrySaveAsync(); // found by review: a failed save here failed a training step and rolled the run back
         }
     }
 
     // Hands the registry the background failures that started since the last step, and has it end those repaired
-    // by the simulated clock now: both take effect from the next step, at any pace.
+    // by the simulated clock now: both take effect from the next step, at any pace. A registry that cannot take them
+    // (its storage out of reach) does not fail the step: the same failures (their ids make a second hand-over of one
+    // a no-op) go at the next step it answers, and take effect from there.
     private async Task HandOverFailuresAsync()
     {
         if (_loaded?.Arrivals is { } arrivals && Run.BackgroundDue(arrivals) is (var found, Due: true))
         {
             var messages = found.Select(a => BackgroundIntake.ToMessage(a, Job.Epoch)).ToArray();
-            var handover = await Registry.BackgroundAsync(Job.Epoch, Job.SimulatedSeconds, messages);
-            Job.NextRepairSeconds = handover.NextRepairSeconds;
-            Job.FailuresDropped += handover.Dropped; // drawn, not applied: the faults in force were at the registry's limit
+            BackgroundHandover handover;
+            try
+            {
+                handover = await Registry.BackgroundAsync(Job.Epoch, Job.SimulatedSeconds, messages);
+            }
+            catch (Exception e) when (e is not OperationCanceledException)
+            {
+                if (_handOverFailureLoggedAt is not { } logged || time.GetElapsedTime(logged).TotalSeconds >= _tuning.LogIntervalSeconds)
+                {
+                    _handOverFailureLoggedAt = time.GetTimestamp();
+                    LogHandOverFailed(logger, Run.NextStep, e.GetBaseException().GetType().Name, e.GetBaseException().Message);
+                }
+
+                return;
+            }
+
+            Run.BackgroundHandedOver(found.Count, handover.NextRepairSeconds, handover.Dropped);
         }
     }
 

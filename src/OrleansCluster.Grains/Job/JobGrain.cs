@@ -3,6 +3,7 @@ using Microsoft.Extensions.Options;
 using Orleans.Metadata;
 using Orleans.Placement;
 using Orleans.Runtime;
+using Orleans.Storage;
 using OrleansCluster.Abstractions.Grains;
 using OrleansCluster.Abstractions.Messages;
 using OrleansCluster.Grains.Faults;
@@ -44,6 +45,9 @@ public sealed partial class JobGrain(
     private IGrainTimer? _timer;
     private bool _treeReady;
     private int _drains; // drains announced so far (DrainSiloAsync interleaves with the timer's layouts)
+    private readonly Guid _writer = Guid.NewGuid(); // this activation, in the records it writes
+    private bool _superseded; // another activation wrote the record: this one writes no more
+    private long? _saveFailureLoggedAt; // when a failed write was last logged
 
     // The nodes the barrier has evicted in this run, from the steps' summaries (missed adds, rejoined removes): a new
     // layout of the run hands each block its own, so a block activated afresh (its silo left) keeps them evicted.
@@ -351,7 +355,7 @@ public sealed partial class JobGrain(
 
         // Saved for the next activation, unless the silo is shutting down with the state in memory: that state ends
         // with the process, and the save would fail (the memory store's grains are already gone) with pages of traces.
-        if (Job.Source is not null && !(reason.ReasonCode == DeactivationReasonCode.ShuttingDown && SimulationStorage.IsInMemory(ServiceProvider)))
+        if (Job.Source is not null && !_superseded && !(reason.ReasonCode == DeactivationReasonCode.ShuttingDown && SimulationStorage.IsInMemory(ServiceProvider)))
         {
             await SaveAsync(clean: true);
         }
@@ -361,7 +365,66 @@ public sealed partial class JobGrain(
     private async Task SaveAsync(bool clean = false)
     {
         Job.Clean = clean;
-        await record.WriteStateAsync();
+        Job.Writer = _writer;
+        try
+        {
+            await record.WriteStateAsync();
+        }
+        catch (InconsistentStateException) when (!_superseded)
+        {
+            // Found by review: a write whose answer was lost (storage paused past the client's timeout, then ran it)
+            // leaves the stored ETag ahead of this grain's, and every later write is refused; saved from the timer,
+            // where Orleans does not deactivate the grain, the job failed a step and laid its tree out again every
+            // second for good. If the stored record is this activation's own, the write is made again over it.
+            if (!await StoredByThisActivationAsync())
+            {
+                _superseded = true; // another activation wrote it: this one steps down and writes no more
+                Halt(Job.State);
+                DeactivateOnIdle();
+                throw;
+            }
+
+            LogLostWriteAnswer(logger);
+            await record.WriteStateAsync();
+        }
+
         _cadence.Saved(Job.LastCheckpoint);
+    }
+
+    // Reads the stored record for its ETag and writer, keeping this grain's own record as the state.
+    private async Task<bool> StoredByThisActivationAsync()
+    {
+        var mine = record.State;
+        try
+        {
+            await record.ReadStateAsync();
+            return record.State.Writer == _writer;
+        }
+        finally
+        {
+            record.State = mine;
+        }
+    }
+
+    // Saves from the step loop, where a storage outage must not fail a training step: a failed write is logged (once
+    // per log interval) and tried again a second later; the job steps on meanwhile. Whether it was written.
+    private async Task<bool> TrySaveAsync()
+    {
+        try
+        {
+            await SaveAsync();
+            return true;
+        }
+        catch (Exception e) when (e is not OperationCanceledException && !_superseded)
+        {
+            _cadence.SaveFailed();
+            if (_saveFailureLoggedAt is not { } logged || time.GetElapsedTime(logged).TotalSeconds >= _tuning.LogIntervalSeconds)
+            {
+                _saveFailureLoggedAt = time.GetTimestamp();
+                LogSaveFailed(logger, Job.Step, e.GetBaseException().GetType().Name, e.GetBaseException().Message);
+            }
+
+            return false;
+        }
     }
 }

@@ -50,4 +50,10 @@ public sealed class JobRecord
 
     /// <summary>Of <see cref="Failures"/>, those the registry dropped: the faults in force were at its limit.</summary>
     [Id(16)] public long FailuresDropped { get; set; }
+
+    /// <summary>
+    /// The activation that wrote the record (a new id for each): a write refused for a stale ETag over a record this
+    /// activation wrote itself was one whose answer was lost, not another activation's.
+    /// </summary>
+    [Id(17)] public Guid Writer { get; set; }
 }

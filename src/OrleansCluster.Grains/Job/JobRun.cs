@@ -173,16 +173,24 @@ public sealed class JobRun(JobRecord record, int historyCapacity, TimeProvider t
     }
 
     /// <summary>
-    /// The background failures that started since the last call (up to the simulated time now), and whether the
-    /// registry is due a call: there are some, or a repair it awaits is due. Advances the window.
+    /// The background failures that started since the last hand-over (up to the simulated time now), and whether the
+    /// registry is due a call: there are some, or a repair it awaits is due. Changes nothing: once the registry has
+    /// them, <see cref="BackgroundHandedOver"/> moves the window on, so a call that fails hands the same ones again.
     /// </summary>
     public (IReadOnlyList<BackgroundFailure> Arrivals, bool Due) BackgroundDue(FailureArrivals arrivals)
     {
         ArgumentNullException.ThrowIfNull(arrivals);
         var found = arrivals.Between(record.FailuresThroughSeconds, record.SimulatedSeconds);
-        record.FailuresThroughSeconds = Math.Max(record.FailuresThroughSeconds, record.SimulatedSeconds);
-        record.Failures += found.Count;
         return (found, found.Count > 0 || record.NextRepairSeconds <= record.SimulatedSeconds);
+    }
+
+    /// <summary>The registry took the <paramref name="count"/> failures <see cref="BackgroundDue"/> found: the window moves on.</summary>
+    public void BackgroundHandedOver(int count, double? nextRepairSeconds, long dropped)
+    {
+        record.FailuresThroughSeconds = Math.Max(record.FailuresThroughSeconds, record.SimulatedSeconds);
+        record.Failures += count;
+        record.NextRepairSeconds = nextRepairSeconds;
+        record.FailuresDropped += dropped; // drawn, not applied: the faults in force were at the registry's limit
     }
 
     private void Account(TrainingTime t) =>

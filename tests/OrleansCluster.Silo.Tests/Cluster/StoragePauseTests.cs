@@ -1,0 +1,102 @@
+using System.Globalization;
+using System.Net;
+using System.Net.Http.Headers;
+using System.Text.Json;
+using OrleansCluster.Silo.Tests.Api;
+using OrleansCluster.Testing;
+
+namespace OrleansCluster.Silo.Tests.Cluster;
+
+/// <summary>
+/// Cluster mode with a real Redis and a silo process on 127.0.0.1, and Redis paused (SIGSTOP) under a running job:
+/// the job's writes time out, and once Redis continues it runs the writes it was sent, so the record stored is newer
+/// than the job knows (a lost acknowledgement). The job steps on through both: a write that fails is no training
+/// step's failure, and a write refused for the stale ETag is made again over the job's own record.
+/// </summary>
+public sealed class StoragePauseTests : IAsyncLifetime
+{
+    private const string Key = "pause-test-key";
+    private readonly int _redisPort = ManagedProcess.FreePort();
+    private readonly int _httpPort = ManagedProcess.FreePort();
+    private ManagedProcess? _redis;
+    private ManagedProcess? _silo;
+    private HttpClient _client = null!;
+
+    public async ValueTask InitializeAsync()
+    {
+        _redis = ManagedProcess.Start(ManagedProcess.Tool("redis-server", "redis-server"),
+            ["--port", Port(_redisPort), "--bind", "127.0.0.1", "--save", "", "--appendonly", "no"]);
+        _silo = ManagedProcess.StartSilo(_httpPort,
+        [
+            "--Admin:ApiKey", Key, "--Simulation:Pace", "realtime", "--Simulation:Speed", "20", "--Simulation:BlockSize", "64", "--Simulation:StartOnLaunch", "false",
+            "--Orleans:Clustering", "Redis", "--Orleans:Redis", $"127.0.0.1:{_redisPort}", "--Orleans:ClusterId", $"pause-{Guid.NewGuid():N}",
+            "--Orleans:SiloPort", Port(ManagedProcess.FreePort()), "--Orleans:GatewayPort", Port(ManagedProcess.FreePort()),
+        ]);
+        await _silo.WaitUntilAnsweringAsync($"http://127.0.0.1:{_httpPort}/healthz");
+        _client = new HttpClient { BaseAddress = new Uri($"http://127.0.0.1:{_httpPort}"), Timeout = TimeSpan.FromSeconds(60) };
+        _client.DefaultRequestHeaders.Authorization = new AuthenticationHeaderValue("Bearer", Key);
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        _client.Dispose();
+        if (_redis is not null)
+        {
+            await _redis.SignalAsync("CONT"); // a paused Redis would hold the silo's shutdown
+        }
+
+        if (_silo is not null)
+        {
+            await _silo.DisposeAsync();
+        }
+
+        if (_redis is not null)
+        {
+            await _redis.DisposeAsync();
+        }
+    }
+
+    [Fact]
+    public async Task AJobWhoseWritesTimeOutAndLandLateStepsOnWithoutAFailedStepOrANewLayout()
+    {
+        var (loaded, body, _) = await _client.SendJsonAsync(HttpMethod.Put, "/api/scenario", """{"preset":"small"}""");
+        Assert.True(loaded == HttpStatusCode.OK, body.ToString());
+        await _client.SendJsonAsync(HttpMethod.Put, "/api/job/pace", """{"mode":"realtime","speed":50}"""); // about 12 steps a second, a write each second
+        var before = await _client.WaitForClusterAsync(c => c.Step() >= 5, "the job to step");
+
+        await _redis!.SignalAsync("STOP");
+        try
+        {
+            // The job saves about once a second: a write waits for Redis until the client's timeout, then fails.
+            await WaitForLineAsync("the job's record could not be written");
+        }
+        finally
+        {
+            await _redis.SignalAsync("CONT");
+        }
+
+        // Redis runs the writes it was sent, the timed-out one included: the stored ETag is one the job never saw.
+        await WaitForLineAsync("written again over it");
+        var after = await _client.WaitForClusterAsync(c => c.Step() >= before.Step() + 30, "the job to step on after the pause");
+        var (paused, pauseBody, _) = await _client.PostJsonAsync("/api/job/pause"); // a control call writes the record too
+
+        Assert.True(paused == HttpStatusCode.OK, $"{(int)paused} {pauseBody}\n{_silo!.Output}");
+        Assert.Equal((0L, 0L), (after.GetProperty("job").GetProperty("stepsFailed").GetInt64(), after.GetProperty("job").GetProperty("lostSteps").GetInt64()));
+        Assert.Equal(Epoch(before), Epoch(after)); // the tree was not laid out again
+        Assert.Equal("paused", (await _client.GetJsonAsync("/api/cluster")).GetProperty("job").GetProperty("state").GetString());
+    }
+
+    private static long Epoch(JsonElement cluster) => cluster.GetProperty("job").GetProperty("epoch").GetInt64();
+
+    private async Task WaitForLineAsync(string text)
+    {
+        var deadline = DateTime.UtcNow + TimeSpan.FromSeconds(90);
+        while (!_silo!.Lines.Any(l => l.Contains(text, StringComparison.Ordinal)))
+        {
+            Assert.True(DateTime.UtcNow < deadline, $"no log line with \"{text}\" within 90 s\n{_silo.Output}");
+            await Task.Delay(200, AdminClient.Ct);
+        }
+    }
+
+    private static string Port(int port) => port.ToString(CultureInfo.InvariantCulture);
+}
