@@ -41,7 +41,7 @@ public sealed partial class JobGrain
     [LoggerMessage(Level = LogLevel.Warning, Message = "the job's record was written by a request whose answer was lost (storage answered late): written again over it")]
     private static partial void LogLostWriteAnswer(ILogger logger);
 
-    [LoggerMessage(Level = LogLevel.Warning, Message = "the job's record could not be written at step {Step} ({Error}: {Message}): stepping goes on and the write is tried again each second; a silo lost meanwhile resumes from the last record written")]
+    [LoggerMessage(Level = LogLevel.Warning, Message = "the job's record could not be written at step {Step} ({Error}: {Message}): the job goes on, and writes it again each second while it runs (or at its next control call); a silo lost meanwhile resumes from the last record written")]
     private static partial void LogSaveFailed(ILogger logger, long step, string error, string message);
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "background failures could not be handed to the fault registry at step {Step} ({Error}: {Message}): handed over at the next step it answers")]

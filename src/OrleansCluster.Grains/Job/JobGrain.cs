@@ -82,11 +82,17 @@ public sealed partial class JobGrain(
             throw new ArgumentException(refused.ToString(), nameof(source));
         }
 
-        Halt(JobState.Stopped);
-        _loaded = JobScenario.Of(scenario, _tuning.BlockSize);
-        Job.Source = source;
+        // Written before anything is laid out: a load that storage refuses changes nothing (the API answers 503, "not
+        // made"). Once written, the layout goes on; the record's next write carries the new run.
+        var loaded = JobScenario.Of(scenario, _tuning.BlockSize);
+        await ChangeAsync(() =>
+        {
+            Halt(JobState.Stopped);
+            Job.Source = source;
+        });
+        _loaded = loaded;
         await ConfigureRunAsync(keepFaults: false);
-        await SaveAsync();
+        await TrySaveAsync();
         LogLoaded(logger, scenario.Name, scenario.NodeCount, scenario.GpuCount, _loaded.Layout.Blocks.Count);
     }
 
@@ -169,13 +175,14 @@ public sealed partial class JobGrain(
             throw new ArgumentOutOfRangeException(nameof(pace), pace.Speed, error);
         }
 
-        Job.Pace = pace;
-        if (Job.State == JobState.Running)
+        return ChangeAsync(() =>
         {
-            StartTimer(); // re-anchors the schedule: the next step starts now
-        }
-
-        return SaveAsync();
+            Job.Pace = pace;
+            if (Job.State == JobState.Running)
+            {
+                StartTimer(); // re-anchors the schedule: the next step starts now
+            }
+        });
     }
 
     public ValueTask<ClusterStatus> GetStatusAsync() =>
@@ -271,16 +278,35 @@ public sealed partial class JobGrain(
         _timer.Change(TimeSpan.Zero, Timeout.InfiniteTimeSpan);
     }
 
-    private Task RunAsync()
-    {
-        StartTimer();
-        return SaveAsync();
-    }
+    private Task RunAsync() => ChangeAsync(StartTimer);
 
-    private Task HaltAsync(JobState state)
+    private Task HaltAsync(JobState state) => ChangeAsync(() => Halt(state));
+
+    // A control call's change, made durable or undone: the API answers a write that storage refused with 503, "the
+    // change was not made", so it must not stay in memory (found by probing: a pause answered 503 paused the job).
+    // A write that timed out may still land later; the job's next write, over its own record, puts memory's back.
+    private async Task ChangeAsync(Action change)
     {
-        Halt(state);
-        return SaveAsync();
+        var before = Job.Copy();
+        change();
+        try
+        {
+            await SaveAsync();
+        }
+        catch (Exception) when (!_superseded)
+        {
+            Job.Restore(before);
+            if (Job.State == JobState.Running)
+            {
+                StartTimer();
+            }
+            else
+            {
+                _timer?.Change(Timeout.InfiniteTimeSpan, Timeout.InfiniteTimeSpan);
+            }
+
+            throw;
+        }
     }
 
     private void Halt(JobState state)
@@ -318,6 +344,8 @@ public sealed partial class JobGrain(
         }
 
         _loaded = JobScenario.Of(scenario, _tuning.BlockSize);
+        var nodes = _loaded.Layout.Nodes;
+        _evicted.UnionWith(Job.EvictedNodes.Where(i => i >= 0 && i < nodes.Count).Select(i => nodes[i].Id)); // found by probing: a graceful move lost them
         var clean = Job.Clean;
         if (Job.State == JobState.Idle)
         {
@@ -366,6 +394,9 @@ public sealed partial class JobGrain(
     {
         Job.Clean = clean;
         Job.Writer = _writer;
+        Job.EvictedNodes = _loaded is { } loaded && _evicted.Count > 0
+            ? [.. _evicted.Select(loaded.Layout.OrdinalOf).Where(i => i >= 0).Order()]
+            : [];
         try
         {
             await record.WriteStateAsync();

@@ -56,4 +56,24 @@ public sealed class JobRecord
     /// activation wrote itself was one whose answer was lost, not another activation's.
     /// </summary>
     [Id(17)] public Guid Writer { get; set; }
+
+    /// <summary>
+    /// The nodes the barrier has evicted in this run, by their ordinal in the scenario's layout: an activation that
+    /// takes the job over (a graceful move, a silo lost) lays the tree out with them still evicted, so a node still
+    /// crashed does not miss the barrier again and fail a step the run already paid for.
+    /// </summary>
+    [Id(18)] public int[] EvictedNodes { get; set; } = [];
+
+    /// <summary>A copy to put back with <see cref="Restore"/> when a change's write fails.</summary>
+    public JobRecord Copy() => (JobRecord)MemberwiseClone();
+
+    /// <summary>Puts back every field of <paramref name="copy"/> (the run's arithmetic holds this instance, so it stays).</summary>
+    public void Restore(JobRecord copy)
+    {
+        ArgumentNullException.ThrowIfNull(copy);
+        foreach (var property in typeof(JobRecord).GetProperties())
+        {
+            property.SetValue(this, property.GetValue(copy));
+        }
+    }
 }

@@ -151,6 +151,31 @@ public sealed class SiloFailureTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task GracefullyStoppedJobSiloHandsOverTheNodesItEvictedWithoutAnotherFailedStep()
+    {
+        // Found by probing: the job's evicted nodes lived in its memory only, so the activation that took the job over
+        // laid the tree out with none; a node still crashed missed the barrier again and failed a second step.
+        var clients = _silos.Values.Select(s => Client(s.HttpPort)).ToArray();
+        await clients[0].WaitForClusterAsync(c => c.Step() >= 3, "the job to step on the cluster");
+        var host = (await clients[0].GetJsonAsync("/api/cluster")).GetProperty("job").GetProperty("host").GetString()!;
+        var victimPort = _silos.Keys.Single(port => host.Contains($":{port}:", StringComparison.Ordinal));
+        var survivorProcess = _silos.Single(s => s.Key != victimPort).Value;
+        var survivor = Client(survivorProcess.HttpPort);
+        var (status, crash, _) = await survivor.PostJsonAsync("/api/faults", """{"kind":"node.crash","target":{"node":"west-00010"}}""");
+        Assert.True(status == HttpStatusCode.Created, crash.ToString());
+        var evicted = await survivor.WaitForClusterAsync(
+            c => Job(c, "stepsFailed") == 1 && Job(c, "evictedNodes") == 1 && c.Step() > 0, "the crashed node's step to fail and the node to be evicted");
+
+        await _silos[victimPort].Process.TerminateAsync(TimeSpan.FromSeconds(120)); // SIGTERM: drains
+        _silos.Remove(victimPort);
+
+        var after = await WaitAsync(survivor, survivorProcess.Process, c => c.GetProperty("job").GetProperty("host").GetString() != host && c.Step() > evicted.Step() + 5, TimeSpan.FromSeconds(120));
+        Assert.Equal((1L, Job(evicted, "lostSteps"), 1L), (Job(after, "stepsFailed"), Job(after, "lostSteps"), Job(after, "evictedNodes")));
+    }
+
+    private static long Job(JsonElement cluster, string counter) => cluster.GetProperty("job").GetProperty(counter).GetInt64();
+
+    [Fact]
     public async Task GracefullyStoppedSiloHostingOnlyBlocksCostsNoStep()
     {
         var clients = _silos.Values.Select(s => Client(s.HttpPort)).ToArray();

@@ -86,6 +86,58 @@ public sealed class StoragePauseTests : IAsyncLifetime
         Assert.Equal("paused", (await _client.GetJsonAsync("/api/cluster")).GetProperty("job").GetProperty("state").GetString());
     }
 
+    [Fact]
+    public async Task ControlCallsThatStorageRefusesAnswer503AndLeaveTheJobAsItWas()
+    {
+        var (loaded, body, _) = await _client.SendJsonAsync(HttpMethod.Put, "/api/scenario", """{"preset":"small"}""");
+        Assert.True(loaded == HttpStatusCode.OK, body.ToString());
+        await _client.SendJsonAsync(HttpMethod.Put, "/api/job/pace", """{"mode":"realtime","speed":50}""");
+        var before = await _client.WaitForClusterAsync(c => c.Step() >= 5, "the job to step");
+
+        // Found by probing: each of these answered 503 ("not made") and was made in memory all the same; the load
+        // stopped the job at step 0 on another scenario.
+        (HttpStatusCode Status, JsonElement Body)[] refused;
+        JsonElement during;
+        await _redis!.SignalAsync("STOP");
+        try
+        {
+            refused =
+            [
+                Answer(await _client.SendJsonAsync(HttpMethod.Put, "/api/job/pace", """{"mode":"realtime","speed":5}""")),
+                Answer(await _client.PostJsonAsync("/api/job/pause")),
+                Answer(await _client.SendJsonAsync(HttpMethod.Put, "/api/scenario", """{"preset":"uniform"}""")),
+                Answer(await _client.PostJsonAsync("/api/job/stop")),
+            ];
+            during = await _client.GetJsonAsync("/api/cluster");
+        }
+        finally
+        {
+            await _redis.SignalAsync("CONT");
+        }
+
+        Assert.All(refused, r => Assert.True(r.Status == HttpStatusCode.ServiceUnavailable, $"{(int)r.Status} {r.Body}\n{_silo!.Output}"));
+        Assert.Equal(("small", "running", 50.0), Job(during));
+
+        // Once Redis runs the writes it held (each refused call's among them), the job's own next write puts its
+        // record back: still the same run, stepping, and a pause now is made.
+        var after = await _client.WaitForClusterAsync(c => c.Step() >= during.Step() + 30, "the job to step on after the pause");
+        Assert.Equal(("small", "running", 50.0), Job(after));
+        Assert.Equal((Epoch(before), 0L), (Epoch(after), after.GetProperty("job").GetProperty("stepsFailed").GetInt64()));
+        var (paused, pauseBody, _) = await _client.PostJsonAsync("/api/job/pause");
+        Assert.True(paused == HttpStatusCode.OK, $"{(int)paused} {pauseBody}\n{_silo!.Output}");
+        Assert.Equal("paused", (await _client.GetJsonAsync("/api/cluster")).GetProperty("job").GetProperty("state").GetString());
+    }
+
+    private static (HttpStatusCode Status, JsonElement Body) Answer((HttpStatusCode Status, JsonElement Body, HttpResponseMessage Response) answer)
+    {
+        answer.Response.Dispose();
+        return (answer.Status, answer.Body);
+    }
+
+    private static (string Scenario, string State, double Speed) Job(JsonElement cluster) =>
+        (cluster.GetProperty("scenario").GetString()!, cluster.GetProperty("job").GetProperty("state").GetString()!,
+            cluster.GetProperty("job").GetProperty("pace").GetProperty("speed").GetDouble());
+
     private static long Epoch(JsonElement cluster) => cluster.GetProperty("job").GetProperty("epoch").GetInt64();
 
     private async Task WaitForLineAsync(string text)
