@@ -36,11 +36,12 @@ api.SetAction(async (parse, ct) => await RunAsync(parse, ct, async target =>
 var scrapersOption = new Option<int>("--scrapers") { Description = "Concurrent scrapers per silo.", DefaultValueFactory = _ => 4 };
 var siloOption = new Option<string[]>("--silo") { Description = "A silo's HTTP address (repeat for each silo; default: --url).", AllowMultipleArgumentsPerToken = true, Recursive = true };
 var durationOption = new Option<int>("--seconds") { Description = "How long to scrape.", DefaultValueFactory = _ => 20 };
+var scrapeTimeoutOption = new Option<double>("--timeout") { Description = "Seconds an HTTP call may take: a scrape past it counts as failed.", DefaultValueFactory = _ => Target.DefaultTimeout.TotalSeconds };
 var scrape = new Command("scrape", "Concurrent scrapers of /metrics on every silo; latency, bytes and samples per scrape, and steps/s before and during.")
 {
-    scrapersOption, durationOption,
+    scrapersOption, durationOption, scrapeTimeoutOption,
 };
-scrape.SetAction(async (parse, ct) => await RunAsync(parse, ct, async target =>
+scrape.SetAction(async (parse, ct) => await RunWithTimeoutAsync(parse, ct, scrapeTimeoutOption, async target =>
 {
     using var admin = target.CreateClient();
     var silos = Silos(parse, target);
@@ -132,7 +133,7 @@ return await root.Parse(args).InvokeAsync();
 bool Live(ParseResult parse) => LiveProgress.Available(parse.GetValue(outputOption)!);
 
 HttpClient[] Silos(ParseResult parse, Target target) =>
-    (parse.GetValue(siloOption) is { Length: > 0 } urls ? urls.Select(u => Target.Parse(u, null)) : [target])
+    (parse.GetValue(siloOption) is { Length: > 0 } urls ? urls.Select(u => Target.Parse(u, null) with { Timeout = target.Timeout }) : [target])
         .Select(t => t.CreateClient())
         .ToArray();
 
@@ -158,12 +159,24 @@ async Task<int> FinishAsync(ParseResult parse, string command, ICommandReport re
     return report.Held() ? 0 : 1;
 }
 
-// A key the silo refuses is "could not run" (exit 2), found before the command sends anything.
-async Task<int> RunAsync(ParseResult parse, CancellationToken ct, Func<Target, Task<int>> run)
+// A key the silo refuses is "could not run" (exit 2), found before the command sends anything; so is a call that
+// fails where the command does not count failures (a timeout among them), with one line rather than a stack trace.
+Task<int> RunAsync(ParseResult parse, CancellationToken ct, Func<Target, Task<int>> run) => RunWithTimeoutAsync(parse, ct, null, run);
+
+// The command's --timeout, where it has one, applies to every client made for the target, the key's check among them.
+async Task<int> RunWithTimeoutAsync(ParseResult parse, CancellationToken ct, Option<double>? timeout, Func<Target, Task<int>> run)
 {
     try
     {
         var target = Target.Parse(parse.GetValue(urlOption)!, parse.GetValue(keyOption));
+        if (timeout is not null)
+        {
+            var seconds = parse.GetValue(timeout);
+            target = seconds > 0 && double.IsFinite(seconds) && seconds <= int.MaxValue / 1000
+                ? target with { Timeout = TimeSpan.FromSeconds(seconds) }
+                : throw new ArgumentException("--timeout must be a number of seconds > 0");
+        }
+
         using (var check = target.CreateClient())
         {
             await SiloApi.CheckKeyAsync(check, ct);
@@ -176,9 +189,9 @@ async Task<int> RunAsync(ParseResult parse, CancellationToken ct, Func<Target, T
         await Console.Error.WriteLineAsync($"error: {e.Message}");
         return 2;
     }
-    catch (Exception e) when (e is ArgumentException or HttpRequestException or InvalidOperationException or IOException)
+    catch (Exception e) when (CommandErrors.CouldNotRun(e, ct))
     {
-        await Console.Error.WriteLineAsync($"error: {e.Message}");
+        await Console.Error.WriteLineAsync($"error: {CommandErrors.Describe(e)}");
         return 2;
     }
 }

@@ -9,6 +9,12 @@ namespace OrleansCluster.Cli;
 /// </summary>
 public sealed record Target(Uri BaseAddress, string? Key)
 {
+    /// <summary>How long a client's HTTP call may take, unless a command sets its own.</summary>
+    public static readonly TimeSpan DefaultTimeout = TimeSpan.FromSeconds(30);
+
+    /// <summary>How long each HTTP call of the clients made for the target may take.</summary>
+    public TimeSpan Timeout { get; init; } = DefaultTimeout;
+
     /// <summary>The target, or an error when the address is not a loopback one.</summary>
     public static Target Parse(string url, string? key)
     {
@@ -31,7 +37,7 @@ public sealed record Target(Uri BaseAddress, string? Key)
     {
         var client = handler is null ? new HttpClient() : new HttpClient(handler, disposeHandler: false);
         client.BaseAddress = BaseAddress;
-        client.Timeout = TimeSpan.FromSeconds(30);
+        client.Timeout = Timeout;
         if (Key is not null)
         {
             client.DefaultRequestHeaders.Authorization = new AuthenticationHeaderValue("Bearer", Key);

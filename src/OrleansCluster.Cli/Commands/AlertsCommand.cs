@@ -45,9 +45,9 @@ public static class AlertsCommand
                 var report = await RunAsync(admin, prom, options, DateTimeOffset.UtcNow, ct);
                 return await finish(parse, "alerts", report, target, ct);
             }
-            catch (Exception e) when (e is ArgumentException or HttpRequestException or InvalidOperationException or JsonException)
+            catch (Exception e) when (CommandErrors.CouldNotRun(e, ct))
             {
-                await Console.Error.WriteLineAsync($"error: {e.Message}");
+                await Console.Error.WriteLineAsync($"error: {CommandErrors.Describe(e)}");
                 return 2;
             }
         });

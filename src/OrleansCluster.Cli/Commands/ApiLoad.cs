@@ -14,10 +14,20 @@ namespace OrleansCluster.Cli.Commands;
 /// <c>api</c>: N concurrent callers each inject a fault, read it back and clear it, at a target rate, for a
 /// bounded number of rounds and time; then checks that the fault list ends as it began (nothing lost or left).
 /// Refusals by the silo's rate limit (429) are counted as errors; a refused inject skips its round, a refused
-/// clear is retried after Retry-After.
+/// clear is retried after Retry-After. The run holds only when the list ends as it began, something was
+/// injected and no call failed otherwise (a 5xx, a timeout, a lost connection): a run whose every call failed
+/// measured nothing.
 /// </summary>
 public static class ApiLoad
 {
+    /// <summary>The error key of a refusal by the silo's rate limit.</summary>
+    private const string RateLimited = "429";
+
+    /// <summary>The fault each round injects: slight enough not to disturb the job, and told apart from others' by its shape.</summary>
+    private const string SlowdownKind = "node.slowdown";
+    private const double SlowdownFactor = 1.01;
+    private const double SlowdownSeconds = 600;
+
     private static readonly string[] Operations = ["inject", "read", "clear"];
 
     /// <summary>How long past the time limit a caller keeps retrying a rate-limited clear.</summary>
@@ -37,10 +47,24 @@ public static class ApiLoad
         int Leftover,
         bool Consistent) : ICommandReport
     {
-        public bool Held() => Consistent;
+        public bool Held() => Consistent && Injected > 0 && FailedCalls() == 0;
 
-        public string Summary() =>
-            $"{Callers} callers, {ReportWriter.F(DurationSeconds, 1)} s, {ReportWriter.N(CallsPerSecond)} calls/s; injected {Injected}, cleared {Cleared}, left over {Leftover}: {(Consistent ? "the fault list ends consistent" : "the fault list is INCONSISTENT")}";
+        /// <summary>
+        /// Calls that failed: every error but the rate limit's refusals (429), which the run expects and works
+        /// around (a refused inject skips its round, a refused clear is retried).
+        /// </summary>
+        public int FailedCalls() => Operations.Sum(o => o.Errors.Where(e => e.Key != RateLimited).Sum(e => e.Value));
+
+        public string Summary()
+        {
+            var summary = $"{Callers} callers, {ReportWriter.F(DurationSeconds, 1)} s, {ReportWriter.N(CallsPerSecond)} calls/s; injected {Injected}, cleared {Cleared}, left over {Leftover}: {(Consistent ? "the fault list ends consistent" : "the fault list is INCONSISTENT")}";
+            var failed = Operations
+                .SelectMany(o => o.Errors.Where(e => e.Key != RateLimited).Select(e => $"{o.Name} {e.Key}: {e.Value}"))
+                .ToArray();
+            return summary
+                + (failed.Length > 0 ? $"; FAILED: {ReportWriter.N(FailedCalls())} call(s) failed ({string.Join(", ", failed)})" : string.Empty)
+                + (Injected == 0 ? "; FAILED: nothing was injected" : string.Empty);
+        }
 
         public IReadOnlyList<ReportTable> Tables() =>
         [
@@ -61,6 +85,10 @@ public static class ApiLoad
         }
 
         var nodes = await PickNodesAsync(client, cancellationToken);
+
+        // The faults listed before the run: whatever is listed after it that was not, and has the shape of the run's
+        // own faults, is left over, including an inject that landed though its answer was an error or never came.
+        var before = await ListIdsAsync(client, cancellationToken);
         var histograms = Operations.ToDictionary(n => n, _ => Latency.NewHistogram());
         var errors = histograms.Keys.ToDictionary(n => n, _ => new ConcurrentDictionary<string, int>());
         var injected = new ConcurrentBag<string>();
@@ -99,7 +127,7 @@ public static class ApiLoad
 
         async Task<string?> InjectAsync(string node)
         {
-            var body = $$"""{"kind":"node.slowdown","target":{"node":"{{node}}"},"params":{"factor":1.01},"durationSeconds":600}""";
+            var body = string.Create(System.Globalization.CultureInfo.InvariantCulture, $$"""{"kind":"{{SlowdownKind}}","target":{"node":"{{node}}"},"params":{"factor":{{SlowdownFactor}}},"durationSeconds":{{SlowdownSeconds}}}""");
             using var content = new StringContent(body, Encoding.UTF8, "application/json");
             using var response = await TimeAsync("inject", () => client.PostAsync("/api/faults", content, cancellationToken));
             return response is { IsSuccessStatusCode: true }
@@ -160,15 +188,26 @@ public static class ApiLoad
         var elapsed = clock.Elapsed.TotalSeconds;
         progress?.Report(new RunProgress("api", $"{Interlocked.Read(ref done):N0} calls", 1));
 
-        var listed = (await SiloApi.GetAsync<Fault[]>(client, "/api/faults", cancellationToken)).Select(f => f.Id).ToHashSet(StringComparer.Ordinal);
+        var after = await SiloApi.GetAsync<Fault[]>(client, "/api/faults", cancellationToken);
         var ours = injected.ToArray();
-        var leftover = ours.Count(listed.Contains);
+        var leftover = after.Count(f => !before.Contains(f.Id) && IsTheRunsShape(f));
         var consistent = ours.Distinct(StringComparer.Ordinal).Count() == ours.Length
             && cleared.Count == ours.Length
             && leftover == 0;
         var operations = histograms.Select(p => new OperationReport(p.Key, Latency.From(p.Value), errors[p.Key].ToDictionary(e => e.Key, e => e.Value))).ToArray();
         return new Report(options.Callers, elapsed, operations.Sum(o => o.Latency.Count) / elapsed, operations, ours.Length, cleared.Count, leftover, consistent);
     }
+
+    private static async Task<HashSet<string>> ListIdsAsync(HttpClient client, CancellationToken cancellationToken) =>
+        (await SiloApi.GetAsync<Fault[]>(client, "/api/faults", cancellationToken)).Select(f => f.Id).ToHashSet(StringComparer.Ordinal);
+
+    /// <summary>An operator's fault of the kind, factor and duration the run injects (not a background failure, nor a campaign's).</summary>
+    private static bool IsTheRunsShape(Fault fault) =>
+        fault.Kind.ApiName == SlowdownKind
+        && fault.Source is null
+        && fault.Campaign is null
+        && fault.DurationSeconds == SlowdownSeconds
+        && fault.Params.TryGetValue("factor", out var factor) && factor == SlowdownFactor;
 
     private static async Task<IReadOnlyList<string>> PickNodesAsync(HttpClient client, CancellationToken cancellationToken)
     {

@@ -190,8 +190,9 @@ public static class Ramp
 
             return $"restored {found.Name} at {found.Pace.Mode.ToString().ToLowerInvariant()} x{ReportWriter.N(found.Pace.Speed, 2)}, {found.State.ToString().ToLowerInvariant()} (from step 1)";
         }
-        catch (Exception e) when (e is InvalidOperationException or HttpRequestException)
+        catch (Exception e) when (e is InvalidOperationException or HttpRequestException || (e is TaskCanceledException && !cancellationToken.IsCancellationRequested))
         {
+            // A timeout too: the report of the sizes measured is worth more than the restore that failed.
             return $"could not restore {found.Name}: {e.Message}";
         }
     }

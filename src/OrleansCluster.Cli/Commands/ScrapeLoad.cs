@@ -5,7 +5,9 @@ namespace OrleansCluster.Cli.Commands;
 
 /// <summary>
 /// <c>scrape</c>: M concurrent scrapers of <c>/metrics</c> on every given silo for a fixed time; latency, bytes and
-/// samples per scrape, and the job's steps/s before and during the load.
+/// samples per scrape, and the job's steps/s before and during the load. A scrape that fails (an error status, a lost
+/// connection, no answer within the client's timeout) is counted, not thrown: a silo that stops answering under the
+/// load is what the command is there to find.
 /// </summary>
 public static class ScrapeLoad
 {
@@ -54,7 +56,8 @@ public static class ScrapeLoad
         long bytes = 0, samples = 0, count = 0;
         var failures = 0;
         var clock = Stopwatch.StartNew();
-        var during = StepRate.MeasureAsync(admin, options.Duration, cancellationToken);
+        using var stop = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
+        var during = StepRate.MeasureAsync(admin, options.Duration, stop.Token);
         var scrapers = Enumerable.Range(0, options.Scrapers * silos.Count).Select(async i =>
         {
             var client = silos[i % silos.Count];
@@ -77,9 +80,25 @@ public static class ScrapeLoad
                 {
                     Interlocked.Increment(ref failures);
                 }
+                catch (TaskCanceledException) when (!cancellationToken.IsCancellationRequested)
+                {
+                    // The client's timeout: HttpClient reports it as a cancellation that is not the run's own.
+                    Interlocked.Increment(ref failures);
+                }
             }
-        });
-        await Task.WhenAll(scrapers);
+        }).ToArray();
+        try
+        {
+            await Task.WhenAll(scrapers);
+        }
+        catch
+        {
+            // Not left polling the silo after the command has given up, nor its failure unobserved.
+            await stop.CancelAsync();
+            await ((Task)during).ConfigureAwait(ConfigureAwaitOptions.SuppressThrowing);
+            throw;
+        }
+
         var duringRate = await during;
         progress?.Report(new RunProgress("scrape", $"{count:N0} scrapes", 1));
         return new Report(options.Scrapers, silos.Count, count, failures, Latency.From(histogram), count == 0 ? 0 : bytes / count, samples, before, duringRate);

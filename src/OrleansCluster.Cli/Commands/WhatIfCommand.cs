@@ -40,9 +40,9 @@ public static class WhatIfCommand
 
                 return result.Held() ? 0 : 1;
             }
-            catch (Exception e) when (e is ArgumentException or HttpRequestException or InvalidOperationException or IOException or System.Text.Json.JsonException)
+            catch (Exception e) when (CommandErrors.CouldNotRun(e, ct))
             {
-                await Console.Error.WriteLineAsync($"error: {e.Message}");
+                await Console.Error.WriteLineAsync($"error: {CommandErrors.Describe(e)}");
                 return 2;
             }
         });

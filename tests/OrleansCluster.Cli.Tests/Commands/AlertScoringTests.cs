@@ -52,26 +52,37 @@ public sealed class AlertScoringTests : IAsyncLifetime
 
     public async ValueTask InitializeAsync()
     {
-        _silo = ManagedProcess.StartSilo(_siloPort, [
-            $"--Admin:ApiKey={Key}", "--Simulation:Pace=realtime", "--Simulation:Speed=20",
-            $"--Orleans:SiloPort={ManagedProcess.FreePort()}", $"--Orleans:GatewayPort={ManagedProcess.FreePort()}", $"--Orleans:ClusterId=alerts-{Guid.NewGuid():N}"]);
-        await _silo.WaitUntilAnsweringAsync($"http://127.0.0.1:{_siloPort}/healthz");
-        await File.WriteAllTextAsync(Path.Combine(_data, "rules.yml"), Rules, Ct);
-        _prometheus = await ManagedProcess.StartPrometheusAsync(_data, _prometheusPort, $"""
-            global:
-              scrape_interval: 1s
-              evaluation_interval: 1s
-            rule_files: ["{Path.Combine(_data, "rules.yml")}"]
-            scrape_configs:
-              - job_name: orleanscluster
-                static_configs:
-                  - targets: ["127.0.0.1:{_siloPort}"]
-            """, Ct);
+        try
+        {
+            _silo = ManagedProcess.StartSilo(_siloPort, [
+                $"--Admin:ApiKey={Key}", "--Simulation:Pace=realtime", "--Simulation:Speed=20",
+                $"--Orleans:SiloPort={ManagedProcess.FreePort()}", $"--Orleans:GatewayPort={ManagedProcess.FreePort()}", $"--Orleans:ClusterId=alerts-{Guid.NewGuid():N}"]);
+            await _silo.WaitUntilAnsweringAsync($"http://127.0.0.1:{_siloPort}/healthz");
+            await File.WriteAllTextAsync(Path.Combine(_data, "rules.yml"), Rules, Ct);
+            _prometheus = await ManagedProcess.StartPrometheusAsync(_data, _prometheusPort, $"""
+                global:
+                  scrape_interval: 1s
+                  evaluation_interval: 1s
+                rule_files: ["{Path.Combine(_data, "rules.yml")}"]
+                scrape_configs:
+                  - job_name: orleanscluster
+                    static_configs:
+                      - targets: ["127.0.0.1:{_siloPort}"]
+                """, Ct);
+        }
+        catch
+        {
+            // xunit does not dispose a class whose InitializeAsync threw: a silo started before Prometheus was found
+            // missing was left running after the run.
+            await DisposeAsync();
+            throw;
+        }
     }
 
     public async ValueTask DisposeAsync()
     {
-        foreach (var process in new[] { _prometheus, _silo })
+        // Once only, whoever calls it first: InitializeAsync on a failure, or xunit.
+        foreach (var process in new[] { Interlocked.Exchange(ref _prometheus, null), Interlocked.Exchange(ref _silo, null) })
         {
             if (process is not null)
             {
@@ -79,7 +90,10 @@ public sealed class AlertScoringTests : IAsyncLifetime
             }
         }
 
-        Directory.Delete(_data, recursive: true);
+        if (Directory.Exists(_data))
+        {
+            Directory.Delete(_data, recursive: true);
+        }
     }
 
     [Fact]

@@ -46,6 +46,24 @@ public sealed class CommandTests(CliSiloFixture silo) : IClassFixture<CliSiloFix
     }
 
     [Fact]
+    public async Task AScrapeTargetThatNeverAnswersIsCountedAsFailedScrapes()
+    {
+        // Found by reading: HttpClient's timeout throws TaskCanceledException, which the scrapers did not catch, so
+        // the command died with a stack trace and lost its report.
+        await using var silent = new SilentListener();
+        using var admin = silo.CreateTargetClient();
+        using var scraper = (Target.Parse(silent.Url, null) with { Timeout = TimeSpan.FromSeconds(1) }).CreateClient();
+
+        var report = await ScrapeLoad.RunAsync(admin, [scraper], new ScrapeLoad.Options(Scrapers: 2, Duration: TimeSpan.FromSeconds(3), Baseline: TimeSpan.FromSeconds(1)), null, Ct);
+
+        Assert.Equal(0, report.Scrapes);
+        Assert.True(report.Failures >= 2, $"{report.Failures} failures");
+        Assert.True(silent.Accepted >= 2, $"{silent.Accepted} connections");
+        Assert.False(report.Held());
+        Assert.True(report.StepsPerSecondDuring > 0); // the step rate during the load is still read
+    }
+
+    [Fact]
     public async Task CampaignReplayFollowsEachFaultAsItLands()
     {
         using var client = silo.CreateTargetClient();

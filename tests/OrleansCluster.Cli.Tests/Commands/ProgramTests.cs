@@ -1,4 +1,3 @@
-using System.Diagnostics;
 using System.Globalization;
 using System.Text.Json;
 using OrleansCluster.Testing;
@@ -66,6 +65,7 @@ public sealed class ProgramTests(SiloProcessFixture silo) : IClassFixture<SiloPr
     [InlineData("ramp --sizes 0", "--sizes: 0 is not a node count")]
     [InlineData("api --callers 0", "--callers and --rounds must be at least 1")]
     [InlineData("scrape --seconds 0", "--seconds > 0")]
+    [InlineData("scrape --timeout 0", "--timeout must be")]
     public async Task WhatCannotRunExitsTwoWithTheReason(string arguments, string reason)
     {
         var args = arguments.Split(' ').Concat(arguments.Contains("--url", StringComparison.Ordinal) ? [] : new[] { "--url", Url, "--key", Key }).ToArray();
@@ -105,6 +105,32 @@ public sealed class ProgramTests(SiloProcessFixture silo) : IClassFixture<SiloPr
     }
 
     [Fact]
+    public async Task AScrapeOfASiloThatNeverAnswersReportsItsScrapesFailedAndExitsOne()
+    {
+        await using var silent = new SilentListener();
+
+        var (exit, output, error) = await RunAsync("scrape", "--url", Url, "--key", Key, "--silo", silent.Url, "--seconds", "3", "--scrapers", "1", "--timeout", "2", "--output", "json");
+
+        Assert.True(exit == 1, $"exit {exit}: {output}{error}");
+        using var report = JsonDocument.Parse(output);
+        Assert.Equal(0, report.RootElement.GetProperty("scrapes").GetInt64());
+        Assert.True(report.RootElement.GetProperty("failures").GetInt32() >= 1, output);
+    }
+
+    [Fact]
+    public async Task ATargetThatNeverAnswersExitsTwoWithOneLineRatherThanAStackTrace()
+    {
+        await using var silent = new SilentListener();
+
+        var (exit, output, error) = await RunAsync("scrape", "--url", silent.Url, "--key", Key, "--timeout", "1");
+
+        Assert.True(exit == 2, $"exit {exit}: {output}{error}");
+        Assert.StartsWith("error: no answer in time:", error, StringComparison.Ordinal);
+        Assert.Single(error.Split('\n', StringSplitOptions.RemoveEmptyEntries));
+        Assert.Equal(string.Empty, output);
+    }
+
+    [Fact]
     public void TheDefaultReportFolderIsIgnoredByGit()
     {
         var root = AppContext.BaseDirectory;
@@ -139,31 +165,8 @@ public sealed class ProgramTests(SiloProcessFixture silo) : IClassFixture<SiloPr
         Assert.True(exit == 0, $"exit {exit}: {error}");
     }
 
-    private static Task<(int Exit, string Output, string Error)> RunAsync(params string[] arguments) =>
-        RunAsync(null, new Dictionary<string, string>(), arguments);
+    private static Task<(int Exit, string Output, string Error)> RunAsync(params string[] arguments) => CliProcess.RunAsync(arguments);
 
-    private static async Task<(int Exit, string Output, string Error)> RunAsync(string? folder, Dictionary<string, string> environment, params string[] arguments)
-    {
-        var cli = ManagedProcess.BuiltProgram("OrleansCluster.Cli", "orleanscluster.dll");
-        var info = new ProcessStartInfo("dotnet") { RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false, WorkingDirectory = folder ?? Environment.CurrentDirectory };
-        info.Environment.Remove("ORLEANSCLUSTER_KEY");
-        foreach (var (name, value) in environment)
-        {
-            info.Environment[name] = value;
-        }
-
-        info.ArgumentList.Add(cli);
-        foreach (var argument in arguments)
-        {
-            info.ArgumentList.Add(argument);
-        }
-
-        using var process = Process.Start(info) ?? throw new InvalidOperationException("could not start the CLI");
-        var output = process.StandardOutput.ReadToEndAsync(TestContext.Current.CancellationToken);
-        var error = process.StandardError.ReadToEndAsync(TestContext.Current.CancellationToken);
-        using var limit = CancellationTokenSource.CreateLinkedTokenSource(TestContext.Current.CancellationToken);
-        limit.CancelAfter(TimeSpan.FromMinutes(2));
-        await process.WaitForExitAsync(limit.Token);
-        return (process.ExitCode, await output, await error);
-    }
+    private static Task<(int Exit, string Output, string Error)> RunAsync(string? folder, Dictionary<string, string> environment, params string[] arguments) =>
+        CliProcess.RunAsync(folder, environment, arguments);
 }

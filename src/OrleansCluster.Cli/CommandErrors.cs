@@ -1,0 +1,30 @@
+using System.Text.Json;
+
+namespace OrleansCluster.Cli;
+
+/// <summary>
+/// The failures that make a command "could not run" (exit 2, one line on standard error) rather than a crash with a
+/// stack trace: bad arguments, a target that refuses or does not answer, a call that timed out where the command
+/// does not count it, an answer that is not what the admin API answers.
+/// </summary>
+public static class CommandErrors
+{
+    /// <summary>
+    /// Whether <paramref name="e"/> is one of those. A cancellation is one only when the run itself was not cancelled:
+    /// HttpClient reports its own timeout as a <see cref="TaskCanceledException"/>, the user's Ctrl+C as the same.
+    /// </summary>
+    public static bool CouldNotRun(Exception e, CancellationToken cancellationToken) =>
+        e is ArgumentException or HttpRequestException or InvalidOperationException or IOException or JsonException
+        || (e is TaskCanceledException && !cancellationToken.IsCancellationRequested);
+
+    /// <summary>The line to print for <paramref name="e"/>.</summary>
+    public static string Describe(Exception e)
+    {
+        ArgumentNullException.ThrowIfNull(e);
+        return e is TaskCanceledException
+            ? $"no answer in time: {(e.InnerException as TimeoutException)?.Message ?? e.Message}"
+            : e is JsonException
+                ? $"an answer was not the admin API's JSON: {e.Message}"
+                : e.Message;
+    }
+}
