@@ -307,20 +307,20 @@ public sealed partial class FaultRegistryGrain(
         }
     }
 
-    // Wakes the registry for the next change after `now`, or sooner to retry a push or a write that failed.
+    // Wakes the registry for the next change after `now`, or sooner to retry a push or a write that failed. The wait
+    // runs from the clock as it is at the end of the pass: one held up by a write that timed out (storage down) may
+    // end after its next change, and a retry straight away would keep the registry busy with writes that fail.
     private void SetTimer(DateTimeOffset now, bool retry)
     {
         var next = _book.NextChangeAfter(now);
-        if ((retry || _pushed.RetryDue || _store.LiveDirty) && (next is null || next > now + PushRetryDelay))
+        var end = clock.GetUtcNow();
+        if ((retry || _pushed.RetryDue || _store.LiveDirty) && (next is null || next > end + PushRetryDelay))
         {
-            next = now + PushRetryDelay;
+            next = end + PushRetryDelay;
         }
 
-        // From the clock as it is now: a pass held up by a write that timed out may end after `next`.
-        _timer?.Change(next is { } due ? Max(due - clock.GetUtcNow(), TimeSpan.Zero) : Timeout.InfiniteTimeSpan, Timeout.InfiniteTimeSpan);
+        _timer?.Change(next is { } due ? (due > end ? due - end : TimeSpan.Zero) : Timeout.InfiniteTimeSpan, Timeout.InfiniteTimeSpan);
     }
-
-    private static TimeSpan Max(TimeSpan a, TimeSpan b) => a > b ? a : b;
 
     // Ends the faults pending or in force that match, now, as `how`; returns them as they were.
     private IReadOnlyList<Fault> EndWhere(FaultState how, Func<Fault, bool> which)
