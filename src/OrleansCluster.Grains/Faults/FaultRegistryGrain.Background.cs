@@ -27,32 +27,54 @@ public sealed partial class FaultRegistryGrain
             return new BackgroundHandover(null, 0);
         }
 
-        // Repairs first, so that the faults they end make room for this step's arrivals.
-        var repaired = EndWhere(FaultState.Expired, f => BackgroundIntake.Repaired(f, simulatedSeconds));
+        // The step is worked out first and written before anything in memory changes, as an injection is: a write
+        // that fails (storage down) leaves the book, the counters, the history and the grains' effects as they were,
+        // so that the job's retry with the same arrivals does what this call would have. The arrivals' ids make them
+        // idempotent: one in force, or ended already (a brief one of an answer the job never got), is not made twice.
+        // Repairs count first, so that the faults they end make room for this step's arrivals.
+        var repaired = _book.Faults.Where(f => BackgroundIntake.Repaired(f, simulatedSeconds)).ToList();
         var now = clock.GetUtcNow();
-        var fresh = arrivals.Where(a => _book.Find(a.Id) is null).ToList();
-        var room = Math.Max(0, limits.Value.MaxLiveFaults - _book.Count);
+        var ended = arrivals.Count > 0 ? _store.Ended.Select(f => f.Id).ToHashSet(StringComparer.Ordinal) : [];
+        var fresh = arrivals.Where(a => _book.Find(a.Id) is null && !ended.Contains(a.Id)).DistinctBy(a => a.Id).ToList();
+        var room = Math.Max(0, limits.Value.MaxLiveFaults - (_book.Count - repaired.Count));
         var dropped = Math.Max(0, fresh.Count - room);
         if (dropped > 0)
         {
-            Dropped(dropped, now);
             fresh.RemoveRange(room, dropped); // the earliest arrivals are taken
         }
 
         var made = BackgroundIntake.Make(fresh, _layout, now);
-        foreach (var fault in made)
-        {
-            _book.Add(fault);
-            s.FailuresByCause[fault.Cause!] = s.FailuresByCause.GetValueOrDefault(fault.Cause!) + 1;
-            LogBackground(logger, fault.Id, fault.Cause!, fault.Kind.ApiName, fault.Target.Node ?? fault.Target.Link, simulatedSeconds);
-        }
-
-        // Arrivals of this step already repaired by its end (shorter than the step) end at once.
-        var brief = made.Count > 0 ? EndWhere(FaultState.Expired, f => BackgroundIntake.Repaired(f, simulatedSeconds)) : [];
         if (made.Count > 0 || repaired.Count > 0)
         {
-            await SaveAsync();
-            await ApplyAsync([.. repaired, .. made, .. brief]);
+            // Arrivals of this step already repaired by its end (shorter than the step) end at once.
+            var lasting = made.Where(f => !BackgroundIntake.Repaired(f, simulatedSeconds));
+            var undo = Checkpoint();
+            foreach (var fault in made)
+            {
+                s.FailuresByCause[fault.Cause!] = s.FailuresByCause.GetValueOrDefault(fault.Cause!) + 1;
+            }
+
+            await CommitAsync(_book.Faults.Where(f => !BackgroundIntake.Repaired(f, simulatedSeconds)).Concat(lasting), undo);
+            EndWhere(FaultState.Expired, f => BackgroundIntake.Repaired(f, simulatedSeconds));
+            foreach (var fault in made)
+            {
+                LogBackground(logger, fault.Id, fault.Cause!, fault.Kind.ApiName, fault.Target.Node ?? fault.Target.Link, simulatedSeconds);
+                if (BackgroundIntake.Repaired(fault, simulatedSeconds))
+                {
+                    End(fault with { State = FaultState.Expired, EndsAt = clock.GetUtcNow() });
+                }
+                else
+                {
+                    _book.Add(fault);
+                }
+            }
+
+            await ApplyAsync([.. repaired, .. made]);
+        }
+
+        if (dropped > 0)
+        {
+            Dropped(dropped, now); // once written: a failed call's arrivals come again, and are counted then
         }
 
         return new BackgroundHandover(BackgroundIntake.NextRepair(_book.Faults), dropped);

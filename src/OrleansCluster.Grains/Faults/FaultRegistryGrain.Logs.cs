@@ -28,6 +28,9 @@ public sealed partial class FaultRegistryGrain
     [LoggerMessage(Level = LogLevel.Warning, Message = "the faults could not be written ({Error}: {Message}); the change is undone")]
     private static partial void LogWriteFailed(ILogger logger, string error, string message);
 
+    [LoggerMessage(Level = LogLevel.Warning, Message = "the faults' expiry could not be written ({Error}: {Message}); their effects are taken back all the same, and the write is tried again in 1 s")]
+    private static partial void LogExpirySaveFailed(ILogger logger, string error, string message);
+
     [LoggerMessage(Level = LogLevel.Information, Message = "background failure {Id}: {Cause} ({Kind}) on {Target} at simulated {SimulatedSeconds:0.###} s")]
     private static partial void LogBackground(ILogger logger, string id, string cause, string kind, string? target, double simulatedSeconds);
 

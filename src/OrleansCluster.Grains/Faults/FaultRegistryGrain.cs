@@ -57,10 +57,18 @@ public sealed partial class FaultRegistryGrain(
         {
             // Back after a deactivation or a silo's death: rebuild the layout and push every effect again.
             _layout = new ClusterLayout(resolved);
+            var ended = _store.Ended.Select(f => f.Id).ToHashSet(StringComparer.Ordinal);
             foreach (var stored in _store.State.Faults)
             {
                 var (fault, problems) = FaultIntake.Restore(stored, _layout);
-                if (fault is not null && _book.Find(fault.Id) is null)
+                if (fault is not null && ended.Contains(fault.Id))
+                {
+                    // It ended, and the history said so, but the write of the live faults after it failed: it stays
+                    // ended (not twice in the history), its targets are told again, and the live faults written again.
+                    _pushed.TellAgain(fault.Targets.Nodes, fault.Targets.Links);
+                    _store.LiveChanged();
+                }
+                else if (fault is not null && _book.Find(fault.Id) is null)
                 {
                     _book.Add(fault);
                 }
@@ -235,42 +243,83 @@ public sealed partial class FaultRegistryGrain(
     // (all targets when `changed` is null), pushes what changed, and sets the timer for the next moment anything
     // changes. A fault counts as changed when it was injected or cleared, expired, started, or turned its phase
     // since the last pass; a mutation costs in proportion to its own targets, not to every fault in force.
+    // An expiry is no caller's change and cannot be put back (its time has passed): its effect is taken back before
+    // it is written, and a write that fails (storage down) is tried again on the timer instead of failing the pass.
+    // Whatever happens in a pass the timer is set again, or no fault would end until the next mutation.
     private async Task ApplyAsync(IReadOnlyCollection<Fault>? changed)
     {
         var now = clock.GetUtcNow();
         var expired = _book.Expire(now);
-        foreach (var fault in expired)
+        var passed = false;
+        try
         {
-            End(fault with { State = FaultState.Expired });
-            LogExpired(logger, fault.Id, fault.Kind.ApiName);
+            foreach (var fault in expired)
+            {
+                End(fault with { State = FaultState.Expired });
+                LogExpired(logger, fault.Id, fault.Kind.ApiName);
+            }
+
+            IEnumerable<string>? nodes = null, links = null;
+            if (changed is not null)
+            {
+                var touched = changed.Concat(expired).Concat(_book.ChangedBetween(_lastApplied, now)).ToArray();
+                nodes = touched.SelectMany(f => f.Targets.Nodes).Distinct(StringComparer.Ordinal);
+                links = touched.SelectMany(f => f.Targets.Links).Distinct(StringComparer.Ordinal);
+            }
+
+            await PushAsync(_pushed.Plan(_book, nodes, links, now));
+            _lastApplied = now;
+            if (expired.Count > 0 || _store.LiveDirty)
+            {
+                await SaveExpiriesAsync();
+            }
+
+            passed = true;
+        }
+        finally
+        {
+            if (!passed)
+            {
+                // The book no longer holds these faults: only the retry set remembers that their targets need telling.
+                _pushed.TellAgain(expired.SelectMany(f => f.Targets.Nodes), expired.SelectMany(f => f.Targets.Links));
+            }
+
+            SetTimer(now, retry: !passed);
         }
 
-        if (expired.Count > 0)
-        {
-            await SaveAsync();
-        }
-
-        IEnumerable<string>? nodes = null, links = null;
-        if (changed is not null)
-        {
-            var touched = changed.Concat(expired).Concat(_book.ChangedBetween(_lastApplied, now)).ToArray();
-            nodes = touched.SelectMany(f => f.Targets.Nodes).Distinct(StringComparer.Ordinal);
-            links = touched.SelectMany(f => f.Targets.Links).Distinct(StringComparer.Ordinal);
-        }
-
-        await PushAsync(_pushed.Plan(_book, nodes, links, now));
-        _lastApplied = now;
-        var next = _book.NextChangeAfter(now);
-        if (_pushed.RetryDue && (next is null || next > now + PushRetryDelay))
-        {
-            next = now + PushRetryDelay;
-        }
-
-        _timer?.Change(next is { } due ? due - now : Timeout.InfiniteTimeSpan, Timeout.InfiniteTimeSpan);
         if (_layout is not null)
         {
             metrics.ReportFaults(new SimulationMetrics.FaultSnapshot(_layout.Scenario.Name, await CountsAsync()));
         }
+    }
+
+    // The stored live faults still hold those that expired until this succeeds; a silo that restarts from them
+    // before then expires them again at once (their end has passed) and tells their targets, as after any restart.
+    private async Task SaveExpiriesAsync()
+    {
+        try
+        {
+            await SaveAsync();
+        }
+        catch (Exception e)
+        {
+            LogExpirySaveFailed(logger, e.GetType().Name, e.Message);
+        }
+    }
+
+    // Wakes the registry for the next change after `now`, or sooner to retry a push or a write that failed. The wait
+    // runs from the clock as it is at the end of the pass: one held up by a write that timed out (storage down) may
+    // end after its next change, and a retry straight away would keep the registry busy with writes that fail.
+    private void SetTimer(DateTimeOffset now, bool retry)
+    {
+        var next = _book.NextChangeAfter(now);
+        var end = clock.GetUtcNow();
+        if ((retry || _pushed.RetryDue || _store.LiveDirty) && (next is null || next > end + PushRetryDelay))
+        {
+            next = end + PushRetryDelay;
+        }
+
+        _timer?.Change(next is { } due ? (due > end ? due - end : TimeSpan.Zero) : Timeout.InfiniteTimeSpan, Timeout.InfiniteTimeSpan);
     }
 
     // Ends the faults pending or in force that match, now, as `how`; returns them as they were.

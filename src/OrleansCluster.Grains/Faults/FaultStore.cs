@@ -20,11 +20,17 @@ internal sealed class FaultStore(IPersistentState<FaultRegistryState> state, IPe
     /// <summary>Whether ended faults wait to be written.</summary>
     public bool HistoryDirty { get; private set; }
 
+    /// <summary>
+    /// Whether the live faults as last written differ from those in memory: an expiry whose write failed (storage
+    /// down), or a stored fault found ended when it was read. The next successful write of the live state clears it.
+    /// </summary>
+    public bool LiveDirty { get; private set; }
+
     /// <summary>What a mutation may change in the live state, to put back if its write fails.</summary>
     public Undo Checkpoint()
     {
         var s = state.State;
-        return new(s.NextId, new(s.InjectedByKind, StringComparer.Ordinal), s.Faults, [.. s.Idempotency]);
+        return new(s.NextId, new(s.InjectedByKind, StringComparer.Ordinal), new(s.FailuresByCause, StringComparer.Ordinal), s.Faults, [.. s.Idempotency]);
     }
 
     /// <summary>
@@ -40,20 +46,29 @@ internal sealed class FaultStore(IPersistentState<FaultRegistryState> state, IPe
         try
         {
             await state.WriteStateAsync();
+            LiveDirty = false;
         }
         catch
         {
-            (s.NextId, s.InjectedByKind, s.Faults, s.Idempotency) = (undo.NextId, undo.InjectedByKind, undo.Faults, undo.Idempotency);
+            (s.NextId, s.InjectedByKind, s.FailuresByCause, s.Faults, s.Idempotency) = (undo.NextId, undo.InjectedByKind, undo.FailuresByCause, undo.Faults, undo.Idempotency);
             throw;
         }
     }
 
-    /// <summary>Writes <paramref name="live"/> (after a change that needs no undo: expiry, a new run).</summary>
+    /// <summary>
+    /// Writes <paramref name="live"/> (after a change that needs no undo: expiry, a new run). When the write fails
+    /// the state in memory keeps <paramref name="live"/> and <see cref="LiveDirty"/> says a write is still due.
+    /// </summary>
     public async Task SaveAsync(IEnumerable<Fault> live)
     {
         state.State.Faults = live.Select(FaultIntake.Stored).ToList();
+        LiveDirty = true;
         await state.WriteStateAsync();
+        LiveDirty = false;
     }
+
+    /// <summary>Notes that the live faults in memory differ from those stored, so that the next pass writes them.</summary>
+    public void LiveChanged() => LiveDirty = true;
 
     /// <summary>Adds an ended fault to the history; true when the history was clean until now (a write is due).</summary>
     public bool End(Fault fault)
@@ -91,5 +106,10 @@ internal sealed class FaultStore(IPersistentState<FaultRegistryState> state, IPe
     }
 
     /// <summary>The parts of the live state a mutation changes, as they were before it.</summary>
-    public sealed record Undo(long NextId, Dictionary<string, long> InjectedByKind, List<Fault> Faults, List<IdempotencyRecord> Idempotency);
+    public sealed record Undo(
+        long NextId,
+        Dictionary<string, long> InjectedByKind,
+        Dictionary<string, long> FailuresByCause,
+        List<Fault> Faults,
+        List<IdempotencyRecord> Idempotency);
 }

@@ -92,6 +92,38 @@ public sealed class StorageOutageTests : IAsyncLifetime
         Assert.Equal(HttpStatusCode.OK, clearedNow); // the registry's next write finds its stored state as it left it
     }
 
+    [Fact]
+    public async Task AFaultThatExpiresWhileRedisIsDownIsTakenBackAndTheRegistryGoesOnExpiringFaults()
+    {
+        // A job that ran and is paused: its blocks hold the effects the registry pushes, and count them once it resumes.
+        Assert.Equal(HttpStatusCode.OK, (await _client.PostJsonAsync("/api/job/start")).Status);
+        await _client.WaitForClusterAsync(c => c.Step() >= 1, "the job's first step");
+        var (paused, pausedJob, _) = await _client.PostJsonAsync("/api/job/pause");
+        Assert.True(paused == HttpStatusCode.OK && pausedJob.GetProperty("state").GetString() == "paused", $"{(int)paused} {pausedJob}");
+        var early = await InjectAsync("""{"kind":"node.crash","target":{"node":"west-00007"},"durationSeconds":15}""");
+        var late = await InjectAsync("""{"kind":"node.crash","target":{"node":"west-00008"},"durationSeconds":30}""");
+
+        await _redis!.DisposeAsync(); // SIGKILL, before either fault expires
+        _redis = null;
+        Assert.Contains(early, await FaultIdsAsync());
+        await WaitUntilAsync(async () => !(await FaultIdsAsync()).Contains(early), "the first fault to expire, Redis down");
+        await WaitUntilAsync(() => IsHealthyAsync("west-00007"), "west-00007 to be told its crash is over, though its expiry could not be written");
+
+        _redis = StartRedis(); // back on the same port, from its append-only file
+        // Nothing calls the registry from here on: only its own timer, kept going through the failed write, ends the second.
+        await WaitUntilAsync(async () => (await FaultIdsAsync()).Length == 0, $"the second fault ({late}) to expire on the registry's timer");
+        Assert.True(await IsHealthyAsync("west-00007"));
+        Assert.True(await IsHealthyAsync("west-00008"));
+
+        var resumed = await RetryUntilOkAsync("/api/job/resume"); // 503 while the silo reconnects to Redis
+        var cluster = await _client.WaitForClusterAsync(c => c.Step() > resumed.GetProperty("step").GetInt64() + 2, "steps after the resume");
+        Assert.Equal(0, DownNodes(cluster));
+        Assert.Equal(0, cluster.GetProperty("job").GetProperty("evictedNodes").GetInt32());
+
+        var after = await InjectAsync("""{"kind":"node.slowdown","target":{"node":"west-00009"},"params":{"factor":2},"durationSeconds":2}""");
+        await WaitUntilAsync(async () => !(await FaultIdsAsync()).Contains(after) && await IsHealthyAsync("west-00009"), "a fault injected after the outage to expire");
+    }
+
     private ManagedProcess StartRedis() =>
         ManagedProcess.Start(ManagedProcess.Tool("redis-server", "redis-server"),
             ["--port", Port(_redisPort), "--bind", "127.0.0.1", "--save", "", "--appendonly", "yes", "--appendfsync", "always", "--dir", _redisDirectory]);
@@ -113,6 +145,47 @@ public sealed class StorageOutageTests : IAsyncLifetime
             await Task.Delay(500, AdminClient.Ct);
         }
     }
+
+    // Retries a POST answered 503 (storage not reachable yet) until it succeeds; returns its body.
+    private async Task<JsonElement> RetryUntilOkAsync(string path)
+    {
+        var deadline = DateTime.UtcNow + Deadline;
+        while (true)
+        {
+            var (status, body, _) = await _client.PostJsonAsync(path);
+            if (status == HttpStatusCode.OK)
+            {
+                return body;
+            }
+
+            Assert.True(status == HttpStatusCode.ServiceUnavailable, $"{(int)status} {body}");
+            Assert.True(DateTime.UtcNow < deadline, $"still 503 after {Deadline}\n{_silo!.Output}");
+            await Task.Delay(500, AdminClient.Ct);
+        }
+    }
+
+    private async Task WaitUntilAsync(Func<Task<bool>> condition, string what)
+    {
+        var deadline = DateTime.UtcNow + Deadline;
+        while (!await condition())
+        {
+            Assert.True(DateTime.UtcNow < deadline, $"timed out waiting for {what}\n{_silo!.Output}");
+            await Task.Delay(250, AdminClient.Ct);
+        }
+    }
+
+    private async Task<string> InjectAsync(string json)
+    {
+        var (status, body, _) = await _client.PostJsonAsync("/api/faults", json);
+        Assert.True(status == HttpStatusCode.Created, $"{(int)status} {body}");
+        return body.GetProperty("id").GetString()!;
+    }
+
+    private async Task<bool> IsHealthyAsync(string node) =>
+        (await _client.GetJsonAsync($"/api/nodes/{node}")).GetProperty("state").GetString() == "healthy";
+
+    private static int DownNodes(JsonElement cluster) =>
+        cluster.GetProperty("sites").EnumerateArray().SelectMany(s => s.GetProperty("generations").EnumerateArray()).Sum(g => g.GetProperty("down").GetInt32());
 
     private async Task<(HttpStatusCode Status, JsonElement Body, HttpResponseMessage Response)> PostKeyedAsync(string json, string key)
     {
