@@ -4,6 +4,7 @@ using Orleans.Placement;
 using Orleans.Runtime;
 using OrleansCluster.Abstractions.Grains;
 using OrleansCluster.Abstractions.Messages;
+using OrleansCluster.Grains.Job;
 using OrleansCluster.Grains.Links;
 using OrleansCluster.Grains.Telemetry;
 using OrleansCluster.Model.Faults;
@@ -319,7 +320,12 @@ public sealed partial class FaultRegistryGrain(
             next = end + PushRetryDelay;
         }
 
-        _timer?.Change(next is { } due ? (due > end ? due - end : TimeSpan.Zero) : Timeout.InfiniteTimeSpan, Timeout.InfiniteTimeSpan);
+        // Found by probing: a fault may start or end up to 1e7 s (116 days) away, and a grain timer refuses a wait over
+        // about 49.7 days; the throw failed every call that set the timer and, from the stored faults, every
+        // activation. A long wait is cut into waits of at most an hour, as the job's is (a pass that finds nothing due
+        // only sets the timer again).
+        var wait = next is { } due ? (due > end ? due - end : TimeSpan.Zero) : Timeout.InfiniteTimeSpan;
+        _timer?.Change(wait > JobCadence.MaxTimerWait ? JobCadence.MaxTimerWait : wait, Timeout.InfiniteTimeSpan);
     }
 
     // Ends the faults pending or in force that match, now, as `how`; returns them as they were.
