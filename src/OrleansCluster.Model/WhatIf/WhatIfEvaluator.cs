@@ -31,25 +31,21 @@ public static class WhatIfEvaluator
     public static Scenario? Build(JsonObject baseline, WhatIfVariant variant, out IReadOnlyList<ScenarioError> errors)
     {
         ArgumentNullException.ThrowIfNull(variant);
-        var document = Document(baseline, variant, out var error);
-        if (document is null)
-        {
-            errors = [new ScenarioError("change", error!)];
-            return null;
-        }
+        var scenario = Parse(baseline, variant, out errors);
+        return scenario is null ? null : Complete(scenario, out errors);
+    }
 
-        if (!ScenarioLoader.TryParse(document.ToJsonString(), out var scenario, out errors))
-        {
-            return null;
-        }
-
-        // What a load refuses, a what-if does not evaluate: the plain loop would step a scenario the job never could.
-        if (NominalStep.CompletionError(scenario!) is { } never)
+    // What a load refuses, a what-if does not evaluate: the plain loop would step a scenario the job never could. The
+    // check may lay the scenario out node by node (persistent node factors), so it comes after every bound on size.
+    private static Scenario? Complete(Scenario scenario, out IReadOnlyList<ScenarioError> errors)
+    {
+        if (NominalStep.CompletionError(scenario) is { } never)
         {
             errors = [never];
             return null;
         }
 
+        errors = [];
         return scenario;
     }
 
@@ -81,22 +77,77 @@ public static class WhatIfEvaluator
     /// Parses the baseline, expands <c>standard</c> and builds every variant's scenario (or its error), without
     /// stepping anything: what a host checks against its limits before it evaluates.
     /// </summary>
-    public static WhatIfPlan Plan(string baselineJson, IReadOnlyList<WhatIfVariant> variants)
+    public static WhatIfPlan Plan(string baselineJson, IReadOnlyList<WhatIfVariant> variants) =>
+        Plan(baselineJson, variants, static _ => null, long.MaxValue);
+
+    /// <summary>
+    /// <see cref="Plan(string, IReadOnlyList{WhatIfVariant})"/> within a host's bounds, each checked on node counts
+    /// summed from the parsed scenarios, before anything is laid out node by node: the baseline and every variant
+    /// must pass <paramref name="sizeError"/> (the check a load makes, so that a variant is no larger than what the
+    /// host would run), and only when the variants' nodes together are at most <paramref name="maxTotalNodes"/> are
+    /// they given the rest of a load's checks. Otherwise the plan is not <see cref="WhatIfPlan.Checked"/>: it tells
+    /// the host what to refuse, and cannot be evaluated.
+    /// </summary>
+    /// <param name="sizeError">The error naming the field (<c>sites</c>) when a scenario is larger than the host takes; null when it fits.</param>
+    /// <param name="maxTotalNodes">The nodes every variant together may hold for the rest of the checks to be made.</param>
+    public static WhatIfPlan Plan(string baselineJson, IReadOnlyList<WhatIfVariant> variants, Func<Scenario, ScenarioError?> sizeError, long maxTotalNodes)
     {
         ArgumentNullException.ThrowIfNull(variants);
+        ArgumentNullException.ThrowIfNull(sizeError);
         var baseline = ScenarioLoader.Parse(baselineJson);
+
+        // Found by probing: the loaded scenario fits this silo's bound when loaded, but a silo of the cluster may take
+        // less; a baseline past it is not expanded (standard), nor laid out (withFaults places the faults on it).
+        if (sizeError(baseline) is { } tooLarge)
+        {
+            return new WhatIfPlan(baseline, []) { BaselineError = tooLarge, Checked = false };
+        }
+
         var document = JsonNode.Parse(baselineJson, documentOptions: DocumentOptions)!.AsObject();
         var planned = new List<PlannedVariant>();
         for (var i = 0; i < variants.Count; i++)
         {
             foreach (var variant in Expand(baseline, [variants[i]]))
             {
-                var scenario = Build(document, variant, out var errors);
+                // Found by probing: a patch of 400 sites of 99,996 nodes (40 million, ten times Simulation:MaxNodes)
+                // passed every check and ran the silo out of memory laying it out; refused here, from its counts.
+                var scenario = Parse(document, variant, out var errors);
+                if (scenario is not null && sizeError(scenario) is { } oversized)
+                {
+                    (scenario, errors) = (null, [oversized]);
+                }
+
                 planned.Add(new PlannedVariant(i, variant, scenario, errors.Count == 0 ? null : Describe(errors)) { Errors = errors });
             }
         }
 
-        return new WhatIfPlan(baseline, planned);
+        // Each variant within the bound, many of them may still be more work than the host allows: then no layout is made.
+        if (new WhatIfPlan(baseline, planned).Nodes > maxTotalNodes)
+        {
+            return new WhatIfPlan(baseline, planned) { Checked = false };
+        }
+
+        return new WhatIfPlan(baseline, planned.Select(p => p.Scenario is null ? p : Checked(p)).ToList());
+    }
+
+    // A parsed variant with the rest of a load's checks made.
+    private static PlannedVariant Checked(PlannedVariant planned)
+    {
+        var scenario = Complete(planned.Scenario!, out var errors);
+        return planned with { Scenario = scenario, Error = errors.Count == 0 ? null : Describe(errors), Errors = errors };
+    }
+
+    // The variant's scenario as a load parses it (no layout), or null with its errors.
+    private static Scenario? Parse(JsonObject baseline, WhatIfVariant variant, out IReadOnlyList<ScenarioError> errors)
+    {
+        var document = Document(baseline, variant, out var error);
+        if (document is null)
+        {
+            errors = [new ScenarioError("change", error!)];
+            return null;
+        }
+
+        return ScenarioLoader.TryParse(document.ToJsonString(), out var scenario, out errors) ? scenario : null;
     }
 
     // One line for a report: "field: message; ...", a named change's error as it is.
@@ -117,6 +168,11 @@ public static class WhatIfEvaluator
         ArgumentNullException.ThrowIfNull(faults);
         ArgumentNullException.ThrowIfNull(plan);
         ArgumentOutOfRangeException.ThrowIfLessThan(steps, 1);
+        if (!plan.Checked)
+        {
+            throw new ArgumentException("the plan is past its host's bounds (baseline size or nodes in all), so its variants were not all checked", nameof(plan));
+        }
+
         var results = new List<VariantResult>();
         foreach (var p in plan.Variants)
         {

@@ -55,6 +55,15 @@ public sealed record WhatIfPlan(Scenario Baseline, IReadOnlyList<PlannedVariant>
 {
     /// <summary>Nodes over every valid variant: times the steps, the work of the evaluation.</summary>
     public long Nodes => Variants.Sum(v => v.Scenario is null ? 0L : ScenarioLoader.CountNodes(v.Scenario));
+
+    /// <summary>Why the baseline itself is larger than the host takes (then no variant is planned); null when it fits.</summary>
+    public ScenarioError? BaselineError { get; init; }
+
+    /// <summary>
+    /// Whether every variant was given all of a load's checks. A plan past a bound of its host (the baseline too large,
+    /// or its variants' nodes together too many) is not: it says what to refuse, and cannot be evaluated.
+    /// </summary>
+    public bool Checked { get; init; } = true;
 }
 
 /// <summary>A variant of the request at <paramref name="RequestIndex"/> (several for <c>standard</c>), with its scenario or error.</summary>

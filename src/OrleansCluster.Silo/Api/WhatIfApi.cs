@@ -4,6 +4,7 @@ using Microsoft.AspNetCore.Http.HttpResults;
 using Microsoft.Extensions.Options;
 using OrleansCluster.Abstractions.Grains;
 using OrleansCluster.Abstractions.Messages;
+using OrleansCluster.Grains;
 using OrleansCluster.Grains.Faults;
 using OrleansCluster.Model.Faults;
 using OrleansCluster.Model.Scenarios;
@@ -40,12 +41,13 @@ public static class WhatIfApi
         return api;
     }
 
-    public static async Task<IResult> EvaluateAsync(HttpContext context, IGrainFactory grains, WhatIfWorker worker, IOptions<WhatIfOptions> options)
+    public static async Task<IResult> EvaluateAsync(HttpContext context, IGrainFactory grains, WhatIfWorker worker, IOptions<WhatIfOptions> options, IOptions<SimulationTuning> tuning)
     {
         ArgumentNullException.ThrowIfNull(context);
         ArgumentNullException.ThrowIfNull(grains);
         ArgumentNullException.ThrowIfNull(worker);
         ArgumentNullException.ThrowIfNull(options);
+        ArgumentNullException.ThrowIfNull(tuning);
         var limits = options.Value;
         var (request, problem) = await JsonBody.ReadAsync<WhatIfRequest>(context);
         if (problem is not null)
@@ -67,7 +69,17 @@ public static class WhatIfApi
         }
 
         var steps = request!.Steps ?? DefaultSteps;
-        var plan = WhatIfEvaluator.Plan(baselineJson, variants);
+
+        // The bound a load has (Simulation:MaxNodes) holds for the baseline and every variant, counted from the parsed
+        // scenarios; and no variant is laid out (a load's last check may) while the variants' nodes together are past
+        // WhatIf:MaxNodeSteps at these steps, so many variants each just within the bound are refused as work below.
+        var plan = WhatIfEvaluator.Plan(baselineJson, variants, tuning.Value.SizeError, limits.MaxNodeSteps / steps);
+        if (plan.BaselineError is { } tooLarge)
+        {
+            // Not the request's fault: the loaded scenario fits the silo that loaded it, but this one takes fewer nodes.
+            return Problems.Conflict($"the loaded scenario is larger than this silo evaluates: {tooLarge.Message}; load a smaller one");
+        }
+
         // Each error names the field of the request at fault (variants[1].job.barrierTimeoutSeconds), as a load's would.
         var invalid = plan.Variants.Where(v => v.Error is not null && variants[v.RequestIndex].Change != NamedChanges.Standard)
             .SelectMany(v => v.RequestErrors().DefaultIfEmpty(new ScenarioError($"variants[{v.RequestIndex}]", v.Error!)))
@@ -82,9 +94,10 @@ public static class WhatIfApi
             return Problems.Unprocessable([new FieldError("variants", $"{plan.Variants.Count} variants ('standard' expanded) are more than the {limits.MaxVariants} allowed (WhatIf:MaxVariants)")]);
         }
 
-        var nodeSteps = plan.Nodes * steps;
-        if (nodeSteps > limits.MaxNodeSteps)
+        // Compared as nodes against the node-steps over the steps: the product of the largest settings overflows a long.
+        if (plan.Nodes > limits.MaxNodeSteps / steps)
         {
+            var nodeSteps = (Int128)plan.Nodes * steps;
             return Problems.Unprocessable([new FieldError("steps", $"{plan.Nodes} nodes over the variants x {steps} steps = {nodeSteps} node-steps, more than the {limits.MaxNodeSteps} allowed (WhatIf:MaxNodeSteps)")]);
         }
 
