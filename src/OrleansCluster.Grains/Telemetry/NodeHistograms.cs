@@ -7,6 +7,9 @@ namespace OrleansCluster.Grains.Telemetry;
 /// Rendered as Prometheus histograms by the host's metrics endpoint. The bounds are those of <see cref="BucketLattice"/>,
 /// 2 % apart; each series emits the stretch of it its values cover (plus a margin), so the buckets follow the
 /// scenario's step time: what it emits only grows, except at the bottom of a range wider than <see cref="MaxSpan"/>.
+/// Only the running scenario's series are kept: the first counts of another scenario drop every series of the others
+/// (the job loads a scenario between steps, so no block adds the old one's after the new one's), or every name ever
+/// loaded (<c>PUT /api/scenario</c> takes any) would stay on the page.
 /// </summary>
 public sealed class NodeHistograms
 {
@@ -25,6 +28,7 @@ public sealed class NodeHistograms
     private readonly Dictionary<(string Scenario, string Site, string Generation), Series> _compute = [];
     private readonly Dictionary<(string Scenario, string Site, string Generation), Series> _wait = [];
     private readonly Lock _gate = new();
+    private string? _scenario;
 
     /// <summary>Buckets in an octave of the grid (1.02^35 is about 2): stretches start and end on octaves.</summary>
     public const int Octave = 35;
@@ -82,12 +86,27 @@ public sealed class NodeHistograms
 
         lock (_gate)
         {
+            if (!string.Equals(scenario, _scenario, StringComparison.Ordinal))
+            {
+                Retain(_compute, scenario);
+                Retain(_wait, scenario);
+                _scenario = scenario;
+            }
+
             if (!into.TryGetValue((scenario, site, generation), out var series))
             {
                 into[(scenario, site, generation)] = series = new Series();
             }
 
             series.Add(counts);
+        }
+    }
+
+    private static void Retain(Dictionary<(string Scenario, string Site, string Generation), Series> series, string scenario)
+    {
+        foreach (var key in series.Keys.Where(k => !string.Equals(k.Scenario, scenario, StringComparison.Ordinal)).ToArray())
+        {
+            series.Remove(key);
         }
     }
 

@@ -8,8 +8,10 @@ namespace OrleansCluster.Grains.Telemetry;
 /// <summary>
 /// The simulation's instruments (meter <see cref="MeterName"/>), created once. The job grain reports each
 /// step here and the fault registry its counts; the gauges read those snapshots when scraped. Every series
-/// carries <c>scenario</c>; tags are in a fixed order and bounded by sites x generations x links, except the
-/// top-K straggler series (K = <c>stragglers.topK</c>).
+/// carries <c>scenario</c>; tags are in a fixed order and bounded by sites x generations x links. The top-K straggler
+/// series (one per node, K = <c>stragglers.topK</c>) are not an instrument: the SDK keeps a slot for every node that has
+/// ever been among them and folds those past its cardinality limit (2,000) into an overflow series, so after a while
+/// the current top-K went missing; the host writes them from <see cref="LastStep"/> instead.
 /// </summary>
 public sealed class SimulationMetrics : IDisposable
 {
@@ -42,7 +44,6 @@ public sealed class SimulationMetrics : IDisposable
         _meter.CreateObservableGauge("gpusim_straggler_tax_ratio", () => Single(_step, s => s.Result?.StragglerTax), description: "(max t - median t) / T_step of the last step.");
         _meter.CreateObservableGauge("gpusim_cluster_mfu_ratio", () => Single(_step, s => s.Result?.ClusterMfu), description: "Cluster model-FLOPs utilisation of the last step.");
         _meter.CreateObservableGauge("gpusim_stragglers", ObserveStragglers, description: "Stragglers at the last step, by kind (node, link).");
-        _meter.CreateObservableGauge("gpusim_straggler_slowdown_ratio", ObserveTopStragglers, description: "Slowdown (t / median t) of the top-K straggling nodes of the last step.");
         _meter.CreateObservableGauge("gpusim_nodes", ObserveNodes, description: "Nodes by site, generation and state (healthy, degraded, down).");
         _meter.CreateObservableGauge("gpusim_link_latency_seconds", () => ObserveLinks(l => l.LatencySeconds), description: "Current L_j, seconds.");
         _meter.CreateObservableGauge("gpusim_link_bandwidth_bytes_per_second", () => ObserveLinks(l => l.BandwidthBytesPerSecond), description: "Current effective C_j, bytes per second.");
@@ -67,6 +68,9 @@ public sealed class SimulationMetrics : IDisposable
         /// <summary>Where the run's simulated time went, for ETTR and the time since the last checkpoint.</summary>
         public Model.Failures.TrainingTime? Time { get; init; }
     }
+
+    /// <summary>What the job reported after its last step on this silo, or null (no step yet, or the job is elsewhere).</summary>
+    public StepSnapshot? LastStep => _step;
 
     /// <summary>The registry's counts.</summary>
     public sealed record FaultSnapshot(string Scenario, FaultCounts Counts);
@@ -132,19 +136,6 @@ public sealed class SimulationMetrics : IDisposable
 
         yield return new(r.NodeStragglerCount, new TagList { { "scenario", s.Scenario }, { "kind", "node" } });
         yield return new(r.LinkStragglerCount, new TagList { { "scenario", s.Scenario }, { "kind", "link" } });
-    }
-
-    private IEnumerable<Measurement<double>> ObserveTopStragglers()
-    {
-        if (_step is not { Result: { } r } s)
-        {
-            yield break;
-        }
-
-        foreach (var node in r.Stragglers)
-        {
-            yield return new(node.Slowdown, new TagList { { "scenario", s.Scenario }, { "node", node.Node }, { "site", node.Site }, { "generation", node.Generation } });
-        }
     }
 
     private IEnumerable<Measurement<long>> ObserveNodes()

@@ -63,6 +63,7 @@ public sealed class DcgmWriter(DcgmNodes nodes, LayoutCache layouts, IOptions<Dc
     private readonly Dictionary<(string Node, int Gpu), GpuLabels> _labels = [];
     private readonly Dictionary<int, (string Key, string Value)[]> _xidAttributes = [];
     private readonly SemaphoreSlim _gate = new(1, 1);
+    private string? _scenario; // the scenario _counters and _labels hold the nodes of
 
     /// <summary>Series per GPU.</summary>
     public static int SeriesPerGpu => Families.Length;
@@ -107,10 +108,21 @@ public sealed class DcgmWriter(DcgmNodes nodes, LayoutCache layouts, IOptions<Dc
         }
     }
 
+    // The GPUs of the running scenario's nodes on this silo. The counters and labels kept per node follow the page: a
+    // scenario loaded after another starts them afresh (a node of the same name is another machine), and a node no
+    // longer on the page (its block gone or moved to another silo) is forgotten, so they never outgrow what is shown.
     private List<Gpu> Gather(ClusterLayout layout)
     {
         var now = Stopwatch.GetTimestamp();
+        if (!string.Equals(_scenario, layout.Scenario.Name, StringComparison.Ordinal))
+        {
+            _counters.Clear();
+            _labels.Clear();
+            _scenario = layout.Scenario.Name;
+        }
+
         var gpus = new List<Gpu>();
+        var shown = 0;
         foreach (var block in nodes.Snapshot())
         {
             if (block.Scenario != layout.Scenario.Name)
@@ -135,6 +147,7 @@ public sealed class DcgmWriter(DcgmNodes nodes, LayoutCache layouts, IOptions<Dc
                 energy += readings.PowerWatts * seconds * 1000;
                 nvlink += readings.NvLinkBytesPerSecond * seconds;
                 _counters[id] = (energy, nvlink, now);
+                shown++;
                 for (var g = 0; g < node.GpusPerNode; g++)
                 {
                     gpus.Add(new Gpu(Labels(id, layout.Scenario.Sites[node.SiteIndex].Name, g, node.Generation.ModelName), readings, energy, nvlink));
@@ -142,7 +155,26 @@ public sealed class DcgmWriter(DcgmNodes nodes, LayoutCache layouts, IOptions<Dc
             }
         }
 
+        if (_counters.Count > shown)
+        {
+            Forget(now);
+        }
+
         return gpus;
+    }
+
+    // Drops the nodes this scrape did not show (their counters were not stamped with its time), and their GPUs' labels.
+    private void Forget(long now)
+    {
+        foreach (var id in _counters.Where(p => p.Value.Timestamp != now).Select(p => p.Key).ToArray())
+        {
+            _counters.Remove(id);
+        }
+
+        foreach (var key in _labels.Keys.Where(k => !_counters.ContainsKey(k.Node)).ToArray())
+        {
+            _labels.Remove(key);
+        }
     }
 
     // err_code and err_msg of an XID (NVIDIA's text, XidCatalog), built once per XID: called under the gate.
@@ -159,14 +191,15 @@ public sealed class DcgmWriter(DcgmNodes nodes, LayoutCache layouts, IOptions<Dc
 
     private GpuLabels Labels(string node, string site, int gpu, string model)
     {
-        if (!_labels.TryGetValue((node, gpu), out var labels))
+        // Made for this site and model: a scenario reloaded under the same name may put other GPUs on the node.
+        if (!_labels.TryGetValue((node, gpu), out var labels) || labels.Site != site || labels.Model != model)
         {
             var fixedLabels = string.Create(CultureInfo.InvariantCulture,
                 $"gpu=\"{gpu}\",UUID=\"GPU-{Uuid($"{node}/gpu{gpu}")}\",pci_bus_id=\"{PciBusIds[gpu % PciBusIds.Length]}\",device=\"nvidia{gpu}\",modelName=\"{PrometheusText.Escape(model)}\",Hostname=\"{PrometheusText.Escape(node)}\",DCGM_FI_DRIVER_VERSION=\"{DriverVersion}\"");
             var attributes = Workload(node, site);
             var full = new StringBuilder();
-            AppendWithAttributes(full, new GpuLabels(fixedLabels, attributes, string.Empty), []);
-            labels = new GpuLabels(fixedLabels, attributes, full.ToString());
+            AppendWithAttributes(full, new GpuLabels(site, model, fixedLabels, attributes, string.Empty), []);
+            labels = new GpuLabels(site, model, fixedLabels, attributes, full.ToString());
             _labels[(node, gpu)] = labels;
         }
 
@@ -217,6 +250,7 @@ public sealed class DcgmWriter(DcgmNodes nodes, LayoutCache layouts, IOptions<Dc
 
     private sealed record Gpu(GpuLabels Labels, GpuReadings Readings, double EnergyMillijoules, double NvLinkBytes);
 
-    // A GPU's labels: the fixed ones, its workload attributes, and both written out (what every series but XID's carries).
-    private sealed record GpuLabels(string Fixed, (string Key, string Value)[] Attributes, string Full);
+    // A GPU's labels: the site and model they were made for, the fixed ones, its workload attributes, and both written
+    // out (what every series but XID's carries).
+    private sealed record GpuLabels(string Site, string Model, string Fixed, (string Key, string Value)[] Attributes, string Full);
 }

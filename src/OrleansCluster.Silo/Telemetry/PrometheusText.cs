@@ -6,8 +6,9 @@ namespace OrleansCluster.Silo.Telemetry;
 
 /// <summary>
 /// Writes the series the OpenTelemetry exporter is not the right tool for, in the Prometheus text format:
-/// the node histograms (pre-aggregated per block, see <see cref="NodeHistograms"/>) and the opt-in per-node
-/// gauges (one series per node, beyond the SDK's cardinality limit at scale).
+/// the node histograms (pre-aggregated per block, see <see cref="NodeHistograms"/>), the top-K stragglers of the last
+/// step and the opt-in per-node gauges (one series per node: the SDK keeps a slot for every label set it has seen and
+/// caps an instrument at 2,000, so a set of nodes that changes from step to step would overflow it).
 /// </summary>
 public static class PrometheusText
 {
@@ -18,6 +19,29 @@ public static class PrometheusText
         var (compute, wait) = histograms.Snapshot();
         WriteHistogram(output, "gpusim_node_compute_seconds", "Compute time t_i of each node at each step, seconds.", compute);
         WriteHistogram(output, "gpusim_barrier_wait_seconds", "Barrier wait w_i = max t - t_i of each node at each step, seconds.", wait);
+    }
+
+    /// <summary><c>gpusim_straggler_slowdown_ratio</c>: the top-K stragglers of the job's last step, and only those.</summary>
+    public static void WriteTopStragglers(StringBuilder output, SimulationMetrics metrics)
+    {
+        ArgumentNullException.ThrowIfNull(output);
+        ArgumentNullException.ThrowIfNull(metrics);
+        output.Append("# HELP gpusim_straggler_slowdown_ratio Slowdown (t / median t) of the top-K straggling nodes of the last step.\n");
+        output.Append("# TYPE gpusim_straggler_slowdown_ratio gauge\n");
+        if (metrics.LastStep is not { Result: { } result } step)
+        {
+            return;
+        }
+
+        var scenario = Escape(step.Scenario);
+        foreach (var node in result.Stragglers)
+        {
+            output.Append("gpusim_straggler_slowdown_ratio{scenario=\"").Append(scenario)
+                .Append("\",node=\"").Append(Escape(node.Node))
+                .Append("\",site=\"").Append(Escape(node.Site))
+                .Append("\",generation=\"").Append(Escape(node.Generation))
+                .Append("\"} ").Append(Number(node.Slowdown)).Append('\n');
+        }
     }
 
     public static void WriteNodeGauges(StringBuilder output, NodeGauges gauges)

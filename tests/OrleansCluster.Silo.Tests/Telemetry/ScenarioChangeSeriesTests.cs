@@ -1,0 +1,96 @@
+using System.Net;
+using System.Text.RegularExpressions;
+using OrleansCluster.Silo.Tests.Api;
+
+namespace OrleansCluster.Silo.Tests.Telemetry;
+
+/// <summary>
+/// The host's own series (node histograms, per-node gauges, dcgm) belong to the scenario that runs: a scenario loaded
+/// after another takes the other's off the page, whatever its name, so a page does not grow with every name loaded.
+/// </summary>
+public sealed partial class ScenarioChangeSeriesTests
+{
+    private static readonly TimeSpan Deadline = TimeSpan.FromSeconds(120);
+
+    // alpha: sites a and b of H100s. beta: site a again (its blocks reconfigured), of A100s, and c; b's blocks idle.
+    private const string Alpha = """
+        {
+          "name": "alpha", "seed": 3,
+          "job": { "flopsPerGpuPerStep": 4e14, "gradientBytes": 1e9, "barrierTimeoutSeconds": 100 },
+          "sites": [
+            { "name": "a", "fabric": { "bandwidthGbps": 400 }, "nodes": [ { "generation": "H100", "count": 6 } ] },
+            { "name": "b", "fabric": { "bandwidthGbps": 400 }, "nodes": [ { "generation": "H100", "count": 6 } ] }
+          ],
+          "links": [ { "from": "a", "to": "b", "distanceKm": 20, "bandwidthGbps": 400 } ]
+        }
+        """;
+
+    private const string Beta = """
+        {
+          "name": "beta", "seed": 3,
+          "job": { "flopsPerGpuPerStep": 4e14, "gradientBytes": 1e9, "barrierTimeoutSeconds": 100 },
+          "sites": [
+            { "name": "a", "fabric": { "bandwidthGbps": 400 }, "nodes": [ { "generation": "A100", "count": 6 } ] },
+            { "name": "c", "fabric": { "bandwidthGbps": 400 }, "nodes": [ { "generation": "H100", "count": 6 } ] }
+          ],
+          "links": [ { "from": "a", "to": "c", "distanceKm": 20, "bandwidthGbps": 400 } ]
+        }
+        """;
+
+    [Fact]
+    public async Task AScenarioLoadedAfterAnotherTakesTheOthersSeriesOffThePage()
+    {
+        await using var factory = new SiloFactory
+        {
+            Pace = "max",
+            Settings = new Dictionary<string, string> { ["Telemetry:PerNode"] = "true", ["Telemetry:Dcgm"] = "true" },
+        };
+        using var client = factory.CreateAdminClient();
+
+        await LoadAsync(client, Alpha);
+        await WaitForPageAsync(client, page => Has(page, "alpha", "a") && Has(page, "alpha", "b") && Host(page, "b-0000"), "alpha's series");
+
+        await LoadAsync(client, Beta);
+        var page = await WaitForPageAsync(client, page => Has(page, "beta", "a") && Has(page, "beta", "c"), "beta's series");
+
+        // Each family of the host's own writes only beta's series: nothing of small (the silo's first) nor of alpha.
+        foreach (var family in (string[])["gpusim_node_compute_seconds_bucket", "gpusim_node_compute_seconds_count", "gpusim_barrier_wait_seconds_count", "gpusim_node_step_compute_seconds"])
+        {
+            var scenarios = Regex.Matches(page, $"^{family}\\{{scenario=\"([^\"]*)\"", RegexOptions.Multiline).Select(m => m.Groups[1].Value).Distinct().ToArray();
+            Assert.Equal(["beta"], scenarios);
+        }
+
+        // dcgm: beta's hosts only, a's GPUs under beta's model (A100), none of b's left.
+        var hosts = Regex.Matches(page, "^DCGM_FI_DEV_GPU_UTIL\\{[^}]*Hostname=\"([^\"]*)\"", RegexOptions.Multiline).Select(m => m.Groups[1].Value).ToHashSet(StringComparer.Ordinal);
+        Assert.True(hosts.All(h => h.StartsWith("a-", StringComparison.Ordinal) || h.StartsWith("c-", StringComparison.Ordinal)), string.Join(",", hosts.Order(StringComparer.Ordinal)));
+        Assert.Equal(12, hosts.Count);
+        var models = Regex.Matches(page, "^DCGM_FI_DEV_GPU_UTIL\\{[^}]*modelName=\"([^\"]*)\",Hostname=\"a-", RegexOptions.Multiline).Select(m => m.Groups[1].Value).Distinct().ToArray();
+        Assert.Equal(["NVIDIA A100-SXM4-80GB"], models);
+    }
+
+    private static async Task LoadAsync(HttpClient client, string scenario)
+    {
+        var (status, body, _) = await client.SendJsonAsync(HttpMethod.Put, "/api/scenario", scenario);
+        Assert.True(status == HttpStatusCode.OK, body.ToString());
+    }
+
+    private static async Task<string> WaitForPageAsync(HttpClient client, Func<string, bool> condition, string what)
+    {
+        var deadline = DateTime.UtcNow + Deadline;
+        string page;
+        while (!condition(page = await client.GetStringAsync("/metrics", AdminClient.Ct)))
+        {
+            Assert.True(DateTime.UtcNow < deadline, $"timed out waiting for {what}; the page's own series: {string.Join("\n", page.Split('\n').Where(l => l.StartsWith("gpusim_node", StringComparison.Ordinal) && !l.Contains("_bucket", StringComparison.Ordinal)).Take(40))}");
+            await Task.Delay(100, AdminClient.Ct);
+        }
+
+        return page;
+    }
+
+    // A histogram series and a per-node gauge of the scenario and site.
+    private static bool Has(string page, string scenario, string site) =>
+        page.Contains($"gpusim_node_compute_seconds_count{{scenario=\"{scenario}\",site=\"{site}\",", StringComparison.Ordinal)
+        && page.Contains($"gpusim_node_step_compute_seconds{{scenario=\"{scenario}\",node=\"{site}-", StringComparison.Ordinal);
+
+    private static bool Host(string page, string prefix) => page.Contains($"Hostname=\"{prefix}", StringComparison.Ordinal);
+}
