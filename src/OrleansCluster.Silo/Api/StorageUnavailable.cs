@@ -30,13 +30,31 @@ public sealed partial class StorageUnavailable(ILogger<StorageUnavailable> logge
             return TypedResults.Problem(
                 statusCode: StatusCodes.Status503ServiceUnavailable,
                 title: "Storage unavailable",
-                detail: $"the change could not be written to durable storage and was not made; retry after {RetryAfterSeconds} s");
+                detail: TimedOut(e)
+                    ? $"durable storage did not answer the change's write in time: the change was undone here, but storage may still run the write; retry after {RetryAfterSeconds} s (an injection with the same Idempotency-Key is made once)"
+                    : $"the change could not be written to durable storage and was not made; retry after {RetryAfterSeconds} s");
         }
+    }
+
+    // A write that timed out was sent: storage that was slow rather than gone (a paused Redis) runs it later. Orleans'
+    // Redis storage names the client's timeout only in its message (the exception it wraps does not cross the grain
+    // call), hence the name's match.
+    private static bool TimedOut(Exception e)
+    {
+        for (var current = e; current is not null; current = current.InnerException)
+        {
+            if (current is TimeoutException || current.Message.Contains(nameof(StackExchange.Redis.RedisTimeoutException), StringComparison.Ordinal))
+            {
+                return true;
+            }
+        }
+
+        return false;
     }
 
     /// <summary>
     /// Whether <paramref name="e"/> (or what it wraps) is durable storage out of reach: a Redis connection or timeout
-    /// error, or Orleans' storage wrapper of one. A write refused for a stale ETag is not: that is a conflict.
+    /// error, Orleans' storage wrapper of one, or a write refused for a stale ETag (not made; a retry is).
     /// </summary>
     public static bool IsStorageFailure(Exception e)
     {
@@ -44,7 +62,11 @@ public sealed partial class StorageUnavailable(ILogger<StorageUnavailable> logge
         {
             if (current is InconsistentStateException)
             {
-                return false;
+                // Found by probing: a write refused for a stale ETag answered 500. Each grain is the one writer of its
+                // state, so the stored ETag is ahead only when an earlier write's answer was lost (storage answered
+                // late) or a duplicate activation wrote: the refused write was not made, and Orleans deactivates the
+                // grain, so a retry finds the stored state.
+                return true;
             }
 
             if (current is RedisException or RedisStorageException)

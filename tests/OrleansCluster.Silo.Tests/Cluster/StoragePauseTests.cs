@@ -128,6 +128,53 @@ public sealed class StoragePauseTests : IAsyncLifetime
         Assert.Equal("paused", (await _client.GetJsonAsync("/api/cluster")).GetProperty("job").GetProperty("state").GetString());
     }
 
+    [Fact]
+    public async Task AnInjectionWhoseWriteLandsLateIsMadeOnceByAKeyedRetryAndNoAnswerIs500()
+    {
+        var (loaded, body, _) = await _client.SendJsonAsync(HttpMethod.Put, "/api/scenario", """{"preset":"small"}""");
+        Assert.True(loaded == HttpStatusCode.OK, body.ToString());
+        const string Fault = """{"kind":"node.slowdown","target":{"node":"east-00002"},"params":{"factor":2}}""";
+
+        HttpStatusCode first;
+        string detail;
+        await _redis!.SignalAsync("STOP");
+        try
+        {
+            var (status, problem, response) = await _client.PostOnceAsync("/api/faults", Fault, "late-1");
+            response.Dispose();
+            (first, detail) = (status, problem.GetProperty("detail").GetString()!);
+        }
+        finally
+        {
+            await _redis.SignalAsync("CONT");
+        }
+
+        // The write ran once Redis continued, so the registry's ETag is stale: found by probing, the next write then
+        // answered 500. A keyed retry answers 503 until the registry has reloaded, then the fault, made once.
+        Assert.Equal(HttpStatusCode.ServiceUnavailable, first);
+        Assert.True(detail.Contains("may still run the write", StringComparison.Ordinal), $"{detail}\n{_silo!.Output}");
+        var deadline = DateTime.UtcNow + TimeSpan.FromSeconds(90);
+        var answers = new List<HttpStatusCode>();
+        JsonElement made;
+        while (true)
+        {
+            var (status, fault, response) = await _client.PostOnceAsync("/api/faults", Fault, "late-1");
+            response.Dispose();
+            answers.Add(status);
+            if (status != HttpStatusCode.ServiceUnavailable || DateTime.UtcNow > deadline)
+            {
+                made = fault;
+                break;
+            }
+
+            await Task.Delay(500, AdminClient.Ct);
+        }
+
+        Assert.True(answers[^1] == HttpStatusCode.Created, $"{string.Join(", ", answers.Select(a => (int)a))}: {made}\n{_silo!.Output}");
+        var listed = Assert.Single((await _client.GetJsonAsync("/api/faults")).EnumerateArray());
+        Assert.Equal(made.GetProperty("id").GetString(), listed.GetProperty("id").GetString());
+    }
+
     private static (HttpStatusCode Status, JsonElement Body) Answer((HttpStatusCode Status, JsonElement Body, HttpResponseMessage Response) answer)
     {
         answer.Response.Dispose();
