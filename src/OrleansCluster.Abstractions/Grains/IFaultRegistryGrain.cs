@@ -76,4 +76,12 @@ public interface IFaultRegistryGrain : IGrainWithStringKey
 
     [AlwaysInterleave, Alias("Counts")]
     ValueTask<FaultCounts> CountsAsync();
+
+    /// <summary>
+    /// The faults pending or in force, answered in the registry's turn order (not interleaved): it answers only once every
+    /// change queued before it has finished, so a registry whose turn does not end (a write waiting on storage, a
+    /// pass that runs on) does not answer it. For <c>/healthz</c>.
+    /// </summary>
+    [Alias("InForce")]
+    Task<int> InForceAsync();
 }

@@ -2,6 +2,7 @@ using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
 using Orleans.Placement;
 using Orleans.Runtime;
+using Orleans.Storage;
 using OrleansCluster.Abstractions.Grains;
 using OrleansCluster.Abstractions.Messages;
 using OrleansCluster.Grains.Job;
@@ -235,6 +236,8 @@ public sealed partial class FaultRegistryGrain(
     public ValueTask<IReadOnlyDictionary<string, NodeEffect>> NodeEffectsAsync() =>
         ValueTask.FromResult<IReadOnlyDictionary<string, NodeEffect>>(new Dictionary<string, NodeEffect>(_pushed.Nodes, StringComparer.Ordinal));
 
+    public Task<int> InForceAsync() => Task.FromResult(_book.Count);
+
     public ValueTask<FaultCounts> CountsAsync() =>
         ValueTask.FromResult(FaultTally.Counts(_book.Faults, _store.State, _layout?.Scenario.Failures?.Causes.Select(c => c.Name) ?? [], clock.GetUtcNow()));
 
@@ -305,6 +308,13 @@ public sealed partial class FaultRegistryGrain(
         catch (Exception e)
         {
             LogExpirySaveFailed(logger, e.GetType().Name, e.Message);
+            if (e is InconsistentStateException)
+            {
+                // The stored ETag is ahead of this copy's (an earlier write's answer was lost): no retry from this
+                // copy can succeed, and from a timer Orleans does not deactivate the grain as it does after a call.
+                // The next activation reads the stored faults and expires what is due at once.
+                DeactivateOnIdle();
+            }
         }
     }
 

@@ -14,6 +14,7 @@ public sealed partial class JobGrain
 {
     private FailedStepLog? _failedSteps;
     private long? _handOverFailureLoggedAt; // when a failed hand-over of background failures was last logged
+    private long? _handOverRetryAt; // when the last hand-over failed, until one succeeds
 
     // The failed steps' lines, held to one per log interval while failures go on.
     private FailedStepLog FailedSteps => _failedSteps ??= new FailedStepLog(time, _tuning.LogIntervalSeconds);
@@ -24,6 +25,13 @@ public sealed partial class JobGrain
     {
         if (Job.State != JobState.Running)
         {
+            // A paused or stopped job writes nothing on its own: a write it owes (a control call's that timed out, whose
+            // change storage may still run) is tried each second until one succeeds.
+            if (_saveOwed && !await TrySaveAsync())
+            {
+                _timer?.Change(TimeSpan.FromSeconds(1), Timeout.InfiniteTimeSpan);
+            }
+
             return;
         }
 
@@ -145,6 +153,11 @@ public sealed partial class JobGrain
     // a no-op) go at the next step it answers, and take effect from there.
     private async Task HandOverFailuresAsync()
     {
+        if (_handOverRetryAt is { } retryAt && time.GetElapsedTime(retryAt) < TimeSpan.FromSeconds(1))
+        {
+            return; // after a failed call, one try a second: each may wait out storage's timeout, and the steps go on meanwhile
+        }
+
         if (_loaded?.Arrivals is { } arrivals && Run.BackgroundDue(arrivals) is (var found, Due: true))
         {
             var messages = found.Select(a => BackgroundIntake.ToMessage(a, Job.Epoch)).ToArray();
@@ -153,8 +166,9 @@ public sealed partial class JobGrain
             {
                 handover = await Registry.BackgroundAsync(Job.Epoch, Job.SimulatedSeconds, messages);
             }
-            catch (Exception e) when (e is not OperationCanceledException)
+            catch (Exception e)
             {
+                _handOverRetryAt = time.GetTimestamp();
                 if (_handOverFailureLoggedAt is not { } logged || time.GetElapsedTime(logged).TotalSeconds >= _tuning.LogIntervalSeconds)
                 {
                     _handOverFailureLoggedAt = time.GetTimestamp();
@@ -164,6 +178,7 @@ public sealed partial class JobGrain
                 return;
             }
 
+            _handOverRetryAt = null;
             Run.BackgroundHandedOver(found.Count, handover.NextRepairSeconds, handover.Dropped);
         }
     }
@@ -184,11 +199,13 @@ public sealed partial class JobGrain
             if (summary.Missed.Count > 0)
             {
                 _evicted.UnionWith(summary.Missed);
+                _evictedOrdinals = null;
             }
 
             if (summary.Rejoined is { Count: > 0 } back)
             {
                 _evicted.ExceptWith(back);
+                _evictedOrdinals = null;
             }
         }
 

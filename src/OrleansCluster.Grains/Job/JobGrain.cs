@@ -52,6 +52,8 @@ public sealed partial class JobGrain(
     // The nodes the barrier has evicted in this run, from the steps' summaries (missed adds, rejoined removes): a new
     // layout of the run hands each block its own, so a block activated afresh (its silo left) keeps them evicted.
     private readonly HashSet<string> _evicted = new(StringComparer.Ordinal);
+    private int[]? _evictedOrdinals; // _evicted as the record holds it, until _evicted changes
+    private bool _saveOwed; // a write failed since the last that succeeded
 
     // The silos the tree was last laid out over, and the membership and manifest versions last compared with them.
     private SiloAddress[] _laidOutOn = [];
@@ -203,6 +205,7 @@ public sealed partial class JobGrain(
     {
         Run.Restart();
         _evicted.Clear();
+        _evictedOrdinals = null;
         _tree.Restart();
         await ConfigureTreeAsync(keepFaults, continuing: false);
     }
@@ -268,15 +271,17 @@ public sealed partial class JobGrain(
         Job.State = JobState.Running;
         _cadence.Start(Job.StepsOk + Job.StepsFailed);
         Run.Running();
-        _timer ??= this.RegisterGrainTimer(TickAsync, new GrainTimerCreationOptions
-        {
-            DueTime = Timeout.InfiniteTimeSpan,
-            Period = Timeout.InfiniteTimeSpan,
-            Interleave = false,
-            KeepAlive = true,
-        });
-        _timer.Change(TimeSpan.Zero, Timeout.InfiniteTimeSpan);
+        Timer.Change(TimeSpan.Zero, Timeout.InfiniteTimeSpan);
     }
+
+    // The step loop's timer, armed once at a time (TickAsync arms the next).
+    private IGrainTimer Timer => _timer ??= this.RegisterGrainTimer(TickAsync, new GrainTimerCreationOptions
+    {
+        DueTime = Timeout.InfiniteTimeSpan,
+        Period = Timeout.InfiniteTimeSpan,
+        Interleave = false,
+        KeepAlive = true,
+    });
 
     private Task RunAsync() => ChangeAsync(StartTimer);
 
@@ -296,13 +301,14 @@ public sealed partial class JobGrain(
         catch (Exception) when (!_superseded)
         {
             Job.Restore(before);
+            _saveOwed = true; // a write that timed out may land later: the job's next write puts its record back
             if (Job.State == JobState.Running)
             {
                 StartTimer();
             }
             else
             {
-                _timer?.Change(Timeout.InfiniteTimeSpan, Timeout.InfiniteTimeSpan);
+                Timer.Change(TimeSpan.FromSeconds(1), Timeout.InfiniteTimeSpan); // TickAsync writes what is owed
             }
 
             throw;
@@ -346,6 +352,7 @@ public sealed partial class JobGrain(
         _loaded = JobScenario.Of(scenario, _tuning.BlockSize);
         var nodes = _loaded.Layout.Nodes;
         _evicted.UnionWith(Job.EvictedNodes.Where(i => i >= 0 && i < nodes.Count).Select(i => nodes[i].Id)); // found by probing: a graceful move lost them
+        _evictedOrdinals = null;
         var clean = Job.Clean;
         if (Job.State == JobState.Idle)
         {
@@ -394,7 +401,9 @@ public sealed partial class JobGrain(
     {
         Job.Clean = clean;
         Job.Writer = _writer;
-        Job.EvictedNodes = _loaded is { } loaded && _evicted.Count > 0
+        // Built again only when the evictions changed (found by review: a site's crash at a million nodes made it a
+        // sort of 125,000 ids at every write, once a second).
+        Job.EvictedNodes = _evictedOrdinals ??= _loaded is { } loaded && _evicted.Count > 0
             ? [.. _evicted.Select(loaded.Layout.OrdinalOf).Where(i => i >= 0).Order()]
             : [];
         try
@@ -420,6 +429,7 @@ public sealed partial class JobGrain(
         }
 
         _cadence.Saved(Job.LastCheckpoint);
+        _saveOwed = false;
     }
 
     // Reads the stored record for its ETag and writer, keeping this grain's own record as the state.
@@ -446,8 +456,9 @@ public sealed partial class JobGrain(
             await SaveAsync();
             return true;
         }
-        catch (Exception e) when (e is not OperationCanceledException && !_superseded)
+        catch (Exception e) when (!_superseded)
         {
+            _saveOwed = true;
             _cadence.SaveFailed();
             if (_saveFailureLoggedAt is not { } logged || time.GetElapsedTime(logged).TotalSeconds >= _tuning.LogIntervalSeconds)
             {
