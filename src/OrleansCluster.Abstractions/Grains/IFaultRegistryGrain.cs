@@ -15,12 +15,14 @@ public interface IFaultRegistryGrain : IGrainWithStringKey
     const string Key = "faults";
 
     /// <summary>
-    /// The job began run <paramref name="epoch"/> of <paramref name="scenario"/>, laid out in blocks of
+    /// The job laid <paramref name="scenario"/> out under <paramref name="epoch"/>, in blocks of
     /// <paramref name="blockSize"/> nodes (the registry tells each node's effect to its block). A new scenario clears
-    /// every fault; a new run of the same scenario (start after stop) keeps them and applies them afresh.
+    /// every fault; a new run of the same scenario (start after stop) keeps the injected ones and ends the background
+    /// failures (they ran on the last run's clock); the same run laid out again (<paramref name="continuing"/>: a silo
+    /// joined or left, a step's calls failed) keeps every fault, and applies them all afresh.
     /// </summary>
-    [Alias("RunStarted")]
-    Task RunStartedAsync(long epoch, ScenarioSource scenario, bool keepFaults, int blockSize);
+    [Alias("RunStarted2")] // a build that does not say whether the run goes on fails clearly
+    Task RunStartedAsync(long epoch, ScenarioSource scenario, bool keepFaults, bool continuing, int blockSize);
 
     /// <summary>Injects every fault or none (a campaign is one call).</summary>
     [Alias("Inject")]

@@ -113,14 +113,18 @@ public sealed partial class FaultRegistryGrain(
         await base.OnDeactivateAsync(reason, cancellationToken);
     }
 
-    public async Task RunStartedAsync(long epoch, ScenarioSource scenario, bool keepFaults, int blockSize)
+    public async Task RunStartedAsync(long epoch, ScenarioSource scenario, bool keepFaults, bool continuing, int blockSize)
     {
         ArgumentOutOfRangeException.ThrowIfLessThan(blockSize, 1);
         ArgumentNullException.ThrowIfNull(scenario);
         var s = _store.State;
         // A new scenario clears every fault; a new run of the same one the background failures (they ran on the last
-        // run's simulated clock).
-        EndWhere(FaultState.Cleared, keepFaults ? BackgroundIntake.IsBackground : _ => true);
+        // run's simulated clock). Found by review: the same run laid out again (a silo joined, left or was lost) ended
+        // them too, and the job, whose clock had passed their arrival, never handed them over again.
+        if (!(keepFaults && continuing))
+        {
+            EndWhere(FaultState.Cleared, keepFaults ? BackgroundIntake.IsBackground : _ => true);
+        }
 
         s.Epoch = epoch;
         s.Scenario = scenario;

@@ -234,7 +234,7 @@ public sealed partial class JobGrain(
         }
 
         // The registry re-applies (or, for a new scenario, clears) the faults for this run.
-        await Registry.RunStartedAsync(Job.Epoch, Job.Source!, keepFaults, _tuning.BlockSize);
+        await Registry.RunStartedAsync(Job.Epoch, Job.Source!, keepFaults, continuing, _tuning.BlockSize);
         _treeReady = _drains == drains; // a silo that announced its drain meanwhile may hold part of this layout
     }
 

@@ -138,11 +138,32 @@ public sealed class FaultRegistryTests(ClusterFixture fixture)
 
         await Registry.ClearAllAsync();
         await _driver.Job.StopAsync();
-
-        static BackgroundFault Arrival(string id, int node, double startSeconds, double repairSeconds) => new(
-            id, "probe", FaultKind.NodeSlowdown, new FaultTargetRequest(Node: ClusterLayout.NodeId("dc", node)),
-            new Dictionary<string, double> { ["factor"] = 1.5 }, startSeconds, repairSeconds, Xid: null);
     }
+
+    [Fact]
+    public async Task BackgroundFailuresInForceStayWhenTheSameRunIsLaidOutAgainAndEndWithTheRun()
+    {
+        // Found by review: every layout of the same run (a silo joined or left, a step's calls failed) ended the
+        // background failures in force, and the job, whose clock had passed their arrival, never handed them again.
+        await _driver.StartAtMaxPaceAsync(Scenarios.Uniform(nodes: 400, checkpointEvery: 1000));
+        await _driver.Job.PauseAsync();
+        var (source, epoch) = await _driver.Job.GetScenarioSourceAsync();
+        var arrivals = Enumerable.Range(0, 3).Select(i => Arrival($"bg{epoch}-again{i}", i, startSeconds: 1, repairSeconds: 1e6)).ToArray();
+        await Registry.BackgroundAsync(epoch, 2, arrivals);
+
+        await Registry.RunStartedAsync(epoch + 1, source!, keepFaults: true, continuing: true, blockSize: 512);
+        var kept = await Registry.ListAsync(includeEnded: false);
+        await Registry.RunStartedAsync(epoch + 2, source!, keepFaults: true, continuing: false, blockSize: 512);
+        var afterNewRun = await Registry.ListAsync(includeEnded: true);
+        await _driver.Job.StopAsync();
+
+        Assert.Equal(arrivals.Select(a => (a.Id, FaultState.Active)), kept.Select(f => (f.Id, f.State)));
+        Assert.All(arrivals, a => Assert.Equal(FaultState.Cleared, Assert.Single(afterNewRun, f => f.Id == a.Id).State));
+    }
+
+    private static BackgroundFault Arrival(string id, int node, double startSeconds, double repairSeconds) => new(
+        id, "probe", FaultKind.NodeSlowdown, new FaultTargetRequest(Node: ClusterLayout.NodeId("dc", node)),
+        new Dictionary<string, double> { ["factor"] = 1.5 }, startSeconds, repairSeconds, Xid: null);
 
     // Deactivates the registry and waits until the activation has gone: the next call reads its state back.
     private async Task DeactivateRegistryAsync()
