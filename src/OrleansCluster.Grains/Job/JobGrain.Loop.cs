@@ -53,7 +53,7 @@ public sealed partial class JobGrain
             {
                 await ConfigureTreeAsync(keepFaults: true);
             }
-            catch (Exception e) when (!cancellationToken.IsCancellationRequested)
+            catch (Exception e) when (!cancellationToken.IsCancellationRequested && !_superseded)
             {
                 LogTickFailed(logger, Run.NextStep, e.GetBaseException().Message);
                 _timer?.Change(TimeSpan.FromSeconds(1), Timeout.InfiniteTimeSpan);
@@ -73,10 +73,11 @@ public sealed partial class JobGrain
         {
             await RunTickAsync(cancellationToken);
         }
-        catch (Exception e) when (!cancellationToken.IsCancellationRequested)
+        catch (Exception e) when (!cancellationToken.IsCancellationRequested && !_superseded)
         {
             // (Any exception but the timer's own cancellation: the timer is armed once at a time, so one that escaped
-            // here, a cancellation thrown by a call included, would leave a running job that never steps again.)
+            // here, a cancellation thrown by a call included, would leave a running job that never steps again. Only a
+            // write that found another activation's record escapes: this activation stands down, counting no step.)
             // A coordinator lost with its silo, or any call of the step that failed: the step in flight fails, the
             // job rolls back to its checkpoint and lays the tree out again (the registry pushes the faults anew),
             // then goes on. The reason names what failed, not a guess at why.
