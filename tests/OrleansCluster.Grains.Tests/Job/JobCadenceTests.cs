@@ -12,6 +12,58 @@ public sealed class JobCadenceTests
     private readonly FakeTimeProvider _time = new();
 
     [Fact]
+    public void AFailedWriteMakesTheNextDueASecondLaterEvenWithACheckpointWaiting()
+    {
+        // A write that fails (storage down) is tried again a second later, not at every step of a max-pace slice,
+        // which would wait out storage's timeout at each.
+        var cadence = new JobCadence(_time);
+        cadence.Saved(lastCheckpoint: 0);
+        Assert.True(cadence.SaveDue(lastCheckpoint: 10)); // a new checkpoint: due at once
+        cadence.SaveFailed();
+        Assert.False(cadence.SaveDue(lastCheckpoint: 10));
+        _time.Advance(TimeSpan.FromSeconds(1));
+        Assert.True(cadence.SaveDue(lastCheckpoint: 10));
+        cadence.Saved(lastCheckpoint: 10);
+        Assert.True(cadence.SaveDue(lastCheckpoint: 20)); // written: the next checkpoint is due at once again
+    }
+
+    [Fact]
+    public void ARecordRestoredFromItsCopyHasEveryFieldBack()
+    {
+        // A control call whose write fails is undone field by field (the run's arithmetic holds the instance): a field
+        // added later and not put back would leave the failed change in memory.
+        var record = new JobRecord();
+        var properties = typeof(JobRecord).GetProperties();
+        foreach (var property in properties)
+        {
+            property.SetValue(record, Distinct(property.PropertyType, 1));
+        }
+
+        var copy = record.Copy();
+        foreach (var property in properties)
+        {
+            property.SetValue(record, Distinct(property.PropertyType, 2));
+        }
+
+        record.Restore(copy);
+        Assert.All(properties, p => Assert.Equal(Distinct(p.PropertyType, 1), p.GetValue(record)));
+
+        static object? Distinct(Type type, int n) => type switch
+        {
+            _ when type == typeof(long) => (long)n,
+            _ when type == typeof(double) => (double)n,
+            _ when type == typeof(double?) => (double?)n,
+            _ when type == typeof(bool) => n == 1,
+            _ when type == typeof(Guid) => new Guid(n, 0, 0, new byte[8]),
+            _ when type == typeof(JobState) => (JobState)n,
+            _ when type == typeof(PaceSettings) => PaceSettings.Realtime(n),
+            _ when type == typeof(ScenarioSource) => new ScenarioSource($"preset-{n}", null),
+            _ when type == typeof(int[]) => new[] { n },
+            _ => throw new InvalidOperationException($"JobRecord has a field of type {type}: give it values here"),
+        };
+    }
+
+    [Fact]
     public void ARealtimeWaitIsTheScheduleAheadCutIntoPeriodsOfAnHourAtMost()
     {
         var cadence = new JobCadence(_time);
