@@ -28,7 +28,7 @@ public sealed partial class FaultRegistryGrain
     [LoggerMessage(Level = LogLevel.Warning, Message = "the faults could not be written ({Error}: {Message}); the change is undone")]
     private static partial void LogWriteFailed(ILogger logger, string error, string message);
 
-    [LoggerMessage(Level = LogLevel.Warning, Message = "the faults' expiry could not be written ({Error}: {Message}); their effects are taken back all the same, and the write is tried again in 1 s")]
+    [LoggerMessage(Level = LogLevel.Warning, Message = "the faults' expiry could not be written ({Error}: {Message}); their effects are taken back all the same, and the write is tried again each second (this line at most once per 10 s)")]
     private static partial void LogExpirySaveFailed(ILogger logger, string error, string message);
 
     [LoggerMessage(Level = LogLevel.Information, Message = "background failure {Id}: {Cause} ({Kind}) on {Target} at simulated {SimulatedSeconds:0.###} s")]

@@ -37,6 +37,8 @@ public sealed partial class FaultRegistryGrain(
 {
     private static readonly TimeSpan HistoryWriteDelay = TimeSpan.FromSeconds(1);
     private static readonly TimeSpan PushRetryDelay = TimeSpan.FromSeconds(1);
+    private static readonly TimeSpan ExpiryFailureLogInterval = TimeSpan.FromSeconds(10);
+    private DateTimeOffset _expiryFailureLoggedAt = DateTimeOffset.MinValue;
 
     // The faults pending or in force, with their resolved targets. The stored state keeps a selector's or a site's
     // fault without its node list (tens of thousands of ids for a site): they are resolved again, reproducibly
@@ -311,7 +313,13 @@ public sealed partial class FaultRegistryGrain(
         }
         catch (Exception e)
         {
-            LogExpirySaveFailed(logger, e.GetType().Name, e.Message);
+            var now = clock.GetUtcNow();
+            if (now - _expiryFailureLoggedAt >= ExpiryFailureLogInterval)
+            {
+                _expiryFailureLoggedAt = now; // retried each second through an outage: one line per interval
+                LogExpirySaveFailed(logger, e.GetType().Name, e.Message);
+            }
+
             if (e is InconsistentStateException)
             {
                 // The stored ETag is ahead of this copy's (an earlier write's answer was lost): no retry from this
