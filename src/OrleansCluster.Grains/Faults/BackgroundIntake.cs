@@ -15,9 +15,12 @@ internal static class BackgroundIntake
     /// <summary>The <see cref="Fault.Source"/> of a background failure.</summary>
     public const string Source = "background";
 
-    /// <summary>The model's draw as the message the job sends, its id made unique to the run.</summary>
-    public static BackgroundFault ToMessage(BackgroundFailure failure, long epoch) => new(
-        $"bg{epoch}-{failure.Id[3..]}",
+    /// <summary>
+    /// The model's draw as the message the job sends, its id made unique to the run (<paramref name="runEpoch"/>, the
+    /// epoch of the run's first layout: the same for every layout of the run, so a draw handed over again keeps its id).
+    /// </summary>
+    public static BackgroundFault ToMessage(BackgroundFailure failure, long runEpoch) => new(
+        $"bg{runEpoch}-{failure.Id[3..]}",
         failure.Cause,
         FaultIntake.Kind(failure.Kind),
         new FaultTargetRequest(Node: failure.Node, Link: failure.Link),

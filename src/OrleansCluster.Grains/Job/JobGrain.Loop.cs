@@ -161,7 +161,8 @@ public sealed partial class JobGrain
 
         if (_loaded?.Arrivals is { } arrivals && Run.BackgroundDue(arrivals) is (var found, Due: true))
         {
-            var messages = found.Select(a => BackgroundIntake.ToMessage(a, Job.Epoch)).ToArray();
+            var run = Job.RunEpoch > 0 ? Job.RunEpoch : Job.Epoch; // found by probing: the layout's epoch gave a failure drawn again after a silo's loss a new id, and it was made twice
+            var messages = found.Select(a => BackgroundIntake.ToMessage(a, run)).ToArray();
             BackgroundHandover handover;
             try
             {

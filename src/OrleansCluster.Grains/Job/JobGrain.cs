@@ -207,6 +207,7 @@ public sealed partial class JobGrain(
         _evicted.Clear();
         _evictedOrdinals = null;
         _tree.Restart();
+        Job.RunEpoch = Job.Epoch + 1; // the epoch ConfigureTreeAsync lays the run out under
         await ConfigureTreeAsync(keepFaults, continuing: false);
     }
 

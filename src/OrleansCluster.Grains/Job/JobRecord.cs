@@ -64,6 +64,13 @@ public sealed class JobRecord
     /// </summary>
     [Id(18)] public int[] EvictedNodes { get; set; } = [];
 
+    /// <summary>
+    /// The epoch of the run's first layout: the background failures' ids carry it, so an arrival drawn again (by an
+    /// activation that resumed from an older record after its silo was lost) has the id it was handed over with, and
+    /// the registry makes it once. 0 in a record written before it was kept: the layout's epoch stands in.
+    /// </summary>
+    [Id(19)] public long RunEpoch { get; set; }
+
     /// <summary>A copy to put back with <see cref="Restore"/> when a change's write fails.</summary>
     public JobRecord Copy() => (JobRecord)MemberwiseClone();
 
