@@ -12,9 +12,7 @@ namespace OrleansCluster.Grains.Faults;
 /// </summary>
 public sealed partial class FaultRegistryGrain
 {
-    private static readonly TimeSpan DroppedLogInterval = TimeSpan.FromSeconds(10);
-
-    private DateTimeOffset _droppedLoggedAt = DateTimeOffset.MinValue;
+    private LogGate? _droppedLog; // one line per 10 s, with the count since the last
     private long _droppedSinceLog;
     private long _droppedTotal; // by this activation (the job counts the run's: /api/cluster reliability.failuresDropped)
 
@@ -74,21 +72,21 @@ public sealed partial class FaultRegistryGrain
 
         if (dropped > 0)
         {
-            Dropped(dropped, now); // once written: a failed call's arrivals come again, and are counted then
+            Dropped(dropped); // once written: a failed call's arrivals come again, and are counted then
         }
 
         return new BackgroundHandover(BackgroundIntake.NextRepair(_book.Faults), dropped);
     }
 
     // Logs arrivals dropped at the limit at most once per interval, with how many since the last line.
-    private void Dropped(int count, DateTimeOffset now)
+    private void Dropped(int count)
     {
         _droppedTotal += count;
         _droppedSinceLog += count;
-        if (now - _droppedLoggedAt >= DroppedLogInterval)
+        if ((_droppedLog ??= new LogGate(clock, TimeSpan.FromSeconds(10))).Open())
         {
             LogBackgroundDropped(logger, _droppedSinceLog, limits.Value.MaxLiveFaults, FaultLimits.MaxLiveFaultsSetting, _droppedTotal);
-            (_droppedLoggedAt, _droppedSinceLog) = (now, 0);
+            _droppedSinceLog = 0;
         }
     }
 

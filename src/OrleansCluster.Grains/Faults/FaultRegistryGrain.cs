@@ -37,8 +37,7 @@ public sealed partial class FaultRegistryGrain(
 {
     private static readonly TimeSpan HistoryWriteDelay = TimeSpan.FromSeconds(1);
     private static readonly TimeSpan PushRetryDelay = TimeSpan.FromSeconds(1);
-    private static readonly TimeSpan ExpiryFailureLogInterval = TimeSpan.FromSeconds(10);
-    private DateTimeOffset _expiryFailureLoggedAt = DateTimeOffset.MinValue;
+    private readonly LogGate _expiryFailureLog = new(clock, TimeSpan.FromSeconds(10)); // retried each second through an outage
 
     // The faults pending or in force, with their resolved targets. The stored state keeps a selector's or a site's
     // fault without its node list (tens of thousands of ids for a site): they are resolved again, reproducibly
@@ -313,10 +312,8 @@ public sealed partial class FaultRegistryGrain(
         }
         catch (Exception e)
         {
-            var now = clock.GetUtcNow();
-            if (now - _expiryFailureLoggedAt >= ExpiryFailureLogInterval)
+            if (_expiryFailureLog.Open())
             {
-                _expiryFailureLoggedAt = now; // retried each second through an outage: one line per interval
                 LogExpirySaveFailed(logger, e.GetType().Name, e.Message);
             }
 

@@ -13,7 +13,6 @@ namespace OrleansCluster.Grains.Job;
 public sealed partial class JobGrain
 {
     private FailedStepLog? _failedSteps;
-    private long? _handOverFailureLoggedAt; // when a failed hand-over of background failures was last logged
     private long? _handOverRetryAt; // when the last hand-over failed, until one succeeds
 
     // The failed steps' lines, held to one per log interval while failures go on.
@@ -171,9 +170,8 @@ public sealed partial class JobGrain
             catch (Exception e)
             {
                 _handOverRetryAt = time.GetTimestamp();
-                if (_handOverFailureLoggedAt is not { } logged || time.GetElapsedTime(logged).TotalSeconds >= _tuning.LogIntervalSeconds)
+                if (_handOverFailureLog.Open())
                 {
-                    _handOverFailureLoggedAt = time.GetTimestamp();
                     LogHandOverFailed(logger, Run.NextStep, e.GetBaseException().GetType().Name, e.GetBaseException().Message);
                 }
 

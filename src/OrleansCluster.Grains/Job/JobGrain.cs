@@ -47,7 +47,8 @@ public sealed partial class JobGrain(
     private int _drains; // drains announced so far (DrainSiloAsync interleaves with the timer's layouts)
     private readonly Guid _writer = Guid.NewGuid(); // this activation, in the records it writes
     private bool _superseded; // another activation wrote the record: this one writes no more
-    private long? _saveFailureLoggedAt; // when a failed write was last logged
+    private readonly LogGate _saveFailureLog = new(time, TimeSpan.FromSeconds(tuning.Value.LogIntervalSeconds));
+    private readonly LogGate _handOverFailureLog = new(time, TimeSpan.FromSeconds(tuning.Value.LogIntervalSeconds));
 
     // The nodes the barrier has evicted in this run, from the steps' summaries (missed adds, rejoined removes): a new
     // layout of the run hands each block its own, so a block activated afresh (its silo left) keeps them evicted.
@@ -461,9 +462,8 @@ public sealed partial class JobGrain(
         {
             _saveOwed = true;
             _cadence.SaveFailed();
-            if (_saveFailureLoggedAt is not { } logged || time.GetElapsedTime(logged).TotalSeconds >= _tuning.LogIntervalSeconds)
+            if (_saveFailureLog.Open())
             {
-                _saveFailureLoggedAt = time.GetTimestamp();
                 LogSaveFailed(logger, Job.Step, e.GetBaseException().GetType().Name, e.GetBaseException().Message);
             }
 

@@ -62,6 +62,10 @@ internal static class AdminClient
 
     public static long Step(this JsonElement cluster) => cluster.GetProperty("job").GetProperty("step").GetInt64();
 
+    /// <summary>The run's background failures so far (<c>job.reliability.failures</c>; 0 before the job reports them).</summary>
+    public static long BackgroundFailures(this JsonElement cluster) =>
+        cluster.GetProperty("job").GetProperty("reliability") is { ValueKind: JsonValueKind.Object } r ? r.GetProperty("failures").GetInt64() : 0;
+
     public static JsonElement LastStep(this JsonElement cluster) => cluster.GetProperty("lastStep");
 
     public static double Figure(this JsonElement cluster, string name) =>

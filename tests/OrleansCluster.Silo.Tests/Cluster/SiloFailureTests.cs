@@ -165,23 +165,20 @@ public sealed class SiloFailureTests : IAsyncLifetime
         var (status, body, _) = await client.SendJsonAsync(HttpMethod.Put, "/api/scenario", scenario.ToJsonString());
         Assert.True(status == HttpStatusCode.OK, body.ToString());
         await client.SendJsonAsync(HttpMethod.Put, "/api/job/pace", """{"mode":"realtime","speed":20}""");
-        var before = await client.WaitForClusterAsync(c => Failures(c) >= 10, "ten background failures");
+        var before = await client.WaitForClusterAsync(c => c.BackgroundFailures() >= 10, "ten background failures");
 
         var (host, survivorProcess) = await KillJobSiloAsync(client);
         var survivor = Client(survivorProcess.HttpPort);
         var recovered = await WaitAsync(survivor, survivorProcess.Process, c => c.GetProperty("job").GetProperty("host").GetString() != host && c.Step() > 0, TimeSpan.FromSeconds(120));
-        await WaitAsync(survivor, survivorProcess.Process, c => Failures(c) >= Failures(recovered) + 10, TimeSpan.FromSeconds(120));
+        await WaitAsync(survivor, survivorProcess.Process, c => c.BackgroundFailures() >= recovered.BackgroundFailures() + 10, TimeSpan.FromSeconds(120));
 
         var twice = (await survivor.GetJsonAsync("/api/faults?all=true")).EnumerateArray()
             .Where(f => f.GetProperty("source").GetString() == "background")
             .GroupBy(f => string.Create(CultureInfo.InvariantCulture, $"{f.GetProperty("target").GetProperty("node").GetString()} {f.GetProperty("simulatedStartSeconds").GetDouble():R}"))
             .Where(g => g.Count() > 1).Select(g => string.Join(", ", g.Select(f => f.GetProperty("id").GetString()))).ToArray();
-        Assert.True(Failures(before) >= 10);
+        Assert.True(before.BackgroundFailures() >= 10);
         Assert.Empty(twice);
     }
-
-    private static long Failures(JsonElement cluster) =>
-        cluster.GetProperty("job").GetProperty("reliability") is { ValueKind: JsonValueKind.Object } r ? r.GetProperty("failures").GetInt64() : 0;
 
     [Fact]
     public async Task GracefullyStoppedJobSiloHandsOverTheNodesItEvictedWithoutAnotherFailedStep()
