@@ -33,15 +33,24 @@ public class ClusterFixture : IAsyncLifetime
     public async ValueTask InitializeAsync()
     {
         var builder = new InProcessTestClusterBuilder((short)_silos);
-        builder.ConfigureSilo((_, silo) => silo.AddClusterSimulation(tuning =>
+        builder.ConfigureSilo((_, silo) =>
         {
-            tuning.BlockSize = BlockSize;
-            tuning.BatchSteps = 8;
-            tuning.BlocksPerShard = BlocksPerShard;
-            tuning.MaxNodes = MaxNodes;
-        }));
+            silo.AddClusterSimulation(tuning =>
+            {
+                tuning.BlockSize = BlockSize;
+                tuning.BatchSteps = 8;
+                tuning.BlocksPerShard = BlocksPerShard;
+                tuning.MaxNodes = MaxNodes;
+            });
+            ConfigureSilo(silo);
+        });
         _cluster = builder.Build();
         await _cluster.DeployAsync();
+    }
+
+    /// <summary>What a fixture adds to each silo after the simulation's own services.</summary>
+    protected virtual void ConfigureSilo(ISiloBuilder silo)
+    {
     }
 
     public async ValueTask DisposeAsync()

@@ -128,7 +128,7 @@ public enum InjectionRefusal
     IdempotencyKeyReused = 2,
 }
 
-/// <summary>Faults by kind: in force now, and injected since the registry began; background failures by cause.</summary>
+/// <summary>Faults by kind: in force now, and injected since the scenario was loaded; background failures by cause since then.</summary>
 [GenerateSerializer, Immutable, Alias("FaultCounts")]
 public sealed record FaultCounts(
     [property: Id(0)] IReadOnlyDictionary<string, int> Active,

@@ -45,26 +45,23 @@ public sealed partial class FaultRegistryGrain
         if (made.Count > 0 || repaired.Count > 0)
         {
             // Arrivals of this step already repaired by its end (shorter than the step) end at once.
-            var lasting = made.Where(f => !BackgroundIntake.Repaired(f, simulatedSeconds));
+            var lasting = made.Where(f => !BackgroundIntake.Repaired(f, simulatedSeconds)).ToList();
             var undo = Checkpoint();
             foreach (var fault in made)
             {
                 s.FailuresByCause[fault.Cause!] = s.FailuresByCause.GetValueOrDefault(fault.Cause!) + 1;
             }
 
+            // The write records how the repaired ones ended (found by review: a write whose answer was lost took them
+            // out of storage while the history never had them, and the reload after it lost them from both).
+            var ending = Ending(repaired.Concat(made.Where(f => BackgroundIntake.Repaired(f, simulatedSeconds))), FaultState.Expired);
+            _store.Journal(ending);
             await CommitAsync(_book.Faults.Where(f => !BackgroundIntake.Repaired(f, simulatedSeconds)).Concat(lasting), undo);
-            EndWhere(FaultState.Expired, f => BackgroundIntake.Repaired(f, simulatedSeconds));
+            Ended(ending);
+            lasting.ForEach(_book.Add);
             foreach (var fault in made)
             {
                 LogBackground(logger, fault.Id, fault.Cause!, fault.Kind.ApiName, fault.Target.Node ?? fault.Target.Link, simulatedSeconds);
-                if (BackgroundIntake.Repaired(fault, simulatedSeconds))
-                {
-                    End(fault with { State = FaultState.Expired, EndsAt = clock.GetUtcNow() });
-                }
-                else
-                {
-                    _book.Add(fault);
-                }
             }
 
             await ApplyAsync([.. repaired, .. made]);

@@ -60,6 +60,11 @@ public sealed partial class FaultRegistryGrain(
         {
             // Back after a deactivation or a silo's death: rebuild the layout and push every effect again.
             _layout = new ClusterLayout(resolved);
+            if (_store.RecoverJournal())
+            {
+                _historyTimer?.Change(HistoryWriteDelay, Timeout.InfiniteTimeSpan); // ends the live record holds and the history lost
+            }
+
             var ended = _store.Ended.Select(f => f.Id).ToHashSet(StringComparer.Ordinal);
             foreach (var stored in _store.State.Faults)
             {
@@ -118,21 +123,34 @@ public sealed partial class FaultRegistryGrain(
     {
         ArgumentOutOfRangeException.ThrowIfLessThan(blockSize, 1);
         ArgumentNullException.ThrowIfNull(scenario);
+        var layout = new ClusterLayout(ScenarioResolver.Resolve(scenario));
         var s = _store.State;
+
         // A new scenario clears every fault; a new run of the same one the background failures (they ran on the last
         // run's simulated clock). Found by review: the same run laid out again (a silo joined, left or was lost) ended
-        // them too, and the job, whose clock had passed their arrival, never handed them over again.
-        if (!(keepFaults && continuing))
+        // them too, and the job, whose clock had passed their arrival, never handed them over again. Found by review
+        // too: a scenario other than the stored one clears every fault whatever the job asks (a load whose call here
+        // failed, then a start that keeps faults, carried the old scenario's faults into the new one's run).
+        var clearing = keepFaults && continuing && Equals(scenario, s.Scenario) ? []
+            : _book.Faults.Where(keepFaults && Equals(scenario, s.Scenario) ? BackgroundIntake.IsBackground : _ => true).ToList();
+
+        // Written before anything in memory changes, as a mutation is (found by review: a failed write here left the
+        // faults ended and the new run set in memory, and the next write of any call made them durable).
+        var undo = Checkpoint();
+        if (!Equals(scenario, s.Scenario))
         {
-            EndWhere(FaultState.Cleared, keepFaults ? BackgroundIntake.IsBackground : _ => true);
+            // Found by probing: the counters ran on across scenarios, and the metrics labelled every earlier
+            // scenario's injections and failures (causes it does not have included) with the one loaded now.
+            (s.InjectedByKind, s.FailuresByCause) = (new(StringComparer.Ordinal), new(StringComparer.Ordinal));
         }
 
-        s.Epoch = epoch;
-        s.Scenario = scenario;
-        s.BlockSize = blockSize;
-        _layout = new ClusterLayout(ScenarioResolver.Resolve(scenario));
-        await SaveAsync();
-        _pushed.Reset(); // the grains start the new run healthy (reset once saved: a failed save leaves it as it was)
+        (s.Epoch, s.Scenario, s.BlockSize) = (epoch, scenario, blockSize);
+        var ending = Ending(clearing, FaultState.Cleared);
+        _store.Journal(ending);
+        await CommitAsync(_book.Faults.Except(clearing), undo);
+        Ended(ending);
+        _layout = layout;
+        _pushed.Reset(); // the grains start the new run healthy
         await ApplyAsync(changed: null);
     }
 
@@ -212,21 +230,26 @@ public sealed partial class FaultRegistryGrain(
             return null;
         }
 
-        var cleared = live with { State = FaultState.Cleared, EndsAt = clock.GetUtcNow() };
-        await CommitAsync(_book.Faults.Where(f => f.Id != id), Checkpoint());
-        _book.Remove(id);
-        End(cleared);
-        await ApplyAsync([cleared]);
-        return cleared;
+        // The write that takes the fault out records how it ended (found by review: a write whose answer was lost
+        // took it out of storage while the history never had it, and a reload lost it from both).
+        var undo = Checkpoint();
+        var cleared = Ending([live], FaultState.Cleared);
+        _store.Journal(cleared);
+        await CommitAsync(_book.Faults.Where(f => f.Id != id), undo);
+        Ended(cleared);
+        await ApplyAsync(cleared);
+        return cleared[0];
     }
 
     public async Task<int> ClearAllAsync()
     {
-        var count = _book.Count;
-        await CommitAsync([], Checkpoint());
-        EndWhere(FaultState.Cleared, _ => true);
+        var undo = Checkpoint();
+        var cleared = Ending(_book.Faults.ToList(), FaultState.Cleared);
+        _store.Journal(cleared);
+        await CommitAsync([], undo);
+        Ended(cleared);
         await ApplyAsync(changed: null);
-        return count;
+        return cleared.Count;
     }
 
     public ValueTask<IReadOnlyList<Fault>> ForNodeAsync(string node) =>
@@ -262,9 +285,11 @@ public sealed partial class FaultRegistryGrain(
         var passed = false;
         try
         {
-            foreach (var fault in expired)
+            var endings = expired.Select(f => f with { State = FaultState.Expired }).ToList();
+            _store.Journal(endings); // carried by the expiry's write below (or the next one, when it fails)
+            foreach (var fault in endings)
             {
-                End(fault with { State = FaultState.Expired });
+                End(fault);
                 LogExpired(logger, fault.Id, fault.Kind.ApiName);
             }
 
@@ -347,17 +372,21 @@ public sealed partial class FaultRegistryGrain(
         _timer?.Change(wait > JobCadence.MaxTimerWait ? JobCadence.MaxTimerWait : wait, Timeout.InfiniteTimeSpan);
     }
 
-    // Ends the faults pending or in force that match, now, as `how`; returns them as they were.
-    private IReadOnlyList<Fault> EndWhere(FaultState how, Func<Fault, bool> which)
+    // The faults as they end now, `how`: what a write records (Journal) before it takes them out of the live faults.
+    private List<Fault> Ending(IEnumerable<Fault> faults, FaultState how)
     {
         var now = clock.GetUtcNow();
-        var ended = _book.RemoveWhere(which);
+        return faults.Select(f => f with { State = how, EndsAt = now }).ToList();
+    }
+
+    // Takes out of the book the faults a successful write ended, and adds them to the history.
+    private void Ended(IEnumerable<Fault> ended)
+    {
         foreach (var fault in ended)
         {
-            End(fault with { State = how, EndsAt = now });
+            _book.Remove(fault.Id);
+            End(fault);
         }
-
-        return ended;
     }
 
     private Task SaveAsync() => _store.SaveAsync(_book.Faults);

@@ -30,6 +30,14 @@ public sealed class FaultRegistryState
     [Id(8)] public int BlockSize { get; set; }
 
     // Id 9 retired (a count of dropped background failures, now the job's): not to be reused.
+
+    /// <summary>
+    /// The faults this record's writes ended (cleared, expired, repaired, or ended by a new run) that the history
+    /// may not hold yet: a write that takes a fault out of <see cref="Faults"/> says here how it ended, so that a
+    /// write whose answer was lost (it landed after its timeout) loses no fault from the history when the registry
+    /// reloads. Taken out once a history write holding them succeeded (bounded like the history).
+    /// </summary>
+    [Id(10)] public List<Fault> Ending { get; set; } = [];
 }
 
 /// <summary>

@@ -1,3 +1,4 @@
+using Orleans.Storage;
 using OrleansCluster.Abstractions.Messages;
 
 namespace OrleansCluster.Grains.Faults;
@@ -30,7 +31,8 @@ internal sealed class FaultStore(IPersistentState<FaultRegistryState> state, IPe
     public Undo Checkpoint()
     {
         var s = state.State;
-        return new(s.NextId, new(s.InjectedByKind, StringComparer.Ordinal), new(s.FailuresByCause, StringComparer.Ordinal), s.Faults, [.. s.Idempotency]);
+        return new(s.NextId, new(s.InjectedByKind, StringComparer.Ordinal), new(s.FailuresByCause, StringComparer.Ordinal), s.Faults, [.. s.Idempotency],
+            s.Epoch, s.Scenario, s.BlockSize, [.. s.Ending]);
     }
 
     /// <summary>
@@ -51,6 +53,7 @@ internal sealed class FaultStore(IPersistentState<FaultRegistryState> state, IPe
         catch
         {
             (s.NextId, s.InjectedByKind, s.FailuresByCause, s.Faults, s.Idempotency) = (undo.NextId, undo.InjectedByKind, undo.FailuresByCause, undo.Faults, undo.Idempotency);
+            (s.Epoch, s.Scenario, s.BlockSize, s.Ending) = (undo.Epoch, undo.Scenario, undo.BlockSize, undo.Ending);
             throw;
         }
     }
@@ -70,22 +73,56 @@ internal sealed class FaultStore(IPersistentState<FaultRegistryState> state, IPe
     /// <summary>Notes that the live faults in memory differ from those stored, so that the next pass writes them.</summary>
     public void LiveChanged() => LiveDirty = true;
 
+    /// <summary>
+    /// Notes in the live state how <paramref name="ending"/> end, before the write that takes them out of the live
+    /// faults: that write then records their end too, whatever becomes of the history's own write.
+    /// </summary>
+    public void Journal(IEnumerable<Fault> ending)
+    {
+        var journal = state.State.Ending;
+        journal.AddRange(ending.Select(FaultIntake.Stored)); // a site's fault without its node list, as the live faults keep it
+        if (journal.Count > EndedKept)
+        {
+            journal.RemoveRange(0, journal.Count - EndedKept);
+        }
+    }
+
+    /// <summary>
+    /// Takes into the history the ends the live state recorded that it does not hold (a live write landed but the
+    /// history's did not: the registry was lost, or reloaded after a write whose answer was lost); true when any
+    /// was missing (the history is then due a write).
+    /// </summary>
+    public bool RecoverJournal()
+    {
+        var ended = history.State.Ended;
+        var known = ended.Select(f => f.Id).ToHashSet(StringComparer.Ordinal);
+        var missing = state.State.Ending.Where(f => known.Add(f.Id)).ToList();
+        if (missing.Count == 0)
+        {
+            return false;
+        }
+
+        ended.AddRange(missing);
+        Trim(ended);
+        HistoryDirty = true;
+        return true;
+    }
+
     /// <summary>Adds an ended fault to the history; true when the history was clean until now (a write is due).</summary>
     public bool End(Fault fault)
     {
         var ended = history.State.Ended;
         ended.Add(fault);
-        if (ended.Count > EndedKept)
-        {
-            ended.RemoveRange(0, ended.Count - EndedKept);
-        }
-
+        Trim(ended);
         var first = !HistoryDirty;
         HistoryDirty = true;
         return first;
     }
 
-    /// <summary>Writes the history if it changed; on failure it stays dirty for the next attempt.</summary>
+    /// <summary>
+    /// Writes the history if it changed; on failure it stays dirty for the next attempt. Once written, the ends the
+    /// live state recorded up to then are dropped from it (its next write carries that).
+    /// </summary>
     public async Task WriteHistoryAsync(CancellationToken cancellationToken)
     {
         if (!HistoryDirty)
@@ -94,14 +131,42 @@ internal sealed class FaultStore(IPersistentState<FaultRegistryState> state, IPe
         }
 
         HistoryDirty = false;
+        var journaled = state.State.Ending.Count; // every one of them is in the history by now (ended after its write)
         try
         {
-            await history.WriteStateAsync(cancellationToken);
+            try
+            {
+                await history.WriteStateAsync(cancellationToken);
+            }
+            catch (InconsistentStateException)
+            {
+                // Found by review: a history write whose answer was lost (it landed after its timeout) left the stored
+                // ETag ahead of this copy's, and every later write, the one at deactivation included, was refused: what
+                // ended since was lost on reload. The registry is the history's one writer, so what is stored is an
+                // older copy of memory's: read it for its ETag, keep what either holds, and write again.
+                var mine = history.State.Ended;
+                await history.ReadStateAsync(cancellationToken);
+                var ids = mine.Select(f => f.Id).ToHashSet(StringComparer.Ordinal);
+                var merged = history.State.Ended.Where(f => !ids.Contains(f.Id)).Concat(mine).ToList();
+                Trim(merged);
+                history.State.Ended = merged;
+                await history.WriteStateAsync(cancellationToken);
+            }
         }
         catch
         {
             HistoryDirty = true;
             throw;
+        }
+
+        state.State.Ending.RemoveRange(0, Math.Min(journaled, state.State.Ending.Count));
+    }
+
+    private static void Trim(List<Fault> ended)
+    {
+        if (ended.Count > EndedKept)
+        {
+            ended.RemoveRange(0, ended.Count - EndedKept);
         }
     }
 
@@ -111,5 +176,9 @@ internal sealed class FaultStore(IPersistentState<FaultRegistryState> state, IPe
         Dictionary<string, long> InjectedByKind,
         Dictionary<string, long> FailuresByCause,
         List<Fault> Faults,
-        List<IdempotencyRecord> Idempotency);
+        List<IdempotencyRecord> Idempotency,
+        long Epoch,
+        ScenarioSource? Scenario,
+        int BlockSize,
+        List<Fault> Ending);
 }

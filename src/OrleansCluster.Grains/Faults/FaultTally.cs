@@ -8,8 +8,8 @@ public static class FaultTally
 {
     /// <summary>
     /// Every kind's faults in force at <paramref name="now"/> among <paramref name="live"/> and injected since the
-    /// registry began, and the background failures by cause: every cause of the scenario from the start (0 until it
-    /// fires), so that rates over them read 0 rather than no data.
+    /// scenario was loaded, and the background failures by cause since then: every cause of the scenario from the
+    /// start (0 until it fires), so that rates over them read 0 rather than no data.
     /// </summary>
     public static FaultCounts Counts(IEnumerable<Fault> live, FaultRegistryState state, IEnumerable<string> scenarioCauses, DateTimeOffset now)
     {

@@ -1,3 +1,4 @@
+using System.Globalization;
 using System.Text.Json;
 using Microsoft.AspNetCore.Http.HttpResults;
 using Microsoft.Extensions.Options;
@@ -121,6 +122,39 @@ public static class ScenariosApi
         }
 
         // One call: loads sent together each answer with their own scenario (found by probing, when it was three).
-        return TypedResults.Ok(await grains.GetGrain<IJobGrain>(IJobGrain.Key).LoadAndStartAsync(source));
+        var job = grains.GetGrain<IJobGrain>(IJobGrain.Key);
+        var before = (await job.GetScenarioSourceAsync()).Source;
+        try
+        {
+            return TypedResults.Ok(await job.LoadAndStartAsync(source));
+        }
+        catch (Exception e) when (StorageUnavailable.IsStorageFailure(e) && before != source)
+        {
+            if (!await OnAsync(job, source))
+            {
+                throw; // not taken: the filter's 503 says so
+            }
+
+            // Found by review: the job's record was written (it names the new scenario, stopped) but the new run's
+            // layout was not (the fault registry's write failed), and the generic 503 said the load was not made.
+            context.Response.Headers.RetryAfter = StorageUnavailable.RetryAfterSeconds.ToString(CultureInfo.InvariantCulture);
+            return TypedResults.Problem(
+                statusCode: StatusCodes.Status503ServiceUnavailable,
+                title: "Storage unavailable",
+                detail: $"the job took the scenario and is stopped on it (GET /api/scenario), but its run could not be written to durable storage ({e.GetBaseException().GetType().Name}); retry the load, or POST /api/job/start, after {StorageUnavailable.RetryAfterSeconds} s");
+        }
+    }
+
+    // Whether the job is on `source` now; false when it cannot say.
+    private static async Task<bool> OnAsync(IJobGrain job, ScenarioSource source)
+    {
+        try
+        {
+            return (await job.GetScenarioSourceAsync()).Source == source;
+        }
+        catch (Exception e) when (e is TimeoutException or OrleansException)
+        {
+            return false;
+        }
     }
 }

@@ -161,6 +161,32 @@ public sealed class FaultRegistryTests(ClusterFixture fixture)
         Assert.All(arrivals, a => Assert.Equal(FaultState.Cleared, Assert.Single(afterNewRun, f => f.Id == a.Id).State));
     }
 
+    [Fact]
+    public async Task TheCountersStartFromZeroForAScenarioOtherThanTheOneBefore()
+    {
+        // Found by probing: the counters ran on across scenarios, and /metrics labelled an earlier scenario's
+        // injections and failures, causes the scenario lacks included, with the one loaded now.
+        await _driver.StartAtMaxPaceAsync(Scenarios.Uniform(nodes: 400, checkpointEvery: 1000));
+        await _driver.Job.PauseAsync();
+        var epoch = (await _driver.Job.GetStatusAsync()).Job.Epoch;
+        await Registry.BackgroundAsync(epoch, 2, [Arrival($"bg{epoch}-count0", 0, startSeconds: 1, repairSeconds: 1e6)]);
+        await Registry.InjectAsync([new FaultRequest("node.slowdown", new FaultTargetRequest(Node: ClusterLayout.NodeId("dc", 1)), new Dictionary<string, double> { ["factor"] = 2 })], campaign: null);
+        var before = await Registry.CountsAsync();
+        Assert.True(before.Injected["node.slowdown"] >= 1);
+        Assert.True(before.FailuresByCause!["probe"] >= 1);
+
+        // A new run of the same scenario counts on; another scenario starts from zero, without the old one's causes.
+        await _driver.Job.StopAsync();
+        await _driver.Job.StartAsync();
+        Assert.Equal(before.Injected["node.slowdown"], (await Registry.CountsAsync()).Injected["node.slowdown"]);
+        await _driver.StartAtMaxPaceAsync(Scenarios.TwoSites());
+        var after = await Registry.CountsAsync();
+        await _driver.Job.StopAsync();
+
+        Assert.All(after.Injected.Values, count => Assert.Equal(0, count));
+        Assert.False(after.FailuresByCause!.ContainsKey("probe"));
+    }
+
     private static BackgroundFault Arrival(string id, int node, double startSeconds, double repairSeconds) => new(
         id, "probe", FaultKind.NodeSlowdown, new FaultTargetRequest(Node: ClusterLayout.NodeId("dc", node)),
         new Dictionary<string, double> { ["factor"] = 1.5 }, startSeconds, repairSeconds, Xid: null);

@@ -1,0 +1,105 @@
+using Microsoft.Extensions.DependencyInjection;
+using Orleans.Runtime;
+using Orleans.Storage;
+
+namespace OrleansCluster.Grains.Tests.Faults;
+
+/// <summary>
+/// The simulation's grain storage with writes that go wrong on demand: the next writes of a named state fail (storage
+/// out of reach), or are stored and then fail with a timeout, as a write to a paused Redis does when the client gives
+/// up on it and Redis runs it later (the grain's ETag is then behind the stored one). Exact where pausing a real Redis
+/// is a race with the timeout.
+/// </summary>
+public sealed class FlakyStorage(IGrainStorage inner) : IGrainStorage
+{
+    /// <summary>What an armed write does.</summary>
+    public enum Mode
+    {
+        /// <summary>Not stored; the write throws.</summary>
+        Fail,
+
+        /// <summary>Stored, with an ETag the caller never sees; the write throws a timeout.</summary>
+        LandLate,
+    }
+
+    private readonly Lock _gate = new();
+    private readonly Dictionary<string, (Mode Mode, int Count)> _armed = new(StringComparer.Ordinal);
+
+    /// <summary>Has the next <paramref name="count"/> writes of <paramref name="stateName"/> go wrong as <paramref name="mode"/>.</summary>
+    public void Arm(string stateName, Mode mode, int count = 1)
+    {
+        lock (_gate)
+        {
+            _armed[stateName] = (mode, count);
+        }
+    }
+
+    /// <summary>Every write succeeds from now on.</summary>
+    public void Disarm()
+    {
+        lock (_gate)
+        {
+            _armed.Clear();
+        }
+    }
+
+    /// <summary>How many of the writes armed for <paramref name="stateName"/> are still to come.</summary>
+    public int Armed(string stateName)
+    {
+        lock (_gate)
+        {
+            return _armed.TryGetValue(stateName, out var armed) ? armed.Count : 0;
+        }
+    }
+
+    public Task ReadStateAsync<T>(string stateName, GrainId grainId, IGrainState<T> grainState) => inner.ReadStateAsync(stateName, grainId, grainState);
+
+    public Task ClearStateAsync<T>(string stateName, GrainId grainId, IGrainState<T> grainState) => inner.ClearStateAsync(stateName, grainId, grainState);
+
+    public async Task WriteStateAsync<T>(string stateName, GrainId grainId, IGrainState<T> grainState)
+    {
+        ArgumentNullException.ThrowIfNull(grainState);
+        switch (Take(stateName))
+        {
+            case Mode.Fail:
+                throw new TimeoutException($"test storage: the write of {stateName} failed");
+            case Mode.LandLate:
+                var copy = new GrainState<T>(grainState.State, grainState.ETag) { RecordExists = grainState.RecordExists };
+                await inner.WriteStateAsync(stateName, grainId, copy);
+                throw new TimeoutException($"test storage: the write of {stateName} timed out (and was stored)");
+            default:
+                await inner.WriteStateAsync(stateName, grainId, grainState);
+                return;
+        }
+    }
+
+    private Mode? Take(string stateName)
+    {
+        lock (_gate)
+        {
+            if (_armed.TryGetValue(stateName, out var armed) && armed.Count > 0)
+            {
+                _armed[stateName] = (armed.Mode, armed.Count - 1);
+                return armed.Mode;
+            }
+
+            return null;
+        }
+    }
+}
+
+/// <summary>The one-silo test cluster with its simulation storage wrapped in <see cref="FlakyStorage"/>.</summary>
+public sealed class FlakyStorageFixture : ClusterFixture
+{
+    /// <summary>The silo's storage, to arm.</summary>
+    public FlakyStorage Storage => (FlakyStorage)Cluster.Silos[0].ServiceProvider.GetRequiredKeyedService<IGrainStorage>(SimulationStorage.Name);
+
+    protected override void ConfigureSilo(ISiloBuilder silo)
+    {
+        ArgumentNullException.ThrowIfNull(silo);
+        var registered = silo.Services.Last(s => s.ServiceType == typeof(IGrainStorage) && s.IsKeyedService && Equals(s.ServiceKey, SimulationStorage.Name));
+        silo.Services.Remove(registered);
+        var factory = registered.KeyedImplementationFactory!;
+        silo.Services.AddKeyedSingleton<IGrainStorage>(SimulationStorage.Name, (services, key) => new FlakyStorage((IGrainStorage)factory(services, key)));
+    }
+}
