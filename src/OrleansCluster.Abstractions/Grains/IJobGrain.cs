@@ -60,6 +60,14 @@ public interface IJobGrain : IGrainWithStringKey
     [Alias("SetPace")]
     Task SetPaceAsync(PaceSettings pace);
 
+    /// <summary>
+    /// One control call (<paramref name="pace"/> for <see cref="JobControl.SetPace"/>), answered with the job's status
+    /// as that call left it, in the same turn: found by probing, a status read in a second call could show a call that
+    /// arrived meanwhile (a start answered "stopped"). What the <c>/api/job</c> routes call.
+    /// </summary>
+    [Alias("Control")]
+    Task<JobStatus> ControlAsync(JobControl control, PaceSettings? pace = null);
+
     /// <summary>Scenario, sites, links, job and last step; answered between steps, never blocked by them.</summary>
     [AlwaysInterleave, Alias("GetStatus")]
     ValueTask<ClusterStatus> GetStatusAsync();

@@ -9,6 +9,26 @@ public sealed record ScenarioSource([property: Id(0)] string? Preset, [property:
     public static ScenarioSource FromJson(string json) => new(null, json);
 }
 
+/// <summary>A control call of the job (<see cref="Grains.IJobGrain.ControlAsync"/>).</summary>
+[GenerateSerializer, Alias("JobControl")]
+public enum JobControl
+{
+    /// <summary>Start (a stopped job from step 1; a paused one resumes).</summary>
+    Start = 0,
+
+    /// <summary>Pause after the step in flight.</summary>
+    Pause = 1,
+
+    /// <summary>Resume a paused job.</summary>
+    Resume = 2,
+
+    /// <summary>Stop.</summary>
+    Stop = 3,
+
+    /// <summary>Set the pace.</summary>
+    SetPace = 4,
+}
+
 /// <summary>How fast the job steps.</summary>
 [GenerateSerializer, Alias("PaceMode")]
 public enum PaceMode

@@ -150,6 +150,20 @@ public sealed partial class JobGrain(
         return Task.CompletedTask;
     }
 
+    public async Task<JobStatus> ControlAsync(JobControl control, PaceSettings? pace = null)
+    {
+        await (control switch
+        {
+            JobControl.Start => StartAsync(),
+            JobControl.Pause => PauseAsync(),
+            JobControl.Resume => ResumeAsync(),
+            JobControl.Stop => StopAsync(),
+            JobControl.SetPace => SetPaceAsync(pace ?? throw new ArgumentNullException(nameof(pace))),
+            _ => throw new ArgumentOutOfRangeException(nameof(control), control, "not a control call"),
+        });
+        return (await GetStatusAsync()).Job;
+    }
+
     public Task PauseAsync() => Job.State switch
     {
         JobState.Running => HaltAsync(JobState.Paused),

@@ -34,13 +34,13 @@ public static class JobApi
         return api;
     }
 
-    public static Task<Results<Ok<JobStatus>, ProblemHttpResult>> StartAsync(IGrainFactory grains) => UnlessConflictAsync(grains, job => job.StartAsync());
+    public static Task<Results<Ok<JobStatus>, ProblemHttpResult>> StartAsync(IGrainFactory grains) => UnlessConflictAsync(grains, JobControl.Start);
 
-    public static Task<Results<Ok<JobStatus>, ProblemHttpResult>> PauseAsync(IGrainFactory grains) => UnlessConflictAsync(grains, job => job.PauseAsync());
+    public static Task<Results<Ok<JobStatus>, ProblemHttpResult>> PauseAsync(IGrainFactory grains) => UnlessConflictAsync(grains, JobControl.Pause);
 
-    public static Task<Results<Ok<JobStatus>, ProblemHttpResult>> ResumeAsync(IGrainFactory grains) => UnlessConflictAsync(grains, job => job.ResumeAsync());
+    public static Task<Results<Ok<JobStatus>, ProblemHttpResult>> ResumeAsync(IGrainFactory grains) => UnlessConflictAsync(grains, JobControl.Resume);
 
-    public static Task<Ok<JobStatus>> StopAsync(IGrainFactory grains) => ThenStatusAsync(grains, job => job.StopAsync());
+    public static Task<Ok<JobStatus>> StopAsync(IGrainFactory grains) => ThenStatusAsync(grains, JobControl.Stop);
 
     public static async Task<Results<Ok<JobStatus>, ValidationProblem, ProblemHttpResult>> SetPaceAsync(HttpContext context, IGrainFactory grains)
     {
@@ -80,7 +80,7 @@ public static class JobApi
             return Problems.Validation(errors);
         }
 
-        return await ThenStatusAsync(grains, job => job.SetPaceAsync(new PaceSettings(mode!.Value, speed)));
+        return await ThenStatusAsync(grains, JobControl.SetPace, new PaceSettings(mode!.Value, speed));
     }
 
     public static async Task<Results<Ok<IReadOnlyList<StepRecord>>, ValidationProblem>> GetStepsAsync(IGrainFactory grains, IOptions<SimulationTuning> tuning, string? count)
@@ -98,12 +98,12 @@ public static class JobApi
 
     private static IJobGrain Job(IGrainFactory grains) => grains.GetGrain<IJobGrain>(IJobGrain.Key);
 
-    // The action, then the job's status; 409 when the job's state does not allow it (nothing changed).
-    private static async Task<Results<Ok<JobStatus>, ProblemHttpResult>> UnlessConflictAsync(IGrainFactory grains, Func<IJobGrain, Task> action)
+    // The call, and the job's status as it left it; 409 when the job's state does not allow it (nothing changed).
+    private static async Task<Results<Ok<JobStatus>, ProblemHttpResult>> UnlessConflictAsync(IGrainFactory grains, JobControl control)
     {
         try
         {
-            return await ThenStatusAsync(grains, action);
+            return await ThenStatusAsync(grains, control);
         }
         catch (InvalidOperationException e)
         {
@@ -111,10 +111,6 @@ public static class JobApi
         }
     }
 
-    private static async Task<Ok<JobStatus>> ThenStatusAsync(IGrainFactory grains, Func<IJobGrain, Task> action)
-    {
-        var job = Job(grains);
-        await action(job);
-        return TypedResults.Ok((await job.GetStatusAsync()).Job);
-    }
+    private static async Task<Ok<JobStatus>> ThenStatusAsync(IGrainFactory grains, JobControl control, PaceSettings? pace = null) =>
+        TypedResults.Ok(await Job(grains).ControlAsync(control, pace));
 }
