@@ -1,4 +1,5 @@
 using System.CommandLine;
+using System.CommandLine.Invocation;
 using OrleansCluster.Cli;
 using OrleansCluster.Cli.Commands;
 using OrleansCluster.Cli.Reports;
@@ -128,7 +129,12 @@ var root = new RootCommand("orleanscluster: load tests and fault campaigns again
     urlOption, keyOption, outputOption, reportOption, siloOption, status, ramp, api, scrape, campaign, whatif,
     AlertsCommand.Create(urlOption, keyOption, (parse, command, report, target, ct) => FinishAsync(parse, command, report, target, null, ct)),
 };
-return await root.Parse(args).InvokeAsync();
+var parsed = root.Parse(args);
+var exit = await parsed.InvokeAsync();
+// A command line that does not parse (an unknown option, "--step 0.001" for a whole number) is bad arguments: "could
+// not run", 2, as the commands answer the values they refuse. System.CommandLine prints its error and the help and
+// answers 1, which means "a check failed". Help asked for with an error in the line is help, 0.
+return parsed.Action is ParseErrorAction ? 2 : exit;
 
 bool Live(ParseResult parse) => LiveProgress.Available(parse.GetValue(outputOption)!);
 

@@ -1,3 +1,4 @@
+using System.Globalization;
 using OrleansCluster.Cli.Reports;
 
 namespace OrleansCluster.Cli.Commands;
@@ -97,14 +98,19 @@ public static class AlertScoring
         return sorted[Math.Clamp((int)Math.Ceiling(q * sorted.Length) - 1, 0, sorted.Length - 1)];
     }
 
-    /// <summary>The command's report: per rule, and the window it read.</summary>
-    public sealed record Report(DateTimeOffset From, DateTimeOffset To, int Faults, int Episodes, IReadOnlyList<RuleScore> Rules) : ICommandReport
+    /// <summary>
+    /// The command's report: per rule, and the window it scored. <paramref name="AskedFrom"/> and
+    /// <paramref name="Warning"/> are set when the window was cut to start at <paramref name="From"/>, later than asked,
+    /// because the ground truth before it was incomplete.
+    /// </summary>
+    public sealed record Report(DateTimeOffset From, DateTimeOffset To, int Faults, int Episodes, IReadOnlyList<RuleScore> Rules, DateTimeOffset? AskedFrom = null, string? Warning = null) : ICommandReport
     {
         public bool Held() => true;
 
         public string Summary() =>
             $"{Rules.Count} alert rule(s) against {Faults} fault(s) from {From:u} to {To:u}: {Episodes} firing episode(s); " +
-            (Rules.Count == 0 ? "no rule fired." : $"best recall {Rules.Max(r => r.Recall ?? 0):P0}, best precision {Rules.Max(r => r.Precision ?? 0):P0}.");
+            (Rules.Count == 0 ? "no rule fired." : $"best recall {Rules.Max(r => r.Recall ?? 0):P0}, best precision {Rules.Max(r => r.Precision ?? 0):P0}.") +
+            (AskedFrom is { } asked ? string.Create(CultureInfo.InvariantCulture, $" Window cut: asked from {asked:u}, scored from {From:u} ({(From - asked).TotalSeconds:0.#} s dropped), the ground truth before it being incomplete.") : string.Empty);
 
         public IReadOnlyList<ReportTable> Tables() =>
         [

@@ -15,8 +15,39 @@ public static class AlertsCommand
 {
     private const int PageSize = 1000;
 
+    /// <summary>
+    /// How many ended faults the fault registry keeps (docs/admin-api.md: <c>all=true</c> adds "the last 1,000 ended"),
+    /// oldest dropped first. An answer holding that many ended faults may have lost older ones that the window needs.
+    /// </summary>
+    public const int EndedKept = 1000;
+
     /// <summary>What the command reads and how it matches.</summary>
-    public sealed record Options(TimeSpan Window, TimeSpan Grace, TimeSpan Step, IReadOnlyList<string> HostLabels);
+    public sealed record Options(TimeSpan Window, TimeSpan Grace, TimeSpan Step, IReadOnlyList<string> HostLabels)
+    {
+        /// <summary>
+        /// The options from the command line, or an <see cref="ArgumentException"/> naming the first that is out of
+        /// range (exit 2): a value changed silently would score a window or a grace the user did not ask for.
+        /// </summary>
+        public static Options From(int seconds, int grace, int step, IReadOnlyList<string>? hostLabels)
+        {
+            if (seconds < 1)
+            {
+                throw new ArgumentException($"--seconds must be at least 1 (got {seconds})");
+            }
+
+            if (step < 1)
+            {
+                throw new ArgumentException($"--step must be at least 1 (got {step})");
+            }
+
+            if (grace < 0)
+            {
+                throw new ArgumentException($"--grace must be at least 0 (got {grace})");
+            }
+
+            return new Options(TimeSpan.FromSeconds(seconds), TimeSpan.FromSeconds(grace), TimeSpan.FromSeconds(step), hostLabels is { Count: > 0 } given ? given : ["Hostname", "node", "link"]);
+        }
+    }
 
     /// <summary>The command, for the root; <paramref name="finish"/> prints the report and answers the exit code.</summary>
     public static Command Create(Option<string> url, Option<string?> key, Func<ParseResult, string, ICommandReport, Target, CancellationToken, Task<int>> finish)
@@ -34,15 +65,16 @@ public static class AlertsCommand
         {
             try
             {
+                var options = Options.From(parse.GetValue(window), parse.GetValue(grace), parse.GetValue(step), parse.GetValue(labels));
                 var target = Target.Parse(parse.GetValue(url)!, parse.GetValue(key));
                 using var admin = target.CreateClient();
                 using var prom = Target.Parse(parse.GetValue(prometheus)!, null).CreateClient();
-                var options = new Options(
-                    TimeSpan.FromSeconds(Math.Max(1, parse.GetValue(window))),
-                    TimeSpan.FromSeconds(Math.Max(0, parse.GetValue(grace))),
-                    TimeSpan.FromSeconds(Math.Max(1, parse.GetValue(step))),
-                    parse.GetValue(labels) is { Length: > 0 } given ? given : ["Hostname", "node", "link"]);
                 var report = await RunAsync(admin, prom, options, DateTimeOffset.UtcNow, ct);
+                if (report.Warning is { } warning)
+                {
+                    await Console.Error.WriteLineAsync($"warning: {warning}");
+                }
+
                 return await finish(parse, "alerts", report, target, ct);
             }
             catch (Exception e) when (CommandErrors.CouldNotRun(e, ct))
@@ -54,27 +86,72 @@ public static class AlertsCommand
         return command;
     }
 
-    /// <summary>Reads both sides for the window ending at <paramref name="now"/> and scores every rule.</summary>
+    /// <summary>
+    /// Reads both sides for the window ending at <paramref name="now"/> and scores every rule. When the fault registry's
+    /// history of ended faults does not reach back to the window's start (see <see cref="TruthCompleteFrom"/>), the
+    /// window is cut to start where it does, and the report says so; when nothing of the window is left (less than one
+    /// <see cref="Options.Step"/>), an <see cref="InvalidOperationException"/> (exit 2).
+    /// </summary>
     public static async Task<AlertScoring.Report> RunAsync(HttpClient admin, HttpClient prometheus, Options options, DateTimeOffset now, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(options);
-        var from = now - options.Window;
-        var faults = await ReadFaultsAsync(admin, from, now, cancellationToken);
+        var asked = now - options.Window;
+        var rows = await ReadFaultsAsync(admin, asked, cancellationToken);
+        var from = TruthCompleteFrom(rows, asked, now);
+        string? warning = null;
+        if (from > asked)
+        {
+            var history = string.Create(CultureInfo.InvariantCulture, $"the fault registry keeps only the last {EndedKept:N0} ended faults, and the {rows.Count(r => Ended(r, now)):N0} it answered for the window ended at or after {from:u}, so faults of the window that ended before then may have left it");
+            if (now - from < options.Step)
+            {
+                throw new InvalidOperationException(string.Create(CultureInfo.InvariantCulture, $"nothing of the window to score: {history} ({(now - from).TotalSeconds:0.#} s of the {options.Window.TotalSeconds:0} s asked are left, under one --step)"));
+            }
+
+            warning = string.Create(CultureInfo.InvariantCulture, $"{history}: scored from {from:u} only, {(from - asked).TotalSeconds:0.#} s of the {options.Window.TotalSeconds:0} s asked dropped (a shorter --seconds avoids the cut)");
+        }
+
+        var faults = rows
+            .Where(f => f.StartsAt >= from && f.StartsAt <= now)
+            .Select(f => new AlertScoring.TruthFault(f.Id, f.Kind, f.Cause, [.. f.Targets?.Nodes ?? [], .. f.Targets?.Links ?? []], f.StartsAt, f.EndsAt))
+            .ToList();
         var episodes = await ReadEpisodesAsync(prometheus, options, from, now, cancellationToken);
         var scores = AlertScoring.Score(faults, episodes, options.Grace, now, await ReadRuleNamesAsync(prometheus, cancellationToken));
-        return new AlertScoring.Report(from, now, faults.Count, episodes.Count, scores);
+        return new AlertScoring.Report(from, now, faults.Count, episodes.Count, scores, from > asked ? asked : null, warning);
     }
 
-    private static async Task<List<AlertScoring.TruthFault>> ReadFaultsAsync(HttpClient admin, DateTimeOffset from, DateTimeOffset to, CancellationToken cancellationToken)
+    /// <summary>
+    /// Where the ground truth read for a window starting at <paramref name="asked"/> is complete. The registry keeps the
+    /// last <see cref="EndedKept"/> ended faults, dropping the oldest, and <c>since</c> leaves out those that ended
+    /// before the window: an answer with fewer ended faults than that lost none of the window's (any it dropped ended
+    /// before those it kept, before the window). An answer with that many may have lost faults that ended before the
+    /// earliest end it holds, but none that started after it: the truth is complete from that end on.
+    /// </summary>
+    private static DateTimeOffset TruthCompleteFrom(List<FaultRow> rows, DateTimeOffset asked, DateTimeOffset now)
     {
-        var faults = new List<AlertScoring.TruthFault>();
+        var ended = rows.Where(r => Ended(r, now) && r.EndsAt is not null).ToArray();
+        if (ended.Length < EndedKept)
+        {
+            return asked;
+        }
+
+        var earliest = ended.Min(r => r.EndsAt!.Value);
+        return earliest > asked ? earliest : asked;
+    }
+
+    // Expired or cleared (the registry's history); a row without a state, by its end.
+    private static bool Ended(FaultRow row, DateTimeOffset now) =>
+        row.State is { } state
+            ? state.Equals("expired", StringComparison.OrdinalIgnoreCase) || state.Equals("cleared", StringComparison.OrdinalIgnoreCase)
+            : row.EndsAt <= now;
+
+    private static async Task<List<FaultRow>> ReadFaultsAsync(HttpClient admin, DateTimeOffset from, CancellationToken cancellationToken)
+    {
+        var faults = new List<FaultRow>();
         for (var page = 1; ; page++)
         {
             var path = $"/api/faults?all=true&allNodes=true&since={Uri.EscapeDataString(from.ToString("O", CultureInfo.InvariantCulture))}&page={page}&pageSize={PageSize}";
             var batch = await admin.GetFromJsonAsync<List<FaultRow>>(path, ReportWriter.Json, cancellationToken) ?? [];
-            faults.AddRange(batch
-                .Where(f => f.StartsAt >= from && f.StartsAt <= to)
-                .Select(f => new AlertScoring.TruthFault(f.Id, f.Kind, f.Cause, [.. f.Targets?.Nodes ?? [], .. f.Targets?.Links ?? []], f.StartsAt, f.EndsAt)));
+            faults.AddRange(batch);
             if (batch.Count < PageSize)
             {
                 return faults;
@@ -86,13 +163,8 @@ public static class AlertsCommand
     {
         var query = Uri.EscapeDataString("ALERTS{alertstate=\"firing\"}");
         var url = string.Create(CultureInfo.InvariantCulture, $"/api/v1/query_range?query={query}&start={from.ToUnixTimeMilliseconds() / 1000.0}&end={to.ToUnixTimeMilliseconds() / 1000.0}&step={options.Step.TotalSeconds}");
-        using var document = JsonDocument.Parse(await prometheus.GetStringAsync(new Uri(url, UriKind.Relative), cancellationToken));
+        using var document = await QueryAsync(prometheus, url, cancellationToken);
         var root = document.RootElement;
-        if (root.GetProperty("status").GetString() != "success")
-        {
-            throw new InvalidOperationException($"Prometheus answered {root}");
-        }
-
         var episodes = new List<AlertScoring.Episode>();
         foreach (var series in root.GetProperty("data").GetProperty("result").EnumerateArray())
         {
@@ -109,13 +181,52 @@ public static class AlertsCommand
     // Every alerting rule Prometheus holds, so a rule that never fired is scored too (every fault missed).
     private static async Task<List<string>> ReadRuleNamesAsync(HttpClient prometheus, CancellationToken cancellationToken)
     {
-        using var document = JsonDocument.Parse(await prometheus.GetStringAsync(new Uri("/api/v1/rules?type=alert", UriKind.Relative), cancellationToken));
+        using var document = await QueryAsync(prometheus, "/api/v1/rules?type=alert", cancellationToken);
         return [.. document.RootElement.GetProperty("data").GetProperty("groups").EnumerateArray()
             .SelectMany(g => g.GetProperty("rules").EnumerateArray())
             .Select(r => r.GetProperty("name").GetString()!)];
     }
 
-    private sealed record FaultRow(string Id, string Kind, string? Cause, FaultTargetsRow? Targets, DateTimeOffset StartsAt, DateTimeOffset? EndsAt);
+    /// <summary>
+    /// One call of Prometheus' HTTP API, its answer when <c>status</c> is <c>success</c>; otherwise an
+    /// <see cref="InvalidOperationException"/> whose one line names Prometheus and its <c>error</c> (a window of more
+    /// points than a range query may return is a 400 with <c>{"status":"error","error":"..."}</c>).
+    /// </summary>
+    private static async Task<JsonDocument> QueryAsync(HttpClient prometheus, string path, CancellationToken cancellationToken)
+    {
+        using var response = await prometheus.GetAsync(new Uri(path, UriKind.Relative), cancellationToken);
+        var body = await response.Content.ReadAsStringAsync(cancellationToken);
+        var at = $"Prometheus at {prometheus.BaseAddress}";
+        JsonDocument document;
+        try
+        {
+            document = JsonDocument.Parse(body);
+        }
+        catch (JsonException)
+        {
+            throw new InvalidOperationException($"{at} answered {(int)response.StatusCode} {response.ReasonPhrase} without its API's JSON: {OneLine(body, 200)}");
+        }
+
+        var root = document.RootElement;
+        if (response.IsSuccessStatusCode && root.ValueKind == JsonValueKind.Object && root.TryGetProperty("status", out var status) && status.ValueKind == JsonValueKind.String && status.GetString() == "success")
+        {
+            return document;
+        }
+
+        using (document)
+        {
+            var error = root.ValueKind == JsonValueKind.Object && root.TryGetProperty("error", out var e) && e.ValueKind == JsonValueKind.String ? e.GetString()! : root.GetRawText();
+            throw new InvalidOperationException($"{at} refused the query ({(int)response.StatusCode} {response.ReasonPhrase}): {OneLine(error, 500)}");
+        }
+    }
+
+    private static string OneLine(string text, int most)
+    {
+        var line = string.Join(' ', text.Split(['\r', '\n'], StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries));
+        return line.Length <= most ? line : string.Concat(line.AsSpan(0, most), "...");
+    }
+
+    private sealed record FaultRow(string Id, string Kind, string? Cause, FaultTargetsRow? Targets, DateTimeOffset StartsAt, DateTimeOffset? EndsAt, string? State);
 
     private sealed record FaultTargetsRow(IReadOnlyList<string>? Nodes, IReadOnlyList<string>? Links);
 }

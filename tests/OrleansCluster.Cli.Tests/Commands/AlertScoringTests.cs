@@ -137,6 +137,20 @@ public sealed class AlertScoringTests : IAsyncLifetime
         Assert.Contains("SlowNode", JsonSerializer.Serialize(report), StringComparison.Ordinal);
     }
 
+    [Fact]
+    public async Task AWindowPrometheusRefusesIsAnErrorNamingPrometheusAndItsMessage()
+    {
+        using var admin = new HttpClient { BaseAddress = new Uri($"http://127.0.0.1:{_siloPort}"), Timeout = TimeSpan.FromSeconds(60) };
+        admin.DefaultRequestHeaders.Authorization = new AuthenticationHeaderValue("Bearer", Key);
+        using var prometheus = new HttpClient { BaseAddress = new Uri($"http://127.0.0.1:{_prometheusPort}"), Timeout = TimeSpan.FromSeconds(60) };
+
+        // 1,000 days at a 1 s step: far more points than a range query may return (11,000), a 400 from Prometheus.
+        var refused = await Assert.ThrowsAsync<InvalidOperationException>(() => AlertsCommand.RunAsync(admin, prometheus, AlertsCommand.Options.From(86_400_000, 60, 1, null), DateTimeOffset.UtcNow, Ct));
+
+        Assert.StartsWith($"Prometheus at http://127.0.0.1:{_prometheusPort}/ refused the query (400 Bad Request): ", refused.Message, StringComparison.Ordinal);
+        Assert.Contains("11,000 points", refused.Message, StringComparison.Ordinal);
+    }
+
     private static async Task<bool> FiringAsync(HttpClient prometheus, string alert)
     {
         var query = Uri.EscapeDataString($"ALERTS{{alertname=\"{alert}\",alertstate=\"firing\"}}");

@@ -66,6 +66,8 @@ public sealed class ProgramTests(SiloProcessFixture silo) : IClassFixture<SiloPr
     [InlineData("api --callers 0", "--callers and --rounds must be at least 1")]
     [InlineData("scrape --seconds 0", "--seconds > 0")]
     [InlineData("scrape --timeout 0", "--timeout must be")]
+    [InlineData("api --callers many", "Cannot parse argument 'many' for option '--callers'")] // a parse error is bad arguments too
+    [InlineData("scrape --output xml", "Argument 'xml' not recognized")]
     public async Task WhatCannotRunExitsTwoWithTheReason(string arguments, string reason)
     {
         var args = arguments.Split(' ').Concat(arguments.Contains("--url", StringComparison.Ordinal) ? [] : new[] { "--url", Url, "--key", Key }).ToArray();

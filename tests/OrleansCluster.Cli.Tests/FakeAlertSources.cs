@@ -1,0 +1,128 @@
+using System.Globalization;
+using System.Text.Json;
+using System.Text.Json.Nodes;
+using Microsoft.AspNetCore.Builder;
+using Microsoft.AspNetCore.Hosting;
+using Microsoft.AspNetCore.Http;
+using Microsoft.Extensions.Logging;
+using OrleansCluster.Testing;
+
+namespace OrleansCluster.Cli.Tests;
+
+/// <summary>
+/// What <c>orleanscluster alerts</c> reads, served on 127.0.0.1 by one small web app: the silo's
+/// <c>GET /api/faults</c> as the registry answers it (every fault given, <c>since</c> keeping those not ended before it,
+/// ordered by id, paged, <c>X-Total-Count</c>), and Prometheus' <c>/api/v1/query_range</c> (the samples given, within the
+/// range asked) and <c>/api/v1/rules</c>. A test gives the faults as the registry holds them, its bounded history of
+/// ended ones included, to set up what a real silo takes more than 1,000 ended faults to reach.
+/// </summary>
+public sealed class FakeAlertSources : IAsyncDisposable
+{
+    private readonly WebApplication _app;
+    private readonly List<double> _rangeStarts = [];
+
+    private FakeAlertSources(WebApplication app, string url)
+    {
+        _app = app;
+        Url = url;
+    }
+
+    /// <summary>A fault as <c>GET /api/faults</c> lists it.</summary>
+    public sealed record Fault(string Id, string Node, DateTimeOffset StartsAt, DateTimeOffset? EndsAt, string State);
+
+    /// <summary>One firing series of <c>ALERTS</c>: its rule, the host in its <c>node</c> label, and its samples.</summary>
+    public sealed record Series(string Rule, string Node, IReadOnlyList<DateTimeOffset> Samples);
+
+    /// <summary>Both the silo's and Prometheus' address: <c>http://127.0.0.1:PORT</c>.</summary>
+    public string Url { get; }
+
+    /// <summary>The <c>start</c> of every range query received, in Unix seconds.</summary>
+    public IReadOnlyList<double> RangeStarts
+    {
+        get
+        {
+            lock (_rangeStarts)
+            {
+                return [.. _rangeStarts];
+            }
+        }
+    }
+
+    /// <summary>
+    /// Starts serving. With <paramref name="rangeRefusal"/>, every range query is answered 400 with Prometheus' error
+    /// body carrying that message.
+    /// </summary>
+    public static async Task<FakeAlertSources> StartAsync(IReadOnlyList<Fault> faults, IReadOnlyList<Series> series, string? rangeRefusal = null)
+    {
+        var url = $"http://127.0.0.1:{ManagedProcess.FreePort()}";
+        var builder = WebApplication.CreateSlimBuilder();
+        builder.Logging.ClearProviders();
+        builder.WebHost.UseUrls(url);
+        var app = builder.Build();
+        var sources = new FakeAlertSources(app, url);
+        app.MapGet("/api/faults", (HttpContext context) => ListFaults(context, faults));
+        app.MapGet("/api/v1/query_range", (HttpContext context) => sources.QueryRange(context, series, rangeRefusal));
+        app.MapGet("/api/v1/rules", () => Results.Text(
+            new JsonObject { ["status"] = "success", ["data"] = new JsonObject { ["groups"] = new JsonArray(new JsonObject { ["name"] = "scored", ["rules"] = new JsonArray([.. series.Select(s => s.Rule).Distinct().Select(r => (JsonNode)new JsonObject { ["name"] = r, ["type"] = "alerting" })]) }) } }.ToJsonString(),
+            "application/json"));
+        await app.StartAsync(TestContext.Current.CancellationToken);
+        return sources;
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        await _app.StopAsync(CancellationToken.None);
+        await _app.DisposeAsync();
+    }
+
+    private static IResult ListFaults(HttpContext context, IReadOnlyList<Fault> faults)
+    {
+        var query = context.Request.Query;
+        var since = query.TryGetValue("since", out var s) ? DateTimeOffset.Parse(s.ToString(), CultureInfo.InvariantCulture) : (DateTimeOffset?)null;
+        var kept = faults.Where(f => since is not { } t || f.EndsAt is null || f.EndsAt >= t).OrderBy(f => f.Id, StringComparer.Ordinal).ToArray();
+        context.Response.Headers["X-Total-Count"] = kept.Length.ToString(CultureInfo.InvariantCulture);
+        var page = query.TryGetValue("page", out var p) ? int.Parse(p.ToString(), CultureInfo.InvariantCulture) : 1;
+        var size = query.TryGetValue("pageSize", out var z) ? int.Parse(z.ToString(), CultureInfo.InvariantCulture) : int.MaxValue;
+        var listed = kept.Skip((page - 1) * size).Take(size).Select(f => new JsonObject
+        {
+            ["id"] = f.Id,
+            ["kind"] = "node.crash",
+            ["state"] = f.State,
+            ["startsAt"] = f.StartsAt.ToString("O", CultureInfo.InvariantCulture),
+            ["endsAt"] = f.EndsAt?.ToString("O", CultureInfo.InvariantCulture),
+            ["targets"] = new JsonObject { ["nodes"] = new JsonArray(f.Node), ["links"] = new JsonArray() },
+        });
+        return Results.Text(new JsonArray([.. listed]).ToJsonString(), "application/json");
+    }
+
+    private IResult QueryRange(HttpContext context, IReadOnlyList<Series> series, string? refusal)
+    {
+        var start = double.Parse(context.Request.Query["start"].ToString(), CultureInfo.InvariantCulture);
+        var end = double.Parse(context.Request.Query["end"].ToString(), CultureInfo.InvariantCulture);
+        lock (_rangeStarts)
+        {
+            _rangeStarts.Add(start);
+        }
+
+        if (refusal is not null)
+        {
+            return Results.Text(JsonSerializer.Serialize(new { status = "error", errorType = "bad_data", error = refusal }), "application/json", statusCode: StatusCodes.Status400BadRequest);
+        }
+
+        var result = new JsonArray();
+        foreach (var one in series)
+        {
+            var values = one.Samples.Select(t => t.ToUnixTimeMilliseconds() / 1000.0).Where(t => t >= start && t <= end).ToArray();
+            if (values.Length > 0)
+            {
+                result.Add(new JsonObject
+                {
+                    ["metric"] = new JsonObject { ["__name__"] = "ALERTS", ["alertname"] = one.Rule, ["alertstate"] = "firing", ["node"] = one.Node },
+                    ["values"] = new JsonArray([.. values.Select(t => (JsonNode)new JsonArray(t, "1"))]),
+                });
+            }
+        }
+
+        return Results.Text(new JsonObject { ["status"] = "success", ["data"] = new JsonObject { ["resultType"] = "matrix", ["result"] = result } }.ToJsonString(), "application/json");
+    }
+}
