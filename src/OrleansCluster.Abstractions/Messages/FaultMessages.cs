@@ -128,6 +128,13 @@ public enum InjectionRefusal
     IdempotencyKeyReused = 2,
 }
 
+/// <summary>The fault registry's history of ended faults, as every reader of it counts on.</summary>
+public static class FaultHistory
+{
+    /// <summary>How many ended faults the registry keeps (expired or cleared), the oldest dropped first.</summary>
+    public const int Kept = 1000;
+}
+
 /// <summary>Faults by kind: in force now, and injected since the scenario was loaded; background failures by cause since then.</summary>
 [GenerateSerializer, Immutable, Alias("FaultCounts")]
 public sealed record FaultCounts(

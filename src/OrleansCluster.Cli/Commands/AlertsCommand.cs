@@ -2,6 +2,7 @@ using System.CommandLine;
 using System.Globalization;
 using System.Net.Http.Json;
 using System.Text.Json;
+using OrleansCluster.Abstractions.Messages;
 using OrleansCluster.Cli.Reports;
 
 namespace OrleansCluster.Cli.Commands;
@@ -19,7 +20,7 @@ public static class AlertsCommand
     /// How many ended faults the fault registry keeps (docs/admin-api.md: <c>all=true</c> adds "the last 1,000 ended"),
     /// oldest dropped first. An answer holding that many ended faults may have lost older ones that the window needs.
     /// </summary>
-    public const int EndedKept = 1000;
+    public const int EndedKept = FaultHistory.Kept;
 
     /// <summary>What the command reads and how it matches.</summary>
     public sealed record Options(TimeSpan Window, TimeSpan Grace, TimeSpan Step, IReadOnlyList<string> HostLabels)

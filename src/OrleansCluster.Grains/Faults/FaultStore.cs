@@ -10,7 +10,7 @@ namespace OrleansCluster.Grains.Faults;
 /// </summary>
 internal sealed class FaultStore(IPersistentState<FaultRegistryState> state, IPersistentState<FaultHistoryState> history)
 {
-    private const int EndedKept = 1000;
+    private const int EndedKept = FaultHistory.Kept;
 
     /// <summary>The live state.</summary>
     public FaultRegistryState State => state.State;
