@@ -1,5 +1,6 @@
 using Microsoft.Extensions.Diagnostics.HealthChecks;
 using OrleansCluster.Abstractions.Grains;
+using OrleansCluster.Abstractions.Messages;
 
 namespace OrleansCluster.Silo.Simulation;
 
@@ -11,12 +12,20 @@ namespace OrleansCluster.Silo.Simulation;
 /// </summary>
 internal sealed partial class JobHealthCheck(IGrainFactory grains, ILogger<JobHealthCheck> logger) : IHealthCheck
 {
+    /// <summary>The description while no scenario is loaded (<c>Simulation:StartOnLaunch=false</c>, before a <c>PUT /api/scenario</c>).</summary>
+    public const string NoScenario = "no scenario loaded: idle";
+
     public async Task<HealthCheckResult> CheckHealthAsync(HealthCheckContext context, CancellationToken cancellationToken = default)
     {
         try
         {
             var status = await grains.GetGrain<IJobGrain>(IJobGrain.Key).GetStatusAsync().AsTask().WaitAsync(HealthEndpoint.CheckDeadline, cancellationToken);
             var job = status.Job;
+            if (job.State == JobState.Idle)
+            {
+                return HealthCheckResult.Healthy(NoScenario); // an idle job has no name or step to show
+            }
+
             var summary = $"{status.Scenario}: {job.State}, step {job.Step}";
             if (job.Progress is { Stalled: true } progress)
             {

@@ -114,6 +114,24 @@ public sealed class HealthTests : IAsyncLifetime
         Assert.Equal(("Healthy", "1 faults pending or in force"), Describe(await WaitForHealthAsync(client, HttpStatusCode.OK), "faults"));
     }
 
+    [Fact]
+    public async Task WithNoScenarioLoadedTheJobCheckSaysSoRatherThanAnEmptyName()
+    {
+        // Found by a newcomer: with Simulation:StartOnLaunch=false the description read ": Idle, step 0".
+        await using var factory = new SiloFactory
+        {
+            Settings = new Dictionary<string, string> { ["Simulation:StartOnLaunch"] = "false", ["Simulation:LogIntervalSeconds"] = "3600" },
+        };
+        using var client = factory.CreateAdminClient();
+        var idle = await WaitForHealthAsync(client, HttpStatusCode.OK);
+        Assert.Equal(("Healthy", "no scenario loaded: idle"), Describe(idle, "job"));
+
+        var (loaded, body, _) = await client.SendJsonAsync(HttpMethod.Put, "/api/scenario", """{"preset":"small"}""");
+        Assert.True(loaded == HttpStatusCode.OK, body.ToString());
+        var running = Describe(await WaitForHealthAsync(client, HttpStatusCode.OK), "job");
+        Assert.StartsWith("small: Running, step ", running.Description, StringComparison.Ordinal);
+    }
+
     private static (string Status, string Description) Describe(JsonElement health, string check)
     {
         var entry = health.GetProperty("checks").GetProperty(check);
