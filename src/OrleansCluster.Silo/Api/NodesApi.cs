@@ -54,6 +54,14 @@ public static class NodesApi
             return Problems.NotFound("site", $"unknown site '{site}'");
         }
 
+        // Found by probing: an unknown generation (a misspelling, "h100" for "H100") answered an empty page, where an
+        // unknown site answered 404: both name the field now.
+        var generations = scenario.Sites.SelectMany(x => x.Nodes).Select(n => n.Generation.Name).Distinct().Order(StringComparer.Ordinal).ToArray();
+        if (generation is not null && !generations.Contains(generation, StringComparer.Ordinal))
+        {
+            return Problems.NotFound("generation", $"no node of generation '{generation}' in the scenario (it has {string.Join(", ", generations)})");
+        }
+
         var effects = await grains.GetGrain<IFaultRegistryGrain>(IFaultRegistryGrain.Key).NodeEffectsAsync();
         var matched = layout.Nodes
             .Where(n => (site is null || scenario.Sites[n.SiteIndex].Name == site) && (generation is null || n.Generation.Name == generation))

@@ -91,5 +91,10 @@ public sealed class ClusterApiTests(SiloFixture fixture) : IClassFixture<SiloFix
         var (status, problem, _) = await client.SendJsonAsync(HttpMethod.Get, "/api/nodes/west-99999");
         Assert.Equal(HttpStatusCode.NotFound, status);
         Assert.Equal(["id"], problem.ErrorFields());
+
+        // Found by probing: a generation the scenario lacks answered an empty page where an unknown site answered 404.
+        var (unknown, generationProblem, _) = await client.SendJsonAsync(HttpMethod.Get, "/api/nodes?generation=a100");
+        Assert.Equal(HttpStatusCode.NotFound, unknown);
+        Assert.Equal(["generation"], generationProblem.ErrorFields());
     }
 }
