@@ -15,7 +15,8 @@ internal static class HealthEndpoint
 
     public static WebApplication MapHealthEndpoint(this WebApplication app)
     {
-        app.MapHealthChecks("/healthz", new HealthCheckOptions { ResponseWriter = WriteAsync });
+        // GET and HEAD only (found by probing: every method answered, TRACE and DELETE included).
+        app.MapHealthChecks("/healthz", new HealthCheckOptions { ResponseWriter = WriteAsync }).WithMetadata(new HttpMethodMetadata(["GET", "HEAD"]));
         return app;
     }
 

@@ -48,7 +48,7 @@ public static class MetricsEndpoint
             context.Response.ContentLength = bytes.Length;
             await original.WriteAsync(bytes, context.RequestAborted);
         });
-        app.MapPrometheusScrapingEndpoint(Path);
+        app.MapPrometheusScrapingEndpoint(Path).WithMetadata(new HttpMethodMetadata(["GET", "HEAD"])); // as /healthz: not every method
         return app;
     }
 

@@ -49,6 +49,27 @@ public sealed class AuthenticationTests(SiloFixture fixture) : IClassFixture<Sil
 
     [Theory]
     [InlineData("/healthz")]
+    [InlineData("/metrics")]
+    public async Task TheOpenRoutesAnswerGetAndHeadAndRefuseOtherMethods(string path)
+    {
+        // Found by probing: every method answered 200, TRACE and DELETE included.
+        using var client = fixture.Factory.CreateClient();
+
+        foreach (var method in new[] { HttpMethod.Get, HttpMethod.Head })
+        {
+            using var request = new HttpRequestMessage(method, path);
+            Assert.Equal(HttpStatusCode.OK, (await client.SendAsync(request, AdminClient.Ct)).StatusCode);
+        }
+
+        foreach (var method in new[] { HttpMethod.Post, HttpMethod.Delete, HttpMethod.Patch, HttpMethod.Trace })
+        {
+            using var request = new HttpRequestMessage(method, path);
+            Assert.Equal(HttpStatusCode.MethodNotAllowed, (await client.SendAsync(request, AdminClient.Ct)).StatusCode);
+        }
+    }
+
+    [Theory]
+    [InlineData("/healthz")]
     [InlineData("/openapi/v1.json")]
     public async Task HealthAndTheOpenApiDocumentAreOpen(string path)
     {
