@@ -13,7 +13,7 @@ outputOption.AcceptOnlyFromAmong("table", "json");
 
 var reportOption = new Option<string?>("--report")
 {
-    Description = $"Also write the report into this folder: COMMAND.json, COMMAND.md and, for ramp, COMMAND.png (without a folder: {ReportWriter.DefaultFolder}/COMMAND-TIME, which git ignores).",
+    Description = $"Also write the report into this folder: COMMAND.json, COMMAND.md and, for ramp, ramp.png, for whatif, whatif.png and whatif-eflops.png, whatif-breakdown.png, whatif-cost.png (without a folder: {ReportWriter.DefaultFolder}/COMMAND-TIME, which git ignores).",
     Arity = ArgumentArity.ZeroOrOne,
     Recursive = true,
 };
@@ -153,7 +153,7 @@ static void Dispose(HttpClient[] clients)
 }
 
 // Prints the report (table or JSON), writes its files when --report asks, and answers the exit code.
-async Task<int> FinishAsync(ParseResult parse, string command, ICommandReport report, Target target, Action<string>? chart, CancellationToken ct)
+async Task<int> FinishAsync(ParseResult parse, string command, ICommandReport report, Target target, Func<string, IReadOnlyList<string>>? chart, CancellationToken ct)
 {
     ReportWriter.Write(Console.Out, report, parse.GetValue(outputOption)!);
     if (parse.GetResult(reportOption) is { } asked)
