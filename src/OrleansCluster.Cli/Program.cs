@@ -5,7 +5,8 @@ using OrleansCluster.Cli.Commands;
 using OrleansCluster.Cli.Reports;
 
 // Exit codes: 0 the run held (its checks passed), 1 it ran but a check failed, 2 it could not run.
-var urlOption = new Option<string>("--url") { Description = "The silo's HTTP address (loopback only).", DefaultValueFactory = _ => "http://127.0.0.1:8080", Recursive = true };
+var urlOption = new Option<string>("--url") { Description = "The silo's HTTP address for the admin API (loopback only; without it, the first --silo where one is given).", DefaultValueFactory = _ => "http://127.0.0.1:8080", Recursive = true };
+var siloOption = new Option<string[]>("--silo") { Description = "A silo's HTTP address (repeat for each silo; default: --url). Without --url, the first one also answers the admin API.", AllowMultipleArgumentsPerToken = true, Recursive = true };
 // No DefaultValueFactory: help prints an option's default, and the key must never show (Target.Parse reads the variable).
 var keyOption = new Option<string?>("--key") { Description = $"The admin key (default: ${SiloApi.KeyVariable}).", Recursive = true };
 var outputOption = new Option<string>("--output") { Description = "table or json.", DefaultValueFactory = _ => "table", Recursive = true };
@@ -13,7 +14,7 @@ outputOption.AcceptOnlyFromAmong("table", "json");
 
 var reportOption = new Option<string?>("--report")
 {
-    Description = $"Also write the report into this folder: COMMAND.json, COMMAND.md and, for ramp, COMMAND.png (without a folder: {ReportWriter.DefaultFolder}/COMMAND-TIME, which git ignores).",
+    Description = $"Also write the report into this folder: COMMAND.json, COMMAND.md and, for ramp, ramp.png, for whatif, whatif.png and whatif-eflops.png, whatif-breakdown.png, whatif-cost.png (without a folder: {ReportWriter.DefaultFolder}/COMMAND-TIME, which git ignores).",
     Arity = ArgumentArity.ZeroOrOne,
     Recursive = true,
 };
@@ -35,7 +36,6 @@ api.SetAction(async (parse, ct) => await RunAsync(parse, ct, async target =>
 }));
 
 var scrapersOption = new Option<int>("--scrapers") { Description = "Concurrent scrapers per silo.", DefaultValueFactory = _ => 4 };
-var siloOption = new Option<string[]>("--silo") { Description = "A silo's HTTP address (repeat for each silo; default: --url).", AllowMultipleArgumentsPerToken = true, Recursive = true };
 var durationOption = new Option<int>("--seconds") { Description = "How long to scrape.", DefaultValueFactory = _ => 20 };
 var scrapeTimeoutOption = new Option<double>("--timeout") { Description = "Seconds an HTTP call may take: a scrape past it counts as failed.", DefaultValueFactory = _ => Target.DefaultTimeout.TotalSeconds };
 var scrape = new Command("scrape", "Concurrent scrapers of /metrics on every silo; latency, bytes and samples per scrape, and steps/s before and during.")
@@ -136,6 +136,13 @@ var exit = await parsed.InvokeAsync();
 // answers 1, which means "a check failed". Help asked for with an error in the line is help, 0.
 return parsed.Action is ParseErrorAction ? 2 : exit;
 
+// The admin API's address: --url where it is given; otherwise the first --silo where one is (`scrape --silo A --silo B`
+// runs against A, not the default :8080 the user never named); otherwise the default.
+string AdminUrl(ParseResult parse) =>
+    parse.GetResult(urlOption) is not { Implicit: false } && parse.GetValue(siloOption) is [var first, ..]
+        ? first
+        : parse.GetValue(urlOption)!;
+
 bool Live(ParseResult parse) => LiveProgress.Available(parse.GetValue(outputOption)!);
 
 HttpClient[] Silos(ParseResult parse, Target target) =>
@@ -152,7 +159,7 @@ static void Dispose(HttpClient[] clients)
 }
 
 // Prints the report (table or JSON), writes its files when --report asks, and answers the exit code.
-async Task<int> FinishAsync(ParseResult parse, string command, ICommandReport report, Target target, Action<string>? chart, CancellationToken ct)
+async Task<int> FinishAsync(ParseResult parse, string command, ICommandReport report, Target target, Func<string, IReadOnlyList<string>>? chart, CancellationToken ct)
 {
     ReportWriter.Write(Console.Out, report, parse.GetValue(outputOption)!);
     if (parse.GetResult(reportOption) is { } asked)
@@ -174,7 +181,7 @@ async Task<int> RunWithTimeoutAsync(ParseResult parse, CancellationToken ct, Opt
 {
     try
     {
-        var target = Target.Parse(parse.GetValue(urlOption)!, parse.GetValue(keyOption));
+        var target = Target.Parse(AdminUrl(parse), parse.GetValue(keyOption));
         if (timeout is not null)
         {
             var seconds = parse.GetValue(timeout);

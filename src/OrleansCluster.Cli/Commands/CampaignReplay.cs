@@ -8,9 +8,17 @@ namespace OrleansCluster.Cli.Commands;
 
 /// <summary>
 /// <c>campaign FILE</c>: replays a fault campaign (the admin API's format) against a live cluster and follows it
-/// for <c>--seconds</c>: as each fault lands, the step time and the top straggler once the fault has had a step
-/// to act, and after the last one, the steps that follow (a flap's failed step among them).
+/// for <c>--seconds</c>: as each fault lands, the step time and the top straggler of the first step that had it in
+/// force, and after the last one, the steps that follow (a flap's failed step among them).
 /// </summary>
+/// <remarks>
+/// A fault's figures are those of a step that began after it landed (the step in flight when it lands began
+/// before it and does not show it) and before the next fault landed (so that they show no later fault): with
+/// <c>n</c> steps finished when the fault landed, the step whose end makes it <c>n + 2</c> or later, as long as the
+/// one before it ended before the next fault landed. A fault with no such step (the next one landed before any step
+/// ended, or no step ended within <see cref="ActBound"/> or before <c>--seconds</c>) has no figures, and its row
+/// says why; it never shows another row's.
+/// </remarks>
 public static class CampaignReplay
 {
     /// <summary>
@@ -19,12 +27,36 @@ public static class CampaignReplay
     /// </summary>
     public const int StepsToAct = 2;
 
-    /// <summary>The longest wait for those steps (a paused or stalled job): the figures are read then anyway.</summary>
+    /// <summary>
+    /// The longest a fault waits for a step of its own (a paused or stalled job, a step slower than this): past it,
+    /// its row has no figures and says so.
+    /// </summary>
     public static readonly TimeSpan ActBound = TimeSpan.FromSeconds(30);
 
-    public sealed record Landing(string Id, string Kind, double StartInSeconds, int Targets, double LandedAfterSeconds, long Step, double StepSeconds, string? TopStraggler, double? TopSlowdown);
+    /// <summary>What a row says when the next fault landed before a step had begun with this one in force.</summary>
+    public const string NextFaultFirst = "no step began before the next fault landed";
 
-    /// <summary>The run after the last fault landed, until <c>--seconds</c>: steps finished, ok and failed, and the figures at the end.</summary>
+    /// <summary>
+    /// A fault as it landed and the figures of the first step that had it in force (null, with <see cref="NoFigures"/>
+    /// saying why, when no step began after it and before the next fault, or none ended in time).
+    /// </summary>
+    public sealed record Landing(
+        string Id,
+        string Kind,
+        double StartInSeconds,
+        int Targets,
+        double LandedAfterSeconds,
+        long? Step,
+        double? StepSeconds,
+        string? TopStraggler,
+        double? TopSlowdown,
+        bool? StepOk = null,
+        string? NoFigures = null);
+
+    /// <summary>
+    /// The run after the last fault landed, until <c>--seconds</c>: <see cref="Seconds"/> from its landing to the end,
+    /// the steps finished in that time, ok and failed, and the figures at the end.
+    /// </summary>
     public sealed record Followed(double Seconds, long StepsOk, long StepsFailed, long Step, double StepSeconds, string? TopStraggler);
 
     public sealed record Report(string Campaign, IReadOnlyList<Landing> Faults, bool Complete, Followed? After) : ICommandReport
@@ -33,18 +65,21 @@ public static class CampaignReplay
 
         public string Summary() =>
             $"campaign {Campaign}: {Faults.Count} fault(s) landed{(Complete ? string.Empty : "; stopped before the last ones started")}"
-            + (After is { } a ? $"; followed {ReportWriter.F(a.Seconds, 1)} s after the last: {ReportWriter.N(a.StepsOk)} steps ok, {ReportWriter.N(a.StepsFailed)} failed" : string.Empty);
+            + (After is { } a ? $"; followed {ReportWriter.F(a.Seconds, 1)} s after the last landed: {ReportWriter.N(a.StepsOk)} steps ok, {ReportWriter.N(a.StepsFailed)} failed" : string.Empty);
 
         public IReadOnlyList<ReportTable> Tables()
         {
             var faults = new ReportTable(
-                "Faults as they landed (figures once each has had a step to act)",
-                ["landed after s", "fault", "kind", "targets", "step", "T_step s", "top straggler", "slowdown"],
-                Faults.Select(f => (IReadOnlyList<string>)[ReportWriter.F(f.LandedAfterSeconds, 1), f.Id, f.Kind, ReportWriter.N(f.Targets), ReportWriter.N(f.Step), ReportWriter.F(f.StepSeconds, 3), f.TopStraggler ?? "-", f.TopSlowdown is { } x ? ReportWriter.F(x) : "-"]).ToArray());
+                "Faults as they landed (figures of the first step that began after each and before the next)",
+                ["landed after s", "fault", "kind", "targets", "step", "T_step s", "top straggler", "slowdown", "note"],
+                Faults.Select(f => (IReadOnlyList<string>)[
+                    ReportWriter.F(f.LandedAfterSeconds, 1), f.Id, f.Kind, ReportWriter.N(f.Targets),
+                    f.Step is { } n ? ReportWriter.N(n) : "-", f.StepSeconds is { } t ? ReportWriter.F(t, 3) : "-",
+                    f.TopStraggler ?? "-", f.TopSlowdown is { } x ? ReportWriter.F(x) : "-", Note(f)]).ToArray());
             return After is not { } a
                 ? [faults]
                 : [faults, new ReportTable(
-                    "After the last fault",
+                    "After the last fault landed",
                     ["followed s", "steps ok", "steps failed", "step", "T_step s", "top straggler"],
                     [[ReportWriter.F(a.Seconds, 1), ReportWriter.N(a.StepsOk), ReportWriter.N(a.StepsFailed), ReportWriter.N(a.Step), ReportWriter.F(a.StepSeconds, 3), a.TopStraggler ?? "-"]])];
         }
@@ -52,9 +87,17 @@ public static class CampaignReplay
 
     private sealed record Pending(string Id, string Kind, double Start, int Targets);
 
-    private sealed record Acting(Pending Fault, double LandedAfterSeconds, long FinishedAtLanding, TimeSpan Since);
+    /// <summary>A fault landed and not yet read: steps finished when it landed, and (once it has) when the next fault landed.</summary>
+    private sealed record Acting(Pending Fault, double LandedAfterSeconds, long FinishedAtLanding, TimeSpan Since)
+    {
+        public long? FinishedAtNext { get; set; }
+    }
 
-    public static async Task<Report> RunAsync(HttpClient client, string campaignJson, TimeSpan limit, Action<Landing>? onLanding, CancellationToken cancellationToken)
+    public static Task<Report> RunAsync(HttpClient client, string campaignJson, TimeSpan limit, Action<Landing>? onLanding, CancellationToken cancellationToken) =>
+        RunAsync(client, campaignJson, limit, ActBound, onLanding, cancellationToken);
+
+    /// <summary>The replay with <paramref name="actBound"/> in place of <see cref="ActBound"/> (for tests).</summary>
+    internal static async Task<Report> RunAsync(HttpClient client, string campaignJson, TimeSpan limit, TimeSpan actBound, Action<Landing>? onLanding, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(client);
         var posted = await SiloApi.SendAsync(client, HttpMethod.Post, "/api/faults/campaign", campaignJson, cancellationToken);
@@ -68,43 +111,64 @@ public static class CampaignReplay
         var acting = new List<Acting>();
         var landings = new List<Landing>();
         (ClusterStatus Status, TimeSpan At)? lastLanded = null;
+
+        void Settle(Acting a, Landing landing)
+        {
+            landings.Add(landing);
+            onLanding?.Invoke(landing);
+            acting.Remove(a);
+        }
+
+        Landing Without(Acting a, string why) =>
+            new(a.Fault.Id, a.Fault.Kind, a.Fault.Start, a.Fault.Targets, a.LandedAfterSeconds, null, null, null, null, null, why);
+
         while ((pending.Count > 0 || acting.Count > 0) && clock.Elapsed < limit)
         {
             var due = pending.Where(f => f.Start <= clock.Elapsed.TotalSeconds).ToArray();
             if (due.Length > 0)
             {
-                var finished = StepsFinished(await SiloApi.ClusterAsync(client, cancellationToken));
-                acting.AddRange(due.Select(f => new Acting(f, Math.Round(clock.Elapsed.TotalSeconds, 1), finished, clock.Elapsed)));
+                var landedAt = clock.Elapsed;
+                var status = await SiloApi.ClusterAsync(client, cancellationToken);
+                var finished = StepsFinished(status);
+
+                // The faults before these now have a next one: a fault no step has begun after (none ended since it
+                // landed) gets no step of its own, as every later step began after this one too.
+                foreach (var earlier in acting.Where(a => a.FinishedAtNext is null).ToArray())
+                {
+                    earlier.FinishedAtNext = finished;
+                    if (finished < earlier.FinishedAtLanding + StepsToAct - 1)
+                    {
+                        Settle(earlier, Without(earlier, NextFaultFirst));
+                    }
+                }
+
+                acting.AddRange(due.Select(f => new Acting(f, Math.Round(landedAt.TotalSeconds, 1), finished, landedAt)));
                 pending.RemoveAll(due.Contains);
+                if (pending.Count == 0)
+                {
+                    lastLanded = (status, landedAt);
+                }
             }
 
             if (acting.Count > 0)
             {
-                var cluster = await SiloApi.ClusterAsync(client, cancellationToken);
-                var ready = acting.Where(a => StepsFinished(cluster) >= a.FinishedAtLanding + StepsToAct || clock.Elapsed - a.Since >= ActBound).ToArray();
-                if (ready.Length > 0)
-                {
-                    var top = TopOf(await SiloApi.StragglersAsync(client, 1, cancellationToken));
-                    foreach (var a in ready)
-                    {
-                        var landing = new Landing(a.Fault.Id, a.Fault.Kind, a.Fault.Start, a.Fault.Targets, a.LandedAfterSeconds, cluster.Job.Step, cluster.LastStep?.DurationSeconds ?? 0, top?.Node, top?.Slowdown);
-                        landings.Add(landing);
-                        onLanding?.Invoke(landing);
-                        acting.Remove(a);
-                    }
-
-                    lastLanded = pending.Count == 0 && acting.Count == 0 ? (cluster, clock.Elapsed) : lastLanded;
-                }
+                await ReadAsync(client, acting, Settle, Without, clock.Elapsed, actBound, cancellationToken);
             }
 
             await Task.Delay(TimeSpan.FromMilliseconds(200), cancellationToken);
         }
 
-        var complete = pending.Count == 0 && acting.Count == 0;
+        // --seconds is up: a fault still waiting for a step of its own has none.
+        foreach (var a in acting.ToArray())
+        {
+            Settle(a, Without(a, "no step of its own ended before --seconds"));
+        }
+
+        var complete = pending.Count == 0;
         Followed? after = null;
         if (complete && lastLanded is { } landed)
         {
-            // --seconds bounds the whole replay: what is left of it follows the run after the last fault.
+            // --seconds bounds the whole replay: what is left of it after the last fault landed follows the run.
             var left = limit - clock.Elapsed;
             if (left > TimeSpan.Zero)
             {
@@ -125,12 +189,59 @@ public static class CampaignReplay
         return new Report(result.Campaign, landings, complete, after);
     }
 
+    /// <summary>
+    /// Reads the faults whose step has ended: the last step finished, if it began after the fault landed and before
+    /// the next one did; read again at the next poll if a step ended while reading.
+    /// </summary>
+    private static async Task ReadAsync(HttpClient client, List<Acting> acting, Action<Acting, Landing> settle, Func<Acting, string, Landing> without, TimeSpan now, TimeSpan actBound, CancellationToken cancellationToken)
+    {
+        var finished = StepsFinished(await SiloApi.ClusterAsync(client, cancellationToken));
+
+        // The last step ended as the finished count reached `finished`, and began as it reached `finished - 1`.
+        bool Began(Acting a) => finished - 1 >= a.FinishedAtLanding + StepsToAct - 1;
+        bool BeganBeforeNext(Acting a) => a.FinishedAtNext is not { } next || finished - 1 <= next;
+
+        // Its step ended unread (a fast pace: a later step has ended since, which began after the next fault).
+        foreach (var a in acting.Where(a => Began(a) && !BeganBeforeNext(a)).ToArray())
+        {
+            settle(a, without(a, "its step ended unread before the next fault's"));
+        }
+
+        var ready = acting.Where(Began).ToArray();
+        if (ready.Length > 0)
+        {
+            var steps = await SiloApi.StepsAsync(client, 1, cancellationToken);
+            var step = steps.Count > 0 ? steps[^1] : null;
+            var stragglers = await SiloApi.StragglersAsync(client, 1, cancellationToken);
+            if (step is not null && StepsFinished(await SiloApi.ClusterAsync(client, cancellationToken)) == finished)
+            {
+                // The straggler report is the last completed step's: a failed step has none of its own.
+                var top = stragglers is { } r && r.Step == step.Number && step.Ok ? TopOf(r) : null;
+                foreach (var a in ready)
+                {
+                    settle(a, new Landing(a.Fault.Id, a.Fault.Kind, a.Fault.Start, a.Fault.Targets, a.LandedAfterSeconds, step.Number, step.DurationSeconds, top?.Node, top?.Slowdown, step.Ok, null));
+                }
+            }
+        }
+
+        foreach (var a in acting.Where(a => now - a.Since >= actBound).ToArray())
+        {
+            settle(a, without(a, string.Create(CultureInfo.InvariantCulture, $"no step of its own ended within {actBound.TotalSeconds:0.#} s")));
+        }
+    }
+
+    private static string Note(Landing landing) =>
+        landing.NoFigures ?? (landing.StepOk == false ? "the step failed" : string.Empty);
+
     /// <summary>A landing as one line for the terminal.</summary>
     public static string Describe(Landing landing)
     {
         ArgumentNullException.ThrowIfNull(landing);
-        return string.Create(CultureInfo.InvariantCulture,
-            $"+{landing.LandedAfterSeconds,6:F1}s {landing.Id} {landing.Kind} on {landing.Targets} target(s): step {landing.Step}, T_step {landing.StepSeconds:F3} s, top straggler {landing.TopStraggler ?? "-"} x{landing.TopSlowdown:F2}");
+        var head = string.Create(CultureInfo.InvariantCulture, $"+{landing.LandedAfterSeconds,6:F1}s {landing.Id} {landing.Kind} on {landing.Targets} target(s): ");
+        return landing.Step is not { } step
+            ? head + landing.NoFigures
+            : head + string.Create(CultureInfo.InvariantCulture,
+                $"step {step}{(landing.StepOk == false ? " (failed)" : string.Empty)}, T_step {landing.StepSeconds:F3} s, top straggler {landing.TopStraggler ?? "-"}{(landing.TopSlowdown is { } x ? string.Create(CultureInfo.InvariantCulture, $" x{x:F2}") : string.Empty)}");
     }
 
     private static NodeStragglerFigures? TopOf(StragglerReport? report) => report is { Nodes.Count: > 0 } ? report.Nodes[0] : null;

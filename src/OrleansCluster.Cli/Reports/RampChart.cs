@@ -12,7 +12,8 @@ public static class RampChart
     public const int Width = 1000;
     public const int Height = 900;
 
-    public static void SavePng(Ramp.Report report, string path)
+    /// <summary>Draws the chart into <paramref name="path"/>; answers the file written.</summary>
+    public static IReadOnlyList<string> SavePng(Ramp.Report report, string path)
     {
         ArgumentNullException.ThrowIfNull(report);
         ArgumentNullException.ThrowIfNull(path);
@@ -50,6 +51,7 @@ public static class RampChart
         pipeline.ShowLegend(Alignment.UpperLeft);
 
         multiplot.SavePng(path, Width, Height);
+        return [path];
     }
 
     private static double[] Log(IEnumerable<double> values) => values.Select(Math.Log10).ToArray();

@@ -8,7 +8,8 @@ namespace OrleansCluster.Cli.Reports;
 
 /// <summary>
 /// Reports as JSON (stable camelCase field names) or as tables for a person on standard output, and as files:
-/// <c>NAME.json</c>, <c>NAME.md</c> and, for a report with a chart, <c>NAME.png</c>.
+/// <c>NAME.json</c>, <c>NAME.md</c> and, for a report with charts, <c>NAME.png</c> and any other picture its chart
+/// draws beside it.
 /// </summary>
 public static class ReportWriter
 {
@@ -83,10 +84,11 @@ public static class ReportWriter
     }
 
     /// <summary>
-    /// Writes <c>NAME.json</c> and <c>NAME.md</c> (and <c>NAME.png</c> through <paramref name="chart"/>) into
-    /// <paramref name="directory"/>, creating it; answers the paths written.
+    /// Writes <c>NAME.json</c> and <c>NAME.md</c> (and <c>NAME.png</c> through <paramref name="chart"/>, which answers
+    /// every file it wrote: <c>NAME.png</c> first, then any beside it) into <paramref name="directory"/>, creating it;
+    /// answers every path written.
     /// </summary>
-    public static async Task<IReadOnlyList<string>> WriteFilesAsync(string directory, string command, ICommandReport report, Uri target, Action<string>? chart, CancellationToken cancellationToken)
+    public static async Task<IReadOnlyList<string>> WriteFilesAsync(string directory, string command, ICommandReport report, Uri target, Func<string, IReadOnlyList<string>>? chart, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(directory);
         Directory.CreateDirectory(directory);
@@ -95,8 +97,7 @@ public static class ReportWriter
         if (chart is not null)
         {
             png = Path.Combine(directory, $"{command}.png");
-            chart(png);
-            written.Add(png);
+            written.AddRange(chart(png));
         }
 
         var json = Path.Combine(directory, $"{command}.json");

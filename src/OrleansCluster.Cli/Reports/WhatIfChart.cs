@@ -18,7 +18,8 @@ public static class WhatIfChart
     /// <summary>The suffixes of the single-chart files written beside <c>whatif.png</c>.</summary>
     public static IReadOnlyList<string> Singles { get; } = ["eflops", "breakdown", "cost"];
 
-    public static void SavePng(WhatIf.Report report, string path)
+    /// <summary>Draws the three charts into <paramref name="path"/> and one each beside it; answers every file written, <paramref name="path"/> first.</summary>
+    public static IReadOnlyList<string> SavePng(WhatIf.Report report, string path)
     {
         ArgumentNullException.ThrowIfNull(report);
         ArgumentNullException.ThrowIfNull(path);
@@ -26,15 +27,19 @@ public static class WhatIfChart
         Action<Plot>[] charts = [p => Throughput(p, variants), p => Breakdown(p, variants), p => Cost(p, variants)];
         var multiplot = new Multiplot();
         multiplot.AddPlots(charts.Length);
+        var singles = new List<string>();
         for (var i = 0; i < charts.Length; i++)
         {
             charts[i](multiplot.GetPlot(i));
             using var single = new Plot();
             charts[i](single);
-            single.SavePng(Path.Combine(Path.GetDirectoryName(path) ?? ".", $"{Path.GetFileNameWithoutExtension(path)}-{Singles[i]}.png"), Width, Height);
+            var file = Path.Combine(Path.GetDirectoryName(path) ?? ".", $"{Path.GetFileNameWithoutExtension(path)}-{Singles[i]}.png");
+            single.SavePng(file, Width, Height);
+            singles.Add(file);
         }
 
         multiplot.SavePng(path, Width, Height * charts.Length);
+        return [path, .. singles];
     }
 
     private static void Names(Plot plot, WhatIf.Variant[] variants)

@@ -120,6 +120,30 @@ public sealed class ProgramTests(SiloProcessFixture silo) : IClassFixture<SiloPr
     }
 
     [Fact]
+    public async Task AScrapeGivenSilosAndNoUrlCallsTheFirstSiloForTheKeyAndTheStepRate()
+    {
+        // docs/load-testing.md's example (`scrape --scrapers 4 --seconds 20 --silo A --silo B`, no --url). Found by a
+        // newcomer's run: the key's check and the step rate went to the default --url, :8080: "Connection refused", exit 2.
+        var (exit, output, error) = await RunAsync("scrape", "--key", Key, "--scrapers", "1", "--seconds", "2", "--silo", Url, "--silo", Url, "--output", "json");
+
+        Assert.True(exit == 0, $"exit {exit}: {output}{error}");
+        using var report = JsonDocument.Parse(output);
+        Assert.Equal(2, report.RootElement.GetProperty("targets").GetInt32());
+        Assert.True(report.RootElement.GetProperty("stepsPerSecondBefore").GetDouble() > 0, output);
+    }
+
+    [Fact]
+    public async Task AGivenUrlAnswersTheAdminApiEvenBesideSilos()
+    {
+        await using var silent = new SilentListener();
+
+        var (exit, output, error) = await RunAsync("scrape", "--url", silent.Url, "--key", Key, "--silo", Url, "--seconds", "1", "--timeout", "1");
+
+        Assert.True(exit == 2, $"exit {exit}: {output}{error}");
+        Assert.StartsWith("error: no answer in time:", error, StringComparison.Ordinal);
+    }
+
+    [Fact]
     public async Task ATargetThatNeverAnswersExitsTwoWithOneLineRatherThanAStackTrace()
     {
         await using var silent = new SilentListener();

@@ -53,7 +53,9 @@ public sealed class WhatIfCommandTests(WhatIfSiloFixture silo) : IClassFixture<W
         var report = await WhatIf.RunAsync(client, WhatIf.Request("standard", 10, "usd-per-1e21-flops"), Ct);
         var written = await ReportWriter.WriteFilesAsync(_folder, "whatif", report, silo.Target.BaseAddress, path => WhatIfChart.SavePng(report, path), Ct);
 
-        Assert.Equal(["whatif.json", "whatif.md", "whatif.png"], written.Select(Path.GetFileName));
+        // Every file written is named (the "report:" line prints this list): the three single charts among them.
+        Assert.Equal(["whatif.json", "whatif.md", "whatif.png", "whatif-eflops.png", "whatif-breakdown.png", "whatif-cost.png"], written.Select(Path.GetFileName));
+        Assert.Equal(Directory.GetFiles(_folder).Order(StringComparer.Ordinal), written.Order(StringComparer.Ordinal));
         Assert.Equal(
             ["baseline", "drop-site:a", "drop-site:b", "drop-generation:H100", "drop-generation:A100", "drop-generation:GB200", "heal-links", "balance:proportional", "inter-site-every:8"],
             report.Variants.Select(v => v.Name));

@@ -54,6 +54,25 @@ public sealed class LivePageBrowserTests(KestrelSiloFixture fixture) : IClassFix
             WaitFor(() => Text("#stragglers tbody tr td") == "east-00003", "the slowed node at the top of the stragglers");
             Screenshot("live-page.png");
 
+            // The aging-link campaign beside it: 7 faults, with long targets and params. Found by a newcomer's run at
+            // 1400 px wide: the table's "ends" column and every clear button sat off-screen behind a scrollbar.
+            using (var campaigns = fixture.Factory.CreateAdminClient())
+            {
+                var (status, body, _) = await campaigns.PostJsonAsync("/api/faults/campaign", CampaignFile("small-aging-link.json"));
+                Assert.True(status == System.Net.HttpStatusCode.Created, body.ToString());
+            }
+
+            WaitFor(() => Count("#faults button.clear") == 7, "the campaign's faults in the list");
+            var offScreen = Script("""
+                return [...document.querySelectorAll('#faults tbody tr')]
+                  .filter(r => r.querySelector('button.clear').getBoundingClientRect().right > window.innerWidth
+                    || [...r.cells].some(c => c.getBoundingClientRect().right > window.innerWidth))
+                  .map(r => r.cells[0].textContent + ' ' + r.cells[2].textContent + ' ' + r.cells[3].textContent).join('; ')
+                """);
+            Screenshot("live-page-faults.png");
+            Assert.Equal(string.Empty, offScreen);
+            Assert.True((long)Script("return document.documentElement.scrollWidth - window.innerWidth")! <= 0, "the page scrolls sideways");
+
             WaitFor(() => Click($"#faults button.clear[data-id='{id}']"), "the fault's clear button");
             WaitFor(() => Count($"#faults button.clear[data-id='{id}']") == 0, "the fault gone from the list");
             using var admin = fixture.Factory.CreateAdminClient();
@@ -67,6 +86,17 @@ public sealed class LivePageBrowserTests(KestrelSiloFixture fixture) : IClassFix
     }
 
     public void Dispose() => _browser.Quit();
+
+    private static string CampaignFile(string name)
+    {
+        var directory = new DirectoryInfo(AppContext.BaseDirectory);
+        while (directory is not null && !Directory.Exists(Path.Combine(directory.FullName, "campaigns")))
+        {
+            directory = directory.Parent;
+        }
+
+        return File.ReadAllText(Path.Combine(directory!.FullName, "campaigns", name));
+    }
 
     private static ChromeDriver StartBrowser()
     {
