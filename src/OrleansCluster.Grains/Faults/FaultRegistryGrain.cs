@@ -60,7 +60,8 @@ public sealed partial class FaultRegistryGrain(
         {
             // Back after a deactivation or a silo's death: rebuild the layout and push every effect again.
             _layout = new ClusterLayout(resolved);
-            if (_store.RecoverJournal())
+            var layout = _layout;
+            if (_store.RecoverJournal(f => FaultIntake.Restore(f, layout).Fault ?? f))
             {
                 _historyTimer?.Change(HistoryWriteDelay, Timeout.InfiniteTimeSpan); // ends the live record holds and the history lost
             }

@@ -89,14 +89,18 @@ internal sealed class FaultStore(IPersistentState<FaultRegistryState> state, IPe
 
     /// <summary>
     /// Takes into the history the ends the live state recorded that it does not hold (a live write landed but the
-    /// history's did not: the registry was lost, or reloaded after a write whose answer was lost); true when any
-    /// was missing (the history is then due a write).
+    /// history's did not: the registry was lost, or reloaded after a write whose answer was lost), each as
+    /// <paramref name="restore"/> gives it (a site's fault with its nodes picked again); true when any was missing
+    /// (the history is then due a write). Those it already holds leave the journal (the next live write carries that).
     /// </summary>
-    public bool RecoverJournal()
+    public bool RecoverJournal(Func<Fault, Fault> restore)
     {
+        ArgumentNullException.ThrowIfNull(restore);
         var ended = history.State.Ended;
         var known = ended.Select(f => f.Id).ToHashSet(StringComparer.Ordinal);
-        var missing = state.State.Ending.Where(f => known.Add(f.Id)).ToList();
+        var journal = state.State.Ending;
+        journal.RemoveAll(f => known.Contains(f.Id));
+        var missing = journal.Where(f => known.Add(f.Id)).Select(restore).ToList();
         if (missing.Count == 0)
         {
             return false;

@@ -44,7 +44,6 @@ public sealed partial class JobGrain(
     private TreeCalls? _calls;
     private IGrainTimer? _timer;
     private bool _treeReady;
-    private bool? _runOwed; // keepFaults of a new run not yet laid out (its layout failed); null once one is
     private int _drains; // drains announced so far (DrainSiloAsync interleaves with the timer's layouts)
     private readonly Guid _writer = Guid.NewGuid(); // this activation, in the records it writes
     private bool _superseded; // another activation wrote the record: this one writes no more
@@ -93,6 +92,7 @@ public sealed partial class JobGrain(
         {
             Halt(JobState.Stopped);
             Job.Source = source;
+            Job.ClearFaultsOwed = true;
         });
         _loaded = loaded;
         await ConfigureRunAsync(keepFaults: false);
@@ -217,19 +217,19 @@ public sealed partial class JobGrain(
         metrics.ReportStep(JobFigures.Snapshot(scenario, Run, _tree), ok, duration, lost);
 
     // A new run of the loaded scenario: a new epoch, counters at zero, the tree configured afresh.
-    // A new run whose layout failed keeps what it asked of the faults until one is laid out (found by review: a load,
-    // which clears every fault, whose registry call failed, then a start, which keeps them, kept the old run's).
+    // A load whose layout failed is owed its clearing of every fault until a run is laid out (found by review: a load,
+    // which clears them, whose registry call failed, then a start, which keeps them, kept the old run's; the record
+    // holds it, so that a start after the job's reactivation clears them too).
     private async Task ConfigureRunAsync(bool keepFaults)
     {
-        keepFaults &= _runOwed ?? true;
-        _runOwed = keepFaults;
+        keepFaults &= !Job.ClearFaultsOwed;
         Run.Restart();
         _evicted.Clear();
         _evictedOrdinals = null;
         _tree.Restart();
         Job.RunEpoch = Job.Epoch + 1; // the epoch ConfigureTreeAsync lays the run out under
         await ConfigureTreeAsync(keepFaults, continuing: false);
-        _runOwed = null;
+        Job.ClearFaultsOwed = false; // the record's next write carries it
     }
 
     // Lays the scenario out over the coordinators, node and link grains under a new epoch (whatever they held

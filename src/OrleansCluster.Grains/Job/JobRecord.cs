@@ -71,6 +71,12 @@ public sealed class JobRecord
     /// </summary>
     [Id(19)] public long RunEpoch { get; set; }
 
+    /// <summary>
+    /// A scenario load is written but its run not yet laid out (the registry's call failed): the run laid out next,
+    /// by a start after any reactivation, clears every fault as the load asked, not only the background ones.
+    /// </summary>
+    [Id(20)] public bool ClearFaultsOwed { get; set; }
+
     /// <summary>A copy to put back with <see cref="Restore"/> when a change's write fails.</summary>
     public JobRecord Copy() => (JobRecord)MemberwiseClone();
 

@@ -123,14 +123,17 @@ public static class ScenariosApi
 
         // One call: loads sent together each answer with their own scenario (found by probing, when it was three).
         var job = grains.GetGrain<IJobGrain>(IJobGrain.Key);
-        var before = (await job.GetScenarioSourceAsync()).Source;
+        var before = await job.GetScenarioSourceAsync();
         try
         {
             return TypedResults.Ok(await job.LoadAndStartAsync(source));
         }
-        catch (Exception e) when (StorageUnavailable.IsStorageFailure(e) && before != source)
+        catch (Exception e) when (StorageUnavailable.IsStorageFailure(e))
         {
-            if (!await OnAsync(job, source))
+            // Taken: the job is on this scenario under a later epoch than before (its layout began once its record
+            // was written), or on it where it was on another; a reload of the same scenario whose record was refused
+            // leaves both as they were.
+            if (await ScenarioAsync(job) is not { } after || after.Source != source || (before.Source == source && after.Epoch == before.Epoch))
             {
                 throw; // not taken: the filter's 503 says so
             }
@@ -145,16 +148,16 @@ public static class ScenariosApi
         }
     }
 
-    // Whether the job is on `source` now; false when it cannot say.
-    private static async Task<bool> OnAsync(IJobGrain job, ScenarioSource source)
+    // The job's scenario and epoch now; null when it cannot say.
+    private static async Task<(ScenarioSource? Source, long Epoch)?> ScenarioAsync(IJobGrain job)
     {
         try
         {
-            return (await job.GetScenarioSourceAsync()).Source == source;
+            return await job.GetScenarioSourceAsync();
         }
         catch (Exception e) when (e is TimeoutException or OrleansException)
         {
-            return false;
+            return null;
         }
     }
 }

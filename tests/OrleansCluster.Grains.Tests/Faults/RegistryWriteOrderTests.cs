@@ -129,8 +129,10 @@ public sealed class RegistryWriteOrderTests(FlakyStorageFixture fixture)
         await Job.StopAsync();
     }
 
-    [Fact]
-    public async Task AReloadWhoseRegistryWriteFailsClearsTheFaultsAtTheStartThatFollows()
+    [Theory]
+    [InlineData(false)]
+    [InlineData(true)]
+    public async Task AReloadWhoseRegistryWriteFailsClearsTheFaultsAtTheStartThatFollows(bool jobReactivates)
     {
         var source = ScenarioSource.FromJson(Scenarios.Uniform(nodes: 32, site: "lr"));
         await LoadAsync(source);
@@ -141,10 +143,33 @@ public sealed class RegistryWriteOrderTests(FlakyStorageFixture fixture)
         fixture.Storage.Arm(Live, FlakyStorage.Mode.Fail);
         Assert.Equal(nameof(TimeoutException), await TryAsync(() => Job.LoadAsync(source)));
         Assert.Equal(FaultState.Active, (await Registry.GetAsync(fault.Id))?.State);
+        fixture.Storage.Disarm();
+        if (jobReactivates)
+        {
+            await DeactivateAsync(Job, "job"); // found by review: what the load owed lived in the activation's memory
+        }
+
         await Job.StartAsync();
 
         Assert.Equal(FaultState.Cleared, (await Registry.GetAsync(fault.Id))?.State);
         await Job.StopAsync();
+    }
+
+    [Fact]
+    public async Task ASiteFaultTheHistoryGetsBackFromTheLiveRecordKeepsItsNodes()
+    {
+        // Found by review: the live record keeps a site's fault without its node list, and the history took it so.
+        await LoadAsync(site: "rn");
+        var fault = Assert.Single((await Registry.InjectAsync([new("node.slowdown", new FaultTargetRequest(Site: "rn"), new Dictionary<string, double> { ["factor"] = 2 })], campaign: null)).Faults);
+        Assert.Equal(32, fault.Targets.Nodes.Count);
+
+        fixture.Storage.Arm(Live, FlakyStorage.Mode.LandLate);
+        Assert.Equal(nameof(TimeoutException), await TryAsync(() => Registry.ClearAsync(fault.Id)));
+        Assert.Equal(nameof(InconsistentStateException), await TryAsync(() => Registry.ClearAsync(fault.Id)));
+
+        var ended = await Registry.GetAsync(fault.Id);
+        Assert.Equal(FaultState.Cleared, ended?.State);
+        Assert.Equal(fault.Targets.Nodes, ended!.Targets.Nodes);
     }
 
     private async Task<long> LoadAsync(string site) => await LoadAsync(ScenarioSource.FromJson(Scenarios.Uniform(nodes: 32, site: site)));
@@ -167,11 +192,13 @@ public sealed class RegistryWriteOrderTests(FlakyStorageFixture fixture)
         (await Registry.ListAsync(includeEnded)).ToDictionary(f => f.Id, f => f.State, StringComparer.Ordinal);
 
     // The registry deactivated and gone, so that the next call reads it back from storage.
-    private async Task DeactivateRegistryAsync()
+    private Task DeactivateRegistryAsync() => DeactivateAsync(Registry, "faultregistry");
+
+    private async Task DeactivateAsync(IAddressable grain, string type)
     {
-        await Registry.Cast<IGrainManagementExtension>().DeactivateOnIdle(Ct);
+        await grain.Cast<IGrainManagementExtension>().DeactivateOnIdle(Ct);
         var management = fixture.Client.GetGrain<IManagementGrain>(0);
-        await WaitForAsync(async () => (await management.GetActiveGrains(GrainType.Create("faultregistry"), Ct)).Count == 0, "the registry's deactivation");
+        await WaitForAsync(async () => (await management.GetActiveGrains(GrainType.Create(type), Ct)).Count == 0, $"the {type} grain's deactivation");
     }
 
     private static Task WaitForAsync(Func<bool> condition, string what) => WaitForAsync(() => Task.FromResult(condition()), what);

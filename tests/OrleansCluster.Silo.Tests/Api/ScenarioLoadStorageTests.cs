@@ -40,9 +40,9 @@ public sealed class ScenarioLoadStorageTests
     }
 
     [Fact]
-    public async Task ALoadOfTheScenarioAlreadyLoadedKeepsTheGeneric503()
+    public async Task AReloadOfTheScenarioRunningThatStoppedTheJobSaysSoToo()
     {
-        // The job was on it before: the answer cannot tell what the load took, and says what any failed write says.
+        // Found by review: a reload of the scenario already loaded, halted and written, answered "was not made".
         var registry = new FailingRunStarts();
         await using var factory = new SiloFactory
         {
@@ -55,7 +55,8 @@ public sealed class ScenarioLoadStorageTests
         var (status, problem, _) = await client.SendJsonAsync(HttpMethod.Put, "/api/scenario", """{"preset":"small"}""");
 
         Assert.Equal(HttpStatusCode.ServiceUnavailable, status);
-        Assert.Contains("could not be written to durable storage and was not made", problem.GetProperty("detail").GetString(), StringComparison.Ordinal);
+        Assert.Contains("the job took the scenario and is stopped on it", problem.GetProperty("detail").GetString(), StringComparison.Ordinal);
+        Assert.Equal("stopped", (await client.GetJsonAsync("/api/cluster")).GetProperty("job").GetProperty("state").GetString());
     }
 
     // Fails the registry's run starts, as its Redis out of reach does, while Failing is set; every other call passes.
