@@ -6,69 +6,110 @@ namespace OrleansCluster.Cli.Commands;
 /// <summary>
 /// Scores alert rules against the ground truth: each firing episode of a rule (a run of <c>ALERTS{alertstate="firing"}</c>
 /// samples for one host) is a true positive when it starts on a faulted host between the fault's start and its end
-/// plus a grace, a false positive otherwise; a fault no episode of the rule matched is missed by it. Precision is
-/// true over all episodes, recall detected over all faults, time to detect the first matching episode's start less
-/// the fault's start.
+/// plus a grace, a false positive otherwise; a fault no episode of the rule matched is missed by it. Faults that began
+/// before the window (still in force at its start, or ended after it) are context: an episode one of them explains,
+/// by the same rule, and that no fault of the window explains, is neither true nor false, and they are neither
+/// detected nor missed. Precision is true over true and false, recall detected over the window's faults, time to
+/// detect the first matching episode's start less the fault's start.
 /// </summary>
 public static class AlertScoring
 {
+    /// <summary>How many false-positive episodes and missed faults each rule's score lists (its totals count them all).</summary>
+    public const int Listed = 50;
+
     /// <summary>A fault of the ground truth: the hosts (nodes or links) it acts on and when.</summary>
     public sealed record TruthFault(string Id, string Kind, string? Cause, IReadOnlyList<string> Hosts, DateTimeOffset Start, DateTimeOffset? End);
 
-    /// <summary>One rule firing for one host, from its first firing sample to its last.</summary>
-    public sealed record Episode(string Rule, string? Host, DateTimeOffset Start, DateTimeOffset End);
+    /// <summary>One rule firing for one host, from its first firing sample to its last; <paramref name="Labels"/> the series' labels but its name, alertname and alertstate.</summary>
+    public sealed record Episode(string Rule, string? Host, DateTimeOffset Start, DateTimeOffset End, IReadOnlyDictionary<string, string>? Labels = null);
 
-    /// <summary>One rule's score.</summary>
-    public sealed record RuleScore(string Rule, int TruePositives, int FalsePositives, int Missed, int Faults, double? Precision, double? Recall, double? DetectP50Seconds, double? DetectP95Seconds);
+    /// <summary>
+    /// One rule's score. <paramref name="EarlierFaultEpisodes"/> counts its episodes explained only by faults that began
+    /// before the window (neither true nor false positives). <paramref name="FalsePositiveEpisodes"/> and
+    /// <paramref name="MissedFaults"/> list the first <see cref="Listed"/> of each, by start.
+    /// </summary>
+    public sealed record RuleScore(
+        string Rule,
+        int TruePositives,
+        int FalsePositives,
+        int Missed,
+        int Faults,
+        double? Precision,
+        double? Recall,
+        double? DetectP50Seconds,
+        double? DetectP95Seconds,
+        int EarlierFaultEpisodes = 0,
+        IReadOnlyList<Episode>? FalsePositiveEpisodes = null,
+        IReadOnlyList<TruthFault>? MissedFaults = null);
 
-    /// <summary>The scores of every rule that fired, and of every rule named in <paramref name="rules"/> though it never fired.</summary>
-    public static IReadOnlyList<RuleScore> Score(IReadOnlyList<TruthFault> faults, IReadOnlyList<Episode> episodes, TimeSpan grace, DateTimeOffset windowEnd, IEnumerable<string>? rules = null)
+    /// <summary>
+    /// The scores of every rule that fired, and of every rule named in <paramref name="rules"/> though it never fired.
+    /// <paramref name="faults"/> are the faults that began in the window; <paramref name="earlier"/> those that began
+    /// before it, context only.
+    /// </summary>
+    public static IReadOnlyList<RuleScore> Score(IReadOnlyList<TruthFault> faults, IReadOnlyList<Episode> episodes, TimeSpan grace, DateTimeOffset windowEnd, IEnumerable<string>? rules = null, IReadOnlyList<TruthFault>? earlier = null)
     {
         ArgumentNullException.ThrowIfNull(faults);
         ArgumentNullException.ThrowIfNull(episodes);
+        earlier ??= [];
         var names = episodes.Select(e => e.Rule).Concat(rules ?? []).Distinct(StringComparer.Ordinal).Order(StringComparer.Ordinal);
         var scores = new List<RuleScore>();
         foreach (var rule in names)
         {
             var mine = episodes.Where(e => e.Rule == rule).ToArray();
             var detect = new List<double>();
-            var matched = new HashSet<Episode>();
+            // By position: two series of one rule on one host (per-GPU labels) may give equal episodes.
+            var matched = new bool[mine.Length];
+            var missed = new List<TruthFault>();
             foreach (var fault in faults)
             {
-                var hits = mine.Where(e => Matches(e, fault, grace, windowEnd)).OrderBy(e => e.Start).ToArray();
-                matched.UnionWith(hits);
+                var hits = Enumerable.Range(0, mine.Length).Where(i => Matches(mine[i], fault, grace, windowEnd)).ToArray();
+                foreach (var i in hits)
+                {
+                    matched[i] = true;
+                }
+
                 if (hits.Length > 0)
                 {
-                    detect.Add(Math.Max(0, (hits[0].Start - fault.Start).TotalSeconds));
+                    detect.Add(Math.Max(0, (hits.Min(i => mine[i].Start) - fault.Start).TotalSeconds));
+                }
+                else
+                {
+                    missed.Add(fault);
                 }
             }
 
-            var tp = matched.Count;
-            var fp = mine.Length - tp;
+            var tp = matched.Count(m => m);
+            var unmatched = Enumerable.Range(0, mine.Length).Where(i => !matched[i]).Select(i => mine[i]).ToArray();
+            var falsePositives = unmatched.Where(e => !earlier.Any(f => Matches(e, f, grace, windowEnd))).ToArray();
+            var fp = falsePositives.Length;
             scores.Add(new RuleScore(
                 rule,
                 tp,
                 fp,
-                faults.Count - detect.Count,
+                missed.Count,
                 faults.Count,
-                mine.Length > 0 ? tp / (double)mine.Length : null,
+                tp + fp > 0 ? tp / (double)(tp + fp) : null,
                 faults.Count > 0 ? detect.Count / (double)faults.Count : null,
                 Percentile(detect, 0.50),
-                Percentile(detect, 0.95)));
+                Percentile(detect, 0.95),
+                unmatched.Length - fp,
+                [.. falsePositives.OrderBy(e => e.Start).ThenBy(e => e.Host, StringComparer.Ordinal).Take(Listed)],
+                [.. missed.OrderBy(f => f.Start).ThenBy(f => f.Id, StringComparer.Ordinal).Take(Listed)]));
         }
 
         return scores;
     }
 
     /// <summary>Contiguous firing samples of one series as episodes: a gap of more than <paramref name="gap"/> starts a new one.</summary>
-    public static IEnumerable<Episode> Episodes(string rule, string? host, IEnumerable<DateTimeOffset> samples, TimeSpan gap)
+    public static IEnumerable<Episode> Episodes(string rule, string? host, IEnumerable<DateTimeOffset> samples, TimeSpan gap, IReadOnlyDictionary<string, string>? labels = null)
     {
         DateTimeOffset? start = null, last = null;
         foreach (var t in samples.Order())
         {
             if (last is { } l && t - l > gap)
             {
-                yield return new Episode(rule, host, start!.Value, l);
+                yield return new Episode(rule, host, start!.Value, l, labels);
                 start = null;
             }
 
@@ -78,7 +119,7 @@ public static class AlertScoring
 
         if (start is { } s)
         {
-            yield return new Episode(rule, host, s, last!.Value);
+            yield return new Episode(rule, host, s, last!.Value, labels);
         }
     }
 
@@ -101,24 +142,62 @@ public static class AlertScoring
     /// <summary>
     /// The command's report: per rule, and the window it scored. <paramref name="AskedFrom"/> and
     /// <paramref name="Warning"/> are set when the window was cut to start at <paramref name="From"/>, later than asked,
-    /// because the ground truth before it was incomplete.
+    /// because the ground truth before it was incomplete. <paramref name="EarlierFaults"/> counts the faults that began
+    /// before <paramref name="From"/>, read as context (<see cref="RuleScore.EarlierFaultEpisodes"/>).
     /// </summary>
-    public sealed record Report(DateTimeOffset From, DateTimeOffset To, int Faults, int Episodes, IReadOnlyList<RuleScore> Rules, DateTimeOffset? AskedFrom = null, string? Warning = null) : ICommandReport
+    public sealed record Report(DateTimeOffset From, DateTimeOffset To, int Faults, int Episodes, IReadOnlyList<RuleScore> Rules, DateTimeOffset? AskedFrom = null, string? Warning = null, int EarlierFaults = 0) : ICommandReport
     {
         public bool Held() => true;
 
         public string Summary() =>
             $"{Rules.Count} alert rule(s) against {Faults} fault(s) from {From:u} to {To:u}: {Episodes} firing episode(s); " +
             (Rules.Count == 0 ? "no rule fired." : $"best recall {Rules.Max(r => r.Recall ?? 0):P0}, best precision {Rules.Max(r => r.Precision ?? 0):P0}.") +
+            (EarlierFaults > 0 ? string.Create(CultureInfo.InvariantCulture, $" {EarlierFaults} fault(s) that began before the window: context only, their episodes neither true nor false positives.") : string.Empty) +
             (AskedFrom is { } asked ? string.Create(CultureInfo.InvariantCulture, $" Window cut: asked from {asked:u}, scored from {From:u} ({(From - asked).TotalSeconds:0.#} s dropped), the ground truth before it being incomplete.") : string.Empty);
 
-        public IReadOnlyList<ReportTable> Tables() =>
-        [
-            new ReportTable(
-                "Alert rules against the ground truth",
-                ["rule", "true positives", "false positives", "missed", "precision", "recall", "detect p50 s", "detect p95 s"],
-                [.. Rules.Select(r => (IReadOnlyList<string>)[r.Rule, ReportWriter.N(r.TruePositives), ReportWriter.N(r.FalsePositives), $"{r.Missed} of {r.Faults}", Ratio(r.Precision), Ratio(r.Recall), Seconds(r.DetectP50Seconds), Seconds(r.DetectP95Seconds)])]),
-        ];
+        public IReadOnlyList<ReportTable> Tables()
+        {
+            var tables = new List<ReportTable>
+            {
+                new(
+                    "Alert rules against the ground truth",
+                    ["rule", "true positives", "false positives", "missed", "precision", "recall", "detect p50 s", "detect p95 s", "for earlier faults"],
+                    [.. Rules.Select(r => (IReadOnlyList<string>)[r.Rule, ReportWriter.N(r.TruePositives), ReportWriter.N(r.FalsePositives), $"{r.Missed} of {r.Faults}", Ratio(r.Precision), Ratio(r.Recall), Seconds(r.DetectP50Seconds), Seconds(r.DetectP95Seconds), ReportWriter.N(r.EarlierFaultEpisodes)])]),
+            };
+            var falsePositives = Rules.SelectMany(r => Listing(r.Rule, r.FalsePositives, r.FalsePositiveEpisodes, e => [r.Rule, e.Host ?? "(no host label)", LabelText(e.Labels), Time(e.Start), Time(e.End)], 5)).ToArray();
+            if (falsePositives.Length > 0)
+            {
+                tables.Add(new ReportTable($"False-positive episodes (the first {Listed} of each rule)", ["rule", "host", "labels", "start", "last firing"], falsePositives));
+            }
+
+            var missed = Rules.SelectMany(r => Listing(r.Rule, r.Missed, r.MissedFaults, f => [r.Rule, f.Id, f.Cause is { } c ? $"{f.Kind} ({c})" : f.Kind, string.Join(", ", f.Hosts), Time(f.Start)], 5)).ToArray();
+            if (missed.Length > 0)
+            {
+                tables.Add(new ReportTable($"Missed faults (the first {Listed} of each rule)", ["rule", "fault", "kind", "target", "start"], missed));
+            }
+
+            return tables;
+        }
+
+        // A rule's listed rows, and one saying how many more it has when the list stops short of its total.
+        private static IEnumerable<IReadOnlyList<string>> Listing<T>(string rule, int total, IReadOnlyList<T>? listed, Func<T, IReadOnlyList<string>> row, int columns)
+        {
+            listed ??= [];
+            foreach (var item in listed)
+            {
+                yield return row(item);
+            }
+
+            if (total > listed.Count)
+            {
+                yield return [rule, string.Create(CultureInfo.InvariantCulture, $"... and {total - listed.Count:N0} more ({total:N0} in all)"), .. Enumerable.Repeat(string.Empty, columns - 2)];
+            }
+        }
+
+        private static string LabelText(IReadOnlyDictionary<string, string>? labels) =>
+            labels is null ? string.Empty : string.Join(", ", labels.OrderBy(l => l.Key, StringComparer.Ordinal).Select(l => $"{l.Key}={l.Value}"));
+
+        private static string Time(DateTimeOffset at) => at.UtcDateTime.ToString("yyyy-MM-dd HH:mm:ss.fff", CultureInfo.InvariantCulture);
 
         private static string Ratio(double? value) => value is { } v ? ReportWriter.F(v, 2) : "-";
 

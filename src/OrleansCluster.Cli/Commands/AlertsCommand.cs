@@ -10,7 +10,8 @@ namespace OrleansCluster.Cli.Commands;
 /// <summary>
 /// <c>orleanscluster alerts</c>: reads the firing alerts of a Prometheus that evaluates the user's rules while it
 /// scrapes the simulator (<c>ALERTS{alertstate="firing"}</c> over the window, by its HTTP API) and the ground truth
-/// of the admin API (<c>GET /api/faults?all=true&amp;since=</c>, paged), matches them by host label and scores each rule.
+/// of the admin API (<c>GET /api/faults?all=true&amp;since=</c>, paged), matches them by host label and scores each rule:
+/// the faults that began in the window are scored, those that began before it explain episodes without being scored.
 /// </summary>
 public static class AlertsCommand
 {
@@ -111,13 +112,13 @@ public static class AlertsCommand
             warning = string.Create(CultureInfo.InvariantCulture, $"{history}: scored from {from:u} only, {(from - asked).TotalSeconds:0.#} s of the {options.Window.TotalSeconds:0} s asked dropped (a shorter --seconds avoids the cut)");
         }
 
-        var faults = rows
-            .Where(f => f.StartsAt >= from && f.StartsAt <= now)
-            .Select(f => new AlertScoring.TruthFault(f.Id, f.Kind, f.Cause, [.. f.Targets?.Nodes ?? [], .. f.Targets?.Links ?? []], f.StartsAt, f.EndsAt))
-            .ToList();
+        // The window's faults are scored; those that began before it (the answer holds those in force at its start or
+        // ended after it) are context: an episode one of them explains is not a false positive.
+        var faults = rows.Where(f => f.StartsAt >= from && f.StartsAt <= now).Select(Truth).ToList();
+        var earlier = rows.Where(f => f.StartsAt < from).Select(Truth).ToList();
         var episodes = await ReadEpisodesAsync(prometheus, options, from, now, cancellationToken);
-        var scores = AlertScoring.Score(faults, episodes, options.Grace, now, await ReadRuleNamesAsync(prometheus, cancellationToken));
-        return new AlertScoring.Report(from, now, faults.Count, episodes.Count, scores, from > asked ? asked : null, warning);
+        var scores = AlertScoring.Score(faults, episodes, options.Grace, now, await ReadRuleNamesAsync(prometheus, cancellationToken), earlier);
+        return new AlertScoring.Report(from, now, faults.Count, episodes.Count, scores, from > asked ? asked : null, warning, earlier.Count);
     }
 
     /// <summary>
@@ -138,6 +139,9 @@ public static class AlertsCommand
         var earliest = ended.Min(r => r.EndsAt!.Value);
         return earliest > asked ? earliest : asked;
     }
+
+    private static AlertScoring.TruthFault Truth(FaultRow f) =>
+        new(f.Id, f.Kind, f.Cause, [.. f.Targets?.Nodes ?? [], .. f.Targets?.Links ?? []], f.StartsAt, f.EndsAt);
 
     // Expired or cleared (the registry's history); a row without a state, by its end.
     private static bool Ended(FaultRow row, DateTimeOffset now) =>
@@ -173,7 +177,10 @@ public static class AlertsCommand
             var rule = metric.GetProperty("alertname").GetString()!;
             var host = options.HostLabels.Select(l => metric.TryGetProperty(l, out var v) ? v.GetString() : null).FirstOrDefault(v => v is not null);
             var samples = series.GetProperty("values").EnumerateArray().Select(v => DateTimeOffset.FromUnixTimeMilliseconds((long)(v[0].GetDouble() * 1000)));
-            episodes.AddRange(AlertScoring.Episodes(rule, host, samples, options.Step * 2));
+            var labels = metric.EnumerateObject()
+                .Where(l => l.Value.ValueKind == JsonValueKind.String && l.Name is not ("__name__" or "alertname" or "alertstate"))
+                .ToDictionary(l => l.Name, l => l.Value.GetString()!, StringComparer.Ordinal);
+            episodes.AddRange(AlertScoring.Episodes(rule, host, samples, options.Step * 2, labels));
         }
 
         return episodes;

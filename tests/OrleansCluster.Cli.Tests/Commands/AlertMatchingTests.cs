@@ -52,4 +52,80 @@ public sealed class AlertMatchingTests
 
         Assert.Equal([(At(0), At(2)), (At(10), At(11))], episodes.Select(e => (e.Start, e.End)));
     }
+
+    [Fact]
+    public void AnEpisodeAFaultBegunBeforeTheWindowExplainsIsNeitherTrueNorFalseAndThatFaultIsNeitherDetectedNorMissed()
+    {
+        // The window starts at 0; e1 began 30 s before it on n1 and ended 10 s into it, e2 began before it on n5
+        // and is still in force.
+        AlertScoring.TruthFault[] earlier =
+        [
+            new("e1", "node.crash", null, ["n1"], At(-30), At(10)),
+            new("e2", "node.crash", null, ["n5"], At(-5), null),
+        ];
+        AlertScoring.TruthFault[] faults = [new("f1", "node.crash", null, ["n2"], At(100), At(150))];
+        AlertScoring.Episode[] episodes =
+        [
+            new("Down", "n1", At(0), At(8)),      // e1, firing at the window's start: context
+            new("Down", "n1", At(15), At(20)),    // e1 within its 20 s grace: context
+            new("Down", "n5", At(200), At(210)),  // e2, still in force: context
+            new("Down", "n1", At(100), At(110)),  // n1 after e1's end and grace: a false positive
+            new("Down", "n9", At(50), At(60)),    // no fault on n9: a false positive
+            new("Down", "n2", At(105), At(140)),  // f1
+        ];
+
+        var score = Assert.Single(AlertScoring.Score(faults, episodes, TimeSpan.FromSeconds(20), At(300), earlier: earlier));
+
+        Assert.Equal((1, 2, 3, 0, 1), (score.TruePositives, score.FalsePositives, score.EarlierFaultEpisodes, score.Missed, score.Faults));
+        Assert.Equal(1.0 / 3, score.Precision!.Value, 12);
+        Assert.Equal(1.0, score.Recall);
+        Assert.Equal([("n9", At(50)), ("n1", At(100))], score.FalsePositiveEpisodes!.Select(e => (e.Host, e.Start)));
+        Assert.Empty(score.MissedFaults!);
+    }
+
+    [Fact]
+    public void AFaultBegunBeforeTheWindowIsNotMissedAndTheWindowsMissedFaultsAreListed()
+    {
+        AlertScoring.TruthFault[] earlier = [new("e1", "node.crash", null, ["n1"], At(-30), At(10))];
+        AlertScoring.TruthFault[] faults =
+        [
+            new("f2", "link.partition", null, ["a-b"], At(40), null),
+            new("f1", "node.slowdown", "gpu-degradation", ["n2"], At(20), At(30)),
+        ];
+
+        var score = Assert.Single(AlertScoring.Score(faults, [], TimeSpan.Zero, At(60), ["Quiet"], earlier));
+
+        Assert.Equal((2, 2), (score.Missed, score.Faults));
+        Assert.Equal(["f1", "f2"], score.MissedFaults!.Select(f => f.Id));
+    }
+
+    [Fact]
+    public void ListsStopAtTheirBoundAndTheReportTablesSayHowManyMore()
+    {
+        var faults = Enumerable.Range(0, AlertScoring.Listed + 7).Select(i => new AlertScoring.TruthFault($"f{i:000}", "node.crash", null, [$"n{i}"], At(i), At(i + 1))).ToArray();
+        var episodes = Enumerable.Range(0, AlertScoring.Listed + 3).Select(i => new AlertScoring.Episode("Down", $"x{i}", At(i), At(i + 1), new Dictionary<string, string> { ["node"] = $"x{i}", ["severity"] = "page" })).ToArray();
+
+        var score = Assert.Single(AlertScoring.Score(faults, episodes, TimeSpan.Zero, At(500)));
+        var report = new AlertScoring.Report(At(0), At(500), faults.Length, episodes.Length, [score]);
+        var tables = report.Tables();
+
+        Assert.Equal((AlertScoring.Listed + 3, AlertScoring.Listed), (score.FalsePositives, score.FalsePositiveEpisodes!.Count));
+        Assert.Equal((AlertScoring.Listed + 7, AlertScoring.Listed), (score.Missed, score.MissedFaults!.Count));
+        Assert.Equal(3, tables.Count);
+        Assert.Equal(["Down", "x0", "node=x0, severity=page", "2026-11-26 08:00:00.000", "2026-11-26 08:00:01.000"], tables[1].Rows[0]);
+        Assert.Equal("... and 3 more (53 in all)", tables[1].Rows[^1][1]);
+        Assert.Equal(["Down", "f000", "node.crash", "n0", "2026-11-26 08:00:00.000"], tables[2].Rows[0]);
+        Assert.Equal("... and 7 more (57 in all)", tables[2].Rows[^1][1]);
+    }
+
+    [Fact]
+    public void EqualEpisodesOfTwoSeriesAreEachCounted()
+    {
+        // One rule per GPU: two series on n1 fire over the same samples.
+        AlertScoring.Episode[] episodes = [new("Xid", "n1", At(5), At(9)), new("Xid", "n1", At(5), At(9)), new("Xid", "n7", At(5), At(9))];
+
+        var score = Assert.Single(AlertScoring.Score([new("f1", "node.crash", null, ["n1"], At(0), At(10))], episodes, TimeSpan.Zero, At(60)));
+
+        Assert.Equal((2, 1), (score.TruePositives, score.FalsePositives));
+    }
 }

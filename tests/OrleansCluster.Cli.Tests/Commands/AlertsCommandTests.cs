@@ -9,7 +9,8 @@ namespace OrleansCluster.Cli.Tests.Commands;
 /// <c>orleanscluster alerts</c> against stand-ins for the silo and Prometheus (<see cref="FakeAlertSources"/>): a window
 /// older than the registry's bounded history of ended faults is cut to where the ground truth is complete (or refused
 /// when nothing is left), arguments out of range or that do not parse are refused with exit 2, and a query Prometheus
-/// refuses is one line naming Prometheus and its error.
+/// refuses is one line naming Prometheus and its error; a fault begun before the window explains its episodes without
+/// being scored, and the reports list the false-positive episodes and the missed faults.
 /// </summary>
 public sealed class AlertsCommandTests
 {
@@ -130,5 +131,77 @@ public sealed class AlertsCommandTests
         var line = Assert.Single(error.Split('\n', StringSplitOptions.RemoveEmptyEntries));
         Assert.Equal($"error: Prometheus at {sources.Url}/ refused the query (400 Bad Request): {Refusal}", line);
         Assert.Equal(string.Empty, output);
+    }
+
+    // A 100 s window from Now: "before" began on n1 30 s before it and ended 20 s into it, "unseen" on n6 before it
+    // and ended 10 s into it; "inside" (n2) and "caught" (n4) began in it. Down fires on n1 from the window's start, on n4 for "caught" and on n3, which no
+    // fault touched.
+    private static readonly Fault[] AroundTheStart =
+    [
+        new("before", "n1", Now.AddSeconds(-130), Now.AddSeconds(-80), "expired"),
+        new("caught", "n4", Now.AddSeconds(-70), Now.AddSeconds(-40), "expired"),
+        new("inside", "n2", Now.AddSeconds(-60), Now.AddSeconds(-50), "expired"),
+        new("unseen", "n6", Now.AddSeconds(-120), Now.AddSeconds(-90), "expired"),
+    ];
+
+    private static Series[] FiringAround(DateTimeOffset now) =>
+    [
+        new("Down", "n1", [.. Enumerable.Range(0, 40).Select(i => now.AddSeconds(-125 + i))]),
+        new("Down", "n4", [.. Enumerable.Range(0, 5).Select(i => now.AddSeconds(-65 + i))]),
+        new("Down", "n3", [.. Enumerable.Range(0, 5).Select(i => now.AddSeconds(-30 + i))]),
+    ];
+
+    private static Fault[] Around(DateTimeOffset now) => [.. AroundTheStart.Select(f => f with { StartsAt = now + (f.StartsAt - Now), EndsAt = now + (f.EndsAt - Now) })];
+
+    [Fact]
+    public async Task AnAlertForAFaultBegunBeforeTheWindowIsNotAFalsePositiveAndThatFaultIsNotMissed()
+    {
+        await using var sources = await FakeAlertSources.StartAsync(AroundTheStart, FiringAround(Now));
+        using var client = new HttpClient { BaseAddress = new Uri(sources.Url) };
+
+        var report = await AlertsCommand.RunAsync(client, client, AlertsCommand.Options.From(100, 10, 1, null), Now, Ct);
+
+        Assert.Equal((2, 2), (report.Faults, report.EarlierFaults));
+        var down = Assert.Single(report.Rules);
+        Assert.Equal((1, 1, 1, 1, 2), (down.TruePositives, down.FalsePositives, down.EarlierFaultEpisodes, down.Missed, down.Faults));
+        Assert.Equal(0.5, down.Precision);
+        var falsePositive = Assert.Single(down.FalsePositiveEpisodes!);
+        Assert.Equal(("n3", Now.AddSeconds(-30)), (falsePositive.Host, falsePositive.Start));
+        Assert.Equal("n3", falsePositive.Labels!["node"]);
+        var missed = Assert.Single(down.MissedFaults!);
+        Assert.Equal(("inside", "node.crash", "n2", Now.AddSeconds(-60)), (missed.Id, missed.Kind, Assert.Single(missed.Hosts), missed.Start));
+        Assert.Contains("2 fault(s) that began before the window", report.Summary(), StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task TheJsonAndMarkdownReportsListTheFalsePositivesAndTheMissedFaults()
+    {
+        var now = DateTimeOffset.UtcNow;
+        await using var sources = await FakeAlertSources.StartAsync(Around(now), FiringAround(now));
+        var folder = Directory.CreateTempSubdirectory("alerts-report").FullName;
+        try
+        {
+            var (exit, output, error) = await CliProcess.RunAsync("alerts", "--url", sources.Url, "--key", "k", "--prometheus", sources.Url, "--seconds", "100", "--grace", "10", "--step", "1", "--output", "json", "--report", folder);
+
+            Assert.True(exit == 0, $"exit {exit}: {output}{error}");
+            using var json = JsonDocument.Parse(output);
+            var rule = Assert.Single(json.RootElement.GetProperty("rules").EnumerateArray().ToArray());
+            Assert.Equal((1, 1), (rule.GetProperty("falsePositives").GetInt32(), rule.GetProperty("earlierFaultEpisodes").GetInt32()));
+            var falsePositive = Assert.Single(rule.GetProperty("falsePositiveEpisodes").EnumerateArray().ToArray());
+            Assert.Equal(("Down", "n3"), (falsePositive.GetProperty("rule").GetString(), falsePositive.GetProperty("host").GetString()));
+            var missed = Assert.Single(rule.GetProperty("missedFaults").EnumerateArray().ToArray());
+            Assert.Equal(("inside", "node.crash"), (missed.GetProperty("id").GetString(), missed.GetProperty("kind").GetString()));
+            Assert.Equal(2, json.RootElement.GetProperty("earlierFaults").GetInt32());
+            var markdown = await File.ReadAllTextAsync(Path.Combine(folder, "alerts.md"), Ct);
+            Assert.Contains("## False-positive episodes (the first 50 of each rule)", markdown, StringComparison.Ordinal);
+            Assert.Contains("| Down | n3 | node=n3 | ", markdown, StringComparison.Ordinal);
+            Assert.Contains("## Missed faults (the first 50 of each rule)", markdown, StringComparison.Ordinal);
+            Assert.Contains("| Down | inside | node.crash | n2 | ", markdown, StringComparison.Ordinal);
+            Assert.DoesNotContain("| unseen |", markdown, StringComparison.Ordinal);
+        }
+        finally
+        {
+            Directory.Delete(folder, recursive: true);
+        }
     }
 }
