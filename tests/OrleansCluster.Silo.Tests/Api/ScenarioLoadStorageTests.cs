@@ -16,10 +16,7 @@ public sealed class ScenarioLoadStorageTests
     public async Task ALoadTheJobTookButCouldNotLayOutAnswers503SayingSoAndARetryRunsIt()
     {
         var registry = new FailingRunStarts();
-        await using var factory = new SiloFactory
-        {
-            ExtraServices = services => services.AddSingleton<IIncomingGrainCallFilter>(registry),
-        };
+        await using var factory = StepsWith(registry);
         using var client = factory.CreateAdminClient();
         await client.WaitForClusterAsync(c => c.Step() >= 2, "the small run to step");
 
@@ -44,10 +41,7 @@ public sealed class ScenarioLoadStorageTests
     {
         // Found by review: a reload of the scenario already loaded, halted and written, answered "was not made".
         var registry = new FailingRunStarts();
-        await using var factory = new SiloFactory
-        {
-            ExtraServices = services => services.AddSingleton<IIncomingGrainCallFilter>(registry),
-        };
+        await using var factory = StepsWith(registry);
         using var client = factory.CreateAdminClient();
         await client.WaitForClusterAsync(c => c.Step() >= 2, "the small run to step");
 
@@ -58,6 +52,12 @@ public sealed class ScenarioLoadStorageTests
         Assert.Contains("the job took the scenario and is stopped on it", problem.GetProperty("detail").GetString(), StringComparison.Ordinal);
         Assert.Equal("stopped", (await client.GetJsonAsync("/api/cluster")).GetProperty("job").GetProperty("state").GetString());
     }
+
+    // A silo on small whose registry's run starts fail while the filter says so.
+    private static SiloFactory StepsWith(FailingRunStarts registry) => new()
+    {
+        ExtraServices = services => services.AddSingleton<IIncomingGrainCallFilter>(registry),
+    };
 
     // Fails the registry's run starts, as its Redis out of reach does, while Failing is set; every other call passes.
     private sealed class FailingRunStarts : IIncomingGrainCallFilter
