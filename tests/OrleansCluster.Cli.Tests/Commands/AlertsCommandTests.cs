@@ -174,6 +174,23 @@ public sealed class AlertsCommandTests
     }
 
     [Fact]
+    public async Task AnAlertStillFiringForAFaultThatEndedJustBeforeTheWindowIsNotAFalsePositive()
+    {
+        // Found by a black-box check: the faults were read from the window's start, which leaves out one that ended
+        // before it, and its alert, still firing at the start (within the grace), scored as a false positive.
+        Fault[] faults = [new("ended", "n7", Now.AddSeconds(-110), Now.AddSeconds(-105), "expired")];
+        Series[] firing = [new("Down", "n7", [.. Enumerable.Range(0, 14).Select(i => Now.AddSeconds(-108 + i))])];
+        await using var sources = await FakeAlertSources.StartAsync(faults, firing);
+        using var client = new HttpClient { BaseAddress = new Uri(sources.Url) };
+
+        var report = await AlertsCommand.RunAsync(client, client, AlertsCommand.Options.From(100, 10, 1, null), Now, Ct);
+
+        var down = Assert.Single(report.Rules);
+        Assert.Equal((0, 0, 1), (down.TruePositives, down.FalsePositives, down.EarlierFaultEpisodes));
+        Assert.Equal((0, 1), (report.Faults, report.EarlierFaults));
+    }
+
+    [Fact]
     public async Task TheJsonAndMarkdownReportsListTheFalsePositivesAndTheMissedFaults()
     {
         var now = DateTimeOffset.UtcNow;
