@@ -94,10 +94,13 @@ public static class CampaignReplay
     }
 
     public static Task<Report> RunAsync(HttpClient client, string campaignJson, TimeSpan limit, Action<Landing>? onLanding, CancellationToken cancellationToken) =>
-        RunAsync(client, campaignJson, limit, ActBound, onLanding, cancellationToken);
+        RunAsync(client, campaignJson, limit, ActBound, onLanding, onLanded: null, cancellationToken);
 
-    /// <summary>The replay with <paramref name="actBound"/> in place of <see cref="ActBound"/> (for tests).</summary>
-    internal static async Task<Report> RunAsync(HttpClient client, string campaignJson, TimeSpan limit, TimeSpan actBound, Action<Landing>? onLanding, CancellationToken cancellationToken)
+    /// <summary>
+    /// The replay with <paramref name="actBound"/> in place of <see cref="ActBound"/>, and <paramref name="onLanded"/>
+    /// told each fault's id as the replay takes it to have landed (for tests).
+    /// </summary>
+    internal static async Task<Report> RunAsync(HttpClient client, string campaignJson, TimeSpan limit, TimeSpan actBound, Action<Landing>? onLanding, Action<string>? onLanded, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(client);
         var posted = await SiloApi.SendAsync(client, HttpMethod.Post, "/api/faults/campaign", campaignJson, cancellationToken);
@@ -143,6 +146,11 @@ public static class CampaignReplay
                 }
 
                 acting.AddRange(due.Select(f => new Acting(f, Math.Round(landedAt.TotalSeconds, 1), finished, landedAt)));
+                foreach (var fault in due)
+                {
+                    onLanded?.Invoke(fault.Id);
+                }
+
                 pending.RemoveAll(due.Contains);
                 if (pending.Count == 0)
                 {

@@ -131,7 +131,9 @@ public sealed class CommandTests(CliSiloFixture silo) : IClassFixture<CliSiloFix
         // Found by a newcomer's run at realtime x1 (a step every 8.5 s, a fault every 10 s): a row waited for two
         // steps to end, by which time the next fault had landed, and named the node that fault slowed. Here the job
         // is paused while both faults land, so no step has begun with only the first in force: its row has no
-        // figures, and the second's names its own node.
+        // figures, and the second's names its own node. The job resumes once the replay has taken both to have landed
+        // and the second is in force on its node (a fixed wait failed on a loaded machine: the registry's timer, which
+        // starts a delayed fault, ran late, and the first step after the resume had the first fault alone).
         using var client = silo.CreateTargetClient();
         var campaign = """
             { "name": "cli-next-first", "faults": [
@@ -142,12 +144,27 @@ public sealed class CommandTests(CliSiloFixture silo) : IClassFixture<CliSiloFix
         CampaignReplay.Report report;
         try
         {
+            var landed = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+            var count = 0;
             var resume = Task.Run(async () =>
             {
-                await Task.Delay(TimeSpan.FromSeconds(2.5), Ct);
+                await landed.Task.WaitAsync(TimeSpan.FromSeconds(60), Ct);
+                var deadline = DateTime.UtcNow.AddSeconds(60);
+                while (!(await SiloApi.SendAsync(client, HttpMethod.Get, "/api/nodes/east-00007", null, Ct)).Contains("\"degraded\"", StringComparison.Ordinal))
+                {
+                    Assert.True(DateTime.UtcNow < deadline, "waited 60 s for the second slowdown on east-00007");
+                    await Task.Delay(50, Ct);
+                }
+
                 await SiloApi.SendAsync(client, HttpMethod.Post, "/api/job/resume", null, Ct);
             }, Ct);
-            report = await CampaignReplay.RunAsync(client, campaign, TimeSpan.FromSeconds(10), null, Ct);
+            report = await CampaignReplay.RunAsync(client, campaign, TimeSpan.FromSeconds(60), CampaignReplay.ActBound, null, _ =>
+            {
+                if (Interlocked.Increment(ref count) == 2)
+                {
+                    landed.SetResult();
+                }
+            }, Ct);
             await resume;
         }
         finally
@@ -184,7 +201,7 @@ public sealed class CommandTests(CliSiloFixture silo) : IClassFixture<CliSiloFix
         var printed = new List<string>();
         try
         {
-            report = await CampaignReplay.RunAsync(client, campaign, TimeSpan.FromSeconds(4), TimeSpan.FromSeconds(1.5), l => printed.Add(CampaignReplay.Describe(l)), Ct);
+            report = await CampaignReplay.RunAsync(client, campaign, TimeSpan.FromSeconds(4), TimeSpan.FromSeconds(1.5), l => printed.Add(CampaignReplay.Describe(l)), onLanded: null, Ct);
         }
         finally
         {
