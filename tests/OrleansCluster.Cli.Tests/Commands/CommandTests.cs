@@ -67,21 +67,33 @@ public sealed class CommandTests(CliSiloFixture silo) : IClassFixture<CliSiloFix
     public async Task CampaignReplayFollowsEachFaultAsItLands()
     {
         using var client = silo.CreateTargetClient();
+
+        // The second fault lands 5 s after the first: at x50 a step takes about 0.2 s of wall time, so the first has
+        // steps of its own on a loaded machine too (at 1 s, a CI run saw none: its row rightly had no figures).
         var campaign = """
             { "name": "cli-test", "faults": [
               { "kind": "node.slowdown", "target": { "node": "east-00007" }, "params": { "factor": 4 }, "durationSeconds": 30 },
-              { "kind": "link.latency", "target": { "link": "west-east" }, "params": { "addMilliseconds": 3 }, "startInSeconds": 1, "durationSeconds": 30 } ] }
+              { "kind": "link.latency", "target": { "link": "west-east" }, "params": { "addMilliseconds": 3 }, "startInSeconds": 5, "durationSeconds": 30 } ] }
             """;
         var printed = new List<string>();
 
-        var report = await CampaignReplay.RunAsync(client, campaign, TimeSpan.FromSeconds(10), l => printed.Add(CampaignReplay.Describe(l)), Ct);
+        CampaignReplay.Report report;
+        await ClearFaultsAsync(client);
+        try
+        {
+            report = await CampaignReplay.RunAsync(client, campaign, TimeSpan.FromSeconds(20), l => printed.Add(CampaignReplay.Describe(l)), Ct);
+        }
+        finally
+        {
+            await ClearFaultsAsync(client);
+        }
 
         Assert.True(report.Complete);
         Assert.Equal("cli-test", report.Campaign);
         Assert.Equal(["node.slowdown", "link.latency"], report.Faults.Select(f => f.Kind));
-        Assert.True(report.Faults[1].LandedAfterSeconds >= 1);
-        Assert.Equal("east-00007", report.Faults[0].TopStraggler);
-        Assert.All(report.Faults, f => Assert.True(f.StepSeconds > 0 && f.Step > 0));
+        Assert.True(report.Faults[1].LandedAfterSeconds >= 5);
+        Assert.True(report.Faults[0].TopStraggler == "east-00007", $"{report.Faults[0]}");
+        Assert.All(report.Faults, f => Assert.True(f.StepSeconds > 0 && f.Step > 0, $"{f}"));
         Assert.Equal(2, printed.Count);
         Assert.Contains("east-00007", printed[0], StringComparison.Ordinal);
     }
@@ -107,7 +119,7 @@ public sealed class CommandTests(CliSiloFixture silo) : IClassFixture<CliSiloFix
         finally
         {
             await SiloApi.SendAsync(client, HttpMethod.Put, "/api/job/pace", """{"mode":"realtime","speed":50}""", Ct);
-            await SiloApi.SendAsync(client, HttpMethod.Delete, "/api/faults", null, Ct);
+            await ClearFaultsAsync(client);
         }
 
         var landing = Assert.Single(report.Faults);
@@ -125,7 +137,7 @@ public sealed class CommandTests(CliSiloFixture silo) : IClassFixture<CliSiloFix
         Assert.Contains("followed", report.Summary(), StringComparison.Ordinal);
     }
 
-    [Fact(Skip = "Failed 2 of 4 fresh-clone CI runs on 2 cores: the second row named east-00011 (x5) over east-00007 (x20) although the job resumed only once east-00007 read degraded; the cause (draws ahead, or the straggler read racing the step read) is not yet found. The row logic is also covered by the paused-job and follow-up tests.")]
+    [Fact]
     public async Task ACampaignRowNeverShowsAStepThatBeganAfterTheNextFaultLanded()
     {
         // Found by a newcomer's run at realtime x1 (a step every 8.5 s, a fault every 10 s): a row waited for two
@@ -134,7 +146,11 @@ public sealed class CommandTests(CliSiloFixture silo) : IClassFixture<CliSiloFix
         // figures, and the second's names its own node. The job resumes once the replay has taken both to have landed
         // and the second is in force on its node (a fixed wait failed on a loaded machine: the registry's timer, which
         // starts a delayed fault, ran late, and the first step after the resume had the first fault alone).
+        // The class's tests share one silo: a slowdown left on east-00007 by another test multiplied this one's x20 past
+        // the barrier timeout, east-00007 missed the first step after the resume and was evicted, and the row read the
+        // step after, where east-00011 was the slowest (2 CI failures). Every campaign test now starts and ends clear.
         using var client = silo.CreateTargetClient();
+        await ClearFaultsAsync(client);
         var campaign = """
             { "name": "cli-next-first", "faults": [
               { "kind": "node.slowdown", "target": { "node": "east-00011" }, "params": { "factor": 5 }, "durationSeconds": 60 },
@@ -170,7 +186,7 @@ public sealed class CommandTests(CliSiloFixture silo) : IClassFixture<CliSiloFix
         finally
         {
             await SiloApi.SendAsync(client, HttpMethod.Post, "/api/job/resume", null, Ct);
-            await SiloApi.SendAsync(client, HttpMethod.Delete, "/api/faults", null, Ct);
+            await ClearFaultsAsync(client);
         }
 
         Assert.True(report.Complete);
@@ -207,7 +223,7 @@ public sealed class CommandTests(CliSiloFixture silo) : IClassFixture<CliSiloFix
         finally
         {
             await SiloApi.SendAsync(client, HttpMethod.Post, "/api/job/resume", null, Ct);
-            await SiloApi.SendAsync(client, HttpMethod.Delete, "/api/faults", null, Ct);
+            await ClearFaultsAsync(client);
         }
 
         Assert.True(report.Complete);
@@ -218,6 +234,10 @@ public sealed class CommandTests(CliSiloFixture silo) : IClassFixture<CliSiloFix
         Assert.EndsWith("no step of its own ended within 1.5 s", Assert.Single(printed), StringComparison.Ordinal);
         Assert.Equal(["-", "-", "-", "-", "no step of its own ended within 1.5 s"], report.Tables()[0].Rows[0].Skip(4));
     }
+
+    /// <summary>Clears every fault in force, so that none multiplies a test's own slowdown.</summary>
+    private static async Task ClearFaultsAsync(HttpClient client) =>
+        await SiloApi.SendAsync(client, HttpMethod.Delete, "/api/faults", null, Ct);
 
     /// <summary>Pauses the job and waits out the step in flight, so that no step ends until it is resumed.</summary>
     private static async Task PauseAsync(HttpClient client)
