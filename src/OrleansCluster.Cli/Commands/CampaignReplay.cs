@@ -17,7 +17,9 @@ namespace OrleansCluster.Cli.Commands;
 /// <c>n</c> steps finished when the fault landed, the step whose end makes it <c>n + 2</c> or later, as long as the
 /// one before it ended before the next fault landed. A fault with no such step (the next one landed before any step
 /// ended, or no step ended within <see cref="ActBound"/> or before <c>--seconds</c>) has no figures, and its row
-/// says why; it never shows another row's.
+/// says why; it never shows another row's. A row also counts the steps that failed between its landing and its
+/// figures: a fault that makes its node miss the barrier fails the first step it is in force for, and the step read
+/// after it (its node evicted) names another node as the slowest.
 /// </remarks>
 public static class CampaignReplay
 {
@@ -38,7 +40,9 @@ public static class CampaignReplay
 
     /// <summary>
     /// A fault as it landed and the figures of the first step that had it in force (null, with <see cref="NoFigures"/>
-    /// saying why, when no step began after it and before the next fault, or none ended in time).
+    /// saying why, when no step began after it and before the next fault, or none ended in time), and
+    /// <see cref="FailedSinceLanding"/>, the steps that failed from its landing to the step read, that one left out
+    /// (with figures only).
     /// </summary>
     public sealed record Landing(
         string Id,
@@ -51,7 +55,8 @@ public static class CampaignReplay
         string? TopStraggler,
         double? TopSlowdown,
         bool? StepOk = null,
-        string? NoFigures = null);
+        string? NoFigures = null,
+        long? FailedSinceLanding = null);
 
     /// <summary>
     /// The run after the last fault landed, until <c>--seconds</c>: <see cref="Seconds"/> from its landing to the end,
@@ -88,7 +93,7 @@ public static class CampaignReplay
     private sealed record Pending(string Id, string Kind, double Start, int Targets);
 
     /// <summary>A fault landed and not yet read: steps finished when it landed, and (once it has) when the next fault landed.</summary>
-    private sealed record Acting(Pending Fault, double LandedAfterSeconds, long FinishedAtLanding, TimeSpan Since)
+    private sealed record Acting(Pending Fault, double LandedAfterSeconds, long FinishedAtLanding, long FailedAtLanding, TimeSpan Since)
     {
         public long? FinishedAtNext { get; set; }
     }
@@ -145,7 +150,7 @@ public static class CampaignReplay
                     }
                 }
 
-                acting.AddRange(due.Select(f => new Acting(f, Math.Round(landedAt.TotalSeconds, 1), finished, landedAt)));
+                acting.AddRange(due.Select(f => new Acting(f, Math.Round(landedAt.TotalSeconds, 1), finished, status.Job.StepsFailed, landedAt)));
                 foreach (var fault in due)
                 {
                     onLanded?.Invoke(fault.Id);
@@ -203,7 +208,8 @@ public static class CampaignReplay
     /// </summary>
     private static async Task ReadAsync(HttpClient client, List<Acting> acting, Action<Acting, Landing> settle, Func<Acting, string, Landing> without, TimeSpan now, TimeSpan actBound, CancellationToken cancellationToken)
     {
-        var finished = StepsFinished(await SiloApi.ClusterAsync(client, cancellationToken));
+        var cluster = await SiloApi.ClusterAsync(client, cancellationToken);
+        var finished = StepsFinished(cluster);
 
         // The last step ended as the finished count reached `finished`, and began as it reached `finished - 1`.
         bool Began(Acting a) => finished - 1 >= a.FinishedAtLanding + StepsToAct - 1;
@@ -227,7 +233,8 @@ public static class CampaignReplay
                 var top = stragglers is { } r && r.Step == step.Number && step.Ok ? TopOf(r) : null;
                 foreach (var a in ready)
                 {
-                    settle(a, new Landing(a.Fault.Id, a.Fault.Kind, a.Fault.Start, a.Fault.Targets, a.LandedAfterSeconds, step.Number, step.DurationSeconds, top?.Node, top?.Slowdown, step.Ok, null));
+                    settle(a, new Landing(a.Fault.Id, a.Fault.Kind, a.Fault.Start, a.Fault.Targets, a.LandedAfterSeconds, step.Number, step.DurationSeconds, top?.Node, top?.Slowdown, step.Ok, null,
+                        cluster.Job.StepsFailed - a.FailedAtLanding - (step.Ok ? 0 : 1)));
                 }
             }
         }
@@ -239,7 +246,11 @@ public static class CampaignReplay
     }
 
     private static string Note(Landing landing) =>
-        landing.NoFigures ?? (landing.StepOk == false ? "the step failed" : string.Empty);
+        landing.NoFigures ?? string.Join("; ", new[]
+        {
+            landing.StepOk == false ? "the step failed" : null,
+            landing.FailedSinceLanding is > 0 and var n ? string.Create(CultureInfo.InvariantCulture, $"{n} step(s) failed before it, since the fault landed") : null,
+        }.OfType<string>());
 
     /// <summary>A landing as one line for the terminal.</summary>
     public static string Describe(Landing landing)
@@ -249,7 +260,7 @@ public static class CampaignReplay
         return landing.Step is not { } step
             ? head + landing.NoFigures
             : head + string.Create(CultureInfo.InvariantCulture,
-                $"step {step}{(landing.StepOk == false ? " (failed)" : string.Empty)}, T_step {landing.StepSeconds:F3} s, top straggler {landing.TopStraggler ?? "-"}{(landing.TopSlowdown is { } x ? string.Create(CultureInfo.InvariantCulture, $" x{x:F2}") : string.Empty)}");
+                $"step {step}{(landing.StepOk == false ? " (failed)" : string.Empty)}, T_step {landing.StepSeconds:F3} s, top straggler {landing.TopStraggler ?? "-"}{(landing.TopSlowdown is { } x ? string.Create(CultureInfo.InvariantCulture, $" x{x:F2}") : string.Empty)}{(landing.FailedSinceLanding is > 0 and var n ? string.Create(CultureInfo.InvariantCulture, $"; {n} step(s) failed before it, since the fault landed") : string.Empty)}");
     }
 
     private static NodeStragglerFigures? TopOf(StragglerReport? report) => report is { Nodes.Count: > 0 } ? report.Nodes[0] : null;

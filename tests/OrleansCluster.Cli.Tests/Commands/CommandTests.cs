@@ -165,13 +165,7 @@ public sealed class CommandTests(CliSiloFixture silo) : IClassFixture<CliSiloFix
             var resume = Task.Run(async () =>
             {
                 await landed.Task.WaitAsync(TimeSpan.FromSeconds(60), Ct);
-                var deadline = DateTime.UtcNow.AddSeconds(60);
-                while (!(await SiloApi.SendAsync(client, HttpMethod.Get, "/api/nodes/east-00007", null, Ct)).Contains("\"degraded\"", StringComparison.Ordinal))
-                {
-                    Assert.True(DateTime.UtcNow < deadline, "waited 60 s for the second slowdown on east-00007");
-                    await Task.Delay(50, Ct);
-                }
-
+                await WaitForAsync(client, "/api/nodes/east-00007", "\"degraded\"");
                 await SiloApi.SendAsync(client, HttpMethod.Post, "/api/job/resume", null, Ct);
             }, Ct);
             report = await CampaignReplay.RunAsync(client, campaign, TimeSpan.FromSeconds(20), CampaignReplay.ActBound, null, _ =>
@@ -200,6 +194,59 @@ public sealed class CommandTests(CliSiloFixture silo) : IClassFixture<CliSiloFix
         Assert.Equal("east-00007", second.TopStraggler);
         Assert.True(second.Step > 0 && second.StepSeconds > 0, $"{second}");
         Assert.Contains(CampaignReplay.NextFaultFirst, string.Join('\n', report.Tables()[0].Rows.Select(r => string.Join('|', r))), StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task ACampaignRowCountsTheStepsThatFailedBeforeItsOwn()
+    {
+        // A slowdown past the barrier timeout (x100 on a node of 1.06 s: 106 s against 60 s) fails the first step it
+        // is in force for, and the node is evicted: the step read after it names another node as the slowest. With
+        // the job paused while it lands, that first step is one the row cannot tell from the step in flight at a
+        // landing, so the row reads the next and says that one failed before it. A node of its own, as its eviction
+        // lasts until a checkpoint finds it back within the timeout.
+        using var client = silo.CreateTargetClient();
+        await ClearFaultsAsync(client);
+        var campaign = """
+            { "name": "cli-past-timeout", "faults": [
+              { "kind": "node.slowdown", "target": { "node": "east-00019" }, "params": { "factor": 100 }, "durationSeconds": 60 } ] }
+            """;
+        await PauseAsync(client);
+        CampaignReplay.Report report;
+        var printed = new List<string>();
+        try
+        {
+            var landed = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+            var resume = Task.Run(async () =>
+            {
+                await landed.Task.WaitAsync(TimeSpan.FromSeconds(60), Ct);
+                await WaitForAsync(client, "/api/nodes/east-00019", "\"degraded\"");
+                await SiloApi.SendAsync(client, HttpMethod.Post, "/api/job/resume", null, Ct);
+            }, Ct);
+            report = await CampaignReplay.RunAsync(client, campaign, TimeSpan.FromSeconds(20), CampaignReplay.ActBound, l => printed.Add(CampaignReplay.Describe(l)), _ => landed.SetResult(), Ct);
+            await resume;
+        }
+        finally
+        {
+            await SiloApi.SendAsync(client, HttpMethod.Post, "/api/job/resume", null, Ct);
+            await ClearFaultsAsync(client);
+        }
+
+        var landing = Assert.Single(report.Faults);
+        Assert.True(landing.StepOk == true && landing.FailedSinceLanding == 1, $"{landing}");
+        Assert.NotEqual("east-00019", landing.TopStraggler);
+        Assert.EndsWith("; 1 step(s) failed before it, since the fault landed", Assert.Single(printed), StringComparison.Ordinal);
+        Assert.Equal("1 step(s) failed before it, since the fault landed", report.Tables()[0].Rows[0][^1]);
+    }
+
+    /// <summary>Polls <paramref name="path"/> until its body holds <paramref name="text"/>, for at most 60 s.</summary>
+    private static async Task WaitForAsync(HttpClient client, string path, string text)
+    {
+        var deadline = DateTime.UtcNow.AddSeconds(60);
+        while (!(await SiloApi.SendAsync(client, HttpMethod.Get, path, null, Ct)).Contains(text, StringComparison.Ordinal))
+        {
+            Assert.True(DateTime.UtcNow < deadline, $"waited 60 s for {text} in {path}");
+            await Task.Delay(50, Ct);
+        }
     }
 
     [Fact]
