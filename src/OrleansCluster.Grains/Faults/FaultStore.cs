@@ -47,7 +47,7 @@ internal sealed class FaultStore(IPersistentState<FaultRegistryState> state, IPe
         s.Faults = live.Select(FaultIntake.Stored).ToList();
         try
         {
-            await state.WriteStateAsync();
+            await WriteLiveAsync();
             LiveDirty = false;
         }
         catch
@@ -66,8 +66,44 @@ internal sealed class FaultStore(IPersistentState<FaultRegistryState> state, IPe
     {
         state.State.Faults = live.Select(FaultIntake.Stored).ToList();
         LiveDirty = true;
-        await state.WriteStateAsync();
+        await WriteLiveAsync();
         LiveDirty = false;
+    }
+
+    // Found by probing: a Redis restarted empty (no persistence) holds no live record, and each write was refused for
+    // its ETag; the registry's activation went with its faults and the next one found none. The registry is its
+    // record's one writer: with none stored, memory's is written again. A record stored with another ETag (a write
+    // whose answer was lost) is still refused, and the grain goes, as before.
+    private async Task WriteLiveAsync()
+    {
+        try
+        {
+            await state.WriteStateAsync();
+        }
+        catch (InconsistentStateException)
+        {
+            if (await StoredAsync(state))
+            {
+                throw;
+            }
+
+            await state.WriteStateAsync();
+        }
+    }
+
+    // Whether storage holds a record for `stored`, read for its ETag while the state in memory is kept.
+    private static async Task<bool> StoredAsync<T>(IPersistentState<T> stored)
+    {
+        var mine = stored.State;
+        try
+        {
+            await stored.ReadStateAsync();
+            return stored.RecordExists;
+        }
+        finally
+        {
+            stored.State = mine;
+        }
     }
 
     /// <summary>Notes that the live faults in memory differ from those stored, so that the next pass writes them.</summary>

@@ -438,15 +438,24 @@ public sealed partial class JobGrain(
             // leaves the stored ETag ahead of this grain's, and every later write is refused; saved from the timer,
             // where Orleans does not deactivate the grain, the job failed a step and laid its tree out again every
             // second for good. If the stored record is this activation's own, the write is made again over it.
-            if (!await StoredByThisActivationAsync())
+            // Found by probing: a Redis restarted empty (no persistence) holds no record at all, which this took for
+            // another activation's, and the job stopped for good with nothing saying so; the next activation found
+            // no scenario. With no record stored, this activation's is the only one: it is written again.
+            switch (await StoredRecordAsync())
             {
-                _superseded = true; // another activation wrote it: this one steps down and writes no more
-                Halt(Job.State);
-                DeactivateOnIdle();
-                throw;
+                case StoredRecord.Another:
+                    _superseded = true; // another activation wrote it: this one steps down and writes no more
+                    Halt(Job.State);
+                    DeactivateOnIdle();
+                    throw;
+                case StoredRecord.None:
+                    LogRecordGone(logger, Job.Step);
+                    break;
+                default:
+                    LogLostWriteAnswer(logger);
+                    break;
             }
 
-            LogLostWriteAnswer(logger);
             await record.WriteStateAsync();
         }
 
@@ -454,14 +463,24 @@ public sealed partial class JobGrain(
         _saveOwed = false;
     }
 
-    // Reads the stored record for its ETag and writer, keeping this grain's own record as the state.
-    private async Task<bool> StoredByThisActivationAsync()
+    private enum StoredRecord
+    {
+        ThisActivation,
+        Another,
+        None,
+    }
+
+    // Reads the stored record for its ETag and writer (none when storage holds no record), keeping this grain's own
+    // record as the state.
+    private async Task<StoredRecord> StoredRecordAsync()
     {
         var mine = record.State;
         try
         {
             await record.ReadStateAsync();
-            return record.State.Writer == _writer;
+            return !record.RecordExists ? StoredRecord.None
+                : record.State.Writer == _writer ? StoredRecord.ThisActivation
+                : StoredRecord.Another;
         }
         finally
         {

@@ -24,6 +24,24 @@ public sealed class FlakyStorage(IGrainStorage inner) : IGrainStorage
 
     private readonly Lock _gate = new();
     private readonly Dictionary<string, (Mode Mode, int Count)> _armed = new(StringComparer.Ordinal);
+    private readonly Dictionary<string, (Func<Task> Forget, Func<Task<bool>> Holds)> _written = new(StringComparer.Ordinal);
+
+    /// <summary>
+    /// Takes the last written record of <paramref name="stateName"/> out of storage, as a Redis restarted empty (no
+    /// persistence) does: its grain's ETag then names a record that is not there.
+    /// </summary>
+    public Task ForgetAsync(string stateName) => Written(stateName).Forget();
+
+    /// <summary>Whether storage holds a record of <paramref name="stateName"/> (for the grain that last wrote one).</summary>
+    public Task<bool> HoldsAsync(string stateName) => Written(stateName).Holds();
+
+    private (Func<Task> Forget, Func<Task<bool>> Holds) Written(string stateName)
+    {
+        lock (_gate)
+        {
+            return _written.TryGetValue(stateName, out var written) ? written : throw new InvalidOperationException($"no write of {stateName} yet");
+        }
+    }
 
     /// <summary>Has the next <paramref name="count"/> writes of <paramref name="stateName"/> go wrong as <paramref name="mode"/>.</summary>
     public void Arm(string stateName, Mode mode, int count = 1)
@@ -69,6 +87,23 @@ public sealed class FlakyStorage(IGrainStorage inner) : IGrainStorage
                 throw new TimeoutException($"test storage: the write of {stateName} timed out (and was stored)");
             default:
                 await inner.WriteStateAsync(stateName, grainId, grainState);
+                lock (_gate)
+                {
+                    _written[stateName] = (
+                        async () =>
+                        {
+                            var stored = new GrainState<T>();
+                            await inner.ReadStateAsync(stateName, grainId, stored);
+                            await inner.ClearStateAsync(stateName, grainId, stored);
+                        },
+                        async () =>
+                        {
+                            var stored = new GrainState<T>();
+                            await inner.ReadStateAsync(stateName, grainId, stored);
+                            return stored.RecordExists;
+                        });
+                }
+
                 return;
         }
     }

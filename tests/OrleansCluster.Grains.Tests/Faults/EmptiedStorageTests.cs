@@ -1,0 +1,94 @@
+using Orleans.Core.Internal;
+using Orleans.Runtime;
+using OrleansCluster.Abstractions.Grains;
+using OrleansCluster.Abstractions.Messages;
+
+namespace OrleansCluster.Grains.Tests.Faults;
+
+/// <summary>
+/// The job and the fault registry when storage loses their records while they run, as a Redis restarted empty (no
+/// persistence) does (found by probing: the job took the missing record for another activation's and stopped for
+/// good, with <c>/healthz</c> still healthy; the registry's next write was refused and its faults went with its
+/// activation). Each is its record's one writer: it writes it again.
+/// </summary>
+[Collection(FlakyStorageTests.Name)]
+public sealed class EmptiedStorageTests(FlakyStorageFixture fixture)
+{
+    private static CancellationToken Ct => TestContext.Current.CancellationToken;
+
+    private IFaultRegistryGrain Registry => fixture.Client.GetGrain<IFaultRegistryGrain>(IFaultRegistryGrain.Key);
+
+    private IJobGrain Job => fixture.Client.GetGrain<IJobGrain>(IJobGrain.Key);
+
+    [Fact]
+    public async Task ARunningJobWritesItsRecordAgainWhenStorageLostIt()
+    {
+        await LoadAsync("ej");
+        await Job.SetPaceAsync(PaceSettings.Max);
+        await Job.StartAsync();
+        try
+        {
+            await WaitForAsync(async () => (await Job.GetStatusAsync()).Job.Step > 2, "the job's first steps");
+            await fixture.Storage.ForgetAsync("job");
+
+            // The job writes its record about once a second while it runs: the next write finds none stored.
+            await WaitForAsync(() => fixture.Storage.HoldsAsync("job"), "the job's record written again");
+            var step = (await Job.GetStatusAsync()).Job.Step;
+            await WaitForAsync(async () => (await Job.GetStatusAsync()).Job.Step > step, "steps after the record was written again");
+
+            // A new activation reads it back: the run, not an idle job with no scenario.
+            await DeactivateAsync(Job, "job");
+            var status = await Job.GetStatusAsync();
+            Assert.Equal(("uniform-test", JobState.Running), (status.Scenario, status.Job.State));
+            Assert.True(status.Job.Step > 0, $"{status.Job}");
+        }
+        finally
+        {
+            await Job.StopAsync();
+        }
+    }
+
+    [Fact]
+    public async Task TheRegistryWritesItsFaultsAgainWhenStorageLostThem()
+    {
+        await LoadAsync("er");
+        var first = Assert.Single((await Registry.InjectAsync([Slowdown("er-00001")], campaign: null)).Faults);
+        await fixture.Storage.ForgetAsync("faults-v2");
+
+        // Was refused for its ETag (InconsistentStateException), and the reloaded registry had neither fault.
+        var second = Assert.Single((await Registry.InjectAsync([Slowdown("er-00002")], campaign: null)).Faults);
+        Assert.True(await fixture.Storage.HoldsAsync("faults-v2"));
+
+        await DeactivateAsync(Registry, "faultregistry");
+        var live = (await Registry.ListAsync(includeEnded: false)).ToDictionary(f => f.Id, f => f.State, StringComparer.Ordinal);
+        Assert.Equal(FaultState.Active, live[first.Id]);
+        Assert.Equal(FaultState.Active, live[second.Id]);
+    }
+
+    private async Task LoadAsync(string site)
+    {
+        fixture.Storage.Disarm();
+        await Job.StopAsync();
+        await Job.LoadAsync(ScenarioSource.FromJson(Scenarios.Uniform(nodes: 32, site: site)));
+        await Registry.ClearAllAsync();
+    }
+
+    private static FaultRequest Slowdown(string node) => new("node.slowdown", new FaultTargetRequest(Node: node), new Dictionary<string, double> { ["factor"] = 2 });
+
+    private async Task DeactivateAsync(IAddressable grain, string type)
+    {
+        await grain.Cast<IGrainManagementExtension>().DeactivateOnIdle(Ct);
+        var management = fixture.Client.GetGrain<IManagementGrain>(0);
+        await WaitForAsync(async () => (await management.GetActiveGrains(GrainType.Create(type), Ct)).Count == 0, $"the {type} grain's deactivation");
+    }
+
+    private static async Task WaitForAsync(Func<Task<bool>> condition, string what)
+    {
+        var deadline = DateTime.UtcNow.AddSeconds(60);
+        while (!await condition())
+        {
+            Assert.True(DateTime.UtcNow < deadline, $"waited 60 s for {what}");
+            await Task.Delay(50, Ct);
+        }
+    }
+}
