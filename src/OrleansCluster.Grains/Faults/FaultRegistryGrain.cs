@@ -116,6 +116,7 @@ public sealed partial class FaultRegistryGrain(
 
     public override async Task OnDeactivateAsync(DeactivationReason reason, CancellationToken cancellationToken)
     {
+        metrics.FaultsLeft(); // the silo that hosts the registry next exports the fault gauges
         await WriteHistoryAsync(cancellationToken);
         await base.OnDeactivateAsync(reason, cancellationToken);
     }

@@ -409,6 +409,7 @@ public sealed partial class JobGrain(
     {
         _timer?.Dispose();
         _timer = null;
+        metrics.StepLeft(); // the silo that hosts the job next exports its figures; this one no longer has them
 
         // Saved for the next activation, unless the silo is shutting down with the state in memory: that state ends
         // with the process, and the save would fail (the memory store's grains are already gone) with pages of traces.

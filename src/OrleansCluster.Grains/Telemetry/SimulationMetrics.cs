@@ -97,6 +97,19 @@ public sealed class SimulationMetrics : IDisposable
     /// <summary>Updates the fault gauges.</summary>
     public void ReportFaults(FaultSnapshot snapshot) => _faults = snapshot;
 
+    /// <summary>The fault gauges' last snapshot: null until the registry reports on this silo, and after it leaves.</summary>
+    public FaultSnapshot? LastFaults => _faults;
+
+    /// <summary>
+    /// Takes the job's figures off this silo's page, as the job leaves it: found by probing, a silo the job (or the
+    /// registry, <see cref="FaultsLeft"/>) had left went on exporting its last figures, and the dashboards' max across
+    /// silos showed five faults in force where one was.
+    /// </summary>
+    public void StepLeft() => _step = null;
+
+    /// <summary>Takes the fault gauges off this silo's page, as the registry leaves it.</summary>
+    public void FaultsLeft() => _faults = null;
+
     public void Dispose() => _meter.Dispose();
 
     private static Measurement<double>[] Single(StepSnapshot? s, Func<StepSnapshot, double?> value) =>
