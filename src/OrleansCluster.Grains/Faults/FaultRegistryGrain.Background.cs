@@ -44,21 +44,15 @@ public sealed partial class FaultRegistryGrain
         var made = BackgroundIntake.Make(fresh, _layout, now);
         if (made.Count > 0 || repaired.Count > 0)
         {
-            // Arrivals of this step already repaired by its end (shorter than the step) end at once.
-            var lasting = made.Where(f => !BackgroundIntake.Repaired(f, simulatedSeconds)).ToList();
-            var undo = Checkpoint();
-            foreach (var fault in made)
+            // Arrivals of this step already repaired by its end (shorter than the step) end at once, with the repaired.
+            var brief = made.Where(f => BackgroundIntake.Repaired(f, simulatedSeconds)).ToList();
+            await CommitEndingsAsync([.. repaired, .. brief], FaultState.Expired, adding: made.Except(brief).ToList(), change: state =>
             {
-                s.FailuresByCause[fault.Cause!] = s.FailuresByCause.GetValueOrDefault(fault.Cause!) + 1;
-            }
-
-            // The write records how the repaired ones ended (found by review: a write whose answer was lost took them
-            // out of storage while the history never had them, and the reload after it lost them from both).
-            var ending = Ending(repaired.Concat(made.Where(f => BackgroundIntake.Repaired(f, simulatedSeconds))), FaultState.Expired);
-            _store.Journal(ending);
-            await CommitAsync(_book.Faults.Where(f => !BackgroundIntake.Repaired(f, simulatedSeconds)).Concat(lasting), undo);
-            Ended(ending);
-            lasting.ForEach(_book.Add);
+                foreach (var fault in made)
+                {
+                    state.FailuresByCause[fault.Cause!] = state.FailuresByCause.GetValueOrDefault(fault.Cause!) + 1;
+                }
+            });
             foreach (var fault in made)
             {
                 LogBackground(logger, fault.Id, fault.Cause!, fault.Kind.ApiName, fault.Target.Node ?? fault.Target.Link, simulatedSeconds);

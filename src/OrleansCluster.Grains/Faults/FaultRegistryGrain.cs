@@ -138,19 +138,17 @@ public sealed partial class FaultRegistryGrain(
 
         // Written before anything in memory changes, as a mutation is (found by review: a failed write here left the
         // faults ended and the new run set in memory, and the next write of any call made them durable).
-        var undo = Checkpoint();
-        if (!Equals(scenario, s.Scenario))
+        await CommitEndingsAsync(clearing, FaultState.Cleared, change: state =>
         {
-            // Found by probing: the counters ran on across scenarios, and the metrics labelled every earlier
-            // scenario's injections and failures (causes it does not have included) with the one loaded now.
-            (s.InjectedByKind, s.FailuresByCause) = (new(StringComparer.Ordinal), new(StringComparer.Ordinal));
-        }
+            if (!Equals(scenario, state.Scenario))
+            {
+                // Found by probing: the counters ran on across scenarios, and the metrics labelled every earlier
+                // scenario's injections and failures (causes it does not have included) with the one loaded now.
+                (state.InjectedByKind, state.FailuresByCause) = (new(StringComparer.Ordinal), new(StringComparer.Ordinal));
+            }
 
-        (s.Epoch, s.Scenario, s.BlockSize) = (epoch, scenario, blockSize);
-        var ending = Ending(clearing, FaultState.Cleared);
-        _store.Journal(ending);
-        await CommitAsync(_book.Faults.Except(clearing), undo);
-        Ended(ending);
+            (state.Epoch, state.Scenario, state.BlockSize) = (epoch, scenario, blockSize);
+        });
         _layout = layout;
         _pushed.Reset(); // the grains start the new run healthy
         await ApplyAsync(changed: null);
@@ -232,24 +230,14 @@ public sealed partial class FaultRegistryGrain(
             return null;
         }
 
-        // The write that takes the fault out records how it ended (found by review: a write whose answer was lost
-        // took it out of storage while the history never had it, and a reload lost it from both).
-        var undo = Checkpoint();
-        var cleared = Ending([live], FaultState.Cleared);
-        _store.Journal(cleared);
-        await CommitAsync(_book.Faults.Where(f => f.Id != id), undo);
-        Ended(cleared);
+        var cleared = await CommitEndingsAsync([live], FaultState.Cleared);
         await ApplyAsync(cleared);
         return cleared[0];
     }
 
     public async Task<int> ClearAllAsync()
     {
-        var undo = Checkpoint();
-        var cleared = Ending(_book.Faults.ToList(), FaultState.Cleared);
-        _store.Journal(cleared);
-        await CommitAsync([], undo);
-        Ended(cleared);
+        var cleared = await CommitEndingsAsync(_book.Faults.ToList(), FaultState.Cleared);
         await ApplyAsync(changed: null);
         return cleared.Count;
     }
@@ -372,6 +360,28 @@ public sealed partial class FaultRegistryGrain(
         // only sets the timer again).
         var wait = next is { } due ? (due > end ? due - end : TimeSpan.Zero) : Timeout.InfiniteTimeSpan;
         _timer?.Change(wait > JobCadence.MaxTimerWait ? JobCadence.MaxTimerWait : wait, Timeout.InfiniteTimeSpan);
+    }
+
+    // The one durable change that ends faults (a clear, a clear of all, a new run, a hand-over's repairs): `ending` leave
+    // the live faults as `how`, `adding` join them, and `change` edits the rest of the live state (the run, the
+    // counters). Written before anything in memory changes, so that a write that fails changes nothing (its undo puts
+    // the state back); the write records how they ended (found by review: a write whose answer was lost took a fault
+    // out of storage while the history never had it, and a reload lost it from both). Answers them as they ended.
+    private async Task<List<Fault>> CommitEndingsAsync(IReadOnlyCollection<Fault> ending, FaultState how, IReadOnlyCollection<Fault>? adding = null, Action<FaultRegistryState>? change = null)
+    {
+        var undo = Checkpoint();
+        change?.Invoke(_store.State);
+        var ended = Ending(ending, how);
+        _store.Journal(ended);
+        var gone = ended.Select(f => f.Id).ToHashSet(StringComparer.Ordinal);
+        await CommitAsync(_book.Faults.Where(f => !gone.Contains(f.Id)).Concat(adding ?? []), undo);
+        Ended(ended);
+        foreach (var fault in adding ?? [])
+        {
+            _book.Add(fault);
+        }
+
+        return ended;
     }
 
     // The faults as they end now, `how`: what a write records (Journal) before it takes them out of the live faults.

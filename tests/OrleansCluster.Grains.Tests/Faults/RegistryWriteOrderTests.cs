@@ -59,6 +59,28 @@ public sealed class RegistryWriteOrderTests(FlakyStorageFixture fixture)
     }
 
     [Fact]
+    public async Task AClearOfAllWhoseWriteFailsChangesNothingAndOneThatLandsLateKeepsEveryFaultInTheHistory()
+    {
+        await LoadAsync(site: "ca");
+        var faults = (await Registry.InjectAsync([Slowdown("ca-00001"), Slowdown("ca-00002")], campaign: null)).Faults;
+        Assert.Equal(2, faults.Count);
+        var effects = await Registry.NodeEffectsAsync();
+
+        fixture.Storage.Arm(Live, FlakyStorage.Mode.Fail);
+        Assert.Equal(nameof(TimeoutException), await TryAsync(Registry.ClearAllAsync));
+        Assert.Equal(2, (await StatesAsync(includeEnded: false)).Count);
+        Assert.Equal(effects.Keys, (await Registry.NodeEffectsAsync()).Keys);
+
+        fixture.Storage.Arm(Live, FlakyStorage.Mode.LandLate);
+        Assert.Equal(nameof(TimeoutException), await TryAsync(Registry.ClearAllAsync));
+        Assert.Equal(nameof(InconsistentStateException), await TryAsync(Registry.ClearAllAsync)); // the 503's retry
+
+        Assert.Equal(0, await Registry.ClearAllAsync()); // reloaded: none in force
+        var all = await StatesAsync(includeEnded: true);
+        Assert.All(faults, f => Assert.Equal(FaultState.Cleared, all[f.Id]));
+    }
+
+    [Fact]
     public async Task AHistoryWriteThatLandsLateLosesNoLaterEnd()
     {
         await LoadAsync(site: "rb");
