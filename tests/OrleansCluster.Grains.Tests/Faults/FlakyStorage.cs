@@ -92,9 +92,20 @@ public sealed class FlakyStorage(IGrainStorage inner) : IGrainStorage
                     _written[stateName] = (
                         async () =>
                         {
-                            var stored = new GrainState<T>();
-                            await inner.ReadStateAsync(stateName, grainId, stored);
-                            await inner.ClearStateAsync(stateName, grainId, stored);
+                            // A write of the grain's between the read and the clear changes the ETag: read it again.
+                            for (var attempt = 1; ; attempt++)
+                            {
+                                var stored = new GrainState<T>();
+                                await inner.ReadStateAsync(stateName, grainId, stored);
+                                try
+                                {
+                                    await inner.ClearStateAsync(stateName, grainId, stored);
+                                    return;
+                                }
+                                catch (InconsistentStateException) when (attempt < 20)
+                                {
+                                }
+                            }
                         },
                         async () =>
                         {
