@@ -403,7 +403,7 @@ public sealed partial class FaultRegistryGrain(
 
     private Task SaveAsync() => _store.SaveAsync(_book.Faults);
 
-    private async Task CommitAsync(IEnumerable<Fault> live, FaultStore.Undo undo)
+    private async Task CommitAsync(IEnumerable<Fault> live, FaultRegistryState undo)
     {
         try
         {
@@ -416,7 +416,7 @@ public sealed partial class FaultRegistryGrain(
         }
     }
 
-    private FaultStore.Undo Checkpoint() => _store.Checkpoint();
+    private FaultRegistryState Checkpoint() => _store.Checkpoint();
 
     private Fault Current(Fault fault) => FaultBook.AsOf(fault, clock.GetUtcNow());
 

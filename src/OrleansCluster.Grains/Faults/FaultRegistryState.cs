@@ -38,6 +38,21 @@ public sealed class FaultRegistryState
     /// reloads. Taken out once a history write holding them succeeded (bounded like the history).
     /// </summary>
     [Id(10)] public List<Fault> Ending { get; set; } = [];
+
+    /// <summary>
+    /// The state as it is, to put back when a write fails: every property (a field added later comes along), with
+    /// collections of its own, as a mutation changes them in place (a collection added later must be copied here).
+    /// </summary>
+    internal FaultRegistryState Copy()
+    {
+        var copy = (FaultRegistryState)MemberwiseClone();
+        copy.Faults = [.. Faults];
+        copy.InjectedByKind = new(InjectedByKind, StringComparer.Ordinal);
+        copy.FailuresByCause = new(FailuresByCause, StringComparer.Ordinal);
+        copy.Idempotency = [.. Idempotency];
+        copy.Ending = [.. Ending];
+        return copy;
+    }
 }
 
 /// <summary>

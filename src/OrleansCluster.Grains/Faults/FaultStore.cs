@@ -27,24 +27,18 @@ internal sealed class FaultStore(IPersistentState<FaultRegistryState> state, IPe
     /// </summary>
     public bool LiveDirty { get; private set; }
 
-    /// <summary>What a mutation may change in the live state, to put back if its write fails.</summary>
-    public Undo Checkpoint()
-    {
-        var s = state.State;
-        return new(s.NextId, new(s.InjectedByKind, StringComparer.Ordinal), new(s.FailuresByCause, StringComparer.Ordinal), s.Faults, [.. s.Idempotency],
-            s.Epoch, s.Scenario, s.BlockSize, [.. s.Ending]);
-    }
+    /// <summary>The live state as it is before a mutation, to put back if its write fails.</summary>
+    public FaultRegistryState Checkpoint() => state.State.Copy();
 
     /// <summary>
     /// Writes <paramref name="live"/> as the faults pending or in force, with whatever else the caller changed in
     /// <see cref="State"/>. When the write fails the state is put back as <paramref name="undo"/> had it and the
     /// error goes to the caller, which changes its in-memory faults only after this returns.
     /// </summary>
-    public async Task CommitAsync(IEnumerable<Fault> live, Undo undo)
+    public async Task CommitAsync(IEnumerable<Fault> live, FaultRegistryState undo)
     {
         ArgumentNullException.ThrowIfNull(undo);
-        var s = state.State;
-        s.Faults = live.Select(FaultIntake.Stored).ToList();
+        state.State.Faults = live.Select(FaultIntake.Stored).ToList();
         try
         {
             await WriteLiveAsync();
@@ -52,8 +46,7 @@ internal sealed class FaultStore(IPersistentState<FaultRegistryState> state, IPe
         }
         catch
         {
-            (s.NextId, s.InjectedByKind, s.FailuresByCause, s.Faults, s.Idempotency) = (undo.NextId, undo.InjectedByKind, undo.FailuresByCause, undo.Faults, undo.Idempotency);
-            (s.Epoch, s.Scenario, s.BlockSize, s.Ending) = (undo.Epoch, undo.Scenario, undo.BlockSize, undo.Ending);
+            state.State = undo;
             throw;
         }
     }
@@ -210,15 +203,4 @@ internal sealed class FaultStore(IPersistentState<FaultRegistryState> state, IPe
         }
     }
 
-    /// <summary>The parts of the live state a mutation changes, as they were before it.</summary>
-    public sealed record Undo(
-        long NextId,
-        Dictionary<string, long> InjectedByKind,
-        Dictionary<string, long> FailuresByCause,
-        List<Fault> Faults,
-        List<IdempotencyRecord> Idempotency,
-        long Epoch,
-        ScenarioSource? Scenario,
-        int BlockSize,
-        List<Fault> Ending);
 }
