@@ -19,8 +19,8 @@ public sealed class SimulationTuning
     /// <summary>
     /// Silo memory one node of a running scenario costs at worst, measured: three million nodes ran in 14.2 GiB on one
     /// silo when each was an activation (about 5.1 KB: the node grain, its share of a block, the layout and the
-    /// effects). Nodes at rest cost about 1.2 KiB (their blocks draw them; 3.5 GiB for three million), but a fault
-    /// on every node makes every node an activation again.
+    /// effects). Nodes at rest cost about 1.2 KiB (their blocks draw them; 3.4 GiB, 3,495 MiB, for three million,
+    /// docs/performance.md's second round), but a fault on every node makes every node an activation again.
     /// </summary>
     public const long BytesPerNode = 5 * 1024;
 

@@ -9,7 +9,7 @@ public sealed class WhatIfOptions
     [Range(1, 64)]
     public int MaxConcurrent { get; set; } = 1;
 
-    /// <summary>Nodes over every variant times steps: the work one evaluation may ask for (colossus standard at 20 steps is about 19 million).</summary>
+    /// <summary>Nodes over every variant times steps: the work one evaluation may ask for (colossus standard at 20 steps is 15.84 million: 792,000 nodes over its 11 variants x 20).</summary>
     [Range(1, 10_000_000_000)]
     public long MaxNodeSteps { get; set; } = 40_000_000;
 
