@@ -220,6 +220,39 @@ public sealed class StoragePauseTests : IAsyncLifetime
         Assert.Equal(paused.BackgroundFailures() - reliability.GetProperty("failuresDropped").GetInt64(), made.Length); // each counted failure made once
     }
 
+    [Fact]
+    public async Task AJobWhoseRedisIsEmptiedStepsOnAndKeepsItsFaults()
+    {
+        // Found by probing: a Redis restarted empty (no persistence) holds no job record, which the job took for another
+        // activation's: it stopped for good (idle, step 0 at the next activation) while /healthz said healthy, and the
+        // registry's next write was refused. FLUSHALL empties it as such a restart does, the silo's connection aside.
+        var (loaded, body, _) = await _client.SendJsonAsync(HttpMethod.Put, "/api/scenario", """{"preset":"small"}""");
+        Assert.True(loaded == HttpStatusCode.OK, body.ToString());
+        await _client.SendJsonAsync(HttpMethod.Put, "/api/job/pace", """{"mode":"realtime","speed":50}""");
+        var (injected, fault, _) = await _client.SendJsonAsync(HttpMethod.Post, "/api/faults", """{"kind":"node.slowdown","target":{"node":"east-00003"},"params":{"factor":2}}""");
+        Assert.True(injected == HttpStatusCode.Created, fault.ToString());
+        var before = await _client.WaitForClusterAsync(c => c.Step() >= 5, "the job to step");
+
+        await using (var flush = ManagedProcess.Start(ManagedProcess.Tool("redis-cli", "redis-tools"), ["-p", Port(_redisPort), "FLUSHALL"]))
+        {
+            Assert.Equal(0, await flush.WaitForExitAsync(TimeSpan.FromSeconds(30)));
+        }
+
+        var after = await _client.WaitForClusterAsync(c => c.Step() >= before.Step() + 30, "the job to step on after Redis was emptied");
+        Assert.Contains(_silo!.Lines, l => l.Contains("the job's record was gone from storage", StringComparison.Ordinal));
+
+        // The registry's next write (this clear of another fault's) finds no record and writes its own again.
+        var (other, otherFault, _) = await _client.SendJsonAsync(HttpMethod.Post, "/api/faults", """{"kind":"node.slowdown","target":{"node":"east-00004"},"params":{"factor":2}}""");
+        Assert.True(other == HttpStatusCode.Created, $"{(int)other} {otherFault}\n{_silo!.Output}");
+        var (paused, pauseBody, _) = await _client.PostJsonAsync("/api/job/pause");
+        Assert.True(paused == HttpStatusCode.OK, $"{(int)paused} {pauseBody}\n{_silo!.Output}");
+        Assert.Equal(Epoch(before), Epoch(after));
+        var inForce = (await _client.GetJsonAsync("/api/faults")).EnumerateArray().Select(f => f.GetProperty("id").GetString()).ToArray();
+        Assert.Contains(fault.GetProperty("id").GetString(), inForce);
+        Assert.Contains(otherFault.GetProperty("id").GetString(), inForce);
+        Assert.Equal(("small", "paused", 50.0), Job(await _client.GetJsonAsync("/api/cluster")));
+    }
+
     private static (HttpStatusCode Status, JsonElement Body) Answer((HttpStatusCode Status, JsonElement Body, HttpResponseMessage Response) answer)
     {
         answer.Response.Dispose();
