@@ -12,9 +12,10 @@ namespace OrleansCluster.Grains;
 public static class SiloBuilderExtensions
 {
     /// <summary>
-    /// Registers the grains' services: the clock, the tuning options, and (unless the host registers another,
-    /// as cluster mode does with Redis) in-memory storage for the durable state, and the placement that puts each
-    /// silo's coordinator on its own silo.
+    /// Registers the grains' services: the clock, the tuning and telemetry options, the metrics the grains report
+    /// into (step and fault gauges, node histograms, per-node gauges, dcgm), the two placements (each silo's
+    /// coordinator on its own silo; blocks and shards beside their coordinator), and (unless the host registers
+    /// another, as cluster mode does with Redis) in-memory storage for the durable state.
     /// </summary>
     public static ISiloBuilder AddClusterSimulation(this ISiloBuilder silo, Action<SimulationTuning>? tune = null, bool memoryStorage = true)
     {

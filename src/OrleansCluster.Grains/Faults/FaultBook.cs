@@ -51,25 +51,6 @@ public sealed class FaultBook
         return _byId.TryGetValue(id, out var node) ? Take(node) : null;
     }
 
-    /// <summary>Takes out the faults that match <paramref name="which"/> (in one pass); returns them, oldest first.</summary>
-    public IReadOnlyList<Fault> RemoveWhere(Func<Fault, bool> which)
-    {
-        ArgumentNullException.ThrowIfNull(which);
-        var taken = new List<Fault>();
-        for (var node = _entries.First; node is not null;)
-        {
-            var next = node.Next;
-            if (which(node.Value.Fault))
-            {
-                taken.Add(Take(node));
-            }
-
-            node = next;
-        }
-
-        return taken;
-    }
-
     /// <summary>Takes out the faults that have run their duration by <paramref name="now"/>; returns them.</summary>
     public IReadOnlyList<Fault> Expire(DateTimeOffset now)
     {

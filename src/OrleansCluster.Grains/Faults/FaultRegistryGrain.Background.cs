@@ -32,7 +32,7 @@ public sealed partial class FaultRegistryGrain
         // Repairs count first, so that the faults they end make room for this step's arrivals.
         var repaired = _book.Faults.Where(f => BackgroundIntake.Repaired(f, simulatedSeconds)).ToList();
         var now = clock.GetUtcNow();
-        var ended = arrivals.Count > 0 ? _store.Ended.Select(f => f.Id).ToHashSet(StringComparer.Ordinal) : [];
+        var ended = arrivals.Count > 0 ? _store.History.Select(f => f.Id).ToHashSet(StringComparer.Ordinal) : [];
         var fresh = arrivals.Where(a => _book.Find(a.Id) is null && !ended.Contains(a.Id)).DistinctBy(a => a.Id).ToList();
         var room = Math.Max(0, limits.Value.MaxLiveFaults - (_book.Count - repaired.Count));
         var dropped = Math.Max(0, fresh.Count - room);

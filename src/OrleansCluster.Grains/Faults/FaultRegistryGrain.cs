@@ -66,7 +66,7 @@ public sealed partial class FaultRegistryGrain(
                 _historyTimer?.Change(HistoryWriteDelay, Timeout.InfiniteTimeSpan); // ends the live record holds and the history lost
             }
 
-            var ended = _store.Ended.Select(f => f.Id).ToHashSet(StringComparer.Ordinal);
+            var ended = _store.History.Select(f => f.Id).ToHashSet(StringComparer.Ordinal);
             foreach (var stored in _store.State.Faults)
             {
                 var (fault, problems) = FaultIntake.Restore(stored, _layout);
@@ -174,7 +174,7 @@ public sealed partial class FaultRegistryGrain(
         if (idempotencyKey is not null && IdempotencyLog.Find(s.Idempotency, idempotencyKey, now) is { } earlier)
         {
             return earlier.Fingerprint == fingerprint
-                ? new InjectionResult(IdempotencyLog.Replay(earlier, id => _book.Find(id) is { } live ? Current(live) : null, _store.Ended), [], NotFound: false, Replayed: true)
+                ? new InjectionResult(IdempotencyLog.Replay(earlier, id => _book.Find(id) is { } live ? Current(live) : null, _store.History), [], NotFound: false, Replayed: true)
                 : FaultIntake.Refused(InjectionRefusal.IdempotencyKeyReused, "Idempotency-Key", $"'{idempotencyKey}' was used for another request (within {IdempotencyLog.Retention.TotalHours:0} h)");
         }
 
@@ -214,14 +214,14 @@ public sealed partial class FaultRegistryGrain(
         var faults = _book.Faults.Select(Current);
         if (includeEnded)
         {
-            faults = faults.Concat(_store.Ended);
+            faults = faults.Concat(_store.History);
         }
 
         return ValueTask.FromResult<IReadOnlyList<Fault>>(faults.OrderBy(f => f.Id, StringComparer.Ordinal).ToArray());
     }
 
     public ValueTask<Fault?> GetAsync(string id) =>
-        ValueTask.FromResult(_book.Find(id) is { } live ? Current(live) : _store.Ended.FirstOrDefault(f => f.Id == id));
+        ValueTask.FromResult(_book.Find(id) is { } live ? Current(live) : _store.History.FirstOrDefault(f => f.Id == id));
 
     public async Task<Fault?> ClearAsync(string id)
     {
@@ -279,7 +279,7 @@ public sealed partial class FaultRegistryGrain(
             _store.Journal(endings); // carried by the expiry's write below (or the next one, when it fails)
             foreach (var fault in endings)
             {
-                End(fault);
+                AddToHistory(fault);
                 LogExpired(logger, fault.Id, fault.Kind.ApiName);
             }
 
@@ -371,11 +371,11 @@ public sealed partial class FaultRegistryGrain(
     {
         var undo = Checkpoint();
         change?.Invoke(_store.State);
-        var ended = Ending(ending, how);
+        var ended = AsEnded(ending, how);
         _store.Journal(ended);
         var gone = ended.Select(f => f.Id).ToHashSet(StringComparer.Ordinal);
         await CommitAsync(_book.Faults.Where(f => !gone.Contains(f.Id)).Concat(adding ?? []), undo);
-        Ended(ended);
+        RetireFromBook(ended);
         foreach (var fault in adding ?? [])
         {
             _book.Add(fault);
@@ -385,19 +385,19 @@ public sealed partial class FaultRegistryGrain(
     }
 
     // The faults as they end now, `how`: what a write records (Journal) before it takes them out of the live faults.
-    private List<Fault> Ending(IEnumerable<Fault> faults, FaultState how)
+    private List<Fault> AsEnded(IEnumerable<Fault> faults, FaultState how)
     {
         var now = clock.GetUtcNow();
         return faults.Select(f => f with { State = how, EndsAt = now }).ToList();
     }
 
     // Takes out of the book the faults a successful write ended, and adds them to the history.
-    private void Ended(IEnumerable<Fault> ended)
+    private void RetireFromBook(IEnumerable<Fault> ended)
     {
         foreach (var fault in ended)
         {
             _book.Remove(fault.Id);
-            End(fault);
+            AddToHistory(fault);
         }
     }
 
@@ -420,9 +420,9 @@ public sealed partial class FaultRegistryGrain(
 
     private Fault Current(Fault fault) => FaultBook.AsOf(fault, clock.GetUtcNow());
 
-    private void End(Fault fault)
+    private void AddToHistory(Fault fault)
     {
-        if (_store.End(fault))
+        if (_store.AddToHistory(fault))
         {
             _historyTimer?.Change(HistoryWriteDelay, Timeout.InfiniteTimeSpan);
         }

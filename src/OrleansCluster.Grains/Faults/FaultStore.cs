@@ -16,7 +16,7 @@ internal sealed class FaultStore(IPersistentState<FaultRegistryState> state, IPe
     public FaultRegistryState State => state.State;
 
     /// <summary>The faults that have ended, oldest first (at most the last 1,000).</summary>
-    public List<Fault> Ended => history.State.Ended;
+    public List<Fault> History => history.State.Ended;
 
     /// <summary>Whether ended faults wait to be written.</summary>
     public bool HistoryDirty { get; private set; }
@@ -52,7 +52,7 @@ internal sealed class FaultStore(IPersistentState<FaultRegistryState> state, IPe
     }
 
     /// <summary>
-    /// Writes <paramref name="live"/> (after a change that needs no undo: expiry, a new run). When the write fails
+    /// Writes <paramref name="live"/> (after a change that needs no undo: an expiry). When the write fails
     /// the state in memory keeps <paramref name="live"/> and <see cref="LiveDirty"/> says a write is still due.
     /// </summary>
     public async Task SaveAsync(IEnumerable<Fault> live)
@@ -142,7 +142,7 @@ internal sealed class FaultStore(IPersistentState<FaultRegistryState> state, IPe
     }
 
     /// <summary>Adds an ended fault to the history; true when the history was clean until now (a write is due).</summary>
-    public bool End(Fault fault)
+    public bool AddToHistory(Fault fault)
     {
         var ended = history.State.Ended;
         ended.Add(fault);

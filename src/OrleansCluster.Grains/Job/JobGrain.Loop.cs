@@ -209,7 +209,7 @@ public sealed partial class JobGrain
             }
         }
 
-        var (result, failure) = JobTree.Evaluate(scenario, summaries, links);
+        var (result, failure) = JobTree.Evaluate(scenario, _loaded.Workload, summaries, links);
 
         // A barrier or collective that timed out loses the step, and every step since the last checkpoint.
         var (ok, duration, lost) = Run.Settle(command.Step, result, failure, scenario.Job, started);

@@ -73,10 +73,10 @@ internal static class JobTree
     }
 
     /// <summary>A step's answers evaluated by the model, and why the step fails (null when it completes).</summary>
-    public static (StepResult Result, string? Failure) Evaluate(Scenario scenario, BarrierSummary[] summaries, IReadOnlyList<LinkState> links)
+    public static (StepResult Result, string? Failure) Evaluate(Scenario scenario, Workload workload, BarrierSummary[] summaries, IReadOnlyList<LinkState> links)
     {
         var (groups, candidates, missed) = Gather(scenario, summaries);
-        var result = StepEvaluator.Evaluate(scenario, groups, links, candidates);
+        var result = StepEvaluator.Evaluate(scenario, workload, groups, links, candidates);
         return (result, Failure(result, missed, scenario.Job.BarrierTimeoutSeconds));
     }
 

@@ -15,8 +15,4 @@ public sealed record BackgroundFailure(
     string? Link,
     double StartSeconds,
     double RepairSeconds,
-    int? Xid)
-{
-    /// <summary>When it is repaired, in simulated seconds.</summary>
-    public double EndSeconds => StartSeconds + RepairSeconds;
-}
+    int? Xid);

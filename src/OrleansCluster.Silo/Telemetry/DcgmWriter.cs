@@ -65,9 +65,6 @@ public sealed class DcgmWriter(DcgmNodes nodes, LayoutCache layouts, IOptions<Dc
     private readonly SemaphoreSlim _gate = new(1, 1);
     private string? _scenario; // the scenario _counters and _labels hold the nodes of
 
-    /// <summary>Series per GPU.</summary>
-    public static int SeriesPerGpu => Families.Length;
-
     public async Task WriteAsync(StringBuilder output, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(output);

@@ -71,7 +71,7 @@ public sealed class FaultIntakeTests
     }
 
     [Fact]
-    public void TheBookEndsTheFaultsAMatchingRuleNamesAndUnindexesThem()
+    public void TheBookTakesOutTheFaultsItIsToldAndUnindexesThem()
     {
         var (a, b) = (_layout.Nodes[0].Id, _layout.Nodes[1].Id);
         var book = new FaultBook();
@@ -79,9 +79,10 @@ public sealed class FaultIntakeTests
         book.Add(Made("f-000002", Slow(b)) with { Source = "background" });
         book.Add(Made("f-000003", Slow(a)));
 
-        var removed = book.RemoveWhere(f => f.Id != "f-000002");
+        var removed = new[] { book.Remove("f-000001"), book.Remove("f-000003") };
 
-        Assert.Equal(["f-000001", "f-000003"], removed.Select(f => f.Id));
+        Assert.Equal(["f-000001", "f-000003"], removed.Select(f => f?.Id));
+        Assert.Null(book.Remove("f-000001"));
         Assert.Equal("f-000002", Assert.Single(book.Faults).Id);
         Assert.Empty(book.OnNode(a));
         Assert.Equal([b], book.Nodes);
