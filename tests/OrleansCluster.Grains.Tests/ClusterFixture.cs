@@ -1,3 +1,5 @@
+using Orleans.Core.Internal;
+using Orleans.Runtime;
 using Orleans.TestingHost;
 using OrleansCluster.Grains;
 
@@ -29,6 +31,15 @@ public class ClusterFixture : IAsyncLifetime
     public IClusterClient Client => Cluster.Client;
 
     public InProcessTestCluster Cluster => _cluster ?? throw new InvalidOperationException("the cluster is not deployed");
+
+    /// <summary>Deactivates <paramref name="grain"/> and waits until no grain of <paramref name="type"/> is active, so that the next call reads it back from storage.</summary>
+    public async Task DeactivateAsync(IAddressable grain, string type)
+    {
+        ArgumentNullException.ThrowIfNull(grain);
+        await grain.Cast<IGrainManagementExtension>().DeactivateOnIdle(TestContext.Current.CancellationToken);
+        var management = Client.GetGrain<IManagementGrain>(0);
+        await Eventually.WaitForAsync(async () => (await management.GetActiveGrains(GrainType.Create(type), TestContext.Current.CancellationToken)).Count == 0, $"the {type} grain's deactivation");
+    }
 
     public async ValueTask InitializeAsync()
     {

@@ -1,5 +1,3 @@
-using Orleans.Core.Internal;
-using Orleans.Runtime;
 using OrleansCluster.Abstractions.Grains;
 using OrleansCluster.Abstractions.Messages;
 
@@ -14,8 +12,6 @@ namespace OrleansCluster.Grains.Tests.Faults;
 [Collection(FlakyStorageTests.Name)]
 public sealed class EmptiedStorageTests(FlakyStorageFixture fixture)
 {
-    private static CancellationToken Ct => TestContext.Current.CancellationToken;
-
     private IFaultRegistryGrain Registry => fixture.Client.GetGrain<IFaultRegistryGrain>(IFaultRegistryGrain.Key);
 
     private IJobGrain Job => fixture.Client.GetGrain<IJobGrain>(IJobGrain.Key);
@@ -28,16 +24,16 @@ public sealed class EmptiedStorageTests(FlakyStorageFixture fixture)
         await Job.StartAsync();
         try
         {
-            await WaitForAsync(async () => (await Job.GetStatusAsync()).Job.Step > 2, "the job's first steps");
+            await Eventually.WaitForAsync(async () => (await Job.GetStatusAsync()).Job.Step > 2, "the job's first steps");
             await fixture.Storage.ForgetAsync("job");
 
             // The job writes its record about once a second while it runs: the next write finds none stored.
-            await WaitForAsync(() => fixture.Storage.HoldsAsync("job"), "the job's record written again");
+            await Eventually.WaitForAsync(() => fixture.Storage.HoldsAsync("job"), "the job's record written again");
             var step = (await Job.GetStatusAsync()).Job.Step;
-            await WaitForAsync(async () => (await Job.GetStatusAsync()).Job.Step > step, "steps after the record was written again");
+            await Eventually.WaitForAsync(async () => (await Job.GetStatusAsync()).Job.Step > step, "steps after the record was written again");
 
             // A new activation reads it back: the run, not an idle job with no scenario.
-            await DeactivateAsync(Job, "job");
+            await fixture.DeactivateAsync(Job, "job");
             var status = await Job.GetStatusAsync();
             Assert.Equal(("uniform-test", JobState.Running), (status.Scenario, status.Job.State));
             Assert.True(status.Job.Step > 0, $"{status.Job}");
@@ -59,7 +55,7 @@ public sealed class EmptiedStorageTests(FlakyStorageFixture fixture)
         var second = Assert.Single((await Registry.InjectAsync([Slowdown("er-00002")], campaign: null)).Faults);
         Assert.True(await fixture.Storage.HoldsAsync("faults-v2"));
 
-        await DeactivateAsync(Registry, "faultregistry");
+        await fixture.DeactivateAsync(Registry, "faultregistry");
         var live = (await Registry.ListAsync(includeEnded: false)).ToDictionary(f => f.Id, f => f.State, StringComparer.Ordinal);
         Assert.Equal(FaultState.Active, live[first.Id]);
         Assert.Equal(FaultState.Active, live[second.Id]);
@@ -74,21 +70,4 @@ public sealed class EmptiedStorageTests(FlakyStorageFixture fixture)
     }
 
     private static FaultRequest Slowdown(string node) => new("node.slowdown", new FaultTargetRequest(Node: node), new Dictionary<string, double> { ["factor"] = 2 });
-
-    private async Task DeactivateAsync(IAddressable grain, string type)
-    {
-        await grain.Cast<IGrainManagementExtension>().DeactivateOnIdle(Ct);
-        var management = fixture.Client.GetGrain<IManagementGrain>(0);
-        await WaitForAsync(async () => (await management.GetActiveGrains(GrainType.Create(type), Ct)).Count == 0, $"the {type} grain's deactivation");
-    }
-
-    private static async Task WaitForAsync(Func<Task<bool>> condition, string what)
-    {
-        var deadline = DateTime.UtcNow.AddSeconds(60);
-        while (!await condition())
-        {
-            Assert.True(DateTime.UtcNow < deadline, $"waited 60 s for {what}");
-            await Task.Delay(50, Ct);
-        }
-    }
 }

@@ -1,5 +1,3 @@
-using Orleans.Core.Internal;
-using Orleans.Runtime;
 using Orleans.Storage;
 using OrleansCluster.Abstractions.Grains;
 using OrleansCluster.Abstractions.Messages;
@@ -16,8 +14,6 @@ public sealed class RegistryWriteOrderTests(FlakyStorageFixture fixture)
 {
     private const string Live = "faults-v2";
     private const string History = "fault-history-v2";
-
-    private static CancellationToken Ct => TestContext.Current.CancellationToken;
 
     private IFaultRegistryGrain Registry => fixture.Client.GetGrain<IFaultRegistryGrain>(IFaultRegistryGrain.Key);
 
@@ -87,7 +83,7 @@ public sealed class RegistryWriteOrderTests(FlakyStorageFixture fixture)
         var first = Assert.Single((await Registry.InjectAsync([Slowdown("rb-00001")], campaign: null)).Faults);
         fixture.Storage.Arm(History, FlakyStorage.Mode.LandLate);
         await Registry.ClearAsync(first.Id);
-        await WaitForAsync(() => fixture.Storage.Armed(History) == 0, "the history's write a second behind the clear");
+        await Eventually.WaitForAsync(() => fixture.Storage.Armed(History) == 0, "the history's write a second behind the clear");
 
         // Every history write after that one met a stale ETag, the last at deactivation too: the later clear was lost.
         var second = Assert.Single((await Registry.InjectAsync([Slowdown("rb-00002")], campaign: null)).Faults);
@@ -168,7 +164,7 @@ public sealed class RegistryWriteOrderTests(FlakyStorageFixture fixture)
         fixture.Storage.Disarm();
         if (jobReactivates)
         {
-            await DeactivateAsync(Job, "job"); // found by review: what the load owed lived in the activation's memory
+            await fixture.DeactivateAsync(Job, "job"); // found by review: what the load owed lived in the activation's memory
         }
 
         await Job.StartAsync();
@@ -214,26 +210,7 @@ public sealed class RegistryWriteOrderTests(FlakyStorageFixture fixture)
         (await Registry.ListAsync(includeEnded)).ToDictionary(f => f.Id, f => f.State, StringComparer.Ordinal);
 
     // The registry deactivated and gone, so that the next call reads it back from storage.
-    private Task DeactivateRegistryAsync() => DeactivateAsync(Registry, "faultregistry");
-
-    private async Task DeactivateAsync(IAddressable grain, string type)
-    {
-        await grain.Cast<IGrainManagementExtension>().DeactivateOnIdle(Ct);
-        var management = fixture.Client.GetGrain<IManagementGrain>(0);
-        await WaitForAsync(async () => (await management.GetActiveGrains(GrainType.Create(type), Ct)).Count == 0, $"the {type} grain's deactivation");
-    }
-
-    private static Task WaitForAsync(Func<bool> condition, string what) => WaitForAsync(() => Task.FromResult(condition()), what);
-
-    private static async Task WaitForAsync(Func<Task<bool>> condition, string what)
-    {
-        var deadline = DateTime.UtcNow.AddSeconds(60);
-        while (!await condition())
-        {
-            Assert.True(DateTime.UtcNow < deadline, $"waited 60 s for {what}");
-            await Task.Delay(50, Ct);
-        }
-    }
+    private Task DeactivateRegistryAsync() => fixture.DeactivateAsync(Registry, "faultregistry");
 
     // "ok", or the name of the exception the call failed with.
     private static async Task<string> TryAsync(Func<Task> call)

@@ -1,6 +1,4 @@
 using Microsoft.Extensions.DependencyInjection;
-using Orleans.Core.Internal;
-using Orleans.Runtime;
 using OrleansCluster.Abstractions.Grains;
 using OrleansCluster.Abstractions.Messages;
 using OrleansCluster.Grains.Telemetry;
@@ -16,8 +14,6 @@ namespace OrleansCluster.Grains.Tests.Telemetry;
 [Collection(FlakyStorageTests.Name)]
 public sealed class MetricsLeaveWithTheirGrainTests(FlakyStorageFixture fixture)
 {
-    private static CancellationToken Ct => TestContext.Current.CancellationToken;
-
     private SimulationMetrics Metrics => fixture.Cluster.Silos[0].ServiceProvider.GetRequiredService<SimulationMetrics>();
 
     private IJobGrain Job => fixture.Client.GetGrain<IJobGrain>(IJobGrain.Key);
@@ -34,33 +30,16 @@ public sealed class MetricsLeaveWithTheirGrainTests(FlakyStorageFixture fixture)
         await Job.SetPaceAsync(PaceSettings.Max);
         await Job.StartAsync();
         await Registry.InjectAsync([new("node.slowdown", new FaultTargetRequest(Node: "ml-00001"), new Dictionary<string, double> { ["factor"] = 2 })], campaign: null);
-        await WaitForAsync(() => Task.FromResult(Metrics.LastStep is { Number: > 0 } && Metrics.LastFaults is not null), "the job's and the registry's first figures");
+        await Eventually.WaitForAsync(() => Task.FromResult(Metrics.LastStep is { Number: > 0 } && Metrics.LastFaults is not null), "the job's and the registry's first figures");
         await Job.StopAsync();
 
-        await DeactivateAsync(Job, "job");
+        await fixture.DeactivateAsync(Job, "job");
         Assert.Null(Metrics.LastStep);
-        await DeactivateAsync(Registry, "faultregistry");
+        await fixture.DeactivateAsync(Registry, "faultregistry");
         Assert.Null(Metrics.LastFaults);
 
         // Back with the grains: the registry reports as it activates and applies its faults.
         await Registry.InForceAsync();
-        await WaitForAsync(() => Task.FromResult(Metrics.LastFaults is not null), "the registry's figures once it is back");
-    }
-
-    private async Task DeactivateAsync(IAddressable grain, string type)
-    {
-        await grain.Cast<IGrainManagementExtension>().DeactivateOnIdle(Ct);
-        var management = fixture.Client.GetGrain<IManagementGrain>(0);
-        await WaitForAsync(async () => (await management.GetActiveGrains(GrainType.Create(type), Ct)).Count == 0, $"the {type} grain's deactivation");
-    }
-
-    private static async Task WaitForAsync(Func<Task<bool>> condition, string what)
-    {
-        var deadline = DateTime.UtcNow.AddSeconds(60);
-        while (!await condition())
-        {
-            Assert.True(DateTime.UtcNow < deadline, $"waited 60 s for {what}");
-            await Task.Delay(50, Ct);
-        }
+        await Eventually.WaitForAsync(() => Task.FromResult(Metrics.LastFaults is not null), "the registry's figures once it is back");
     }
 }
