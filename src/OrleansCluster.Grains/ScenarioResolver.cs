@@ -1,3 +1,4 @@
+using System.Diagnostics.CodeAnalysis;
 using OrleansCluster.Abstractions.Messages;
 using OrleansCluster.Model.Scenarios;
 
@@ -17,4 +18,33 @@ public static class ScenarioResolver
             : source.Json is { } json ? ScenarioLoader.Parse(json)
             : throw new ArgumentException("a scenario source names a preset or carries JSON", nameof(source));
     }
+
+    /// <summary>
+    /// The scenario <paramref name="source"/> names or carries, or false with every field at fault in its JSON, or
+    /// <c>preset</c> for an unknown preset (whose message lists the known ones). <see cref="Describe"/> makes the
+    /// errors one line.
+    /// </summary>
+    public static bool TryResolve(ScenarioSource source, [NotNullWhen(true)] out Scenario? scenario, out IReadOnlyList<ScenarioError> errors)
+    {
+        try
+        {
+            scenario = Resolve(source);
+            errors = [];
+            return true;
+        }
+        catch (ScenarioValidationException e)
+        {
+            errors = e.Errors.Count > 0 ? e.Errors : [new ScenarioError(string.Empty, e.Message)];
+        }
+        catch (KeyNotFoundException e)
+        {
+            errors = [new ScenarioError("preset", e.Message)];
+        }
+
+        scenario = null;
+        return false;
+    }
+
+    /// <summary>The errors of <see cref="TryResolve"/> in one line, each naming its field, for a log or an exception.</summary>
+    public static string Describe(IReadOnlyList<ScenarioError> errors) => string.Join("; ", errors);
 }

@@ -84,13 +84,4 @@ public sealed class SimulationTuning
             "sites",
             string.Create(CultureInfo.InvariantCulture, $"{nodes:N0} nodes in all is more than the {MaxNodes:N0} this silo takes ({MaxNodesSetting}, about {BytesPerNode / 1024} KiB of memory a node)"));
     }
-
-    /// <summary>Throws <see cref="ArgumentException"/> when <paramref name="scenario"/> is larger than <see cref="MaxNodes"/>.</summary>
-    public void EnsureFits(Scenario scenario)
-    {
-        if (SizeError(scenario) is { } error)
-        {
-            throw new ArgumentException(error.ToString(), nameof(scenario));
-        }
-    }
 }

@@ -69,18 +69,13 @@ public sealed partial class JobGrain(
     public async Task LoadAsync(ScenarioSource source)
     {
         ArgumentNullException.ThrowIfNull(source);
-        Scenario scenario;
-        try
+        if (!ScenarioResolver.TryResolve(source, out var scenario, out var errors))
         {
-            scenario = ScenarioResolver.Resolve(source);
-        }
-        catch (Exception e) when (e is ScenarioValidationException or KeyNotFoundException)
-        {
-            throw new ArgumentException(e.Message, nameof(source));
+            throw new ArgumentException(ScenarioResolver.Describe(errors), nameof(source));
         }
 
-        _tuning.EnsureFits(scenario); // before anything is laid out: every entry (API, start, client) passes here
-        if ((NominalStep.CompletionError(scenario) ?? limits.Value.BackgroundError(scenario)) is { } refused)
+        // Before anything is laid out: the API and the start make the same check first, an Orleans client only this one.
+        if (ScenarioAdmission.Error(scenario, _tuning, limits.Value) is { } refused)
         {
             throw new ArgumentException(refused.ToString(), nameof(source));
         }
@@ -356,15 +351,10 @@ public sealed partial class JobGrain(
 
         // Back after a silo's death or a graceful move: rebuild the run from the durable record. A scenario stored by a
         // build with looser bounds may no longer resolve: the job forgets it (idle: load one) rather than fail every
-        // call. (One that resolves but breaks a size or completion bound resumes: it ran before.)
-        Scenario scenario;
-        try
+        // call. (One that resolves but that ScenarioAdmission would now refuse resumes: it ran before.)
+        if (!ScenarioResolver.TryResolve(source, out var scenario, out var errors))
         {
-            scenario = ScenarioResolver.Resolve(source);
-        }
-        catch (Exception e) when (e is ScenarioValidationException or KeyNotFoundException)
-        {
-            LogStoredScenarioRefused(logger, e.Message);
+            LogStoredScenarioRefused(logger, ScenarioResolver.Describe(errors));
             (Job.Source, Job.State) = (null, JobState.Idle);
             Run.Restart();
             await SaveAsync(); // once: the next activation finds an idle job

@@ -8,7 +8,6 @@ using OrleansCluster.Abstractions.Messages;
 using OrleansCluster.Grains;
 using OrleansCluster.Grains.Faults;
 using OrleansCluster.Model.Scenarios;
-using OrleansCluster.Model.Simulation;
 
 namespace OrleansCluster.Silo.Api;
 
@@ -79,46 +78,28 @@ public static class ScenariosApi
                     return Problems.Validation("preset", "a preset is loaded as {\"preset\": NAME} alone");
                 }
 
-                var name = preset.GetString()!;
-                if (!ScenarioPresets.TryGetJson(name, out _))
-                {
-                    return Problems.NotFound("preset", $"unknown preset '{name}' (known: {string.Join(", ", ScenarioPresets.Names)})");
-                }
-
-                var loaded = ScenarioPresets.Load(name);
-                if ((tuning.Value.SizeError(loaded) ?? limits.Value.BackgroundError(loaded)) is { } refused)
-                {
-                    return Problems.Validation(refused.Field, refused.Message);
-                }
-
-                source = ScenarioSource.FromPreset(name);
+                source = ScenarioSource.FromPreset(preset.GetString()!);
             }
             else
             {
-                if (!ScenarioLoader.TryParse(text!, out var scenario, out var errors))
-                {
-                    return Problems.Validation(errors.Select(e => new FieldError(e.Field.Length == 0 ? "body" : e.Field, e.Message)));
-                }
-
-                // Counted from the parsed scenario, before the job lays a single node out.
-                if (tuning.Value.SizeError(scenario!) is { } oversized)
-                {
-                    return Problems.Validation(oversized.Field, oversized.Message);
-                }
-
-                // A scenario no step of which could complete would only fail step after step; one whose failures
-                // would keep more faults in force than the registry takes would flood it.
-                if ((NominalStep.CompletionError(scenario!) ?? limits.Value.BackgroundError(scenario!)) is { } never)
-                {
-                    return Problems.Validation(never.Field, never.Message);
-                }
-
                 source = ScenarioSource.FromJson(text!);
             }
         }
         catch (JsonException e)
         {
             return Problems.Validation("body", $"malformed JSON (line {e.LineNumber + 1}, byte {e.BytePositionInLine + 1})");
+        }
+
+        // A preset and a whole scenario pass the same checks, the job grain's own, before the job lays a single node out.
+        if (!ScenarioResolver.TryResolve(source, out var scenario, out var errors))
+        {
+            var fields = errors.Select(e => new FieldError(e.Field.Length == 0 ? "body" : e.Field, e.Message));
+            return source.Preset is null ? Problems.Validation(fields) : Problems.NotFound(fields); // the shipped presets are valid: this one is unknown
+        }
+
+        if (ScenarioAdmission.Error(scenario, tuning.Value, limits.Value) is { } refused)
+        {
+            return Problems.Validation(refused.Field, refused.Message);
         }
 
         // One call: loads sent together each answer with their own scenario (found by probing, when it was three).

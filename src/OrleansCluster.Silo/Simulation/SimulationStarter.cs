@@ -2,8 +2,8 @@ using Microsoft.Extensions.Options;
 using OrleansCluster.Abstractions.Grains;
 using OrleansCluster.Abstractions.Messages;
 using OrleansCluster.Grains;
+using OrleansCluster.Grains.Faults;
 using OrleansCluster.Model.Scenarios;
-using OrleansCluster.Model.Simulation;
 
 namespace OrleansCluster.Silo.Simulation;
 
@@ -11,8 +11,10 @@ namespace OrleansCluster.Silo.Simulation;
 /// Loads <c>Simulation:Scenario</c> once the silo is up and starts the job at the configured pace. A scenario
 /// that does not validate stops the host with the fields at fault.
 /// </summary>
-internal sealed partial class SimulationStarter(IGrainFactory grains, IOptions<SimulationOptions> options, IOptions<SimulationTuning> tuning, ILogger<SimulationStarter> logger) : IHostedService
+internal sealed partial class SimulationStarter(IGrainFactory grains, IOptions<SimulationOptions> options, IOptions<SimulationTuning> tuning, IOptions<FaultLimits> limits, ILogger<SimulationStarter> logger) : IHostedService
 {
+    private const string ScenarioSetting = "Simulation:Scenario";
+
     public async Task StartAsync(CancellationToken cancellationToken)
     {
         var settings = options.Value;
@@ -21,7 +23,7 @@ internal sealed partial class SimulationStarter(IGrainFactory grains, IOptions<S
             return;
         }
 
-        var source = await ResolveAsync(settings.Scenario, tuning.Value, cancellationToken);
+        var source = await ResolveAsync(settings.Scenario, tuning.Value, limits.Value, cancellationToken);
         var job = grains.GetGrain<IJobGrain>(IJobGrain.Key);
         var pace = string.Equals(settings.Pace, "max", StringComparison.OrdinalIgnoreCase) ? PaceSettings.Max : PaceSettings.Realtime(settings.Speed);
         if (await job.StartIfIdleAsync(source, pace))
@@ -38,48 +40,46 @@ internal sealed partial class SimulationStarter(IGrainFactory grains, IOptions<S
     public Task StopAsync(CancellationToken cancellationToken) => Task.CompletedTask;
 
     /// <summary>
-    /// A preset by name, or a file read and validated here so that errors name the file's fields; either refused
-    /// when it holds more nodes than <c>Simulation:MaxNodes</c>, before anything is built.
+    /// A preset by name, or a file read here, refused as the job grain would refuse it (<see cref="ScenarioResolver"/>,
+    /// then <see cref="ScenarioAdmission"/>) before anything is built, so that the silo stops with the one-line refusal
+    /// naming the scenario and each field at fault. Found by review: a file whose background failures passed
+    /// <c>Admin:MaxLiveFaults</c> passed the checks made here and was refused by the grain, an unhandled exception
+    /// that aborted the process (exit code 134).
     /// </summary>
-    public static async Task<ScenarioSource> ResolveAsync(string scenario, SimulationTuning tuning, CancellationToken cancellationToken)
+    public static async Task<ScenarioSource> ResolveAsync(string scenario, SimulationTuning tuning, FaultLimits limits, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(tuning);
+        ArgumentNullException.ThrowIfNull(limits);
+        ScenarioSource source;
         if (ScenarioPresets.TryGetJson(scenario, out _))
         {
-            ThrowIfTooLarge(scenario, ScenarioPresets.Load(scenario), tuning);
-            return ScenarioSource.FromPreset(scenario);
+            source = ScenarioSource.FromPreset(scenario);
         }
-
-        if (!File.Exists(scenario))
+        else if (File.Exists(scenario))
         {
-            throw new OptionsValidationException("Simulation:Scenario", typeof(SimulationOptions),
-                [$"Simulation:Scenario '{scenario}' is neither a preset ({string.Join(", ", ScenarioPresets.Names)}) nor a file"]);
+            source = ScenarioSource.FromJson(await File.ReadAllTextAsync(scenario, cancellationToken));
         }
-
-        var json = await File.ReadAllTextAsync(scenario, cancellationToken);
-        if (!ScenarioLoader.TryParse(json, out var parsed, out var errors))
+        else
         {
-            throw new OptionsValidationException("Simulation:Scenario", typeof(SimulationOptions),
-                errors.Select(e => $"{scenario}: {e}"));
+            throw new OptionsValidationException(ScenarioSetting, typeof(SimulationOptions),
+                [$"{ScenarioSetting} '{scenario}' is neither a preset ({string.Join(", ", ScenarioPresets.Names)}) nor a file"]);
         }
 
-        ThrowIfTooLarge(scenario, parsed!, tuning);
-        if (NominalStep.CompletionError(parsed!) is { } never)
+        if (!ScenarioResolver.TryResolve(source, out var resolved, out var errors))
         {
-            throw new OptionsValidationException("Simulation:Scenario", typeof(SimulationOptions), [$"{scenario}: {never}"]);
+            throw Refusal(scenario, errors);
         }
 
-        return ScenarioSource.FromJson(json);
+        if (ScenarioAdmission.Error(resolved, tuning, limits) is { } refused)
+        {
+            throw Refusal(scenario, [refused]);
+        }
+
+        return source;
     }
 
-    private static void ThrowIfTooLarge(string name, Scenario scenario, SimulationTuning tuning)
-    {
-        if (tuning.SizeError(scenario) is { } error)
-        {
-            throw new OptionsValidationException(SimulationTuning.MaxNodesSetting, typeof(SimulationTuning),
-                [$"Simulation:Scenario '{name}': {error}"]);
-        }
-    }
+    private static OptionsValidationException Refusal(string scenario, IEnumerable<ScenarioError> errors) =>
+        new(ScenarioSetting, typeof(SimulationOptions), errors.Select(e => $"{ScenarioSetting} '{scenario}': {e}"));
 
     [LoggerMessage(Level = LogLevel.Information, Message = "joined a cluster whose job already runs scenario {Scenario}")]
     private static partial void LogJoined(ILogger logger, string scenario);

@@ -1,5 +1,6 @@
 using System.Net;
 using System.Text.Json;
+using OrleansCluster.Model.Scenarios;
 
 namespace OrleansCluster.Silo.Tests.Api;
 
@@ -54,6 +55,23 @@ public sealed class LimitsTests : IAsyncLifetime
 
         var (fits, _, _) = await _client.SendJsonAsync(HttpMethod.Put, "/api/scenario", TestScenarios.Effects); // 40 nodes
         Assert.Equal(HttpStatusCode.OK, fits);
+    }
+
+    [Fact]
+    public async Task APresetAndTheSameScenarioAsJsonAreRefusedAlike()
+    {
+        // The two bodies of PUT /api/scenario pass one check (ScenarioAdmission), the job grain's own: the preset's
+        // branch once made its own checks, without the completion one.
+        Assert.True(ScenarioPresets.TryGetJson("colossus", out var json));
+
+        var (presetStatus, presetProblem, _) = await _client.SendJsonAsync(HttpMethod.Put, "/api/scenario", """{"preset":"colossus"}""");
+        var (jsonStatus, jsonProblem, _) = await _client.SendJsonAsync(HttpMethod.Put, "/api/scenario", json);
+
+        Assert.Equal((HttpStatusCode.BadRequest, HttpStatusCode.BadRequest), (presetStatus, jsonStatus));
+        Assert.Equal(["sites"], presetProblem.ErrorFields());
+        Assert.Equal(presetProblem.GetProperty("errors").ToString(), jsonProblem.GetProperty("errors").ToString());
+        Assert.Equal(presetProblem.GetProperty("detail").GetString(), jsonProblem.GetProperty("detail").GetString());
+        Assert.Contains("more than the 400 this silo takes (Simulation:MaxNodes", presetProblem.GetProperty("detail").GetString(), StringComparison.Ordinal);
     }
 
     [Fact]

@@ -1,4 +1,5 @@
 using System.Globalization;
+using OrleansCluster.Silo.Tests.Api;
 using OrleansCluster.Testing;
 
 namespace OrleansCluster.Silo.Tests.Cluster;
@@ -16,11 +17,7 @@ public sealed class StartupRefusalTests
     [InlineData("Orleans:Clustering", "Consul", "Orleans:Clustering")] // read before the host is built
     public async Task ASettingOutOfItsBoundsStopsTheSiloWithExitCode1AndOneLineNamingIt(string key, string value, string named)
     {
-        await using var silo = ManagedProcess.StartSilo(ManagedProcess.FreePort(),
-        [
-            $"--{key}", value, "--Orleans:ClusterId", $"refusal-{Guid.NewGuid():N}",
-            "--Orleans:SiloPort", Port(ManagedProcess.FreePort()), "--Orleans:GatewayPort", Port(ManagedProcess.FreePort()),
-        ]);
+        await using var silo = StartSilo($"--{key}", value);
 
         var exitCode = await silo.WaitForExitAsync(TimeSpan.FromSeconds(120));
 
@@ -29,6 +26,40 @@ public sealed class StartupRefusalTests
         Assert.Contains(named, refusal, StringComparison.Ordinal);
         Assert.DoesNotContain(silo.Lines, l => l.TrimStart().StartsWith("at ", StringComparison.Ordinal) || l.StartsWith("Unhandled exception", StringComparison.Ordinal));
     }
+
+    [Fact]
+    public async Task AScenarioFileWhoseFailuresPassMaxLiveFaultsStopsTheSiloWithExitCode1AndOneLineNamingFailures()
+    {
+        // Found by review: the start checked a file's size and completion but not its background load, so the job
+        // grain refused it instead and its ArgumentException went unhandled: a stack trace and exit code 134. 40 GPUs
+        // at 100 failures a GPU-hour, each repaired in a day, keep about 768,000 in force within a day, past 10,000.
+        var folder = Directory.CreateTempSubdirectory("orleanscluster-startup-");
+        var file = Path.Combine(folder.FullName, "flood.json");
+        var failures = """ "failures": { "causes": [ { "name": "x", "ratePerGpuHour": 100, "kind": "node.slowdown", "params": { "factor": 1.5 }, "repair": { "medianSeconds": 86400 } } ] },""";
+        await File.WriteAllTextAsync(file, TestScenarios.Effects.Replace("\"seed\": 3,", "\"seed\": 3," + failures, StringComparison.Ordinal), TestContext.Current.CancellationToken);
+        try
+        {
+            await using var silo = StartSilo("--Simulation:Scenario", file);
+
+            var exitCode = await silo.WaitForExitAsync(TimeSpan.FromSeconds(120));
+
+            Assert.Equal(1, exitCode);
+            var refusal = Assert.Single(silo.Lines, l => l.StartsWith("the silo did not start: ", StringComparison.Ordinal));
+            Assert.StartsWith($"the silo did not start: Simulation:Scenario '{file}': failures: ", refusal, StringComparison.Ordinal);
+            Assert.Contains("Admin:MaxLiveFaults", refusal, StringComparison.Ordinal);
+            Assert.DoesNotContain(silo.Lines, l => l.StartsWith("Unhandled exception", StringComparison.Ordinal));
+        }
+        finally
+        {
+            folder.Delete(recursive: true);
+        }
+    }
+
+    private static ManagedProcess StartSilo(params string[] settings) => ManagedProcess.StartSilo(ManagedProcess.FreePort(),
+    [
+        .. settings, "--Orleans:ClusterId", $"refusal-{Guid.NewGuid():N}",
+        "--Orleans:SiloPort", Port(ManagedProcess.FreePort()), "--Orleans:GatewayPort", Port(ManagedProcess.FreePort()),
+    ]);
 
     private static string Port(int port) => port.ToString(CultureInfo.InvariantCulture);
 }
