@@ -100,18 +100,16 @@ public sealed partial class FaultRegistryGrain(
 
     // The stored run's scenario, or null when it no longer resolves (stored by a build with looser bounds): the
     // registry then starts empty, and the job's next run (RunStartedAsync) sets it up again.
-    private Scenario? Resolve(ScenarioSource scenario)
+    private Scenario? Resolve(ScenarioSource source)
     {
-        try
+        if (ScenarioResolver.TryResolve(source, out var scenario, out var errors))
         {
-            return ScenarioResolver.Resolve(scenario);
+            return scenario;
         }
-        catch (Exception e) when (e is ScenarioValidationException or KeyNotFoundException)
-        {
-            LogUnresolved(logger, "(the stored run's scenario)", e.Message);
-            _store.State.Faults.Clear();
-            return null;
-        }
+
+        LogUnresolved(logger, "(the stored run's scenario)", ScenarioResolver.Describe(errors));
+        _store.State.Faults.Clear();
+        return null;
     }
 
     public override async Task OnDeactivateAsync(DeactivationReason reason, CancellationToken cancellationToken)
