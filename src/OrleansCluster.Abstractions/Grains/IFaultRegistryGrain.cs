@@ -86,4 +86,12 @@ public interface IFaultRegistryGrain : IGrainWithStringKey
     /// </summary>
     [Alias("InForce")]
     Task<int> InForceAsync();
+
+    /// <summary>
+    /// Writes the live faults and the history again from memory, where storage lost them (a Redis restarted empty): the
+    /// job calls it when it finds its own record gone, so that a silo lost before the registry's next change does not
+    /// take every fault with it.
+    /// </summary>
+    [Alias("WriteAgain")]
+    Task WriteAgainAsync();
 }

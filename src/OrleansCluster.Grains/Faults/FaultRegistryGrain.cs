@@ -254,6 +254,13 @@ public sealed partial class FaultRegistryGrain(
 
     public Task<int> InForceAsync() => Task.FromResult(_book.Count);
 
+    public async Task WriteAgainAsync()
+    {
+        await SaveAsync(); // a record still stored (this registry's, newer) is refused and left: nothing was lost
+        _store.HistoryChanged();
+        await _store.WriteHistoryAsync(CancellationToken.None);
+    }
+
     public ValueTask<FaultCounts> CountsAsync() =>
         ValueTask.FromResult(FaultTally.Counts(_book.Faults, _store.State, _layout?.Scenario.Failures?.Causes.Select(c => c.Name) ?? [], clock.GetUtcNow()));
 

@@ -99,6 +99,9 @@ internal sealed class FaultStore(IPersistentState<FaultRegistryState> state, IPe
         }
     }
 
+    /// <summary>Notes that the history in memory may differ from the one stored, so that its next write is made.</summary>
+    public void HistoryChanged() => HistoryDirty = true;
+
     /// <summary>Notes that the live faults in memory differ from those stored, so that the next pass writes them.</summary>
     public void LiveChanged() => LiveDirty = true;
 

@@ -38,8 +38,11 @@ public sealed partial class JobGrain
     [LoggerMessage(Level = LogLevel.Warning, Message = "step {Step} failed ({Reason}): {Lost} steps lost, rolled back to checkpoint {Checkpoint}; {Unlogged} more failed since the last such line")]
     private static partial void LogStepFailed(ILogger logger, long step, string reason, long lost, long checkpoint, long unlogged);
 
-    [LoggerMessage(Level = LogLevel.Warning, Message = "the job's record was gone from storage at step {Step} (storage restarted empty?): written again from this activation's")]
+    [LoggerMessage(Level = LogLevel.Warning, Message = "the job's record was gone from storage at step {Step} (storage restarted empty?): written again from this activation's, and the fault registry told to write its own")]
     private static partial void LogRecordGone(ILogger logger, long step);
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "the fault registry could not write its records again ({Error}: {Message}): tried again at the job's next write")]
+    private static partial void LogRegistryWriteAgainFailed(ILogger logger, string error, string message);
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "the job's record was written by a request whose answer was lost (storage answered late): written again over it")]
     private static partial void LogLostWriteAnswer(ILogger logger);

@@ -55,6 +55,7 @@ public sealed partial class JobGrain(
     private readonly HashSet<string> _evicted = new(StringComparer.Ordinal);
     private int[]? _evictedOrdinals; // _evicted as the record holds it, until _evicted changes
     private bool _saveOwed; // a write failed since the last that succeeded
+    private bool _registryWriteOwed; // storage lost the job's record: the registry is told to write its own again
 
     // The silos the tree was last laid out over, and the membership and manifest versions last compared with them.
     private SiloAddress[] _laidOutOn = [];
@@ -441,6 +442,7 @@ public sealed partial class JobGrain(
                     throw;
                 case StoredRecord.None:
                     LogRecordGone(logger, Job.Step);
+                    _registryWriteOwed = true; // storage lost the registry's records too, most likely: told below
                     break;
                 default:
                     LogLostWriteAnswer(logger);
@@ -452,6 +454,20 @@ public sealed partial class JobGrain(
 
         _cadence.Saved(Job.LastCheckpoint);
         _saveOwed = false;
+        if (_registryWriteOwed)
+        {
+            // Found by a check of the fix: the registry wrote its records again only at its next change, and a silo
+            // lost before then took every fault with it. A failed call is tried again at the next write.
+            try
+            {
+                await Registry.WriteAgainAsync();
+                _registryWriteOwed = false;
+            }
+            catch (Exception e)
+            {
+                LogRegistryWriteAgainFailed(logger, e.GetBaseException().GetType().Name, e.GetBaseException().Message);
+            }
+        }
     }
 
     private enum StoredRecord

@@ -61,6 +61,37 @@ public sealed class EmptiedStorageTests(FlakyStorageFixture fixture)
         Assert.Equal(FaultState.Active, live[second.Id]);
     }
 
+    [Fact]
+    public async Task WhenStorageLostEveryRecordTheJobHasTheRegistryWriteItsOwnAgainWithoutAChangeOfItsOwn()
+    {
+        // Found by a check of the fix: with no change to write, the registry's records stayed lost, and a silo lost then
+        // took every fault with it. The job, which writes about once a second, tells it.
+        await LoadAsync("ea");
+        var kept = Assert.Single((await Registry.InjectAsync([Slowdown("ea-00001")], campaign: null)).Faults);
+        var cleared = Assert.Single((await Registry.InjectAsync([Slowdown("ea-00002")], campaign: null)).Faults);
+        await Registry.ClearAsync(cleared.Id);
+        await Job.SetPaceAsync(PaceSettings.Max);
+        await Job.StartAsync();
+        try
+        {
+            await Eventually.WaitForAsync(async () => (await Job.GetStatusAsync()).Job.Step > 2 && await fixture.Storage.HoldsAsync("fault-history-v2"), "the job's first steps and the history's write");
+            foreach (var state in new[] { "job", "faults-v2", "fault-history-v2" })
+            {
+                await fixture.Storage.ForgetAsync(state);
+            }
+
+            await Eventually.WaitForAsync(async () => await fixture.Storage.HoldsAsync("faults-v2") && await fixture.Storage.HoldsAsync("fault-history-v2"), "the registry's records written again");
+        }
+        finally
+        {
+            await Job.StopAsync();
+        }
+
+        await fixture.DeactivateAsync(Registry, "faultregistry");
+        Assert.Equal(FaultState.Active, (await Registry.GetAsync(kept.Id))?.State);
+        Assert.Equal(FaultState.Cleared, (await Registry.GetAsync(cleared.Id))?.State);
+    }
+
     private async Task LoadAsync(string site)
     {
         fixture.Storage.Disarm();

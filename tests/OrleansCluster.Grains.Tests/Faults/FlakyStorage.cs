@@ -32,8 +32,14 @@ public sealed class FlakyStorage(IGrainStorage inner) : IGrainStorage
     /// </summary>
     public Task ForgetAsync(string stateName) => Written(stateName).Forget();
 
-    /// <summary>Whether storage holds a record of <paramref name="stateName"/> (for the grain that last wrote one).</summary>
-    public Task<bool> HoldsAsync(string stateName) => Written(stateName).Holds();
+    /// <summary>Whether storage holds a record of <paramref name="stateName"/> (for the grain that last wrote one; false before any write).</summary>
+    public Task<bool> HoldsAsync(string stateName)
+    {
+        lock (_gate)
+        {
+            return _written.TryGetValue(stateName, out var written) ? written.Holds() : Task.FromResult(false);
+        }
+    }
 
     private (Func<Task> Forget, Func<Task<bool>> Holds) Written(string stateName)
     {
