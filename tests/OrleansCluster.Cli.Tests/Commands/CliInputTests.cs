@@ -1,0 +1,77 @@
+namespace OrleansCluster.Cli.Tests.Commands;
+
+/// <summary>
+/// What the built program reads from its arguments, refused before it calls anything: a file that is a directory,
+/// missing or not JSON. Each run targets a listener that never answers and counts the connections made to it: a
+/// refusal is exit 2, one line on standard error naming what was refused and why, and no connection.
+/// </summary>
+public sealed class CliInputTests : IDisposable
+{
+    private readonly DirectoryInfo _folder = Directory.CreateTempSubdirectory("cli-input");
+
+    public void Dispose() => _folder.Delete(recursive: true);
+
+    [Theory]
+    [InlineData("campaign")]
+    [InlineData("whatif", "--variants")]
+    public async Task ADirectoryGivenAsTheFileIsRefusedNamingIt(params string[] command)
+    {
+        // Found by a black-box probe: reading a directory on Linux threw UnauthorizedAccessException, a stack trace.
+        var directory = _folder.CreateSubdirectory("campaigns").FullName;
+
+        var line = await RefusedAsync([.. command, directory]);
+
+        Assert.Equal($"error: {directory} is a directory, not a JSON file", line);
+    }
+
+    [Theory]
+    [InlineData("campaign")]
+    [InlineData("whatif", "--variants")]
+    public async Task AMissingFileIsRefusedNamingIt(params string[] command)
+    {
+        var missing = Path.Combine(_folder.FullName, "nowhere", "campaign.json");
+
+        var line = await RefusedAsync([.. command, missing]);
+
+        Assert.StartsWith("error: Could not find ", line, StringComparison.Ordinal);
+        Assert.Contains(missing, line, StringComparison.Ordinal);
+    }
+
+    [Theory]
+    [InlineData("campaign")]
+    [InlineData("whatif", "--variants")]
+    public async Task AFileThatIsNotJsonIsRefusedNamingItAndWhereItBreaks(params string[] command)
+    {
+        // Found by a black-box probe: whatif said "an answer was not the admin API's JSON", blaming the silo for the
+        // local file, and campaign posted the file for the silo to refuse. The third line breaks at its 15th byte.
+        var file = Path.Combine(_folder.FullName, "broken.json");
+        await File.WriteAllTextAsync(file, "// comments and trailing commas are JSON here, as the admin API takes them\n{ \"name\": \"x\",\n  \"faults\": [ }\n", TestContext.Current.CancellationToken);
+
+        var line = await RefusedAsync([.. command, file]);
+
+        Assert.Equal($"error: {file} is not valid JSON (line 3, byte 15): '}}' is an invalid start of a value.", line);
+    }
+
+    [Fact]
+    public void AFileThatCannotBeReadOrWrittenIsACommandThatCouldNotRun()
+    {
+        // An unreadable FILE, or a --report folder that cannot be written: one line naming the path, not a stack trace.
+        var denied = new UnauthorizedAccessException("Access to the path '/reports/ramp.json' is denied.");
+
+        Assert.True(CommandErrors.CouldNotRun(denied, CancellationToken.None));
+        Assert.Equal("Access to the path '/reports/ramp.json' is denied.", CommandErrors.Describe(denied));
+    }
+
+    // Runs the program against a listener that never answers: the run must be refused before it connects.
+    private static async Task<string> RefusedAsync(string[] arguments)
+    {
+        await using var silent = new SilentListener();
+
+        var (exit, output, error) = await CliProcess.RunAsync([.. arguments, "--url", silent.Url, "--key", "k"]);
+
+        Assert.True(exit == 2, $"exit {exit}: {output}{error}");
+        Assert.Equal(string.Empty, output);
+        Assert.Equal(0, silent.Accepted);
+        return Assert.Single(error.Split('\n', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries));
+    }
+}
