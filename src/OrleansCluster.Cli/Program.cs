@@ -1,5 +1,6 @@
 using System.CommandLine;
 using System.CommandLine.Invocation;
+using System.Net;
 using OrleansCluster.Cli;
 using OrleansCluster.Cli.Commands;
 using OrleansCluster.Cli.Reports;
@@ -27,7 +28,7 @@ var api = new Command("api", "Concurrent callers inject, read and clear faults; 
 {
     callersOption, roundsOption, rateOption, secondsOption,
 };
-api.SetAction(async (parse, ct) => await RunAsync(parse, ct, () => new ApiLoad.Options(parse.GetValue(callersOption), parse.GetValue(roundsOption), parse.GetValue(rateOption), TimeSpan.FromSeconds(parse.GetValue(secondsOption))), async (target, options) =>
+api.SetAction(async (parse, ct) => await RunAsync(parse, ct, () => ApiOptions(parse), async (target, options) =>
 {
     using var client = target.CreateClient();
     var report = await LiveProgress.RunAsync(Live(parse), progress => ApiLoad.RunAsync(client, options, progress, ct));
@@ -62,11 +63,11 @@ var campaign = new Command("campaign", "Replay a fault campaign against the clus
 {
     fileArgument, limitOption,
 };
-campaign.SetAction(async (parse, ct) => await RunAsync(parse, ct, () => InputFile.ReadJson(parse.GetValue(fileArgument)!), async (target, json) =>
+campaign.SetAction(async (parse, ct) => await RunAsync(parse, ct, () => CampaignOptions(parse), async (target, replay) =>
 {
     using var client = target.CreateClient();
     var table = parse.GetValue(outputOption) == "table";
-    var report = await CampaignReplay.RunAsync(client, json, TimeSpan.FromSeconds(parse.GetValue(limitOption)), table ? l => Console.WriteLine(CampaignReplay.Describe(l)) : null, ct);
+    var report = await CampaignReplay.RunAsync(client, replay.Json, replay.Limit, table ? l => Console.WriteLine(CampaignReplay.Describe(l)) : null, ct);
     return await FinishAsync(parse, "campaign", report, target, null, ct);
 }));
 
@@ -79,7 +80,7 @@ var ramp = new Command("ramp", "Load scenarios of growing size at max pace and m
 {
     sizesOption, colossusOption, floorOption, windowOption, warmupOption,
 };
-ramp.SetAction(async (parse, ct) => await RunAsync(parse, ct, () => new Ramp.Options(parse.GetValue(sizesOption)!, parse.GetValue(colossusOption), parse.GetValue(floorOption), TimeSpan.FromSeconds(parse.GetValue(windowOption)), TimeSpan.FromSeconds(parse.GetValue(warmupOption))), async (target, options) =>
+ramp.SetAction(async (parse, ct) => await RunAsync(parse, ct, () => RampOptions(parse), async (target, options) =>
 {
     using var admin = target.CreateClient();
     admin.Timeout = TimeSpan.FromMinutes(10); // loading a large scenario takes a while
@@ -106,6 +107,12 @@ status.SetAction(async (parse, ct) =>
 {
     try
     {
+        // Port 0 is not refused by the Orleans client: it waits for a gateway that never answers.
+        if (parse.GetValue(gatewayOption) is var port and (< 1 or > IPEndPoint.MaxPort))
+        {
+            throw new ArgumentException($"--gateway-port must be from 1 to {IPEndPoint.MaxPort} (got {port})");
+        }
+
         await using var connection = await ClusterConnection.ConnectAsync(parse.GetValue(clusterIdOption)!, parse.GetValue(gatewayOption), parse.GetValue(redisOption), ct);
         var report = await GrainStatus.RunAsync(connection.Client, ct);
         var via = parse.GetValue(redisOption) is { } redis ? new Uri($"redis://{redis}") : new Uri($"tcp://127.0.0.1:{parse.GetValue(gatewayOption)}");
@@ -138,10 +145,35 @@ string AdminUrl(ParseResult parse) =>
         ? first
         : parse.GetValue(urlOption)!;
 
+// Each command's options, checked before it calls anything (RunAsync's prepare): a run refused once it has begun
+// would have changed the cluster for nothing (a campaign posted, a scenario loaded).
+ApiLoad.Options ApiOptions(ParseResult parse)
+{
+    var options = new ApiLoad.Options(parse.GetValue(callersOption), parse.GetValue(roundsOption), parse.GetValue(rateOption), TimeSpan.FromSeconds(parse.GetValue(secondsOption)));
+    options.ThrowIfOutOfRange();
+    return options;
+}
+
 ScrapeLoad.Options ScrapeOptions(ParseResult parse)
 {
     var seconds = parse.GetValue(durationOption);
-    return new ScrapeLoad.Options(parse.GetValue(scrapersOption), TimeSpan.FromSeconds(seconds), TimeSpan.FromSeconds(Math.Min(5, seconds)));
+    var options = new ScrapeLoad.Options(parse.GetValue(scrapersOption), TimeSpan.FromSeconds(seconds), TimeSpan.FromSeconds(Math.Min(5, seconds)));
+    options.ThrowIfOutOfRange();
+    return options;
+}
+
+(string Json, TimeSpan Limit) CampaignOptions(ParseResult parse)
+{
+    var limit = TimeSpan.FromSeconds(parse.GetValue(limitOption));
+    RunLimits.ThrowIfOutOfRange("--seconds", limit);
+    return (InputFile.ReadJson(parse.GetValue(fileArgument)!), limit);
+}
+
+Ramp.Options RampOptions(ParseResult parse)
+{
+    var options = new Ramp.Options(parse.GetValue(sizesOption)!, parse.GetValue(colossusOption), parse.GetValue(floorOption), TimeSpan.FromSeconds(parse.GetValue(windowOption)), TimeSpan.FromSeconds(parse.GetValue(warmupOption)));
+    options.ThrowIfOutOfRange();
+    return options;
 }
 
 bool Live(ParseResult parse) => LiveProgress.Available(parse.GetValue(outputOption)!);

@@ -1,5 +1,6 @@
 using System.Collections.Concurrent;
 using System.Diagnostics;
+using System.Globalization;
 using System.Net;
 using System.Net.Http.Json;
 using System.Text;
@@ -33,7 +34,20 @@ public static class ApiLoad
     /// <summary>How long past the time limit a caller keeps retrying a rate-limited clear.</summary>
     private static readonly TimeSpan RetryGrace = TimeSpan.FromSeconds(30);
 
-    public sealed record Options(int Callers, int Rounds, double CallsPerSecond, TimeSpan MaxDuration);
+    public sealed record Options(int Callers, int Rounds, double CallsPerSecond, TimeSpan MaxDuration)
+    {
+        /// <summary>
+        /// An <see cref="ArgumentException"/> when an option is out of range (exit 2): the command checks before it calls
+        /// anything, <see cref="RunAsync"/> again for a caller that built the options itself.
+        /// </summary>
+        public void ThrowIfOutOfRange()
+        {
+            if (Callers < 1 || Rounds < 1 || !(CallsPerSecond >= 0) || MaxDuration < TimeSpan.FromSeconds(1) || MaxDuration > TimeSpan.FromSeconds(RunLimits.MaxSeconds))
+            {
+                throw new ArgumentException(string.Create(CultureInfo.InvariantCulture, $"--callers and --rounds must be at least 1, --rate >= 0 and --seconds from 1 to {RunLimits.MaxSeconds:N0}"));
+            }
+        }
+    }
 
     public sealed record OperationReport(string Name, Latency Latency, IReadOnlyDictionary<string, int> Errors);
 
@@ -79,10 +93,7 @@ public static class ApiLoad
     {
         ArgumentNullException.ThrowIfNull(client);
         ArgumentNullException.ThrowIfNull(options);
-        if (options.Callers < 1 || options.Rounds < 1 || !(options.CallsPerSecond >= 0) || options.MaxDuration <= TimeSpan.Zero)
-        {
-            throw new ArgumentException("--callers and --rounds must be at least 1, --rate >= 0 and --seconds > 0");
-        }
+        options.ThrowIfOutOfRange();
 
         var nodes = await PickNodesAsync(client, cancellationToken);
 

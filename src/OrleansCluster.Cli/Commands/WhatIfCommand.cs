@@ -20,6 +20,12 @@ public static class WhatIfCommand
         {
             try
             {
+                // The silo bounds --steps from above (WhatIf:MaxSteps, its own setting); under 1 is no evaluation at all.
+                if (parse.GetValue(steps) is int given and < 1)
+                {
+                    throw new ArgumentException($"--steps must be at least 1 (got {given})");
+                }
+
                 var target = Target.Parse(parse.GetValue(url)!, parse.GetValue(key));
                 using var client = target.CreateClient();
                 client.Timeout = TimeSpan.FromMinutes(10);

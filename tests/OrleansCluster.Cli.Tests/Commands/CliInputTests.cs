@@ -1,15 +1,47 @@
+using OrleansCluster.Testing;
+
 namespace OrleansCluster.Cli.Tests.Commands;
 
 /// <summary>
-/// What the built program reads from its arguments, refused before it calls anything: a file that is a directory,
-/// missing or not JSON. Each run targets a listener that never answers and counts the connections made to it: a
-/// refusal is exit 2, one line on standard error naming what was refused and why, and no connection.
+/// What the built program reads from its arguments, refused before it calls anything: an option out of range, a file
+/// that is a directory, missing or not JSON. Each run targets a listener that never answers and counts the connections
+/// made to it: a refusal is exit 2, one line on standard error naming what was refused and why, and no connection.
 /// </summary>
 public sealed class CliInputTests : IDisposable
 {
+    private const string Campaign = "CAMPAIGN";
+
     private readonly DirectoryInfo _folder = Directory.CreateTempSubdirectory("cli-input");
 
     public void Dispose() => _folder.Delete(recursive: true);
+
+    [Theory]
+    // Found by a black-box probe: campaign --seconds 0 posted the campaign (its faults landed), then exited 1 with an
+    // empty table; the others were refused only after the key's check had called the silo.
+    [InlineData("--seconds must be from 1 to 2,592,000 (got 0)", "campaign", Campaign, "--seconds", "0")]
+    [InlineData("--seconds must be from 1 to 2,592,000 (got -1)", "campaign", Campaign, "--seconds", "-1")]
+    // A run waits out its time with one timer: past ~49.7 days it failed at its end, the campaign long landed.
+    [InlineData("--seconds must be from 1 to 2,592,000 (got 2592001)", "campaign", Campaign, "--seconds", "2592001")]
+    [InlineData("--seconds must be from 1 to 2,592,000 (got 0)", "scrape", "--seconds", "0")]
+    [InlineData("--seconds must be from 1 to 2,592,000 (got 2592001)", "scrape", "--seconds", "2592001")]
+    [InlineData("--scrapers must be at least 1 (got 0)", "scrape", "--scrapers", "0")]
+    [InlineData("--callers and --rounds must be at least 1, --rate >= 0 and --seconds from 1 to 2,592,000", "api", "--callers", "0")]
+    [InlineData("--callers and --rounds must be at least 1, --rate >= 0 and --seconds from 1 to 2,592,000", "api", "--rate", "NaN")]
+    [InlineData("--callers and --rounds must be at least 1, --rate >= 0 and --seconds from 1 to 2,592,000", "api", "--seconds", "2592001")]
+    [InlineData("--sizes: 0 is not a node count (each size must be at least 1)", "ramp", "--sizes", "0")]
+    [InlineData("--floor must be >= 0, --window > 0 and --warmup >= 0", "ramp", "--window", "0")]
+    [InlineData("--steps must be at least 1 (got 0)", "whatif", "--steps", "0")]
+    // Port 0 left the Orleans client waiting for a gateway that never answers; -1 said "Parameter 'port'".
+    [InlineData("--gateway-port must be from 1 to 65535 (got 0)", "status", "--gateway-port", "0")]
+    [InlineData("--gateway-port must be from 1 to 65535 (got 65536)", "status", "--gateway-port", "65536")]
+    public async Task AnOptionOutOfRangeIsRefusedNamingItsRangeBeforeAnythingIsCalled(string reason, params string[] arguments)
+    {
+        var campaign = Path.Combine(ManagedProcess.RepositoryRoot(), "campaigns", "small-aging-link.json");
+
+        var line = await RefusedAsync([.. arguments.Select(a => a == Campaign ? campaign : a)]);
+
+        Assert.Equal($"error: {reason}", line);
+    }
 
     [Theory]
     [InlineData("campaign")]
