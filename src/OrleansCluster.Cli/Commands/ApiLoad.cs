@@ -107,14 +107,16 @@ public static class ApiLoad
         var clock = Stopwatch.StartNew();
         var planned = 3L * options.Callers * options.Rounds;
         long done = 0;
-        var interval = options.CallsPerSecond > 0 ? TimeSpan.FromSeconds(3.0 * options.Callers / options.CallsPerSecond) : TimeSpan.Zero;
+        // Seconds between one caller's rounds, as a double: --rate 1e-300 made a TimeSpan overflow.
+        var interval = options.CallsPerSecond > 0 ? 3.0 * options.Callers / options.CallsPerSecond : 0;
 
         async Task CallerAsync(int caller)
         {
-            var next = clock.Elapsed;
+            var next = clock.Elapsed.TotalSeconds;
             for (var round = 0; round < options.Rounds && clock.Elapsed < options.MaxDuration && !cancellationToken.IsCancellationRequested; round++)
             {
-                var id = await InjectAsync(nodes[((caller * options.Rounds) + round) % nodes.Count]);
+                // In long: --callers 2 --rounds 2147483647 passed int.MaxValue, and the negative index failed the run.
+                var id = await InjectAsync(nodes[(int)((((long)caller * options.Rounds) + round) % nodes.Count)]);
                 if (id is not null)
                 {
                     injected.Add(id);
@@ -128,10 +130,18 @@ public static class ApiLoad
                     }
                 }
 
+                // A wait is for a next round: none after the last, nor for one due past --seconds, which never starts
+                // (a slow --rate held a one-round run of --seconds 3 for 12 s, its whole interval).
                 next += interval;
-                if (next > clock.Elapsed)
+                if (round + 1 == options.Rounds || next >= options.MaxDuration.TotalSeconds)
                 {
-                    await Task.Delay(next - clock.Elapsed, cancellationToken);
+                    break;
+                }
+
+                var wait = next - clock.Elapsed.TotalSeconds;
+                if (wait > 0)
+                {
+                    await Task.Delay(TimeSpan.FromSeconds(wait), cancellationToken);
                 }
             }
         }

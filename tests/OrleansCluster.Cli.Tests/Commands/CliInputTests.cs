@@ -1,3 +1,4 @@
+using OrleansCluster.Cli.Commands;
 using OrleansCluster.Testing;
 
 namespace OrleansCluster.Cli.Tests.Commands;
@@ -6,8 +7,9 @@ namespace OrleansCluster.Cli.Tests.Commands;
 /// What the built program reads from its arguments, refused before it calls anything: an option out of range, a file
 /// that is a directory, missing or not JSON. Each run targets a listener that never answers and counts the connections
 /// made to it: a refusal is exit 2, one line on standard error naming what was refused and why, and no connection.
+/// And values in range at their extremes, which <c>api</c> runs against a real silo.
 /// </summary>
-public sealed class CliInputTests : IDisposable
+public sealed class CliInputTests(CliSiloFixture silo) : IClassFixture<CliSiloFixture>, IDisposable
 {
     private const string Campaign = "CAMPAIGN";
 
@@ -92,6 +94,38 @@ public sealed class CliInputTests : IDisposable
 
         Assert.True(CommandErrors.CouldNotRun(denied, CancellationToken.None));
         Assert.Equal("Access to the path '/reports/ramp.json' is denied.", CommandErrors.Describe(denied));
+    }
+
+    [Theory]
+    // 2 callers at 0.5 calls/s: 12 s between a caller's rounds, longer than the run may last.
+    [InlineData(1, 0.5, 5)]
+    [InlineData(2, 0.5, 4)]
+    // So low a rate that the interval is no TimeSpan: it overflowed.
+    [InlineData(2, 1e-300, 4)]
+    public async Task ASlowRateWaitsNeitherAfterTheLastRoundNorPastTheSeconds(int rounds, double rate, int seconds)
+    {
+        // Found by a probe: `api --callers 2 --rounds 1 --rate 0.5 --seconds 3` ran 12 s, its callers waiting for
+        // rounds that never came.
+        using var client = silo.CreateTargetClient();
+
+        var report = await ApiLoad.RunAsync(client, new ApiLoad.Options(Callers: 2, Rounds: rounds, CallsPerSecond: rate, MaxDuration: TimeSpan.FromSeconds(seconds)), null, TestContext.Current.CancellationToken);
+
+        // One round each, the next due past --seconds: over at once, well within --seconds even on a busy machine.
+        Assert.Equal((2, 2, true), (report.Injected, report.Cleared, report.Consistent));
+        Assert.True(report.DurationSeconds < seconds, $"{report.DurationSeconds:0.0} s for --seconds {seconds}");
+    }
+
+    [Fact]
+    public async Task CallersTimesRoundsPastIntMaxValueRunsUntilItsSeconds()
+    {
+        // Found by a probe: `api --callers 2 --rounds 2147483647` failed at the second caller's second round.
+        using var client = silo.CreateTargetClient();
+
+        // About 10 rounds a caller (60 calls/s over 2 callers x 3 calls), well within the silo's mutation rate limit.
+        var report = await ApiLoad.RunAsync(client, new ApiLoad.Options(Callers: 2, Rounds: int.MaxValue, CallsPerSecond: 60, MaxDuration: TimeSpan.FromSeconds(1)), null, TestContext.Current.CancellationToken);
+
+        Assert.True(report.Operations.Single(o => o.Name == "inject").Latency.Count > 2, report.Summary());
+        Assert.True(report.Consistent, report.Summary());
     }
 
     // Runs the program against a listener that never answers: the run must be refused before it connects.
