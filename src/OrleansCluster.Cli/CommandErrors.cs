@@ -4,8 +4,9 @@ namespace OrleansCluster.Cli;
 
 /// <summary>
 /// The failures that make a command "could not run" (exit 2, one line on standard error) rather than a crash with a
-/// stack trace: bad arguments, a target that refuses or does not answer, a call that timed out where the command
-/// does not count it, an answer that is not what the admin API answers.
+/// stack trace: bad arguments (a file that is missing or cannot be read or written among them), a target that refuses or
+/// does not answer, a call that timed out where the command does not count it, an answer that is not what the admin API
+/// answers.
 /// </summary>
 public static class CommandErrors
 {
@@ -14,7 +15,7 @@ public static class CommandErrors
     /// HttpClient reports its own timeout as a <see cref="TaskCanceledException"/>, the user's Ctrl+C as the same.
     /// </summary>
     public static bool CouldNotRun(Exception e, CancellationToken cancellationToken) =>
-        e is ArgumentException or HttpRequestException or InvalidOperationException or IOException or JsonException
+        e is ArgumentException or HttpRequestException or InvalidOperationException or IOException or UnauthorizedAccessException or JsonException
         || (e is TaskCanceledException && !cancellationToken.IsCancellationRequested);
 
     /// <summary>The line to print for <paramref name="e"/>.</summary>

@@ -1,5 +1,6 @@
 using System.CommandLine;
 using System.CommandLine.Invocation;
+using System.Net;
 using OrleansCluster.Cli;
 using OrleansCluster.Cli.Commands;
 using OrleansCluster.Cli.Reports;
@@ -27,10 +28,9 @@ var api = new Command("api", "Concurrent callers inject, read and clear faults; 
 {
     callersOption, roundsOption, rateOption, secondsOption,
 };
-api.SetAction(async (parse, ct) => await RunAsync(parse, ct, async target =>
+api.SetAction(async (parse, ct) => await RunAsync(parse, ct, () => ApiOptions(parse), async (target, options) =>
 {
     using var client = target.CreateClient();
-    var options = new ApiLoad.Options(parse.GetValue(callersOption), parse.GetValue(roundsOption), parse.GetValue(rateOption), TimeSpan.FromSeconds(parse.GetValue(secondsOption)));
     var report = await LiveProgress.RunAsync(Live(parse), progress => ApiLoad.RunAsync(client, options, progress, ct));
     return await FinishAsync(parse, "api", report, target, null, ct);
 }));
@@ -42,14 +42,12 @@ var scrape = new Command("scrape", "Concurrent scrapers of /metrics on every sil
 {
     scrapersOption, durationOption, scrapeTimeoutOption,
 };
-scrape.SetAction(async (parse, ct) => await RunWithTimeoutAsync(parse, ct, scrapeTimeoutOption, async target =>
+scrape.SetAction(async (parse, ct) => await RunWithTimeoutAsync(parse, ct, scrapeTimeoutOption, () => ScrapeOptions(parse), async (target, options) =>
 {
     using var admin = target.CreateClient();
     var silos = Silos(parse, target);
     try
     {
-        var seconds = parse.GetValue(durationOption);
-        var options = new ScrapeLoad.Options(parse.GetValue(scrapersOption), TimeSpan.FromSeconds(seconds), TimeSpan.FromSeconds(Math.Min(5, seconds)));
         var report = await LiveProgress.RunAsync(Live(parse), progress => ScrapeLoad.RunAsync(admin, silos, options, progress, ct));
         return await FinishAsync(parse, "scrape", report, target, null, ct);
     }
@@ -59,18 +57,17 @@ scrape.SetAction(async (parse, ct) => await RunWithTimeoutAsync(parse, ct, scrap
     }
 }));
 
-var fileArgument = new Argument<FileInfo>("file") { Description = "A fault campaign: {name, description?, faults: [...]}." };
+var fileArgument = new Argument<string>("file") { Description = "A fault campaign: {name, description?, faults: [...]}." };
 var limitOption = new Option<int>("--seconds") { Description = "How long to follow the campaign.", DefaultValueFactory = _ => 300 };
 var campaign = new Command("campaign", "Replay a fault campaign against the cluster, printing each fault as it lands and the step time and top straggler that follow.")
 {
     fileArgument, limitOption,
 };
-campaign.SetAction(async (parse, ct) => await RunAsync(parse, ct, async target =>
+campaign.SetAction(async (parse, ct) => await RunAsync(parse, ct, () => CampaignOptions(parse), async (target, replay) =>
 {
     using var client = target.CreateClient();
-    var json = await File.ReadAllTextAsync(parse.GetValue(fileArgument)!.FullName, ct);
     var table = parse.GetValue(outputOption) == "table";
-    var report = await CampaignReplay.RunAsync(client, json, TimeSpan.FromSeconds(parse.GetValue(limitOption)), table ? l => Console.WriteLine(CampaignReplay.Describe(l)) : null, ct);
+    var report = await CampaignReplay.RunAsync(client, replay.Json, replay.Limit, table ? l => Console.WriteLine(CampaignReplay.Describe(l)) : null, ct);
     return await FinishAsync(parse, "campaign", report, target, null, ct);
 }));
 
@@ -83,14 +80,13 @@ var ramp = new Command("ramp", "Load scenarios of growing size at max pace and m
 {
     sizesOption, colossusOption, floorOption, windowOption, warmupOption,
 };
-ramp.SetAction(async (parse, ct) => await RunAsync(parse, ct, async target =>
+ramp.SetAction(async (parse, ct) => await RunAsync(parse, ct, () => RampOptions(parse), async (target, options) =>
 {
     using var admin = target.CreateClient();
     admin.Timeout = TimeSpan.FromMinutes(10); // loading a large scenario takes a while
     var silos = Silos(parse, target);
     try
     {
-        var options = new Ramp.Options(parse.GetValue(sizesOption)!, parse.GetValue(colossusOption), parse.GetValue(floorOption), TimeSpan.FromSeconds(parse.GetValue(windowOption)), TimeSpan.FromSeconds(parse.GetValue(warmupOption)));
         var report = await LiveProgress.RunAsync(Live(parse), progress => Ramp.RunAsync(admin, silos, options, progress, ct));
         return await FinishAsync(parse, "ramp", report, target, path => RampChart.SavePng(report, path), ct);
     }
@@ -111,6 +107,12 @@ status.SetAction(async (parse, ct) =>
 {
     try
     {
+        // Port 0 is not refused by the Orleans client: it waits for a gateway that never answers.
+        if (parse.GetValue(gatewayOption) is var port and (< 1 or > IPEndPoint.MaxPort))
+        {
+            throw new ArgumentException($"--gateway-port must be from 1 to {IPEndPoint.MaxPort} (got {port})");
+        }
+
         await using var connection = await ClusterConnection.ConnectAsync(parse.GetValue(clusterIdOption)!, parse.GetValue(gatewayOption), parse.GetValue(redisOption), ct);
         var report = await GrainStatus.RunAsync(connection.Client, ct);
         var via = parse.GetValue(redisOption) is { } redis ? new Uri($"redis://{redis}") : new Uri($"tcp://127.0.0.1:{parse.GetValue(gatewayOption)}");
@@ -143,6 +145,37 @@ string AdminUrl(ParseResult parse) =>
         ? first
         : parse.GetValue(urlOption)!;
 
+// Each command's options, checked before it calls anything (RunAsync's prepare): a run refused once it has begun
+// would have changed the cluster for nothing (a campaign posted, a scenario loaded).
+ApiLoad.Options ApiOptions(ParseResult parse)
+{
+    var options = new ApiLoad.Options(parse.GetValue(callersOption), parse.GetValue(roundsOption), parse.GetValue(rateOption), TimeSpan.FromSeconds(parse.GetValue(secondsOption)));
+    options.ThrowIfOutOfRange();
+    return options;
+}
+
+ScrapeLoad.Options ScrapeOptions(ParseResult parse)
+{
+    var seconds = parse.GetValue(durationOption);
+    var options = new ScrapeLoad.Options(parse.GetValue(scrapersOption), TimeSpan.FromSeconds(seconds), TimeSpan.FromSeconds(Math.Min(5, seconds)));
+    options.ThrowIfOutOfRange();
+    return options;
+}
+
+(string Json, TimeSpan Limit) CampaignOptions(ParseResult parse)
+{
+    var limit = TimeSpan.FromSeconds(parse.GetValue(limitOption));
+    RunLimits.ThrowIfOutOfRange("--seconds", limit);
+    return (InputFile.ReadJson(parse.GetValue(fileArgument)!), limit);
+}
+
+Ramp.Options RampOptions(ParseResult parse)
+{
+    var options = new Ramp.Options(parse.GetValue(sizesOption)!, parse.GetValue(colossusOption), parse.GetValue(floorOption), TimeSpan.FromSeconds(parse.GetValue(windowOption)), TimeSpan.FromSeconds(parse.GetValue(warmupOption)));
+    options.ThrowIfOutOfRange();
+    return options;
+}
+
 bool Live(ParseResult parse) => LiveProgress.Available(parse.GetValue(outputOption)!);
 
 HttpClient[] Silos(ParseResult parse, Target target) =>
@@ -174,13 +207,16 @@ async Task<int> FinishAsync(ParseResult parse, string command, ICommandReport re
 
 // A key the silo refuses is "could not run" (exit 2), found before the command sends anything; so is a call that
 // fails where the command does not count failures (a timeout among them), with one line rather than a stack trace.
-Task<int> RunAsync(ParseResult parse, CancellationToken ct, Func<Target, Task<int>> run) => RunWithTimeoutAsync(parse, ct, null, run);
+// What the command reads from its arguments (its options, its file) comes from prepare, before the key's check: an
+// argument it refuses is refused before anything is called.
+Task<int> RunAsync<T>(ParseResult parse, CancellationToken ct, Func<T> prepare, Func<Target, T, Task<int>> run) => RunWithTimeoutAsync(parse, ct, null, prepare, run);
 
 // The command's --timeout, where it has one, applies to every client made for the target, the key's check among them.
-async Task<int> RunWithTimeoutAsync(ParseResult parse, CancellationToken ct, Option<double>? timeout, Func<Target, Task<int>> run)
+async Task<int> RunWithTimeoutAsync<T>(ParseResult parse, CancellationToken ct, Option<double>? timeout, Func<T> prepare, Func<Target, T, Task<int>> run)
 {
     try
     {
+        var prepared = prepare();
         var target = Target.Parse(AdminUrl(parse), parse.GetValue(keyOption));
         if (timeout is not null)
         {
@@ -195,7 +231,7 @@ async Task<int> RunWithTimeoutAsync(ParseResult parse, CancellationToken ct, Opt
             await SiloApi.CheckKeyAsync(check, ct);
         }
 
-        return await run(target);
+        return await run(target, prepared);
     }
     catch (KeyRefusedException e)
     {

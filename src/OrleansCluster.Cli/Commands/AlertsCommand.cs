@@ -47,8 +47,17 @@ public static class AlertsCommand
                 throw new ArgumentException($"--grace must be at least 0 (got {grace})");
             }
 
+            // A label no alert can carry (an empty one, found by a black-box probe) would match no host, silently.
+            foreach (var label in hostLabels?.Where(l => !IsLabelName(l)) ?? [])
+            {
+                throw new ArgumentException($"--host-label: '{label}' is not a Prometheus label name ([a-zA-Z_][a-zA-Z0-9_]*)");
+            }
+
             return new Options(TimeSpan.FromSeconds(seconds), TimeSpan.FromSeconds(grace), TimeSpan.FromSeconds(step), hostLabels is { Count: > 0 } given ? given : ["Hostname", "node", "link"]);
         }
+
+        private static bool IsLabelName(string label) =>
+            label.Length > 0 && !char.IsAsciiDigit(label[0]) && label.All(c => char.IsAsciiLetterOrDigit(c) || c == '_');
     }
 
     /// <summary>The command, for the root; <paramref name="finish"/> prints the report and answers the exit code.</summary>

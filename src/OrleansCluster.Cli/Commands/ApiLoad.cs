@@ -1,5 +1,6 @@
 using System.Collections.Concurrent;
 using System.Diagnostics;
+using System.Globalization;
 using System.Net;
 using System.Net.Http.Json;
 using System.Text;
@@ -33,7 +34,20 @@ public static class ApiLoad
     /// <summary>How long past the time limit a caller keeps retrying a rate-limited clear.</summary>
     private static readonly TimeSpan RetryGrace = TimeSpan.FromSeconds(30);
 
-    public sealed record Options(int Callers, int Rounds, double CallsPerSecond, TimeSpan MaxDuration);
+    public sealed record Options(int Callers, int Rounds, double CallsPerSecond, TimeSpan MaxDuration)
+    {
+        /// <summary>
+        /// An <see cref="ArgumentException"/> when an option is out of range (exit 2): the command checks before it calls
+        /// anything, <see cref="RunAsync"/> again for a caller that built the options itself.
+        /// </summary>
+        public void ThrowIfOutOfRange()
+        {
+            if (Callers < 1 || Rounds < 1 || !(CallsPerSecond >= 0) || MaxDuration < TimeSpan.FromSeconds(1) || MaxDuration > TimeSpan.FromSeconds(RunLimits.MaxSeconds))
+            {
+                throw new ArgumentException(string.Create(CultureInfo.InvariantCulture, $"--callers and --rounds must be at least 1, --rate >= 0 and --seconds from 1 to {RunLimits.MaxSeconds:N0}"));
+            }
+        }
+    }
 
     public sealed record OperationReport(string Name, Latency Latency, IReadOnlyDictionary<string, int> Errors);
 
@@ -79,10 +93,7 @@ public static class ApiLoad
     {
         ArgumentNullException.ThrowIfNull(client);
         ArgumentNullException.ThrowIfNull(options);
-        if (options.Callers < 1 || options.Rounds < 1 || !(options.CallsPerSecond >= 0) || options.MaxDuration <= TimeSpan.Zero)
-        {
-            throw new ArgumentException("--callers and --rounds must be at least 1, --rate >= 0 and --seconds > 0");
-        }
+        options.ThrowIfOutOfRange();
 
         var nodes = await PickNodesAsync(client, cancellationToken);
 
@@ -96,14 +107,16 @@ public static class ApiLoad
         var clock = Stopwatch.StartNew();
         var planned = 3L * options.Callers * options.Rounds;
         long done = 0;
-        var interval = options.CallsPerSecond > 0 ? TimeSpan.FromSeconds(3.0 * options.Callers / options.CallsPerSecond) : TimeSpan.Zero;
+        // Seconds between one caller's rounds, as a double: --rate 1e-300 made a TimeSpan overflow.
+        var interval = options.CallsPerSecond > 0 ? 3.0 * options.Callers / options.CallsPerSecond : 0;
 
         async Task CallerAsync(int caller)
         {
-            var next = clock.Elapsed;
+            var next = clock.Elapsed.TotalSeconds;
             for (var round = 0; round < options.Rounds && clock.Elapsed < options.MaxDuration && !cancellationToken.IsCancellationRequested; round++)
             {
-                var id = await InjectAsync(nodes[((caller * options.Rounds) + round) % nodes.Count]);
+                // In long: --callers 2 --rounds 2147483647 passed int.MaxValue, and the negative index failed the run.
+                var id = await InjectAsync(nodes[(int)((((long)caller * options.Rounds) + round) % nodes.Count)]);
                 if (id is not null)
                 {
                     injected.Add(id);
@@ -117,10 +130,18 @@ public static class ApiLoad
                     }
                 }
 
+                // A wait is for a next round: none after the last, nor for one due past --seconds, which never starts
+                // (a slow --rate held a one-round run of --seconds 3 for 12 s, its whole interval).
                 next += interval;
-                if (next > clock.Elapsed)
+                if (round + 1 == options.Rounds || next >= options.MaxDuration.TotalSeconds)
                 {
-                    await Task.Delay(next - clock.Elapsed, cancellationToken);
+                    break;
+                }
+
+                var wait = next - clock.Elapsed.TotalSeconds;
+                if (wait > 0)
+                {
+                    await Task.Delay(TimeSpan.FromSeconds(wait), cancellationToken);
                 }
             }
         }

@@ -17,7 +17,30 @@ namespace OrleansCluster.Cli.Commands;
 /// </summary>
 public static class Ramp
 {
-    public sealed record Options(IReadOnlyList<int> Sizes, bool Colossus, double FloorStepsPerSecond, TimeSpan Window, TimeSpan Warmup);
+    public sealed record Options(IReadOnlyList<int> Sizes, bool Colossus, double FloorStepsPerSecond, TimeSpan Window, TimeSpan Warmup)
+    {
+        /// <summary>
+        /// An <see cref="ArgumentException"/> naming the options out of range (exit 2): the command checks before it calls
+        /// anything, <see cref="RunAsync"/> again, before anything loads, for a caller that built the options itself.
+        /// </summary>
+        public void ThrowIfOutOfRange()
+        {
+            foreach (var size in Sizes.Where(n => n < 1))
+            {
+                throw new ArgumentException($"--sizes: {size} is not a node count (each size must be at least 1)");
+            }
+
+            if (Sizes.Count == 0 && !Colossus)
+            {
+                throw new ArgumentException("--sizes: nothing to ramp through (give sizes, or --colossus)");
+            }
+
+            if (!(FloorStepsPerSecond >= 0) || Window <= TimeSpan.Zero || Warmup < TimeSpan.Zero)
+            {
+                throw new ArgumentException("--floor must be >= 0, --window > 0 and --warmup >= 0");
+            }
+        }
+    }
 
     /// <summary>One silo over one stage: its <c>/metrics</c> page at the end of the window, and its process over the window.</summary>
     public sealed record SiloFigures(string Silo, double ScrapeMilliseconds, long ScrapeBytes, long Samples, double WorkingSetMiB, double CpuCoresBusy, int CpuCount, double GcPauseRatio);
@@ -96,20 +119,7 @@ public static class Ramp
             throw new ArgumentException("at least one silo to measure", nameof(silos));
         }
 
-        foreach (var size in options.Sizes.Where(n => n < 1))
-        {
-            throw new ArgumentException($"--sizes: {size} is not a node count (each size must be at least 1)");
-        }
-
-        if (options.Sizes.Count == 0 && !options.Colossus)
-        {
-            throw new ArgumentException("--sizes: nothing to ramp through (give sizes, or --colossus)");
-        }
-
-        if (!(options.FloorStepsPerSecond >= 0) || options.Window <= TimeSpan.Zero || options.Warmup < TimeSpan.Zero)
-        {
-            throw new ArgumentException("--floor must be >= 0, --window > 0 and --warmup >= 0");
-        }
+        options.ThrowIfOutOfRange();
 
         var found = await FoundAsync(admin, cancellationToken);
         var stages = new List<Stage>();

@@ -11,7 +11,26 @@ namespace OrleansCluster.Cli.Commands;
 /// </summary>
 public static class ScrapeLoad
 {
-    public sealed record Options(int Scrapers, TimeSpan Duration, TimeSpan Baseline);
+    public sealed record Options(int Scrapers, TimeSpan Duration, TimeSpan Baseline)
+    {
+        /// <summary>
+        /// An <see cref="ArgumentException"/> naming the first option out of range (exit 2): the command checks before it
+        /// calls anything, <see cref="RunAsync"/> again for a caller that built the options itself.
+        /// </summary>
+        public void ThrowIfOutOfRange()
+        {
+            if (Scrapers < 1)
+            {
+                throw new ArgumentException($"--scrapers must be at least 1 (got {Scrapers})");
+            }
+
+            RunLimits.ThrowIfOutOfRange("--seconds", Duration);
+            if (Baseline <= TimeSpan.Zero)
+            {
+                throw new ArgumentException($"the baseline must be longer than 0 (got {Baseline})");
+            }
+        }
+    }
 
     public sealed record Report(
         int Scrapers,
@@ -43,9 +62,10 @@ public static class ScrapeLoad
         ArgumentNullException.ThrowIfNull(admin);
         ArgumentNullException.ThrowIfNull(silos);
         ArgumentNullException.ThrowIfNull(options);
-        if (options.Scrapers < 1 || silos.Count == 0 || options.Duration <= TimeSpan.Zero || options.Baseline <= TimeSpan.Zero)
+        options.ThrowIfOutOfRange();
+        if (silos.Count == 0)
         {
-            throw new ArgumentException("--scrapers must be at least 1, with at least one silo and --seconds > 0");
+            throw new ArgumentException("at least one silo to scrape", nameof(silos));
         }
 
         progress?.Report(new RunProgress("baseline", "steps/s before scraping", 0));

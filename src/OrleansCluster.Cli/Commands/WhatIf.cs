@@ -22,7 +22,7 @@ public static class WhatIf
         }
         else
         {
-            var node = JsonNode.Parse(File.ReadAllText(variants), documentOptions: new JsonDocumentOptions { CommentHandling = JsonCommentHandling.Skip, AllowTrailingCommas = true });
+            var node = JsonNode.Parse(InputFile.ReadJson(variants), documentOptions: InputFile.JsonOptions);
             body = node switch
             {
                 JsonArray array => new JsonObject { ["variants"] = array },

@@ -8,7 +8,7 @@ public static class WhatIfCommand
 {
     public static Command Create(Option<string> url, Option<string?> key, Option<string> output, Option<string?> report)
     {
-        var variants = new Option<string>("--variants") { Description = "standard (the baseline and every named change that applies) or a JSON file: an array of {name, patch | change} or a whole request.", DefaultValueFactory = _ => "standard" };
+        var variants = new Option<string>("--variants") { Description = "standard (the baseline and every named change that applies) or a JSON file: an array of {name, patch and/or change; neither: the baseline} or a whole request.", DefaultValueFactory = _ => "standard" };
         var objective = new Option<string?>("--objective") { Description = "Ranking: useful-flops, tokens-per-second, usd-per-1e21-flops, net-usd-per-1e21-flops or usd-per-million-tokens (server default: useful-flops)." };
         var steps = new Option<int?>("--steps") { Description = "Steps per variant (server default: 20)." };
         var withFaults = new Option<bool>("--with-faults") { Description = "Carry the faults in force on the live run into every variant." };
@@ -20,6 +20,12 @@ public static class WhatIfCommand
         {
             try
             {
+                // The silo bounds --steps from above (WhatIf:MaxSteps, its own setting); under 1 is no evaluation at all.
+                if (parse.GetValue(steps) is int given and < 1)
+                {
+                    throw new ArgumentException($"--steps must be at least 1 (got {given})");
+                }
+
                 var target = Target.Parse(parse.GetValue(url)!, parse.GetValue(key));
                 using var client = target.CreateClient();
                 client.Timeout = TimeSpan.FromMinutes(10);

@@ -108,11 +108,15 @@ public sealed class AlertsCommandTests
     [InlineData("--grace -100", "--grace must be at least 0 (got -100)")]
     [InlineData("--step 0.001", "Cannot parse argument '0.001' for option '--step'")]
     [InlineData("--seconds 1e12", "Cannot parse argument '1e12' for option '--seconds'")]
+    [InlineData("--host-label|", "--host-label: '' is not a Prometheus label name")]
+    [InlineData("--host-label|node|host name", "--host-label: 'host name' is not a Prometheus label name")]
+    [InlineData("--host-label|9node", "--host-label: '9node' is not a Prometheus label name")]
     public async Task ArgumentsOutOfRangeOrThatDoNotParseExitTwoWithTheReason(string arguments, string reason)
     {
         await using var sources = await FakeAlertSources.StartAsync([], []);
 
-        var (exit, output, error) = await CliProcess.RunAsync(["alerts", "--url", sources.Url, "--key", "k", "--prometheus", sources.Url, .. arguments.Split(' ')]);
+        // Split on '|' where an argument is empty or holds a space.
+        var (exit, output, error) = await CliProcess.RunAsync(["alerts", "--url", sources.Url, "--key", "k", "--prometheus", sources.Url, .. arguments.Split(arguments.Contains('|', StringComparison.Ordinal) ? '|' : ' ')]);
 
         Assert.True(exit == 2, $"exit {exit}: {output}{error}");
         Assert.Contains(reason, error, StringComparison.Ordinal);

@@ -64,7 +64,7 @@ public sealed class ProgramTests(SiloProcessFixture silo) : IClassFixture<SiloPr
     [InlineData("api --url http://10.0.0.1:8080", "not a loopback address")]
     [InlineData("ramp --sizes 0", "--sizes: 0 is not a node count")]
     [InlineData("api --callers 0", "--callers and --rounds must be at least 1")]
-    [InlineData("scrape --seconds 0", "--seconds > 0")]
+    [InlineData("scrape --seconds 0", "--seconds must be from 1 to 2,592,000 (got 0)")]
     [InlineData("scrape --timeout 0", "--timeout must be")]
     [InlineData("api --callers many", "Cannot parse argument 'many' for option '--callers'")] // a parse error is bad arguments too
     [InlineData("scrape --output xml", "Argument 'xml' not recognized")]

@@ -107,6 +107,24 @@ public sealed class WhatIfCommandTests(WhatIfSiloFixture silo) : IClassFixture<W
     }
 
     [Fact]
+    public async Task AVariantWithNeitherPatchNorChangeIsTheBaseline()
+    {
+        // As the admin API defines it, and as campaigns/whatif/colossus-story.json's "as shipped" uses it: a probe
+        // asked whether it should be refused.
+        Directory.CreateDirectory(_folder);
+        var file = Path.Combine(_folder, "variants.json");
+        await File.WriteAllTextAsync(file, """[{ "name": "as shipped" }, { "name": "usual", "change": "standard" }]""", Ct);
+        using var client = silo.CreateTargetClient();
+
+        var report = await WhatIf.RunAsync(client, WhatIf.Request(file, 5, null), Ct);
+
+        var shipped = report.Variants.Single(v => v.Name == "as shipped");
+        var baseline = report.Variants.Single(v => v.Name == "baseline");
+        Assert.Null(shipped.Error);
+        Assert.Equal((baseline.Gpus, baseline.MeanStepSeconds), (shipped.Gpus, shipped.MeanStepSeconds));
+    }
+
+    [Fact]
     public async Task ARefusalIsAnErrorNamingTheProblem()
     {
         using var client = silo.CreateTargetClient();
