@@ -30,8 +30,8 @@ public static class CampaignReplay
     public const int StepsToAct = 2;
 
     /// <summary>
-    /// The longest a fault waits for a step of its own (a paused or stalled job, a step slower than this): past it,
-    /// its row has no figures and says so.
+    /// The longest a fault waits for a step of its own (a paused or stalled job, a step slower than this), unless the
+    /// running job's stall bound is longer (<see cref="Bound"/>): past it, its row has no figures and says so.
     /// </summary>
     public static readonly TimeSpan ActBound = TimeSpan.FromSeconds(30);
 
@@ -239,10 +239,24 @@ public static class CampaignReplay
             }
         }
 
-        foreach (var a in acting.Where(a => now - a.Since >= actBound).ToArray())
+        // A running job's own bound for a step, where longer (found by a check: at realtime x1 a step past the barrier
+        // timeout lasts that timeout in wall time, 30-120 s, and such a row never had its failed step).
+        var bound = Bound(cluster, actBound);
+        foreach (var a in acting.Where(a => now - a.Since >= bound).ToArray())
         {
-            settle(a, without(a, string.Create(CultureInfo.InvariantCulture, $"no step of its own ended within {actBound.TotalSeconds:0.#} s")));
+            settle(a, without(a, string.Create(CultureInfo.InvariantCulture, $"no step of its own ended within {bound.TotalSeconds:0.#} s")));
         }
+    }
+
+    /// <summary>
+    /// How long a fault waits for a step of its own: <paramref name="actBound"/>, or the running job's stall bound where
+    /// longer (<c>job.progress.stallBoundSeconds</c>: at realtime pace at least three barrier timeouts over the speed,
+    /// while a step that misses the barrier lasts one), the time after which the job itself reads as stalled.
+    /// </summary>
+    public static TimeSpan Bound(ClusterStatus cluster, TimeSpan actBound)
+    {
+        ArgumentNullException.ThrowIfNull(cluster);
+        return cluster.Job.Progress is { StallBoundSeconds: var stall } && TimeSpan.FromSeconds(stall) > actBound ? TimeSpan.FromSeconds(stall) : actBound;
     }
 
     private static string Note(Landing landing) =>

@@ -238,6 +238,31 @@ public sealed class CommandTests(CliSiloFixture silo) : IClassFixture<CliSiloFix
         Assert.Equal("1 step(s) failed before it, since the fault landed", report.Tables()[0].Rows[0][^1]);
     }
 
+    [Fact]
+    public async Task ACampaignRowWaitsForAStepAsLongAsTheRunningJobsOwnStallBound()
+    {
+        // Found by a check: at realtime x1 a step past small's 30 s barrier timeout lasts 30 s of wall time, and a row
+        // that waited 30 s for a step of its own never had the failed one. The job's stall bound there is at least three
+        // barrier timeouts over the speed (90 s); a paused job has none, and the replay's own bound stands.
+        using var client = silo.CreateTargetClient();
+        await SiloApi.SendAsync(client, HttpMethod.Put, "/api/job/pace", """{"mode":"realtime","speed":1}""", Ct);
+        try
+        {
+            var cluster = await SiloApi.ClusterAsync(client, Ct);
+            var bound = CampaignReplay.Bound(cluster, CampaignReplay.ActBound);
+            Assert.Equal(TimeSpan.FromSeconds(cluster.Job.Progress!.StallBoundSeconds), bound);
+            Assert.True(bound >= TimeSpan.FromSeconds(90), $"{bound}");
+
+            await PauseAsync(client);
+            Assert.Equal(TimeSpan.FromSeconds(1.5), CampaignReplay.Bound(await SiloApi.ClusterAsync(client, Ct), TimeSpan.FromSeconds(1.5)));
+        }
+        finally
+        {
+            await SiloApi.SendAsync(client, HttpMethod.Post, "/api/job/resume", null, Ct);
+            await SiloApi.SendAsync(client, HttpMethod.Put, "/api/job/pace", """{"mode":"realtime","speed":50}""", Ct);
+        }
+    }
+
     /// <summary>Polls <paramref name="path"/> until its body holds <paramref name="text"/>, for at most 60 s.</summary>
     private static async Task WaitForAsync(HttpClient client, string path, string text)
     {
