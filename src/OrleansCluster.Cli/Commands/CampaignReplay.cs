@@ -234,7 +234,7 @@ public static class CampaignReplay
                 foreach (var a in ready)
                 {
                     settle(a, new Landing(a.Fault.Id, a.Fault.Kind, a.Fault.Start, a.Fault.Targets, a.LandedAfterSeconds, step.Number, step.DurationSeconds, top?.Node, top?.Slowdown, step.Ok, null,
-                        cluster.Job.StepsFailed - a.FailedAtLanding - (step.Ok ? 0 : 1)));
+                        Math.Max(0, cluster.Job.StepsFailed - a.FailedAtLanding - (step.Ok ? 0 : 1)))); // a new run counts from 0
                 }
             }
         }
@@ -249,14 +249,16 @@ public static class CampaignReplay
     }
 
     /// <summary>
-    /// How long a fault waits for a step of its own: <paramref name="actBound"/>, or the running job's stall bound where
-    /// longer (<c>job.progress.stallBoundSeconds</c>: at realtime pace at least three barrier timeouts over the speed,
+    /// How long a fault waits for a step of its own: <paramref name="actBound"/>, or at realtime pace the running job's
+    /// stall bound where longer (<c>job.progress.stallBoundSeconds</c>: at least three barrier timeouts over the speed,
     /// while a step that misses the barrier lasts one), the time after which the job itself reads as stalled.
     /// </summary>
     public static TimeSpan Bound(ClusterStatus cluster, TimeSpan actBound)
     {
         ArgumentNullException.ThrowIfNull(cluster);
-        return cluster.Job.Progress is { StallBoundSeconds: var stall } && TimeSpan.FromSeconds(stall) > actBound ? TimeSpan.FromSeconds(stall) : actBound;
+        return cluster.Job.Pace.Mode == PaceMode.Realtime && cluster.Job.Progress is { StallBoundSeconds: var stall } && stall > actBound.TotalSeconds
+            ? TimeSpan.FromSeconds(Math.Min(stall, RunLimits.MaxSeconds)) // a speed near 0 makes it past any TimeSpan
+            : actBound;
     }
 
     private static string Note(Landing landing) =>

@@ -207,14 +207,20 @@ public static class Ramp
         }
     }
 
-    internal static async Task WaitAsync(TimeSpan span, Action<double> onProgress, CancellationToken cancellationToken)
+    internal static Task WaitAsync(TimeSpan span, Action<double> onProgress, CancellationToken cancellationToken)
     {
-        // What is left is read once a turn, before the progress is reported: read again after it, on a busy machine
-        // it could be past the span already, and a negative delay throws.
         var clock = Stopwatch.StartNew();
-        for (var left = span; left > TimeSpan.Zero; left = span - clock.Elapsed)
+        return WaitAsync(span, onProgress, () => clock.Elapsed, cancellationToken);
+    }
+
+    /// <summary><see cref="WaitAsync(TimeSpan, Action{double}, CancellationToken)"/> on <paramref name="elapsed"/>'s clock (for tests).</summary>
+    internal static async Task WaitAsync(TimeSpan span, Action<double> onProgress, Func<TimeSpan> elapsed, CancellationToken cancellationToken)
+    {
+        // What is left is read once a turn, and the progress reported from that reading: read again, on a busy machine
+        // it could be past the span already (a negative delay throws; a fraction above 1 was reported, then 1, seen in CI).
+        for (var left = span; left > TimeSpan.Zero; left = span - elapsed())
         {
-            onProgress(clock.Elapsed / span);
+            onProgress(1 - (left / span));
             await Task.Delay(left < TimeSpan.FromMilliseconds(250) ? left : TimeSpan.FromMilliseconds(250), cancellationToken);
         }
 

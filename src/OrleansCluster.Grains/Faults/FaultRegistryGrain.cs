@@ -256,9 +256,31 @@ public sealed partial class FaultRegistryGrain(
 
     public async Task WriteAgainAsync()
     {
-        await SaveAsync(); // a record still stored (this registry's, newer) is refused and left: nothing was lost
         _store.HistoryChanged();
-        await _store.WriteHistoryAsync(CancellationToken.None);
+        try
+        {
+            await SaveAsync(); // a record still stored (this registry's, newer) is refused and left: nothing was lost
+            await _store.WriteHistoryAsync(CancellationToken.None);
+        }
+        finally
+        {
+            // Found by review: a failed write here was tried again only at the registry's next change.
+            RetryWhatIsUnwritten();
+        }
+    }
+
+    // Sets the timers for what storage does not hold yet: the live faults (the pass's retry) and the history.
+    private void RetryWhatIsUnwritten()
+    {
+        if (_store.LiveDirty)
+        {
+            SetTimer(clock.GetUtcNow(), retry: true);
+        }
+
+        if (_store.HistoryDirty)
+        {
+            _historyTimer?.Change(HistoryWriteDelay, Timeout.InfiniteTimeSpan);
+        }
     }
 
     public ValueTask<FaultCounts> CountsAsync() =>
@@ -418,6 +440,11 @@ public sealed partial class FaultRegistryGrain(
         {
             LogWriteFailed(logger, e.GetType().Name, e.Message);
             throw;
+        }
+
+        if (_store.HistoryDirty)
+        {
+            _historyTimer?.Change(HistoryWriteDelay, Timeout.InfiniteTimeSpan); // a history storage lost with the live record
         }
     }
 

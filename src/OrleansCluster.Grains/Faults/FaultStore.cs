@@ -81,6 +81,7 @@ internal sealed class FaultStore(IPersistentState<FaultRegistryState> state, IPe
             }
 
             await state.WriteStateAsync();
+            HistoryDirty = true; // storage that lost this record most likely lost the history too: written again behind it
         }
     }
 

@@ -97,11 +97,12 @@ public sealed class CliInputTests(CliSiloFixture silo) : IClassFixture<CliSiloFi
     }
 
     [Theory]
-    // 2 callers at 0.5 calls/s: 12 s between a caller's rounds, longer than the run may last.
-    [InlineData(1, 0.5, 5)]
-    [InlineData(2, 0.5, 4)]
+    // 2 callers at 0.1 calls/s: 60 s between a caller's rounds, twice what the run may last (a margin a busy machine
+    // cannot eat: the round itself takes a second or so).
+    [InlineData(1, 0.1, 30)]
+    [InlineData(2, 0.1, 30)]
     // So low a rate that the interval is no TimeSpan: it overflowed.
-    [InlineData(2, 1e-300, 4)]
+    [InlineData(2, 1e-300, 30)]
     public async Task ASlowRateWaitsNeitherAfterTheLastRoundNorPastTheSeconds(int rounds, double rate, int seconds)
     {
         // Found by a probe: `api --callers 2 --rounds 1 --rate 0.5 --seconds 3` ran 12 s, its callers waiting for
@@ -121,8 +122,9 @@ public sealed class CliInputTests(CliSiloFixture silo) : IClassFixture<CliSiloFi
         // Found by a probe: `api --callers 2 --rounds 2147483647` failed at the second caller's second round.
         using var client = silo.CreateTargetClient();
 
-        // About 10 rounds a caller (60 calls/s over 2 callers x 3 calls), well within the silo's mutation rate limit.
-        var report = await ApiLoad.RunAsync(client, new ApiLoad.Options(Callers: 2, Rounds: int.MaxValue, CallsPerSecond: 60, MaxDuration: TimeSpan.FromSeconds(1)), null, TestContext.Current.CancellationToken);
+        // About 10 rounds a caller a second (60 calls/s over 2 callers x 3 calls), well within the silo's mutation rate
+        // limit; 5 s, so that each caller has its second round on a busy machine too.
+        var report = await ApiLoad.RunAsync(client, new ApiLoad.Options(Callers: 2, Rounds: int.MaxValue, CallsPerSecond: 60, MaxDuration: TimeSpan.FromSeconds(5)), null, TestContext.Current.CancellationToken);
 
         Assert.True(report.Operations.Single(o => o.Name == "inject").Latency.Count > 2, report.Summary());
         Assert.True(report.Consistent, report.Summary());

@@ -199,7 +199,7 @@ public sealed class CommandTests(CliSiloFixture silo) : IClassFixture<CliSiloFix
     [Fact]
     public async Task ACampaignRowCountsTheStepsThatFailedBeforeItsOwn()
     {
-        // A slowdown past the barrier timeout (x100 on a node of 1.06 s: 106 s against 60 s) fails the first step it
+        // A slowdown past the barrier timeout (x100 on a node of 1.06 s: 106 s against small's 30 s) fails the first step it
         // is in force for, and the node is evicted: the step read after it names another node as the slowest. With
         // the job paused while it lands, that first step is one the row cannot tell from the step in flight at a
         // landing, so the row reads the next and says that one failed before it. A node of its own, as its eviction

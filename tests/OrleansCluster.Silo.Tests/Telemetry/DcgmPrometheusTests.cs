@@ -61,7 +61,8 @@ public sealed class DcgmPrometheusTests : IAsyncLifetime
     {
         using var admin = new HttpClient { BaseAddress = new Uri(_cluster.SiloUrl) };
         admin.DefaultRequestHeaders.Authorization = new AuthenticationHeaderValue("Bearer", Key);
-        var (status, body, _) = await admin.PostJsonAsync("/api/faults", """{"kind":"node.crash","target":{"node":"west-00003"},"durationSeconds":5}""");
+        var crash = """{"kind":"node.crash","target":{"node":"west-00003"},"durationSeconds":5}""";
+        var (status, body, _) = await admin.PostJsonAsync("/api/faults", crash);
         Assert.True(status == HttpStatusCode.Created, body.ToString());
 
         var queries = DashboardFiles.Queries(name => name == DashboardFiles.Dcgm).ToArray();
@@ -84,6 +85,13 @@ public sealed class DcgmPrometheusTests : IAsyncLifetime
             if (empty.Count == 0)
             {
                 break;
+            }
+
+            if (empty.Any(e => e.Contains("XID", StringComparison.Ordinal)))
+            {
+                // A 5 s crash can fall between two scrapes on a loaded machine (a CI run never saw its XID in 3 minutes):
+                // the node crashes again until one does.
+                await admin.PostJsonAsync("/api/faults", crash);
             }
 
             await Task.Delay(1000, AdminClient.Ct);
