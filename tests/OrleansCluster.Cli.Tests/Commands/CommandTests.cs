@@ -150,38 +150,12 @@ public sealed class CommandTests(CliSiloFixture silo) : IClassFixture<CliSiloFix
         // the barrier timeout, east-00007 missed the first step after the resume and was evicted, and the row read the
         // step after, where east-00011 was the slowest (2 CI failures). Every campaign test now starts and ends clear.
         using var client = silo.CreateTargetClient();
-        await ClearFaultsAsync(client);
         var campaign = """
             { "name": "cli-next-first", "faults": [
               { "kind": "node.slowdown", "target": { "node": "east-00011" }, "params": { "factor": 5 }, "durationSeconds": 60 },
               { "kind": "node.slowdown", "target": { "node": "east-00007" }, "params": { "factor": 20 }, "startInSeconds": 1, "durationSeconds": 60 } ] }
             """;
-        await PauseAsync(client);
-        CampaignReplay.Report report;
-        try
-        {
-            var landed = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
-            var count = 0;
-            var resume = Task.Run(async () =>
-            {
-                await landed.Task.WaitAsync(TimeSpan.FromSeconds(60), Ct);
-                await WaitForAsync(client, "/api/nodes/east-00007", "\"degraded\"");
-                await SiloApi.SendAsync(client, HttpMethod.Post, "/api/job/resume", null, Ct);
-            }, Ct);
-            report = await CampaignReplay.RunAsync(client, campaign, TimeSpan.FromSeconds(20), CampaignReplay.ActBound, null, _ =>
-            {
-                if (Interlocked.Increment(ref count) == 2)
-                {
-                    landed.SetResult();
-                }
-            }, Ct);
-            await resume;
-        }
-        finally
-        {
-            await SiloApi.SendAsync(client, HttpMethod.Post, "/api/job/resume", null, Ct);
-            await ClearFaultsAsync(client);
-        }
+        var report = await ReplayWhilePausedAsync(client, campaign, faults: 2, lastNode: "east-00007", onLanding: null);
 
         Assert.True(report.Complete);
         Assert.Equal(2, report.Faults.Count);
@@ -205,31 +179,12 @@ public sealed class CommandTests(CliSiloFixture silo) : IClassFixture<CliSiloFix
         // landing, so the row reads the next and says that one failed before it. A node of its own, as its eviction
         // lasts until a checkpoint finds it back within the timeout.
         using var client = silo.CreateTargetClient();
-        await ClearFaultsAsync(client);
         var campaign = """
             { "name": "cli-past-timeout", "faults": [
               { "kind": "node.slowdown", "target": { "node": "east-00019" }, "params": { "factor": 100 }, "durationSeconds": 60 } ] }
             """;
-        await PauseAsync(client);
-        CampaignReplay.Report report;
         var printed = new List<string>();
-        try
-        {
-            var landed = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
-            var resume = Task.Run(async () =>
-            {
-                await landed.Task.WaitAsync(TimeSpan.FromSeconds(60), Ct);
-                await WaitForAsync(client, "/api/nodes/east-00019", "\"degraded\"");
-                await SiloApi.SendAsync(client, HttpMethod.Post, "/api/job/resume", null, Ct);
-            }, Ct);
-            report = await CampaignReplay.RunAsync(client, campaign, TimeSpan.FromSeconds(20), CampaignReplay.ActBound, l => printed.Add(CampaignReplay.Describe(l)), _ => landed.SetResult(), Ct);
-            await resume;
-        }
-        finally
-        {
-            await SiloApi.SendAsync(client, HttpMethod.Post, "/api/job/resume", null, Ct);
-            await ClearFaultsAsync(client);
-        }
+        var report = await ReplayWhilePausedAsync(client, campaign, faults: 1, lastNode: "east-00019", l => printed.Add(CampaignReplay.Describe(l)));
 
         var landing = Assert.Single(report.Faults);
         Assert.True(landing.StepOk == true && landing.FailedSinceLanding == 1, $"{landing}");
@@ -260,6 +215,43 @@ public sealed class CommandTests(CliSiloFixture silo) : IClassFixture<CliSiloFix
         {
             await SiloApi.SendAsync(client, HttpMethod.Post, "/api/job/resume", null, Ct);
             await SiloApi.SendAsync(client, HttpMethod.Put, "/api/job/pace", """{"mode":"realtime","speed":50}""", Ct);
+        }
+    }
+
+    /// <summary>
+    /// Replays <paramref name="campaign"/> (20 s) with the job paused while its faults land: it resumes once the replay
+    /// has taken all <paramref name="faults"/> to have landed and <paramref name="lastNode"/> reads degraded (a fixed
+    /// wait failed on a loaded machine: the registry's timer, which starts a delayed fault, ran late). Starts and ends
+    /// with no fault in force, the job running.
+    /// </summary>
+    private static async Task<CampaignReplay.Report> ReplayWhilePausedAsync(HttpClient client, string campaign, int faults, string lastNode, Action<CampaignReplay.Landing>? onLanding)
+    {
+        await ClearFaultsAsync(client);
+        await PauseAsync(client);
+        try
+        {
+            var landed = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+            var count = 0;
+            var resume = Task.Run(async () =>
+            {
+                await landed.Task.WaitAsync(TimeSpan.FromSeconds(60), Ct);
+                await WaitForAsync(client, $"/api/nodes/{lastNode}", "\"degraded\"");
+                await SiloApi.SendAsync(client, HttpMethod.Post, "/api/job/resume", null, Ct);
+            }, Ct);
+            var report = await CampaignReplay.RunAsync(client, campaign, TimeSpan.FromSeconds(20), CampaignReplay.ActBound, onLanding, _ =>
+            {
+                if (Interlocked.Increment(ref count) == faults)
+                {
+                    landed.SetResult();
+                }
+            }, Ct);
+            await resume;
+            return report;
+        }
+        finally
+        {
+            await SiloApi.SendAsync(client, HttpMethod.Post, "/api/job/resume", null, Ct);
+            await ClearFaultsAsync(client);
         }
     }
 
