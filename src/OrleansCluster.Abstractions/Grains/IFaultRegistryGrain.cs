@@ -82,10 +82,11 @@ public interface IFaultRegistryGrain : IGrainWithStringKey
     /// <summary>
     /// The faults pending or in force, answered in the registry's turn order (not interleaved): it answers only once every
     /// change queued before it has finished, so a registry whose turn does not end (a write waiting on storage, a
-    /// pass that runs on) does not answer it. For <c>/healthz</c>.
+    /// pass that runs on) does not answer it; with what storage has not been given since a write failed. For
+    /// <c>/healthz</c>.
     /// </summary>
-    [Alias("InForce")]
-    Task<int> InForceAsync();
+    [Alias("Health")]
+    Task<FaultRegistryHealth> HealthAsync();
 
     /// <summary>
     /// Writes the live faults and the history again from memory, where storage lost them (a Redis restarted empty): the

@@ -55,7 +55,18 @@ public sealed record JobStatus(
     [property: Id(11)] string? Host = null,
     [property: Id(12)] JobProgress? Progress = null,
     [property: Id(13)] ReliabilityStatus? Reliability = null,
-    [property: Id(14)] StepWallStatus? Wall = null);
+    [property: Id(14)] StepWallStatus? Wall = null,
+    [property: Id(15)] UnwrittenRecord? Unwritten = null);
+
+/// <summary>
+/// A record that storage does not hold as memory has it (storage out of reach): <see cref="Seconds"/> of wall time
+/// since the first write that failed after the last that landed, and why the last one failed. Writes go on being
+/// tried; a silo lost meanwhile loses what memory held since.
+/// </summary>
+[GenerateSerializer, Immutable, Alias("UnwrittenRecord")]
+public sealed record UnwrittenRecord(
+    [property: Id(0)] double Seconds,
+    [property: Id(1)] string LastError);
 
 /// <summary>
 /// Where the wall-clock time of the run's steps went, summed over the <see cref="Steps"/> steps the tree has run

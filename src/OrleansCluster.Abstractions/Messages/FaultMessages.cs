@@ -141,3 +141,12 @@ public sealed record FaultCounts(
     [property: Id(0)] IReadOnlyDictionary<string, int> Active,
     [property: Id(1)] IReadOnlyDictionary<string, long> Injected,
     [property: Id(2)] IReadOnlyDictionary<string, long>? FailuresByCause = null);
+
+/// <summary>
+/// For <c>/healthz</c>: the faults pending or in force, and what the registry holds that storage does not, while a
+/// write of it has failed since the last that landed (an expiry or the history, tried again each second).
+/// </summary>
+[GenerateSerializer, Immutable, Alias("FaultRegistryHealth")]
+public sealed record FaultRegistryHealth(
+    [property: Id(0)] int InForce,
+    [property: Id(1)] UnwrittenRecord? Unwritten);

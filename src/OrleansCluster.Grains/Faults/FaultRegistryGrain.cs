@@ -48,7 +48,7 @@ public sealed partial class FaultRegistryGrain(
     private ClusterLayout? _layout;
     private IGrainTimer? _timer;
     private IGrainTimer? _historyTimer;
-    private readonly FaultStore _store = new(state, history);
+    private readonly FaultStore _store = new(state, history, clock);
 
     public override async Task OnActivateAsync(CancellationToken cancellationToken)
     {
@@ -252,7 +252,7 @@ public sealed partial class FaultRegistryGrain(
     public ValueTask<IReadOnlyDictionary<string, NodeEffect>> NodeEffectsAsync() =>
         ValueTask.FromResult<IReadOnlyDictionary<string, NodeEffect>>(new Dictionary<string, NodeEffect>(_pushed.Nodes, StringComparer.Ordinal));
 
-    public Task<int> InForceAsync() => Task.FromResult(_book.Count);
+    public Task<FaultRegistryHealth> HealthAsync() => Task.FromResult(new FaultRegistryHealth(_book.Count, _store.Unwritten));
 
     public async Task WriteAgainAsync()
     {

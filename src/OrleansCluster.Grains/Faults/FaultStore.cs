@@ -8,9 +8,11 @@ namespace OrleansCluster.Grains.Faults;
 /// mutation answers (and put back as they were when the write fails, so that a failed write changes nothing), and
 /// the history of ended faults, written behind them by the registry's timer.
 /// </summary>
-internal sealed class FaultStore(IPersistentState<FaultRegistryState> state, IPersistentState<FaultHistoryState> history)
+internal sealed class FaultStore(IPersistentState<FaultRegistryState> state, IPersistentState<FaultHistoryState> history, TimeProvider time)
 {
     private const int EndedKept = FaultHistory.Kept;
+    private readonly FailedWrites _liveWrites = new(time);
+    private readonly FailedWrites _historyWrites = new(time);
 
     /// <summary>The live state.</summary>
     public FaultRegistryState State => state.State;
@@ -26,6 +28,15 @@ internal sealed class FaultStore(IPersistentState<FaultRegistryState> state, IPe
     /// down), or a stored fault found ended when it was read. The next successful write of the live state clears it.
     /// </summary>
     public bool LiveDirty { get; private set; }
+
+    /// <summary>
+    /// What memory holds that storage does not, after a failed write: the live faults or the history, whichever has
+    /// gone unwritten longer. A failed mutation is not counted: it was put back, and memory matches storage.
+    /// </summary>
+    public UnwrittenRecord? Unwritten =>
+        new[] { LiveDirty ? _liveWrites.Unwritten : null, HistoryDirty ? _historyWrites.Unwritten : null }
+            .OfType<UnwrittenRecord>()
+            .MaxBy(u => u.Seconds);
 
     /// <summary>The live state as it is before a mutation, to put back if its write fails.</summary>
     public FaultRegistryState Checkpoint() => state.State.Copy();
@@ -71,18 +82,28 @@ internal sealed class FaultStore(IPersistentState<FaultRegistryState> state, IPe
     {
         try
         {
-            await state.WriteStateAsync();
-        }
-        catch (InconsistentStateException)
-        {
-            if (await StoredAsync(state))
+            try
             {
-                throw;
+                await state.WriteStateAsync();
             }
+            catch (InconsistentStateException)
+            {
+                if (await StoredAsync(state))
+                {
+                    throw;
+                }
 
-            await state.WriteStateAsync();
-            HistoryDirty = true; // storage that lost this record most likely lost the history too: written again behind it
+                await state.WriteStateAsync();
+                HistoryDirty = true; // storage that lost this record most likely lost the history too: written again behind it
+            }
         }
+        catch (Exception e)
+        {
+            _liveWrites.Failed(e);
+            throw;
+        }
+
+        _liveWrites.Landed();
     }
 
     // Whether storage holds a record for `stored`, read for its ETag while the state in memory is kept.
@@ -190,12 +211,14 @@ internal sealed class FaultStore(IPersistentState<FaultRegistryState> state, IPe
                 await history.WriteStateAsync(cancellationToken);
             }
         }
-        catch
+        catch (Exception e)
         {
             HistoryDirty = true;
+            _historyWrites.Failed(e);
             throw;
         }
 
+        _historyWrites.Landed();
         state.State.Ending.RemoveRange(0, Math.Min(journaled, state.State.Ending.Count));
     }
 

@@ -47,6 +47,7 @@ public sealed partial class JobGrain(
     private int _drains; // drains announced so far (DrainSiloAsync interleaves with the timer's layouts)
     private readonly Guid _writer = Guid.NewGuid(); // this activation, in the records it writes
     private bool _superseded; // another activation wrote the record: this one writes no more
+    private readonly FailedWrites _recordWrites = new(time);
     private readonly LogGate _saveFailureLog = new(time, TimeSpan.FromSeconds(tuning.Value.LogIntervalSeconds));
     private readonly LogGate _handOverFailureLog = new(time, TimeSpan.FromSeconds(tuning.Value.LogIntervalSeconds));
 
@@ -200,7 +201,7 @@ public sealed partial class JobGrain(
     }
 
     public ValueTask<ClusterStatus> GetStatusAsync() =>
-        ValueTask.FromResult(JobFigures.Cluster(_loaded?.Scenario, _tree, JobFigures.Status(Run, _tree, _loaded?.Scenario, RuntimeIdentity, _tuning.StallSeconds), Run.Last));
+        ValueTask.FromResult(JobFigures.Cluster(_loaded?.Scenario, _tree, JobFigures.Status(Run, _tree, _loaded?.Scenario, RuntimeIdentity, _tuning.StallSeconds, _recordWrites.Unwritten), Run.Last));
 
     public ValueTask<StragglerReport?> GetStragglersAsync(int top) =>
         ValueTask.FromResult(Run.Last is { } l ? JobFigures.Stragglers(l.Result, l.Number, top) : null);
@@ -422,6 +423,40 @@ public sealed partial class JobGrain(
             : [];
         try
         {
+            await WriteRecordAsync();
+        }
+        catch (Exception e) when (!_superseded)
+        {
+            // Whatever the path, so that /healthz can say how long the record has gone unwritten (found by probing:
+            // it said healthy through a Redis outage of any length, while a silo lost meanwhile took every step since).
+            _cadence.SaveFailed();
+            _recordWrites.Failed(e);
+            throw;
+        }
+
+        _cadence.Saved(Job.LastCheckpoint);
+        _recordWrites.Landed();
+        _saveOwed = false;
+        if (_registryWriteOwed)
+        {
+            // Found by a check of the fix: the registry wrote its records again only at its next change, and a silo
+            // lost before then took every fault with it. A failed call is tried again at the next write.
+            try
+            {
+                await Registry.WriteAgainAsync();
+                _registryWriteOwed = false;
+            }
+            catch (Exception e)
+            {
+                LogRegistryWriteAgainFailed(logger, e.GetBaseException().GetType().Name, e.GetBaseException().Message);
+            }
+        }
+    }
+
+    private async Task WriteRecordAsync()
+    {
+        try
+        {
             await record.WriteStateAsync();
         }
         catch (InconsistentStateException) when (!_superseded)
@@ -450,23 +485,6 @@ public sealed partial class JobGrain(
             }
 
             await record.WriteStateAsync();
-        }
-
-        _cadence.Saved(Job.LastCheckpoint);
-        _saveOwed = false;
-        if (_registryWriteOwed)
-        {
-            // Found by a check of the fix: the registry wrote its records again only at its next change, and a silo
-            // lost before then took every fault with it. A failed call is tried again at the next write.
-            try
-            {
-                await Registry.WriteAgainAsync();
-                _registryWriteOwed = false;
-            }
-            catch (Exception e)
-            {
-                LogRegistryWriteAgainFailed(logger, e.GetBaseException().GetType().Name, e.GetBaseException().Message);
-            }
         }
     }
 
@@ -507,7 +525,6 @@ public sealed partial class JobGrain(
         catch (Exception e) when (!_superseded)
         {
             _saveOwed = true;
-            _cadence.SaveFailed();
             if (_saveFailureLog.Open())
             {
                 LogSaveFailed(logger, Job.Step, e.GetBaseException().GetType().Name, e.GetBaseException().Message);

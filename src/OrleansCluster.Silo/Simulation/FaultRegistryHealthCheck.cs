@@ -17,8 +17,11 @@ internal sealed partial class FaultRegistryHealthCheck(IGrainFactory grains, ILo
         {
             // Asked in the registry's turn order (found by review: a read that interleaves answered while the registry's
             // turn waited on storage and every change timed out behind it).
-            var inForce = await grains.GetGrain<IFaultRegistryGrain>(IFaultRegistryGrain.Key).InForceAsync().WaitAsync(HealthEndpoint.CheckDeadline, cancellationToken);
-            return HealthCheckResult.Healthy($"{inForce} faults pending or in force");
+            var health = await grains.GetGrain<IFaultRegistryGrain>(IFaultRegistryGrain.Key).HealthAsync().WaitAsync(HealthEndpoint.CheckDeadline, cancellationToken);
+            var summary = $"{health.InForce} faults pending or in force";
+            return HealthEndpoint.Unwritten("the faults", health.Unwritten) is { } unwritten
+                ? HealthCheckResult.Degraded($"{summary}; {unwritten}")
+                : HealthCheckResult.Healthy(summary);
         }
         catch (Exception e) when (e is TimeoutException or OrleansException)
         {

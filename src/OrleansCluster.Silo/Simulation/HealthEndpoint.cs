@@ -1,6 +1,7 @@
 using System.Text.Json;
 using Microsoft.AspNetCore.Diagnostics.HealthChecks;
 using Microsoft.Extensions.Diagnostics.HealthChecks;
+using OrleansCluster.Abstractions.Messages;
 
 namespace OrleansCluster.Silo.Simulation;
 
@@ -12,6 +13,18 @@ internal static class HealthEndpoint
 {
     /// <summary>How long each check's grain has to answer before the check calls it unresponsive.</summary>
     public static readonly TimeSpan CheckDeadline = TimeSpan.FromSeconds(5);
+
+    /// <summary>
+    /// How long a record may go unwritten (its writes failing: storage out of reach) before the check calls the silo
+    /// degraded: writes are tried each second, so a storage restart of a few seconds passes unremarked.
+    /// </summary>
+    public static readonly TimeSpan UnwrittenBound = TimeSpan.FromSeconds(10);
+
+    /// <summary>The reason a check is degraded, when <paramref name="what"/> has gone unwritten past the bound; null otherwise.</summary>
+    public static string? Unwritten(string what, UnwrittenRecord? unwritten) =>
+        unwritten is { } u && u.Seconds >= UnwrittenBound.TotalSeconds
+            ? $"{what} not written to storage for {u.Seconds:F0} s (writes tried again each second; a silo lost now loses what changed since): {u.LastError}"
+            : null;
 
     public static WebApplication MapHealthEndpoint(this WebApplication app)
     {

@@ -39,7 +39,7 @@ public sealed class MetricsLeaveWithTheirGrainTests(FlakyStorageFixture fixture)
         Assert.Null(Metrics.LastFaults);
 
         // Back with the grains: the registry reports as it activates and applies its faults.
-        await Registry.InForceAsync();
+        await Registry.HealthAsync();
         await Eventually.WaitForAsync(() => Task.FromResult(Metrics.LastFaults is not null), "the registry's figures once it is back");
     }
 }

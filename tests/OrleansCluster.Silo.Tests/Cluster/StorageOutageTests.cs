@@ -101,19 +101,27 @@ public sealed class StorageOutageTests : IAsyncLifetime
         var (paused, pausedJob, _) = await _client.PostJsonAsync("/api/job/pause");
         Assert.True(paused == HttpStatusCode.OK && pausedJob.GetProperty("state").GetString() == "paused", $"{(int)paused} {pausedJob}");
         var early = await InjectAsync("""{"kind":"node.crash","target":{"node":"west-00007"},"durationSeconds":15}""");
-        var late = await InjectAsync("""{"kind":"node.crash","target":{"node":"west-00008"},"durationSeconds":30}""");
+        var late = await InjectAsync("""{"kind":"node.crash","target":{"node":"west-00008"},"durationSeconds":45}""");
 
         await _redis!.DisposeAsync(); // SIGKILL, before either fault expires
         _redis = null;
         Assert.Contains(early, await FaultIdsAsync());
         await WaitUntilAsync(async () => !(await FaultIdsAsync()).Contains(early), "the first fault to expire, Redis down");
         await WaitUntilAsync(() => IsHealthyAsync("west-00007"), "west-00007 to be told its crash is over, though its expiry could not be written");
+        // The expiry it could not write, tried again each second: each try waits out the Redis client's 5 s, so the
+        // registry answers in its turn order either between tries (degraded, with how long) or not within the check's
+        // 5 s (unhealthy). Either way not healthy.
+        var faults = (await WaitForHealthAsync(h => h.GetProperty("checks").GetProperty("faults").GetProperty("status").GetString() != "Healthy", "faults not healthy"))
+            .GetProperty("checks").GetProperty("faults");
+        var reason = faults.GetProperty("description").GetString()!;
+        Assert.True(reason.Contains("the faults not written to storage for", StringComparison.Ordinal) || reason.Contains("does not answer", StringComparison.Ordinal), reason);
 
         _redis = StartRedis(); // back on the same port, from its append-only file
         // Nothing calls the registry from here on: only its own timer, kept going through the failed write, ends the second.
         await WaitUntilAsync(async () => (await FaultIdsAsync()).Length == 0, $"the second fault ({late}) to expire on the registry's timer");
         Assert.True(await IsHealthyAsync("west-00007"));
         Assert.True(await IsHealthyAsync("west-00008"));
+        await WaitForHealthAsync("Healthy"); // the expiry written at last
 
         var resumed = await RetryUntilOkAsync("/api/job/resume"); // 503 while the silo reconnects to Redis
         var cluster = await _client.WaitForClusterAsync(c => c.Step() > resumed.GetProperty("step").GetInt64() + 2, "steps after the resume");
@@ -122,6 +130,64 @@ public sealed class StorageOutageTests : IAsyncLifetime
 
         var after = await InjectAsync("""{"kind":"node.slowdown","target":{"node":"west-00009"},"params":{"factor":2},"durationSeconds":2}""");
         await WaitUntilAsync(async () => !(await FaultIdsAsync()).Contains(after) && await IsHealthyAsync("west-00009"), "a fault injected after the outage to expire");
+    }
+
+    [Fact]
+    public async Task ASiloWhoseJobCannotWriteItsRecordIsDegradedWhileItStepsOnAndHealthyOnceTheRecordIsWritten()
+    {
+        // Found by probing: /healthz said healthy through a Redis outage of any length, while a silo lost meanwhile
+        // took every step since the last write with it.
+        Assert.Equal(HttpStatusCode.OK, (await _client.PostJsonAsync("/api/job/start")).Status);
+        await _client.WaitForClusterAsync(c => c.Step() >= 1, "the job's first step");
+        var (_, before) = await HealthAsync();
+        Assert.Equal("Healthy", before.GetProperty("status").GetString());
+
+        await _redis!.DisposeAsync(); // SIGKILL
+        _redis = null;
+        var stepAtOutage = (await _client.GetJsonAsync("/api/cluster")).Step();
+        var degraded = await WaitForHealthAsync("Degraded");
+        var job = degraded.GetProperty("checks").GetProperty("job");
+        Assert.Equal("Degraded", job.GetProperty("status").GetString());
+        Assert.Contains("the job's record not written to storage for", job.GetProperty("description").GetString(), StringComparison.Ordinal);
+        Assert.Equal("Healthy", degraded.GetProperty("checks").GetProperty("faults").GetProperty("status").GetString()); // it holds nothing unwritten
+
+        // Still in rotation (200), still stepping, and the job says how long and why.
+        var (status, _) = await HealthAsync();
+        Assert.Equal(HttpStatusCode.OK, status);
+        var cluster = await _client.WaitForClusterAsync(c => c.Step() > stepAtOutage + 2, "steps through the outage");
+        var unwritten = cluster.GetProperty("job").GetProperty("unwritten");
+        Assert.True(unwritten.GetProperty("seconds").GetDouble() >= 10, unwritten.ToString());
+        Assert.False(string.IsNullOrWhiteSpace(unwritten.GetProperty("lastError").GetString()), unwritten.ToString());
+
+        _redis = StartRedis(); // back on the same port, from its append-only file
+        await WaitForHealthAsync("Healthy");
+        var written = await _client.GetJsonAsync("/api/cluster");
+        Assert.True(!written.GetProperty("job").TryGetProperty("unwritten", out var gone) || gone.ValueKind == JsonValueKind.Null, gone.ToString());
+    }
+
+    private async Task<(HttpStatusCode Status, JsonElement Body)> HealthAsync()
+    {
+        using var response = await _client.GetAsync("/healthz", AdminClient.Ct);
+        return (response.StatusCode, JsonDocument.Parse(await response.Content.ReadAsStringAsync(AdminClient.Ct)).RootElement.Clone());
+    }
+
+    private Task<JsonElement> WaitForHealthAsync(string status) =>
+        WaitForHealthAsync(h => h.GetProperty("status").GetString() == status, status);
+
+    private async Task<JsonElement> WaitForHealthAsync(Func<JsonElement, bool> condition, string what)
+    {
+        var deadline = DateTime.UtcNow + Deadline;
+        while (true)
+        {
+            var (_, body) = await HealthAsync();
+            if (condition(body))
+            {
+                return body;
+            }
+
+            Assert.True(DateTime.UtcNow < deadline, $"/healthz not {what} after {Deadline}: {body}\n{_silo!.Output}");
+            await Task.Delay(500, AdminClient.Ct);
+        }
     }
 
     private ManagedProcess StartRedis() =>

@@ -1,0 +1,81 @@
+using OrleansCluster.Abstractions.Grains;
+using OrleansCluster.Abstractions.Messages;
+
+namespace OrleansCluster.Grains.Tests.Faults;
+
+/// <summary>
+/// The job and the fault registry say how long a record of theirs has gone unwritten while storage refuses it, and
+/// why, for <c>/healthz</c> to call the silo degraded (found by probing: it said healthy through a storage outage of
+/// any length, while a silo lost meanwhile lost what changed since). A write that fails and is put back (a refused
+/// mutation) leaves nothing unwritten.
+/// </summary>
+[Collection(FlakyStorageTests.Name)]
+public sealed class UnwrittenRecordTests(FlakyStorageFixture fixture)
+{
+    private IFaultRegistryGrain Registry => fixture.Client.GetGrain<IFaultRegistryGrain>(IFaultRegistryGrain.Key);
+
+    private IJobGrain Job => fixture.Client.GetGrain<IJobGrain>(IJobGrain.Key);
+
+    [Fact]
+    public async Task ARunningJobWhoseWritesFailSaysSinceWhenAndWhyUntilOneLands()
+    {
+        await LoadAsync("uj");
+        await Job.SetPaceAsync(PaceSettings.Max);
+        await Job.StartAsync();
+        try
+        {
+            await Eventually.WaitForAsync(async () => (await Job.GetStatusAsync()).Job.Step > 2, "the job's first steps");
+            Assert.Null((await Job.GetStatusAsync()).Job.Unwritten);
+
+            fixture.Storage.Arm("job", FlakyStorage.Mode.Fail, count: 1_000_000);
+            await Eventually.WaitForAsync(async () => (await Job.GetStatusAsync()).Job.Unwritten is { Seconds: > 1.5 }, "the job's record unwritten for over a second");
+            var status = await Job.GetStatusAsync();
+            var unwritten = status.Job.Unwritten!;
+            Assert.Contains("test storage: the write of job failed", unwritten.LastError, StringComparison.Ordinal);
+            Assert.Equal(JobState.Running, status.Job.State); // it steps on meanwhile
+            await Eventually.WaitForAsync(async () => (await Job.GetStatusAsync()).Job.Step > status.Job.Step, "steps while the record goes unwritten");
+            Assert.True((await Job.GetStatusAsync()).Job.Unwritten!.Seconds > unwritten.Seconds, "counted from the first write that failed, not the last");
+
+            fixture.Storage.Disarm();
+            await Eventually.WaitForAsync(async () => (await Job.GetStatusAsync()).Job.Unwritten is null, "the record written again");
+        }
+        finally
+        {
+            fixture.Storage.Disarm();
+            await Job.StopAsync();
+        }
+    }
+
+    [Fact]
+    public async Task TheRegistrySaysSinceWhenAnExpiryIsUnwrittenButNotARefusedMutationThatChangedNothing()
+    {
+        await LoadAsync("ur");
+
+        // A refused injection is put back: memory matches storage, nothing is unwritten.
+        fixture.Storage.Arm("faults-v2", FlakyStorage.Mode.Fail);
+        await Assert.ThrowsAnyAsync<Exception>(() => Registry.InjectAsync([Slowdown("ur-00001", durationSeconds: null)], campaign: null));
+        Assert.Null((await Registry.HealthAsync()).Unwritten);
+
+        var fault = Assert.Single((await Registry.InjectAsync([Slowdown("ur-00002", durationSeconds: 1)], campaign: null)).Faults);
+        fixture.Storage.Arm("faults-v2", FlakyStorage.Mode.Fail, count: 1_000_000);
+        await Eventually.WaitForAsync(async () => (await Registry.GetAsync(fault.Id))?.State == FaultState.Expired, "the fault's expiry");
+        await Eventually.WaitForAsync(async () => (await Registry.HealthAsync()).Unwritten is { Seconds: > 1 }, "the expiry unwritten for over a second");
+        var health = await Registry.HealthAsync();
+        Assert.Equal(0, health.InForce);
+        Assert.Contains("test storage: the write of faults-v2 failed", health.Unwritten!.LastError, StringComparison.Ordinal);
+
+        fixture.Storage.Disarm();
+        await Eventually.WaitForAsync(async () => (await Registry.HealthAsync()).Unwritten is null, "the expiry written on the registry's retry");
+    }
+
+    private async Task LoadAsync(string site)
+    {
+        fixture.Storage.Disarm();
+        await Job.StopAsync();
+        await Job.LoadAsync(ScenarioSource.FromJson(Scenarios.Uniform(nodes: 32, site: site)));
+        await Registry.ClearAllAsync();
+    }
+
+    private static FaultRequest Slowdown(string node, double? durationSeconds) =>
+        new("node.slowdown", new FaultTargetRequest(Node: node), new Dictionary<string, double> { ["factor"] = 2 }, DurationSeconds: durationSeconds);
+}
