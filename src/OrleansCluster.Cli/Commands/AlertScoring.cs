@@ -1,5 +1,6 @@
 using System.Globalization;
 using OrleansCluster.Cli.Reports;
+using OrleansCluster.Model.Simulation;
 
 namespace OrleansCluster.Cli.Commands;
 
@@ -91,8 +92,8 @@ public static class AlertScoring
                 faults.Count,
                 tp + fp > 0 ? tp / (double)(tp + fp) : null,
                 faults.Count > 0 ? detect.Count / (double)faults.Count : null,
-                Percentile(detect, 0.50),
-                Percentile(detect, 0.95),
+                DetectQuantile(detect, 0.50),
+                DetectQuantile(detect, 0.95),
                 unmatched.Length - fp,
                 [.. falsePositives.OrderBy(e => e.Start).ThenBy(e => e.Host, StringComparer.Ordinal).Take(Listed)],
                 [.. missed.OrderBy(f => f.Start).ThenBy(f => f.Id, StringComparer.Ordinal).Take(Listed)]));
@@ -127,17 +128,9 @@ public static class AlertScoring
         episode.Host is { } host && fault.Hosts.Contains(host, StringComparer.Ordinal)
         && episode.Start >= fault.Start && episode.Start <= (fault.End ?? windowEnd) + grace;
 
-    // Nearest rank.
-    private static double? Percentile(List<double> values, double q)
-    {
-        if (values.Count == 0)
-        {
-            return null;
-        }
-
-        var sorted = values.Order().ToArray();
-        return sorted[Math.Clamp((int)Math.Ceiling(q * sorted.Length) - 1, 0, sorted.Length - 1)];
-    }
+    // Nearest rank; none when no fault was detected.
+    private static double? DetectQuantile(List<double> detect, double q) =>
+        detect.Count == 0 ? null : Quantiles.NearestRank([.. detect.Order()], q);
 
     /// <summary>
     /// The command's report: per rule, and the window it scored. <paramref name="AskedFrom"/> and

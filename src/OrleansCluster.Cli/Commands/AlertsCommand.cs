@@ -110,11 +110,11 @@ public static class AlertsCommand
         // From a grace before the window: a fault that ended in it may explain an episode firing at the window's start
         // (found by a black-box check: two crashes that ended 0.5 s and 10.8 s before the window scored as false positives).
         var rows = await ReadFaultsAsync(admin, asked - options.Grace, cancellationToken);
-        var from = TruthCompleteFrom(rows, asked, now);
+        var from = TruthCompleteFrom(rows, asked);
         string? warning = null;
         if (from > asked)
         {
-            var history = string.Create(CultureInfo.InvariantCulture, $"the fault registry keeps only the last {EndedKept:N0} ended faults, and the {rows.Count(r => Ended(r, now)):N0} it answered for the window ended at or after {from:u}, so faults of the window that ended before then may have left it");
+            var history = string.Create(CultureInfo.InvariantCulture, $"the fault registry keeps only the last {EndedKept:N0} ended faults, and the {rows.Count(Ended):N0} it answered for the window ended at or after {from:u}, so faults of the window that ended before then may have left it");
             if (now - from < options.Step)
             {
                 throw new InvalidOperationException(string.Create(CultureInfo.InvariantCulture, $"nothing of the window to score: {history} ({(now - from).TotalSeconds:0.#} s of the {options.Window.TotalSeconds:0} s asked are left, under one --step)"));
@@ -139,9 +139,9 @@ public static class AlertsCommand
     /// before those it kept, before the window). An answer with that many may have lost faults that ended before the
     /// earliest end it holds, but none that started after it: the truth is complete from that end on.
     /// </summary>
-    private static DateTimeOffset TruthCompleteFrom(List<FaultRow> rows, DateTimeOffset asked, DateTimeOffset now)
+    private static DateTimeOffset TruthCompleteFrom(List<Fault> rows, DateTimeOffset asked)
     {
-        var ended = rows.Where(r => Ended(r, now) && r.EndsAt is not null).ToArray();
+        var ended = rows.Where(r => Ended(r) && r.EndsAt is not null).ToArray();
         if (ended.Length < EndedKept)
         {
             return asked;
@@ -151,22 +151,19 @@ public static class AlertsCommand
         return earliest > asked ? earliest : asked;
     }
 
-    private static AlertScoring.TruthFault Truth(FaultRow f) =>
-        new(f.Id, f.Kind, f.Cause, [.. f.Targets?.Nodes ?? [], .. f.Targets?.Links ?? []], f.StartsAt, f.EndsAt);
+    private static AlertScoring.TruthFault Truth(Fault f) =>
+        new(f.Id, f.Kind.ApiName, f.Cause, [.. f.Targets.Nodes, .. f.Targets.Links], f.StartsAt, f.EndsAt);
 
-    // Expired or cleared (the registry's history); a row without a state, by its end.
-    private static bool Ended(FaultRow row, DateTimeOffset now) =>
-        row.State is { } state
-            ? state.Equals("expired", StringComparison.OrdinalIgnoreCase) || state.Equals("cleared", StringComparison.OrdinalIgnoreCase)
-            : row.EndsAt <= now;
+    // Expired or cleared: the registry's history.
+    private static bool Ended(Fault fault) => fault.State is FaultState.Expired or FaultState.Cleared;
 
-    private static async Task<List<FaultRow>> ReadFaultsAsync(HttpClient admin, DateTimeOffset from, CancellationToken cancellationToken)
+    private static async Task<List<Fault>> ReadFaultsAsync(HttpClient admin, DateTimeOffset from, CancellationToken cancellationToken)
     {
-        var faults = new List<FaultRow>();
+        var faults = new List<Fault>();
         for (var page = 1; ; page++)
         {
             var path = $"/api/faults?all=true&allNodes=true&since={Uri.EscapeDataString(from.ToString("O", CultureInfo.InvariantCulture))}&page={page}&pageSize={PageSize}";
-            var batch = await admin.GetFromJsonAsync<List<FaultRow>>(path, ReportWriter.Json, cancellationToken) ?? [];
+            var batch = await admin.GetFromJsonAsync<List<Fault>>(path, SiloApi.Json, cancellationToken) ?? [];
             faults.AddRange(batch);
             if (batch.Count < PageSize)
             {
@@ -244,8 +241,4 @@ public static class AlertsCommand
         var line = string.Join(' ', text.Split(['\r', '\n'], StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries));
         return line.Length <= most ? line : string.Concat(line.AsSpan(0, most), "...");
     }
-
-    private sealed record FaultRow(string Id, string Kind, string? Cause, FaultTargetsRow? Targets, DateTimeOffset StartsAt, DateTimeOffset? EndsAt, string? State);
-
-    private sealed record FaultTargetsRow(IReadOnlyList<string>? Nodes, IReadOnlyList<string>? Links);
 }

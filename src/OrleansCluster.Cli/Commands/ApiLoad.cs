@@ -4,6 +4,7 @@ using System.Globalization;
 using System.Net;
 using System.Net.Http.Json;
 using System.Text;
+using System.Text.Json;
 using HdrHistogram;
 using OrleansCluster.Abstractions.Api;
 using OrleansCluster.Abstractions.Messages;
@@ -148,8 +149,8 @@ public static class ApiLoad
 
         async Task<string?> InjectAsync(string node)
         {
-            var body = string.Create(System.Globalization.CultureInfo.InvariantCulture, $$"""{"kind":"{{SlowdownKind}}","target":{"node":"{{node}}"},"params":{"factor":{{SlowdownFactor}}},"durationSeconds":{{SlowdownSeconds}}}""");
-            using var content = new StringContent(body, Encoding.UTF8, "application/json");
+            var request = new FaultRequest(SlowdownKind, new FaultTargetRequest(Node: node), new Dictionary<string, double> { ["factor"] = SlowdownFactor }, DurationSeconds: SlowdownSeconds);
+            using var content = new StringContent(JsonSerializer.Serialize(request, SiloApi.Json), Encoding.UTF8, "application/json");
             using var response = await TimeAsync("inject", () => client.PostAsync("/api/faults", content, cancellationToken));
             return response is { IsSuccessStatusCode: true }
                 ? (await response.Content.ReadFromJsonAsync<Fault>(SiloApi.Json, cancellationToken))?.Id

@@ -1,6 +1,7 @@
 using System.Diagnostics;
 using System.Globalization;
 using OrleansCluster.Cli.Reports;
+using OrleansCluster.Model.Simulation;
 using static OrleansCluster.Cli.Commands.Ramp;
 
 namespace OrleansCluster.Cli.Commands;
@@ -37,8 +38,8 @@ public static class RampStage
             nodes,
             loadSeconds, // not rounded: a small scenario loads in a few milliseconds, which two decimals would read as none
             Math.Round(stepsPerSecond, 2),
-            Math.Round(Percentile(walls, 50), 2),
-            Math.Round(Percentile(walls, 99), 2),
+            Math.Round(WallQuantile(walls, 0.50), 2),
+            Math.Round(WallQuantile(walls, 0.99), 2),
             walls.Length,
             Math.Round(callsPerSecond),
             figures.Max(f => f.ScrapeMilliseconds),
@@ -94,7 +95,7 @@ public static class RampStage
 
         return walls.Length == 0
             ? $"not CPU-bound ({cpu})"
-            : $"not CPU-bound ({cpu}): the step path waits (step wall p50 {ReportWriter.N(Percentile(walls, 50), 2)} ms)";
+            : $"not CPU-bound ({cpu}): the step path waits (step wall p50 {ReportWriter.N(WallQuantile(walls, 0.50), 2)} ms)";
     }
 
     private static SiloFigures Figures(string silo, MetricsPage before, MetricsPage after, double seconds)
@@ -114,7 +115,6 @@ public static class RampStage
             Math.Round(Math.Max(0, (Pause(after) - Pause(before)) / seconds), 3));
     }
 
-    /// <summary>The nearest-rank percentile of sorted values; 0 for none.</summary>
-    private static double Percentile(double[] sorted, double percentile) =>
-        sorted.Length == 0 ? 0 : sorted[Math.Clamp((int)Math.Ceiling(percentile / 100 * sorted.Length) - 1, 0, sorted.Length - 1)];
+    /// <summary>The nearest-rank quantile of sorted step walls; 0 for none.</summary>
+    private static double WallQuantile(double[] sorted, double q) => sorted.Length == 0 ? 0 : Quantiles.NearestRank(sorted, q);
 }

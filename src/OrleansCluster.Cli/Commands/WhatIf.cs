@@ -2,6 +2,7 @@ using System.Net.Http.Json;
 using System.Text.Json;
 using System.Text.Json.Nodes;
 using OrleansCluster.Cli.Reports;
+using OrleansCluster.Model.WhatIf;
 
 namespace OrleansCluster.Cli.Commands;
 
@@ -57,18 +58,19 @@ public static class WhatIf
             throw new InvalidOperationException($"POST /api/whatif answered {(int)response.StatusCode}: {detail}");
         }
 
-        var report = JsonSerializer.Deserialize<Report>(text, ReportWriter.Json) ?? throw new InvalidOperationException("POST /api/whatif answered an empty body");
-        return report with { ElapsedSeconds = TimeProvider.System.GetElapsedTime(started).TotalSeconds };
+        var answer = JsonSerializer.Deserialize<WhatIfReport>(text, SiloApi.Json) ?? throw new InvalidOperationException("POST /api/whatif answered an empty body");
+        return new Report(answer.Scenario, answer.Steps, answer.Objective, answer.Variants, answer.Ranking) { ElapsedSeconds = TimeProvider.System.GetElapsedTime(started).TotalSeconds };
     }
 
+    // Not the wire type (the model's WhatIfReport, read above): the CLI's report adds the time measured here, its JSON flat as before.
     /// <summary>The server's answer, and how long it took from here.</summary>
-    public sealed record Report(string Scenario, int Steps, string Objective, IReadOnlyList<Variant> Variants, IReadOnlyList<string> Ranking) : ICommandReport
+    public sealed record Report(string Scenario, int Steps, string Objective, IReadOnlyList<VariantResult> Variants, IReadOnlyList<string> Ranking) : ICommandReport
     {
         /// <summary>Seconds from the request to the answer, measured by the CLI.</summary>
         public double ElapsedSeconds { get; init; }
 
         /// <summary>The variants in ranking order.</summary>
-        public IEnumerable<Variant> Ranked() => Ranking.Select(name => Variants.First(v => v.Name == name));
+        public IEnumerable<VariantResult> Ranked() => Ranking.Select(name => Variants.First(v => v.Name == name));
 
         public bool Held() => Variants.Any(v => v.Error is null);
 
@@ -103,33 +105,6 @@ public static class WhatIf
             return [figures, breakdown];
         }
 
-        private static string Money(Variant v, Func<VariantMoney, string> format) => v.Money is { } m ? format(m) : "-";
+        private static string Money(VariantResult v, Func<VariantMoney, string> format) => v.Money is { } m ? format(m) : "-";
     }
-
-    /// <summary>One variant's figures, as <c>POST /api/whatif</c> answers them.</summary>
-    public sealed record Variant(
-        string Name,
-        string? Change,
-        string? Error,
-        long Gpus,
-        IReadOnlyDictionary<string, long> GpusByGeneration,
-        int FailedSteps,
-        double MeanStepSeconds,
-        double P99StepSeconds,
-        double TokensPerSecond,
-        double UsefulPflopsPerSecond,
-        double ClusterMfu,
-        Breakdown Breakdown,
-        VariantMoney? Money);
-
-    /// <summary>The mean step split into its parts (DESIGN.md 7.5).</summary>
-    public sealed record Breakdown(double ComputeSeconds, double StragglerWaitSeconds, double IntraSiteSeconds, double InterSiteBandwidthSeconds, double InterSiteLatencySeconds)
-    {
-        public static IReadOnlyList<string> Parts { get; } = ["compute", "straggler_wait", "intra_site", "inter_site_bandwidth", "inter_site_latency"];
-
-        public double[] Values() => [ComputeSeconds, StragglerWaitSeconds, IntraSiteSeconds, InterSiteBandwidthSeconds, InterSiteLatencySeconds];
-    }
-
-    /// <summary>A variant's money (docs/economics.md).</summary>
-    public sealed record VariantMoney(double UsdPerHour, double UsdPerStep, double UsdPer1e21Flops, double? UsdPerMillionTokens, double LeftOutLeaseUsdPerMonth, double NetUsdPer1e21Flops);
 }

@@ -1,4 +1,6 @@
 using OrleansCluster.Cli.Commands;
+using OrleansCluster.Model.Simulation;
+using OrleansCluster.Model.WhatIf;
 using ScottPlot;
 
 namespace OrleansCluster.Cli.Reports;
@@ -42,16 +44,16 @@ public static class WhatIfChart
         return [path, .. singles];
     }
 
-    private static void Names(Plot plot, WhatIf.Variant[] variants)
+    private static void Names(Plot plot, VariantResult[] variants)
     {
         plot.Axes.Left.SetTicks(variants.Select((_, i) => Row(variants, i)).ToArray(), variants.Select(v => v.Name).ToArray());
         plot.Axes.Left.MajorTickStyle.Length = 0;
     }
 
     // The first in the ranking is drawn at the top.
-    private static double Row(WhatIf.Variant[] variants, int i) => variants.Length - 1 - i;
+    private static double Row(VariantResult[] variants, int i) => variants.Length - 1 - i;
 
-    private static void Throughput(Plot plot, WhatIf.Variant[] variants)
+    private static void Throughput(Plot plot, VariantResult[] variants)
     {
         var bars = plot.Add.Bars(variants.Select((v, i) => new Bar
         {
@@ -69,7 +71,7 @@ public static class WhatIfChart
         plot.Title("useful EFLOP/s per variant (in ranking order, first at the top)");
     }
 
-    private static void Breakdown(Plot plot, WhatIf.Variant[] variants)
+    private static void Breakdown(Plot plot, VariantResult[] variants)
     {
         var bars = new List<Bar>();
         for (var i = 0; i < variants.Length; i++)
@@ -87,7 +89,7 @@ public static class WhatIfChart
         plotted.Horizontal = true;
         for (var p = 0; p < PartColours.Length; p++)
         {
-            plot.Legend.ManualItems.Add(new LegendItem { LabelText = WhatIf.Breakdown.Parts[p], FillColor = PartColours[p] });
+            plot.Legend.ManualItems.Add(new LegendItem { LabelText = StepBreakdown.Parts[p], FillColor = PartColours[p] });
         }
 
         Names(plot, variants);
@@ -97,7 +99,7 @@ public static class WhatIfChart
         plot.ShowLegend(Alignment.UpperRight);
     }
 
-    private static void Cost(Plot plot, WhatIf.Variant[] variants)
+    private static void Cost(Plot plot, VariantResult[] variants)
     {
         foreach (var v in variants.Where(v => v.Money is not null))
         {

@@ -215,7 +215,7 @@ public static class WhatIfEvaluator
 
         Array.Sort(times);
         var mean = times.Average();
-        var p99 = times[Math.Clamp((int)Math.Ceiling(0.99 * steps) - 1, 0, steps - 1)];
+        var p99 = Quantiles.NearestRank(times, 0.99);
         var workload = simulator.Workload;
         var productive = steps - failed;
         var flopsPerSecond = mean > 0 ? workload.TotalFlopsPerStep * productive / steps / mean : 0;
