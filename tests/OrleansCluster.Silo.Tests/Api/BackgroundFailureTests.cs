@@ -146,4 +146,20 @@ public sealed partial class BackgroundFailureTests(SiloFixture fixture) : IClass
 
     [GeneratedRegex("gpusim_ettr_ratio\\{[^}]*\\} (?<value>[0-9.e+-]+)")]
     private static partial Regex Ettr();
+
+    [Fact]
+    public async Task AtMaxPaceTheLogHoldsBackgroundFailuresToTwentyLinesAnIntervalWhileTheFaultListKeepsThemAll()
+    {
+        // Found by probing: one line per failure, 210 lines a second at max pace (11 MB of log in ten minutes).
+        await using var factory = new SiloFactory { Settings = new Dictionary<string, string> { ["Simulation:LogIntervalSeconds"] = "3600" } };
+        using var client = factory.CreateAdminClient();
+        var (status, body, _) = await client.SendJsonAsync(HttpMethod.Put, "/api/scenario", SmallWithFailures(scale: 2000));
+        Assert.True(status == HttpStatusCode.OK, body.ToString());
+        await client.SendJsonAsync(HttpMethod.Put, "/api/job/pace", """{"mode":"max"}""");
+
+        await client.WaitForClusterAsync(c => c.BackgroundFailures() >= 40, "forty background failures");
+        var made = (await client.GetJsonAsync("/api/faults?all=true")).EnumerateArray().Count(f => f.GetProperty("source").GetString() == "background");
+        Assert.True(made >= 40, $"{made} background faults listed");
+        Assert.True(20 == factory.Logs.Count(l => l.Contains("background failure bg", StringComparison.Ordinal)), string.Join("\n", factory.Logs.Take(40)));
+    }
 }
