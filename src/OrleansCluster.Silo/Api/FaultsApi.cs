@@ -33,7 +33,7 @@ public static class FaultsApi
         faults.MapGet("/{id}", GetAsync).WithName("GetFault").WithSummary("One fault, in force or ended.")
             .ProducesProblem(StatusCodes.Status404NotFound);
 
-        var mutations = faults.MapGroup("/").WithAdminMutation();
+        var mutations = faults.MapGroup("/").WithAdminMutation().AddEndpointFilter<RegistryAdmission>(); // the registry's queue bounded
         mutations.MapPost("/", InjectAsync).WithName("InjectFault").WithSummary("Inject a fault: {kind, target, params, startInSeconds?, durationSeconds?}; once per Idempotency-Key header.")
             .WithJsonBody<FaultRequest>().ProducesProblem(StatusCodes.Status404NotFound).ProducesProblem(StatusCodes.Status410Gone).ProducesProblem(StatusCodes.Status422UnprocessableEntity);
         mutations.MapPost("/campaign", InjectCampaignAsync).WithName("InjectCampaign").WithSummary("Inject a campaign {name, faults: [...]}: every fault or none; once per Idempotency-Key header.")

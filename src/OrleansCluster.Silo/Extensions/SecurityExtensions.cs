@@ -2,6 +2,7 @@ using System.Threading.RateLimiting;
 using Microsoft.AspNetCore.Authentication;
 using Microsoft.AspNetCore.RateLimiting;
 using OrleansCluster.Grains.Faults;
+using OrleansCluster.Silo.Api;
 using OrleansCluster.Silo.Security;
 
 namespace OrleansCluster.Silo.Extensions;
@@ -18,6 +19,7 @@ internal static class SecurityExtensions
         builder.Services.AddOptions<FaultLimits>().BindConfiguration("Admin").ValidateDataAnnotations().ValidateOnStart();
         builder.Services.AddSingleton<AdminKey>();
         builder.Services.AddSingleton<FailedAuthentications>();
+        builder.Services.AddSingleton<FaultMutationLimiter>();
         builder.Services.AddAuthentication(ApiKeyAuthenticationHandler.SchemeName)
             .AddScheme<AuthenticationSchemeOptions, ApiKeyAuthenticationHandler>(ApiKeyAuthenticationHandler.SchemeName, null);
         builder.Services.AddAuthorizationBuilder()

@@ -16,6 +16,17 @@ public sealed class AdminOptions
     [Range(1, 100_000)]
     public int MutationBurst { get; set; } = 500;
 
+    /// <summary>
+    /// Fault mutations (inject, campaign, clear, clear all) this silo has with the fault registry at once; more wait
+    /// (<see cref="FaultMutationsQueued"/>) or are refused 503 before they reach it.
+    /// </summary>
+    [Range(1, 10_000)]
+    public int FaultMutationsInFlight { get; set; } = 32;
+
+    /// <summary>Fault mutations that may wait for one in flight to answer; past them, 503 with Retry-After.</summary>
+    [Range(0, 100_000)]
+    public int FaultMutationsQueued { get; set; } = 64;
+
     /// <summary>Largest request body accepted, in bytes.</summary>
     [Range(1024, 64 * 1024 * 1024)]
     public int MaxBodyBytes { get; set; } = 1024 * 1024;

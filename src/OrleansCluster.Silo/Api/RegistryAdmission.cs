@@ -1,0 +1,94 @@
+using System.Globalization;
+using System.Threading.RateLimiting;
+using Microsoft.Extensions.Options;
+using OrleansCluster.Silo.Security;
+
+namespace OrleansCluster.Silo.Api;
+
+/// <summary>
+/// Admits the fault mutations of this silo to the fault registry a few at a time (<c>Admin:FaultMutationsInFlight</c>,
+/// with <c>Admin:FaultMutationsQueued</c> more waiting their turn), and answers the rest 503 with
+/// <c>Retry-After</c> before they reach it. Found by probing: the registry is one grain and each mutation writes every
+/// fault in force, so its rate falls as faults pile up (about 24 calls/s with 5,000 in force on the loaded 2-core
+/// build machine); past it, callers queued on the grain until their calls timed out (503 "may still carry the call
+/// out") and the registry then made the faults those callers were told had failed. Refused here, a call changes
+/// nothing, and a wait here is bounded by the calls ahead of it.
+/// </summary>
+public sealed partial class RegistryAdmission(FaultMutationLimiter limiter, ILogger<RegistryAdmission> logger) : IEndpointFilter
+{
+    /// <summary>Seconds a refused caller is asked to wait.</summary>
+    public const int RetryAfterSeconds = 1;
+
+    public async ValueTask<object?> InvokeAsync(EndpointFilterInvocationContext context, EndpointFilterDelegate next)
+    {
+        ArgumentNullException.ThrowIfNull(context);
+        ArgumentNullException.ThrowIfNull(next);
+        using var lease = await limiter.Limiter.AcquireAsync(1, context.HttpContext.RequestAborted);
+        if (lease.IsAcquired)
+        {
+            return await next(context);
+        }
+
+        if (limiter.Refused() is { } refused)
+        {
+            LogBusy(logger, limiter.InFlight, limiter.Queued, refused);
+        }
+
+        context.HttpContext.Response.Headers.RetryAfter = RetryAfterSeconds.ToString(CultureInfo.InvariantCulture);
+        return TypedResults.Problem(
+            statusCode: StatusCodes.Status503ServiceUnavailable,
+            title: "Fault registry busy",
+            detail: $"{limiter.InFlight} fault mutations of this silo are with the fault registry and {limiter.Queued} more wait their turn (Admin:FaultMutationsInFlight, Admin:FaultMutationsQueued); nothing was changed; retry after {RetryAfterSeconds} s");
+    }
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "{Count} fault mutation(s) refused 503 since the last such line: the fault registry has {InFlight} of this silo's in flight and {Queued} queued (this line at most once per 10 s)")]
+    private static partial void LogBusy(ILogger logger, int inFlight, int queued, long count);
+}
+
+/// <summary>This silo's admission of fault mutations to the registry (<see cref="RegistryAdmission"/>).</summary>
+public sealed class FaultMutationLimiter : IDisposable
+{
+    private static readonly TimeSpan LogInterval = TimeSpan.FromSeconds(10);
+    private readonly TimeProvider _time;
+    private readonly Lock _gate = new();
+    private long _refused;
+    private long? _loggedAt;
+
+    public FaultMutationLimiter(IOptions<AdminOptions> options, TimeProvider time)
+    {
+        ArgumentNullException.ThrowIfNull(options);
+        _time = time;
+        InFlight = options.Value.FaultMutationsInFlight;
+        Queued = options.Value.FaultMutationsQueued;
+        Limiter = new ConcurrencyLimiter(new ConcurrencyLimiterOptions { PermitLimit = InFlight, QueueLimit = Queued, QueueProcessingOrder = QueueProcessingOrder.OldestFirst });
+    }
+
+    /// <summary>Mutations admitted to the registry at once.</summary>
+    public int InFlight { get; }
+
+    /// <summary>Mutations that may wait for one of those to answer.</summary>
+    public int Queued { get; }
+
+    /// <summary>The limiter itself.</summary>
+    public ConcurrencyLimiter Limiter { get; }
+
+    /// <summary>Counts a refusal; the count since the last line when a line is due (at most one per 10 s), else null.</summary>
+    public long? Refused()
+    {
+        lock (_gate)
+        {
+            _refused++;
+            if (_loggedAt is { } at && _time.GetElapsedTime(at) < LogInterval)
+            {
+                return null;
+            }
+
+            _loggedAt = _time.GetTimestamp();
+            var count = _refused;
+            _refused = 0;
+            return count;
+        }
+    }
+
+    public void Dispose() => Limiter.Dispose();
+}
