@@ -3,6 +3,11 @@ namespace OrleansCluster.Model.Scenarios;
 // links: the inter-site links between known sites, in SI units, and whether they join every site.
 public static partial class ScenarioLoader
 {
+    // Upper bound on a link's bandwidth, 100 Pb/s: about two thousand times the presets' modern link (51,200 Gbps,
+    // 128 x 400G), so any link to come fits, yet the figure converted to bytes/s (x 1.25e8) stays finite: 1e308 Gbps
+    // once overflowed to infinity, and the inter-site phase lost its latency term with its bandwidth term.
+    private const double MaxLinkBandwidthGbps = 1e8;
+
     private static List<LinkSpec> ReadLinks(List<LinkDocument?>? documents, List<SiteSpec> sites, Action<string, string> fail)
     {
         var links = new List<LinkSpec>();
@@ -71,7 +76,7 @@ public static partial class ScenarioLoader
             }
             else
             {
-                Check(bandwidth > 0 && double.IsFinite(bandwidth.Value), $"{path}.bandwidthGbps", $"{bandwidth} must be > 0", fail);
+                Check(bandwidth is > 0 and <= MaxLinkBandwidthGbps, $"{path}.bandwidthGbps", $"{bandwidth} must be within (0, 1e8]", fail);
             }
 
             var window = link.MaxInFlightMegabytes;

@@ -124,4 +124,41 @@ public sealed class ScenarioLoaderTests
 
         Assert.Equal(1e18, ScenarioLoader.Parse(json).Catalogue["H100"].PeakFlopsPerSecond);
     }
+
+    [Theory]
+    [InlineData("links[0].bandwidthGbps", 1e308)] // 1.25e316 B/s overflowed to infinity, and T_x lost its latency term
+    [InlineData("links[0].bandwidthGbps", 1.000001e8)]
+    [InlineData("sites[0].fabric.bandwidthGbps", 1e308)]
+    [InlineData("sites[0].fabric.bandwidthGbps", 1.000001e7)]
+    public void ABandwidthPastItsBoundIsRefusedNamingIt(string field, double value)
+    {
+        var json = TestScenarios.PresetJson("small", d => SetBandwidth(d, field, value));
+
+        var e = Assert.Throws<ScenarioValidationException>(() => ScenarioLoader.Parse(json));
+
+        var error = Assert.Single(e.Errors);
+        Assert.Equal(field, error.Field);
+        Assert.EndsWith(field.StartsWith("links", StringComparison.Ordinal) ? "must be within (0, 1e8]" : "must be within (0, 1e7]", error.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void BandwidthsAtTheirBoundsLoad()
+    {
+        var json = TestScenarios.PresetJson("small", d =>
+        {
+            SetBandwidth(d, "links[0].bandwidthGbps", 1e8);
+            SetBandwidth(d, "sites[0].fabric.bandwidthGbps", 1e7);
+        });
+
+        var s = ScenarioLoader.Parse(json);
+
+        Assert.Equal(1.25e16, s.Links[0].BandwidthBytesPerSecond);
+        Assert.Equal(1.25e15, s.Sites[0].Fabric.BandwidthBytesPerSecond);
+    }
+
+    private static void SetBandwidth(JsonObject document, string field, double value)
+    {
+        var owner = field.StartsWith("links", StringComparison.Ordinal) ? document["links"]![0]! : document["sites"]![0]!["fabric"]!;
+        owner["bandwidthGbps"] = value;
+    }
 }

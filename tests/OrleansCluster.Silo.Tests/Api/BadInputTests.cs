@@ -208,11 +208,14 @@ public sealed class BadInputTests(KestrelSiloFixture fixture) : IClassFixture<Ke
     [InlineData("\"seed\": 3,", "\"seed\": 3, \"generations\": [ { \"name\": \"H100\", \"peakTflops\": 1e308 } ],", "generations[0].peakTflops")]
     [InlineData("\"noise\": {", "\"noise\": { \"outlierProbability\": 1, \"outlierFactor\": 100,", "noise.outlierProbability")]
     [InlineData("\"seed\": 3,", "\"seed\": 3, \"failures\": { \"causes\": [ { \"name\": \"x\", \"ratePerGpuHour\": 100, \"kind\": \"node.slowdown\", \"params\": { \"factor\": 1.5 }, \"repair\": { \"medianSeconds\": 86400 } } ] },", "failures")]
+    [InlineData("\"bandwidthGbps\": 400 } ]", "\"bandwidthGbps\": 1e308 } ]", "links[0].bandwidthGbps")]
+    [InlineData("{ \"name\": \"a\", \"fabric\": { \"bandwidthGbps\": 400", "{ \"name\": \"a\", \"fabric\": { \"bandwidthGbps\": 1e308", "sites[0].fabric.bandwidthGbps")]
     public async Task ScenarioWithAFigureTheModelCannotHoldIsRefusedNamingIt(string find, string replace, string field)
     {
         // Found by probing: an H100 of 1e308 TFLOPS answered 500 (its step took 0 s, which the barrier's sketch refused);
         // every node a hundredfold outlier at every step (101 s past the 10 s timeout) loaded and failed every step;
-        // failures that keep more faults in force than Admin:MaxLiveFaults flooded the registry until it answered nothing.
+        // failures that keep more faults in force than Admin:MaxLiveFaults flooded the registry until it answered nothing;
+        // a link of 1e308 Gbps loaded as "Infinity" bytes/s, and the inter-site phase lost its latency term.
         var scenario = TestScenarios.Effects.Replace(find, replace, StringComparison.Ordinal);
         Assert.NotEqual(TestScenarios.Effects, scenario);
 
