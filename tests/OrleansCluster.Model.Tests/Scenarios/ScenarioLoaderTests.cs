@@ -69,6 +69,23 @@ public sealed class ScenarioLoaderTests
         Assert.StartsWith("malformed JSON (line 1", error.Message, StringComparison.Ordinal);
     }
 
+    [Theory]
+    [InlineData("\"name\": \"two\",", "\"name\": \"two\", \"seed\": -1,", "seed")] // an unsigned 64-bit integer
+    [InlineData("\"count\": 3", "\"count\": 2147483648", "sites[1].nodes[0].count")] // one past int.MaxValue
+    [InlineData("\"gradientBytes\": 1e9", "\"gradientBytes\": 1e9, \"mfu\": \"NaN\"", "job.mfu")] // numbers only as JSON numbers
+    [InlineData("\"name\": \"two\",", "\"name\": \"two\", \"stragglers\": 5,", "stragglers")]
+    public void ValidJsonThatItsFieldCannotHoldIsNotCalledMalformed(string find, string replace, string field)
+    {
+        var json = Valid.Replace(find, replace, StringComparison.Ordinal);
+        Assert.NotEqual(Valid, json);
+
+        var e = Assert.Throws<ScenarioValidationException>(() => ScenarioLoader.Parse(json));
+
+        var error = Assert.Single(e.Errors);
+        Assert.Equal(field, error.Field);
+        Assert.StartsWith("a value out of range or of the wrong type for this field (line ", error.Message, StringComparison.Ordinal);
+    }
+
     [Fact]
     public void EveryMissingRequiredFieldIsReportedAtOnce()
     {
