@@ -14,6 +14,7 @@ public static partial class ScenarioLoader
         documents ??= [];
         var siteNames = sites.Select(s => s.Name).ToHashSet(StringComparer.Ordinal);
         var ids = new HashSet<string>(StringComparer.Ordinal);
+        var pairs = new Dictionary<(string, string), int>();
         for (var i = 0; i < documents.Count; i++)
         {
             var path = $"links[{i}]";
@@ -53,6 +54,13 @@ public static partial class ScenarioLoader
             else if (!ids.Add(id))
             {
                 fail(link.Name is null ? path : $"{path}.name", $"duplicate link '{id}'");
+            }
+            else if (ok && !pairs.TryAdd(Pair(link.From!, link.To!), i))
+            {
+                // 'b-a' beside 'a-b' is the same link, not a second one: the ring would take the slower of the two
+                // as its bottleneck where parallel links would add up.
+                var first = pairs[Pair(link.From!, link.To!)];
+                fail(path, $"joins '{link.From}' and '{link.To}', as links[{first}] already does: one link per pair of sites, whichever way round");
             }
 
             var distance = link.DistanceKm;
@@ -97,6 +105,9 @@ public static partial class ScenarioLoader
 
         return links;
     }
+
+    private static (string, string) Pair(string from, string to) =>
+        string.CompareOrdinal(from, to) < 0 ? (from, to) : (to, from);
 
     private static bool Connected(List<SiteSpec> sites, List<LinkSpec> links)
     {

@@ -47,6 +47,9 @@ public sealed class ScenarioLoaderTests
     [InlineData("\"name\": \"two\"", "\"name\": \"two\", \"stragglers\": { \"topK\": 0 }", "stragglers.topK: 0 must be within [1, 1000]")]
     [InlineData("\"bandwidthGbps\": 100", "\"bandwidthGbps\": 100, \"colour\": \"red\"", "links[0].colour: unknown field")]
     [InlineData("\"links\": [ { \"from\": \"a\", \"to\": \"b\", \"distanceKm\": 20, \"bandwidthGbps\": 100 } ]", "\"links\": []", "links: the links must join all 2 sites (the all-reduce ring crosses them)")]
+    [InlineData("\"bandwidthGbps\": 100 }", "\"bandwidthGbps\": 100 }, { \"from\": \"b\", \"to\": \"a\", \"distanceKm\": 20, \"bandwidthGbps\": 100 }", "links[1]: joins 'b' and 'a', as links[0] already does: one link per pair of sites, whichever way round")]
+    [InlineData("\"bandwidthGbps\": 100 }", "\"bandwidthGbps\": 100 }, { \"name\": \"spare\", \"from\": \"a\", \"to\": \"b\", \"distanceKm\": 20, \"bandwidthGbps\": 100 }", "links[1]: joins 'a' and 'b', as links[0] already does: one link per pair of sites, whichever way round")]
+    [InlineData("\"bandwidthGbps\": 100 }", "\"bandwidthGbps\": 100 }, { \"from\": \"a\", \"to\": \"b\", \"distanceKm\": 20, \"bandwidthGbps\": 100 }", "links[1]: duplicate link 'a-b'")]
     public void BadScenariosAreRefusedWithTheFieldNamed(string find, string replace, string expected)
     {
         var json = Valid.Replace(find, replace, StringComparison.Ordinal);
