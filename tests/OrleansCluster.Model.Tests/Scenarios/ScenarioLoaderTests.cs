@@ -181,4 +181,17 @@ public sealed class ScenarioLoaderTests
         var owner = field.StartsWith("links", StringComparison.Ordinal) ? document["links"]![0]! : document["sites"]![0]!["fabric"]!;
         owner["bandwidthGbps"] = value;
     }
+
+    [Fact]
+    public void ALeaseOfASiteTheScenarioDoesNotHaveIsNamedAtLoadButParses()
+    {
+        // Parsed, since a what-if variant that drops a site keeps its lease; refused where a scenario is loaded to run.
+        var scenario = TestScenarios.Preset("small", d => d["economics"] = JsonNode.Parse(
+            """{ "gpuHourPrices": { "H100": 2 }, "leaseRevenuePerMonth": { "west": 1e6, "mars": 1e6 } }"""));
+
+        var error = ScenarioLoader.UnknownLeaseSite(scenario);
+
+        Assert.Equal("economics.leaseRevenuePerMonth.mars: unknown site 'mars' (sites: west, east)", error?.ToString());
+        Assert.Null(ScenarioLoader.UnknownLeaseSite(ScenarioPresets.Load("colossus")));
+    }
 }
