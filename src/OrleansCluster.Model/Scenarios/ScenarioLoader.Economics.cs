@@ -5,6 +5,21 @@ namespace OrleansCluster.Model.Scenarios;
 // economics (DESIGN.md 7.7): prices by generation the catalogue knows, lease revenue by site name.
 public static partial class ScenarioLoader
 {
+    /// <summary>
+    /// The first lease of <paramref name="scenario"/> that names a site it does not have, or null. Checked where a
+    /// scenario is loaded to run, not where it is parsed: a what-if variant keeps the lease of a site it drops, which
+    /// is what the lease is for (docs/economics.md), but a scenario that runs has no site to drop, and a lease of
+    /// <c>mars</c> there is a typo that every variant would silently leave out of its money.
+    /// </summary>
+    public static ScenarioError? UnknownLeaseSite(Scenario scenario)
+    {
+        ArgumentNullException.ThrowIfNull(scenario);
+        var site = scenario.Economics.LeaseRevenuePerMonth.Keys.Order(StringComparer.Ordinal).FirstOrDefault(s => scenario.SiteIndex(s) < 0);
+        return site is null ? null : new ScenarioError(
+            $"economics.leaseRevenuePerMonth.{site}",
+            $"unknown site '{site}' (sites: {string.Join(", ", scenario.Sites.Select(s => s.Name))})");
+    }
+
     private static EconomicsSpec ReadEconomics(EconomicsDocument? economics, GpuCatalogue catalogue, Action<string, string> fail)
     {
         if (economics is null)

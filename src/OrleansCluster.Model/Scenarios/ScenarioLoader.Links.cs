@@ -3,12 +3,18 @@ namespace OrleansCluster.Model.Scenarios;
 // links: the inter-site links between known sites, in SI units, and whether they join every site.
 public static partial class ScenarioLoader
 {
+    // Upper bound on a link's bandwidth, 100 Pb/s: about two thousand times the presets' modern link (51,200 Gbps,
+    // 128 x 400G), so any link to come fits, yet the figure converted to bytes/s (x 1.25e8) stays finite: 1e308 Gbps
+    // once overflowed to infinity, and the inter-site phase lost its latency term with its bandwidth term.
+    private const double MaxLinkBandwidthGbps = 1e8;
+
     private static List<LinkSpec> ReadLinks(List<LinkDocument?>? documents, List<SiteSpec> sites, Action<string, string> fail)
     {
         var links = new List<LinkSpec>();
         documents ??= [];
         var siteNames = sites.Select(s => s.Name).ToHashSet(StringComparer.Ordinal);
         var ids = new HashSet<string>(StringComparer.Ordinal);
+        var pairs = new Dictionary<(string, string), int>();
         for (var i = 0; i < documents.Count; i++)
         {
             var path = $"links[{i}]";
@@ -49,6 +55,13 @@ public static partial class ScenarioLoader
             {
                 fail(link.Name is null ? path : $"{path}.name", $"duplicate link '{id}'");
             }
+            else if (ok && !pairs.TryAdd(Pair(link.From!, link.To!), i))
+            {
+                // 'b-a' beside 'a-b' is the same link, not a second one: the ring would take the slower of the two
+                // as its bottleneck where parallel links would add up.
+                var first = pairs[Pair(link.From!, link.To!)];
+                fail(path, $"joins '{link.From}' and '{link.To}', as links[{first}] already does: one link per pair of sites, whichever way round");
+            }
 
             var distance = link.DistanceKm;
             if (distance is null)
@@ -71,7 +84,7 @@ public static partial class ScenarioLoader
             }
             else
             {
-                Check(bandwidth > 0 && double.IsFinite(bandwidth.Value), $"{path}.bandwidthGbps", $"{bandwidth} must be > 0", fail);
+                Check(bandwidth is > 0 and <= MaxLinkBandwidthGbps, $"{path}.bandwidthGbps", $"{bandwidth} must be within (0, 1e8]", fail);
             }
 
             var window = link.MaxInFlightMegabytes;
@@ -92,6 +105,9 @@ public static partial class ScenarioLoader
 
         return links;
     }
+
+    private static (string, string) Pair(string from, string to) =>
+        string.CompareOrdinal(from, to) < 0 ? (from, to) : (to, from);
 
     private static bool Connected(List<SiteSpec> sites, List<LinkSpec> links)
     {

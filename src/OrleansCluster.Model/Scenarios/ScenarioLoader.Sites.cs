@@ -5,6 +5,10 @@ namespace OrleansCluster.Model.Scenarios;
 // sites: each site's fabric and node groups, with node counts bounded by the five-digit ids.
 public static partial class ScenarioLoader
 {
+    // Upper bound on a node's fabric bandwidth, 10 Pb/s: three thousand times an HGX node's 3,200 Gbps (8 x 400G), so
+    // any node to come fits, yet the figure converted to bytes/s (x 1.25e8) and the intra-site ring stay finite.
+    private const double MaxFabricBandwidthGbps = 1e7;
+
     private static List<SiteSpec> ReadSites(List<SiteDocument?>? documents, GpuCatalogue catalogue, Action<string, string> fail)
     {
         var sites = new List<SiteSpec>();
@@ -53,7 +57,7 @@ public static partial class ScenarioLoader
                 }
                 else
                 {
-                    Check(bandwidth > 0 && double.IsFinite(bandwidth.Value), $"{path}.fabric.bandwidthGbps", $"{bandwidth} must be > 0", fail);
+                    Check(bandwidth is > 0 and <= MaxFabricBandwidthGbps, $"{path}.fabric.bandwidthGbps", $"{bandwidth} must be within (0, 1e7]", fail);
                 }
 
                 var hop = site.Fabric.HopLatencyMicroseconds ?? 0;

@@ -71,7 +71,7 @@ public static partial class ScenarioLoader
         }
     }
 
-    /// <summary>Reads the JSON shape only; malformed JSON and unknown fields are reported with their path.</summary>
+    /// <summary>Reads the JSON shape only; malformed JSON, unknown fields and values their field's type cannot hold are reported with their path.</summary>
     public static ScenarioDocument Deserialize(string json)
     {
         try
@@ -81,11 +81,7 @@ public static partial class ScenarioLoader
         }
         catch (JsonException e)
         {
-            var field = FieldFromJsonPath(e.Path);
-            var message = e.Message.Contains("could not be mapped", StringComparison.Ordinal)
-                ? "unknown field"
-                : $"malformed JSON (line {e.LineNumber + 1}, byte {e.BytePositionInLine + 1})";
-            throw new ScenarioValidationException([new ScenarioError(field, message)]);
+            throw new ScenarioValidationException([new ScenarioError(FieldFromJsonPath(e.Path), JsonReadErrors.Describe(e))]);
         }
     }
 

@@ -87,8 +87,10 @@ public static class InterSiteRing
             return new InterSiteFigures(0, 0, false, reports);
         }
 
+        // An infinite bandwidth (the loader bounds it; a fault cannot raise it) makes the bandwidth term 0, not the
+        // phase: the ring still pays its latency term.
         var partitioned = !Joins(ends, links, activeSite);
-        if (partitioned || double.IsPositiveInfinity(minBandwidth))
+        if (partitioned)
         {
             return new InterSiteFigures(0, 0, partitioned, reports);
         }

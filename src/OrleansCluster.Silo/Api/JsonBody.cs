@@ -4,6 +4,7 @@ using System.Text.Json;
 using System.Text.Json.Serialization;
 using Microsoft.AspNetCore.Http.HttpResults;
 using Microsoft.Extensions.Options;
+using OrleansCluster.Model.Scenarios;
 using OrleansCluster.Silo.Security;
 
 namespace OrleansCluster.Silo.Api;
@@ -113,9 +114,7 @@ public static class JsonBody
         catch (JsonException e)
         {
             var field = string.IsNullOrEmpty(e.Path) || e.Path == "$" ? "body" : e.Path.TrimStart('$', '.');
-            var message = e.Message.Contains("could not be mapped", StringComparison.Ordinal) ? "unknown field"
-                : e.Message.Contains("Duplicate propert", StringComparison.Ordinal) ? DuplicateMessage
-                : $"malformed JSON or a value of the wrong type (line {e.LineNumber + 1}, byte {e.BytePositionInLine + 1})";
+            var message = e.Message.Contains("Duplicate propert", StringComparison.Ordinal) ? DuplicateMessage : JsonReadErrors.Describe(e);
             return (null, Problems.Validation(field, message));
         }
     }

@@ -87,7 +87,7 @@ public static class ScenariosApi
         }
         catch (JsonException e)
         {
-            return Problems.Validation("body", $"malformed JSON (line {e.LineNumber + 1}, byte {e.BytePositionInLine + 1})");
+            return Problems.Validation("body", JsonReadErrors.Describe(e)); // the document's syntax only: its values are read below
         }
 
         // A preset and a whole scenario pass the same checks, the job grain's own, before the job lays a single node out.

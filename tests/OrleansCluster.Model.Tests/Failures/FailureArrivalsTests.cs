@@ -114,4 +114,15 @@ public sealed class FailureArrivalsTests
         Assert.Equal(slow + (280.0 / 3600 * 86_400), scenario.Failures!.InForceWithin(scenario, 86_400), 1e-9);
         Assert.Equal(slow + (280.0 / 3600 * 1e7), scenario.Failures!.InForceWithin(scenario, double.PositiveInfinity), 1e-6);
     }
+
+    [Fact]
+    public void ALinkCauseOnAScenarioWithoutLinksLoadsAndNeverFires()
+    {
+        // A rate per link-hour times no link: accepted (falcon's link-congestion serves a one-site scenario too) and silent.
+        var scenario = TestScenarios.Preset("uniform", d => d["failures"] = System.Text.Json.Nodes.JsonNode.Parse(
+            """{ "causes": [ { "name": "cut", "ratePerLinkHour": 1000, "kind": "link.partition", "repair": { "medianSeconds": 30 } } ] }"""));
+
+        Assert.Equal(0, scenario.Failures!.TotalRatePerSecond(scenario));
+        Assert.Empty(Arrivals(scenario).Between(0, 86_400));
+    }
 }

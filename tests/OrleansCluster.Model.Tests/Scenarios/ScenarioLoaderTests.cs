@@ -47,6 +47,9 @@ public sealed class ScenarioLoaderTests
     [InlineData("\"name\": \"two\"", "\"name\": \"two\", \"stragglers\": { \"topK\": 0 }", "stragglers.topK: 0 must be within [1, 1000]")]
     [InlineData("\"bandwidthGbps\": 100", "\"bandwidthGbps\": 100, \"colour\": \"red\"", "links[0].colour: unknown field")]
     [InlineData("\"links\": [ { \"from\": \"a\", \"to\": \"b\", \"distanceKm\": 20, \"bandwidthGbps\": 100 } ]", "\"links\": []", "links: the links must join all 2 sites (the all-reduce ring crosses them)")]
+    [InlineData("\"bandwidthGbps\": 100 }", "\"bandwidthGbps\": 100 }, { \"from\": \"b\", \"to\": \"a\", \"distanceKm\": 20, \"bandwidthGbps\": 100 }", "links[1]: joins 'b' and 'a', as links[0] already does: one link per pair of sites, whichever way round")]
+    [InlineData("\"bandwidthGbps\": 100 }", "\"bandwidthGbps\": 100 }, { \"name\": \"spare\", \"from\": \"a\", \"to\": \"b\", \"distanceKm\": 20, \"bandwidthGbps\": 100 }", "links[1]: joins 'a' and 'b', as links[0] already does: one link per pair of sites, whichever way round")]
+    [InlineData("\"bandwidthGbps\": 100 }", "\"bandwidthGbps\": 100 }, { \"from\": \"a\", \"to\": \"b\", \"distanceKm\": 20, \"bandwidthGbps\": 100 }", "links[1]: duplicate link 'a-b'")]
     public void BadScenariosAreRefusedWithTheFieldNamed(string find, string replace, string expected)
     {
         var json = Valid.Replace(find, replace, StringComparison.Ordinal);
@@ -67,6 +70,23 @@ public sealed class ScenarioLoaderTests
         var error = Assert.Single(errors);
         Assert.Equal("job.mfu", error.Field);
         Assert.StartsWith("malformed JSON (line 1", error.Message, StringComparison.Ordinal);
+    }
+
+    [Theory]
+    [InlineData("\"name\": \"two\",", "\"name\": \"two\", \"seed\": -1,", "seed")] // an unsigned 64-bit integer
+    [InlineData("\"count\": 3", "\"count\": 2147483648", "sites[1].nodes[0].count")] // one past int.MaxValue
+    [InlineData("\"gradientBytes\": 1e9", "\"gradientBytes\": 1e9, \"mfu\": \"NaN\"", "job.mfu")] // numbers only as JSON numbers
+    [InlineData("\"name\": \"two\",", "\"name\": \"two\", \"stragglers\": 5,", "stragglers")]
+    public void ValidJsonThatItsFieldCannotHoldIsNotCalledMalformed(string find, string replace, string field)
+    {
+        var json = Valid.Replace(find, replace, StringComparison.Ordinal);
+        Assert.NotEqual(Valid, json);
+
+        var e = Assert.Throws<ScenarioValidationException>(() => ScenarioLoader.Parse(json));
+
+        var error = Assert.Single(e.Errors);
+        Assert.Equal(field, error.Field);
+        Assert.StartsWith("a value out of range or of the wrong type for this field (line ", error.Message, StringComparison.Ordinal);
     }
 
     [Fact]
@@ -123,5 +143,55 @@ public sealed class ScenarioLoaderTests
             new JsonObject { ["name"] = "H100", ["peakTflops"] = 1e6, ["hbmGb"] = 1e6, ["hbmTbps"] = 1e4, ["nvlinkGBps"] = 1e6, ["tdpWatts"] = 1e5 }));
 
         Assert.Equal(1e18, ScenarioLoader.Parse(json).Catalogue["H100"].PeakFlopsPerSecond);
+    }
+
+    [Theory]
+    [InlineData("links[0].bandwidthGbps", 1e308)] // 1.25e316 B/s overflowed to infinity, and T_x lost its latency term
+    [InlineData("links[0].bandwidthGbps", 1.000001e8)]
+    [InlineData("sites[0].fabric.bandwidthGbps", 1e308)]
+    [InlineData("sites[0].fabric.bandwidthGbps", 1.000001e7)]
+    public void ABandwidthPastItsBoundIsRefusedNamingIt(string field, double value)
+    {
+        var json = TestScenarios.PresetJson("small", d => SetBandwidth(d, field, value));
+
+        var e = Assert.Throws<ScenarioValidationException>(() => ScenarioLoader.Parse(json));
+
+        var error = Assert.Single(e.Errors);
+        Assert.Equal(field, error.Field);
+        Assert.EndsWith(field.StartsWith("links", StringComparison.Ordinal) ? "must be within (0, 1e8]" : "must be within (0, 1e7]", error.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void BandwidthsAtTheirBoundsLoad()
+    {
+        var json = TestScenarios.PresetJson("small", d =>
+        {
+            SetBandwidth(d, "links[0].bandwidthGbps", 1e8);
+            SetBandwidth(d, "sites[0].fabric.bandwidthGbps", 1e7);
+        });
+
+        var s = ScenarioLoader.Parse(json);
+
+        Assert.Equal(1.25e16, s.Links[0].BandwidthBytesPerSecond);
+        Assert.Equal(1.25e15, s.Sites[0].Fabric.BandwidthBytesPerSecond);
+    }
+
+    private static void SetBandwidth(JsonObject document, string field, double value)
+    {
+        var owner = field.StartsWith("links", StringComparison.Ordinal) ? document["links"]![0]! : document["sites"]![0]!["fabric"]!;
+        owner["bandwidthGbps"] = value;
+    }
+
+    [Fact]
+    public void ALeaseOfASiteTheScenarioDoesNotHaveIsNamedAtLoadButParses()
+    {
+        // Parsed, since a what-if variant that drops a site keeps its lease; refused where a scenario is loaded to run.
+        var scenario = TestScenarios.Preset("small", d => d["economics"] = JsonNode.Parse(
+            """{ "gpuHourPrices": { "H100": 2 }, "leaseRevenuePerMonth": { "west": 1e6, "mars": 1e6 } }"""));
+
+        var error = ScenarioLoader.UnknownLeaseSite(scenario);
+
+        Assert.Equal("economics.leaseRevenuePerMonth.mars: unknown site 'mars' (sites: west, east)", error?.ToString());
+        Assert.Null(ScenarioLoader.UnknownLeaseSite(ScenarioPresets.Load("colossus")));
     }
 }

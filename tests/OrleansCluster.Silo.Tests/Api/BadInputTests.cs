@@ -160,6 +160,24 @@ public sealed class BadInputTests(KestrelSiloFixture fixture) : IClassFixture<Ke
         Assert.Contains(field, problem.ErrorFields());
     }
 
+    [Theory]
+    [InlineData("PUT", "/api/scenario", """{"name":"x","seed":-1}""", "seed", "a value out of range or of the wrong type for this field (line 1, byte ")]
+    [InlineData("PUT", "/api/scenario", """{"name":"x","sites":[{"name":"a","nodes":[{"generation":"H100","count":2147483648}]}]}""", "sites[0].nodes[0].count", "a value out of range or of the wrong type for this field (line 1, byte ")]
+    [InlineData("PUT", "/api/scenario", """{"name":"x","job":{"mfu":"NaN"}}""", "job.mfu", "a value out of range or of the wrong type for this field (line 1, byte ")]
+    [InlineData("PUT", "/api/scenario", """{"name":"x","job":{"mfu":}}""", "body", "malformed JSON (line 1, byte ")]
+    [InlineData("POST", "/api/faults", """{"kind":"node.crash","target":{"node":"west-00001"},"durationSeconds":"5"}""", "durationSeconds", "a value out of range or of the wrong type for this field (line 1, byte ")]
+    [InlineData("POST", "/api/faults", """{"kind":"node.crash","target":{"site":"west","count":2147483648}}""", "target.count", "a value out of range or of the wrong type for this field (line 1, byte ")]
+    [InlineData("POST", "/api/faults", """{"kind":"node.crash","target":{"node":"west-00001"}""", "body", "malformed JSON (line 1, byte ")]
+    public async Task ValidJsonThatItsFieldCannotHoldIsNamedAndNotCalledMalformed(string method, string path, string json, string field, string message)
+    {
+        // Found by probing: "seed": -1 (an unsigned seed) was answered "malformed JSON", though the JSON was valid.
+        var (status, problem, _) = await _client.SendJsonAsync(new HttpMethod(method), path, json);
+
+        Assert.Equal(HttpStatusCode.BadRequest, status);
+        Assert.Equal([field], problem.ErrorFields());
+        Assert.StartsWith(message, problem.GetProperty("errors").GetProperty(field)[0].GetString(), StringComparison.Ordinal);
+    }
+
     [Fact]
     public async Task FarPageOfNodesIsEmptyRatherThanTheFirst()
     {
@@ -208,11 +226,14 @@ public sealed class BadInputTests(KestrelSiloFixture fixture) : IClassFixture<Ke
     [InlineData("\"seed\": 3,", "\"seed\": 3, \"generations\": [ { \"name\": \"H100\", \"peakTflops\": 1e308 } ],", "generations[0].peakTflops")]
     [InlineData("\"noise\": {", "\"noise\": { \"outlierProbability\": 1, \"outlierFactor\": 100,", "noise.outlierProbability")]
     [InlineData("\"seed\": 3,", "\"seed\": 3, \"failures\": { \"causes\": [ { \"name\": \"x\", \"ratePerGpuHour\": 100, \"kind\": \"node.slowdown\", \"params\": { \"factor\": 1.5 }, \"repair\": { \"medianSeconds\": 86400 } } ] },", "failures")]
+    [InlineData("\"bandwidthGbps\": 400 } ]", "\"bandwidthGbps\": 1e308 } ]", "links[0].bandwidthGbps")]
+    [InlineData("{ \"name\": \"a\", \"fabric\": { \"bandwidthGbps\": 400", "{ \"name\": \"a\", \"fabric\": { \"bandwidthGbps\": 1e308", "sites[0].fabric.bandwidthGbps")]
     public async Task ScenarioWithAFigureTheModelCannotHoldIsRefusedNamingIt(string find, string replace, string field)
     {
         // Found by probing: an H100 of 1e308 TFLOPS answered 500 (its step took 0 s, which the barrier's sketch refused);
         // every node a hundredfold outlier at every step (101 s past the 10 s timeout) loaded and failed every step;
-        // failures that keep more faults in force than Admin:MaxLiveFaults flooded the registry until it answered nothing.
+        // failures that keep more faults in force than Admin:MaxLiveFaults flooded the registry until it answered nothing;
+        // a link of 1e308 Gbps loaded as "Infinity" bytes/s, and the inter-site phase lost its latency term.
         var scenario = TestScenarios.Effects.Replace(find, replace, StringComparison.Ordinal);
         Assert.NotEqual(TestScenarios.Effects, scenario);
 
