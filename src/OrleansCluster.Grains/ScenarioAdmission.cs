@@ -15,7 +15,9 @@ public static class ScenarioAdmission
 {
     /// <summary>
     /// The first reason <paramref name="scenario"/> may not be loaded, naming its field, or null when it may: more
-    /// nodes than <see cref="SimulationTuning.MaxNodes"/> (first, counted without laying anything out); no step that
+    /// nodes than <see cref="SimulationTuning.MaxNodes"/> (first, counted without laying anything out); a lease of a
+    /// site it does not have (<see cref="ScenarioLoader.UnknownLeaseSite"/>: a what-if variant may drop a leased site,
+    /// but a scenario that runs has none to drop, and such a lease is a typo every variant would leave out); no step that
     /// could ever complete (<see cref="NominalStep.CompletionError"/>); background failures that would keep more
     /// faults in force than <see cref="FaultLimits.MaxLiveFaults"/>.
     /// </summary>
@@ -24,6 +26,6 @@ public static class ScenarioAdmission
         ArgumentNullException.ThrowIfNull(scenario);
         ArgumentNullException.ThrowIfNull(tuning);
         ArgumentNullException.ThrowIfNull(limits);
-        return tuning.SizeError(scenario) ?? NominalStep.CompletionError(scenario) ?? limits.BackgroundError(scenario);
+        return tuning.SizeError(scenario) ?? ScenarioLoader.UnknownLeaseSite(scenario) ?? NominalStep.CompletionError(scenario) ?? limits.BackgroundError(scenario);
     }
 }

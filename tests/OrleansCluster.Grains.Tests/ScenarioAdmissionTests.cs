@@ -35,6 +35,22 @@ public sealed class ScenarioAdmissionTests
         Assert.Null(ScenarioAdmission.Error(floods, new SimulationTuning { MaxNodes = 50 }, roomy));
     }
 
+    [Fact]
+    public void ALeaseOfASiteTheScenarioDoesNotHaveIsRefusedNamingIt()
+    {
+        // Found by probing: accepted without a word, and left out of every variant's money.
+        var scenario = JsonNode.Parse(Scenarios.TwoSites())!.AsObject();
+        scenario["economics"] = JsonNode.Parse("""{ "gpuHourPrices": { "H100": 2, "B200": 3 }, "leaseRevenuePerMonth": { "b": 1e6, "mars": 1e6 } }""");
+        var leased = ScenarioLoader.Parse(scenario.ToJsonString());
+
+        var error = ScenarioAdmission.Error(leased, new SimulationTuning(), new FaultLimits());
+
+        Assert.Equal("economics.leaseRevenuePerMonth.mars", error?.Field);
+        Assert.Equal("unknown site 'mars' (sites: a, b)", error!.Message);
+        scenario["economics"]!["leaseRevenuePerMonth"]!.AsObject().Remove("mars");
+        Assert.Null(ScenarioAdmission.Error(ScenarioLoader.Parse(scenario.ToJsonString()), new SimulationTuning(), new FaultLimits()));
+    }
+
     [Theory]
     [InlineData("small")]
     [InlineData("uniform")]
