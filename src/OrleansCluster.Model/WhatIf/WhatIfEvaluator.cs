@@ -183,7 +183,12 @@ public static class WhatIfEvaluator
         return new WhatIfReport(plan.Baseline.Name, steps, objective.Name(), results, Rank(results, objective));
     }
 
-    /// <summary>Steps <paramref name="scenario"/> and gathers its figures.</summary>
+    /// <summary>
+    /// Steps <paramref name="scenario"/> and gathers its figures. A step fails as the live job fails it (a partition, or
+    /// an all-reduce the collective watchdog aborts) and costs what the job's failed-step accounting says: the barrier
+    /// timeout, with no useful work; so it counts in the mean and p99 step times, and only completed steps count in
+    /// the work, the MFU and the breakdown.
+    /// </summary>
     public static VariantResult Run(Scenario baseline, Scenario scenario, WhatIfVariant variant, int steps, WhatIfFaults? faults = null, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(baseline);
@@ -191,9 +196,10 @@ public static class WhatIfEvaluator
         ArgumentNullException.ThrowIfNull(variant);
         var simulator = new PlainLoopSimulator(scenario);
         (faults ?? WhatIfFaults.None).ApplyTo(baseline, simulator);
+        var timeout = scenario.Job.BarrierTimeoutSeconds;
         var times = new double[steps];
         var parts = new double[StepBreakdown.Parts.Count];
-        double mfu = 0;
+        double usefulMfuSeconds = 0;
         var failed = 0;
         for (var k = 0; k < steps; k++)
         {
@@ -203,9 +209,15 @@ public static class WhatIfEvaluator
             }
 
             var result = simulator.Step(k + 1);
-            failed += result.Partitioned ? 1 : 0;
+            if (Fails(result, timeout))
+            {
+                failed++;
+                times[k] = timeout;
+                continue;
+            }
+
             times[k] = result.StepSeconds;
-            mfu += result.ClusterMfu;
+            usefulMfuSeconds += result.ClusterMfu * result.StepSeconds;
             var values = result.Breakdown.Values();
             for (var p = 0; p < parts.Length; p++)
             {
@@ -220,6 +232,11 @@ public static class WhatIfEvaluator
         var productive = steps - failed;
         var flopsPerSecond = mean > 0 ? workload.TotalFlopsPerStep * productive / steps / mean : 0;
         var tokensPerSecond = mean > 0 ? workload.TokensPerStep * productive / steps / mean : 0;
+
+        // MFU over the time the steps took (a failed step's timeout does no work), as the useful FLOP/s are; the
+        // breakdown is that of a step that completes (the parts sum to its time), none when no step did.
+        var mfu = mean > 0 ? usefulMfuSeconds / (mean * steps) : 0;
+        var breakdown = productive == 0 ? StepBreakdown.Zero : new StepBreakdown(parts[0] / productive, parts[1] / productive, parts[2] / productive, parts[3] / productive, parts[4] / productive);
         var byGeneration = GpusByGeneration(scenario);
         return new VariantResult(
             variant.Name,
@@ -233,10 +250,16 @@ public static class WhatIfEvaluator
             p99,
             tokensPerSecond,
             flopsPerSecond / 1e15,
-            mfu / steps,
-            new StepBreakdown(parts[0] / steps, parts[1] / steps, parts[2] / steps, parts[3] / steps, parts[4] / steps),
+            mfu,
+            breakdown,
             WhatIfMoney.Of(baseline, scenario, byGeneration, mean, flopsPerSecond, tokensPerSecond));
     }
+
+    // Whether the live job fails a step the model evaluated as `result` (JobTree.Failure in the grains: a partition,
+    // no node at the barrier, or the collective watchdog). A node missing the barrier cannot happen here: the plain
+    // loop keeps every node at it (crashed nodes are refused before; a node slower than the timeout still waits).
+    private static bool Fails(StepResult result, double barrierTimeoutSeconds) =>
+        result.Partitioned || result.HealthyNodes == 0 || CollectiveWatchdog.TimesOut(result, barrierTimeoutSeconds);
 
     /// <summary>GPUs by generation name, ordered by name.</summary>
     public static IReadOnlyDictionary<string, long> GpusByGeneration(Scenario scenario)

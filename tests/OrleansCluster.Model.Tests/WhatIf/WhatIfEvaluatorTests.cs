@@ -1,4 +1,5 @@
 using System.Text.Json.Nodes;
+using OrleansCluster.Model.Simulation;
 using OrleansCluster.Model.WhatIf;
 
 namespace OrleansCluster.Model.Tests.WhatIf;
@@ -98,6 +99,63 @@ public sealed class WhatIfEvaluatorTests
         Assert.Contains("no site 'c'", plan.Variants[0].Error, StringComparison.Ordinal);
     }
 
+    [Theory]
+    [InlineData(false, 1.0)] // link.partition: the all-reduce cannot complete
+    [InlineData(true, 1e-9)] // link.bandwidth at a billionth: T_x = 0.02 s / 1e-9, past the timeout, so the watchdog aborts it
+    public void AStepTheLiveJobFailsCostsTheBarrierTimeoutAndDoesNoWork(bool up, double bandwidthRatio)
+    {
+        // Found by probing: under a partition every step was counted failed, yet timed at its compute alone, with an MFU
+        // above the healthy baseline's; the job records such a step as failed after the barrier timeout.
+        var timeout = JsonNode.Parse("""{ "job": { "barrierTimeoutSeconds": 30 } }""")!.AsObject();
+        var plan = WhatIfEvaluator.Plan(TwoSites, [new("both", timeout), new("alone", timeout, "drop-site:b")]);
+        var faults = new WhatIfFaults(new Dictionary<string, double>(), new Dictionary<string, LinkEffect> { ["a-b"] = LinkEffect.None with { Up = up, BandwidthRatio = bandwidthRatio } });
+
+        var report = WhatIfEvaluator.Evaluate(plan, 10, WhatIfObjective.UsdPer1e21Flops, faults, TestContext.Current.CancellationToken);
+
+        var both = report.Variants[0];
+        Assert.Equal(10, both.FailedSteps);
+        Assert.Equal(30, both.MeanStepSeconds, 12);
+        Assert.Equal(30, both.P99StepSeconds, 12);
+        Assert.Equal(0, both.UsefulPflopsPerSecond);
+        Assert.Equal(0, both.TokensPerSecond);
+        Assert.Equal(0, both.ClusterMfu);
+        Assert.Equal(StepBreakdown.Zero, both.Breakdown);
+        Assert.Null(both.Money); // no useful work: no cost per unit of it
+
+        // Site a alone has no link to fail: its figures are the healthy ones, and it ranks first.
+        var alone = report.Variants[1];
+        var aloneStep = (2 * 6e15 / 32 / (989e12 * 0.5)) + 0.32;
+        Assert.Equal(0, alone.FailedSteps);
+        Assert.Equal(aloneStep, alone.MeanStepSeconds, 9);
+        Assert.Equal(6e15 / aloneStep / 1e15, alone.UsefulPflopsPerSecond, 9);
+        Assert.Equal(["alone", "both"], report.Ranking);
+    }
+
+    [Fact]
+    public void FailedStepsCountInTheMeanStepTimeAndTheMfuOverTheTimeTheyTook()
+    {
+        // A link.latency fault with jitter: some steps' all-reduce outlasts a 1 s timeout (the watchdog aborts them),
+        // others complete. The figures follow step by step from the plain loop.
+        var patch = JsonNode.Parse("""{ "job": { "barrierTimeoutSeconds": 1 } }""")!.AsObject();
+        var plan = WhatIfEvaluator.Plan(TwoSites, [new("jittery", patch)]);
+        var effect = LinkEffect.None with { ExtraJitterSeconds = 0.2 };
+        var faults = new WhatIfFaults(new Dictionary<string, double>(), new Dictionary<string, LinkEffect> { ["a-b"] = effect });
+
+        var result = WhatIfEvaluator.Evaluate(plan, 40, WhatIfObjective.UsefulFlops, faults, TestContext.Current.CancellationToken).Variants[0];
+
+        var simulator = new PlainLoopSimulator(plan.Variants[0].Scenario!);
+        simulator.SetLinkEffect(0, effect);
+        var steps = Enumerable.Range(1, 40).Select(k => simulator.Step(k)).ToArray();
+        var completed = steps.Where(s => !s.Partitioned && !CollectiveWatchdog.TimesOut(s, 1)).ToArray();
+        Assert.InRange(completed.Length, 1, 39); // some of each, or the case proves nothing
+        var elapsed = completed.Sum(s => s.StepSeconds) + (40 - completed.Length);
+        Assert.Equal(40 - completed.Length, result.FailedSteps);
+        Assert.Equal(elapsed / 40, result.MeanStepSeconds, 12);
+        Assert.Equal(6e15 * completed.Length / elapsed / 1e15, result.UsefulPflopsPerSecond, 9);
+        Assert.Equal(completed.Sum(s => s.ClusterMfu * s.StepSeconds) / elapsed, result.ClusterMfu, 12);
+        Assert.Equal(completed.Average(s => s.Breakdown.InterSiteLatencySeconds), result.Breakdown.InterSiteLatencySeconds, 12);
+    }
+
     [Fact]
     public void FaultsFollowTheirNodeWhenDroppingAGenerationRenumbersIds()
     {
@@ -111,7 +169,7 @@ public sealed class WhatIfEvaluatorTests
             }
             """;
         var plan = WhatIfEvaluator.Plan(mixed, [WhatIfVariant.Baseline, new("no-h100", Change: "drop-generation:H100"), new("no-a100", Change: "drop-generation:A100")]);
-        var faults = new WhatIfFaults(new Dictionary<string, double> { ["a-00002"] = 2 }, new Dictionary<string, OrleansCluster.Model.Simulation.LinkEffect>());
+        var faults = new WhatIfFaults(new Dictionary<string, double> { ["a-00002"] = 2 }, new Dictionary<string, LinkEffect>());
 
         var report = WhatIfEvaluator.Evaluate(plan, 2, WhatIfObjective.UsefulFlops, faults, TestContext.Current.CancellationToken);
 

@@ -132,6 +132,34 @@ public sealed class WhatIfTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task UnderAPartitionAFailedStepCostsWhatTheLiveJobRecordsAndDoesNoWork()
+    {
+        // Found by probing: with withFaults under a link.partition, every step was counted failed but timed at its
+        // compute alone, with an MFU above the healthy baseline's.
+        var (injected, fault, _) = await _client.PostJsonAsync("/api/faults", """{"kind":"link.partition","target":{"link":"a-b"}}""");
+        Assert.True(injected == HttpStatusCode.Created, fault.ToString());
+        await _client.WaitForClusterAsync(c => c.GetProperty("job").GetProperty("stepsFailed").GetInt64() >= 1, "the partition to fail a step");
+        var live = (await _client.GetJsonAsync("/api/job/steps?count=4096")).EnumerateArray()
+            .First(s => !s.GetProperty("ok").GetBoolean() && s.GetProperty("failureReason").GetString()!.StartsWith("partition", StringComparison.Ordinal));
+
+        var (status, report, _) = await _client.PostJsonAsync("/api/whatif", """{ "variants": [ { "name": "baseline" }, { "change": "drop-site:b" } ], "steps": 3, "withFaults": true }""");
+        Assert.Equal(HttpStatusCode.OK, status);
+
+        var partitioned = report.GetProperty("variants")[0];
+        Assert.Equal(3, partitioned.GetProperty("failedSteps").GetInt32());
+        Assert.Equal(10, live.GetProperty("durationSeconds").GetDouble(), 12); // Effects' barrier timeout
+        Assert.Equal(live.GetProperty("durationSeconds").GetDouble(), partitioned.GetProperty("meanStepSeconds").GetDouble(), 12);
+        Assert.Equal(0, partitioned.GetProperty("clusterMfu").GetDouble());
+        Assert.Equal(0, partitioned.GetProperty("usefulPflopsPerSecond").GetDouble());
+
+        // Site a alone keeps no link to lose: it steps as healthy, and ranks first.
+        var alone = report.GetProperty("variants")[1];
+        Assert.Equal(0, alone.GetProperty("failedSteps").GetInt32());
+        Assert.Equal(TestScenarios.ComputeSeconds + (2 * ((19.0 / 20 * 1e9 / 5e10) + (19 * 2e-6))), alone.GetProperty("meanStepSeconds").GetDouble(), 9);
+        Assert.Equal(["drop-site:b", "baseline"], report.GetProperty("ranking").EnumerateArray().Select(n => n.GetString()));
+    }
+
+    [Fact]
     public async Task ABusyWorkerAnswers429UntilTheRunningEvaluationIsCancelled()
     {
         var eight = string.Join(", ", Enumerable.Range(0, 8).Select(i => $$"""{ "name": "v{{i}}" }"""));
