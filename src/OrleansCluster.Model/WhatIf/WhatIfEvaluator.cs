@@ -16,11 +16,17 @@ public static class WhatIfEvaluator
     /// <summary>The options scenario documents are parsed with (comments allowed, as in the preset files).</summary>
     public static JsonDocumentOptions DocumentOptions { get; } = new() { CommentHandling = JsonCommentHandling.Skip, AllowTrailingCommas = true };
 
-    /// <summary>Expands <c>standard</c> (as a variant's change) into its variants; other variants are kept.</summary>
+    /// <summary>
+    /// Expands <c>standard</c> (as a variant's change) into its variants, each named as <see cref="NamedChanges.StandardVariants"/>
+    /// names it, after the variant's own name and a slash when it has one of its own (<c>mine</c> gives <c>mine/baseline</c>,
+    /// <c>mine/drop-site:a</c>); other variants are kept.
+    /// </summary>
     public static IReadOnlyList<WhatIfVariant> Expand(Scenario baseline, IEnumerable<WhatIfVariant> variants)
     {
         ArgumentNullException.ThrowIfNull(variants);
-        return variants.SelectMany(v => v.Change == NamedChanges.Standard ? NamedChanges.StandardVariants(baseline) : [v]).ToArray();
+        return variants.SelectMany(v => v.Change != NamedChanges.Standard ? [v]
+            : v.Name == NamedChanges.Standard ? NamedChanges.StandardVariants(baseline)
+            : NamedChanges.StandardVariants(baseline).Select(s => s with { Name = $"{v.Name}/{s.Name}" })).ToArray();
     }
 
     /// <summary>
@@ -105,10 +111,19 @@ public static class WhatIfEvaluator
 
         var document = JsonNode.Parse(baselineJson, documentOptions: DocumentOptions)!.AsObject();
         var planned = new List<PlannedVariant>();
+        var named = new Dictionary<string, int>(StringComparer.Ordinal);
+        var nameErrors = new List<ScenarioError>();
         for (var i = 0; i < variants.Count; i++)
         {
             foreach (var variant in Expand(baseline, [variants[i]]))
             {
+                // Found by probing: two variants named alike once 'standard' was expanded (its baseline beside a variant
+                // named baseline, or 'standard' twice) were both reported, and the ranking, by name, could not tell them apart.
+                if (!named.TryAdd(variant.Name, i) && nameErrors.All(e => e.Field != $"variants[{i}].name"))
+                {
+                    nameErrors.Add(DuplicateName(variants, variant.Name, i, named[variant.Name]));
+                }
+
                 // Found by probing: a patch of 400 sites of 99,996 nodes (40 million, ten times Simulation:MaxNodes)
                 // passed every check and ran the silo out of memory laying it out; refused here, from its counts.
                 var scenario = Parse(document, variant, out var errors);
@@ -124,10 +139,20 @@ public static class WhatIfEvaluator
         // Each variant within the bound, many of them may still be more work than the host allows: then no layout is made.
         if (new WhatIfPlan(baseline, planned).Nodes > maxTotalNodes)
         {
-            return new WhatIfPlan(baseline, planned) { Checked = false };
+            return new WhatIfPlan(baseline, planned) { Checked = false, NameErrors = nameErrors };
         }
 
-        return new WhatIfPlan(baseline, planned.Select(p => p.Scenario is null ? p : Checked(p)).ToList());
+        return new WhatIfPlan(baseline, planned.Select(p => p.Scenario is null ? p : Checked(p)).ToList()) { NameErrors = nameErrors };
+    }
+
+    // The error naming variants[i].name, whose variant (one of its variants, for 'standard') is named as one of variants[first]'s.
+    private static ScenarioError DuplicateName(IReadOnlyList<WhatIfVariant> variants, string name, int i, int first)
+    {
+        static bool Standard(WhatIfVariant v) => v.Change == NamedChanges.Standard;
+        var expanded = Standard(variants[i]) ? " ('standard' expands to it)" : string.Empty;
+        var other = Standard(variants[first]) ? $"variants[{first}] ('standard') expands to it" : $"variants[{first}] has it";
+        var remedy = Standard(variants[i]) || Standard(variants[first]) ? "; a name given with 'standard' prefixes its variants ('mine' gives 'mine/baseline')" : string.Empty;
+        return new ScenarioError($"variants[{i}].name", $"duplicate variant '{name}'{expanded}: {other}; names must be unique once 'standard' is expanded{remedy}");
     }
 
     // A parsed variant with the rest of a load's checks made.
@@ -171,6 +196,11 @@ public static class WhatIfEvaluator
         if (!plan.Checked)
         {
             throw new ArgumentException("the plan is past its host's bounds (baseline size or nodes in all), so its variants were not all checked", nameof(plan));
+        }
+
+        if (plan.NameErrors.Count > 0)
+        {
+            throw new ArgumentException($"variant names must be unique (the ranking names them): {string.Join("; ", plan.NameErrors)}", nameof(plan));
         }
 
         var results = new List<VariantResult>();

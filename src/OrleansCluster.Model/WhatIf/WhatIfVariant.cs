@@ -56,6 +56,12 @@ public sealed record WhatIfPlan(Scenario Baseline, IReadOnlyList<PlannedVariant>
     /// <summary>Nodes over every valid variant: times the steps, the work of the evaluation.</summary>
     public long Nodes => Variants.Sum(v => v.Scenario is null ? 0L : ScenarioLoader.CountNodes(v.Scenario));
 
+    /// <summary>
+    /// Each variant of the request whose name (one of its names, for <c>standard</c>) an earlier one already has, naming
+    /// <c>variants[i].name</c>: the ranking names the variants, so a plan with any cannot be evaluated.
+    /// </summary>
+    public IReadOnlyList<ScenarioError> NameErrors { get; init; } = [];
+
     /// <summary>Why the baseline itself is larger than the host takes (then no variant is planned); null when it fits.</summary>
     public ScenarioError? BaselineError { get; init; }
 

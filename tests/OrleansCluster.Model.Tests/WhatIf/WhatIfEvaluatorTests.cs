@@ -156,6 +156,42 @@ public sealed class WhatIfEvaluatorTests
         Assert.Equal(completed.Average(s => s.Breakdown.InterSiteLatencySeconds), result.Breakdown.InterSiteLatencySeconds, 12);
     }
 
+    [Theory]
+    [InlineData("baseline")] // the standard set's baseline beside a variant of that name: two different 'baseline's were reported
+    [InlineData("standard")] // standard twice: every name twice in the ranking
+    public void NamesMustBeUniqueOnceStandardIsExpanded(string second)
+    {
+        var patch = JsonNode.Parse("""{ "seed": 7 }""")!.AsObject();
+        var plan = WhatIfEvaluator.Plan(TwoSites, [new("standard", Change: NamedChanges.Standard), second == "standard" ? new("standard", Change: NamedChanges.Standard) : new(second, patch)]);
+
+        var error = Assert.Single(plan.NameErrors);
+        Assert.Equal("variants[1].name", error.Field);
+        Assert.StartsWith("duplicate variant 'baseline'", error.Message, StringComparison.Ordinal);
+        Assert.Contains("variants[0] ('standard') expands to it", error.Message, StringComparison.Ordinal);
+        Assert.Throws<ArgumentException>(() => WhatIfEvaluator.Evaluate(plan, 1, WhatIfObjective.UsefulFlops, TestContext.Current.CancellationToken));
+    }
+
+    [Fact]
+    public void TwoVariantsOfOneNameAreRefusedNamingTheSecond()
+    {
+        var plan = WhatIfEvaluator.Plan(TwoSites, [new("a"), new("b"), new("a", Change: "drop-site:b")]);
+
+        Assert.Equal("variants[2].name", Assert.Single(plan.NameErrors).Field);
+    }
+
+    [Fact]
+    public void ANameGivenWithStandardPrefixesItsVariants()
+    {
+        var plan = WhatIfEvaluator.Plan(TwoSites, [new("mine", Change: NamedChanges.Standard), new("standard", Change: NamedChanges.Standard)]);
+
+        Assert.Empty(plan.NameErrors);
+        string[] standard = ["baseline", "drop-site:a", "drop-site:b", "heal-links", "inter-site-every:8"];
+        Assert.Equal([.. standard.Select(n => $"mine/{n}"), .. standard], plan.Variants.Select(v => v.Variant.Name));
+        Assert.Equal("drop-site:a", plan.Variants[1].Variant.Change);
+        var report = WhatIfEvaluator.Evaluate(plan, 1, WhatIfObjective.UsefulFlops, TestContext.Current.CancellationToken);
+        Assert.Equal(10, report.Ranking.Distinct().Count());
+    }
+
     [Fact]
     public void FaultsFollowTheirNodeWhenDroppingAGenerationRenumbersIds()
     {

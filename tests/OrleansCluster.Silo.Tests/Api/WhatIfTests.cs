@@ -159,6 +159,33 @@ public sealed class WhatIfTests : IAsyncLifetime
         Assert.Equal(["drop-site:b", "baseline"], report.GetProperty("ranking").EnumerateArray().Select(n => n.GetString()));
     }
 
+    [Theory]
+    [InlineData("""{ "change": "standard" }, { "name": "baseline", "patch": { "seed": 7 } }""")] // two different 'baseline's were answered
+    [InlineData("""{ "change": "standard" }, { "change": "standard" }""")] // refused before expansion too, as is the next
+    [InlineData("""{ "name": "twice" }, { "name": "twice", "change": "drop-site:b" }""")]
+    public async Task NamesThatRepeatOnceStandardIsExpandedAreRefusedNamingTheField(string variants)
+    {
+        var (status, problem, _) = await _client.PostJsonAsync("/api/whatif", $$"""{ "variants": [ {{variants}} ], "steps": 1 }""");
+
+        Assert.Equal(HttpStatusCode.BadRequest, status);
+        Assert.Equal(["variants[1].name"], problem.ErrorFields());
+        Assert.Contains("duplicate variant", problem.GetProperty("detail").GetString(), StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task ANameGivenWithStandardPrefixesItsVariants()
+    {
+        // Found by probing: { "name": "mine", "change": "standard" } lost its name (two standard sets so named answered
+        // every name twice).
+        var (status, report, _) = await _client.PostJsonAsync("/api/whatif", """{ "variants": [ { "name": "mine", "change": "standard" }, { "change": "standard" } ], "steps": 1 }""");
+
+        Assert.Equal(HttpStatusCode.OK, status);
+        Assert.Equal(
+            ["mine/baseline", "mine/drop-site:a", "mine/drop-site:b", "mine/heal-links", "baseline", "drop-site:a", "drop-site:b", "heal-links"],
+            report.GetProperty("variants").EnumerateArray().Select(v => v.GetProperty("name").GetString()));
+        Assert.Equal(8, report.GetProperty("ranking").EnumerateArray().Select(n => n.GetString()).Distinct().Count());
+    }
+
     [Fact]
     public async Task ABusyWorkerAnswers429UntilTheRunningEvaluationIsCancelled()
     {
