@@ -179,6 +179,46 @@ public static class WhatIfEvaluator
     private static string Describe(IReadOnlyList<ScenarioError> errors) =>
         string.Join("; ", errors.Select(e => e.Field == "change" ? e.Message : e.ToString()));
 
+    /// <summary>
+    /// Why <paramref name="objective"/> cannot rank <paramref name="plan"/>'s variants, naming <c>objective</c>, or null
+    /// when it can: a money objective needs a price for every generation of every variant that was built (the
+    /// baseline's <c>economics</c>, or its patch's), and <c>usd-per-million-tokens</c> tokens (model mode). Without
+    /// them every variant's figure is null and the ranking would be the request's order, not a ranking.
+    /// </summary>
+    public static ScenarioError? ObjectiveError(WhatIfPlan plan, WhatIfObjective objective)
+    {
+        ArgumentNullException.ThrowIfNull(plan);
+        if (!objective.IsMoney())
+        {
+            return null;
+        }
+
+        var built = plan.Variants.Where(p => p.Scenario is not null).Select(p => (p.Variant.Name, Scenario: p.Scenario!)).ToArray();
+        var name = objective.Name();
+        if (built.Length > 0 && built.All(b => !b.Scenario.Economics.HasPrices))
+        {
+            return new ScenarioError("objective", $"'{name}' ranks by money, but the scenario has no economics (economics.gpuHourPrices): load one with prices, give each variant's patch them, or rank by useful-flops");
+        }
+
+        var unpriced = built
+            .Select(b => (b.Name, b.Scenario.Economics.HasPrices, Generations: GpusByGeneration(b.Scenario).Keys.Where(g => b.Scenario.Economics.PriceOf(g) is null).ToArray()))
+            .Where(b => b.Generations.Length > 0)
+            .Select(b => b.HasPrices ? $"'{b.Name}' has no price for {string.Join(", ", b.Generations)}" : $"'{b.Name}' has no economics")
+            .ToArray();
+        if (unpriced.Length > 0)
+        {
+            return new ScenarioError("objective", $"'{name}' ranks by money, which needs a price for every generation of every variant: {string.Join("; ", unpriced)}; give them (economics.gpuHourPrices, in the scenario or the variant's patch), or rank by useful-flops");
+        }
+
+        var direct = built.Where(b => b.Scenario.Job.Model is null).Select(b => $"'{b.Name}'").ToArray();
+        if (objective == WhatIfObjective.UsdPerMillionTokens && direct.Length > 0)
+        {
+            return new ScenarioError("objective", $"'{name}' ranks by the cost of tokens, but {string.Join(", ", direct)} in direct mode (job.flopsPerGpuPerStep) trains none: rank by usd-per-1e21-flops");
+        }
+
+        return null;
+    }
+
     /// <summary>Evaluates every variant for <paramref name="steps"/> steps and ranks them by <paramref name="objective"/>.</summary>
     public static WhatIfReport Evaluate(string baselineJson, IReadOnlyList<WhatIfVariant> variants, int steps, WhatIfObjective objective, CancellationToken cancellationToken = default) =>
         Evaluate(Plan(baselineJson, variants), steps, objective, cancellationToken);
@@ -201,6 +241,11 @@ public static class WhatIfEvaluator
         if (plan.NameErrors.Count > 0)
         {
             throw new ArgumentException($"variant names must be unique (the ranking names them): {string.Join("; ", plan.NameErrors)}", nameof(plan));
+        }
+
+        if (ObjectiveError(plan, objective) is { } unranked)
+        {
+            throw new ArgumentException(unranked.ToString(), nameof(objective));
         }
 
         var results = new List<VariantResult>();

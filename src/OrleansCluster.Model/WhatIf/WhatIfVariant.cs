@@ -48,6 +48,10 @@ public static class WhatIfObjectives
 
     /// <summary>The wire name of <paramref name="objective"/>.</summary>
     public static string Name(this WhatIfObjective objective) => Names[(int)objective];
+
+    /// <summary>Whether <paramref name="objective"/> ranks by money, which needs the GPUs' prices (<c>economics</c>).</summary>
+    public static bool IsMoney(this WhatIfObjective objective) =>
+        objective is WhatIfObjective.UsdPer1e21Flops or WhatIfObjective.NetUsdPer1e21Flops or WhatIfObjective.UsdPerMillionTokens;
 }
 
 /// <summary>The baseline and every variant's scenario, built and validated, before any step.</summary>

@@ -103,6 +103,13 @@ public static class WhatIfApi
             return Problems.Unprocessable([new FieldError("steps", $"{plan.Nodes} nodes over the variants x {steps} steps = {nodeSteps} node-steps, more than the {limits.MaxNodeSteps} allowed (WhatIf:MaxNodeSteps)")]);
         }
 
+        // Found by probing: a money objective on a scenario without prices answered 200, every money null, the ranking
+        // the request's order.
+        if (WhatIfEvaluator.ObjectiveError(plan, objective) is { } unranked)
+        {
+            return Problems.Unprocessable([new FieldError(unranked.Field, unranked.Message)]);
+        }
+
         var faults = WhatIfFaults.None;
         if (request.WithFaults == true)
         {

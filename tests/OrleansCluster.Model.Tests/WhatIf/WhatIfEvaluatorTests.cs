@@ -192,6 +192,65 @@ public sealed class WhatIfEvaluatorTests
         Assert.Equal(10, report.Ranking.Distinct().Count());
     }
 
+    [Theory]
+    [InlineData(WhatIfObjective.UsdPer1e21Flops)]
+    [InlineData(WhatIfObjective.NetUsdPer1e21Flops)]
+    [InlineData(WhatIfObjective.UsdPerMillionTokens)]
+    public void AMoneyObjectiveWithoutPricesIsRefusedNamingTheObjective(WhatIfObjective objective)
+    {
+        // Found by probing: every money figure null, and the "ranking" the request's order.
+        var unpriced = TwoSites.Replace("""
+            "economics": { "gpuHourPrices": { "H100": 2 }, "leaseRevenuePerMonth": { "b": 1e6 } }
+            """.Trim(), """
+            "economics": null
+            """.Trim(), StringComparison.Ordinal);
+        Assert.NotEqual(TwoSites, unpriced);
+        var plan = WhatIfEvaluator.Plan(unpriced, [WhatIfVariant.Baseline, new("alone", Change: "drop-site:b")]);
+
+        var error = WhatIfEvaluator.ObjectiveError(plan, objective);
+
+        Assert.Equal("objective", error?.Field);
+        Assert.Contains("the scenario has no economics", error!.Message, StringComparison.Ordinal);
+        Assert.Throws<ArgumentException>(() => WhatIfEvaluator.Evaluate(plan, 1, objective, TestContext.Current.CancellationToken));
+        Assert.Null(WhatIfEvaluator.ObjectiveError(plan, WhatIfObjective.UsefulFlops));
+    }
+
+    [Fact]
+    public void AMoneyObjectiveRanksWhenEveryVariantsPatchGivesThePrices()
+    {
+        var unpriced = TwoSites.Replace("""
+            "economics": { "gpuHourPrices": { "H100": 2 }, "leaseRevenuePerMonth": { "b": 1e6 } }
+            """.Trim(), """
+            "economics": null
+            """.Trim(), StringComparison.Ordinal);
+        var prices = JsonNode.Parse("""{ "economics": { "gpuHourPrices": { "H100": 2 } } }""")!.AsObject();
+        var partly = JsonNode.Parse("""{ "economics": { "gpuHourPrices": { "A100": 1 } } }""")!.AsObject();
+
+        var priced = WhatIfEvaluator.Plan(unpriced, [new("both", prices), new("alone", prices, "drop-site:b")]);
+        var onePriceless = WhatIfEvaluator.Plan(unpriced, [new("both", prices), new("alone", Change: "drop-site:b"), new("wrong", partly)]);
+
+        Assert.Null(WhatIfEvaluator.ObjectiveError(priced, WhatIfObjective.UsdPer1e21Flops));
+        Assert.Equal(["alone", "both"], WhatIfEvaluator.Evaluate(priced, 2, WhatIfObjective.UsdPer1e21Flops, TestContext.Current.CancellationToken).Ranking);
+        var error = WhatIfEvaluator.ObjectiveError(onePriceless, WhatIfObjective.UsdPer1e21Flops);
+        Assert.Equal("objective", error?.Field);
+        Assert.Contains("'alone' has no economics; 'wrong' has no price for H100", error!.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void UsdPerMillionTokensIsRefusedInDirectMode()
+    {
+        var direct = TwoSites.Replace("""
+            "job": { "model": { "parameters": 1e9, "tokensPerStep": 1e6, "gradientBytesPerParameter": 2 }, "comm": { "bucketMegabytes": 1000 }, "mfu": 0.5 },
+            """.Trim(), """
+            "job": { "flopsPerGpuPerStep": 4e14, "gradientBytes": 1e9, "mfu": 0.5 },
+            """.Trim(), StringComparison.Ordinal);
+        Assert.NotEqual(TwoSites, direct);
+        var plan = WhatIfEvaluator.Plan(direct, [WhatIfVariant.Baseline]);
+
+        Assert.Contains("direct mode", WhatIfEvaluator.ObjectiveError(plan, WhatIfObjective.UsdPerMillionTokens)?.Message, StringComparison.Ordinal);
+        Assert.Null(WhatIfEvaluator.ObjectiveError(plan, WhatIfObjective.UsdPer1e21Flops));
+    }
+
     [Fact]
     public void FaultsFollowTheirNodeWhenDroppingAGenerationRenumbersIds()
     {

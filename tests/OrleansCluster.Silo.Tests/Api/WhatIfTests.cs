@@ -187,6 +187,24 @@ public sealed class WhatIfTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task AMoneyObjectiveOnAScenarioWithoutPricesIsRefusedNamingTheObjective()
+    {
+        // Found by probing: 200, every money null, the ranking in the request's order. Effects has no economics.
+        var (status, problem, response) = await _client.PostJsonAsync("/api/whatif", """{ "variants": [ { "name": "baseline" }, { "change": "drop-site:b" } ], "steps": 1, "objective": "usd-per-1e21-flops" }""");
+
+        Assert.Equal(HttpStatusCode.UnprocessableEntity, status);
+        Assert.Equal("application/problem+json", response.Content.Headers.ContentType?.MediaType);
+        Assert.Equal(["objective"], problem.ErrorFields());
+        Assert.Contains("no economics", problem.GetProperty("detail").GetString(), StringComparison.Ordinal);
+
+        // Every variant's patch giving the prices, it ranks.
+        const string prices = """{ "economics": { "gpuHourPrices": { "H100": 2 } } }""";
+        (status, var report, _) = await _client.PostJsonAsync("/api/whatif", $$"""{ "variants": [ { "name": "baseline", "patch": {{prices}} }, { "change": "drop-site:b", "patch": {{prices}} } ], "steps": 1, "objective": "usd-per-1e21-flops" }""");
+        Assert.Equal(HttpStatusCode.OK, status);
+        Assert.All(report.GetProperty("variants").EnumerateArray(), v => Assert.Equal(JsonValueKind.Object, v.GetProperty("money").ValueKind));
+    }
+
+    [Fact]
     public async Task ABusyWorkerAnswers429UntilTheRunningEvaluationIsCancelled()
     {
         var eight = string.Join(", ", Enumerable.Range(0, 8).Select(i => $$"""{ "name": "v{{i}}" }"""));
