@@ -16,11 +16,17 @@ public static class WhatIfEvaluator
     /// <summary>The options scenario documents are parsed with (comments allowed, as in the preset files).</summary>
     public static JsonDocumentOptions DocumentOptions { get; } = new() { CommentHandling = JsonCommentHandling.Skip, AllowTrailingCommas = true };
 
-    /// <summary>Expands <c>standard</c> (as a variant's change) into its variants; other variants are kept.</summary>
+    /// <summary>
+    /// Expands <c>standard</c> (as a variant's change) into its variants, each named as <see cref="NamedChanges.StandardVariants"/>
+    /// names it, after the variant's own name and a slash when it has one of its own (<c>mine</c> gives <c>mine/baseline</c>,
+    /// <c>mine/drop-site:a</c>); other variants are kept.
+    /// </summary>
     public static IReadOnlyList<WhatIfVariant> Expand(Scenario baseline, IEnumerable<WhatIfVariant> variants)
     {
         ArgumentNullException.ThrowIfNull(variants);
-        return variants.SelectMany(v => v.Change == NamedChanges.Standard ? NamedChanges.StandardVariants(baseline) : [v]).ToArray();
+        return variants.SelectMany(v => v.Change != NamedChanges.Standard ? [v]
+            : v.Name == NamedChanges.Standard ? NamedChanges.StandardVariants(baseline)
+            : NamedChanges.StandardVariants(baseline).Select(s => s with { Name = $"{v.Name}/{s.Name}" })).ToArray();
     }
 
     /// <summary>
@@ -105,10 +111,19 @@ public static class WhatIfEvaluator
 
         var document = JsonNode.Parse(baselineJson, documentOptions: DocumentOptions)!.AsObject();
         var planned = new List<PlannedVariant>();
+        var named = new Dictionary<string, int>(StringComparer.Ordinal);
+        var nameErrors = new List<ScenarioError>();
         for (var i = 0; i < variants.Count; i++)
         {
             foreach (var variant in Expand(baseline, [variants[i]]))
             {
+                // Found by probing: two variants named alike once 'standard' was expanded (its baseline beside a variant
+                // named baseline, or 'standard' twice) were both reported, and the ranking, by name, could not tell them apart.
+                if (!named.TryAdd(variant.Name, i) && nameErrors.All(e => e.Field != $"variants[{i}].name"))
+                {
+                    nameErrors.Add(DuplicateName(variants, variant.Name, i, named[variant.Name]));
+                }
+
                 // Found by probing: a patch of 400 sites of 99,996 nodes (40 million, ten times Simulation:MaxNodes)
                 // passed every check and ran the silo out of memory laying it out; refused here, from its counts.
                 var scenario = Parse(document, variant, out var errors);
@@ -124,10 +139,20 @@ public static class WhatIfEvaluator
         // Each variant within the bound, many of them may still be more work than the host allows: then no layout is made.
         if (new WhatIfPlan(baseline, planned).Nodes > maxTotalNodes)
         {
-            return new WhatIfPlan(baseline, planned) { Checked = false };
+            return new WhatIfPlan(baseline, planned) { Checked = false, NameErrors = nameErrors };
         }
 
-        return new WhatIfPlan(baseline, planned.Select(p => p.Scenario is null ? p : Checked(p)).ToList());
+        return new WhatIfPlan(baseline, planned.Select(p => p.Scenario is null ? p : Checked(p)).ToList()) { NameErrors = nameErrors };
+    }
+
+    // The error naming variants[i].name, whose variant (one of its variants, for 'standard') is named as one of variants[first]'s.
+    private static ScenarioError DuplicateName(IReadOnlyList<WhatIfVariant> variants, string name, int i, int first)
+    {
+        static bool Standard(WhatIfVariant v) => v.Change == NamedChanges.Standard;
+        var expanded = Standard(variants[i]) ? " ('standard' expands to it)" : string.Empty;
+        var other = Standard(variants[first]) ? $"variants[{first}] ('standard') expands to it" : $"variants[{first}] has it";
+        var remedy = Standard(variants[i]) || Standard(variants[first]) ? "; a name given with 'standard' prefixes its variants ('mine' gives 'mine/baseline')" : string.Empty;
+        return new ScenarioError($"variants[{i}].name", $"duplicate variant '{name}'{expanded}: {other}; names must be unique once 'standard' is expanded{remedy}");
     }
 
     // A parsed variant with the rest of a load's checks made.
@@ -154,6 +179,46 @@ public static class WhatIfEvaluator
     private static string Describe(IReadOnlyList<ScenarioError> errors) =>
         string.Join("; ", errors.Select(e => e.Field == "change" ? e.Message : e.ToString()));
 
+    /// <summary>
+    /// Why <paramref name="objective"/> cannot rank <paramref name="plan"/>'s variants, naming <c>objective</c>, or null
+    /// when it can: a money objective needs a price for every generation of every variant that was built (the
+    /// baseline's <c>economics</c>, or its patch's), and <c>usd-per-million-tokens</c> tokens (model mode). Without
+    /// them every variant's figure is null and the ranking would be the request's order, not a ranking.
+    /// </summary>
+    public static ScenarioError? ObjectiveError(WhatIfPlan plan, WhatIfObjective objective)
+    {
+        ArgumentNullException.ThrowIfNull(plan);
+        if (!objective.IsMoney())
+        {
+            return null;
+        }
+
+        var built = plan.Variants.Where(p => p.Scenario is not null).Select(p => (p.Variant.Name, Scenario: p.Scenario!)).ToArray();
+        var name = objective.Name();
+        if (built.Length > 0 && built.All(b => !b.Scenario.Economics.HasPrices))
+        {
+            return new ScenarioError("objective", $"'{name}' ranks by money, but the scenario has no economics (economics.gpuHourPrices): load one with prices, give each variant's patch them, or rank by useful-flops");
+        }
+
+        var unpriced = built
+            .Select(b => (b.Name, b.Scenario.Economics.HasPrices, Generations: GpusByGeneration(b.Scenario).Keys.Where(g => b.Scenario.Economics.PriceOf(g) is null).ToArray()))
+            .Where(b => b.Generations.Length > 0)
+            .Select(b => b.HasPrices ? $"'{b.Name}' has no price for {string.Join(", ", b.Generations)}" : $"'{b.Name}' has no economics")
+            .ToArray();
+        if (unpriced.Length > 0)
+        {
+            return new ScenarioError("objective", $"'{name}' ranks by money, which needs a price for every generation of every variant: {string.Join("; ", unpriced)}; give them (economics.gpuHourPrices, in the scenario or the variant's patch), or rank by useful-flops");
+        }
+
+        var direct = built.Where(b => b.Scenario.Job.Model is null).Select(b => $"'{b.Name}'").ToArray();
+        if (objective == WhatIfObjective.UsdPerMillionTokens && direct.Length > 0)
+        {
+            return new ScenarioError("objective", $"'{name}' ranks by the cost of tokens, but {string.Join(", ", direct)} in direct mode (job.flopsPerGpuPerStep) trains none: rank by usd-per-1e21-flops");
+        }
+
+        return null;
+    }
+
     /// <summary>Evaluates every variant for <paramref name="steps"/> steps and ranks them by <paramref name="objective"/>.</summary>
     public static WhatIfReport Evaluate(string baselineJson, IReadOnlyList<WhatIfVariant> variants, int steps, WhatIfObjective objective, CancellationToken cancellationToken = default) =>
         Evaluate(Plan(baselineJson, variants), steps, objective, cancellationToken);
@@ -173,6 +238,16 @@ public static class WhatIfEvaluator
             throw new ArgumentException("the plan is past its host's bounds (baseline size or nodes in all), so its variants were not all checked", nameof(plan));
         }
 
+        if (plan.NameErrors.Count > 0)
+        {
+            throw new ArgumentException($"variant names must be unique (the ranking names them): {string.Join("; ", plan.NameErrors)}", nameof(plan));
+        }
+
+        if (ObjectiveError(plan, objective) is { } unranked)
+        {
+            throw new ArgumentException(unranked.ToString(), nameof(objective));
+        }
+
         var results = new List<VariantResult>();
         foreach (var p in plan.Variants)
         {
@@ -183,7 +258,12 @@ public static class WhatIfEvaluator
         return new WhatIfReport(plan.Baseline.Name, steps, objective.Name(), results, Rank(results, objective));
     }
 
-    /// <summary>Steps <paramref name="scenario"/> and gathers its figures.</summary>
+    /// <summary>
+    /// Steps <paramref name="scenario"/> and gathers its figures. A step fails as the live job fails it (a partition, or
+    /// an all-reduce the collective watchdog aborts) and costs what the job's failed-step accounting says: the barrier
+    /// timeout, with no useful work; so it counts in the mean and p99 step times, and only completed steps count in
+    /// the work, the MFU and the breakdown.
+    /// </summary>
     public static VariantResult Run(Scenario baseline, Scenario scenario, WhatIfVariant variant, int steps, WhatIfFaults? faults = null, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(baseline);
@@ -191,9 +271,10 @@ public static class WhatIfEvaluator
         ArgumentNullException.ThrowIfNull(variant);
         var simulator = new PlainLoopSimulator(scenario);
         (faults ?? WhatIfFaults.None).ApplyTo(baseline, simulator);
+        var timeout = scenario.Job.BarrierTimeoutSeconds;
         var times = new double[steps];
         var parts = new double[StepBreakdown.Parts.Count];
-        double mfu = 0;
+        double usefulMfuSeconds = 0;
         var failed = 0;
         for (var k = 0; k < steps; k++)
         {
@@ -203,9 +284,15 @@ public static class WhatIfEvaluator
             }
 
             var result = simulator.Step(k + 1);
-            failed += result.Partitioned ? 1 : 0;
+            if (Fails(result, timeout))
+            {
+                failed++;
+                times[k] = timeout;
+                continue;
+            }
+
             times[k] = result.StepSeconds;
-            mfu += result.ClusterMfu;
+            usefulMfuSeconds += result.ClusterMfu * result.StepSeconds;
             var values = result.Breakdown.Values();
             for (var p = 0; p < parts.Length; p++)
             {
@@ -220,6 +307,11 @@ public static class WhatIfEvaluator
         var productive = steps - failed;
         var flopsPerSecond = mean > 0 ? workload.TotalFlopsPerStep * productive / steps / mean : 0;
         var tokensPerSecond = mean > 0 ? workload.TokensPerStep * productive / steps / mean : 0;
+
+        // MFU over the time the steps took (a failed step's timeout does no work), as the useful FLOP/s are; the
+        // breakdown is that of a step that completes (the parts sum to its time), none when no step did.
+        var mfu = mean > 0 ? usefulMfuSeconds / (mean * steps) : 0;
+        var breakdown = productive == 0 ? StepBreakdown.Zero : new StepBreakdown(parts[0] / productive, parts[1] / productive, parts[2] / productive, parts[3] / productive, parts[4] / productive);
         var byGeneration = GpusByGeneration(scenario);
         return new VariantResult(
             variant.Name,
@@ -233,10 +325,16 @@ public static class WhatIfEvaluator
             p99,
             tokensPerSecond,
             flopsPerSecond / 1e15,
-            mfu / steps,
-            new StepBreakdown(parts[0] / steps, parts[1] / steps, parts[2] / steps, parts[3] / steps, parts[4] / steps),
+            mfu,
+            breakdown,
             WhatIfMoney.Of(baseline, scenario, byGeneration, mean, flopsPerSecond, tokensPerSecond));
     }
+
+    // Whether the live job fails a step the model evaluated as `result` (JobTree.Failure in the grains: a partition,
+    // no node at the barrier, or the collective watchdog). A node missing the barrier cannot happen here: the plain
+    // loop keeps every node at it (crashed nodes are refused before; a node slower than the timeout still waits).
+    private static bool Fails(StepResult result, double barrierTimeoutSeconds) =>
+        result.Partitioned || result.HealthyNodes == 0 || CollectiveWatchdog.TimesOut(result, barrierTimeoutSeconds);
 
     /// <summary>GPUs by generation name, ordered by name.</summary>
     public static IReadOnlyDictionary<string, long> GpusByGeneration(Scenario scenario)

@@ -7,8 +7,11 @@ namespace OrleansCluster.Model.WhatIf;
 public sealed record WhatIfReport(string Scenario, int Steps, string Objective, IReadOnlyList<VariantResult> Variants, IReadOnlyList<string> Ranking);
 
 /// <summary>
-/// One variant over the steps: its GPUs, step time, throughput, MFU, mean breakdown and money. Money is null
-/// when the scenario has no <c>economics</c> or lacks a price for a generation the variant uses.
+/// One variant over the steps: its GPUs, step time, throughput, MFU, mean breakdown and money. A failed step (as the
+/// live job fails it) lasts the barrier timeout and does no work: it counts in the step times, not in the work, the
+/// MFU (useful FLOPs over peak FLOP/s times the time every step took) nor the breakdown (that of the completed steps).
+/// Money is null when the scenario has no <c>economics</c>, lacks a price for a generation the variant uses, or
+/// the variant did no useful work.
 /// </summary>
 public sealed record VariantResult(
     string Name,

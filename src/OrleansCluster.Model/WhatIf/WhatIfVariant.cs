@@ -48,6 +48,10 @@ public static class WhatIfObjectives
 
     /// <summary>The wire name of <paramref name="objective"/>.</summary>
     public static string Name(this WhatIfObjective objective) => Names[(int)objective];
+
+    /// <summary>Whether <paramref name="objective"/> ranks by money, which needs the GPUs' prices (<c>economics</c>).</summary>
+    public static bool IsMoney(this WhatIfObjective objective) =>
+        objective is WhatIfObjective.UsdPer1e21Flops or WhatIfObjective.NetUsdPer1e21Flops or WhatIfObjective.UsdPerMillionTokens;
 }
 
 /// <summary>The baseline and every variant's scenario, built and validated, before any step.</summary>
@@ -55,6 +59,12 @@ public sealed record WhatIfPlan(Scenario Baseline, IReadOnlyList<PlannedVariant>
 {
     /// <summary>Nodes over every valid variant: times the steps, the work of the evaluation.</summary>
     public long Nodes => Variants.Sum(v => v.Scenario is null ? 0L : ScenarioLoader.CountNodes(v.Scenario));
+
+    /// <summary>
+    /// Each variant of the request whose name (one of its names, for <c>standard</c>) an earlier one already has, naming
+    /// <c>variants[i].name</c>: the ranking names the variants, so a plan with any cannot be evaluated.
+    /// </summary>
+    public IReadOnlyList<ScenarioError> NameErrors { get; init; } = [];
 
     /// <summary>Why the baseline itself is larger than the host takes (then no variant is planned); null when it fits.</summary>
     public ScenarioError? BaselineError { get; init; }

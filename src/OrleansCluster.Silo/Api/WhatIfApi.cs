@@ -80,9 +80,11 @@ public static class WhatIfApi
             return Problems.Conflict($"the loaded scenario is larger than this silo evaluates: {tooLarge.Message}; load a smaller one");
         }
 
-        // Each error names the field of the request at fault (variants[1].job.barrierTimeoutSeconds), as a load's would.
+        // Each error names the field of the request at fault (variants[1].job.barrierTimeoutSeconds), as a load's would;
+        // so does a name that only 'standard' expanded makes a duplicate (variants[1].name).
         var invalid = plan.Variants.Where(v => v.Error is not null && variants[v.RequestIndex].Change != NamedChanges.Standard)
             .SelectMany(v => v.RequestErrors().DefaultIfEmpty(new ScenarioError($"variants[{v.RequestIndex}]", v.Error!)))
+            .Concat(plan.NameErrors)
             .Select(e => new FieldError(e.Field, e.Message)).ToArray();
         if (invalid.Length > 0)
         {
@@ -99,6 +101,13 @@ public static class WhatIfApi
         {
             var nodeSteps = (Int128)plan.Nodes * steps;
             return Problems.Unprocessable([new FieldError("steps", $"{plan.Nodes} nodes over the variants x {steps} steps = {nodeSteps} node-steps, more than the {limits.MaxNodeSteps} allowed (WhatIf:MaxNodeSteps)")]);
+        }
+
+        // Found by probing: a money objective on a scenario without prices answered 200, every money null, the ranking
+        // the request's order.
+        if (WhatIfEvaluator.ObjectiveError(plan, objective) is { } unranked)
+        {
+            return Problems.Unprocessable([new FieldError(unranked.Field, unranked.Message)]);
         }
 
         var faults = WhatIfFaults.None;
@@ -179,7 +188,6 @@ public static class WhatIfApi
             return errors;
         }
 
-        var names = new HashSet<string>(StringComparer.Ordinal);
         for (var i = 0; i < request.Variants.Count; i++)
         {
             var v = request.Variants[i];
@@ -193,10 +201,6 @@ public static class WhatIfApi
             if (string.IsNullOrWhiteSpace(name) || name.Length > 128)
             {
                 errors.Add(new FieldError($"variants[{i}].name", "required (1-128 characters) unless a change names it"));
-            }
-            else if (!names.Add(name))
-            {
-                errors.Add(new FieldError($"variants[{i}].name", $"duplicate variant '{name}'"));
             }
             else if (v.Change == NamedChanges.Standard && v.Patch is not null)
             {

@@ -1,4 +1,5 @@
 using System.Text.Json.Nodes;
+using OrleansCluster.Model.Simulation;
 using OrleansCluster.Model.WhatIf;
 
 namespace OrleansCluster.Model.Tests.WhatIf;
@@ -98,6 +99,158 @@ public sealed class WhatIfEvaluatorTests
         Assert.Contains("no site 'c'", plan.Variants[0].Error, StringComparison.Ordinal);
     }
 
+    [Theory]
+    [InlineData(false, 1.0)] // link.partition: the all-reduce cannot complete
+    [InlineData(true, 1e-9)] // link.bandwidth at a billionth: T_x = 0.02 s / 1e-9, past the timeout, so the watchdog aborts it
+    public void AStepTheLiveJobFailsCostsTheBarrierTimeoutAndDoesNoWork(bool up, double bandwidthRatio)
+    {
+        // Found by probing: under a partition every step was counted failed, yet timed at its compute alone, with an MFU
+        // above the healthy baseline's; the job records such a step as failed after the barrier timeout.
+        var timeout = JsonNode.Parse("""{ "job": { "barrierTimeoutSeconds": 30 } }""")!.AsObject();
+        var plan = WhatIfEvaluator.Plan(TwoSites, [new("both", timeout), new("alone", timeout, "drop-site:b")]);
+        var faults = new WhatIfFaults(new Dictionary<string, double>(), new Dictionary<string, LinkEffect> { ["a-b"] = LinkEffect.None with { Up = up, BandwidthRatio = bandwidthRatio } });
+
+        var report = WhatIfEvaluator.Evaluate(plan, 10, WhatIfObjective.UsdPer1e21Flops, faults, TestContext.Current.CancellationToken);
+
+        var both = report.Variants[0];
+        Assert.Equal(10, both.FailedSteps);
+        Assert.Equal(30, both.MeanStepSeconds, 12);
+        Assert.Equal(30, both.P99StepSeconds, 12);
+        Assert.Equal(0, both.UsefulPflopsPerSecond);
+        Assert.Equal(0, both.TokensPerSecond);
+        Assert.Equal(0, both.ClusterMfu);
+        Assert.Equal(StepBreakdown.Zero, both.Breakdown);
+        Assert.Null(both.Money); // no useful work: no cost per unit of it
+
+        // Site a alone has no link to fail: its figures are the healthy ones, and it ranks first.
+        var alone = report.Variants[1];
+        var aloneStep = (2 * 6e15 / 32 / (989e12 * 0.5)) + 0.32;
+        Assert.Equal(0, alone.FailedSteps);
+        Assert.Equal(aloneStep, alone.MeanStepSeconds, 9);
+        Assert.Equal(6e15 / aloneStep / 1e15, alone.UsefulPflopsPerSecond, 9);
+        Assert.Equal(["alone", "both"], report.Ranking);
+    }
+
+    [Fact]
+    public void FailedStepsCountInTheMeanStepTimeAndTheMfuOverTheTimeTheyTook()
+    {
+        // A link.latency fault with jitter: some steps' all-reduce outlasts a 1 s timeout (the watchdog aborts them),
+        // others complete. The figures follow step by step from the plain loop.
+        var patch = JsonNode.Parse("""{ "job": { "barrierTimeoutSeconds": 1 } }""")!.AsObject();
+        var plan = WhatIfEvaluator.Plan(TwoSites, [new("jittery", patch)]);
+        var effect = LinkEffect.None with { ExtraJitterSeconds = 0.2 };
+        var faults = new WhatIfFaults(new Dictionary<string, double>(), new Dictionary<string, LinkEffect> { ["a-b"] = effect });
+
+        var result = WhatIfEvaluator.Evaluate(plan, 40, WhatIfObjective.UsefulFlops, faults, TestContext.Current.CancellationToken).Variants[0];
+
+        var simulator = new PlainLoopSimulator(plan.Variants[0].Scenario!);
+        simulator.SetLinkEffect(0, effect);
+        var steps = Enumerable.Range(1, 40).Select(k => simulator.Step(k)).ToArray();
+        var completed = steps.Where(s => !s.Partitioned && !CollectiveWatchdog.TimesOut(s, 1)).ToArray();
+        Assert.InRange(completed.Length, 1, 39); // some of each, or the case proves nothing
+        var elapsed = completed.Sum(s => s.StepSeconds) + (40 - completed.Length);
+        Assert.Equal(40 - completed.Length, result.FailedSteps);
+        Assert.Equal(elapsed / 40, result.MeanStepSeconds, 12);
+        Assert.Equal(6e15 * completed.Length / elapsed / 1e15, result.UsefulPflopsPerSecond, 9);
+        Assert.Equal(completed.Sum(s => s.ClusterMfu * s.StepSeconds) / elapsed, result.ClusterMfu, 12);
+        Assert.Equal(completed.Average(s => s.Breakdown.InterSiteLatencySeconds), result.Breakdown.InterSiteLatencySeconds, 12);
+    }
+
+    [Theory]
+    [InlineData("baseline")] // the standard set's baseline beside a variant of that name: two different 'baseline's were reported
+    [InlineData("standard")] // standard twice: every name twice in the ranking
+    public void NamesMustBeUniqueOnceStandardIsExpanded(string second)
+    {
+        var patch = JsonNode.Parse("""{ "seed": 7 }""")!.AsObject();
+        var plan = WhatIfEvaluator.Plan(TwoSites, [new("standard", Change: NamedChanges.Standard), second == "standard" ? new("standard", Change: NamedChanges.Standard) : new(second, patch)]);
+
+        var error = Assert.Single(plan.NameErrors);
+        Assert.Equal("variants[1].name", error.Field);
+        Assert.StartsWith("duplicate variant 'baseline'", error.Message, StringComparison.Ordinal);
+        Assert.Contains("variants[0] ('standard') expands to it", error.Message, StringComparison.Ordinal);
+        Assert.Throws<ArgumentException>(() => WhatIfEvaluator.Evaluate(plan, 1, WhatIfObjective.UsefulFlops, TestContext.Current.CancellationToken));
+    }
+
+    [Fact]
+    public void TwoVariantsOfOneNameAreRefusedNamingTheSecond()
+    {
+        var plan = WhatIfEvaluator.Plan(TwoSites, [new("a"), new("b"), new("a", Change: "drop-site:b")]);
+
+        Assert.Equal("variants[2].name", Assert.Single(plan.NameErrors).Field);
+    }
+
+    [Fact]
+    public void ANameGivenWithStandardPrefixesItsVariants()
+    {
+        var plan = WhatIfEvaluator.Plan(TwoSites, [new("mine", Change: NamedChanges.Standard), new("standard", Change: NamedChanges.Standard)]);
+
+        Assert.Empty(plan.NameErrors);
+        string[] standard = ["baseline", "drop-site:a", "drop-site:b", "heal-links", "inter-site-every:8"];
+        Assert.Equal([.. standard.Select(n => $"mine/{n}"), .. standard], plan.Variants.Select(v => v.Variant.Name));
+        Assert.Equal("drop-site:a", plan.Variants[1].Variant.Change);
+        var report = WhatIfEvaluator.Evaluate(plan, 1, WhatIfObjective.UsefulFlops, TestContext.Current.CancellationToken);
+        Assert.Equal(10, report.Ranking.Distinct().Count());
+    }
+
+    [Theory]
+    [InlineData(WhatIfObjective.UsdPer1e21Flops)]
+    [InlineData(WhatIfObjective.NetUsdPer1e21Flops)]
+    [InlineData(WhatIfObjective.UsdPerMillionTokens)]
+    public void AMoneyObjectiveWithoutPricesIsRefusedNamingTheObjective(WhatIfObjective objective)
+    {
+        // Found by probing: every money figure null, and the "ranking" the request's order.
+        var unpriced = TwoSites.Replace("""
+            "economics": { "gpuHourPrices": { "H100": 2 }, "leaseRevenuePerMonth": { "b": 1e6 } }
+            """.Trim(), """
+            "economics": null
+            """.Trim(), StringComparison.Ordinal);
+        Assert.NotEqual(TwoSites, unpriced);
+        var plan = WhatIfEvaluator.Plan(unpriced, [WhatIfVariant.Baseline, new("alone", Change: "drop-site:b")]);
+
+        var error = WhatIfEvaluator.ObjectiveError(plan, objective);
+
+        Assert.Equal("objective", error?.Field);
+        Assert.Contains("the scenario has no economics", error!.Message, StringComparison.Ordinal);
+        Assert.Throws<ArgumentException>(() => WhatIfEvaluator.Evaluate(plan, 1, objective, TestContext.Current.CancellationToken));
+        Assert.Null(WhatIfEvaluator.ObjectiveError(plan, WhatIfObjective.UsefulFlops));
+    }
+
+    [Fact]
+    public void AMoneyObjectiveRanksWhenEveryVariantsPatchGivesThePrices()
+    {
+        var unpriced = TwoSites.Replace("""
+            "economics": { "gpuHourPrices": { "H100": 2 }, "leaseRevenuePerMonth": { "b": 1e6 } }
+            """.Trim(), """
+            "economics": null
+            """.Trim(), StringComparison.Ordinal);
+        var prices = JsonNode.Parse("""{ "economics": { "gpuHourPrices": { "H100": 2 } } }""")!.AsObject();
+        var partly = JsonNode.Parse("""{ "economics": { "gpuHourPrices": { "A100": 1 } } }""")!.AsObject();
+
+        var priced = WhatIfEvaluator.Plan(unpriced, [new("both", prices), new("alone", prices, "drop-site:b")]);
+        var onePriceless = WhatIfEvaluator.Plan(unpriced, [new("both", prices), new("alone", Change: "drop-site:b"), new("wrong", partly)]);
+
+        Assert.Null(WhatIfEvaluator.ObjectiveError(priced, WhatIfObjective.UsdPer1e21Flops));
+        Assert.Equal(["alone", "both"], WhatIfEvaluator.Evaluate(priced, 2, WhatIfObjective.UsdPer1e21Flops, TestContext.Current.CancellationToken).Ranking);
+        var error = WhatIfEvaluator.ObjectiveError(onePriceless, WhatIfObjective.UsdPer1e21Flops);
+        Assert.Equal("objective", error?.Field);
+        Assert.Contains("'alone' has no economics; 'wrong' has no price for H100", error!.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void UsdPerMillionTokensIsRefusedInDirectMode()
+    {
+        var direct = TwoSites.Replace("""
+            "job": { "model": { "parameters": 1e9, "tokensPerStep": 1e6, "gradientBytesPerParameter": 2 }, "comm": { "bucketMegabytes": 1000 }, "mfu": 0.5 },
+            """.Trim(), """
+            "job": { "flopsPerGpuPerStep": 4e14, "gradientBytes": 1e9, "mfu": 0.5 },
+            """.Trim(), StringComparison.Ordinal);
+        Assert.NotEqual(TwoSites, direct);
+        var plan = WhatIfEvaluator.Plan(direct, [WhatIfVariant.Baseline]);
+
+        Assert.Contains("direct mode", WhatIfEvaluator.ObjectiveError(plan, WhatIfObjective.UsdPerMillionTokens)?.Message, StringComparison.Ordinal);
+        Assert.Null(WhatIfEvaluator.ObjectiveError(plan, WhatIfObjective.UsdPer1e21Flops));
+    }
+
     [Fact]
     public void FaultsFollowTheirNodeWhenDroppingAGenerationRenumbersIds()
     {
@@ -111,7 +264,7 @@ public sealed class WhatIfEvaluatorTests
             }
             """;
         var plan = WhatIfEvaluator.Plan(mixed, [WhatIfVariant.Baseline, new("no-h100", Change: "drop-generation:H100"), new("no-a100", Change: "drop-generation:A100")]);
-        var faults = new WhatIfFaults(new Dictionary<string, double> { ["a-00002"] = 2 }, new Dictionary<string, OrleansCluster.Model.Simulation.LinkEffect>());
+        var faults = new WhatIfFaults(new Dictionary<string, double> { ["a-00002"] = 2 }, new Dictionary<string, LinkEffect>());
 
         var report = WhatIfEvaluator.Evaluate(plan, 2, WhatIfObjective.UsefulFlops, faults, TestContext.Current.CancellationToken);
 

@@ -132,6 +132,79 @@ public sealed class WhatIfTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task UnderAPartitionAFailedStepCostsWhatTheLiveJobRecordsAndDoesNoWork()
+    {
+        // Found by probing: with withFaults under a link.partition, every step was counted failed but timed at its
+        // compute alone, with an MFU above the healthy baseline's.
+        var (injected, fault, _) = await _client.PostJsonAsync("/api/faults", """{"kind":"link.partition","target":{"link":"a-b"}}""");
+        Assert.True(injected == HttpStatusCode.Created, fault.ToString());
+        await _client.WaitForClusterAsync(c => c.GetProperty("job").GetProperty("stepsFailed").GetInt64() >= 1, "the partition to fail a step");
+        var live = (await _client.GetJsonAsync("/api/job/steps?count=4096")).EnumerateArray()
+            .First(s => !s.GetProperty("ok").GetBoolean() && s.GetProperty("failureReason").GetString()!.StartsWith("partition", StringComparison.Ordinal));
+
+        var (status, report, _) = await _client.PostJsonAsync("/api/whatif", """{ "variants": [ { "name": "baseline" }, { "change": "drop-site:b" } ], "steps": 3, "withFaults": true }""");
+        Assert.Equal(HttpStatusCode.OK, status);
+
+        var partitioned = report.GetProperty("variants")[0];
+        Assert.Equal(3, partitioned.GetProperty("failedSteps").GetInt32());
+        Assert.Equal(10, live.GetProperty("durationSeconds").GetDouble(), 12); // Effects' barrier timeout
+        Assert.Equal(live.GetProperty("durationSeconds").GetDouble(), partitioned.GetProperty("meanStepSeconds").GetDouble(), 12);
+        Assert.Equal(0, partitioned.GetProperty("clusterMfu").GetDouble());
+        Assert.Equal(0, partitioned.GetProperty("usefulPflopsPerSecond").GetDouble());
+
+        // Site a alone keeps no link to lose: it steps as healthy, and ranks first.
+        var alone = report.GetProperty("variants")[1];
+        Assert.Equal(0, alone.GetProperty("failedSteps").GetInt32());
+        Assert.Equal(TestScenarios.ComputeSeconds + (2 * ((19.0 / 20 * 1e9 / 5e10) + (19 * 2e-6))), alone.GetProperty("meanStepSeconds").GetDouble(), 9);
+        Assert.Equal(["drop-site:b", "baseline"], report.GetProperty("ranking").EnumerateArray().Select(n => n.GetString()));
+    }
+
+    [Theory]
+    [InlineData("""{ "change": "standard" }, { "name": "baseline", "patch": { "seed": 7 } }""")] // two different 'baseline's were answered
+    [InlineData("""{ "change": "standard" }, { "change": "standard" }""")] // refused before expansion too, as is the next
+    [InlineData("""{ "name": "twice" }, { "name": "twice", "change": "drop-site:b" }""")]
+    public async Task NamesThatRepeatOnceStandardIsExpandedAreRefusedNamingTheField(string variants)
+    {
+        var (status, problem, _) = await _client.PostJsonAsync("/api/whatif", $$"""{ "variants": [ {{variants}} ], "steps": 1 }""");
+
+        Assert.Equal(HttpStatusCode.BadRequest, status);
+        Assert.Equal(["variants[1].name"], problem.ErrorFields());
+        Assert.Contains("duplicate variant", problem.GetProperty("detail").GetString(), StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task ANameGivenWithStandardPrefixesItsVariants()
+    {
+        // Found by probing: { "name": "mine", "change": "standard" } lost its name (two standard sets so named answered
+        // every name twice).
+        var (status, report, _) = await _client.PostJsonAsync("/api/whatif", """{ "variants": [ { "name": "mine", "change": "standard" }, { "change": "standard" } ], "steps": 1 }""");
+
+        Assert.Equal(HttpStatusCode.OK, status);
+        Assert.Equal(
+            ["mine/baseline", "mine/drop-site:a", "mine/drop-site:b", "mine/heal-links", "baseline", "drop-site:a", "drop-site:b", "heal-links"],
+            report.GetProperty("variants").EnumerateArray().Select(v => v.GetProperty("name").GetString()));
+        Assert.Equal(8, report.GetProperty("ranking").EnumerateArray().Select(n => n.GetString()).Distinct().Count());
+    }
+
+    [Fact]
+    public async Task AMoneyObjectiveOnAScenarioWithoutPricesIsRefusedNamingTheObjective()
+    {
+        // Found by probing: 200, every money null, the ranking in the request's order. Effects has no economics.
+        var (status, problem, response) = await _client.PostJsonAsync("/api/whatif", """{ "variants": [ { "name": "baseline" }, { "change": "drop-site:b" } ], "steps": 1, "objective": "usd-per-1e21-flops" }""");
+
+        Assert.Equal(HttpStatusCode.UnprocessableEntity, status);
+        Assert.Equal("application/problem+json", response.Content.Headers.ContentType?.MediaType);
+        Assert.Equal(["objective"], problem.ErrorFields());
+        Assert.Contains("no economics", problem.GetProperty("detail").GetString(), StringComparison.Ordinal);
+
+        // Every variant's patch giving the prices, it ranks.
+        const string prices = """{ "economics": { "gpuHourPrices": { "H100": 2 } } }""";
+        (status, var report, _) = await _client.PostJsonAsync("/api/whatif", $$"""{ "variants": [ { "name": "baseline", "patch": {{prices}} }, { "change": "drop-site:b", "patch": {{prices}} } ], "steps": 1, "objective": "usd-per-1e21-flops" }""");
+        Assert.Equal(HttpStatusCode.OK, status);
+        Assert.All(report.GetProperty("variants").EnumerateArray(), v => Assert.Equal(JsonValueKind.Object, v.GetProperty("money").ValueKind));
+    }
+
+    [Fact]
     public async Task ABusyWorkerAnswers429UntilTheRunningEvaluationIsCancelled()
     {
         var eight = string.Join(", ", Enumerable.Range(0, 8).Select(i => $$"""{ "name": "v{{i}}" }"""));
