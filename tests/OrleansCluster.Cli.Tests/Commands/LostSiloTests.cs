@@ -1,0 +1,53 @@
+using System.Diagnostics;
+using System.Globalization;
+using System.Text.Json;
+using OrleansCluster.Testing;
+
+namespace OrleansCluster.Cli.Tests.Commands;
+
+/// <summary>
+/// The built <c>orleanscluster</c> when its silo dies during a run (a <see cref="DyingRelay"/> in front of a real
+/// silo: connections reset, then refused) or is not there at all: a run stops soon after, prints the report of what
+/// ran and exits 1, a run with failures; a command that cannot run says in one line which call failed and why.
+/// </summary>
+public sealed class LostSiloTests(KestrelCliSiloFixture silo) : IClassFixture<KestrelCliSiloFixture>, IAsyncLifetime
+{
+    private const string Key = CliSiloFixture.Key;
+
+    public ValueTask InitializeAsync() => ValueTask.CompletedTask;
+
+    public async ValueTask DisposeAsync()
+    {
+        // The runs cut short leave their faults in force on the silo, which lives on behind the relay.
+        using var client = silo.Target.CreateClient();
+        await SiloApi.SendAsync(client, HttpMethod.Delete, "/api/faults", null, CancellationToken.None);
+    }
+
+    [Fact]
+    public async Task AWhatIfWhoseSiloDiesNamesTheCallAndTheCause()
+    {
+        // Found by a probe: "An error occurred while sending the request.", naming neither the URL nor the cause.
+        await using var relay = new DyingRelay(silo.Url, "POST /api/whatif", 1);
+
+        var (exit, output, error) = await CliProcess.RunAsync("whatif", "--url", relay.Url, "--key", Key, "--steps", "10000");
+
+        Assert.True(exit == 2, $"exit {exit}: {output}{error}");
+        var line = Assert.Single(error.Trim().Split('\n'));
+        Assert.StartsWith($"error: POST {relay.Url}/api/whatif: ", line, StringComparison.Ordinal);
+        Assert.DoesNotContain("An error occurred while sending the request", line, StringComparison.Ordinal);
+    }
+
+    [Theory]
+    [InlineData("GET", "/api/cluster", "api")]
+    [InlineData("GET", "/api/cluster", "scrape")]
+    [InlineData("GET", "/api/cluster", "ramp")]
+    [InlineData("POST", "/api/whatif", "whatif")]
+    public async Task ACommandWhoseSiloIsNotThereNamesTheCallAndTheCause(string method, string path, string command)
+    {
+        var url = $"http://127.0.0.1:{ManagedProcess.FreePort().ToString(CultureInfo.InvariantCulture)}";
+
+        var (exit, output, error) = await CliProcess.RunAsync(command, "--url", url, "--key", Key);
+
+        Assert.True(exit == 2, $"exit {exit}: {output}{error}");
+        Assert.Equal($"error: {method} {url}{path}: Connection refused", error.Trim());
+    }
