@@ -51,3 +51,30 @@ public sealed class LostSiloTests(KestrelCliSiloFixture silo) : IClassFixture<Ke
         Assert.True(exit == 2, $"exit {exit}: {output}{error}");
         Assert.Equal($"error: {method} {url}{path}: Connection refused", error.Trim());
     }
+
+    [Fact]
+    public async Task StatusWithNoGatewayGivesUpWithinItsBoundNamingTheGateway()
+    {
+        // Found by a probe: with nothing on the port the Orleans client tried for about 184 s.
+        var port = ManagedProcess.FreePort().ToString(CultureInfo.InvariantCulture);
+
+        var (exit, output, error) = await CliProcess.RunAsync("status", "--gateway-port", port, "--connect-timeout", "5");
+
+        Assert.True(exit == 2, $"exit {exit}: {output}{error}");
+        var line = Assert.Single(error.Trim().Split('\n'));
+        Assert.Contains($"the gateway 127.0.0.1:{port}", line, StringComparison.Ordinal);
+        Assert.Contains("--connect-timeout", line, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task StatusWithNoGatewayGivesUpByDefaultLongBeforeTheClientsOwnThreeMinutes()
+    {
+        var port = ManagedProcess.FreePort().ToString(CultureInfo.InvariantCulture);
+
+        // CliProcess fails a run past two minutes; the client's own retries took about 184 s.
+        var (exit, output, error) = await CliProcess.RunAsync("status", "--gateway-port", port);
+
+        Assert.True(exit == 2, $"exit {exit}: {output}{error}");
+        Assert.Contains($"the gateway 127.0.0.1:{port}", error, StringComparison.Ordinal);
+    }
+}
