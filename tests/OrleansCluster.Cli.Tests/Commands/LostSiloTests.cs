@@ -24,6 +24,28 @@ public sealed class LostSiloTests(KestrelCliSiloFixture silo) : IClassFixture<Ke
     }
 
     [Fact]
+    public async Task AnApiRunWhoseSiloDiesStopsSoonPrintsWhatRanAndExitsOne()
+    {
+        // Found by a probe: the silo killed 8 s into `api --seconds 60`, the run went on 62 s and exited 2 with only
+        // "Connection refused". Here it dies on the sixth inject.
+        await using var relay = new DyingRelay(silo.Url, "POST /api/faults ", 6);
+
+        var (exit, output, error) = await CliProcess.RunAsync("api", "--url", relay.Url, "--key", Key, "--callers", "2", "--rounds", "1000000", "--rate", "20", "--seconds", "90", "--output", "json");
+
+        Assert.True(relay.Died.IsCompleted, $"the relay never died: {output}{error}");
+        Assert.True(exit == 1, $"exit {exit}: {output}{error}");
+        var report = JsonDocument.Parse(output).RootElement;
+        Assert.True(report.GetProperty("injected").GetInt32() >= 1, output);
+        Assert.True(report.GetProperty("durationSeconds").GetDouble() < 60, output); // well before --seconds 90
+        var stopped = report.GetProperty("stopped").GetString()!;
+        Assert.Contains("stopped answering", stopped, StringComparison.Ordinal);
+        Assert.Contains(relay.Url, stopped, StringComparison.Ordinal);
+        Assert.False(report.TryGetProperty("consistent", out _), output); // the list could not be read after the run
+        var errors = report.GetProperty("operations").EnumerateArray().SelectMany(o => o.GetProperty("errors").EnumerateObject()).ToArray();
+        Assert.Contains(errors, e => e.Name == "connection" && e.Value.GetInt32() >= 1);
+    }
+
+    [Fact]
     public async Task AWhatIfWhoseSiloDiesNamesTheCallAndTheCause()
     {
         // Found by a probe: "An error occurred while sending the request.", naming neither the URL nor the cause.
