@@ -46,6 +46,27 @@ public sealed class LostSiloTests(KestrelCliSiloFixture silo) : IClassFixture<Ke
     }
 
     [Fact]
+    public async Task AScrapeWhoseSiloDiesStopsSoonPrintsWhatRanAndExitsOne()
+    {
+        // Found by a probe: the silo killed during `scrape --seconds 40`, the run went on 48 s and exited 2 with only
+        // "Connection refused", where failed scrapes are exit 1. Here it dies on the third scrape.
+        await using var relay = new DyingRelay(silo.Url, "GET /metrics", 3);
+        var clock = Stopwatch.StartNew();
+
+        var (exit, output, error) = await CliProcess.RunAsync("scrape", "--url", relay.Url, "--key", Key, "--scrapers", "1", "--seconds", "100", "--output", "json");
+
+        Assert.True(relay.Died.IsCompleted, $"the relay never died: {output}{error}");
+        Assert.True(exit == 1, $"exit {exit}: {output}{error}");
+        Assert.True(clock.Elapsed < TimeSpan.FromSeconds(70), $"{clock.Elapsed} for --seconds 100"); // a wide margin: 2 loaded cores
+        var report = JsonDocument.Parse(output).RootElement;
+        Assert.True(report.GetProperty("scrapes").GetInt64() >= 2, output);
+        Assert.True(report.GetProperty("failures").GetInt32() >= 1, output);
+        var lost = report.GetProperty("lost").EnumerateArray().Select(l => l.GetString()!).ToArray();
+        Assert.NotEmpty(lost);
+        Assert.All(lost, l => Assert.Contains(relay.Url, l, StringComparison.Ordinal));
+    }
+
+    [Fact]
     public async Task AWhatIfWhoseSiloDiesNamesTheCallAndTheCause()
     {
         // Found by a probe: "An error occurred while sending the request.", naming neither the URL nor the cause.
