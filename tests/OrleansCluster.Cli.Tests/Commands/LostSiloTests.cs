@@ -67,6 +67,35 @@ public sealed class LostSiloTests(KestrelCliSiloFixture silo) : IClassFixture<Ke
     }
 
     [Fact]
+    public async Task ACampaignCutShortByItsSiloKeepsWhatLandedAndExitsOne()
+    {
+        // The docs say a campaign cut short is exit 1; one whose silo died exited 2 with one line. Here the silo dies on
+        // the 25th read of the job: after the fault landed, while its figures are read or the run after it followed.
+        await using var relay = new DyingRelay(silo.Url, "GET /api/cluster", 25);
+        var file = Path.Combine(Path.GetTempPath(), $"orleanscluster-lost-{Guid.NewGuid():N}.json");
+        await File.WriteAllTextAsync(file, """
+            { "name": "cli-lost", "faults": [
+              { "kind": "node.slowdown", "target": { "node": "east-00007" }, "params": { "factor": 4 }, "durationSeconds": 120 } ] }
+            """, TestContext.Current.CancellationToken);
+        try
+        {
+            var (exit, output, error) = await CliProcess.RunAsync("campaign", file, "--url", relay.Url, "--key", Key, "--seconds", "100", "--output", "json");
+
+            Assert.True(relay.Died.IsCompleted, $"the relay never died: {output}{error}");
+            Assert.True(exit == 1, $"exit {exit}: {output}{error}");
+            var report = JsonDocument.Parse(output).RootElement;
+            Assert.Equal("node.slowdown", Assert.Single(report.GetProperty("faults").EnumerateArray()).GetProperty("kind").GetString());
+            var stopped = report.GetProperty("stopped").GetString()!;
+            Assert.Contains("stopped answering", stopped, StringComparison.Ordinal);
+            Assert.Contains(relay.Url, stopped, StringComparison.Ordinal);
+        }
+        finally
+        {
+            File.Delete(file);
+        }
+    }
+
+    [Fact]
     public async Task AWhatIfWhoseSiloDiesNamesTheCallAndTheCause()
     {
         // Found by a probe: "An error occurred while sending the request.", naming neither the URL nor the cause.
