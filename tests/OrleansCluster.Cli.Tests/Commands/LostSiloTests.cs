@@ -69,9 +69,9 @@ public sealed class LostSiloTests(KestrelCliSiloFixture silo) : IClassFixture<Ke
     [Fact]
     public async Task ACampaignCutShortByItsSiloKeepsWhatLandedAndExitsOne()
     {
-        // The docs say a campaign cut short is exit 1; one whose silo died exited 2 with one line. Here the silo dies on
-        // the 25th read of the job: after the fault landed, while its figures are read or the run after it followed.
-        await using var relay = new DyingRelay(silo.Url, "GET /api/cluster", 25);
+        // The docs say a campaign cut short is exit 1; one whose silo died exited 2 with one line. Here the silo dies
+        // after the fault landed, as its figures are read.
+        await using var relay = new DyingRelay(silo.Url, "GET /api/stragglers", 1);
         var file = Path.Combine(Path.GetTempPath(), $"orleanscluster-lost-{Guid.NewGuid():N}.json");
         await File.WriteAllTextAsync(file, """
             { "name": "cli-lost", "faults": [
@@ -84,7 +84,9 @@ public sealed class LostSiloTests(KestrelCliSiloFixture silo) : IClassFixture<Ke
             Assert.True(relay.Died.IsCompleted, $"the relay never died: {output}{error}");
             Assert.True(exit == 1, $"exit {exit}: {output}{error}");
             var report = JsonDocument.Parse(output).RootElement;
-            Assert.Equal("node.slowdown", Assert.Single(report.GetProperty("faults").EnumerateArray()).GetProperty("kind").GetString());
+            var landed = Assert.Single(report.GetProperty("faults").EnumerateArray());
+            Assert.Equal("node.slowdown", landed.GetProperty("kind").GetString());
+            Assert.Contains("stopped answering", landed.GetProperty("noFigures").GetString(), StringComparison.Ordinal);
             var stopped = report.GetProperty("stopped").GetString()!;
             Assert.Contains("stopped answering", stopped, StringComparison.Ordinal);
             Assert.Contains(relay.Url, stopped, StringComparison.Ordinal);
