@@ -1,3 +1,4 @@
+using System.Globalization;
 using System.Net;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
@@ -18,8 +19,16 @@ public sealed class ClusterConnection : IAsyncDisposable
 
     public IClusterClient Client => _host.Services.GetRequiredService<IClusterClient>();
 
-    /// <summary>Connects through <paramref name="redis"/> when given, else to the localhost gateway on <paramref name="gatewayPort"/>.</summary>
-    public static async Task<ClusterConnection> ConnectAsync(string clusterId, int gatewayPort, string? redis, CancellationToken cancellationToken)
+    /// <summary>The longest <see cref="ConnectAsync"/> waits for the cluster unless told otherwise (<c>status --connect-timeout</c>).</summary>
+    public static readonly TimeSpan DefaultConnectTimeout = TimeSpan.FromSeconds(15);
+
+    /// <summary>
+    /// Connects through <paramref name="redis"/> when given, else to the localhost gateway on <paramref name="gatewayPort"/>,
+    /// within <paramref name="timeout"/>: the Orleans client retries a gateway that is not there for about three minutes
+    /// before it gives up. A connection that fails or does not come in time is a <see cref="TimeoutException"/> or an
+    /// <see cref="OrleansException"/> whose one line names where the client looked.
+    /// </summary>
+    public static async Task<ClusterConnection> ConnectAsync(string clusterId, int gatewayPort, string? redis, TimeSpan timeout, CancellationToken cancellationToken)
     {
         if (redis is not null && !IsLoopback(redis))
         {
@@ -46,8 +55,27 @@ public sealed class ClusterConnection : IAsyncDisposable
             }
         });
         var host = builder.Build();
-        await host.StartAsync(cancellationToken);
-        return new ClusterConnection(host);
+        var where = redis is null
+            ? $"the gateway 127.0.0.1:{gatewayPort} (cluster id {clusterId})"
+            : $"Redis membership at {redis} (cluster id {clusterId})";
+        using var bound = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
+        bound.CancelAfter(timeout);
+        try
+        {
+            // WaitAsync as well as the token: the connection is given up at the bound whether or not the client heeds it.
+            await host.StartAsync(bound.Token).WaitAsync(bound.Token);
+            return new ClusterConnection(host);
+        }
+        catch (OperationCanceledException) when (!cancellationToken.IsCancellationRequested)
+        {
+            host.Dispose();
+            throw new TimeoutException(string.Create(CultureInfo.InvariantCulture, $"could not connect to the cluster through {where}: not connected within {timeout.TotalSeconds:0.###} s (--connect-timeout)"));
+        }
+        catch (Exception e) when (e is OrleansException or RedisException or TimeoutException)
+        {
+            host.Dispose();
+            throw new OrleansException($"could not connect to the cluster through {where}: {FirstLine(e.Message)}", e);
+        }
     }
 
     public async ValueTask DisposeAsync()
@@ -55,6 +83,8 @@ public sealed class ClusterConnection : IAsyncDisposable
         await _host.StopAsync();
         _host.Dispose();
     }
+
+    private static string FirstLine(string message) => message.Split('\n', 2)[0].TrimEnd();
 
     private static bool IsLoopback(string redis)
     {

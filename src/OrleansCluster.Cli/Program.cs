@@ -99,9 +99,10 @@ ramp.SetAction(async (parse, ct) => await RunAsync(parse, ct, () => RampOptions(
 var clusterIdOption = new Option<string>("--cluster-id") { Description = "The Orleans cluster id (Orleans:ClusterId).", DefaultValueFactory = _ => "orleanscluster" };
 var gatewayOption = new Option<int>("--gateway-port") { Description = "The localhost gateway port (Orleans:GatewayPort).", DefaultValueFactory = _ => 30000 };
 var redisOption = new Option<string?>("--redis") { Description = "Connect through Redis membership instead (Orleans:Redis, loopback)." };
+var connectTimeoutOption = new Option<double>("--connect-timeout") { Description = "Seconds to wait for the cluster to accept the connection.", DefaultValueFactory = _ => ClusterConnection.DefaultConnectTimeout.TotalSeconds };
 var status = new Command("status", "Read the job straight from its grain as an Orleans client (localhost gateway or Redis).")
 {
-    clusterIdOption, gatewayOption, redisOption,
+    clusterIdOption, gatewayOption, redisOption, connectTimeoutOption,
 };
 status.SetAction(async (parse, ct) =>
 {
@@ -113,7 +114,13 @@ status.SetAction(async (parse, ct) =>
             throw new ArgumentException($"--gateway-port must be from 1 to {IPEndPoint.MaxPort} (got {port})");
         }
 
-        await using var connection = await ClusterConnection.ConnectAsync(parse.GetValue(clusterIdOption)!, parse.GetValue(gatewayOption), parse.GetValue(redisOption), ct);
+        var connectSeconds = parse.GetValue(connectTimeoutOption);
+        if (!(connectSeconds > 0 && double.IsFinite(connectSeconds) && connectSeconds <= int.MaxValue / 1000))
+        {
+            throw new ArgumentException("--connect-timeout must be a number of seconds > 0");
+        }
+
+        await using var connection = await ClusterConnection.ConnectAsync(parse.GetValue(clusterIdOption)!, parse.GetValue(gatewayOption), parse.GetValue(redisOption), TimeSpan.FromSeconds(connectSeconds), ct);
         var report = await GrainStatus.RunAsync(connection.Client, ct);
         var via = parse.GetValue(redisOption) is { } redis ? new Uri($"redis://{redis}") : new Uri($"tcp://127.0.0.1:{parse.GetValue(gatewayOption)}");
         return await FinishAsync(parse, "status", report, new Target(via, null), null, ct);

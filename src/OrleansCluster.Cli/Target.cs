@@ -32,10 +32,13 @@ public sealed record Target(Uri BaseAddress, string? Key)
         return new Target(uri, key ?? Environment.GetEnvironmentVariable(SiloApi.KeyVariable));
     }
 
-    /// <summary>An HTTP client for the target (with the key, when there is one).</summary>
+    /// <summary>
+    /// An HTTP client for the target (with the key, when there is one), whose calls that get no answer name themselves
+    /// and their cause (<see cref="NamedCallHandler"/>).
+    /// </summary>
     public HttpClient CreateClient(HttpMessageHandler? handler = null)
     {
-        var client = handler is null ? new HttpClient() : new HttpClient(handler, disposeHandler: false);
+        var client = new HttpClient(new NamedCallHandler(handler ?? new HttpClientHandler(), ownsInner: handler is null));
         client.BaseAddress = BaseAddress;
         client.Timeout = Timeout;
         if (Key is not null)

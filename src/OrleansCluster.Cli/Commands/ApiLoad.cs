@@ -18,7 +18,8 @@ namespace OrleansCluster.Cli.Commands;
 /// Refusals by the silo's rate limit (429) are counted as errors; a refused inject skips its round, a refused
 /// clear is retried after Retry-After. The run holds only when the list ends as it began, something was
 /// injected and no call failed otherwise (a 5xx, a timeout, a lost connection): a run whose every call failed
-/// measured nothing.
+/// measured nothing. A silo that stops answering (<see cref="SiloWatch"/>) ends the run early: the report keeps what
+/// ran before, the failures among it, and says why it stopped; the fault list is then read if the silo answers again.
 /// </summary>
 public static class ApiLoad
 {
@@ -59,10 +60,15 @@ public static class ApiLoad
         IReadOnlyList<OperationReport> Operations,
         int Injected,
         int Cleared,
-        int Leftover,
-        bool Consistent) : ICommandReport
+        int? Leftover,
+        bool? Consistent,
+        string? Stopped = null) : ICommandReport
     {
-        public bool Held() => Consistent && Injected > 0 && FailedCalls() == 0;
+        /// <summary>
+        /// <see cref="Leftover"/> and <see cref="Consistent"/> are null when the fault list could not be read after the
+        /// run (its silo gone); <see cref="Stopped"/> says why the run ended before its rounds and time.
+        /// </summary>
+        public bool Held() => Consistent == true && Injected > 0 && FailedCalls() == 0 && Stopped is null;
 
         /// <summary>
         /// Calls that failed: every error but the rate limit's refusals (429), which the run expects and works
@@ -72,13 +78,20 @@ public static class ApiLoad
 
         public string Summary()
         {
-            var summary = $"{Callers} callers, {ReportWriter.F(DurationSeconds, 1)} s, {ReportWriter.N(CallsPerSecond)} calls/s; injected {Injected}, cleared {Cleared}, left over {Leftover}: {(Consistent ? "the fault list ends consistent" : "the fault list is INCONSISTENT")}";
+            var list = Consistent switch
+            {
+                true => $"left over {Leftover}: the fault list ends consistent",
+                false => $"left over {Leftover}: the fault list is INCONSISTENT",
+                null => "the fault list could not be read after the run",
+            };
+            var summary = $"{Callers} callers, {ReportWriter.F(DurationSeconds, 1)} s, {ReportWriter.N(CallsPerSecond)} calls/s; injected {Injected}, cleared {Cleared}, {list}";
             var failed = Operations
                 .SelectMany(o => o.Errors.Where(e => e.Key != RateLimited).Select(e => $"{o.Name} {e.Key}: {e.Value}"))
                 .ToArray();
             return summary
                 + (failed.Length > 0 ? $"; FAILED: {ReportWriter.N(FailedCalls())} call(s) failed ({string.Join(", ", failed)})" : string.Empty)
-                + (Injected == 0 ? "; FAILED: nothing was injected" : string.Empty);
+                + (Injected == 0 ? "; FAILED: nothing was injected" : string.Empty)
+                + (Stopped is not null ? $"; STOPPED: {Stopped}" : string.Empty);
         }
 
         public IReadOnlyList<ReportTable> Tables() =>
@@ -101,6 +114,7 @@ public static class ApiLoad
         // The faults listed before the run: whatever is listed after it that was not, and has the shape of the run's
         // own faults, is left over, including an inject that landed though its answer was an error or never came.
         var before = await ListIdsAsync(client, cancellationToken);
+        using var watch = new SiloWatch();
         var histograms = Operations.ToDictionary(n => n, _ => Latency.NewHistogram());
         var errors = histograms.Keys.ToDictionary(n => n, _ => new ConcurrentDictionary<string, int>());
         var injected = new ConcurrentBag<string>();
@@ -114,7 +128,7 @@ public static class ApiLoad
         async Task CallerAsync(int caller)
         {
             var next = clock.Elapsed.TotalSeconds;
-            for (var round = 0; round < options.Rounds && clock.Elapsed < options.MaxDuration && !cancellationToken.IsCancellationRequested; round++)
+            for (var round = 0; round < options.Rounds && clock.Elapsed < options.MaxDuration && !cancellationToken.IsCancellationRequested && watch.Lost is null; round++)
             {
                 // In long: --callers 2 --rounds 2147483647 passed int.MaxValue, and the negative index failed the run.
                 var id = await InjectAsync(nodes[(int)((((long)caller * options.Rounds) + round) % nodes.Count)]);
@@ -142,7 +156,9 @@ public static class ApiLoad
                 var wait = next - clock.Elapsed.TotalSeconds;
                 if (wait > 0)
                 {
-                    await Task.Delay(TimeSpan.FromSeconds(wait), cancellationToken);
+                    using var waiting = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken, watch.LostToken);
+                    await Task.Delay(TimeSpan.FromSeconds(wait), waiting.Token).ConfigureAwait(ConfigureAwaitOptions.SuppressThrowing);
+                    cancellationToken.ThrowIfCancellationRequested();
                 }
             }
         }
@@ -164,7 +180,7 @@ public static class ApiLoad
             while (true)
             {
                 using var response = await TimeAsync("clear", () => client.DeleteAsync($"/api/faults/{id}", cancellationToken));
-                if (response is not { StatusCode: HttpStatusCode.TooManyRequests } || clock.Elapsed >= options.MaxDuration + RetryGrace)
+                if (response is not { StatusCode: HttpStatusCode.TooManyRequests } || clock.Elapsed >= options.MaxDuration + RetryGrace || watch.Lost is not null)
                 {
                     return response is { IsSuccessStatusCode: true };
                 }
@@ -180,6 +196,7 @@ public static class ApiLoad
             try
             {
                 response = await call();
+                watch.Answered();
                 if (!response.IsSuccessStatusCode)
                 {
                     errors[operation].AddOrUpdate(((int)response.StatusCode).ToString(System.Globalization.CultureInfo.InvariantCulture), 1, (_, n) => n + 1);
@@ -188,6 +205,10 @@ public static class ApiLoad
             catch (HttpRequestException e)
             {
                 errors[operation].AddOrUpdate(e.StatusCode?.ToString() ?? "connection", 1, (_, n) => n + 1);
+                if (SiloWatch.IsNoAnswer(e))
+                {
+                    watch.Unanswered(e);
+                }
             }
             catch (TaskCanceledException) when (!cancellationToken.IsCancellationRequested)
             {
@@ -210,14 +231,25 @@ public static class ApiLoad
         var elapsed = clock.Elapsed.TotalSeconds;
         progress?.Report(new RunProgress("api", $"{Interlocked.Read(ref done):N0} calls", 1));
 
-        var after = await SiloApi.GetAsync<Fault[]>(client, "/api/faults", cancellationToken);
+        // Read even after the silo was lost: it may answer again (a restart), and the list is the run's check.
+        var stopped = watch.Lost;
+        int? leftover = null;
+        try
+        {
+            var after = await SiloApi.GetAsync<Fault[]>(client, "/api/faults", cancellationToken);
+            leftover = after.Count(f => !before.Contains(f.Id) && IsTheRunsShape(f));
+        }
+        catch (HttpRequestException e) when (SiloWatch.IsNoAnswer(e))
+        {
+            stopped ??= $"the fault list could not be read after the run: {e.Message}";
+        }
+
         var ours = injected.ToArray();
-        var leftover = after.Count(f => !before.Contains(f.Id) && IsTheRunsShape(f));
-        var consistent = ours.Distinct(StringComparer.Ordinal).Count() == ours.Length
-            && cleared.Count == ours.Length
-            && leftover == 0;
+        bool? consistent = leftover is { } n
+            ? ours.Distinct(StringComparer.Ordinal).Count() == ours.Length && cleared.Count == ours.Length && n == 0
+            : null;
         var operations = histograms.Select(p => new OperationReport(p.Key, Latency.From(p.Value), errors[p.Key].ToDictionary(e => e.Key, e => e.Value))).ToArray();
-        return new Report(options.Callers, elapsed, operations.Sum(o => o.Latency.Count) / elapsed, operations, ours.Length, cleared.Count, leftover, consistent);
+        return new Report(options.Callers, elapsed, operations.Sum(o => o.Latency.Count) / elapsed, operations, ours.Length, cleared.Count, leftover, consistent, stopped);
     }
 
     private static async Task<HashSet<string>> ListIdsAsync(HttpClient client, CancellationToken cancellationToken) =>

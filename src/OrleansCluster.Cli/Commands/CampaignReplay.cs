@@ -20,6 +20,9 @@ namespace OrleansCluster.Cli.Commands;
 /// says why; it never shows another row's. A row also counts the steps that failed between its landing and its
 /// figures: a fault that makes its node miss the barrier fails the first step it is in force for, and the step read
 /// after it (its node evicted) names another node as the slowest.
+/// A silo that stops answering (<see cref="SiloWatch"/>: the connection refused or cut, as when its process is gone) cuts
+/// the replay short: the report keeps the faults that landed, the figures read, and says why it stopped (exit 1, a
+/// campaign cut short), rather than ending with one line and no report.
 /// </remarks>
 public static class CampaignReplay
 {
@@ -34,6 +37,9 @@ public static class CampaignReplay
     /// running job's stall bound is longer (<see cref="Bound"/>): past it, its row has no figures and says so.
     /// </summary>
     public static readonly TimeSpan ActBound = TimeSpan.FromSeconds(30);
+
+    /// <summary>How often the run after the last fault is read, to notice a silo that has gone.</summary>
+    private static readonly TimeSpan FollowPoll = TimeSpan.FromSeconds(1);
 
     /// <summary>What a row says when the next fault landed before a step had begun with this one in force.</summary>
     public const string NextFaultFirst = "no step began before the next fault landed";
@@ -64,13 +70,18 @@ public static class CampaignReplay
     /// </summary>
     public sealed record Followed(double Seconds, long StepsOk, long StepsFailed, long Step, double StepSeconds, string? TopStraggler);
 
-    public sealed record Report(string Campaign, IReadOnlyList<Landing> Faults, bool Complete, Followed? After) : ICommandReport
+    /// <summary>
+    /// The replay: <see cref="Complete"/> when every fault landed before it ended, <see cref="Stopped"/> why it ended
+    /// before <c>--seconds</c> (its silo stopped answering).
+    /// </summary>
+    public sealed record Report(string Campaign, IReadOnlyList<Landing> Faults, bool Complete, Followed? After, string? Stopped = null) : ICommandReport
     {
-        public bool Held() => Complete;
+        public bool Held() => Complete && Stopped is null;
 
         public string Summary() =>
             $"campaign {Campaign}: {Faults.Count} fault(s) landed{(Complete ? string.Empty : "; stopped before the last ones started")}"
-            + (After is { } a ? $"; followed {ReportWriter.F(a.Seconds, 1)} s after the last landed: {ReportWriter.N(a.StepsOk)} steps ok, {ReportWriter.N(a.StepsFailed)} failed" : string.Empty);
+            + (After is { } a ? $"; followed {ReportWriter.F(a.Seconds, 1)} s after the last landed: {ReportWriter.N(a.StepsOk)} steps ok, {ReportWriter.N(a.StepsFailed)} failed" : string.Empty)
+            + (Stopped is not null ? $"; STOPPED: {Stopped}" : string.Empty);
 
         public IReadOnlyList<ReportTable> Tables()
         {
@@ -119,6 +130,7 @@ public static class CampaignReplay
         var acting = new List<Acting>();
         var landings = new List<Landing>();
         (ClusterStatus Status, TimeSpan At)? lastLanded = null;
+        using var watch = new SiloWatch();
 
         void Settle(Acting a, Landing landing)
         {
@@ -130,7 +142,23 @@ public static class CampaignReplay
         Landing Without(Acting a, string why) =>
             new(a.Fault.Id, a.Fault.Kind, a.Fault.Start, a.Fault.Targets, a.LandedAfterSeconds, null, null, null, null, null, why);
 
-        while ((pending.Count > 0 || acting.Count > 0) && clock.Elapsed < limit)
+        while ((pending.Count > 0 || acting.Count > 0) && clock.Elapsed < limit && watch.Lost is null)
+        {
+            try
+            {
+                await PollAsync();
+                watch.Answered();
+            }
+            catch (HttpRequestException e) when (SiloWatch.IsNoAnswer(e))
+            {
+                // Polled again, until the silo is taken as lost: one lost call is not a lost silo.
+                watch.Unanswered(e);
+            }
+
+            await Task.Delay(TimeSpan.FromMilliseconds(200), cancellationToken);
+        }
+
+        async Task PollAsync()
         {
             var due = pending.Where(f => f.Start <= clock.Elapsed.TotalSeconds).ToArray();
             if (due.Length > 0)
@@ -167,39 +195,58 @@ public static class CampaignReplay
             {
                 await ReadAsync(client, acting, Settle, Without, clock.Elapsed, actBound, cancellationToken);
             }
-
-            await Task.Delay(TimeSpan.FromMilliseconds(200), cancellationToken);
         }
 
-        // --seconds is up: a fault still waiting for a step of its own has none.
+        // --seconds is up, or the silo gone: a fault still waiting for a step of its own has none.
         foreach (var a in acting.ToArray())
         {
-            Settle(a, Without(a, "no step of its own ended before --seconds"));
+            Settle(a, Without(a, watch.Lost is null ? "no step of its own ended before --seconds" : "the silo stopped answering before a step of its own ended"));
         }
 
         var complete = pending.Count == 0;
         Followed? after = null;
-        if (complete && lastLanded is { } landed)
+        if (complete && lastLanded is { } landed && watch.Lost is null)
         {
-            // --seconds bounds the whole replay: what is left of it after the last fault landed follows the run.
-            var left = limit - clock.Elapsed;
-            if (left > TimeSpan.Zero)
+            // --seconds bounds the whole replay: what is left of it after the last fault landed follows the run, read
+            // every second so that a silo that goes meanwhile ends the replay then, with the figures of its last answer.
+            (ClusterStatus Status, TimeSpan At, string? Top) end = (landed.Status, landed.At, null);
+            while (watch.Lost is null)
             {
-                await Task.Delay(left, cancellationToken);
+                try
+                {
+                    var status = await SiloApi.ClusterAsync(client, cancellationToken);
+                    var at = clock.Elapsed;
+                    watch.Answered();
+                    if (at >= limit)
+                    {
+                        end = (status, at, TopOf(await SiloApi.StragglersAsync(client, 1, cancellationToken))?.Node);
+                        break;
+                    }
+
+                    end = (status, at, null);
+                }
+                catch (HttpRequestException e) when (SiloWatch.IsNoAnswer(e))
+                {
+                    watch.Unanswered(e);
+                }
+
+                var left = limit - clock.Elapsed;
+                if (left > TimeSpan.Zero)
+                {
+                    await Task.Delay(left < FollowPoll ? left : FollowPoll, cancellationToken);
+                }
             }
 
-            var end = await SiloApi.ClusterAsync(client, cancellationToken);
-            var top = TopOf(await SiloApi.StragglersAsync(client, 1, cancellationToken));
             after = new Followed(
-                Math.Round((clock.Elapsed - landed.At).TotalSeconds, 1),
-                end.Job.StepsOk - landed.Status.Job.StepsOk,
-                end.Job.StepsFailed - landed.Status.Job.StepsFailed,
-                end.Job.Step,
-                end.LastStep?.DurationSeconds ?? 0,
-                top?.Node);
+                Math.Round((end.At - landed.At).TotalSeconds, 1),
+                end.Status.Job.StepsOk - landed.Status.Job.StepsOk,
+                end.Status.Job.StepsFailed - landed.Status.Job.StepsFailed,
+                end.Status.Job.Step,
+                end.Status.LastStep?.DurationSeconds ?? 0,
+                end.Top);
         }
 
-        return new Report(result.Campaign, landings, complete, after);
+        return new Report(result.Campaign, landings, complete, after, watch.Lost);
     }
 
     /// <summary>

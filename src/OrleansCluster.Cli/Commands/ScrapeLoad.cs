@@ -1,4 +1,5 @@
 using System.Diagnostics;
+using System.Globalization;
 using OrleansCluster.Cli.Reports;
 
 namespace OrleansCluster.Cli.Commands;
@@ -7,7 +8,10 @@ namespace OrleansCluster.Cli.Commands;
 /// <c>scrape</c>: M concurrent scrapers of <c>/metrics</c> on every given silo for a fixed time; latency, bytes and
 /// samples per scrape, and the job's steps/s before and during the load. A scrape that fails (an error status, a lost
 /// connection, no answer within the client's timeout) is counted, not thrown: a silo that stops answering under the
-/// load is what the command is there to find.
+/// load is what the command is there to find. A silo that stops answering at all (<see cref="SiloWatch"/>: the connection
+/// refused or cut, as when its process is gone) is scraped no more, its failures counted, and said so in
+/// <see cref="Report.Lost"/>; the run ends early when no silo is left to scrape or the admin API's silo is lost (the
+/// steps/s during the load can no longer be read), with the report of what it measured.
 /// </summary>
 public static class ScrapeLoad
 {
@@ -41,12 +45,18 @@ public static class ScrapeLoad
         long BytesPerScrape,
         long SamplesPerScrape,
         double StepsPerSecondBefore,
-        double StepsPerSecondDuring) : ICommandReport
+        double? StepsPerSecondDuring,
+        IReadOnlyList<string>? Lost = null) : ICommandReport
     {
-        public bool Held() => Failures == 0 && Scrapes > 0;
+        /// <summary>
+        /// <see cref="StepsPerSecondDuring"/> is null when the admin API's silo stopped answering during the load;
+        /// <see cref="Lost"/> names each silo that stopped answering, when and how.
+        /// </summary>
+        public bool Held() => Failures == 0 && Scrapes > 0 && Lost is not { Count: > 0 };
 
         public string Summary() =>
-            $"{Scrapers} scrapers x {Targets} silo(s): {Scrapes} scrapes, {Failures} failed; {ReportWriter.N(BytesPerScrape)} bytes and {ReportWriter.N(SamplesPerScrape)} samples per scrape; steps/s {ReportWriter.F(StepsPerSecondBefore, 1)} before, {ReportWriter.F(StepsPerSecondDuring, 1)} during";
+            $"{Scrapers} scrapers x {Targets} silo(s): {Scrapes} scrapes, {Failures} failed; {ReportWriter.N(BytesPerScrape)} bytes and {ReportWriter.N(SamplesPerScrape)} samples per scrape; steps/s {ReportWriter.F(StepsPerSecondBefore, 1)} before, {(StepsPerSecondDuring is { } d ? ReportWriter.F(d, 1) : "-")} during"
+            + (Lost is { Count: > 0 } ? $"; STOPPED: {string.Join("; ", Lost)}" : string.Empty);
 
         public IReadOnlyList<ReportTable> Tables() =>
         [
@@ -77,15 +87,39 @@ public static class ScrapeLoad
         var failures = 0;
         var clock = Stopwatch.StartNew();
         using var stop = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
-        var during = StepRate.MeasureAsync(admin, options.Duration, stop.Token);
+        var watches = silos.Select(_ => new SiloWatch()).ToArray();
+        string? adminLost = null;
+
+        // The steps/s during the load; null, and the run stopped, once the admin API's silo is gone.
+        async Task<double?> DuringAsync()
+        {
+            try
+            {
+                return await StepRate.MeasureAsync(admin, options.Duration, stop.Token);
+            }
+            catch (HttpRequestException e) when (SiloWatch.IsNoAnswer(e))
+            {
+                adminLost = string.Create(CultureInfo.InvariantCulture, $"the admin API stopped answering {clock.Elapsed.TotalSeconds:0.0} s into the load: {e.Message}");
+                await stop.CancelAsync();
+                return null;
+            }
+            catch (OperationCanceledException) when (stop.IsCancellationRequested && !cancellationToken.IsCancellationRequested)
+            {
+                return null; // every scraped silo was lost
+            }
+        }
+
+        var during = DuringAsync();
         var scrapers = Enumerable.Range(0, options.Scrapers * silos.Count).Select(async i =>
         {
             var client = silos[i % silos.Count];
-            while (clock.Elapsed < options.Duration && !cancellationToken.IsCancellationRequested)
+            var watch = watches[i % silos.Count];
+            while (clock.Elapsed < options.Duration && !cancellationToken.IsCancellationRequested && !stop.IsCancellationRequested && watch.Lost is null)
             {
                 try
                 {
                     var page = await MetricsPage.ScrapeAsync(client, cancellationToken);
+                    watch.Answered();
                     lock (histogram)
                     {
                         histogram.RecordValue(Math.Min((long)(page.ScrapeMilliseconds * 1000), histogram.HighestTrackableValue));
@@ -96,9 +130,17 @@ public static class ScrapeLoad
 
                     progress?.Report(new RunProgress("scrape", $"{Interlocked.Read(ref count):N0} scrapes", clock.Elapsed / options.Duration));
                 }
-                catch (HttpRequestException)
+                catch (HttpRequestException e)
                 {
                     Interlocked.Increment(ref failures);
+                    if (SiloWatch.IsNoAnswer(e))
+                    {
+                        watch.Unanswered(e);
+                    }
+                    else
+                    {
+                        watch.Answered(); // an error status: the silo is there
+                    }
                 }
                 catch (TaskCanceledException) when (!cancellationToken.IsCancellationRequested)
                 {
@@ -118,9 +160,22 @@ public static class ScrapeLoad
             await ((Task)during).ConfigureAwait(ConfigureAwaitOptions.SuppressThrowing);
             throw;
         }
+        finally
+        {
+            foreach (var watch in watches)
+            {
+                watch.Dispose();
+            }
+        }
+
+        if (watches.All(w => w.Lost is not null))
+        {
+            await stop.CancelAsync(); // nothing left to scrape: the run ends here
+        }
 
         var duringRate = await during;
+        string[] lost = [.. watches.Select((w, i) => w.Lost is { } why ? $"{silos[i].BaseAddress}: {why}" : null).OfType<string>(), .. adminLost is null ? [] : new[] { adminLost }];
         progress?.Report(new RunProgress("scrape", $"{count:N0} scrapes", 1));
-        return new Report(options.Scrapers, silos.Count, count, failures, Latency.From(histogram), count == 0 ? 0 : bytes / count, samples, before, duringRate);
+        return new Report(options.Scrapers, silos.Count, count, failures, Latency.From(histogram), count == 0 ? 0 : bytes / count, samples, before, duringRate, lost);
     }
 }

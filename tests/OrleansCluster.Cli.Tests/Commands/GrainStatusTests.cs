@@ -11,7 +11,7 @@ public sealed class GrainStatusTests(CliSiloFixture silo) : IClassFixture<CliSil
     {
         using var admin = silo.CreateTargetClient();
         await admin.PostAsync("/api/faults", new StringContent("""{"kind":"node.crash","target":{"node":"west-00002"}}""", System.Text.Encoding.UTF8, "application/json"), Ct);
-        await using var connection = await ClusterConnection.ConnectAsync(silo.ClusterId, silo.GatewayPort, redis: null, Ct);
+        await using var connection = await ClusterConnection.ConnectAsync(silo.ClusterId, silo.GatewayPort, redis: null, ClusterConnection.DefaultConnectTimeout, Ct);
 
         var deadline = DateTime.UtcNow.AddSeconds(120);
         GrainStatus.Report report;
@@ -31,5 +31,5 @@ public sealed class GrainStatusTests(CliSiloFixture silo) : IClassFixture<CliSil
 
     [Fact]
     public async Task NonLoopbackRedisIsRefused() =>
-        await Assert.ThrowsAsync<ArgumentException>(() => ClusterConnection.ConnectAsync("x", 30000, "10.1.2.3:6379", Ct));
+        await Assert.ThrowsAsync<ArgumentException>(() => ClusterConnection.ConnectAsync("x", 30000, "10.1.2.3:6379", ClusterConnection.DefaultConnectTimeout, Ct));
 }
