@@ -119,7 +119,7 @@ public sealed class WhatIfCommandTests(WhatIfSiloFixture silo) : IClassFixture<W
         var report = await WhatIf.RunAsync(client, WhatIf.Request(file, 5, null), Ct);
 
         var shipped = report.Variants.Single(v => v.Name == "as shipped");
-        var baseline = report.Variants.Single(v => v.Name == "baseline");
+        var baseline = report.Variants.Single(v => v.Name == "usual/baseline");
         Assert.Null(shipped.Error);
         Assert.Equal((baseline.Gpus, baseline.MeanStepSeconds), (shipped.Gpus, shipped.MeanStepSeconds));
     }
