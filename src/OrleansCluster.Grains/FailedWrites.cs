@@ -24,6 +24,9 @@ internal sealed class FailedWrites(TimeProvider time)
     /// <summary>A write landed: the record is stored as memory had it.</summary>
     public void Landed() => _since = null;
 
+    /// <summary>Memory was put back as storage holds it (a refused change undone): nothing is owed.</summary>
+    public void PutBack() => _since = null;
+
     /// <summary>How long the record has gone unwritten and why, when a write failed since the last that landed.</summary>
     public UnwrittenRecord? Unwritten => _since is { } since ? new UnwrittenRecord(time.GetElapsedTime(since).TotalSeconds, _lastError) : null;
 }

@@ -58,6 +58,12 @@ internal sealed class FaultStore(IPersistentState<FaultRegistryState> state, IPe
         catch
         {
             state.State = undo;
+            if (!LiveDirty)
+            {
+                // Found by review: the failure's time stayed, and an expiry unwritten an hour later read an hour.
+                _liveWrites.PutBack();
+            }
+
             throw;
         }
     }

@@ -125,6 +125,13 @@ public sealed partial class JobGrain
         catch (Exception e) when (!_superseded)
         {
             _saveOwed = true;
+            if (Job.State != JobState.Running)
+            {
+                // Found by review: a load's write that failed, the job stopped, was tried again only at the next
+                // control call; the step loop's timer writes what is owed each second (the running loop does anyway).
+                Timer.Change(TimeSpan.FromSeconds(1), Timeout.InfiniteTimeSpan);
+            }
+
             if (_saveFailureLog.Open())
             {
                 LogSaveFailed(logger, Job.Step, e.GetBaseException().GetType().Name, e.GetBaseException().Message);

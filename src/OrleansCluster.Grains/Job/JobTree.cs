@@ -77,14 +77,6 @@ internal static class JobTree
     {
         var (groups, candidates, missed) = Gather(scenario, summaries);
         var result = StepEvaluator.Evaluate(scenario, workload, groups, links, candidates);
-        return (result, Failure(result, missed, scenario.Job.BarrierTimeoutSeconds));
+        return (result, StepFailure.Reason(result, missed, scenario.Job.BarrierTimeoutSeconds));
     }
-
-    /// <summary>Why a step evaluated as <paramref name="result"/> fails, or null when it completes.</summary>
-    public static string? Failure(StepResult result, int missed, double barrierTimeoutSeconds) =>
-        missed > 0 ? $"{missed} node(s) missed the barrier"
-        : result.Partitioned ? "partition: the links that are up do not join every site"
-        : result.HealthyNodes == 0 ? "no node reached the barrier"
-        : CollectiveWatchdog.TimesOut(result, barrierTimeoutSeconds) ? $"{CollectiveWatchdog.Reason}: the all-reduce would take {AllReduceModel.CommSeconds(result.IntraSiteSeconds, result.InterSiteSeconds):G4} s, past the {barrierTimeoutSeconds:G4} s barrier timeout"
-        : null;
 }

@@ -330,11 +330,11 @@ public static class WhatIfEvaluator
             WhatIfMoney.Of(baseline, scenario, byGeneration, mean, flopsPerSecond, tokensPerSecond));
     }
 
-    // Whether the live job fails a step the model evaluated as `result` (JobTree.Failure in the grains: a partition,
-    // no node at the barrier, or the collective watchdog). A node missing the barrier cannot happen here: the plain
-    // loop keeps every node at it (crashed nodes are refused before; a node slower than the timeout still waits).
+    // Whether the live job fails a step the model evaluated as `result`, by the job's own rule. A node missing the
+    // barrier cannot happen here: the plain loop keeps every node at it (crashed nodes are refused before; a node
+    // slower than the timeout still waits).
     private static bool Fails(StepResult result, double barrierTimeoutSeconds) =>
-        result.Partitioned || result.HealthyNodes == 0 || CollectiveWatchdog.TimesOut(result, barrierTimeoutSeconds);
+        StepFailure.Reason(result, missed: 0, barrierTimeoutSeconds) is not null;
 
     /// <summary>GPUs by generation name, ordered by name.</summary>
     public static IReadOnlyDictionary<string, long> GpusByGeneration(Scenario scenario)

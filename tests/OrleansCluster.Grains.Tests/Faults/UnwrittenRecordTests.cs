@@ -68,6 +68,27 @@ public sealed class UnwrittenRecordTests(FlakyStorageFixture fixture)
         await Eventually.WaitForAsync(async () => (await Registry.HealthAsync()).Unwritten is null, "the expiry written on the registry's retry");
     }
 
+    [Fact]
+    public async Task ARefusedMutationLeavesNoFailureTimeForALaterUnwrittenExpiry()
+    {
+        // Found by review: the refused write's time stayed, so an expiry unwritten long after read as unwritten since
+        // the refusal, and /healthz would call the silo degraded at once.
+        await LoadAsync("us");
+        var fault = Assert.Single((await Registry.InjectAsync([Slowdown("us-00002", durationSeconds: 4)], campaign: null)).Faults);
+        fixture.Storage.Arm("faults-v2", FlakyStorage.Mode.Fail);
+        await Assert.ThrowsAnyAsync<Exception>(() => Registry.InjectAsync([Slowdown("us-00001", durationSeconds: null)], campaign: null));
+        Assert.Null((await Registry.HealthAsync()).Unwritten);
+
+        fixture.Storage.Arm("faults-v2", FlakyStorage.Mode.Fail, count: 1_000_000);
+        await Eventually.WaitForAsync(async () => (await Registry.HealthAsync()).Unwritten is not null, "the expiry unwritten");
+        var unwritten = (await Registry.HealthAsync()).Unwritten!;
+        Assert.Equal(FaultState.Expired, (await Registry.GetAsync(fault.Id))?.State);
+        Assert.True(unwritten.Seconds < 3, $"unwritten for {unwritten.Seconds:F1} s: counted from the refusal 4 s before, not from the expiry's write");
+
+        fixture.Storage.Disarm();
+        await Eventually.WaitForAsync(async () => (await Registry.HealthAsync()).Unwritten is null, "the expiry written on the registry's retry");
+    }
+
     private async Task LoadAsync(string site)
     {
         fixture.Storage.Disarm();
