@@ -10,8 +10,9 @@ namespace OrleansCluster.Cli.Commands;
 /// connection, no answer within the client's timeout) is counted, not thrown: a silo that stops answering under the
 /// load is what the command is there to find. A silo that stops answering at all (<see cref="SiloWatch"/>: the connection
 /// refused or cut, as when its process is gone) is scraped no more, its failures counted, and said so in
-/// <see cref="Report.Lost"/>; the run ends early when no silo is left to scrape or the admin API's silo is lost (the
-/// steps/s during the load can no longer be read), with the report of what it measured.
+/// <see cref="Report.Lost"/>; the run ends early when no silo is left to scrape or the admin API's silo is lost (its
+/// own <see cref="SiloWatch"/> over the steps/s calls: the steps/s during the load can no longer be read), with the
+/// report of what it measured.
 /// </summary>
 public static class ScrapeLoad
 {
@@ -79,7 +80,12 @@ public static class ScrapeLoad
         }
 
         progress?.Report(new RunProgress("baseline", "steps/s before scraping", 0));
-        var before = await StepRate.MeasureAsync(admin, options.Baseline, cancellationToken);
+        double before;
+        using (var baselineWatch = new SiloWatch())
+        {
+            before = await StepRate.MeasureAsync(admin, options.Baseline, baselineWatch, cancellationToken);
+        }
+
         progress?.Report(new RunProgress("baseline", $"{before:N1} steps/s before scraping", 1));
 
         var histogram = Latency.NewHistogram();
@@ -88,18 +94,20 @@ public static class ScrapeLoad
         var clock = Stopwatch.StartNew();
         using var stop = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
         var watches = silos.Select(_ => new SiloWatch()).ToArray();
+        using var adminWatch = new SiloWatch();
         string? adminLost = null;
 
-        // The steps/s during the load; null, and the run stopped, once the admin API's silo is gone.
+        // The steps/s during the load; null, and the run stopped, once the admin API's silo is gone (as the scraped
+        // silos, after SiloWatch.Limit calls in a row with no answer: one lost call is not a lost silo).
         async Task<double?> DuringAsync()
         {
             try
             {
-                return await StepRate.MeasureAsync(admin, options.Duration, stop.Token);
+                return await StepRate.MeasureAsync(admin, options.Duration, adminWatch, stop.Token);
             }
             catch (HttpRequestException e) when (SiloWatch.IsNoAnswer(e))
             {
-                adminLost = string.Create(CultureInfo.InvariantCulture, $"the admin API stopped answering {clock.Elapsed.TotalSeconds:0.0} s into the load: {e.Message}");
+                adminLost = string.Create(CultureInfo.InvariantCulture, $"the admin API stopped answering {clock.Elapsed.TotalSeconds:0.0} s into the load: {SiloWatch.Limit} calls in a row got no answer (the last: {e.Message})");
                 await stop.CancelAsync();
                 return null;
             }

@@ -64,6 +64,57 @@ public sealed class CommandTests(CliSiloFixture silo) : IClassFixture<CliSiloFix
     }
 
     [Fact]
+    public async Task AScrapeGoesOnThroughAFewUnansweredStepRateCalls()
+    {
+        // Found by review: the steps/s during the load ended the run on the first /api/cluster call with no answer,
+        // where every other call waits for SiloWatch.Limit in a row. Here one fewer than that go unanswered, once the
+        // scraping has begun.
+        using var cluster = new UnansweredCalls(silo.Factory.Server.CreateHandler(), "/api/cluster");
+        using var admin = silo.Target.CreateClient(cluster);
+        using var scraper = silo.CreateTargetClient();
+        var armed = 0;
+        var progress = new OnProgress(p =>
+        {
+            if (p.Task == "scrape" && Interlocked.Exchange(ref armed, 1) == 0)
+            {
+                cluster.Drop(SiloWatch.Limit - 1);
+            }
+        });
+
+        var report = await ScrapeLoad.RunAsync(admin, [scraper], new ScrapeLoad.Options(Scrapers: 1, Duration: TimeSpan.FromSeconds(3), Baseline: TimeSpan.FromSeconds(1)), progress, Ct);
+
+        Assert.Equal(SiloWatch.Limit - 1, cluster.Dropped);
+        Assert.True(report.Lost is not { Count: > 0 }, report.Summary());
+        Assert.True(report.StepsPerSecondDuring > 0, report.Summary());
+        Assert.True(report.Held(), report.Summary());
+    }
+
+    [Fact]
+    public async Task AScrapeWhoseAdminSiloStopsAnsweringEndsAfterTheWatchsLimitWithWhatItMeasured()
+    {
+        using var cluster = new UnansweredCalls(silo.Factory.Server.CreateHandler(), "/api/cluster");
+        using var admin = silo.Target.CreateClient(cluster);
+        using var scraper = silo.CreateTargetClient();
+        var progress = new OnProgress(p =>
+        {
+            if (p.Task == "scrape")
+            {
+                cluster.DropAll();
+            }
+        });
+
+        var report = await ScrapeLoad.RunAsync(admin, [scraper], new ScrapeLoad.Options(Scrapers: 1, Duration: TimeSpan.FromSeconds(60), Baseline: TimeSpan.FromSeconds(1)), progress, Ct);
+
+        Assert.Equal(SiloWatch.Limit, cluster.Dropped);
+        Assert.Null(report.StepsPerSecondDuring);
+        Assert.True(report.Scrapes >= 1, report.Summary());
+        var lost = Assert.Single(report.Lost!);
+        Assert.Contains("the admin API stopped answering", lost, StringComparison.Ordinal);
+        Assert.Contains($"{SiloWatch.Limit} calls in a row", lost, StringComparison.Ordinal);
+        Assert.False(report.Held());
+    }
+
+    [Fact]
     public async Task CampaignReplayFollowsEachFaultAsItLands()
     {
         using var client = silo.CreateTargetClient();
@@ -297,6 +348,12 @@ public sealed class CommandTests(CliSiloFixture silo) : IClassFixture<CliSiloFix
         Assert.Equal("no step of its own ended within 1.5 s", landing.NoFigures);
         Assert.EndsWith("no step of its own ended within 1.5 s", Assert.Single(printed), StringComparison.Ordinal);
         Assert.Equal(["-", "-", "-", "-", "no step of its own ended within 1.5 s"], report.Tables()[0].Rows[0].Skip(4));
+    }
+
+    /// <summary>Progress told synchronously, on the reporting thread.</summary>
+    private sealed class OnProgress(Action<RunProgress> report) : IProgress<RunProgress>
+    {
+        public void Report(RunProgress value) => report(value);
     }
 
     /// <summary>Clears every fault in force, so that none multiplies a test's own slowdown.</summary>
