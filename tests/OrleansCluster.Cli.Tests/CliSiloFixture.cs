@@ -64,3 +64,15 @@ public sealed class RateLimitedSiloFixture() : CliSiloFixture(new Dictionary<str
     ["Admin:MutationsPerSecond"] = "5",
     ["Admin:MutationBurst"] = "5",
 });
+
+/// <summary>
+/// A silo whose fault registry admits one fault mutation at a time and queues none: the rest are refused 503 "Fault
+/// registry busy" (with a rate limit high enough that none is refused 429).
+/// </summary>
+public sealed class BusyRegistrySiloFixture() : CliSiloFixture(new Dictionary<string, string>
+{
+    ["Admin:FaultMutationsInFlight"] = "1",
+    ["Admin:FaultMutationsQueued"] = "0",
+    ["Admin:MutationsPerSecond"] = "100000",
+    ["Admin:MutationBurst"] = "100000",
+});

@@ -15,8 +15,9 @@ namespace OrleansCluster.Cli.Commands;
 /// <summary>
 /// <c>api</c>: N concurrent callers each inject a fault, read it back and clear it, at a target rate, for a
 /// bounded number of rounds and time; then checks that the fault list ends as it began (nothing lost or left).
-/// Refusals by the silo's rate limit (429) are counted as errors; a refused inject skips its round, a refused
-/// clear is retried after Retry-After. The run holds only when the list ends as it began, something was
+/// Refusals by the silo's rate limit (429) and by its fault registry's admission (503 "Fault registry busy", counted as
+/// <c>503 busy</c>: refused before the registry, nothing changed) are counted as errors apart; a refused inject skips
+/// its round, a refused clear is retried after Retry-After. The run holds only when the list ends as it began, something was
 /// injected and no call failed otherwise (a 5xx, a timeout, a lost connection): a run whose every call failed
 /// measured nothing. A silo that stops answering (<see cref="SiloWatch"/>) ends the run early: the report keeps what
 /// ran before, the failures among it, and says why it stopped; the fault list is then read if the silo answers again.
@@ -25,6 +26,15 @@ public static class ApiLoad
 {
     /// <summary>The error key of a refusal by the silo's rate limit.</summary>
     private const string RateLimited = "429";
+
+    /// <summary>
+    /// The error key of a refusal by the silo's fault registry admission: a 503 with this title, answered before the
+    /// call reached the registry, which changed nothing (any other 503 is a failed call).
+    /// </summary>
+    private const string RegistryBusy = "503 busy";
+
+    /// <summary>The problem title of the silo's <see cref="RegistryBusy"/> refusal.</summary>
+    private const string RegistryBusyTitle = "Fault registry busy";
 
     /// <summary>The fault each round injects: slight enough not to disturb the job, and told apart from others' by its shape.</summary>
     private const string SlowdownKind = "node.slowdown";
@@ -71,10 +81,10 @@ public static class ApiLoad
         public bool Held() => Consistent == true && Injected > 0 && FailedCalls() == 0 && Stopped is null;
 
         /// <summary>
-        /// Calls that failed: every error but the rate limit's refusals (429), which the run expects and works
-        /// around (a refused inject skips its round, a refused clear is retried).
+        /// Calls that failed: every error but the refusals by the rate limit (429) and the busy registry (503 busy),
+        /// which the run expects and works around (a refused inject skips its round, a refused clear is retried).
         /// </summary>
-        public int FailedCalls() => Operations.Sum(o => o.Errors.Where(e => e.Key != RateLimited).Sum(e => e.Value));
+        public int FailedCalls() => Operations.Sum(o => o.Errors.Where(e => !IsRefusal(e.Key)).Sum(e => e.Value));
 
         public string Summary()
         {
@@ -86,7 +96,7 @@ public static class ApiLoad
             };
             var summary = $"{Callers} callers, {ReportWriter.F(DurationSeconds, 1)} s, {ReportWriter.N(CallsPerSecond)} calls/s; injected {Injected}, cleared {Cleared}, {list}";
             var failed = Operations
-                .SelectMany(o => o.Errors.Where(e => e.Key != RateLimited).Select(e => $"{o.Name} {e.Key}: {e.Value}"))
+                .SelectMany(o => o.Errors.Where(e => !IsRefusal(e.Key)).Select(e => $"{o.Name} {e.Key}: {e.Value}"))
                 .ToArray();
             return summary
                 + (failed.Length > 0 ? $"; FAILED: {ReportWriter.N(FailedCalls())} call(s) failed ({string.Join(", ", failed)})" : string.Empty)
@@ -135,9 +145,7 @@ public static class ApiLoad
                 if (id is not null)
                 {
                     injected.Add(id);
-                    using (await TimeAsync("read", () => client.GetAsync($"/api/faults/{id}", cancellationToken)))
-                    {
-                    }
+                    (await TimeAsync("read", () => client.GetAsync($"/api/faults/{id}", cancellationToken))).Response?.Dispose();
 
                     if (await ClearAsync(id))
                     {
@@ -167,44 +175,50 @@ public static class ApiLoad
         {
             var request = new FaultRequest(SlowdownKind, new FaultTargetRequest(Node: node), new Dictionary<string, double> { ["factor"] = SlowdownFactor }, DurationSeconds: SlowdownSeconds);
             using var content = new StringContent(JsonSerializer.Serialize(request, SiloApi.Json), Encoding.UTF8, "application/json");
-            using var response = await TimeAsync("inject", () => client.PostAsync("/api/faults", content, cancellationToken));
+            var (answer, _) = await TimeAsync("inject", () => client.PostAsync("/api/faults", content, cancellationToken));
+            using var response = answer;
             return response is { IsSuccessStatusCode: true }
                 ? (await response.Content.ReadFromJsonAsync<Fault>(SiloApi.Json, cancellationToken))?.Id
                 : null;
         }
 
-        // A clear refused by the rate limit is counted and tried again after Retry-After, so that the fault list
-        // can still end as it began.
+        // A clear refused by the rate limit or the busy registry is counted and tried again after Retry-After, so
+        // that the fault list can still end as it began.
         async Task<bool> ClearAsync(string id)
         {
             while (true)
             {
-                using var response = await TimeAsync("clear", () => client.DeleteAsync($"/api/faults/{id}", cancellationToken));
-                if (response is not { StatusCode: HttpStatusCode.TooManyRequests } || clock.Elapsed >= options.MaxDuration + RetryGrace || watch.Lost is not null)
+                var (response, error) = await TimeAsync("clear", () => client.DeleteAsync($"/api/faults/{id}", cancellationToken));
+                using (response)
                 {
-                    return response is { IsSuccessStatusCode: true };
-                }
+                    if (!IsRefusal(error) || clock.Elapsed >= options.MaxDuration + RetryGrace || watch.Lost is not null)
+                    {
+                        return response is { IsSuccessStatusCode: true };
+                    }
 
-                await Task.Delay(response.Headers.RetryAfter?.Delta ?? TimeSpan.FromSeconds(1), cancellationToken);
+                    await Task.Delay(response!.Headers.RetryAfter?.Delta ?? TimeSpan.FromSeconds(1), cancellationToken);
+                }
             }
         }
 
-        async Task<HttpResponseMessage?> TimeAsync(string operation, Func<Task<HttpResponseMessage>> call)
+        // The answer (null when none came) and the error key it was counted under (null for a success).
+        async Task<(HttpResponseMessage? Response, string? Error)> TimeAsync(string operation, Func<Task<HttpResponseMessage>> call)
         {
             var start = Stopwatch.GetTimestamp();
             HttpResponseMessage? response = null;
+            string? error = null;
             try
             {
                 response = await call();
                 watch.Answered();
                 if (!response.IsSuccessStatusCode)
                 {
-                    errors[operation].AddOrUpdate(((int)response.StatusCode).ToString(System.Globalization.CultureInfo.InvariantCulture), 1, (_, n) => n + 1);
+                    error = await ErrorKeyAsync(response, cancellationToken);
                 }
             }
             catch (HttpRequestException e)
             {
-                errors[operation].AddOrUpdate(e.StatusCode?.ToString() ?? "connection", 1, (_, n) => n + 1);
+                error = e.StatusCode?.ToString() ?? "connection";
                 if (SiloWatch.IsNoAnswer(e))
                 {
                     watch.Unanswered(e);
@@ -212,7 +226,12 @@ public static class ApiLoad
             }
             catch (TaskCanceledException) when (!cancellationToken.IsCancellationRequested)
             {
-                errors[operation].AddOrUpdate("timeout", 1, (_, n) => n + 1);
+                error = "timeout";
+            }
+
+            if (error is not null)
+            {
+                errors[operation].AddOrUpdate(error, 1, (_, n) => n + 1);
             }
 
             var micros = (long)Stopwatch.GetElapsedTime(start).TotalMicroseconds;
@@ -224,7 +243,7 @@ public static class ApiLoad
 
             var calls = Interlocked.Increment(ref done);
             progress?.Report(new RunProgress("api", $"{calls:N0} of {planned:N0} calls", Math.Max((double)calls / planned, clock.Elapsed / options.MaxDuration)));
-            return response;
+            return (response, error);
         }
 
         await Task.WhenAll(Enumerable.Range(0, options.Callers).Select(CallerAsync));
@@ -250,6 +269,34 @@ public static class ApiLoad
             : null;
         var operations = histograms.Select(p => new OperationReport(p.Key, Latency.From(p.Value), errors[p.Key].ToDictionary(e => e.Key, e => e.Value))).ToArray();
         return new Report(options.Callers, elapsed, operations.Sum(o => o.Latency.Count) / elapsed, operations, ours.Length, cleared.Count, leftover, consistent, stopped);
+    }
+
+    /// <summary>Whether an error key is a refusal the run expects and works around, not a failed call.</summary>
+    private static bool IsRefusal(string? error) => error is RateLimited or RegistryBusy;
+
+    /// <summary>An error status's key: its code, or <see cref="RegistryBusy"/> for the registry admission's 503.</summary>
+    private static async Task<string> ErrorKeyAsync(HttpResponseMessage response, CancellationToken cancellationToken)
+    {
+        var code = ((int)response.StatusCode).ToString(CultureInfo.InvariantCulture);
+        if (response.StatusCode != HttpStatusCode.ServiceUnavailable || response.Content.Headers.ContentType?.MediaType != "application/problem+json")
+        {
+            return code;
+        }
+
+        try
+        {
+            using var problem = JsonDocument.Parse(await response.Content.ReadAsStringAsync(cancellationToken));
+            return problem.RootElement.ValueKind == JsonValueKind.Object
+                && problem.RootElement.TryGetProperty("title", out var title)
+                && title.ValueKind == JsonValueKind.String
+                && title.GetString() == RegistryBusyTitle
+                ? RegistryBusy
+                : code;
+        }
+        catch (JsonException)
+        {
+            return code;
+        }
     }
 
     private static async Task<HashSet<string>> ListIdsAsync(HttpClient client, CancellationToken cancellationToken) =>
