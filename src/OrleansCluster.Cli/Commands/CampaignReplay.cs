@@ -41,6 +41,9 @@ public static class CampaignReplay
     /// <summary>How often the run after the last fault is read, to notice a silo that has gone.</summary>
     private static readonly TimeSpan FollowPoll = TimeSpan.FromSeconds(1);
 
+    /// <summary>The pause between polls, and between tries to read the end's figures once <c>--seconds</c> is up.</summary>
+    private static readonly TimeSpan Poll = TimeSpan.FromMilliseconds(200);
+
     /// <summary>What a row says when the next fault landed before a step had begun with this one in force.</summary>
     public const string NextFaultFirst = "no step began before the next fault landed";
 
@@ -131,6 +134,7 @@ public static class CampaignReplay
         var landings = new List<Landing>();
         (ClusterStatus Status, TimeSpan At)? lastLanded = null;
         using var watch = new SiloWatch();
+        using var endWatch = new SiloWatch();
 
         void Settle(Acting a, Landing landing)
         {
@@ -155,7 +159,7 @@ public static class CampaignReplay
                 watch.Unanswered(e);
             }
 
-            await Task.Delay(TimeSpan.FromMilliseconds(200), cancellationToken);
+            await Task.Delay(Poll, cancellationToken);
         }
 
         async Task PollAsync()
@@ -209,32 +213,24 @@ public static class CampaignReplay
         {
             // --seconds bounds the whole replay: what is left of it after the last fault landed follows the run, read
             // every second so that a silo that goes meanwhile ends the replay then, with the figures of its last answer.
+            // Once --seconds is up, the end's straggler read is tried again after a pause, under a watch of its own: an
+            // answered /api/cluster resets the other, and a silo that answered it but never /api/stragglers kept the
+            // replay trying, with no pause, for ever. After SiloWatch.Limit in a row it stops, with what it read.
             (ClusterStatus Status, TimeSpan At, string? Top) end = (landed.Status, landed.At, null);
-            while (watch.Lost is null)
+            while (watch.Lost is null && endWatch.Lost is null)
             {
-                try
+                if (await TryAsync(watch, () => SiloApi.ClusterAsync(client, cancellationToken)) is (true, { } status))
                 {
-                    var status = await SiloApi.ClusterAsync(client, cancellationToken);
-                    var at = clock.Elapsed;
-                    watch.Answered();
-                    if (at >= limit)
+                    end = (status, clock.Elapsed, null);
+                    if (end.At >= limit && await TryAsync(endWatch, () => SiloApi.StragglersAsync(client, 1, cancellationToken)) is (true, var stragglers))
                     {
-                        end = (status, at, TopOf(await SiloApi.StragglersAsync(client, 1, cancellationToken))?.Node);
+                        end.Top = TopOf(stragglers)?.Node;
                         break;
                     }
-
-                    end = (status, at, null);
-                }
-                catch (HttpRequestException e) when (SiloWatch.IsNoAnswer(e))
-                {
-                    watch.Unanswered(e);
                 }
 
                 var left = limit - clock.Elapsed;
-                if (left > TimeSpan.Zero)
-                {
-                    await Task.Delay(left < FollowPoll ? left : FollowPoll, cancellationToken);
-                }
+                await Task.Delay(left <= TimeSpan.Zero ? Poll : left < FollowPoll ? left : FollowPoll, cancellationToken);
             }
 
             after = new Followed(
@@ -246,7 +242,23 @@ public static class CampaignReplay
                 end.Top);
         }
 
-        return new Report(result.Campaign, landings, complete, after, watch.Lost);
+        return new Report(result.Campaign, landings, complete, after, watch.Lost ?? endWatch.Lost);
+    }
+
+    /// <summary>The call's answer, if it got one, told to <paramref name="watch"/> either way.</summary>
+    private static async Task<(bool Answered, T? Answer)> TryAsync<T>(SiloWatch watch, Func<Task<T>> call)
+    {
+        try
+        {
+            var answer = await call();
+            watch.Answered();
+            return (true, answer);
+        }
+        catch (HttpRequestException e) when (SiloWatch.IsNoAnswer(e))
+        {
+            watch.Unanswered(e);
+            return (false, default);
+        }
     }
 
     /// <summary>

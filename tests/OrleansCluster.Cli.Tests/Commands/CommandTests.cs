@@ -115,6 +115,43 @@ public sealed class CommandTests(CliSiloFixture silo) : IClassFixture<CliSiloFix
     }
 
     [Fact]
+    public async Task ACampaignWhoseStragglersGoUnansweredAfterItsSecondsStopsAfterAFewTriesWithWhatItRead()
+    {
+        // Found by review: once --seconds was up the end's /api/stragglers was tried again with no pause, and an
+        // answered /api/cluster reset the watch between tries, so a silo that answered one and not the other held the
+        // replay for ever. Here /api/stragglers answers no more once the fault has its figures.
+        using var stragglers = new UnansweredCalls(silo.Factory.Server.CreateHandler(), "/api/stragglers");
+        using var client = silo.Target.CreateClient(stragglers);
+        var campaign = """
+            { "name": "cli-no-stragglers", "faults": [
+              { "kind": "node.slowdown", "target": { "node": "east-00013" }, "params": { "factor": 1.5 }, "durationSeconds": 30 } ] }
+            """;
+
+        // Without the fix the replay never ends: bounded here, so that the test fails rather than hangs.
+        using var bounded = CancellationTokenSource.CreateLinkedTokenSource(Ct);
+        bounded.CancelAfter(TimeSpan.FromSeconds(90));
+        CampaignReplay.Report report;
+        await ClearFaultsAsync(client);
+        try
+        {
+            report = await CampaignReplay.RunAsync(client, campaign, TimeSpan.FromSeconds(4), CampaignReplay.ActBound, _ => stragglers.DropAll(), onLanded: null, bounded.Token);
+        }
+        finally
+        {
+            await ClearFaultsAsync(client);
+        }
+
+        Assert.Equal(SiloWatch.Limit, stragglers.Dropped);
+        Assert.Single(report.Faults);
+        Assert.True(report.Complete);
+        Assert.NotNull(report.After); // what it read of the run after the fault
+        Assert.Null(report.After.TopStraggler);
+        Assert.Contains("stopped answering", report.Stopped, StringComparison.Ordinal);
+        Assert.Contains("/api/stragglers", report.Stopped, StringComparison.Ordinal);
+        Assert.False(report.Held()); // exit 1, as for a silo that stopped answering
+    }
+
+    [Fact]
     public async Task CampaignReplayFollowsEachFaultAsItLands()
     {
         using var client = silo.CreateTargetClient();
