@@ -19,7 +19,7 @@ public sealed class EmptiedStorageTests(FlakyStorageFixture fixture)
     [Fact]
     public async Task ARunningJobWritesItsRecordAgainWhenStorageLostIt()
     {
-        await LoadAsync("ej");
+        await fixture.LoadUniformAsync("ej");
         await Job.SetPaceAsync(PaceSettings.Max);
         await Job.StartAsync();
         try
@@ -47,9 +47,9 @@ public sealed class EmptiedStorageTests(FlakyStorageFixture fixture)
     [Fact]
     public async Task TheRegistryWritesItsFaultsAgainWhenStorageLostThem()
     {
-        await LoadAsync("er");
-        var first = Assert.Single((await Registry.InjectAsync([Slowdown("er-00001")], campaign: null)).Faults);
-        var cleared = Assert.Single((await Registry.InjectAsync([Slowdown("er-00003")], campaign: null)).Faults);
+        await fixture.LoadUniformAsync("er");
+        var first = Assert.Single((await Registry.InjectAsync([FlakyStorageFixture.Slowdown("er-00001")], campaign: null)).Faults);
+        var cleared = Assert.Single((await Registry.InjectAsync([FlakyStorageFixture.Slowdown("er-00003")], campaign: null)).Faults);
         await Registry.ClearAsync(cleared.Id);
         await Eventually.WaitForAsync(() => fixture.Storage.HoldsAsync("fault-history-v2"), "the history's write");
         await fixture.Storage.ForgetAsync("faults-v2");
@@ -57,7 +57,7 @@ public sealed class EmptiedStorageTests(FlakyStorageFixture fixture)
 
         // Was refused for its ETag (InconsistentStateException), and the reloaded registry had neither fault. The history,
         // lost with it, is written again behind it (found by review: only the live record was).
-        var second = Assert.Single((await Registry.InjectAsync([Slowdown("er-00002")], campaign: null)).Faults);
+        var second = Assert.Single((await Registry.InjectAsync([FlakyStorageFixture.Slowdown("er-00002")], campaign: null)).Faults);
         Assert.True(await fixture.Storage.HoldsAsync("faults-v2"));
         await Eventually.WaitForAsync(() => fixture.Storage.HoldsAsync("fault-history-v2"), "the history written again");
 
@@ -73,9 +73,9 @@ public sealed class EmptiedStorageTests(FlakyStorageFixture fixture)
     {
         // Found by a check of the fix: with no change to write, the registry's records stayed lost, and a silo lost then
         // took every fault with it. The job, which writes about once a second, tells it.
-        await LoadAsync("ea");
-        var kept = Assert.Single((await Registry.InjectAsync([Slowdown("ea-00001")], campaign: null)).Faults);
-        var cleared = Assert.Single((await Registry.InjectAsync([Slowdown("ea-00002")], campaign: null)).Faults);
+        await fixture.LoadUniformAsync("ea");
+        var kept = Assert.Single((await Registry.InjectAsync([FlakyStorageFixture.Slowdown("ea-00001")], campaign: null)).Faults);
+        var cleared = Assert.Single((await Registry.InjectAsync([FlakyStorageFixture.Slowdown("ea-00002")], campaign: null)).Faults);
         await Registry.ClearAsync(cleared.Id);
         await Job.SetPaceAsync(PaceSettings.Max);
         await Job.StartAsync();
@@ -100,14 +100,4 @@ public sealed class EmptiedStorageTests(FlakyStorageFixture fixture)
         Assert.Equal(FaultState.Active, (await Registry.GetAsync(kept.Id))?.State);
         Assert.Equal(FaultState.Cleared, (await Registry.GetAsync(cleared.Id))?.State);
     }
-
-    private async Task LoadAsync(string site)
-    {
-        fixture.Storage.Disarm();
-        await Job.StopAsync();
-        await Job.LoadAsync(ScenarioSource.FromJson(Scenarios.Uniform(nodes: 32, site: site)));
-        await Registry.ClearAllAsync();
-    }
-
-    private static FaultRequest Slowdown(string node) => new("node.slowdown", new FaultTargetRequest(Node: node), new Dictionary<string, double> { ["factor"] = 2 });
 }

@@ -1,6 +1,8 @@
 using Microsoft.Extensions.DependencyInjection;
 using Orleans.Runtime;
 using Orleans.Storage;
+using OrleansCluster.Abstractions.Grains;
+using OrleansCluster.Abstractions.Messages;
 
 namespace OrleansCluster.Grains.Tests.Faults;
 
@@ -145,6 +147,23 @@ public sealed class FlakyStorageFixture : ClusterFixture
 {
     /// <summary>The silo's storage, to arm.</summary>
     public FlakyStorage Storage => (FlakyStorage)Cluster.Silos[0].ServiceProvider.GetRequiredKeyedService<IGrainStorage>(SimulationStorage.Name);
+
+    /// <summary>A slowdown of two on <paramref name="node"/>, for ever or for <paramref name="durationSeconds"/>.</summary>
+    public static FaultRequest Slowdown(string node, double? durationSeconds = null) =>
+        new("node.slowdown", new FaultTargetRequest(Node: node), new Dictionary<string, double> { ["factor"] = 2 }, DurationSeconds: durationSeconds);
+
+    /// <summary>
+    /// Every write succeeds again, the job stops and loads a 32-node uniform scenario of site <paramref name="site"/>,
+    /// and no fault is in force: each test starts from there.
+    /// </summary>
+    public async Task LoadUniformAsync(string site)
+    {
+        Storage.Disarm();
+        var job = Client.GetGrain<IJobGrain>(IJobGrain.Key);
+        await job.StopAsync();
+        await job.LoadAsync(ScenarioSource.FromJson(Scenarios.Uniform(nodes: 32, site: site)));
+        await Client.GetGrain<IFaultRegistryGrain>(IFaultRegistryGrain.Key).ClearAllAsync();
+    }
 
     protected override void ConfigureSilo(ISiloBuilder silo)
     {
