@@ -1,8 +1,5 @@
-using System.Globalization;
-using Microsoft.AspNetCore.Mvc.Testing;
 using Microsoft.Extensions.DependencyInjection;
 using OrleansCluster.Abstractions.Grains;
-using OrleansCluster.Testing;
 using StackExchange.Redis;
 
 namespace OrleansCluster.Cli.Tests;
@@ -13,41 +10,17 @@ namespace OrleansCluster.Cli.Tests;
 /// reach (the write fails, nothing is made: the API answers 503 "Storage unavailable"), or the answer lost after
 /// the fault was made (the API answers 503 "Grain call timed out", though the fault is in force).
 /// </summary>
-public sealed class FailingRegistrySiloFixture : IAsyncLifetime
+public sealed class FailingRegistrySiloFixture : KestrelCliSiloFixture
 {
-    private readonly int _httpPort = ManagedProcess.FreePort();
-
     public FailingRegistrySiloFixture()
+        : this(new InjectionFailures())
     {
-        Factory = new SiloFactory
-        {
-            Scenario = "small",
-            Pace = "realtime",
-            Settings = new Dictionary<string, string>
-            {
-                ["Simulation:Speed"] = "50",
-                ["urls"] = Url,
-            },
-            ExtraServices = services => services.AddSingleton<IIncomingGrainCallFilter>(Injections),
-        };
-        Factory.UseKestrel();
     }
 
-    public SiloFactory Factory { get; }
+    private FailingRegistrySiloFixture(InjectionFailures injections)
+        : base(services => services.AddSingleton<IIncomingGrainCallFilter>(injections)) => Injections = injections;
 
-    public InjectionFailures Injections { get; } = new();
-
-    public string Url => $"http://127.0.0.1:{_httpPort.ToString(CultureInfo.InvariantCulture)}";
-
-    public Target Target => new(new Uri(Url), SiloFactory.AdminKey);
-
-    public ValueTask InitializeAsync()
-    {
-        Factory.StartServer();
-        return ValueTask.CompletedTask;
-    }
-
-    public async ValueTask DisposeAsync() => await Factory.DisposeAsync();
+    public InjectionFailures Injections { get; }
 
     public enum Failure
     {

@@ -1,5 +1,6 @@
 using System.Globalization;
 using Microsoft.AspNetCore.Mvc.Testing;
+using Microsoft.Extensions.DependencyInjection;
 using OrleansCluster.Cli;
 using OrleansCluster.Testing;
 
@@ -7,13 +8,18 @@ namespace OrleansCluster.Cli.Tests;
 
 /// <summary>
 /// A real silo served by Kestrel on 127.0.0.1 (so that the built CLI, or a <see cref="DyingRelay"/> in front of it, can
-/// reach it), on <c>small</c> at realtime x50.
+/// reach it), on <c>small</c> at realtime x50; a fixture that needs more of the silo adds its services.
 /// </summary>
-public sealed class KestrelCliSiloFixture : IAsyncLifetime
+public class KestrelCliSiloFixture : IAsyncLifetime
 {
     private readonly int _httpPort = ManagedProcess.FreePort();
 
     public KestrelCliSiloFixture()
+        : this(extraServices: null)
+    {
+    }
+
+    protected KestrelCliSiloFixture(Action<IServiceCollection>? extraServices)
     {
         Factory = new SiloFactory
         {
@@ -24,6 +30,7 @@ public sealed class KestrelCliSiloFixture : IAsyncLifetime
                 ["Simulation:Speed"] = "50",
                 ["urls"] = Url,
             },
+            ExtraServices = extraServices,
         };
         Factory.UseKestrel();
     }
@@ -40,5 +47,9 @@ public sealed class KestrelCliSiloFixture : IAsyncLifetime
         return ValueTask.CompletedTask;
     }
 
-    public async ValueTask DisposeAsync() => await Factory.DisposeAsync();
+    public async ValueTask DisposeAsync()
+    {
+        await Factory.DisposeAsync();
+        GC.SuppressFinalize(this);
+    }
 }
