@@ -4,6 +4,9 @@
 # On a 2-core machine: K=1, N=2 (the default); on a 16-core machine: K=4, N=4.
 #   bench/scale-out.sh [CORES_PER_SILO=1] [SILOS=2] [WINDOW_SECONDS=20] [WARMUP_SECONDS=60] [SCENARIO ...]
 #   e.g. bench/scale-out.sh 1 2 20 60 colossus ramp-250000 ramp-1000000
+# PAIRS=P runs each scenario's pair (1 silo, then N) P times, alternated, and adds a row of the medians: on the 16-core
+# device machine one silo's rate swung by 30 % within minutes (55.7-72.6 steps/s at ramp-250000), so one pair's
+# speed-up draws once from each end of that swing (docs/performance.md, eighth round).
 # Keep the warm-up long: every step waits for the slowest silo, and a silo whose hot code the JIT has not yet
 # recompiled (on one core its compiler thread was still busy 45 s after the scenario loaded) holds all of them back.
 set -euo pipefail
@@ -19,8 +22,22 @@ rate() {
 }
 echo "| scenario | 1 silo on $k core(s) | $n silos on $k core(s) each | speed-up | efficiency | cores busy, 1 silo / $n silos | messages between silos per step |"
 echo "|---|---|---|---|---|---|---|"
-for s in "${scenarios[@]}"; do
-  read -r one one_busy _ < <(rate "$s" 1); read -r many many_busy crossing < <(rate "$s" "$n")
-  awk -v s="$s" -v a="$one" -v b="$many" -v n="$n" -v ab="$one_busy" -v bb="$many_busy" -v m="$crossing" \
+pairs=${PAIRS:-1}
+row() {
+  awk -v s="$1" -v a="$2" -v b="$3" -v n="$n" -v ab="$4" -v bb="$5" -v m="$6" \
     'BEGIN { printf "| %s | %.1f | %.1f | %.2fx | %.0f %% | %s %% / %s %% | %s |\n", s, a, b, b / a, 100 * b / a / n, ab, bb, m }'
+}
+median() { tr ' ' '\n' | sort -g | awk '{ v[NR] = $1 } END { print (NR % 2) ? v[(NR + 1) / 2] : (v[NR / 2] + v[NR / 2 + 1]) / 2 }'; }
+for s in "${scenarios[@]}"; do
+  ones=(); manys=(); ratios=()
+  for (( p = 1; p <= pairs; p++ )); do
+    read -r one one_busy _ < <(rate "$s" 1); read -r many many_busy crossing < <(rate "$s" "$n")
+    row "$s$( [ "$pairs" -gt 1 ] && echo ", pair $p")" "$one" "$many" "$one_busy" "$many_busy" "$crossing"
+    ones+=("$one"); manys+=("$many"); ratios+=("$(awk -v a="$one" -v b="$many" 'BEGIN { print b / a }')")
+  done
+  if [ "$pairs" -gt 1 ]; then
+    a=$(median <<<"${ones[*]}"); b=$(median <<<"${manys[*]}"); r=$(median <<<"${ratios[*]}")
+    awk -v s="$s" -v a="$a" -v b="$b" -v r="$r" -v n="$n" -v p="$pairs" \
+      'BEGIN { printf "| %s, median of %d pairs | %.1f | %.1f | %.2fx (median pair) | %.0f %% | | |\n", s, p, a, b, r, 100 * r / n }'
+  fi
 done
