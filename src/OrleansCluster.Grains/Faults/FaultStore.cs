@@ -20,6 +20,9 @@ internal sealed class FaultStore(IPersistentState<FaultRegistryState> state, IPe
     /// <summary>The faults that have ended, oldest first (at most the last 1,000).</summary>
     public List<Fault> History => history.State.Ended;
 
+    /// <summary>The ends the live state records that the history may not hold yet (<see cref="Journal"/>).</summary>
+    public int Journaled => state.State.Ending.Count;
+
     /// <summary>Whether ended faults wait to be written.</summary>
     public bool HistoryDirty { get; private set; }
 

@@ -51,6 +51,9 @@ public sealed class FlakyStorage(IGrainStorage inner) : IGrainStorage
         }
     }
 
+    /// <summary>Called with the grain's own state object after each write that succeeds, while set.</summary>
+    public Action<string, object?>? Wrote { get; set; }
+
     /// <summary>Has the next <paramref name="count"/> writes of <paramref name="stateName"/> go wrong as <paramref name="mode"/>.</summary>
     public void Arm(string stateName, Mode mode, int count = 1)
     {
@@ -95,6 +98,7 @@ public sealed class FlakyStorage(IGrainStorage inner) : IGrainStorage
                 throw new TimeoutException($"test storage: the write of {stateName} timed out (and was stored)");
             default:
                 await inner.WriteStateAsync(stateName, grainId, grainState);
+                Wrote?.Invoke(stateName, grainState.State);
                 lock (_gate)
                 {
                     _written[stateName] = (
