@@ -1,3 +1,5 @@
+using OrleansCluster.Abstractions.Messages;
+
 namespace OrleansCluster.Grains.Job;
 
 /// <summary>
@@ -15,19 +17,91 @@ public sealed class JobCadence(TimeProvider time)
 
     private long _origin = time.GetTimestamp();
     private double _scheduledSeconds;
+    private bool _held; // paused or stopped: _scheduledSeconds is the simulated time left to wait, from whenever the job runs again
     private long _loggedAt = time.GetTimestamp();
     private long _loggedSteps;
     private long _savedAt;
     private long _checkpointSaved;
     private long? _failedAt; // the last failed write: a checkpoint's write waits a second after one, like the others
 
-    /// <summary>The job runs (again) with <paramref name="stepsDone"/> steps behind it: the schedule and the log rate start now.</summary>
+    /// <summary>The job runs (again) with <paramref name="stepsDone"/> steps behind it: the schedule and the log rate start now, the next step at once.</summary>
     public void Start(long stepsDone)
     {
         _origin = time.GetTimestamp();
         _scheduledSeconds = 0;
+        _held = false;
         _loggedAt = _origin;
         _loggedSteps = stepsDone;
+    }
+
+    /// <summary>
+    /// The job stops stepping (a pause, a stop) at <paramref name="pace"/>: what was left of the wait for the next step
+    /// is kept, as simulated time, for <see cref="Resume"/>; a step already due is due at once then, not early steps
+    /// that catch up the time before the pause. At max pace there is no wait to keep.
+    /// </summary>
+    public void Hold(PaceSettings pace)
+    {
+        ArgumentNullException.ThrowIfNull(pace);
+        if (_held)
+        {
+            return;
+        }
+
+        Rebase(pace);
+        _scheduledSeconds = Math.Max(0, _scheduledSeconds);
+        _held = true;
+    }
+
+    /// <summary>
+    /// The job runs again with <paramref name="stepsDone"/> steps behind it: the wait held at <see cref="Hold"/> goes
+    /// on from now, at the speed of the pace then (the log rate starts now). Without a hold, the schedule goes on as it was.
+    /// </summary>
+    public void Resume(long stepsDone)
+    {
+        if (_held)
+        {
+            (_origin, _held) = (time.GetTimestamp(), false);
+        }
+
+        _loggedAt = time.GetTimestamp();
+        _loggedSteps = stepsDone;
+    }
+
+    /// <summary>
+    /// The pace goes from <paramref name="from"/> to <paramref name="to"/>: the wait left for the next step is kept,
+    /// rescaled to the new speed (at the same speed the next step stays due when it was; a step that is late stays as
+    /// late, over the speed). From max pace the schedule starts at the change, the next step at once; to max pace
+    /// there is no wait.
+    /// </summary>
+    public void Repace(PaceSettings from, PaceSettings to)
+    {
+        ArgumentNullException.ThrowIfNull(from);
+        ArgumentNullException.ThrowIfNull(to);
+        if (from.Mode != PaceMode.Realtime)
+        {
+            (_origin, _scheduledSeconds) = (time.GetTimestamp(), 0); // the realtime schedule was not kept at max pace
+        }
+        else if (!_held)
+        {
+            Rebase(from); // the simulated time still ahead, from now; the new speed divides it
+        }
+    }
+
+    // The origin moves to now and the schedule to what is still ahead of it (negative when late), in simulated time at
+    // the pace's speed: the next step's due time at that speed is unchanged.
+    private void Rebase(PaceSettings pace)
+    {
+        var now = time.GetTimestamp();
+        if (pace.Mode == PaceMode.Realtime)
+        {
+            _scheduledSeconds -= time.GetElapsedTime(_origin, now).TotalSeconds * pace.Speed;
+        }
+        else
+        {
+            _scheduledSeconds = 0;
+        }
+
+        _origin = now;
     }
 
     /// <summary>A step took <paramref name="simulatedSeconds"/>: the next one is due that much later at realtime.</summary>

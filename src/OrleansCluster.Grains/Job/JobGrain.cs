@@ -114,7 +114,7 @@ public sealed partial class JobGrain(
             await ConfigureRunAsync(keepFaults: true); // a stopped job starts over from step 1
         }
 
-        await RunAsync();
+        await ChangeAsync(() => StartTimer(newSchedule: true));
     }
 
     public async Task<ClusterStatus> LoadAndStartAsync(ScenarioSource source)
@@ -169,7 +169,7 @@ public sealed partial class JobGrain(
 
     public Task ResumeAsync() => Job.State switch
     {
-        JobState.Paused => RunAsync(),
+        JobState.Paused => ChangeAsync(() => StartTimer(newSchedule: false)), // what was left of the wait when paused, from now
         JobState.Running => Task.CompletedTask,
         _ => throw new InvalidOperationException(NotRunning("resume")),
     };
@@ -191,10 +191,14 @@ public sealed partial class JobGrain(
 
         return ChangeAsync(() =>
         {
+            // Found by probing: this re-anchored the schedule, so that each pace call (the same pace included), pause
+            // and resume ran the next step at once (40 calls, 40 steps in 5 s at x1). The wait left is kept, rescaled.
+            _cadence.Repace(Job.Pace, pace);
             Job.Pace = pace;
             if (Job.State == JobState.Running)
             {
-                StartTimer(); // re-anchors the schedule: the next step starts now
+                Run.Running();
+                Timer.Change(TimeSpan.Zero, Timeout.InfiniteTimeSpan); // the tick arms the timer for the wait at the new speed
             }
         });
     }
@@ -284,10 +288,20 @@ public sealed partial class JobGrain(
         return joined.Length == 0 ? null : string.Join(", ", joined.Select(s => s.ToString()));
     }
 
-    private void StartTimer()
+    // The job runs: a new schedule (a start, an activation) runs the next step at once; otherwise (a resume, a control
+    // call undone) the wait held since the job stopped stepping goes on from now.
+    private void StartTimer(bool newSchedule)
     {
         Job.State = JobState.Running;
-        _cadence.Start(Job.StepsOk + Job.StepsFailed);
+        if (newSchedule)
+        {
+            _cadence.Start(Job.StepsOk + Job.StepsFailed);
+        }
+        else
+        {
+            _cadence.Resume(Job.StepsOk + Job.StepsFailed);
+        }
+
         Run.Running();
         Timer.Change(TimeSpan.Zero, Timeout.InfiniteTimeSpan);
     }
@@ -300,8 +314,6 @@ public sealed partial class JobGrain(
         Interleave = false,
         KeepAlive = true,
     });
-
-    private Task RunAsync() => ChangeAsync(StartTimer);
 
     private Task HaltAsync(JobState state) => ChangeAsync(() => Halt(state));
 
@@ -322,10 +334,11 @@ public sealed partial class JobGrain(
             _saveOwed = true; // a write that timed out may land later: the job's next write puts its record back
             if (Job.State == JobState.Running)
             {
-                StartTimer();
+                StartTimer(newSchedule: false); // a pause or stop undone: the wait it held goes on
             }
             else
             {
+                _cadence.Hold(Job.Pace); // a start or resume undone: the wait is held again
                 Timer.Change(TimeSpan.FromSeconds(1), Timeout.InfiniteTimeSpan); // TickAsync writes what is owed
             }
 
@@ -335,6 +348,7 @@ public sealed partial class JobGrain(
 
     private void Halt(JobState state)
     {
+        _cadence.Hold(Job.Pace); // what is left of the wait for the next step, for a resume
         if (Job.State != JobState.Idle || state != JobState.Stopped)
         {
             Job.State = state;
@@ -385,7 +399,7 @@ public sealed partial class JobGrain(
             LogRecovered(logger, _loaded.Scenario.Name, Job.Step, clean);
             if (Job.State == JobState.Running)
             {
-                StartTimer();
+                StartTimer(newSchedule: true);
             }
             else
             {

@@ -22,6 +22,11 @@ public sealed class JobRun(JobRecord record, int historyCapacity, TimeProvider t
     private long _origin = time.GetTimestamp();
     private long _progressAt = time.GetTimestamp();
 
+    // The simulated time of checkpoints and restarts since the last progress: at realtime pace the job itself waits it
+    // out before the next step (a 900 s checkpoint at x1 is 15 minutes of a healthy job's wall time), so the stall
+    // bound grows by it. Not a replay's failure once the replays repeat: that wait is the loop's, which is the stall.
+    private double _scheduledCostSeconds;
+
     // The furthest step this run has completed, and the steps that have failed since. The replay back to a failure
     // is recovery, and counts as progress; a step failing again that already failed since the furthest is the
     // signature of a loop (noise is drawn by step, so the same draws come back), and replays stop counting.
@@ -64,7 +69,7 @@ public sealed class JobRun(JobRecord record, int historyCapacity, TimeProvider t
         _previous = default;
         LastFailure = null;
         _origin = time.GetTimestamp();
-        (_furthest, Advanced, _repeating) = (0, false, false);
+        (_furthest, Advanced, _repeating, _scheduledCostSeconds) = (0, false, false, 0);
         _failedSince.Clear();
     }
 
@@ -109,6 +114,7 @@ public sealed class JobRun(JobRecord record, int historyCapacity, TimeProvider t
         if (!_repeating)
         {
             _progressAt = time.GetTimestamp(); // a new step, or the replay after a first failure: at realtime it can take long
+            _scheduledCostSeconds = checkpoint ? checkpointSeconds : 0; // the checkpoint's cost delays the next step
         }
 
         return Remember(new StepRecord(number, true, result.StepSeconds, result.HealthyNodes, null, WallSince(startedAt), Elapsed(startedAt), JobFigures.Breakdown(result.Breakdown)));
@@ -123,6 +129,11 @@ public sealed class JobRun(JobRecord record, int historyCapacity, TimeProvider t
     {
         var lost = Math.Max(0, number - 1 - record.LastCheckpoint);
         _repeating = !_failedSince.Add(number);
+        if (!_repeating)
+        {
+            _scheduledCostSeconds += restartSeconds; // the restart's cost delays the next step too
+        }
+
         record.StepsFailed++;
         record.LostSteps += lost;
         Account(Time.AfterFailure(durationSeconds, restartSeconds));
@@ -163,12 +174,17 @@ public sealed class JobRun(JobRecord record, int historyCapacity, TimeProvider t
     /// the replays are getting nowhere (noise is drawn from the seed, node and step, so they repeat) and stop
     /// counting. The bound is at least
     /// <paramref name="stallSeconds"/> of wall time, and at realtime pace at least three barrier timeouts of
-    /// simulated time at the pace's speed (a step may take one and fail).
+    /// simulated time at the pace's speed (a step may take one and fail), plus the checkpoints' and restarts' costs
+    /// since the progress at the speed: the wait the job scheduled itself (found by probing: a 900 s checkpoint at x1
+    /// read as a stall two minutes into its wait, so that a liveness probe would restart a healthy silo). No progress
+    /// means late against the job's own schedule; a step that never returns is still reported.
     /// </summary>
     public JobProgress Progress(PaceSettings pace, double barrierTimeoutSeconds, double stallSeconds)
     {
         ArgumentNullException.ThrowIfNull(pace);
-        var bound = pace.Mode == PaceMode.Realtime ? Math.Max(stallSeconds, 3 * barrierTimeoutSeconds / pace.Speed) : stallSeconds;
+        var bound = pace.Mode == PaceMode.Realtime
+            ? Math.Max(stallSeconds, 3 * barrierTimeoutSeconds / pace.Speed) + (_scheduledCostSeconds / pace.Speed)
+            : stallSeconds;
         return new JobProgress(time.GetElapsedTime(_progressAt).TotalSeconds, bound, LastFailure);
     }
 

@@ -80,6 +80,68 @@ public sealed class JobCadenceTests
     }
 
     [Fact]
+    public void APaceChangeKeepsTheWaitLeftRescaledToTheNewSpeed()
+    {
+        // Found by probing: each pace call re-anchored the schedule, so that 40 calls at an unchanged x1 ran 40 steps
+        // (170 simulated seconds) in 5 wall seconds.
+        var (x1, x2) = (PaceSettings.Realtime(1), PaceSettings.Realtime(2));
+        var cadence = new JobCadence(_time);
+        cadence.Start(stepsDone: 0);
+        cadence.Ran(8);
+        _time.Advance(TimeSpan.FromSeconds(2));
+
+        cadence.Repace(x1, x1);
+        Assert.Equal(TimeSpan.FromSeconds(6), cadence.WaitBeforeNext(speed: 1)); // the same pace: the same due time
+        cadence.Repace(x1, x2);
+        Assert.Equal(TimeSpan.FromSeconds(3), cadence.WaitBeforeNext(speed: 2)); // 6 simulated seconds left, at x2
+        _time.Advance(TimeSpan.FromSeconds(1));
+        cadence.Repace(x2, x1);
+        Assert.Equal(TimeSpan.FromSeconds(4), cadence.WaitBeforeNext(speed: 1));
+
+        // Late, a step stays as late (caught up, not drifting); from max pace the schedule starts over, due at once.
+        _time.Advance(TimeSpan.FromSeconds(6));
+        cadence.Repace(x1, x1);
+        cadence.Ran(1);
+        Assert.Null(cadence.WaitBeforeNext(speed: 1)); // due 1 s ago
+        cadence.Repace(x1, PaceSettings.Max);
+        cadence.Repace(PaceSettings.Max, x1);
+        Assert.Null(cadence.WaitBeforeNext(speed: 1));
+        cadence.Ran(5);
+        Assert.Equal(TimeSpan.FromSeconds(5), cadence.WaitBeforeNext(speed: 1));
+    }
+
+    [Fact]
+    public void APauseHoldsTheWaitLeftForTheResumeAtThePaceThen()
+    {
+        var (x1, x2) = (PaceSettings.Realtime(1), PaceSettings.Realtime(2));
+        var cadence = new JobCadence(_time);
+        cadence.Start(stepsDone: 0);
+        cadence.Ran(900); // a step and a 15-minute checkpoint at x1
+        _time.Advance(TimeSpan.FromSeconds(300));
+
+        cadence.Hold(x1);
+        _time.Advance(TimeSpan.FromHours(2)); // paused: the wait does not run on
+        cadence.Hold(x1); // a second hold (a stop after the pause) changes nothing
+        cadence.Resume(stepsDone: 1);
+        Assert.Equal(TimeSpan.FromSeconds(600), cadence.WaitBeforeNext(speed: 1));
+
+        _time.Advance(TimeSpan.FromSeconds(200));
+        cadence.Hold(x1);
+        cadence.Repace(x1, x2); // paced while paused: the 400 simulated seconds left go at x2
+        _time.Advance(TimeSpan.FromSeconds(50));
+        cadence.Resume(stepsDone: 1);
+        Assert.Equal(TimeSpan.FromSeconds(200), cadence.WaitBeforeNext(speed: 2));
+
+        // Late when paused, the job owes no time: the next step is due at once on resuming, the one after a step later.
+        _time.Advance(TimeSpan.FromSeconds(210));
+        cadence.Hold(x2);
+        cadence.Resume(stepsDone: 1);
+        Assert.Null(cadence.WaitBeforeNext(speed: 2));
+        cadence.Ran(4);
+        Assert.Equal(TimeSpan.FromSeconds(2), cadence.WaitBeforeNext(speed: 2));
+    }
+
+    [Fact]
     public void AProgressLineIsDueEachIntervalWithTheStepRateSinceTheLast()
     {
         var cadence = new JobCadence(_time);

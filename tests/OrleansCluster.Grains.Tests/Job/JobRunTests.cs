@@ -78,6 +78,44 @@ public sealed class JobRunTests
     }
 
     [Fact]
+    public void AtRealtimeTheStallBoundIncludesTheCheckpointAndRestartWaitsTheJobScheduledButNotALoopsRestarts()
+    {
+        // Found by probing: at x1 a 900 s checkpoint read "no progress for 217 s (stall bound 120 s)", and a 600 s
+        // restart the same after 123 s; the job was only waiting for the step it had scheduled that far ahead.
+        var x1 = PaceSettings.Realtime(1);
+        var run = new JobRun(_record, historyCapacity: 10, _time);
+        run.Running();
+        run.Complete(1, Step(4), checkpointEverySteps: 2, _time.GetTimestamp(), checkpointSeconds: 900);
+        run.Complete(2, Step(4), checkpointEverySteps: 2, _time.GetTimestamp(), checkpointSeconds: 900); // a checkpoint
+        _time.Advance(TimeSpan.FromSeconds(217));
+        var waiting = run.Progress(x1, barrierTimeoutSeconds: 30, stallSeconds: 120);
+        Assert.Equal((217.0, 120.0 + 900, false), (waiting.SecondsSinceStep, waiting.StallBoundSeconds, waiting.Stalled));
+        Assert.Equal(120.0 + 450, run.Progress(PaceSettings.Realtime(2), 30, 120).StallBoundSeconds); // the wait over the speed
+        Assert.Equal(120.0, run.Progress(PaceSettings.Max, 30, 120).StallBoundSeconds); // max pace waits for nothing
+        _time.Advance(TimeSpan.FromSeconds(804));
+        Assert.True(run.Progress(x1, 30, 120).Stalled, "late against its own schedule: still a stall");
+
+        run.Complete(3, Step(4), checkpointEverySteps: 2, _time.GetTimestamp(), checkpointSeconds: 900);
+        Assert.Equal(120.0, run.Progress(x1, 30, 120).StallBoundSeconds); // no checkpoint since the progress
+        run.Fail(4, "1 node(s) missed the barrier", 30, 9, restartSeconds: 600);
+        _time.Advance(TimeSpan.FromSeconds(123));
+        var restarting = run.Progress(x1, 30, 120);
+        Assert.Equal((123.0, 120.0 + 600, false), (restarting.SecondsSinceStep, restarting.StallBoundSeconds, restarting.Stalled));
+
+        // Step 3 replayed (progress), step 4 fails again: the replays repeat, and the restart they wait for is the
+        // loop's own, not a healthy job's schedule.
+        run.Complete(run.NextStep, Step(4), checkpointEverySteps: 2, _time.GetTimestamp(), checkpointSeconds: 900);
+        run.Fail(4, "1 node(s) missed the barrier", 30, 9, restartSeconds: 600);
+        _time.Advance(TimeSpan.FromSeconds(121));
+        var loop = run.Progress(x1, 30, 120);
+        Assert.Equal((120.0, true), (loop.StallBoundSeconds, loop.Stalled));
+
+        run.Restart();
+        run.Running();
+        Assert.Equal(120.0, run.Progress(x1, 30, 120).StallBoundSeconds);
+    }
+
+    [Fact]
     public void TheReplayAfterAFirstFailureIsProgressTheReplayAfterTheSameFailureAgainIsNot()
     {
         var run = new JobRun(_record, historyCapacity: 10, _time);

@@ -81,6 +81,55 @@ public sealed class HealthTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task AJobWaitingOutTheCheckpointOrRestartItScheduledAtRealtimeStaysHealthy()
+    {
+        // Found by probing: at x1, /healthz read 503 "no progress" two minutes into a 900 s checkpoint's wait, and into
+        // a 600 s restart's after a crash: a liveness probe would restart a healthy silo after each. Here the floor is
+        // 2 s and three barrier timeouts 1.5 s, so each wait outlasts the bound without it within seconds.
+        using var client = _factory.CreateAdminClient();
+        await client.WaitForClusterAsync(c => c.Step() >= 1, "the job to step");
+        Assert.Equal(HttpStatusCode.OK, (await client.SendJsonAsync(HttpMethod.Put, "/api/job/pace", """{"mode":"realtime","speed":1}""")).Status);
+
+        await LoadAsync(client, Waits("checkpoint", """ "checkpointEverySteps": 1, "checkpointSeconds": 900 """));
+        var checkpointing = await client.WaitForClusterAsync(c => Waited(c, "checkpoint", past: 3), "the checkpoint's wait to outlast 3 s");
+        Assert.Equal(2 + 900, checkpointing.GetProperty("job").GetProperty("progress").GetProperty("stallBoundSeconds").GetDouble());
+        var (healthy, body) = await HealthAsync(client);
+        Assert.True(healthy == HttpStatusCode.OK, body.ToString());
+        Assert.Equal(("Healthy", "checkpoint: Running, step 1"), Describe(body, "job"));
+
+        await LoadAsync(client, Waits("restart", """ "checkpointEverySteps": 1000, "restartSeconds": 600 """));
+        await client.WaitForClusterAsync(c => c.GetProperty("scenario").GetString() == "restart" && c.Step() >= 1, "the restart scenario to step");
+        Assert.Equal(HttpStatusCode.Created, (await client.PostJsonAsync("/api/faults", """{"kind":"node.crash","target":{"node":"dc-00001"}}""")).Status);
+        var restarting = await client.WaitForClusterAsync(
+            c => c.GetProperty("job").GetProperty("stepsFailed").GetInt64() >= 1 && Waited(c, "restart", past: 3), "the restart's wait to outlast 3 s");
+        Assert.Equal(2 + 600, restarting.GetProperty("job").GetProperty("progress").GetProperty("stallBoundSeconds").GetDouble());
+        (healthy, body) = await HealthAsync(client);
+        Assert.True(healthy == HttpStatusCode.OK, body.ToString());
+        Assert.StartsWith("restart: Running, step ", Describe(body, "job").Description, StringComparison.Ordinal);
+
+        static bool Waited(JsonElement cluster, string scenario, double past) =>
+            cluster.GetProperty("scenario").GetString() == scenario
+            && cluster.GetProperty("job").TryGetProperty("progress", out var progress) && progress.ValueKind == JsonValueKind.Object
+            && progress.GetProperty("secondsSinceStep").GetDouble() > past;
+
+        static async Task LoadAsync(HttpClient client, string json)
+        {
+            var (loaded, body, _) = await client.SendJsonAsync(HttpMethod.Put, "/api/scenario", json);
+            Assert.True(loaded == HttpStatusCode.OK, body.ToString());
+        }
+
+        // A step of about 0.15 s, well within its 0.5 s barrier timeout.
+        static string Waits(string name, string job) => $$"""
+            {
+              "name": "{{name}}", "seed": 3,
+              "job": { "flopsPerGpuPerStep": 4e13, "gradientBytes": 1e9, "barrierTimeoutSeconds": 0.5, {{job}} },
+              "sites": [ { "name": "dc", "fabric": { "bandwidthGbps": 400, "hopLatencyMicroseconds": 2 }, "nodes": [ { "generation": "H100", "count": 16 } ] } ],
+              "noise": { "computeCv": 0 }
+            }
+            """;
+    }
+
+    [Fact]
     public async Task AFaultRegistryWhoseTurnDoesNotEndMakesTheSiloUnhealthyWhileTheJobStillSteps()
     {
         // Found by probing: background failures once kept the registry's one thread busy for minutes; every fault
