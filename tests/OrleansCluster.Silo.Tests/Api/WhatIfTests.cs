@@ -185,6 +185,31 @@ public sealed class WhatIfTests : IAsyncLifetime
         Assert.Equal(healthy, variant.GetProperty("breakdown").GetProperty("totalSeconds").GetDouble(), 9);
     }
 
+    [Fact]
+    public async Task NoFaultMakesANodesSlowdownInfinite()
+    {
+        // Found by probing: a throttle of clockRatio 1e-320 (within the old (0, 1]) made the node's slowdown infinite:
+        // its JSON showed "Infinity" and the what-if with withFaults answered 500. Now refused, naming the parameter.
+        var (refused, problem, _) = await _client.PostJsonAsync("/api/faults", """{"kind":"node.thermal-throttle","target":{"node":"a-00004"},"params":{"clockRatio":1e-320}}""");
+        Assert.Equal(HttpStatusCode.BadRequest, refused);
+        Assert.Equal(["params.clockRatio"], problem.ErrorFields());
+        Assert.Equal(0, (await _client.GetJsonAsync("/api/faults")).GetArrayLength());
+
+        // 110 slowdowns of 1,000 on one node, each within its bound, sent as a campaign: their product is capped.
+        var stacked = string.Join(", ", Enumerable.Repeat("""{"kind":"node.slowdown","target":{"node":"a-00004"},"params":{"factor":1000}}""", 110));
+        var (created, campaign, _) = await _client.PostJsonAsync("/api/faults/campaign", $$"""{ "name": "stacked", "faults": [ {{stacked}} ] }""");
+        Assert.True(created == HttpStatusCode.Created, campaign.ToString());
+        var node = await _client.GetJsonAsync("/api/nodes/a-00004");
+        Assert.Equal(JsonValueKind.Number, node.GetProperty("slowdown").ValueKind);
+        Assert.Equal(1e6, node.GetProperty("slowdown").GetDouble());
+
+        // The what-if steps the node at its capped slowdown: past the barrier timeout, so it fails the first step and is
+        // evicted from the second.
+        var (status, report, _) = await _client.PostJsonAsync("/api/whatif", """{ "variants": [ { "name": "a", "patch": {} } ], "steps": 2, "withFaults": true }""");
+        Assert.True(status == HttpStatusCode.OK, report.ToString());
+        Assert.Equal(1, report.GetProperty("variants")[0].GetProperty("failedSteps").GetInt32());
+    }
+
     [Theory]
     [InlineData("""{ "change": "standard" }, { "name": "baseline", "patch": { "seed": 7 } }""")] // two different 'baseline's were answered
     [InlineData("""{ "change": "standard" }, { "change": "standard" }""")] // refused before expansion too, as is the next
