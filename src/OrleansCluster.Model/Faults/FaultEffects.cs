@@ -18,8 +18,26 @@ public sealed record ActiveFault(FaultKind Kind, IReadOnlyDictionary<string, dou
 public static class FaultEffects
 {
     /// <summary>
-    /// The node's slowdown factor (>= 1), whether it is down, and the ratio its clocks are held at (thermal
-    /// throttling and power caps lower the clocks; a plain slowdown does not).
+    /// The lowest clock ratio a throttle holds a GPU at, and the lowest the faults in force together report: a twentieth
+    /// of the maximum clock, under the lowest clock data-centre GPUs support (an A100's lowest graphics clock is 210 of
+    /// its 1,410 MHz, 0.15), and the floor the GPU telemetry already held its clocks at. Found by probing: a clockRatio
+    /// of 1e-320 (within the old (0, 1]) made the node's slowdown infinite, and the what-if answered 500.
+    /// </summary>
+    public const double MinClockRatio = 0.05;
+
+    /// <summary>
+    /// The largest slowdown the faults in force on a node add up to: a million, two of the largest single
+    /// <c>node.slowdown</c> (1,000) stacked. Found by probing: 110 stacked slowdowns of 1,000 (each within its bound)
+    /// multiplied past the largest double, and an infinite compute time reached the what-if's sketch (500) and the
+    /// node's JSON ("Infinity"). Capped, its time stays finite; a node this slow misses even the longest barrier
+    /// timeout a scenario can set (86,400 s) once its nominal compute takes 0.09 s, and the job evicts it.
+    /// </summary>
+    public const double MaxSlowdown = 1e6;
+
+    /// <summary>
+    /// The node's slowdown factor (in [1, <see cref="MaxSlowdown"/>]), whether it is down, and the ratio its clocks
+    /// are held at (in [<see cref="MinClockRatio"/>, 1]: thermal throttling and power caps lower the clocks; a plain
+    /// slowdown does not). Stacked faults multiply up to those caps, so no fault set makes either figure infinite or 0.
     /// </summary>
     public static (double Slowdown, bool Crashed, double ClockRatio) ForNode(IEnumerable<ActiveFault> faults)
     {
@@ -51,7 +69,7 @@ public static class FaultEffects
             }
         }
 
-        return (slowdown, crashed, clock);
+        return (Math.Min(slowdown, MaxSlowdown), crashed, Math.Max(clock, MinClockRatio));
     }
 
     /// <summary>

@@ -62,7 +62,7 @@ public static class FaultKinds
     private static readonly Dictionary<string, (FaultKind Kind, FaultScope Scope, FaultParameter[] Parameters)> Catalogue = new(StringComparer.Ordinal)
     {
         ["node.slowdown"] = (FaultKind.NodeSlowdown, FaultScope.Node, [new("factor", true, 1, 1, true, 1000, true)]),
-        ["node.thermal-throttle"] = (FaultKind.NodeThermalThrottle, FaultScope.Node, [new("clockRatio", true, 1, 0, false, 1, true)]),
+        ["node.thermal-throttle"] = (FaultKind.NodeThermalThrottle, FaultScope.Node, [new("clockRatio", true, 1, FaultEffects.MinClockRatio, true, 1, true)]),
         ["node.crash"] = (FaultKind.NodeCrash, FaultScope.Node, []),
         ["node.flap"] = (FaultKind.NodeFlap, FaultScope.Node, [new("periodSeconds", true, 60, 0.1, true, 86_400, true)]),
         ["link.latency"] = (FaultKind.LinkLatency, FaultScope.Link, [new("addMilliseconds", true, 0, 0, true, 60_000, true), new("jitterMilliseconds", false, 0, 0, true, 60_000, true)]),

@@ -11,6 +11,7 @@ public sealed class PlainLoopSimulator
     private readonly ClusterLayout _layout;
     private readonly double[] _nominalSeconds;
     private readonly double[] _slowdown;
+    private readonly bool[] _evicted;
     private readonly int[] _groupOfNode;
     private readonly GroupStats[] _groups;
     private readonly LinkEffect[] _linkEffects;
@@ -27,6 +28,7 @@ public sealed class PlainLoopSimulator
         var nodes = _layout.Nodes;
         _nominalSeconds = nodes.Select(_workload.NodeNominalSeconds).ToArray();
         _slowdown = Enumerable.Repeat(1.0, nodes.Count).ToArray();
+        _evicted = new bool[nodes.Count];
 
         var groupIndex = new Dictionary<(int, string), int>();
         var groups = new List<GroupStats>();
@@ -65,8 +67,20 @@ public sealed class PlainLoopSimulator
     /// <summary>Sets a link's fault effect.</summary>
     public void SetLinkEffect(int linkIndex, LinkEffect effect) => _linkEffects[linkIndex] = effect;
 
-    /// <summary>Evaluates step <paramref name="step"/>.</summary>
-    public StepResult Step(long step)
+    /// <summary>Whether a node was evicted by <see cref="Step(long, double, bool, out int)"/> (it missed the barrier) and has not rejoined.</summary>
+    public bool IsEvicted(int nodeOrdinal) => _evicted[nodeOrdinal];
+
+    /// <summary>Evaluates step <paramref name="step"/> with every node at the barrier, however long it takes.</summary>
+    public StepResult Step(long step) => Step(step, double.PositiveInfinity, rejoinCheck: false, out _);
+
+    /// <summary>
+    /// Evaluates step <paramref name="step"/> as the live job's blocks do under a barrier timeout: a node whose compute
+    /// time is past <paramref name="barrierTimeoutSeconds"/> misses the barrier (counted in <paramref name="missed"/>:
+    /// the step fails, <see cref="StepFailure"/>) and is evicted; an evicted node takes no part in the steps after it
+    /// until a rejoin check (<paramref name="rejoinCheck"/>: the first step after a checkpoint) finds it back within the
+    /// timeout. The result is that of the nodes at the barrier.
+    /// </summary>
+    public StepResult Step(long step, double barrierTimeoutSeconds, bool rejoinCheck, out int missed)
     {
         var scenario = _layout.Scenario;
         var seed = scenario.Seed;
@@ -79,10 +93,33 @@ public sealed class PlainLoopSimulator
 
         _topK.Clear();
         var nodes = _layout.Nodes;
+        missed = 0;
         for (var i = 0; i < nodes.Count; i++)
         {
+            if (_evicted[i] && !rejoinCheck)
+            {
+                continue;
+            }
+
             var node = nodes[i];
             var t = draws.Seconds(_nominalSeconds[i], _slowdown[i], seed, node.Stream, step);
+            if (_evicted[i])
+            {
+                if (!(t <= barrierTimeoutSeconds))
+                {
+                    continue; // still past the timeout: it stays out, and misses nothing it was asked to reach
+                }
+
+                _evicted[i] = false; // back within the barrier timeout after a checkpoint: it rejoins
+            }
+
+            if (!(t <= barrierTimeoutSeconds))
+            {
+                _evicted[i] = true;
+                missed++;
+                continue;
+            }
+
             _groups[_groupOfNode[i]].Distribution.Add(t, node.GpusPerNode);
             _topK.Offer(new StragglerCandidate(node.Id, node.SiteIndex, node.Generation.Name, t));
         }

@@ -1,3 +1,4 @@
+using OrleansCluster.Model.Faults;
 using OrleansCluster.Model.Generations;
 
 namespace OrleansCluster.Model.Telemetry;
@@ -70,7 +71,7 @@ public static class GpuTelemetryModel
 
         var compute = Math.Clamp(double.IsFinite(busy) ? busy : 0, 0, 1) * (1 - HostGap);
         var collective = 1 - HostGap - compute;
-        clockRatio = Math.Clamp(clockRatio, 0.05, 1);
+        clockRatio = Math.Clamp(clockRatio, FaultEffects.MinClockRatio, 1);
         var throttled = clockRatio < 1;
         var dynamicShare = (compute * clockRatio * clockRatio * clockRatio) + (collective * CollectivePowerShare);
         var power = generation.IdleWatts + ((generation.TdpWatts - generation.IdleWatts) * dynamicShare);

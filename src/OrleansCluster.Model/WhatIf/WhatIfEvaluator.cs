@@ -259,10 +259,12 @@ public static class WhatIfEvaluator
     }
 
     /// <summary>
-    /// Steps <paramref name="scenario"/> and gathers its figures. A step fails as the live job fails it (a partition, or
-    /// an all-reduce the collective watchdog aborts) and costs what the job's failed-step accounting says: the barrier
-    /// timeout, with no useful work; so it counts in the mean and p99 step times, and only completed steps count in
-    /// the work, the MFU and the breakdown.
+    /// Steps <paramref name="scenario"/> and gathers its figures. A step fails as the live job fails it (a node past the
+    /// barrier timeout, a partition, or an all-reduce the collective watchdog aborts) and costs what the job's
+    /// failed-step accounting says: the barrier timeout, with no useful work; so it counts in the mean and p99 step
+    /// times, and only completed steps count in the work, the MFU and the breakdown. A node that missed the barrier is
+    /// evicted as the job's blocks evict it: out of the steps after, its GPUs still paid for, until the first step after
+    /// a checkpoint (or after a failed step, which the job replays from its checkpoint) finds it back within the timeout.
     /// </summary>
     public static VariantResult Run(Scenario baseline, Scenario scenario, WhatIfVariant variant, int steps, WhatIfFaults? faults = null, CancellationToken cancellationToken = default)
     {
@@ -270,12 +272,17 @@ public static class WhatIfEvaluator
         ArgumentNullException.ThrowIfNull(scenario);
         ArgumentNullException.ThrowIfNull(variant);
         var simulator = new PlainLoopSimulator(scenario);
+        var workload = simulator.Workload;
         (faults ?? WhatIfFaults.None).ApplyTo(baseline, simulator);
         var timeout = scenario.Job.BarrierTimeoutSeconds;
+        var checkpointEvery = scenario.Job.CheckpointEverySteps;
+        var nodes = scenario.NodeCount;
         var times = new double[steps];
         var parts = new double[StepBreakdown.Parts.Count];
         double usefulMfuSeconds = 0;
+        double work = 0; // the completed steps' work, in steps of all the variant's GPUs
         var failed = 0;
+        var rejoinCheck = false; // set for the first step after a checkpoint or a failure
         for (var k = 0; k < steps; k++)
         {
             if ((k & 7) == 0)
@@ -283,16 +290,24 @@ public static class WhatIfEvaluator
                 cancellationToken.ThrowIfCancellationRequested();
             }
 
-            var result = simulator.Step(k + 1);
-            if (Fails(result, timeout))
+            // The job's rule (JobRun.NextCommand): blocks look at evicted nodes again on the first step after a
+            // checkpoint, which is also the step a failure rolls the job back to.
+            rejoinCheck |= k % checkpointEvery == 0;
+            var result = simulator.Step(k + 1, timeout, rejoinCheck, out var missed);
+            rejoinCheck = false;
+            if (StepFailure.Reason(result, missed, timeout) is not null)
             {
                 failed++;
                 times[k] = timeout;
+                rejoinCheck = true;
                 continue;
             }
 
             times[k] = result.StepSeconds;
             usefulMfuSeconds += result.ClusterMfu * result.StepSeconds;
+            work += result.HealthyNodes == nodes || workload.TotalFlopsPerStep <= 0
+                ? 1
+                : result.UsefulFlopsPerSecond * result.StepSeconds / workload.TotalFlopsPerStep; // evicted nodes do none
             var values = result.Breakdown.Values();
             for (var p = 0; p < parts.Length; p++)
             {
@@ -303,10 +318,9 @@ public static class WhatIfEvaluator
         Array.Sort(times);
         var mean = times.Average();
         var p99 = Quantiles.NearestRank(times, 0.99);
-        var workload = simulator.Workload;
         var productive = steps - failed;
-        var flopsPerSecond = mean > 0 ? workload.TotalFlopsPerStep * productive / steps / mean : 0;
-        var tokensPerSecond = mean > 0 ? workload.TokensPerStep * productive / steps / mean : 0;
+        var flopsPerSecond = mean > 0 ? workload.TotalFlopsPerStep * work / steps / mean : 0;
+        var tokensPerSecond = mean > 0 ? workload.TokensPerStep * work / steps / mean : 0;
 
         // MFU over the time the steps took (a failed step's timeout does no work), as the useful FLOP/s are; the
         // breakdown is that of a step that completes (the parts sum to its time), none when no step did.
@@ -329,12 +343,6 @@ public static class WhatIfEvaluator
             breakdown,
             WhatIfMoney.Of(baseline, scenario, byGeneration, mean, flopsPerSecond, tokensPerSecond));
     }
-
-    // Whether the live job fails a step the model evaluated as `result`, by the job's own rule. A node missing the
-    // barrier cannot happen here: the plain loop keeps every node at it (crashed nodes are refused before; a node
-    // slower than the timeout still waits).
-    private static bool Fails(StepResult result, double barrierTimeoutSeconds) =>
-        StepFailure.Reason(result, missed: 0, barrierTimeoutSeconds) is not null;
 
     /// <summary>GPUs by generation name, ordered by name.</summary>
     public static IReadOnlyDictionary<string, long> GpusByGeneration(Scenario scenario)

@@ -28,6 +28,40 @@ public sealed class FaultEffectsTests
     }
 
     [Fact]
+    public void StackedFaultsMultiplyUpToAFiniteCapAndTheClockToAFloor()
+    {
+        // Found by probing: 110 stacked slowdowns of 1,000, each within its bound, multiplied to infinity, which the
+        // what-if's sketch refused (500) and the node's JSON showed as "Infinity".
+        var stacked = Enumerable.Repeat(Fault(FaultKind.NodeSlowdown, ("factor", 1000)), 110).ToArray();
+        var (slowdown, _, clock) = FaultEffects.ForNode(stacked);
+        Assert.Equal(FaultEffects.MaxSlowdown, slowdown);
+        Assert.Equal(1, clock);
+        Assert.Equal(1e6, FaultEffects.ForNode([.. stacked.Take(2)]).Slowdown); // two of the largest: the cap itself
+        Assert.Equal(1e5, FaultEffects.ForNode([Fault(FaultKind.NodeSlowdown, ("factor", 1000)), Fault(FaultKind.NodeSlowdown, ("factor", 100))]).Slowdown);
+
+        // Stacked throttles and power caps: the clock stops at the floor, the slowdown at the cap.
+        var throttles = Enumerable.Repeat(Fault(FaultKind.NodeThermalThrottle, ("clockRatio", FaultEffects.MinClockRatio)), 300)
+            .Append(Fault(FaultKind.SitePowerCap, ("ratio", 1e-320)))
+            .ToArray();
+        (slowdown, _, clock) = FaultEffects.ForNode(throttles);
+        Assert.Equal(FaultEffects.MaxSlowdown, slowdown);
+        Assert.Equal(FaultEffects.MinClockRatio, clock);
+    }
+
+    [Theory]
+    [InlineData(1e-320, false)] // found by probing: accepted, and the node's slowdown was infinite
+    [InlineData(0.01, false)]
+    [InlineData(0.0499, false)]
+    [InlineData(0.05, true)]
+    [InlineData(1, true)]
+    public void AThrottlesClockRatioIsAtLeastTheFloor(double clockRatio, bool allowed)
+    {
+        var parameter = Assert.Single(FaultKinds.Parameters(FaultKind.NodeThermalThrottle));
+        Assert.Equal(allowed, parameter.Allows(clockRatio));
+        Assert.Equal("[0.05, 1]", parameter.Range);
+    }
+
+    [Fact]
     public void ACrashOrAFlapInItsDownHalfTakesTheNodeDown()
     {
         Assert.True(FaultEffects.ForNode([Fault(FaultKind.NodeCrash)]).Crashed);

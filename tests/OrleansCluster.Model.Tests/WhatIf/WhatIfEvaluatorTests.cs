@@ -156,6 +156,60 @@ public sealed class WhatIfEvaluatorTests
         Assert.Equal(completed.Average(s => s.Breakdown.InterSiteLatencySeconds), result.Breakdown.InterSiteLatencySeconds, 12);
     }
 
+    [Fact]
+    public void ANodePastTheBarrierTimeoutFailsTheStepAndIsEvictedFromTheStepsAfter()
+    {
+        // Found by probing: a node slowed 100-fold past a 30 s barrier timeout was counted in 20 slow steps that all
+        // completed (100 s each), while the live job fails one step, evicts the node and goes on without it.
+        var patch = JsonNode.Parse("""{ "job": { "barrierTimeoutSeconds": 10, "checkpointEverySteps": 5 } }""")!.AsObject();
+        var plan = WhatIfEvaluator.Plan(TwoSites, [new("slowed", patch)]);
+        var faults = new WhatIfFaults(new Dictionary<string, double> { ["a-00001"] = 100 }, new Dictionary<string, LinkEffect>());
+
+        var result = WhatIfEvaluator.Evaluate(plan, 10, WhatIfObjective.UsefulFlops, faults, TestContext.Current.CancellationToken).Variants[0];
+
+        // a-00001 computes 100 x 0.38 s, past the 10 s timeout: step 1 fails (10 s, no work) and evicts it; the rejoin
+        // checks after the failure and after the checkpoint at step 5 find it still past the timeout, so steps 2-10 run
+        // on the other three nodes. Site b's two nodes still set the intra-site phase: the step is the healthy one, and
+        // does the work of 24 of the 32 GPUs.
+        var step = (6e15 / 32 / (989e12 * 0.5)) + 0.32 + 0.022;
+        var elapsed = 10 + (9 * step);
+        Assert.Equal(1, result.FailedSteps);
+        Assert.Equal(elapsed / 10, result.MeanStepSeconds, 9);
+        Assert.Equal(10, result.P99StepSeconds, 12);
+        Assert.Equal(6e15 * 0.75 * 9 / elapsed / 1e15, result.UsefulPflopsPerSecond, 9);
+        Assert.Equal(1e6 * 0.75 * 9 / elapsed, result.TokensPerSecond, 6);
+        Assert.Equal(step, result.Breakdown.TotalSeconds, 9);
+    }
+
+    [Fact]
+    public void AnEvictedNodeRejoinsOnlyAtARejoinCheckThatFindsItWithinTheTimeout()
+    {
+        // The blocks' rule, as the plain loop applies it for the what-if: out of the steps after it missed the barrier,
+        // back at the first step after a checkpoint once within the timeout.
+        var scenario = WhatIfEvaluator.Plan(TwoSites, [WhatIfVariant.Baseline]).Variants[0].Scenario!;
+        var simulator = new PlainLoopSimulator(scenario);
+        simulator.SetSlowdown(1, 100);
+
+        var missedOne = simulator.Step(1, 10, rejoinCheck: true, out var missed);
+        Assert.Equal((1, 3), (missed, missedOne.HealthyNodes));
+        Assert.NotNull(StepFailure.Reason(missedOne, missed, 10));
+        Assert.True(simulator.IsEvicted(1));
+
+        simulator.SetSlowdown(1, 1); // repaired
+        Assert.Equal((0, 3), (Missed(simulator.Step(2, 10, rejoinCheck: false, out missed), missed)));
+        Assert.True(simulator.IsEvicted(1));
+        Assert.Equal((0, 4), (Missed(simulator.Step(3, 10, rejoinCheck: true, out missed), missed)));
+        Assert.False(simulator.IsEvicted(1));
+
+        // Still past the timeout at a rejoin check: it stays out, and misses nothing (the step completes).
+        simulator.SetSlowdown(1, 100);
+        simulator.Step(4, 10, rejoinCheck: false, out _);
+        Assert.Equal((0, 3), (Missed(simulator.Step(5, 10, rejoinCheck: true, out missed), missed)));
+        Assert.True(simulator.IsEvicted(1));
+
+        static (int, int) Missed(StepResult result, int missed) => (missed, result.HealthyNodes);
+    }
+
     [Theory]
     [InlineData("baseline")] // the standard set's baseline beside a variant of that name: two different 'baseline's were reported
     [InlineData("standard")] // standard twice: every name twice in the ranking

@@ -159,6 +159,57 @@ public sealed class WhatIfTests : IAsyncLifetime
         Assert.Equal(["drop-site:b", "baseline"], report.GetProperty("ranking").EnumerateArray().Select(n => n.GetString()));
     }
 
+    [Fact]
+    public async Task ANodePastTheBarrierTimeoutFailsAStepAndIsEvictedAsInTheLiveJob()
+    {
+        // Found by probing: the live job failed one step ("1 node(s) missed the barrier"), evicted the node and went on
+        // without it, while the what-if counted no failed step and timed every step at the slowed node's 100-fold pace.
+        var (injected, fault, _) = await _client.PostJsonAsync("/api/faults", """{"kind":"node.slowdown","target":{"node":"a-00007"},"params":{"factor":100}}""");
+        Assert.True(injected == HttpStatusCode.Created, fault.ToString());
+        await _client.WaitForClusterAsync(c => c.GetProperty("job").GetProperty("stepsFailed").GetInt64() >= 1 && c.GetProperty("lastStep").ValueKind == JsonValueKind.Object && c.Figure("maxComputeSeconds") < 2 * TestScenarios.ComputeSeconds, "the slowed node to fail a step and be evicted");
+        var steps = (await _client.GetJsonAsync("/api/job/steps?count=4096")).EnumerateArray().ToArray();
+        var failure = steps.First(s => !s.GetProperty("ok").GetBoolean());
+        Assert.Equal("1 node(s) missed the barrier", failure.GetProperty("failureReason").GetString());
+        var liveAfter = steps.SkipWhile(s => s.GetProperty("ok").GetBoolean()).First(s => s.GetProperty("ok").GetBoolean());
+
+        var (status, report, _) = await _client.PostJsonAsync("/api/whatif", """{ "variants": [ { "name": "baseline" } ], "steps": 3, "withFaults": true }""");
+        Assert.Equal(HttpStatusCode.OK, status);
+
+        // Step 1 fails at the barrier timeout (10 s); steps 2 and 3 run without a-00007, at the pace the live job went
+        // on at: site b's 20 nodes still set the intra-site phase, so the step is the healthy one.
+        var variant = report.GetProperty("variants")[0];
+        var healthy = TestScenarios.ComputeSeconds + (2 * ((19.0 / 20 * 1e9 / 5e10) + (19 * 2e-6))) + TestScenarios.InterSiteSeconds;
+        Assert.Equal(healthy, liveAfter.GetProperty("durationSeconds").GetDouble(), 9);
+        Assert.Equal(1, variant.GetProperty("failedSteps").GetInt32());
+        Assert.Equal((10 + (2 * healthy)) / 3, variant.GetProperty("meanStepSeconds").GetDouble(), 9);
+        Assert.Equal(healthy, variant.GetProperty("breakdown").GetProperty("totalSeconds").GetDouble(), 9);
+    }
+
+    [Fact]
+    public async Task NoFaultMakesANodesSlowdownInfinite()
+    {
+        // Found by probing: a throttle of clockRatio 1e-320 (within the old (0, 1]) made the node's slowdown infinite:
+        // its JSON showed "Infinity" and the what-if with withFaults answered 500. Now refused, naming the parameter.
+        var (refused, problem, _) = await _client.PostJsonAsync("/api/faults", """{"kind":"node.thermal-throttle","target":{"node":"a-00004"},"params":{"clockRatio":1e-320}}""");
+        Assert.Equal(HttpStatusCode.BadRequest, refused);
+        Assert.Equal(["params.clockRatio"], problem.ErrorFields());
+        Assert.Equal(0, (await _client.GetJsonAsync("/api/faults")).GetArrayLength());
+
+        // 110 slowdowns of 1,000 on one node, each within its bound, sent as a campaign: their product is capped.
+        var stacked = string.Join(", ", Enumerable.Repeat("""{"kind":"node.slowdown","target":{"node":"a-00004"},"params":{"factor":1000}}""", 110));
+        var (created, campaign, _) = await _client.PostJsonAsync("/api/faults/campaign", $$"""{ "name": "stacked", "faults": [ {{stacked}} ] }""");
+        Assert.True(created == HttpStatusCode.Created, campaign.ToString());
+        var node = await _client.GetJsonAsync("/api/nodes/a-00004");
+        Assert.Equal(JsonValueKind.Number, node.GetProperty("slowdown").ValueKind);
+        Assert.Equal(1e6, node.GetProperty("slowdown").GetDouble());
+
+        // The what-if steps the node at its capped slowdown: past the barrier timeout, so it fails the first step and is
+        // evicted from the second.
+        var (status, report, _) = await _client.PostJsonAsync("/api/whatif", """{ "variants": [ { "name": "a", "patch": {} } ], "steps": 2, "withFaults": true }""");
+        Assert.True(status == HttpStatusCode.OK, report.ToString());
+        Assert.Equal(1, report.GetProperty("variants")[0].GetProperty("failedSteps").GetInt32());
+    }
+
     [Theory]
     [InlineData("""{ "change": "standard" }, { "name": "baseline", "patch": { "seed": 7 } }""")] // two different 'baseline's were answered
     [InlineData("""{ "change": "standard" }, { "change": "standard" }""")] // refused before expansion too, as is the next
