@@ -33,7 +33,8 @@ public static class FaultsApi
         faults.MapGet("/{id}", GetAsync).WithName("GetFault").WithSummary("One fault, in force or ended.")
             .ProducesProblem(StatusCodes.Status404NotFound);
 
-        var mutations = faults.MapGroup("/").WithAdminMutation().AddEndpointFilter<RegistryAdmission>(); // the registry's queue bounded
+        // Each handler takes its place with the registry (RegistryAdmission) once it has read and checked its request.
+        var mutations = faults.MapGroup("/").WithAdminMutation();
         mutations.MapPost("/", InjectAsync).WithName("InjectFault").WithSummary("Inject a fault: {kind, target, params, startInSeconds?, durationSeconds?}; once per Idempotency-Key header.")
             .WithJsonBody<FaultRequest>().ProducesProblem(StatusCodes.Status404NotFound).ProducesProblem(StatusCodes.Status410Gone).ProducesProblem(StatusCodes.Status422UnprocessableEntity);
         mutations.MapPost("/campaign", InjectCampaignAsync).WithName("InjectCampaign").WithSummary("Inject a campaign {name, faults: [...]}: every fault or none; once per Idempotency-Key header.")
@@ -56,6 +57,12 @@ public static class FaultsApi
         if (Idempotency.ReadKey(context) is { Problem: { } badKey })
         {
             return badKey;
+        }
+
+        using var lease = await RegistryAdmission.EnterAsync(context);
+        if (!lease.IsAcquired)
+        {
+            return RegistryAdmission.Busy(context);
         }
 
         var result = await InjectOrReplayAsync(context, grains, [request], campaign: null);
@@ -101,6 +108,12 @@ public static class FaultsApi
         if (Idempotency.ReadKey(context) is { Problem: { } badKey })
         {
             return badKey;
+        }
+
+        using var lease = await RegistryAdmission.EnterAsync(context);
+        if (!lease.IsAcquired)
+        {
+            return RegistryAdmission.Busy(context);
         }
 
         var result = await InjectOrReplayAsync(context, grains, campaign.Faults, campaign.Name);
@@ -167,8 +180,15 @@ public static class FaultsApi
     /// 404 as "never existed" (found by probing: 75 of 120 DELETEs of 3 s faults, sent 1.3 s after injection, were 404).
     /// Only an id the registry does not know, or whose fault has left its bounded history of ended ones, is 404.
     /// </summary>
-    public static async Task<Results<Ok<Fault>, ProblemHttpResult>> ClearAsync(string id, IGrainFactory grains)
+    public static async Task<Results<Ok<Fault>, ProblemHttpResult>> ClearAsync(HttpContext context, string id, IGrainFactory grains)
     {
+        ArgumentNullException.ThrowIfNull(context);
+        using var lease = await RegistryAdmission.EnterAsync(context);
+        if (!lease.IsAcquired)
+        {
+            return RegistryAdmission.Busy(context);
+        }
+
         var registry = Registry(grains);
         if (await registry.ClearAsync(id) is { } cleared)
         {
@@ -182,8 +202,17 @@ public static class FaultsApi
             : Problems.NotFound("id", $"no fault '{id}' (none is pending or in force, and none has ended with that id)");
     }
 
-    public static async Task<Ok<ClearedCount>> ClearAllAsync(IGrainFactory grains) =>
-        TypedResults.Ok(new ClearedCount(await Registry(grains).ClearAllAsync()));
+    public static async Task<Results<Ok<ClearedCount>, ProblemHttpResult>> ClearAllAsync(HttpContext context, IGrainFactory grains)
+    {
+        ArgumentNullException.ThrowIfNull(context);
+        using var lease = await RegistryAdmission.EnterAsync(context);
+        if (!lease.IsAcquired)
+        {
+            return RegistryAdmission.Busy(context);
+        }
+
+        return TypedResults.Ok(new ClearedCount(await Registry(grains).ClearAllAsync()));
+    }
 
     private static IFaultRegistryGrain Registry(IGrainFactory grains) => grains.GetGrain<IFaultRegistryGrain>(IFaultRegistryGrain.Key);
 
