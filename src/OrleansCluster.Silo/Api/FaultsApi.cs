@@ -41,7 +41,9 @@ public static class FaultsApi
             .WithJsonBody<FaultCampaign>().ProducesProblem(StatusCodes.Status404NotFound).ProducesProblem(StatusCodes.Status410Gone).ProducesProblem(StatusCodes.Status422UnprocessableEntity);
         mutations.MapDelete("/{id}", ClearAsync).WithName("ClearFault").WithSummary("Clear one fault; one that has already ended (expired or cleared) answers 200 as it ended.")
             .ProducesProblem(StatusCodes.Status404NotFound);
-        mutations.MapDelete("/", ClearAllAsync).WithName("ClearAllFaults").WithSummary("Clear every fault.");
+        mutations.MapDelete("/", ClearAllAsync).WithName("ClearAllFaults")
+            .WithSummary("Clear every fault (campaign=NAME: only those a campaign of that name made, the campaign's Location header); any other query parameter is 400 and clears nothing.")
+            .ProducesValidationProblem().ProducesProblem(StatusCodes.Status404NotFound);
         return api;
     }
 
@@ -202,16 +204,69 @@ public static class FaultsApi
             : Problems.NotFound("id", $"no fault '{id}' (none is pending or in force, and none has ended with that id)");
     }
 
-    public static async Task<Results<Ok<ClearedCount>, ProblemHttpResult>> ClearAllAsync(HttpContext context, IGrainFactory grains)
+    /// <summary>
+    /// Clears every fault, or with <c>campaign=NAME</c> those a campaign of that name made (what its <c>Location</c>
+    /// header lists). Found by probing: the route ignored its query and matched a trailing slash, so a <c>DELETE</c> of a
+    /// campaign's <c>Location</c>, of <c>?id=f-000001</c>, or of <c>/api/faults/</c> (a script's empty id) cleared every
+    /// fault, other campaigns' and background failures included. Now another parameter is 400 naming it, and the
+    /// trailing slash is 404 naming <c>id</c>; neither clears anything.
+    /// </summary>
+    public static async Task<Results<Ok<ClearedCount>, ValidationProblem, ProblemHttpResult>> ClearAllAsync(HttpContext context, IGrainFactory grains, string? campaign)
     {
         ArgumentNullException.ThrowIfNull(context);
+        if (context.Request.Path.Value is { } path && path.EndsWith('/'))
+        {
+            return Problems.NotFound("id", "empty: DELETE /api/faults/{id} clears one fault, DELETE /api/faults (no trailing slash) every fault; nothing was cleared");
+        }
+
+        var errors = new List<FieldError>();
+        foreach (var (name, values) in context.Request.Query)
+        {
+            if (!string.Equals(name, nameof(campaign), StringComparison.OrdinalIgnoreCase))
+            {
+                errors.Add(new FieldError(name.Length > 0 ? name : "query", "not a parameter of DELETE /api/faults (only campaign=NAME, which clears the faults a campaign of that name made); nothing was cleared"));
+            }
+            else if (values.Count != 1 || string.IsNullOrEmpty(values[0]))
+            {
+                errors.Add(new FieldError(nameof(campaign), "one campaign's name (its Location header), or leave it out to clear every fault; nothing was cleared"));
+            }
+        }
+
+        if (errors.Count > 0)
+        {
+            return Problems.Validation(errors);
+        }
+
         using var lease = await RegistryAdmission.EnterAsync(context);
         if (!lease.IsAcquired)
         {
             return RegistryAdmission.Busy(context);
         }
 
-        return TypedResults.Ok(new ClearedCount(await Registry(grains).ClearAllAsync()));
+        var registry = Registry(grains);
+        if (campaign is null)
+        {
+            return TypedResults.Ok(new ClearedCount(await registry.ClearAllAsync()));
+        }
+
+        // The campaign's faults pending or in force, as GET /api/faults?campaign=NAME lists them, cleared one by one
+        // (the registry clears one fault or all): not one change, so a clear that fails partway (503) leaves those
+        // cleared so far cleared, and sending it again clears the rest. Counted as the registry cleared them: one
+        // that ended between the list and its clear is not counted.
+        var made = (await registry.ListAsync(includeEnded: false))
+            .Where(f => string.Equals(f.Campaign, campaign, StringComparison.Ordinal))
+            .Select(f => f.Id)
+            .ToArray();
+        var cleared = 0;
+        foreach (var id in made)
+        {
+            if (await registry.ClearAsync(id) is not null)
+            {
+                cleared++;
+            }
+        }
+
+        return TypedResults.Ok(new ClearedCount(cleared));
     }
 
     private static IFaultRegistryGrain Registry(IGrainFactory grains) => grains.GetGrain<IFaultRegistryGrain>(IFaultRegistryGrain.Key);
