@@ -33,14 +33,17 @@ public static class FaultsApi
         faults.MapGet("/{id}", GetAsync).WithName("GetFault").WithSummary("One fault, in force or ended.")
             .ProducesProblem(StatusCodes.Status404NotFound);
 
-        var mutations = faults.MapGroup("/").WithAdminMutation().AddEndpointFilter<RegistryAdmission>(); // the registry's queue bounded
+        // Each handler takes its place with the registry (RegistryAdmission) once it has read and checked its request.
+        var mutations = faults.MapGroup("/").WithAdminMutation();
         mutations.MapPost("/", InjectAsync).WithName("InjectFault").WithSummary("Inject a fault: {kind, target, params, startInSeconds?, durationSeconds?}; once per Idempotency-Key header.")
             .WithJsonBody<FaultRequest>().ProducesProblem(StatusCodes.Status404NotFound).ProducesProblem(StatusCodes.Status410Gone).ProducesProblem(StatusCodes.Status422UnprocessableEntity);
         mutations.MapPost("/campaign", InjectCampaignAsync).WithName("InjectCampaign").WithSummary("Inject a campaign {name, faults: [...]}: every fault or none; once per Idempotency-Key header.")
             .WithJsonBody<FaultCampaign>().ProducesProblem(StatusCodes.Status404NotFound).ProducesProblem(StatusCodes.Status410Gone).ProducesProblem(StatusCodes.Status422UnprocessableEntity);
         mutations.MapDelete("/{id}", ClearAsync).WithName("ClearFault").WithSummary("Clear one fault; one that has already ended (expired or cleared) answers 200 as it ended.")
             .ProducesProblem(StatusCodes.Status404NotFound);
-        mutations.MapDelete("/", ClearAllAsync).WithName("ClearAllFaults").WithSummary("Clear every fault.");
+        mutations.MapDelete("/", ClearAllAsync).WithName("ClearAllFaults")
+            .WithSummary("Clear every fault (campaign=NAME: only those a campaign of that name made, the campaign's Location header); any other query parameter is 400 and clears nothing.")
+            .ProducesValidationProblem().ProducesProblem(StatusCodes.Status404NotFound);
         return api;
     }
 
@@ -56,6 +59,12 @@ public static class FaultsApi
         if (Idempotency.ReadKey(context) is { Problem: { } badKey })
         {
             return badKey;
+        }
+
+        using var lease = await RegistryAdmission.EnterAsync(context);
+        if (!lease.IsAcquired)
+        {
+            return RegistryAdmission.Busy(context);
         }
 
         var result = await InjectOrReplayAsync(context, grains, [request], campaign: null);
@@ -101,6 +110,12 @@ public static class FaultsApi
         if (Idempotency.ReadKey(context) is { Problem: { } badKey })
         {
             return badKey;
+        }
+
+        using var lease = await RegistryAdmission.EnterAsync(context);
+        if (!lease.IsAcquired)
+        {
+            return RegistryAdmission.Busy(context);
         }
 
         var result = await InjectOrReplayAsync(context, grains, campaign.Faults, campaign.Name);
@@ -167,8 +182,15 @@ public static class FaultsApi
     /// 404 as "never existed" (found by probing: 75 of 120 DELETEs of 3 s faults, sent 1.3 s after injection, were 404).
     /// Only an id the registry does not know, or whose fault has left its bounded history of ended ones, is 404.
     /// </summary>
-    public static async Task<Results<Ok<Fault>, ProblemHttpResult>> ClearAsync(string id, IGrainFactory grains)
+    public static async Task<Results<Ok<Fault>, ProblemHttpResult>> ClearAsync(HttpContext context, string id, IGrainFactory grains)
     {
+        ArgumentNullException.ThrowIfNull(context);
+        using var lease = await RegistryAdmission.EnterAsync(context);
+        if (!lease.IsAcquired)
+        {
+            return RegistryAdmission.Busy(context);
+        }
+
         var registry = Registry(grains);
         if (await registry.ClearAsync(id) is { } cleared)
         {
@@ -182,8 +204,70 @@ public static class FaultsApi
             : Problems.NotFound("id", $"no fault '{id}' (none is pending or in force, and none has ended with that id)");
     }
 
-    public static async Task<Ok<ClearedCount>> ClearAllAsync(IGrainFactory grains) =>
-        TypedResults.Ok(new ClearedCount(await Registry(grains).ClearAllAsync()));
+    /// <summary>
+    /// Clears every fault, or with <c>campaign=NAME</c> those a campaign of that name made (what its <c>Location</c>
+    /// header lists). Found by probing: the route ignored its query and matched a trailing slash, so a <c>DELETE</c> of a
+    /// campaign's <c>Location</c>, of <c>?id=f-000001</c>, or of <c>/api/faults/</c> (a script's empty id) cleared every
+    /// fault, other campaigns' and background failures included. Now another parameter is 400 naming it, and the
+    /// trailing slash is 404 naming <c>id</c>; neither clears anything.
+    /// </summary>
+    public static async Task<Results<Ok<ClearedCount>, ValidationProblem, ProblemHttpResult>> ClearAllAsync(HttpContext context, IGrainFactory grains, string? campaign)
+    {
+        ArgumentNullException.ThrowIfNull(context);
+        if (context.Request.Path.Value is { } path && path.EndsWith('/'))
+        {
+            return Problems.NotFound("id", "empty: DELETE /api/faults/{id} clears one fault, DELETE /api/faults (no trailing slash) every fault; nothing was cleared");
+        }
+
+        var errors = new List<FieldError>();
+        foreach (var (name, values) in context.Request.Query)
+        {
+            if (!string.Equals(name, nameof(campaign), StringComparison.OrdinalIgnoreCase))
+            {
+                errors.Add(new FieldError(name.Length > 0 ? name : "query", "not a parameter of DELETE /api/faults (only campaign=NAME, which clears the faults a campaign of that name made); nothing was cleared"));
+            }
+            else if (values.Count != 1 || string.IsNullOrEmpty(values[0]))
+            {
+                errors.Add(new FieldError(nameof(campaign), "one campaign's name (its Location header), or leave it out to clear every fault; nothing was cleared"));
+            }
+        }
+
+        if (errors.Count > 0)
+        {
+            return Problems.Validation(errors);
+        }
+
+        using var lease = await RegistryAdmission.EnterAsync(context);
+        if (!lease.IsAcquired)
+        {
+            return RegistryAdmission.Busy(context);
+        }
+
+        var registry = Registry(grains);
+        if (campaign is null)
+        {
+            return TypedResults.Ok(new ClearedCount(await registry.ClearAllAsync()));
+        }
+
+        // The campaign's faults pending or in force, as GET /api/faults?campaign=NAME lists them, cleared one by one
+        // (the registry clears one fault or all): not one change, so a clear that fails partway (503) leaves those
+        // cleared so far cleared, and sending it again clears the rest. Counted as the registry cleared them: one
+        // that ended between the list and its clear is not counted.
+        var made = (await registry.ListAsync(includeEnded: false))
+            .Where(f => string.Equals(f.Campaign, campaign, StringComparison.Ordinal))
+            .Select(f => f.Id)
+            .ToArray();
+        var cleared = 0;
+        foreach (var id in made)
+        {
+            if (await registry.ClearAsync(id) is not null)
+            {
+                cleared++;
+            }
+        }
+
+        return TypedResults.Ok(new ClearedCount(cleared));
+    }
 
     private static IFaultRegistryGrain Registry(IGrainFactory grains) => grains.GetGrain<IFaultRegistryGrain>(IFaultRegistryGrain.Key);
 

@@ -14,7 +14,7 @@ public sealed class OpenApiDocumentTests(SiloFixture fixture) : IClassFixture<Si
         { "post", "/api/faults", "FaultRequest", [400, 404, 413, 422] },
         { "post", "/api/faults/campaign", "FaultCampaign", [400, 404, 413, 422] },
         { "delete", "/api/faults/{id}", null, [404] },
-        { "delete", "/api/faults", null, [] },
+        { "delete", "/api/faults", null, [400, 404] },
         { "put", "/api/scenario", "PresetBody|ScenarioDocument", [400, 404, 413] },
         { "put", "/api/job/pace", "PaceBody", [400, 413] },
         { "post", "/api/job/start", null, [409] },
