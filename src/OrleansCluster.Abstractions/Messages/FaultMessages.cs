@@ -126,6 +126,9 @@ public enum InjectionRefusal
 
     /// <summary>Its idempotency key was used before with a different request.</summary>
     IdempotencyKeyReused = 2,
+
+    /// <summary>No scenario is loaded, so there is nothing to inject into (the API answers 409, as its other routes do).</summary>
+    NoScenario = 3,
 }
 
 /// <summary>The fault registry's history of ended faults, as every reader of it counts on.</summary>

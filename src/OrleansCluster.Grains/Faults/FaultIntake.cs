@@ -28,7 +28,7 @@ public static class FaultIntake
 
         if (layout is null)
         {
-            return ([], new InjectionResult([], [new FieldError(string.Empty, "no scenario is running")], NotFound: false));
+            return ([], Refused(InjectionRefusal.NoScenario, "scenario", "no scenario is loaded: load one with PUT /api/scenario first"));
         }
 
         var (passed, errors, allNotFound) = Check(requests, alone: requests.Count == 1 && campaign is null, layout);

@@ -296,6 +296,7 @@ public static class FaultsApi
 
     private static Results<Created<T>, ValidationProblem, ProblemHttpResult> Refusal<T>(InjectionResult result) => result switch
     {
+        { Refusal: InjectionRefusal.NoScenario } => Problems.Conflict(result.Errors[0].Message), // as the other routes answer it
         { Refusal: not InjectionRefusal.None } => Problems.Unprocessable(result.Errors),
         { NotFound: true } => Problems.NotFound(result.Errors),
         _ => Problems.Validation(result.Errors),

@@ -35,7 +35,7 @@ public sealed class FaultIntakeTests
 
         Assert.Equal((InjectionRefusal.None, "faults"), (perCall.Refusal, perCall.Errors[0].Field));
         Assert.Contains(FaultLimits.MaxFaultsPerCallSetting, perCall.Errors[0].Message, StringComparison.Ordinal);
-        Assert.Equal("no scenario is running", noScenario.Errors[0].Message);
+        Assert.Equal((InjectionRefusal.NoScenario, "scenario"), (noScenario.Refusal, noScenario.Errors[0].Field));
         Assert.Equal("kind", Assert.Single(badKind.Errors).Field);
         Assert.Equal((InjectionRefusal.LiveFaultLimit, "faults"), (pastLive.Refusal, pastLive.Errors[0].Field));
         Assert.Null(none);

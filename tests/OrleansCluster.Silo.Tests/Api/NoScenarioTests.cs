@@ -1,0 +1,30 @@
+using System.Net;
+
+namespace OrleansCluster.Silo.Tests.Api;
+
+/// <summary>Fault injections before any scenario is loaded (Simulation:StartOnLaunch=false).</summary>
+public sealed class NoScenarioTests
+{
+    [Fact]
+    public async Task AnInjectionOrCampaignWithNoScenarioLoadedIs409AsTheOtherRoutesAnswerIt()
+    {
+        // Found by probing: answered 400 with errors {"": [...]} and the detail ": no scenario is running".
+        await using var factory = new SiloFactory
+        {
+            Settings = new Dictionary<string, string> { ["Simulation:StartOnLaunch"] = "false", ["Simulation:LogIntervalSeconds"] = "3600" },
+        };
+        using var client = factory.CreateAdminClient();
+        const string fault = """{"kind":"node.slowdown","target":{"node":"west-00001"},"params":{"factor":2}}""";
+
+        var inject = await client.PostJsonAsync("/api/faults", fault);
+        var campaign = await client.PostJsonAsync("/api/faults/campaign", $$"""{"name":"early","faults":[{{fault}}]}""");
+
+        foreach (var (status, problem, _) in new[] { inject, campaign })
+        {
+            Assert.Equal(HttpStatusCode.Conflict, status);
+            Assert.Contains("PUT /api/scenario", problem.GetProperty("detail").GetString(), StringComparison.Ordinal);
+        }
+
+        Assert.Equal(0, (await client.GetJsonAsync("/api/faults")).GetArrayLength());
+    }
+}
