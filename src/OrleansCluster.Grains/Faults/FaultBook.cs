@@ -89,11 +89,17 @@ public sealed class FaultBook
     public DateTimeOffset? NextChangeAfter(DateTimeOffset now) =>
         _entries.Select(e => e.Schedule.NextChangeAfter(now)).Where(t => t is not null).Min();
 
-    /// <summary>The fault as it stands at <paramref name="now"/>: in force, or still pending.</summary>
+    /// <summary>
+    /// The fault as it stands at <paramref name="now"/>: still pending, in force, or expired once its end has passed
+    /// (found by probing: a fault of 1e-9 s answered its 201 "pending", its end already behind it, and was never in force).
+    /// </summary>
     public static Fault AsOf(Fault fault, DateTimeOffset now)
     {
         ArgumentNullException.ThrowIfNull(fault);
-        return fault with { State = IsActive(fault, now) ? FaultState.Active : FaultState.Pending };
+        return fault with
+        {
+            State = IsActive(fault, now) ? FaultState.Active : fault.EndsAt is { } end && end <= now ? FaultState.Expired : FaultState.Pending,
+        };
     }
 
     /// <summary>Whether <paramref name="fault"/> is in force at <paramref name="now"/>.</summary>

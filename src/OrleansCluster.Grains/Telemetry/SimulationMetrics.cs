@@ -17,12 +17,15 @@ public sealed class SimulationMetrics : IDisposable
 {
     public const string MeterName = "OrleansCluster.Simulation";
 
+    private static readonly JobState[] JobStates = [JobState.Idle, JobState.Running, JobState.Paused, JobState.Stopped];
+
     private readonly Meter _meter;
     private readonly Histogram<double> _stepDuration;
     private readonly Counter<long> _steps;
     private readonly Counter<long> _lostSteps;
     private volatile StepSnapshot? _step;
     private volatile FaultSnapshot? _faults;
+    private volatile NowSnapshot? _now;
 
     public SimulationMetrics(IMeterFactory meters)
     {
@@ -39,10 +42,11 @@ public sealed class SimulationMetrics : IDisposable
         _meter.CreateObservableGauge("gpusim_step_number", () => Single(_step, s => s.Number), description: "The job's current step.");
         _meter.CreateObservableGauge("gpusim_allreduce_seconds", ObserveAllReduce, description: "max_s T_s (intra_site) and T_x (inter_site) of the last step, seconds.");
         _meter.CreateObservableGauge("gpusim_step_time_breakdown_seconds", ObserveBreakdown, description: "T_step of the last step split into parts that sum to it (compute, straggler_wait, intra_site, inter_site_bandwidth, inter_site_latency), seconds.");
-        _meter.CreateObservableGauge("gpusim_tokens_per_second", () => Single(_step, s => s.Result?.TokensPerSecond), description: "Tokens trained per second of the last step (0 in direct mode).");
-        _meter.CreateObservableGauge("gpusim_useful_flops_per_second", () => Single(_step, s => s.Result?.UsefulFlopsPerSecond), description: "Model FLOPs of the GPUs at the barrier per second of the last step.");
+        _meter.CreateObservableGauge("gpusim_tokens_per_second", () => Single(_step, s => Rate(s, s.Result?.TokensPerSecond)), description: "Tokens trained per second of the last step (0 in direct mode, and while the job is paused or stopped).");
+        _meter.CreateObservableGauge("gpusim_useful_flops_per_second", () => Single(_step, s => Rate(s, s.Result?.UsefulFlopsPerSecond)), description: "Model FLOPs of the GPUs at the barrier per second of the last step (0 while the job is paused or stopped).");
         _meter.CreateObservableGauge("gpusim_straggler_tax_ratio", () => Single(_step, s => s.Result?.StragglerTax), description: "(max t - median t) / T_step of the last step.");
-        _meter.CreateObservableGauge("gpusim_cluster_mfu_ratio", () => Single(_step, s => s.Result?.ClusterMfu), description: "Cluster model-FLOPs utilisation of the last step.");
+        _meter.CreateObservableGauge("gpusim_cluster_mfu_ratio", () => Single(_step, s => Rate(s, s.Result?.ClusterMfu)), description: "Cluster model-FLOPs utilisation of the last step (0 while the job is paused or stopped).");
+        _meter.CreateObservableGauge("gpusim_job_state", ObserveJobState, description: "1 for the job's state now (idle, running, paused, stopped), 0 for the others.");
         _meter.CreateObservableGauge("gpusim_stragglers", ObserveStragglers, description: "Stragglers at the last step, by kind (node, link).");
         _meter.CreateObservableGauge("gpusim_nodes", ObserveNodes, description: "Nodes by site, generation and state (healthy, degraded, down).");
         _meter.CreateObservableGauge("gpusim_link_latency_seconds", () => ObserveLinks(l => l.LatencySeconds), description: "Current L_j, seconds.");
@@ -71,6 +75,15 @@ public sealed class SimulationMetrics : IDisposable
 
     /// <summary>What the job reported after its last step on this silo, or null (no step yet, or the job is elsewhere).</summary>
     public StepSnapshot? LastStep => _step;
+
+    /// <summary>
+    /// What the job is now, between its steps: its state, and its links under the faults in force now (the host reads
+    /// both before a scrape, as the job reports only at a step, which a paused or stopped job never takes).
+    /// </summary>
+    public sealed record NowSnapshot(string Scenario, JobState State, IReadOnlyList<LinkStatus> Links);
+
+    /// <summary>Records the job's state and links now; null when they could not be read (the last step's figures stand).</summary>
+    public void ReportNow(NowSnapshot? snapshot) => _now = snapshot;
 
     /// <summary>The registry's counts.</summary>
     public sealed record FaultSnapshot(string Scenario, FaultCounts Counts);
@@ -105,7 +118,11 @@ public sealed class SimulationMetrics : IDisposable
     /// registry, <see cref="FaultsLeft"/>) had left went on exporting its last figures, and the dashboards' max across
     /// silos showed five faults in force where one was.
     /// </summary>
-    public void StepLeft() => _step = null;
+    public void StepLeft()
+    {
+        _step = null;
+        _now = null;
+    }
 
     /// <summary>Takes the fault gauges off this silo's page, as the registry leaves it.</summary>
     public void FaultsLeft() => _faults = null;
@@ -114,6 +131,25 @@ public sealed class SimulationMetrics : IDisposable
 
     private static Measurement<double>[] Single(StepSnapshot? s, Func<StepSnapshot, double?> value) =>
         s is not null && value(s) is { } v ? [new Measurement<double>(v, new KeyValuePair<string, object?>("scenario", s.Scenario))] : [];
+
+    // The job's figures now, where they are of the step's scenario.
+    private NowSnapshot? Now(StepSnapshot s) => _now is { } now && now.Scenario == s.Scenario ? now : null;
+
+    // A rate of the last step while the job runs; 0 while it is paused or stopped, which trains nothing (docs/telemetry.md).
+    private double? Rate(StepSnapshot s, double? value) => value is not null && Now(s) is { State: not JobState.Running } ? 0 : value;
+
+    private IEnumerable<Measurement<long>> ObserveJobState()
+    {
+        if (_step is not { } s || Now(s) is not { } now)
+        {
+            yield break;
+        }
+
+        foreach (var state in JobStates)
+        {
+            yield return new(state == now.State ? 1 : 0, new TagList { { "scenario", s.Scenario }, { "state", state.ToString().ToLowerInvariant() } });
+        }
+    }
 
     private IEnumerable<Measurement<double>> ObserveAllReduce()
     {
@@ -176,7 +212,7 @@ public sealed class SimulationMetrics : IDisposable
             yield break;
         }
 
-        foreach (var link in s.Links)
+        foreach (var link in Now(s)?.Links ?? s.Links)
         {
             yield return new(value(link), new TagList { { "scenario", s.Scenario }, { "link", link.Id }, { "from", link.From }, { "to", link.To } });
         }

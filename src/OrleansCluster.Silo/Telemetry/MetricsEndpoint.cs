@@ -24,6 +24,9 @@ public static class MetricsEndpoint
                 return;
             }
 
+            // The job reports its figures at a step: its state and its links now are read before the exporter collects.
+            await Api.LinksApi.ReportNowAsync(context.RequestServices, context.RequestAborted);
+
             // The exporter gzips when asked to; the appended series need its page as plain text.
             context.Request.Headers.AcceptEncoding = "identity";
             var original = context.Response.Body;

@@ -18,6 +18,20 @@ public sealed class FaultBookTests
     }
 
     [Fact]
+    public void AFaultWhoseEndHasPassedStandsExpiredNotPending()
+    {
+        // Found by probing: a 1e-9 s fault answered its 201 "pending", its end already behind it.
+        var brief = Make("f1", "node.slowdown", ["a-00001"], [], new() { ["factor"] = 2 }, duration: 1e-9);
+        var delayed = Make("f2", "node.slowdown", ["a-00001"], [], new() { ["factor"] = 2 }, startIn: 5, duration: 1);
+        var now = _clock.GetUtcNow();
+
+        Assert.Equal(FaultState.Expired, FaultBook.AsOf(brief, now.AddMilliseconds(1)).State);
+        Assert.Equal(FaultState.Pending, FaultBook.AsOf(delayed, now).State);
+        Assert.Equal(FaultState.Active, FaultBook.AsOf(delayed, now.AddSeconds(5.5)).State);
+        Assert.Equal(FaultState.Expired, FaultBook.AsOf(delayed, now.AddSeconds(6)).State);
+    }
+
+    [Fact]
     public void EffectsArePushedOnlyWhenTheyChangeAndEndWhenTheFaultExpires()
     {
         var book = new FaultBook();
