@@ -20,9 +20,8 @@ public sealed class SimulationMetrics : IDisposable
     private static readonly JobState[] JobStates = [JobState.Idle, JobState.Running, JobState.Paused, JobState.Stopped];
 
     private readonly Meter _meter;
-    private readonly Histogram<double> _stepDuration;
-    private readonly Counter<long> _steps;
-    private readonly Counter<long> _lostSteps;
+    private readonly Lock _stepsGate = new();
+    private StepSeries? _steps; // the job's scenario on this silo: null before its first step here, and after it leaves
     private volatile StepSnapshot? _step;
     private volatile FaultSnapshot? _faults;
     private volatile NowSnapshot? _now;
@@ -31,13 +30,11 @@ public sealed class SimulationMetrics : IDisposable
     {
         ArgumentNullException.ThrowIfNull(meters);
         _meter = meters.Create(MeterName);
-        _stepDuration = _meter.CreateHistogram(
-            "gpusim_step_duration_seconds",
-            unit: null,
-            description: "T_step of each completed step, seconds (buckets 2 % apart from 1 ms to 1 h).",
-            advice: new InstrumentAdvice<double> { HistogramBucketBoundaries = BucketLattice.StepBounds() });
-        _steps = _meter.CreateCounter<long>("gpusim_steps_total", description: "Steps finished, by outcome (ok, failed).");
-        _lostSteps = _meter.CreateCounter<long>("gpusim_lost_steps_total", description: "Steps rolled back after failures.");
+        // Observed, not added to: the SDK exports a counter's series for every label set it has seen, one per scenario
+        // name ever run; observed, only the scenario that runs. gpusim_step_duration_seconds, a histogram (which .NET
+        // cannot observe), is written by the host from StepDurations.
+        _meter.CreateObservableCounter("gpusim_steps_total", ObserveSteps, description: "Steps finished, by outcome (ok, failed).");
+        _meter.CreateObservableCounter("gpusim_lost_steps_total", () => ObserveStepSeries(s => s.Lost), description: "Steps rolled back after failures.");
 
         _meter.CreateObservableGauge("gpusim_step_number", () => Single(_step, s => s.Number), description: "The job's current step.");
         _meter.CreateObservableGauge("gpusim_allreduce_seconds", ObserveAllReduce, description: "max_s T_s (intra_site) and T_x (inter_site) of the last step, seconds.");
@@ -92,17 +89,17 @@ public sealed class SimulationMetrics : IDisposable
     public void ReportStep(StepSnapshot snapshot, bool ok, double durationSeconds, long lostSteps)
     {
         ArgumentNullException.ThrowIfNull(snapshot);
-        var scenario = new KeyValuePair<string, object?>("scenario", snapshot.Scenario);
-        if (ok)
+        lock (_stepsGate)
         {
-            _stepDuration.Record(durationSeconds, scenario);
-        }
+            // Both outcomes and the lost-step counter exist from the first step, so rates and alerts over them read 0
+            // rather than no data. Another scenario begins its series from 0 (a counter reset to Prometheus).
+            if (_steps?.Scenario != snapshot.Scenario)
+            {
+                _steps = new StepSeries(snapshot.Scenario);
+            }
 
-        // Adding 0 makes both outcomes and the lost-step counter exist from the first step, so rates and
-        // alerts over them read 0 rather than no data.
-        _steps.Add(ok ? 1 : 0, scenario, new KeyValuePair<string, object?>("outcome", "ok"));
-        _steps.Add(ok ? 0 : 1, scenario, new KeyValuePair<string, object?>("outcome", "failed"));
-        _lostSteps.Add(lostSteps, scenario);
+            _steps.Add(ok, durationSeconds, lostSteps);
+        }
 
         _step = snapshot;
     }
@@ -122,12 +119,45 @@ public sealed class SimulationMetrics : IDisposable
     {
         _step = null;
         _now = null;
+        lock (_stepsGate)
+        {
+            _steps = null;
+        }
+
     }
 
     /// <summary>Takes the fault gauges off this silo's page, as the registry leaves it.</summary>
     public void FaultsLeft() => _faults = null;
 
     public void Dispose() => _meter.Dispose();
+
+    /// <summary>The step counts and T_step histogram of the scenario the job runs here, as of now; null when none.</summary>
+    public StepSeries? StepDurations()
+    {
+        lock (_stepsGate)
+        {
+            return _steps?.Copy();
+        }
+    }
+
+    private IEnumerable<Measurement<long>> ObserveSteps()
+    {
+        if (StepDurations() is not { } s)
+        {
+            yield break;
+        }
+
+        yield return new(s.Ok, new KeyValuePair<string, object?>("scenario", s.Scenario), new KeyValuePair<string, object?>("outcome", "ok"));
+        yield return new(s.Failed, new KeyValuePair<string, object?>("scenario", s.Scenario), new KeyValuePair<string, object?>("outcome", "failed"));
+    }
+
+    private IEnumerable<Measurement<long>> ObserveStepSeries(Func<StepSeries, long> value)
+    {
+        if (StepDurations() is { } s)
+        {
+            yield return new(value(s), new KeyValuePair<string, object?>("scenario", s.Scenario));
+        }
+    }
 
     private static Measurement<double>[] Single(StepSnapshot? s, Func<StepSnapshot, double?> value) =>
         s is not null && value(s) is { } v ? [new Measurement<double>(v, new KeyValuePair<string, object?>("scenario", s.Scenario))] : [];

@@ -66,6 +66,7 @@ public static class MetricsEndpoint
     {
         var extra = new StringBuilder();
         PrometheusText.WriteNodeHistograms(extra, services.GetRequiredService<NodeHistograms>());
+        PrometheusText.WriteStepDurations(extra, services.GetRequiredService<SimulationMetrics>());
         PrometheusText.WriteTopStragglers(extra, services.GetRequiredService<SimulationMetrics>());
         var telemetry = services.GetRequiredService<IOptions<TelemetryOptions>>().Value;
         if (telemetry.PerNode)

@@ -21,6 +21,36 @@ public static class PrometheusText
         WriteHistogram(output, "gpusim_barrier_wait_seconds", "Barrier wait w_i = max t - t_i of each node at each step, seconds.", wait);
     }
 
+    /// <summary>
+    /// <c>gpusim_step_duration_seconds</c>: T_step of the completed steps of the scenario the job runs (on the silo it
+    /// reports to), every bucket of <see cref="StepSeries.BucketBounds"/>, as the SDK's histogram wrote it for every
+    /// scenario the silo had run.
+    /// </summary>
+    public static void WriteStepDurations(StringBuilder output, SimulationMetrics metrics)
+    {
+        ArgumentNullException.ThrowIfNull(output);
+        ArgumentNullException.ThrowIfNull(metrics);
+        output.Append("# HELP gpusim_step_duration_seconds T_step of each completed step, seconds (buckets 2 % apart from 1 ms to 1 h).\n");
+        output.Append("# TYPE gpusim_step_duration_seconds histogram\n");
+        if (metrics.StepDurations() is not { } series)
+        {
+            return;
+        }
+
+        var labels = $"scenario=\"{Escape(series.Scenario)}\"";
+        var bounds = StepSeries.BucketBounds;
+        long cumulative = 0;
+        for (var i = 0; i < bounds.Count; i++)
+        {
+            cumulative += series.Counts[i];
+            output.Append("gpusim_step_duration_seconds_bucket{").Append(labels).Append(",le=\"").Append(Number(bounds[i])).Append("\"} ").Append(cumulative).Append('\n');
+        }
+
+        output.Append("gpusim_step_duration_seconds_bucket{").Append(labels).Append(",le=\"+Inf\"} ").Append(series.Ok).Append('\n');
+        output.Append("gpusim_step_duration_seconds_sum{").Append(labels).Append("} ").Append(Number(series.Sum)).Append('\n');
+        output.Append("gpusim_step_duration_seconds_count{").Append(labels).Append("} ").Append(series.Ok).Append('\n');
+    }
+
     /// <summary><c>gpusim_straggler_slowdown_ratio</c>: the top-K stragglers of the job's last step, and only those.</summary>
     public static void WriteTopStragglers(StringBuilder output, SimulationMetrics metrics)
     {
