@@ -29,7 +29,7 @@ public static class JsonBody
     };
 
     /// <summary>
-    /// The raw body as text, or a 415 problem when a body comes as anything but JSON (or with no
+    /// The raw body as text (a leading UTF-8 byte order mark skipped), or a 415 problem when a body comes as anything but JSON (or with no
     /// <c>Content-Type</c>), a 413 problem when it is larger than <c>Admin:MaxBodyBytes</c>, or Kestrel's own
     /// status (408 for a body that stopped arriving) when it could not be read.
     /// </summary>
@@ -79,7 +79,15 @@ public static class JsonBody
             return (null, Problems.UnsupportedMediaType("required with a body: application/json"));
         }
 
-        var text = Encoding.UTF8.GetString(buffer.GetBuffer(), 0, (int)buffer.Length);
+        // A leading UTF-8 byte order mark (a file saved by a Windows editor, sent as `curl --data-binary @file`) is
+        // no part of the JSON: skipped, as a file reader skips it, rather than refused as a malformed first byte.
+        var bytes = buffer.GetBuffer().AsSpan(0, (int)buffer.Length);
+        if (bytes.StartsWith(Encoding.UTF8.Preamble))
+        {
+            bytes = bytes[Encoding.UTF8.Preamble.Length..];
+        }
+
+        var text = Encoding.UTF8.GetString(bytes);
         context.Items[Audit.BodyKey] = text;
         return (text, null);
     }

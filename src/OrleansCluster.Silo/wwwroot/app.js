@@ -1,9 +1,15 @@
-// The live page: polls the admin API every second and draws what it answers. Plain DOM and SVG, no library;
+// The live page: polls the admin API every second (the fault list, which may hold 10,000 faults, a page of it every
+// few seconds) and draws what it answers. Plain DOM and SVG, no library;
 // every value from the server goes in through textContent or an attribute, never as markup.
 'use strict';
 
 const keyName = 'orleanscluster.adminKey';
 const pollMs = 1000;
+// The fault list is the costly read (about 2.2 KB a site-wide fault): a screenful of it, less often, and again at once
+// after this page injects or clears one. X-Total-Count gives how many there are in all.
+const faultsPollMs = 5000;
+const faultsPageSize = 50;
+const faultList = { faults: [], total: 0, fetchedAt: 0, asked: 0, answered: 0 };
 const stepCount = 60;
 const svgNs = 'http://www.w3.org/2000/svg';
 const kinds = {
@@ -48,7 +54,8 @@ function fmt(x, digits = 3) {
 const seconds = s => s === undefined || s === null ? '–' : s < 0.01 ? (s * 1e3).toPrecision(3) + ' ms' : s.toPrecision(4) + ' s';
 const percent = r => r === undefined || r === null ? '–' : (100 * r).toFixed(1) + ' %';
 
-async function api(method, path, body) {
+// The answer's JSON and its headers.
+async function apiResponse(method, path, body) {
   const headers = { 'X-Api-Key': key() };
   if (body !== undefined) headers['Content-Type'] = 'application/json';
   const response = await fetch(path, { method, headers, body: body === undefined ? undefined : JSON.stringify(body) });
@@ -59,7 +66,11 @@ async function api(method, path, body) {
   const text = await response.text();
   const json = text ? JSON.parse(text) : null;
   if (!response.ok) throw new Error((json && (json.detail || json.title)) || `${method} ${path}: ${response.status}`);
-  return json;
+  return { json, headers: response.headers };
+}
+
+async function api(method, path, body) {
+  return (await apiResponse(method, path, body)).json;
 }
 
 function el(tag, attrs = {}, text) {
@@ -194,7 +205,9 @@ function targetText(t) {
   return bits + (t.count ? ` ×${t.count}` : '') + (t.fraction ? ` ${percent(t.fraction)}` : '');
 }
 
-function drawFaults(faults) {
+function drawFaults(faults, total) {
+  $('faults-count').textContent = `${faults.length.toLocaleString('en')} of ${total.toLocaleString('en')} shown`
+    + (total > faults.length ? ` (GET /api/faults?page=2&pageSize=${faultsPageSize} for the next)` : '');
   rows($('faults'), faults, f => {
     const clear = el('button', { type: 'button', class: 'clear', 'data-id': f.id }, 'Clear');
     clear.addEventListener('click', () => clearFault(f.id));
@@ -236,9 +249,22 @@ async function pollHealth() {
   }
 }
 
+// The first page of the fault list and the count of them all; every few seconds, or now when `now` is set.
+async function pollFaults(now) {
+  if (!now && Date.now() - faultList.fetchedAt < faultsPollMs) return;
+  const asked = ++faultList.asked;
+  const { json, headers } = await apiResponse('GET', `/api/faults?page=1&pageSize=${faultsPageSize}`);
+  if (asked < faultList.answered) return; // a later read (after a clear) has answered already: this one is older
+  faultList.answered = asked;
+  const total = Number(headers.get('X-Total-Count'));
+  faultList.faults = json || [];
+  faultList.total = Number.isFinite(total) && total >= faultList.faults.length ? total : faultList.faults.length;
+  faultList.fetchedAt = Date.now();
+}
+
 async function pollApi() {
-  const [cluster, report, faults, steps] = await Promise.all([
-    api('GET', '/api/cluster'), api('GET', '/api/stragglers?top=10'), api('GET', '/api/faults'), api('GET', `/api/job/steps?count=${stepCount}`),
+  const [cluster, report, steps] = await Promise.all([
+    api('GET', '/api/cluster'), api('GET', '/api/stragglers?top=10'), api('GET', `/api/job/steps?count=${stepCount}`), pollFaults(false),
   ]);
   drawFigures(cluster);
   drawSites(cluster, report);
@@ -248,7 +274,7 @@ async function pollApi() {
   examples.site = (cluster.sites || [])[0]?.name || '';
   $('fault-target').placeholder = examples[$('fault-target-type').value] || '';
   rows($('stragglers'), report.nodes || [], n => [n.node, n.site, n.generation, seconds(n.computeSeconds), '×' + n.slowdown.toFixed(2)]);
-  drawFaults(faults);
+  drawFaults(faultList.faults, faultList.total); // drawn each second from the last page read: the "ends" countdown moves on
 }
 
 async function tick() {
@@ -269,10 +295,21 @@ async function tick() {
   setTimeout(tick, pollMs);
 }
 
+// After this page changes the faults: the list as it is now, not as it was up to five seconds ago.
+async function refreshFaults() {
+  try {
+    await pollFaults(true);
+    drawFaults(faultList.faults, faultList.total);
+  } catch (e) {
+    say(e.message);
+  }
+}
+
 async function clearFault(id) {
   try {
     await api('DELETE', `/api/faults/${encodeURIComponent(id)}`);
     say(`cleared ${id}`);
+    await refreshFaults();
   } catch (e) {
     say(e.message);
   }
@@ -297,6 +334,7 @@ async function inject(event) {
   try {
     const fault = await api('POST', '/api/faults', body);
     say(`injected ${fault.id}: ${fault.kind} on ${targetText(fault.target)}`);
+    await refreshFaults();
   } catch (e) {
     say(e.message);
   }
@@ -311,6 +349,7 @@ document.addEventListener('DOMContentLoaded', () => {
     event.preventDefault();
     const value = $('key').value.trim();
     if (value) sessionStorage.setItem(keyName, value);
+    faultList.fetchedAt = 0; // the list at once with the new key
     $('key').value = '';
     say(value ? 'key kept for this tab' : '');
   });

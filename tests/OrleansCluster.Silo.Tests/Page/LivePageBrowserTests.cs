@@ -98,7 +98,7 @@ public sealed class LivePageBrowserTests(KestrelSiloFixture fixture) : IClassFix
         return File.ReadAllText(Path.Combine(directory!.FullName, "campaigns", name));
     }
 
-    private static ChromeDriver StartBrowser()
+    internal static ChromeDriver StartBrowser()
     {
         Assert.True(File.Exists(Chromium) && File.Exists(ChromeDriver), $"{Chromium} and {ChromeDriver} are needed: test.sh installs Debian's chromium and chromium-driver");
         var service = ChromeDriverService.CreateDefaultService(Path.GetDirectoryName(ChromeDriver)!, Path.GetFileName(ChromeDriver));
