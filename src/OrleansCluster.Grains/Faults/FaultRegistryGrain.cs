@@ -56,6 +56,7 @@ public sealed partial class FaultRegistryGrain(
     private IGrainTimer? _timer;
     private IGrainTimer? _historyTimer;
     private bool _historyWriteSoon; // the history timer is set to run at once; cleared by a write that lands
+    private DateTimeOffset? _historyDue; // when the history timer is set to run, null when it is not
     private readonly FaultStore _store = new(state, history, clock);
 
     public override async Task OnActivateAsync(CancellationToken cancellationToken)
@@ -71,7 +72,7 @@ public sealed partial class FaultRegistryGrain(
             var layout = _layout;
             if (_store.RecoverJournal(f => FaultIntake.Restore(f, layout).Fault ?? f))
             {
-                _historyTimer?.Change(HistoryWriteDelay, Timeout.InfiniteTimeSpan); // ends the live record holds and the history lost
+                HistoryWriteWithin(HistoryWriteDelay); // ends the live record holds and the history lost
             }
 
             var ended = _store.History.Select(f => f.Id).ToHashSet(StringComparer.Ordinal);
@@ -287,7 +288,7 @@ public sealed partial class FaultRegistryGrain(
 
         if (_store.HistoryDirty)
         {
-            _historyTimer?.Change(HistoryWriteDelay, Timeout.InfiniteTimeSpan);
+            HistoryWriteWithin(HistoryWriteDelay);
         }
     }
 
@@ -452,7 +453,7 @@ public sealed partial class FaultRegistryGrain(
 
         if (_store.HistoryDirty)
         {
-            _historyTimer?.Change(HistoryWriteDelay, Timeout.InfiniteTimeSpan); // a history storage lost with the live record
+            HistoryWriteWithin(HistoryWriteDelay); // a history storage lost with the live record
         }
     }
 
@@ -464,19 +465,35 @@ public sealed partial class FaultRegistryGrain(
     {
         if (_store.AddToHistory(fault))
         {
-            _historyTimer?.Change(HistoryWriteDelay, Timeout.InfiniteTimeSpan);
+            HistoryWriteWithin(HistoryWriteDelay);
         }
 
         // Once, until a history write lands: one that fails is retried a second later, not at every end after it.
         if (!_historyWriteSoon && _store.Journaled >= JournalFlush)
         {
             _historyWriteSoon = true;
-            _historyTimer?.Change(TimeSpan.Zero, Timeout.InfiniteTimeSpan);
+            HistoryWriteWithin(TimeSpan.Zero);
         }
+    }
+
+    // Sets the history timer to run within `delay`, never later than it is already set to: found by review, every
+    // commit while the history waited set it a second ahead again, so under a steady stream of calls the write at once
+    // from 32 ends (and the one a second after the first end) slipped for as long as the stream lasted.
+    private void HistoryWriteWithin(TimeSpan delay)
+    {
+        var due = clock.GetUtcNow() + delay;
+        if (_historyDue is { } set && set <= due)
+        {
+            return;
+        }
+
+        _historyDue = due;
+        _historyTimer?.Change(delay, Timeout.InfiniteTimeSpan);
     }
 
     private async Task WriteHistoryAsync(CancellationToken cancellationToken)
     {
+        _historyDue = null; // the timer has run (or the deactivation writes): a later end sets it again
         try
         {
             await _store.WriteHistoryAsync(cancellationToken);
@@ -484,7 +501,7 @@ public sealed partial class FaultRegistryGrain(
         }
         catch
         {
-            _historyTimer?.Change(HistoryWriteDelay, Timeout.InfiniteTimeSpan); // kept for the next attempt
+            HistoryWriteWithin(HistoryWriteDelay); // kept for the next attempt
             throw;
         }
     }

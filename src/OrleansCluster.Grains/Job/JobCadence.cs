@@ -84,6 +84,12 @@ public sealed class JobCadence(TimeProvider time)
         else if (!_held)
         {
             Rebase(from); // the simulated time still ahead, from now; the new speed divides it
+            if (to.Speed != from.Speed && _scheduledSeconds < 0)
+            {
+                // Found by review: a job behind its schedule at x1000 kept the backlog at x1 and ran flat out until it
+                // had caught up; another speed owes nothing from before it, as a pause's hold does not.
+                _scheduledSeconds = 0;
+            }
         }
     }
 

@@ -36,9 +36,9 @@ public static class FaultsApi
         // Each handler takes its place with the registry (RegistryAdmission) once it has read and checked its request.
         var mutations = faults.MapGroup("/").WithAdminMutation();
         mutations.MapPost("/", InjectAsync).WithName("InjectFault").WithSummary("Inject a fault: {kind, target, params, startInSeconds?, durationSeconds?}; once per Idempotency-Key header.")
-            .WithJsonBody<FaultRequest>().ProducesProblem(StatusCodes.Status404NotFound).ProducesProblem(StatusCodes.Status410Gone).ProducesProblem(StatusCodes.Status422UnprocessableEntity);
+            .WithJsonBody<FaultRequest>().ProducesProblem(StatusCodes.Status404NotFound).ProducesProblem(StatusCodes.Status409Conflict).ProducesProblem(StatusCodes.Status410Gone).ProducesProblem(StatusCodes.Status422UnprocessableEntity);
         mutations.MapPost("/campaign", InjectCampaignAsync).WithName("InjectCampaign").WithSummary("Inject a campaign {name, faults: [...]}: every fault or none; once per Idempotency-Key header.")
-            .WithJsonBody<FaultCampaign>().ProducesProblem(StatusCodes.Status404NotFound).ProducesProblem(StatusCodes.Status410Gone).ProducesProblem(StatusCodes.Status422UnprocessableEntity);
+            .WithJsonBody<FaultCampaign>().ProducesProblem(StatusCodes.Status404NotFound).ProducesProblem(StatusCodes.Status409Conflict).ProducesProblem(StatusCodes.Status410Gone).ProducesProblem(StatusCodes.Status422UnprocessableEntity);
         mutations.MapDelete("/{id}", ClearAsync).WithName("ClearFault").WithSummary("Clear one fault; one that has already ended (expired or cleared) answers 200 as it ended.")
             .ProducesProblem(StatusCodes.Status404NotFound);
         mutations.MapDelete("/", ClearAllAsync).WithName("ClearAllFaults")

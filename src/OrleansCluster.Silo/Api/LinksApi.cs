@@ -49,7 +49,7 @@ public static class LinksApi
         ArgumentNullException.ThrowIfNull(layouts);
         ArgumentNullException.ThrowIfNull(time);
         var status = await grains.GetGrain<IJobGrain>(IJobGrain.Key).GetStatusAsync();
-        var scenario = (await layouts.GetAsync(cancellationToken))?.Scenario;
+        var scenario = await layouts.GetScenarioAsync();
         if (scenario is null || scenario.Name != status.Scenario || scenario.Links.Count != status.Links.Count)
         {
             return (status, [.. status.Links]);
@@ -63,6 +63,8 @@ public static class LinksApi
     /// figures (the silo the job reported its last step to): the job reports only at a step, which a paused or stopped
     /// job never takes. A failure (the job or the registry out of reach) leaves the last step's figures.
     /// </summary>
+    private static readonly TimeSpan ScrapeWait = TimeSpan.FromSeconds(2);
+
     public static async Task ReportNowAsync(IServiceProvider services, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(services);
@@ -74,10 +76,13 @@ public static class LinksApi
 
         try
         {
-            var (status, links) = await NowAsync(services.GetRequiredService<IGrainFactory>(), services.GetRequiredService<LayoutCache>(), services.GetRequiredService<TimeProvider>(), cancellationToken);
+            // Bounded (found by review): a scrape waits at most this for the job and the registry, never Orleans' 30 s
+            // response timeout, and a page of the last step's figures is better than none.
+            var (status, links) = await NowAsync(services.GetRequiredService<IGrainFactory>(), services.GetRequiredService<LayoutCache>(), services.GetRequiredService<TimeProvider>(), cancellationToken)
+                .WaitAsync(ScrapeWait, cancellationToken);
             metrics.ReportNow(new SimulationMetrics.NowSnapshot(status.Scenario, status.Job.State, links));
         }
-        catch (Exception e) when (e is TimeoutException or OrleansException)
+        catch (Exception e) when (e is not OperationCanceledException || !cancellationToken.IsCancellationRequested)
         {
             metrics.ReportNow(null);
         }

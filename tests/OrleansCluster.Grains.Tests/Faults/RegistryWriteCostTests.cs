@@ -23,7 +23,7 @@ public sealed class RegistryWriteCostTests(FlakyStorageFixture fixture)
     public async Task EveryCollectionAStoredFaultCarriesIsOfATypeOrleansHasACodecFor()
     {
         // A list Orleans has no codec for (the compiler's own type behind a collection expression such as
-        // [target.Node]) is written through a search for a codec, by reflection, at every write: a third of the
+        // [target.Node]) is written through a search for a codec, by reflection, at every write: 22 % of the
         // silo's CPU under the admin API's load.
         await fixture.LoadUniformAsync(site: "wc");
         var codecs = fixture.Cluster.Silos[0].ServiceProvider.GetRequiredService<ICodecProvider>();

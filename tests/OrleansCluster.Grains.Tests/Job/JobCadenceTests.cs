@@ -111,6 +111,22 @@ public sealed class JobCadenceTests
     }
 
     [Fact]
+    public void AnotherSpeedOwesNothingFromBeforeIt()
+    {
+        // Found by review: a job 600 simulated seconds behind at x1000 kept them at x1, and stepped flat out until paid.
+        var (fast, x1) = (PaceSettings.Realtime(1000), PaceSettings.Realtime(1));
+        var cadence = new JobCadence(_time);
+        cadence.Start(stepsDone: 0);
+        cadence.Ran(400);
+        _time.Advance(TimeSpan.FromSeconds(1)); // 1,000 simulated seconds at x1000: 600 behind
+
+        cadence.Repace(fast, x1);
+        Assert.Null(cadence.WaitBeforeNext(speed: 1)); // the next step at once, as before
+        cadence.Ran(5);
+        Assert.Equal(TimeSpan.FromSeconds(5), cadence.WaitBeforeNext(speed: 1)); // and then on schedule, not 595 s of catching up
+    }
+
+    [Fact]
     public void APauseHoldsTheWaitLeftForTheResumeAtThePaceThen()
     {
         var (x1, x2) = (PaceSettings.Realtime(1), PaceSettings.Realtime(2));

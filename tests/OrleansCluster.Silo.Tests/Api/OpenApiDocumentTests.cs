@@ -11,8 +11,8 @@ public sealed class OpenApiDocumentTests(SiloFixture fixture) : IClassFixture<Si
     /// <summary>Every mutation route: its body's schema (null when it takes none) and the errors besides 401, 429 and 503.</summary>
     public static TheoryData<string, string, string?, int[]> Mutations => new()
     {
-        { "post", "/api/faults", "FaultRequest", [400, 404, 413, 422] },
-        { "post", "/api/faults/campaign", "FaultCampaign", [400, 404, 413, 422] },
+        { "post", "/api/faults", "FaultRequest", [400, 404, 409, 413, 422] },
+        { "post", "/api/faults/campaign", "FaultCampaign", [400, 404, 409, 413, 422] },
         { "delete", "/api/faults/{id}", null, [404] },
         { "delete", "/api/faults", null, [400, 404] },
         { "put", "/api/scenario", "PresetBody|ScenarioDocument", [400, 404, 413] },
