@@ -15,18 +15,24 @@ namespace OrleansCluster.Silo.Tests.Api;
 /// Kestrel's minimum data rate (300 B/s of a 1,000,000-byte body) held all eight places, and every inject and clear
 /// on the silo hung behind them. Over real HTTP (Kestrel on 127.0.0.1), as the minimum data rate is Kestrel's.
 /// </summary>
-public sealed class SlowUploadAdmissionTests : IAsyncLifetime
+public sealed class SlowUploadAdmissionTests : KestrelSiloTest
 {
     private const int Places = 2;
     private const string SlowHeader = "X-Slow-Upload";
     private static readonly TimeSpan Deadline = TimeSpan.FromSeconds(90);
 
-    private readonly BodyReads _reads = new();
-    private readonly SiloFactory _factory;
+    private readonly BodyReads _reads;
 
     public SlowUploadAdmissionTests()
+        : this(new BodyReads())
     {
-        _factory = new SiloFactory
+    }
+
+    private SlowUploadAdmissionTests(BodyReads reads)
+        : base(Silo(reads)) => _reads = reads;
+
+    private static SiloFactory Silo(BodyReads reads) =>
+        new SiloFactory
         {
             Pace = "realtime",
             Settings = new Dictionary<string, string>
@@ -35,23 +41,13 @@ public sealed class SlowUploadAdmissionTests : IAsyncLifetime
                 ["Admin:FaultMutationsInFlight"] = Places.ToString(CultureInfo.InvariantCulture),
                 ["urls"] = "http://127.0.0.1:0",
             },
-            ExtraServices = services => services.AddSingleton<IStartupFilter>(_reads),
+            ExtraServices = services => services.AddSingleton<IStartupFilter>(reads),
         };
-        _factory.UseKestrel();
-    }
-
-    public ValueTask InitializeAsync()
-    {
-        _factory.StartServer();
-        return ValueTask.CompletedTask;
-    }
-
-    public async ValueTask DisposeAsync() => await _factory.DisposeAsync();
 
     [Fact]
     public async Task InjectAndClearAnswerWhileAsManySlowUploadsAsTheRegistryHasPlacesAreOpen()
     {
-        using var client = _factory.CreateAdminClient();
+        using var client = Factory.CreateAdminClient();
         await client.WaitForClusterAsync(c => c.Step() >= 1, "the job's first step");
         var address = client.BaseAddress!;
 

@@ -9,15 +9,21 @@ namespace OrleansCluster.Silo.Tests.Api;
 /// A flood of wrong keys from one address over real HTTP (Kestrel on 127.0.0.1): past the allowance they are answered
 /// 429 with Retry-After, the right key still works from that address, and the log stays a few lines long.
 /// </summary>
-public sealed class WrongKeyThrottleTests : IAsyncLifetime
+public sealed class WrongKeyThrottleTests : KestrelSiloTest
 {
     private const int Allowance = 5;
-    private readonly int _httpPort = ManagedProcess.FreePort();
-    private readonly SiloFactory _factory;
+    private readonly int _httpPort;
 
     public WrongKeyThrottleTests()
+        : this(ManagedProcess.FreePort())
     {
-        _factory = new SiloFactory
+    }
+
+    private WrongKeyThrottleTests(int httpPort)
+        : base(Silo(httpPort)) => _httpPort = httpPort;
+
+    private static SiloFactory Silo(int httpPort) =>
+        new SiloFactory
         {
             Pace = "realtime",
             Settings = new Dictionary<string, string>
@@ -25,19 +31,9 @@ public sealed class WrongKeyThrottleTests : IAsyncLifetime
                 ["Simulation:Speed"] = "20",
                 ["Admin:FailedKeysPerWindow"] = Allowance.ToString(CultureInfo.InvariantCulture),
                 ["Admin:FailedKeyWindowSeconds"] = "5",
-                ["urls"] = $"http://127.0.0.1:{_httpPort}",
+                ["urls"] = $"http://127.0.0.1:{httpPort}",
             },
         };
-        _factory.UseKestrel();
-    }
-
-    public ValueTask InitializeAsync()
-    {
-        _factory.StartServer();
-        return ValueTask.CompletedTask;
-    }
-
-    public async ValueTask DisposeAsync() => await _factory.DisposeAsync();
 
     [Fact]
     public async Task WrongKeysPastTheAllowanceGet429TheRightKeyStillPassesAndTheLogStaysShort()
@@ -70,12 +66,12 @@ public sealed class WrongKeyThrottleTests : IAsyncLifetime
 
         // One line for the first rejection of a window, one summary at its end: not one (or three) per request.
         var deadline = DateTime.UtcNow.AddSeconds(120);
-        while (!_factory.Logs.Any(l => l.Contains("failed authentications from 127.0.0.1", StringComparison.Ordinal)) && DateTime.UtcNow < deadline)
+        while (!Factory.Logs.Any(l => l.Contains("failed authentications from 127.0.0.1", StringComparison.Ordinal)) && DateTime.UtcNow < deadline)
         {
             await Task.Delay(200, AdminClient.Ct);
         }
 
-        var lines = _factory.Logs.Where(l => l.Contains("ApiKey was", StringComparison.Ordinal) || (l.Contains("127.0.0.1", StringComparison.Ordinal) && (l.Contains("rejected", StringComparison.Ordinal) || l.Contains("authenticat", StringComparison.Ordinal)))).ToArray();
+        var lines = Factory.Logs.Where(l => l.Contains("ApiKey was", StringComparison.Ordinal) || (l.Contains("127.0.0.1", StringComparison.Ordinal) && (l.Contains("rejected", StringComparison.Ordinal) || l.Contains("authenticat", StringComparison.Ordinal)))).ToArray();
         Assert.Contains(lines, l => l.Contains("audit: rejected GET /api/faults from 127.0.0.1: wrong admin key", StringComparison.Ordinal));
         Assert.Contains(lines, l => l.Contains("failed authentications from 127.0.0.1 in the last", StringComparison.Ordinal));
         Assert.InRange(lines.Length, 2, 20);
