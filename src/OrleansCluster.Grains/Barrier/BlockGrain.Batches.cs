@@ -11,6 +11,7 @@ public sealed partial class BlockGrain
     {
         ArgumentNullException.ThrowIfNull(changes);
         var takenBack = await SettleDrawAheadAsync(); // a batch drawn ahead for a node whose effect changes here is drawn again (stale)
+        var gatheredAhead = _gatheredAhead >= 0;
         if (_config is { } config && epoch < config.Epoch)
         {
             if (takenBack)
@@ -43,11 +44,12 @@ public sealed partial class BlockGrain
             // One instance stands for no effect, so that the refill tells a node at rest by reference.
             _effects[i] = effect == NodeEffect.None ? NodeEffect.None : effect;
             _stale[i] = true;
+            _gatheredAhead = -1; // the next step reduced ahead read the node's old batch
         }
 
-        if (takenBack)
+        if (takenBack || (gatheredAhead && _gatheredAhead < 0))
         {
-            _drawAhead!.OfferAgain(); // the draws it had not started, now under the effects told
+            _drawAhead!.OfferAgain(); // the draws it had not started, or the step it had reduced, now under the effects told
         }
     }
 
@@ -177,6 +179,10 @@ public sealed partial class BlockGrain
     /// The batches of the nodes at rest that the next step will find due, drawn once the block has answered a step,
     /// in time its silo spends waiting for the other silos and the job (spare work: the step takes it back if it has
     /// not started, and DrawDue draws whatever is still due, evicted nodes at a checkpoint and stale ones included).
+    /// With <see cref="SimulationTuning.StepAhead"/>, when no node of the block waits on its grain for that step, the
+    /// step is then reduced too (<see cref="Gather"/>: distributions, the K slowest, the nodes that miss the barrier),
+    /// and the step's call only records the last step's waits and answers; an effect told meanwhile, a checkpoint's
+    /// rejoin check or another step than the next throws the reduction away, and the step reduces as it would have.
     /// One step ahead: a batch fills the node's BatchSteps rows of the ring, so a node drawn from step s + 1 overwrites
     /// only its row of step s, already reduced; drawn from s + 2, it would overwrite the row step s + 1 still reads,
     /// which would then find the node's window past it and draw it again (work wasted, not a wrong time). Draws are
@@ -184,8 +190,8 @@ public sealed partial class BlockGrain
     /// job went back to its checkpoint) likewise finds the window past it and draws again.
     /// </summary>
     /// <remarks>
-    /// Off the grain's turn it writes only the batches' state: <c>_ring</c>, <c>_windowFrom</c>, <c>_windowEnd</c>,
-    /// <c>_stale</c> and <c>_refill</c>; it reads the specs, streams, effects and evicted flags. What
+    /// Off the grain's turn it writes only the batches' state (<c>_ring</c>, <c>_windowFrom</c>, <c>_windowEnd</c>,
+    /// <c>_stale</c> and <c>_refill</c>) and the step's reduction (<c>_reduction</c>'s buffers, <c>_gatheredAhead</c>); it reads the specs, streams, effects and evicted flags. What
     /// reads the block from outside its turns (migration's <c>OnDehydrate</c>, the meters' callbacks over
     /// <c>_previous</c>, <c>_busy</c>, <c>_effects</c> and <c>_evicted</c>) must read none of what it writes.
     /// </remarks>
@@ -209,6 +215,12 @@ public sealed partial class BlockGrain
         protected override void Work()
         {
             block.DrawDue(_step, rejoinCheck: false);
+            if (block._refill.Count == 0 && block._stepAhead && block._config is { } config)
+            {
+                block.Gather(config, _step, rejoinCheck: false, failed: null);
+                block._gatheredAhead = _step;
+            }
+
             block._refill.Clear(); // the nodes under an effect are asked of their grains by the step, not here
             Interlocked.Increment(ref _finished);
         }

@@ -53,12 +53,12 @@ public sealed partial class BlockGrain(
     private int _blockPhase; // where this block's groups start among the BatchSteps phases (see CountFrom)
 
     private double[] _previous = [];
+    private BlockReduction _reduction = new([], [], [], [], 1);
+    private long _gatheredAhead = -1; // the step reduced ahead and not yet answered (-1: none)
+    private readonly bool _stepAhead = tuning.Value.StepAhead;
     private double[] _busy = [];
     private NodeEffect[] _effects = [];
-    private NodeHistograms.Buckets[] _computeBuckets = [];
     private NodeHistograms.Buckets[] _waitBuckets = [];
-    private ComputeDistribution[] _distributions = [];
-    private TopKSlowest _slowest = new(1);
     private NodeCounts[] _states = [];
     private (int Healthy, int Degraded, int Down)[] _tally = [];
     private readonly List<int> _refill = [];
@@ -106,12 +106,11 @@ public sealed partial class BlockGrain(
             }
         }
         _blockPhase = (int)(SeededNoise.StreamKey(config.Block) % (ulong)_batchSteps);
-        _distributions = _generations.Select(_ => new ComputeDistribution()).ToArray();
         _tally = new (int, int, int)[_generations.Length];
         _states = [];
-        _computeBuckets = _generations.Select(_ => new NodeHistograms.Buckets()).ToArray();
         _waitBuckets = _generations.Select(_ => new NodeHistograms.Buckets()).ToArray();
         _previous = Enumerable.Repeat(double.NaN, n).ToArray();
+        _gatheredAhead = -1;
         _busy = Enumerable.Repeat(double.NaN, n).ToArray();
         _effects = Enumerable.Repeat(NodeEffect.None, n).ToArray(); // a run starts healthy: the registry tells its faults after
         if (telemetry.Value.Dcgm)
@@ -124,7 +123,7 @@ public sealed partial class BlockGrain(
             gauges.Register(config.Block, new NodeGauges.Entry(config.Scenario, config.Site, _specs.Select(s => s.Node).ToArray(), _specs.Select(s => s.Generation).ToArray(), _previous));
         }
 
-        _slowest = new TopKSlowest(config.TopK);
+        _reduction = new BlockReduction(_specs.Select(s => s.Node).ToArray(), _generations, _generationOf, _gpus, config.TopK);
 
         // Draw the first batches now, while the job loads, so that the first steps run at their usual cost.
         DrawDue(1, rejoinCheck: false);
@@ -143,88 +142,83 @@ public sealed partial class BlockGrain(
 
         // The step's arithmetic goes through ComputeLane rather than running as the grain's turn, so that the calls
         // this silo sends the other silos are not held back until every one of its own blocks has stepped.
-        await SettleDrawAheadAsync(); // the batches drawn ahead for this step, or what is left of them for DrawDue
-        var summary = await ComputeLane.Shared.Run(() =>
+        await SettleDrawAheadAsync(); // the batches drawn (and the step reduced) ahead, or what is left of them for DrawDue
+        BarrierSummary? summary;
+        if (_gatheredAhead == command.Step && !command.RejoinCheck)
         {
-            RecordBarrierWaits(config, command.PreviousMaxComputeSeconds);
-            RecordBusy(command.PreviousStepSeconds);
-            DrawDue(command.Step, command.RejoinCheck);
-            return _refill.Count == 0 ? Reduce(config, command, failed: null) : null;
-        });
-        if (summary is null)
+            // Reduced while the silo waited, from the same batches and evicted nodes: only the last step's waits and the answer are left.
+            summary = await ComputeLane.Shared.Run(() =>
+            {
+                RecordBarrierWaits(config, command.PreviousMaxComputeSeconds);
+                RecordBusy(command.PreviousStepSeconds);
+                Interlocked.Increment(ref _answeredAhead);
+                return Answer(config);
+            });
+        }
+        else
         {
-            var failed = await AskNodesAsync(command.Step); // nodes under a fault: their grains draw, as Orleans calls
-            summary = await ComputeLane.Shared.Run(() => Reduce(config, command, failed));
+            _gatheredAhead = -1; // another step (a checkpoint's rejoin check, a step back): reduced here
+            summary = await ComputeLane.Shared.Run(() =>
+            {
+                RecordBarrierWaits(config, command.PreviousMaxComputeSeconds);
+                RecordBusy(command.PreviousStepSeconds);
+                DrawDue(command.Step, command.RejoinCheck);
+                if (_refill.Count != 0)
+                {
+                    return null;
+                }
+
+                Gather(config, command.Step, command.RejoinCheck, failed: null);
+                return Answer(config);
+            });
+            if (summary is null)
+            {
+                var failed = await AskNodesAsync(command.Step); // nodes under a fault: their grains draw, as Orleans calls
+                summary = await ComputeLane.Shared.Run(() =>
+                {
+                    Gather(config, command.Step, command.RejoinCheck, failed);
+                    return Answer(config);
+                });
+            }
         }
 
         (_drawAhead ??= new DrawAhead(this)).Offer(command.Step + 1);
         return summary;
     }
 
-    // The step from the nodes' times: per-generation distributions, the K slowest, the nodes that miss the barrier.
-    private BarrierSummary Reduce(BlockConfig config, StepCommand command, HashSet<int>? failed)
+    /// <summary>Steps answered from a reduction made ahead, in this process (for the tests).</summary>
+    internal static long AnsweredAhead => Interlocked.Read(ref _answeredAhead);
+
+    private static long _answeredAhead;
+
+    // The step's reduction from its row of the ring (BlockReduction): it changes nothing else of the block (Answer
+    // does), so that it can run ahead of the step's call and be thrown away.
+    private void Gather(BlockConfig config, long step, bool rejoinCheck, HashSet<int>? failed) =>
+        _reduction.Gather(_ring.AsSpan(RowOf(step) * _specs.Length, _specs.Length), _evicted, config.BarrierTimeoutSeconds, rejoinCheck, failed);
+
+    // The step Gather reduced, made the block's: its evictions and rejoins, its times (what the meters read), its
+    // compute histograms, and the summary the block answers.
+    private BarrierSummary Answer(BlockConfig config)
     {
-        var step = command.Step;
-        foreach (var distribution in _distributions)
+        _gatheredAhead = -1;
+        var reduction = _reduction;
+        foreach (var i in reduction.Missed)
         {
-            distribution.Clear();
+            _evicted[i] = true;
         }
 
-        foreach (var buckets in _computeBuckets)
+        foreach (var i in reduction.Rejoined)
         {
-            buckets.Clear();
+            _evicted[i] = false;
         }
 
-        _slowest.Clear();
-        List<string>? missed = null;
-        List<string>? rejoined = null;
-        var timeout = config.BarrierTimeoutSeconds;
-        var row = _ring.AsSpan(RowOf(step) * _specs.Length, _specs.Length);
-        for (var i = 0; i < _specs.Length; i++)
-        {
-            _previous[i] = double.NaN;
-            if (_evicted[i])
-            {
-                if (!command.RejoinCheck || failed?.Contains(i) == true || !(row[i] <= timeout))
-                {
-                    continue;
-                }
-
-                _evicted[i] = false; // back within the barrier timeout after a checkpoint: it rejoins
-                (rejoined ??= []).Add(_specs[i].Node);
-            }
-
-            var t = failed?.Contains(i) == true ? double.PositiveInfinity : row[i];
-            if (!(t <= timeout))
-            {
-                _evicted[i] = true;
-                (missed ??= []).Add(_specs[i].Node);
-                continue;
-            }
-
-            // Only dense per-block arrays are read for the common node; its spec only when it is among the slowest.
-            var g = _generationOf[i];
-            _previous[i] = t;
-            _computeBuckets[g].Add(t);
-            _distributions[g].Add(t, _gpus[i]);
-            if (_slowest.Admits(t))
-            {
-                _slowest.Offer(new StragglerCandidate(_specs[i].Node, 0, _generations[g], t));
-            }
-        }
-
+        reduction.Times.CopyTo(_previous);
         for (var g = 0; g < _generations.Length; g++)
         {
-            histograms.AddCompute(config.Scenario, config.Site, _generations[g], _computeBuckets[g]);
+            histograms.AddCompute(config.Scenario, config.Site, _generations[g], reduction.ComputeBuckets[g]);
         }
 
-        return new BarrierSummary(
-            Summaries.From(_generations, _distributions),
-            _slowest.ToArraySlowestFirst(static c => new SlowNode(c.NodeId, c.Generation, c.ComputeSeconds)),
-            (IReadOnlyList<string>?)missed ?? [],
-            CountStates(),
-            _refill.Count,
-            rejoined);
+        return new BarrierSummary(reduction.Groups(), reduction.Slowest(), reduction.MissedNodes(), CountStates(), _refill.Count, reduction.RejoinedNodes());
     }
 
     public override async Task OnDeactivateAsync(DeactivationReason reason, CancellationToken cancellationToken)
