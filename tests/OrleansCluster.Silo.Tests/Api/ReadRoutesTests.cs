@@ -33,6 +33,18 @@ public sealed class ReadRoutesTests(ReadRoutesTests.Silo silo) : IClassFixture<R
         Assert.Equal("running", (await _client.PostJsonAsync("/api/job/resume")).Body.GetProperty("state").GetString());
     }
 
+    [Fact]
+    public async Task OneLinkReadsTheFaultsOnItOnce()
+    {
+        var id = (await _client.GetJsonAsync("/api/links"))[0].GetProperty("id").GetString()!;
+        silo.Calls.Reset();
+
+        var detail = await _client.GetJsonAsync($"/api/links/{id}");
+
+        Assert.Equal(id, detail.GetProperty("link").GetProperty("id").GetString());
+        Assert.Equal(1, silo.Calls.ForLink(id));
+    }
+
     private async Task LoadEffectsAsync()
     {
         var (status, body, _) = await _client.SendJsonAsync(HttpMethod.Put, "/api/scenario", TestScenarios.Effects);
