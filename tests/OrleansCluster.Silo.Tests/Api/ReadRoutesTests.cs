@@ -45,6 +45,43 @@ public sealed class ReadRoutesTests(ReadRoutesTests.Silo silo) : IClassFixture<R
         Assert.Equal(1, silo.Calls.ForLink(id));
     }
 
+    [Theory]
+    [InlineData("/api/cluster")]
+    [InlineData("/api/faults")]
+    [InlineData("/api/links")]
+    [InlineData("/api/nodes?pageSize=1")]
+    [InlineData("/api/stragglers")]
+    public async Task HeadAnswersAsGetWithoutABody(string path)
+    {
+        using var get = await _client.GetAsync(path, AdminClient.Ct);
+        using var head = await _client.SendAsync(new HttpRequestMessage(HttpMethod.Head, path), AdminClient.Ct);
+
+        Assert.Equal(HttpStatusCode.OK, get.StatusCode);
+        Assert.Equal(HttpStatusCode.OK, head.StatusCode);
+        Assert.Equal(get.Content.Headers.ContentType?.ToString(), head.Content.Headers.ContentType?.ToString());
+        Assert.NotEmpty(await get.Content.ReadAsByteArrayAsync(AdminClient.Ct));
+        Assert.Empty(await head.Content.ReadAsByteArrayAsync(AdminClient.Ct));
+    }
+
+    [Fact]
+    public async Task TheOpenApiDocumentListsTheGetsAlone()
+    {
+        var paths = (await _client.GetJsonAsync("/openapi/v1.json")).GetProperty("paths");
+
+        Assert.True(paths.GetProperty("/api/cluster").TryGetProperty("get", out _));
+        Assert.DoesNotContain(paths.EnumerateObject(), p => p.Value.TryGetProperty("head", out _));
+    }
+
+    [Theory]
+    [InlineData("/api/job/start")]
+    [InlineData("/api/whatif")]
+    public async Task HeadOnAMutationOrAReadWithABodyIsStill405(string path)
+    {
+        using var head = await _client.SendAsync(new HttpRequestMessage(HttpMethod.Head, path), AdminClient.Ct);
+
+        Assert.Equal(HttpStatusCode.MethodNotAllowed, head.StatusCode);
+    }
+
     private async Task LoadEffectsAsync()
     {
         var (status, body, _) = await _client.SendJsonAsync(HttpMethod.Put, "/api/scenario", TestScenarios.Effects);
