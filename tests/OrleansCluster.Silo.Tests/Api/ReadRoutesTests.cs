@@ -82,6 +82,28 @@ public sealed class ReadRoutesTests(ReadRoutesTests.Silo silo) : IClassFixture<R
         Assert.Equal(HttpStatusCode.MethodNotAllowed, head.StatusCode);
     }
 
+    [Theory]
+    [InlineData("/api/nodes?site=", "site")]
+    [InlineData("/api/nodes?generation=", "generation")]
+    [InlineData("/api/nodes?state=", "state")]
+    [InlineData("/api/nodes?page=", "page")]
+    [InlineData("/api/nodes?pageSize=", "pageSize")]
+    [InlineData("/api/stragglers?top=", "top")]
+    [InlineData("/api/faults?campaign=", "campaign")]
+    [InlineData("/api/faults?since=", "since")]
+    [InlineData("/api/faults?all=", "all")]
+    [InlineData("/api/faults?allNodes=", "allNodes")]
+    [InlineData("/api/faults?page=", "page")]
+    [InlineData("/api/job/steps?count=", "count")]
+    public async Task AnEmptyFilterIs400NamingIt(string path, string field)
+    {
+        var (status, problem, response) = await _client.SendJsonAsync(HttpMethod.Get, path);
+
+        Assert.True(status == HttpStatusCode.BadRequest, $"{path}: {(int)status} {problem}");
+        Assert.Equal("application/problem+json", response.Content.Headers.ContentType?.MediaType);
+        Assert.Equal([field], problem.ErrorFields());
+    }
+
     private async Task LoadEffectsAsync()
     {
         var (status, body, _) = await _client.SendJsonAsync(HttpMethod.Put, "/api/scenario", TestScenarios.Effects);
