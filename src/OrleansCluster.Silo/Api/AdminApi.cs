@@ -17,6 +17,7 @@ public static class AdminApi
             // 503 with Retry-After for the second or so after a silo dies, until the cluster places its grains again.
             .AddEndpointFilter<ClusterUnavailable>()
             .ProducesProblem(StatusCodes.Status503ServiceUnavailable);
+        api.AnswerHeadAsGet();
         api.MapClusterApi()
             .MapScenariosApi()
             .MapScenarioSourceApi()
@@ -28,6 +29,31 @@ public static class AdminApi
             .MapWhatIfApi();
         return routes;
     }
+
+    /// <summary>
+    /// Lets every GET route of the group answer HEAD too, with the GET's status and headers and no body (the server
+    /// drops a HEAD's body: Kestrel writes none), as RFC 9110 9.3.2 asks of a server that supports GET. Found by
+    /// review: HEAD on the read routes answered 405. Mutations keep their one method. The OpenAPI document lists the
+    /// GETs alone (<see cref="IsHead"/>).
+    /// </summary>
+    public static RouteGroupBuilder AnswerHeadAsGet(this RouteGroupBuilder group)
+    {
+        ArgumentNullException.ThrowIfNull(group);
+        ((IEndpointConventionBuilder)group).Add(endpoint =>
+        {
+            // Routing reads the last method metadata; a GET route's is the one its MapGet gave it.
+            if (endpoint.Metadata.OfType<IHttpMethodMetadata>().LastOrDefault() is { } methods
+                && methods.HttpMethods.Contains(HttpMethods.Get, StringComparer.OrdinalIgnoreCase)
+                && !methods.HttpMethods.Contains(HttpMethods.Head, StringComparer.OrdinalIgnoreCase))
+            {
+                endpoint.Metadata.Add(new HttpMethodMetadata([.. methods.HttpMethods, HttpMethods.Head], methods.AcceptCorsPreflight));
+            }
+        });
+        return group;
+    }
+
+    /// <summary>Whether an API description is the HEAD twin of a GET route, which the OpenAPI document leaves out.</summary>
+    public static bool IsHead(string? method) => method is not null && HttpMethods.IsHead(method);
 
     /// <summary>
     /// Marks a group's routes as mutations: rate-limited per caller, written to the audit log, and answered 503

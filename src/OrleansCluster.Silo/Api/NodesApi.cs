@@ -28,6 +28,8 @@ public static class NodesApi
         IGrainFactory grains, LayoutCache layouts, string? site, string? generation, string? state, string? page, string? pageSize, CancellationToken cancellationToken)
     {
         var errors = new List<FieldError>();
+        site = Query.Filter(site, "site", "a site's name", errors);
+        generation = Query.Filter(generation, "generation", "a GPU generation's name (H100)", errors);
         NodeHealth wanted = default;
         if (state is not null && (!Enum.TryParse(state, ignoreCase: true, out wanted) || int.TryParse(state, out _)))
         {

@@ -10,6 +10,22 @@ namespace OrleansCluster.Silo.Api;
 /// </summary>
 internal static class Query
 {
+    /// <summary>
+    /// A filter's value (a site's name, a generation's), or null when absent. An empty one (<c>?site=</c>, a script's
+    /// unset variable) is an error naming it, as <c>campaign=</c> is on <c>/api/faults</c>: found by review, it was
+    /// looked up as a name and answered 404 "unknown site ''".
+    /// </summary>
+    public static string? Filter(string? raw, string name, string what, List<FieldError> errors)
+    {
+        if (raw is { Length: 0 })
+        {
+            errors.Add(new FieldError(name, $"empty: {what}, or leave it out"));
+            return null;
+        }
+
+        return raw;
+    }
+
     /// <summary>An integer within [<paramref name="min"/>, <paramref name="max"/>], or <paramref name="fallback"/> when absent.</summary>
     public static int Int(string? raw, string name, int fallback, int min, int max, List<FieldError> errors)
     {

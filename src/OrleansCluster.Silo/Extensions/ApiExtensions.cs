@@ -1,4 +1,5 @@
 using OrleansCluster.Abstractions.Api;
+using OrleansCluster.Silo.Api;
 using OrleansCluster.Silo.Api.OpenApi;
 using Scalar.AspNetCore;
 
@@ -12,6 +13,10 @@ internal static class ApiExtensions
         builder.Services.AddProblemDetails(options => options.CustomizeProblemDetails = NameTheContentType);
         builder.Services.AddOpenApi(options =>
         {
+            // A GET route answers HEAD too (AdminApi.AnswerHeadAsGet); the document lists its GET alone, as HEAD is
+            // implied by GET (RFC 9110 9.3.2) and a second operation would repeat its operationId.
+            var include = options.ShouldInclude;
+            options.ShouldInclude = description => !AdminApi.IsHead(description.HttpMethod) && include(description);
             options.AddDocumentTransformer<AdminKeySecurity>();
             options.AddOperationTransformer<QueryParameterTypes>();
             options.AddOperationTransformer<ScenarioBodySchema>();
