@@ -179,7 +179,8 @@ public sealed partial class BlockGrain
     /// The batches of the nodes at rest that the next step will find due, drawn once the block has answered a step,
     /// in time its silo spends waiting for the other silos and the job (spare work: the step takes it back if it has
     /// not started, and DrawDue draws whatever is still due, evicted nodes at a checkpoint and stale ones included).
-    /// With <see cref="SimulationTuning.StepAhead"/>, when no node of the block waits on its grain for that step, the
+    /// It first records the barrier waits of the step just answered (each node's wait for that step's slowest node), and
+    /// with <see cref="SimulationTuning.StepAhead"/>, when no node of the block waits on its grain for that step, the
     /// step is then reduced too (<see cref="Gather"/>: distributions, the K slowest, the nodes that miss the barrier),
     /// and the step's call only records the last step's waits and answers; an effect told meanwhile, a checkpoint's
     /// rejoin check or another step than the next throws the reduction away, and the step reduces as it would have.
@@ -191,7 +192,8 @@ public sealed partial class BlockGrain
     /// </summary>
     /// <remarks>
     /// Off the grain's turn it writes only the batches' state (<c>_ring</c>, <c>_windowFrom</c>, <c>_windowEnd</c>,
-    /// <c>_stale</c> and <c>_refill</c>) and the step's reduction (<c>_reduction</c>'s buffers, <c>_gatheredAhead</c>); it reads the specs, streams, effects and evicted flags. What
+    /// <c>_stale</c> and <c>_refill</c>), the step's reduction (<c>_reduction</c>'s buffers, <c>_gatheredAhead</c>) and the
+    /// last step's barrier waits (<c>_waitBuckets</c>, <c>_waitMax</c>, and the node histograms, which lock); it reads the specs, streams, effects and evicted flags. What
     /// reads the block from outside its turns (migration's <c>OnDehydrate</c>, the meters' callbacks over
     /// <c>_previous</c>, <c>_busy</c>, <c>_effects</c> and <c>_evicted</c>) must read none of what it writes.
     /// </remarks>
@@ -214,8 +216,10 @@ public sealed partial class BlockGrain
 
         protected override void Work()
         {
+            var config = block._config!;
+            block.RecordBarrierWaits(config); // the last step's
             block.DrawDue(_step, rejoinCheck: false);
-            if (block._refill.Count == 0 && block._stepAhead && block._config is { } config)
+            if (block._refill.Count == 0 && block._stepAhead)
             {
                 block.Gather(config, _step, rejoinCheck: false, failed: null);
                 block._gatheredAhead = _step;

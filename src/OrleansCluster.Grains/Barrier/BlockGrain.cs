@@ -59,6 +59,8 @@ public sealed partial class BlockGrain(
     private double[] _busy = [];
     private NodeEffect[] _effects = [];
     private NodeHistograms.Buckets[] _waitBuckets = [];
+    private double[] _waitTimes = []; // the times of the step whose barrier waits are still to record
+    private double _waitMax; // that step's slowest compute time (0: no waits to record)
     private NodeCounts[] _states = [];
     private (int Healthy, int Degraded, int Down)[] _tally = [];
     private readonly List<int> _refill = [];
@@ -109,6 +111,8 @@ public sealed partial class BlockGrain(
         _tally = new (int, int, int)[_generations.Length];
         _states = [];
         _waitBuckets = _generations.Select(_ => new NodeHistograms.Buckets()).ToArray();
+        _waitTimes = new double[n];
+        _waitMax = 0;
         _previous = Enumerable.Repeat(double.NaN, n).ToArray();
         _gatheredAhead = -1;
         _busy = Enumerable.Repeat(double.NaN, n).ToArray();
@@ -149,7 +153,7 @@ public sealed partial class BlockGrain(
             // Reduced while the silo waited, from the same batches and evicted nodes: only the last step's waits and the answer are left.
             summary = await ComputeLane.Shared.Run(() =>
             {
-                RecordBarrierWaits(config, command.PreviousMaxComputeSeconds);
+                KeepBarrierWaits(config, command.PreviousMaxComputeSeconds);
                 RecordBusy(command.PreviousStepSeconds);
                 Interlocked.Increment(ref _answeredAhead);
                 return Answer(config);
@@ -160,7 +164,7 @@ public sealed partial class BlockGrain(
             _gatheredAhead = -1; // another step (a checkpoint's rejoin check, a step back): reduced here
             summary = await ComputeLane.Shared.Run(() =>
             {
-                RecordBarrierWaits(config, command.PreviousMaxComputeSeconds);
+                KeepBarrierWaits(config, command.PreviousMaxComputeSeconds);
                 RecordBusy(command.PreviousStepSeconds);
                 DrawDue(command.Step, command.RejoinCheck);
                 if (_refill.Count != 0)
@@ -245,25 +249,40 @@ public sealed partial class BlockGrain(
         }
     }
 
-    // The barrier released the last step at its slowest node's time: each node that took part waited the rest.
-    private void RecordBarrierWaits(BlockConfig config, double previousMaxComputeSeconds)
+    // The barrier released the last step at its slowest node's time (the step's call tells it): its nodes' times are
+    // kept, and their waits recorded by the draw ahead, in time the silo would otherwise wait, or by the next step's
+    // call if the draw ahead did not get to them.
+    private void KeepBarrierWaits(BlockConfig config, double previousMaxComputeSeconds)
     {
-        if (!(previousMaxComputeSeconds > 0))
+        RecordBarrierWaits(config);
+        if (previousMaxComputeSeconds > 0)
+        {
+            _previous.CopyTo(_waitTimes, 0);
+            _waitMax = previousMaxComputeSeconds;
+        }
+    }
+
+    // Each node that took part in the kept step waited the rest of its slowest node's time.
+    private void RecordBarrierWaits(BlockConfig config)
+    {
+        var max = _waitMax;
+        if (!(max > 0))
         {
             return;
         }
 
+        _waitMax = 0;
         foreach (var buckets in _waitBuckets)
         {
             buckets.Clear();
         }
 
-        for (var i = 0; i < _previous.Length; i++)
+        for (var i = 0; i < _waitTimes.Length; i++)
         {
-            var t = _previous[i];
+            var t = _waitTimes[i];
             if (!double.IsNaN(t))
             {
-                _waitBuckets[_generationOf[i]].Add(Math.Max(0, previousMaxComputeSeconds - t));
+                _waitBuckets[_generationOf[i]].Add(Math.Max(0, max - t));
             }
         }
 
