@@ -60,6 +60,13 @@ public interface IFaultRegistryGrain : IGrainWithStringKey
     [Alias("ClearAll")]
     Task<int> ClearAllAsync();
 
+    /// <summary>
+    /// Clears every fault pending or in force that a campaign named exactly <paramref name="campaign"/> made, as one
+    /// change (one write: all of them or, when it fails, none); returns how many, counted as <see cref="ClearAllAsync"/> counts.
+    /// </summary>
+    [Alias("ClearCampaign")]
+    Task<int> ClearCampaignAsync(string campaign);
+
     /// <summary>Faults in force or pending on one node (directly, through its site, or through a selector).</summary>
     [AlwaysInterleave, Alias("ForNode")]
     ValueTask<IReadOnlyList<Fault>> ForNodeAsync(string node);

@@ -249,6 +249,20 @@ public sealed partial class FaultRegistryGrain(
         return cleared.Count;
     }
 
+    public async Task<int> ClearCampaignAsync(string campaign)
+    {
+        ArgumentNullException.ThrowIfNull(campaign);
+        var made = _book.Faults.Where(f => string.Equals(f.Campaign, campaign, StringComparison.Ordinal)).ToList();
+        if (made.Count == 0)
+        {
+            return 0;
+        }
+
+        var cleared = await CommitEndingsAsync(made, FaultState.Cleared);
+        await ApplyAsync(cleared);
+        return cleared.Count(f => f.State == FaultState.Cleared);
+    }
+
     public ValueTask<IReadOnlyList<Fault>> ForNodeAsync(string node) =>
         ValueTask.FromResult<IReadOnlyList<Fault>>(_book.OnNode(node).Select(Current).ToArray());
 
