@@ -246,7 +246,7 @@ public sealed partial class FaultRegistryGrain(
     {
         var cleared = await CommitEndingsAsync(_book.Faults.ToList(), FaultState.Cleared);
         await ApplyAsync(changed: null);
-        return cleared.Count;
+        return cleared.Count(f => f.State == FaultState.Cleared);
     }
 
     public async Task<int> ClearCampaignAsync(string campaign)
@@ -426,6 +426,11 @@ public sealed partial class FaultRegistryGrain(
         var gone = ended.Select(f => f.Id).ToHashSet(StringComparer.Ordinal);
         await CommitAsync(_book.Faults.Where(f => !gone.Contains(f.Id)).Concat(adding ?? []), undo);
         RetireFromBook(ended);
+        foreach (var fault in ended.Where(f => f.State == FaultState.Expired && how != FaultState.Expired))
+        {
+            LogExpired(logger, fault.Id, fault.Kind.ApiName);
+        }
+
         foreach (var fault in adding ?? [])
         {
             _book.Add(fault);
@@ -435,10 +440,13 @@ public sealed partial class FaultRegistryGrain(
     }
 
     // The faults as they end now, `how`: what a write records (Journal) before it takes them out of the live faults.
+    // One whose end has already passed (the timer that expires it has not run yet: the registry was busy) ended then,
+    // as the timer records it and as a read of it answers (FaultBook.AsOf): found by review, a clear of it was recorded
+    // cleared with a later end while GET said expired.
     private List<Fault> AsEnded(IEnumerable<Fault> faults, FaultState how)
     {
         var now = clock.GetUtcNow();
-        return faults.Select(f => f with { State = how, EndsAt = now }).ToList();
+        return faults.Select(f => f.EndsAt is { } end && end <= now ? f with { State = FaultState.Expired } : f with { State = how, EndsAt = now }).ToList();
     }
 
     // Takes out of the book the faults a successful write ended, and adds them to the history.
