@@ -76,8 +76,19 @@ public sealed partial class FaultRegistryGrain(
             }
 
             var ended = _store.History.Select(f => f.Id).ToHashSet(StringComparer.Ordinal);
-            foreach (var stored in _store.State.Faults)
+            foreach (var kept in _store.State.Faults)
             {
+                var stored = kept;
+                if (FaultIntake.WithinBounds(kept) is { } bounded)
+                {
+                    // Found by review: a throttle's clockRatio under 0.05, stored by a build that allowed it, failed the
+                    // site's or selector's check again and the fault was dropped. It is held at 0.05 (what its effect
+                    // already held the node's clock at), kept, and written so, so that this is logged once.
+                    LogClamped(logger, kept.Id, kept.Params[FaultIntake.ClockRatio], bounded.Params[FaultIntake.ClockRatio]);
+                    stored = bounded;
+                    _store.LiveChanged();
+                }
+
                 var (fault, problems) = FaultIntake.Restore(stored, _layout);
                 if (fault is not null && ended.Contains(fault.Id))
                 {

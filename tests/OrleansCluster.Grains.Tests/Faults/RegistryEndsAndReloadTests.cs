@@ -1,10 +1,13 @@
+using Orleans.Runtime;
 using OrleansCluster.Abstractions.Grains;
 using OrleansCluster.Abstractions.Messages;
+using OrleansCluster.Grains.Faults;
 
 namespace OrleansCluster.Grains.Tests.Faults;
 
 /// <summary>
-/// How the fault registry records a clear of a fault whose end has passed before its expiry ran (found by review).
+/// How the fault registry records a clear of a fault whose end has passed before its expiry ran, and what it makes of
+/// a stored fault that an earlier build allowed and this one refuses (found by review).
 /// </summary>
 [Collection(FlakyStorageTests.Name)]
 public sealed class RegistryEndsAndReloadTests(FlakyStorageFixture fixture)
@@ -57,5 +60,52 @@ public sealed class RegistryEndsAndReloadTests(FlakyStorageFixture fixture)
         Assert.Equal((FaultState.Expired, end), (read!.State, read.EndsAt));
         var listed = Assert.Single(await Registry.ListAsync(includeEnded: true), f => f.Id == fault.Id);
         Assert.Equal((FaultState.Expired, end), (listed.State, listed.EndsAt));
+    }
+
+    [Fact]
+    public async Task AThrottleStoredUnderTheLeastClockRatioIsKeptHeldAtItAndWrittenSo()
+    {
+        await fixture.LoadUniformAsync(site: "xc");
+        var made = await Registry.InjectAsync(
+            [
+                new("node.thermal-throttle", new FaultTargetRequest(Site: "xc", Count: 3), new Dictionary<string, double> { ["clockRatio"] = 0.5 }),
+                new("node.thermal-throttle", new FaultTargetRequest(Node: "xc-00002"), new Dictionary<string, double> { ["clockRatio"] = 0.5 }),
+                FlakyStorageFixture.Slowdown("xc-00003"),
+            ],
+            campaign: null);
+        Assert.Empty(made.Errors);
+        var throttles = made.Faults.Take(2).Select(f => f.Id).ToArray();
+
+        // As an earlier build, which took clockRatio in (0, 1], stored them.
+        await fixture.DeactivateAsync(Registry, "faultregistry");
+        var stored = await ReadStoredAsync();
+        stored.State!.Faults = [.. stored.State.Faults.Select(f => throttles.Contains(f.Id) ? f with { Params = new Dictionary<string, double> { ["clockRatio"] = 0.01 } } : f)];
+        await fixture.Storage.WriteStateAsync(Live, RegistryId, stored);
+
+        var live = (await Registry.ListAsync(includeEnded: false)).ToDictionary(f => f.Id, StringComparer.Ordinal);
+
+        Assert.Equal(made.Faults.Select(f => f.Id).Order(StringComparer.Ordinal), live.Keys.Order(StringComparer.Ordinal)); // none dropped
+        foreach (var id in throttles)
+        {
+            Assert.Equal(0.05, live[id].Params["clockRatio"]);
+        }
+
+        Assert.Equal(3, live[throttles[0]].Targets.Nodes.Count);
+        Assert.Equal(0.05, (await Registry.EffectOnNodeAsync("xc-00002")).ClockRatio);
+
+        // Written back held at 0.05, so that the next activation finds nothing to hold (and logs nothing).
+        await Eventually.WaitForAsync(
+            async () => (await ReadStoredAsync()).State!.Faults.Where(f => throttles.Contains(f.Id)).All(f => f.Params["clockRatio"] == 0.05),
+            "the throttles written held at 0.05");
+    }
+
+    private GrainId RegistryId => Registry.GetGrainId();
+
+    private async Task<GrainState<FaultRegistryState>> ReadStoredAsync()
+    {
+        var stored = new GrainState<FaultRegistryState>();
+        await fixture.Storage.ReadStateAsync(Live, RegistryId, stored);
+        Assert.True(stored.RecordExists);
+        return stored;
     }
 }
