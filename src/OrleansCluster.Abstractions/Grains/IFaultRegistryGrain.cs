@@ -52,13 +52,26 @@ public interface IFaultRegistryGrain : IGrainWithStringKey
     [AlwaysInterleave, Alias("Get")]
     ValueTask<Fault?> GetAsync(string id);
 
-    /// <summary>Clears one fault; null when no fault in force has that id.</summary>
+    /// <summary>
+    /// Clears one fault; null when no fault in force has that id. One whose end has already passed (its expiry not yet
+    /// run) is answered, and recorded, expired at its end.
+    /// </summary>
     [Alias("Clear")]
     Task<Fault?> ClearAsync(string id);
 
-    /// <summary>Clears every fault; returns how many.</summary>
+    /// <summary>
+    /// Clears every fault; returns how many. A fault whose end has passed (its expiry not yet run) is recorded expired
+    /// at its end, as its expiry would have, and is not counted.
+    /// </summary>
     [Alias("ClearAll")]
     Task<int> ClearAllAsync();
+
+    /// <summary>
+    /// Clears every fault pending or in force that a campaign named exactly <paramref name="campaign"/> made, as one
+    /// change (one write: all of them or, when it fails, none); returns how many, counted as <see cref="ClearAllAsync"/> counts.
+    /// </summary>
+    [Alias("ClearCampaign")]
+    Task<int> ClearCampaignAsync(string campaign);
 
     /// <summary>Faults in force or pending on one node (directly, through its site, or through a selector).</summary>
     [AlwaysInterleave, Alias("ForNode")]

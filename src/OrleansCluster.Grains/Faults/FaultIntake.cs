@@ -112,6 +112,27 @@ public static class FaultIntake
             : (stored with { Targets = Wire(resolved.Targets) }, null);
     }
 
+    /// <summary>The parameter of <c>node.thermal-throttle</c> that holds its clocks.</summary>
+    public const string ClockRatio = "clockRatio";
+
+    /// <summary>
+    /// A stored fault brought within this build's bounds, or null when it is already: a throttle's
+    /// <c>clockRatio</c> under <see cref="FaultEffects.MinClockRatio"/> (0.05: earlier builds took anything in (0, 1])
+    /// is raised to it, the clock its effect already held the node at. Without it a site's or selector's throttle failed
+    /// <see cref="Restore"/>'s check and was dropped.
+    /// </summary>
+    public static Fault? WithinBounds(Fault stored)
+    {
+        ArgumentNullException.ThrowIfNull(stored);
+        if (stored.Kind != Abstractions.Messages.FaultKind.NodeThermalThrottle
+            || !stored.Params.TryGetValue(ClockRatio, out var ratio) || !(ratio < FaultEffects.MinClockRatio))
+        {
+            return null;
+        }
+
+        return stored with { Params = new Dictionary<string, double>(stored.Params, StringComparer.Ordinal) { [ClockRatio] = FaultEffects.MinClockRatio } };
+    }
+
     /// <summary>
     /// A fault's targets as the wire and storage carry them: each list an array. The model builds some lists with
     /// collection expressions (<c>[target.Node]</c>), whose compiler-made types Orleans has no codec for; it then looks

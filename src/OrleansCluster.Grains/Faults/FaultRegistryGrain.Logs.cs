@@ -22,6 +22,9 @@ public sealed partial class FaultRegistryGrain
     [LoggerMessage(Level = LogLevel.Warning, Message = "fault {Id} could not be resolved again on this scenario and is dropped: {Problems}")]
     private static partial void LogUnresolved(ILogger logger, string id, string problems);
 
+    [LoggerMessage(Level = LogLevel.Warning, Message = "fault {Id} was stored with clockRatio {Stored}, under the least this build allows; it is kept, held at {ClockRatio}")]
+    private static partial void LogClamped(ILogger logger, string id, double stored, double clockRatio);
+
     [LoggerMessage(Level = LogLevel.Warning, Message = "the effect on {Target} could not be pushed, retrying in 1 s: {Reason}")]
     private static partial void LogPushFailed(ILogger logger, string target, string reason);
 
