@@ -1,6 +1,8 @@
 using OrleansCluster.Abstractions.Grains;
 using OrleansCluster.Abstractions.Messages;
+using Microsoft.Extensions.DependencyInjection;
 using OrleansCluster.Grains.Barrier;
+using OrleansCluster.Grains.Telemetry;
 using OrleansCluster.Model.Simulation;
 
 namespace OrleansCluster.Grains.Tests.Barrier;
@@ -76,6 +78,42 @@ public sealed class DrawAheadTests(ClusterFixture fixture)
 
         // Steps were answered from reductions made ahead (Simulation:StepAhead), not only drawn ahead.
         Assert.True(BlockGrain.AnsweredAhead > answeredAhead, "no step was answered from a reduction made ahead");
+    }
+
+    [Fact]
+    public async Task EachStepsBarrierWaitsAreRecordedOnceFromItsSlowestNodeWhetherTheDrawAheadOrTheNextCallRecordsThem()
+    {
+        // A step's call tells the block the last step's slowest time; each node that took part waited the rest. The
+        // draw ahead records those waits, or the next call does when the draw ahead did not get to them (taken back).
+        var specs = Enumerable.Range(0, Nodes)
+            .Select(i => new NodeSpec(Epoch, $"wait-{i:D2}", "wait", "wait/0", "H100", 8, Nominal, Seed: 31, ComputeCv: 0.05, OutlierProbability: 0.02, OutlierFactor: 3.0))
+            .ToArray();
+        var block = fixture.Client.GetGrain<IBlockGrain>("wait/0");
+        const string scenario = "draw-ahead-waits";
+        Assert.True(await block.ConfigureAsync(new BlockConfig(Epoch, "wait/0", specs, BarrierTimeoutSeconds: 100, TopK: 3, scenario, "wait")));
+        double[] Drawn(long step) => specs.Select(s => Draws.Seconds(Nominal, 1.0, s.Seed, SeededNoise.StreamKey(s.Node), step)).ToArray();
+
+        const int steps = 30;
+        double expectedSum = 0;
+        for (var step = 1L; step <= steps; step++)
+        {
+            if (step % 2 == 0)
+            {
+                await WaitForDrawAheadAsync(_atLastAnswer);
+            }
+
+            var previousMax = step == 1 ? 0 : Drawn(step - 1).Max();
+            var before = DrawAheadFinished;
+            await block.RunStepAsync(new StepCommand(Epoch, step, RejoinCheck: false, PreviousMaxComputeSeconds: previousMax));
+            _atLastAnswer = before;
+            expectedSum += step == 1 ? 0 : Drawn(step - 1).Sum(t => previousMax - t);
+        }
+
+        // The last call told step 29's slowest time: steps 1 to 29's waits, once each, whoever recorded them.
+        var histograms = fixture.Cluster.Silos[0].ServiceProvider.GetRequiredService<NodeHistograms>();
+        NodeHistograms.Series? Waits() => histograms.Snapshot().Wait.Where(w => w.Scenario == scenario).Select(w => w.Series).SingleOrDefault();
+        await Eventually.WaitForAsync(() => Waits()?.Count == (steps - 1) * Nodes, "every told step's waits to be recorded");
+        Assert.Equal(expectedSum, Waits()!.Sum, 9);
     }
 
     [Fact]
