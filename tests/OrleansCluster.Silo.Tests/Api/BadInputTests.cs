@@ -225,6 +225,7 @@ public sealed class BadInputTests(KestrelSiloFixture fixture) : IClassFixture<Ke
     [Theory]
     [InlineData("\"seed\": 3,", "\"seed\": 3, \"generations\": [ { \"name\": \"H100\", \"peakTflops\": 1e308 } ],", "generations[0].peakTflops")]
     [InlineData("\"noise\": {", "\"noise\": { \"outlierProbability\": 1, \"outlierFactor\": 100,", "noise.outlierProbability")]
+    [InlineData("\"linkJitterMicroseconds\": 0", "\"linkJitterMicroseconds\": 1e7", "noise.linkJitterMicroseconds")]
     [InlineData("\"seed\": 3,", "\"seed\": 3, \"failures\": { \"causes\": [ { \"name\": \"x\", \"ratePerGpuHour\": 100, \"kind\": \"node.slowdown\", \"params\": { \"factor\": 1.5 }, \"repair\": { \"medianSeconds\": 86400 } } ] },", "failures")]
     [InlineData("\"bandwidthGbps\": 400 } ]", "\"bandwidthGbps\": 1e308 } ]", "links[0].bandwidthGbps")]
     [InlineData("{ \"name\": \"a\", \"fabric\": { \"bandwidthGbps\": 400", "{ \"name\": \"a\", \"fabric\": { \"bandwidthGbps\": 1e308", "sites[0].fabric.bandwidthGbps")]
@@ -233,7 +234,8 @@ public sealed class BadInputTests(KestrelSiloFixture fixture) : IClassFixture<Ke
         // Found by probing: an H100 of 1e308 TFLOPS answered 500 (its step took 0 s, which the barrier's sketch refused);
         // every node a hundredfold outlier at every step (101 s past the 10 s timeout) loaded and failed every step;
         // failures that keep more faults in force than Admin:MaxLiveFaults flooded the registry until it answered nothing;
-        // a link of 1e308 Gbps loaded as "Infinity" bytes/s, and the inter-site phase lost its latency term.
+        // a link of 1e308 Gbps loaded as "Infinity" bytes/s, and the inter-site phase lost its latency term; link jitter
+        // of 1e7 us (in range) loaded, and every step failed with collective_timeout.
         var scenario = TestScenarios.Effects.Replace(find, replace, StringComparison.Ordinal);
         Assert.NotEqual(TestScenarios.Effects, scenario);
 
