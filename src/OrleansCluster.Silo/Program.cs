@@ -3,6 +3,13 @@ using OrleansCluster.Silo.Extensions;
 using OrleansCluster.Silo.Telemetry;
 using OrleansCluster.Silo.Simulation;
 
+// --help or -h: the usage, and nothing started (found by probing: it started a full silo on the default ports).
+if (args.Any(a => a is "--help" or "-h"))
+{
+    Console.Out.Write(Program.Usage);
+    return 0;
+}
+
 StartupRefusal.RefuseInvalidSettingsInOneLine();
 
 // Run from another folder (`dotnet path/to/OrleansCluster.Silo.dll`, as the benchmarks and the process tests
@@ -53,4 +60,35 @@ app.Run();
 return 0;
 
 /// <summary>The entry point, visible to WebApplicationFactory in tests.</summary>
-public partial class Program;
+public partial class Program
+{
+    /// <summary>What <c>--help</c> prints: how to run the silo and its main settings (README.md holds them all).</summary>
+    public const string Usage = """
+        OrleansCluster silo: a live simulation of a multi-site GPU training cluster, with its admin API (/api),
+        metrics (/metrics) and live page (/) over HTTP.
+
+        Usage: dotnet OrleansCluster.Silo.dll [--Section:Key=value | --Section:Key value]...
+               dotnet OrleansCluster.Silo.dll --help | -h     this text; starts nothing
+
+        Settings also come from appsettings.json and the environment (Section__Key); a value out of its bounds stops
+        the silo at start with exit code 1, naming it.
+          Simulation:Scenario       small                  a preset (small, uniform, colossus) or a scenario JSON file
+          Simulation:Pace           realtime               realtime or max
+          Simulation:Speed          1                      speed-up at realtime pace, within (0, 1e6]
+          Simulation:StartOnLaunch  true                   load the scenario and start the job once the silo is up
+          --urls, ASPNETCORE_URLS   http://127.0.0.1:8080  where HTTP listens
+          Orleans:ClusterId         orleanscluster         the silo's cluster
+          Orleans:SiloPort          11111                  silo-to-silo port
+          Orleans:GatewayPort       30000                  client gateway port
+          Orleans:Clustering        Localhost              Localhost, or Redis (with Orleans:Redis) for several silos
+          Admin:ApiKey              generated              the admin key (X-Api-Key); give it in the environment
+                                                           (Admin__ApiKey), not on the command line
+          Admin:MaxBodyBytes        1 MiB                  the largest request body
+          Telemetry:PerNode         false                  one compute series per node
+          Telemetry:Dcgm            false                  dcgm-exporter-compatible per-GPU series
+
+        Every setting, its default and bounds: README.md (Configuration); the admin API: docs/admin-api.md; the
+        scenario format: docs/scenarios.md.
+
+        """;
+}

@@ -21,6 +21,8 @@ public static class NominalStep
     /// </summary>
     public const double MinComputeSeconds = 1e-12;
 
+    private const double Micro = 1e-6;
+
     /// <summary>
     /// The outlier probability (<c>noise.outlierProbability</c>) from which a scenario is judged with every node an
     /// outlier: a node is then an outlier at every other step or more often, and where an outlier misses the barrier,
@@ -29,6 +31,14 @@ public static class NominalStep
     /// straggler and the scenario loads.
     /// </summary>
     public const double CertainOutlierProbability = 0.5;
+
+    /// <summary>
+    /// The median of a half-normal draw <c>|z|</c> (the standard normal's third quartile): a link's jitter,
+    /// <c>|z| * noise.linkJitterMicroseconds</c> (docs/model.md), is at least this many times its scale at every other
+    /// step or more often. A scenario whose all-reduce outlasts the timeout with one link's jitter at this draw is
+    /// refused as one with certain outliers is: the collective watchdog would abort every other step or more often.
+    /// </summary>
+    public const double MedianJitterDraw = 0.6744897501960817;
 
     /// <summary>The step every node of <paramref name="scenario"/> and every link take at their nominal figures.</summary>
     public static StepResult Evaluate(Scenario scenario)
@@ -48,7 +58,9 @@ public static class NominalStep
     /// same checks fail with every node <c>noise.outlierFactor</c> times slower, the error names
     /// <c>noise.outlierProbability</c>. Figures the arithmetic cannot hold (a step's compute time of zero, infinity or
     /// not a number) are refused here too, naming the work, so that no scenario that passes reaches the barrier's
-    /// statistics with them.
+    /// statistics with them. Link jitter is judged at its median: if the all-reduce outlasts the timeout with any one
+    /// link's jitter at <see cref="MedianJitterDraw"/> times <c>noise.linkJitterMicroseconds</c> (every other link
+    /// nominal), at least every other step would be aborted, and the error names <c>noise.linkJitterMicroseconds</c>.
     /// </summary>
     public static ScenarioError? CompletionError(Scenario scenario)
     {
@@ -73,6 +85,57 @@ public static class NominalStep
                 $"at noise.outlierProbability {p:G4} {often}, noise.outlierFactor {factor:G4} times slower, and as one it could not complete a step within the {timeout:G4} s barrier timeout, so the job would evict its nodes faster than steps complete: {outliers}; or lower the outlier probability (below {CertainOutlierProbability}) or factor"));
         }
 
+        return JitterError(scenario, workload);
+    }
+
+    // Why the median jitter of one link aborts the all-reduce, naming noise.linkJitterMicroseconds, or null. The
+    // all-reduce only lengthens as any link's latency grows (its latency term takes the largest, its window-limited
+    // bandwidth falls), so with one link at its median draw and every other at no jitter, it is at least as long at
+    // every other step or more often.
+    private static ScenarioError? JitterError(Scenario scenario, Workload workload)
+    {
+        var scale = scenario.Noise.LinkJitterSeconds;
+        var groups = Reaching(scenario, workload, slowdown: 1);
+        if (!(scale > 0) || scenario.Links.Count == 0 || groups.Count == 0)
+        {
+            return null;
+        }
+
+        var timeout = scenario.Job.BarrierTimeoutSeconds;
+        foreach (var link in scenario.Links)
+        {
+            var step = Evaluate(scenario, workload, groups, link.Id, MedianJitterDraw * scale);
+            if (!CollectiveWatchdog.TimesOut(step, timeout))
+            {
+                continue;
+            }
+
+            // The largest scale at which this link's median draw still fits, found by halving: the advice, in four
+            // figures rounded down, so that the figure advised loads.
+            double fits = 0, misses = scale;
+            for (var i = 0; i < 60 && misses - fits > 1e-5 * misses; i++)
+            {
+                var mid = (fits + misses) / 2;
+                if (CollectiveWatchdog.TimesOut(Evaluate(scenario, workload, groups, link.Id, MedianJitterDraw * mid), timeout))
+                {
+                    misses = mid;
+                }
+                else
+                {
+                    fits = mid;
+                }
+            }
+
+            var comm = AllReduceModel.CommSeconds(step.IntraSiteSeconds, step.InterSiteSeconds);
+            var fewer = scenario.Job.Model is null ? string.Empty : ", or pay the latency less often (a larger job.comm.bucketMegabytes, a larger job.comm.interSiteEverySteps)";
+            var unit = fits > 0 ? Math.Pow(10, Math.Floor(Math.Log10(fits / Micro)) - 3) : 0;
+            var limit = fits > 0
+                ? string.Create(CultureInfo.InvariantCulture, $"lower the jitter to {Math.Floor(fits / Micro / unit) * unit:G4} us or less or ")
+                : string.Empty;
+            return new ScenarioError("noise.linkJitterMicroseconds", string.Create(CultureInfo.InvariantCulture,
+                $"at noise.linkJitterMicroseconds {scale / Micro:G4} link {link.Id} draws {MedianJitterDraw * scale / Micro:G4} us of jitter or more at every other step or more often (the half-normal's median, {MedianJitterDraw:G3} times the scale), and with that alone the all-reduce takes {comm:G4} s (between sites {step.InterSiteSeconds:G4} s), past the {timeout:G4} s timeout: the collective watchdog would abort at least every other step; {limit}raise the timeout{fewer}"));
+        }
+
         return null;
     }
 
@@ -80,14 +143,7 @@ public static class NominalStep
     private static string? Never(Scenario scenario, Workload workload, double slowdown)
     {
         var timeout = scenario.Job.BarrierTimeoutSeconds;
-        var fastDraw = Math.Exp(-FastDrawSigmas * SeededNoise.LogNormalSigma(scenario.Noise.ComputeCv));
-        var bound = timeout / fastDraw / slowdown;
-        var groups = AllNodes(scenario);
-        if (groups.Any(g => !(workload.NominalSeconds(g.Group.Generation) <= bound)))
-        {
-            groups = Fitting(scenario, workload, groups, bound);
-        }
-
+        var groups = Reaching(scenario, workload, slowdown);
         if (groups.Count == 0)
         {
             var fastest = scenario.Sites.SelectMany(s => s.Nodes).MinBy(g => workload.NominalSeconds(g.Generation))!.Generation;
@@ -106,6 +162,15 @@ public static class NominalStep
         }
 
         return null;
+    }
+
+    // The nodes that could make the barrier with their compute `slowdown` times its nominal time and a fast draw.
+    private static List<(int Site, NodeGroupSpec Group, int Count)> Reaching(Scenario scenario, Workload workload, double slowdown)
+    {
+        var fastDraw = Math.Exp(-FastDrawSigmas * SeededNoise.LogNormalSigma(scenario.Noise.ComputeCv));
+        var bound = scenario.Job.BarrierTimeoutSeconds / fastDraw / slowdown;
+        var groups = AllNodes(scenario);
+        return groups.Any(g => !(workload.NominalSeconds(g.Group.Generation) <= bound)) ? Fitting(scenario, workload, groups, bound) : groups;
     }
 
     // A generation whose step takes no time, an infinite time (even as an outlier) or a time that is not a number: what
@@ -159,7 +224,7 @@ public static class NominalStep
             .ToList();
     }
 
-    private static StepResult Evaluate(Scenario scenario, Workload workload, IEnumerable<(int Site, NodeGroupSpec Group, int Count)> nodes)
+    private static StepResult Evaluate(Scenario scenario, Workload workload, IEnumerable<(int Site, NodeGroupSpec Group, int Count)> nodes, string? jitteredLink = null, double jitterSeconds = 0)
     {
         var groups = new List<GroupStats>();
         foreach (var (site, group, count) in nodes)
@@ -173,7 +238,7 @@ public static class NominalStep
         }
 
         var links = scenario.Links
-            .Select(l => LinkModel.At(l, LinkEffect.None, scenario.Seed, SeededNoise.StreamKey(l.Id), step: 1, baseJitterSeconds: 0))
+            .Select(l => LinkModel.At(l, l.Id == jitteredLink ? LinkEffect.None with { ExtraLatencySeconds = jitterSeconds } : LinkEffect.None, scenario.Seed, SeededNoise.StreamKey(l.Id), step: 1, baseJitterSeconds: 0))
             .ToArray();
         return StepEvaluator.Evaluate(scenario, workload, groups, links, []);
     }

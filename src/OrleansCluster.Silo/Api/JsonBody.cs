@@ -1,3 +1,4 @@
+using System.Globalization;
 using System.Text;
 using Microsoft.Net.Http.Headers;
 using System.Text.Json;
@@ -30,8 +31,9 @@ public static class JsonBody
 
     /// <summary>
     /// The raw body as text (a leading UTF-8 byte order mark skipped), or a 415 problem when a body comes as anything but JSON (or with no
-    /// <c>Content-Type</c>), a 413 problem when it is larger than <c>Admin:MaxBodyBytes</c>, or Kestrel's own
-    /// status (408 for a body that stopped arriving) when it could not be read.
+    /// <c>Content-Type</c>), a 413 problem when it is larger than <c>Admin:MaxBodyBytes</c>, the 400 of malformed JSON
+    /// naming <c>body</c> when it is not UTF-8, or Kestrel's own status (408 for a body that stopped arriving) when it
+    /// could not be read.
     /// </summary>
     public static async Task<(string? Text, ProblemHttpResult? Problem)> ReadTextAsync(HttpContext context)
     {
@@ -87,9 +89,37 @@ public static class JsonBody
             bytes = bytes[Encoding.UTF8.Preamble.Length..];
         }
 
+        // Bytes that are not UTF-8 are malformed JSON (RFC 8259 section 8.1), refused as other malformed JSON is,
+        // rather than read with U+FFFD in their place (a name or an id the client never sent).
+        if (NotUtf8(bytes) is { } at)
+        {
+            return (null, TypedResults.Problem(new HttpValidationProblemDetails(new Dictionary<string, string[]> { ["body"] = [at] })
+            {
+                Status = StatusCodes.Status400BadRequest,
+                Detail = $"body: {at}",
+            }));
+        }
+
         var text = Encoding.UTF8.GetString(bytes);
         context.Items[Audit.BodyKey] = text;
         return (text, null);
+    }
+
+    // "malformed JSON (line L, byte B): ..." for the first byte that is not part of a UTF-8 sequence, counted from 1
+    // as JsonReadErrors counts, or null when every byte is.
+    private static string? NotUtf8(ReadOnlySpan<byte> bytes)
+    {
+        if (System.Text.Unicode.Utf8.IsValid(bytes))
+        {
+            return null;
+        }
+
+        var chars = new char[bytes.Length];
+        System.Text.Unicode.Utf8.ToUtf16(bytes, chars, out var valid, out _, replaceInvalidSequences: false);
+        var before = bytes[..valid];
+        var line = before.Count((byte)'\n') + 1;
+        var column = valid - (before.LastIndexOf((byte)'\n') + 1) + 1;
+        return string.Create(CultureInfo.InvariantCulture, $"malformed JSON (line {line}, byte {column}): not UTF-8 (byte 0x{bytes[valid]:X2}); send the body as UTF-8");
     }
 
     /// <summary>The body as <typeparamref name="T"/>, or the problem to answer with.</summary>

@@ -29,7 +29,10 @@ const parts = [
   ['intraSiteSeconds', 'intra-site all-reduce', '#a371f7'], ['interSiteBandwidthSeconds', 'inter-site bandwidth', '#3fb950'],
   ['interSiteLatencySeconds', 'inter-site latency', '#e3b341'],
 ];
-const breakdowns = new Map(); // step number -> breakdown, for APIs that report it on lastStep only
+// lastStep's breakdown by step number, for APIs that report it on lastStep only: of one run (the scenario and the job's
+// epoch, which a load, a start and a silo joining or leaving change), each with its T_step, so that a step numbered
+// as one of another run, or run again after a rollback, is never drawn with a breakdown that is not its own.
+const breakdowns = { run: null, steps: new Map() }; // step number -> { durationSeconds, breakdown }
 const examples = { node: 'west-00007', link: '', site: '' }; // the inject form's placeholders, from what the silo shows
 
 const $ = id => document.getElementById(id);
@@ -149,8 +152,18 @@ function drawSites(cluster, report) {
 
 function drawSteps(steps, cluster) {
   const last = cluster.lastStep;
-  if (last && last.breakdown) breakdowns.set(last.number, last.breakdown);
-  for (const n of breakdowns.keys()) if (steps.length && n < steps[0].number) breakdowns.delete(n);
+  const run = JSON.stringify([cluster.scenario, cluster.job && cluster.job.epoch]);
+  if (run !== breakdowns.run) {
+    breakdowns.run = run;
+    breakdowns.steps.clear();
+  }
+  if (last && last.breakdown) breakdowns.steps.set(last.number, { durationSeconds: last.durationSeconds, breakdown: last.breakdown });
+  const shown = new Set(steps.map(s => s.number));
+  for (const n of breakdowns.steps.keys()) if (!shown.has(n) && !(last && n === last.number)) breakdowns.steps.delete(n);
+  const kept = step => {
+    const k = breakdowns.steps.get(step.number);
+    return k && k.durationSeconds === step.durationSeconds ? k.breakdown : undefined;
+  };
   const svg = $('steps');
   const width = 900, height = 220, left = 50, bottom = 20, top = 10;
   const max = Math.max(1e-9, ...steps.map(s => s.durationSeconds));
@@ -163,7 +176,7 @@ function drawSteps(steps, cluster) {
   let stacked = false;
   steps.forEach((step, i) => {
     const x = left + i * bar;
-    const b = step.breakdown || breakdowns.get(step.number);
+    const b = step.breakdown || kept(step);
     const title = el('svg:title', {}, `step ${step.number}: ${seconds(step.durationSeconds)}${step.ok ? '' : ' (failed: ' + (step.failureReason || '') + ')'}`);
     if (b && step.ok) {
       stacked = true;

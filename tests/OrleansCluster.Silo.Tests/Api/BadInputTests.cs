@@ -178,6 +178,38 @@ public sealed class BadInputTests(KestrelSiloFixture fixture) : IClassFixture<Ke
         Assert.StartsWith(message, problem.GetProperty("errors").GetProperty(field)[0].GetString(), StringComparison.Ordinal);
     }
 
+    [Theory]
+    [InlineData("POST", "/api/faults", """{"kind":"node.crash","target":{"node":"west-0000~1"}}""", "FF")]
+    [InlineData("PUT", "/api/job/pace", """{"mode":"max~"}""", "C3")]
+    [InlineData("PUT", "/api/job/pace", "{\"mode\":\"realtime\",\n \"speed\":50 /* ~ */}", "E2 82")]
+    [InlineData("PUT", "/api/scenario", """{"preset":"small"} /* ~ */""", "ED A0 80")]
+    public async Task ABodyThatIsNotUtf8IsMalformedJsonAndChangesNothing(string method, string path, string json, string bytes)
+    {
+        // Found by probing: bytes that are not UTF-8 were read as U+FFFD and the body judged as if the client had sent
+        // that (in a comment, skipped, they went unnoticed). `~` marks where the bytes go: a byte no UTF-8 holds, a lead
+        // byte before '"', a sequence cut short, the encoding of a surrogate.
+        var before = await _client.GetJsonAsync("/api/cluster");
+        var at = json.IndexOf('~', StringComparison.Ordinal);
+        var lineStart = json.LastIndexOf('\n', at) + 1;
+        byte[] body = [.. System.Text.Encoding.UTF8.GetBytes(json[..at]), .. Convert.FromHexString(bytes.Replace(" ", string.Empty, StringComparison.Ordinal)), .. System.Text.Encoding.UTF8.GetBytes(json[(at + 1)..])];
+        using var request = new HttpRequestMessage(new HttpMethod(method), path) { Content = new ByteArrayContent(body) };
+        request.Content.Headers.ContentType = new System.Net.Http.Headers.MediaTypeHeaderValue("application/json");
+
+        using var response = await _client.SendAsync(request, AdminClient.Ct);
+        var text = await response.Content.ReadAsStringAsync(AdminClient.Ct);
+        var problem = JsonDocument.Parse(text).RootElement;
+
+        Assert.True(response.StatusCode == HttpStatusCode.BadRequest, $"{(int)response.StatusCode} {text}");
+        Assert.Equal("application/problem+json", response.Content.Headers.ContentType?.MediaType);
+        Assert.Equal(["body"], problem.ErrorFields());
+        var line = json[..at].Count(c => c == '\n') + 1;
+        Assert.StartsWith($"malformed JSON (line {line}, byte {at - lineStart + 1})", problem.GetProperty("errors").GetProperty("body")[0].GetString(), StringComparison.Ordinal);
+        var after = await _client.GetJsonAsync("/api/cluster");
+        Assert.Equal(before.GetProperty("scenario").GetString(), after.GetProperty("scenario").GetString());
+        Assert.Equal(before.GetProperty("job").GetProperty("epoch").GetInt64(), after.GetProperty("job").GetProperty("epoch").GetInt64());
+        Assert.Equal(before.GetProperty("job").GetProperty("pace").ToString(), after.GetProperty("job").GetProperty("pace").ToString());
+    }
+
     [Fact]
     public async Task FarPageOfNodesIsEmptyRatherThanTheFirst()
     {
@@ -225,6 +257,7 @@ public sealed class BadInputTests(KestrelSiloFixture fixture) : IClassFixture<Ke
     [Theory]
     [InlineData("\"seed\": 3,", "\"seed\": 3, \"generations\": [ { \"name\": \"H100\", \"peakTflops\": 1e308 } ],", "generations[0].peakTflops")]
     [InlineData("\"noise\": {", "\"noise\": { \"outlierProbability\": 1, \"outlierFactor\": 100,", "noise.outlierProbability")]
+    [InlineData("\"linkJitterMicroseconds\": 0", "\"linkJitterMicroseconds\": 1e7", "noise.linkJitterMicroseconds")]
     [InlineData("\"seed\": 3,", "\"seed\": 3, \"failures\": { \"causes\": [ { \"name\": \"x\", \"ratePerGpuHour\": 100, \"kind\": \"node.slowdown\", \"params\": { \"factor\": 1.5 }, \"repair\": { \"medianSeconds\": 86400 } } ] },", "failures")]
     [InlineData("\"bandwidthGbps\": 400 } ]", "\"bandwidthGbps\": 1e308 } ]", "links[0].bandwidthGbps")]
     [InlineData("{ \"name\": \"a\", \"fabric\": { \"bandwidthGbps\": 400", "{ \"name\": \"a\", \"fabric\": { \"bandwidthGbps\": 1e308", "sites[0].fabric.bandwidthGbps")]
@@ -233,7 +266,8 @@ public sealed class BadInputTests(KestrelSiloFixture fixture) : IClassFixture<Ke
         // Found by probing: an H100 of 1e308 TFLOPS answered 500 (its step took 0 s, which the barrier's sketch refused);
         // every node a hundredfold outlier at every step (101 s past the 10 s timeout) loaded and failed every step;
         // failures that keep more faults in force than Admin:MaxLiveFaults flooded the registry until it answered nothing;
-        // a link of 1e308 Gbps loaded as "Infinity" bytes/s, and the inter-site phase lost its latency term.
+        // a link of 1e308 Gbps loaded as "Infinity" bytes/s, and the inter-site phase lost its latency term; link jitter
+        // of 1e7 us (in range) loaded, and every step failed with collective_timeout.
         var scenario = TestScenarios.Effects.Replace(find, replace, StringComparison.Ordinal);
         Assert.NotEqual(TestScenarios.Effects, scenario);
 
