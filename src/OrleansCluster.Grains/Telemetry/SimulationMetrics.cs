@@ -1,60 +1,72 @@
-using System.Diagnostics;
-using System.Diagnostics.Metrics;
+using System.Numerics;
 using OrleansCluster.Abstractions.Messages;
 using OrleansCluster.Model.Simulation;
 
 namespace OrleansCluster.Grains.Telemetry;
 
 /// <summary>
-/// The simulation's instruments (meter <see cref="MeterName"/>), created once. The job grain reports each
-/// step here and the fault registry its counts; the gauges read those snapshots when scraped. Every series
-/// carries <c>scenario</c>; tags are in a fixed order and bounded by sites x generations x links. The top-K straggler
-/// series (one per node, K = <c>stragglers.topK</c>) are not an instrument: the SDK keeps a slot for every node that has
-/// ever been among them and folds those past its cardinality limit (2,000) into an overflow series, so after a while
-/// the current top-K went missing; the host writes them from <see cref="LastStep"/> instead.
+/// The simulation's series: the job reports each step here and the fault registry its counts, and the host writes
+/// them from those snapshots at each scrape (<see cref="Families"/>). Every series carries <c>scenario</c>; tags are in
+/// a fixed order and bounded by sites x generations x links of the scenario that runs. They are not OpenTelemetry
+/// instruments: the SDK keeps a slot for every label set an instrument has ever reported (the Prometheus exporter's
+/// cumulative temporality never frees one) and folds those past its limit (2,000 per instrument) into one series
+/// labelled <c>otel_metric_overflow="true"</c>. Found by probing: with <c>scenario</c> in every label set,
+/// <c>gpusim_nodes</c> overflowed after about 175 scenarios of different names, the fault series after 225, and one
+/// scenario of 9,730 links left every later scenario's links in the overflow series (which reads 0 while a fault is in
+/// force) until the silo restarted. Written from the snapshots, the page holds the running scenario's series alone.
 /// </summary>
-public sealed class SimulationMetrics : IDisposable
+public sealed class SimulationMetrics
 {
-    public const string MeterName = "OrleansCluster.Simulation";
-
     private static readonly JobState[] JobStates = [JobState.Idle, JobState.Running, JobState.Paused, JobState.Stopped];
 
-    private readonly Meter _meter;
     private readonly Lock _stepsGate = new();
     private StepSeries? _steps; // the job's scenario on this silo: null before its first step here, and after it leaves
     private volatile StepSnapshot? _step;
     private volatile FaultSnapshot? _faults;
     private volatile NowSnapshot? _now;
 
-    public SimulationMetrics(IMeterFactory meters)
-    {
-        ArgumentNullException.ThrowIfNull(meters);
-        _meter = meters.Create(MeterName);
-        // Observed, not added to: the SDK exports a counter's series for every label set it has seen, one per scenario
-        // name ever run; observed, only the scenario that runs. gpusim_step_duration_seconds, a histogram (which .NET
-        // cannot observe), is written by the host from StepDurations.
-        _meter.CreateObservableCounter("gpusim_steps_total", ObserveSteps, description: "Steps finished, by outcome (ok, failed).");
-        _meter.CreateObservableCounter("gpusim_lost_steps_total", () => ObserveStepSeries(s => s.Lost), description: "Steps rolled back after failures.");
+    /// <summary>A series' labels (in their order) and value.</summary>
+    public sealed record Sample(IReadOnlyList<KeyValuePair<string, string>> Labels, double Value);
 
-        _meter.CreateObservableGauge("gpusim_step_number", () => Single(_step, s => s.Number), description: "The job's current step.");
-        _meter.CreateObservableGauge("gpusim_allreduce_seconds", ObserveAllReduce, description: "max_s T_s (intra_site) and T_x (inter_site) of the last step, seconds.");
-        _meter.CreateObservableGauge("gpusim_step_time_breakdown_seconds", ObserveBreakdown, description: "T_step of the last step split into parts that sum to it (compute, straggler_wait, intra_site, inter_site_bandwidth, inter_site_latency), seconds.");
-        _meter.CreateObservableGauge("gpusim_tokens_per_second", () => Single(_step, s => Rate(s, s.Result?.TokensPerSecond)), description: "Tokens trained per second of the last step (0 in direct mode, and while the job is paused or stopped).");
-        _meter.CreateObservableGauge("gpusim_useful_flops_per_second", () => Single(_step, s => Rate(s, s.Result?.UsefulFlopsPerSecond)), description: "Model FLOPs of the GPUs at the barrier per second of the last step (0 while the job is paused or stopped).");
-        _meter.CreateObservableGauge("gpusim_straggler_tax_ratio", () => Single(_step, s => s.Result?.StragglerTax), description: "(max t - median t) / T_step of the last step.");
-        _meter.CreateObservableGauge("gpusim_cluster_mfu_ratio", () => Single(_step, s => Rate(s, s.Result?.ClusterMfu)), description: "Cluster model-FLOPs utilisation of the last step (0 while the job is paused or stopped).");
-        _meter.CreateObservableGauge("gpusim_job_state", ObserveJobState, description: "1 for the job's state now (idle, running, paused, stopped), 0 for the others.");
-        _meter.CreateObservableGauge("gpusim_stragglers", ObserveStragglers, description: "Stragglers at the last step, by kind (node, link).");
-        _meter.CreateObservableGauge("gpusim_nodes", ObserveNodes, description: "Nodes by site, generation and state (healthy, degraded, down).");
-        _meter.CreateObservableGauge("gpusim_link_latency_seconds", () => ObserveLinks(l => l.LatencySeconds), description: "Current L_j, seconds.");
-        _meter.CreateObservableGauge("gpusim_link_bandwidth_bytes_per_second", () => ObserveLinks(l => l.BandwidthBytesPerSecond), description: "Current effective C_j, bytes per second.");
-        _meter.CreateObservableGauge("gpusim_link_packet_loss_ratio", () => ObserveLinks(l => l.PacketLossRatio), description: "Packet loss on the link.");
-        _meter.CreateObservableGauge("gpusim_link_up", () => ObserveLinks(l => l.Up ? 1 : 0), description: "1 while the link is up, 0 while partitioned.");
-        _meter.CreateObservableGauge("gpusim_faults_active", () => ObserveFaults(f => f.Active), description: "Faults in force, by kind.");
-        _meter.CreateObservableCounter("gpusim_faults_injected_total", () => ObserveFaults(f => f.Injected), description: "Faults injected, by kind.");
-        _meter.CreateObservableCounter("gpusim_failures_total", ObserveFailures, description: "Background failures (DESIGN.md 7.6), by cause: a fixed set per scenario.");
-        _meter.CreateObservableGauge("gpusim_ettr_ratio", () => Single(_step, s => s.Time?.Ettr), description: "Effective training time ratio: productive over elapsed simulated time, lost steps unproductive.");
-        _meter.CreateObservableGauge("gpusim_since_checkpoint_seconds", () => Single(_step, s => s.Time?.SinceCheckpointSeconds), description: "Simulated seconds of work since the last checkpoint (lost if a step fails now).");
+    /// <summary>A metric family: its name as printed in the Prometheus text format, type (gauge, counter), help and series.</summary>
+    public sealed record Family(string Name, string Type, string Help, IReadOnlyList<Sample> Samples);
+
+    /// <summary>
+    /// The simulation's gauges and counters as of now (the step histogram is <see cref="StepDurations"/>), each family
+    /// in a fixed order, every one of them present, without series where there is nothing to show.
+    /// </summary>
+    public IReadOnlyList<Family> Families()
+    {
+        var step = _step;
+        var faults = _faults;
+        var steps = StepDurations();
+        return
+        [
+            Counter("gpusim_steps_total", "Steps finished, by outcome (ok, failed).", steps is null ? [] : [S(steps.Ok, steps.Scenario, ("outcome", "ok")), S(steps.Failed, steps.Scenario, ("outcome", "failed"))]),
+            Counter("gpusim_lost_steps_total", "Steps rolled back after failures.", steps is null ? [] : [S(steps.Lost, steps.Scenario)]),
+            Gauge("gpusim_step_number", "The job's current step.", Single(step, s => s.Number)),
+            Gauge("gpusim_allreduce_seconds", "max_s T_s (intra_site) and T_x (inter_site) of the last step, seconds.", ObserveAllReduce(step)),
+            Gauge("gpusim_step_time_breakdown_seconds", "T_step of the last step split into parts that sum to it (compute, straggler_wait, intra_site, inter_site_bandwidth, inter_site_latency), seconds.", ObserveBreakdown(step)),
+            Gauge("gpusim_tokens_per_second", "Tokens trained per second of the last step (0 in direct mode, and while the job is paused or stopped).", Single(step, s => Rate(s, s.Result?.TokensPerSecond))),
+            Gauge("gpusim_useful_flops_per_second", "Model FLOPs of the GPUs at the barrier per second of the last step (0 while the job is paused or stopped).", Single(step, s => Rate(s, s.Result?.UsefulFlopsPerSecond))),
+            Gauge("gpusim_straggler_tax_ratio", "(max t - median t) / T_step of the last step.", Single(step, s => s.Result?.StragglerTax)),
+            Gauge("gpusim_cluster_mfu_ratio", "Cluster model-FLOPs utilisation of the last step (0 while the job is paused or stopped).", Single(step, s => Rate(s, s.Result?.ClusterMfu))),
+            Gauge("gpusim_job_state", "1 for the job's state now (idle, running, paused, stopped), 0 for the others.", ObserveJobState(step)),
+            Gauge("gpusim_stragglers", "Stragglers at the last step, by kind (node, link).", ObserveStragglers(step)),
+            Gauge("gpusim_nodes", "Nodes by site, generation and state (healthy, degraded, down).", ObserveNodes(step)),
+            Gauge("gpusim_link_latency_seconds", "Current L_j, seconds.", ObserveLinks(step, l => l.LatencySeconds)),
+            Gauge("gpusim_link_bandwidth_bytes_per_second", "Current effective C_j, bytes per second.", ObserveLinks(step, l => l.BandwidthBytesPerSecond)),
+            Gauge("gpusim_link_packet_loss_ratio", "Packet loss on the link.", ObserveLinks(step, l => l.PacketLossRatio)),
+            Gauge("gpusim_link_up", "1 while the link is up, 0 while partitioned.", ObserveLinks(step, l => l.Up ? 1 : 0)),
+            Gauge("gpusim_faults_active", "Faults in force, by kind.", ObserveFaults(faults, c => c.Active)),
+            Counter("gpusim_faults_injected_total", "Faults injected, by kind.", ObserveFaults(faults, c => c.Injected)),
+            Counter("gpusim_failures_total", "Background failures (DESIGN.md 7.6), by cause: a fixed set per scenario.", ObserveFailures(faults)),
+            Gauge("gpusim_ettr_ratio", "Effective training time ratio: productive over elapsed simulated time, lost steps unproductive.", Single(step, s => s.Time?.Ettr)),
+            Gauge("gpusim_since_checkpoint_seconds", "Simulated seconds of work since the last checkpoint (lost if a step fails now).", Single(step, s => s.Time?.SinceCheckpointSeconds)),
+        ];
+
+        static Family Gauge(string name, string help, IEnumerable<Sample> samples) => new(name, "gauge", help, samples.ToArray());
+        static Family Counter(string name, string help, IEnumerable<Sample> samples) => new(name, "counter", help, samples.ToArray());
     }
 
     /// <summary>What the job knows after a step: its figures, node counts, links.</summary>
@@ -129,8 +141,6 @@ public sealed class SimulationMetrics : IDisposable
     /// <summary>Takes the fault gauges off this silo's page, as the registry leaves it.</summary>
     public void FaultsLeft() => _faults = null;
 
-    public void Dispose() => _meter.Dispose();
-
     /// <summary>The step counts and T_step histogram of the scenario the job runs here, as of now; null when none.</summary>
     public StepSeries? StepDurations()
     {
@@ -140,27 +150,11 @@ public sealed class SimulationMetrics : IDisposable
         }
     }
 
-    private IEnumerable<Measurement<long>> ObserveSteps()
-    {
-        if (StepDurations() is not { } s)
-        {
-            yield break;
-        }
+    private static Sample S(double value, string scenario, params (string Name, string Value)[] labels) =>
+        new([new("scenario", scenario), .. labels.Select(l => new KeyValuePair<string, string>(l.Name, l.Value))], value);
 
-        yield return new(s.Ok, new KeyValuePair<string, object?>("scenario", s.Scenario), new KeyValuePair<string, object?>("outcome", "ok"));
-        yield return new(s.Failed, new KeyValuePair<string, object?>("scenario", s.Scenario), new KeyValuePair<string, object?>("outcome", "failed"));
-    }
-
-    private IEnumerable<Measurement<long>> ObserveStepSeries(Func<StepSeries, long> value)
-    {
-        if (StepDurations() is { } s)
-        {
-            yield return new(value(s), new KeyValuePair<string, object?>("scenario", s.Scenario));
-        }
-    }
-
-    private static Measurement<double>[] Single(StepSnapshot? s, Func<StepSnapshot, double?> value) =>
-        s is not null && value(s) is { } v ? [new Measurement<double>(v, new KeyValuePair<string, object?>("scenario", s.Scenario))] : [];
+    private static IEnumerable<Sample> Single(StepSnapshot? s, Func<StepSnapshot, double?> value) =>
+        s is not null && value(s) is { } v ? [S(v, s.Scenario)] : [];
 
     // The job's figures now, where they are of the step's scenario.
     private NowSnapshot? Now(StepSnapshot s) => _now is { } now && now.Scenario == s.Scenario ? now : null;
@@ -168,33 +162,33 @@ public sealed class SimulationMetrics : IDisposable
     // A rate of the last step while the job runs; 0 while it is paused or stopped, which trains nothing (docs/telemetry.md).
     private double? Rate(StepSnapshot s, double? value) => value is not null && Now(s) is { State: not JobState.Running } ? 0 : value;
 
-    private IEnumerable<Measurement<long>> ObserveJobState()
+    private IEnumerable<Sample> ObserveJobState(StepSnapshot? s)
     {
-        if (_step is not { } s || Now(s) is not { } now)
+        if (s is null || Now(s) is not { } now)
         {
             yield break;
         }
 
         foreach (var state in JobStates)
         {
-            yield return new(state == now.State ? 1 : 0, new TagList { { "scenario", s.Scenario }, { "state", state.ToString().ToLowerInvariant() } });
+            yield return S(state == now.State ? 1 : 0, s.Scenario, ("state", state.ToString().ToLowerInvariant()));
         }
     }
 
-    private IEnumerable<Measurement<double>> ObserveAllReduce()
+    private static IEnumerable<Sample> ObserveAllReduce(StepSnapshot? s)
     {
-        if (_step is not { Result: { } r } s)
+        if (s is not { Result: { } r })
         {
             yield break;
         }
 
-        yield return new(r.IntraSiteSeconds, new TagList { { "scenario", s.Scenario }, { "phase", "intra_site" } });
-        yield return new(r.InterSiteSeconds, new TagList { { "scenario", s.Scenario }, { "phase", "inter_site" } });
+        yield return S(r.IntraSiteSeconds, s.Scenario, ("phase", "intra_site"));
+        yield return S(r.InterSiteSeconds, s.Scenario, ("phase", "inter_site"));
     }
 
-    private IEnumerable<Measurement<double>> ObserveBreakdown()
+    private static IEnumerable<Sample> ObserveBreakdown(StepSnapshot? s)
     {
-        if (_step is not { Result: { } r } s)
+        if (s is not { Result: { } r })
         {
             yield break;
         }
@@ -202,24 +196,24 @@ public sealed class SimulationMetrics : IDisposable
         var values = r.Breakdown.Values();
         for (var i = 0; i < values.Length; i++)
         {
-            yield return new(values[i], new TagList { { "scenario", s.Scenario }, { "part", StepBreakdown.Parts[i] } });
+            yield return S(values[i], s.Scenario, ("part", StepBreakdown.Parts[i]));
         }
     }
 
-    private IEnumerable<Measurement<long>> ObserveStragglers()
+    private static IEnumerable<Sample> ObserveStragglers(StepSnapshot? s)
     {
-        if (_step is not { Result: { } r } s)
+        if (s is not { Result: { } r })
         {
             yield break;
         }
 
-        yield return new(r.NodeStragglerCount, new TagList { { "scenario", s.Scenario }, { "kind", "node" } });
-        yield return new(r.LinkStragglerCount, new TagList { { "scenario", s.Scenario }, { "kind", "link" } });
+        yield return S(r.NodeStragglerCount, s.Scenario, ("kind", "node"));
+        yield return S(r.LinkStragglerCount, s.Scenario, ("kind", "link"));
     }
 
-    private IEnumerable<Measurement<long>> ObserveNodes()
+    private static IEnumerable<Sample> ObserveNodes(StepSnapshot? s)
     {
-        if (_step is not { } s)
+        if (s is null)
         {
             yield break;
         }
@@ -228,52 +222,31 @@ public sealed class SimulationMetrics : IDisposable
         {
             foreach (var counts in s.States[i])
             {
-                yield return new(counts.Healthy, new TagList { { "scenario", s.Scenario }, { "site", s.Sites[i] }, { "generation", counts.Generation }, { "state", "healthy" } });
-                yield return new(counts.Degraded, new TagList { { "scenario", s.Scenario }, { "site", s.Sites[i] }, { "generation", counts.Generation }, { "state", "degraded" } });
-                yield return new(counts.Down, new TagList { { "scenario", s.Scenario }, { "site", s.Sites[i] }, { "generation", counts.Generation }, { "state", "down" } });
+                yield return S(counts.Healthy, s.Scenario, ("site", s.Sites[i]), ("generation", counts.Generation), ("state", "healthy"));
+                yield return S(counts.Degraded, s.Scenario, ("site", s.Sites[i]), ("generation", counts.Generation), ("state", "degraded"));
+                yield return S(counts.Down, s.Scenario, ("site", s.Sites[i]), ("generation", counts.Generation), ("state", "down"));
             }
         }
     }
 
-    private IEnumerable<Measurement<double>> ObserveLinks(Func<LinkStatus, double> value)
+    // Every link of the running scenario: a full mesh of 140 sites writes 9,730 series per family (docs/telemetry.md).
+    private IEnumerable<Sample> ObserveLinks(StepSnapshot? s, Func<LinkStatus, double> value)
     {
-        if (_step is not { } s)
+        if (s is null)
         {
             yield break;
         }
 
         foreach (var link in Now(s)?.Links ?? s.Links)
         {
-            yield return new(value(link), new TagList { { "scenario", s.Scenario }, { "link", link.Id }, { "from", link.From }, { "to", link.To } });
+            yield return S(value(link), s.Scenario, ("link", link.Id), ("from", link.From), ("to", link.To));
         }
     }
 
-    private IEnumerable<Measurement<long>> ObserveFaults(Func<FaultCounts, IEnumerable<KeyValuePair<string, long>>> counts)
-    {
-        if (_faults is not { } f)
-        {
-            yield break;
-        }
+    private static IEnumerable<Sample> ObserveFaults<T>(FaultSnapshot? f, Func<FaultCounts, IReadOnlyDictionary<string, T>> counts)
+        where T : INumber<T> =>
+        f is null ? [] : counts(f.Counts).Select(p => S(double.CreateChecked(p.Value), f.Scenario, ("kind", p.Key)));
 
-        foreach (var (kind, value) in counts(f.Counts))
-        {
-            yield return new(value, new TagList { { "scenario", f.Scenario }, { "kind", kind } });
-        }
-    }
-
-    private IEnumerable<Measurement<long>> ObserveFailures()
-    {
-        if (_faults is not { Counts.FailuresByCause: { } causes } f)
-        {
-            yield break;
-        }
-
-        foreach (var (cause, value) in causes)
-        {
-            yield return new(value, new TagList { { "scenario", f.Scenario }, { "cause", cause } });
-        }
-    }
-
-    private IEnumerable<Measurement<long>> ObserveFaults(Func<FaultCounts, IReadOnlyDictionary<string, int>> counts) =>
-        ObserveFaults(c => counts(c).Select(p => new KeyValuePair<string, long>(p.Key, p.Value)));
+    private static IEnumerable<Sample> ObserveFailures(FaultSnapshot? f) =>
+        f is { Counts.FailuresByCause: { } causes } ? causes.Select(p => S(p.Value, f.Scenario, ("cause", p.Key))) : [];
 }

@@ -7,7 +7,10 @@ using OrleansCluster.Silo.Telemetry;
 
 namespace OrleansCluster.Silo.Extensions;
 
-/// <summary>OpenTelemetry metrics out through the Prometheus exporter: the simulation's, Orleans', ASP.NET Core's, the runtime's.</summary>
+/// <summary>
+/// OpenTelemetry metrics out through the Prometheus exporter: Orleans', ASP.NET Core's, the runtime's. The simulation's
+/// series are written by the host (<see cref="PrometheusText.WriteSimulation"/>), the running scenario's alone.
+/// </summary>
 internal static class TelemetryExtensions
 {
     public static WebApplicationBuilder AddTelemetry(this WebApplicationBuilder builder)
@@ -26,7 +29,7 @@ internal static class TelemetryExtensions
         builder.Services.AddOpenTelemetry()
             .ConfigureResource(resource => resource.AddService("orleanscluster-silo"))
             .WithMetrics(metrics => metrics
-                .AddMeter(SimulationMetrics.MeterName, "Microsoft.Orleans")
+                .AddMeter("Microsoft.Orleans")
                 .AddAspNetCoreInstrumentation()
                 .AddRuntimeInstrumentation()
                 .AddPrometheusExporter(options => options.ScrapeResponseCacheDurationMilliseconds = 0));

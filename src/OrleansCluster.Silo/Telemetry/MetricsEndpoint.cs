@@ -5,13 +5,15 @@ using OrleansCluster.Grains.Telemetry;
 namespace OrleansCluster.Silo.Telemetry;
 
 /// <summary>
-/// <c>/metrics</c>: the OpenTelemetry Prometheus exporter's page (the simulation's instruments, Orleans',
-/// ASP.NET Core's and the runtime's meters) with this silo's own series appended, before <c># EOF</c> when
+/// <c>/metrics</c>: the OpenTelemetry Prometheus exporter's page (Orleans', ASP.NET Core's and the runtime's meters)
+/// with this silo's own series (the simulation's) appended, before <c># EOF</c> when
 /// the scraper negotiated OpenMetrics.
 /// </summary>
 public static class MetricsEndpoint
 {
     public const string Path = "/metrics";
+
+    private static readonly TimeSpan ScenarioWait = TimeSpan.FromSeconds(2);
 
     public static WebApplication UseMetricsEndpoint(this WebApplication app)
     {
@@ -64,7 +66,11 @@ public static class MetricsEndpoint
 
     private static async Task<string> AppendAsync(string page, IServiceProvider services, CancellationToken cancellationToken)
     {
+        const string eof = "# EOF\n";
+        var openMetrics = page.EndsWith(eof, StringComparison.Ordinal);
         var extra = new StringBuilder();
+        PrometheusText.WriteSimulation(extra, services.GetRequiredService<SimulationMetrics>(), openMetrics);
+        await KeepRunningScenarioAsync(services.GetRequiredService<NodeHistograms>(), services, cancellationToken);
         PrometheusText.WriteNodeHistograms(extra, services.GetRequiredService<NodeHistograms>());
         PrometheusText.WriteStepDurations(extra, services.GetRequiredService<SimulationMetrics>());
         PrometheusText.WriteTopStragglers(extra, services.GetRequiredService<SimulationMetrics>());
@@ -79,9 +85,37 @@ public static class MetricsEndpoint
             await services.GetRequiredService<DcgmWriter>().WriteAsync(extra, cancellationToken);
         }
 
-        const string eof = "# EOF\n";
-        return page.EndsWith(eof, StringComparison.Ordinal)
+        return openMetrics
             ? string.Concat(page.AsSpan(0, page.Length - eof.Length), extra.ToString(), eof)
             : page + extra;
+    }
+
+    /// <summary>
+    /// Takes the node histograms of a scenario no longer loaded off the page: a scenario loaded under the name of the one
+    /// before, with other sites or generations, left the other's series there (found by probing: a page of 767k series),
+    /// as the histograms drop another scenario's series only when a block adds under another name. Keeps the (site,
+    /// generation) series of the job's scenario now; where the job cannot be asked in time, the page stays as it is.
+    /// </summary>
+    private static async Task KeepRunningScenarioAsync(NodeHistograms histograms, IServiceProvider services, CancellationToken cancellationToken)
+    {
+        if (histograms.IsEmpty)
+        {
+            return; // no block here: nothing to prune, and no job to ask
+        }
+
+        Model.Scenarios.Scenario? scenario;
+        try
+        {
+            scenario = await services.GetRequiredService<Simulation.LayoutCache>().GetScenarioAsync().WaitAsync(ScenarioWait, cancellationToken);
+        }
+        catch (Exception e) when (e is not OperationCanceledException || !cancellationToken.IsCancellationRequested)
+        {
+            return;
+        }
+
+        if (scenario is not null)
+        {
+            histograms.Keep(scenario.Name, scenario.Sites.SelectMany(s => s.Nodes.Select(n => (s.Name, n.Generation.Name))));
+        }
     }
 }

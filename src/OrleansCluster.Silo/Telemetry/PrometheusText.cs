@@ -6,7 +6,7 @@ namespace OrleansCluster.Silo.Telemetry;
 
 /// <summary>
 /// Writes the series the OpenTelemetry exporter is not the right tool for, in the Prometheus text format:
-/// the node histograms (pre-aggregated per block, see <see cref="NodeHistograms"/>), the top-K stragglers of the last
+/// the simulation's own series (each of the running scenario alone), the node histograms (pre-aggregated per block, see <see cref="NodeHistograms"/>), the top-K stragglers of the last
 /// step and the opt-in per-node gauges (one series per node: the SDK keeps a slot for every label set it has seen and
 /// caps an instrument at 2,000, so a set of nodes that changes from step to step would overflow it).
 /// </summary>
@@ -19,6 +19,36 @@ public static class PrometheusText
         var (compute, wait) = histograms.Snapshot();
         WriteHistogram(output, "gpusim_node_compute_seconds", "Compute time t_i of each node at each step, seconds.", compute);
         WriteHistogram(output, "gpusim_barrier_wait_seconds", "Barrier wait w_i = max t - t_i of each node at each step, seconds.", wait);
+    }
+
+    /// <summary>
+    /// The simulation's gauges and counters (<see cref="SimulationMetrics.Families"/>): the series of the scenario the
+    /// job runs (and the fault registry's), as the OpenTelemetry exporter printed them when they were instruments, less
+    /// <c>otel_scope_name</c>. A counter's family is named without <c>_total</c> where the scraper negotiated OpenMetrics
+    /// (<paramref name="openMetrics"/>), its series with it, as the exporter and the OpenMetrics format do.
+    /// </summary>
+    public static void WriteSimulation(StringBuilder output, SimulationMetrics metrics, bool openMetrics)
+    {
+        ArgumentNullException.ThrowIfNull(output);
+        ArgumentNullException.ThrowIfNull(metrics);
+        foreach (var family in metrics.Families())
+        {
+            var metadata = openMetrics && family.Type == "counter" && family.Name.EndsWith("_total", StringComparison.Ordinal)
+                ? family.Name[..^"_total".Length]
+                : family.Name;
+            output.Append("# TYPE ").Append(metadata).Append(' ').Append(family.Type).Append('\n');
+            output.Append("# HELP ").Append(metadata).Append(' ').Append(family.Help).Append('\n');
+            foreach (var sample in family.Samples)
+            {
+                output.Append(family.Name).Append('{');
+                for (var i = 0; i < sample.Labels.Count; i++)
+                {
+                    output.Append(i == 0 ? "" : ",").Append(sample.Labels[i].Key).Append("=\"").Append(Escape(sample.Labels[i].Value)).Append('"');
+                }
+
+                output.Append("} ").Append(Number(sample.Value)).Append('\n');
+            }
+        }
     }
 
     /// <summary>
