@@ -88,6 +88,11 @@ ramp.SetAction(async (parse, ct) => await RunAsync(parse, ct, () => RampOptions(
     try
     {
         var report = await LiveProgress.RunAsync(Live(parse), progress => Ramp.RunAsync(admin, silos, options, progress, ct));
+        if (report.Warning is { } warning)
+        {
+            await Console.Error.WriteLineAsync($"warning: {warning}");
+        }
+
         return await FinishAsync(parse, "ramp", report, target, path => RampChart.SavePng(report, path), ct);
     }
     finally
