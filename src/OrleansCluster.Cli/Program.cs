@@ -125,6 +125,14 @@ status.SetAction(async (parse, ct) =>
             throw new ArgumentException("--connect-timeout must be a number of seconds > 0");
         }
 
+        // After the options' ranges, each refused on its own. --url and --silo are the admin API's HTTP addresses,
+        // which status does not call: taken silently, the user thinks status read the silo they named while it looked
+        // for a gateway on another port.
+        if (parse.GetResult(urlOption) is { Implicit: false } || parse.GetResult(siloOption) is { Implicit: false })
+        {
+            throw new ArgumentException($"status does not use --url or --silo: it reads the job as an Orleans client, through the silo's gateway (--gateway-port, default {gatewayOption.GetDefaultValue()}, and --cluster-id) or Redis membership (--redis)");
+        }
+
         await using var connection = await ClusterConnection.ConnectAsync(parse.GetValue(clusterIdOption)!, parse.GetValue(gatewayOption), parse.GetValue(redisOption), TimeSpan.FromSeconds(connectSeconds), ct);
         var report = await GrainStatus.RunAsync(connection.Client, ct);
         var via = parse.GetValue(redisOption) is { } redis ? new Uri($"redis://{redis}") : new Uri($"tcp://127.0.0.1:{parse.GetValue(gatewayOption)}");
