@@ -55,9 +55,10 @@ public sealed class ClusterConnection : IAsyncDisposable
             }
         });
         var host = builder.Build();
+        // Each part named with the option that sets it: the address the user meant is given with another one.
         var where = redis is null
-            ? $"the gateway 127.0.0.1:{gatewayPort} (cluster id {clusterId})"
-            : $"Redis membership at {redis} (cluster id {clusterId})";
+            ? $"the gateway 127.0.0.1:{gatewayPort} (--gateway-port), cluster id {clusterId} (--cluster-id)"
+            : $"Redis membership at {redis} (--redis), cluster id {clusterId} (--cluster-id)";
         using var bound = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
         bound.CancelAfter(timeout);
         try

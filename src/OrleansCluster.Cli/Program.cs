@@ -88,6 +88,11 @@ ramp.SetAction(async (parse, ct) => await RunAsync(parse, ct, () => RampOptions(
     try
     {
         var report = await LiveProgress.RunAsync(Live(parse), progress => Ramp.RunAsync(admin, silos, options, progress, ct));
+        if (report.Warning is { } warning)
+        {
+            await Console.Error.WriteLineAsync($"warning: {warning}");
+        }
+
         return await FinishAsync(parse, "ramp", report, target, path => RampChart.SavePng(report, path), ct);
     }
     finally
@@ -118,6 +123,14 @@ status.SetAction(async (parse, ct) =>
         if (!(connectSeconds > 0 && double.IsFinite(connectSeconds) && connectSeconds <= int.MaxValue / 1000))
         {
             throw new ArgumentException("--connect-timeout must be a number of seconds > 0");
+        }
+
+        // After the options' ranges, each refused on its own. --url and --silo are the admin API's HTTP addresses,
+        // which status does not call: taken silently, the user thinks status read the silo they named while it looked
+        // for a gateway on another port.
+        if (parse.GetResult(urlOption) is { Implicit: false } || parse.GetResult(siloOption) is { Implicit: false })
+        {
+            throw new ArgumentException($"status does not use --url or --silo: it reads the job as an Orleans client, through the silo's gateway (--gateway-port, default {gatewayOption.GetDefaultValue()}, and --cluster-id) or Redis membership (--redis)");
         }
 
         await using var connection = await ClusterConnection.ConnectAsync(parse.GetValue(clusterIdOption)!, parse.GetValue(gatewayOption), parse.GetValue(redisOption), TimeSpan.FromSeconds(connectSeconds), ct);

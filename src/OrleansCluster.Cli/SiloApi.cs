@@ -66,8 +66,11 @@ public static class SiloApi
     {
         if (response.StatusCode is HttpStatusCode.Unauthorized or HttpStatusCode.Forbidden)
         {
-            throw new KeyRefusedException(
-                $"{response.RequestMessage?.RequestUri?.GetLeftPart(UriPartial.Authority)} refused the admin key ({(int)response.StatusCode}): pass it with --key KEY or set {KeyVariable}");
+            // The client's default headers are on the request as sent: none (or an empty key) is no key given.
+            var silo = response.RequestMessage?.RequestUri?.GetLeftPart(UriPartial.Authority);
+            throw new KeyRefusedException(string.IsNullOrWhiteSpace(response.RequestMessage?.Headers.Authorization?.Parameter)
+                ? $"no admin key was given, and {silo} needs one ({(int)response.StatusCode}): pass it with --key KEY or set {KeyVariable} (a silo without Admin:ApiKey logs the key it generated at start)"
+                : $"{silo} refused the admin key ({(int)response.StatusCode}): pass it with --key KEY or set {KeyVariable}");
         }
 
         if (!response.IsSuccessStatusCode)

@@ -1,6 +1,7 @@
 using System.Diagnostics;
 using System.Globalization;
 using System.Text.Json;
+using System.Text.Json.Serialization;
 using OrleansCluster.Abstractions.Api;
 using OrleansCluster.Abstractions.Messages;
 using OrleansCluster.Cli.Reports;
@@ -55,15 +56,17 @@ public static class Ramp
     /// <summary>
     /// One size. Silo figures are summed over the silos (bytes, memory, CPU busy, cores) or their worst (scrape
     /// time); <see cref="CpuCount"/> is the sum of each silo's own cores, <see cref="Machine"/> the machine's load.
-    /// <see cref="Limit"/> says what held the step rate back, as far as the figures tell.
+    /// <see cref="Limit"/> says what held the step rate back, as far as the figures tell. The step wall quantiles are
+    /// null (JSON <c>null</c>, "-" in the table) when no step of the window was found in the job's history
+    /// (<see cref="StepWallSamples"/> 0): a wall of 0 ms would read as a measure.
     /// </summary>
     public sealed record Stage(
         string Scenario,
         int Nodes,
         double LoadSeconds,
         double StepsPerSecond,
-        double StepWallP50Milliseconds,
-        double StepWallP99Milliseconds,
+        [property: JsonIgnore(Condition = JsonIgnoreCondition.Never)] double? StepWallP50Milliseconds,
+        [property: JsonIgnore(Condition = JsonIgnoreCondition.Never)] double? StepWallP99Milliseconds,
         int StepWallSamples,
         double GrainCallsPerSecond,
         double ScrapeMilliseconds,
@@ -76,7 +79,11 @@ public static class Ramp
         bool HeldFloor,
         string Limit);
 
-    public sealed record Report(double FloorStepsPerSecond, int Silos, IReadOnlyList<Stage> Stages, string? LargestHeld, string? StoppedAt, string? Restored = null) : ICommandReport
+    /// <summary>
+    /// The sizes measured. <paramref name="Warning"/>, once per run: a silo serves dcgm series, whose large pages slow
+    /// every scrape the ramp makes (the command prints it on standard error).
+    /// </summary>
+    public sealed record Report(double FloorStepsPerSecond, int Silos, IReadOnlyList<Stage> Stages, string? LargestHeld, string? StoppedAt, string? Restored = null, string? Warning = null) : ICommandReport
     {
         /// <summary>Every planned size held the floor.</summary>
         public bool Held() => StoppedAt is null && Stages.Count > 0;
@@ -91,7 +98,7 @@ public static class Ramp
             var stages = new ReportTable(
                 "Sizes at max pace",
                 ["scenario", "nodes", "load s", "steps/s", "wall p50 ms", "wall p99 ms", "grain calls/s", "scrape ms", "scrape KiB", "MiB", "silos' CPU busy", "machine's CPU busy", "load average", "floor", "what limits"],
-                Stages.Select(s => (IReadOnlyList<string>)[s.Scenario, ReportWriter.N(s.Nodes), ReportWriter.N(s.LoadSeconds, 2), ReportWriter.N(s.StepsPerSecond, 2), ReportWriter.N(s.StepWallP50Milliseconds, 2), ReportWriter.N(s.StepWallP99Milliseconds, 2), ReportWriter.N(s.GrainCallsPerSecond), ReportWriter.N(s.ScrapeMilliseconds, 2), ReportWriter.N(s.ScrapeBytes / 1024.0), ReportWriter.N(s.WorkingSetMiB), $"{ReportWriter.N(s.CpuCoresBusy, 2)} / {s.CpuCount}", $"{ReportWriter.N(s.Machine.CoresBusy, 2)} / {s.Machine.Cores}", ReportWriter.N(s.Machine.LoadAverage, 2), s.HeldFloor ? "held" : "missed", s.Limit]).ToArray());
+                Stages.Select(s => (IReadOnlyList<string>)[s.Scenario, ReportWriter.N(s.Nodes), ReportWriter.N(s.LoadSeconds, 2), ReportWriter.N(s.StepsPerSecond, 2), Wall(s.StepWallP50Milliseconds), Wall(s.StepWallP99Milliseconds), ReportWriter.N(s.GrainCallsPerSecond), ReportWriter.N(s.ScrapeMilliseconds, 2), ReportWriter.N(s.ScrapeBytes / 1024.0), ReportWriter.N(s.WorkingSetMiB), $"{ReportWriter.N(s.CpuCoresBusy, 2)} / {s.CpuCount}", $"{ReportWriter.N(s.Machine.CoresBusy, 2)} / {s.Machine.Cores}", ReportWriter.N(s.Machine.LoadAverage, 2), s.HeldFloor ? "held" : "missed", s.Limit]).ToArray());
             if (Silos < 2)
             {
                 return [stages];
@@ -103,6 +110,8 @@ public static class Ramp
                 Stages.SelectMany(s => s.Silos.Select(f => (IReadOnlyList<string>)[s.Scenario, f.Silo, ReportWriter.N(f.ScrapeMilliseconds, 2), ReportWriter.N(f.ScrapeBytes / 1024.0), ReportWriter.N(f.Samples), ReportWriter.N(f.WorkingSetMiB), $"{ReportWriter.N(f.CpuCoresBusy, 2)} / {f.CpuCount}", ReportWriter.P(f.GcPauseRatio)])).ToArray());
             return [stages, silos];
         }
+
+        private static string Wall(double? milliseconds) => milliseconds is { } ms ? ReportWriter.N(ms, 2) : "-";
     }
 
     /// <summary>
@@ -123,7 +132,7 @@ public static class Ramp
 
         var found = await FoundAsync(admin, cancellationToken);
         var stages = new List<Stage>();
-        string? largest = null, stopped = null;
+        string? largest = null, stopped = null, warning = null;
         var plan = options.Sizes.Select(n => (Name: $"ramp-{n}", Nodes: n, Body: ScenarioPresets.UniformJson(n)))
             .Concat(options.Colossus ? [("colossus", 88_000, """{"preset":"colossus"}""")] : [])
             .OrderBy(p => p.Nodes);
@@ -145,7 +154,7 @@ public static class Ramp
 
             var loadSeconds = load.Elapsed.TotalSeconds;
             await WaitAsync(options.Warmup, f => progress?.Report(new RunProgress(name, "warming up", 0.25 * f)), cancellationToken);
-            var stage = await RampStage.MeasureAsync(admin, silos, name, nodes, loadSeconds, options, f => progress?.Report(new RunProgress(name, "measuring", 0.25 + (0.75 * f))), cancellationToken);
+            var stage = await RampStage.MeasureAsync(admin, silos, name, nodes, loadSeconds, options, f => progress?.Report(new RunProgress(name, "measuring", 0.25 + (0.75 * f))), w => warning ??= w, cancellationToken);
             stages.Add(stage);
             progress?.Report(new RunProgress(name, $"{stage.StepsPerSecond:N1} steps/s{(stage.HeldFloor ? string.Empty : " (below the floor)")}", 1));
             if (!stage.HeldFloor)
@@ -158,7 +167,7 @@ public static class Ramp
         }
 
         var restored = await RestoreAsync(admin, found, cancellationToken);
-        return new Report(options.FloorStepsPerSecond, silos.Count, stages, largest, stopped, restored);
+        return new Report(options.FloorStepsPerSecond, silos.Count, stages, largest, stopped, restored, warning);
     }
 
     /// <summary>What the ramp found: the scenario as <c>PUT /api/scenario</c> takes it (none when idle), the pace and the job's state.</summary>

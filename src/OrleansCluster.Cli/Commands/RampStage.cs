@@ -9,25 +9,38 @@ namespace OrleansCluster.Cli.Commands;
 /// <summary>One size of the ramp measured: the job's figures, each silo's, the machine's, and what held it back.</summary>
 public static class RampStage
 {
-    internal static async Task<Stage> MeasureAsync(HttpClient admin, IReadOnlyList<HttpClient> silos, string name, int nodes, double loadSeconds, Options options, Action<double> onProgress, CancellationToken cancellationToken)
+    /// <summary>
+    /// Measures one size over the window. <paramref name="onWarning"/> hears, from the opening scrape, of a silo whose
+    /// page carries dcgm series (<c>Telemetry:Dcgm</c>): large pages, slow scrapes.
+    /// </summary>
+    internal static async Task<Stage> MeasureAsync(HttpClient admin, IReadOnlyList<HttpClient> silos, string name, int nodes, double loadSeconds, Options options, Action<double> onProgress, Action<string>? onWarning, CancellationToken cancellationToken)
     {
         var pagesBefore = await Task.WhenAll(silos.Select(s => MetricsPage.ScrapeAsync(s, cancellationToken)));
+        if (onWarning is not null && DcgmWarning(silos, pagesBefore) is { } warning)
+        {
+            onWarning(warning);
+        }
+
         var machineBefore = MachineLoad.Read();
         var before = await SiloApi.ClusterAsync(admin, cancellationToken);
         var clock = Stopwatch.StartNew();
         await WaitAsync(options.Window, onProgress, cancellationToken);
         var after = await SiloApi.ClusterAsync(admin, cancellationToken);
         var seconds = clock.Elapsed.TotalSeconds;
-        var machineAfter = MachineLoad.Read();
-        var pagesAfter = await Task.WhenAll(silos.Select(s => MetricsPage.ScrapeAsync(s, cancellationToken)));
-        var siloSeconds = clock.Elapsed.TotalSeconds;
 
+        // The window's steps are read from the job's recent history (its last Simulation:HistoryCapacity, 4,096 by
+        // default) before the closing scrape: a large page (a dcgm one, 234 MB, took 18 s) outlasted the history at
+        // max pace, and the window's steps had rolled out of it by the time they were read.
         var (first, last) = (before.Job.Step, after.Job.Step);
         var walls = (await SiloApi.StepsAsync(admin, 4096, cancellationToken))
             .Where(s => s.Ok && s.Number > first && s.Number <= last)
             .Select(s => s.WallSeconds * 1000)
             .Order()
             .ToArray();
+
+        var machineAfter = MachineLoad.Read();
+        var pagesAfter = await Task.WhenAll(silos.Select(s => MetricsPage.ScrapeAsync(s, cancellationToken)));
+        var siloSeconds = clock.Elapsed.TotalSeconds;
 
         var figures = silos.Select((silo, i) => Figures(silo.BaseAddress?.ToString() ?? $"silo {i}", pagesBefore[i], pagesAfter[i], siloSeconds)).ToArray();
         var stepsPerSecond = (CampaignReplay.StepsFinished(after) - CampaignReplay.StepsFinished(before)) / seconds;
@@ -38,8 +51,8 @@ public static class RampStage
             nodes,
             loadSeconds, // not rounded: a small scenario loads in a few milliseconds, which two decimals would read as none
             Math.Round(stepsPerSecond, 2),
-            Math.Round(WallQuantile(walls, 0.50), 2),
-            Math.Round(WallQuantile(walls, 0.99), 2),
+            WallQuantile(walls, 0.50),
+            WallQuantile(walls, 0.99),
             walls.Length,
             Math.Round(callsPerSecond),
             figures.Max(f => f.ScrapeMilliseconds),
@@ -93,9 +106,9 @@ public static class RampStage
             return $"CPU: the machine is busy ({cpu})";
         }
 
-        return walls.Length == 0
-            ? $"not CPU-bound ({cpu})"
-            : $"not CPU-bound ({cpu}): the step path waits (step wall p50 {ReportWriter.N(WallQuantile(walls, 0.50), 2)} ms)";
+        return WallQuantile(walls, 0.50) is { } p50
+            ? $"not CPU-bound ({cpu}): the step path waits (step wall p50 {ReportWriter.N(p50, 2)} ms)"
+            : $"not CPU-bound ({cpu})";
     }
 
     private static SiloFigures Figures(string silo, MetricsPage before, MetricsPage after, double seconds)
@@ -115,6 +128,21 @@ public static class RampStage
             Math.Round(Math.Max(0, (Pause(after) - Pause(before)) / seconds), 3));
     }
 
-    /// <summary>The nearest-rank quantile of sorted step walls; 0 for none.</summary>
-    private static double WallQuantile(double[] sorted, double q) => sorted.Length == 0 ? 0 : Quantiles.NearestRank(sorted, q);
+    /// <summary>The warning for the first silo whose page carries dcgm series, with that page's size; none without.</summary>
+    internal static string? DcgmWarning(IReadOnlyList<HttpClient> silos, IReadOnlyList<MetricsPage> pages)
+    {
+        for (var i = 0; i < pages.Count; i++)
+        {
+            if (pages[i].HasSeries("DCGM_FI_"))
+            {
+                var silo = silos[i].BaseAddress?.ToString() ?? $"silo {i}";
+                return string.Create(CultureInfo.InvariantCulture, $"{silo} runs with dcgm telemetry (Telemetry:Dcgm): its /metrics page is large ({ReportWriter.N(pages[i].Bytes / 1048576.0, 1)} MiB, {ReportWriter.N(pages[i].Samples)} samples at the first size, growing with the nodes) and took {ReportWriter.N(pages[i].ScrapeMilliseconds)} ms to scrape; the ramp scrapes every silo at the start and end of each size, so each size takes that much longer and the scrape figures are the dcgm page's");
+            }
+        }
+
+        return null;
+    }
+
+    /// <summary>The nearest-rank quantile of sorted step walls; none (not 0) for none.</summary>
+    private static double? WallQuantile(double[] sorted, double q) => sorted.Length == 0 ? null : Math.Round(Quantiles.NearestRank(sorted, q), 2);
 }

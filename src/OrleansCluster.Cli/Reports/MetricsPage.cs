@@ -30,6 +30,13 @@ public sealed class MetricsPage
 
     public long Samples { get; }
 
+    /// <summary>Whether the page has a sample of a series whose name starts with <paramref name="prefix"/>.</summary>
+    public bool HasSeries(string prefix)
+    {
+        ArgumentException.ThrowIfNullOrEmpty(prefix);
+        return _text.StartsWith(prefix, StringComparison.Ordinal) || _text.Contains($"\n{prefix}", StringComparison.Ordinal);
+    }
+
     /// <summary>The sum of every sample of <paramref name="name"/> (over all its label sets); NaN when absent.</summary>
     public double Sum(string name)
     {

@@ -18,6 +18,7 @@ internal static class SecurityExtensions
         builder.Services.AddOptions<AdminOptions>().BindConfiguration("Admin").ValidateDataAnnotations().ValidateOnStart();
         builder.Services.AddOptions<FaultLimits>().BindConfiguration("Admin").ValidateDataAnnotations().ValidateOnStart();
         builder.Services.AddSingleton<AdminKey>();
+        builder.Services.AddHostedService<AdminKeyAtStart>();
         builder.Services.AddSingleton<FailedAuthentications>();
         builder.Services.AddSingleton<FaultMutationLimiter>();
         builder.Services.AddAuthentication(ApiKeyAuthenticationHandler.SchemeName)
