@@ -93,6 +93,36 @@ public sealed class UnknownWriteOutcomeTests(FlakyStorageFixture fixture)
         Assert.Equal(1, (await Registry.CountsAsync()).FailuresByCause!["test"]);
     }
 
+    [Theory]
+    [InlineData(true)]
+    [InlineData(false)]
+    public async Task WhileAWriteOfUnknownOutcomeCannotBeReadBackEveryCallIsRefusedAndTheFirstReadBackSettlesIt(bool landed)
+    {
+        await fixture.LoadUniformAsync(landed ? "ul" : "uu");
+        var node = landed ? "ul-00007" : "uu-00007";
+        try
+        {
+            fixture.Storage.Arm(Live, landed ? FlakyStorage.Mode.LandLate : FlakyStorage.Mode.Fail);
+            fixture.Storage.FailReads(Live, fail: true);
+            await Assert.ThrowsAsync<WriteUnsettledException>(() => Registry.InjectAsync([FlakyStorageFixture.Slowdown(node)], campaign: null));
+
+            // Nothing is answered from memory meanwhile (it answered that the fault did not exist), but the health.
+            await Assert.ThrowsAsync<WriteUnsettledException>(async () => await Registry.ListAsync(includeEnded: true));
+            await Assert.ThrowsAsync<WriteUnsettledException>(async () => await Registry.NodeEffectsAsync());
+            Assert.NotNull((await Registry.HealthAsync()).Unwritten);
+        }
+        finally
+        {
+            fixture.Storage.FailReads(Live, fail: false);
+        }
+
+        // The registry's timer reads it back on its own (its health is answered without a read back).
+        await Eventually.WaitForAsync(async () => (await Registry.HealthAsync()).Unwritten is null, "the registry's read back on its timer");
+        var inForce = (await Registry.ListAsync(includeEnded: false)).Select(f => f.Id).ToArray();
+        Assert.Equal(landed ? 1 : 0, inForce.Length);
+        await AgreesWithStorageAsync(inForce, slowed: landed ? [node] : []);
+    }
+
     // The faults in force and the nodes told a slowdown are these, in the registry as it is and once it has been
     // reloaded from storage.
     private async Task AgreesWithStorageAsync(string[] inForce, string[] slowed)
