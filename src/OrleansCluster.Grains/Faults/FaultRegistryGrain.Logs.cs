@@ -28,7 +28,7 @@ public sealed partial class FaultRegistryGrain
     [LoggerMessage(Level = LogLevel.Warning, Message = "the effect on {Target} could not be pushed, retrying in 1 s: {Reason}")]
     private static partial void LogPushFailed(ILogger logger, string target, string reason);
 
-    [LoggerMessage(Level = LogLevel.Warning, Message = "the faults could not be written ({Error}: {Message}); the change is undone")]
+    [LoggerMessage(Level = LogLevel.Warning, Message = "the faults could not be written ({Error}: {Message}); the change is not made")]
     private static partial void LogWriteFailed(ILogger logger, string error, string message);
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "the faults' expiry could not be written ({Error}: {Message}); their effects are taken back all the same, and the write is tried again each second (this line at most once per 10 s)")]

@@ -33,7 +33,7 @@ public sealed partial class FaultRegistryGrain(
     SimulationMetrics metrics,
     IOptions<FaultLimits> limits,
     IOptions<SimulationTuning> tuning,
-    ILogger<FaultRegistryGrain> logger) : Grain, IFaultRegistryGrain
+    ILogger<FaultRegistryGrain> logger) : Grain, IFaultRegistryGrain, IIncomingGrainCallFilter
 {
     private static readonly TimeSpan HistoryWriteDelay = TimeSpan.FromSeconds(1);
 
@@ -65,6 +65,13 @@ public sealed partial class FaultRegistryGrain(
         var once = new GrainTimerCreationOptions { DueTime = Timeout.InfiniteTimeSpan, Period = Timeout.InfiniteTimeSpan, Interleave = false, KeepAlive = true };
         _timer = this.RegisterGrainTimer(OnTimerAsync, once);
         _historyTimer = this.RegisterGrainTimer(WriteHistoryAsync, once);
+        await RestoreAsync();
+    }
+
+    // Takes the faults in from the live record as storage holds it: at activation, and when a write whose outcome was
+    // unknown turns out to have landed (SettleAsync).
+    private async Task RestoreAsync()
+    {
         if (_store.State.Scenario is { } scenario && Resolve(scenario) is { } resolved)
         {
             // Back after a deactivation or a silo's death: rebuild the layout and push every effect again.
@@ -116,6 +123,46 @@ public sealed partial class FaultRegistryGrain(
             _pushed.TellAgain(_book.Nodes, _book.Links);
             await ApplyAsync(changed: null);
         }
+    }
+
+    // Found by probing: a change whose write timed out (a paused Redis) was undone here and landed later, and every read
+    // answered for minutes that it was not made. A write whose outcome is unknown is read back before its call answers
+    // (CommitAsync); where that read fails too, no call but the health is served until a read back succeeds, so that
+    // nothing is answered from a memory that may differ from storage.
+    public async Task Invoke(IIncomingGrainCallContext context)
+    {
+        ArgumentNullException.ThrowIfNull(context);
+        if (_store.Unsettled && context.ImplementationMethod?.Name != nameof(HealthAsync))
+        {
+            await SettleAsync();
+        }
+
+        await context.Invoke();
+    }
+
+    // Reads the live record back after a write whose outcome was unknown. One that landed is taken in as storage holds
+    // it, as an activation does: the faults it made join the book, those it ended leave it for the history (from the
+    // record's journal), a new run is laid out, and every target is told the effect of the faults stored. Throws
+    // WriteUnsettledException while storage cannot be read.
+    private async Task SettleAsync()
+    {
+        var epoch = _store.State.Epoch;
+        if (!await _store.SettleAsync())
+        {
+            return;
+        }
+
+        foreach (var id in _book.Faults.Select(f => f.Id).ToList())
+        {
+            _book.Remove(id); // what was told for them stays in _pushed: the pass below takes it back where it ends
+        }
+
+        if (_store.State.Epoch != epoch)
+        {
+            _pushed.Reset(); // a new run's grains start it healthy (RunStartedAsync)
+        }
+
+        await RestoreAsync();
     }
 
     // The stored run's scenario, or null when it no longer resolves (stored by a build with looser bounds): the
@@ -320,7 +367,23 @@ public sealed partial class FaultRegistryGrain(
     public ValueTask<FaultCounts> CountsAsync() =>
         ValueTask.FromResult(FaultTally.Counts(_book.Faults, _store.State, _layout?.Scenario.Failures?.Causes.Select(c => c.Name) ?? [], clock.GetUtcNow()));
 
-    private async Task OnTimerAsync(CancellationToken cancellationToken) => await ApplyAsync([]);
+    private async Task OnTimerAsync(CancellationToken cancellationToken)
+    {
+        if (_store.Unsettled)
+        {
+            try
+            {
+                await SettleAsync();
+            }
+            catch (WriteUnsettledException)
+            {
+                SetTimer(clock.GetUtcNow(), retry: true); // read back again a second later: no expiry written meanwhile
+                return;
+            }
+        }
+
+        await ApplyAsync([]);
+    }
 
     // Expires what ran its time, works out the combined effect now of every target that a changed fault touches
     // (all targets when `changed` is null), pushes what changed, and sets the timer for the next moment anything
@@ -481,6 +544,11 @@ public sealed partial class FaultRegistryGrain(
         catch (Exception e)
         {
             LogWriteFailed(logger, e.GetType().Name, e.Message);
+            if (_store.Unsettled)
+            {
+                SetTimer(clock.GetUtcNow(), retry: true); // read back on the timer too, with no call to wait for
+            }
+
             throw;
         }
 

@@ -40,6 +40,12 @@ public sealed class FaultRegistryState
     [Id(10)] public List<Fault> Ending { get; set; } = [];
 
     /// <summary>
+    /// Names the write that stored this record, new at each write: after a write whose outcome is unknown (it timed
+    /// out, or the connection failed) the record read back holds it only when that write landed.
+    /// </summary>
+    [Id(11)] public Guid WriteId { get; set; }
+
+    /// <summary>
     /// The state as it is, to put back when a write fails: every property (a field added later comes along), with
     /// collections of its own, as a mutation changes them in place (a collection added later must be copied here).
     /// </summary>

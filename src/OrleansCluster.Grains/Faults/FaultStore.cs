@@ -13,6 +13,7 @@ internal sealed class FaultStore(IPersistentState<FaultRegistryState> state, IPe
     private const int EndedKept = FaultHistory.Kept;
     private readonly FailedWrites _liveWrites = new(time);
     private readonly FailedWrites _historyWrites = new(time);
+    private Guid? _unsettled; // the write whose outcome is unknown: neither it nor a read back answered
 
     /// <summary>The live state.</summary>
     public FaultRegistryState State => state.State;
@@ -34,10 +35,11 @@ internal sealed class FaultStore(IPersistentState<FaultRegistryState> state, IPe
 
     /// <summary>
     /// What memory holds that storage does not, after a failed write: the live faults or the history, whichever has
-    /// gone unwritten longer. A failed mutation is not counted: it was put back, and memory matches storage.
+    /// gone unwritten longer, or a mutation's write whose outcome is not known yet (<see cref="Unsettled"/>). A failed
+    /// mutation is not counted otherwise: it was put back, and memory matches storage.
     /// </summary>
     public UnwrittenRecord? Unwritten =>
-        new[] { LiveDirty ? _liveWrites.Unwritten : null, HistoryDirty ? _historyWrites.Unwritten : null }
+        new[] { LiveDirty || Unsettled ? _liveWrites.Unwritten : null, HistoryDirty ? _historyWrites.Unwritten : null }
             .OfType<UnwrittenRecord>()
             .MaxBy(u => u.Seconds);
 
@@ -46,8 +48,14 @@ internal sealed class FaultStore(IPersistentState<FaultRegistryState> state, IPe
 
     /// <summary>
     /// Writes <paramref name="live"/> as the faults pending or in force, with whatever else the caller changed in
-    /// <see cref="State"/>. When the write fails the state is put back as <paramref name="undo"/> had it and the
-    /// error goes to the caller, which changes its in-memory faults only after this returns.
+    /// <see cref="State"/>, and returns once storage holds it: the caller then changes its in-memory faults. A write
+    /// refused (a stale ETag) changed nothing: the state is put back as <paramref name="undo"/> had it and the error
+    /// goes to the caller. A write whose outcome is unknown (it timed out, or the connection failed: a paused Redis
+    /// runs it later) is settled by reading the record back: found by probing, the registry kept its undo while the
+    /// write landed, and answered every read for minutes that the change was not made. Held there, it returns as a
+    /// write that landed; not held, the state is put back and <see cref="WriteNotMadeException"/> thrown; when the read
+    /// fails too, <see cref="WriteUnsettledException"/>, and the registry answers nothing until <see cref="SettleAsync"/>
+    /// succeeds.
     /// </summary>
     public async Task CommitAsync(IEnumerable<Fault> live, FaultRegistryState undo)
     {
@@ -57,18 +65,117 @@ internal sealed class FaultStore(IPersistentState<FaultRegistryState> state, IPe
         {
             await WriteLiveAsync();
             LiveDirty = false;
+            return;
         }
-        catch
+        catch (InconsistentStateException)
         {
-            state.State = undo;
-            if (!LiveDirty)
-            {
-                // Found by review: the failure's time stayed, and an expiry unwritten an hour later read an hour.
-                _liveWrites.PutBack();
-            }
-
+            PutBack(undo);
             throw;
         }
+        catch (Exception e)
+        {
+            var write = state.State.WriteId;
+            bool landed;
+            try
+            {
+                landed = await HoldsAsync(write);
+            }
+            catch (Exception readError)
+            {
+                _liveWrites.Failed(readError);
+                PutBack(undo);
+                _unsettled = write;
+                throw new WriteUnsettledException($"the faults' write failed ({Describe(e)}) and storage could not be read back ({Describe(readError)}): whether the change was made is not known until it can");
+            }
+
+            if (!landed)
+            {
+                PutBack(undo);
+                throw new WriteNotMadeException($"the faults' write failed ({Describe(e)}); storage, read back, does not hold it: the change was not made");
+            }
+        }
+
+        // Landed after all: storage holds memory's record, and the read gave its ETag.
+        LiveDirty = false;
+        _liveWrites.Landed();
+    }
+
+    /// <summary>Whether a write's outcome is unknown (<see cref="CommitAsync"/>): the registry answers nothing until <see cref="SettleAsync"/> succeeds.</summary>
+    public bool Unsettled => _unsettled is not null;
+
+    /// <summary>
+    /// Reads the live record back after a write whose outcome was unknown. Not made: memory, put back before, stands
+    /// (with the stored ETag), and this returns false. Made: <see cref="State"/> becomes the record read, and this
+    /// returns true; the caller rebuilds what it holds from it. A read that fails throws
+    /// <see cref="WriteUnsettledException"/>, and the write stays unsettled.
+    /// </summary>
+    public async Task<bool> SettleAsync()
+    {
+        if (_unsettled is not { } write)
+        {
+            return false;
+        }
+
+        var mine = state.State;
+        try
+        {
+            await state.ReadStateAsync();
+        }
+        catch (Exception e)
+        {
+            state.State = mine;
+            _liveWrites.Failed(e);
+            throw new WriteUnsettledException($"the faults' last write timed out or lost its connection and storage cannot be read back yet ({Describe(e)}): whether it was made is not known until it can");
+        }
+
+        _unsettled = null;
+        if (state.RecordExists && state.State.WriteId == write)
+        {
+            LiveDirty = false;
+            _liveWrites.Landed();
+            return true;
+        }
+
+        state.State = mine;
+        if (!LiveDirty)
+        {
+            _liveWrites.PutBack();
+        }
+
+        return false;
+    }
+
+    // The state as it was before a write that was not made. Memory then matches storage, unless an expiry is still
+    // unwritten (LiveDirty), which the next write carries.
+    private void PutBack(FaultRegistryState undo)
+    {
+        state.State = undo;
+        if (!LiveDirty)
+        {
+            // Found by review: the failure's time stayed, and an expiry unwritten an hour later read an hour.
+            _liveWrites.PutBack();
+        }
+    }
+
+    // Whether storage holds the record `write` stored, read for its ETag while the state in memory is kept.
+    private async Task<bool> HoldsAsync(Guid write)
+    {
+        var mine = state.State;
+        try
+        {
+            await state.ReadStateAsync();
+            return state.RecordExists && state.State.WriteId == write;
+        }
+        finally
+        {
+            state.State = mine;
+        }
+    }
+
+    private static string Describe(Exception e)
+    {
+        var cause = e.GetBaseException();
+        return $"{cause.GetType().Name}: {cause.Message}";
     }
 
     /// <summary>
@@ -93,6 +200,7 @@ internal sealed class FaultStore(IPersistentState<FaultRegistryState> state, IPe
         {
             try
             {
+                state.State.WriteId = Guid.NewGuid();
                 await state.WriteStateAsync();
             }
             catch (InconsistentStateException)
@@ -102,6 +210,7 @@ internal sealed class FaultStore(IPersistentState<FaultRegistryState> state, IPe
                     throw;
                 }
 
+                state.State.WriteId = Guid.NewGuid();
                 await state.WriteStateAsync();
                 HistoryDirty = true; // storage that lost this record most likely lost the history too: written again behind it
             }

@@ -16,6 +16,8 @@ public static class AdminApi
             .ProducesProblem(StatusCodes.Status429TooManyRequests)
             // 503 with Retry-After for the second or so after a silo dies, until the cluster places its grains again.
             .AddEndpointFilter<ClusterUnavailable>()
+            // 503 too for a read the fault registry refuses while it cannot read its state back (WriteUnsettledException).
+            .AddEndpointFilter<StorageUnavailable>()
             .ProducesProblem(StatusCodes.Status503ServiceUnavailable);
         api.AnswerHeadAsGet();
         api.MapClusterApi()

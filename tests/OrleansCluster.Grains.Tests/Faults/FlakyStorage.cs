@@ -69,6 +69,7 @@ public sealed class FlakyStorage(IGrainStorage inner) : IGrainStorage
         lock (_gate)
         {
             _armed.Clear();
+            _unreadable.Clear();
         }
     }
 
@@ -81,7 +82,29 @@ public sealed class FlakyStorage(IGrainStorage inner) : IGrainStorage
         }
     }
 
-    public Task ReadStateAsync<T>(string stateName, GrainId grainId, IGrainState<T> grainState) => inner.ReadStateAsync(stateName, grainId, grainState);
+    private readonly HashSet<string> _unreadable = new(StringComparer.Ordinal);
+
+    /// <summary>Has every read of <paramref name="stateName"/> fail (storage out of reach), or succeed again.</summary>
+    public void FailReads(string stateName, bool fail)
+    {
+        lock (_gate)
+        {
+            _ = fail ? _unreadable.Add(stateName) : _unreadable.Remove(stateName);
+        }
+    }
+
+    public Task ReadStateAsync<T>(string stateName, GrainId grainId, IGrainState<T> grainState)
+    {
+        lock (_gate)
+        {
+            if (_unreadable.Contains(stateName))
+            {
+                throw new TimeoutException($"test storage: the read of {stateName} failed");
+            }
+        }
+
+        return inner.ReadStateAsync(stateName, grainId, grainState);
+    }
 
     public Task ClearStateAsync<T>(string stateName, GrainId grainId, IGrainState<T> grainState) => inner.ClearStateAsync(stateName, grainId, grainState);
 
