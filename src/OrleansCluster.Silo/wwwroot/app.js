@@ -367,7 +367,8 @@ document.addEventListener('DOMContentLoaded', () => {
     say(value ? 'key kept for this tab' : '');
   });
   $('key-forget').addEventListener('click', () => { sessionStorage.removeItem(keyName); say('key forgotten'); });
-  // The Orleans dashboard is there only when the silo runs with Orleans:Dashboard=true.
-  fetch('/orleans/', { method: 'HEAD' }).then(r => { $('orleans-link').hidden = !r.ok; }, () => {});
+  // The Orleans dashboard is there only when the silo runs with Orleans:Dashboard=true: the silo says so in /page.json
+  // (a probe of /orleans/ failed both ways: HEAD answered 405 with the dashboard on, and 404 without it).
+  fetch('/page.json').then(r => r.ok ? r.json() : {}).then(page => { $('orleans-link').hidden = !(page && page.orleansDashboard === true); }, () => {});
   tick();
 });
