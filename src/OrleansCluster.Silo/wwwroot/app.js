@@ -272,11 +272,12 @@ async function pollHealth() {
     const health = await (await fetch('/healthz')).json();
     const job = health.checks && health.checks.job;
     $('health').textContent = health.status;
-    // Without a key the health check's description is all there is: "small: Running, step 42".
+    // Without a key the health check's description is all there is: "small: Running, step 42". The state is shown in
+    // /api/cluster's lower case ("running"), as it is once the key is in.
     const match = job && /^(.+): (\w+), step (\d+)/.exec(job.description || '');
     if (!key() && match) {
       $('scenario').textContent = match[1];
-      $('job-state').textContent = match[2];
+      $('job-state').textContent = match[2].toLowerCase();
       $('step').textContent = match[3];
     }
   } catch (e) {
