@@ -6,7 +6,8 @@ namespace OrleansCluster.Silo.Extensions;
 /// <summary>
 /// The live page at <c>/</c>: static files from <c>wwwroot</c>, open like <c>/healthz</c>; the figures it shows come
 /// from <c>/api</c>, which keeps its key (the page sends the key the user typed). Static files are only files:
-/// nothing under <c>/api</c> is one, so serving them opens nothing else.
+/// nothing under <c>/api</c> is one, so serving them opens nothing else. <c>/page.json</c>, as open, tells the page
+/// what this silo serves beside it (<c>{"orleansDashboard":true}</c>), so that it shows a link only where one leads.
 /// </summary>
 internal static class LivePageExtensions
 {
@@ -30,10 +31,21 @@ internal static class LivePageExtensions
                 headers[HeaderNames.CacheControl] = "no-cache";
             },
         });
-        if (app.Configuration.GetValue<bool>("Orleans:Dashboard"))
+        var dashboard = app.Configuration.GetValue<bool>("Orleans:Dashboard");
+        if (dashboard)
         {
             app.MapOrleansDashboard(routePrefix: "/orleans");
         }
+
+        // Found by a newcomer's run: the page probed /orleans/ with HEAD, which the dashboard answers 405 (so the link
+        // never showed) and a silo without it 404 (a failed request in the console on every load).
+        var page = $$"""{"orleansDashboard":{{(dashboard ? "true" : "false")}}}""";
+        app.MapMethods("/page.json", ["GET", "HEAD"], (HttpContext context) =>
+        {
+            context.Response.Headers.XContentTypeOptions = "nosniff";
+            context.Response.Headers[HeaderNames.CacheControl] = "no-cache";
+            return Results.Text(page, "application/json", System.Text.Encoding.UTF8);
+        }).ExcludeFromDescription();
 
         return app;
     }

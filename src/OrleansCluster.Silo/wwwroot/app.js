@@ -218,17 +218,39 @@ function targetText(t) {
   return bits + (t.count ? ` ×${t.count}` : '') + (t.fraction ? ` ${percent(t.fraction)}` : '');
 }
 
+// The fault rows are kept by fault id from one draw to the next: a row is built once, and only its "ends" cell changes
+// as the countdown moves on. Found by a newcomer's run: the table was built anew every second, so a click whose press
+// and release straddled a redraw pressed one Clear button and released on another, and about 1 in 6 did nothing.
 function drawFaults(faults, total) {
   $('faults-count').textContent = `${faults.length.toLocaleString('en')} of ${total.toLocaleString('en')} shown`
     + (total > faults.length ? ` (GET /api/faults?page=2&pageSize=${faultsPageSize} for the next)` : '');
-  rows($('faults'), faults, f => {
-    const clear = el('button', { type: 'button', class: 'clear', 'data-id': f.id }, 'Clear');
-    clear.addEventListener('click', () => clearFault(f.id));
+  const body = $('faults').tBodies[0];
+  const shown = faults.map(f => {
     const params = Object.entries(f.params || {}).map(([k, v]) => `${k}=${v}`).join(' ');
-    const ends = f.endsAt ? Math.max(0, Math.round((Date.parse(f.endsAt) - Date.now()) / 1000)) + ' s' : 'cleared by hand';
-    const td = el('td'); td.append(clear);
-    return [f.id, f.kind, targetText(f.target || {}), params, f.state === 'pending' ? 'pending' : ends, td];
+    const ends = f.state === 'pending' ? 'pending'
+      : f.endsAt ? Math.max(0, Math.round((Date.parse(f.endsAt) - Date.now()) / 1000)) + ' s' : 'cleared by hand';
+    return { f, cells: [f.id, f.kind, targetText(f.target || {}), params], ends };
   });
+  const wanted = new Map(shown.map(s => [s.f.id, JSON.stringify(s.cells)]));
+  // Rows gone, or whose fault now reads otherwise, first: those kept stay where they are, none moved without need.
+  for (const tr of [...body.rows]) if (wanted.get(tr.dataset.id) !== tr.dataset.cells) tr.remove();
+  const kept = new Map([...body.rows].map(tr => [tr.dataset.id, tr]));
+  shown.forEach(({ f, cells, ends }, i) => {
+    let tr = kept.get(f.id);
+    if (!tr) {
+      tr = el('tr', { 'data-id': f.id, 'data-cells': JSON.stringify(cells) });
+      for (const cell of cells) tr.append(el('td', {}, String(cell)));
+      tr.append(el('td'));
+      const clear = el('button', { type: 'button', class: 'clear', 'data-id': f.id }, 'Clear');
+      clear.addEventListener('click', () => clearFault(f.id));
+      const td = el('td'); td.append(clear);
+      tr.append(td);
+      kept.set(f.id, tr);
+    }
+    if (tr.cells[4].textContent !== ends) tr.cells[4].textContent = ends;
+    if (body.rows[i] !== tr) body.insertBefore(tr, body.rows[i] || null);
+  });
+  while (body.rows.length > shown.length) body.lastElementChild.remove();
 }
 
 function drawFigures(cluster) {
@@ -250,11 +272,12 @@ async function pollHealth() {
     const health = await (await fetch('/healthz')).json();
     const job = health.checks && health.checks.job;
     $('health').textContent = health.status;
-    // Without a key the health check's description is all there is: "small: Running, step 42".
+    // Without a key the health check's description is all there is: "small: Running, step 42". The state is shown in
+    // /api/cluster's lower case ("running"), as it is once the key is in.
     const match = job && /^(.+): (\w+), step (\d+)/.exec(job.description || '');
     if (!key() && match) {
       $('scenario').textContent = match[1];
-      $('job-state').textContent = match[2];
+      $('job-state').textContent = match[2].toLowerCase();
       $('step').textContent = match[3];
     }
   } catch (e) {
@@ -300,6 +323,8 @@ async function tick() {
   } else {
     try {
       await pollApi();
+      // How many times the page has drawn what the API answered: a test waits on it, not on the clock.
+      $('figures').dataset.polls = String(Number($('figures').dataset.polls || 0) + 1);
       if (Date.now() > Number($('message').dataset.until || 0)) $('message').textContent = '';
     } catch (e) {
       say(e.message);
@@ -367,7 +392,8 @@ document.addEventListener('DOMContentLoaded', () => {
     say(value ? 'key kept for this tab' : '');
   });
   $('key-forget').addEventListener('click', () => { sessionStorage.removeItem(keyName); say('key forgotten'); });
-  // The Orleans dashboard is there only when the silo runs with Orleans:Dashboard=true.
-  fetch('/orleans/', { method: 'HEAD' }).then(r => { $('orleans-link').hidden = !r.ok; }, () => {});
+  // The Orleans dashboard is there only when the silo runs with Orleans:Dashboard=true: the silo says so in /page.json
+  // (a probe of /orleans/ failed both ways: HEAD answered 405 with the dashboard on, and 404 without it).
+  fetch('/page.json').then(r => r.ok ? r.json() : {}).then(page => { $('orleans-link').hidden = !(page && page.orleansDashboard === true); }, () => {});
   tick();
 });
