@@ -91,7 +91,8 @@ public static class NominalStep
     // Why the median jitter of one link aborts the all-reduce, naming noise.linkJitterMicroseconds, or null. The
     // all-reduce only lengthens as any link's latency grows (its latency term takes the largest, its window-limited
     // bandwidth falls), so with one link at its median draw and every other at no jitter, it is at least as long at
-    // every other step or more often.
+    // every other step or more often. Judged, and the advice found, against the worst link at each figure (Worst): a
+    // few steps in all, not one a link.
     private static ScenarioError? JitterError(Scenario scenario, Workload workload)
     {
         var scale = scenario.Noise.LinkJitterSeconds;
@@ -102,41 +103,56 @@ public static class NominalStep
         }
 
         var timeout = scenario.Job.BarrierTimeoutSeconds;
-        foreach (var link in scenario.Links)
+        if (Worst(scenario, workload, groups, MedianJitterDraw * scale) is not { } worst || !CollectiveWatchdog.TimesOut(worst.Step, timeout))
         {
-            var step = Evaluate(scenario, workload, groups, link.Id, MedianJitterDraw * scale);
-            if (!CollectiveWatchdog.TimesOut(step, timeout))
-            {
-                continue;
-            }
-
-            // The largest scale at which this link's median draw still fits, found by halving: the advice, in four
-            // figures rounded down, so that the figure advised loads.
-            double fits = 0, misses = scale;
-            for (var i = 0; i < 60 && misses - fits > 1e-5 * misses; i++)
-            {
-                var mid = (fits + misses) / 2;
-                if (CollectiveWatchdog.TimesOut(Evaluate(scenario, workload, groups, link.Id, MedianJitterDraw * mid), timeout))
-                {
-                    misses = mid;
-                }
-                else
-                {
-                    fits = mid;
-                }
-            }
-
-            var comm = AllReduceModel.CommSeconds(step.IntraSiteSeconds, step.InterSiteSeconds);
-            var fewer = scenario.Job.Model is null ? string.Empty : ", or pay the latency less often (a larger job.comm.bucketMegabytes, a larger job.comm.interSiteEverySteps)";
-            var unit = fits > 0 ? Math.Pow(10, Math.Floor(Math.Log10(fits / Micro)) - 3) : 0;
-            var limit = fits > 0
-                ? string.Create(CultureInfo.InvariantCulture, $"lower the jitter to {Math.Floor(fits / Micro / unit) * unit:G4} us or less or ")
-                : string.Empty;
-            return new ScenarioError("noise.linkJitterMicroseconds", string.Create(CultureInfo.InvariantCulture,
-                $"at noise.linkJitterMicroseconds {scale / Micro:G4} link {link.Id} draws {MedianJitterDraw * scale / Micro:G4} us of jitter or more at every other step or more often (the half-normal's median, {MedianJitterDraw:G3} times the scale), and with that alone the all-reduce takes {comm:G4} s (between sites {step.InterSiteSeconds:G4} s), past the {timeout:G4} s timeout: the collective watchdog would abort at least every other step; {limit}raise the timeout{fewer}"));
+            return null;
         }
 
-        return null;
+        // The largest scale at which no link's median draw aborts the all-reduce, found by halving (the worst link
+        // may change with the figure): the advice, in four figures rounded down, so that the figure advised loads.
+        double fits = 0, misses = scale;
+        for (var i = 0; i < 60 && misses - fits > 1e-5 * misses; i++)
+        {
+            var mid = (fits + misses) / 2;
+            if (Worst(scenario, workload, groups, MedianJitterDraw * mid) is { } at && CollectiveWatchdog.TimesOut(at.Step, timeout))
+            {
+                misses = mid;
+            }
+            else
+            {
+                fits = mid;
+            }
+        }
+
+        var (link, step) = worst;
+        var comm = AllReduceModel.CommSeconds(step.IntraSiteSeconds, step.InterSiteSeconds);
+        var fewer = scenario.Job.Model is null ? string.Empty : ", or pay the latency less often (a larger job.comm.bucketMegabytes, a larger job.comm.interSiteEverySteps)";
+        var unit = fits > 0 ? Math.Pow(10, Math.Floor(Math.Log10(fits / Micro)) - 3) : 0;
+        var limit = fits > 0
+            ? string.Create(CultureInfo.InvariantCulture, $"lower the jitter to {Math.Floor(fits / Micro / unit) * unit:G4} us or less or ")
+            : string.Empty;
+        return new ScenarioError("noise.linkJitterMicroseconds", string.Create(CultureInfo.InvariantCulture,
+            $"at noise.linkJitterMicroseconds {scale / Micro:G4} link {link} draws {MedianJitterDraw * scale / Micro:G4} us of jitter or more at every other step or more often (the half-normal's median, {MedianJitterDraw:G3} times the scale), and with that alone the all-reduce takes {comm:G4} s (between sites {step.InterSiteSeconds:G4} s), past the {timeout:G4} s timeout: the collective watchdog would abort at least every other step; {limit}raise the timeout{fewer}"));
+    }
+
+    // The link whose `jitterSeconds` of extra latency alone (every other link nominal) makes the all-reduce longest,
+    // and the step with it so, or null when no link joins two sites with nodes at the barrier (none then matters).
+    // One step with every link that much longer ranks them: a link's report's stretch is the inter-site phase with
+    // that link at its figures and every other link nominal, over the nominal phase (InterSiteRing), so two steps
+    // in all. Where the nominal phase is 0 every stretch reads 1, but then the gradient is empty and every link's
+    // jitter lengthens the phase alike, so any link between active sites is as bad as the worst.
+    private static (string Link, StepResult Step)? Worst(Scenario scenario, Workload workload, List<(int Site, NodeGroupSpec Group, int Count)> groups, double jitterSeconds)
+    {
+        var active = groups.Select(g => scenario.Sites[g.Site].Name).ToHashSet(StringComparer.Ordinal);
+        var between = scenario.Links.Where(l => active.Contains(l.From) && active.Contains(l.To)).Select(l => l.Id).ToHashSet(StringComparer.Ordinal);
+        var ranked = Evaluate(scenario, workload, groups, _ => true, jitterSeconds).Links.Where(r => between.Contains(r.Link)).ToList();
+        if (ranked.Count == 0)
+        {
+            return null;
+        }
+
+        var worst = ranked.MaxBy(r => r.Stretch)!.Link;
+        return (worst, Evaluate(scenario, workload, groups, id => id == worst, jitterSeconds));
     }
 
     // Why no step could complete with every node's compute `slowdown` times its nominal time, or null.
@@ -224,7 +240,7 @@ public static class NominalStep
             .ToList();
     }
 
-    private static StepResult Evaluate(Scenario scenario, Workload workload, IEnumerable<(int Site, NodeGroupSpec Group, int Count)> nodes, string? jitteredLink = null, double jitterSeconds = 0)
+    private static StepResult Evaluate(Scenario scenario, Workload workload, IEnumerable<(int Site, NodeGroupSpec Group, int Count)> nodes, Func<string, bool>? jittered = null, double jitterSeconds = 0)
     {
         var groups = new List<GroupStats>();
         foreach (var (site, group, count) in nodes)
@@ -238,7 +254,7 @@ public static class NominalStep
         }
 
         var links = scenario.Links
-            .Select(l => LinkModel.At(l, l.Id == jitteredLink ? LinkEffect.None with { ExtraLatencySeconds = jitterSeconds } : LinkEffect.None, scenario.Seed, SeededNoise.StreamKey(l.Id), step: 1, baseJitterSeconds: 0))
+            .Select(l => LinkModel.At(l, jittered is not null && jittered(l.Id) ? LinkEffect.None with { ExtraLatencySeconds = jitterSeconds } : LinkEffect.None, scenario.Seed, SeededNoise.StreamKey(l.Id), step: 1, baseJitterSeconds: 0))
             .ToArray();
         return StepEvaluator.Evaluate(scenario, workload, groups, links, []);
     }

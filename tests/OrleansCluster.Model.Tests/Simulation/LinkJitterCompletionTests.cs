@@ -55,6 +55,101 @@ public sealed class LinkJitterCompletionTests
         Assert.NotNull(NominalStep.CompletionError(TwoSites(advised * 1.1)));
     }
 
+    [Fact]
+    public void InColossusTheAdviceIsAgainstTheWorstLinkNotTheFirst()
+    {
+        // colossus-1 -> colossus-2 comes first and fails at 1e6 us; colossus-1 -> colossus-3 (longer, higher equipment
+        // latency) is strictly worse, so a limit found against the first link alone would itself be refused.
+        var error = NominalStep.CompletionError(Colossus(1e6));
+        Assert.NotNull(error);
+        Assert.Equal("noise.linkJitterMicroseconds", error.Field);
+        Assert.Contains("link colossus-1-colossus-3 draws", error.Message, StringComparison.Ordinal);
+        var advised = Advised(error.Message);
+
+        Assert.True(NominalStep.CompletionError(Colossus(advised)) is null, $"advised {advised} us: {NominalStep.CompletionError(Colossus(advised))?.Message}");
+        Assert.NotNull(NominalStep.CompletionError(Colossus(advised * 1.1)));
+    }
+
+    [Fact]
+    public void ThreeSitesWhereTheWorseLinkComesSecondAdviseAFigureThatLoads()
+    {
+        var error = NominalStep.CompletionError(ThreeSites(1e7));
+        Assert.NotNull(error);
+        Assert.Contains("link a-c draws", error.Message, StringComparison.Ordinal);
+        var advised = Advised(error.Message);
+
+        Assert.True(NominalStep.CompletionError(ThreeSites(advised)) is null, $"advised {advised} us: {NominalStep.CompletionError(ThreeSites(advised))?.Message}");
+        Assert.NotNull(NominalStep.CompletionError(ThreeSites(advised * 1.1)));
+    }
+
+    [Fact]
+    public void AFullMeshOf140SitesIsJudgedAgainstItsWorstLink()
+    {
+        // 9,730 links; the docs' largest mesh. Judged link by link this took minutes (a full step per link, each
+        // step sites x links); the check now ranks the links in one step. Link s70-s71 is the longest.
+        Assert.Null(NominalStep.CompletionError(Mesh(140, 30)));
+
+        var error = NominalStep.CompletionError(Mesh(140, 1e7));
+        Assert.NotNull(error);
+        Assert.Contains("link s70-s71 draws", error.Message, StringComparison.Ordinal);
+        var advised = Advised(error.Message);
+        Assert.Null(NominalStep.CompletionError(Mesh(140, advised)));
+        Assert.NotNull(NominalStep.CompletionError(Mesh(140, advised * 1.1)));
+    }
+
+    private static double Advised(string message) => double.Parse(
+        message.Split("lower the jitter to ", StringSplitOptions.None)[1].Split(' ')[0],
+        System.Globalization.CultureInfo.InvariantCulture);
+
+    private static Scenario Colossus(double jitterMicroseconds) =>
+        TestScenarios.Preset("colossus", d => d["noise"]!["linkJitterMicroseconds"] = jitterMicroseconds);
+
+    // Three sites; the first link short, the second (a->c) long: the worse one comes second.
+    private static Scenario ThreeSites(double jitterMicroseconds) =>
+        ScenarioLoader.Parse($$"""
+        {
+          "name": "jitter3", "seed": 3,
+          "job": { "flopsPerGpuPerStep": 4e14, "gradientBytes": 2e10, "mfu": 0.4, "barrierTimeoutSeconds": 10 },
+          "sites": [
+            { "name": "a", "fabric": { "bandwidthGbps": 400, "hopLatencyMicroseconds": 2 }, "nodes": [ { "generation": "H100", "count": 4 } ] },
+            { "name": "b", "fabric": { "bandwidthGbps": 400, "hopLatencyMicroseconds": 2 }, "nodes": [ { "generation": "H100", "count": 4 } ] },
+            { "name": "c", "fabric": { "bandwidthGbps": 400, "hopLatencyMicroseconds": 2 }, "nodes": [ { "generation": "H100", "count": 4 } ] }
+          ],
+          "links": [
+            { "from": "a", "to": "b", "distanceKm": 10, "bandwidthGbps": 100 },
+            { "from": "a", "to": "c", "distanceKm": 30, "bandwidthGbps": 100, "equipmentLatencyMicroseconds": 400000 },
+            { "from": "b", "to": "c", "distanceKm": 20, "bandwidthGbps": 100 }
+          ],
+          "noise": { "computeCv": 0.02, "nodeCv": 0, "linkJitterMicroseconds": {{jitterMicroseconds.ToString("R", System.Globalization.CultureInfo.InvariantCulture)}} }
+        }
+        """);
+
+    // A full mesh of `sites` sites, one H100 node each, every link different; s70-s71 the longest.
+    private static Scenario Mesh(int sites, double jitterMicroseconds)
+    {
+        var json = new System.Text.StringBuilder();
+        json.Append("""{ "name": "mesh", "seed": 3, "job": { "flopsPerGpuPerStep": 4e14, "gradientBytes": 1e9, "mfu": 0.4, "barrierTimeoutSeconds": 30 }, "sites": [""");
+        for (var i = 0; i < sites; i++)
+        {
+            json.Append(i > 0 ? "," : string.Empty).Append($$"""{ "name": "s{{i}}", "fabric": { "bandwidthGbps": 400, "hopLatencyMicroseconds": 2 }, "nodes": [ { "generation": "H100", "count": 1 } ] }""");
+        }
+
+        json.Append("""], "links": [""");
+        var first = true;
+        for (var i = 0; i < sites; i++)
+        {
+            for (var j = i + 1; j < sites; j++)
+            {
+                var km = i == 70 && j == 71 ? 900 : 10 + ((i * 31 + j * 17) % 400);
+                json.Append(first ? string.Empty : ",").Append($$"""{ "from": "s{{i}}", "to": "s{{j}}", "distanceKm": {{km}}, "bandwidthGbps": 400 }""");
+                first = false;
+            }
+        }
+
+        json.Append(System.Globalization.CultureInfo.InvariantCulture, $$"""], "noise": { "computeCv": 0.02, "nodeCv": 0, "linkJitterMicroseconds": {{jitterMicroseconds.ToString("R", System.Globalization.CultureInfo.InvariantCulture)}} } }""");
+        return ScenarioLoader.Parse(json.ToString());
+    }
+
     private static Scenario TwoSites(double jitterMicroseconds) =>
         ScenarioLoader.Parse($$"""
         {
