@@ -8,13 +8,23 @@ namespace OrleansCluster.Grains.Telemetry;
 /// 2 % apart; each series emits the stretch of it its values cover (plus a margin), so the buckets follow the
 /// scenario's step time: what it emits only grows, except at the bottom of a range wider than <see cref="MaxSpan"/>.
 /// Only the running scenario's series are kept: the first counts of another scenario drop every series of the others
-/// (the job loads a scenario between steps, so no block adds the old one's after the new one's), or every name ever
+/// (but for the old one's last barrier waits, which a block records after its answer: <see cref="StragglersOfTheReplaced"/>), or every name ever
 /// loaded (<c>PUT /api/scenario</c> takes any) would stay on the page; and the host, before each scrape, keeps only the
 /// (site, generation) series of the scenario loaded now (<see cref="Keep"/>), whatever its name: a scenario loaded under
 /// the name of the one before kept the other's sites on the page (found by probing: 767k series, a 75 MB page).
 /// </summary>
-public sealed class NodeHistograms
+public sealed class NodeHistograms(TimeProvider? time = null)
 {
+    /// <summary>
+    /// How long after another scenario's first counts those of the scenario it replaced are dropped rather than taken
+    /// as a new load: a block of the old scenario records its last step's barrier waits in its draw ahead, after its
+    /// answer, which can land after the new scenario's first counts (found by review) and would otherwise drop the new
+    /// scenario's series (a counter reset). No scenario loads and steps within this.
+    /// </summary>
+    public static readonly TimeSpan StragglersOfTheReplaced = TimeSpan.FromSeconds(5);
+
+    private readonly TimeProvider _time = time ?? TimeProvider.System;
+
     /// <summary>
     /// The most buckets a series emits below its highest: a 1,000-fold range (barrier waits run from nothing to
     /// the straggler's lead; the lowest ones carry no news). Lower values still count, in the lowest bucket emitted.
@@ -31,6 +41,8 @@ public sealed class NodeHistograms
     private readonly Dictionary<(string Scenario, string Site, string Generation), Series> _wait = [];
     private readonly Lock _gate = new();
     private string? _scenario;
+    private string? _replaced;
+    private long _replacedAt;
 
     /// <summary>Buckets in an octave of the grid (1.02^35 is about 2): stretches start and end on octaves.</summary>
     public const int Octave = 35;
@@ -124,8 +136,14 @@ public sealed class NodeHistograms
         {
             if (!string.Equals(scenario, _scenario, StringComparison.Ordinal))
             {
+                if (string.Equals(scenario, _replaced, StringComparison.Ordinal) && _time.GetElapsedTime(_replacedAt) < StragglersOfTheReplaced)
+                {
+                    return; // the replaced scenario's last counts, after the new one's first
+                }
+
                 Retain(_compute, scenario);
                 Retain(_wait, scenario);
+                (_replaced, _replacedAt) = (_scenario, _time.GetTimestamp());
                 _scenario = scenario;
             }
 
