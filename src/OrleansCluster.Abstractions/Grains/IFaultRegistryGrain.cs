@@ -81,6 +81,14 @@ public interface IFaultRegistryGrain : IGrainWithStringKey
     [AlwaysInterleave, Alias("ForLink")]
     ValueTask<IReadOnlyList<Fault>> ForLinkAsync(string link);
 
+    /// <summary>
+    /// The faults in force or pending on each link that has any (links not listed have none): every link's
+    /// <see cref="ForLinkAsync"/> in one call, for a read of all the links now (found by review: <c>/api/cluster</c>
+    /// asked once per link, 9,730 calls for a mesh of 9,730 links, every second per open live page).
+    /// </summary>
+    [AlwaysInterleave, Alias("LinkFaults")]
+    ValueTask<IReadOnlyDictionary<string, IReadOnlyList<Fault>>> LinkFaultsAsync();
+
     /// <summary>The effect <paramref name="node"/> is under now (<see cref="NodeEffect.None"/> when unaffected).</summary>
     [AlwaysInterleave, Alias("EffectOnNode")]
     ValueTask<NodeEffect> EffectOnNodeAsync(string node);

@@ -327,6 +327,10 @@ public sealed partial class FaultRegistryGrain(
     public ValueTask<IReadOnlyList<Fault>> ForLinkAsync(string link) =>
         ValueTask.FromResult<IReadOnlyList<Fault>>(_book.OnLink(link).Select(Current).ToArray());
 
+    public ValueTask<IReadOnlyDictionary<string, IReadOnlyList<Fault>>> LinkFaultsAsync() =>
+        ValueTask.FromResult<IReadOnlyDictionary<string, IReadOnlyList<Fault>>>(_book.Links.ToDictionary(
+            link => link, IReadOnlyList<Fault> (link) => _book.OnLink(link).Select(Current).ToArray(), StringComparer.Ordinal));
+
     public ValueTask<NodeEffect> EffectOnNodeAsync(string node) =>
         ValueTask.FromResult(_pushed.Nodes.GetValueOrDefault(node, NodeEffect.None));
 

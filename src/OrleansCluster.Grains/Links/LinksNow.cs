@@ -20,15 +20,16 @@ public static class LinksNow
 {
     /// <summary>
     /// Each link of <paramref name="scenario"/> under the faults in force at <paramref name="now"/>, at the job's
-    /// step <paramref name="step"/> (0: no step yet, no jitter).
+    /// step <paramref name="step"/> (0: no step yet, no jitter). One registry call whatever the number of links (found by
+    /// review: one per link, 9,730 calls a second for a 9,730-link mesh under a live page's poll).
     /// </summary>
     public static async Task<LinkStatus[]> StatusAsync(IGrainFactory grains, Scenario scenario, long step, DateTimeOffset now)
     {
         ArgumentNullException.ThrowIfNull(grains);
         ArgumentNullException.ThrowIfNull(scenario);
-        var registry = grains.GetGrain<IFaultRegistryGrain>(IFaultRegistryGrain.Key);
-        var faults = await Task.WhenAll(scenario.Links.Select(l => registry.ForLinkAsync(l.Id).AsTask()));
-        return Status(scenario, step, scenario.Links.Select((l, j) => Effect(l.Id, faults[j], now)).ToArray());
+        var faults = await grains.GetGrain<IFaultRegistryGrain>(IFaultRegistryGrain.Key).LinkFaultsAsync();
+        return Status(scenario, step, scenario.Links
+            .Select(l => Effect(l.Id, faults.GetValueOrDefault(l.Id) ?? [], now)).ToArray());
     }
 
     /// <summary>What <paramref name="faults"/> (pending or in force) do to <paramref name="link"/> at <paramref name="now"/>.</summary>

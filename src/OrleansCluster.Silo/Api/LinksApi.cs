@@ -36,8 +36,9 @@ public static class LinksApi
     public static async Task<Results<Ok<LinkDetail>, ProblemHttpResult>> GetAsync(string id, IGrainFactory grains, LayoutCache layouts, TimeProvider time)
     {
         ArgumentNullException.ThrowIfNull(grains);
+        ArgumentNullException.ThrowIfNull(layouts);
         ArgumentNullException.ThrowIfNull(time);
-        var (status, scenario) = await StateAsync(grains, layouts);
+        var (status, scenario) = await StateAsync(grains, layouts.GetScenarioAsync);
         var registry = grains.GetGrain<IFaultRegistryGrain>(IFaultRegistryGrain.Key);
         if (scenario is null)
         {
@@ -63,36 +64,78 @@ public static class LinksApi
     /// The job's status and its links now. Before any scenario, or while the job's scenario and the layout's differ (a
     /// load between the two calls), the status's own links.
     /// </summary>
-    public static async Task<(ClusterStatus Status, LinkStatus[] Links)> NowAsync(IGrainFactory grains, LayoutCache layouts, TimeProvider time, CancellationToken cancellationToken)
+    public static Task<(ClusterStatus Status, LinkStatus[] Links)> NowAsync(IGrainFactory grains, LayoutCache layouts, TimeProvider time, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(layouts);
+        return ReadNowAsync(grains, layouts.GetScenarioAsync, time);
+    }
+
+    private static async Task<(ClusterStatus Status, LinkStatus[] Links)> ReadNowAsync(IGrainFactory grains, Func<Task<Scenario?>> readScenario, TimeProvider time)
     {
         ArgumentNullException.ThrowIfNull(time);
-        var (status, scenario) = await StateAsync(grains, layouts);
+        var (status, scenario) = await StateAsync(grains, readScenario);
         return scenario is null
             ? (status, [.. status.Links])
             : (status, await LinksNow.StatusAsync(grains, scenario, status.Job.Step, time.GetUtcNow()));
     }
 
+    /// <summary>
+    /// The job's status with its links now, as <see cref="NowAsync"/>;
+    /// where the fault registry fails (storage out of reach: it answers 503 while its last write is unsettled) or does not
+    /// answer within <see cref="RegistryWait"/>, the status's own links, the last step's. Found by review: the cluster's
+    /// status route, the CLI's and the ramp's, failed with the registry, and went dark in a storage outage.
+    /// </summary>
+    public static async Task<ClusterStatus> ClusterNowAsync(IGrainFactory grains, LayoutCache layouts, TimeProvider time, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(layouts);
+        ArgumentNullException.ThrowIfNull(time);
+        var (status, scenario) = await StateAsync(grains, layouts.GetScenarioAsync);
+        if (scenario is null)
+        {
+            return status;
+        }
+
+        try
+        {
+            var links = await LinksNow.StatusAsync(grains, scenario, status.Job.Step, time.GetUtcNow()).WaitAsync(RegistryWait, cancellationToken);
+            return status with { Links = links };
+        }
+        catch (Exception e) when (e is not OperationCanceledException || !cancellationToken.IsCancellationRequested)
+        {
+            return status;
+        }
+    }
+
+    /// <summary>The longest <see cref="ClusterNowAsync"/> waits for the registry before it answers the last step's links.</summary>
+    public static readonly TimeSpan RegistryWait = TimeSpan.FromSeconds(2);
+
     // The job's status, and the scenario its links are read on now: null before any scenario, or while the job's
     // scenario and the layout's differ (a load between the two calls), when only the status's own links can be told.
-    private static async Task<(ClusterStatus Status, Scenario? Scenario)> StateAsync(IGrainFactory grains, LayoutCache layouts)
+    private static async Task<(ClusterStatus Status, Scenario? Scenario)> StateAsync(IGrainFactory grains, Func<Task<Scenario?>> readScenario)
     {
         ArgumentNullException.ThrowIfNull(grains);
-        ArgumentNullException.ThrowIfNull(layouts);
         var status = await grains.GetGrain<IJobGrain>(IJobGrain.Key).GetStatusAsync();
-        var scenario = await layouts.GetScenarioAsync();
+        var scenario = await readScenario();
         return scenario is null || scenario.Name != status.Scenario || scenario.Links.Count != status.Links.Count ? (status, null) : (status, scenario);
     }
+
+    private static readonly TimeSpan ScrapeWait = TimeSpan.FromSeconds(2);
 
     /// <summary>
     /// Tells this silo's metrics the job's state and its links now, before a scrape, where the silo exports the job's
     /// figures (the silo the job reported its last step to): the job reports only at a step, which a paused or stopped
     /// job never takes. A failure (the job or the registry out of reach) leaves the last step's figures.
     /// </summary>
-    private static readonly TimeSpan ScrapeWait = TimeSpan.FromSeconds(2);
-
-    public static async Task ReportNowAsync(IServiceProvider services, CancellationToken cancellationToken)
+    /// <param name="services">The request's services.</param>
+    /// <param name="readScenario">
+    /// Reads the job's scenario: the scrape's one read of it, shared with the histograms' pruning (found by review: each
+    /// made its own, an uploaded scenario's whole source twice per scrape per silo).
+    /// </param>
+    /// <param name="cancellationToken">The request's.</param>
+    public static async Task ReportNowAsync(IServiceProvider services, Func<Task<Scenario?>> readScenario, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(services);
+        ArgumentNullException.ThrowIfNull(readScenario);
         var metrics = services.GetRequiredService<SimulationMetrics>();
         if (metrics.LastStep is null)
         {
@@ -103,7 +146,7 @@ public static class LinksApi
         {
             // Bounded (found by review): a scrape waits at most this for the job and the registry, never Orleans' 30 s
             // response timeout, and a page of the last step's figures is better than none.
-            var (status, links) = await NowAsync(services.GetRequiredService<IGrainFactory>(), services.GetRequiredService<LayoutCache>(), services.GetRequiredService<TimeProvider>(), cancellationToken)
+            var (status, links) = await ReadNowAsync(services.GetRequiredService<IGrainFactory>(), readScenario, services.GetRequiredService<TimeProvider>())
                 .WaitAsync(ScrapeWait, cancellationToken);
             metrics.ReportNow(new SimulationMetrics.NowSnapshot(status.Scenario, status.Job.State, links));
         }

@@ -27,7 +27,9 @@ public static class MetricsEndpoint
             }
 
             // The job reports its figures at a step: its state and its links now are read before the exporter collects.
-            await Api.LinksApi.ReportNowAsync(context.RequestServices, context.RequestAborted);
+            // One read of the job's scenario per scrape, shared by the job's figures and the histograms' pruning.
+            var scenario = new ScenarioRead(context.RequestServices.GetRequiredService<Simulation.LayoutCache>());
+            await Api.LinksApi.ReportNowAsync(context.RequestServices, scenario.GetAsync, context.RequestAborted);
 
             // The exporter gzips when asked to; the appended series need its page as plain text.
             context.Request.Headers.AcceptEncoding = "identity";
@@ -46,7 +48,7 @@ public static class MetricsEndpoint
             var page = Encoding.UTF8.GetString(buffer.GetBuffer(), 0, (int)buffer.Length);
             if (context.Response.StatusCode == StatusCodes.Status200OK)
             {
-                page = await AppendAsync(page, context.RequestServices, context.RequestAborted);
+                page = await AppendAsync(page, context.RequestServices, scenario, context.RequestAborted);
             }
 
             var bytes = Encoding.UTF8.GetBytes(page);
@@ -64,13 +66,13 @@ public static class MetricsEndpoint
     private static bool IsMetricsPath(PathString path) =>
         path.Equals(Path, StringComparison.OrdinalIgnoreCase) || path.Equals(Path + "/", StringComparison.OrdinalIgnoreCase);
 
-    private static async Task<string> AppendAsync(string page, IServiceProvider services, CancellationToken cancellationToken)
+    private static async Task<string> AppendAsync(string page, IServiceProvider services, ScenarioRead scenario, CancellationToken cancellationToken)
     {
         const string eof = "# EOF\n";
         var openMetrics = page.EndsWith(eof, StringComparison.Ordinal);
         var extra = new StringBuilder();
         PrometheusText.WriteSimulation(extra, services.GetRequiredService<SimulationMetrics>(), openMetrics);
-        await KeepRunningScenarioAsync(services.GetRequiredService<NodeHistograms>(), services, cancellationToken);
+        await KeepRunningScenarioAsync(services.GetRequiredService<NodeHistograms>(), scenario, cancellationToken);
         PrometheusText.WriteNodeHistograms(extra, services.GetRequiredService<NodeHistograms>());
         PrometheusText.WriteStepDurations(extra, services.GetRequiredService<SimulationMetrics>());
         PrometheusText.WriteTopStragglers(extra, services.GetRequiredService<SimulationMetrics>());
@@ -94,9 +96,11 @@ public static class MetricsEndpoint
     /// Takes the node histograms of a scenario no longer loaded off the page: a scenario loaded under the name of the one
     /// before, with other sites or generations, left the other's series there (found by probing: a page of 767k series),
     /// as the histograms drop another scenario's series only when a block adds under another name. Keeps the (site,
-    /// generation) series of the job's scenario now; where the job cannot be asked in time, the page stays as it is.
+    /// generation) series of the job's scenario now, as the scrape read it (<paramref name="read"/>: the one the job's
+    /// figures were told, where they were; found by review, a second read here shipped an uploaded scenario's whole source
+    /// again, and could find a scenario loaded since); where the job cannot be asked in time, the page stays as it is.
     /// </summary>
-    private static async Task KeepRunningScenarioAsync(NodeHistograms histograms, IServiceProvider services, CancellationToken cancellationToken)
+    private static async Task KeepRunningScenarioAsync(NodeHistograms histograms, ScenarioRead read, CancellationToken cancellationToken)
     {
         if (histograms.IsEmpty)
         {
@@ -106,7 +110,7 @@ public static class MetricsEndpoint
         Model.Scenarios.Scenario? scenario;
         try
         {
-            scenario = await services.GetRequiredService<Simulation.LayoutCache>().GetScenarioAsync().WaitAsync(ScenarioWait, cancellationToken);
+            scenario = await read.GetAsync().WaitAsync(ScenarioWait, cancellationToken);
         }
         catch (Exception e) when (e is not OperationCanceledException || !cancellationToken.IsCancellationRequested)
         {
@@ -117,5 +121,16 @@ public static class MetricsEndpoint
         {
             histograms.Keep(scenario.Name, scenario.Sites.SelectMany(s => s.Nodes.Select(n => (s.Name, n.Generation.Name))));
         }
+    }
+
+    /// <summary>
+    /// A scrape's read of the job's scenario: made by whichever asks first, at most once (the scrape's steps run one after
+    /// another), and answered to both.
+    /// </summary>
+    private sealed class ScenarioRead(Simulation.LayoutCache layouts)
+    {
+        private Task<Model.Scenarios.Scenario?>? _read;
+
+        public Task<Model.Scenarios.Scenario?> GetAsync() => _read ??= layouts.GetScenarioAsync();
     }
 }
