@@ -1,12 +1,6 @@
 using System.Globalization;
 using System.Net;
 using System.Text.Json;
-using Microsoft.AspNetCore.Hosting.Server;
-using Microsoft.AspNetCore.Hosting.Server.Features;
-using Microsoft.Extensions.DependencyInjection;
-using OpenQA.Selenium;
-using OpenQA.Selenium.Chrome;
-using OpenQA.Selenium.Support.UI;
 using OrleansCluster.Silo.Tests.Api;
 
 namespace OrleansCluster.Silo.Tests.Page;
@@ -19,8 +13,6 @@ namespace OrleansCluster.Silo.Tests.Page;
 /// </summary>
 public sealed class LivePageRunChangeTests(KestrelSiloFixture fixture) : IClassFixture<KestrelSiloFixture>, IDisposable
 {
-    private static readonly TimeSpan Deadline = TimeSpan.FromSeconds(90);
-
     // The recent steps as an API that reports the breakdown on lastStep only answers them: without their breakdowns.
     private const string StepsWithoutBreakdowns = """
         const fetchAll = window.fetch.bind(window);
@@ -39,7 +31,7 @@ public sealed class LivePageRunChangeTests(KestrelSiloFixture fixture) : IClassF
           .map(t => /^step (\d+) compute: (.+)$/.exec(t)).filter(Boolean).map(m => m[1] + '=' + m[2]);
         """;
 
-    private readonly ChromeDriver _browser = LivePageBrowserTests.StartBrowser();
+    private readonly PageBrowser _page = new(fixture.Factory);
     private readonly HttpClient _admin = fixture.Factory.CreateAdminClient();
 
     [Fact]
@@ -51,12 +43,12 @@ public sealed class LivePageRunChangeTests(KestrelSiloFixture fixture) : IClassF
         await Send(HttpMethod.Post, "/api/job/stop");
         await Send(HttpMethod.Post, "/api/job/start");
 
-        _browser.Navigate().GoToUrl(BaseAddress());
-        Script(StepsWithoutBreakdowns);
-        Script($"sessionStorage.setItem('orleanscluster.adminKey', '{SiloFactory.AdminKey}')");
+        _page.Driver.Navigate().GoToUrl(_page.BaseAddress);
+        _page.Script(StepsWithoutBreakdowns);
+        _page.Script($"sessionStorage.setItem('orleanscluster.adminKey', '{SiloFactory.AdminKey}')");
 
         // small's bars stacked from lastStep, one a poll.
-        var old = (IReadOnlyList<string>)WaitFor(() => Text("#scenario") == "small" && Drawn() is { Count: >= 3 } d ? d : null, "three of small's steps drawn with a breakdown");
+        var old = (IReadOnlyList<string>)_page.WaitFor(() => _page.Text("#scenario") == "small" && Drawn() is { Count: >= 3 } d ? d : null, "three of small's steps drawn with a breakdown");
 
         // small paused (its chart ends at its last step), then uniform loaded (and started): a chart past that step is
         // uniform's, and holds every step number small's bars had.
@@ -65,13 +57,13 @@ public sealed class LivePageRunChangeTests(KestrelSiloFixture fixture) : IClassF
         var lastOld = paused.GetProperty("job").GetProperty("step").GetInt64();
         Assert.True(old.Max(Number) <= lastOld, $"{string.Join(", ", old)} drawn, paused at {lastOld}");
         await Send(HttpMethod.Put, "/api/scenario", """{"preset":"uniform"}""");
-        WaitFor(() => Text("#scenario") == "uniform" && LastDrawnStep() > lastOld, $"uniform's steps drawn past step {lastOld}");
+        _page.WaitFor(() => _page.Text("#scenario") == "uniform" && LastDrawnStep() > lastOld, $"uniform's steps drawn past step {lastOld}");
         var drawn = Drawn();
 
         // What uniform's steps are, read with their breakdowns; a step is not run again without a failure.
         var steps = await _admin.GetJsonAsync("/api/job/steps?count=100");
         var truth = steps.EnumerateArray().Where(s => s.TryGetProperty("breakdown", out var b) && b.ValueKind == JsonValueKind.Object)
-            .ToDictionary(s => s.GetProperty("number").GetInt64(), s => (string)Script("return seconds(arguments[0])", s.GetProperty("breakdown").GetProperty("computeSeconds").GetDouble())!);
+            .ToDictionary(s => s.GetProperty("number").GetInt64(), s => (string)_page.Script("return seconds(arguments[0])", s.GetProperty("breakdown").GetProperty("computeSeconds").GetDouble())!);
         var wrong = drawn.Where(d => truth.TryGetValue(Number(d), out var compute) && d != $"{Number(d)}={compute}").ToArray();
         Assert.True(wrong.Length == 0, $"uniform's bars drawn with another breakdown: {string.Join(", ", wrong)} (uniform's: {string.Join(", ", drawn.Select(d => $"{Number(d)}={truth.GetValueOrDefault(Number(d))}"))}; small's: {string.Join(", ", old)})");
         Assert.Contains(drawn, d => truth.ContainsKey(Number(d))); // the chart was checked against something
@@ -79,7 +71,7 @@ public sealed class LivePageRunChangeTests(KestrelSiloFixture fixture) : IClassF
 
     public void Dispose()
     {
-        _browser.Quit();
+        _page.Dispose();
         _admin.Dispose();
     }
 
@@ -91,30 +83,11 @@ public sealed class LivePageRunChangeTests(KestrelSiloFixture fixture) : IClassF
         Assert.True(status == HttpStatusCode.OK, $"{method} {path}: {(int)status} {body}");
     }
 
-    private List<string> Drawn() => [.. ((IEnumerable<object>)Script(DrawnComputeParts)!).Cast<string>()];
+    private List<string> Drawn() => [.. ((IEnumerable<object>)_page.Script(DrawnComputeParts)!).Cast<string>()];
 
     private long LastDrawnStep()
     {
-        var labels = (IEnumerable<object>)Script("return [...document.querySelectorAll('#steps text.dim')].map(t => t.textContent).filter(t => t.startsWith('step '))")!;
+        var labels = (IEnumerable<object>)_page.Script("return [...document.querySelectorAll('#steps text.dim')].map(t => t.textContent).filter(t => t.startsWith('step '))")!;
         return labels.Cast<string>().Select(l => long.Parse(l[5..], CultureInfo.InvariantCulture)).DefaultIfEmpty(0).Max();
     }
-
-    private Uri BaseAddress()
-    {
-        var addresses = fixture.Factory.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()!.Addresses;
-        return new Uri(addresses.First(a => a.StartsWith("http://127.0.0.1:", StringComparison.Ordinal)) + "/");
-    }
-
-    private object WaitFor(Func<object?> condition, string what)
-    {
-        var wait = new WebDriverWait(_browser, Deadline) { PollingInterval = TimeSpan.FromMilliseconds(100), Message = $"waiting for {what}; page says: {Text("#message")}" };
-        wait.IgnoreExceptionTypes(typeof(StaleElementReferenceException), typeof(NoSuchElementException));
-        return wait.Until(_ => condition());
-    }
-
-    private void WaitFor(Func<bool> condition, string what) => WaitFor(() => condition() ? true : null, what);
-
-    private object? Script(string script, params object[] arguments) => _browser.ExecuteScript(script, arguments);
-
-    private string? Text(string selector) => Script($"return document.querySelector(\"{selector}\")?.textContent ?? null") as string;
 }
