@@ -60,26 +60,13 @@ public sealed class LinkJitterCompletionTests
     {
         // colossus-1 -> colossus-2 comes first and fails at 1e6 us; colossus-1 -> colossus-3 (longer, higher equipment
         // latency) is strictly worse, so a limit found against the first link alone would itself be refused.
-        var error = NominalStep.CompletionError(Colossus(1e6));
-        Assert.NotNull(error);
-        Assert.Equal("noise.linkJitterMicroseconds", error.Field);
-        Assert.Contains("link colossus-1-colossus-3 draws", error.Message, StringComparison.Ordinal);
-        var advised = Advised(error.Message);
-
-        Assert.True(NominalStep.CompletionError(Colossus(advised)) is null, $"advised {advised} us: {NominalStep.CompletionError(Colossus(advised))?.Message}");
-        Assert.NotNull(NominalStep.CompletionError(Colossus(advised * 1.1)));
+        AssertRefusedAgainstAndAdvisedLoads(Colossus, 1e6, "colossus-1-colossus-3");
     }
 
     [Fact]
     public void ThreeSitesWhereTheWorseLinkComesSecondAdviseAFigureThatLoads()
     {
-        var error = NominalStep.CompletionError(ThreeSites(1e7));
-        Assert.NotNull(error);
-        Assert.Contains("link a-c draws", error.Message, StringComparison.Ordinal);
-        var advised = Advised(error.Message);
-
-        Assert.True(NominalStep.CompletionError(ThreeSites(advised)) is null, $"advised {advised} us: {NominalStep.CompletionError(ThreeSites(advised))?.Message}");
-        Assert.NotNull(NominalStep.CompletionError(ThreeSites(advised * 1.1)));
+        AssertRefusedAgainstAndAdvisedLoads(ThreeSites, 1e7, "a-c");
     }
 
     [Fact]
@@ -89,12 +76,21 @@ public sealed class LinkJitterCompletionTests
         // step sites x links); the check now ranks the links in one step. Link s70-s71 is the longest.
         Assert.Null(NominalStep.CompletionError(Mesh(140, 30)));
 
-        var error = NominalStep.CompletionError(Mesh(140, 1e7));
+        AssertRefusedAgainstAndAdvisedLoads(jitter => Mesh(140, jitter), 1e7, "s70-s71");
+    }
+
+    // At `jitter` the scenario is refused naming the jitter and the link it is judged against; the jitter the error
+    // advises loads, and a tenth more does not.
+    private static void AssertRefusedAgainstAndAdvisedLoads(Func<double, Scenario> scenario, double jitter, string link)
+    {
+        var error = NominalStep.CompletionError(scenario(jitter));
         Assert.NotNull(error);
-        Assert.Contains("link s70-s71 draws", error.Message, StringComparison.Ordinal);
+        Assert.Equal("noise.linkJitterMicroseconds", error.Field);
+        Assert.Contains($"link {link} draws", error.Message, StringComparison.Ordinal);
         var advised = Advised(error.Message);
-        Assert.Null(NominalStep.CompletionError(Mesh(140, advised)));
-        Assert.NotNull(NominalStep.CompletionError(Mesh(140, advised * 1.1)));
+
+        Assert.True(NominalStep.CompletionError(scenario(advised)) is null, $"advised {advised} us: {NominalStep.CompletionError(scenario(advised))?.Message}");
+        Assert.NotNull(NominalStep.CompletionError(scenario(advised * 1.1)));
     }
 
     private static double Advised(string message) => double.Parse(
