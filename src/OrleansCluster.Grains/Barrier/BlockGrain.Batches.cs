@@ -183,7 +183,7 @@ public sealed partial class BlockGrain
     /// with <see cref="SimulationTuning.StepAhead"/>, when no node of the block waits on its grain for that step, the
     /// step is then reduced too (<see cref="Gather"/>: distributions, the K slowest, the nodes that miss the barrier),
     /// and the step's call only records the last step's waits and answers; an effect told meanwhile, a checkpoint's
-    /// rejoin check or another step than the next throws the reduction away, and the step reduces as it would have.
+    /// rejoin check with a node of the block evicted, or another step than the next throws the reduction away, and the step reduces as it would have.
     /// One step ahead: a batch fills the node's BatchSteps rows of the ring, so a node drawn from step s + 1 overwrites
     /// only its row of step s, already reduced; drawn from s + 2, it would overwrite the row step s + 1 still reads,
     /// which would then find the node's window past it and draw it again (work wasted, not a wrong time). Draws are

@@ -145,7 +145,7 @@ public sealed partial class BlockGrain(
         // this silo sends the other silos are not held back until every one of its own blocks has stepped.
         await SettleDrawAheadAsync(); // the batches drawn (and the step reduced) ahead, or what is left of them for DrawDue
         BarrierSummary? summary;
-        if (_gatheredAhead == command.Step && !command.RejoinCheck)
+        if (UsesReductionAhead(_gatheredAhead, command, _evicted.AsSpan().Contains(true)))
         {
             // Reduced while the silo waited, from the same batches and evicted nodes: only the last step's waits and the answer are left.
             summary = await ComputeLane.Shared.Run(() =>
@@ -158,7 +158,7 @@ public sealed partial class BlockGrain(
         }
         else
         {
-            _gatheredAhead = -1; // another step (a checkpoint's rejoin check, a step back): reduced here
+            _gatheredAhead = -1; // another step (a step back, a rejoin check with a node evicted): reduced here
             summary = await ComputeLane.Shared.Run(() =>
             {
                 KeepBarrierWaits(config, command.PreviousMaxComputeSeconds);
@@ -186,6 +186,15 @@ public sealed partial class BlockGrain(
         (_drawAhead ??= new DrawAhead(this)).Offer(command.Step + 1);
         return summary;
     }
+
+    /// <summary>
+    /// Whether a step can be answered from the reduction made ahead (<paramref name="gatheredAhead"/>, the step it
+    /// reduced, or -1): only for that step, and at a checkpoint's rejoin check only when no node of the block is
+    /// evicted, since a rejoin check reads evicted nodes alone (the reduction ahead left them out). Before 2026-11-28
+    /// every rejoin check reduced again: with <c>job.checkpointEverySteps</c> 1 the work ahead was never used.
+    /// </summary>
+    internal static bool UsesReductionAhead(long gatheredAhead, StepCommand command, bool anyEvicted) =>
+        gatheredAhead == command.Step && (!command.RejoinCheck || !anyEvicted);
 
     /// <summary>Steps answered from a reduction made ahead, in this process (for the tests).</summary>
     internal static long AnsweredAhead => Interlocked.Read(ref _answeredAhead);

@@ -58,7 +58,9 @@ public sealed class DrawAheadTests(ClusterFixture fixture)
         slowdowns[5] = 1.0;
         for (var step = 31L; step <= 40; step++)
         {
-            await AssertStepAsync(block, specs, slowdowns, step, drawnAheadFirst: step % 3 == 0);
+            // Steps 33 and 36 are checkpoints' rejoin checks with no node evicted: answered from the reduction made
+            // ahead when one was (a rejoin check reads evicted nodes only), with the same figures.
+            await AssertStepAsync(block, specs, slowdowns, step, drawnAheadFirst: step % 3 == 0, rejoinCheck: step is 33 or 36);
         }
 
         // A node that crashes misses the barrier and is evicted: the steps after leave it out (the draws ahead skip
@@ -73,7 +75,7 @@ public sealed class DrawAheadTests(ClusterFixture fixture)
             await AssertStepAsync(block, specs, slowdowns, step, drawnAheadFirst: true, evicted: evicted);
         }
 
-        await AssertStepAsync(block, specs, slowdowns, 51, drawnAheadFirst: true, rejoinCheck: true);
+        await AssertStepAsync(block, specs, slowdowns, 51, drawnAheadFirst: true, rejoinCheck: true, rejoined: [specs[7].Node]);
         await AssertStepAsync(block, specs, slowdowns, 52, drawnAheadFirst: true);
 
         // Steps were answered from reductions made ahead (Simulation:StepAhead), not only drawn ahead.
@@ -160,6 +162,20 @@ public sealed class DrawAheadTests(ClusterFixture fixture)
         Assert.True(missedAtAll > 0, "no draw missed the timeout: the test checks nothing");
     }
 
+    [Fact]
+    public void AStepIsAnsweredFromItsReductionMadeAheadOnlyWhereItReadsTheSameNodes()
+    {
+        StepCommand Step(long number, bool rejoinCheck) => new(Epoch, number, rejoinCheck, PreviousMaxComputeSeconds: 0);
+
+        Assert.True(BlockGrain.UsesReductionAhead(7, Step(7, rejoinCheck: false), anyEvicted: true));
+        // A checkpoint's rejoin check reads the evicted nodes, which the reduction ahead left out: only where none is.
+        Assert.True(BlockGrain.UsesReductionAhead(7, Step(7, rejoinCheck: true), anyEvicted: false));
+        Assert.False(BlockGrain.UsesReductionAhead(7, Step(7, rejoinCheck: true), anyEvicted: true));
+        // Another step than the one reduced (a step back to a checkpoint), or none reduced.
+        Assert.False(BlockGrain.UsesReductionAhead(7, Step(6, rejoinCheck: false), anyEvicted: false));
+        Assert.False(BlockGrain.UsesReductionAhead(-1, Step(1, rejoinCheck: false), anyEvicted: false));
+    }
+
     // Draws ahead finished in this process (every block's: the two-silo tests may run beside these) when this
     // test's block was last asked a step.
     private long _atLastAnswer;
@@ -178,7 +194,7 @@ public sealed class DrawAheadTests(ClusterFixture fixture)
     }
 
     private async Task AssertStepAsync(
-        IBlockGrain block, NodeSpec[] specs, double[] slowdowns, long step, bool drawnAheadFirst, bool rejoinCheck = false, HashSet<int>? evicted = null)
+        IBlockGrain block, NodeSpec[] specs, double[] slowdowns, long step, bool drawnAheadFirst, bool rejoinCheck = false, HashSet<int>? evicted = null, string[]? rejoined = null)
     {
         if (drawnAheadFirst && step > 1)
         {
@@ -200,6 +216,6 @@ public sealed class DrawAheadTests(ClusterFixture fixture)
         Assert.Equal(slowest.Select(x => x.Node), summary.Slowest.Select(s => s.Node));
         Assert.Equal(slowest.Select(x => x.Seconds), summary.Slowest.Select(s => s.ComputeSeconds));
         Assert.Empty(summary.Missed);
-        Assert.Equal(rejoinCheck ? [specs[7].Node] : [], summary.Rejoined ?? []);
+        Assert.Equal(rejoined ?? [], summary.Rejoined ?? []);
     }
 }
