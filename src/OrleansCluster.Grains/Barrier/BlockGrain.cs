@@ -116,12 +116,12 @@ public sealed partial class BlockGrain(
         _effects = Enumerable.Repeat(NodeEffect.None, n).ToArray(); // a run starts healthy: the registry tells its faults after
         if (telemetry.Value.Dcgm)
         {
-            dcgm.Register(config.Block, new DcgmNodes.Entry(config.Scenario, _specs.Select(s => s.Node).ToArray(), _busy, _effects, _evicted));
+            dcgm.Register(config.Block, new DcgmNodes.Entry(config.Scenario, config.Epoch, _specs.Select(s => s.Node).ToArray(), _busy, _effects, _evicted));
         }
 
         if (telemetry.Value.PerNode)
         {
-            gauges.Register(config.Block, new NodeGauges.Entry(config.Scenario, config.Site, _specs.Select(s => s.Node).ToArray(), _specs.Select(s => s.Generation).ToArray(), _previous));
+            gauges.Register(config.Block, new NodeGauges.Entry(config.Scenario, config.Epoch, config.Site, _specs.Select(s => s.Node).ToArray(), _specs.Select(s => s.Generation).ToArray(), _previous));
         }
 
         _reduction = new BlockReduction(_specs.Select(s => s.Node).ToArray(), _generations, _generationOf, _gpus, config.TopK);

@@ -3,31 +3,33 @@ namespace OrleansCluster.Grains.Telemetry;
 /// <summary>
 /// A silo-wide map from block id to what that block publishes for scrape time: blocks register when configured
 /// and unregister when deactivated; the host's metrics endpoint reads a snapshot. A block configured for another
-/// scenario drops the blocks of the others: those the new scenario does not reuse would otherwise stay until Orleans
-/// collects them as idle, publishing their last figures under the old scenario's name. Thread-safe.
+/// run (a layout: its scenario and epoch) drops the blocks of the others: those the new layout does not reuse would
+/// otherwise stay until Orleans collects them as idle, publishing their last figures under the old scenario's name
+/// (before 2026-11-28 only a new scenario name dropped them, so a scenario loaded again under its name with fewer
+/// sites kept the dropped sites' nodes on the page). Thread-safe.
 /// </summary>
-public abstract class BlockRegistry<TEntry>(Func<TEntry, string> scenarioOf)
+public abstract class BlockRegistry<TEntry>(Func<TEntry, (string Scenario, long Epoch)> runOf)
     where TEntry : class
 {
     private readonly Dictionary<string, TEntry> _blocks = new(StringComparer.Ordinal);
     private readonly Lock _gate = new();
-    private string? _scenario;
+    private (string Scenario, long Epoch)? _run;
 
     /// <summary>Registers (or replaces) what <paramref name="block"/> publishes.</summary>
     public void Register(string block, TEntry entry)
     {
         ArgumentNullException.ThrowIfNull(entry);
-        var scenario = scenarioOf(entry);
+        var run = runOf(entry);
         lock (_gate)
         {
-            if (!string.Equals(scenario, _scenario, StringComparison.Ordinal))
+            if (run != _run)
             {
-                foreach (var other in _blocks.Where(p => !string.Equals(scenarioOf(p.Value), scenario, StringComparison.Ordinal)).Select(p => p.Key).ToArray())
+                foreach (var other in _blocks.Where(p => runOf(p.Value) != run).Select(p => p.Key).ToArray())
                 {
                     _blocks.Remove(other);
                 }
 
-                _scenario = scenario;
+                _run = run;
             }
 
             _blocks[block] = entry;

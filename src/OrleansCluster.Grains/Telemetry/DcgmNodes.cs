@@ -7,8 +7,8 @@ namespace OrleansCluster.Grains.Telemetry;
 /// the arrays it keeps current (busy fraction of the last step, fault effect, eviction); the host's metrics
 /// endpoint turns them into per-GPU readings at scrape time.
 /// </summary>
-public sealed class DcgmNodes() : BlockRegistry<DcgmNodes.Entry>(static e => e.Scenario)
+public sealed class DcgmNodes() : BlockRegistry<DcgmNodes.Entry>(static e => (e.Scenario, e.Epoch))
 {
     /// <summary>A block's nodes and the arrays its grain writes each step (NaN busy: no figure yet).</summary>
-    public sealed record Entry(string Scenario, IReadOnlyList<string> Nodes, double[] Busy, NodeEffect[] Effects, bool[] Evicted);
+    public sealed record Entry(string Scenario, long Epoch, IReadOnlyList<string> Nodes, double[] Busy, NodeEffect[] Effects, bool[] Evicted);
 }

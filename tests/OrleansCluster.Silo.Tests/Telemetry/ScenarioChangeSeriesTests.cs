@@ -76,6 +76,34 @@ public sealed partial class ScenarioChangeSeriesTests
         Assert.Equal(["NVIDIA A100-SXM4-80GB"], models);
     }
 
+    [Fact]
+    public async Task AScenarioLoadedAgainUnderTheSameNameWithFewerSitesTakesTheDroppedSitesNodesOffThePage()
+    {
+        // alpha again, site b gone and a's nodes now A100s: b's blocks are not configured again (idle until Orleans
+        // collects them), and before 2026-11-28 they kept publishing b's per-node and dcgm series under alpha's name,
+        // since the registries dropped a block only when a block of another scenario name registered.
+        var alphaAgain = Alpha.Replace("\"H100\", \"count\": 6 } ] },\n", "\"A100\", \"count\": 6 } ] },\n", StringComparison.Ordinal);
+        alphaAgain = alphaAgain[..alphaAgain.IndexOf("{ \"name\": \"b\"", StringComparison.Ordinal)].TrimEnd().TrimEnd(',') + "\n  ]\n}";
+        Assert.DoesNotContain("\"b\"", alphaAgain, StringComparison.Ordinal);
+        await using var factory = new SiloFactory
+        {
+            Pace = "max",
+            Settings = new Dictionary<string, string> { ["Telemetry:PerNode"] = "true", ["Telemetry:Dcgm"] = "true" },
+        };
+        using var client = factory.CreateAdminClient();
+
+        await LoadAsync(client, Alpha);
+        await WaitForPageAsync(client, page => Has(page, "alpha", "a") && Has(page, "alpha", "b") && Host(page, "b-0000"), "alpha's series");
+
+        await LoadAsync(client, alphaAgain);
+        var page = await WaitForPageAsync(client, page => page.Contains("modelName=\"NVIDIA A100-SXM4-80GB\",Hostname=\"a-", StringComparison.Ordinal), "the second alpha's dcgm series");
+
+        Assert.Contains("gpusim_node_step_compute_seconds{scenario=\"alpha\",node=\"a-", page, StringComparison.Ordinal);
+        Assert.DoesNotContain("gpusim_node_step_compute_seconds{scenario=\"alpha\",node=\"b-", page, StringComparison.Ordinal);
+        Assert.False(Host(page, "b-"), "b's GPUs are still on the dcgm page");
+        Assert.DoesNotContain("modelName=\"NVIDIA H100", page, StringComparison.Ordinal);
+    }
+
     private static async Task LoadAsync(HttpClient client, string scenario)
     {
         var (status, body, _) = await client.SendJsonAsync(HttpMethod.Put, "/api/scenario", scenario);
