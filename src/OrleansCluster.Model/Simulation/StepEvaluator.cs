@@ -80,10 +80,10 @@ public static class StepEvaluator
         var linkReports = inter.Links;
         var comm = AllReduceModel.CommSeconds(maxIntra, interSite);
         var stepSeconds = all.Count == 0 ? 0 : AllReduceModel.StepSeconds(maxCompute, comm, job.CommOverlap);
-        var hidden = 1 - job.CommOverlap;
+        var exposed = AllReduceModel.ExposedShare(maxCompute, comm, job.CommOverlap); // of T_comm, what the step waits for
         var breakdown = all.Count == 0
             ? StepBreakdown.Zero
-            : new StepBreakdown(median, maxCompute - median, hidden * 2 * maxIntra, hidden * inter.BandwidthSeconds, hidden * inter.LatencySeconds);
+            : new StepBreakdown(median, maxCompute - median, exposed * 2 * maxIntra, exposed * inter.BandwidthSeconds, exposed * inter.LatencySeconds);
 
         var threshold = (1 + scenario.Stragglers.Threshold) * median;
         long stragglerCount = 0;

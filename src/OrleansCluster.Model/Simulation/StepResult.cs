@@ -43,8 +43,8 @@ public sealed record GroupReport(string Name, int Nodes, long Stragglers, double
 
 /// <summary>
 /// <c>T_step</c> split into parts that sum to it (DESIGN.md 7.5): <c>compute</c> = median t_i,
-/// <c>straggler_wait</c> = max t_i - median t_i, <c>intra_site</c> = (1 - overlap) 2 max_s T_s, and the
-/// bandwidth and latency terms of <c>T_x</c>, each times (1 - overlap).
+/// <c>straggler_wait</c> = max t_i - median t_i, <c>intra_site</c> = (1 - overlap') 2 max_s T_s, and the
+/// bandwidth and latency terms of <c>T_x</c>, each times (1 - overlap'), overlap' = min(overlap, max t_i / T_comm) (AllReduceModel.ExposedShare).
 /// </summary>
 public sealed record StepBreakdown(double ComputeSeconds, double StragglerWaitSeconds, double IntraSiteSeconds, double InterSiteBandwidthSeconds, double InterSiteLatencySeconds)
 {

@@ -35,6 +35,18 @@ public sealed class AllReduceModelTests
     public void OverlapHidesItsShareOfCommunication() =>
         Assert.Equal(1.0 + (0.25 * 0.4), AllReduceModel.StepSeconds(1.0, 0.4, 0.75), 12);
 
+    [Theory]
+    [InlineData(1.0, 7.3, 1.0, 7.3)] // fully overlapped, communication longer than compute: the all-reduce sets the step
+    [InlineData(1.0, 4.0, 0.5, 4.0)] // half of 4 s would hide, but 1 s of compute covers only 1 s of it: 1 + 3
+    [InlineData(2.0, 4.0, 0.5, 4.0)] // exactly covered: DESIGN's formula and this one agree
+    [InlineData(0.0, 1.0, 1.0, 1.0)] // no compute at all hides nothing
+    public void CommunicationHidesOnlyBehindComputeSoAStepNeverTakesLessThanItsAllReduce(double compute, double comm, double overlap, double expected)
+    {
+        var step = AllReduceModel.StepSeconds(compute, comm, overlap);
+        Assert.Equal(expected, step, 12);
+        Assert.True(step >= comm && step >= compute);
+    }
+
     [Fact]
     public void BillionsOfCollectivesPayTheirLatencyWithoutWrapping() =>
         // 2 * 2^31 collectives wrap an int to a negative count; the term must stay 2 K (m-1) L / H.
