@@ -7,11 +7,15 @@ namespace OrleansCluster.Cli.Commands;
 /// <summary>
 /// Scores alert rules against the ground truth: each firing episode of a rule (a run of <c>ALERTS{alertstate="firing"}</c>
 /// samples for one host) is a true positive when it starts on a faulted host between the fault's start and its end
-/// plus a grace, a false positive otherwise; a fault no episode of the rule matched is missed by it. Faults that began
-/// before the window (still in force at its start, or ended after it) are context: an episode one of them explains,
-/// by the same rule, and that no fault of the window explains, is neither true nor false, and they are neither
-/// detected nor missed. Precision is true over true and false, recall detected over the window's faults, time to
-/// detect the first matching episode's start less the fault's start.
+/// plus a grace, a false positive otherwise; a fault no episode of the rule is attributed to is missed by it. An
+/// episode is attributed to one fault only: of the faults that explain it (its host, from their start to their end plus
+/// the grace), the one that began last, at or before the episode's start (ties: the one on fewest hosts, then by id).
+/// The scorer does not know which kinds a rule is for: where faults overlap on a host, a rule firing for the newer
+/// one (a crash's XID during a throttle) does not detect the older. Faults that began before the window (still in
+/// force at its start, or ended after it) are context: an episode attributed to one of them (no fault of the window
+/// explains it) is neither true nor false, and they are neither detected nor missed. Precision is true over true and
+/// false, recall detected over the window's faults, time to detect the first attributed episode's start less the
+/// fault's start.
 /// </summary>
 public static class AlertScoring
 {
@@ -58,21 +62,27 @@ public static class AlertScoring
         foreach (var rule in names)
         {
             var mine = episodes.Where(e => e.Rule == rule).ToArray();
+            // Each episode's one fault (none: a false positive), by position: two series of one rule on one host
+            // (per-GPU labels) may give equal episodes, each counted.
+            var attributed = mine.Select(e => Attribute(e, faults, earlier, grace, windowEnd)).ToArray();
+            var first = new Dictionary<TruthFault, DateTimeOffset>(ReferenceEqualityComparer.Instance);
+            var tp = 0;
+            for (var i = 0; i < mine.Length; i++)
+            {
+                if (attributed[i] is ({ } fault, true))
+                {
+                    tp++;
+                    first[fault] = first.TryGetValue(fault, out var seen) && seen <= mine[i].Start ? seen : mine[i].Start;
+                }
+            }
+
             var detect = new List<double>();
-            // By position: two series of one rule on one host (per-GPU labels) may give equal episodes.
-            var matched = new bool[mine.Length];
             var missed = new List<TruthFault>();
             foreach (var fault in faults)
             {
-                var hits = Enumerable.Range(0, mine.Length).Where(i => Matches(mine[i], fault, grace, windowEnd)).ToArray();
-                foreach (var i in hits)
+                if (first.TryGetValue(fault, out var detected))
                 {
-                    matched[i] = true;
-                }
-
-                if (hits.Length > 0)
-                {
-                    detect.Add(Math.Max(0, (hits.Min(i => mine[i].Start) - fault.Start).TotalSeconds));
+                    detect.Add(Math.Max(0, (detected - fault.Start).TotalSeconds));
                 }
                 else
                 {
@@ -80,9 +90,7 @@ public static class AlertScoring
                 }
             }
 
-            var tp = matched.Count(m => m);
-            var unmatched = Enumerable.Range(0, mine.Length).Where(i => !matched[i]).Select(i => mine[i]).ToArray();
-            var falsePositives = unmatched.Where(e => !earlier.Any(f => Matches(e, f, grace, windowEnd))).ToArray();
+            var falsePositives = Enumerable.Range(0, mine.Length).Where(i => attributed[i].Fault is null).Select(i => mine[i]).ToArray();
             var fp = falsePositives.Length;
             scores.Add(new RuleScore(
                 rule,
@@ -94,7 +102,7 @@ public static class AlertScoring
                 faults.Count > 0 ? detect.Count / (double)faults.Count : null,
                 DetectQuantile(detect, 0.50),
                 DetectQuantile(detect, 0.95),
-                unmatched.Length - fp,
+                mine.Length - tp - fp,
                 [.. falsePositives.OrderBy(e => e.Start).ThenBy(e => e.Host, StringComparer.Ordinal).Take(Listed)],
                 [.. missed.OrderBy(f => f.Start).ThenBy(f => f.Id, StringComparer.Ordinal).Take(Listed)]));
         }
@@ -123,6 +131,20 @@ public static class AlertScoring
             yield return new Episode(rule, host, s, last!.Value, labels);
         }
     }
+
+    /// <summary>
+    /// The fault that explains <paramref name="episode"/> best, of the window's and the earlier ones: of those that
+    /// explain it (its host, from their start to their end plus the grace), the one that began last (ties: fewest hosts,
+    /// then by id); none when no fault explains it. A window's fault began after every earlier one, so wins over them.
+    /// </summary>
+    private static (TruthFault? Fault, bool InWindow) Attribute(Episode episode, IReadOnlyList<TruthFault> faults, IReadOnlyList<TruthFault> earlier, TimeSpan grace, DateTimeOffset windowEnd) =>
+        faults.Select(f => (Fault: f, InWindow: true)).Concat(earlier.Select(f => (Fault: f, InWindow: false)))
+            .Where(c => Matches(episode, c.Fault, grace, windowEnd))
+            .OrderByDescending(c => c.Fault.Start)
+            .ThenBy(c => c.Fault.Hosts.Count)
+            .ThenBy(c => c.Fault.Id, StringComparer.Ordinal)
+            .Select(c => ((TruthFault?)c.Fault, c.InWindow))
+            .FirstOrDefault();
 
     private static bool Matches(Episode episode, TruthFault fault, TimeSpan grace, DateTimeOffset windowEnd) =>
         episode.Host is { } host && fault.Hosts.Contains(host, StringComparer.Ordinal)

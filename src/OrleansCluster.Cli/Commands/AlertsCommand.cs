@@ -1,6 +1,5 @@
 using System.CommandLine;
 using System.Globalization;
-using System.Net.Http.Json;
 using System.Text.Json;
 using OrleansCluster.Abstractions.Messages;
 using OrleansCluster.Cli.Reports;
@@ -88,7 +87,7 @@ public static class AlertsCommand
 
                 return await finish(parse, "alerts", report, target, ct);
             }
-            catch (Exception e) when (CommandErrors.CouldNotRun(e, ct))
+            catch (Exception e) when (e is KeyRefusedException || CommandErrors.CouldNotRun(e, ct))
             {
                 await Console.Error.WriteLineAsync($"error: {CommandErrors.Describe(e)}");
                 return 2;
@@ -163,7 +162,8 @@ public static class AlertsCommand
         for (var page = 1; ; page++)
         {
             var path = $"/api/faults?all=true&allNodes=true&since={Uri.EscapeDataString(from.ToString("O", CultureInfo.InvariantCulture))}&page={page}&pageSize={PageSize}";
-            var batch = await admin.GetFromJsonAsync<List<Fault>>(path, SiloApi.Json, cancellationToken) ?? [];
+            // Through SiloApi: a refused key is the line every command says (naming --key and its variable), not a bare 401.
+            var batch = await SiloApi.GetAsync<List<Fault>?>(admin, path, cancellationToken) ?? [];
             faults.AddRange(batch);
             if (batch.Count < PageSize)
             {

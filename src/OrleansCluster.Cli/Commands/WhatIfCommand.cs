@@ -35,6 +35,8 @@ public static class WhatIfCommand
                     body["withFaults"] = true;
                 }
 
+                // As every command that calls the admin API: a refused key is one line naming --key and its variable.
+                await SiloApi.CheckKeyAsync(client, ct);
                 var result = await WhatIf.RunAsync(client, body, ct);
                 ReportWriter.Write(Console.Out, result, parse.GetValue(output)!);
                 if (parse.GetResult(report) is { } asked)
@@ -46,7 +48,7 @@ public static class WhatIfCommand
 
                 return result.Held() ? 0 : 1;
             }
-            catch (Exception e) when (CommandErrors.CouldNotRun(e, ct))
+            catch (Exception e) when (e is KeyRefusedException || CommandErrors.CouldNotRun(e, ct))
             {
                 await Console.Error.WriteLineAsync($"error: {CommandErrors.Describe(e)}");
                 return 2;

@@ -119,6 +119,47 @@ public sealed class AlertMatchingTests
     }
 
     [Fact]
+    public void WhereFaultsOverlapOnAHostAnEpisodeDetectsOnlyTheOneThatBeganLastBeforeIt()
+    {
+        // A black-box probe's case: a throttle on n1 from 0, a crash of n1 from 100 (its XID firing at 103), and a
+        // site power cap over n1 and n2 from 50. The XID episode is the crash's: the throttle and the power cap are
+        // not detected by it. Once the crash has ended (and its grace), an episode on n1 is the throttle's again.
+        AlertScoring.TruthFault[] faults =
+        [
+            new("throttle", "node.thermal-throttle", null, ["n1"], At(0), At(400)),
+            new("cap", "site.power-cap", null, ["n1", "n2"], At(50), At(400)),
+            new("crash", "node.crash", "network-switch-cable", ["n1"], At(100), At(150)),
+        ];
+
+        var xid = Assert.Single(AlertScoring.Score(faults, [new("Xid", "n1", At(103), At(140))], TimeSpan.FromSeconds(20), At(500)));
+
+        Assert.Equal((1, 0, 0, 2), (xid.TruePositives, xid.FalsePositives, xid.EarlierFaultEpisodes, xid.Missed));
+        Assert.Equal((3.0, 3.0), (xid.DetectP50Seconds, xid.DetectP95Seconds));
+        Assert.Equal(["throttle", "cap"], xid.MissedFaults!.Select(f => f.Id));
+
+        var hot = Assert.Single(AlertScoring.Score(faults, [new("Hot", "n1", At(103), At(140)), new("Hot", "n1", At(300), At(380))], TimeSpan.FromSeconds(20), At(500)));
+
+        Assert.Equal((2, 0), (hot.TruePositives, hot.FalsePositives));
+        // The power cap (the last begun on n1 once the crash and its grace are over) at 250 s, the crash at 3 s.
+        Assert.Equal(["throttle"], hot.MissedFaults!.Select(f => f.Id));
+        Assert.Equal((3.0, 250.0), (hot.DetectP50Seconds, hot.DetectP95Seconds));
+    }
+
+    [Fact]
+    public void AnEpisodeAFaultOfTheWindowExplainsIsItsEvenWhereAnEarlierFaultOnItsHostIsStillInForce()
+    {
+        AlertScoring.TruthFault[] earlier = [new("e1", "node.thermal-throttle", null, ["n1"], At(-100), null)];
+        AlertScoring.TruthFault[] faults = [new("f1", "node.crash", null, ["n1"], At(20), At(30))];
+        AlertScoring.Episode[] episodes = [new("Xid", "n1", At(22), At(28)), new("Xid", "n1", At(100), At(110))];
+
+        var score = Assert.Single(AlertScoring.Score(faults, episodes, TimeSpan.FromSeconds(10), At(200), earlier: earlier));
+
+        // The first the crash's (2 s), the second, after the crash and its grace, the throttle's: context.
+        Assert.Equal((1, 0, 1, 0), (score.TruePositives, score.FalsePositives, score.EarlierFaultEpisodes, score.Missed));
+        Assert.Equal(2.0, score.DetectP50Seconds);
+    }
+
+    [Fact]
     public void EqualEpisodesOfTwoSeriesAreEachCounted()
     {
         // One rule per GPU: two series on n1 fire over the same samples.

@@ -82,6 +82,8 @@ public sealed class ProgramTests(SiloProcessFixture silo) : IClassFixture<SiloPr
     [InlineData("ramp", "--sizes", "40")]
     [InlineData("scrape", "--seconds", "2")]
     [InlineData("api", "--rounds", "1")]
+    [InlineData("alerts", "--seconds", "60", "--prometheus", "http://127.0.0.1:9")] // the silo's ground truth first, before Prometheus
+    [InlineData("whatif", "--steps", "1")]
     public async Task ARefusedKeyExitsTwoNamingKeyAndItsVariable(params string[] command)
     {
         var (exit, output, error) = await RunAsync([.. command, "--url", Url, "--key", "not-the-key"]);
