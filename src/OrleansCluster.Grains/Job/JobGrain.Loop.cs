@@ -22,10 +22,23 @@ public sealed partial class JobGrain
     // realtime it runs one step and schedules the next at origin + (simulated time so far) / speed.
     private async Task TickAsync(CancellationToken cancellationToken)
     {
+        if (_unsettled is not null)
+        {
+            try
+            {
+                await SettledAsync(); // a control call's write whose outcome is not known: read back each second
+            }
+            catch (WriteUnsettledException)
+            {
+                _timer?.Change(TimeSpan.FromSeconds(1), Timeout.InfiniteTimeSpan);
+                return;
+            }
+        }
+
         if (Job.State != JobState.Running)
         {
-            // A paused or stopped job writes nothing on its own: a write it owes (a control call's that timed out, whose
-            // change storage may still run) is tried each second until one succeeds.
+            // A paused or stopped job writes nothing on its own: a write it owes (one of its own that failed, or a load's
+            // layout's) is tried each second until one succeeds.
             if (_saveOwed && !await TrySaveAsync())
             {
                 _timer?.Change(TimeSpan.FromSeconds(1), Timeout.InfiniteTimeSpan);
