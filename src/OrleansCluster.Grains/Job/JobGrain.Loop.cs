@@ -55,6 +55,10 @@ public sealed partial class JobGrain
 
         if (!_treeReady)
         {
+            // Found by review: the wait for the tree (a silo draining, a layout that failed part way) was owed at realtime
+            // pace, and the steps after it ran back to back until they had caught up. The schedule is held meanwhile, as a
+            // pause holds it, and goes on once the tree is ready.
+            _cadence.Hold(Job.Pace);
             if (_leaving.Any(membership.CurrentSnapshot.Members.ToDictionary(m => m.Key.ToString(), m => m.Value.Status)))
             {
                 _timer?.Change(TimeSpan.FromMilliseconds(500), Timeout.InfiniteTimeSpan);
@@ -78,6 +82,7 @@ public sealed partial class JobGrain
                 return;
             }
 
+            _cadence.Resume(Job.StepsOk + Job.StepsFailed); // the wait held for the tree goes on from now
             await TrySaveAsync(); // the new epoch; stepping need not wait for storage
         }
 
