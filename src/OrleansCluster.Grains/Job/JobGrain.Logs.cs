@@ -52,4 +52,7 @@ public sealed partial class JobGrain
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "background failures could not be handed to the fault registry at step {Step} ({Error}: {Message}): handed over at the next step it answers")]
     private static partial void LogHandOverFailed(ILogger logger, long step, string error, string message);
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "a control call's write timed out or lost its connection, and the job's record, read back, {Outcome}")]
+    private static partial void LogWriteSettled(ILogger logger, string outcome);
 }

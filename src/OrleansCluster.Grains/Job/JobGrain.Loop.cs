@@ -22,10 +22,23 @@ public sealed partial class JobGrain
     // realtime it runs one step and schedules the next at origin + (simulated time so far) / speed.
     private async Task TickAsync(CancellationToken cancellationToken)
     {
+        if (_unsettled is not null)
+        {
+            try
+            {
+                await SettledAsync(); // a control call's write whose outcome is not known: read back each second
+            }
+            catch (WriteUnsettledException)
+            {
+                _timer?.Change(TimeSpan.FromSeconds(1), Timeout.InfiniteTimeSpan);
+                return;
+            }
+        }
+
         if (Job.State != JobState.Running)
         {
-            // A paused or stopped job writes nothing on its own: a write it owes (a control call's that timed out, whose
-            // change storage may still run) is tried each second until one succeeds.
+            // A paused or stopped job writes nothing on its own: a write it owes (one of its own that failed, or a load's
+            // layout's) is tried each second until one succeeds.
             if (_saveOwed && !await TrySaveAsync())
             {
                 _timer?.Change(TimeSpan.FromSeconds(1), Timeout.InfiniteTimeSpan);
@@ -42,6 +55,10 @@ public sealed partial class JobGrain
 
         if (!_treeReady)
         {
+            // Found by review: the wait for the tree (a silo draining, a layout that failed part way) was owed at realtime
+            // pace, and the steps after it ran back to back until they had caught up. The schedule is held meanwhile, as a
+            // pause holds it, and goes on once the tree is ready.
+            _cadence.Hold(Job.Pace);
             if (_leaving.Any(membership.CurrentSnapshot.Members.ToDictionary(m => m.Key.ToString(), m => m.Value.Status)))
             {
                 _timer?.Change(TimeSpan.FromMilliseconds(500), Timeout.InfiniteTimeSpan);
@@ -65,6 +82,7 @@ public sealed partial class JobGrain
                 return;
             }
 
+            _cadence.Resume(Job.StepsOk + Job.StepsFailed); // the wait held for the tree goes on from now
             await TrySaveAsync(); // the new epoch; stepping need not wait for storage
         }
 

@@ -1,6 +1,7 @@
 using Microsoft.Extensions.Logging;
 using Orleans.Storage;
 using OrleansCluster.Abstractions.Messages;
+using OrleansCluster.Grains.Faults;
 
 namespace OrleansCluster.Grains.Job;
 
@@ -11,11 +12,18 @@ namespace OrleansCluster.Grains.Job;
 /// </summary>
 public sealed partial class JobGrain
 {
+    // A control call's change whose write's outcome is not known: the write, the change and what follows it (a load's
+    // layout). Memory holds the record as it was before the change until a read back says whether storage holds it.
+    private sealed record UnsettledChange(Guid Write, Action Change, Func<Task>? Then);
+
+    private UnsettledChange? _unsettled;
+
     // The record is the grain's state itself: written as it stands, with whether this is a clean hand-over.
     private async Task SaveAsync(bool clean = false)
     {
         Job.Clean = clean;
         Job.Writer = _writer;
+        Job.WriteId = Guid.NewGuid();
         // Built again only when the evictions changed (found by review: a site's crash at a million nodes made it a
         // sort of 125,000 ids at every write, once a second).
         Job.EvictedNodes = _evictedOrdinals ??= _loaded is { } loaded && _evicted.Count > 0
@@ -113,10 +121,107 @@ public sealed partial class JobGrain
         }
     }
 
+    // Whether storage holds the record `write` stored, read for its ETag while memory's record is kept (the run's
+    // arithmetic holds it). No record stored (storage restarted empty): not held, and the registry is told to write its
+    // own again at the next write. A record another activation wrote stands this one down, as a refused write does.
+    private async Task<bool> HoldsAsync(Guid write)
+    {
+        var mine = record.State;
+        bool exists, another, holds;
+        try
+        {
+            await record.ReadStateAsync();
+            (exists, another, holds) = (record.RecordExists, record.RecordExists && record.State.Writer != _writer, record.RecordExists && record.State.WriteId == write);
+        }
+        finally
+        {
+            record.State = mine;
+        }
+
+        if (another && !holds)
+        {
+            _superseded = true;
+            Halt(Job.State);
+            DeactivateOnIdle();
+            throw new InconsistentStateException("another activation of the job wrote its record: this one writes no more");
+        }
+
+        _registryWriteOwed |= !exists;
+        return holds;
+    }
+
+    // A write that storage holds after all (its answer was lost): as one that landed.
+    private void WriteLanded()
+    {
+        _cadence.Saved(Job.LastCheckpoint);
+        _recordWrites.Landed();
+        _saveOwed = false;
+    }
+
+    // Settles a control call's write whose outcome was not known: made, the change is made again over memory (which
+    // held the record as before it) and what followed it is done; not made, memory stands. Either way a running job
+    // steps on from the wait it held. Throws WriteUnsettledException while storage cannot be read: the job takes no
+    // change meanwhile (each call is refused), neither steps nor writes, and its timer tries again each second.
+    private async Task SettledAsync()
+    {
+        if (_unsettled is not { } unsettled)
+        {
+            return;
+        }
+
+        bool made;
+        try
+        {
+            made = await HoldsAsync(unsettled.Write);
+        }
+        catch (Exception e) when (!_superseded)
+        {
+            _recordWrites.Failed(e);
+            throw new WriteUnsettledException($"the job's last control call's write timed out or lost its connection and storage cannot be read back yet ({Describe(e)}): whether it was made is not known until it can, and the job takes no change meanwhile");
+        }
+
+        _unsettled = null;
+        LogWriteSettled(logger, made ? "holds it: the change stands" : "does not hold it: the change was not made");
+        if (made)
+        {
+            unsettled.Change();
+            Job.WriteId = unsettled.Write;
+            WriteLanded();
+            if (unsettled.Then is { } then)
+            {
+                try
+                {
+                    await then();
+                }
+                catch (Exception e) when (!_superseded)
+                {
+                    LogTickFailed(logger, Run.NextStep, e.GetBaseException().Message); // a load's layout: a start lays it out again
+                }
+            }
+        }
+        else if (!_saveOwed)
+        {
+            _recordWrites.PutBack();
+        }
+
+        if (Job.State == JobState.Running)
+        {
+            StartTimer(newSchedule: false); // the wait held while it was not known goes on from now
+        }
+    }
+
+    private static string Describe(Exception e) => $"{e.GetBaseException().GetType().Name}: {e.GetBaseException().Message}";
+
     // Saves from the step loop, where a storage outage must not fail a training step: a failed write is logged (once
-    // per log interval) and tried again a second later; the job steps on meanwhile. Whether it was written.
+    // per log interval) and tried again a second later; the job steps on meanwhile. Whether it was written. Nothing is
+    // written while a control call's write is unsettled: it would hide from the read back whether that one was made.
     private async Task<bool> TrySaveAsync()
     {
+        if (_unsettled is not null)
+        {
+            return false;
+        }
+
         try
         {
             await SaveAsync();

@@ -83,21 +83,32 @@ public sealed partial class JobGrain(
 
         // Written before anything is laid out: a load that storage refuses changes nothing (the API answers 503, "not
         // made"). Once written, the layout goes on; the record's next write carries the new run.
+        await SettledAsync();
         var loaded = JobScenario.Of(scenario, _tuning.BlockSize);
-        await ChangeAsync(() =>
-        {
-            Halt(JobState.Stopped);
-            Job.Source = source;
-            Job.ClearFaultsOwed = true;
-        });
+        var layOut = () => LayOutLoadedAsync(loaded);
+        await ChangeAsync(
+            () =>
+            {
+                Halt(JobState.Stopped);
+                Job.Source = source;
+                Job.ClearFaultsOwed = true;
+            },
+            then: layOut);
+        await layOut();
+    }
+
+    // A load's run, once its record is written: laid out, clearing every fault.
+    private async Task LayOutLoadedAsync(JobScenario loaded)
+    {
         _loaded = loaded;
         await ConfigureRunAsync(keepFaults: false);
         await TrySaveAsync();
-        LogLoaded(logger, scenario.Name, scenario.NodeCount, scenario.GpuCount, _loaded.Layout.Blocks.Count);
+        LogLoaded(logger, loaded.Scenario.Name, loaded.Scenario.NodeCount, loaded.Scenario.GpuCount, loaded.Layout.Blocks.Count);
     }
 
     public async Task StartAsync()
     {
+        await SettledAsync();
         switch (Job.State)
         {
             case JobState.Idle:
@@ -126,6 +137,7 @@ public sealed partial class JobGrain(
 
     public async Task<bool> StartIfIdleAsync(ScenarioSource source, PaceSettings pace)
     {
+        await SettledAsync();
         if (Job.State != JobState.Idle)
         {
             return false;
@@ -160,28 +172,43 @@ public sealed partial class JobGrain(
         return (await GetStatusAsync()).Job;
     }
 
-    public Task PauseAsync() => Job.State switch
+    public async Task PauseAsync()
     {
-        JobState.Running => HaltAsync(JobState.Paused),
-        JobState.Paused => Task.CompletedTask,
-        _ => throw new InvalidOperationException(NotRunning("pause")),
-    };
+        await SettledAsync();
+        await (Job.State switch
+        {
+            JobState.Running => HaltAsync(JobState.Paused),
+            JobState.Paused => Task.CompletedTask,
+            _ => throw new InvalidOperationException(NotRunning("pause")),
+        });
+    }
 
-    public Task ResumeAsync() => Job.State switch
+    public async Task ResumeAsync()
     {
-        JobState.Paused => ChangeAsync(() => StartTimer(newSchedule: false)), // what was left of the wait when paused, from now
-        JobState.Running => Task.CompletedTask,
-        _ => throw new InvalidOperationException(NotRunning("resume")),
-    };
+        await SettledAsync();
+        await (Job.State switch
+        {
+            JobState.Paused => ChangeAsync(() => StartTimer(newSchedule: false)), // what was left of the wait when paused, from now
+            JobState.Running => Task.CompletedTask,
+            _ => throw new InvalidOperationException(NotRunning("resume")),
+        });
+    }
 
     // Why a stopped or never-started job cannot be paused or resumed, and what to do instead.
     private string NotRunning(string what) => Job.State == JobState.Idle
         ? $"no scenario is loaded: nothing to {what} (PUT /api/scenario loads one)"
         : $"the job is stopped: nothing to {what} (POST /api/job/start runs it again from step 1)";
 
-    public Task StopAsync() => Job.State is JobState.Running or JobState.Paused ? HaltAsync(JobState.Stopped) : Task.CompletedTask;
+    public async Task StopAsync()
+    {
+        await SettledAsync();
+        if (Job.State is JobState.Running or JobState.Paused)
+        {
+            await HaltAsync(JobState.Stopped);
+        }
+    }
 
-    public Task SetPaceAsync(PaceSettings pace)
+    public async Task SetPaceAsync(PaceSettings pace)
     {
         ArgumentNullException.ThrowIfNull(pace);
         if (PaceSettings.SpeedError(pace.Speed) is { } error)
@@ -189,7 +216,8 @@ public sealed partial class JobGrain(
             throw new ArgumentOutOfRangeException(nameof(pace), pace.Speed, error);
         }
 
-        return ChangeAsync(() =>
+        await SettledAsync();
+        await ChangeAsync(() =>
         {
             // Found by probing: this re-anchored the schedule, so that each pace call (the same pace included), pause
             // and resume ran the next step at once (40 calls, 40 steps in 5 s at x1). The wait left is kept, rescaled.
@@ -317,32 +345,65 @@ public sealed partial class JobGrain(
 
     private Task HaltAsync(JobState state) => ChangeAsync(() => Halt(state));
 
-    // A control call's change, made durable or undone: the API answers a write that storage refused with 503, "the
+    // A control call's change, made durable or not made: the API answers a write that storage refused with 503, "the
     // change was not made", so it must not stay in memory (found by probing: a pause answered 503 paused the job).
-    // A write that timed out may still land later; the job's next write, over its own record, puts memory's back.
-    private async Task ChangeAsync(Action change)
+    // A write whose outcome is unknown (it timed out, or its connection failed: a paused Redis runs it when it goes
+    // on) is settled by reading the record back, as the fault registry does: found by probing, a resume answered 503
+    // "undone here" was run by storage later, and the job's record said running while the job said paused. Held
+    // there, the change stands and the call answers as made; not held, memory is put back and the call answers
+    // WriteNotMadeException. Where the read fails too, WriteUnsettledException: memory holds the record as before the
+    // change, and the job neither steps, writes nor takes a change until a read back settles it (SettledAsync).
+    // `then` is what follows the change once it is made (a load's layout), for a change settled later.
+    private async Task ChangeAsync(Action change, Func<Task>? then = null)
     {
         var before = Job.Copy();
         change();
         try
         {
             await SaveAsync();
+            return;
         }
-        catch (Exception) when (!_superseded)
+        catch (Exception e) when (!_superseded)
         {
+            var write = Job.WriteId;
+            bool made;
+            try
+            {
+                made = await HoldsAsync(write);
+            }
+            catch (Exception readError) when (!_superseded)
+            {
+                Job.Restore(before);
+                _cadence.Hold(Job.Pace); // no step while it is not known: the wait held goes on once it is
+                Timer.Change(TimeSpan.FromSeconds(1), Timeout.InfiniteTimeSpan); // TickAsync reads back each second
+                _unsettled = new UnsettledChange(write, change, then);
+                throw new WriteUnsettledException($"the job's record's write failed ({Describe(e)}) and storage could not be read back ({Describe(readError)}): whether the change was made is not known until it can, and the job takes no change meanwhile", e);
+            }
+
+            LogWriteSettled(logger, made ? "holds it: the change stands" : "does not hold it: the change was not made");
+            if (made)
+            {
+                WriteLanded();
+                return;
+            }
+
             Job.Restore(before);
-            _saveOwed = true; // a write that timed out may land later: the job's next write puts its record back
+            if (!_saveOwed)
+            {
+                _recordWrites.PutBack();
+            }
+
             if (Job.State == JobState.Running)
             {
-                StartTimer(newSchedule: false); // a pause or stop undone: the wait it held goes on
+                StartTimer(newSchedule: false); // a pause or stop not made: the wait it held goes on
             }
             else
             {
-                _cadence.Hold(Job.Pace); // a start or resume undone: the wait is held again
+                _cadence.Hold(Job.Pace); // a start or resume not made: the wait is held again
                 Timer.Change(TimeSpan.FromSeconds(1), Timeout.InfiniteTimeSpan); // TickAsync writes what is owed
             }
 
-            throw;
+            throw new WriteNotMadeException($"the job's record's write failed ({Describe(e)}); storage, read back, does not hold it: the change was not made", e);
         }
     }
 
@@ -424,6 +485,15 @@ public sealed partial class JobGrain(
         // with the process, and the save would fail (the memory store's grains are already gone) with pages of traces.
         if (Job.Source is not null && !_superseded && !(reason.ReasonCode == DeactivationReasonCode.ShuttingDown && SimulationStorage.IsInMemory(ServiceProvider)))
         {
+            try
+            {
+                await SettledAsync();
+            }
+            catch (WriteUnsettledException)
+            {
+                return; // not over a control call's write whose outcome is not known: the next activation reads what storage holds
+            }
+
             await SaveAsync(clean: true);
         }
     }

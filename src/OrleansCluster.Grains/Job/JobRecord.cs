@@ -77,6 +77,12 @@ public sealed class JobRecord
     /// </summary>
     [Id(20)] public bool ClearFaultsOwed { get; set; }
 
+    /// <summary>
+    /// This write's own id (a new one at each): a control call's write whose outcome is unknown (it timed out, or its
+    /// connection failed) is settled by reading the record back, and storage holds the change when it holds this id.
+    /// </summary>
+    [Id(21)] public Guid WriteId { get; set; }
+
     /// <summary>A copy to put back with <see cref="Restore"/> when a change's write fails.</summary>
     public JobRecord Copy() => (JobRecord)MemberwiseClone();
 

@@ -9,8 +9,8 @@ namespace OrleansCluster.Silo.Api;
 /// <summary>
 /// Answers a mutation whose durable write failed because storage (Redis) is out of reach with 503 problem details
 /// and <c>Retry-After</c>, rather than a 500. The grains change nothing in memory unless their write succeeded, so
-/// the caller can retry (with the same <c>Idempotency-Key</c> for an injection). The fault registry reads its state back
-/// after a write that timed out, and answers 503 only when storage does not hold the change (or cannot be read yet).
+/// the caller can retry (with the same <c>Idempotency-Key</c> for an injection). The fault registry and the job read their
+/// state back after a write that timed out, and answer 503 only when storage does not hold the change (or cannot be read yet).
 /// </summary>
 public sealed partial class StorageUnavailable(ILogger<StorageUnavailable> logger) : IEndpointFilter
 {
@@ -48,7 +48,7 @@ public sealed partial class StorageUnavailable(ILogger<StorageUnavailable> logge
             // The registry answers no call until it has read its state back, so a read that answers tells the truth.
             return read
                 ? $"the fault registry's last write timed out and durable storage cannot be read back yet: it answers nothing until it can; retry after {RetryAfterSeconds} s"
-                : $"durable storage did not answer the change's write in time and cannot be read back yet: whether the change was made is not known, and the fault registry answers nothing until it can read storage back (reads then tell the truth); retry after {RetryAfterSeconds} s (an injection with the same Idempotency-Key is made once)";
+                : $"durable storage did not answer the change's write in time and cannot be read back yet: whether the change was made is not known, and no change is taken (the fault registry answers nothing, the job neither steps nor takes a control call) until storage can be read back (reads then tell the truth); retry after {RetryAfterSeconds} s (an injection with the same Idempotency-Key is made once)";
         }
 
         return TimedOut(e)

@@ -119,10 +119,11 @@ public sealed class StoragePauseTests : IAsyncLifetime
         Assert.All(refused, r => Assert.True(r.Status == HttpStatusCode.ServiceUnavailable, $"{(int)r.Status} {r.Body}\n{_silo!.Output}"));
         Assert.Equal(("small", "running", 50.0), Job(during));
 
-        // Once Redis runs the writes it held (each refused call's among them), the job's own next write puts its
-        // record back: still the same run, stepping, and a pause now is made.
+        // Once Redis runs the writes it held, the job reads its record back (JobWriteOutcomeTests): the pace's write
+        // stands where Redis ran it over the record (not where a write of the job's own went before it, whose ETag it
+        // then lacked); the calls after it were not taken. Still the same run, stepping, and a pause now is made.
         var after = await _client.WaitForClusterAsync(c => c.Step() >= during.Step() + 30, "the job to step on after the pause");
-        Assert.Equal(("small", "running", 50.0), Job(after));
+        Assert.Contains(Job(after), new[] { ("small", "running", 50.0), ("small", "running", 5.0) });
         Assert.Equal((Epoch(before), 0L), (Epoch(after), after.GetProperty("job").GetProperty("stepsFailed").GetInt64()));
         var (paused, pauseBody, _) = await _client.PostJsonAsync("/api/job/pause");
         Assert.True(paused == HttpStatusCode.OK, $"{(int)paused} {pauseBody}\n{_silo!.Output}");

@@ -1,0 +1,106 @@
+using OrleansCluster.Abstractions.Messages;
+using OrleansCluster.Grains.Faults;
+using OrleansCluster.Grains.Tests.Faults;
+
+namespace OrleansCluster.Grains.Tests.Job;
+
+/// <summary>
+/// The job's control calls after a write of its record whose outcome is unknown (found by probing: a resume answered
+/// 503 "the change was undone here" while Redis was paused, and storage ran the write when Redis went on, so the
+/// record said running while the job said paused). The job reads its record back before it answers, as the fault
+/// registry does: a write storage holds answers as made, one it does not is WriteNotMadeException and changes
+/// nothing, and while the read back fails the job takes no change until one succeeds. What it says agrees with what
+/// storage holds (read by reloading the job). A paused job is used: it writes nothing on its own, so the write armed
+/// to fail is the control call's.
+/// </summary>
+[Collection(FlakyStorageTests.Name)]
+public sealed class JobUnknownWriteTests(FlakyStorageFixture fixture)
+{
+    private const string Record = "job";
+
+    private readonly JobDriver _driver = new(fixture.Client);
+
+    [Fact]
+    public async Task AResumeWhoseWriteTimesOutAfterLandingAnswersMadeAndTheJobRuns()
+    {
+        await PausedAsync("jl");
+        fixture.Storage.Arm(Record, FlakyStorage.Mode.LandLate);
+
+        await _driver.Job.ResumeAsync(); // was a TimeoutException (503 "undone here"), the record saying running
+        Assert.Equal(0, fixture.Storage.Armed(Record));
+        await AgreesWithStorageAsync(JobState.Running);
+    }
+
+    [Fact]
+    public async Task AResumeWhoseWriteFailsUnstoredIsRefusedAndTheJobStaysPaused()
+    {
+        await PausedAsync("jf");
+        fixture.Storage.Arm(Record, FlakyStorage.Mode.Fail);
+
+        var refused = await Assert.ThrowsAsync<WriteNotMadeException>(_driver.Job.ResumeAsync);
+        Assert.Contains("not made", refused.Message, StringComparison.Ordinal);
+        await AgreesWithStorageAsync(JobState.Paused);
+    }
+
+    [Theory]
+    [InlineData(true)]
+    [InlineData(false)]
+    public async Task WhileAWriteOfUnknownOutcomeCannotBeReadBackEveryChangeIsRefusedAndTheFirstReadBackSettlesIt(bool landed)
+    {
+        var paused = await PausedAsync(landed ? "ju" : "jn");
+        try
+        {
+            fixture.Storage.Arm(Record, landed ? FlakyStorage.Mode.LandLate : FlakyStorage.Mode.Fail);
+            fixture.Storage.FailReads(Record, fail: true);
+            await Assert.ThrowsAsync<WriteUnsettledException>(_driver.Job.ResumeAsync);
+
+            // No change is taken meanwhile (each would be made over a record that may differ from storage's), and the
+            // job neither steps nor writes; its status answers, as before the change, saying the record is unwritten.
+            await Assert.ThrowsAsync<WriteUnsettledException>(_driver.Job.StopAsync);
+            await Assert.ThrowsAsync<WriteUnsettledException>(() => _driver.Job.SetPaceAsync(PaceSettings.Max));
+            var during = (await _driver.Job.GetStatusAsync()).Job;
+            Assert.Equal((JobState.Paused, paused.Step), (during.State, during.Step));
+            Assert.NotNull(during.Unwritten);
+        }
+        finally
+        {
+            fixture.Storage.FailReads(Record, fail: false);
+        }
+
+        // The job's timer reads the record back on its own: the resume stands where storage holds it, and not otherwise.
+        await _driver.WaitForAsync(s => s.Job.Unwritten is null);
+        await AgreesWithStorageAsync(landed ? JobState.Running : JobState.Paused);
+    }
+
+    // A uniform scenario of `site` running at max pace, then paused after a few steps.
+    private async Task<JobStatus> PausedAsync(string site)
+    {
+        await fixture.LoadUniformAsync(site);
+        await _driver.Job.SetPaceAsync(PaceSettings.Max);
+        await _driver.Job.StartAsync();
+        await _driver.WaitForStepAsync(3);
+        await _driver.Job.PauseAsync();
+        return (await _driver.Job.GetStatusAsync()).Job;
+    }
+
+    // The job is in `state` as it is and once reloaded from storage; a running job steps on.
+    private async Task AgreesWithStorageAsync(JobState state)
+    {
+        for (var reloaded = 0; reloaded < 2; reloaded++)
+        {
+            var status = (await _driver.Job.GetStatusAsync()).Job;
+            Assert.Equal(state, status.State);
+            if (state == JobState.Running)
+            {
+                await _driver.WaitForStepAsync(status.Step + 2);
+            }
+
+            if (reloaded == 0)
+            {
+                await fixture.DeactivateAsync(_driver.Job, "job");
+            }
+        }
+
+        await _driver.Job.StopAsync();
+    }
+}
