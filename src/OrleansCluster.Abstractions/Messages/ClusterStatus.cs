@@ -154,7 +154,7 @@ public sealed record StepBreakdownFigures(
     [property: Id(3)] double InterSiteBandwidthSeconds,
     [property: Id(4)] double InterSiteLatencySeconds);
 
-/// <summary>The last step's straggler report (<c>GET /api/stragglers</c>).</summary>
+/// <summary>The last step's straggler report (<c>GET /api/stragglers</c>): the last step evaluated, completed or failed (<paramref name="Failure"/>: why).</summary>
 [GenerateSerializer, Immutable, Alias("StragglerReport")]
 public sealed record StragglerReport(
     [property: Id(0)] long Step,
@@ -162,7 +162,8 @@ public sealed record StragglerReport(
     [property: Id(2)] IReadOnlyList<LinkStragglerFigures> Links,
     [property: Id(3)] IReadOnlyList<GroupFigures> BySite,
     [property: Id(4)] IReadOnlyList<GroupFigures> ByGeneration,
-    [property: Id(5)] StepBreakdownFigures? Breakdown = null);
+    [property: Id(5)] StepBreakdownFigures? Breakdown = null,
+    [property: Id(6)] string? Failure = null);
 
 /// <summary>A straggling node.</summary>
 [GenerateSerializer, Immutable, Alias("NodeStragglerFigures")]

@@ -36,7 +36,7 @@ internal static class JobFigures
 
     /// <summary>What the metrics read after a step.</summary>
     public static SimulationMetrics.StepSnapshot Snapshot(Scenario scenario, JobRun run, TreeFigures tree) =>
-        new(scenario.Name, run.Record.Step, run.Last?.Result, tree.SiteNames, [.. tree.Sites], Links(scenario, tree.Links)) { Time = run.Time };
+        new(scenario.Name, run.Record.Step, run.Last?.Result, tree.SiteNames, [.. tree.Sites], Links(scenario, tree.Links)) { Time = run.Time, Evaluated = run.Evaluated?.Result };
 
     /// <summary>
     /// ETTR, MTBF at the configured rates, Young-Daly beside the configured interval (checkpointEverySteps times the
@@ -54,15 +54,19 @@ internal static class JobFigures
     public static LastStepFigures LastStep(StepResult r, long number) =>
         new(number, r.StepSeconds, r.MaxComputeSeconds, r.MedianComputeSeconds, r.IntraSiteSeconds, r.InterSiteSeconds, r.StragglerTax, r.ClusterMfu, Breakdown(r.Breakdown), r.TokensPerSecond, r.UsefulFlopsPerSecond);
 
-    /// <summary>The straggler report of a step: the <paramref name="top"/> slowest nodes, the links, by site and by generation.</summary>
-    public static StragglerReport Stragglers(StepResult r, long number, int top) =>
+    /// <summary>
+    /// The straggler report of a step: the <paramref name="top"/> slowest nodes, the links, by site and by generation;
+    /// <paramref name="failure"/> why it failed, if it did.
+    /// </summary>
+    public static StragglerReport Stragglers(StepResult r, long number, int top, string? failure = null) =>
         new(
             number,
             r.Stragglers.Take(Math.Max(0, top)).Select(s => new NodeStragglerFigures(s.Node, s.Site, s.Generation, s.ComputeSeconds, s.Slowdown)).ToArray(),
             r.Links.Select(l => new LinkStragglerFigures(l.Link, l.LatencySeconds, l.BandwidthBytesPerSecond, l.Stretch, l.IsStraggler)).ToArray(),
             r.BySite.Select(Group).ToArray(),
             r.ByGeneration.Select(Group).ToArray(),
-            Breakdown(r.Breakdown));
+            Breakdown(r.Breakdown),
+            failure);
 
     /// <summary>Each link's nominal and current figures (the current bandwidth window-limited as the model has it).</summary>
     public static LinkStatus[] Links(Scenario scenario, IReadOnlyList<LinkState> current) =>

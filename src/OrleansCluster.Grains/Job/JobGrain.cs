@@ -235,7 +235,7 @@ public sealed partial class JobGrain(
         ValueTask.FromResult(JobFigures.Cluster(_loaded?.Scenario, _tree, JobFigures.Status(Run, _tree, _loaded?.Scenario, RuntimeIdentity, _tuning.StallSeconds, _recordWrites.Unwritten), Run.Last));
 
     public ValueTask<StragglerReport?> GetStragglersAsync(int top) =>
-        ValueTask.FromResult(Run.Last is { } l ? JobFigures.Stragglers(l.Result, l.Number, top) : null);
+        ValueTask.FromResult(Run.Evaluated is { } e ? JobFigures.Stragglers(e.Result, e.Number, top, e.Failure) : null);
 
     public ValueTask<(ScenarioSource? Source, long Epoch)> GetScenarioSourceAsync() => ValueTask.FromResult((Job.Source, Job.Epoch));
 

@@ -40,6 +40,13 @@ public sealed class JobRun(JobRecord record, int historyCapacity, TimeProvider t
     /// <summary>The last completed step's figures, and its number.</summary>
     public (StepResult Result, long Number)? Last { get; private set; }
 
+    /// <summary>
+    /// The last step evaluated, completed or failed, its number and why it failed (null when it completed): what
+    /// <c>/api/stragglers</c> and <c>gpusim_stragglers</c> report, so that a partition that fails every step shows its
+    /// link as the straggler (found by probing: they kept the last completed step's report, the link healthy).
+    /// </summary>
+    public (StepResult Result, long Number, string? Failure)? Evaluated { get; private set; }
+
     /// <summary>Why the last failed step failed, if one did.</summary>
     public string? LastFailure { get; private set; }
 
@@ -65,7 +72,7 @@ public sealed class JobRun(JobRecord record, int historyCapacity, TimeProvider t
         (record.Step, record.LastCheckpoint, record.StepsOk, record.StepsFailed, record.LostSteps, record.SimulatedSeconds) = (0, 0, 0, 0, 0, 0);
         (record.ProductiveSeconds, record.SinceCheckpointSeconds, record.FailuresThroughSeconds, record.NextRepairSeconds, record.Failures, record.FailuresDropped) = (0, 0, 0, null, 0, 0);
         _history.Clear();
-        Last = null;
+        (Last, Evaluated) = (null, null);
         _previous = default;
         LastFailure = null;
         _origin = time.GetTimestamp();
@@ -76,7 +83,7 @@ public sealed class JobRun(JobRecord record, int historyCapacity, TimeProvider t
     /// <summary>The tree was laid out again: the next step starts with no previous figures.</summary>
     public void ForgetLastStep()
     {
-        Last = null;
+        (Last, Evaluated) = (null, null);
         _previous = default;
     }
 
@@ -103,6 +110,7 @@ public sealed class JobRun(JobRecord record, int historyCapacity, TimeProvider t
         }
 
         Last = (result, number);
+        Evaluated = (result, number, null);
         _previous = (result.MaxComputeSeconds, result.StepSeconds);
         Advanced = number > _furthest;
         if (Advanced)
@@ -161,6 +169,7 @@ public sealed class JobRun(JobRecord record, int historyCapacity, TimeProvider t
         }
 
         var (_, lost) = Fail(number, failure, job.BarrierTimeoutSeconds, result.HealthyNodes, startedAt, job.RestartSeconds);
+        Evaluated = (result, number, failure);
         return (false, job.BarrierTimeoutSeconds, lost);
     }
 

@@ -80,6 +80,9 @@ public sealed class SimulationMetrics
     {
         /// <summary>Where the run's simulated time went, for ETTR and the time since the last checkpoint.</summary>
         public Model.Failures.TrainingTime? Time { get; init; }
+
+        /// <summary>The last step evaluated, completed or failed (a partition's failed steps name their link): the stragglers' source.</summary>
+        public StepResult? Evaluated { get; init; }
     }
 
     /// <summary>What the job reported after its last step on this silo, or null (no step yet, or the job is elsewhere).</summary>
@@ -202,7 +205,7 @@ public sealed class SimulationMetrics
 
     private static IEnumerable<Sample> ObserveStragglers(StepSnapshot? s)
     {
-        if (s is not { Result: { } r })
+        if (s is null || (s.Evaluated ?? s.Result) is not { } r)
         {
             yield break;
         }

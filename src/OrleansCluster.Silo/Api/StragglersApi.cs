@@ -12,7 +12,7 @@ public static class StragglersApi
     {
         ArgumentNullException.ThrowIfNull(api);
         api.MapGet("/stragglers", GetAsync).WithTags("Stragglers").WithName("GetStragglers")
-            .WithSummary("The last completed step: its slowest nodes (slowest first), links with their stretch, and stragglers by site and generation.")
+            .WithSummary("The last step evaluated (with `failure` when it failed, as every step does through a partition): its slowest nodes (slowest first), links with their stretch, and stragglers by site and generation.")
             .WithIntegerQuery("top", 1, 1000, 20);
         return api;
     }

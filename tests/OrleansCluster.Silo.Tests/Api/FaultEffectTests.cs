@@ -121,6 +121,15 @@ public sealed class FaultEffectTests(SiloFixture fixture) : IClassFixture<SiloFi
         var cluster = await _client.WaitForClusterAsync(c => c.GetProperty("job").GetProperty("stepsFailed").GetInt64() >= 2, "the partition to fail steps");
         Assert.False(cluster.GetProperty("links")[0].GetProperty("up").GetBoolean());
 
+        // The straggler report is the last step evaluated, failed ones included: the partitioned link holds every
+        // step back (before 2026-11-28 it kept the last completed step's report, the link healthy).
+        var stragglers = await _client.GetJsonAsync("/api/stragglers");
+        var link = Assert.Single(stragglers.GetProperty("links").EnumerateArray());
+        Assert.Equal("a-b", link.GetProperty("link").GetString());
+        Assert.True(link.GetProperty("straggler").GetBoolean());
+        Assert.StartsWith("partition", stragglers.GetProperty("failure").GetString(), StringComparison.Ordinal);
+        Assert.True(stragglers.GetProperty("step").GetInt64() > cluster.Step(), "the report is not of a failed step past the checkpoint");
+
         // Healed, the job steps again.
         var (status, _, _) = await _client.SendJsonAsync(HttpMethod.Delete, $"/api/faults/{fault.GetProperty("id").GetString()}");
         Assert.Equal(HttpStatusCode.OK, status);
