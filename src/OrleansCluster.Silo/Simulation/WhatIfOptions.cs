@@ -21,6 +21,14 @@ public sealed class WhatIfOptions
     [Range(1, 100_000_000)]
     public int MaxSteps { get; set; } = 10_000;
 
+    /// <summary>
+    /// The nice value (0 to 19, Linux) of the thread an evaluation runs on: above the live job's 0, the job's threads
+    /// take the cores first and the evaluation has what they leave; 0 runs it alongside them. Elsewhere 1 to 9 is
+    /// below normal priority, 10 to 19 the lowest.
+    /// </summary>
+    [Range(0, 19)]
+    public int Nice { get; set; } = 19;
+
     /// <summary>Seconds a caller answered 429 is told to wait.</summary>
     [Range(1, 3_600)]
     public int RetryAfterSeconds { get; set; } = 5;
