@@ -35,14 +35,6 @@ public sealed partial class FaultRegistryGrain(
     IOptions<SimulationTuning> tuning,
     ILogger<FaultRegistryGrain> logger) : Grain, IFaultRegistryGrain, IIncomingGrainCallFilter
 {
-    private static readonly TimeSpan HistoryWriteDelay = TimeSpan.FromSeconds(1);
-
-    // Ends the live record may carry before the history is written at once rather than a second later. Every live
-    // write carries them (Journal), so at a high rate of clears a second's worth, hundreds, rode on every write: with
-    // 16 callers clearing as fast as answered, each write cost as much as the rate made it, and the registry settled
-    // near 200 calls/s. At once from 32, a write carries at most about that many, and the history's own write (up to
-    // 1,000 faults) comes once per 32 ends.
-    private const int JournalFlush = 32;
     private static readonly TimeSpan PushRetryDelay = TimeSpan.FromSeconds(1);
     private readonly LogGate _expiryFailureLog = new(clock, TimeSpan.FromSeconds(10)); // retried each second through an outage
 
@@ -55,8 +47,7 @@ public sealed partial class FaultRegistryGrain(
     private ClusterLayout? _layout;
     private IGrainTimer? _timer;
     private IGrainTimer? _historyTimer;
-    private bool _historyWriteSoon; // the history timer is set to run at once; cleared by a write that lands
-    private DateTimeOffset? _historyDue; // when the history timer is set to run, null when it is not
+    private readonly HistorySchedule _historySchedule = new();
     private readonly FaultStore _store = new(state, history, clock);
 
     public override async Task OnActivateAsync(CancellationToken cancellationToken)
@@ -79,7 +70,7 @@ public sealed partial class FaultRegistryGrain(
             var layout = _layout;
             if (_store.RecoverJournal(f => FaultIntake.Restore(f, layout).Fault ?? f))
             {
-                HistoryWriteWithin(HistoryWriteDelay); // ends the live record holds and the history lost
+                HistoryWriteWithin(HistorySchedule.Delay); // ends the live record holds and the history lost
             }
 
             var ended = _store.History.Select(f => f.Id).ToHashSet(StringComparer.Ordinal);
@@ -364,7 +355,7 @@ public sealed partial class FaultRegistryGrain(
 
         if (_store.HistoryDirty)
         {
-            HistoryWriteWithin(HistoryWriteDelay);
+            HistoryWriteWithin(HistorySchedule.Delay);
         }
     }
 
@@ -558,7 +549,7 @@ public sealed partial class FaultRegistryGrain(
 
         if (_store.HistoryDirty)
         {
-            HistoryWriteWithin(HistoryWriteDelay); // a history storage lost with the live record
+            HistoryWriteWithin(HistorySchedule.Delay); // a history storage lost with the live record
         }
     }
 
@@ -570,43 +561,35 @@ public sealed partial class FaultRegistryGrain(
     {
         if (_store.AddToHistory(fault))
         {
-            HistoryWriteWithin(HistoryWriteDelay);
+            HistoryWriteWithin(HistorySchedule.Delay);
         }
 
-        // Once, until a history write lands: one that fails is retried a second later, not at every end after it.
-        if (!_historyWriteSoon && _store.Journaled >= JournalFlush)
+        if (_historySchedule.FlushNow(_store.Journaled))
         {
-            _historyWriteSoon = true;
             HistoryWriteWithin(TimeSpan.Zero);
         }
     }
 
-    // Sets the history timer to run within `delay`, never later than it is already set to: found by review, every
-    // commit while the history waited set it a second ahead again, so under a steady stream of calls the write at once
-    // from 32 ends (and the one a second after the first end) slipped for as long as the stream lasted.
+    // Sets the history timer to run within `delay`, never later than it is already set to (HistorySchedule).
     private void HistoryWriteWithin(TimeSpan delay)
     {
-        var due = clock.GetUtcNow() + delay;
-        if (_historyDue is { } set && set <= due)
+        if (_historySchedule.Within(clock.GetUtcNow(), delay) is { } wait)
         {
-            return;
+            _historyTimer?.Change(wait, Timeout.InfiniteTimeSpan);
         }
-
-        _historyDue = due;
-        _historyTimer?.Change(delay, Timeout.InfiniteTimeSpan);
     }
 
     private async Task WriteHistoryAsync(CancellationToken cancellationToken)
     {
-        _historyDue = null; // the timer has run (or the deactivation writes): a later end sets it again
+        _historySchedule.Ran();
         try
         {
             await _store.WriteHistoryAsync(cancellationToken);
-            _historyWriteSoon = false;
+            _historySchedule.Written();
         }
         catch
         {
-            HistoryWriteWithin(HistoryWriteDelay); // kept for the next attempt
+            HistoryWriteWithin(HistorySchedule.Delay); // kept for the next attempt
             throw;
         }
     }
