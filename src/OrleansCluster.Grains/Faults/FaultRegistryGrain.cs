@@ -5,7 +5,6 @@ using Orleans.Runtime;
 using Orleans.Storage;
 using OrleansCluster.Abstractions.Grains;
 using OrleansCluster.Abstractions.Messages;
-using OrleansCluster.Grains.Job;
 using OrleansCluster.Grains.Links;
 using OrleansCluster.Grains.Telemetry;
 using OrleansCluster.Model.Faults;
@@ -35,7 +34,6 @@ public sealed partial class FaultRegistryGrain(
     IOptions<SimulationTuning> tuning,
     ILogger<FaultRegistryGrain> logger) : Grain, IFaultRegistryGrain, IIncomingGrainCallFilter
 {
-    private static readonly TimeSpan PushRetryDelay = TimeSpan.FromSeconds(1);
     private readonly LogGate _expiryFailureLog = new(clock, TimeSpan.FromSeconds(10)); // retried each second through an outage
 
     // The faults pending or in force, with their resolved targets. The stored state keeps a selector's or a site's
@@ -461,25 +459,9 @@ public sealed partial class FaultRegistryGrain(
         }
     }
 
-    // Wakes the registry for the next change after `now`, or sooner to retry a push or a write that failed. The wait
-    // runs from the clock as it is at the end of the pass: one held up by a write that timed out (storage down) may
-    // end after its next change, and a retry straight away would keep the registry busy with writes that fail.
-    private void SetTimer(DateTimeOffset now, bool retry)
-    {
-        var next = _book.NextChangeAfter(now);
-        var end = clock.GetUtcNow();
-        if ((retry || _pushed.RetryDue || _store.LiveDirty) && (next is null || next > end + PushRetryDelay))
-        {
-            next = end + PushRetryDelay;
-        }
-
-        // Found by probing: a fault may start or end up to 1e7 s (116 days) away, and a grain timer refuses a wait over
-        // about 49.7 days; the throw failed every call that set the timer and, from the stored faults, every
-        // activation. A long wait is cut into waits of at most an hour, as the job's is (a pass that finds nothing due
-        // only sets the timer again).
-        var wait = next is { } due ? (due > end ? due - end : TimeSpan.Zero) : Timeout.InfiniteTimeSpan;
-        _timer?.Change(wait > JobCadence.MaxTimerWait ? JobCadence.MaxTimerWait : wait, Timeout.InfiniteTimeSpan);
-    }
+    // Wakes the registry for the next change after `now`, or sooner to retry a push or a write that failed (FaultWake).
+    private void SetTimer(DateTimeOffset now, bool retry) =>
+        _timer?.Change(FaultWake.Wait(_book.NextChangeAfter(now), clock.GetUtcNow(), retry || _pushed.RetryDue || _store.LiveDirty), Timeout.InfiniteTimeSpan);
 
     // The one durable change that ends faults (a clear, a clear of all, a new run, a hand-over's repairs): `ending` leave
     // the live faults as `how`, `adding` join them, and `change` edits the rest of the live state (the run, the
