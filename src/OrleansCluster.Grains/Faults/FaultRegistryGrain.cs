@@ -221,37 +221,15 @@ public sealed partial class FaultRegistryGrain(
     // the write succeeded takes them into memory: a write that fails (storage down) changes nothing.
     private async Task<InjectionResult> InjectAsync(IReadOnlyList<FaultRequest> requests, string? campaign, string? idempotencyKey)
     {
-        ArgumentNullException.ThrowIfNull(requests);
         var now = clock.GetUtcNow();
-        var s = _store.State;
-        var fingerprint = idempotencyKey is null ? null : IdempotencyLog.Fingerprint(requests, campaign);
-        if (idempotencyKey is not null && IdempotencyLog.Find(s.Idempotency, idempotencyKey, now) is { } earlier)
+        var plan = FaultInjection.Admit(requests, campaign, idempotencyKey, _store.State, _book, _store.History, _layout, limits.Value, now);
+        if (plan.Answer is { } answer)
         {
-            return earlier.Fingerprint == fingerprint
-                ? new InjectionResult(IdempotencyLog.Replay(earlier, id => _book.Find(id) is { } live ? Current(live) : null, _store.History), [], NotFound: false, Replayed: true)
-                : FaultIntake.Refused(InjectionRefusal.IdempotencyKeyReused, "Idempotency-Key", $"'{idempotencyKey}' was used for another request (within {IdempotencyLog.Retention.TotalHours:0} h)");
-        }
-
-        var (checkedFaults, refusal) = FaultIntake.Admit(requests, campaign, _layout, limits.Value, _book.Count);
-        if (refusal is not null)
-        {
-            return refusal;
+            return answer; // a replay, a key reused, or a refusal
         }
 
         var undo = Checkpoint();
-        var made = new List<Fault>();
-        foreach (var (request, fault) in checkedFaults)
-        {
-            var made1 = FaultIntake.Make(IdempotencyLog.FaultId(s.NextId++), request, fault, now, campaign);
-            s.InjectedByKind[made1.Kind.ApiName] = s.InjectedByKind.GetValueOrDefault(made1.Kind.ApiName) + 1;
-            made.Add(made1);
-        }
-
-        if (idempotencyKey is not null)
-        {
-            IdempotencyLog.Remember(s.Idempotency, new IdempotencyRecord(idempotencyKey, fingerprint!, undo.NextId, made.Count, now));
-        }
-
+        var made = FaultInjection.Make(plan, _store.State, now);
         await CommitAsync(_book.Faults.Concat(made), undo);
         made.ForEach(_book.Add);
         await ApplyAsync(made);
