@@ -182,13 +182,9 @@ public sealed partial class FaultRegistryGrain(
         var layout = new ClusterLayout(ScenarioResolver.Resolve(scenario));
         var s = _store.State;
 
-        // A new scenario clears every fault; a new run of the same one the background failures (they ran on the last
-        // run's simulated clock). Found by review: the same run laid out again (a silo joined, left or was lost) ended
-        // them too, and the job, whose clock had passed their arrival, never handed them over again. Found by review
-        // too: a scenario other than the stored one clears every fault whatever the job asks (a load whose call here
-        // failed, then a start that keeps faults, carried the old scenario's faults into the new one's run).
-        var clearing = keepFaults && continuing && Equals(scenario, s.Scenario) ? []
-            : _book.Faults.Where(keepFaults && Equals(scenario, s.Scenario) ? BackgroundIntake.IsBackground : _ => true).ToList();
+        // A new scenario clears every fault, a new run of the same one the background failures, the same run laid out
+        // again none (FaultEndings.ForRun).
+        var clearing = FaultEndings.ForRun(_book.Faults, s.Scenario, scenario, keepFaults, continuing);
 
         // Written before anything in memory changes, as a mutation is (found by review: a failed write here left the
         // faults ended and the new run set in memory, and the next write of any call made them durable).
@@ -277,7 +273,7 @@ public sealed partial class FaultRegistryGrain(
     public async Task<int> ClearCampaignAsync(string campaign)
     {
         ArgumentNullException.ThrowIfNull(campaign);
-        var made = _book.Faults.Where(f => string.Equals(f.Campaign, campaign, StringComparison.Ordinal)).ToList();
+        var made = FaultEndings.OfCampaign(_book.Faults, campaign);
         if (made.Count == 0)
         {
             return 0;
@@ -450,12 +446,11 @@ public sealed partial class FaultRegistryGrain(
     {
         var undo = Checkpoint();
         change?.Invoke(_store.State);
-        var ended = AsEnded(ending, how);
+        var ended = FaultEndings.As(ending, how, clock.GetUtcNow());
         _store.Journal(ended);
-        var gone = ended.Select(f => f.Id).ToHashSet(StringComparer.Ordinal);
-        await CommitAsync(_book.Faults.Where(f => !gone.Contains(f.Id)).Concat(adding ?? []), undo);
+        await CommitAsync(FaultEndings.LiveAfter(_book.Faults, ended, adding ?? []), undo);
         RetireFromBook(ended);
-        foreach (var fault in ended.Where(f => f.State == FaultState.Expired && how != FaultState.Expired))
+        foreach (var fault in FaultEndings.ExpiredFirst(ended, how))
         {
             LogExpired(logger, fault.Id, fault.Kind.ApiName);
         }
@@ -466,16 +461,6 @@ public sealed partial class FaultRegistryGrain(
         }
 
         return ended;
-    }
-
-    // The faults as they end now, `how`: what a write records (Journal) before it takes them out of the live faults.
-    // One whose end has already passed (the timer that expires it has not run yet: the registry was busy) ended then,
-    // as the timer records it and as a read of it answers (FaultBook.AsOf): found by review, a clear of it was recorded
-    // cleared with a later end while GET said expired.
-    private List<Fault> AsEnded(IEnumerable<Fault> faults, FaultState how)
-    {
-        var now = clock.GetUtcNow();
-        return faults.Select(f => f.EndsAt is { } end && end <= now ? f with { State = FaultState.Expired } : f with { State = how, EndsAt = now }).ToList();
     }
 
     // Takes out of the book the faults a successful write ended, and adds them to the history.
