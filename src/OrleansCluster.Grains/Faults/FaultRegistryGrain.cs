@@ -188,17 +188,7 @@ public sealed partial class FaultRegistryGrain(
 
         // Written before anything in memory changes, as a mutation is (found by review: a failed write here left the
         // faults ended and the new run set in memory, and the next write of any call made them durable).
-        await CommitEndingsAsync(clearing, FaultState.Cleared, change: state =>
-        {
-            if (!Equals(scenario, state.Scenario))
-            {
-                // Found by probing: the counters ran on across scenarios, and the metrics labelled every earlier
-                // scenario's injections and failures (causes it does not have included) with the one loaded now.
-                (state.InjectedByKind, state.FailuresByCause) = (new(StringComparer.Ordinal), new(StringComparer.Ordinal));
-            }
-
-            (state.Epoch, state.Scenario, state.BlockSize) = (epoch, scenario, blockSize);
-        });
+        await CommitEndingsAsync(clearing, FaultState.Cleared, change: state => state.BeginRun(epoch, scenario, blockSize));
         _layout = layout;
         _pushed.Reset(); // the grains start the new run healthy
         await ApplyAsync(changed: null);
