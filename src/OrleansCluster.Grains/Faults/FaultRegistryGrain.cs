@@ -72,38 +72,26 @@ public sealed partial class FaultRegistryGrain(
             }
 
             var ended = _store.History.Select(f => f.Id).ToHashSet(StringComparer.Ordinal);
-            foreach (var kept in _store.State.Faults)
+            foreach (var restored in FaultRestore.Into(_book, _store.State.Faults, ended, _layout))
             {
-                var stored = kept;
-                if (FaultIntake.WithinBounds(kept) is { } bounded)
+                if (restored.Clamped is { } clamp)
                 {
-                    // Found by review: a throttle's clockRatio under 0.05, stored by a build that allowed it, failed the
-                    // site's or selector's check again and the fault was dropped. It is held at 0.05 (what its effect
-                    // already held the node's clock at), kept, and written so, so that this is logged once.
-                    LogClamped(logger, kept.Id, kept.Params[FaultIntake.ClockRatio], bounded.Params[FaultIntake.ClockRatio]);
-                    stored = bounded;
-                    _store.LiveChanged();
+                    LogClamped(logger, restored.Id, clamp.Stored, clamp.Held);
                 }
 
-                var (fault, problems) = FaultIntake.Restore(stored, _layout);
-                if (fault is not null && ended.Contains(fault.Id))
+                if (restored.EndedAlready is { } done)
                 {
-                    // It ended, and the history said so, but the write of the live faults after it failed: it stays
-                    // ended (not twice in the history), its targets are told again, and the live faults written again.
-                    _pushed.TellAgain(fault.Targets.Nodes, fault.Targets.Links);
+                    _pushed.TellAgain(done.Targets.Nodes, done.Targets.Links);
+                }
+
+                if (restored.Problems is { } problems)
+                {
+                    LogUnresolved(logger, restored.Id, problems);
+                }
+
+                if (restored.Rewrite)
+                {
                     _store.LiveChanged();
-                }
-                else if (fault is not null && _book.Find(fault.Id) is null)
-                {
-                    _book.Add(fault);
-                }
-                else if (fault is not null)
-                {
-                    LogUnresolved(logger, stored.Id, "stored twice; the first is kept"); // before the book refused a second id
-                }
-                else
-                {
-                    LogUnresolved(logger, stored.Id, problems!);
                 }
             }
 
