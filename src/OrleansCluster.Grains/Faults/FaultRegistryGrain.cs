@@ -215,19 +215,10 @@ public sealed partial class FaultRegistryGrain(
         return new InjectionResult(made.Select(Current).ToArray(), [], NotFound: false);
     }
 
-    public ValueTask<IReadOnlyList<Fault>> ListAsync(bool includeEnded)
-    {
-        var faults = _book.Faults.Select(Current);
-        if (includeEnded)
-        {
-            faults = faults.Concat(_store.History);
-        }
+    public ValueTask<IReadOnlyList<Fault>> ListAsync(bool includeEnded) =>
+        ValueTask.FromResult<IReadOnlyList<Fault>>(FaultReads.List(_book, _store.History, includeEnded, clock.GetUtcNow()));
 
-        return ValueTask.FromResult<IReadOnlyList<Fault>>(faults.OrderBy(f => f.Id, StringComparer.Ordinal).ToArray());
-    }
-
-    public ValueTask<Fault?> GetAsync(string id) =>
-        ValueTask.FromResult(_book.Find(id) is { } live ? Current(live) : _store.History.FirstOrDefault(f => f.Id == id));
+    public ValueTask<Fault?> GetAsync(string id) => ValueTask.FromResult(FaultReads.Find(_book, _store.History, id, clock.GetUtcNow()));
 
     public async Task<Fault?> ClearAsync(string id)
     {
@@ -263,14 +254,13 @@ public sealed partial class FaultRegistryGrain(
     }
 
     public ValueTask<IReadOnlyList<Fault>> ForNodeAsync(string node) =>
-        ValueTask.FromResult<IReadOnlyList<Fault>>(_book.OnNode(node).Select(Current).ToArray());
+        ValueTask.FromResult<IReadOnlyList<Fault>>(FaultReads.OnNode(_book, node, clock.GetUtcNow()));
 
     public ValueTask<IReadOnlyList<Fault>> ForLinkAsync(string link) =>
-        ValueTask.FromResult<IReadOnlyList<Fault>>(_book.OnLink(link).Select(Current).ToArray());
+        ValueTask.FromResult<IReadOnlyList<Fault>>(FaultReads.OnLink(_book, link, clock.GetUtcNow()));
 
     public ValueTask<IReadOnlyDictionary<string, IReadOnlyList<Fault>>> LinkFaultsAsync() =>
-        ValueTask.FromResult<IReadOnlyDictionary<string, IReadOnlyList<Fault>>>(_book.Links.ToDictionary(
-            link => link, IReadOnlyList<Fault> (link) => _book.OnLink(link).Select(Current).ToArray(), StringComparer.Ordinal));
+        ValueTask.FromResult<IReadOnlyDictionary<string, IReadOnlyList<Fault>>>(FaultReads.ByLink(_book, clock.GetUtcNow()));
 
     public ValueTask<NodeEffect> EffectOnNodeAsync(string node) =>
         ValueTask.FromResult(_pushed.Nodes.GetValueOrDefault(node, NodeEffect.None));
