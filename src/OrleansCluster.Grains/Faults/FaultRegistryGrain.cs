@@ -342,14 +342,7 @@ public sealed partial class FaultRegistryGrain(
                 LogExpired(logger, fault.Id, fault.Kind.ApiName);
             }
 
-            IEnumerable<string>? nodes = null, links = null;
-            if (changed is not null)
-            {
-                var touched = changed.Concat(expired).Concat(_book.ChangedBetween(_lastApplied, now)).ToArray();
-                nodes = touched.SelectMany(f => f.Targets.Nodes).Distinct(StringComparer.Ordinal);
-                links = touched.SelectMany(f => f.Targets.Links).Distinct(StringComparer.Ordinal);
-            }
-
+            var (nodes, links) = changed is null ? default : _book.Touched(changed.Concat(expired), _lastApplied, now);
             await PushAsync(_pushed.Plan(_book, nodes, links, now));
             _lastApplied = now;
             if (expired.Count > 0 || _store.LiveDirty)
