@@ -73,6 +73,17 @@ public sealed class FaultBook
     public IEnumerable<Fault> ChangedBetween(DateTimeOffset last, DateTimeOffset now) =>
         _entries.Where(e => e.Schedule.ChangedBetween(last, now)).Select(e => e.Fault);
 
+    /// <summary>
+    /// The nodes and links a pass recomputes: those <paramref name="changed"/> act on (injected, cleared or expired),
+    /// and those of the faults that started or turned their phase between <paramref name="last"/> and <paramref name="now"/>;
+    /// a mutation then costs in proportion to its own targets, not to every fault in force.
+    /// </summary>
+    public (IEnumerable<string> Nodes, IEnumerable<string> Links) Touched(IEnumerable<Fault> changed, DateTimeOffset last, DateTimeOffset now)
+    {
+        var touched = changed.Concat(ChangedBetween(last, now)).ToArray();
+        return (touched.SelectMany(f => f.Targets.Nodes).Distinct(StringComparer.Ordinal), touched.SelectMany(f => f.Targets.Links).Distinct(StringComparer.Ordinal));
+    }
+
     /// <summary>What the faults in force on <paramref name="node"/> do at <paramref name="now"/>.</summary>
     public List<ActiveFault> ActingOnNode(string node, DateTimeOffset now) => Acting(_byNode, node, now);
 

@@ -27,45 +27,24 @@ public sealed partial class FaultRegistryGrain
             return new BackgroundHandover(null, 0);
         }
 
-        // The step is worked out first and written before anything in memory changes, as an injection is: a write
-        // that fails (storage down) leaves the book, the counters, the history and the grains' effects as they were,
-        // so that the job's retry with the same arrivals does what this call would have. The arrivals' ids make them
-        // idempotent: one in force, or ended already (a brief one of an answer the job never got), is not made twice.
-        // Repairs count first, so that the faults they end make room for this step's arrivals.
-        var repaired = _book.Faults.Where(f => BackgroundIntake.Repaired(f, simulatedSeconds)).ToList();
-        var now = clock.GetUtcNow();
-        var ended = arrivals.Count > 0 ? _store.History.Select(f => f.Id).ToHashSet(StringComparer.Ordinal) : [];
-        var fresh = arrivals.Where(a => _book.Find(a.Id) is null && !ended.Contains(a.Id)).DistinctBy(a => a.Id).ToList();
-        var room = Math.Max(0, limits.Value.MaxLiveFaults - (_book.Count - repaired.Count));
-        var dropped = Math.Max(0, fresh.Count - room);
-        if (dropped > 0)
+        // The step is worked out first (BackgroundStep) and written before anything in memory changes, as an injection
+        // is: a write that fails (storage down) leaves the book, the counters, the history and the grains' effects as
+        // they were, so that the job's retry with the same arrivals does what this call would have.
+        var step = BackgroundStep.Plan(_book, _store.History, arrivals, _layout, simulatedSeconds, limits.Value.MaxLiveFaults, clock.GetUtcNow());
+        if (step.Changes)
         {
-            fresh.RemoveRange(room, dropped); // the earliest arrivals are taken
+            await CommitEndingsAsync(step.Ending, FaultState.Expired, adding: step.Adding, change: step.Count);
+            LogArrivals(step.Made, simulatedSeconds);
+
+            await ApplyAsync([.. step.Repaired, .. step.Made]);
         }
 
-        var made = BackgroundIntake.Make(fresh, _layout, now);
-        if (made.Count > 0 || repaired.Count > 0)
+        if (step.Dropped > 0)
         {
-            // Arrivals of this step already repaired by its end (shorter than the step) end at once, with the repaired.
-            var brief = made.Where(f => BackgroundIntake.Repaired(f, simulatedSeconds)).ToList();
-            await CommitEndingsAsync([.. repaired, .. brief], FaultState.Expired, adding: made.Except(brief).ToList(), change: state =>
-            {
-                foreach (var fault in made)
-                {
-                    state.FailuresByCause[fault.Cause!] = state.FailuresByCause.GetValueOrDefault(fault.Cause!) + 1;
-                }
-            });
-            LogArrivals(made, simulatedSeconds);
-
-            await ApplyAsync([.. repaired, .. made]);
+            Dropped(step.Dropped); // once written: a failed call's arrivals come again, and are counted then
         }
 
-        if (dropped > 0)
-        {
-            Dropped(dropped); // once written: a failed call's arrivals come again, and are counted then
-        }
-
-        return new BackgroundHandover(BackgroundIntake.NextRepair(_book.Faults), dropped);
+        return new BackgroundHandover(BackgroundIntake.NextRepair(_book.Faults), step.Dropped);
     }
 
     // Logs each arrival, up to 20 per log interval and then one line with how many were held back (found by probing:

@@ -5,7 +5,6 @@ using Orleans.Runtime;
 using Orleans.Storage;
 using OrleansCluster.Abstractions.Grains;
 using OrleansCluster.Abstractions.Messages;
-using OrleansCluster.Grains.Job;
 using OrleansCluster.Grains.Links;
 using OrleansCluster.Grains.Telemetry;
 using OrleansCluster.Model.Faults;
@@ -35,15 +34,6 @@ public sealed partial class FaultRegistryGrain(
     IOptions<SimulationTuning> tuning,
     ILogger<FaultRegistryGrain> logger) : Grain, IFaultRegistryGrain, IIncomingGrainCallFilter
 {
-    private static readonly TimeSpan HistoryWriteDelay = TimeSpan.FromSeconds(1);
-
-    // Ends the live record may carry before the history is written at once rather than a second later. Every live
-    // write carries them (Journal), so at a high rate of clears a second's worth, hundreds, rode on every write: with
-    // 16 callers clearing as fast as answered, each write cost as much as the rate made it, and the registry settled
-    // near 200 calls/s. At once from 32, a write carries at most about that many, and the history's own write (up to
-    // 1,000 faults) comes once per 32 ends.
-    private const int JournalFlush = 32;
-    private static readonly TimeSpan PushRetryDelay = TimeSpan.FromSeconds(1);
     private readonly LogGate _expiryFailureLog = new(clock, TimeSpan.FromSeconds(10)); // retried each second through an outage
 
     // The faults pending or in force, with their resolved targets. The stored state keeps a selector's or a site's
@@ -55,8 +45,7 @@ public sealed partial class FaultRegistryGrain(
     private ClusterLayout? _layout;
     private IGrainTimer? _timer;
     private IGrainTimer? _historyTimer;
-    private bool _historyWriteSoon; // the history timer is set to run at once; cleared by a write that lands
-    private DateTimeOffset? _historyDue; // when the history timer is set to run, null when it is not
+    private readonly HistorySchedule _historySchedule = new();
     private readonly FaultStore _store = new(state, history, clock);
 
     public override async Task OnActivateAsync(CancellationToken cancellationToken)
@@ -79,42 +68,30 @@ public sealed partial class FaultRegistryGrain(
             var layout = _layout;
             if (_store.RecoverJournal(f => FaultIntake.Restore(f, layout).Fault ?? f))
             {
-                HistoryWriteWithin(HistoryWriteDelay); // ends the live record holds and the history lost
+                HistoryWriteWithin(HistorySchedule.Delay); // ends the live record holds and the history lost
             }
 
             var ended = _store.History.Select(f => f.Id).ToHashSet(StringComparer.Ordinal);
-            foreach (var kept in _store.State.Faults)
+            foreach (var restored in FaultRestore.Into(_book, _store.State.Faults, ended, _layout))
             {
-                var stored = kept;
-                if (FaultIntake.WithinBounds(kept) is { } bounded)
+                if (restored.Clamped is { } clamp)
                 {
-                    // Found by review: a throttle's clockRatio under 0.05, stored by a build that allowed it, failed the
-                    // site's or selector's check again and the fault was dropped. It is held at 0.05 (what its effect
-                    // already held the node's clock at), kept, and written so, so that this is logged once.
-                    LogClamped(logger, kept.Id, kept.Params[FaultIntake.ClockRatio], bounded.Params[FaultIntake.ClockRatio]);
-                    stored = bounded;
-                    _store.LiveChanged();
+                    LogClamped(logger, restored.Id, clamp.Stored, clamp.Held);
                 }
 
-                var (fault, problems) = FaultIntake.Restore(stored, _layout);
-                if (fault is not null && ended.Contains(fault.Id))
+                if (restored.EndedAlready is { } done)
                 {
-                    // It ended, and the history said so, but the write of the live faults after it failed: it stays
-                    // ended (not twice in the history), its targets are told again, and the live faults written again.
-                    _pushed.TellAgain(fault.Targets.Nodes, fault.Targets.Links);
+                    _pushed.TellAgain(done.Targets.Nodes, done.Targets.Links);
+                }
+
+                if (restored.Problems is { } problems)
+                {
+                    LogUnresolved(logger, restored.Id, problems);
+                }
+
+                if (restored.Rewrite)
+                {
                     _store.LiveChanged();
-                }
-                else if (fault is not null && _book.Find(fault.Id) is null)
-                {
-                    _book.Add(fault);
-                }
-                else if (fault is not null)
-                {
-                    LogUnresolved(logger, stored.Id, "stored twice; the first is kept"); // before the book refused a second id
-                }
-                else
-                {
-                    LogUnresolved(logger, stored.Id, problems!);
                 }
             }
 
@@ -193,27 +170,13 @@ public sealed partial class FaultRegistryGrain(
         var layout = new ClusterLayout(ScenarioResolver.Resolve(scenario));
         var s = _store.State;
 
-        // A new scenario clears every fault; a new run of the same one the background failures (they ran on the last
-        // run's simulated clock). Found by review: the same run laid out again (a silo joined, left or was lost) ended
-        // them too, and the job, whose clock had passed their arrival, never handed them over again. Found by review
-        // too: a scenario other than the stored one clears every fault whatever the job asks (a load whose call here
-        // failed, then a start that keeps faults, carried the old scenario's faults into the new one's run).
-        var clearing = keepFaults && continuing && Equals(scenario, s.Scenario) ? []
-            : _book.Faults.Where(keepFaults && Equals(scenario, s.Scenario) ? BackgroundIntake.IsBackground : _ => true).ToList();
+        // A new scenario clears every fault, a new run of the same one the background failures, the same run laid out
+        // again none (FaultEndings.ForRun).
+        var clearing = FaultEndings.ForRun(_book.Faults, s.Scenario, scenario, keepFaults, continuing);
 
         // Written before anything in memory changes, as a mutation is (found by review: a failed write here left the
         // faults ended and the new run set in memory, and the next write of any call made them durable).
-        await CommitEndingsAsync(clearing, FaultState.Cleared, change: state =>
-        {
-            if (!Equals(scenario, state.Scenario))
-            {
-                // Found by probing: the counters ran on across scenarios, and the metrics labelled every earlier
-                // scenario's injections and failures (causes it does not have included) with the one loaded now.
-                (state.InjectedByKind, state.FailuresByCause) = (new(StringComparer.Ordinal), new(StringComparer.Ordinal));
-            }
-
-            (state.Epoch, state.Scenario, state.BlockSize) = (epoch, scenario, blockSize);
-        });
+        await CommitEndingsAsync(clearing, FaultState.Cleared, change: state => state.BeginRun(epoch, scenario, blockSize));
         _layout = layout;
         _pushed.Reset(); // the grains start the new run healthy
         await ApplyAsync(changed: null);
@@ -232,37 +195,15 @@ public sealed partial class FaultRegistryGrain(
     // the write succeeded takes them into memory: a write that fails (storage down) changes nothing.
     private async Task<InjectionResult> InjectAsync(IReadOnlyList<FaultRequest> requests, string? campaign, string? idempotencyKey)
     {
-        ArgumentNullException.ThrowIfNull(requests);
         var now = clock.GetUtcNow();
-        var s = _store.State;
-        var fingerprint = idempotencyKey is null ? null : IdempotencyLog.Fingerprint(requests, campaign);
-        if (idempotencyKey is not null && IdempotencyLog.Find(s.Idempotency, idempotencyKey, now) is { } earlier)
+        var plan = FaultInjection.Admit(requests, campaign, idempotencyKey, _store.State, _book, _store.History, _layout, limits.Value, now);
+        if (plan.Answer is { } answer)
         {
-            return earlier.Fingerprint == fingerprint
-                ? new InjectionResult(IdempotencyLog.Replay(earlier, id => _book.Find(id) is { } live ? Current(live) : null, _store.History), [], NotFound: false, Replayed: true)
-                : FaultIntake.Refused(InjectionRefusal.IdempotencyKeyReused, "Idempotency-Key", $"'{idempotencyKey}' was used for another request (within {IdempotencyLog.Retention.TotalHours:0} h)");
-        }
-
-        var (checkedFaults, refusal) = FaultIntake.Admit(requests, campaign, _layout, limits.Value, _book.Count);
-        if (refusal is not null)
-        {
-            return refusal;
+            return answer; // a replay, a key reused, or a refusal
         }
 
         var undo = Checkpoint();
-        var made = new List<Fault>();
-        foreach (var (request, fault) in checkedFaults)
-        {
-            var made1 = FaultIntake.Make(IdempotencyLog.FaultId(s.NextId++), request, fault, now, campaign);
-            s.InjectedByKind[made1.Kind.ApiName] = s.InjectedByKind.GetValueOrDefault(made1.Kind.ApiName) + 1;
-            made.Add(made1);
-        }
-
-        if (idempotencyKey is not null)
-        {
-            IdempotencyLog.Remember(s.Idempotency, new IdempotencyRecord(idempotencyKey, fingerprint!, undo.NextId, made.Count, now));
-        }
-
+        var made = FaultInjection.Make(plan, _store.State, now);
         await CommitAsync(_book.Faults.Concat(made), undo);
         made.ForEach(_book.Add);
         await ApplyAsync(made);
@@ -274,19 +215,10 @@ public sealed partial class FaultRegistryGrain(
         return new InjectionResult(made.Select(Current).ToArray(), [], NotFound: false);
     }
 
-    public ValueTask<IReadOnlyList<Fault>> ListAsync(bool includeEnded)
-    {
-        var faults = _book.Faults.Select(Current);
-        if (includeEnded)
-        {
-            faults = faults.Concat(_store.History);
-        }
+    public ValueTask<IReadOnlyList<Fault>> ListAsync(bool includeEnded) =>
+        ValueTask.FromResult<IReadOnlyList<Fault>>(FaultReads.List(_book, _store.History, includeEnded, clock.GetUtcNow()));
 
-        return ValueTask.FromResult<IReadOnlyList<Fault>>(faults.OrderBy(f => f.Id, StringComparer.Ordinal).ToArray());
-    }
-
-    public ValueTask<Fault?> GetAsync(string id) =>
-        ValueTask.FromResult(_book.Find(id) is { } live ? Current(live) : _store.History.FirstOrDefault(f => f.Id == id));
+    public ValueTask<Fault?> GetAsync(string id) => ValueTask.FromResult(FaultReads.Find(_book, _store.History, id, clock.GetUtcNow()));
 
     public async Task<Fault?> ClearAsync(string id)
     {
@@ -310,7 +242,7 @@ public sealed partial class FaultRegistryGrain(
     public async Task<int> ClearCampaignAsync(string campaign)
     {
         ArgumentNullException.ThrowIfNull(campaign);
-        var made = _book.Faults.Where(f => string.Equals(f.Campaign, campaign, StringComparison.Ordinal)).ToList();
+        var made = FaultEndings.OfCampaign(_book.Faults, campaign);
         if (made.Count == 0)
         {
             return 0;
@@ -322,14 +254,13 @@ public sealed partial class FaultRegistryGrain(
     }
 
     public ValueTask<IReadOnlyList<Fault>> ForNodeAsync(string node) =>
-        ValueTask.FromResult<IReadOnlyList<Fault>>(_book.OnNode(node).Select(Current).ToArray());
+        ValueTask.FromResult<IReadOnlyList<Fault>>(FaultReads.OnNode(_book, node, clock.GetUtcNow()));
 
     public ValueTask<IReadOnlyList<Fault>> ForLinkAsync(string link) =>
-        ValueTask.FromResult<IReadOnlyList<Fault>>(_book.OnLink(link).Select(Current).ToArray());
+        ValueTask.FromResult<IReadOnlyList<Fault>>(FaultReads.OnLink(_book, link, clock.GetUtcNow()));
 
     public ValueTask<IReadOnlyDictionary<string, IReadOnlyList<Fault>>> LinkFaultsAsync() =>
-        ValueTask.FromResult<IReadOnlyDictionary<string, IReadOnlyList<Fault>>>(_book.Links.ToDictionary(
-            link => link, IReadOnlyList<Fault> (link) => _book.OnLink(link).Select(Current).ToArray(), StringComparer.Ordinal));
+        ValueTask.FromResult<IReadOnlyDictionary<string, IReadOnlyList<Fault>>>(FaultReads.ByLink(_book, clock.GetUtcNow()));
 
     public ValueTask<NodeEffect> EffectOnNodeAsync(string node) =>
         ValueTask.FromResult(_pushed.Nodes.GetValueOrDefault(node, NodeEffect.None));
@@ -364,7 +295,7 @@ public sealed partial class FaultRegistryGrain(
 
         if (_store.HistoryDirty)
         {
-            HistoryWriteWithin(HistoryWriteDelay);
+            HistoryWriteWithin(HistorySchedule.Delay);
         }
     }
 
@@ -411,14 +342,7 @@ public sealed partial class FaultRegistryGrain(
                 LogExpired(logger, fault.Id, fault.Kind.ApiName);
             }
 
-            IEnumerable<string>? nodes = null, links = null;
-            if (changed is not null)
-            {
-                var touched = changed.Concat(expired).Concat(_book.ChangedBetween(_lastApplied, now)).ToArray();
-                nodes = touched.SelectMany(f => f.Targets.Nodes).Distinct(StringComparer.Ordinal);
-                links = touched.SelectMany(f => f.Targets.Links).Distinct(StringComparer.Ordinal);
-            }
-
+            var (nodes, links) = changed is null ? default : _book.Touched(changed.Concat(expired), _lastApplied, now);
             await PushAsync(_pushed.Plan(_book, nodes, links, now));
             _lastApplied = now;
             if (expired.Count > 0 || _store.LiveDirty)
@@ -470,25 +394,9 @@ public sealed partial class FaultRegistryGrain(
         }
     }
 
-    // Wakes the registry for the next change after `now`, or sooner to retry a push or a write that failed. The wait
-    // runs from the clock as it is at the end of the pass: one held up by a write that timed out (storage down) may
-    // end after its next change, and a retry straight away would keep the registry busy with writes that fail.
-    private void SetTimer(DateTimeOffset now, bool retry)
-    {
-        var next = _book.NextChangeAfter(now);
-        var end = clock.GetUtcNow();
-        if ((retry || _pushed.RetryDue || _store.LiveDirty) && (next is null || next > end + PushRetryDelay))
-        {
-            next = end + PushRetryDelay;
-        }
-
-        // Found by probing: a fault may start or end up to 1e7 s (116 days) away, and a grain timer refuses a wait over
-        // about 49.7 days; the throw failed every call that set the timer and, from the stored faults, every
-        // activation. A long wait is cut into waits of at most an hour, as the job's is (a pass that finds nothing due
-        // only sets the timer again).
-        var wait = next is { } due ? (due > end ? due - end : TimeSpan.Zero) : Timeout.InfiniteTimeSpan;
-        _timer?.Change(wait > JobCadence.MaxTimerWait ? JobCadence.MaxTimerWait : wait, Timeout.InfiniteTimeSpan);
-    }
+    // Wakes the registry for the next change after `now`, or sooner to retry a push or a write that failed (FaultWake).
+    private void SetTimer(DateTimeOffset now, bool retry) =>
+        _timer?.Change(FaultWake.Wait(_book.NextChangeAfter(now), clock.GetUtcNow(), retry || _pushed.RetryDue || _store.LiveDirty), Timeout.InfiniteTimeSpan);
 
     // The one durable change that ends faults (a clear, a clear of all, a new run, a hand-over's repairs): `ending` leave
     // the live faults as `how`, `adding` join them, and `change` edits the rest of the live state (the run, the
@@ -499,12 +407,11 @@ public sealed partial class FaultRegistryGrain(
     {
         var undo = Checkpoint();
         change?.Invoke(_store.State);
-        var ended = AsEnded(ending, how);
+        var ended = FaultEndings.As(ending, how, clock.GetUtcNow());
         _store.Journal(ended);
-        var gone = ended.Select(f => f.Id).ToHashSet(StringComparer.Ordinal);
-        await CommitAsync(_book.Faults.Where(f => !gone.Contains(f.Id)).Concat(adding ?? []), undo);
+        await CommitAsync(FaultEndings.LiveAfter(_book.Faults, ended, adding ?? []), undo);
         RetireFromBook(ended);
-        foreach (var fault in ended.Where(f => f.State == FaultState.Expired && how != FaultState.Expired))
+        foreach (var fault in FaultEndings.ExpiredFirst(ended, how))
         {
             LogExpired(logger, fault.Id, fault.Kind.ApiName);
         }
@@ -515,16 +422,6 @@ public sealed partial class FaultRegistryGrain(
         }
 
         return ended;
-    }
-
-    // The faults as they end now, `how`: what a write records (Journal) before it takes them out of the live faults.
-    // One whose end has already passed (the timer that expires it has not run yet: the registry was busy) ended then,
-    // as the timer records it and as a read of it answers (FaultBook.AsOf): found by review, a clear of it was recorded
-    // cleared with a later end while GET said expired.
-    private List<Fault> AsEnded(IEnumerable<Fault> faults, FaultState how)
-    {
-        var now = clock.GetUtcNow();
-        return faults.Select(f => f.EndsAt is { } end && end <= now ? f with { State = FaultState.Expired } : f with { State = how, EndsAt = now }).ToList();
     }
 
     // Takes out of the book the faults a successful write ended, and adds them to the history.
@@ -558,7 +455,7 @@ public sealed partial class FaultRegistryGrain(
 
         if (_store.HistoryDirty)
         {
-            HistoryWriteWithin(HistoryWriteDelay); // a history storage lost with the live record
+            HistoryWriteWithin(HistorySchedule.Delay); // a history storage lost with the live record
         }
     }
 
@@ -570,43 +467,35 @@ public sealed partial class FaultRegistryGrain(
     {
         if (_store.AddToHistory(fault))
         {
-            HistoryWriteWithin(HistoryWriteDelay);
+            HistoryWriteWithin(HistorySchedule.Delay);
         }
 
-        // Once, until a history write lands: one that fails is retried a second later, not at every end after it.
-        if (!_historyWriteSoon && _store.Journaled >= JournalFlush)
+        if (_historySchedule.FlushNow(_store.Journaled))
         {
-            _historyWriteSoon = true;
             HistoryWriteWithin(TimeSpan.Zero);
         }
     }
 
-    // Sets the history timer to run within `delay`, never later than it is already set to: found by review, every
-    // commit while the history waited set it a second ahead again, so under a steady stream of calls the write at once
-    // from 32 ends (and the one a second after the first end) slipped for as long as the stream lasted.
+    // Sets the history timer to run within `delay`, never later than it is already set to (HistorySchedule).
     private void HistoryWriteWithin(TimeSpan delay)
     {
-        var due = clock.GetUtcNow() + delay;
-        if (_historyDue is { } set && set <= due)
+        if (_historySchedule.Within(clock.GetUtcNow(), delay) is { } wait)
         {
-            return;
+            _historyTimer?.Change(wait, Timeout.InfiniteTimeSpan);
         }
-
-        _historyDue = due;
-        _historyTimer?.Change(delay, Timeout.InfiniteTimeSpan);
     }
 
     private async Task WriteHistoryAsync(CancellationToken cancellationToken)
     {
-        _historyDue = null; // the timer has run (or the deactivation writes): a later end sets it again
+        _historySchedule.Ran();
         try
         {
             await _store.WriteHistoryAsync(cancellationToken);
-            _historyWriteSoon = false;
+            _historySchedule.Written();
         }
         catch
         {
-            HistoryWriteWithin(HistoryWriteDelay); // kept for the next attempt
+            HistoryWriteWithin(HistorySchedule.Delay); // kept for the next attempt
             throw;
         }
     }
