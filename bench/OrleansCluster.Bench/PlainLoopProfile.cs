@@ -23,7 +23,9 @@ internal static class PlainLoopProfile
         var top = new TopKSlowest(scenario.Stragglers.TopK);
         simulator.Step(1);
 
+        var allocatedBefore = GC.GetAllocatedBytesForCurrentThread();
         var whole = Time(steps, k => simulator.Step(k));
+        var allocatedPerStep = (GC.GetAllocatedBytesForCurrentThread() - allocatedBefore) / (double)(steps + 1);
         var sink = 0.0;
         var draws = new ComputeDraws(noise.ComputeCv, noise.OutlierProbability, noise.OutlierFactor);
         var draw = Time(steps, k =>
@@ -53,6 +55,7 @@ internal static class PlainLoopProfile
         });
 
         output.WriteLine($"# plain loop of {scenario.Name}: {n:N0} nodes, {steps} steps each, ns per node per step ({sink > 0})");
+        output.WriteLine(string.Create(CultureInfo.InvariantCulture, $"allocated by a whole step: {allocatedPerStep:N0} bytes ({allocatedPerStep / n:F1} per node)"));
         output.WriteLine("| part | ns per node per step | share of the step |");
         output.WriteLine("|---|---|---|");
         foreach (var (name, seconds) in new[] { ("whole step", whole), ("seeded noise (t_i)", draw), ("sketch, min, max, sum", sketch), ("top-K offer", topK) })

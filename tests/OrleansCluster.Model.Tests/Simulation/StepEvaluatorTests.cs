@@ -179,4 +179,24 @@ public sealed class StepEvaluatorTests
         // The 16 A100 nodes are three times slower than the H100 median: all of them straggle.
         Assert.Equal(16, step.ByGeneration.Single(g => g.Name == "A100").Stragglers);
     }
+
+    [Fact]
+    public async Task ThreadsEvaluatingAtOnceEachGetTheirOwnStepsFigures()
+    {
+        // The live job's grains and the what-if thread evaluate at once, and Evaluate keeps one distribution of every
+        // node per thread (it was allocated afresh each step): four threads stepping at once read as one alone.
+        static double[] Run(string preset, int steps)
+        {
+            var simulator = new PlainLoopSimulator(ScenarioPresets.Load(preset));
+            return Enumerable.Range(1, steps).Select(k => simulator.Step(k)).SelectMany(r => (double[])[r.StepSeconds, r.MedianComputeSeconds, .. r.BySite.Select(g => g.MeanComputeSeconds), .. r.ByGeneration.Select(g => g.MaxSlowdown)]).ToArray();
+        }
+
+        string[] presets = ["small", "uniform", "small", "uniform"];
+        var alone = presets.Select(p => Run(p, 150)).ToArray();
+        var together = await Task.WhenAll(presets.Select(p => Task.Factory.StartNew(() => Run(p, 150), TestContext.Current.CancellationToken, TaskCreationOptions.LongRunning, TaskScheduler.Default)));
+        for (var i = 0; i < presets.Length; i++)
+        {
+            Assert.Equal(alone[i], together[i]);
+        }
+    }
 }
