@@ -149,7 +149,7 @@ public sealed class DcgmWriter(DcgmNodes nodes, LayoutCache layouts, IOptions<Dc
                 var node = layout.Nodes[ordinal];
                 var effect = block.Effects[i];
                 var model = node.Generation.ModelName;
-                var readings = GpuTelemetryModel.Read(node.Generation, block.Busy[i], effect.ClockRatio, effect.Crashed || block.Evicted[i], effect.Crashed ? effect.Xid : XidCatalog.None);
+                var readings = GpuTelemetryModel.Read(node.Generation, block.Busy[i], effect.ClockRatio, effect.Crashed || block.Evicted[i], effect.Crashed ? effect.Xid : XidCatalog.None, effect.PowerLimitRatio);
                 var (energy, nvlink, last, _) = _counters.TryGetValue(id, out var c) && c.Model == model ? c : new Counters(0, 0, now, model);
                 var seconds = time.GetElapsedTime(last, now).TotalSeconds;
                 energy += readings.PowerWatts * seconds * 1000;

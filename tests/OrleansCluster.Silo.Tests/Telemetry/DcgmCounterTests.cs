@@ -101,6 +101,41 @@ public sealed partial class DcgmCounterTests
     }
 
     [Fact]
+    public async Task APowerCappedSitesGpusDrawNoMoreThanTheirCapAndRunBelowTheirSlowdownTemperature()
+    {
+        // Found by probing: a site.power-cap of 0.3 read 153.5 W on A100s (cap 120 W) and 218 W on H100s (cap 210 W),
+        // at 87 C, so the DcgmGpuHot rule fired for a power cap. The limit reaches the block in the node's effect
+        // (NodeEffect.PowerLimitRatio, which the fault registry sets from FaultEffects.PowerLimitRatio).
+        await using var factory = DcgmSilo();
+        using var client = factory.CreateAdminClient();
+        await LoadAsync(client, Counters);
+        await WaitForPageAsync(client, page => Host(page, "a-00005") && Host(page, "b-00005"), "counters' GPUs");
+        foreach (var site in (string[])["a", "b"])
+        {
+            var (status, body, _) = await client.PostJsonAsync("/api/faults", $$$"""{"kind":"site.power-cap","target":{"site":"{{{site}}}"},"params":{"ratio":0.3}}""");
+            Assert.True(status == HttpStatusCode.Created, body.ToString());
+        }
+
+        // Every node's block has taken the cap once its SM clock reads the cap's: 0.3^(1/3) of the maximum.
+        var a100Clock = Math.Round(1410 * Math.Cbrt(0.3));
+        var h100Clock = Math.Round(1980 * Math.Cbrt(0.3));
+        var page = await WaitForPageAsync(
+            client,
+            page => Enumerable.Range(0, 6).All(i => Value(page, "DCGM_FI_DEV_SM_CLOCK", $"a-{i:D5}") == a100Clock && Value(page, "DCGM_FI_DEV_SM_CLOCK", $"b-{i:D5}") == h100Clock),
+            "the caps on every node");
+
+        foreach (var (site, cap) in ((string, double)[])[("a", 0.3 * 400), ("b", 0.3 * 700)])
+        {
+            var power = Samples(page, "DCGM_FI_DEV_POWER_USAGE", site);
+            Assert.Equal(48, power.Length); // 6 nodes x 8 GPUs
+            Assert.All(power, w => Assert.True(w <= cap, $"site {site}: {w} W over its {cap} W cap"));
+            Assert.All(Samples(page, "DCGM_FI_DEV_GPU_TEMP", site), c => Assert.True(c < 87, $"site {site}: {c} C under a cap alone"));
+        }
+
+        Assert.Equal(120, Value(page, "DCGM_FI_DEV_POWER_USAGE", "a-00000")); // the straggling A100s draw their cap
+    }
+
+    [Fact]
     public async Task AGpusUuidBelongsToItsCardSoAnotherModelOnTheNodeIsAnotherUuid()
     {
         // Found by probing: after a scenario switch east-00000 went from H200 to B200 and kept its UUID.
@@ -158,6 +193,11 @@ public sealed partial class DcgmCounterTests
         var match = Regex.Match(page, $"^{name}\\{{gpu=\"0\",[^}}]*Hostname=\"{node}\"[^}}]*\\}} (\\S+)$", RegexOptions.Multiline);
         return match.Success ? double.Parse(match.Groups[1].Value, CultureInfo.InvariantCulture) : double.NaN;
     }
+
+    // Every GPU's sample of a site's nodes.
+    private static double[] Samples(string page, string name, string site) =>
+        Regex.Matches(page, $"^{name}\\{{[^}}]*Hostname=\"{site}-\\d+\"[^}}]*\\}} (\\S+)$", RegexOptions.Multiline)
+            .Select(m => double.Parse(m.Groups[1].Value, CultureInfo.InvariantCulture)).ToArray();
 
     private static string Uuid(string page, string node)
     {
