@@ -22,8 +22,12 @@ public enum NodeHealth
 /// While crashed, the XID its GPUs report in dcgm mode: that of the crash in force that started last, 79 ("GPU has
 /// fallen off the bus") for a crash that names none; 0 otherwise, and a crashed effect with 0 reads 79 too.
 /// </param>
+/// <param name="PowerLimitRatio">
+/// The share of its TDP each of its GPUs may draw under the power caps in force (dcgm mode's power and temperature);
+/// 1, no limit, otherwise. A thermal throttle lowers <paramref name="ClockRatio"/> and leaves this at 1.
+/// </param>
 [GenerateSerializer, Immutable, Alias("NodeEffect")]
-public sealed record NodeEffect([property: Id(0)] double Slowdown, [property: Id(1)] bool Crashed, [property: Id(2)] double ClockRatio = 1, [property: Id(3)] int Xid = 0)
+public sealed record NodeEffect([property: Id(0)] double Slowdown, [property: Id(1)] bool Crashed, [property: Id(2)] double ClockRatio = 1, [property: Id(3)] int Xid = 0, [property: Id(4)] double PowerLimitRatio = 1)
 {
     public static NodeEffect None { get; } = new(1, false);
 

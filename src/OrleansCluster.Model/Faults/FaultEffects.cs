@@ -12,7 +12,9 @@ public sealed record ActiveFault(FaultKind Kind, IReadOnlyDictionary<string, dou
 /// <summary>
 /// How the faults in force on a node or a link combine into one effect. Slowdowns multiply; a power cap of
 /// ratio r slows compute by r^(-1/3) (dynamic power grows with the cube of the clock when voltage follows
-/// it, so the clock a capped GPU holds falls with the cube root of its power); link latencies add, bandwidth
+/// it, so the clock a capped GPU holds falls with the cube root of its power); a thermal throttle and a power cap
+/// on one node hold the lower of their two clocks (each is a ceiling the GPU's clock management obeys, not a further
+/// factor), and the cap still bounds board power (<see cref="PowerLimitRatio"/>); link latencies add, bandwidth
 /// caps multiply, losses compound as independent drops, and any partition takes the link down.
 /// </summary>
 public static class FaultEffects
@@ -35,15 +37,25 @@ public static class FaultEffects
     public const double MaxSlowdown = 1e6;
 
     /// <summary>
+    /// The least share of TDP the power caps in force together hold a GPU to: what the clock floor draws
+    /// (<see cref="MinClockRatio"/> cubed). Positive, so that a node effect's power limit of 0 (one written by a silo
+    /// that predates the field) means no limit.
+    /// </summary>
+    public const double MinPowerLimitRatio = MinClockRatio * MinClockRatio * MinClockRatio;
+
+    /// <summary>
     /// The node's slowdown factor (in [1, <see cref="MaxSlowdown"/>]), whether it is down, and the ratio its clocks
     /// are held at (in [<see cref="MinClockRatio"/>, 1]: thermal throttling and power caps lower the clocks; a plain
-    /// slowdown does not). Stacked faults multiply up to those caps, so no fault set makes either figure infinite or 0.
+    /// slowdown does not). Stacked throttles multiply, stacked caps multiply their ratios, and a throttle and a cap
+    /// together hold the lower of the two clocks (before 2026-11-28 they multiplied: a throttle to 0.8 under a cap of
+    /// 0.5, whose clock is 0.79, ran at 0.63 and drew a quarter of what the cap allowed). Slowdowns are capped and the
+    /// clock floored, so no fault set makes either figure infinite or 0.
     /// </summary>
     public static (double Slowdown, bool Crashed, double ClockRatio) ForNode(IEnumerable<ActiveFault> faults)
     {
         ArgumentNullException.ThrowIfNull(faults);
         var slowdown = 1.0;
-        var clock = 1.0;
+        double throttleClock = 1.0, throttleSlowdown = 1.0, capClock = 1.0, capSlowdown = 1.0;
         var crashed = false;
         foreach (var fault in faults)
         {
@@ -53,12 +65,12 @@ public static class FaultEffects
                     slowdown *= fault.Params["factor"];
                     break;
                 case FaultKind.NodeThermalThrottle:
-                    slowdown /= fault.Params["clockRatio"];
-                    clock *= fault.Params["clockRatio"];
+                    throttleClock *= fault.Params["clockRatio"];
+                    throttleSlowdown /= fault.Params["clockRatio"];
                     break;
                 case FaultKind.SitePowerCap:
-                    slowdown *= PowerCapSlowdown(fault.Params["ratio"]);
-                    clock /= PowerCapSlowdown(fault.Params["ratio"]);
+                    capClock /= PowerCapSlowdown(fault.Params["ratio"]);
+                    capSlowdown *= PowerCapSlowdown(fault.Params["ratio"]);
                     break;
                 case FaultKind.NodeCrash:
                     crashed = true;
@@ -69,7 +81,28 @@ public static class FaultEffects
             }
         }
 
-        return (Math.Min(slowdown, MaxSlowdown), crashed, Math.Max(clock, MinClockRatio));
+        var (clock, slowed) = throttleClock <= capClock ? (throttleClock, throttleSlowdown) : (capClock, capSlowdown);
+        return (Math.Min(slowdown * slowed, MaxSlowdown), crashed, Math.Max(clock, MinClockRatio));
+    }
+
+    /// <summary>
+    /// The share of its TDP the node's GPUs may draw (<c>NodeEffect.PowerLimitRatio</c>, dcgm mode): the product of
+    /// the ratios of the <c>site.power-cap</c> faults in force on it, 1 when none is (a thermal throttle lowers the
+    /// clock, not the power limit); never under <see cref="MinPowerLimitRatio"/>, so that it is never 0.
+    /// </summary>
+    public static double PowerLimitRatio(IEnumerable<ActiveFault> faults)
+    {
+        ArgumentNullException.ThrowIfNull(faults);
+        var ratio = 1.0;
+        foreach (var fault in faults)
+        {
+            if (fault.Kind == FaultKind.SitePowerCap)
+            {
+                ratio *= fault.Params["ratio"];
+            }
+        }
+
+        return Math.Max(ratio, MinPowerLimitRatio);
     }
 
     /// <summary>
@@ -125,4 +158,7 @@ public static class FaultEffects
 
     /// <summary>Compute slowdown under a power cap of <paramref name="ratio"/> of TDP: <c>ratio^(-1/3)</c>.</summary>
     public static double PowerCapSlowdown(double ratio) => Math.Pow(ratio, -1.0 / 3);
+
+    /// <summary>The clock ratio a power cap of <paramref name="ratio"/> of TDP holds: <c>ratio^(1/3)</c> (0 for a cap of 0).</summary>
+    public static double PowerCapClock(double ratio) => 1 / PowerCapSlowdown(ratio);
 }

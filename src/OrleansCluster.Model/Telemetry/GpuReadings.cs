@@ -32,7 +32,10 @@ public sealed record GpuReadings(
 /// the counters that ask "was any kernel running" (<c>GPU_UTIL</c>, <c>GR_ENGINE_ACTIVE</c>) stay near full for a GPU
 /// that waits, while those that ask how much of the chip worked (SM activity and occupancy, tensor pipe, DRAM) and
 /// power fall with its wait share. Throttling and power caps hold the SM clock at <c>clockRatio</c> of its maximum;
-/// a throttled GPU sits at its generation's slowdown temperature. A crashed node's GPUs report the XID of its crash
+/// a thermally throttled GPU (one held below the clock its power cap alone allows) sits at its generation's slowdown
+/// temperature. A power cap bounds board power at <c>powerLimitRatio</c> of TDP, and a GPU under a cap alone runs as
+/// warm as its power says: cooler, not at the slowdown temperature (before 2026-11-28 a cap only lowered the clock, so a
+/// capped A100 read 153.5 W against its 120 W cap, at 87-89 C). A crashed node's GPUs report the XID of its crash
 /// (79, "GPU has fallen off the bus", when the crash names none) with no utilisation or power. The activity figures below are assumptions in the range
 /// published profiles show (docs/telemetry.md): they set the contrast, not a particular kernel.
 /// </summary>
@@ -58,9 +61,10 @@ public static class GpuTelemetryModel
 
     /// <summary>
     /// Readings of a GPU of <paramref name="generation"/> that computed <paramref name="busy"/> of the last step; a
-    /// <paramref name="down"/> one reports <paramref name="xid"/> (79 when none is given).
+    /// <paramref name="down"/> one reports <paramref name="xid"/> (79 when none is given). <paramref name="powerLimitRatio"/>
+    /// is the share of TDP the power caps in force allow (1, or 0 or less or NaN: none).
     /// </summary>
-    public static GpuReadings Read(GpuGeneration generation, double busy, double clockRatio, bool down, int xid = XidCatalog.None)
+    public static GpuReadings Read(GpuGeneration generation, double busy, double clockRatio, bool down, int xid = XidCatalog.None, double powerLimitRatio = 1)
     {
         ArgumentNullException.ThrowIfNull(generation);
         var totalMiB = Math.Floor(generation.HbmBytes / MiB);
@@ -72,10 +76,22 @@ public static class GpuTelemetryModel
         var compute = Math.Clamp(double.IsFinite(busy) ? busy : 0, 0, 1) * (1 - HostGap);
         var collective = 1 - HostGap - compute;
         clockRatio = Math.Clamp(clockRatio, FaultEffects.MinClockRatio, 1);
-        var throttled = clockRatio < 1;
+        powerLimitRatio = powerLimitRatio > 0 ? Math.Min(powerLimitRatio, 1) : 1;
+        // Held below what the cap alone allows: a thermal throttle (the relative margin absorbs rounding).
+        var capClock = Math.Max(FaultEffects.PowerCapClock(powerLimitRatio), FaultEffects.MinClockRatio);
+        var hot = clockRatio < capClock * (1 - 1e-9);
         var dynamicShare = (compute * clockRatio * clockRatio * clockRatio) + (collective * CollectivePowerShare);
         var power = generation.IdleWatts + ((generation.TdpWatts - generation.IdleWatts) * dynamicShare);
-        var temperature = throttled
+        var limit = powerLimitRatio * generation.TdpWatts;
+        if (power > limit)
+        {
+            // The cap binds: board power at the limit, and the heat of what it draws above idle (none when the limit
+            // is under idle power; a TDP at idle power has no dynamic range to divide by).
+            power = limit;
+            dynamicShare = generation.TdpWatts > generation.IdleWatts ? Math.Max(0, (limit - generation.IdleWatts) / (generation.TdpWatts - generation.IdleWatts)) : 0;
+        }
+
+        var temperature = hot
             ? generation.SlowdownTemperatureC
             : AmbientC + ((generation.SlowdownTemperatureC - 15 - AmbientC) * dynamicShare); // (power - idle) / (TDP - idle), with no division: a TDP at idle power read NaN
         var used = Math.Round((totalMiB - ReservedMiB) * FramebufferInUse);

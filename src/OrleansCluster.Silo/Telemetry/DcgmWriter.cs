@@ -1,4 +1,3 @@
-using System.Diagnostics;
 using System.Globalization;
 using System.Security.Cryptography;
 using System.Text;
@@ -21,10 +20,20 @@ namespace OrleansCluster.Silo.Telemetry;
 /// of its crash (<see cref="OrleansCluster.Abstractions.Messages.NodeEffect.Xid"/>, set when the node's faults
 /// change) with NVIDIA's text for it (<see cref="XidCatalog"/>); an evicted node's report 79.
 /// </summary>
-public sealed class DcgmWriter(DcgmNodes nodes, LayoutCache layouts, IOptions<DcgmOptions> options) : IDisposable
+public sealed class DcgmWriter(DcgmNodes nodes, LayoutCache layouts, IOptions<DcgmOptions> options, TimeProvider time) : IDisposable
 {
     /// <summary>The driver version the series report.</summary>
     public const string DriverVersion = "570.133.20";
+
+    /// <summary>
+    /// How long a node this silo stops showing keeps its counters (energy, NVLink traffic) before they are forgotten.
+    /// While the tree is laid out again (blocks configured anew, a silo lost, a block reactivated) a scrape can miss a
+    /// node for a moment; when it comes back its "since boot" counters go on from where they were rather than from 0
+    /// (before 2026-11-28 they were forgotten at the first scrape that missed the node: after a kill -9 of the other
+    /// silo, 19 of the survivor's 20 nodes' energy read 0 again). Bounded, so that the state kept stays bounded by
+    /// the nodes seen in the last five minutes.
+    /// </summary>
+    public static readonly TimeSpan AbsentNodeRetention = TimeSpan.FromMinutes(5);
 
     // Bus ids as an HGX board numbers its eight GPUs.
     private static readonly string[] PciBusIds = ["00000000:18:00.0", "00000000:2A:00.0", "00000000:3A:00.0", "00000000:5D:00.0", "00000000:9A:00.0", "00000000:AB:00.0", "00000000:BA:00.0", "00000000:DB:00.0"];
@@ -59,7 +68,7 @@ public sealed class DcgmWriter(DcgmNodes nodes, LayoutCache layouts, IOptions<Dc
         ("DCGM_FI_PROF_PCIE_RX_BYTES", "gauge", "The rate of data received over the PCIe bus - including both protocol headers and data payloads - in bytes per second.", g => g.Readings.PcieRxBytesPerSecond),
     ];
 
-    private readonly Dictionary<string, (double EnergyMillijoules, double NvLinkBytes, long Timestamp)> _counters = new(StringComparer.Ordinal);
+    private readonly Dictionary<string, Counters> _counters = new(StringComparer.Ordinal);
     private readonly Dictionary<(string Node, int Gpu), GpuLabels> _labels = [];
     private readonly Dictionary<int, (string Key, string Value)[]> _xidAttributes = [];
     private readonly SemaphoreSlim _gate = new(1, 1);
@@ -106,11 +115,12 @@ public sealed class DcgmWriter(DcgmNodes nodes, LayoutCache layouts, IOptions<Dc
     }
 
     // The GPUs of the running scenario's nodes on this silo. The counters and labels kept per node follow the page: a
-    // scenario loaded after another starts them afresh (a node of the same name is another machine), and a node no
-    // longer on the page (its block gone or moved to another silo) is forgotten, so they never outgrow what is shown.
+    // scenario loaded after another starts them afresh (a node of the same name is another machine), as does a node
+    // whose GPU model changed (other cards: other UUIDs), and a node no longer on the page (its block gone or moved to
+    // another silo) is forgotten once it has been missing for AbsentNodeRetention, so they never outgrow what was shown.
     private List<Gpu> Gather(ClusterLayout layout)
     {
-        var now = Stopwatch.GetTimestamp();
+        var now = time.GetTimestamp();
         if (!string.Equals(_scenario, layout.Scenario.Name, StringComparison.Ordinal))
         {
             _counters.Clear();
@@ -138,12 +148,13 @@ public sealed class DcgmWriter(DcgmNodes nodes, LayoutCache layouts, IOptions<Dc
 
                 var node = layout.Nodes[ordinal];
                 var effect = block.Effects[i];
-                var readings = GpuTelemetryModel.Read(node.Generation, block.Busy[i], effect.ClockRatio, effect.Crashed || block.Evicted[i], effect.Crashed ? effect.Xid : XidCatalog.None);
-                var (energy, nvlink, last) = _counters.TryGetValue(id, out var c) ? c : (0.0, 0.0, now);
-                var seconds = Stopwatch.GetElapsedTime(last, now).TotalSeconds;
+                var model = node.Generation.ModelName;
+                var readings = GpuTelemetryModel.Read(node.Generation, block.Busy[i], effect.ClockRatio, effect.Crashed || block.Evicted[i], effect.Crashed ? effect.Xid : XidCatalog.None, effect.PowerLimitRatio);
+                var (energy, nvlink, last, _) = _counters.TryGetValue(id, out var c) && c.Model == model ? c : new Counters(0, 0, now, model);
+                var seconds = time.GetElapsedTime(last, now).TotalSeconds;
                 energy += readings.PowerWatts * seconds * 1000;
                 nvlink += readings.NvLinkBytesPerSecond * seconds;
-                _counters[id] = (energy, nvlink, now);
+                _counters[id] = new Counters(energy, nvlink, now, model);
                 shown++;
                 for (var g = 0; g < node.GpusPerNode; g++)
                 {
@@ -160,10 +171,10 @@ public sealed class DcgmWriter(DcgmNodes nodes, LayoutCache layouts, IOptions<Dc
         return gpus;
     }
 
-    // Drops the nodes this scrape did not show (their counters were not stamped with its time), and their GPUs' labels.
+    // Drops the nodes no scrape has shown for AbsentNodeRetention, and their GPUs' labels.
     private void Forget(long now)
     {
-        foreach (var id in _counters.Where(p => p.Value.Timestamp != now).Select(p => p.Key).ToArray())
+        foreach (var id in _counters.Where(p => time.GetElapsedTime(p.Value.Timestamp, now) > AbsentNodeRetention).Select(p => p.Key).ToArray())
         {
             _counters.Remove(id);
         }
@@ -188,11 +199,12 @@ public sealed class DcgmWriter(DcgmNodes nodes, LayoutCache layouts, IOptions<Dc
 
     private GpuLabels Labels(string node, string site, int gpu, string model)
     {
-        // Made for this site and model: a scenario reloaded under the same name may put other GPUs on the node.
+        // Made for this site and model: a scenario reloaded under the same name may put other GPUs on the node, and a
+        // UUID belongs to the card, so another model is another UUID.
         if (!_labels.TryGetValue((node, gpu), out var labels) || labels.Site != site || labels.Model != model)
         {
             var fixedLabels = string.Create(CultureInfo.InvariantCulture,
-                $"gpu=\"{gpu}\",UUID=\"GPU-{Uuid($"{node}/gpu{gpu}")}\",pci_bus_id=\"{PciBusIds[gpu % PciBusIds.Length]}\",device=\"nvidia{gpu}\",modelName=\"{PrometheusText.Escape(model)}\",Hostname=\"{PrometheusText.Escape(node)}\",DCGM_FI_DRIVER_VERSION=\"{DriverVersion}\"");
+                $"gpu=\"{gpu}\",UUID=\"GPU-{Uuid($"{node}/gpu{gpu}/{model}")}\",pci_bus_id=\"{PciBusIds[gpu % PciBusIds.Length]}\",device=\"nvidia{gpu}\",modelName=\"{PrometheusText.Escape(model)}\",Hostname=\"{PrometheusText.Escape(node)}\",DCGM_FI_DRIVER_VERSION=\"{DriverVersion}\"");
             var attributes = Workload(node, site);
             var full = new StringBuilder();
             AppendWithAttributes(full, new GpuLabels(site, model, fixedLabels, attributes, string.Empty), []);
@@ -239,11 +251,14 @@ public sealed class DcgmWriter(DcgmNodes nodes, LayoutCache layouts, IOptions<Dc
         return [.. attributes];
     }
 
-    // A stable GUID per name (a node's GPU, a pod): the same on every scrape, every silo and every run.
+    // A stable GUID per name (a node's GPU of a model, a pod): the same on every scrape, every silo and every run.
     private static Guid Uuid(string name) =>
         new(SHA256.HashData(Encoding.UTF8.GetBytes(name)).AsSpan(0, 16));
 
     public void Dispose() => _gate.Dispose();
+
+    // A node's counters, when they were last advanced (a TimeProvider timestamp), and the GPU model they count for.
+    private readonly record struct Counters(double EnergyMillijoules, double NvLinkBytes, long Timestamp, string Model);
 
     private sealed record Gpu(GpuLabels Labels, GpuReadings Readings, double EnergyMillijoules, double NvLinkBytes);
 

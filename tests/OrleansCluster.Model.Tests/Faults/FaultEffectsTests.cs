@@ -16,15 +16,41 @@ public sealed class FaultEffectsTests
         [
             Fault(FaultKind.NodeSlowdown, ("factor", 2)),
             Fault(FaultKind.NodeThermalThrottle, ("clockRatio", 0.8)),
-            Fault(FaultKind.SitePowerCap, ("ratio", 0.5)),
         ]);
+        Assert.Equal(2 / 0.8, slowdown, 12);
+        Assert.Equal(0.8, clock, 12);
+        Assert.False(crashed);
 
         // A power cap of 1/2 holds the clock at the cube root of 1/2 (dynamic power ~ clock^3).
         var capClock = Math.Pow(0.5, 1.0 / 3);
-        Assert.Equal(2 / 0.8 / capClock, slowdown, 12);
-        Assert.Equal(0.8 * capClock, clock, 12);
-        Assert.False(crashed);
+        (slowdown, _, clock) = FaultEffects.ForNode([Fault(FaultKind.NodeSlowdown, ("factor", 2)), Fault(FaultKind.SitePowerCap, ("ratio", 0.5))]);
+        Assert.Equal(2 / capClock, slowdown, 12);
+        Assert.Equal(capClock, clock, 12);
         Assert.Equal(1.2599210498948732, FaultEffects.PowerCapSlowdown(0.5), 12);
+    }
+
+    [Theory]
+    [InlineData(0.7, 0.5, 0.7)] // the throttle holds the clock under the cap's 0.79: the throttle's clock
+    [InlineData(0.9, 0.5, 0.7937005259840998)] // the cap's clock is the lower
+    public void AThrottleAndAPowerCapOnOneNodeHoldTheLowerClockAndKeepTheCap(double clockRatio, double capRatio, double expectedClock)
+    {
+        // Before 2026-11-28 the two multiplied: 0.7 x 0.79 = 0.56, a GPU drawing far under the cap it was said to obey.
+        ActiveFault[] faults = [Fault(FaultKind.NodeThermalThrottle, ("clockRatio", clockRatio)), Fault(FaultKind.SitePowerCap, ("ratio", capRatio))];
+
+        var (slowdown, _, clock) = FaultEffects.ForNode(faults);
+
+        Assert.Equal(expectedClock, clock, 12);
+        Assert.Equal(1 / expectedClock, slowdown, 12);
+        Assert.Equal(capRatio, FaultEffects.PowerLimitRatio(faults), 12);
+    }
+
+    [Fact]
+    public void ThePowerLimitIsTheProductOfTheCapsInForceAndNoneWithoutOne()
+    {
+        Assert.Equal(1, FaultEffects.PowerLimitRatio([]));
+        Assert.Equal(1, FaultEffects.PowerLimitRatio([Fault(FaultKind.NodeThermalThrottle, ("clockRatio", 0.5)), Fault(FaultKind.NodeSlowdown, ("factor", 3))]));
+        Assert.Equal(0.3 * 0.5, FaultEffects.PowerLimitRatio([Fault(FaultKind.SitePowerCap, ("ratio", 0.3)), Fault(FaultKind.SitePowerCap, ("ratio", 0.5))]), 12);
+        Assert.Equal(FaultEffects.MinPowerLimitRatio, FaultEffects.PowerLimitRatio([Fault(FaultKind.SitePowerCap, ("ratio", 1e-320))])); // never 0: 0 reads as none
     }
 
     [Fact]

@@ -1,4 +1,5 @@
 using OrleansCluster.Model.Failures;
+using OrleansCluster.Model.Faults;
 using OrleansCluster.Model.Generations;
 using OrleansCluster.Model.Telemetry;
 
@@ -63,6 +64,74 @@ public sealed class GpuTelemetryModelTests
         Assert.Equal(Math.Round(1980 * 0.7), r.SmClockMhz);
         Assert.Equal(H100.SlowdownTemperatureC, r.GpuTemperatureC);
         Assert.Equal(70 + (630 * 0.98 * 0.343), r.PowerWatts, 3); // power falls with the cube of the clock
+    }
+
+    public static TheoryData<string> Generations() => [.. GpuCatalogue.Default.All.Select(g => g.Name)];
+
+    [Theory]
+    [MemberData(nameof(Generations))]
+    public void APowerCappedGpuDrawsNoMoreThanItsCapAndRunsCoolerThanItsSlowdownTemperature(string name)
+    {
+        // Found by probing: a site.power-cap of 0.3 read 153.5 W on an A100 (cap 120 W) and 218 W on an H100 (cap
+        // 210 W), at the slowdown temperature, so DcgmGpuHot fired for a power cap.
+        var generation = GpuCatalogue.Default[name];
+        foreach (var ratio in (double[])[0.05, 0.1, 0.3, 0.5, 0.8, 0.99])
+        {
+            ActiveFault[] cap = [new(FaultKind.SitePowerCap, new Dictionary<string, double> { ["ratio"] = ratio })];
+            var (_, _, clock) = FaultEffects.ForNode(cap);
+            foreach (var busy in (double[])[0, 0.1, 0.3, 0.5, 0.9, 1, double.NaN])
+            {
+                var r = GpuTelemetryModel.Read(generation, busy, clock, down: false, powerLimitRatio: FaultEffects.PowerLimitRatio(cap));
+
+                var at = $"{name}, cap {ratio}, busy {busy}";
+                Assert.True(r.PowerWatts <= (ratio * generation.TdpWatts) + 5e-4, $"{at}: {r.PowerWatts} W over {ratio * generation.TdpWatts} W");
+                Assert.True(r.GpuTemperatureC < generation.SlowdownTemperatureC, $"{at}: {r.GpuTemperatureC} C");
+                Assert.Equal(Math.Round(generation.MaxSmClockMhz * clock), r.SmClockMhz);
+            }
+        }
+
+        // Its temperature follows its power: a GPU at a lower cap runs cooler.
+        var hotter = GpuTelemetryModel.Read(generation, 1, FaultEffects.PowerCapClock(0.8), down: false, powerLimitRatio: 0.8);
+        var cooler = GpuTelemetryModel.Read(generation, 1, FaultEffects.PowerCapClock(0.3), down: false, powerLimitRatio: 0.3);
+        Assert.True(cooler.GpuTemperatureC < hotter.GpuTemperatureC, $"{cooler.GpuTemperatureC} C at 0.3, {hotter.GpuTemperatureC} C at 0.8");
+    }
+
+    [Theory]
+    [MemberData(nameof(Generations))]
+    public void AThrottleUnderAPowerCapKeepsTheSlowdownTemperatureAndTheCap(string name)
+    {
+        var generation = GpuCatalogue.Default[name];
+        ActiveFault[] faults =
+        [
+            new(FaultKind.NodeThermalThrottle, new Dictionary<string, double> { ["clockRatio"] = 0.5 }),
+            new(FaultKind.SitePowerCap, new Dictionary<string, double> { ["ratio"] = 0.3 }),
+        ];
+        var (_, _, clock) = FaultEffects.ForNode(faults);
+
+        var r = GpuTelemetryModel.Read(generation, 1, clock, down: false, powerLimitRatio: FaultEffects.PowerLimitRatio(faults));
+
+        Assert.Equal(Math.Round(generation.MaxSmClockMhz * 0.5), r.SmClockMhz); // the throttle's clock, under the cap's 0.67
+        Assert.Equal(generation.SlowdownTemperatureC, r.GpuTemperatureC);
+        Assert.True(r.PowerWatts <= (0.3 * generation.TdpWatts) + 5e-4, $"{r.PowerWatts} W");
+    }
+
+    [Theory]
+    [MemberData(nameof(Generations))]
+    public void WithNoPowerLimitTheReadingsAreThoseOfTheClockAlone(string name)
+    {
+        var generation = GpuCatalogue.Default[name];
+        foreach (var clock in (double[])[1, 0.7, 0.3])
+        {
+            foreach (var busy in (double[])[0, 0.4, 1])
+            {
+                var plain = GpuTelemetryModel.Read(generation, busy, clock, down: false);
+
+                Assert.Equal(plain, GpuTelemetryModel.Read(generation, busy, clock, down: false, powerLimitRatio: 1));
+                Assert.Equal(plain, GpuTelemetryModel.Read(generation, busy, clock, down: false, powerLimitRatio: 0)); // a silo without the field
+                Assert.Equal(clock < 1, plain.GpuTemperatureC == generation.SlowdownTemperatureC); // a throttle alone: its slowdown temperature
+                Assert.Equal(generation.IdleWatts + ((generation.TdpWatts - generation.IdleWatts) * ((busy * 0.98 * clock * clock * clock) + ((1 - busy) * 0.98 * 0.2))), plain.PowerWatts, 3);
+            }
+        }
     }
 
     [Fact]
