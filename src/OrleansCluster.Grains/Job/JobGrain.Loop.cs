@@ -212,20 +212,7 @@ public sealed partial class JobGrain
         var command = Run.NextCommand(scenario.Job.CheckpointEverySteps);
         var (summaries, links, calls, wall) = await _calls!.StepAsync(command);
         _tree.Took(summaries, links, calls);
-        foreach (var summary in summaries)
-        {
-            if (summary.Missed.Count > 0)
-            {
-                _evicted.UnionWith(summary.Missed);
-                _evictedOrdinals = null;
-            }
-
-            if (summary.Rejoined is { Count: > 0 } back)
-            {
-                _evicted.ExceptWith(back);
-                _evictedOrdinals = null;
-            }
-        }
+        _evicted.Took(summaries);
 
         var (result, failure) = JobTree.Evaluate(scenario, _loaded.Workload, summaries, links);
 

@@ -24,11 +24,7 @@ public sealed partial class JobGrain
         Job.Clean = clean;
         Job.Writer = _writer;
         Job.WriteId = Guid.NewGuid();
-        // Built again only when the evictions changed (found by review: a site's crash at a million nodes made it a
-        // sort of 125,000 ids at every write, once a second).
-        Job.EvictedNodes = _evictedOrdinals ??= _loaded is { } loaded && _evicted.Count > 0
-            ? [.. _evicted.Select(loaded.Layout.OrdinalOf).Where(i => i >= 0).Order()]
-            : [];
+        Job.EvictedNodes = _evicted.Ordinals(_loaded?.Layout);
         try
         {
             await WriteRecordAsync();

@@ -50,10 +50,7 @@ public sealed partial class JobGrain(
     private readonly LogGate _saveFailureLog = new(time, TimeSpan.FromSeconds(tuning.Value.LogIntervalSeconds));
     private readonly LogGate _handOverFailureLog = new(time, TimeSpan.FromSeconds(tuning.Value.LogIntervalSeconds));
 
-    // The nodes the barrier has evicted in this run, from the steps' summaries (missed adds, rejoined removes): a new
-    // layout of the run hands each block its own, so a block activated afresh (its silo left) keeps them evicted.
-    private readonly HashSet<string> _evicted = new(StringComparer.Ordinal);
-    private int[]? _evictedOrdinals; // _evicted as the record holds it, until _evicted changes
+    private readonly EvictedNodes _evicted = new();
     private bool _saveOwed; // a write failed since the last that succeeded
     private bool _registryWriteOwed; // storage lost the job's record: the registry is told to write its own again
 
@@ -253,7 +250,6 @@ public sealed partial class JobGrain(
         keepFaults &= !Job.ClearFaultsOwed;
         Run.Restart();
         _evicted.Clear();
-        _evictedOrdinals = null;
         _tree.Restart();
         Job.RunEpoch = Job.Epoch + 1; // the epoch ConfigureTreeAsync lays the run out under
         await ConfigureTreeAsync(keepFaults, continuing: false);
@@ -277,7 +273,7 @@ public sealed partial class JobGrain(
 
         (_laidOutOn, _seen) = (silos, seen);
         var calls = _calls ??= new TreeCalls(GrainFactory);
-        _tree.LaidOut(await calls.ConfigureAsync(_loaded!, Job.Epoch, silos, _tuning.BlocksPerShard, continuing, _evicted), calls.Silos);
+        _tree.LaidOut(await calls.ConfigureAsync(_loaded!, Job.Epoch, silos, _tuning.BlocksPerShard, continuing, _evicted.Ids), calls.Silos);
         if (Job.State == JobState.Idle)
         {
             Job.State = JobState.Stopped;
@@ -438,9 +434,7 @@ public sealed partial class JobGrain(
         }
 
         _loaded = JobScenario.Of(scenario, _tuning.BlockSize);
-        var nodes = _loaded.Layout.Nodes;
-        _evicted.UnionWith(Job.EvictedNodes.Where(i => i >= 0 && i < nodes.Count).Select(i => nodes[i].Id)); // found by probing: a graceful move lost them
-        _evictedOrdinals = null;
+        _evicted.Restore(Job.EvictedNodes, _loaded.Layout.Nodes);
         var clean = Job.Clean;
         if (Job.State == JobState.Idle)
         {
