@@ -87,8 +87,7 @@ public sealed partial class JobGrain(
             () =>
             {
                 Halt(JobState.Stopped);
-                Job.Source = source;
-                Job.ClearFaultsOwed = true;
+                JobControls.Load(Job, source);
             },
             then: layOut);
         await layOut();
@@ -106,18 +105,19 @@ public sealed partial class JobGrain(
     public async Task StartAsync()
     {
         await SettledAsync();
-        switch (Job.State)
+        var start = JobControls.Starts(Job, _treeReady);
+        if (start == JobControls.Start.Resume)
         {
-            case JobState.Idle:
-                throw new InvalidOperationException("no scenario is loaded");
-            case JobState.Paused:
-                await ResumeAsync();
-                return;
-            case JobState.Running:
-                return;
+            await ResumeAsync();
+            return;
         }
 
-        if (Job.Step > 0 || Job.StepsFailed > 0 || !_treeReady)
+        if (start == JobControls.Start.Nothing)
+        {
+            return;
+        }
+
+        if (start == JobControls.Start.RunAnew)
         {
             await ConfigureRunAsync(keepFaults: true); // a stopped job starts over from step 1
         }
@@ -172,34 +172,25 @@ public sealed partial class JobGrain(
     public async Task PauseAsync()
     {
         await SettledAsync();
-        await (Job.State switch
+        if (JobControls.Pauses(Job.State))
         {
-            JobState.Running => HaltAsync(JobState.Paused),
-            JobState.Paused => Task.CompletedTask,
-            _ => throw new InvalidOperationException(NotRunning("pause")),
-        });
+            await HaltAsync(JobState.Paused);
+        }
     }
 
     public async Task ResumeAsync()
     {
         await SettledAsync();
-        await (Job.State switch
+        if (JobControls.Resumes(Job.State))
         {
-            JobState.Paused => ChangeAsync(() => StartTimer(newSchedule: false)), // what was left of the wait when paused, from now
-            JobState.Running => Task.CompletedTask,
-            _ => throw new InvalidOperationException(NotRunning("resume")),
-        });
+            await ChangeAsync(() => StartTimer(newSchedule: false)); // what was left of the wait when paused, from now
+        }
     }
-
-    // Why a stopped or never-started job cannot be paused or resumed, and what to do instead.
-    private string NotRunning(string what) => Job.State == JobState.Idle
-        ? $"no scenario is loaded: nothing to {what} (PUT /api/scenario loads one)"
-        : $"the job is stopped: nothing to {what} (POST /api/job/start runs it again from step 1)";
 
     public async Task StopAsync()
     {
         await SettledAsync();
-        if (Job.State is JobState.Running or JobState.Paused)
+        if (JobControls.Stops(Job.State))
         {
             await HaltAsync(JobState.Stopped);
         }
@@ -274,10 +265,7 @@ public sealed partial class JobGrain(
         (_laidOutOn, _seen) = (silos, seen);
         var calls = _calls ??= new TreeCalls(GrainFactory);
         _tree.LaidOut(await calls.ConfigureAsync(_loaded!, Job.Epoch, silos, _tuning.BlocksPerShard, continuing, _evicted.Ids), calls.Silos);
-        if (Job.State == JobState.Idle)
-        {
-            Job.State = JobState.Stopped;
-        }
+        JobControls.LaidOut(Job);
 
         // The registry re-applies (or, for a new scenario, clears) the faults for this run.
         await Registry.RunStartedAsync(Job.Epoch, Job.Source!, keepFaults, continuing, _tuning.BlockSize);
@@ -406,10 +394,7 @@ public sealed partial class JobGrain(
     private void Halt(JobState state)
     {
         _cadence.Hold(Job.Pace); // what is left of the wait for the next step, for a resume
-        if (Job.State != JobState.Idle || state != JobState.Stopped)
-        {
-            Job.State = state;
-        }
+        JobControls.Halt(Job, state);
 
         _timer?.Change(Timeout.InfiniteTimeSpan, Timeout.InfiniteTimeSpan);
     }
@@ -427,7 +412,7 @@ public sealed partial class JobGrain(
         if (!ScenarioResolver.TryResolve(source, out var scenario, out var errors))
         {
             LogStoredScenarioRefused(logger, ScenarioResolver.Describe(errors));
-            (Job.Source, Job.State) = (null, JobState.Idle);
+            JobControls.Forget(Job);
             Run.Restart();
             await SaveAsync(); // once: the next activation finds an idle job
             return;
@@ -436,17 +421,11 @@ public sealed partial class JobGrain(
         _loaded = JobScenario.Of(scenario, _tuning.BlockSize);
         _evicted.Restore(Job.EvictedNodes, _loaded.Layout.Nodes);
         var clean = Job.Clean;
-        if (Job.State == JobState.Idle)
-        {
-            Job.State = JobState.Stopped;
-        }
-
+        JobControls.LaidOut(Job); // a record with a scenario but idle is a stopped job
         if (Job.State is JobState.Running or JobState.Paused)
         {
-            if (!clean && Job.State == JobState.Running)
+            if (JobControls.LostStepInFlight(Job))
             {
-                // A running job lost the step in flight and those since its last save; a paused one was saved as it
-                // paused, with no step in flight, and resumes where it stood.
                 FailStep("the job's silo was lost: resumed from the last checkpoint");
             }
 
