@@ -47,13 +47,13 @@ public sealed partial class JobGrain
             return;
         }
 
-        if (_treeReady && Joined() is { } joined)
+        if (_readiness.Ready && Joined() is { } joined)
         {
             LogJoined(logger, joined);
-            _treeReady = false; // laid out again just below, over the silos there now, from the same step
+            _readiness.LayOutAgain(); // laid out again just below, over the silos there now, from the same step
         }
 
-        if (!_treeReady)
+        if (!_readiness.Ready)
         {
             // Found by review: the wait for the tree (a silo draining, a layout that failed part way) was owed at realtime
             // pace, and the steps after it ran back to back until they had caught up. The schedule is held meanwhile, as a
@@ -76,7 +76,7 @@ public sealed partial class JobGrain
                 return;
             }
 
-            if (!_treeReady)
+            if (!_readiness.Ready)
             {
                 _timer?.Change(TimeSpan.FromMilliseconds(500), Timeout.InfiniteTimeSpan); // a silo announced its drain meanwhile
                 return;
@@ -100,10 +100,10 @@ public sealed partial class JobGrain
             // then goes on. The reason names what failed, not a guess at why.
             var cause = e.GetBaseException();
             LogTickFailed(logger, Run.NextStep, cause.Message);
-            if (_treeReady)
+            if (_readiness.Ready)
             {
                 FailStep($"the step's calls failed ({cause.GetType().Name}: {cause.Message})");
-                _treeReady = false; // the next tick lays the tree out again
+                _readiness.LayOutAgain(); // the next tick lays the tree out again
             }
 
             if (Job.State == JobState.Running && !cancellationToken.IsCancellationRequested)
@@ -135,7 +135,7 @@ public sealed partial class JobGrain
             {
                 await RunStepAsync();
             }
-            while (Job.State == JobState.Running && _treeReady && !cancellationToken.IsCancellationRequested
+            while (Job.State == JobState.Running && _readiness.Ready && !cancellationToken.IsCancellationRequested
                    && time.GetElapsedTime(sliceStart).TotalMilliseconds < _tuning.MaxPaceSliceMilliseconds);
 
             if (Job.State == JobState.Running)

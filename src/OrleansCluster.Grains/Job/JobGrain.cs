@@ -42,8 +42,7 @@ public sealed partial class JobGrain(
     private JobScenario? _loaded;
     private TreeCalls? _calls;
     private IGrainTimer? _timer;
-    private bool _treeReady;
-    private int _drains; // drains announced so far (DrainSiloAsync interleaves with the timer's layouts)
+    private readonly TreeReadiness _readiness = new();
     private readonly Guid _writer = Guid.NewGuid(); // this activation, in the records it writes
     private bool _superseded; // another activation wrote the record: this one writes no more
     private readonly FailedWrites _recordWrites = new(time);
@@ -54,9 +53,7 @@ public sealed partial class JobGrain(
     private bool _saveOwed; // a write failed since the last that succeeded
     private bool _registryWriteOwed; // storage lost the job's record: the registry is told to write its own again
 
-    // The silos the tree was last laid out over, and the membership and manifest versions last compared with them.
-    private SiloAddress[] _laidOutOn = [];
-    private (MembershipVersion Membership, MajorMinorVersion Manifest) _seen;
+    private (MembershipVersion Membership, MajorMinorVersion Manifest) _seen; // the versions the silos were last read at
 
     private JobRecord Job => record.State;
 
@@ -105,7 +102,7 @@ public sealed partial class JobGrain(
     public async Task StartAsync()
     {
         await SettledAsync();
-        var start = JobControls.Starts(Job, _treeReady);
+        var start = JobControls.Starts(Job, _readiness.Ready);
         if (start == JobControls.Start.Resume)
         {
             await ResumeAsync();
@@ -149,8 +146,7 @@ public sealed partial class JobGrain(
     public Task DrainSiloAsync(string silo)
     {
         _leaving.Draining(silo);
-        _drains++; // a layout in progress as this call interleaves with it is not taken as ready
-        _treeReady = false; // laid out again once the silo has gone
+        _readiness.Draining(); // laid out again once the silo has gone; a layout in progress is not taken as ready
         LogDraining(logger, silo);
         return Task.CompletedTask;
     }
@@ -252,8 +248,7 @@ public sealed partial class JobGrain(
     // Continuing, the run goes on from its step (the blocks keep the nodes they evicted); otherwise it starts.
     private async Task ConfigureTreeAsync(bool keepFaults, bool continuing = true)
     {
-        _treeReady = false; // until the registry has the run too: a layout that fails part way is laid out again
-        var drains = _drains;
+        var layout = _readiness.LayingOut(); // until the registry has the run too: a layout that fails part way is laid out again
         Job.Epoch++;
         Run.ForgetLastStep();
         var (silos, seen) = ActiveSilos();
@@ -262,14 +257,15 @@ public sealed partial class JobGrain(
             silos = [GrainContext.Address.SiloAddress!]; // a snapshot that does not list this silo yet: the tree goes here
         }
 
-        (_laidOutOn, _seen) = (silos, seen);
+        _readiness.Over(silos.Select(s => s.ToString()));
+        _seen = seen;
         var calls = _calls ??= new TreeCalls(GrainFactory);
         _tree.LaidOut(await calls.ConfigureAsync(_loaded!, Job.Epoch, silos, _tuning.BlocksPerShard, continuing, _evicted.Ids), calls.Silos);
         JobControls.LaidOut(Job);
 
         // The registry re-applies (or, for a new scenario, clears) the faults for this run.
         await Registry.RunStartedAsync(Job.Epoch, Job.Source!, keepFaults, continuing, _tuning.BlockSize);
-        _treeReady = _drains == drains; // a silo that announced its drain meanwhile may hold part of this layout
+        _readiness.LaidOut(layout); // a silo that announced its drain meanwhile may hold part of this layout
     }
 
     // The silos the tree can be laid out over, sorted: active in the membership and in the cluster's manifest (a silo
@@ -296,8 +292,7 @@ public sealed partial class JobGrain(
 
         var (silos, seen) = ActiveSilos();
         _seen = seen;
-        var joined = silos.Except(_laidOutOn).ToArray();
-        return joined.Length == 0 ? null : string.Join(", ", joined.Select(s => s.ToString()));
+        return _readiness.Joined(silos.Select(s => s.ToString()));
     }
 
     // The job runs: a new schedule (a start, an activation) runs the next step at once; otherwise (a resume, a control
@@ -429,7 +424,7 @@ public sealed partial class JobGrain(
                 FailStep("the job's silo was lost: resumed from the last checkpoint");
             }
 
-            _treeReady = false; // laid out by the first tick, once no silo is on its way out
+            _readiness.LayOutAgain(); // laid out by the first tick, once no silo is on its way out
             LogRecovered(logger, _loaded.Scenario.Name, Job.Step, clean);
             if (Job.State == JobState.Running)
             {
