@@ -22,7 +22,7 @@ public sealed partial class JobGrain
     // realtime it runs one step and schedules the next at origin + (simulated time so far) / speed.
     private async Task TickAsync(CancellationToken cancellationToken)
     {
-        if (_unsettled is not null)
+        if (_writes.Unsettled is not null)
         {
             try
             {
@@ -39,7 +39,7 @@ public sealed partial class JobGrain
         {
             // A paused or stopped job writes nothing on its own: a write it owes (one of its own that failed, or a load's
             // layout's) is tried each second until one succeeds.
-            if (_saveOwed && !await TrySaveAsync())
+            if (_writes.SaveOwed && !await TrySaveAsync())
             {
                 _timer?.Change(TimeSpan.FromSeconds(1), Timeout.InfiniteTimeSpan);
             }
@@ -69,7 +69,7 @@ public sealed partial class JobGrain
             {
                 await ConfigureTreeAsync(keepFaults: true);
             }
-            catch (Exception e) when (!cancellationToken.IsCancellationRequested && !_superseded)
+            catch (Exception e) when (!cancellationToken.IsCancellationRequested && !_writes.Superseded)
             {
                 LogTickFailed(logger, Run.NextStep, e.GetBaseException().Message);
                 _timer?.Change(TimeSpan.FromSeconds(1), Timeout.InfiniteTimeSpan);
@@ -90,7 +90,7 @@ public sealed partial class JobGrain
         {
             await RunTickAsync(cancellationToken);
         }
-        catch (Exception e) when (!cancellationToken.IsCancellationRequested && !_superseded)
+        catch (Exception e) when (!cancellationToken.IsCancellationRequested && !_writes.Superseded)
         {
             // (Any exception but the timer's own cancellation: the timer is armed once at a time, so one that escaped
             // here, a cancellation thrown by a call included, would leave a running job that never steps again. Only a

@@ -20,8 +20,11 @@ namespace OrleansCluster.Grains.Job;
 /// fails the step: the job rolls back to its last checkpoint, counts the lost steps and goes on without it.
 /// The run's arithmetic (counters, rollback, history) is <see cref="JobRun"/>'s, over the durable
 /// <see cref="JobRecord"/> that this grain writes as it is; the wall-clock cadence is <see cref="JobCadence"/>'s, the
-/// tree's answers <see cref="TreeFigures"/>', the answers' shapes <see cref="JobFigures"/>'. The grain keeps identity,
-/// the lifecycle, the timer, the calls and persistence; the timer's loop is in <c>JobGrain.Loop.cs</c>.
+/// tree's answers <see cref="TreeFigures"/>', the answers' shapes <see cref="JobFigures"/>', the control calls' rules
+/// <see cref="JobControls"/>', the writes' bookkeeping <see cref="JobWrites"/>', the tree's readiness
+/// <see cref="TreeReadiness"/>' and the evicted nodes <see cref="EvictedNodes"/>'. The grain keeps identity, the
+/// lifecycle, the timer, the calls and persistence: the timer's loop is in <c>JobGrain.Loop.cs</c>, the record's writes
+/// in <c>JobGrain.Store.cs</c>.
 /// </summary>
 [Immovable] // Orleans must not move it, nor try to when a silo stops: docs/cluster.md
 public sealed partial class JobGrain(
@@ -43,16 +46,11 @@ public sealed partial class JobGrain(
     private TreeCalls? _calls;
     private IGrainTimer? _timer;
     private readonly TreeReadiness _readiness = new();
-    private readonly Guid _writer = Guid.NewGuid(); // this activation, in the records it writes
-    private bool _superseded; // another activation wrote the record: this one writes no more
-    private readonly FailedWrites _recordWrites = new(time);
+    private readonly JobWrites _writes = new(time); // who writes the record, what is owed, a change not settled
     private readonly LogGate _saveFailureLog = new(time, TimeSpan.FromSeconds(tuning.Value.LogIntervalSeconds));
     private readonly LogGate _handOverFailureLog = new(time, TimeSpan.FromSeconds(tuning.Value.LogIntervalSeconds));
 
     private readonly EvictedNodes _evicted = new();
-    private bool _saveOwed; // a write failed since the last that succeeded
-    private bool _registryWriteOwed; // storage lost the job's record: the registry is told to write its own again
-
     private (MembershipVersion Membership, MajorMinorVersion Manifest) _seen; // the versions the silos were last read at
 
     private JobRecord Job => record.State;
@@ -216,7 +214,7 @@ public sealed partial class JobGrain(
     }
 
     public ValueTask<ClusterStatus> GetStatusAsync() =>
-        ValueTask.FromResult(JobFigures.Cluster(_loaded?.Scenario, _tree, JobFigures.Status(Run, _tree, _loaded?.Scenario, RuntimeIdentity, _tuning.StallSeconds, _recordWrites.Unwritten), Run.Last));
+        ValueTask.FromResult(JobFigures.Cluster(_loaded?.Scenario, _tree, JobFigures.Status(Run, _tree, _loaded?.Scenario, RuntimeIdentity, _tuning.StallSeconds, _writes.Unwritten), Run.Last));
 
     public ValueTask<StragglerReport?> GetStragglersAsync(int top) =>
         ValueTask.FromResult(Run.Evaluated is { } e ? JobFigures.Stragglers(e.Result, e.Number, top, e.Failure) : null);
@@ -324,68 +322,6 @@ public sealed partial class JobGrain(
 
     private Task HaltAsync(JobState state) => ChangeAsync(() => Halt(state));
 
-    // A control call's change, made durable or not made: the API answers a write that storage refused with 503, "the
-    // change was not made", so it must not stay in memory (found by probing: a pause answered 503 paused the job).
-    // A write whose outcome is unknown (it timed out, or its connection failed: a paused Redis runs it when it goes
-    // on) is settled by reading the record back, as the fault registry does: found by probing, a resume answered 503
-    // "undone here" was run by storage later, and the job's record said running while the job said paused. Held
-    // there, the change stands and the call answers as made; not held, memory is put back and the call answers
-    // WriteNotMadeException. Where the read fails too, WriteUnsettledException: memory holds the record as before the
-    // change, and the job neither steps, writes nor takes a change until a read back settles it (SettledAsync).
-    // `then` is what follows the change once it is made (a load's layout), for a change settled later.
-    private async Task ChangeAsync(Action change, Func<Task>? then = null)
-    {
-        var before = Job.Copy();
-        change();
-        try
-        {
-            await SaveAsync();
-            return;
-        }
-        catch (Exception e) when (!_superseded)
-        {
-            var write = Job.WriteId;
-            bool made;
-            try
-            {
-                made = await HoldsAsync(write);
-            }
-            catch (Exception readError) when (!_superseded)
-            {
-                Job.Restore(before);
-                _cadence.Hold(Job.Pace); // no step while it is not known: the wait held goes on once it is
-                Timer.Change(TimeSpan.FromSeconds(1), Timeout.InfiniteTimeSpan); // TickAsync reads back each second
-                _unsettled = new UnsettledChange(write, change, then);
-                throw new WriteUnsettledException($"the job's record's write failed ({Describe(e)}) and storage could not be read back ({Describe(readError)}): whether the change was made is not known until it can, and the job takes no change meanwhile", e);
-            }
-
-            LogWriteSettled(logger, made ? "holds it: the change stands" : "does not hold it: the change was not made");
-            if (made)
-            {
-                WriteLanded();
-                return;
-            }
-
-            Job.Restore(before);
-            if (!_saveOwed)
-            {
-                _recordWrites.PutBack();
-            }
-
-            if (Job.State == JobState.Running)
-            {
-                StartTimer(newSchedule: false); // a pause or stop not made: the wait it held goes on
-            }
-            else
-            {
-                _cadence.Hold(Job.Pace); // a start or resume not made: the wait is held again
-                Timer.Change(TimeSpan.FromSeconds(1), Timeout.InfiniteTimeSpan); // TickAsync writes what is owed
-            }
-
-            throw new WriteNotMadeException($"the job's record's write failed ({Describe(e)}); storage, read back, does not hold it: the change was not made", e);
-        }
-    }
-
     private void Halt(JobState state)
     {
         _cadence.Hold(Job.Pace); // what is left of the wait for the next step, for a resume
@@ -451,7 +387,7 @@ public sealed partial class JobGrain(
 
         // Saved for the next activation, unless the silo is shutting down with the state in memory: that state ends
         // with the process, and the save would fail (the memory store's grains are already gone) with pages of traces.
-        if (Job.Source is not null && !_superseded && !(reason.ReasonCode == DeactivationReasonCode.ShuttingDown && SimulationStorage.IsInMemory(ServiceProvider)))
+        if (Job.Source is not null && !_writes.Superseded && !(reason.ReasonCode == DeactivationReasonCode.ShuttingDown && SimulationStorage.IsInMemory(ServiceProvider)))
         {
             try
             {
