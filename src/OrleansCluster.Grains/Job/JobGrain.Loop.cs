@@ -22,7 +22,7 @@ public sealed partial class JobGrain
     // realtime it runs one step and schedules the next at origin + (simulated time so far) / speed.
     private async Task TickAsync(CancellationToken cancellationToken)
     {
-        if (_unsettled is not null)
+        if (_writes.Unsettled is not null)
         {
             try
             {
@@ -39,7 +39,7 @@ public sealed partial class JobGrain
         {
             // A paused or stopped job writes nothing on its own: a write it owes (one of its own that failed, or a load's
             // layout's) is tried each second until one succeeds.
-            if (_saveOwed && !await TrySaveAsync())
+            if (_writes.SaveOwed && !await TrySaveAsync())
             {
                 _timer?.Change(TimeSpan.FromSeconds(1), Timeout.InfiniteTimeSpan);
             }
@@ -47,13 +47,13 @@ public sealed partial class JobGrain
             return;
         }
 
-        if (_treeReady && Joined() is { } joined)
+        if (_readiness.Ready && Joined() is { } joined)
         {
             LogJoined(logger, joined);
-            _treeReady = false; // laid out again just below, over the silos there now, from the same step
+            _readiness.LayOutAgain(); // laid out again just below, over the silos there now, from the same step
         }
 
-        if (!_treeReady)
+        if (!_readiness.Ready)
         {
             // Found by review: the wait for the tree (a silo draining, a layout that failed part way) was owed at realtime
             // pace, and the steps after it ran back to back until they had caught up. The schedule is held meanwhile, as a
@@ -69,14 +69,14 @@ public sealed partial class JobGrain
             {
                 await ConfigureTreeAsync(keepFaults: true);
             }
-            catch (Exception e) when (!cancellationToken.IsCancellationRequested && !_superseded)
+            catch (Exception e) when (!cancellationToken.IsCancellationRequested && !_writes.Superseded)
             {
                 LogTickFailed(logger, Run.NextStep, e.GetBaseException().Message);
                 _timer?.Change(TimeSpan.FromSeconds(1), Timeout.InfiniteTimeSpan);
                 return;
             }
 
-            if (!_treeReady)
+            if (!_readiness.Ready)
             {
                 _timer?.Change(TimeSpan.FromMilliseconds(500), Timeout.InfiniteTimeSpan); // a silo announced its drain meanwhile
                 return;
@@ -90,7 +90,7 @@ public sealed partial class JobGrain
         {
             await RunTickAsync(cancellationToken);
         }
-        catch (Exception e) when (!cancellationToken.IsCancellationRequested && !_superseded)
+        catch (Exception e) when (!cancellationToken.IsCancellationRequested && !_writes.Superseded)
         {
             // (Any exception but the timer's own cancellation: the timer is armed once at a time, so one that escaped
             // here, a cancellation thrown by a call included, would leave a running job that never steps again. Only a
@@ -100,10 +100,10 @@ public sealed partial class JobGrain
             // then goes on. The reason names what failed, not a guess at why.
             var cause = e.GetBaseException();
             LogTickFailed(logger, Run.NextStep, cause.Message);
-            if (_treeReady)
+            if (_readiness.Ready)
             {
                 FailStep($"the step's calls failed ({cause.GetType().Name}: {cause.Message})");
-                _treeReady = false; // the next tick lays the tree out again
+                _readiness.LayOutAgain(); // the next tick lays the tree out again
             }
 
             if (Job.State == JobState.Running && !cancellationToken.IsCancellationRequested)
@@ -135,7 +135,7 @@ public sealed partial class JobGrain
             {
                 await RunStepAsync();
             }
-            while (Job.State == JobState.Running && _treeReady && !cancellationToken.IsCancellationRequested
+            while (Job.State == JobState.Running && _readiness.Ready && !cancellationToken.IsCancellationRequested
                    && time.GetElapsedTime(sliceStart).TotalMilliseconds < _tuning.MaxPaceSliceMilliseconds);
 
             if (Job.State == JobState.Running)
@@ -212,20 +212,7 @@ public sealed partial class JobGrain
         var command = Run.NextCommand(scenario.Job.CheckpointEverySteps);
         var (summaries, links, calls, wall) = await _calls!.StepAsync(command);
         _tree.Took(summaries, links, calls);
-        foreach (var summary in summaries)
-        {
-            if (summary.Missed.Count > 0)
-            {
-                _evicted.UnionWith(summary.Missed);
-                _evictedOrdinals = null;
-            }
-
-            if (summary.Rejoined is { Count: > 0 } back)
-            {
-                _evicted.ExceptWith(back);
-                _evictedOrdinals = null;
-            }
-        }
+        _evicted.Took(summaries);
 
         var (result, failure) = JobTree.Evaluate(scenario, _loaded.Workload, summaries, links);
 

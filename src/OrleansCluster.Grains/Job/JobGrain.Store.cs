@@ -12,47 +12,34 @@ namespace OrleansCluster.Grains.Job;
 /// </summary>
 public sealed partial class JobGrain
 {
-    // A control call's change whose write's outcome is not known: the write, the change and what follows it (a load's
-    // layout). Memory holds the record as it was before the change until a read back says whether storage holds it.
-    private sealed record UnsettledChange(Guid Write, Action Change, Func<Task>? Then);
-
-    private UnsettledChange? _unsettled;
-
     // The record is the grain's state itself: written as it stands, with whether this is a clean hand-over.
     private async Task SaveAsync(bool clean = false)
     {
-        Job.Clean = clean;
-        Job.Writer = _writer;
-        Job.WriteId = Guid.NewGuid();
-        // Built again only when the evictions changed (found by review: a site's crash at a million nodes made it a
-        // sort of 125,000 ids at every write, once a second).
-        Job.EvictedNodes = _evictedOrdinals ??= _loaded is { } loaded && _evicted.Count > 0
-            ? [.. _evicted.Select(loaded.Layout.OrdinalOf).Where(i => i >= 0).Order()]
-            : [];
+        _writes.Stamp(Job, clean);
+        Job.EvictedNodes = _evicted.Ordinals(_loaded?.Layout);
         try
         {
             await WriteRecordAsync();
         }
-        catch (Exception e) when (!_superseded)
+        catch (Exception e) when (!_writes.Superseded)
         {
             // Whatever the path, so that /healthz can say how long the record has gone unwritten (found by probing:
             // it said healthy through a Redis outage of any length, while a silo lost meanwhile took every step since).
             _cadence.SaveFailed();
-            _recordWrites.Failed(e);
+            _writes.Failed(e);
             throw;
         }
 
         _cadence.Saved(Job.LastCheckpoint);
-        _recordWrites.Landed();
-        _saveOwed = false;
-        if (_registryWriteOwed)
+        _writes.Landed();
+        if (_writes.RegistryWriteOwed)
         {
             // Found by a check of the fix: the registry wrote its records again only at its next change, and a silo
             // lost before then took every fault with it. A failed call is tried again at the next write.
             try
             {
                 await Registry.WriteAgainAsync();
-                _registryWriteOwed = false;
+                _writes.RegistryWritten();
             }
             catch (Exception e)
             {
@@ -67,7 +54,7 @@ public sealed partial class JobGrain
         {
             await record.WriteStateAsync();
         }
-        catch (InconsistentStateException) when (!_superseded)
+        catch (InconsistentStateException) when (!_writes.Superseded)
         {
             // Found by review: a write whose answer was lost (storage paused past the client's timeout, then ran it)
             // leaves the stored ETag ahead of this grain's, and every later write is refused; saved from the timer,
@@ -76,16 +63,15 @@ public sealed partial class JobGrain
             // Found by probing: a Redis restarted empty (no persistence) holds no record at all, which this took for
             // another activation's, and the job stopped for good with nothing saying so; the next activation found
             // no scenario. With no record stored, this activation's is the only one: it is written again.
-            switch (await StoredRecordAsync())
+            var (exists, writer, _) = await ReadBackAsync();
+            switch (_writes.Found(exists, writer))
             {
-                case StoredRecord.Another:
-                    _superseded = true; // another activation wrote it: this one steps down and writes no more
+                case JobWrites.Stored.Another: // another activation wrote it: this one steps down and writes no more
                     Halt(Job.State);
                     DeactivateOnIdle();
                     throw;
-                case StoredRecord.None:
+                case JobWrites.Stored.None: // storage lost the registry's records too, most likely: told at the write's end
                     LogRecordGone(logger, Job.Step);
-                    _registryWriteOwed = true; // storage lost the registry's records too, most likely: told below
                     break;
                 default:
                     LogLostWriteAnswer(logger);
@@ -96,24 +82,15 @@ public sealed partial class JobGrain
         }
     }
 
-    private enum StoredRecord
-    {
-        ThisActivation,
-        Another,
-        None,
-    }
-
-    // Reads the stored record for its ETag and writer (none when storage holds no record), keeping this grain's own
-    // record as the state.
-    private async Task<StoredRecord> StoredRecordAsync()
+    // Reads the stored record for its ETag, whether there is one, and its writer and write id, keeping this grain's own
+    // record as the state (the run's arithmetic holds it).
+    private async Task<(bool Exists, Guid Writer, Guid WriteId)> ReadBackAsync()
     {
         var mine = record.State;
         try
         {
             await record.ReadStateAsync();
-            return !record.RecordExists ? StoredRecord.None
-                : record.State.Writer == _writer ? StoredRecord.ThisActivation
-                : StoredRecord.Another;
+            return record.RecordExists ? (true, record.State.Writer, record.State.WriteId) : (false, Guid.Empty, Guid.Empty);
         }
         finally
         {
@@ -121,41 +98,78 @@ public sealed partial class JobGrain
         }
     }
 
-    // Whether storage holds the record `write` stored, read for its ETag while memory's record is kept (the run's
-    // arithmetic holds it). No record stored (storage restarted empty): not held, and the registry is told to write its
-    // own again at the next write. A record another activation wrote stands this one down, as a refused write does.
+    // Whether storage holds the record `write` stored (JobWrites.Verdict). A record another activation wrote stands this
+    // one down, as a refused write does.
     private async Task<bool> HoldsAsync(Guid write)
     {
-        var mine = record.State;
-        bool exists, another, holds;
-        try
+        var (exists, writer, writeId) = await ReadBackAsync();
+        var verdict = _writes.Verdict(write, exists, writer, writeId);
+        if (verdict == JobWrites.ReadBack.Superseded)
         {
-            await record.ReadStateAsync();
-            (exists, another, holds) = (record.RecordExists, record.RecordExists && record.State.Writer != _writer, record.RecordExists && record.State.WriteId == write);
-        }
-        finally
-        {
-            record.State = mine;
-        }
-
-        if (another && !holds)
-        {
-            _superseded = true;
             Halt(Job.State);
             DeactivateOnIdle();
             throw new InconsistentStateException("another activation of the job wrote its record: this one writes no more");
         }
 
-        _registryWriteOwed |= !exists;
-        return holds;
+        return verdict == JobWrites.ReadBack.Held;
     }
 
-    // A write that storage holds after all (its answer was lost): as one that landed.
-    private void WriteLanded()
+    // A control call's change, made durable or not made: the API answers a write that storage refused with 503, "the
+    // change was not made", so it must not stay in memory (found by probing: a pause answered 503 paused the job).
+    // A write whose outcome is unknown (it timed out, or its connection failed: a paused Redis runs it when it goes
+    // on) is settled by reading the record back, as the fault registry does: found by probing, a resume answered 503
+    // "undone here" was run by storage later, and the job's record said running while the job said paused. Held
+    // there, the change stands and the call answers as made; not held, memory is put back and the call answers
+    // WriteNotMadeException. Where the read fails too, WriteUnsettledException: memory holds the record as before the
+    // change, and the job neither steps, writes nor takes a change until a read back settles it (SettledAsync).
+    // `then` is what follows the change once it is made (a load's layout), for a change settled later.
+    private async Task ChangeAsync(Action change, Func<Task>? then = null)
     {
-        _cadence.Saved(Job.LastCheckpoint);
-        _recordWrites.Landed();
-        _saveOwed = false;
+        var before = Job.Copy();
+        change();
+        try
+        {
+            await SaveAsync();
+            return;
+        }
+        catch (Exception e) when (!_writes.Superseded)
+        {
+            var write = Job.WriteId;
+            bool made;
+            try
+            {
+                made = await HoldsAsync(write);
+            }
+            catch (Exception readError) when (!_writes.Superseded)
+            {
+                var unknown = _writes.Unknown(Job, before, new JobWrites.UnsettledChange(write, change, then), e, readError);
+                _cadence.Hold(Job.Pace); // no step while it is not known: the wait held goes on once it is
+                Timer.Change(TimeSpan.FromSeconds(1), Timeout.InfiniteTimeSpan); // TickAsync reads back each second
+                throw unknown;
+            }
+
+            LogWriteSettled(logger, made ? "holds it: the change stands" : "does not hold it: the change was not made");
+            if (made)
+            {
+                _cadence.Saved(Job.LastCheckpoint); // storage holds it after all (its answer was lost): as a write that landed
+                _writes.Landed();
+                return;
+            }
+
+            var notMade = _writes.NotMade(Job, before, e);
+
+            if (Job.State == JobState.Running)
+            {
+                StartTimer(newSchedule: false); // a pause or stop not made: the wait it held goes on
+            }
+            else
+            {
+                _cadence.Hold(Job.Pace); // a start or resume not made: the wait is held again
+                Timer.Change(TimeSpan.FromSeconds(1), Timeout.InfiniteTimeSpan); // TickAsync writes what is owed
+            }
+
+            throw notMade;
+        }
     }
 
     // Settles a control call's write whose outcome was not known: made, the change is made again over memory (which
@@ -164,7 +178,7 @@ public sealed partial class JobGrain
     // change meanwhile (each call is refused), neither steps nor writes, and its timer tries again each second.
     private async Task SettledAsync()
     {
-        if (_unsettled is not { } unsettled)
+        if (_writes.Unsettled is not { } unsettled)
         {
             return;
         }
@@ -174,34 +188,28 @@ public sealed partial class JobGrain
         {
             made = await HoldsAsync(unsettled.Write);
         }
-        catch (Exception e) when (!_superseded)
+        catch (Exception e) when (!_writes.Superseded)
         {
-            _recordWrites.Failed(e);
-            throw new WriteUnsettledException($"the job's last control call's write timed out or lost its connection and storage cannot be read back yet ({Describe(e)}): whether it was made is not known until it can, and the job takes no change meanwhile");
+            throw _writes.StillUnknown(e);
         }
 
-        _unsettled = null;
         LogWriteSettled(logger, made ? "holds it: the change stands" : "does not hold it: the change was not made");
+        var then = _writes.Settled(Job, made);
         if (made)
         {
-            unsettled.Change();
-            Job.WriteId = unsettled.Write;
-            WriteLanded();
-            if (unsettled.Then is { } then)
-            {
-                try
-                {
-                    await then();
-                }
-                catch (Exception e) when (!_superseded)
-                {
-                    LogTickFailed(logger, Run.NextStep, e.GetBaseException().Message); // a load's layout: a start lays it out again
-                }
-            }
+            _cadence.Saved(Job.LastCheckpoint);
         }
-        else if (!_saveOwed)
+
+        if (then is not null)
         {
-            _recordWrites.PutBack();
+            try
+            {
+                await then();
+            }
+            catch (Exception e) when (!_writes.Superseded)
+            {
+                LogTickFailed(logger, Run.NextStep, e.GetBaseException().Message); // a load's layout: a start lays it out again
+            }
         }
 
         if (Job.State == JobState.Running)
@@ -210,14 +218,12 @@ public sealed partial class JobGrain
         }
     }
 
-    private static string Describe(Exception e) => $"{e.GetBaseException().GetType().Name}: {e.GetBaseException().Message}";
-
     // Saves from the step loop, where a storage outage must not fail a training step: a failed write is logged (once
     // per log interval) and tried again a second later; the job steps on meanwhile. Whether it was written. Nothing is
     // written while a control call's write is unsettled: it would hide from the read back whether that one was made.
     private async Task<bool> TrySaveAsync()
     {
-        if (_unsettled is not null)
+        if (_writes.Unsettled is not null)
         {
             return false;
         }
@@ -227,9 +233,9 @@ public sealed partial class JobGrain
             await SaveAsync();
             return true;
         }
-        catch (Exception e) when (!_superseded)
+        catch (Exception e) when (!_writes.Superseded)
         {
-            _saveOwed = true;
+            _writes.Owe();
             if (Job.State != JobState.Running)
             {
                 // Found by review: a load's write that failed, the job stopped, was tried again only at the next

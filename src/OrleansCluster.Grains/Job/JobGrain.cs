@@ -1,6 +1,5 @@
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
-using Orleans.Metadata;
 using Orleans.Placement;
 using Orleans.Runtime;
 using OrleansCluster.Abstractions.Grains;
@@ -20,8 +19,11 @@ namespace OrleansCluster.Grains.Job;
 /// fails the step: the job rolls back to its last checkpoint, counts the lost steps and goes on without it.
 /// The run's arithmetic (counters, rollback, history) is <see cref="JobRun"/>'s, over the durable
 /// <see cref="JobRecord"/> that this grain writes as it is; the wall-clock cadence is <see cref="JobCadence"/>'s, the
-/// tree's answers <see cref="TreeFigures"/>', the answers' shapes <see cref="JobFigures"/>'. The grain keeps identity,
-/// the lifecycle, the timer, the calls and persistence; the timer's loop is in <c>JobGrain.Loop.cs</c>.
+/// tree's answers <see cref="TreeFigures"/>', the answers' shapes <see cref="JobFigures"/>', the control calls' rules
+/// <see cref="JobControls"/>', the writes' bookkeeping <see cref="JobWrites"/>', the tree's readiness
+/// <see cref="TreeReadiness"/>' and the evicted nodes <see cref="EvictedNodes"/>'. The grain keeps identity, the
+/// lifecycle, the timer, the calls and persistence: the timer's loop is in <c>JobGrain.Loop.cs</c>, the layout in
+/// <c>JobGrain.Layout.cs</c>, the record's writes in <c>JobGrain.Store.cs</c>.
 /// </summary>
 [Immovable] // Orleans must not move it, nor try to when a silo stops: docs/cluster.md
 public sealed partial class JobGrain(
@@ -42,24 +44,13 @@ public sealed partial class JobGrain(
     private JobScenario? _loaded;
     private TreeCalls? _calls;
     private IGrainTimer? _timer;
-    private bool _treeReady;
-    private int _drains; // drains announced so far (DrainSiloAsync interleaves with the timer's layouts)
-    private readonly Guid _writer = Guid.NewGuid(); // this activation, in the records it writes
-    private bool _superseded; // another activation wrote the record: this one writes no more
-    private readonly FailedWrites _recordWrites = new(time);
+    private readonly TreeReadiness _readiness = new();
+    private readonly JobWrites _writes = new(time); // who writes the record, what is owed, a change not settled
     private readonly LogGate _saveFailureLog = new(time, TimeSpan.FromSeconds(tuning.Value.LogIntervalSeconds));
     private readonly LogGate _handOverFailureLog = new(time, TimeSpan.FromSeconds(tuning.Value.LogIntervalSeconds));
 
-    // The nodes the barrier has evicted in this run, from the steps' summaries (missed adds, rejoined removes): a new
-    // layout of the run hands each block its own, so a block activated afresh (its silo left) keeps them evicted.
-    private readonly HashSet<string> _evicted = new(StringComparer.Ordinal);
-    private int[]? _evictedOrdinals; // _evicted as the record holds it, until _evicted changes
-    private bool _saveOwed; // a write failed since the last that succeeded
-    private bool _registryWriteOwed; // storage lost the job's record: the registry is told to write its own again
+    private readonly EvictedNodes _evicted = new();
 
-    // The silos the tree was last laid out over, and the membership and manifest versions last compared with them.
-    private SiloAddress[] _laidOutOn = [];
-    private (MembershipVersion Membership, MajorMinorVersion Manifest) _seen;
 
     private JobRecord Job => record.State;
 
@@ -90,8 +81,7 @@ public sealed partial class JobGrain(
             () =>
             {
                 Halt(JobState.Stopped);
-                Job.Source = source;
-                Job.ClearFaultsOwed = true;
+                JobControls.Load(Job, source);
             },
             then: layOut);
         await layOut();
@@ -109,18 +99,19 @@ public sealed partial class JobGrain(
     public async Task StartAsync()
     {
         await SettledAsync();
-        switch (Job.State)
+        var start = JobControls.Starts(Job, _readiness.Ready);
+        if (start == JobControls.Start.Resume)
         {
-            case JobState.Idle:
-                throw new InvalidOperationException("no scenario is loaded");
-            case JobState.Paused:
-                await ResumeAsync();
-                return;
-            case JobState.Running:
-                return;
+            await ResumeAsync();
+            return;
         }
 
-        if (Job.Step > 0 || Job.StepsFailed > 0 || !_treeReady)
+        if (start == JobControls.Start.Nothing)
+        {
+            return;
+        }
+
+        if (start == JobControls.Start.RunAnew)
         {
             await ConfigureRunAsync(keepFaults: true); // a stopped job starts over from step 1
         }
@@ -152,8 +143,7 @@ public sealed partial class JobGrain(
     public Task DrainSiloAsync(string silo)
     {
         _leaving.Draining(silo);
-        _drains++; // a layout in progress as this call interleaves with it is not taken as ready
-        _treeReady = false; // laid out again once the silo has gone
+        _readiness.Draining(); // laid out again once the silo has gone; a layout in progress is not taken as ready
         LogDraining(logger, silo);
         return Task.CompletedTask;
     }
@@ -175,34 +165,25 @@ public sealed partial class JobGrain(
     public async Task PauseAsync()
     {
         await SettledAsync();
-        await (Job.State switch
+        if (JobControls.Pauses(Job.State))
         {
-            JobState.Running => HaltAsync(JobState.Paused),
-            JobState.Paused => Task.CompletedTask,
-            _ => throw new InvalidOperationException(NotRunning("pause")),
-        });
+            await HaltAsync(JobState.Paused);
+        }
     }
 
     public async Task ResumeAsync()
     {
         await SettledAsync();
-        await (Job.State switch
+        if (JobControls.Resumes(Job.State))
         {
-            JobState.Paused => ChangeAsync(() => StartTimer(newSchedule: false)), // what was left of the wait when paused, from now
-            JobState.Running => Task.CompletedTask,
-            _ => throw new InvalidOperationException(NotRunning("resume")),
-        });
+            await ChangeAsync(() => StartTimer(newSchedule: false)); // what was left of the wait when paused, from now
+        }
     }
-
-    // Why a stopped or never-started job cannot be paused or resumed, and what to do instead.
-    private string NotRunning(string what) => Job.State == JobState.Idle
-        ? $"no scenario is loaded: nothing to {what} (PUT /api/scenario loads one)"
-        : $"the job is stopped: nothing to {what} (POST /api/job/start runs it again from step 1)";
 
     public async Task StopAsync()
     {
         await SettledAsync();
-        if (Job.State is JobState.Running or JobState.Paused)
+        if (JobControls.Stops(Job.State))
         {
             await HaltAsync(JobState.Stopped);
         }
@@ -232,7 +213,7 @@ public sealed partial class JobGrain(
     }
 
     public ValueTask<ClusterStatus> GetStatusAsync() =>
-        ValueTask.FromResult(JobFigures.Cluster(_loaded?.Scenario, _tree, JobFigures.Status(Run, _tree, _loaded?.Scenario, RuntimeIdentity, _tuning.StallSeconds, _recordWrites.Unwritten), Run.Last));
+        ValueTask.FromResult(JobFigures.Cluster(_loaded?.Scenario, _tree, JobFigures.Status(Run, _tree, _loaded?.Scenario, RuntimeIdentity, _tuning.StallSeconds, _writes.Unwritten), Run.Last));
 
     public ValueTask<StragglerReport?> GetStragglersAsync(int top) =>
         ValueTask.FromResult(Run.Evaluated is { } e ? JobFigures.Stragglers(e.Result, e.Number, top, e.Failure) : null);
@@ -243,78 +224,6 @@ public sealed partial class JobGrain(
 
     private void Report(Scenario scenario, bool ok, double duration, long lost) =>
         metrics.ReportStep(JobFigures.Snapshot(scenario, Run, _tree), ok, duration, lost);
-
-    // A new run of the loaded scenario: a new epoch, counters at zero, the tree configured afresh.
-    // A load whose layout failed is owed its clearing of every fault until a run is laid out (found by review: a load,
-    // which clears them, whose registry call failed, then a start, which keeps them, kept the old run's; the record
-    // holds it, so that a start after the job's reactivation clears them too).
-    private async Task ConfigureRunAsync(bool keepFaults)
-    {
-        keepFaults &= !Job.ClearFaultsOwed;
-        Run.Restart();
-        _evicted.Clear();
-        _evictedOrdinals = null;
-        _tree.Restart();
-        Job.RunEpoch = Job.Epoch + 1; // the epoch ConfigureTreeAsync lays the run out under
-        await ConfigureTreeAsync(keepFaults, continuing: false);
-        Job.ClearFaultsOwed = false; // the record's next write carries it
-    }
-
-    // Lays the scenario out over the coordinators, node and link grains under a new epoch (whatever they held
-    // before is dropped), and has the registry push the faults to them again.
-    // Continuing, the run goes on from its step (the blocks keep the nodes they evicted); otherwise it starts.
-    private async Task ConfigureTreeAsync(bool keepFaults, bool continuing = true)
-    {
-        _treeReady = false; // until the registry has the run too: a layout that fails part way is laid out again
-        var drains = _drains;
-        Job.Epoch++;
-        Run.ForgetLastStep();
-        var (silos, seen) = ActiveSilos();
-        if (silos.Length == 0)
-        {
-            silos = [GrainContext.Address.SiloAddress!]; // a snapshot that does not list this silo yet: the tree goes here
-        }
-
-        (_laidOutOn, _seen) = (silos, seen);
-        var calls = _calls ??= new TreeCalls(GrainFactory);
-        _tree.LaidOut(await calls.ConfigureAsync(_loaded!, Job.Epoch, silos, _tuning.BlocksPerShard, continuing, _evicted), calls.Silos);
-        if (Job.State == JobState.Idle)
-        {
-            Job.State = JobState.Stopped;
-        }
-
-        // The registry re-applies (or, for a new scenario, clears) the faults for this run.
-        await Registry.RunStartedAsync(Job.Epoch, Job.Source!, keepFaults, continuing, _tuning.BlockSize);
-        _treeReady = _drains == drains; // a silo that announced its drain meanwhile may hold part of this layout
-    }
-
-    // The silos the tree can be laid out over, sorted: active in the membership and in the cluster's manifest (a silo
-    // that has just joined is active some moments before its grain types are known, and placing its coordinator
-    // would fail), and not draining; with the versions they were read at.
-    private (SiloAddress[] Silos, (MembershipVersion, MajorMinorVersion) Seen) ActiveSilos()
-    {
-        var (snapshot, manifest) = (membership.CurrentSnapshot, manifests.Current);
-        var silos = snapshot.Members.Values
-            .Where(m => m.Status == SiloStatus.Active && manifest.Silos.ContainsKey(m.SiloAddress) && !_leaving.IsDraining(m.SiloAddress.ToString()))
-            .Select(m => m.SiloAddress).Order().ToArray();
-        return (silos, (snapshot.Version, manifest.Version));
-    }
-
-    // The silos that can take part since the tree was laid out, once per membership or manifest change (null when
-    // none): a silo that joins a running cluster takes its share of the tree at the next step, as one that leaves
-    // gives its share up.
-    private string? Joined()
-    {
-        if ((membership.CurrentSnapshot.Version, manifests.Current.Version) == _seen)
-        {
-            return null;
-        }
-
-        var (silos, seen) = ActiveSilos();
-        _seen = seen;
-        var joined = silos.Except(_laidOutOn).ToArray();
-        return joined.Length == 0 ? null : string.Join(", ", joined.Select(s => s.ToString()));
-    }
 
     // The job runs: a new schedule (a start, an activation) runs the next step at once; otherwise (a resume, a control
     // call undone) the wait held since the job stopped stepping goes on from now.
@@ -345,75 +254,10 @@ public sealed partial class JobGrain(
 
     private Task HaltAsync(JobState state) => ChangeAsync(() => Halt(state));
 
-    // A control call's change, made durable or not made: the API answers a write that storage refused with 503, "the
-    // change was not made", so it must not stay in memory (found by probing: a pause answered 503 paused the job).
-    // A write whose outcome is unknown (it timed out, or its connection failed: a paused Redis runs it when it goes
-    // on) is settled by reading the record back, as the fault registry does: found by probing, a resume answered 503
-    // "undone here" was run by storage later, and the job's record said running while the job said paused. Held
-    // there, the change stands and the call answers as made; not held, memory is put back and the call answers
-    // WriteNotMadeException. Where the read fails too, WriteUnsettledException: memory holds the record as before the
-    // change, and the job neither steps, writes nor takes a change until a read back settles it (SettledAsync).
-    // `then` is what follows the change once it is made (a load's layout), for a change settled later.
-    private async Task ChangeAsync(Action change, Func<Task>? then = null)
-    {
-        var before = Job.Copy();
-        change();
-        try
-        {
-            await SaveAsync();
-            return;
-        }
-        catch (Exception e) when (!_superseded)
-        {
-            var write = Job.WriteId;
-            bool made;
-            try
-            {
-                made = await HoldsAsync(write);
-            }
-            catch (Exception readError) when (!_superseded)
-            {
-                Job.Restore(before);
-                _cadence.Hold(Job.Pace); // no step while it is not known: the wait held goes on once it is
-                Timer.Change(TimeSpan.FromSeconds(1), Timeout.InfiniteTimeSpan); // TickAsync reads back each second
-                _unsettled = new UnsettledChange(write, change, then);
-                throw new WriteUnsettledException($"the job's record's write failed ({Describe(e)}) and storage could not be read back ({Describe(readError)}): whether the change was made is not known until it can, and the job takes no change meanwhile", e);
-            }
-
-            LogWriteSettled(logger, made ? "holds it: the change stands" : "does not hold it: the change was not made");
-            if (made)
-            {
-                WriteLanded();
-                return;
-            }
-
-            Job.Restore(before);
-            if (!_saveOwed)
-            {
-                _recordWrites.PutBack();
-            }
-
-            if (Job.State == JobState.Running)
-            {
-                StartTimer(newSchedule: false); // a pause or stop not made: the wait it held goes on
-            }
-            else
-            {
-                _cadence.Hold(Job.Pace); // a start or resume not made: the wait is held again
-                Timer.Change(TimeSpan.FromSeconds(1), Timeout.InfiniteTimeSpan); // TickAsync writes what is owed
-            }
-
-            throw new WriteNotMadeException($"the job's record's write failed ({Describe(e)}); storage, read back, does not hold it: the change was not made", e);
-        }
-    }
-
     private void Halt(JobState state)
     {
         _cadence.Hold(Job.Pace); // what is left of the wait for the next step, for a resume
-        if (Job.State != JobState.Idle || state != JobState.Stopped)
-        {
-            Job.State = state;
-        }
+        JobControls.Halt(Job, state);
 
         _timer?.Change(Timeout.InfiniteTimeSpan, Timeout.InfiniteTimeSpan);
     }
@@ -431,32 +275,24 @@ public sealed partial class JobGrain(
         if (!ScenarioResolver.TryResolve(source, out var scenario, out var errors))
         {
             LogStoredScenarioRefused(logger, ScenarioResolver.Describe(errors));
-            (Job.Source, Job.State) = (null, JobState.Idle);
+            JobControls.Forget(Job);
             Run.Restart();
             await SaveAsync(); // once: the next activation finds an idle job
             return;
         }
 
         _loaded = JobScenario.Of(scenario, _tuning.BlockSize);
-        var nodes = _loaded.Layout.Nodes;
-        _evicted.UnionWith(Job.EvictedNodes.Where(i => i >= 0 && i < nodes.Count).Select(i => nodes[i].Id)); // found by probing: a graceful move lost them
-        _evictedOrdinals = null;
+        _evicted.Restore(Job.EvictedNodes, _loaded.Layout.Nodes);
         var clean = Job.Clean;
-        if (Job.State == JobState.Idle)
-        {
-            Job.State = JobState.Stopped;
-        }
-
+        JobControls.LaidOut(Job); // a record with a scenario but idle is a stopped job
         if (Job.State is JobState.Running or JobState.Paused)
         {
-            if (!clean && Job.State == JobState.Running)
+            if (JobControls.LostStepInFlight(Job))
             {
-                // A running job lost the step in flight and those since its last save; a paused one was saved as it
-                // paused, with no step in flight, and resumes where it stood.
                 FailStep("the job's silo was lost: resumed from the last checkpoint");
             }
 
-            _treeReady = false; // laid out by the first tick, once no silo is on its way out
+            _readiness.LayOutAgain(); // laid out by the first tick, once no silo is on its way out
             LogRecovered(logger, _loaded.Scenario.Name, Job.Step, clean);
             if (Job.State == JobState.Running)
             {
@@ -483,7 +319,7 @@ public sealed partial class JobGrain(
 
         // Saved for the next activation, unless the silo is shutting down with the state in memory: that state ends
         // with the process, and the save would fail (the memory store's grains are already gone) with pages of traces.
-        if (Job.Source is not null && !_superseded && !(reason.ReasonCode == DeactivationReasonCode.ShuttingDown && SimulationStorage.IsInMemory(ServiceProvider)))
+        if (Job.Source is not null && !_writes.Superseded && !(reason.ReasonCode == DeactivationReasonCode.ShuttingDown && SimulationStorage.IsInMemory(ServiceProvider)))
         {
             try
             {

@@ -1,0 +1,68 @@
+using OrleansCluster.Abstractions.Messages;
+using OrleansCluster.Model.Simulation;
+
+namespace OrleansCluster.Grains.Job;
+
+/// <summary>
+/// The nodes the barrier has evicted in this run, from the steps' summaries (a node that missed is added, one that
+/// rejoined removed): a new layout of the run hands each block its own, so a block activated afresh (its silo left)
+/// keeps them evicted; the record holds them by their ordinals in the layout, so an activation that takes the job over
+/// does too. No grain: the job tells it each step's summaries and asks it for what to lay out and to write.
+/// </summary>
+public sealed class EvictedNodes
+{
+    private readonly HashSet<string> _ids = new(StringComparer.Ordinal);
+    private int[]? _ordinals; // _ids as the record holds them, until _ids changes
+
+    /// <summary>The evicted nodes' ids.</summary>
+    public IReadOnlySet<string> Ids => _ids;
+
+    /// <summary>A new run: none evicted.</summary>
+    public void Clear()
+    {
+        _ids.Clear();
+        _ordinals = null;
+    }
+
+    /// <summary>
+    /// Adds the nodes a stored record held by their <paramref name="ordinals"/> in <paramref name="nodes"/> (found by
+    /// probing: a graceful move lost them); an ordinal outside the layout is skipped.
+    /// </summary>
+    public void Restore(IEnumerable<int> ordinals, IReadOnlyList<NodeInfo> nodes)
+    {
+        ArgumentNullException.ThrowIfNull(ordinals);
+        ArgumentNullException.ThrowIfNull(nodes);
+        _ids.UnionWith(ordinals.Where(i => i >= 0 && i < nodes.Count).Select(i => nodes[i].Id));
+        _ordinals = null;
+    }
+
+    /// <summary>A step's summaries: the nodes that missed the barrier are evicted, those that rejoined no longer.</summary>
+    public void Took(IEnumerable<BarrierSummary> summaries)
+    {
+        ArgumentNullException.ThrowIfNull(summaries);
+        foreach (var summary in summaries)
+        {
+            if (summary.Missed.Count > 0)
+            {
+                _ids.UnionWith(summary.Missed);
+                _ordinals = null;
+            }
+
+            if (summary.Rejoined is { Count: > 0 } back)
+            {
+                _ids.ExceptWith(back);
+                _ordinals = null;
+            }
+        }
+    }
+
+    /// <summary>
+    /// The evicted nodes' ordinals in <paramref name="layout"/>, sorted, for the record (none without a layout). Built
+    /// again only when the evictions changed (found by review: a site's crash at a million nodes made it a sort of
+    /// 125,000 ids at every write, once a second).
+    /// </summary>
+    public int[] Ordinals(ClusterLayout? layout) =>
+        _ordinals ??= layout is not null && _ids.Count > 0
+            ? [.. _ids.Select(layout.OrdinalOf).Where(i => i >= 0).Order()]
+            : [];
+}

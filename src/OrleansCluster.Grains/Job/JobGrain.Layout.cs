@@ -1,0 +1,81 @@
+using Orleans.Metadata;
+using Orleans.Runtime;
+
+namespace OrleansCluster.Grains.Job;
+
+/// <summary>
+/// The job's barrier tree laid out over the silos: a new run or a new layout of the same run under a new epoch, the
+/// silos it can go over (from the membership and the cluster's manifest) and those that joined since. A part of the
+/// grain (it calls the tree's grains and the registry); whether the tree is ready is <see cref="TreeReadiness"/>'s.
+/// </summary>
+public sealed partial class JobGrain
+{
+    private (MembershipVersion Membership, MajorMinorVersion Manifest) _seen; // the versions the silos were last read at
+
+    // A new run of the loaded scenario: a new epoch, counters at zero, the tree configured afresh.
+    // A load whose layout failed is owed its clearing of every fault until a run is laid out (found by review: a load,
+    // which clears them, whose registry call failed, then a start, which keeps them, kept the old run's; the record
+    // holds it, so that a start after the job's reactivation clears them too).
+    private async Task ConfigureRunAsync(bool keepFaults)
+    {
+        keepFaults &= !Job.ClearFaultsOwed;
+        Run.Restart();
+        _evicted.Clear();
+        _tree.Restart();
+        Job.RunEpoch = Job.Epoch + 1; // the epoch ConfigureTreeAsync lays the run out under
+        await ConfigureTreeAsync(keepFaults, continuing: false);
+        Job.ClearFaultsOwed = false; // the record's next write carries it
+    }
+
+    // Lays the scenario out over the coordinators, node and link grains under a new epoch (whatever they held
+    // before is dropped), and has the registry push the faults to them again.
+    // Continuing, the run goes on from its step (the blocks keep the nodes they evicted); otherwise it starts.
+    private async Task ConfigureTreeAsync(bool keepFaults, bool continuing = true)
+    {
+        var layout = _readiness.LayingOut(); // until the registry has the run too: a layout that fails part way is laid out again
+        Job.Epoch++;
+        Run.ForgetLastStep();
+        var (silos, seen) = ActiveSilos();
+        if (silos.Length == 0)
+        {
+            silos = [GrainContext.Address.SiloAddress!]; // a snapshot that does not list this silo yet: the tree goes here
+        }
+
+        _readiness.Over(silos.Select(s => s.ToString()));
+        _seen = seen;
+        var calls = _calls ??= new TreeCalls(GrainFactory);
+        _tree.LaidOut(await calls.ConfigureAsync(_loaded!, Job.Epoch, silos, _tuning.BlocksPerShard, continuing, _evicted.Ids), calls.Silos);
+        JobControls.LaidOut(Job);
+
+        // The registry re-applies (or, for a new scenario, clears) the faults for this run.
+        await Registry.RunStartedAsync(Job.Epoch, Job.Source!, keepFaults, continuing, _tuning.BlockSize);
+        _readiness.LaidOut(layout); // a silo that announced its drain meanwhile may hold part of this layout
+    }
+
+    // The silos the tree can be laid out over, sorted: active in the membership and in the cluster's manifest (a silo
+    // that has just joined is active some moments before its grain types are known, and placing its coordinator
+    // would fail), and not draining; with the versions they were read at.
+    private (SiloAddress[] Silos, (MembershipVersion, MajorMinorVersion) Seen) ActiveSilos()
+    {
+        var (snapshot, manifest) = (membership.CurrentSnapshot, manifests.Current);
+        var silos = snapshot.Members.Values
+            .Where(m => m.Status == SiloStatus.Active && manifest.Silos.ContainsKey(m.SiloAddress) && !_leaving.IsDraining(m.SiloAddress.ToString()))
+            .Select(m => m.SiloAddress).Order().ToArray();
+        return (silos, (snapshot.Version, manifest.Version));
+    }
+
+    // The silos that can take part since the tree was laid out, once per membership or manifest change (null when
+    // none): a silo that joins a running cluster takes its share of the tree at the next step, as one that leaves
+    // gives its share up.
+    private string? Joined()
+    {
+        if ((membership.CurrentSnapshot.Version, manifests.Current.Version) == _seen)
+        {
+            return null;
+        }
+
+        var (silos, seen) = ActiveSilos();
+        _seen = seen;
+        return _readiness.Joined(silos.Select(s => s.ToString()));
+    }
+}

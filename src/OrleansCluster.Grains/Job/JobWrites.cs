@@ -1,0 +1,198 @@
+using OrleansCluster.Abstractions.Messages;
+using OrleansCluster.Grains.Faults;
+
+namespace OrleansCluster.Grains.Job;
+
+/// <summary>
+/// The job's record writes as bookkeeping: the activation that writes (and whether another has taken the record over),
+/// each write's id, what a failed write leaves owed (the record, the fault registry's records), how long the record has
+/// gone unwritten (for <c>/healthz</c>), and a control call's change whose write's outcome is not known: the verdict of
+/// a read back, what is put back or made again, and the words of the 503 it answers. No grain and no storage: the grain
+/// writes and reads back, and tells this what came of it (and the <see cref="JobCadence"/> when a write landed).
+/// </summary>
+internal sealed class JobWrites(TimeProvider time)
+{
+    private readonly FailedWrites _failed = new(time);
+
+    /// <summary>What a refused write (its ETag stale) found stored.</summary>
+    public enum Stored
+    {
+        /// <summary>A record this activation wrote: a write of its own whose answer was lost.</summary>
+        ThisActivation,
+
+        /// <summary>A record another activation wrote: this one writes no more.</summary>
+        Another,
+
+        /// <summary>No record at all (storage restarted empty).</summary>
+        None,
+    }
+
+    /// <summary>What a read back says of a write whose outcome was not known.</summary>
+    public enum ReadBack
+    {
+        /// <summary>Storage holds the write: the change was made.</summary>
+        Held,
+
+        /// <summary>Storage does not hold it: the change was not made.</summary>
+        NotHeld,
+
+        /// <summary>Another activation wrote the record since: this one writes no more.</summary>
+        Superseded,
+    }
+
+    /// <summary>This activation, in the records it writes.</summary>
+    public Guid Writer { get; } = Guid.NewGuid();
+
+    /// <summary>Another activation wrote the record: this one writes no more.</summary>
+    public bool Superseded { get; private set; }
+
+    /// <summary>A write failed since the last that succeeded.</summary>
+    public bool SaveOwed { get; private set; }
+
+    /// <summary>Storage lost the job's record: the registry is told to write its own again at the next write.</summary>
+    public bool RegistryWriteOwed { get; private set; }
+
+    /// <summary>A control call's change whose write's outcome is not known, until a read back settles it.</summary>
+    public UnsettledChange? Unsettled { get; private set; }
+
+    /// <summary>How long the record has gone unwritten and why, when a write failed since the last that landed.</summary>
+    public UnwrittenRecord? Unwritten => _failed.Unwritten;
+
+    /// <summary>Marks <paramref name="job"/> for its next write: whether a clean hand-over, by this activation, under a new write id.</summary>
+    public void Stamp(JobRecord job, bool clean)
+    {
+        ArgumentNullException.ThrowIfNull(job);
+        job.Clean = clean;
+        job.Writer = Writer;
+        job.WriteId = Guid.NewGuid();
+    }
+
+    /// <summary>A write failed with <paramref name="error"/> (whatever the path, so that <c>/healthz</c> can say how long the record has gone unwritten).</summary>
+    public void Failed(Exception error) => _failed.Failed(error);
+
+    /// <summary>A write landed, or storage holds it after all (its answer was lost): nothing is owed.</summary>
+    public void Landed()
+    {
+        _failed.Landed();
+        SaveOwed = false;
+    }
+
+    /// <summary>A write from the step loop failed: it is owed until one lands.</summary>
+    public void Owe() => SaveOwed = true;
+
+    /// <summary>The registry wrote its records again.</summary>
+    public void RegistryWritten() => RegistryWriteOwed = false;
+
+    /// <summary>Another activation wrote the record: this one steps down.</summary>
+    public void StandDown() => Superseded = true;
+
+    /// <summary>
+    /// What a refused write found stored: a record (<paramref name="exists"/>) by <paramref name="writer"/>. No record
+    /// leaves the registry's write owed: storage lost its records too, most likely.
+    /// </summary>
+    public Stored Found(bool exists, Guid writer)
+    {
+        if (!exists)
+        {
+            RegistryWriteOwed = true;
+            return Stored.None;
+        }
+
+        if (writer == Writer)
+        {
+            return Stored.ThisActivation;
+        }
+
+        Superseded = true;
+        return Stored.Another;
+    }
+
+    /// <summary>
+    /// Whether storage, read back, holds <paramref name="write"/>: a record (<paramref name="exists"/>) by
+    /// <paramref name="writer"/> under <paramref name="writeId"/>. One another activation wrote stands this one down, as
+    /// a refused write does; no record stored (storage restarted empty) is not held, and the registry's write is owed.
+    /// </summary>
+    public ReadBack Verdict(Guid write, bool exists, Guid writer, Guid writeId)
+    {
+        var holds = exists && writeId == write;
+        if (exists && writer != Writer && !holds)
+        {
+            Superseded = true;
+            return ReadBack.Superseded;
+        }
+
+        RegistryWriteOwed |= !exists;
+        return holds ? ReadBack.Held : ReadBack.NotHeld;
+    }
+
+    /// <summary>
+    /// A change's write failed with <paramref name="writeError"/> and storage, read back, does not hold it: memory is put
+    /// back to <paramref name="before"/> (and nothing is owed unless a write was already); the exception to answer.
+    /// </summary>
+    public WriteNotMadeException NotMade(JobRecord job, JobRecord before, Exception writeError)
+    {
+        ArgumentNullException.ThrowIfNull(job);
+        job.Restore(before);
+        PutBack();
+        return new WriteNotMadeException($"the job's record's write failed ({Describe(writeError)}); storage, read back, does not hold it: the change was not made", writeError);
+    }
+
+    /// <summary>
+    /// A change's write failed with <paramref name="writeError"/> and storage could not be read back
+    /// (<paramref name="readError"/>): memory holds the record as <paramref name="before"/> the change, and
+    /// <paramref name="change"/> waits for a read back (<see cref="Settled"/>); the exception to answer.
+    /// </summary>
+    public WriteUnsettledException Unknown(JobRecord job, JobRecord before, UnsettledChange change, Exception writeError, Exception readError)
+    {
+        ArgumentNullException.ThrowIfNull(job);
+        job.Restore(before);
+        Unsettled = change;
+        return new WriteUnsettledException($"the job's record's write failed ({Describe(writeError)}) and storage could not be read back ({Describe(readError)}): whether the change was made is not known until it can, and the job takes no change meanwhile", writeError);
+    }
+
+    /// <summary>The read back of the unsettled change failed again with <paramref name="readError"/>: it stays unsettled; the exception to answer.</summary>
+    public WriteUnsettledException StillUnknown(Exception readError)
+    {
+        _failed.Failed(readError);
+        return new WriteUnsettledException($"the job's last control call's write timed out or lost its connection and storage cannot be read back yet ({Describe(readError)}): whether it was made is not known until it can, and the job takes no change meanwhile");
+    }
+
+    /// <summary>
+    /// A read back settled the unsettled change: <paramref name="made"/>, the change is made again over memory (which held
+    /// the record as before it) under the write's id, as a write that landed, and what follows it is returned to do; not
+    /// made, memory stands as it is.
+    /// </summary>
+    public Func<Task>? Settled(JobRecord job, bool made)
+    {
+        ArgumentNullException.ThrowIfNull(job);
+        var unsettled = Unsettled ?? throw new InvalidOperationException("no change is unsettled");
+        Unsettled = null;
+        if (!made)
+        {
+            PutBack();
+            return null;
+        }
+
+        unsettled.Change();
+        job.WriteId = unsettled.Write;
+        Landed();
+        return unsettled.Then;
+    }
+
+    // Memory was put back as storage holds it: nothing is owed, unless a write of the step loop's was already.
+    private void PutBack()
+    {
+        if (!SaveOwed)
+        {
+            _failed.PutBack();
+        }
+    }
+
+    private static string Describe(Exception e) => $"{e.GetBaseException().GetType().Name}: {e.GetBaseException().Message}";
+
+    /// <summary>
+    /// A control call's change whose write's outcome is not known: the write, the change and what follows it once made
+    /// (a load's layout). Memory holds the record as it was before the change until a read back says whether storage holds it.
+    /// </summary>
+    public sealed record UnsettledChange(Guid Write, Action Change, Func<Task>? Then);
+}
