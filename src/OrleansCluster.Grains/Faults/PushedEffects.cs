@@ -43,7 +43,7 @@ public sealed class PushedEffects
         {
             var acting = book.ActingOnNode(node, now);
             var (slowdown, crashed, clock) = FaultEffects.ForNode(acting);
-            var effect = new NodeEffect(slowdown, crashed, clock, FaultEffects.CrashXid(acting));
+            var effect = new NodeEffect(slowdown, crashed, clock, FaultEffects.CrashXid(acting), FaultEffects.PowerLimitRatio(acting));
             if (Record(_nodes, node, effect, NodeEffect.None) || retried.Contains((node, true)))
             {
                 pushes.Add(new Push(node, IsNode: true, effect, null));
