@@ -43,6 +43,9 @@ public sealed class SiloFactory : WebApplicationFactory<Program>
         builder.UseSetting("Orleans:SiloPort", Port(ManagedProcess.FreePort()));
         builder.UseSetting("Orleans:GatewayPort", Port(ManagedProcess.FreePort()));
         builder.UseSetting("Orleans:ClusterId", $"test-{Guid.NewGuid():N}");
+        // What-ifs at the test run's own priority: at the default nice 19 an evaluation yields to every other test
+        // process on the loaded cores and crawls past its client's timeout (CI, 2026-11-28); WhatIfPriorityTests sets it.
+        builder.UseSetting("WhatIf:Nice", "0");
         foreach (var (key, value) in Settings)
         {
             builder.UseSetting(key, value);

@@ -51,7 +51,8 @@ public sealed class ProgramTests(SiloProcessFixture silo) : IClassFixture<SiloPr
     [Fact]
     public async Task StatusReadsTheJobThroughTheGateway()
     {
-        var (exit, output, error) = await RunAsync("status", "--gateway-port", silo.GatewayPort.ToString(CultureInfo.InvariantCulture), "--cluster-id", silo.ClusterId, "--output", "json");
+        // A connect timeout that holds on two loaded cores (the default 15 s did not once in CI, 2026-11-28).
+        var (exit, output, error) = await RunAsync("status", "--gateway-port", silo.GatewayPort.ToString(CultureInfo.InvariantCulture), "--cluster-id", silo.ClusterId, "--output", "json", "--connect-timeout", "180");
 
         Assert.True(exit == 0, $"exit {exit}: {error}");
         using var report = JsonDocument.Parse(output);

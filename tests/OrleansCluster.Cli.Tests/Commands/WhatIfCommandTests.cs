@@ -45,6 +45,7 @@ public sealed class WhatIfCommandTests(WhatIfSiloFixture silo) : IClassFixture<W
     public async Task StandardWritesConsistentFiguresAndChartsThatAreDrawn()
     {
         using var client = silo.CreateTargetClient();
+        client.Timeout = TimeSpan.FromMinutes(10); // as the command's own client: nine variants on two loaded cores
         using (var load = await client.PutAsync("/api/scenario", new StringContent(Mixed, System.Text.Encoding.UTF8, "application/json"), Ct))
         {
             Assert.True(load.IsSuccessStatusCode, await load.Content.ReadAsStringAsync(Ct));
@@ -115,6 +116,7 @@ public sealed class WhatIfCommandTests(WhatIfSiloFixture silo) : IClassFixture<W
         var file = Path.Combine(_folder, "variants.json");
         await File.WriteAllTextAsync(file, """[{ "name": "as shipped" }, { "name": "usual", "change": "standard" }]""", Ct);
         using var client = silo.CreateTargetClient();
+        client.Timeout = TimeSpan.FromMinutes(10);
 
         var report = await WhatIf.RunAsync(client, WhatIf.Request(file, 5, null), Ct);
 
