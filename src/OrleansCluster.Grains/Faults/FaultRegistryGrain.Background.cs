@@ -22,7 +22,7 @@ public sealed partial class FaultRegistryGrain
     {
         ArgumentNullException.ThrowIfNull(arrivals);
         var s = _store.State;
-        if (_layout is null || epoch != s.Epoch)
+        if (_memory.Layout is not { } layout || epoch != s.Epoch)
         {
             return new BackgroundHandover(null, 0);
         }
@@ -30,7 +30,7 @@ public sealed partial class FaultRegistryGrain
         // The step is worked out first (BackgroundStep) and written before anything in memory changes, as an injection
         // is: a write that fails (storage down) leaves the book, the counters, the history and the grains' effects as
         // they were, so that the job's retry with the same arrivals does what this call would have.
-        var step = BackgroundStep.Plan(_book, _store.History, arrivals, _layout, simulatedSeconds, limits.Value.MaxLiveFaults, clock.GetUtcNow());
+        var step = BackgroundStep.Plan(_memory.Book, _store.History, arrivals, layout, simulatedSeconds, limits.Value.MaxLiveFaults, clock.GetUtcNow());
         if (step.Changes)
         {
             await CommitEndingsAsync(step.Ending, FaultState.Expired, adding: step.Adding, change: step.Count);
@@ -44,7 +44,7 @@ public sealed partial class FaultRegistryGrain
             Dropped(step.Dropped); // once written: a failed call's arrivals come again, and are counted then
         }
 
-        return new BackgroundHandover(BackgroundIntake.NextRepair(_book.Faults), step.Dropped);
+        return new BackgroundHandover(BackgroundIntake.NextRepair(_memory.Book.Faults), step.Dropped);
     }
 
     // Logs each arrival, up to 20 per log interval and then one line with how many were held back (found by probing:

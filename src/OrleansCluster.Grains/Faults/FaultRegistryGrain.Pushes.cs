@@ -41,7 +41,7 @@ public sealed partial class FaultRegistryGrain
             {
                 foreach (var push in failed)
                 {
-                    _pushed.Failed(push);
+                    _memory.Failed(push);
                 }
 
                 var targets = failed.Length == 1 ? failed[0].Target : $"{failed[0].Target} and {failed.Length - 1} more";

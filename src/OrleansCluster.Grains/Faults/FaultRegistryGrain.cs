@@ -2,7 +2,6 @@ using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
 using Orleans.Placement;
 using Orleans.Runtime;
-using Orleans.Storage;
 using OrleansCluster.Abstractions.Grains;
 using OrleansCluster.Abstractions.Messages;
 using OrleansCluster.Grains.Links;
@@ -34,18 +33,9 @@ public sealed partial class FaultRegistryGrain(
     IOptions<SimulationTuning> tuning,
     ILogger<FaultRegistryGrain> logger) : Grain, IFaultRegistryGrain, IIncomingGrainCallFilter
 {
-    private readonly LogGate _expiryFailureLog = new(clock, TimeSpan.FromSeconds(10)); // retried each second through an outage
-
-    // The faults pending or in force, with their resolved targets. The stored state keeps a selector's or a site's
-    // fault without its node list (tens of thousands of ids for a site): they are resolved again, reproducibly
-    // with the scenario's seed, when the registry activates.
-    private readonly FaultBook _book = new();
-    private readonly PushedEffects _pushed = new();
-    private DateTimeOffset _lastApplied = DateTimeOffset.MinValue;
-    private ClusterLayout? _layout;
+    private readonly FaultRegistryMemory _memory = new(); // the book, what was told, the layout, the last pass
     private IGrainTimer? _timer;
     private IGrainTimer? _historyTimer;
-    private readonly HistorySchedule _historySchedule = new();
     private readonly FaultStore _store = new(state, history, clock);
 
     public override async Task OnActivateAsync(CancellationToken cancellationToken)
@@ -64,24 +54,17 @@ public sealed partial class FaultRegistryGrain(
         if (_store.State.Scenario is { } scenario && Resolve(scenario) is { } resolved)
         {
             // Back after a deactivation or a silo's death: rebuild the layout and push every effect again.
-            _layout = new ClusterLayout(resolved);
-            var layout = _layout;
+            var layout = new ClusterLayout(resolved);
             if (_store.RecoverJournal(f => FaultIntake.Restore(f, layout).Fault ?? f))
             {
                 HistoryWriteWithin(HistorySchedule.Delay); // ends the live record holds and the history lost
             }
 
-            var ended = _store.History.Select(f => f.Id).ToHashSet(StringComparer.Ordinal);
-            foreach (var restored in FaultRestore.Into(_book, _store.State.Faults, ended, _layout))
+            foreach (var restored in _memory.Restore(layout, _store.State.Faults, _store.History))
             {
                 if (restored.Clamped is { } clamp)
                 {
                     LogClamped(logger, restored.Id, clamp.Stored, clamp.Held);
-                }
-
-                if (restored.EndedAlready is { } done)
-                {
-                    _pushed.TellAgain(done.Targets.Nodes, done.Targets.Links);
                 }
 
                 if (restored.Problems is { } problems)
@@ -95,10 +78,7 @@ public sealed partial class FaultRegistryGrain(
                 }
             }
 
-            // Nothing records what the targets were told before: each is told its effect now, whatever it is, so
-            // that a fault that expired (or turned its phase) while the registry was away is taken back too.
-            _pushed.TellAgain(_book.Nodes, _book.Links);
-            await ApplyAsync(changed: null);
+            await ApplyAsync(changed: null); // every target told its effect again (FaultRegistryMemory.Restore)
         }
     }
 
@@ -129,16 +109,7 @@ public sealed partial class FaultRegistryGrain(
             return;
         }
 
-        foreach (var id in _book.Faults.Select(f => f.Id).ToList())
-        {
-            _book.Remove(id); // what was told for them stays in _pushed: the pass below takes it back where it ends
-        }
-
-        if (_store.State.Epoch != epoch)
-        {
-            _pushed.Reset(); // a new run's grains start it healthy (RunStartedAsync)
-        }
-
+        _memory.Forget(newRun: _store.State.Epoch != epoch); // what was told stays: the pass of the restore takes it back
         await RestoreAsync();
     }
 
@@ -172,13 +143,12 @@ public sealed partial class FaultRegistryGrain(
 
         // A new scenario clears every fault, a new run of the same one the background failures, the same run laid out
         // again none (FaultEndings.ForRun).
-        var clearing = FaultEndings.ForRun(_book.Faults, s.Scenario, scenario, keepFaults, continuing);
+        var clearing = FaultEndings.ForRun(_memory.Book.Faults, s.Scenario, scenario, keepFaults, continuing);
 
         // Written before anything in memory changes, as a mutation is (found by review: a failed write here left the
         // faults ended and the new run set in memory, and the next write of any call made them durable).
         await CommitEndingsAsync(clearing, FaultState.Cleared, change: state => state.BeginRun(epoch, scenario, blockSize));
-        _layout = layout;
-        _pushed.Reset(); // the grains start the new run healthy
+        _memory.StartRun(layout); // the grains start the new run healthy
         await ApplyAsync(changed: null);
     }
 
@@ -196,7 +166,7 @@ public sealed partial class FaultRegistryGrain(
     private async Task<InjectionResult> InjectAsync(IReadOnlyList<FaultRequest> requests, string? campaign, string? idempotencyKey)
     {
         var now = clock.GetUtcNow();
-        var plan = FaultInjection.Admit(requests, campaign, idempotencyKey, _store.State, _book, _store.History, _layout, limits.Value, now);
+        var plan = FaultInjection.Admit(requests, campaign, idempotencyKey, _store.State, _memory.Book, _store.History, _memory.Layout, limits.Value, now);
         if (plan.Answer is { } answer)
         {
             return answer; // a replay, a key reused, or a refusal
@@ -204,8 +174,8 @@ public sealed partial class FaultRegistryGrain(
 
         var undo = Checkpoint();
         var made = FaultInjection.Make(plan, _store.State, now);
-        await CommitAsync(_book.Faults.Concat(made), undo);
-        made.ForEach(_book.Add);
+        await CommitAsync(_memory.Book.Faults.Concat(made), undo);
+        _memory.Add(made);
         await ApplyAsync(made);
         foreach (var fault in made)
         {
@@ -216,13 +186,13 @@ public sealed partial class FaultRegistryGrain(
     }
 
     public ValueTask<IReadOnlyList<Fault>> ListAsync(bool includeEnded) =>
-        ValueTask.FromResult<IReadOnlyList<Fault>>(FaultReads.List(_book, _store.History, includeEnded, clock.GetUtcNow()));
+        ValueTask.FromResult<IReadOnlyList<Fault>>(FaultReads.List(_memory.Book, _store.History, includeEnded, clock.GetUtcNow()));
 
-    public ValueTask<Fault?> GetAsync(string id) => ValueTask.FromResult(FaultReads.Find(_book, _store.History, id, clock.GetUtcNow()));
+    public ValueTask<Fault?> GetAsync(string id) => ValueTask.FromResult(FaultReads.Find(_memory.Book, _store.History, id, clock.GetUtcNow()));
 
     public async Task<Fault?> ClearAsync(string id)
     {
-        if (_book.Find(id) is not { } live)
+        if (_memory.Book.Find(id) is not { } live)
         {
             return null;
         }
@@ -234,7 +204,7 @@ public sealed partial class FaultRegistryGrain(
 
     public async Task<int> ClearAllAsync()
     {
-        var cleared = await CommitEndingsAsync(_book.Faults.ToList(), FaultState.Cleared);
+        var cleared = await CommitEndingsAsync(_memory.Book.Faults.ToList(), FaultState.Cleared);
         await ApplyAsync(changed: null);
         return cleared.Count(f => f.State == FaultState.Cleared);
     }
@@ -242,7 +212,7 @@ public sealed partial class FaultRegistryGrain(
     public async Task<int> ClearCampaignAsync(string campaign)
     {
         ArgumentNullException.ThrowIfNull(campaign);
-        var made = FaultEndings.OfCampaign(_book.Faults, campaign);
+        var made = FaultEndings.OfCampaign(_memory.Book.Faults, campaign);
         if (made.Count == 0)
         {
             return 0;
@@ -254,53 +224,24 @@ public sealed partial class FaultRegistryGrain(
     }
 
     public ValueTask<IReadOnlyList<Fault>> ForNodeAsync(string node) =>
-        ValueTask.FromResult<IReadOnlyList<Fault>>(FaultReads.OnNode(_book, node, clock.GetUtcNow()));
+        ValueTask.FromResult<IReadOnlyList<Fault>>(FaultReads.OnNode(_memory.Book, node, clock.GetUtcNow()));
 
     public ValueTask<IReadOnlyList<Fault>> ForLinkAsync(string link) =>
-        ValueTask.FromResult<IReadOnlyList<Fault>>(FaultReads.OnLink(_book, link, clock.GetUtcNow()));
+        ValueTask.FromResult<IReadOnlyList<Fault>>(FaultReads.OnLink(_memory.Book, link, clock.GetUtcNow()));
 
     public ValueTask<IReadOnlyDictionary<string, IReadOnlyList<Fault>>> LinkFaultsAsync() =>
-        ValueTask.FromResult<IReadOnlyDictionary<string, IReadOnlyList<Fault>>>(FaultReads.ByLink(_book, clock.GetUtcNow()));
+        ValueTask.FromResult<IReadOnlyDictionary<string, IReadOnlyList<Fault>>>(FaultReads.ByLink(_memory.Book, clock.GetUtcNow()));
 
     public ValueTask<NodeEffect> EffectOnNodeAsync(string node) =>
-        ValueTask.FromResult(_pushed.Nodes.GetValueOrDefault(node, NodeEffect.None));
+        ValueTask.FromResult(_memory.NodeEffects.GetValueOrDefault(node, NodeEffect.None));
 
     public ValueTask<IReadOnlyDictionary<string, NodeEffect>> NodeEffectsAsync() =>
-        ValueTask.FromResult<IReadOnlyDictionary<string, NodeEffect>>(new Dictionary<string, NodeEffect>(_pushed.Nodes, StringComparer.Ordinal));
+        ValueTask.FromResult<IReadOnlyDictionary<string, NodeEffect>>(new Dictionary<string, NodeEffect>(_memory.NodeEffects, StringComparer.Ordinal));
 
-    public Task<FaultRegistryHealth> HealthAsync() => Task.FromResult(new FaultRegistryHealth(_book.Count, _store.Unwritten));
-
-    public async Task WriteAgainAsync()
-    {
-        _store.HistoryChanged();
-        try
-        {
-            await SaveAsync(); // a record still stored (this registry's, newer) is refused and left: nothing was lost
-            await _store.WriteHistoryAsync(CancellationToken.None);
-        }
-        finally
-        {
-            // Found by review: a failed write here was tried again only at the registry's next change.
-            RetryWhatIsUnwritten();
-        }
-    }
-
-    // Sets the timers for what storage does not hold yet: the live faults (the pass's retry) and the history.
-    private void RetryWhatIsUnwritten()
-    {
-        if (_store.LiveDirty)
-        {
-            SetTimer(clock.GetUtcNow(), retry: true);
-        }
-
-        if (_store.HistoryDirty)
-        {
-            HistoryWriteWithin(HistorySchedule.Delay);
-        }
-    }
+    public Task<FaultRegistryHealth> HealthAsync() => Task.FromResult(new FaultRegistryHealth(_memory.Book.Count, _store.Unwritten));
 
     public ValueTask<FaultCounts> CountsAsync() =>
-        ValueTask.FromResult(FaultTally.Counts(_book.Faults, _store.State, _layout?.Scenario.Failures?.Causes.Select(c => c.Name) ?? [], clock.GetUtcNow()));
+        ValueTask.FromResult(FaultTally.Counts(_memory.Book.Faults, _store.State, _memory.Layout?.Scenario.Failures?.Causes.Select(c => c.Name) ?? [], clock.GetUtcNow()));
 
     private async Task OnTimerAsync(CancellationToken cancellationToken)
     {
@@ -330,22 +271,20 @@ public sealed partial class FaultRegistryGrain(
     private async Task ApplyAsync(IReadOnlyCollection<Fault>? changed)
     {
         var now = clock.GetUtcNow();
-        var expired = _book.Expire(now);
+        var pass = _memory.Expire(now);
         var passed = false;
         try
         {
-            var endings = expired.Select(f => f with { State = FaultState.Expired }).ToList();
-            _store.Journal(endings); // carried by the expiry's write below (or the next one, when it fails)
-            foreach (var fault in endings)
+            _store.Journal(pass.Endings); // carried by the expiry's write below (or the next one, when it fails)
+            foreach (var fault in pass.Endings)
             {
                 AddToHistory(fault);
                 LogExpired(logger, fault.Id, fault.Kind.ApiName);
             }
 
-            var (nodes, links) = changed is null ? default : _book.Touched(changed.Concat(expired), _lastApplied, now);
-            await PushAsync(_pushed.Plan(_book, nodes, links, now));
-            _lastApplied = now;
-            if (expired.Count > 0 || _store.LiveDirty)
+            await PushAsync(_memory.Plan(pass, changed));
+            _memory.Pushed(pass);
+            if (pass.Expired.Count > 0 || _store.LiveDirty)
             {
                 await SaveExpiriesAsync();
             }
@@ -356,147 +295,21 @@ public sealed partial class FaultRegistryGrain(
         {
             if (!passed)
             {
-                // The book no longer holds these faults: only the retry set remembers that their targets need telling.
-                _pushed.TellAgain(expired.SelectMany(f => f.Targets.Nodes), expired.SelectMany(f => f.Targets.Links));
+                _memory.Missed(pass); // the book no longer holds these faults: their targets are told again
             }
 
             SetTimer(now, retry: !passed);
         }
 
-        if (_layout is not null)
+        if (_memory.Layout is { } layout)
         {
-            metrics.ReportFaults(new SimulationMetrics.FaultSnapshot(_layout.Scenario.Name, await CountsAsync()));
-        }
-    }
-
-    // The stored live faults still hold those that expired until this succeeds; a silo that restarts from them
-    // before then expires them again at once (their end has passed) and tells their targets, as after any restart.
-    private async Task SaveExpiriesAsync()
-    {
-        try
-        {
-            await SaveAsync();
-        }
-        catch (Exception e)
-        {
-            if (_expiryFailureLog.Open())
-            {
-                LogExpirySaveFailed(logger, e.GetType().Name, e.Message);
-            }
-
-            if (e is InconsistentStateException)
-            {
-                // The stored ETag is ahead of this copy's (an earlier write's answer was lost): no retry from this
-                // copy can succeed, and from a timer Orleans does not deactivate the grain as it does after a call.
-                // The next activation reads the stored faults and expires what is due at once.
-                DeactivateOnIdle();
-            }
+            metrics.ReportFaults(new SimulationMetrics.FaultSnapshot(layout.Scenario.Name, await CountsAsync()));
         }
     }
 
     // Wakes the registry for the next change after `now`, or sooner to retry a push or a write that failed (FaultWake).
     private void SetTimer(DateTimeOffset now, bool retry) =>
-        _timer?.Change(FaultWake.Wait(_book.NextChangeAfter(now), clock.GetUtcNow(), retry || _pushed.RetryDue || _store.LiveDirty), Timeout.InfiniteTimeSpan);
-
-    // The one durable change that ends faults (a clear, a clear of all, a new run, a hand-over's repairs): `ending` leave
-    // the live faults as `how`, `adding` join them, and `change` edits the rest of the live state (the run, the
-    // counters). Written before anything in memory changes, so that a write that fails changes nothing (its undo puts
-    // the state back); the write records how they ended (found by review: a write whose answer was lost took a fault
-    // out of storage while the history never had it, and a reload lost it from both). Answers them as they ended.
-    private async Task<List<Fault>> CommitEndingsAsync(IReadOnlyCollection<Fault> ending, FaultState how, IReadOnlyCollection<Fault>? adding = null, Action<FaultRegistryState>? change = null)
-    {
-        var undo = Checkpoint();
-        change?.Invoke(_store.State);
-        var ended = FaultEndings.As(ending, how, clock.GetUtcNow());
-        _store.Journal(ended);
-        await CommitAsync(FaultEndings.LiveAfter(_book.Faults, ended, adding ?? []), undo);
-        RetireFromBook(ended);
-        foreach (var fault in FaultEndings.ExpiredFirst(ended, how))
-        {
-            LogExpired(logger, fault.Id, fault.Kind.ApiName);
-        }
-
-        foreach (var fault in adding ?? [])
-        {
-            _book.Add(fault);
-        }
-
-        return ended;
-    }
-
-    // Takes out of the book the faults a successful write ended, and adds them to the history.
-    private void RetireFromBook(IEnumerable<Fault> ended)
-    {
-        foreach (var fault in ended)
-        {
-            _book.Remove(fault.Id);
-            AddToHistory(fault);
-        }
-    }
-
-    private Task SaveAsync() => _store.SaveAsync(_book.Faults);
-
-    private async Task CommitAsync(IEnumerable<Fault> live, FaultRegistryState undo)
-    {
-        try
-        {
-            await _store.CommitAsync(live, undo);
-        }
-        catch (Exception e)
-        {
-            LogWriteFailed(logger, e.GetType().Name, e.Message);
-            if (_store.Unsettled)
-            {
-                SetTimer(clock.GetUtcNow(), retry: true); // read back on the timer too, with no call to wait for
-            }
-
-            throw;
-        }
-
-        if (_store.HistoryDirty)
-        {
-            HistoryWriteWithin(HistorySchedule.Delay); // a history storage lost with the live record
-        }
-    }
-
-    private FaultRegistryState Checkpoint() => _store.Checkpoint();
+        _timer?.Change(FaultWake.Wait(_memory.Book.NextChangeAfter(now), clock.GetUtcNow(), retry || _memory.RetryDue || _store.LiveDirty), Timeout.InfiniteTimeSpan);
 
     private Fault Current(Fault fault) => FaultBook.AsOf(fault, clock.GetUtcNow());
-
-    private void AddToHistory(Fault fault)
-    {
-        if (_store.AddToHistory(fault))
-        {
-            HistoryWriteWithin(HistorySchedule.Delay);
-        }
-
-        if (_historySchedule.FlushNow(_store.Journaled))
-        {
-            HistoryWriteWithin(TimeSpan.Zero);
-        }
-    }
-
-    // Sets the history timer to run within `delay`, never later than it is already set to (HistorySchedule).
-    private void HistoryWriteWithin(TimeSpan delay)
-    {
-        if (_historySchedule.Within(clock.GetUtcNow(), delay) is { } wait)
-        {
-            _historyTimer?.Change(wait, Timeout.InfiniteTimeSpan);
-        }
-    }
-
-    private async Task WriteHistoryAsync(CancellationToken cancellationToken)
-    {
-        _historySchedule.Ran();
-        try
-        {
-            await _store.WriteHistoryAsync(cancellationToken);
-            _historySchedule.Written();
-        }
-        catch
-        {
-            HistoryWriteWithin(HistorySchedule.Delay); // kept for the next attempt
-            throw;
-        }
-    }
 }
