@@ -152,6 +152,14 @@ var root = new RootCommand("orleanscluster: load tests and fault campaigns again
     AlertsCommand.Create(urlOption, keyOption, (parse, command, report, target, ct) => FinishAsync(parse, command, report, target, null, ct)),
 };
 var parsed = root.Parse(args);
+// status reads the job as an Orleans client: the admin API's address and key, recursive for every other command, are
+// not its options, so its help leaves them out (it listed --url, --silo and --key, and refused --url). They still
+// parse there, so that status --url is refused naming the gateway's options (hidden is for help alone).
+if (parsed.CommandResult.Command == status)
+{
+    urlOption.Hidden = siloOption.Hidden = keyOption.Hidden = true;
+}
+
 var exit = await parsed.InvokeAsync();
 // A command line that does not parse (an unknown option, "--step 0.001" for a whole number) is bad arguments: "could
 // not run", 2, as the commands answer the values they refuse. System.CommandLine prints its error and the help and

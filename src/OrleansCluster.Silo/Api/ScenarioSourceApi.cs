@@ -11,12 +11,20 @@ namespace OrleansCluster.Silo.Api;
 /// </summary>
 public static class ScenarioSourceApi
 {
+    /// <summary>The route's name and operation id in the OpenAPI document.</summary>
+    public const string GetScenarioName = "GetScenario";
+
     public static RouteGroupBuilder MapScenarioSourceApi(this RouteGroupBuilder api)
     {
         ArgumentNullException.ThrowIfNull(api);
+
+        // The answer is text the handler writes, so the document is told its schema: the preset body here, to which
+        // ScenarioBodySchema adds the scenario object as the other branch, as for PUT /api/scenario's body.
         api.MapGet("/scenario", GetAsync)
             .WithTags("Scenarios")
-            .WithName("GetScenario")
+            .WithName(GetScenarioName)
+            .Produces<ScenariosApi.PresetBody>()
+            .ProducesProblem(StatusCodes.Status404NotFound)
             .WithSummary("The scenario the job runs, as the body PUT /api/scenario takes: {\"preset\": NAME} or the scenario object.");
         return api;
     }

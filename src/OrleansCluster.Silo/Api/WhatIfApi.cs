@@ -23,11 +23,15 @@ public static class WhatIfApi
     /// <summary>The steps evaluated per variant when the request gives none.</summary>
     public const int DefaultSteps = 20;
 
-    /// <summary>One variant: a name and a merge patch, a named change, or neither (the baseline).</summary>
-    public sealed record VariantRequest(string? Name, JsonObject? Patch, string? Change);
+    // The defaults below are what the body reads as when a field is left out (null, as without them): they make the
+    // OpenAPI document list only variants as required. Without them it required every field, which a client generated
+    // from it would then always send (found by a newcomer); Check says what the server requires.
 
-    /// <summary>The body of <c>POST /api/whatif</c>.</summary>
-    public sealed record WhatIfRequest(IReadOnlyList<VariantRequest?>? Variants, int? Steps, bool? WithFaults, string? Objective);
+    /// <summary>One variant: a name and a merge patch, a named change, or neither (the baseline); the name defaults to the change's.</summary>
+    public sealed record VariantRequest(string? Name = null, JsonObject? Patch = null, string? Change = null);
+
+    /// <summary>The body of <c>POST /api/whatif</c>: the variants, and optionally the steps (<see cref="DefaultSteps"/>), faults and objective.</summary>
+    public sealed record WhatIfRequest(IReadOnlyList<VariantRequest?>? Variants, int? Steps = null, bool? WithFaults = null, string? Objective = null);
 
     public static RouteGroupBuilder MapWhatIfApi(this RouteGroupBuilder api)
     {
@@ -36,7 +40,7 @@ public static class WhatIfApi
         // Not WithAdminMutation: it changes nothing (a read whose request is too large for a query), so it is not
         // audited nor rate-limited as a mutation; WhatIf:MaxConcurrent bounds what it costs (docs/admin-api.md).
         api.MapPost("/whatif", EvaluateAsync).WithTags("What-if").WithName("WhatIf")
-            .WithJsonBody<WhatIfRequest>().ProducesProblem(StatusCodes.Status409Conflict).ProducesProblem(StatusCodes.Status422UnprocessableEntity)
+            .WithJsonBody<WhatIfRequest>().Produces<WhatIfReport>().ProducesProblem(StatusCodes.Status409Conflict).ProducesProblem(StatusCodes.Status422UnprocessableEntity)
             .WithSummary("Evaluate variants of the loaded scenario (merge patches or named changes, 'standard' for the usual set) with the plain loop: throughput, breakdown, money and a ranking.");
         return api;
     }

@@ -5,8 +5,9 @@ using OrleansCluster.Model.Scenarios;
 namespace OrleansCluster.Silo.Api.OpenApi;
 
 /// <summary>
-/// <c>PUT /api/scenario</c> takes one of two bodies, <c>{"preset": NAME}</c> or a whole scenario; the route
-/// declares the first (<c>Accepts</c>), and this adds the second as the other branch of a <c>oneOf</c>.
+/// <c>PUT /api/scenario</c> takes one of two bodies, <c>{"preset": NAME}</c> or a whole scenario, and
+/// <c>GET /api/scenario</c> answers the same two; each route declares the first (<c>Accepts</c>, <c>Produces</c>),
+/// and this adds the second as the other branch of a <c>oneOf</c>.
 /// </summary>
 internal sealed class ScenarioBodySchema : IOpenApiOperationTransformer
 {
@@ -16,10 +17,13 @@ internal sealed class ScenarioBodySchema : IOpenApiOperationTransformer
     {
         ArgumentNullException.ThrowIfNull(operation);
         ArgumentNullException.ThrowIfNull(context);
-        if (operation.OperationId != ScenariosApi.LoadScenarioName
-            || operation.RequestBody?.Content?.TryGetValue("application/json", out var json) != true
-            || json!.Schema is not { } preset
-            || context.Document is not { } document)
+        var content = operation.OperationId switch
+        {
+            ScenariosApi.LoadScenarioName => operation.RequestBody?.Content,
+            ScenarioSourceApi.GetScenarioName => operation.Responses?.TryGetValue("200", out var found) == true ? found.Content : null,
+            _ => null,
+        };
+        if (content?.TryGetValue("application/json", out var json) != true || json!.Schema is not { } preset || context.Document is not { } document)
         {
             return;
         }
