@@ -114,6 +114,21 @@ public sealed partial class JobGrain(
         if (start == JobControls.Start.RunAnew)
         {
             await ConfigureRunAsync(keepFaults: true); // a stopped job starts over from step 1
+            // The new run (counters at 0, a new epoch, laid out) is memory's alone until a write lands: a start whose
+            // write is not made leaves it owed, so the timer writes it rather than storage keeping the old run (found
+            // by review: put back to the run, nothing was owed, and a new activation laid out the same epoch again).
+            _writes.Owe();
+            try
+            {
+                await ChangeAsync(() => StartTimer(newSchedule: true));
+            }
+            catch (WriteNotMadeException)
+            {
+                _timer?.Change(TimeSpan.FromSeconds(1), Timeout.InfiniteTimeSpan);
+                throw;
+            }
+
+            return;
         }
 
         await ChangeAsync(() => StartTimer(newSchedule: true));

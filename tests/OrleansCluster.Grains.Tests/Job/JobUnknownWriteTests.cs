@@ -1,5 +1,6 @@
 using OrleansCluster.Abstractions.Messages;
 using OrleansCluster.Grains.Faults;
+using OrleansCluster.Grains.Job;
 using OrleansCluster.Grains.Tests.Faults;
 
 namespace OrleansCluster.Grains.Tests.Job;
@@ -70,6 +71,36 @@ public sealed class JobUnknownWriteTests(FlakyStorageFixture fixture)
         // The job's timer reads the record back on its own: the resume stands where storage holds it, and not otherwise.
         await _driver.WaitForAsync(s => s.Job.Unwritten is null);
         await AgreesWithStorageAsync(landed ? JobState.Running : JobState.Paused);
+    }
+
+    [Fact]
+    public async Task AStartOverWhoseWriteIsNotMadeStillGetsItsNewRunWrittenSoStorageAgreesWithTheJob()
+    {
+        // A stopped job's start lays a new run out (step 0, a new epoch) before its write; that write refused, the
+        // start is not made, but the new run is what the job holds: it is written once storage takes writes (found by
+        // review: memory was put back to the new run with nothing owed, so storage kept the old run while /healthz
+        // said written, and a silo lost then left the next activation to lay the same epoch out again).
+        await PausedAsync("js");
+        await _driver.Job.StopAsync();
+        (long Epoch, long Step)? stored = null;
+        fixture.Storage.Wrote = (name, state) =>
+        {
+            if (name == Record && state is JobRecord record)
+            {
+                stored = (record.Epoch, record.Step);
+            }
+        };
+        try
+        {
+            fixture.Storage.Arm(Record, FlakyStorage.Mode.Fail);
+            await Assert.ThrowsAsync<WriteNotMadeException>(_driver.Job.StartAsync);
+            var held = await _driver.WaitForAsync(s => s.Job.Unwritten is null && stored == (s.Job.Epoch, s.Job.Step));
+            Assert.Equal((JobState.Stopped, 0L), (held.Job.State, held.Job.Step));
+        }
+        finally
+        {
+            fixture.Storage.Wrote = null;
+        }
     }
 
     // A uniform scenario of `site` running at max pace, then paused after a few steps.
