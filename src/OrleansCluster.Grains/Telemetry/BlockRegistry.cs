@@ -22,7 +22,11 @@ public abstract class BlockRegistry<TEntry>(Func<TEntry, (string Scenario, long 
         var run = runOf(entry);
         lock (_gate)
         {
-            if (run != _run)
+            // Epochs only grow (every layout and load takes the next): a registration of an older layout (a configure
+            // call that arrived late, after the layout was made again) is kept beside the newer blocks, never drops them
+            // (found by review). An epoch below the current one after the job's record was lost keeps the older blocks too,
+            // until Orleans collects them, as before 2026-11-28.
+            if (_run is not { } current || run.Epoch > current.Epoch || (run.Epoch == current.Epoch && run.Scenario != current.Scenario))
             {
                 foreach (var other in _blocks.Where(p => runOf(p.Value) != run).Select(p => p.Key).ToArray())
                 {
