@@ -73,6 +73,7 @@ public sealed class DcgmWriter(DcgmNodes nodes, LayoutCache layouts, IOptions<Dc
     private readonly Dictionary<int, (string Key, string Value)[]> _xidAttributes = [];
     private readonly SemaphoreSlim _gate = new(1, 1);
     private string? _scenario; // the scenario _counters and _labels hold the nodes of
+    private long _lastScrape; // when the last page was gathered: a node not shown then counts from its return
 
     public async Task WriteAsync(StringBuilder output, CancellationToken cancellationToken)
     {
@@ -151,7 +152,10 @@ public sealed class DcgmWriter(DcgmNodes nodes, LayoutCache layouts, IOptions<Dc
                 var model = node.Generation.ModelName;
                 var readings = GpuTelemetryModel.Read(node.Generation, block.Busy[i], effect.ClockRatio, effect.Crashed || block.Evicted[i], effect.Crashed ? effect.Xid : XidCatalog.None, effect.PowerLimitRatio);
                 var (energy, nvlink, last, _) = _counters.TryGetValue(id, out var c) && c.Model == model ? c : new Counters(0, 0, now, model);
-                var seconds = time.GetElapsedTime(last, now).TotalSeconds;
+                // Its energy and traffic since the last page, if that page showed it; a node back from an absence counts
+                // from its return (found by review: it was credited with the whole absence, which another silo may have
+                // counted meanwhile).
+                var seconds = last == _lastScrape ? time.GetElapsedTime(last, now).TotalSeconds : 0;
                 energy += readings.PowerWatts * seconds * 1000;
                 nvlink += readings.NvLinkBytesPerSecond * seconds;
                 _counters[id] = new Counters(energy, nvlink, now, model);
@@ -168,6 +172,7 @@ public sealed class DcgmWriter(DcgmNodes nodes, LayoutCache layouts, IOptions<Dc
             Forget(now);
         }
 
+        _lastScrape = now;
         return gpus;
     }
 
