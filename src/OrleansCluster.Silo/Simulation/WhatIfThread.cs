@@ -58,7 +58,14 @@ internal static class WhatIfThread
 
         if (OperatingSystem.IsLinux())
         {
-            return SetPriority(PrioProcess, 0, nice) == 0 ? null : $"setpriority(nice {nice}) failed with errno {Marshal.GetLastPInvokeError()}";
+            try
+            {
+                return SetPriority(PrioProcess, 0, nice) == 0 ? null : $"setpriority(nice {nice}) failed with errno {Marshal.GetLastPInvokeError()}";
+            }
+            catch (Exception e) when (e is DllNotFoundException or EntryPointNotFoundException)
+            {
+                return $"setpriority is not there ({e.GetType().Name}: a C library that does not resolve as libc)"; // the what-if runs all the same
+            }
         }
 
         Thread.CurrentThread.Priority = nice >= 10 ? ThreadPriority.Lowest : ThreadPriority.BelowNormal;
