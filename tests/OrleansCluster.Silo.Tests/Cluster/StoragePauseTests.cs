@@ -255,6 +255,49 @@ public sealed class StoragePauseTests : IAsyncLifetime
         Assert.Equal(("small", "paused", 50.0), Job(await _client.GetJsonAsync("/api/cluster")));
     }
 
+    // Under a control call, found by probing: the call answered 503 "the change was undone here", and storage then
+    // held the change the job said it did not make. The job reads its record back (as the fault registry does): while
+    // it cannot, the call's 503 says whether it was made is not known and no other change is taken; once it can, the
+    // job does what storage holds.
+    [Fact]
+    public async Task AResumeWhoseWriteRedisRunsLateIsNotAnsweredUndoneAndTheJobRunsAsStorageHoldsIt()
+    {
+        var (loaded, body, _) = await _client.SendJsonAsync(HttpMethod.Put, "/api/scenario", """{"preset":"small"}""");
+        Assert.True(loaded == HttpStatusCode.OK, body.ToString());
+        await _client.SendJsonAsync(HttpMethod.Put, "/api/job/pace", """{"mode":"realtime","speed":50}""");
+        await _client.WaitForClusterAsync(c => c.Step() >= 3, "the job to step");
+        var (paused, pauseBody, _) = await _client.PostJsonAsync("/api/job/pause"); // a paused job writes nothing on its own
+        Assert.True(paused == HttpStatusCode.OK, pauseBody.ToString());
+        var step = pauseBody.GetProperty("step").GetInt64();
+
+        (HttpStatusCode Status, JsonElement Body) resumed, stopped;
+        JsonElement during;
+        await _redis!.SignalAsync("STOP");
+        try
+        {
+            resumed = Answer(await _client.PostJsonAsync("/api/job/resume"));
+            stopped = Answer(await _client.PostJsonAsync("/api/job/stop")); // not taken while the resume is not settled
+            during = await _client.GetJsonAsync("/api/cluster");
+        }
+        finally
+        {
+            await _redis.SignalAsync("CONT");
+        }
+
+        Assert.All([resumed, stopped], r => Assert.True(r.Status == HttpStatusCode.ServiceUnavailable, $"{(int)r.Status} {r.Body}\n{_silo!.Output}"));
+        var detail = resumed.Body.GetProperty("detail").GetString()!;
+        Assert.True(detail.Contains("whether the change was made is not known", StringComparison.Ordinal), $"{detail}\n{_silo!.Output}");
+        Assert.Equal(("paused", step), (State(during), during.Step()));
+
+        // Redis runs the resume's write: the job reads its record back and runs, as storage holds it (it stayed paused,
+        // its next write putting memory's record back over the resume, when the 503 said "undone here").
+        var after = await _client.WaitForClusterAsync(c => State(c) == "running" && c.Step() >= step + 10, "the job to run as its record says");
+        Assert.Equal(0L, after.GetProperty("job").GetProperty("stepsFailed").GetInt64());
+        var (pausedAgain, againBody, _) = await _client.PostJsonAsync("/api/job/pause");
+        Assert.True(pausedAgain == HttpStatusCode.OK, $"{(int)pausedAgain} {againBody}\n{_silo!.Output}");
+        Assert.Equal("paused", State(await _client.GetJsonAsync("/api/cluster")));
+    }
+
     private static (HttpStatusCode Status, JsonElement Body) Answer((HttpStatusCode Status, JsonElement Body, HttpResponseMessage Response) answer)
     {
         answer.Response.Dispose();
@@ -264,6 +307,8 @@ public sealed class StoragePauseTests : IAsyncLifetime
     private static (string Scenario, string State, double Speed) Job(JsonElement cluster) =>
         (cluster.GetProperty("scenario").GetString()!, cluster.GetProperty("job").GetProperty("state").GetString()!,
             cluster.GetProperty("job").GetProperty("pace").GetProperty("speed").GetDouble());
+
+    private static string State(JsonElement cluster) => cluster.GetProperty("job").GetProperty("state").GetString()!;
 
     private static long Epoch(JsonElement cluster) => cluster.GetProperty("job").GetProperty("epoch").GetInt64();
 
