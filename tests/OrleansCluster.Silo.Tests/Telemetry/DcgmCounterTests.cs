@@ -19,8 +19,6 @@ namespace OrleansCluster.Silo.Tests.Telemetry;
 /// </summary>
 public sealed partial class DcgmCounterTests
 {
-    private static readonly TimeSpan Deadline = TimeSpan.FromSeconds(120);
-
     // counters: site a of A100s, site b of H100s (a's straggle: busy 1; b's wait in the collective).
     private const string Counters = """
         {
@@ -166,26 +164,12 @@ public sealed partial class DcgmCounterTests
         return output.ToString();
     }
 
-    private static async Task LoadAsync(HttpClient client, string scenario)
-    {
-        var (status, body, _) = await client.SendJsonAsync(HttpMethod.Put, "/api/scenario", scenario);
-        Assert.True(status == HttpStatusCode.OK, body.ToString());
-    }
+    private static Task LoadAsync(HttpClient client, string scenario) => MetricsPage.LoadAsync(client, scenario);
 
-    private static async Task<string> WaitForPageAsync(HttpClient client, Func<string, bool> condition, string what)
-    {
-        var deadline = DateTime.UtcNow + Deadline;
-        string page;
-        while (!condition(page = await client.GetStringAsync("/metrics", AdminClient.Ct)))
-        {
-            Assert.True(DateTime.UtcNow < deadline, $"timed out waiting for {what}; its dcgm lines: {string.Join("\n", page.Split('\n').Where(l => l.StartsWith("DCGM_FI_DEV_SM_CLOCK{gpu=\"0\"", StringComparison.Ordinal) || l.StartsWith("DCGM_FI_DEV_POWER_USAGE{gpu=\"0\"", StringComparison.Ordinal)).Take(30))}");
-            await Task.Delay(100, AdminClient.Ct);
-        }
+    private static Task<string> WaitForPageAsync(HttpClient client, Func<string, bool> condition, string what) =>
+        MetricsPage.WaitForAsync(client, condition, what, l => l.StartsWith("DCGM_FI_DEV_SM_CLOCK{gpu=\"0\"", StringComparison.Ordinal) || l.StartsWith("DCGM_FI_DEV_POWER_USAGE{gpu=\"0\"", StringComparison.Ordinal), 30);
 
-        return page;
-    }
-
-    private static bool Host(string page, string prefix) => page.Contains($"Hostname=\"{prefix}", StringComparison.Ordinal);
+    private static bool Host(string page, string prefix) => MetricsPage.HasHost(page, prefix);
 
     // GPU 0's sample of a node, or NaN when the node has none.
     private static double Value(string page, string name, string node)

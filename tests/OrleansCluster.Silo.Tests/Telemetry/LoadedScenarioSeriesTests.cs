@@ -19,8 +19,6 @@ namespace OrleansCluster.Silo.Tests.Telemetry;
 /// </summary>
 public sealed partial class LoadedScenarioSeriesTests
 {
-    private static readonly TimeSpan Deadline = TimeSpan.FromSeconds(120);
-
     // The SDK's limit is 2,000 label sets per instrument; 30 here, so that a dozen loads pass it as 200 would pass 2,000.
     private const int CardinalityLimit = 30;
 
@@ -132,18 +130,8 @@ public sealed partial class LoadedScenarioSeriesTests
         await WaitForPageAsync(client, p => (p.Contains("gpusim_step_number{", StringComparison.Ordinal) && SeriesOf(p, "gpusim_faults_active", name).Length > 0) || p.Contains("otel_metric_overflow", StringComparison.Ordinal), $"{name}'s series on the page");
     }
 
-    private static async Task<string> WaitForPageAsync(HttpClient client, Func<string, bool> condition, string what)
-    {
-        var deadline = DateTime.UtcNow + Deadline;
-        string page;
-        while (!condition(page = await client.GetStringAsync("/metrics", AdminClient.Ct)))
-        {
-            Assert.True(DateTime.UtcNow < deadline, $"timed out waiting for {what}; the page's simulation series: {string.Join("\n", page.Split('\n').Where(l => l.StartsWith("gpusim_", StringComparison.Ordinal) && !l.Contains("_bucket", StringComparison.Ordinal)).Take(60))}");
-            await Task.Delay(100, AdminClient.Ct);
-        }
-
-        return page;
-    }
+    private static Task<string> WaitForPageAsync(HttpClient client, Func<string, bool> condition, string what) =>
+        MetricsPage.WaitForAsync(client, condition, what, l => l.StartsWith("gpusim_", StringComparison.Ordinal) && !l.Contains("_bucket", StringComparison.Ordinal), 60);
 
     // The series of a family (not of a longer name) of the scenario: their labels and values.
     private static (string Labels, double Value)[] SeriesOf(string page, string family, string scenario) =>

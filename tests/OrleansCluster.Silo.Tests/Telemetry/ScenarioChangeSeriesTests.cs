@@ -10,8 +10,6 @@ namespace OrleansCluster.Silo.Tests.Telemetry;
 /// </summary>
 public sealed partial class ScenarioChangeSeriesTests
 {
-    private static readonly TimeSpan Deadline = TimeSpan.FromSeconds(120);
-
     // alpha: sites a and b of H100s. beta: site a again (its blocks reconfigured), of A100s, and c; b's blocks idle.
     private const string Alpha = """
         {
@@ -40,15 +38,9 @@ public sealed partial class ScenarioChangeSeriesTests
     [Fact]
     public async Task AScenarioLoadedAfterAnotherTakesTheOthersSeriesOffThePage()
     {
-        await using var factory = new SiloFactory
-        {
-            Pace = "max",
-            Settings = new Dictionary<string, string> { ["Telemetry:PerNode"] = "true", ["Telemetry:Dcgm"] = "true" },
-        };
-        using var client = factory.CreateAdminClient();
-
-        await LoadAsync(client, Alpha);
-        await WaitForPageAsync(client, page => Has(page, "alpha", "a") && Has(page, "alpha", "b") && Host(page, "b-0000"), "alpha's series");
+        var (factory, client) = await AlphaLoadedAsync();
+        await using var _ = factory;
+        using var __ = client;
 
         await LoadAsync(client, Beta);
         var page = await WaitForPageAsync(client, page => Has(page, "beta", "a") && Has(page, "beta", "c") && Regex.IsMatch(page, "^gpusim_step_duration_seconds_count\\{[^}]*scenario=\"beta\"", RegexOptions.Multiline), "beta's series");
@@ -85,15 +77,9 @@ public sealed partial class ScenarioChangeSeriesTests
         var alphaAgain = Alpha.Replace("\"H100\", \"count\": 6 } ] },\n", "\"A100\", \"count\": 6 } ] },\n", StringComparison.Ordinal);
         alphaAgain = alphaAgain[..alphaAgain.IndexOf("{ \"name\": \"b\"", StringComparison.Ordinal)].TrimEnd().TrimEnd(',') + "\n  ]\n}";
         Assert.DoesNotContain("\"b\"", alphaAgain, StringComparison.Ordinal);
-        await using var factory = new SiloFactory
-        {
-            Pace = "max",
-            Settings = new Dictionary<string, string> { ["Telemetry:PerNode"] = "true", ["Telemetry:Dcgm"] = "true" },
-        };
-        using var client = factory.CreateAdminClient();
-
-        await LoadAsync(client, Alpha);
-        await WaitForPageAsync(client, page => Has(page, "alpha", "a") && Has(page, "alpha", "b") && Host(page, "b-0000"), "alpha's series");
+        var (factory, client) = await AlphaLoadedAsync();
+        await using var _ = factory;
+        using var __ = client;
 
         await LoadAsync(client, alphaAgain);
         var page = await WaitForPageAsync(client, page => page.Contains("modelName=\"NVIDIA A100-SXM4-80GB\",Hostname=\"a-", StringComparison.Ordinal), "the second alpha's dcgm series");
@@ -104,23 +90,23 @@ public sealed partial class ScenarioChangeSeriesTests
         Assert.DoesNotContain("modelName=\"NVIDIA H100", page, StringComparison.Ordinal);
     }
 
-    private static async Task LoadAsync(HttpClient client, string scenario)
-    {
-        var (status, body, _) = await client.SendJsonAsync(HttpMethod.Put, "/api/scenario", scenario);
-        Assert.True(status == HttpStatusCode.OK, body.ToString());
-    }
+    private static Task LoadAsync(HttpClient client, string scenario) => MetricsPage.LoadAsync(client, scenario);
 
-    private static async Task<string> WaitForPageAsync(HttpClient client, Func<string, bool> condition, string what)
+    private static Task<string> WaitForPageAsync(HttpClient client, Func<string, bool> condition, string what) =>
+        MetricsPage.WaitForAsync(client, condition, what, l => l.StartsWith("gpusim_node", StringComparison.Ordinal) && !l.Contains("_bucket", StringComparison.Ordinal));
+
+    // A silo with per-node gauges and dcgm on, at max pace, alpha loaded and its series of both sites on the page.
+    private static async Task<(SiloFactory Factory, HttpClient Client)> AlphaLoadedAsync()
     {
-        var deadline = DateTime.UtcNow + Deadline;
-        string page;
-        while (!condition(page = await client.GetStringAsync("/metrics", AdminClient.Ct)))
+        var factory = new SiloFactory
         {
-            Assert.True(DateTime.UtcNow < deadline, $"timed out waiting for {what}; the page's own series: {string.Join("\n", page.Split('\n').Where(l => l.StartsWith("gpusim_node", StringComparison.Ordinal) && !l.Contains("_bucket", StringComparison.Ordinal)).Take(40))}");
-            await Task.Delay(100, AdminClient.Ct);
-        }
-
-        return page;
+            Pace = "max",
+            Settings = new Dictionary<string, string> { ["Telemetry:PerNode"] = "true", ["Telemetry:Dcgm"] = "true" },
+        };
+        var client = factory.CreateAdminClient();
+        await LoadAsync(client, Alpha);
+        await WaitForPageAsync(client, page => Has(page, "alpha", "a") && Has(page, "alpha", "b") && Host(page, "b-0000"), "alpha's series");
+        return (factory, client);
     }
 
     // A histogram series and a per-node gauge of the scenario and site.
@@ -128,5 +114,5 @@ public sealed partial class ScenarioChangeSeriesTests
         page.Contains($"gpusim_node_compute_seconds_count{{scenario=\"{scenario}\",site=\"{site}\",", StringComparison.Ordinal)
         && page.Contains($"gpusim_node_step_compute_seconds{{scenario=\"{scenario}\",node=\"{site}-", StringComparison.Ordinal);
 
-    private static bool Host(string page, string prefix) => page.Contains($"Hostname=\"{prefix}", StringComparison.Ordinal);
+    private static bool Host(string page, string prefix) => MetricsPage.HasHost(page, prefix);
 }
