@@ -87,8 +87,8 @@ public partial class Program
           Telemetry:PerNode         false                  one compute series per node
           Telemetry:Dcgm            false                  dcgm-exporter-compatible per-GPU series
 
-        Every setting, its default and bounds: README.md (Configuration); the admin API: docs/admin-api.md; the
-        scenario format: docs/scenarios.md.
+        Every setting and its default: README.md (Configuration); the limits: docs/admin-api.md#limits; the
+        admin API: docs/admin-api.md; the scenario format: docs/scenarios.md.
 
         """;
 }
