@@ -1,3 +1,5 @@
+using Orleans.Serialization.Activators;
+
 namespace OrleansCluster.Abstractions.Messages;
 
 /// <summary>A node's health as the barrier sees it.</summary>
@@ -26,12 +28,24 @@ public enum NodeHealth
 /// The share of its TDP each of its GPUs may draw under the power caps in force (dcgm mode's power and temperature);
 /// 1, no limit, otherwise. A thermal throttle lowers <paramref name="ClockRatio"/> and leaves this at 1.
 /// </param>
-[GenerateSerializer, Immutable, Alias("NodeEffect")]
+[GenerateSerializer, Immutable, UseActivator, Alias("NodeEffect")]
 public sealed record NodeEffect([property: Id(0)] double Slowdown, [property: Id(1)] bool Crashed, [property: Id(2)] double ClockRatio = 1, [property: Id(3)] int Xid = 0, [property: Id(4)] double PowerLimitRatio = 1)
 {
     public static NodeEffect None { get; } = new(1, false);
 
     public NodeHealth Health => Crashed ? NodeHealth.Down : Slowdown > 1 ? NodeHealth.Degraded : NodeHealth.Healthy;
+}
+
+/// <summary>
+/// Makes the instance a <see cref="NodeEffect"/> is read into through its constructor, so that a field the sender
+/// does not know keeps its default: Orleans otherwise starts from an uninitialised object, and an effect from a
+/// build before <see cref="NodeEffect.PowerLimitRatio"/> read 0 there (a power limit of nothing, and a healed node's
+/// effect that never equalled <see cref="NodeEffect.None"/>). Each call makes a new instance, which the codec fills.
+/// </summary>
+[RegisterActivator]
+internal sealed class NodeEffectActivator : IActivator<NodeEffect>
+{
+    public NodeEffect Create() => new(1, false);
 }
 
 /// <summary>What the faults in force do to one node now: what the fault registry tells the node's block.</summary>

@@ -131,6 +131,7 @@ public static class Ramp
         options.ThrowIfOutOfRange();
 
         var found = await FoundAsync(admin, cancellationToken);
+        var history = await StepHistoryAsync(admin, cancellationToken);
         var stages = new List<Stage>();
         string? largest = null, stopped = null, warning = null;
         var plan = options.Sizes.Select(n => (Name: $"ramp-{n}", Nodes: n, Body: ScenarioPresets.UniformJson(n)))
@@ -154,7 +155,7 @@ public static class Ramp
 
             var loadSeconds = load.Elapsed.TotalSeconds;
             await WaitAsync(options.Warmup, f => progress?.Report(new RunProgress(name, "warming up", 0.25 * f)), cancellationToken);
-            var stage = await RampStage.MeasureAsync(admin, silos, name, nodes, loadSeconds, options, f => progress?.Report(new RunProgress(name, "measuring", 0.25 + (0.75 * f))), w => warning ??= w, cancellationToken);
+            var stage = await RampStage.MeasureAsync(admin, silos, name, nodes, loadSeconds, options, history, f => progress?.Report(new RunProgress(name, "measuring", 0.25 + (0.75 * f))), w => warning ??= w, cancellationToken);
             stages.Add(stage);
             progress?.Report(new RunProgress(name, $"{stage.StepsPerSecond:N1} steps/s{(stage.HeldFloor ? string.Empty : " (below the floor)")}", 1));
             if (!stage.HeldFloor)
@@ -168,6 +169,42 @@ public static class Ramp
 
         var restored = await RestoreAsync(admin, found, cancellationToken);
         return new Report(options.FloorStepsPerSecond, silos.Count, stages, largest, stopped, restored, warning);
+    }
+
+    /// <summary>The most steps the ramp reads of the job's history at a time: those of a default history.</summary>
+    public const int MaxStepsRead = 4096;
+
+    /// <summary>
+    /// The steps to ask <c>GET /api/job/steps</c> for: as many as the silo keeps (<c>Simulation:HistoryCapacity</c>,
+    /// the <c>count</c> parameter's maximum in its OpenAPI document), <see cref="MaxStepsRead"/> at most; null, ask
+    /// for its default, where the document does not say (a fixed 4,096 was refused 400 by a silo keeping fewer).
+    /// </summary>
+    internal static async Task<int?> StepHistoryAsync(HttpClient admin, CancellationToken cancellationToken)
+    {
+        using var response = await admin.GetAsync("/openapi/v1.json", cancellationToken);
+        if (!response.IsSuccessStatusCode)
+        {
+            return null;
+        }
+
+        using var document = JsonDocument.Parse(await response.Content.ReadAsStreamAsync(cancellationToken));
+        if (!document.RootElement.TryGetProperty("paths", out var paths) || !paths.TryGetProperty("/api/job/steps", out var route)
+            || !route.TryGetProperty("get", out var get) || !get.TryGetProperty("parameters", out var parameters) || parameters.ValueKind != JsonValueKind.Array)
+        {
+            return null;
+        }
+
+        foreach (var parameter in parameters.EnumerateArray())
+        {
+            if (parameter.TryGetProperty("name", out var name) && name.ValueEquals("count")
+                && parameter.TryGetProperty("schema", out var schema) && schema.TryGetProperty("maximum", out var maximum)
+                && maximum.TryGetInt32(out var kept) && kept >= 1)
+            {
+                return Math.Min(kept, MaxStepsRead);
+            }
+        }
+
+        return null;
     }
 
     /// <summary>What the ramp found: the scenario as <c>PUT /api/scenario</c> takes it (none when idle), the pace and the job's state.</summary>

@@ -1,5 +1,6 @@
 using System.Diagnostics;
 using System.Globalization;
+using OrleansCluster.Abstractions.Messages;
 using OrleansCluster.Cli.Reports;
 using OrleansCluster.Model.Simulation;
 using static OrleansCluster.Cli.Commands.Ramp;
@@ -11,9 +12,10 @@ public static class RampStage
 {
     /// <summary>
     /// Measures one size over the window. <paramref name="onWarning"/> hears, from the opening scrape, of a silo whose
-    /// page carries dcgm series (<c>Telemetry:Dcgm</c>): large pages, slow scrapes.
+    /// page carries dcgm series (<c>Telemetry:Dcgm</c>): large pages, slow scrapes. <paramref name="history"/> is the
+    /// steps to read of the job's history (<see cref="Ramp.StepHistoryAsync"/>; null, the silo's default).
     /// </summary>
-    internal static async Task<Stage> MeasureAsync(HttpClient admin, IReadOnlyList<HttpClient> silos, string name, int nodes, double loadSeconds, Options options, Action<double> onProgress, Action<string>? onWarning, CancellationToken cancellationToken)
+    internal static async Task<Stage> MeasureAsync(HttpClient admin, IReadOnlyList<HttpClient> silos, string name, int nodes, double loadSeconds, Options options, int? history, Action<double> onProgress, Action<string>? onWarning, CancellationToken cancellationToken)
     {
         var pagesBefore = await Task.WhenAll(silos.Select(s => MetricsPage.ScrapeAsync(s, cancellationToken)));
         if (onWarning is not null && DcgmWarning(silos, pagesBefore) is { } warning)
@@ -32,7 +34,10 @@ public static class RampStage
         // default) before the closing scrape: a large page (a dcgm one, 234 MB, took 18 s) outlasted the history at
         // max pace, and the window's steps had rolled out of it by the time they were read.
         var (first, last) = (before.Job.Step, after.Job.Step);
-        var walls = (await SiloApi.StepsAsync(admin, 4096, cancellationToken))
+        var steps = history is { } count
+            ? await SiloApi.StepsAsync(admin, count, cancellationToken)
+            : await SiloApi.GetAsync<StepRecord[]>(admin, "/api/job/steps", cancellationToken);
+        var walls = steps
             .Where(s => s.Ok && s.Number > first && s.Number <= last)
             .Select(s => s.WallSeconds * 1000)
             .Order()

@@ -41,11 +41,9 @@ public sealed partial class BlockGrain
                 continue;
             }
 
-            // One instance stands for no effect, so that the refill tells a node at rest by reference. A registry built
-            // before PowerLimitRatio sends none: Orleans leaves the field 0, read as no limit (found by review: a healed
-            // node's effect then never equalled None, and the node left the block's draws for good).
-            var told = effect.PowerLimitRatio is > 0 and <= 1 ? effect : effect with { PowerLimitRatio = 1 };
-            _effects[i] = told == NodeEffect.None ? NodeEffect.None : told;
+            // One instance stands for no effect, so that the refill tells a node at rest by reference (an effect from a
+            // registry built before PowerLimitRatio reads it 1, no limit, as it is deserialized: NodeEffectActivator).
+            _effects[i] = effect == NodeEffect.None ? NodeEffect.None : effect;
             _stale[i] = true;
             _gatheredAhead = -1; // the next step reduced ahead read the node's old batch
         }
