@@ -58,7 +58,11 @@ public sealed partial class JobGrain(
 
     private IFaultRegistryGrain Registry => GrainFactory.GetGrain<IFaultRegistryGrain>(IFaultRegistryGrain.Key);
 
-    public async Task LoadAsync(ScenarioSource source)
+    public Task LoadAsync(ScenarioSource source) => LoadAsync(source, andThen: null);
+
+    // A load, and what the call does once it is laid out (`andThen`: a start) where the load's write is found made only
+    // by a later read back; otherwise the caller does it on return.
+    private async Task LoadAsync(ScenarioSource source, Func<Task>? andThen)
     {
         ArgumentNullException.ThrowIfNull(source);
         if (!ScenarioResolver.TryResolve(source, out var scenario, out var errors))
@@ -73,7 +77,9 @@ public sealed partial class JobGrain(
         }
 
         // Written before anything is laid out: a load that storage refuses changes nothing (the API answers 503, "not
-        // made"). Once written, the layout goes on; the record's next write carries the new run.
+        // made"). Once written, the layout goes on; the record's next write carries the new run. A write whose outcome
+        // is not known answers 503 "not known": once a read back finds it made, the layout and what the call does next
+        // follow it (found by review: the start was the call's alone, and a load found made later stayed stopped).
         await SettledAsync();
         var loaded = JobScenario.Of(scenario, _tuning.BlockSize);
         var layOut = () => LayOutLoadedAsync(loaded);
@@ -83,7 +89,11 @@ public sealed partial class JobGrain(
                 Halt(JobState.Stopped);
                 JobControls.Load(Job, source);
             },
-            then: layOut);
+            then: andThen is null ? layOut : async () =>
+            {
+                await layOut();
+                await andThen();
+            });
         await layOut();
     }
 
@@ -136,7 +146,7 @@ public sealed partial class JobGrain(
 
     public async Task<ClusterStatus> LoadAndStartAsync(ScenarioSource source)
     {
-        await LoadAsync(source);
+        await LoadAsync(source, andThen: StartAsync);
         await StartAsync();
         return await GetStatusAsync();
     }
@@ -149,9 +159,13 @@ public sealed partial class JobGrain(
             return false;
         }
 
-        await LoadAsync(source);
-        await SetPaceAsync(pace);
-        await StartAsync();
+        var paceAndStart = async () =>
+        {
+            await SetPaceAsync(pace);
+            await StartAsync();
+        };
+        await LoadAsync(source, andThen: paceAndStart);
+        await paceAndStart();
         return true;
     }
 
