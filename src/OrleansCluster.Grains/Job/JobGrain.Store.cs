@@ -200,21 +200,23 @@ public sealed partial class JobGrain
             _cadence.Saved(Job.LastCheckpoint);
         }
 
+        if (Job.State == JobState.Running)
+        {
+            StartTimer(newSchedule: false); // the wait held while it was not known goes on from now
+        }
+
         if (then is not null)
         {
+            // A load's layout, then what its call did next (PUT /api/scenario's start). A write of that start whose
+            // outcome is not known in turn is answered: the job takes no change until it is settled.
             try
             {
                 await then();
             }
-            catch (Exception e) when (!_writes.Superseded)
+            catch (Exception e) when (!_writes.Superseded && e is not WriteUnsettledException)
             {
                 LogTickFailed(logger, Run.NextStep, e.GetBaseException().Message); // a load's layout: a start lays it out again
             }
-        }
-
-        if (Job.State == JobState.Running)
-        {
-            StartTimer(newSchedule: false); // the wait held while it was not known goes on from now
         }
     }
 

@@ -74,6 +74,58 @@ public sealed class JobUnknownWriteTests(FlakyStorageFixture fixture)
     }
 
     [Fact]
+    public async Task AScenarioLoadWhoseWriteIsFoundMadeOnlyLaterRunsTheNewScenario()
+    {
+        // PUT /api/scenario's call. Found by review: the read back made the load again and laid its run out, but the
+        // start that follows a load was the call's, which had answered 503 "not known": the job stayed stopped on the
+        // new scenario, where a load runs it whatever the job's state.
+        await PausedAsync("jp");
+        var source = ScenarioSource.FromJson(Scenarios.Uniform(nodes: 32, site: "jq"));
+        try
+        {
+            fixture.Storage.Arm(Record, FlakyStorage.Mode.LandLate);
+            fixture.Storage.FailReads(Record, fail: true);
+            await Assert.ThrowsAsync<WriteUnsettledException>(() => _driver.Job.LoadAndStartAsync(source));
+            Assert.Equal(JobState.Paused, (await _driver.Job.GetStatusAsync()).Job.State); // as before the load, until read back
+        }
+        finally
+        {
+            fixture.Storage.FailReads(Record, fail: false);
+        }
+
+        // Read back by the job's timer; the status answers between the settling and the start (it interleaves).
+        await _driver.WaitForAsync(s => s.Job.Unwritten is null && s.Job.State == JobState.Running);
+        Assert.Equal(source, (await _driver.Job.GetScenarioSourceAsync()).Source);
+        await AgreesWithStorageAsync(JobState.Running);
+    }
+
+    [Fact]
+    public async Task AStartOnLaunchWhoseLoadIsFoundMadeOnlyLaterRunsAtItsPace()
+    {
+        // A silo's start on launch (StartIfIdleAsync) is a load, a pace and a start: found made later, all of it is.
+        await PausedAsync("ji");
+        await fixture.DeactivateAsync(_driver.Job, "job");
+        await fixture.Storage.ForgetAsync(Record); // no record stored: the job's next activation is idle, as on a first launch
+        Assert.Equal(JobState.Idle, (await _driver.Job.GetStatusAsync()).Job.State);
+        var source = ScenarioSource.FromJson(Scenarios.Uniform(nodes: 32, site: "jk"));
+        try
+        {
+            fixture.Storage.Arm(Record, FlakyStorage.Mode.LandLate);
+            fixture.Storage.FailReads(Record, fail: true);
+            await Assert.ThrowsAsync<WriteUnsettledException>(() => _driver.Job.StartIfIdleAsync(source, PaceSettings.Max));
+        }
+        finally
+        {
+            fixture.Storage.FailReads(Record, fail: false);
+        }
+
+        var settled = await _driver.WaitForAsync(s => s.Job.Unwritten is null && s.Job.State == JobState.Running);
+        Assert.Equal(source, (await _driver.Job.GetScenarioSourceAsync()).Source);
+        Assert.Equal(PaceSettings.Max, settled.Job.Pace);
+        await AgreesWithStorageAsync(JobState.Running);
+    }
+
+    [Fact]
     public async Task AStartOverWhoseWriteIsNotMadeStillGetsItsNewRunWrittenSoStorageAgreesWithTheJob()
     {
         // A stopped job's start lays a new run out (step 0, a new epoch) before its write; that write refused, the
