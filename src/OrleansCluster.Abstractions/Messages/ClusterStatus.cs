@@ -1,13 +1,25 @@
 namespace OrleansCluster.Abstractions.Messages;
 
 /// <summary>What <c>GET /api/cluster</c> shows: scenario, sites, links, the job and its last step.</summary>
+/// <param name="Scenario">The job's scenario's name; empty before any is loaded.</param>
+/// <param name="Sites">Each site with its node counts by generation and state.</param>
+/// <param name="Links">Each link with its nominal and current figures: now, or the last step's (<c>linksFromLastStep</c>).</param>
+/// <param name="Job">The job: state, pace, position and counters.</param>
+/// <param name="LastStep">The last completed step's figures; null before one.</param>
+/// <param name="LinksFromLastStep">
+/// True where the links are the last step's figures, not the faults in force now: the route could not read the fault
+/// registry (it failed or did not answer within 2 s), or had no scenario to read them on (none loaded, or a load between
+/// its reads); false where they were read now. Found by review: the route fell back silently, and a partition just begun
+/// on a paused or stopped job could not be told from stale figures.
+/// </param>
 [GenerateSerializer, Immutable, Alias("ClusterStatus")]
 public sealed record ClusterStatus(
     [property: Id(0)] string Scenario,
     [property: Id(1)] IReadOnlyList<SiteStatus> Sites,
     [property: Id(2)] IReadOnlyList<LinkStatus> Links,
     [property: Id(3)] JobStatus Job,
-    [property: Id(4)] LastStepFigures? LastStep);
+    [property: Id(4)] LastStepFigures? LastStep,
+    [property: Id(5)] bool LinksFromLastStep = false);
 
 /// <summary>A site and its node counts by generation and state.</summary>
 [GenerateSerializer, Immutable, Alias("SiteStatus")]

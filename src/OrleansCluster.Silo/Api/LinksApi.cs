@@ -84,6 +84,8 @@ public static class LinksApi
     /// where the fault registry fails (storage out of reach: it answers 503 while its last write is unsettled) or does not
     /// answer within <see cref="RegistryWait"/>, the status's own links, the last step's. Found by review: the cluster's
     /// status route, the CLI's and the ramp's, failed with the registry, and went dark in a storage outage.
+    /// <see cref="ClusterStatus.LinksFromLastStep"/> says which: false where the links were read now, true where they are
+    /// the last step's (the registry out of reach, or no scenario to read them on). Found by review: the fallback was silent.
     /// </summary>
     public static async Task<ClusterStatus> ClusterNowAsync(IGrainFactory grains, LayoutCache layouts, TimeProvider time, CancellationToken cancellationToken)
     {
@@ -92,17 +94,17 @@ public static class LinksApi
         var (status, scenario) = await StateAsync(grains, layouts.GetScenarioAsync);
         if (scenario is null)
         {
-            return status;
+            return status with { LinksFromLastStep = true };
         }
 
         try
         {
             var links = await LinksNow.StatusAsync(grains, scenario, status.Job.Step, time.GetUtcNow()).WaitAsync(RegistryWait, cancellationToken);
-            return status with { Links = links };
+            return status with { Links = links, LinksFromLastStep = false };
         }
         catch (Exception e) when (e is not OperationCanceledException || !cancellationToken.IsCancellationRequested)
         {
-            return status;
+            return status with { LinksFromLastStep = true };
         }
     }
 

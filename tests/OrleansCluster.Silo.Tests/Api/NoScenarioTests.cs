@@ -27,4 +27,21 @@ public sealed class NoScenarioTests
 
         Assert.Equal(0, (await client.GetJsonAsync("/api/faults")).GetArrayLength());
     }
+
+    [Fact]
+    public async Task TheClusterWithNoScenarioLoadedSaysItsLinksWereNotReadNow()
+    {
+        // Found by review: /api/cluster fell back silently to the job's own links where it had no scenario to read them on.
+        await using var factory = new SiloFactory
+        {
+            Settings = new Dictionary<string, string> { ["Simulation:StartOnLaunch"] = "false", ["Simulation:LogIntervalSeconds"] = "3600" },
+        };
+        using var client = factory.CreateAdminClient();
+
+        var cluster = await client.GetJsonAsync("/api/cluster");
+
+        Assert.Equal(string.Empty, cluster.GetProperty("scenario").GetString());
+        Assert.Equal(0, cluster.GetProperty("links").GetArrayLength());
+        Assert.True(cluster.GetProperty("linksFromLastStep").GetBoolean(), $"no scenario to read the links on: {cluster}");
+    }
 }
