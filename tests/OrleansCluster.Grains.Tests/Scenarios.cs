@@ -9,7 +9,7 @@ internal static class Scenarios
           "job": { "flopsPerGpuPerStep": 4e14, "gradientBytes": 2e9, "mfu": 0.4, "barrierTimeoutSeconds": 30, "checkpointEverySteps": {{checkpointEvery}} },
           "sites": [
             { "name": "a", "fabric": { "bandwidthGbps": 400, "hopLatencyMicroseconds": 2 }, "nodes": [ { "generation": "H100", "count": 40 } ] },
-            { "name": "b", "fabric": { "bandwidthGbps": 800, "hopLatencyMicroseconds": 1 }, "nodes": [ { "generation": "B200", "count": 24 } ] }
+            { "name": "b", "fabric": { "bandwidthGbps": 800, "hopLatencyMicroseconds": 1 }, "nodes": [ { "generation": "B200", "count": 16 }, { "generation": "B200", "count": 8, "gpusPerNode": 4 } ] }
           ],
           "links": [ { "from": "a", "to": "b", "distanceKm": 20, "routeFactor": 1.5, "equipmentLatencyMicroseconds": 100, "bandwidthGbps": 400 } ],
           "noise": { "computeCv": {{computeCv}}, "linkJitterMicroseconds": {{jitterMicroseconds}} }
@@ -17,7 +17,8 @@ internal static class Scenarios
         """;
 
     // The same two sites in model mode (DESIGN.md 7): work and traffic from a model shape, split by GPU speed,
-    // persistent node noise and outliers, a window-limited link.
+    // persistent node noise and outliers, a window-limited link; site b mixes 8- and 4-GPU B200 nodes, whose 8-GPU nodes
+    // set its ring's pace (carried up the tree as each group's largest node).
     public static string TwoSitesModel(double computeCv = 0.03, double jitterMicroseconds = 50) => $$"""
         {
           "name": "two-sites-model", "seed": 11,
@@ -29,7 +30,7 @@ internal static class Scenarios
           },
           "sites": [
             { "name": "a", "fabric": { "bandwidthGbps": 400, "hopLatencyMicroseconds": 2 }, "nodes": [ { "generation": "H100", "count": 40 } ] },
-            { "name": "b", "fabric": { "bandwidthGbps": 800, "hopLatencyMicroseconds": 1 }, "nodes": [ { "generation": "B200", "count": 24 } ] }
+            { "name": "b", "fabric": { "bandwidthGbps": 800, "hopLatencyMicroseconds": 1 }, "nodes": [ { "generation": "B200", "count": 16 }, { "generation": "B200", "count": 8, "gpusPerNode": 4 } ] }
           ],
           "links": [ { "from": "a", "to": "b", "distanceKm": 20, "routeFactor": 1.5, "equipmentLatencyMicroseconds": 100, "bandwidthGbps": 400, "maxInFlightMegabytes": 8 } ],
           "noise": { "computeCv": {{computeCv}}, "linkJitterMicroseconds": {{jitterMicroseconds}}, "nodeCv": 0.05, "outlierProbability": 0.02, "outlierFactor": 1.5 }

@@ -38,7 +38,8 @@ public sealed record GroupSummary(
     [property: Id(4)] double MinSeconds,
     [property: Id(5)] double MaxSeconds,
     [property: Id(6)] int SketchFirstBucket,
-    [property: Id(7)] int[] SketchCounts);
+    [property: Id(7)] int[] SketchCounts,
+    [property: Id(8)] int LargestNodeGpus);
 
 /// <summary>A node among the slowest of its block at one step (a value: a block lists K of them at every step).</summary>
 [GenerateSerializer, Immutable, Alias("SlowNode")]

@@ -25,7 +25,7 @@ public static class Summaries
             }
 
             var (first, counts) = d.Sketch.Export();
-            groups[k++] = new GroupSummary(generations[g], d.Count, d.GpuCount, d.SumSeconds, d.MinSeconds, d.MaxSeconds, first, counts);
+            groups[k++] = new GroupSummary(generations[g], d.Count, d.GpuCount, d.SumSeconds, d.MinSeconds, d.MaxSeconds, first, counts, d.LargestNodeGpus);
         }
 
         return groups;
@@ -34,7 +34,7 @@ public static class Summaries
     /// <summary>Adds a child's generation group to <paramref name="into"/>.</summary>
     public static void MergeInto(ComputeDistribution into, GroupSummary group)
     {
-        into.Merge(group.Count, group.Gpus, group.SumSeconds, group.MinSeconds, group.MaxSeconds);
+        into.Merge(group.Count, group.Gpus, group.LargestNodeGpus, group.SumSeconds, group.MinSeconds, group.MaxSeconds);
         into.Sketch.Merge(group.SketchFirstBucket, group.SketchCounts);
     }
 }

@@ -12,6 +12,12 @@ public sealed class ComputeDistribution
     /// <summary>Their GPUs.</summary>
     public long GpuCount { get; private set; }
 
+    /// <summary>
+    /// The GPUs of the largest of these nodes (0 when empty): a site's intra-site ring runs at the pace of its biggest
+    /// shard, which the mean over nodes of one generation but two sizes would understate.
+    /// </summary>
+    public int LargestNodeGpus { get; private set; }
+
     /// <summary>Sum of their compute seconds.</summary>
     public double SumSeconds { get; private set; }
 
@@ -52,6 +58,11 @@ public sealed class ComputeDistribution
     {
         Count++;
         GpuCount += gpus;
+        if (gpus > LargestNodeGpus)
+        {
+            LargestNodeGpus = gpus;
+        }
+
         SumSeconds += computeSeconds;
         if (computeSeconds > MaxSeconds)
         {
@@ -70,13 +81,18 @@ public sealed class ComputeDistribution
     public void Merge(ComputeDistribution other)
     {
         ArgumentNullException.ThrowIfNull(other);
-        Merge(other.Count, other.GpuCount, other.SumSeconds, other.MinSeconds, other.MaxSeconds);
+        Merge(other.Count, other.GpuCount, other.LargestNodeGpus, other.SumSeconds, other.MinSeconds, other.MaxSeconds);
         Sketch.Merge(other.Sketch);
     }
 
     /// <summary>Adds a child's statistics received as plain figures (the sketch merged separately).</summary>
-    public void Merge(int count, long gpuCount, double sumSeconds, double minSeconds, double maxSeconds)
+    public void Merge(int count, long gpuCount, int largestNodeGpus, double sumSeconds, double minSeconds, double maxSeconds)
     {
+        if (largestNodeGpus > LargestNodeGpus)
+        {
+            LargestNodeGpus = largestNodeGpus;
+        }
+
         if (minSeconds < MinSeconds)
         {
             MinSeconds = minSeconds;
@@ -96,6 +112,7 @@ public sealed class ComputeDistribution
     {
         Count = 0;
         GpuCount = 0;
+        LargestNodeGpus = 0;
         SumSeconds = 0;
         MaxSeconds = 0;
         MinSeconds = double.PositiveInfinity;

@@ -249,7 +249,7 @@ public static class NominalStep
             var seconds = workload.NominalSeconds(group.Generation);
             var distribution = new ComputeDistribution();
             distribution.Add(seconds, group.GpusPerNode);
-            distribution.Merge(count - 1, (long)(count - 1) * group.GpusPerNode, (count - 1) * seconds, seconds, seconds);
+            distribution.Merge(count - 1, (long)(count - 1) * group.GpusPerNode, group.GpusPerNode, (count - 1) * seconds, seconds, seconds);
             groups.Add(new GroupStats(site, group.Generation, distribution));
         }
 

@@ -46,7 +46,7 @@ public static class StepEvaluator
             usefulFlops += workload.FlopsPerGpu(group.Generation) * distribution.GpuCount;
             if (distribution.Count > 0)
             {
-                largestNodePerSite[group.SiteIndex] = Math.Max(largestNodePerSite[group.SiteIndex], (double)distribution.GpuCount / distribution.Count);
+                largestNodePerSite[group.SiteIndex] = Math.Max(largestNodePerSite[group.SiteIndex], distribution.LargestNodeGpus);
             }
         }
 

@@ -33,13 +33,30 @@ public sealed class SummaryMergerTests
         Assert.Equal(2, second.GrainCalls);
     }
 
-    private static BarrierSummary Child(string generation, (string Node, double Seconds)[] nodes, string[] missed)
+    [Fact]
+    public void MergedGroupsKeepTheirLargestNodeForTheSitesRingAndAKeptMergerForgetsItAtTheNextStep()
+    {
+        var fourGpu = Child("H100", [("h0", 1.0), ("h1", 1.0), ("h2", 1.0)], missed: [], gpus: 4);
+        var eightGpu = Child("H100", [("h3", 1.0)], missed: [], gpus: 8);
+        var merger = new SummaryMerger(topK: 2);
+
+        var first = Assert.Single(merger.Merge([fourGpu, eightGpu], ownCalls: 0).Groups);
+        var second = Assert.Single(merger.Merge([fourGpu], ownCalls: 0).Groups);
+
+        Assert.Equal((4, 20L, 8), (first.Count, first.Gpus, first.LargestNodeGpus));
+        Assert.Equal((3, 12L, 4), (second.Count, second.Gpus, second.LargestNodeGpus));
+        var job = new ComputeDistribution();
+        Summaries.MergeInto(job, first);
+        Assert.Equal(8, job.LargestNodeGpus);
+    }
+
+    private static BarrierSummary Child(string generation, (string Node, double Seconds)[] nodes, string[] missed, int gpus = 8)
     {
         var distribution = new ComputeDistribution();
         var top = new TopKSlowest(2);
         foreach (var (node, seconds) in nodes)
         {
-            distribution.Add(seconds, gpus: 8);
+            distribution.Add(seconds, gpus);
             top.Offer(new StragglerCandidate(node, 0, generation, seconds));
         }
 
@@ -52,7 +69,7 @@ public sealed class SummaryMergerTests
     }
 
     private static string Shape(BarrierSummary s) => string.Join(" | ",
-        string.Join(";", s.Groups.Select(g => $"{g.Generation} {g.Count} {g.Gpus} {g.SumSeconds} {g.MinSeconds} {g.MaxSeconds} {g.SketchFirstBucket} [{string.Join(",", g.SketchCounts)}]")),
+        string.Join(";", s.Groups.Select(g => $"{g.Generation} {g.Count} {g.Gpus} {g.LargestNodeGpus} {g.SumSeconds} {g.MinSeconds} {g.MaxSeconds} {g.SketchFirstBucket} [{string.Join(",", g.SketchCounts)}]")),
         string.Join(";", s.Slowest),
         string.Join(";", s.Missed),
         string.Join(";", s.States),

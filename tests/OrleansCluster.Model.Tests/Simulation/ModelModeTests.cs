@@ -92,6 +92,26 @@ public sealed class ModelModeTests
     }
 
     [Fact]
+    public void ASiteWhoseNodesOfOneGenerationDifferInSizeRunsItsRingAtItsLargestNodesPace()
+    {
+        // One 8-GPU and three 4-GPU H100 nodes, TP 4: the 8-GPU node holds G = b P g / (TP PP) = 2 * 1e9 * 8 / 4 = 4e9
+        // bytes and sets the ring's pace: 3/4 * 4e9 / 5e10 + 3 * 2 us. The mean node (5 GPUs) would give 2.5e9 bytes.
+        var scenario = ScenarioLoader.Parse("""
+            {
+              "name": "sizes", "seed": 1,
+              "job": { "model": { "parameters": 1e9, "tokensPerStep": 65536 }, "parallelism": { "tensor": 4, "pipeline": 1 }, "mfu": 0.4 },
+              "sites": [ { "name": "a", "fabric": { "bandwidthGbps": 400, "hopLatencyMicroseconds": 2 },
+                           "nodes": [ { "generation": "H100", "count": 1, "gpusPerNode": 8 }, { "generation": "H100", "count": 3, "gpusPerNode": 4 } ] } ],
+              "noise": { "computeCv": 0, "linkJitterMicroseconds": 0 }
+            }
+            """);
+
+        var step = new PlainLoopSimulator(scenario).Step(1);
+
+        Assert.Equal((0.75 * 4e9 / 5e10) + (3 * 2e-6), step.IntraSiteSeconds, 12);
+    }
+
+    [Fact]
     public void ALatencyFaultOnAWindowLimitedLinkCostsBandwidthToo()
     {
         var simulator = new PlainLoopSimulator(ScenarioLoader.Parse(ThreeSites));
