@@ -11,6 +11,9 @@ public static class AdminApi
     public static IEndpointRouteBuilder MapAdminApi(this IEndpointRouteBuilder routes)
     {
         var api = routes.MapGroup("/api").RequireAuthorization(SecurityExtensions.AdminPolicy)
+            // 400 naming a query parameter the route does not take (every route: one that takes none refuses any).
+            .RefuseUnknownQueryParameters()
+            .ProducesValidationProblem()
             // 401 without the right key; 429 for a caller past its wrong keys (or, on a mutation, past its rate).
             .ProducesProblem(StatusCodes.Status401Unauthorized)
             .ProducesProblem(StatusCodes.Status429TooManyRequests)

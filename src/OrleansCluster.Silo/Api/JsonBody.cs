@@ -152,9 +152,61 @@ public static class JsonBody
         catch (JsonException e)
         {
             var field = string.IsNullOrEmpty(e.Path) || e.Path == "$" ? "body" : e.Path.TrimStart('$', '.');
-            var message = e.Message.Contains("Duplicate propert", StringComparison.Ordinal) ? DuplicateMessage : JsonReadErrors.Describe(e);
+            var message = e.Message.Contains("Duplicate propert", StringComparison.Ordinal) ? DuplicateMessage : Describe(e, text);
             return (null, Problems.Validation(field, message));
         }
+    }
+
+    /// <summary>Most levels of arrays and objects a body may nest, as the serializer and the scenario's parser read it.</summary>
+    public static int MaxDepth => Options.MaxDepth is 0 ? 64 : Options.MaxDepth;
+
+    /// <summary>
+    /// What <paramref name="e"/>, thrown reading <paramref name="text"/> (comments skipped, trailing commas allowed,
+    /// at most <see cref="MaxDepth"/> levels), says of it: <see cref="JsonReadErrors"/>' words, or where the reader
+    /// stopped at the depth limit, that the JSON nests deeper than it. Found by probing: a what-if patch 1,000 levels
+    /// deep, well-formed, was answered "malformed JSON (line 1, byte 339)".
+    /// </summary>
+    public static string Describe(JsonException e, string text)
+    {
+        ArgumentNullException.ThrowIfNull(e);
+        ArgumentNullException.ThrowIfNull(text);
+        var general = JsonReadErrors.Describe(e);
+        if (!general.StartsWith("malformed JSON", StringComparison.Ordinal) || TooDeepAt(text) is not { } deep)
+        {
+            return general;
+        }
+
+        // The reader stops at the first of its errors; the same text read without the limit met no syntax error before
+        // the level past it, so that level is where the reader stopped (checked: it did not stop before it).
+        var stopped = (e.LineNumber ?? 0, e.BytePositionInLine ?? 0);
+        return stopped.CompareTo(deep) < 0
+            ? general
+            : string.Create(CultureInfo.InvariantCulture, $"nested deeper than the limit of {MaxDepth} levels of arrays and objects (line {deep.Line + 1}, byte {deep.Byte + 1})");
+    }
+
+    // Where the first array or object past MaxDepth levels starts (line and byte in it, from 0, as JsonException counts),
+    // or null when the text meets a syntax error first, or never nests that deep.
+    private static (long Line, long Byte)? TooDeepAt(string text)
+    {
+        var bytes = Encoding.UTF8.GetBytes(text);
+        var reader = new Utf8JsonReader(bytes, new JsonReaderOptions { CommentHandling = JsonCommentHandling.Skip, AllowTrailingCommas = true, MaxDepth = MaxDepth * 2 });
+        try
+        {
+            while (reader.Read())
+            {
+                if (reader.TokenType is JsonTokenType.StartArray or JsonTokenType.StartObject && reader.CurrentDepth >= MaxDepth)
+                {
+                    var before = bytes.AsSpan(0, (int)reader.TokenStartIndex);
+                    return (before.Count((byte)'\n'), before.Length - (before.LastIndexOf((byte)'\n') + 1));
+                }
+            }
+        }
+        catch (JsonException)
+        {
+            // a syntax error before any level past the limit: malformed, as said
+        }
+
+        return null;
     }
 
     /// <summary>The 400 for a field named twice in one object, at <paramref name="path"/>.</summary>

@@ -64,7 +64,7 @@ public static class ScenariosApi
         ScenarioSource source;
         try
         {
-            using var document = JsonDocument.Parse(text ?? string.Empty, new JsonDocumentOptions { CommentHandling = JsonCommentHandling.Skip, AllowTrailingCommas = true, AllowDuplicateProperties = false });
+            using var document = JsonDocument.Parse(text ?? string.Empty, new JsonDocumentOptions { CommentHandling = JsonCommentHandling.Skip, AllowTrailingCommas = true, AllowDuplicateProperties = false, MaxDepth = JsonBody.MaxDepth });
             var root = document.RootElement;
             if (root.ValueKind != JsonValueKind.Object)
             {
@@ -87,7 +87,7 @@ public static class ScenariosApi
         }
         catch (JsonException e)
         {
-            return Problems.Validation("body", JsonReadErrors.Describe(e)); // the document's syntax only: its values are read below
+            return Problems.Validation("body", JsonBody.Describe(e, text ?? string.Empty)); // the document's syntax (or depth) only: its values are read below
         }
 
         // A preset and a whole scenario pass the same checks, the job grain's own, before the job lays a single node out.
