@@ -42,66 +42,35 @@ public sealed class AlertScoringTests : IAsyncLifetime
                 expr: label_replace(vector(1), "node", "b-00002", "", "")
         """;
 
-    private readonly int _siloPort = ManagedProcess.FreePort();
-    private readonly int _prometheusPort = ManagedProcess.FreePort();
-    private readonly string _data = Directory.CreateTempSubdirectory("alerts-test").FullName;
-    private ManagedProcess? _silo;
-    private ManagedProcess? _prometheus;
+    private SiloUnderPrometheus? _run;
 
     private static CancellationToken Ct => TestContext.Current.CancellationToken;
 
-    public async ValueTask InitializeAsync()
+    private int SiloPort => _run!.SiloPort;
+
+    private int PrometheusPort => _run!.PrometheusPort;
+
+    public async ValueTask InitializeAsync() => _run = await SiloUnderPrometheus.StartAsync(Key, [], async folder =>
     {
-        try
-        {
-            _silo = ManagedProcess.StartSilo(_siloPort, [
-                $"--Admin:ApiKey={Key}", "--Simulation:Pace=realtime", "--Simulation:Speed=20",
-                $"--Orleans:SiloPort={ManagedProcess.FreePort()}", $"--Orleans:GatewayPort={ManagedProcess.FreePort()}", $"--Orleans:ClusterId=alerts-{Guid.NewGuid():N}"]);
-            await _silo.WaitUntilAnsweringAsync($"http://127.0.0.1:{_siloPort}/healthz");
-            await File.WriteAllTextAsync(Path.Combine(_data, "rules.yml"), Rules, Ct);
-            _prometheus = await ManagedProcess.StartPrometheusAsync(_data, _prometheusPort, $"""
-                global:
-                  scrape_interval: 1s
-                  evaluation_interval: 1s
-                rule_files: ["{Path.Combine(_data, "rules.yml")}"]
-                scrape_configs:
-                  - job_name: orleanscluster
-                    static_configs:
-                      - targets: ["127.0.0.1:{_siloPort}"]
-                """, Ct);
-        }
-        catch
-        {
-            // xunit does not dispose a class whose InitializeAsync threw: a silo started before Prometheus was found
-            // missing was left running after the run.
-            await DisposeAsync();
-            throw;
-        }
-    }
+        var rules = Path.Combine(folder, "rules.yml");
+        await File.WriteAllTextAsync(rules, Rules, Ct);
+        return rules;
+    }, Ct);
 
     public async ValueTask DisposeAsync()
     {
-        // Once only, whoever calls it first: InitializeAsync on a failure, or xunit.
-        foreach (var process in new[] { Interlocked.Exchange(ref _prometheus, null), Interlocked.Exchange(ref _silo, null) })
+        if (_run is not null)
         {
-            if (process is not null)
-            {
-                await process.DisposeAsync();
-            }
-        }
-
-        if (Directory.Exists(_data))
-        {
-            Directory.Delete(_data, recursive: true);
+            await _run.DisposeAsync();
         }
     }
 
     [Fact]
     public async Task ARuleOnTheFaultedNodeScoresOneAndRulesThatMissOrMisfireDoNot()
     {
-        using var admin = new HttpClient { BaseAddress = new Uri($"http://127.0.0.1:{_siloPort}"), Timeout = TimeSpan.FromSeconds(60) };
+        using var admin = new HttpClient { BaseAddress = new Uri($"http://127.0.0.1:{SiloPort}"), Timeout = TimeSpan.FromSeconds(60) };
         admin.DefaultRequestHeaders.Authorization = new AuthenticationHeaderValue("Bearer", Key);
-        using var prometheus = new HttpClient { BaseAddress = new Uri($"http://127.0.0.1:{_prometheusPort}"), Timeout = TimeSpan.FromSeconds(60) };
+        using var prometheus = new HttpClient { BaseAddress = new Uri($"http://127.0.0.1:{PrometheusPort}"), Timeout = TimeSpan.FromSeconds(60) };
         using (var load = await admin.PutAsync(new Uri("/api/scenario", UriKind.Relative), new StringContent(Uniform, Encoding.UTF8, "application/json"), Ct))
         {
             Assert.Equal(HttpStatusCode.OK, load.StatusCode);
@@ -140,14 +109,14 @@ public sealed class AlertScoringTests : IAsyncLifetime
     [Fact]
     public async Task AWindowPrometheusRefusesIsAnErrorNamingPrometheusAndItsMessage()
     {
-        using var admin = new HttpClient { BaseAddress = new Uri($"http://127.0.0.1:{_siloPort}"), Timeout = TimeSpan.FromSeconds(60) };
+        using var admin = new HttpClient { BaseAddress = new Uri($"http://127.0.0.1:{SiloPort}"), Timeout = TimeSpan.FromSeconds(60) };
         admin.DefaultRequestHeaders.Authorization = new AuthenticationHeaderValue("Bearer", Key);
-        using var prometheus = new HttpClient { BaseAddress = new Uri($"http://127.0.0.1:{_prometheusPort}"), Timeout = TimeSpan.FromSeconds(60) };
+        using var prometheus = new HttpClient { BaseAddress = new Uri($"http://127.0.0.1:{PrometheusPort}"), Timeout = TimeSpan.FromSeconds(60) };
 
         // 1,000 days at a 1 s step: far more points than a range query may return (11,000), a 400 from Prometheus.
         var refused = await Assert.ThrowsAsync<InvalidOperationException>(() => AlertsCommand.RunAsync(admin, prometheus, AlertsCommand.Options.From(86_400_000, 60, 1, null), DateTimeOffset.UtcNow, Ct));
 
-        Assert.StartsWith($"Prometheus at http://127.0.0.1:{_prometheusPort}/ refused the query (400 Bad Request): ", refused.Message, StringComparison.Ordinal);
+        Assert.StartsWith($"Prometheus at http://127.0.0.1:{PrometheusPort}/ refused the query (400 Bad Request): ", refused.Message, StringComparison.Ordinal);
         Assert.Contains("11,000 points", refused.Message, StringComparison.Ordinal);
     }
 

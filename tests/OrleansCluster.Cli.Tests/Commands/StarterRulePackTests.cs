@@ -34,63 +34,27 @@ public sealed class StarterRulePackTests : IAsyncLifetime
 
     private const string SlowedNode = "a-00003";
 
-    private readonly int _siloPort = ManagedProcess.FreePort();
-    private readonly int _prometheusPort = ManagedProcess.FreePort();
-    private readonly string _data = Directory.CreateTempSubdirectory("rule-pack-test").FullName;
-    private ManagedProcess? _silo;
-    private ManagedProcess? _prometheus;
+    private SiloUnderPrometheus? _run;
 
     private static CancellationToken Ct => TestContext.Current.CancellationToken;
 
-    public async ValueTask InitializeAsync()
-    {
-        try
-        {
-            _silo = ManagedProcess.StartSilo(_siloPort, [
-                $"--Admin:ApiKey={Key}", "--Simulation:Pace=realtime", "--Simulation:Speed=20", "--Simulation:StartOnLaunch=false",
-                $"--Orleans:SiloPort={ManagedProcess.FreePort()}", $"--Orleans:GatewayPort={ManagedProcess.FreePort()}", $"--Orleans:ClusterId=rules-{Guid.NewGuid():N}"]);
-            await _silo.WaitUntilAnsweringAsync($"http://127.0.0.1:{_siloPort}/healthz");
-            var rules = Path.Combine(ManagedProcess.RepositoryRoot(), "deploy", "alerts", "rules.yml");
-            _prometheus = await ManagedProcess.StartPrometheusAsync(_data, _prometheusPort, $"""
-                global:
-                  scrape_interval: 1s
-                  evaluation_interval: 1s
-                rule_files: ["{rules}"]
-                scrape_configs:
-                  - job_name: orleanscluster
-                    static_configs:
-                      - targets: ["127.0.0.1:{_siloPort}"]
-                """, Ct);
-        }
-        catch
-        {
-            await DisposeAsync();
-            throw;
-        }
-    }
+    public async ValueTask InitializeAsync() => _run = await SiloUnderPrometheus.StartAsync(
+        Key, ["--Simulation:StartOnLaunch=false"], _ => Task.FromResult(Path.Combine(ManagedProcess.RepositoryRoot(), "deploy", "alerts", "rules.yml")), Ct);
 
     public async ValueTask DisposeAsync()
     {
-        foreach (var process in new[] { Interlocked.Exchange(ref _prometheus, null), Interlocked.Exchange(ref _silo, null) })
+        if (_run is not null)
         {
-            if (process is not null)
-            {
-                await process.DisposeAsync();
-            }
-        }
-
-        if (Directory.Exists(_data))
-        {
-            Directory.Delete(_data, recursive: true);
+            await _run.DisposeAsync();
         }
     }
 
     [Fact]
     public async Task TheStragglerRuleFiresForASlowedNodeAndNotForAnOlderGenerationSlowByDesign()
     {
-        using var admin = new HttpClient { BaseAddress = new Uri($"http://127.0.0.1:{_siloPort}"), Timeout = TimeSpan.FromSeconds(60) };
+        using var admin = new HttpClient { BaseAddress = new Uri($"http://127.0.0.1:{_run!.SiloPort}"), Timeout = TimeSpan.FromSeconds(60) };
         admin.DefaultRequestHeaders.Authorization = new AuthenticationHeaderValue("Bearer", Key);
-        using var prometheus = new HttpClient { BaseAddress = new Uri($"http://127.0.0.1:{_prometheusPort}"), Timeout = TimeSpan.FromSeconds(60) };
+        using var prometheus = new HttpClient { BaseAddress = new Uri($"http://127.0.0.1:{_run!.PrometheusPort}"), Timeout = TimeSpan.FromSeconds(60) };
         using (var load = await admin.PutAsync(new Uri("/api/scenario", UriKind.Relative), new StringContent(Mixed, Encoding.UTF8, "application/json"), Ct))
         {
             Assert.Equal(HttpStatusCode.OK, load.StatusCode);
