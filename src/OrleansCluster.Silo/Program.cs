@@ -86,6 +86,7 @@ public partial class Program
           Admin:MaxBodyBytes        1 MiB                  the largest request body
           Telemetry:PerNode         false                  one compute series per node
           Telemetry:Dcgm            false                  dcgm-exporter-compatible per-GPU series
+          Telemetry:MaxSites        64                     sites /metrics names, the rest as site="other", [1, 100000]
 
         Every setting and its default: README.md (Configuration); the limits: docs/admin-api.md#limits; the
         admin API: docs/admin-api.md; the scenario format: docs/scenarios.md.

@@ -33,13 +33,17 @@ public sealed class SimulationMetrics
 
     /// <summary>
     /// The simulation's gauges and counters as of now (the step histogram is <see cref="StepDurations"/>), each family
-    /// in a fixed order, every one of them present, without series where there is nothing to show.
+    /// in a fixed order, every one of them present, without series where there is nothing to show. A scenario of more
+    /// than <paramref name="maxSites"/> sites has the rest folded into <c>site="other"</c> (<see cref="SiteFold"/>):
+    /// <c>gpusim_nodes</c> adds their counts, and a link with a folded end is read into one link <c>other</c>, the worst
+    /// of them (the highest latency and loss, the lowest bandwidth, down where any is).
     /// </summary>
-    public IReadOnlyList<Family> Families()
+    public IReadOnlyList<Family> Families(int maxSites = int.MaxValue)
     {
         var step = _step;
         var faults = _faults;
         var steps = StepDurations();
+        var fold = step is null ? SiteFold.None : SiteFold.Of(step.Sites, maxSites);
         return
         [
             Counter("gpusim_steps_total", "Steps finished, by outcome (ok, failed).", steps is null ? [] : [S(steps.Ok, steps.Scenario, ("outcome", "ok")), S(steps.Failed, steps.Scenario, ("outcome", "failed"))]),
@@ -53,11 +57,11 @@ public sealed class SimulationMetrics
             Gauge("gpusim_cluster_mfu_ratio", "Cluster model-FLOPs utilisation of the last step (0 while the job is paused or stopped).", Single(step, s => Rate(s, s.Result?.ClusterMfu))),
             Gauge("gpusim_job_state", "1 for the job's state now (idle, running, paused, stopped), 0 for the others.", ObserveJobState(step)),
             Gauge("gpusim_stragglers", "Stragglers at the last step, by kind (node, link).", ObserveStragglers(step)),
-            Gauge("gpusim_nodes", "Nodes by site, generation and state (healthy, degraded, down).", ObserveNodes(step)),
-            Gauge("gpusim_link_latency_seconds", "Current L_j, seconds.", ObserveLinks(step, l => l.LatencySeconds)),
-            Gauge("gpusim_link_bandwidth_bytes_per_second", "Current effective C_j, bytes per second.", ObserveLinks(step, l => l.BandwidthBytesPerSecond)),
-            Gauge("gpusim_link_packet_loss_ratio", "Packet loss on the link.", ObserveLinks(step, l => l.PacketLossRatio)),
-            Gauge("gpusim_link_up", "1 while the link is up, 0 while partitioned.", ObserveLinks(step, l => l.Up ? 1 : 0)),
+            Gauge("gpusim_nodes", "Nodes by site, generation and state (healthy, degraded, down).", ObserveNodes(step, fold)),
+            Gauge("gpusim_link_latency_seconds", "Current L_j, seconds.", ObserveLinks(step, fold, l => l.LatencySeconds, Math.Max)),
+            Gauge("gpusim_link_bandwidth_bytes_per_second", "Current effective C_j, bytes per second.", ObserveLinks(step, fold, l => l.BandwidthBytesPerSecond, Math.Min)),
+            Gauge("gpusim_link_packet_loss_ratio", "Packet loss on the link.", ObserveLinks(step, fold, l => l.PacketLossRatio, Math.Max)),
+            Gauge("gpusim_link_up", "1 while the link is up, 0 while partitioned.", ObserveLinks(step, fold, l => l.Up ? 1 : 0, Math.Min)),
             Gauge("gpusim_faults_active", "Faults in force, by kind.", ObserveFaults(faults, c => c.Active)),
             Counter("gpusim_faults_injected_total", "Faults injected, by kind.", ObserveFaults(faults, c => c.Injected)),
             Counter("gpusim_failures_total", "Background failures (DESIGN.md 7.6), by cause: a fixed set per scenario.", ObserveFailures(faults)),
@@ -214,35 +218,63 @@ public sealed class SimulationMetrics
         yield return S(r.LinkStragglerCount, s.Scenario, ("kind", "link"));
     }
 
-    private static IEnumerable<Sample> ObserveNodes(StepSnapshot? s)
+    // Each (site, generation)'s counts, the folded sites' added into (other, generation), in the sites' order.
+    private static IEnumerable<Sample> ObserveNodes(StepSnapshot? s, SiteFold fold)
     {
         if (s is null)
         {
             yield break;
         }
 
+        var counts = new Dictionary<(string Site, string Generation), (long Healthy, long Degraded, long Down)>();
+        var order = new List<(string Site, string Generation)>();
         for (var i = 0; i < s.Sites.Count && i < s.States.Count; i++)
         {
-            foreach (var counts in s.States[i])
+            foreach (var c in s.States[i])
             {
-                yield return S(counts.Healthy, s.Scenario, ("site", s.Sites[i]), ("generation", counts.Generation), ("state", "healthy"));
-                yield return S(counts.Degraded, s.Scenario, ("site", s.Sites[i]), ("generation", counts.Generation), ("state", "degraded"));
-                yield return S(counts.Down, s.Scenario, ("site", s.Sites[i]), ("generation", counts.Generation), ("state", "down"));
+                var key = (fold.Label(s.Sites[i]), c.Generation);
+                if (!counts.TryGetValue(key, out var sum))
+                {
+                    order.Add(key);
+                }
+
+                counts[key] = (sum.Healthy + c.Healthy, sum.Degraded + c.Degraded, sum.Down + c.Down);
             }
+        }
+
+        foreach (var (site, generation) in order)
+        {
+            var (healthy, degraded, down) = counts[(site, generation)];
+            yield return S(healthy, s.Scenario, ("site", site), ("generation", generation), ("state", "healthy"));
+            yield return S(degraded, s.Scenario, ("site", site), ("generation", generation), ("state", "degraded"));
+            yield return S(down, s.Scenario, ("site", site), ("generation", generation), ("state", "down"));
         }
     }
 
-    // Every link of the running scenario: a full mesh of 140 sites writes 9,730 series per family (docs/telemetry.md).
-    private IEnumerable<Sample> ObserveLinks(StepSnapshot? s, Func<LinkStatus, double> value)
+    // Every link between two sites written (a full mesh of 140 sites, none folded, writes 9,730 series per family:
+    // docs/telemetry.md); the links with a folded end as one link "other", the worst of them by worst.
+    private IEnumerable<Sample> ObserveLinks(StepSnapshot? s, SiteFold fold, Func<LinkStatus, double> value, Func<double, double, double> worst)
     {
         if (s is null)
         {
             yield break;
         }
 
+        double? other = null;
         foreach (var link in Now(s)?.Links ?? s.Links)
         {
+            if (!fold.Keeps(link.From) || !fold.Keeps(link.To))
+            {
+                other = other is { } o ? worst(o, value(link)) : value(link);
+                continue;
+            }
+
             yield return S(value(link), s.Scenario, ("link", link.Id), ("from", link.From), ("to", link.To));
+        }
+
+        if (other is { } v)
+        {
+            yield return S(v, s.Scenario, ("link", SiteFold.Other), ("from", SiteFold.Other), ("to", SiteFold.Other));
         }
     }
 

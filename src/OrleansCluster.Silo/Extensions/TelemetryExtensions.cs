@@ -23,8 +23,11 @@ internal static class TelemetryExtensions
             {
                 telemetry.PerNode = Switch(configuration, "Telemetry:PerNode");
                 telemetry.Dcgm = Switch(configuration, "Telemetry:Dcgm");
+                telemetry.MaxSites = configuration.GetValue("Telemetry:MaxSites", TelemetryOptions.DefaultMaxSites);
             })
-            .PostConfigure<IOptions<DcgmOptions>>((telemetry, dcgm) => telemetry.Dcgm |= dcgm.Value.Enabled);
+            .PostConfigure<IOptions<DcgmOptions>>((telemetry, dcgm) => telemetry.Dcgm |= dcgm.Value.Enabled)
+            .ValidateDataAnnotations()
+            .ValidateOnStart();
         builder.Services.AddSingleton<DcgmWriter>();
         builder.Services.AddOpenTelemetry()
             .ConfigureResource(resource => resource.AddService("orleanscluster-silo"))

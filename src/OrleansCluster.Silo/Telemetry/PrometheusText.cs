@@ -12,11 +12,12 @@ namespace OrleansCluster.Silo.Telemetry;
 /// </summary>
 public static class PrometheusText
 {
-    public static void WriteNodeHistograms(StringBuilder output, NodeHistograms histograms)
+    /// <summary>The node histograms, the sites <paramref name="fold"/> folds (none where null) added into <c>site="other"</c>.</summary>
+    public static void WriteNodeHistograms(StringBuilder output, NodeHistograms histograms, SiteFold? fold = null)
     {
         ArgumentNullException.ThrowIfNull(output);
         ArgumentNullException.ThrowIfNull(histograms);
-        var (compute, wait) = histograms.Snapshot();
+        var (compute, wait) = histograms.Snapshot(fold ?? SiteFold.None);
         WriteHistogram(output, "gpusim_node_compute_seconds", "Compute time t_i of each node at each step, seconds.", compute);
         WriteHistogram(output, "gpusim_barrier_wait_seconds", "Barrier wait w_i = max t - t_i of each node at each step, seconds.", wait);
     }
@@ -25,13 +26,14 @@ public static class PrometheusText
     /// The simulation's gauges and counters (<see cref="SimulationMetrics.Families"/>): the series of the scenario the
     /// job runs (and the fault registry's), as the OpenTelemetry exporter printed them when they were instruments, less
     /// <c>otel_scope_name</c>. A counter's family is named without <c>_total</c> where the scraper negotiated OpenMetrics
-    /// (<paramref name="openMetrics"/>), its series with it, as the exporter and the OpenMetrics format do.
+    /// (<paramref name="openMetrics"/>), its series with it, as the exporter and the OpenMetrics format do. Sites past
+    /// the first <paramref name="maxSites"/> are folded into <c>site="other"</c> (<see cref="SimulationMetrics.Families"/>).
     /// </summary>
-    public static void WriteSimulation(StringBuilder output, SimulationMetrics metrics, bool openMetrics)
+    public static void WriteSimulation(StringBuilder output, SimulationMetrics metrics, bool openMetrics, int maxSites = int.MaxValue)
     {
         ArgumentNullException.ThrowIfNull(output);
         ArgumentNullException.ThrowIfNull(metrics);
-        foreach (var family in metrics.Families())
+        foreach (var family in metrics.Families(maxSites))
         {
             var metadata = openMetrics && family.Type == "counter" && family.Name.EndsWith("_total", StringComparison.Ordinal)
                 ? family.Name[..^"_total".Length]
