@@ -11,6 +11,8 @@ public static class AdminApi
     public static IEndpointRouteBuilder MapAdminApi(this IEndpointRouteBuilder routes)
     {
         var api = routes.MapGroup("/api").RequireAuthorization(SecurityExtensions.AdminPolicy)
+            // One audit line per mutation (the routes WithAdminMutation marks), whatever answers it: outside the refusals.
+            .AddEndpointFilter<Audit>()
             // 400 naming a query parameter the route does not take (every route: one that takes none refuses any).
             .RefuseUnknownQueryParameters()
             .ProducesValidationProblem()
@@ -66,7 +68,7 @@ public static class AdminApi
     /// </summary>
     public static RouteGroupBuilder WithAdminMutation(this RouteGroupBuilder group)
     {
-        group.RequireRateLimiting(SecurityExtensions.MutationLimit).AddEndpointFilter<Audit>().AddEndpointFilter<StorageUnavailable>()
+        group.RequireRateLimiting(SecurityExtensions.MutationLimit).WithMetadata(AuditedMutation.Instance).AddEndpointFilter<StorageUnavailable>()
             .ProducesProblem(StatusCodes.Status503ServiceUnavailable);
         return group;
     }

@@ -25,6 +25,20 @@ public sealed class AuditTests(SiloFixture fixture) : IClassFixture<SiloFixture>
     }
 
     [Fact]
+    public async Task AMutationRefusedForAQueryParameterItDoesNotTakeIsAuditedWithItsQuery()
+    {
+        using var client = fixture.Factory.CreateAdminClient();
+        var marker = $"audit{Guid.NewGuid():N}";
+
+        using var response = await client.DeleteAsync(new Uri($"/api/faults?{marker}=1", UriKind.Relative), TestContext.Current.CancellationToken);
+
+        Assert.Equal(HttpStatusCode.BadRequest, response.StatusCode);
+        var line = await fixture.Factory.Logs.WaitForLogAsync(l => l.Contains("audit: ", StringComparison.Ordinal) && l.Contains(marker, StringComparison.Ordinal), marker);
+        Assert.Contains($"DELETE /api/faults?{marker}=1", line, StringComparison.Ordinal);
+        Assert.EndsWith("-> 400", line, StringComparison.Ordinal);
+    }
+
+    [Fact]
     public async Task MutationAnsweredUnavailableIsAuditedWithThe503TheClientGot()
     {
         // A silo lost under the job's call: the filter outside the audit answers 503, after the audit's own filter returned.
