@@ -9,7 +9,7 @@ internal static class Scenarios
           "job": { "flopsPerGpuPerStep": 4e14, "gradientBytes": 2e9, "mfu": 0.4, "barrierTimeoutSeconds": 30, "checkpointEverySteps": {{checkpointEvery}} },
           "sites": [
             { "name": "a", "fabric": { "bandwidthGbps": 400, "hopLatencyMicroseconds": 2 }, "nodes": [ { "generation": "H100", "count": 40 } ] },
-            { "name": "b", "fabric": { "bandwidthGbps": 800, "hopLatencyMicroseconds": 1 }, "nodes": [ { "generation": "B200", "count": 16 }, { "generation": "B200", "count": 8, "gpusPerNode": 4 } ] }
+            { "name": "b", "fabric": { "bandwidthGbps": 800, "hopLatencyMicroseconds": 1 }, "nodes": [ { "generation": "B200", "count": 24 } ] }
           ],
           "links": [ { "from": "a", "to": "b", "distanceKm": 20, "routeFactor": 1.5, "equipmentLatencyMicroseconds": 100, "bandwidthGbps": 400 } ],
           "noise": { "computeCv": {{computeCv}}, "linkJitterMicroseconds": {{jitterMicroseconds}} }
