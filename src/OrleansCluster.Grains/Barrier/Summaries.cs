@@ -34,7 +34,10 @@ public static class Summaries
     /// <summary>Adds a child's generation group to <paramref name="into"/>.</summary>
     public static void MergeInto(ComputeDistribution into, GroupSummary group)
     {
-        into.Merge(group.Count, group.Gpus, group.LargestNodeGpus, group.SumSeconds, group.MinSeconds, group.MaxSeconds);
+        // A summary from a build before LargestNodeGpus (no field 8) reads 0 there: the group's mean node, as that build
+        // took it, rather than none (a site of 0-GPU nodes would pay no bytes in its ring).
+        var largest = group.LargestNodeGpus > 0 || group.Count == 0 ? group.LargestNodeGpus : (int)Math.Ceiling((double)group.Gpus / group.Count);
+        into.Merge(group.Count, group.Gpus, largest, group.SumSeconds, group.MinSeconds, group.MaxSeconds);
         into.Sketch.Merge(group.SketchFirstBucket, group.SketchCounts);
     }
 }
