@@ -10,7 +10,8 @@ namespace OrleansCluster.Abstractions.Messages;
 /// True where the links are the last step's figures, not the faults in force now: the route could not read the fault
 /// registry (it failed or did not answer within 2 s), or had no scenario to read them on (none loaded, or a load between
 /// its reads); false where they were read now. Found by review: the route fell back silently, and a partition just begun
-/// on a paused or stopped job could not be told from stale figures.
+/// on a paused or stopped job could not be told from stale figures. True unless a route read them now (the job's own
+/// status, the answer of <c>PUT /api/scenario</c> among them, holds the tree's last figures).
 /// </param>
 [GenerateSerializer, Immutable, Alias("ClusterStatus")]
 public sealed record ClusterStatus(
@@ -19,7 +20,7 @@ public sealed record ClusterStatus(
     [property: Id(2)] IReadOnlyList<LinkStatus> Links,
     [property: Id(3)] JobStatus Job,
     [property: Id(4)] LastStepFigures? LastStep,
-    [property: Id(5)] bool LinksFromLastStep = false);
+    [property: Id(5)] bool LinksFromLastStep = true);
 
 /// <summary>A site and its node counts by generation and state.</summary>
 [GenerateSerializer, Immutable, Alias("SiteStatus")]

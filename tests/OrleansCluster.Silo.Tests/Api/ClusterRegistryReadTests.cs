@@ -99,6 +99,7 @@ public sealed class ClusterRegistryReadTests(ClusterRegistryReadTests.Silo silo)
     {
         var (status, body, _) = await _client.SendJsonAsync(HttpMethod.Put, "/api/scenario", Mesh);
         Assert.True(status == HttpStatusCode.OK, body.ToString());
+        Assert.True(body.GetProperty("linksFromLastStep").GetBoolean(), $"a load answers the job's own status, not links read now: {body}");
         await _client.SendJsonAsync(HttpMethod.Post, "/api/job/resume");
         await _client.WaitForClusterAsync(c => c.GetProperty("scenario").GetString() == "mesh" && c.Step() >= 2, "the mesh to step");
         Assert.Equal("paused", (await _client.PostJsonAsync("/api/job/pause")).Body.GetProperty("state").GetString());
