@@ -3,35 +3,45 @@ using Orleans.Runtime;
 namespace OrleansCluster.Grains.Job;
 
 /// <summary>
-/// The silos on their way out, announced by their drain or seen shutting down in the membership: while any is, laying
-/// the barrier tree out could place coordinators on it. A drained silo that has not gone within
-/// <see cref="Patience"/> is no longer waited for.
+/// The silos on their way out, announced by their drain or seen shutting down in the membership. A drained silo takes
+/// no part in a layout from its drain until the membership shows it gone; the layout waits for it only while the
+/// membership may yet show it leaving: a drained silo not seen shutting down within <see cref="Patience"/> is not
+/// waited for (found by probing: with Redis paused the membership table cannot be written, the leaving silo reads
+/// active until long after its process has gone, and the job stopped stepping for two minutes waiting for it).
 /// </summary>
 public sealed class LeavingSilos(TimeProvider time)
 {
-    /// <summary>How long a drained silo is waited for.</summary>
-    public static readonly TimeSpan Patience = TimeSpan.FromMinutes(1);
+    /// <summary>How long a drained silo that the membership still shows active is waited for.</summary>
+    public static readonly TimeSpan Patience = TimeSpan.FromSeconds(10);
 
     private readonly Dictionary<string, DateTimeOffset> _draining = new(StringComparer.Ordinal);
 
     /// <summary><paramref name="silo"/> announced its drain now.</summary>
-    public void Draining(string silo) => _draining[silo] = time.GetUtcNow();
+    public void Draining(string silo) => _draining.TryAdd(silo, time.GetUtcNow());
 
-    /// <summary>Whether <paramref name="silo"/> announced its drain (and has not been forgotten since).</summary>
+    /// <summary>Whether <paramref name="silo"/> announced its drain (and has not been seen gone since): no layout goes over it.</summary>
     public bool IsDraining(string silo) => _draining.ContainsKey(silo);
 
-    /// <summary>Whether a silo is leaving, given the <paramref name="members"/> by address and status; forgets drained silos that are gone or past patience.</summary>
+    /// <summary>
+    /// Whether a layout must wait for a silo leaving, given the <paramref name="members"/> by address and status: one
+    /// seen shutting down, or one drained within patience and still shown active. Forgets drained silos that are gone.
+    /// </summary>
     public bool Any(IReadOnlyDictionary<string, SiloStatus> members)
     {
         ArgumentNullException.ThrowIfNull(members);
+        var waited = false;
         foreach (var (silo, since) in _draining.ToArray())
         {
-            if (!members.TryGetValue(silo, out var status) || status == SiloStatus.Dead || time.GetUtcNow() - since > Patience)
+            if (!members.TryGetValue(silo, out var status) || status == SiloStatus.Dead)
             {
                 _draining.Remove(silo);
             }
+            else if (time.GetUtcNow() - since <= Patience)
+            {
+                waited = true;
+            }
         }
 
-        return _draining.Count > 0 || members.Values.Any(s => s is SiloStatus.ShuttingDown or SiloStatus.Stopping);
+        return waited || members.Values.Any(s => s is SiloStatus.ShuttingDown or SiloStatus.Stopping);
     }
 }
