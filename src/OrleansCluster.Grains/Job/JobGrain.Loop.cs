@@ -219,11 +219,7 @@ public sealed partial class JobGrain
         // A barrier or collective that timed out loses the step, and every step since the last checkpoint.
         var (ok, duration, lost) = Run.Settle(command.Step, result, failure, scenario.Job, started);
         Report(scenario, ok, duration, lost);
-        if (ok && Run.Advanced)
-        {
-            FailedSteps.Succeeded(); // not for a replayed step: a step failing after each replay stays held to one line per interval
-        }
-        else if (!ok && FailedSteps.Admit(out var held))
+        if (!ok && FailedSteps.Admit(out var held))
         {
             LogStepFailed(logger, command.Step, failure!, lost, Job.LastCheckpoint, held);
         }
