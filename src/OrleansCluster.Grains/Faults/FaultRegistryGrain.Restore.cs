@@ -49,11 +49,12 @@ public sealed partial class FaultRegistryGrain
     // Found by probing: a change whose write timed out (a paused Redis) was undone here and landed later, and every read
     // answered for minutes that it was not made. A write whose outcome is unknown is read back before its call answers
     // (CommitAsync); where that read fails too, no call but the health is served until a read back succeeds, so that
-    // nothing is answered from a memory that may differ from storage.
+    // nothing is answered from a memory that may differ from storage. A run's start reads back itself: the same run
+    // laid out again answers nothing and is not held (its faults are told again once the read back takes the record in).
     public async Task Invoke(IIncomingGrainCallContext context)
     {
         ArgumentNullException.ThrowIfNull(context);
-        if (_store.Unsettled && context.ImplementationMethod?.Name != nameof(HealthAsync))
+        if (_store.Unsettled && context.ImplementationMethod?.Name is not (nameof(HealthAsync) or nameof(RunStartedAsync)))
         {
             await SettleAsync();
         }

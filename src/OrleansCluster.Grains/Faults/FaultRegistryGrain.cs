@@ -50,6 +50,11 @@ public sealed partial class FaultRegistryGrain(
     public override async Task OnDeactivateAsync(DeactivationReason reason, CancellationToken cancellationToken)
     {
         metrics.FaultsLeft(); // the silo that hosts the registry next exports the fault gauges
+        if (_store.LiveDirty && !_store.Unsettled)
+        {
+            await SaveExpiriesAsync(); // what is written behind (the same run's new epoch, an expiry), not left to a retry that will not come
+        }
+
         await WriteHistoryAsync(cancellationToken);
         await base.OnDeactivateAsync(reason, cancellationToken);
     }
@@ -59,14 +64,22 @@ public sealed partial class FaultRegistryGrain(
         ArgumentOutOfRangeException.ThrowIfLessThan(blockSize, 1);
         ArgumentNullException.ThrowIfNull(scenario);
         var layout = new ClusterLayout(ScenarioResolver.Resolve(scenario));
-        var s = _store.State;
+        if (FaultEndings.SameRun(_store.State.Scenario, scenario, keepFaults, continuing))
+        {
+            // The same run laid out again (a silo joined, left or was lost) ends no fault: its new grains are told the
+            // faults from memory at once, and the new epoch is written behind (FaultStore.RunBehind), as an expiry is.
+            _store.RunBehind(epoch, scenario, blockSize);
+            _memory.StartRun(layout);
+            await ApplyAsync(changed: null, writeBehind: true);
+            return;
+        }
 
-        // A new scenario clears every fault, a new run of the same one the background failures, the same run laid out
-        // again none (FaultEndings.ForRun).
-        var clearing = FaultEndings.ForRun(_memory.Book.Faults, s.Scenario, scenario, keepFaults, continuing);
+        await SettleAsync(); // let through the call filter for the same run alone: throws while storage cannot be read
 
-        // Written before anything in memory changes, as a mutation is (found by review: a failed write here left the
+        // A new scenario clears every fault, a new run of the same one the background failures (FaultEndings.ForRun),
+        // written before anything in memory changes, as a mutation is (found by review: a failed write here left the
         // faults ended and the new run set in memory, and the next write of any call made them durable).
+        var clearing = FaultEndings.ForRun(_memory.Book.Faults, _store.State.Scenario, scenario, keepFaults, continuing);
         await CommitEndingsAsync(clearing, FaultState.Cleared, change: state => state.BeginRun(epoch, scenario, blockSize));
         _memory.StartRun(layout); // the grains start the new run healthy
         await ApplyAsync(changed: null);
@@ -187,8 +200,9 @@ public sealed partial class FaultRegistryGrain(
     // since the last pass; a mutation costs in proportion to its own targets, not to every fault in force.
     // An expiry is no caller's change and cannot be put back (its time has passed): its effect is taken back before
     // it is written, and a write that fails (storage down) is tried again on the timer instead of failing the pass.
-    // Whatever happens in a pass the timer is set again, or no fault would end until the next mutation.
-    private async Task ApplyAsync(IReadOnlyCollection<Fault>? changed)
+    // Whatever happens in a pass the timer is set again, or no fault would end until the next mutation. `writeBehind`
+    // leaves the write to the timer's pass (the live faults are dirty then), so that the caller waits on no storage.
+    private async Task ApplyAsync(IReadOnlyCollection<Fault>? changed, bool writeBehind = false)
     {
         var now = clock.GetUtcNow();
         var pass = _memory.Expire(now);
@@ -204,7 +218,7 @@ public sealed partial class FaultRegistryGrain(
 
             await PushAsync(_memory.Plan(pass, changed));
             _memory.Pushed(pass);
-            if (pass.Expired.Count > 0 || _store.LiveDirty)
+            if (!writeBehind && (pass.Expired.Count > 0 || _store.LiveDirty))
             {
                 await SaveExpiriesAsync();
             }
