@@ -47,17 +47,25 @@ public static class ScrapeLoad
         long SamplesPerScrape,
         double StepsPerSecondBefore,
         double? StepsPerSecondDuring,
-        IReadOnlyList<string>? Lost = null) : ICommandReport
+        IReadOnlyList<string>? Lost = null,
+        int TimedOut = 0,
+        double? TimeoutSeconds = null) : ICommandReport
     {
         /// <summary>
         /// <see cref="StepsPerSecondDuring"/> is null when the admin API's silo stopped answering during the load;
-        /// <see cref="Lost"/> names each silo that stopped answering, when and how.
+        /// <see cref="Lost"/> names each silo that stopped answering, when and how. <see cref="TimedOut"/> of the
+        /// <see cref="Failures"/> had no answer within <see cref="TimeoutSeconds"/> (<c>--timeout</c>): found by review,
+        /// a run whose scrapes all took longer said only "failed", not why.
         /// </summary>
         public bool Held() => Failures == 0 && Scrapes > 0 && Lost is not { Count: > 0 };
 
         public string Summary() =>
-            $"{Scrapers} scrapers x {Targets} silo(s): {Scrapes} scrapes, {Failures} failed; {ReportWriter.N(BytesPerScrape)} bytes and {ReportWriter.N(SamplesPerScrape)} samples per scrape; steps/s {ReportWriter.F(StepsPerSecondBefore, 1)} before, {(StepsPerSecondDuring is { } d ? ReportWriter.F(d, 1) : "-")} during"
+            $"{Scrapers} scrapers x {Targets} silo(s): {Scrapes} scrapes, {Failures} failed{TimedOutText()}; {ReportWriter.N(BytesPerScrape)} bytes and {ReportWriter.N(SamplesPerScrape)} samples per scrape; steps/s {ReportWriter.F(StepsPerSecondBefore, 1)} before, {(StepsPerSecondDuring is { } d ? ReportWriter.F(d, 1) : "-")} during"
             + (Lost is { Count: > 0 } ? $"; STOPPED: {string.Join("; ", Lost)}" : string.Empty);
+
+        private string TimedOutText() => TimedOut > 0
+            ? string.Create(CultureInfo.InvariantCulture, $" ({TimedOut} had no answer within --timeout {TimeoutSeconds:0.###} s)")
+            : string.Empty;
 
         public IReadOnlyList<ReportTable> Tables() =>
         [
@@ -91,6 +99,7 @@ public static class ScrapeLoad
         var histogram = Latency.NewHistogram();
         long bytes = 0, samples = 0, count = 0;
         var failures = 0;
+        var timedOut = 0;
         var clock = Stopwatch.StartNew();
         using var stop = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
         var watches = silos.Select(_ => new SiloWatch()).ToArray();
@@ -154,6 +163,7 @@ public static class ScrapeLoad
                 {
                     // The client's timeout: HttpClient reports it as a cancellation that is not the run's own.
                     Interlocked.Increment(ref failures);
+                    Interlocked.Increment(ref timedOut);
                 }
             }
         }).ToArray();
@@ -184,6 +194,6 @@ public static class ScrapeLoad
         var duringRate = await during;
         string[] lost = [.. watches.Select((w, i) => w.Lost is { } why ? $"{silos[i].BaseAddress}: {why}" : null).OfType<string>(), .. adminLost is null ? [] : new[] { adminLost }];
         progress?.Report(new RunProgress("scrape", $"{count:N0} scrapes", 1));
-        return new Report(options.Scrapers, silos.Count, count, failures, Latency.From(histogram), count == 0 ? 0 : bytes / count, samples, before, duringRate, lost);
+        return new Report(options.Scrapers, silos.Count, count, failures, Latency.From(histogram), count == 0 ? 0 : bytes / count, samples, before, duringRate, lost, timedOut, silos.Max(s => s.Timeout).TotalSeconds);
     }
 }

@@ -26,8 +26,8 @@ internal static class TelemetryExtensions
                 telemetry.MaxSites = configuration.GetValue("Telemetry:MaxSites", TelemetryOptions.DefaultMaxSites);
             })
             .PostConfigure<IOptions<DcgmOptions>>((telemetry, dcgm) => telemetry.Dcgm |= dcgm.Value.Enabled)
-            .ValidateDataAnnotations()
             .ValidateOnStart();
+        builder.Services.AddSingleton<IValidateOptions<TelemetryOptions>, TelemetryOptionsValidator>(); // names Telemetry:MaxSites
         builder.Services.AddSingleton<DcgmWriter>();
         builder.Services.AddOpenTelemetry()
             .ConfigureResource(resource => resource.AddService("orleanscluster-silo"))

@@ -1,3 +1,4 @@
+using System.Diagnostics.Metrics;
 using System.Text;
 using Microsoft.Extensions.Options;
 using OrleansCluster.Grains.Telemetry;
@@ -13,12 +14,15 @@ public static class MetricsEndpoint
 {
     public const string Path = "/metrics";
 
+    /// <summary>The meter of the endpoint's own counts (pages rendered and shared, scrapes waiting); not on the page.</summary>
+    public const string MeterName = "OrleansCluster.Silo.Metrics";
+
     private static readonly TimeSpan ScenarioWait = TimeSpan.FromSeconds(2);
 
     public static WebApplication UseMetricsEndpoint(this WebApplication app)
     {
         ArgumentNullException.ThrowIfNull(app);
-        var scrapes = new SingleFlight();
+        var scrapes = new SingleFlight(app.Services.GetRequiredService<IMeterFactory>().Create(MeterName));
         app.Lifetime.ApplicationStopped.Register(scrapes.Dispose);
         app.Use(async (context, next) =>
         {
@@ -28,8 +32,9 @@ public static class MetricsEndpoint
                 return;
             }
 
-            // One page rendered at a time, shared by the scrapes that ask for it while it renders (found by probing: four
-            // scrapes at once of a 240 MB page took the silo from 2.9 to 8.5 GB). The page differs by method and format.
+            // One page rendered at a time, shared by the scrapes that asked for it before it began (found by probing: four
+            // scrapes at once of a 240 MB page took the silo from 2.9 to 8.5 GB): never one begun before a scrape asked,
+            // which could be of the scenario before a load (SingleFlight). The page differs by method and format.
             var key = context.Request.Method + " " + context.Request.Headers.Accept;
             var (page, shared) = await scrapes.GetAsync(key, () => RenderAsync(context, next), context.RequestAborted);
             if (shared)
@@ -206,14 +211,28 @@ public static class MetricsEndpoint
     private sealed record Page(int Status, string? ContentType, byte[] Body);
 
     /// <summary>
-    /// Renders one page at a time; a scrape that asks for a page (by its key) while that page renders waits for it and
-    /// answers its bytes. Where the rendering scrape fails or goes away, the next waiting one renders afresh.
+    /// Renders one page at a time; a scrape that asks for a page (by its key) shares the next rendering of it that has not
+    /// begun, and answers its bytes. A scrape never shares a rendering that began before it asked: found by review, a
+    /// scrape that came after a scenario's load (its answer given) could share a page begun before the load, the scenario
+    /// before's series. Scrapes that ask while a page renders share the one after it. Where the rendering scrape fails or
+    /// goes away, the next waiting one renders afresh. The meter <see cref="MeterName"/> counts the pages rendered, the
+    /// scrapes answered with a page another rendered, and the scrapes waiting (for their page or their turn to render).
     /// </summary>
     private sealed class SingleFlight : IDisposable
     {
         private readonly SemaphoreSlim _one = new(1, 1);
         private readonly Lock _gate = new();
-        private readonly Dictionary<string, Task<Page>> _inFlight = new(StringComparer.Ordinal);
+        private readonly Dictionary<string, Task<Page>> _notBegun = new(StringComparer.Ordinal);
+        private readonly Counter<long> _rendered;
+        private readonly Counter<long> _shared;
+        private readonly UpDownCounter<long> _waiting;
+
+        public SingleFlight(Meter meter)
+        {
+            _rendered = meter.CreateCounter<long>("orleanscluster.metrics.pages_rendered", description: "Pages of /metrics rendered");
+            _shared = meter.CreateCounter<long>("orleanscluster.metrics.pages_shared", description: "Scrapes of /metrics answered with a page another scrape rendered");
+            _waiting = meter.CreateUpDownCounter<long>("orleanscluster.metrics.scrapes_waiting", description: "Scrapes of /metrics waiting for a page, or for their turn to render one");
+        }
 
         public async Task<(Page Page, bool Shared)> GetAsync(string key, Func<Task<Page>> render, CancellationToken cancellationToken)
         {
@@ -223,32 +242,50 @@ public static class MetricsEndpoint
                 Task<Page>? shared;
                 lock (_gate)
                 {
-                    if (!_inFlight.TryGetValue(key, out shared))
+                    if (!_notBegun.TryGetValue(key, out shared))
                     {
                         mine = new TaskCompletionSource<Page>(TaskCreationOptions.RunContinuationsAsynchronously);
-                        _inFlight[key] = mine.Task;
+                        _notBegun[key] = mine.Task;
                     }
+
+                    _waiting.Add(1);
                 }
 
                 if (shared is not null)
                 {
                     try
                     {
-                        return (await shared.WaitAsync(cancellationToken), true);
+                        var answer = await shared.WaitAsync(cancellationToken);
+                        _shared.Add(1);
+                        return (answer, true);
                     }
                     catch (Exception) when (!cancellationToken.IsCancellationRequested)
                     {
                         continue; // the rendering scrape failed or went away: render afresh
                     }
+                    finally
+                    {
+                        _waiting.Add(-1);
+                    }
                 }
 
-                Page page;
+                var page = mine!;
+                Page rendered;
                 try
                 {
-                    await _one.WaitAsync(cancellationToken);
                     try
                     {
-                        page = await render();
+                        await _one.WaitAsync(cancellationToken);
+                    }
+                    finally
+                    {
+                        Begun(key, page.Task); // from here a scrape that asks waits for the next page
+                    }
+
+                    try
+                    {
+                        rendered = await render();
+                        _rendered.Add(1);
                     }
                     finally
                     {
@@ -257,25 +294,27 @@ public static class MetricsEndpoint
                 }
                 catch (Exception e)
                 {
-                    Done(key);
-                    mine!.TrySetException(e);
-                    _ = mine.Task.Exception; // observed: the waiting scrapes, if any, render afresh
+                    page.TrySetException(e);
+                    _ = page.Task.Exception; // observed: the waiting scrapes, if any, render afresh
                     throw;
                 }
 
-                Done(key); // before the answer: a scrape that comes after the page is done renders the next
-                mine!.SetResult(page);
-                return (page, false);
+                page.SetResult(rendered);
+                return (rendered, false);
             }
         }
 
         public void Dispose() => _one.Dispose();
 
-        private void Done(string key)
+        private void Begun(string key, Task<Page> page)
         {
             lock (_gate)
             {
-                _inFlight.Remove(key);
+                if (_notBegun.TryGetValue(key, out var waiting) && waiting == page)
+                {
+                    _notBegun.Remove(key);
+                    _waiting.Add(-1);
+                }
             }
         }
     }
