@@ -113,6 +113,21 @@ public sealed class LimitsTests : IAsyncLifetime
         Assert.Contains(key.Split(':')[1], error.ToString(), StringComparison.Ordinal);
     }
 
+    [Theory]
+    [InlineData("0")]
+    [InlineData("-1")]
+    [InlineData("-64")]
+    public async Task MaxSitesBelowOneStopsTheSiloAtStartNamingTheSetting(string value)
+    {
+        // Below 1 every site of every scenario would fold into site="other" (0), or it makes no sense (negative); the
+        // refusal named only 'MaxSites' of 'TelemetryOptions' until TelemetryOptionsValidator.
+        await using var factory = new SiloFactory { Settings = new Dictionary<string, string> { ["Telemetry:MaxSites"] = value } };
+
+        var error = Assert.ThrowsAny<Exception>(() => factory.Server);
+
+        Assert.Contains("Telemetry:MaxSites", error.ToString(), StringComparison.Ordinal);
+    }
+
     [Fact]
     public async Task RedisClusteringWithoutAConnectionStringStopsTheSiloNamingOrleansRedis()
     {
