@@ -51,7 +51,11 @@ public sealed record LinkStatus(
     [property: Id(7)] double BandwidthBytesPerSecond,
     [property: Id(8)] double PacketLossRatio);
 
-/// <summary>The job: state, pace, position and counters.</summary>
+/// <summary>
+/// The job: state, pace, position and counters. <c>LastStepFailed</c>: whether the last step the job ran failed (missed
+/// the barrier, or lost its calls) and rolled back to the checkpoint; while it did, <see cref="ClusterStatus.LastStep"/>'s
+/// rates read 0 (its other figures stay the last completed step's). False before any step, and once a step completes.
+/// </summary>
 [GenerateSerializer, Immutable, Alias("JobStatus")]
 public sealed record JobStatus(
     [property: Id(0)] JobState State,
@@ -69,7 +73,8 @@ public sealed record JobStatus(
     [property: Id(12)] JobProgress? Progress = null,
     [property: Id(13)] ReliabilityStatus? Reliability = null,
     [property: Id(14)] StepWallStatus? Wall = null,
-    [property: Id(15)] UnwrittenRecord? Unwritten = null);
+    [property: Id(15)] UnwrittenRecord? Unwritten = null,
+    [property: Id(16)] bool LastStepFailed = false);
 
 /// <summary>
 /// A record that storage does not hold as memory has it (storage out of reach): <see cref="Seconds"/> of wall time
@@ -143,7 +148,11 @@ public sealed record JobProgress(
     public bool Stalled => SecondsSinceStep > StallBoundSeconds;
 }
 
-/// <summary>The last completed step's figures (DESIGN.md section 4).</summary>
+/// <summary>
+/// The last completed step's figures (DESIGN.md section 4); its rates (<see cref="ClusterMfu"/>,
+/// <see cref="TokensPerSecond"/>, <see cref="UsefulFlopsPerSecond"/>) 0 while the job's last step failed
+/// (<see cref="JobStatus.LastStepFailed"/>): a step that rolls back trains nothing.
+/// </summary>
 [GenerateSerializer, Immutable, Alias("LastStepFigures")]
 public sealed record LastStepFigures(
     [property: Id(0)] long Number,

@@ -18,7 +18,7 @@ internal static class JobFigures
                 scenario.Sites.Select((site, s) => new SiteStatus(site.Name, site.NodeCount, site.GpuCount, tree.Site(s, site))).ToArray(),
                 Links(scenario, tree.Links),
                 job,
-                last is { } l ? LastStep(l.Result, l.Number) : null);
+                last is { } l ? LastStep(l.Result, l.Number, job.LastStepFailed) : null);
 
     /// <summary>
     /// The job's state, pace, counters and host; its progress while it runs and its reliability once a scenario is
@@ -31,7 +31,7 @@ internal static class JobFigures
         return new(job.State, job.Pace, job.Step, job.LastCheckpoint, job.StepsOk, job.StepsFailed, job.LostSteps, tree.EvictedNodes,
             job.SimulatedSeconds, tree.GrainCalls, job.Epoch, host,
             job.State == JobState.Running && scenario is not null ? run.Progress(job.Pace, scenario.Job.BarrierTimeoutSeconds, stallSeconds) : null,
-            scenario is not null ? Reliability(scenario, job, run.Time) : null, tree.Wall, unwritten);
+            scenario is not null ? Reliability(scenario, job, run.Time) : null, tree.Wall, unwritten, run.Recent(1) is [{ Ok: false }]);
     }
 
     /// <summary>What the metrics read after a step.</summary>
@@ -50,9 +50,14 @@ internal static class JobFigures
         return new ReliabilityStatus(time.Ettr, time.ProductiveSeconds, mtbf, youngDaly, interval, time.SinceCheckpointSeconds, record.Failures, record.FailuresDropped);
     }
 
-    /// <summary>The last step's figures for <c>/api/cluster</c>.</summary>
-    public static LastStepFigures LastStep(StepResult r, long number) =>
-        new(number, r.StepSeconds, r.MaxComputeSeconds, r.MedianComputeSeconds, r.IntraSiteSeconds, r.InterSiteSeconds, r.StragglerTax, r.ClusterMfu, Breakdown(r.Breakdown), r.TokensPerSecond, r.UsefulFlopsPerSecond);
+    /// <summary>
+    /// The last completed step's figures for <c>/api/cluster</c>; its rates 0 where a step has <paramref name="failedSince"/>
+    /// (as the gauges read them: found by probing, a partition that failed every step read the last completed step's
+    /// tokens per second, a healthy throughput for a job getting nowhere).
+    /// </summary>
+    public static LastStepFigures LastStep(StepResult r, long number, bool failedSince = false) =>
+        new(number, r.StepSeconds, r.MaxComputeSeconds, r.MedianComputeSeconds, r.IntraSiteSeconds, r.InterSiteSeconds, r.StragglerTax,
+            failedSince ? 0 : r.ClusterMfu, Breakdown(r.Breakdown), failedSince ? 0 : r.TokensPerSecond, failedSince ? 0 : r.UsefulFlopsPerSecond);
 
     /// <summary>
     /// The straggler report of a step: the <paramref name="top"/> slowest nodes, the links, by site and by generation;

@@ -51,10 +51,10 @@ public sealed class SimulationMetrics
             Gauge("gpusim_step_number", "The job's current step.", Single(step, s => s.Number)),
             Gauge("gpusim_allreduce_seconds", "max_s T_s (intra_site) and T_x (inter_site) of the last step, seconds.", ObserveAllReduce(step)),
             Gauge("gpusim_step_time_breakdown_seconds", "T_step of the last step split into parts that sum to it (compute, straggler_wait, intra_site, inter_site_bandwidth, inter_site_latency), seconds.", ObserveBreakdown(step)),
-            Gauge("gpusim_tokens_per_second", "Tokens trained per second of the last step (0 in direct mode, and while the job is paused or stopped).", Single(step, s => Rate(s, s.Result?.TokensPerSecond))),
-            Gauge("gpusim_useful_flops_per_second", "Model FLOPs of the GPUs at the barrier per second of the last step (0 while the job is paused or stopped).", Single(step, s => Rate(s, s.Result?.UsefulFlopsPerSecond))),
+            Gauge("gpusim_tokens_per_second", "Tokens trained per second of the last step (0 in direct mode, while the job's last step failed, and while it is paused or stopped).", Single(step, s => Rate(s, s.Result?.TokensPerSecond))),
+            Gauge("gpusim_useful_flops_per_second", "Model FLOPs of the GPUs at the barrier per second of the last step (0 while the job's last step failed, and while it is paused or stopped).", Single(step, s => Rate(s, s.Result?.UsefulFlopsPerSecond))),
             Gauge("gpusim_straggler_tax_ratio", "(max t - median t) / T_step of the last step.", Single(step, s => s.Result?.StragglerTax)),
-            Gauge("gpusim_cluster_mfu_ratio", "Cluster model-FLOPs utilisation of the last step (0 while the job is paused or stopped).", Single(step, s => Rate(s, s.Result?.ClusterMfu))),
+            Gauge("gpusim_cluster_mfu_ratio", "Cluster model-FLOPs utilisation of the last step (0 while the job's last step failed, and while it is paused or stopped).", Single(step, s => Rate(s, s.Result?.ClusterMfu))),
             Gauge("gpusim_job_state", "1 for the job's state now (idle, running, paused, stopped), 0 for the others.", ObserveJobState(step)),
             Gauge("gpusim_stragglers", "Stragglers at the last step, by kind (node, link).", ObserveStragglers(step)),
             Gauge("gpusim_nodes", "Nodes by site, generation and state (healthy, degraded, down).", ObserveNodes(step, fold)),
@@ -87,6 +87,13 @@ public sealed class SimulationMetrics
 
         /// <summary>The last step evaluated, completed or failed (a partition's failed steps name their link): the stragglers' source.</summary>
         public StepResult? Evaluated { get; init; }
+
+        /// <summary>
+        /// Whether the job's last step failed (missed the barrier, or lost its calls) and rolled back: the rates read 0
+        /// until a step completes, whatever <see cref="Result"/> (the last completed step's) says. Set from the outcome
+        /// <see cref="ReportStep"/> is given.
+        /// </summary>
+        public bool Failed { get; init; }
     }
 
     /// <summary>What the job reported after its last step on this silo, or null (no step yet, or the job is elsewhere).</summary>
@@ -120,7 +127,7 @@ public sealed class SimulationMetrics
             _steps.Add(ok, durationSeconds, lostSteps);
         }
 
-        _step = snapshot;
+        _step = snapshot.Failed == !ok ? snapshot : snapshot with { Failed = !ok };
     }
 
     /// <summary>Updates the fault gauges.</summary>
@@ -166,8 +173,12 @@ public sealed class SimulationMetrics
     // The job's figures now, where they are of the step's scenario.
     private NowSnapshot? Now(StepSnapshot s) => _now is { } now && now.Scenario == s.Scenario ? now : null;
 
-    // A rate of the last step while the job runs; 0 while it is paused or stopped, which trains nothing (docs/telemetry.md).
-    private double? Rate(StepSnapshot s, double? value) => value is not null && Now(s) is { State: not JobState.Running } ? 0 : value;
+    // A rate of the last step while the job runs and steps; 0 while its last step failed (the work since the checkpoint
+    // is lost: found by probing, a partition that failed every step went on reading the last completed step's tokens
+    // per second and MFU, a healthy throughput for a job getting nowhere), and while it is paused or stopped, which
+    // trains nothing (docs/telemetry.md). A failed step reads 0 even before any step completed, rather than no series.
+    private double? Rate(StepSnapshot s, double? value) =>
+        s.Failed || (value is not null && Now(s) is { State: not JobState.Running }) ? 0 : value;
 
     private IEnumerable<Sample> ObserveJobState(StepSnapshot? s)
     {
