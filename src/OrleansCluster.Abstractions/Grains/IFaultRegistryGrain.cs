@@ -24,6 +24,16 @@ public interface IFaultRegistryGrain : IGrainWithStringKey
     [Alias("RunStarted2")] // a build that does not say whether the run goes on fails clearly
     Task RunStartedAsync(long epoch, ScenarioSource scenario, bool keepFaults, bool continuing, int blockSize);
 
+    /// <summary>
+    /// The epoch the registry tells its effects under: the job's layout it was told last or, after a reactivation, the
+    /// one its record held. The same run laid out again is written behind (<see cref="RunStartedAsync"/>), so a registry
+    /// lost before that write landed comes back on an older epoch, whose pushes the blocks and links ignore: the job
+    /// asks this while it steps, and lays its tree out again when the answer is older than its layout. Answered from
+    /// memory, also while a write's outcome is unknown.
+    /// </summary>
+    [AlwaysInterleave, Alias("Epoch")]
+    ValueTask<long> EpochAsync();
+
     /// <summary>Injects every fault or none (a campaign is one call).</summary>
     [Alias("Inject")]
     Task<InjectionResult> InjectAsync(IReadOnlyList<FaultRequest> requests, string? campaign);
@@ -41,7 +51,9 @@ public interface IFaultRegistryGrain : IGrainWithStringKey
     /// faults repaired by then end, and <paramref name="arrivals"/> (failures that started since the last call) begin,
     /// with <c>source: "background"</c>. Background faults are timed by this clock, not the wall's, so realtime and
     /// max pace give the same history. Returns the simulated time of the next repair, if any is pending, and how many
-    /// arrivals it dropped because the faults in force were at <c>Admin:MaxLiveFaults</c>.
+    /// arrivals it dropped because the faults in force were at <c>Admin:MaxLiveFaults</c>. Refused (an
+    /// <c>EpochMismatchException</c>, nothing taken) when <paramref name="epoch"/> is not the registry's: the job hands
+    /// the same arrivals over again, once it has told the registry its layout (<see cref="EpochAsync"/>).
     /// </summary>
     [Alias("Background2")] // answers a BackgroundHandover: a build that expects the time alone fails clearly
     Task<BackgroundHandover> BackgroundAsync(long epoch, double simulatedSeconds, IReadOnlyList<BackgroundFault> arrivals);

@@ -23,8 +23,15 @@ internal static class FaultEndings
     /// new one's run).
     /// </summary>
     public static List<Fault> ForRun(IEnumerable<Fault> live, ScenarioSource? stored, ScenarioSource scenario, bool keepFaults, bool continuing) =>
-        keepFaults && continuing && Equals(scenario, stored) ? []
+        SameRun(stored, scenario, keepFaults, continuing) ? []
             : live.Where(keepFaults && Equals(scenario, stored) ? BackgroundIntake.IsBackground : _ => true).ToList();
+
+    /// <summary>
+    /// Whether a run of <paramref name="scenario"/> is the run stored (<paramref name="stored"/>) laid out again: it keeps
+    /// every fault, and only its epoch (and block size) change, which the registry writes behind the layout.
+    /// </summary>
+    public static bool SameRun(ScenarioSource? stored, ScenarioSource scenario, bool keepFaults, bool continuing) =>
+        keepFaults && continuing && Equals(scenario, stored);
 
     /// <summary>
     /// The faults as they end at <paramref name="now"/>, <paramref name="how"/>: what a write records (Journal) before it

@@ -24,7 +24,13 @@ public sealed partial class FaultRegistryGrain
         var s = _store.State;
         if (_memory.Layout is not { } layout || epoch != s.Epoch)
         {
-            return new BackgroundHandover(null, 0);
+            // Found by review (fix-drain2): answered as taken, so the job counted the arrivals handed over and they were
+            // lost, silently, for as long as this registry stayed behind the job's layout (one lost before it wrote the
+            // same run's new epoch comes back on the older one). Refused: the job hands them over again, once it has
+            // seen the registry behind (EpochAsync) and laid its tree out again.
+            throw new EpochMismatchException(_memory.Layout is null
+                ? $"the fault registry has no run laid out; background failures of run {epoch} wait for the job to lay its tree out again"
+                : $"the fault registry tells its effects under epoch {s.Epoch}, the job stepped under {epoch}: background failures wait for the job to lay its tree out again");
         }
 
         // The step is worked out first (BackgroundStep) and written before anything in memory changes, as an injection

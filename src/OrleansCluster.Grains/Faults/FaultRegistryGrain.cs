@@ -47,89 +47,14 @@ public sealed partial class FaultRegistryGrain(
         await RestoreAsync();
     }
 
-    // Takes the faults in from the live record as storage holds it: at activation, and when a write whose outcome was
-    // unknown turns out to have landed (SettleAsync).
-    private async Task RestoreAsync()
-    {
-        if (_store.State.Scenario is { } scenario && Resolve(scenario) is { } resolved)
-        {
-            // Back after a deactivation or a silo's death: rebuild the layout and push every effect again.
-            var layout = new ClusterLayout(resolved);
-            if (_store.RecoverJournal(f => FaultIntake.Restore(f, layout).Fault ?? f))
-            {
-                HistoryWriteWithin(HistorySchedule.Delay); // ends the live record holds and the history lost
-            }
-
-            foreach (var restored in _memory.Restore(layout, _store.State.Faults, _store.History))
-            {
-                if (restored.Clamped is { } clamp)
-                {
-                    LogClamped(logger, restored.Id, clamp.Stored, clamp.Held);
-                }
-
-                if (restored.Problems is { } problems)
-                {
-                    LogUnresolved(logger, restored.Id, problems);
-                }
-
-                if (restored.Rewrite)
-                {
-                    _store.LiveChanged();
-                }
-            }
-
-            await ApplyAsync(changed: null); // every target told its effect again (FaultRegistryMemory.Restore)
-        }
-    }
-
-    // Found by probing: a change whose write timed out (a paused Redis) was undone here and landed later, and every read
-    // answered for minutes that it was not made. A write whose outcome is unknown is read back before its call answers
-    // (CommitAsync); where that read fails too, no call but the health is served until a read back succeeds, so that
-    // nothing is answered from a memory that may differ from storage.
-    public async Task Invoke(IIncomingGrainCallContext context)
-    {
-        ArgumentNullException.ThrowIfNull(context);
-        if (_store.Unsettled && context.ImplementationMethod?.Name != nameof(HealthAsync))
-        {
-            await SettleAsync();
-        }
-
-        await context.Invoke();
-    }
-
-    // Reads the live record back after a write whose outcome was unknown. One that landed is taken in as storage holds
-    // it, as an activation does: the faults it made join the book, those it ended leave it for the history (from the
-    // record's journal), a new run is laid out, and every target is told the effect of the faults stored. Throws
-    // WriteUnsettledException while storage cannot be read.
-    private async Task SettleAsync()
-    {
-        var epoch = _store.State.Epoch;
-        if (!await _store.SettleAsync())
-        {
-            return;
-        }
-
-        _memory.Forget(newRun: _store.State.Epoch != epoch); // what was told stays: the pass of the restore takes it back
-        await RestoreAsync();
-    }
-
-    // The stored run's scenario, or null when it no longer resolves (stored by a build with looser bounds): the
-    // registry then starts empty, and the job's next run (RunStartedAsync) sets it up again.
-    private Scenario? Resolve(ScenarioSource source)
-    {
-        if (ScenarioResolver.TryResolve(source, out var scenario, out var errors))
-        {
-            return scenario;
-        }
-
-        LogUnresolved(logger, "(the stored run's scenario)", ScenarioResolver.Describe(errors));
-        _store.State.Faults.Clear();
-        return null;
-    }
-
     public override async Task OnDeactivateAsync(DeactivationReason reason, CancellationToken cancellationToken)
     {
         metrics.FaultsLeft(); // the silo that hosts the registry next exports the fault gauges
+        if (_store.LiveDirty && !_store.Unsettled)
+        {
+            await SaveExpiriesAsync(); // what is written behind (the same run's new epoch, an expiry), not left to a retry that will not come
+        }
+
         await WriteHistoryAsync(cancellationToken);
         await base.OnDeactivateAsync(reason, cancellationToken);
     }
@@ -139,14 +64,22 @@ public sealed partial class FaultRegistryGrain(
         ArgumentOutOfRangeException.ThrowIfLessThan(blockSize, 1);
         ArgumentNullException.ThrowIfNull(scenario);
         var layout = new ClusterLayout(ScenarioResolver.Resolve(scenario));
-        var s = _store.State;
+        if (FaultEndings.SameRun(_store.State.Scenario, scenario, keepFaults, continuing))
+        {
+            // The same run laid out again (a silo joined, left or was lost) ends no fault: its new grains are told the
+            // faults from memory at once, and the new epoch is written behind (FaultStore.RunBehind), as an expiry is.
+            _store.RunBehind(epoch, scenario, blockSize);
+            _memory.StartRun(layout);
+            await ApplyAsync(changed: null, writeBehind: true);
+            return;
+        }
 
-        // A new scenario clears every fault, a new run of the same one the background failures, the same run laid out
-        // again none (FaultEndings.ForRun).
-        var clearing = FaultEndings.ForRun(_memory.Book.Faults, s.Scenario, scenario, keepFaults, continuing);
+        await SettleAsync(); // let through the call filter for the same run alone: throws while storage cannot be read
 
-        // Written before anything in memory changes, as a mutation is (found by review: a failed write here left the
+        // A new scenario clears every fault, a new run of the same one the background failures (FaultEndings.ForRun),
+        // written before anything in memory changes, as a mutation is (found by review: a failed write here left the
         // faults ended and the new run set in memory, and the next write of any call made them durable).
+        var clearing = FaultEndings.ForRun(_memory.Book.Faults, _store.State.Scenario, scenario, keepFaults, continuing);
         await CommitEndingsAsync(clearing, FaultState.Cleared, change: state => state.BeginRun(epoch, scenario, blockSize));
         _memory.StartRun(layout); // the grains start the new run healthy
         await ApplyAsync(changed: null);
@@ -238,6 +171,8 @@ public sealed partial class FaultRegistryGrain(
     public ValueTask<IReadOnlyDictionary<string, NodeEffect>> NodeEffectsAsync() =>
         ValueTask.FromResult<IReadOnlyDictionary<string, NodeEffect>>(new Dictionary<string, NodeEffect>(_memory.NodeEffects, StringComparer.Ordinal));
 
+    public ValueTask<long> EpochAsync() => ValueTask.FromResult(_store.State.Epoch);
+
     public Task<FaultRegistryHealth> HealthAsync() => Task.FromResult(new FaultRegistryHealth(_memory.Book.Count, _store.Unwritten));
 
     public ValueTask<FaultCounts> CountsAsync() =>
@@ -267,8 +202,9 @@ public sealed partial class FaultRegistryGrain(
     // since the last pass; a mutation costs in proportion to its own targets, not to every fault in force.
     // An expiry is no caller's change and cannot be put back (its time has passed): its effect is taken back before
     // it is written, and a write that fails (storage down) is tried again on the timer instead of failing the pass.
-    // Whatever happens in a pass the timer is set again, or no fault would end until the next mutation.
-    private async Task ApplyAsync(IReadOnlyCollection<Fault>? changed)
+    // Whatever happens in a pass the timer is set again, or no fault would end until the next mutation. `writeBehind`
+    // leaves the write to the timer's pass (the live faults are dirty then), so that the caller waits on no storage.
+    private async Task ApplyAsync(IReadOnlyCollection<Fault>? changed, bool writeBehind = false)
     {
         var now = clock.GetUtcNow();
         var pass = _memory.Expire(now);
@@ -284,7 +220,7 @@ public sealed partial class FaultRegistryGrain(
 
             await PushAsync(_memory.Plan(pass, changed));
             _memory.Pushed(pass);
-            if (pass.Expired.Count > 0 || _store.LiveDirty)
+            if (!writeBehind && (pass.Expired.Count > 0 || _store.LiveDirty))
             {
                 await SaveExpiriesAsync();
             }

@@ -14,6 +14,7 @@ internal sealed class FaultStore(IPersistentState<FaultRegistryState> state, IPe
     private readonly FailedWrites _liveWrites = new(time);
     private readonly FailedWrites _historyWrites = new(time);
     private Guid? _unsettled; // the write whose outcome is unknown: neither it nor a read back answered
+    private (long Epoch, ScenarioSource Scenario, int BlockSize)? _runBehind; // the same run laid out again, no write tried since
 
     /// <summary>The live state.</summary>
     public FaultRegistryState State => state.State;
@@ -133,6 +134,12 @@ internal sealed class FaultStore(IPersistentState<FaultRegistryState> state, IPe
         {
             LiveDirty = false;
             _liveWrites.Landed();
+            if (_runBehind is { } run)
+            {
+                // The write settled was made before the run was laid out again: the layout stands, written behind.
+                RunBehind(run.Epoch, run.Scenario, run.BlockSize);
+            }
+
             return true;
         }
 
@@ -201,6 +208,7 @@ internal sealed class FaultStore(IPersistentState<FaultRegistryState> state, IPe
             try
             {
                 state.State.WriteId = Guid.NewGuid();
+                _runBehind = null; // this write carries it, and memory keeps it whatever comes of the write
                 await state.WriteStateAsync();
             }
             catch (InconsistentStateException)
@@ -237,6 +245,21 @@ internal sealed class FaultStore(IPersistentState<FaultRegistryState> state, IPe
         {
             stored.State = mine;
         }
+    }
+
+    /// <summary>
+    /// The run stored laid out again under <paramref name="epoch"/> (blocks of <paramref name="blockSize"/> nodes), taken
+    /// in memory at once and written behind it (<see cref="LiveDirty"/>: the registry's timer writes it, and retries): found
+    /// by probing, the layout of a job whose silo left while Redis was paused waited on this write, which could not
+    /// land, and the job did not step for as long as Redis stayed paused. A write whose outcome is unknown, made before,
+    /// and settled as landed (<see cref="SettleAsync"/>) takes it again over the record read; any write tried after
+    /// carries it (memory put back after a write not made still holds it: the undo was taken after it).
+    /// </summary>
+    public void RunBehind(long epoch, ScenarioSource scenario, int blockSize)
+    {
+        state.State.BeginRun(epoch, scenario, blockSize);
+        _runBehind = (epoch, scenario, blockSize);
+        LiveDirty = true;
     }
 
     /// <summary>Notes that the history in memory may differ from the one stored, so that its next write is made.</summary>

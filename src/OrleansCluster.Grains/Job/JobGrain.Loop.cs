@@ -53,6 +53,11 @@ public sealed partial class JobGrain
             _readiness.LayOutAgain(); // laid out again just below, over the silos there now, from the same step
         }
 
+        if (_readiness.Ready && await RegistryBehindAsync())
+        {
+            _readiness.LayOutAgain(); // laid out again just below: the registry is told the layout, and pushes under it again
+        }
+
         if (!_readiness.Ready)
         {
             // Found by review: the wait for the tree (a silo draining, a layout that failed part way) was owed at realtime
@@ -111,6 +116,40 @@ public sealed partial class JobGrain
                 _timer?.Change(TimeSpan.FromSeconds(1), Timeout.InfiniteTimeSpan);
             }
         }
+    }
+
+    // Found by review (fix-drain2): the registry writes the same run's new layout behind it, and one lost before that
+    // write landed (its deactivation's write failing against a paused Redis, its silo killed) came back on the older
+    // epoch while the job stepped on the newer; the blocks and links ignored every push it made from then on
+    // (injections, clears, expiries), and nothing laid the tree out again. The registry is asked its epoch about once a
+    // second, the step not waiting on the answer (a registry whose storage is out of reach answers late or not at
+    // all); an answer older than the layout it was asked under has the tree laid out again, which tells the registry.
+    private async Task<bool> RegistryBehindAsync()
+    {
+        var behind = false;
+        if (_registryEpoch.Answered is { } answer)
+        {
+            try
+            {
+                var registry = await answer; // ended already: no wait
+                behind = _registryEpoch.Behind(registry, Job.Epoch);
+                if (behind)
+                {
+                    LogRegistryBehind(logger, registry, Job.Epoch);
+                }
+            }
+            catch (Exception)
+            {
+                _registryEpoch.Failed(); // unreachable for now: asked again within a second
+            }
+        }
+
+        if (!behind && _registryEpoch.Due)
+        {
+            _registryEpoch.Asked(Registry.EpochAsync().AsTask(), Job.Epoch);
+        }
+
+        return behind;
     }
 
     // Counts the next step as failed without running it (its grains were lost) and rolls back to the checkpoint.
@@ -188,6 +227,7 @@ public sealed partial class JobGrain
             catch (Exception e)
             {
                 _handOverRetryAt = time.GetTimestamp();
+                _registryEpoch.Soon(); // a registry behind the layout refuses them (EpochMismatchException): asked at once
                 if (_handOverFailureLog.Open())
                 {
                     LogHandOverFailed(logger, Run.NextStep, e.GetBaseException().GetType().Name, e.GetBaseException().Message);

@@ -46,6 +46,7 @@ public sealed partial class JobGrain(
     private TreeCalls? _calls;
     private IGrainTimer? _timer;
     private readonly TreeReadiness _readiness = new();
+    private readonly RegistryEpochCheck _registryEpoch = new(time); // whether the registry pushes under the layout
     private readonly JobWrites _writes = new(time); // who writes the record, what is owed, a change not settled
     private readonly LogGate _saveFailureLog = new(time, TimeSpan.FromSeconds(tuning.Value.LogIntervalSeconds));
     private readonly LogGate _handOverFailureLog = new(time, TimeSpan.FromSeconds(tuning.Value.LogIntervalSeconds));

@@ -22,7 +22,13 @@ public sealed class FlakyStorage(IGrainStorage inner) : IGrainStorage
 
         /// <summary>Stored, with an ETag the caller never sees; the write throws a timeout.</summary>
         LandLate,
+
+        /// <summary>Not stored; the write waits <see cref="HangFor"/>, as one to a paused Redis does until the client gives up, then throws a timeout.</summary>
+        Hang,
     }
+
+    /// <summary>How long a write armed to <see cref="Mode.Hang"/> waits before it fails.</summary>
+    public static readonly TimeSpan HangFor = TimeSpan.FromSeconds(2);
 
     private readonly Lock _gate = new();
     private readonly Dictionary<string, (Mode Mode, int Count)> _armed = new(StringComparer.Ordinal);
@@ -115,6 +121,9 @@ public sealed class FlakyStorage(IGrainStorage inner) : IGrainStorage
         {
             case Mode.Fail:
                 throw new TimeoutException($"test storage: the write of {stateName} failed");
+            case Mode.Hang:
+                await Task.Delay(HangFor);
+                throw new TimeoutException($"test storage: the write of {stateName} hung and timed out");
             case Mode.LandLate:
                 var copy = new GrainState<T>(grainState.State, grainState.ETag) { RecordExists = grainState.RecordExists };
                 await inner.WriteStateAsync(stateName, grainId, copy);

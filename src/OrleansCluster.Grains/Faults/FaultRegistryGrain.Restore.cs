@@ -1,0 +1,95 @@
+using OrleansCluster.Abstractions.Messages;
+using OrleansCluster.Model.Scenarios;
+using OrleansCluster.Model.Simulation;
+
+namespace OrleansCluster.Grains.Faults;
+
+/// <summary>
+/// The registry taking its live record in as storage holds it: at activation, and after a write whose outcome was
+/// unknown, read back before any call but the health (and the same run's layout) is answered. A part of the grain (the
+/// record is its own state in <see cref="FaultStore"/>).
+/// </summary>
+public sealed partial class FaultRegistryGrain
+{
+    // Takes the faults in from the live record as storage holds it: at activation, and when a write whose outcome was
+    // unknown turns out to have landed (SettleAsync).
+    private async Task RestoreAsync()
+    {
+        if (_store.State.Scenario is { } scenario && Resolve(scenario) is { } resolved)
+        {
+            // Back after a deactivation or a silo's death: rebuild the layout and push every effect again.
+            var layout = new ClusterLayout(resolved);
+            if (_store.RecoverJournal(f => FaultIntake.Restore(f, layout).Fault ?? f))
+            {
+                HistoryWriteWithin(HistorySchedule.Delay); // ends the live record holds and the history lost
+            }
+
+            foreach (var restored in _memory.Restore(layout, _store.State.Faults, _store.History))
+            {
+                if (restored.Clamped is { } clamp)
+                {
+                    LogClamped(logger, restored.Id, clamp.Stored, clamp.Held);
+                }
+
+                if (restored.Problems is { } problems)
+                {
+                    LogUnresolved(logger, restored.Id, problems);
+                }
+
+                if (restored.Rewrite)
+                {
+                    _store.LiveChanged();
+                }
+            }
+
+            await ApplyAsync(changed: null); // every target told its effect again (FaultRegistryMemory.Restore)
+        }
+    }
+
+    // Found by probing: a change whose write timed out (a paused Redis) was undone here and landed later, and every read
+    // answered for minutes that it was not made. A write whose outcome is unknown is read back before its call answers
+    // (CommitAsync); where that read fails too, no call but the health is served until a read back succeeds, so that
+    // nothing is answered from a memory that may differ from storage. A run's start reads back itself: the same run
+    // laid out again answers nothing and is not held (its faults are told again once the read back takes the record in);
+    // the epoch is memory's, what the registry pushes under, which the job compares with its layout.
+    public async Task Invoke(IIncomingGrainCallContext context)
+    {
+        ArgumentNullException.ThrowIfNull(context);
+        if (_store.Unsettled && context.ImplementationMethod?.Name is not (nameof(HealthAsync) or nameof(RunStartedAsync) or nameof(EpochAsync)))
+        {
+            await SettleAsync();
+        }
+
+        await context.Invoke();
+    }
+
+    // Reads the live record back after a write whose outcome was unknown. One that landed is taken in as storage holds
+    // it, as an activation does: the faults it made join the book, those it ended leave it for the history (from the
+    // record's journal), a new run is laid out, and every target is told the effect of the faults stored. Throws
+    // WriteUnsettledException while storage cannot be read.
+    private async Task SettleAsync()
+    {
+        var epoch = _store.State.Epoch;
+        if (!await _store.SettleAsync())
+        {
+            return;
+        }
+
+        _memory.Forget(newRun: _store.State.Epoch != epoch); // what was told stays: the pass of the restore takes it back
+        await RestoreAsync();
+    }
+
+    // The stored run's scenario, or null when it no longer resolves (stored by a build with looser bounds): the
+    // registry then starts empty, and the job's next run (RunStartedAsync) sets it up again.
+    private Scenario? Resolve(ScenarioSource source)
+    {
+        if (ScenarioResolver.TryResolve(source, out var scenario, out var errors))
+        {
+            return scenario;
+        }
+
+        LogUnresolved(logger, "(the stored run's scenario)", ScenarioResolver.Describe(errors));
+        _store.State.Faults.Clear();
+        return null;
+    }
+}

@@ -1,0 +1,48 @@
+namespace OrleansCluster.Grains.Job;
+
+/// <summary>
+/// Whether the fault registry tells its effects under the job's layout, asked about once a second while the job steps,
+/// without the step waiting on the answer. The registry writes the same run's new layout behind it (so that a layout
+/// does not wait on a paused storage); one lost before that write landed comes back on an older epoch, whose pushes
+/// (injections, clears, expiries) the blocks and links ignore, and nothing else would lay the tree out again (found by
+/// review, fix-drain2). Bookkeeping only: the grain makes the call and lays the tree out again.
+/// </summary>
+public sealed class RegistryEpochCheck(TimeProvider time)
+{
+    /// <summary>How often the registry is asked.</summary>
+    public static readonly TimeSpan Interval = TimeSpan.FromSeconds(1);
+
+    private Task<long>? _answer;
+    private long _layout; // the job's epoch when it asked
+    private long? _askedAt; // null: ask at the next chance
+
+    /// <summary>The call in flight, once it has ended (null while none has, or none was made).</summary>
+    public Task<long>? Answered => _answer is { IsCompleted: true } answer ? answer : null;
+
+    /// <summary>Whether to ask now: no call in flight, and none within <see cref="Interval"/>.</summary>
+    public bool Due => _answer is null && (_askedAt is not { } at || time.GetElapsedTime(at) >= Interval);
+
+    /// <summary>The registry was asked (<paramref name="answer"/>) while the job stepped on <paramref name="layout"/>.</summary>
+    public void Asked(Task<long> answer, long layout)
+    {
+        ArgumentNullException.ThrowIfNull(answer);
+        (_answer, _layout, _askedAt) = (answer, layout, time.GetTimestamp());
+    }
+
+    /// <summary>
+    /// Takes the answer in: the registry's <paramref name="registry"/> epoch, asked under <see cref="Asked"/>'s layout,
+    /// while the job is on <paramref name="layout"/> now. True when the registry is behind the layout it was asked
+    /// under and the job is still on it (an answer to a layout since replaced says nothing of the new one).
+    /// </summary>
+    public bool Behind(long registry, long layout)
+    {
+        _answer = null;
+        return registry < _layout && _layout == layout;
+    }
+
+    /// <summary>The call failed (the registry unreachable, its storage out of reach): asked again after the interval.</summary>
+    public void Failed() => _answer = null;
+
+    /// <summary>Asks at the next chance (a hand-over the registry refused, a layout laid out again).</summary>
+    public void Soon() => _askedAt = null;
+}
