@@ -259,12 +259,19 @@ public static class WhatIfEvaluator
     }
 
     /// <summary>
-    /// Steps <paramref name="scenario"/> and gathers its figures. A step fails as the live job fails it (a node past the
-    /// barrier timeout, a partition, or an all-reduce the collective watchdog aborts) and costs what the job's
-    /// failed-step accounting says: the barrier timeout, with no useful work; so it counts in the mean and p99 step
-    /// times, and only completed steps count in the work, the MFU and the breakdown. A node that missed the barrier is
-    /// evicted as the job's blocks evict it: out of the steps after, its GPUs still paid for, until the first step after
-    /// a checkpoint (or after a failed step, which the job replays from its checkpoint) finds it back within the timeout.
+    /// Steps <paramref name="scenario"/> as the live job steps it and gathers its figures; <paramref name="steps"/> is the
+    /// budget of steps evaluated, replays included. A step fails as the live job fails it (a node past the barrier
+    /// timeout, a partition, or an all-reduce the collective watchdog aborts) and costs what the job's failed-step
+    /// accounting says: the barrier timeout, with no useful work; then, as the job does (<c>JobRun.Fail</c>), the run
+    /// goes back to its last checkpoint, the steps completed since it are lost (their work with them), and it goes on
+    /// from the step after the checkpoint, whose noise is drawn again from the same seed, node and step, so the replay
+    /// repeats the same draws. A failed step counts in the mean and p99 step times; only the steps kept count in the
+    /// work and the MFU, and every completed step in the breakdown. A node that missed the barrier is evicted as the
+    /// job's blocks evict it: out of the steps after, its GPUs still paid for, until the first step after a checkpoint
+    /// (the step a failure goes back to) finds it back within the timeout. When a step fails again that already failed
+    /// since the furthest step reached (the job's own sign of a loop), the variant is <see cref="VariantResult.Stalled"/>:
+    /// the faults carried hold steady, so every replay meets the same failure, and the run never gets past it; its
+    /// throughput, MFU and money are then none, whatever it did before.
     /// </summary>
     public static VariantResult Run(Scenario baseline, Scenario scenario, WhatIfVariant variant, int steps, WhatIfFaults? faults = null, CancellationToken cancellationToken = default)
     {
@@ -279,10 +286,19 @@ public static class WhatIfEvaluator
         var nodes = scenario.NodeCount;
         var times = new double[steps];
         var parts = new double[StepBreakdown.Parts.Count];
-        double usefulMfuSeconds = 0;
-        double work = 0; // the completed steps' work, in steps of all the variant's GPUs
+        var completed = 0;
         var failed = 0;
-        var rejoinCheck = false; // set for the first step after a checkpoint or a failure
+        long lost = 0;
+
+        // The work (in steps of all the variant's GPUs) and MFU-seconds of the steps up to the last checkpoint, and of
+        // those since it, which a failure loses.
+        var (keptWork, keptMfuSeconds, sinceWork, sinceMfuSeconds) = (0.0, 0.0, 0.0, 0.0);
+
+        // The job's counters (JobRun): the last step completed (a failure sets it back to the checkpoint), the last
+        // checkpoint, the furthest step completed, and the steps failed since the furthest.
+        long step = 0, checkpoint = 0, furthest = 0;
+        var failedSince = new HashSet<long>();
+        string? stall = null;
         for (var k = 0; k < steps; k++)
         {
             if ((k & 7) == 0)
@@ -292,20 +308,26 @@ public static class WhatIfEvaluator
 
             // The job's rule (JobRun.NextCommand): blocks look at evicted nodes again on the first step after a
             // checkpoint, which is also the step a failure rolls the job back to.
-            rejoinCheck |= k % checkpointEvery == 0;
-            var result = simulator.Step(k + 1, timeout, rejoinCheck, out var missed);
-            rejoinCheck = false;
-            if (StepFailure.Reason(result, missed, timeout) is not null)
+            var number = step + 1;
+            var result = simulator.Step(number, timeout, (number - 1) % checkpointEvery == 0, out var missed);
+            if (StepFailure.Reason(result, missed, timeout) is { } reason)
             {
                 failed++;
                 times[k] = timeout;
-                rejoinCheck = true;
+                lost += number - 1 - checkpoint;
+                (sinceWork, sinceMfuSeconds, step) = (0, 0, checkpoint);
+                if (!failedSince.Add(number) && stall is null)
+                {
+                    stall = $"step {number} fails on every replay ({reason}): the faults hold steady and its noise is drawn again from the same seed, so each replay from the checkpoint at step {checkpoint} fails it again, and the run never gets past step {number - 1}";
+                }
+
                 continue;
             }
 
+            completed++;
             times[k] = result.StepSeconds;
-            usefulMfuSeconds += result.ClusterMfu * result.StepSeconds;
-            work += result.HealthyNodes == nodes || workload.TotalFlopsPerStep <= 0
+            sinceMfuSeconds += result.ClusterMfu * result.StepSeconds;
+            sinceWork += result.HealthyNodes == nodes || workload.TotalFlopsPerStep <= 0
                 ? 1
                 : result.UsefulFlopsPerSecond * result.StepSeconds / workload.TotalFlopsPerStep; // evicted nodes do none
             var values = result.Breakdown.Values();
@@ -313,19 +335,34 @@ public static class WhatIfEvaluator
             {
                 parts[p] += values[p];
             }
+
+            step = number;
+            if (number % checkpointEvery == 0)
+            {
+                (checkpoint, keptWork, keptMfuSeconds, sinceWork, sinceMfuSeconds) = (number, keptWork + sinceWork, keptMfuSeconds + sinceMfuSeconds, 0, 0);
+            }
+
+            if (number > furthest)
+            {
+                furthest = number;
+                failedSince.Clear();
+            }
         }
 
         Array.Sort(times);
         var mean = times.Average();
         var p99 = Quantiles.NearestRank(times, 0.99);
-        var productive = steps - failed;
+
+        // A stalled run does no work in the long run, however much it did before its budget found the loop.
+        var work = stall is null ? keptWork + sinceWork : 0;
+        var usefulMfuSeconds = stall is null ? keptMfuSeconds + sinceMfuSeconds : 0;
         var flopsPerSecond = mean > 0 ? workload.TotalFlopsPerStep * work / steps / mean : 0;
         var tokensPerSecond = mean > 0 ? workload.TokensPerStep * work / steps / mean : 0;
 
-        // MFU over the time the steps took (a failed step's timeout does no work), as the useful FLOP/s are; the
-        // breakdown is that of a step that completes (the parts sum to its time), none when no step did.
+        // MFU over the time the steps took (a failed step's timeout does no work, a lost step's work is undone), as the
+        // useful FLOP/s are; the breakdown is that of a step that completes (the parts sum to its time), none when no step did.
         var mfu = mean > 0 ? usefulMfuSeconds / (mean * steps) : 0;
-        var breakdown = productive == 0 ? StepBreakdown.Zero : new StepBreakdown(parts[0] / productive, parts[1] / productive, parts[2] / productive, parts[3] / productive, parts[4] / productive);
+        var breakdown = completed == 0 ? StepBreakdown.Zero : new StepBreakdown(parts[0] / completed, parts[1] / completed, parts[2] / completed, parts[3] / completed, parts[4] / completed);
         var byGeneration = GpusByGeneration(scenario);
         return new VariantResult(
             variant.Name,
@@ -341,7 +378,13 @@ public static class WhatIfEvaluator
             flopsPerSecond / 1e15,
             mfu,
             breakdown,
-            WhatIfMoney.Of(baseline, scenario, byGeneration, mean, flopsPerSecond, tokensPerSecond));
+            WhatIfMoney.Of(baseline, scenario, byGeneration, mean, flopsPerSecond, tokensPerSecond))
+        {
+            LostSteps = lost,
+            ReachedStep = step,
+            Stalled = stall is not null,
+            StallReason = stall,
+        };
     }
 
     /// <summary>GPUs by generation name, ordered by name.</summary>

@@ -8,7 +8,7 @@ namespace OrleansCluster.Model.WhatIf;
 /// link effects by link id. A node keeps its fault in a variant that keeps it: nodes are matched by (site,
 /// generation, rank among that site's nodes of that generation), which dropping other generations or sites does
 /// not change, though it renumbers node ids. A link keeps its fault while the variant keeps the link (healed
-/// links included: the fault comes on top of the modern figures). Crashed nodes are not carried (the API refuses
+/// links included: the fault comes on top of the modern figures). Crashed and flapping nodes are not carried (the API refuses
 /// them); a slowed node past the barrier timeout is, and the what-if evicts it as the job does.
 /// </summary>
 public sealed record WhatIfFaults(IReadOnlyDictionary<string, double> NodeSlowdowns, IReadOnlyDictionary<string, LinkEffect> LinkEffects)

@@ -118,9 +118,9 @@ public static class WhatIfApi
         if (request.WithFaults == true)
         {
             var (carried, down) = await FaultsInForceAsync(grains, plan);
-            if (down > 0)
+            if (down.Count > 0)
             {
-                return Problems.Unprocessable([new FieldError("withFaults", $"{down} node(s) are down (node.crash or node.flap): the plain loop keeps every node at the barrier, so it cannot carry them; clear them or leave withFaults out")]);
+                return Problems.Unprocessable([new FieldError("withFaults", Uncarried(down))]);
             }
 
             faults = carried;
@@ -139,10 +139,16 @@ public static class WhatIfApi
         return TypedResults.Ok(report);
     }
 
-    // The live run's node slowdowns and link effects, from the registry (the faults' one writer), and how many nodes are down.
-    private static async Task<(WhatIfFaults Faults, int Down)> FaultsInForceAsync(IGrainFactory grains, WhatIfPlan plan)
+    // The live run's node slowdowns and link effects, from the registry (the faults' one writer), and the faults in
+    // force that take nodes down: every node.crash and every node.flap, whichever half of its period the flap is in.
+    // Found by probing: the refusal read the nodes down now, so a flap was refused in its crashed half and carried as
+    // a healthy node in its recovered half; the same request answered 422 or 200 by the second it arrived.
+    private static async Task<(WhatIfFaults Faults, IReadOnlyList<Fault> Down)> FaultsInForceAsync(IGrainFactory grains, WhatIfPlan plan)
     {
         var registry = grains.GetGrain<IFaultRegistryGrain>(IFaultRegistryGrain.Key);
+        var down = (await registry.ListAsync(includeEnded: false))
+            .Where(f => f.State == FaultState.Active && f.Kind is Abstractions.Messages.FaultKind.NodeCrash or Abstractions.Messages.FaultKind.NodeFlap)
+            .ToArray();
         var effects = await registry.NodeEffectsAsync();
         var slowdowns = effects.Where(e => !e.Value.Crashed && e.Value.Slowdown != 1).ToDictionary(e => e.Key, e => e.Value.Slowdown, StringComparer.Ordinal);
         var links = new Dictionary<string, LinkEffect>(StringComparer.Ordinal);
@@ -163,7 +169,21 @@ public static class WhatIfApi
             }
         }
 
-        return (new WhatIfFaults(slowdowns, links), effects.Count(e => e.Value.Crashed));
+        return (new WhatIfFaults(slowdowns, links), down);
+    }
+
+    // Why withFaults cannot carry the faults that take nodes down, naming the first few of them. A flap is crashed and
+    // recovered by turns of periodSeconds of wall time, which the what-if's steps have no clock for (how many steps
+    // a period holds depends on the pace), so it is refused in either half, as a crash is.
+    private static string Uncarried(IReadOnlyList<Fault> down)
+    {
+        const int named = 5;
+        var listed = string.Join(", ", down.Take(named).Select(f => $"{FaultKinds.Name(FaultIntake.Kind(f.Kind))} {f.Id} ({Nodes(f.Targets)})"));
+        var more = down.Count > named ? $" and {down.Count - named} more" : string.Empty;
+        return $"{down.Count} fault(s) in force take nodes down: {listed}{more}. The what-if holds the faults it carries steady over its steps; a crashed node cannot be carried, nor a node.flap in either half of its period (its crashed and recovered turns follow the wall clock, which the steps have none of); clear them or leave withFaults out";
+
+        static string Nodes(FaultTargets targets) =>
+            (targets.NodeCount ?? targets.Nodes.Count) is var n && n == 1 && targets.Nodes.Count == 1 ? targets.Nodes[0] : $"{n} nodes";
     }
 
     private static List<FieldError> Check(WhatIfRequest request, WhatIfOptions limits, out List<WhatIfVariant> variants, out WhatIfObjective objective)

@@ -121,6 +121,8 @@ public sealed class WhatIfEvaluatorTests
         Assert.Equal(0, both.ClusterMfu);
         Assert.Equal(StepBreakdown.Zero, both.Breakdown);
         Assert.Null(both.Money); // no useful work: no cost per unit of it
+        Assert.True(both.Stalled); // step 1 fails, and fails again on its replay
+        Assert.Equal(0, both.LostSteps);
 
         // Site a alone has no link to fail: its figures are the healthy ones, and it ranks first.
         var alone = report.Variants[1];
@@ -132,13 +134,15 @@ public sealed class WhatIfEvaluatorTests
     }
 
     [Fact]
-    public void FailedStepsCountInTheMeanStepTimeAndTheMfuOverTheTimeTheyTook()
+    public void AJitteredAllReduceThatOutlastsTheTimeoutFailsOnEveryReplayAndTheRunStalls()
     {
-        // A link.latency fault with jitter: some steps' all-reduce outlasts a 1 s timeout (the watchdog aborts them),
-        // others complete. The figures follow step by step from the plain loop.
+        // A link.latency fault with jitter: some steps' all-reduce outlasts a 1 s timeout (the watchdog aborts them).
+        // The live job goes back to its checkpoint (step 0: one every 100 steps) and replays, drawing the same jitter for
+        // the same step, so the first step that fails fails on every replay. Found by probing: the what-if went on to the
+        // next step after a failure, and reported the steps that completed as useful work.
         var patch = JsonNode.Parse("""{ "job": { "barrierTimeoutSeconds": 1 } }""")!.AsObject();
         var plan = WhatIfEvaluator.Plan(TwoSites, [new("jittery", patch)]);
-        var effect = LinkEffect.None with { ExtraJitterSeconds = 0.2 };
+        var effect = LinkEffect.None with { ExtraJitterSeconds = 0.1 };
         var faults = new WhatIfFaults(new Dictionary<string, double>(), new Dictionary<string, LinkEffect> { ["a-b"] = effect });
 
         var result = WhatIfEvaluator.Evaluate(plan, 40, WhatIfObjective.UsefulFlops, faults, TestContext.Current.CancellationToken).Variants[0];
@@ -146,14 +150,112 @@ public sealed class WhatIfEvaluatorTests
         var simulator = new PlainLoopSimulator(plan.Variants[0].Scenario!);
         simulator.SetLinkEffect(0, effect);
         var steps = Enumerable.Range(1, 40).Select(k => simulator.Step(k)).ToArray();
-        var completed = steps.Where(s => StepFailure.Reason(s, missed: 0, barrierTimeoutSeconds: 1) is null).ToArray(); // the live job's own rule
-        Assert.InRange(completed.Length, 1, 39); // some of each, or the case proves nothing
-        var elapsed = completed.Sum(s => s.StepSeconds) + (40 - completed.Length);
-        Assert.Equal(40 - completed.Length, result.FailedSteps);
-        Assert.Equal(elapsed / 40, result.MeanStepSeconds, 12);
-        Assert.Equal(6e15 * completed.Length / elapsed / 1e15, result.UsefulPflopsPerSecond, 9);
-        Assert.Equal(completed.Sum(s => s.ClusterMfu * s.StepSeconds) / elapsed, result.ClusterMfu, 12);
-        Assert.Equal(completed.Average(s => s.Breakdown.InterSiteLatencySeconds), result.Breakdown.InterSiteLatencySeconds, 12);
+        var first = Array.FindIndex(steps, s => StepFailure.Reason(s, missed: 0, barrierTimeoutSeconds: 1) is not null) + 1; // the live job's own rule
+        Assert.InRange(first, 2, 13); // some steps complete before, and the 40 steps replay it at least thrice
+
+        // The steps run 1 .. first, then 1 .. first again, and so on: the closed form of the replay.
+        var numbers = Enumerable.Range(0, 40).Select(a => (a % first) + 1).ToArray();
+        var failures = numbers.Count(n => n == first);
+        Assert.Equal(failures, result.FailedSteps);
+        Assert.Equal(failures * (first - 1L), result.LostSteps);
+        Assert.Equal(numbers.Sum(n => n == first ? 1 : steps[n - 1].StepSeconds) / 40, result.MeanStepSeconds, 12);
+        Assert.Equal(numbers[^1] == first ? 0 : numbers[^1], result.ReachedStep);
+        Assert.True(result.Stalled);
+        Assert.StartsWith($"step {first} fails on every replay ({CollectiveWatchdog.Reason}", result.StallReason, StringComparison.Ordinal);
+        Assert.Equal(0, result.UsefulPflopsPerSecond);
+        Assert.Equal(0, result.TokensPerSecond);
+        Assert.Equal(0, result.ClusterMfu);
+        Assert.Null(result.Money);
+        Assert.Equal(numbers.Where(n => n != first).Average(n => steps[n - 1].Breakdown.InterSiteLatencySeconds), result.Breakdown.InterSiteLatencySeconds, 12);
+    }
+
+    [Fact]
+    public void ANodeSlowedJustUnderTheTimeoutStallsAtTheFirstStepItsNoiseTakesPastIt()
+    {
+        // The probe's case: a node slowed to 97 % of the barrier timeout, noise (CV 5 %) taking some of its steps past it.
+        // The live job fails the first such step, evicts the node and replays from the checkpoint: the rejoin check on the
+        // step after the checkpoint finds the node back within the timeout, the same draws come back, and the same step
+        // fails again, for ever (/healthz unhealthy, no progress). The what-if reported 32 % of the healthy throughput.
+        var patch = JsonNode.Parse("""{ "job": { "barrierTimeoutSeconds": 10, "checkpointEverySteps": 5 }, "noise": { "computeCv": 0.05 } }""")!.AsObject();
+        var plan = WhatIfEvaluator.Plan(TwoSites, [new("slowed", patch)]);
+        var compute = 6e15 / 32 / (989e12 * 0.5);
+        var faults = new WhatIfFaults(new Dictionary<string, double> { ["a-00001"] = 9.7 / compute }, new Dictionary<string, LinkEffect>());
+
+        var result = WhatIfEvaluator.Evaluate(plan, 60, WhatIfObjective.UsdPer1e21Flops, faults, TestContext.Current.CancellationToken).Variants[0];
+
+        // Where the slowed node's draw passes the timeout, from the loop with every node at the barrier.
+        var simulator = new PlainLoopSimulator(plan.Variants[0].Scenario!);
+        simulator.SetSlowdown(1, 9.7 / compute);
+        var steps = Enumerable.Range(1, 60).Select(k => simulator.Step(k)).ToArray();
+        var first = Array.FindIndex(steps, s => s.MaxComputeSeconds > 10) + 1;
+        Assert.True(first > 1 && (first - 1) % 5 != 0, $"step {first}: the case needs a first miss off a rejoin check"); // seed 5 gives one
+        var checkpoint = (first - 1) / 5 * 5;
+
+        // 1 .. first, then checkpoint + 1 .. first again and again.
+        var cycle = first - checkpoint;
+        var numbers = Enumerable.Range(0, 60).Select(a => a < first ? a + 1 : checkpoint + 1 + ((a - first) % cycle)).ToArray();
+        var failures = numbers.Count(n => n == first);
+        Assert.True(failures >= 2, "the budget replays the failure at least once");
+        Assert.Equal(failures, result.FailedSteps);
+        Assert.Equal(failures * (first - 1L - checkpoint), result.LostSteps);
+        Assert.Equal(numbers.Sum(n => n == first ? 10 : steps[n - 1].StepSeconds) / 60, result.MeanStepSeconds, 9);
+        Assert.True(result.Stalled);
+        Assert.Equal($"step {first} fails on every replay (1 node(s) missed the barrier): the faults hold steady and its noise is drawn again from the same seed, so each replay from the checkpoint at step {checkpoint} fails it again, and the run never gets past step {first - 1}", result.StallReason);
+        Assert.Equal((0, 0, 0), (result.UsefulPflopsPerSecond, result.TokensPerSecond, result.ClusterMfu));
+        Assert.Null(result.Money); // no useful work: ranked last by money
+    }
+
+    [Fact]
+    public void AStepFailedAtARejoinCheckIsReplayedWithoutTheNodeAndNothingIsLost()
+    {
+        // With a checkpoint every step, every step is a rejoin check: the step a node misses is replayed at once (the
+        // checkpoint is the step before), the node still past the timeout stays out of it, and the run goes on. Each
+        // miss costs one failed step (the timeout) and loses nothing.
+        var patch = JsonNode.Parse("""{ "job": { "barrierTimeoutSeconds": 10, "checkpointEverySteps": 1 }, "noise": { "computeCv": 0.05 } }""")!.AsObject();
+        var plan = WhatIfEvaluator.Plan(TwoSites, [new("slowed", patch)]);
+        var compute = 6e15 / 32 / (989e12 * 0.5);
+        var slowdown = 9.85 / compute;
+        var faults = new WhatIfFaults(new Dictionary<string, double> { ["a-00001"] = slowdown }, new Dictionary<string, LinkEffect>());
+
+        var result = WhatIfEvaluator.Evaluate(plan, 40, WhatIfObjective.UsefulFlops, faults, TestContext.Current.CancellationToken).Variants[0];
+
+        // The node's misses, from the loop with every node at the barrier; and each step without the node, from a loop
+        // where it always misses (its result is that of the nodes at the barrier).
+        var scenario = plan.Variants[0].Scenario!;
+        var all = new PlainLoopSimulator(scenario);
+        all.SetSlowdown(1, slowdown);
+        var without = new PlainLoopSimulator(scenario);
+        without.SetSlowdown(1, 1e9);
+        // The blocks' rule: a node at the barrier that misses it fails the step and is evicted; at a rejoin check (every
+        // step here) an evicted node rejoins once within the timeout, and stays out, missing nothing, while past it.
+        var (failures, elapsed, work, reached, evicted) = (0, 0.0, 0.0, 0, false);
+        for (var attempts = 0; attempts < 40; attempts++)
+        {
+            var n = reached + 1;
+            var step = all.Step(n);
+            var past = step.MaxComputeSeconds > 10;
+            if (past && !evicted)
+            {
+                (failures, elapsed, evicted) = (failures + 1, elapsed + 10, true); // the timeout, then n again
+                continue;
+            }
+
+            evicted = past;
+            var kept = past ? without.Step(n, 10, rejoinCheck: true, out _) : step;
+            Assert.Equal(past ? 3 : 4, kept.HealthyNodes);
+            elapsed += kept.StepSeconds;
+            work += kept.HealthyNodes / 4.0;
+            reached = n;
+        }
+
+        Assert.True(failures >= 2, $"{failures} misses: the case needs several"); // seed 5 gives them
+        Assert.Equal(failures, result.FailedSteps);
+        Assert.Equal(0, result.LostSteps);
+        Assert.Equal(40 - failures, result.ReachedStep);
+        Assert.False(result.Stalled);
+        Assert.Null(result.StallReason);
+        Assert.Equal(elapsed / 40, result.MeanStepSeconds, 9);
+        Assert.Equal(1e6 * work / elapsed, result.TokensPerSecond, 6);
     }
 
     [Fact]

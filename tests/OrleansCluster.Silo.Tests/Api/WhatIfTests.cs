@@ -186,6 +186,83 @@ public sealed class WhatIfTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task ANodeSlowedJustUnderTheTimeoutStallsTheLiveJobAndTheWhatIfSaysSoAtTheSameStep()
+    {
+        // Found by probing: a node slowed to just under the barrier timeout, its noise taking some steps past it, fails
+        // the same step on every replay in the live job (rolled back to the checkpoint, the same draws again), which
+        // never progresses; the what-if went on past the failed step and reported about a third of the healthy throughput.
+        var noisy = TestScenarios.Effects.Replace("\"computeCv\": 0,", "\"computeCv\": 0.05,", StringComparison.Ordinal);
+        Assert.NotEqual(TestScenarios.Effects, noisy);
+        Assert.Equal(HttpStatusCode.OK, (await _client.SendJsonAsync(HttpMethod.Put, "/api/scenario", noisy)).Status);
+        Assert.Equal(HttpStatusCode.OK, (await _client.PostJsonAsync("/api/job/stop")).Status);
+        var factor = (9.7 / TestScenarios.ComputeSeconds).ToString("R", System.Globalization.CultureInfo.InvariantCulture);
+        var (injected, fault, _) = await _client.PostJsonAsync("/api/faults", $$"""{"kind":"node.slowdown","target":{"node":"a-00007"},"params":{"factor":{{factor}} } }""");
+        Assert.True(injected == HttpStatusCode.Created, fault.ToString());
+        Assert.Equal(HttpStatusCode.OK, (await _client.PostJsonAsync("/api/job/start")).Status); // a new run from step 1, the fault kept
+
+        await _client.WaitForClusterAsync(c => c.GetProperty("job").GetProperty("stepsFailed").GetInt64() >= 4, "the live job to fail steps");
+        var steps = (await _client.GetJsonAsync("/api/job/steps?count=4096")).EnumerateArray().ToArray();
+        var failed = steps.Where(s => !s.GetProperty("ok").GetBoolean()).Select(s => s.GetProperty("number").GetInt64()).ToArray();
+        var stuck = failed[^1];
+        Assert.True(failed.Count(n => n == stuck) >= 2, $"failed steps {string.Join(", ", failed)}: the live job replays one and fails it again");
+        Assert.True(steps.Where(s => s.GetProperty("ok").GetBoolean()).Max(s => s.GetProperty("number").GetInt64()) < stuck, "the live job never gets past it");
+        var checkpoint = (stuck - 1) / 5 * 5; // Effects checkpoints every 5 steps
+
+        var (status, report, _) = await _client.PostJsonAsync("/api/whatif", """{ "variants": [ { "name": "baseline" }, { "change": "drop-site:b" } ], "steps": 200, "withFaults": true }""");
+        Assert.True(status == HttpStatusCode.OK, report.ToString());
+
+        var variant = report.GetProperty("variants")[0];
+        Assert.True(variant.GetProperty("stalled").GetBoolean());
+        Assert.StartsWith($"step {stuck} fails on every replay (1 node(s) missed the barrier)", variant.GetProperty("stallReason").GetString(), StringComparison.Ordinal);
+        Assert.Equal(0, variant.GetProperty("tokensPerSecond").GetDouble());
+        Assert.Equal(0, variant.GetProperty("usefulPflopsPerSecond").GetDouble());
+        Assert.Equal(0, variant.GetProperty("clusterMfu").GetDouble());
+
+        // The same steps fail in the what-if as in the live job: those the live job got past, at a rejoin check (the node
+        // then stays out until the next one, nothing lost), then the stuck one, each time losing the steps back to the
+        // checkpoint.
+        var recovered = failed.TakeWhile(n => n != stuck).Count();
+        var repeats = variant.GetProperty("failedSteps").GetInt64() - recovered;
+        Assert.True(repeats >= 2, $"{repeats} failures of step {stuck} in the what-if");
+        Assert.Equal(repeats * (stuck - 1 - checkpoint), variant.GetProperty("lostSteps").GetInt64());
+
+        // Site a alone still holds the slowed node, with the same draws: the same stall.
+        var alone = report.GetProperty("variants")[1];
+        Assert.True(alone.GetProperty("stalled").GetBoolean());
+        Assert.StartsWith($"step {stuck} fails on every replay", alone.GetProperty("stallReason").GetString(), StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task AFlapIsRefusedWhicheverHalfOfItsPeriodTheRequestArrivesIn()
+    {
+        // Found by probing: a node.flap was refused in its crashed half (the node down now) and carried as a healthy node
+        // in its recovered half, so the same request answered 422 or 200 by the second it was sent.
+        var (injected, fault, _) = await _client.PostJsonAsync("/api/faults", """{"kind":"node.flap","target":{"node":"a-00003"},"params":{"periodSeconds":1}}""");
+        Assert.True(injected == HttpStatusCode.Created, fault.ToString());
+        var id = fault.GetProperty("id").GetString()!;
+
+        var seen = new HashSet<bool>();
+        var deadline = DateTime.UtcNow.AddSeconds(120);
+        while (seen.Count < 2 && DateTime.UtcNow < deadline)
+        {
+            var crashed = (await _client.GetJsonAsync("/api/nodes/a-00003")).GetProperty("crashed").GetBoolean();
+            var (status, problem, response) = await _client.PostJsonAsync("/api/whatif", """{ "variants": [ { "name": "baseline" } ], "steps": 2, "withFaults": true }""");
+            Assert.True(status == HttpStatusCode.UnprocessableEntity, $"crashed: {crashed}: {(int)status} {problem}");
+            Assert.Equal("application/problem+json", response.Content.Headers.ContentType?.MediaType);
+            Assert.Equal(["withFaults"], problem.ErrorFields());
+            Assert.Contains($"node.flap {id} (a-00003)", problem.GetProperty("detail").GetString(), StringComparison.Ordinal);
+            seen.Add(crashed);
+        }
+
+        Assert.Equal(2, seen.Count); // asked in both halves
+
+        // Cleared, the what-if carries the faults again.
+        Assert.Equal(HttpStatusCode.OK, (await _client.SendJsonAsync(HttpMethod.Delete, $"/api/faults/{id}")).Status);
+        var (after, report, _) = await _client.PostJsonAsync("/api/whatif", """{ "variants": [ { "name": "baseline" } ], "steps": 2, "withFaults": true }""");
+        Assert.True(after == HttpStatusCode.OK, report.ToString());
+    }
+
+    [Fact]
     public async Task NoFaultMakesANodesSlowdownInfinite()
     {
         // Found by probing: a throttle of clockRatio 1e-320 (within the old (0, 1]) made the node's slowdown infinite:
