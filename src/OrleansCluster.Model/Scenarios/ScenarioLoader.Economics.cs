@@ -20,6 +20,23 @@ public static partial class ScenarioLoader
             $"unknown site '{site}' (sites: {string.Join(", ", scenario.Sites.Select(s => s.Name))})");
     }
 
+    /// <summary>
+    /// The first lease of a what-if variant's <paramref name="scenario"/> that names a site neither it nor
+    /// <paramref name="baseline"/> (the loaded scenario it varies) has, or null. A lease of a site the variant drops is
+    /// what leases are for; a lease of a site that exists nowhere is a typo the variant's money would silently leave out.
+    /// </summary>
+    public static ScenarioError? UnknownVariantLeaseSite(Scenario scenario, Scenario baseline)
+    {
+        ArgumentNullException.ThrowIfNull(scenario);
+        ArgumentNullException.ThrowIfNull(baseline);
+        var site = scenario.Economics.LeaseRevenuePerMonth.Keys.Order(StringComparer.Ordinal)
+            .FirstOrDefault(s => scenario.SiteIndex(s) < 0 && baseline.SiteIndex(s) < 0);
+        var sites = baseline.Sites.Select(s => s.Name).Union(scenario.Sites.Select(s => s.Name), StringComparer.Ordinal);
+        return site is null ? null : new ScenarioError(
+            $"economics.leaseRevenuePerMonth.{site}",
+            $"unknown site '{site}': neither the variant nor the loaded scenario has it (sites: {string.Join(", ", sites)})");
+    }
+
     private static EconomicsSpec ReadEconomics(EconomicsDocument? economics, GpuCatalogue catalogue, Action<string, string> fail)
     {
         if (economics is null)

@@ -35,7 +35,7 @@ public sealed class WhatIfBoundsTests
         Assert.True(plan.Checked);
         Assert.NotNull(plan.Variants[0].Scenario);
         Assert.Null(plan.Variants[1].Scenario);
-        Assert.Equal("variants[1].sites", Assert.Single(plan.Variants[1].RequestErrors()).Field);
+        Assert.Equal("variants[1].patch.sites", Assert.Single(plan.Variants[1].RequestErrors()).Field);
         Assert.Equal("5 nodes, more than 4", plan.Variants[1].Errors[0].Message);
         Assert.Equal(4, plan.Nodes); // the refused variant is not counted as work
     }

@@ -48,7 +48,7 @@ public sealed class WhatIfSizeTests : IAsyncLifetime
 
         Assert.Equal(HttpStatusCode.BadRequest, status);
         Assert.Equal("application/problem+json", response.Content.Headers.ContentType?.MediaType);
-        Assert.Equal(["variants[1].sites"], problem.ErrorFields());
+        Assert.Equal(["variants[1].patch.sites"], problem.ErrorFields());
         Assert.Contains("500 nodes in all is more than the 400 this silo takes (Simulation:MaxNodes", problem.GetProperty("detail").GetString(), StringComparison.Ordinal);
     }
 
