@@ -201,7 +201,7 @@ public static class WhatIfEvaluator
         }
 
         var unpriced = built
-            .Select(b => (b.Name, b.Scenario.Economics.HasPrices, Generations: GpusByGeneration(b.Scenario).Keys.Where(g => b.Scenario.Economics.PriceOf(g) is null).ToArray()))
+            .Select(b => (b.Name, b.Scenario.Economics.HasPrices, Generations: WhatIfMoney.MissingPrices(plan.Baseline, b.Scenario).ToArray()))
             .Where(b => b.Generations.Length > 0)
             .Select(b => b.HasPrices ? $"'{b.Name}' has no price for {string.Join(", ", b.Generations)}" : $"'{b.Name}' has no economics")
             .ToArray();

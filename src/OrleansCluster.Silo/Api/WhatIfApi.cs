@@ -84,7 +84,7 @@ public static class WhatIfApi
             return Problems.Conflict($"the loaded scenario is larger than this silo evaluates: {tooLarge.Message}; load a smaller one");
         }
 
-        // Each error names the field of the request at fault (variants[1].job.barrierTimeoutSeconds), as a load's would;
+        // Each error names the field of the request at fault (variants[1].patch.job.barrierTimeoutSeconds), as a load's would;
         // so does a name that only 'standard' expanded makes a duplicate (variants[1].name).
         var invalid = plan.Variants.Where(v => v.Error is not null && variants[v.RequestIndex].Change != NamedChanges.Standard)
             .SelectMany(v => v.RequestErrors().DefaultIfEmpty(new ScenarioError($"variants[{v.RequestIndex}]", v.Error!)))

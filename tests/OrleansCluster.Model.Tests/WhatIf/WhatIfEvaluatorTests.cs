@@ -84,7 +84,7 @@ public sealed class WhatIfEvaluatorTests
         var refused = plan.Variants[1];
         Assert.Null(refused.Scenario);
         Assert.Equal(field, Assert.Single(refused.Errors).Field);
-        Assert.Equal($"variants[1].{field}", Assert.Single(refused.RequestErrors()).Field);
+        Assert.Equal($"variants[1].patch.{field}", Assert.Single(refused.RequestErrors()).Field);
         Assert.StartsWith($"{field}: ", report.Variants[1].Error, StringComparison.Ordinal);
         Assert.Null(report.Variants[0].Error);
         Assert.Equal(["baseline", "refused"], report.Ranking);

@@ -48,6 +48,20 @@ public sealed class WhatIfMoneyTests
     }
 
     [Fact]
+    public void AMoneyObjectiveIsRefusedNamingTheUnpricedGpusAVariantLeavesOut()
+    {
+        // Found in review: the objective's check asked only for the prices of the generations a variant uses, so a
+        // variant whose money was unknown for the A100 it leaves out passed it and ranked last without a word.
+        var plan = WhatIfEvaluator.Plan(Mixed, [Variant("no A100", "drop-generation:A100")]);
+
+        var error = WhatIfEvaluator.ObjectiveError(plan, WhatIfObjective.UsdPer1e21Flops);
+
+        Assert.NotNull(error);
+        Assert.Equal("objective", error.Field);
+        Assert.Contains("'no A100' has no price for A100 (left out of a, which has no leaseRevenuePerMonth)", error.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
     public void ASiteLeftOutWithAnUnpricedGenerationLeavesTheMoneyUnknown()
     {
         var withoutA = Evaluate(Variant("b alone", "drop-site:a"));

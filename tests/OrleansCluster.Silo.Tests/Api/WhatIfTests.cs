@@ -97,11 +97,11 @@ public sealed class WhatIfTests : IAsyncLifetime
         // answered 500 (an H100 of 1e308 TFLOPS).
         (status, problem, _) = await _client.PostJsonAsync("/api/whatif", """{ "variants": [ { "name": "instant", "patch": { "job": { "barrierTimeoutSeconds": 1e-300 } } } ] }""");
         Assert.Equal(HttpStatusCode.BadRequest, status);
-        Assert.Equal(["variants[0].job.barrierTimeoutSeconds"], problem.ErrorFields()); // the field, as a load names it
+        Assert.Equal(["variants[0].patch.job.barrierTimeoutSeconds"], problem.ErrorFields()); // the field, as a load names it
         Assert.Contains("no step could ever complete", problem.GetProperty("detail").GetString(), StringComparison.Ordinal);
         (status, problem, _) = await _client.PostJsonAsync("/api/whatif", """{ "variants": [ { "name": "fast", "patch": { "generations": [ { "name": "H100", "peakTflops": 1e308 } ] } } ] }""");
         Assert.Equal(HttpStatusCode.BadRequest, status);
-        Assert.Equal(["variants[0].generations[0].peakTflops"], problem.ErrorFields());
+        Assert.Equal(["variants[0].patch.generations[0].peakTflops"], problem.ErrorFields());
     }
 
     [Fact]
