@@ -76,9 +76,13 @@ public static class WhatIf
 
         public string Summary()
         {
-            var best = Ranked().FirstOrDefault(v => v.Error is null);
+            // A stalled variant fails the same step on every replay: it does no useful work, and is never the best.
+            var best = Ranked().FirstOrDefault(v => v.Error is null && !v.Stalled);
+            var stalled = Variants.Count(v => v.Error is null && v.Stalled);
             return best is null
-                ? $"what-if on {Scenario}: no variant could be evaluated"
+                ? stalled > 0
+                    ? $"what-if on {Scenario}: no variant gets past its failing step ({stalled} stalled)"
+                    : $"what-if on {Scenario}: no variant could be evaluated"
                 : $"what-if on {Scenario}: {Variants.Count} variants x {Steps} steps in {ReportWriter.F(ElapsedSeconds, 1)} s; best by {Objective}: {best.Name} ({ReportWriter.F(best.UsefulPflopsPerSecond / 1000, 2)} useful EFLOP/s{(best.Money is { } m ? $", {ReportWriter.N(m.UsdPer1e21Flops)} USD per 1e21 FLOPs" : string.Empty)})";
         }
 
@@ -87,12 +91,12 @@ public static class WhatIf
             var ranked = Ranked().ToArray();
             var figures = new ReportTable(
                 $"what-if on {Scenario}: {Steps} steps per variant, ranked by {Objective}",
-                ["#", "variant", "GPUs", "by generation", "mean T_step s", "p99 T_step s", "Mtokens/s", "useful EFLOP/s", "MFU", "USD/h", "USD/step", "USD/1e21 FLOPs", "USD/M tokens", "lease left out USD/month", "net USD/1e21 FLOPs"],
+                ["#", "variant", "GPUs", "by generation", "mean T_step s", "p99 T_step s", "failed / lost steps", "Mtokens/s", "useful EFLOP/s", "MFU", "USD/h", "USD/step", "USD/1e21 FLOPs", "USD/M tokens", "lease left out USD/month", "net USD/1e21 FLOPs"],
                 ranked.Select((v, i) => (IReadOnlyList<string>)(v.Error is not null
-                    ? [$"{i + 1}", v.Name, "-", v.Error, "", "", "", "", "", "", "", "", "", "", ""]
+                    ? [$"{i + 1}", v.Name, "-", v.Error, "", "", "", "", "", "", "", "", "", "", "", ""]
                     : [
                         $"{i + 1}", v.Name, ReportWriter.N(v.Gpus), string.Join(" ", v.GpusByGeneration.Select(p => $"{p.Key} {ReportWriter.N(p.Value)}")),
-                        ReportWriter.F(v.MeanStepSeconds, 3), ReportWriter.F(v.P99StepSeconds, 3), ReportWriter.F(v.TokensPerSecond / 1e6, 2),
+                        ReportWriter.F(v.MeanStepSeconds, 3), ReportWriter.F(v.P99StepSeconds, 3), $"{ReportWriter.N(v.FailedSteps)} / {ReportWriter.N(v.LostSteps)}{(v.Stalled ? " (stalled)" : string.Empty)}", ReportWriter.F(v.TokensPerSecond / 1e6, 2),
                         ReportWriter.F(v.UsefulPflopsPerSecond / 1000, 3), ReportWriter.F(v.ClusterMfu, 3),
                         Money(v, m => ReportWriter.N(m.UsdPerHour)), Money(v, m => ReportWriter.N(m.UsdPerStep, 1)), Money(v, m => ReportWriter.N(m.UsdPer1e21Flops)),
                         Money(v, m => m.UsdPerMillionTokens is { } t ? ReportWriter.F(t, 3) : "-"), Money(v, m => ReportWriter.N(m.LeftOutLeaseUsdPerMonth)), Money(v, m => ReportWriter.N(m.NetUsdPer1e21Flops)),
@@ -102,7 +106,10 @@ public static class WhatIf
                 ["variant", "compute", "straggler_wait", "intra_site", "inter_site_bandwidth", "inter_site_latency", "T_step"],
                 ranked.Where(v => v.Error is null).Select(v => (IReadOnlyList<string>)[
                     v.Name, .. v.Breakdown.Values().Select(x => ReportWriter.F(x, 3)), ReportWriter.F(v.Breakdown.Values().Sum(), 3)]).ToArray());
-            return [figures, breakdown];
+            var stalled = ranked.Where(v => v.Error is null && v.Stalled).Select(v => (IReadOnlyList<string>)[v.Name, ReportWriter.N(v.ReachedStep), v.StallReason ?? string.Empty]).ToArray();
+            return stalled.Length == 0
+                ? [figures, breakdown]
+                : [figures, breakdown, new ReportTable("stalled variants: the same step fails on every replay, as it would for the live job", ["variant", "reached step", "why"], stalled)];
         }
 
         private static string Money(VariantResult v, Func<VariantMoney, string> format) => v.Money is { } m ? format(m) : "-";
