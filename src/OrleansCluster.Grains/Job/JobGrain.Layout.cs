@@ -22,9 +22,11 @@ public sealed partial class JobGrain
         Run.Restart();
         _evicted.Clear();
         _tree.Restart();
+        ReportRun(); // the previous run's figures leave the page now, even where this layout fails part way
         Job.RunEpoch = Job.Epoch + 1; // the epoch ConfigureTreeAsync lays the run out under
         await ConfigureTreeAsync(keepFaults, continuing: false);
         Job.ClearFaultsOwed = false; // the record's next write carries it
+        ReportRun(); // laid out: its links, before its first step (a run paused or stopped before it never takes one)
     }
 
     // Lays the scenario out over the coordinators, node and link grains under a new epoch (whatever they held

@@ -81,6 +81,8 @@ public sealed partial class JobGrain(
     private void Report(Scenario scenario, bool ok, double duration, long lost) =>
         metrics.ReportStep(JobFigures.Snapshot(scenario, Run, _tree), ok, duration, lost);
 
+    private void ReportRun() => metrics.ReportRun(JobFigures.Snapshot(_loaded!.Scenario, Run, _tree));
+
     // The job runs: a new schedule (a start, an activation) runs the next step at once; otherwise (a resume, a control
     // call undone) the wait held since the job stopped stepping goes on from now.
     private void StartTimer(bool newSchedule)

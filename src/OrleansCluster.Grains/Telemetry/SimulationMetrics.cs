@@ -130,6 +130,26 @@ public sealed class SimulationMetrics
         _step = snapshot.Failed == !ok ? snapshot : snapshot with { Failed = !ok };
     }
 
+    /// <summary>
+    /// Records a new run before its first step (a load, a stopped job started over): its scenario at step 0, with no
+    /// step's figures. Found by probing: a run paused or stopped before its first step left the previous run's figures
+    /// on the page (its scenario, step and tokens per second while the job was paused) and no job state at all, as
+    /// only a finished step replaced them. Another scenario's step counts begin from 0 now, as at its first step.
+    /// </summary>
+    public void ReportRun(StepSnapshot snapshot)
+    {
+        ArgumentNullException.ThrowIfNull(snapshot);
+        lock (_stepsGate)
+        {
+            if (_steps?.Scenario != snapshot.Scenario)
+            {
+                _steps = new StepSeries(snapshot.Scenario);
+            }
+        }
+
+        _step = snapshot;
+    }
+
     /// <summary>Updates the fault gauges.</summary>
     public void ReportFaults(FaultSnapshot snapshot) => _faults = snapshot;
 

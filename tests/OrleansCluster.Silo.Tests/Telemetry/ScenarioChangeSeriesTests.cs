@@ -1,3 +1,6 @@
+using Microsoft.Extensions.DependencyInjection;
+using OrleansCluster.Abstractions.Grains;
+using OrleansCluster.Abstractions.Messages;
 using System.Net;
 using System.Text.RegularExpressions;
 using OrleansCluster.Silo.Tests.Api;
@@ -88,6 +91,39 @@ public sealed partial class ScenarioChangeSeriesTests
         Assert.DoesNotContain("gpusim_node_step_compute_seconds{scenario=\"alpha\",node=\"b-", page, StringComparison.Ordinal);
         Assert.False(Host(page, "b-"), "b's GPUs are still on the dcgm page");
         Assert.DoesNotContain("modelName=\"NVIDIA H100", page, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task ARunStoppedBeforeItsFirstStepShowsItsScenarioAtStepZeroAndItsStateNotThePreviousRun()
+    {
+        // Found by probing: a load that a pause overtook before its first step (or a job's load alone, which leaves it
+        // stopped) left the previous run on the page for good: alpha's step and tokens per second while the job was
+        // paused, and no gpusim_job_state at all, as only a finished step replaced the run's figures.
+        var (factory, client) = await AlphaLoadedAsync();
+        await using var _ = factory;
+        using var __ = client;
+        await MetricsPage.WaitForAsync(client, page => Value(page, "gpusim_step_number", "alpha") >= 2, "alpha's steps", l => l.StartsWith("gpusim_step_number", StringComparison.Ordinal));
+
+        await factory.Services.GetRequiredService<IGrainFactory>().GetGrain<IJobGrain>(IJobGrain.Key).LoadAsync(ScenarioSource.FromJson(Beta));
+
+        var page = await MetricsPage.WaitForAsync(client, page => page.Contains("gpusim_job_state{", StringComparison.Ordinal), "the job's state", l => l.StartsWith("gpusim_job_state", StringComparison.Ordinal) || l.StartsWith("gpusim_step_number", StringComparison.Ordinal));
+        Assert.Equal(1, Value(page, "gpusim_job_state", "beta", "state=\"stopped\""));
+        Assert.Equal(0, Value(page, "gpusim_step_number", "beta"));
+        foreach (var family in (string[])["gpusim_step_number", "gpusim_job_state", "gpusim_tokens_per_second", "gpusim_steps_total", "gpusim_step_duration_seconds_count"])
+        {
+            Assert.DoesNotMatch($"(?m)^{family}\\{{[^}}]*scenario=\"alpha\"", page);
+        }
+    }
+
+    // The value of the one series of `family` of `scenario` whose labels hold `label`; null when none.
+    private static double? Value(string page, string family, string scenario, string label = "")
+    {
+        var values = page.Split('\n')
+            .Where(l => l.StartsWith(family + "{", StringComparison.Ordinal) && l.Contains($"scenario=\"{scenario}\"", StringComparison.Ordinal) && l.Contains(label, StringComparison.Ordinal))
+            .Select(l => double.Parse(l[(l.LastIndexOf('}') + 1)..].Trim().Split(' ')[0], System.Globalization.CultureInfo.InvariantCulture))
+            .ToArray();
+        Assert.True(values.Length <= 1, $"{values.Length} series of {family} with {label}");
+        return values.Length == 0 ? null : values[0];
     }
 
     private static Task LoadAsync(HttpClient client, string scenario) => MetricsPage.LoadAsync(client, scenario);
