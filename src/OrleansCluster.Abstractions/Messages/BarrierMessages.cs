@@ -3,7 +3,9 @@ namespace OrleansCluster.Abstractions.Messages;
 /// <summary>
 /// The job's order to run one step, passed down the barrier tree (job, silo coordinator, shard, block).
 /// <paramref name="PreviousMaxComputeSeconds"/> is the last step's slowest compute time, so that blocks can
-/// record their nodes' barrier waits of that step without another round trip.
+/// record their nodes' barrier waits of that step without another round trip (0 after a failed step: only completed
+/// steps' waits are recorded); <paramref name="PreviousStepSeconds"/> is how long the last step lasted, the barrier
+/// timeout for a failed one, which the dcgm series' busy share divides by (0: none to read).
 /// </summary>
 [GenerateSerializer, Immutable, Alias("StepCommand")]
 public sealed record StepCommand(

@@ -10,7 +10,9 @@ public sealed partial class BlockGrain
     private double[] _waitTimes = []; // the times of the step whose barrier waits are still to record
     private double _waitMax; // that step's slowest compute time (0: no waits to record)
 
-    // The share of the last step each node spent computing (the rest it waited): what its GPUs' utilisation shows.
+    // The share of the last step each node spent computing (the rest it waited inside the collective): what its GPUs'
+    // activity and power show. A failed step lasted the barrier timeout (the job hands that as its length), so its
+    // share is t_i / timeout; a node that missed the barrier has no time (NaN) and reads as evicted.
     private void RecordBusy(double previousStepSeconds)
     {
         if (!telemetry.Value.Dcgm || !(previousStepSeconds > 0))

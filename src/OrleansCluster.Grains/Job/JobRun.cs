@@ -16,8 +16,12 @@ public sealed class JobRun(JobRecord record, int historyCapacity, TimeProvider t
 {
     private readonly Queue<StepRecord> _history = new();
 
-    // The figures of the step just before the next one, which blocks use for the dcgm busy fraction: none after a
-    // failure or a new layout.
+    // The figures of the step just before the next one, handed to the blocks with the next step's command: its slowest
+    // compute time (the blocks record their nodes' barrier waits against it: completed steps only) and how long it
+    // lasted (the dcgm busy share, t_i / that). A failed step lasted the barrier timeout, its GPUs spinning in the
+    // collective after their compute, so it hands that (found by review: it handed nothing, and failed steps left every
+    // GPU's figures at the last completed step's, a partitioned job training at full power). None after a new layout
+    // or a step whose calls failed (nothing to read: the blocks are configured anew).
     private (double MaxComputeSeconds, double StepSeconds) _previous;
     private long _origin = time.GetTimestamp();
     private long _progressAt = time.GetTimestamp();
@@ -146,7 +150,7 @@ public sealed class JobRun(JobRecord record, int historyCapacity, TimeProvider t
         record.LostSteps += lost;
         Account(Time.AfterFailure(durationSeconds, restartSeconds));
         record.Step = record.LastCheckpoint;
-        _previous = default; // the last step's figures stay for reading; the next step starts without them
+        _previous = (0, durationSeconds); // the last completed step's figures stay for reading; the blocks read the failed step's length
         LastFailure = reason;
         var now = time.GetTimestamp();
         var step = new StepRecord(number, false, durationSeconds, healthyNodes, reason, WallSince(startedAt ?? now), startedAt is { } s ? Elapsed(s) : 0);

@@ -35,7 +35,7 @@ public sealed class JobRunTests
         Assert.False(failed.Ok);
         Assert.Equal(30, failed.DurationSeconds);
         var next = run.NextCommand(checkpointEverySteps: 5); // the first step after a checkpoint: evicted nodes may rejoin
-        Assert.Equal((6, true, 0.0, 0.0), (next.Step, next.RejoinCheck, next.PreviousMaxComputeSeconds, next.PreviousStepSeconds));
+        Assert.Equal((6, true, 0.0, 30.0), (next.Step, next.RejoinCheck, next.PreviousMaxComputeSeconds, next.PreviousStepSeconds)); // the failed step lasted its 30 s: the dcgm busy share divides by it
         Assert.Equal(7, run.Last!.Value.Number); // the last completed step's figures stay readable
         Assert.Equal([1, 2, 3, 4, 5, 6, 7, 8], run.Recent(100).Select(r => r.Number));
     }
