@@ -6,7 +6,8 @@ namespace OrleansCluster.Model.WhatIf;
 /// <summary>
 /// JSON merge patch (RFC 7396): objects merge member by member, <c>null</c> removes, anything else replaces. One
 /// departure, for scenario documents, whose fields are read ignoring case: an object merges into the target's member
-/// of the same name in any case (<c>"Job": {...}</c> into <c>job</c>).
+/// of the same name in any case (<c>"Job": {...}</c> into <c>job</c>), and <c>null</c> removes a member holding an
+/// object or an array in any case (<c>"Economics": null</c>).
 /// </summary>
 public static class JsonMergePatch
 {
@@ -23,7 +24,12 @@ public static class JsonMergePatch
         {
             if (value is null)
             {
-                result.Remove(name);
+                // Found by review: "Economics": null left economics in place while "Economics": {...} merged into it.
+                // A member holding an object or an array (a scenario's field) is removed in any case, as an object
+                // merges; a scalar (a price or a lease of a map, keyed exactly) only in its own spelling.
+                result.Remove(result.ContainsKey(name)
+                    ? name
+                    : result.FirstOrDefault(m => m.Value is JsonObject or JsonArray && string.Equals(m.Key, name, StringComparison.OrdinalIgnoreCase)).Key ?? name);
                 continue;
             }
 

@@ -108,6 +108,18 @@ public sealed class WhatIfRequestErrorsTests
     }
 
     [Fact]
+    public void NullRemovesAnObjectOrArraySpelledInAnotherCaseButAMapsScalarOnlyInItsOwnSpelling()
+    {
+        // Found by review: "Economics": null left economics in place while "Economics": {...} merged into it.
+        var target = JsonNode.Parse("""{ "economics": { "gpuHourPrices": { "H100": 2, "A100": 1 } }, "links": [ 1 ], "seed": 1 }""");
+
+        Assert.Equal("""{"seed":1}""", JsonMergePatch.Apply(target, JsonNode.Parse("""{ "Economics": null, "LINKS": null }"""))!.ToJsonString());
+        Assert.Equal(
+            """{"links":[1],"seed":1,"economics":{"gpuHourPrices":{"H100":2}}}""",
+            JsonMergePatch.Apply(target, JsonNode.Parse("""{ "economics": { "gpuHourPrices": { "A100": null, "h100": null } } }"""))!.ToJsonString());
+    }
+
+    [Fact]
     public void ALeaseOfASiteThatExistsNowhereIsRefusedNamingTheLease()
     {
         // Found by probing: parsed (a variant may keep the lease of a site it drops), then left out of the money unsaid.
