@@ -198,9 +198,14 @@ public sealed class WhatIfTests : IAsyncLifetime
         var factor = (9.7 / TestScenarios.ComputeSeconds).ToString("R", System.Globalization.CultureInfo.InvariantCulture);
         var (injected, fault, _) = await _client.PostJsonAsync("/api/faults", $$"""{"kind":"node.slowdown","target":{"node":"a-00007"},"params":{"factor":{{factor}} } }""");
         Assert.True(injected == HttpStatusCode.Created, fault.ToString());
+        // At max pace the job could run past the 4,096 steps its history keeps between the wait and the read, and the
+        // failures it got past would roll out of it (review): at realtime x200 (steps of about 10 s, 20 a second) the
+        // wait takes a few seconds and the history holds minutes; paused once the failures are there.
+        Assert.Equal(HttpStatusCode.OK, (await _client.SendJsonAsync(HttpMethod.Put, "/api/job/pace", """{"mode":"realtime","speed":200}""")).Status);
         Assert.Equal(HttpStatusCode.OK, (await _client.PostJsonAsync("/api/job/start")).Status); // a new run from step 1, the fault kept
 
         await _client.WaitForClusterAsync(c => c.GetProperty("job").GetProperty("stepsFailed").GetInt64() >= 4, "the live job to fail steps");
+        Assert.Equal(HttpStatusCode.OK, (await _client.PostJsonAsync("/api/job/pause")).Status);
         var steps = (await _client.GetJsonAsync("/api/job/steps?count=4096")).EnumerateArray().ToArray();
         var failed = steps.Where(s => !s.GetProperty("ok").GetBoolean()).Select(s => s.GetProperty("number").GetInt64()).ToArray();
         var stuck = failed[^1];
