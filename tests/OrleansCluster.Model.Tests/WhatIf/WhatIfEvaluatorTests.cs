@@ -10,7 +10,7 @@ public sealed class WhatIfEvaluatorTests
     // Two sites of two 8-GPU H100 nodes, TP 1 x PP 1, P = 1e9, T = 1e6, BF16 gradients, 1,000 MB buckets (K = 2),
     // MFU 0.5, 400 Gbps fabric (5e10 B/s) with no hop latency, one link of 100 km (500 us) at 800 Gbps (1e11 B/s).
     // H100 at 2 USD per GPU-hour; site b leased at 1e6 USD a month.
-    private const string TwoSites = """
+    internal const string TwoSites = """
         {
           "name": "two", "seed": 5,
           "job": { "model": { "parameters": 1e9, "tokensPerStep": 1e6, "gradientBytesPerParameter": 2 }, "comm": { "bucketMegabytes": 1000 }, "mfu": 0.5 },

@@ -10,19 +10,8 @@ namespace OrleansCluster.Model.Tests.WhatIf;
 /// </summary>
 public sealed class WhatIfRequestErrorsTests
 {
-    private const string TwoSites = """
-        {
-          "name": "two", "seed": 5,
-          "job": { "model": { "parameters": 1e9, "tokensPerStep": 1e6, "gradientBytesPerParameter": 2 }, "comm": { "bucketMegabytes": 1000 }, "mfu": 0.5 },
-          "sites": [
-            { "name": "a", "fabric": { "bandwidthGbps": 400, "hopLatencyMicroseconds": 0 }, "gpusPerNode": 8, "nodes": [ { "generation": "H100", "count": 2 } ] },
-            { "name": "b", "fabric": { "bandwidthGbps": 400, "hopLatencyMicroseconds": 0 }, "gpusPerNode": 8, "nodes": [ { "generation": "H100", "count": 2 } ] }
-          ],
-          "links": [ { "from": "a", "to": "b", "distanceKm": 100, "bandwidthGbps": 800 } ],
-          "noise": { "computeCv": 0, "linkJitterMicroseconds": 0 },
-          "economics": { "gpuHourPrices": { "H100": 2 }, "leaseRevenuePerMonth": { "b": 1e6 } }
-        }
-        """;
+    private const string TwoSites = WhatIfEvaluatorTests.TwoSites; // with its lease of b and its H100 price
+
 
     private static ScenarioError RequestError(string patch, string? change = null)
     {

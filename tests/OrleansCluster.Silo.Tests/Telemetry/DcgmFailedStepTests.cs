@@ -14,24 +14,8 @@ namespace OrleansCluster.Silo.Tests.Telemetry;
 /// </summary>
 public sealed partial class DcgmFailedStepTests : IAsyncLifetime
 {
-    // Model mode, noise-free (every completed step takes the same time), two sites of 8 H100 nodes joined by one
-    // link: a partition of that link fails every step until it is cleared.
-    private const string TwoSites = """
-        {
-          "name": "dcgm-failing", "seed": 7,
-          "job": {
-            "model": { "parameters": 7e9, "tokensPerStep": 1048576 },
-            "parallelism": { "tensor": 8 },
-            "barrierTimeoutSeconds": 10, "checkpointEverySteps": 5
-          },
-          "sites": [
-            { "name": "a", "fabric": { "bandwidthGbps": 400, "hopLatencyMicroseconds": 2 }, "nodes": [ { "generation": "H100", "count": 8 } ] },
-            { "name": "b", "fabric": { "bandwidthGbps": 400, "hopLatencyMicroseconds": 2 }, "nodes": [ { "generation": "H100", "count": 8 } ] }
-          ],
-          "links": [ { "from": "a", "to": "b", "distanceKm": 20, "bandwidthGbps": 400 } ],
-          "noise": { "computeCv": 0, "linkJitterMicroseconds": 0 }
-        }
-        """;
+    // Noise-free, so every completed step takes the same time; a partition of its one link fails every step.
+    private static readonly string TwoSites = TestScenarios.Partitionable("dcgm-failing");
 
     private const double TimeoutSeconds = 10;
     private const double H100IdleWatts = 70; // the GPU catalogue's

@@ -13,24 +13,9 @@ namespace OrleansCluster.Silo.Tests.Telemetry;
 /// </summary>
 public sealed class FailedStepRatesTests(SiloFixture fixture) : IClassFixture<SiloFixture>
 {
-    // Model mode (tokens), noise-free, two sites of 8 H100 nodes joined by one link: a partition of that link fails
-    // every step until it is cleared.
-    private const string TwoSites = """
-        {
-          "name": "failing-rates", "seed": 7,
-          "job": {
-            "model": { "parameters": 7e9, "tokensPerStep": 1048576 },
-            "parallelism": { "tensor": 8 },
-            "barrierTimeoutSeconds": 10, "checkpointEverySteps": 5
-          },
-          "sites": [
-            { "name": "a", "fabric": { "bandwidthGbps": 400, "hopLatencyMicroseconds": 2 }, "nodes": [ { "generation": "H100", "count": 8 } ] },
-            { "name": "b", "fabric": { "bandwidthGbps": 400, "hopLatencyMicroseconds": 2 }, "nodes": [ { "generation": "H100", "count": 8 } ] }
-          ],
-          "links": [ { "from": "a", "to": "b", "distanceKm": 20, "bandwidthGbps": 400 } ],
-          "noise": { "computeCv": 0, "linkJitterMicroseconds": 0 }
-        }
-        """;
+    // Model mode (tokens); a partition of its one link fails every step until it is cleared.
+    private static readonly string TwoSites = TestScenarios.Partitionable("failing-rates");
+
 
     private static readonly string[] Rates = ["gpusim_tokens_per_second", "gpusim_useful_flops_per_second", "gpusim_cluster_mfu_ratio"];
 
