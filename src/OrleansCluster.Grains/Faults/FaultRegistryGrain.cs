@@ -171,7 +171,9 @@ public sealed partial class FaultRegistryGrain(
     public ValueTask<IReadOnlyDictionary<string, NodeEffect>> NodeEffectsAsync() =>
         ValueTask.FromResult<IReadOnlyDictionary<string, NodeEffect>>(new Dictionary<string, NodeEffect>(_memory.NodeEffects, StringComparer.Ordinal));
 
-    public ValueTask<long> EpochAsync() => ValueTask.FromResult(_store.State.Epoch);
+    // Found by review (fix-epoch-check): a registry with no run laid out (a stored scenario that no longer resolves)
+    // answered the stored epoch, which matched the job's, while it refused every hand-over: nothing laid out again.
+    public ValueTask<long> EpochAsync() => ValueTask.FromResult(_memory.Layout is null ? IFaultRegistryGrain.NotLaidOut : _store.State.Epoch);
 
     public Task<FaultRegistryHealth> HealthAsync() => Task.FromResult(new FaultRegistryHealth(_memory.Book.Count, _store.Unwritten));
 
