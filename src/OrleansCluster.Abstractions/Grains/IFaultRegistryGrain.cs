@@ -24,12 +24,17 @@ public interface IFaultRegistryGrain : IGrainWithStringKey
     [Alias("RunStarted2")] // a build that does not say whether the run goes on fails clearly
     Task RunStartedAsync(long epoch, ScenarioSource scenario, bool keepFaults, bool continuing, int blockSize);
 
+    /// <summary>What <see cref="EpochAsync"/> answers while the registry has no run laid out: never an epoch a job lays out under.</summary>
+    const long NotLaidOut = 0;
+
     /// <summary>
     /// The epoch the registry tells its effects under: the job's layout it was told last or, after a reactivation, the
-    /// one its record held. The same run laid out again is written behind (<see cref="RunStartedAsync"/>), so a registry
-    /// lost before that write landed comes back on an older epoch, whose pushes the blocks and links ignore: the job
-    /// asks this while it steps, and lays its tree out again when the answer is older than its layout. Answered from
-    /// memory, also while a write's outcome is unknown.
+    /// one its record held; <see cref="NotLaidOut"/> while it has no run laid out (a stored scenario that no longer
+    /// resolves). The same run laid out again is written behind (<see cref="RunStartedAsync"/>), so a registry lost
+    /// before that write landed comes back on an older epoch, whose pushes the blocks and links ignore: the job asks
+    /// this about once a second while it runs, and lays its tree out again, past this epoch, when the answer is not its
+    /// layout (the registry refuses a hand-over under any other: <see cref="BackgroundAsync"/>). Answered from memory,
+    /// also while a write's outcome is unknown.
     /// </summary>
     [AlwaysInterleave, Alias("Epoch")]
     ValueTask<long> EpochAsync();

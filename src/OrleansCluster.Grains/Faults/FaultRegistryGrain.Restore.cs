@@ -67,16 +67,51 @@ public sealed partial class FaultRegistryGrain
     // it, as an activation does: the faults it made join the book, those it ended leave it for the history (from the
     // record's journal), a new run is laid out, and every target is told the effect of the faults stored. Throws
     // WriteUnsettledException while storage cannot be read.
-    private async Task SettleAsync()
+    // Found by review (fix-epoch-check): the reads interleave (AlwaysInterleave), and each settled on its own: two reads
+    // arriving while the record was unsettled read it back twice and restored twice, and one arriving while the same
+    // run's layout (let through the filter) pushed its faults restored over that pass, two passes over one memory. One
+    // settle is in flight at a time, which later callers wait on, and it waits out a pass in flight (PassesDoneAsync)
+    // before it reads back and again before it takes the record in (the same run laid out again meanwhile).
+    private Task SettleAsync()
     {
-        var epoch = _store.State.Epoch;
-        if (!await _store.SettleAsync())
+        if (_settling is { } inFlight)
         {
-            return;
+            return inFlight;
         }
 
-        _memory.Forget(newRun: _store.State.Epoch != epoch); // what was told stays: the pass of the restore takes it back
-        await RestoreAsync();
+        var settle = SettleOnceAsync();
+        if (!settle.IsCompleted)
+        {
+            _settling = settle; // SettleOnceAsync clears it as it ends
+        }
+
+        return settle;
+    }
+
+    private async Task SettleOnceAsync()
+    {
+        try
+        {
+            if (!_store.Unsettled)
+            {
+                return;
+            }
+
+            await PassesDoneAsync();
+            var epoch = _store.State.Epoch;
+            if (!await _store.SettleAsync())
+            {
+                return;
+            }
+
+            await PassesDoneAsync();
+            _memory.Forget(newRun: _store.State.Epoch != epoch); // what was told stays: the pass of the restore takes it back
+            await RestoreAsync();
+        }
+        finally
+        {
+            _settling = null;
+        }
     }
 
     // The stored run's scenario, or null when it no longer resolves (stored by a build with looser bounds): the

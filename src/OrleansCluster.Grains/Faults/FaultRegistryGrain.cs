@@ -37,6 +37,8 @@ public sealed partial class FaultRegistryGrain(
     private IGrainTimer? _timer;
     private IGrainTimer? _historyTimer;
     private readonly FaultStore _store = new(state, history, clock);
+    private Task? _settling; // the read back in flight, which every caller that would settle waits on (SettleAsync)
+    private Task? _passing; // the pass in flight (ApplyAsync), which a settle waits out before it reads back
 
     public override async Task OnActivateAsync(CancellationToken cancellationToken)
     {
@@ -68,6 +70,8 @@ public sealed partial class FaultRegistryGrain(
         {
             // The same run laid out again (a silo joined, left or was lost) ends no fault: its new grains are told the
             // faults from memory at once, and the new epoch is written behind (FaultStore.RunBehind), as an expiry is.
+            // Not over a read's settle restoring the record meanwhile (its pass pushes, it waits on no read).
+            await PassesDoneAsync();
             _store.RunBehind(epoch, scenario, blockSize);
             _memory.StartRun(layout);
             await ApplyAsync(changed: null, writeBehind: true);
@@ -171,7 +175,9 @@ public sealed partial class FaultRegistryGrain(
     public ValueTask<IReadOnlyDictionary<string, NodeEffect>> NodeEffectsAsync() =>
         ValueTask.FromResult<IReadOnlyDictionary<string, NodeEffect>>(new Dictionary<string, NodeEffect>(_memory.NodeEffects, StringComparer.Ordinal));
 
-    public ValueTask<long> EpochAsync() => ValueTask.FromResult(_store.State.Epoch);
+    // Found by review (fix-epoch-check): a registry with no run laid out (a stored scenario that no longer resolves)
+    // answered the stored epoch, which matched the job's, while it refused every hand-over: nothing laid out again.
+    public ValueTask<long> EpochAsync() => ValueTask.FromResult(_memory.Layout is null ? IFaultRegistryGrain.NotLaidOut : _store.State.Epoch);
 
     public Task<FaultRegistryHealth> HealthAsync() => Task.FromResult(new FaultRegistryHealth(_memory.Book.Count, _store.Unwritten));
 
@@ -204,7 +210,41 @@ public sealed partial class FaultRegistryGrain(
     // it is written, and a write that fails (storage down) is tried again on the timer instead of failing the pass.
     // Whatever happens in a pass the timer is set again, or no fault would end until the next mutation. `writeBehind`
     // leaves the write to the timer's pass (the live faults are dirty then), so that the caller waits on no storage.
+    // Passes run one at a time (found by review, fix-epoch-check: a read's settle restored over the same run's layout's
+    // pass, two passes over one memory): an interleaved read's settle and a call or the timer can each start one.
     private async Task ApplyAsync(IReadOnlyCollection<Fault>? changed, bool writeBehind = false)
+    {
+        await PassesDoneAsync();
+        var pass = PassAsync(changed, writeBehind);
+        if (!pass.IsCompleted)
+        {
+            _passing = pass;
+        }
+
+        try
+        {
+            await pass;
+        }
+        finally
+        {
+            if (_passing == pass)
+            {
+                _passing = null;
+            }
+        }
+    }
+
+    // Waits out the pass in flight, if any (and one that another waiter starts meantime); its outcome is its caller's.
+    // One that has ended counts as none: its caller may not have run on to clear it yet.
+    private async Task PassesDoneAsync()
+    {
+        while (_passing is { IsCompleted: false } pass)
+        {
+            await pass.ConfigureAwait(ConfigureAwaitOptions.ContinueOnCapturedContext | ConfigureAwaitOptions.SuppressThrowing);
+        }
+    }
+
+    private async Task PassAsync(IReadOnlyCollection<Fault>? changed, bool writeBehind)
     {
         var now = clock.GetUtcNow();
         var pass = _memory.Expire(now);

@@ -26,8 +26,8 @@ public sealed partial class JobGrain
     [LoggerMessage(Level = LogLevel.Warning, Message = "job recovered on this silo: scenario {Scenario} at step {Step} (clean hand-over: {Clean})")]
     private static partial void LogRecovered(ILogger logger, string scenario, long step, bool clean);
 
-    [LoggerMessage(Level = LogLevel.Warning, Message = "the fault registry pushes its effects under epoch {Registry}, behind the job's layout {Layout} (it was lost before it wrote that layout): the barrier tree is laid out again, so that its faults take effect")]
-    private static partial void LogRegistryBehind(ILogger logger, long registry, long layout);
+    [LoggerMessage(Level = LogLevel.Warning, Message = "the fault registry pushes its effects under epoch {Registry} (0: no run laid out), not the job's layout {Layout} (it was lost before it wrote that layout, or the job resumed from an older record): the barrier tree is laid out again past it, so that its faults take effect")]
+    private static partial void LogRegistryOff(ILogger logger, long registry, long layout);
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "step {Step} could not run, retrying in 1 s: {Reason}")]
     private static partial void LogTickFailed(ILogger logger, long step, string reason);

@@ -53,7 +53,7 @@ public sealed partial class JobGrain
             _readiness.LayOutAgain(); // laid out again just below, over the silos there now, from the same step
         }
 
-        if (_readiness.Ready && await RegistryBehindAsync())
+        if (_readiness.Ready && await RegistryOffAsync())
         {
             _readiness.LayOutAgain(); // laid out again just below: the registry is told the layout, and pushes under it again
         }
@@ -123,19 +123,25 @@ public sealed partial class JobGrain
     // epoch while the job stepped on the newer; the blocks and links ignored every push it made from then on
     // (injections, clears, expiries), and nothing laid the tree out again. The registry is asked its epoch about once a
     // second, the step not waiting on the answer (a registry whose storage is out of reach answers late or not at
-    // all); an answer older than the layout it was asked under has the tree laid out again, which tells the registry.
-    private async Task<bool> RegistryBehindAsync()
+    // all); an answer other than the layout it was asked under has the tree laid out again, which tells the registry.
+    // Found by review (fix-epoch-check): only an older answer was acted on, while the registry refuses a hand-over under
+    // any other epoch; one ahead of the job (the job resumed from a record two layouts old, the registry having lost the
+    // layout between) or with no run laid out (NotLaidOut) refused every background failure for good. The layout goes
+    // past the registry's epoch: laid out under an older one, the registry would be behind it again. (A stale copy of
+    // the job lays out at most once more this way: the save after its layout finds the other's record and stands it down.)
+    private async Task<bool> RegistryOffAsync()
     {
-        var behind = false;
+        var off = false;
         if (_registryEpoch.Answered is { } answer)
         {
             try
             {
                 var registry = await answer; // ended already: no wait
-                behind = _registryEpoch.Behind(registry, Job.Epoch);
-                if (behind)
+                off = _registryEpoch.Off(registry, Job.Epoch);
+                if (off)
                 {
-                    LogRegistryBehind(logger, registry, Job.Epoch);
+                    LogRegistryOff(logger, registry, Job.Epoch);
+                    Job.Epoch = Math.Max(Job.Epoch, registry); // the layout below takes the next one
                 }
             }
             catch (Exception)
@@ -144,12 +150,12 @@ public sealed partial class JobGrain
             }
         }
 
-        if (!behind && _registryEpoch.Due)
+        if (!off && _registryEpoch.Due)
         {
             _registryEpoch.Asked(Registry.EpochAsync().AsTask(), Job.Epoch);
         }
 
-        return behind;
+        return off;
     }
 
     // Counts the next step as failed without running it (its grains were lost) and rolls back to the checkpoint.
@@ -186,14 +192,14 @@ public sealed partial class JobGrain
         {
             if (_cadence.WaitBeforeNext(Job.Pace.Speed) is { } early)
             {
-                _timer!.Change(early, Timeout.InfiniteTimeSpan); // woken early by a wait cut into timer periods
+                _timer!.Change(Wake(early), Timeout.InfiniteTimeSpan); // woken early (the registry's check, a long wait cut up)
                 return;
             }
 
             _cadence.Ran(await RunStepAsync());
             if (Job.State == JobState.Running)
             {
-                _timer!.Change(_cadence.WaitBeforeNext(Job.Pace.Speed) ?? TimeSpan.Zero, Timeout.InfiniteTimeSpan);
+                _timer!.Change(Wake(_cadence.WaitBeforeNext(Job.Pace.Speed) ?? TimeSpan.Zero), Timeout.InfiniteTimeSpan);
             }
         }
 
@@ -203,6 +209,12 @@ public sealed partial class JobGrain
             await TrySaveAsync(); // found by review: a failed save here failed a training step and rolled the run back
         }
     }
+
+    // The timer's next wake at realtime pace, for a step due in `wait`: found by review (fix-epoch-check), the registry's
+    // check ran once per step, and a step due minutes (up to an hour, a checkpoint's or a restart's cost) away left a
+    // registry that came back behind the layout unnoticed as long, every push it made dropped meanwhile. The timer
+    // wakes at least once per check interval; a wake before the step is due only checks and sleeps again (above).
+    private static TimeSpan Wake(TimeSpan wait) => wait < RegistryEpochCheck.Interval ? wait : RegistryEpochCheck.Interval;
 
     // Hands the registry the background failures that started since the last step, and has it end those repaired
     // by the simulated clock now: both take effect from the next step, at any pace. A registry that cannot take them

@@ -98,6 +98,7 @@ public sealed partial class JobGrain(
         }
 
         Run.Running();
+        _registryEpoch.Soon(); // not asked while the job stood still: asked at its first tick
         Timer.Change(TimeSpan.Zero, Timeout.InfiniteTimeSpan);
     }
 

@@ -1,11 +1,15 @@
 namespace OrleansCluster.Grains.Job;
 
 /// <summary>
-/// Whether the fault registry tells its effects under the job's layout, asked about once a second while the job steps,
-/// without the step waiting on the answer. The registry writes the same run's new layout behind it (so that a layout
-/// does not wait on a paused storage); one lost before that write landed comes back on an older epoch, whose pushes
-/// (injections, clears, expiries) the blocks and links ignore, and nothing else would lay the tree out again (found by
-/// review, fix-drain2). Bookkeeping only: the grain makes the call and lays the tree out again.
+/// Whether the fault registry tells its effects under the job's layout, asked about once a second while the job runs
+/// (at realtime pace the timer wakes at most <see cref="Interval"/> apart for it), without the step waiting on the
+/// answer. The registry writes the same run's new layout behind it (so that a layout does not wait on a paused
+/// storage); one lost before that write landed comes back on an older epoch, whose pushes (injections, clears,
+/// expiries) the blocks and links ignore, and nothing else would lay the tree out again (found by review, fix-drain2).
+/// Any other answer than the layout is acted on, not an older one alone: a registry ahead of the job (the job resumed
+/// from a record two layouts old) or with no run laid out (<c>IFaultRegistryGrain.NotLaidOut</c>) refuses every
+/// hand-over too (found by review, fix-epoch-check). Bookkeeping only: the grain makes the call and lays the tree out
+/// again, under an epoch past the registry's.
 /// </summary>
 public sealed class RegistryEpochCheck(TimeProvider time)
 {
@@ -31,13 +35,14 @@ public sealed class RegistryEpochCheck(TimeProvider time)
 
     /// <summary>
     /// Takes the answer in: the registry's <paramref name="registry"/> epoch, asked under <see cref="Asked"/>'s layout,
-    /// while the job is on <paramref name="layout"/> now. True when the registry is behind the layout it was asked
-    /// under and the job is still on it (an answer to a layout since replaced says nothing of the new one).
+    /// while the job is on <paramref name="layout"/> now. True when the registry is not on the layout it was asked under
+    /// (behind it, ahead of it, or with no run laid out) and the job is still on it (an answer to a layout since
+    /// replaced says nothing of the new one).
     /// </summary>
-    public bool Behind(long registry, long layout)
+    public bool Off(long registry, long layout)
     {
         _answer = null;
-        return registry < _layout && _layout == layout;
+        return registry != _layout && _layout == layout;
     }
 
     /// <summary>The call failed (the registry unreachable, its storage out of reach): asked again after the interval.</summary>

@@ -1,31 +1,41 @@
 using Microsoft.Extensions.Time.Testing;
+using OrleansCluster.Abstractions.Grains;
 using OrleansCluster.Grains.Job;
 
 namespace OrleansCluster.Grains.Tests.Job;
 
-/// <summary>The job's check of the fault registry's epoch, without a silo: asked once a second, never waited on, and acted on only for the layout it was asked under.</summary>
+/// <summary>The job's check of the fault registry's epoch, without a silo: asked once a second, never waited on, acted on for any answer but the layout it was asked under, and only for that layout.</summary>
 public sealed class RegistryEpochCheckTests
 {
     [Fact]
-    public void ARegistryBehindTheLayoutItWasAskedUnderIsBehind()
+    public void ARegistryBehindTheLayoutItWasAskedUnderIsOff()
     {
         var check = new RegistryEpochCheck(new FakeTimeProvider());
         Assert.True(check.Due);
         check.Asked(Task.FromResult(6L), layout: 7);
 
         Assert.NotNull(check.Answered);
-        Assert.True(check.Behind(6, layout: 7));
+        Assert.True(check.Off(6, layout: 7));
         Assert.Null(check.Answered); // taken in
     }
 
     [Fact]
-    public void ARegistryOnTheLayoutOrAheadOfItIsNotBehind()
+    public void ARegistryOnTheLayoutIsNotOff()
     {
         var check = new RegistryEpochCheck(new FakeTimeProvider());
         check.Asked(Task.FromResult(7L), layout: 7);
-        Assert.False(check.Behind(7, layout: 7));
-        check.Asked(Task.FromResult(8L), layout: 7);
-        Assert.False(check.Behind(8, layout: 7)); // a job's activation behind another's does not push the registry back
+        Assert.False(check.Off(7, layout: 7));
+    }
+
+    [Fact]
+    public void ARegistryAheadOfTheLayoutOrWithNoRunLaidOutIsOff()
+    {
+        // Found by review (fix-epoch-check): both refuse every hand-over under the job's epoch, and neither was acted on.
+        var check = new RegistryEpochCheck(new FakeTimeProvider());
+        check.Asked(Task.FromResult(9L), layout: 7);
+        Assert.True(check.Off(9, layout: 7)); // the job resumed from a record two layouts old: it lays out past 9
+        check.Asked(Task.FromResult(IFaultRegistryGrain.NotLaidOut), layout: 7);
+        Assert.True(check.Off(IFaultRegistryGrain.NotLaidOut, layout: 7));
     }
 
     [Fact]
@@ -34,7 +44,7 @@ public sealed class RegistryEpochCheckTests
         var check = new RegistryEpochCheck(new FakeTimeProvider());
         check.Asked(Task.FromResult(6L), layout: 7);
 
-        Assert.False(check.Behind(6, layout: 8)); // laid out again meanwhile: the registry was told 8 since
+        Assert.False(check.Off(6, layout: 8)); // laid out again meanwhile: the registry was told 8 since
     }
 
     [Fact]
@@ -55,7 +65,7 @@ public sealed class RegistryEpochCheckTests
         Assert.True(check.Due);
 
         check.Asked(Task.FromResult(3L), layout: 3);
-        Assert.False(check.Behind(3, layout: 3));
+        Assert.False(check.Off(3, layout: 3));
         Assert.False(check.Due);
         clock.Advance(RegistryEpochCheck.Interval);
         Assert.True(check.Due);
@@ -66,7 +76,7 @@ public sealed class RegistryEpochCheckTests
     {
         var check = new RegistryEpochCheck(new FakeTimeProvider());
         check.Asked(Task.FromResult(3L), layout: 3);
-        check.Behind(3, layout: 3);
+        check.Off(3, layout: 3);
         Assert.False(check.Due);
 
         check.Soon();
