@@ -64,7 +64,7 @@ public sealed class SimulationMetrics
             Gauge("gpusim_link_up", "1 while the link is up, 0 while partitioned.", ObserveLinks(step, fold, l => l.Up ? 1 : 0, Math.Min)),
             Gauge("gpusim_faults_active", "Faults in force, by kind.", ObserveFaults(faults, c => c.Active)),
             Counter("gpusim_faults_injected_total", "Faults injected, by kind.", ObserveFaults(faults, c => c.Injected)),
-            Counter("gpusim_failures_total", "Background failures (DESIGN.md 7.6), by cause: a fixed set per scenario.", ObserveFailures(faults)),
+            Counter("gpusim_failures_total", "Background failures (docs/failures.md), by cause: a fixed set per scenario.", ObserveFailures(faults)),
             Gauge("gpusim_ettr_ratio", "Effective training time ratio: productive over elapsed simulated time, lost steps unproductive.", Single(step, s => s.Time?.Ettr)),
             Gauge("gpusim_since_checkpoint_seconds", "Simulated seconds of work since the last checkpoint (lost if a step fails now).", Single(step, s => s.Time?.SinceCheckpointSeconds)),
         ];

@@ -227,9 +227,14 @@ function drawFaults(faults, total) {
   const body = $('faults').tBodies[0];
   const shown = faults.map(f => {
     const params = Object.entries(f.params || {}).map(([k, v]) => `${k}=${v}`).join(' ');
+    // A background failure has no end time: the simulation repairs it after its simulated repair time (found by a
+    // newcomer's run: it read "cleared by hand", and nothing told it from an injected fault).
+    const background = f.source === 'background';
     const ends = f.state === 'pending' ? 'pending'
-      : f.endsAt ? Math.max(0, Math.round((Date.parse(f.endsAt) - Date.now()) / 1000)) + ' s' : 'cleared by hand';
-    return { f, cells: [f.id, f.kind, targetText(f.target || {}), params], ends };
+      : f.endsAt ? Math.max(0, Math.round((Date.parse(f.endsAt) - Date.now()) / 1000)) + ' s'
+      : background ? 'repaired by the simulation' : 'cleared by hand';
+    const kind = background ? `${f.kind} (background${f.cause ? ': ' + f.cause : ''})` : f.kind;
+    return { f, cells: [f.id, kind, targetText(f.target || {}), params], ends };
   });
   const wanted = new Map(shown.map(s => [s.f.id, JSON.stringify(s.cells)]));
   // Rows gone, or whose fault now reads otherwise, first: those kept stay where they are, none moved without need.
