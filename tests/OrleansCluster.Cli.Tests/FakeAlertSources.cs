@@ -5,6 +5,8 @@ using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Hosting;
 using Microsoft.AspNetCore.Http;
 using Microsoft.Extensions.Logging;
+using OrleansCluster.Abstractions.Api;
+using OrleansCluster.Abstractions.Messages;
 using OrleansCluster.Testing;
 
 namespace OrleansCluster.Cli.Tests;
@@ -12,8 +14,8 @@ namespace OrleansCluster.Cli.Tests;
 /// <summary>
 /// What <c>orleanscluster alerts</c> reads, served on 127.0.0.1 by one small web app: the silo's
 /// <c>GET /api/faults</c> as the registry answers it (every fault given, <c>since</c> keeping those not ended before it,
-/// ordered by id, paged, <c>X-Total-Count</c>), and Prometheus' <c>/api/v1/query_range</c> (the samples given, within the
-/// range asked) and <c>/api/v1/rules</c>. A test gives the faults as the registry holds them, its bounded history of
+/// ordered by id, paged, <c>X-Total-Count</c>) and <c>GET /api/cluster</c> (a job at the pace given, nothing else), and
+/// Prometheus' <c>/api/v1/query_range</c> (the samples given, within the range asked) and <c>/api/v1/rules</c>. A test gives the faults as the registry holds them, its bounded history of
 /// ended ones included, to set up what a real silo takes more than 1,000 ended faults to reach.
 /// </summary>
 public sealed class FakeAlertSources : IAsyncDisposable
@@ -50,10 +52,12 @@ public sealed class FakeAlertSources : IAsyncDisposable
 
     /// <summary>
     /// Starts serving. With <paramref name="rangeRefusal"/>, every range query is answered 400 with Prometheus' error
-    /// body carrying that message.
+    /// body carrying that message. The job runs at <paramref name="pace"/> (realtime at speed 1 by default); the rules'
+    /// group says its evaluation interval when <paramref name="evaluationSeconds"/> is given.
     /// </summary>
-    public static async Task<FakeAlertSources> StartAsync(IReadOnlyList<Fault> faults, IReadOnlyList<Series> series, string? rangeRefusal = null)
+    public static async Task<FakeAlertSources> StartAsync(IReadOnlyList<Fault> faults, IReadOnlyList<Series> series, string? rangeRefusal = null, PaceSettings? pace = null, double? evaluationSeconds = null)
     {
+        var cluster = JsonSerializer.Serialize(new ClusterStatus("fake", [], [], new JobStatus(JobState.Running, pace ?? PaceSettings.Realtime(), 1, 0, 1, 0, 0, 0, 1, 0, 1), null), ApiJson.Create());
         var url = $"http://127.0.0.1:{ManagedProcess.FreePort()}";
         var builder = WebApplication.CreateSlimBuilder();
         builder.Logging.ClearProviders();
@@ -61,9 +65,10 @@ public sealed class FakeAlertSources : IAsyncDisposable
         var app = builder.Build();
         var sources = new FakeAlertSources(app, url);
         app.MapGet("/api/faults", (HttpContext context) => ListFaults(context, faults));
+        app.MapGet("/api/cluster", () => Results.Text(cluster, "application/json"));
         app.MapGet("/api/v1/query_range", (HttpContext context) => sources.QueryRange(context, series, rangeRefusal));
         app.MapGet("/api/v1/rules", () => Results.Text(
-            new JsonObject { ["status"] = "success", ["data"] = new JsonObject { ["groups"] = new JsonArray(new JsonObject { ["name"] = "scored", ["rules"] = new JsonArray([.. series.Select(s => s.Rule).Distinct().Select(r => (JsonNode)new JsonObject { ["name"] = r, ["type"] = "alerting" })]) }) } }.ToJsonString(),
+            new JsonObject { ["status"] = "success", ["data"] = new JsonObject { ["groups"] = new JsonArray(new JsonObject { ["name"] = "scored", ["interval"] = evaluationSeconds, ["rules"] = new JsonArray([.. series.Select(s => s.Rule).Distinct().Select(r => (JsonNode)new JsonObject { ["name"] = r, ["type"] = "alerting" })]) }) } }.ToJsonString(),
             "application/json"));
         await app.StartAsync(TestContext.Current.CancellationToken);
         return sources;

@@ -15,7 +15,9 @@ namespace OrleansCluster.Cli.Commands;
 /// force at its start, or ended after it) are context: an episode attributed to one of them (no fault of the window
 /// explains it) is neither true nor false, and they are neither detected nor missed. Precision is true over true and
 /// false, recall detected over the window's faults, time to detect the first attributed episode's start less the
-/// fault's start.
+/// fault's start. Faults of the window that lasted less wall time than a scrape or an evaluation can see
+/// (<see cref="IsUnobservable"/>: at max pace or a high speed they last milliseconds) are unobservable: like the
+/// earlier ones they explain episodes without being scored, after every fault that lasted long enough to be seen.
 /// </summary>
 public static class AlertScoring
 {
@@ -45,18 +47,32 @@ public static class AlertScoring
         double? DetectP95Seconds,
         int EarlierFaultEpisodes = 0,
         IReadOnlyList<Episode>? FalsePositiveEpisodes = null,
-        IReadOnlyList<TruthFault>? MissedFaults = null);
+        IReadOnlyList<TruthFault>? MissedFaults = null,
+        int UnobservableFaultEpisodes = 0);
+
+    /// <summary>
+    /// Whether <paramref name="fault"/> ended less than <paramref name="shortest"/> of wall time after it began: too
+    /// short for Prometheus to see (no scrape, or no rule evaluation, need fall inside it), so no rule can be blamed for
+    /// missing it. The registry times faults in simulated time and stamps them in wall time: at max pace or a high
+    /// speed a repair of minutes ends within a millisecond. A fault still in force is not judged.
+    /// </summary>
+    public static bool IsUnobservable(TruthFault fault, TimeSpan shortest)
+    {
+        ArgumentNullException.ThrowIfNull(fault);
+        return fault.End is { } end && end - fault.Start < shortest;
+    }
 
     /// <summary>
     /// The scores of every rule that fired, and of every rule named in <paramref name="rules"/> though it never fired.
     /// <paramref name="faults"/> are the faults that began in the window; <paramref name="earlier"/> those that began
-    /// before it, context only.
+    /// before it, and <paramref name="unobservable"/> those of the window too short to be seen, context only.
     /// </summary>
-    public static IReadOnlyList<RuleScore> Score(IReadOnlyList<TruthFault> faults, IReadOnlyList<Episode> episodes, TimeSpan grace, DateTimeOffset windowEnd, IEnumerable<string>? rules = null, IReadOnlyList<TruthFault>? earlier = null)
+    public static IReadOnlyList<RuleScore> Score(IReadOnlyList<TruthFault> faults, IReadOnlyList<Episode> episodes, TimeSpan grace, DateTimeOffset windowEnd, IEnumerable<string>? rules = null, IReadOnlyList<TruthFault>? earlier = null, IReadOnlyList<TruthFault>? unobservable = null)
     {
         ArgumentNullException.ThrowIfNull(faults);
         ArgumentNullException.ThrowIfNull(episodes);
         earlier ??= [];
+        unobservable ??= [];
         var names = episodes.Select(e => e.Rule).Concat(rules ?? []).Distinct(StringComparer.Ordinal).Order(StringComparer.Ordinal);
         var scores = new List<RuleScore>();
         foreach (var rule in names)
@@ -64,12 +80,12 @@ public static class AlertScoring
             var mine = episodes.Where(e => e.Rule == rule).ToArray();
             // Each episode's one fault (none: a false positive), by position: two series of one rule on one host
             // (per-GPU labels) may give equal episodes, each counted.
-            var attributed = mine.Select(e => Attribute(e, faults, earlier, grace, windowEnd)).ToArray();
+            var attributed = mine.Select(e => Attribute(e, faults, earlier, unobservable, grace, windowEnd)).ToArray();
             var first = new Dictionary<TruthFault, DateTimeOffset>(ReferenceEqualityComparer.Instance);
             var tp = 0;
             for (var i = 0; i < mine.Length; i++)
             {
-                if (attributed[i] is ({ } fault, true))
+                if (attributed[i] is ({ } fault, Role.Scored))
                 {
                     tp++;
                     first[fault] = first.TryGetValue(fault, out var seen) && seen <= mine[i].Start ? seen : mine[i].Start;
@@ -102,9 +118,10 @@ public static class AlertScoring
                 faults.Count > 0 ? detect.Count / (double)faults.Count : null,
                 DetectQuantile(detect, 0.50),
                 DetectQuantile(detect, 0.95),
-                mine.Length - tp - fp,
+                attributed.Count(a => a.Role == Role.Earlier),
                 [.. falsePositives.OrderBy(e => e.Start).ThenBy(e => e.Host, StringComparer.Ordinal).Take(Listed)],
-                [.. missed.OrderBy(f => f.Start).ThenBy(f => f.Id, StringComparer.Ordinal).Take(Listed)]));
+                [.. missed.OrderBy(f => f.Start).ThenBy(f => f.Id, StringComparer.Ordinal).Take(Listed)],
+                attributed.Count(a => a.Role == Role.Unobservable)));
         }
 
         return scores;
@@ -132,18 +149,32 @@ public static class AlertScoring
         }
     }
 
+    // What a fault is to the score: scored (the window's), or context (begun before the window, or too short to be seen).
+    private enum Role
+    {
+        None,
+        Scored,
+        Earlier,
+        Unobservable,
+    }
+
     /// <summary>
-    /// The fault that explains <paramref name="episode"/> best, of the window's and the earlier ones: of those that
-    /// explain it (its host, from their start to their end plus the grace), the one that began last (ties: fewest hosts,
-    /// then by id); none when no fault explains it. A window's fault began after every earlier one, so wins over them.
+    /// The fault that explains <paramref name="episode"/> best, of the window's, the earlier and the unobservable ones:
+    /// of those that explain it (its host, from their start to their end plus the grace), one that lasted long enough to
+    /// be seen before one that did not (an alert on a host is far likelier to be the longer fault's), then the one that
+    /// began last (ties: fewest hosts, then by id); none when no fault explains it. A window's fault began after every
+    /// earlier one, so wins over them.
     /// </summary>
-    private static (TruthFault? Fault, bool InWindow) Attribute(Episode episode, IReadOnlyList<TruthFault> faults, IReadOnlyList<TruthFault> earlier, TimeSpan grace, DateTimeOffset windowEnd) =>
-        faults.Select(f => (Fault: f, InWindow: true)).Concat(earlier.Select(f => (Fault: f, InWindow: false)))
+    private static (TruthFault? Fault, Role Role) Attribute(Episode episode, IReadOnlyList<TruthFault> faults, IReadOnlyList<TruthFault> earlier, IReadOnlyList<TruthFault> unobservable, TimeSpan grace, DateTimeOffset windowEnd) =>
+        faults.Select(f => (Fault: f, Role: Role.Scored))
+            .Concat(earlier.Select(f => (Fault: f, Role: Role.Earlier)))
+            .Concat(unobservable.Select(f => (Fault: f, Role: Role.Unobservable)))
             .Where(c => Matches(episode, c.Fault, grace, windowEnd))
-            .OrderByDescending(c => c.Fault.Start)
+            .OrderBy(c => c.Role == Role.Unobservable)
+            .ThenByDescending(c => c.Fault.Start)
             .ThenBy(c => c.Fault.Hosts.Count)
             .ThenBy(c => c.Fault.Id, StringComparer.Ordinal)
-            .Select(c => ((TruthFault?)c.Fault, c.InWindow))
+            .Select(c => ((TruthFault?)c.Fault, c.Role))
             .FirstOrDefault();
 
     private static bool Matches(Episode episode, TruthFault fault, TimeSpan grace, DateTimeOffset windowEnd) =>
@@ -159,8 +190,25 @@ public static class AlertScoring
     /// <paramref name="Warning"/> are set when the window was cut to start at <paramref name="From"/>, later than asked,
     /// because the ground truth before it was incomplete. <paramref name="EarlierFaults"/> counts the faults that began
     /// before <paramref name="From"/>, read as context (<see cref="RuleScore.EarlierFaultEpisodes"/>).
+    /// <paramref name="Unobservable"/> counts the window's faults that lasted under <paramref name="UnobservableUnderSeconds"/>
+    /// of wall time (<see cref="IsUnobservable"/>), neither detected nor missed (<see cref="RuleScore.UnobservableFaultEpisodes"/>),
+    /// <paramref name="UnobservableFaults"/> the first <see cref="Listed"/> of them by start, and <paramref name="UnobservableWarning"/>
+    /// says so on one line; <paramref name="Pace"/> is the job's pace when the window was scored.
     /// </summary>
-    public sealed record Report(DateTimeOffset From, DateTimeOffset To, int Faults, int Episodes, IReadOnlyList<RuleScore> Rules, DateTimeOffset? AskedFrom = null, string? Warning = null, int EarlierFaults = 0) : ICommandReport
+    public sealed record Report(
+        DateTimeOffset From,
+        DateTimeOffset To,
+        int Faults,
+        int Episodes,
+        IReadOnlyList<RuleScore> Rules,
+        DateTimeOffset? AskedFrom = null,
+        string? Warning = null,
+        int EarlierFaults = 0,
+        int Unobservable = 0,
+        double? UnobservableUnderSeconds = null,
+        IReadOnlyList<TruthFault>? UnobservableFaults = null,
+        string? UnobservableWarning = null,
+        string? Pace = null) : ICommandReport
     {
         public bool Held() => true;
 
@@ -168,6 +216,7 @@ public static class AlertScoring
             $"{Rules.Count} alert rule(s) against {Faults} fault(s) from {From:u} to {To:u}: {Episodes} firing episode(s); " +
             (Rules.Count == 0 ? "no rule fired." : $"best recall {Rules.Max(r => r.Recall ?? 0):P0}, best precision {Rules.Max(r => r.Precision ?? 0):P0}.") +
             (EarlierFaults > 0 ? string.Create(CultureInfo.InvariantCulture, $" {EarlierFaults} fault(s) that began before the window: context only, their episodes neither true nor false positives.") : string.Empty) +
+            (Unobservable > 0 ? string.Create(CultureInfo.InvariantCulture, $" {Unobservable:N0} fault(s) of the window unobservable, lasting under {UnobservableUnderSeconds:0.###} s of wall time (job pace {Pace ?? "unknown"}): not scored, neither detected nor missed; score at realtime pace with a speed at which faults last several scrape intervals.") : string.Empty) +
             (AskedFrom is { } asked ? string.Create(CultureInfo.InvariantCulture, $" Window cut: asked from {asked:u}, scored from {From:u} ({(From - asked).TotalSeconds:0.#} s dropped), the ground truth before it being incomplete.") : string.Empty);
 
         public IReadOnlyList<ReportTable> Tables()
@@ -176,8 +225,8 @@ public static class AlertScoring
             {
                 new(
                     "Alert rules against the ground truth",
-                    ["rule", "true positives", "false positives", "missed", "precision", "recall", "detect p50 s", "detect p95 s", "for earlier faults"],
-                    [.. Rules.Select(r => (IReadOnlyList<string>)[r.Rule, ReportWriter.N(r.TruePositives), ReportWriter.N(r.FalsePositives), $"{r.Missed} of {r.Faults}", Ratio(r.Precision), Ratio(r.Recall), Seconds(r.DetectP50Seconds), Seconds(r.DetectP95Seconds), ReportWriter.N(r.EarlierFaultEpisodes)])]),
+                    ["rule", "true positives", "false positives", "missed", "precision", "recall", "detect p50 s", "detect p95 s", "for earlier faults", "for unobservable faults"],
+                    [.. Rules.Select(r => (IReadOnlyList<string>)[r.Rule, ReportWriter.N(r.TruePositives), ReportWriter.N(r.FalsePositives), $"{r.Missed} of {r.Faults}", Ratio(r.Precision), Ratio(r.Recall), Seconds(r.DetectP50Seconds), Seconds(r.DetectP95Seconds), ReportWriter.N(r.EarlierFaultEpisodes), ReportWriter.N(r.UnobservableFaultEpisodes)])]),
             };
             var falsePositives = Rules.SelectMany(r => Listing(r.Rule, r.FalsePositives, r.FalsePositiveEpisodes, e => [r.Rule, e.Host ?? "(no host label)", LabelText(e.Labels), Time(e.Start), Time(e.End)], 5)).ToArray();
             if (falsePositives.Length > 0)
@@ -189,6 +238,18 @@ public static class AlertScoring
             if (missed.Length > 0)
             {
                 tables.Add(new ReportTable($"Missed faults (the first {Listed} of each rule)", ["rule", "fault", "kind", "target", "start"], missed));
+            }
+
+            if (Unobservable > 0)
+            {
+                IReadOnlyList<TruthFault> listed = UnobservableFaults ?? [];
+                List<IReadOnlyList<string>> rows = [.. listed.Select(f => (IReadOnlyList<string>)[f.Id, f.Cause is { } c ? $"{f.Kind} ({c})" : f.Kind, string.Join(", ", f.Hosts), Time(f.Start), ReportWriter.F(((f.End ?? f.Start) - f.Start).TotalSeconds, 3)])];
+                if (Unobservable > listed.Count)
+                {
+                    rows.Add([string.Create(CultureInfo.InvariantCulture, $"... and {Unobservable - listed.Count:N0} more ({Unobservable:N0} in all)"), string.Empty, string.Empty, string.Empty, string.Empty]);
+                }
+
+                tables.Add(new ReportTable(string.Create(CultureInfo.InvariantCulture, $"Unobservable faults: under {UnobservableUnderSeconds:0.###} s of wall time, not scored (the first {Listed})"), ["fault", "kind", "target", "start", "wall s"], rows));
             }
 
             return tables;
