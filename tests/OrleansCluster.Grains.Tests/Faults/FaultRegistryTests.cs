@@ -100,14 +100,19 @@ public sealed class FaultRegistryTests(ClusterFixture fixture)
             campaign: null)).Faults);
         await _driver.WaitForAsync(s => s.Sites.Single().Generations.Single().Degraded == 1);
 
-        await DeactivateRegistryAsync();
+        var paused = await DeactivateRegistryAsync(resume: false);
         var until = fault.EndsAt!.Value + TimeSpan.FromSeconds(1) - DateTimeOffset.UtcNow;
         if (until > TimeSpan.Zero)
         {
-            await Task.Delay(until, Ct); // nothing calls the registry meanwhile: the job has no background failures
+            await Task.Delay(until, Ct); // nothing calls the registry meanwhile: the job, paused, does not ask its epoch
         }
 
         Assert.Equal(FaultState.Expired, Assert.Single(await Registry.ListAsync(includeEnded: true), f => f.Id == fault.Id).State);
+        if (paused)
+        {
+            await _driver.Job.ResumeAsync();
+        }
+
         var healed = await _driver.WaitForAsync(s => s.Sites.Single().Generations.Single().Degraded == 0);
         Assert.Equal(32, healed.Sites.Single().Generations.Single().Healthy);
         await _driver.Job.StopAsync();
@@ -191,9 +196,18 @@ public sealed class FaultRegistryTests(ClusterFixture fixture)
         id, "probe", FaultKind.NodeSlowdown, new FaultTargetRequest(Node: ClusterLayout.NodeId("dc", node)),
         new Dictionary<string, double> { ["factor"] = 1.5 }, startSeconds, repairSeconds, Xid: null);
 
-    // Deactivates the registry and waits until the activation has gone: the next call reads its state back.
-    private async Task DeactivateRegistryAsync()
+    // Deactivates the registry and waits until the activation has gone: the next call reads its state back. A running
+    // job asks the registry its epoch about once a second (RegistryEpochCheck), which brings it straight back (a CI
+    // run never saw it gone in 60 s): the job is paused meanwhile, and resumed unless `resume` is false. Returns
+    // whether it was paused here.
+    private async Task<bool> DeactivateRegistryAsync(bool resume = true)
     {
+        var running = (await _driver.Job.GetStatusAsync()).Job.State == JobState.Running;
+        if (running)
+        {
+            await _driver.Job.PauseAsync();
+        }
+
         await Registry.Cast<IGrainManagementExtension>().DeactivateOnIdle(Ct);
         var management = fixture.Client.GetGrain<IManagementGrain>(0);
         var deadline = DateTime.UtcNow.AddSeconds(60);
@@ -203,5 +217,11 @@ public sealed class FaultRegistryTests(ClusterFixture fixture)
         }
 
         Assert.Empty(await management.GetActiveGrains(GrainType.Create("faultregistry"), Ct));
+        if (running && resume)
+        {
+            await _driver.Job.ResumeAsync();
+        }
+
+        return running;
     }
 }
