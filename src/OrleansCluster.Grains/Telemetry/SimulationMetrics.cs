@@ -108,6 +108,9 @@ public sealed class SimulationMetrics
     /// <summary>Records the job's state and links now; null when they could not be read (the last step's figures stand).</summary>
     public void ReportNow(NowSnapshot? snapshot) => _now = snapshot;
 
+    /// <summary>The job's state and links as last read before a scrape, or null (not read on this silo, or unreadable).</summary>
+    public NowSnapshot? LastNow => _now;
+
     /// <summary>The registry's counts.</summary>
     public sealed record FaultSnapshot(string Scenario, FaultCounts Counts);
 

@@ -36,8 +36,10 @@ public sealed record GpuReadings(
 /// temperature. A power cap bounds board power at <c>powerLimitRatio</c> of TDP, and a GPU under a cap alone runs as
 /// warm as its power says: cooler, not at the slowdown temperature (before 2026-11-28 a cap only lowered the clock, so a
 /// capped A100 read 153.5 W against its 120 W cap, at 87-89 C). A crashed node's GPUs report the XID of its crash
-/// (79, "GPU has fallen off the bus", when the crash names none) with no utilisation or power. The activity figures below are assumptions in the range
-/// published profiles show (docs/telemetry.md): they set the contrast, not a particular kernel.
+/// (79, "GPU has fallen off the bus", when the crash names none) with no utilisation or power. A GPU that runs no kernel
+/// at all (its job paused or stopped, its node evicted from the job without crashing) reads <see cref="Idle"/>. The
+/// activity figures below are assumptions in the range published profiles show (docs/telemetry.md): they set the
+/// contrast, not a particular kernel.
 /// </summary>
 public static class GpuTelemetryModel
 {
@@ -58,6 +60,37 @@ public static class GpuTelemetryModel
     private const double ComputeOccupancy = 0.45, CollectiveOccupancy = 0.04;
     private const double ComputeTensorActive = 0.8, ComputeDramActive = 0.45, CollectiveDramActive = 0.06;
     private const double CollectivePowerShare = 0.2; // spinning kernels draw a fifth of the dynamic range
+
+    // An idle GPU's SM clock against its maximum: an H100 with no kernel drops to 345 of its 1,980 MHz (nvidia-smi, persistence
+    // mode on); other generations are taken at the same share (an A100's 210 MHz reads 246: approximate, as the catalogue's
+    // clocks are). HBM stays at its clock.
+    private const double IdleSmClockRatio = 345.0 / 1980;
+
+    /// <summary>
+    /// Readings of a healthy GPU of <paramref name="generation"/> that runs no kernel: no XID, no utilisation or activity,
+    /// its idle power and SM clock, at the temperature of no dynamic power (a GPU that just stopped cools toward it;
+    /// the model has no thermal inertia). Its framebuffer stays as it was: the job's process holds its memory while it
+    /// is paused, or until it is rescheduled after its node was evicted. The same for every GPU of a generation.
+    /// </summary>
+    public static GpuReadings Idle(GpuGeneration generation)
+    {
+        ArgumentNullException.ThrowIfNull(generation);
+        var totalMiB = Math.Floor(generation.HbmBytes / MiB);
+        var used = Math.Round((totalMiB - ReservedMiB) * FramebufferInUse);
+        return new GpuReadings(
+            Math.Round(generation.MaxSmClockMhz * IdleSmClockRatio),
+            generation.MemoryClockMhz,
+            AmbientC,
+            AmbientC + 6,
+            generation.IdleWatts,
+            0,
+            0,
+            used,
+            totalMiB - ReservedMiB - used,
+            ReservedMiB,
+            XidCatalog.None,
+            0, 0, 0, 0, 0, 0, 0, 0);
+    }
 
     /// <summary>
     /// Readings of a GPU of <paramref name="generation"/> that computed <paramref name="busy"/> of the last step; a

@@ -2,7 +2,9 @@ using System.Globalization;
 using System.Security.Cryptography;
 using System.Text;
 using Microsoft.Extensions.Options;
+using OrleansCluster.Abstractions.Messages;
 using OrleansCluster.Grains.Telemetry;
+using OrleansCluster.Model.Generations;
 using OrleansCluster.Model.Simulation;
 using OrleansCluster.Model.Telemetry;
 using OrleansCluster.Silo.Simulation;
@@ -18,9 +20,14 @@ namespace OrleansCluster.Silo.Telemetry;
 /// pod's labels while its node is down or evicted: the pod still holds the device until the job is rescheduled, and a
 /// rule scoped to the job's namespace must see the XID of the GPU that failed it. A crashed node's GPUs report the XID
 /// of its crash (<see cref="OrleansCluster.Abstractions.Messages.NodeEffect.Xid"/>, set when the node's faults
-/// change) with NVIDIA's text for it (<see cref="XidCatalog"/>); an evicted node's report 79.
+/// change) with NVIDIA's text for it (<see cref="XidCatalog"/>). A GPU that runs no kernel reads as a healthy idle one
+/// (<see cref="GpuTelemetryModel.Idle"/>, no XID): its node evicted from the job without crashing (or repaired and not
+/// yet back at a checkpoint), the job paused or stopped (as the host read it before the scrape, <see
+/// cref="SimulationMetrics.LastNow"/>; where this silo does not know the job's state, its GPUs read their last step).
+/// A running job's node with no busy share yet (its first step after a load or a block laid out anew) is mid-step, not
+/// idle: it reads as before (docs/telemetry.md).
 /// </summary>
-public sealed class DcgmWriter(DcgmNodes nodes, LayoutCache layouts, IOptions<DcgmOptions> options, TimeProvider time) : IDisposable
+public sealed class DcgmWriter(DcgmNodes nodes, LayoutCache layouts, SimulationMetrics metrics, IOptions<DcgmOptions> options, TimeProvider time) : IDisposable
 {
     /// <summary>The driver version the series report.</summary>
     public const string DriverVersion = "570.133.20";
@@ -71,6 +78,7 @@ public sealed class DcgmWriter(DcgmNodes nodes, LayoutCache layouts, IOptions<Dc
     private readonly Dictionary<string, Counters> _counters = new(StringComparer.Ordinal);
     private readonly Dictionary<(string Node, int Gpu), GpuLabels> _labels = [];
     private readonly Dictionary<int, (string Key, string Value)[]> _xidAttributes = [];
+    private readonly Dictionary<GpuGeneration, GpuReadings> _idle = []; // each generation's idle readings, made once
     private readonly SemaphoreSlim _gate = new(1, 1);
     private string? _scenario; // the scenario _counters and _labels hold the nodes of
     private long _lastScrape; // when the last page was gathered: a node not shown then counts from its return
@@ -126,8 +134,13 @@ public sealed class DcgmWriter(DcgmNodes nodes, LayoutCache layouts, IOptions<Dc
         {
             _counters.Clear();
             _labels.Clear();
+            _idle.Clear();
             _scenario = layout.Scenario.Name;
         }
+
+        // A job paused or stopped runs no kernel on any GPU (before 2026-11-28 they read their last step: a paused job's
+        // GPUs at 98 % and ~350 W). Not known on a silo the job is not on: its GPUs read their last step, as before.
+        var jobIdle = metrics.LastNow is { } job && job.Scenario == layout.Scenario.Name && job.State != JobState.Running;
 
         var gpus = new List<Gpu>();
         var shown = 0;
@@ -150,7 +163,15 @@ public sealed class DcgmWriter(DcgmNodes nodes, LayoutCache layouts, IOptions<Dc
                 var node = layout.Nodes[ordinal];
                 var effect = block.Effects[i];
                 var model = node.Generation.ModelName;
-                var readings = GpuTelemetryModel.Read(node.Generation, block.Busy[i], effect.ClockRatio, effect.Crashed || block.Evicted[i], effect.Crashed ? effect.Xid : XidCatalog.None, effect.PowerLimitRatio);
+                // Only a crash takes a GPU off the bus. A node evicted by the barrier timeout (a slowdown past it, or a
+                // crash repaired before the checkpoint it rejoins at) is out of the job with healthy GPUs, as one NCCL
+                // dropped is: idle, no XID (before 2026-11-28 it read XID 79 and 0 W, and a repaired node's XID outlived
+                // its crash until it rejoined).
+                var readings = effect.Crashed
+                    ? GpuTelemetryModel.Read(node.Generation, block.Busy[i], effect.ClockRatio, down: true, effect.Xid, effect.PowerLimitRatio)
+                    : jobIdle || block.Evicted[i]
+                        ? Idle(node.Generation, effect.PowerLimitRatio)
+                        : GpuTelemetryModel.Read(node.Generation, block.Busy[i], effect.ClockRatio, down: false, XidCatalog.None, effect.PowerLimitRatio);
                 var (energy, nvlink, last, _) = _counters.TryGetValue(id, out var c) && c.Model == model ? c : new Counters(0, 0, now, model);
                 // Its energy and traffic since the last page, if that page showed it; a node back from an absence counts
                 // from its return (found by review: it was credited with the whole absence, which another silo may have
@@ -188,6 +209,20 @@ public sealed class DcgmWriter(DcgmNodes nodes, LayoutCache layouts, IOptions<Dc
         {
             _labels.Remove(key);
         }
+    }
+
+    // A generation's idle readings, made once per scenario (called under the gate); under a power cap below idle power
+    // (the model's caps reach that low), board power at the cap, as the model's Read bounds it.
+    private GpuReadings Idle(GpuGeneration generation, double powerLimitRatio)
+    {
+        if (!_idle.TryGetValue(generation, out var idle))
+        {
+            idle = GpuTelemetryModel.Idle(generation);
+            _idle[generation] = idle;
+        }
+
+        var limit = powerLimitRatio > 0 ? Math.Min(powerLimitRatio, 1) * generation.TdpWatts : double.PositiveInfinity;
+        return idle.PowerWatts > limit ? idle with { PowerWatts = limit } : idle;
     }
 
     // err_code and err_msg of an XID (NVIDIA's text, XidCatalog), built once per XID: called under the gate.
