@@ -1,3 +1,4 @@
+using OrleansCluster.Abstractions.Grains;
 using OrleansCluster.Abstractions.Messages;
 using OrleansCluster.Model.Scenarios;
 using OrleansCluster.Model.Simulation;
@@ -55,7 +56,13 @@ public sealed partial class FaultRegistryGrain
     public async Task Invoke(IIncomingGrainCallContext context)
     {
         ArgumentNullException.ThrowIfNull(context);
-        if (_store.Unsettled && context.ImplementationMethod?.Name is not (nameof(HealthAsync) or nameof(RunStartedAsync) or nameof(EpochAsync)))
+        // Found by review: the grain's own timer ticks pass through this filter too; a read back that failed here threw
+        // before OnTimerAsync, whose catch re-arms the one-shot timer, and expiries and retried writes stopped until a
+        // call came. The timer settles for itself. And a call waits out a settle in flight, not only an unsettled record:
+        // the record is settled before the settle has taken it in, and a mutation let in between wrote over it.
+        if ((_store.Unsettled || _settling is not null)
+            && context.InterfaceMethod?.DeclaringType == typeof(IFaultRegistryGrain)
+            && context.ImplementationMethod?.Name is not (nameof(HealthAsync) or nameof(RunStartedAsync) or nameof(EpochAsync)))
         {
             await SettleAsync();
         }

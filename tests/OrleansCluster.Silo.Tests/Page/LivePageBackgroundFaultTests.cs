@@ -40,6 +40,10 @@ public sealed class LivePageBackgroundFaultTests(KestrelSiloFixture fixture) : I
         var mine = (string[])WaitFor(() => Rows().FirstOrDefault(r => r[0] == injected), "the injected fault in the fault list");
         Assert.Equal("node.slowdown", mine[1]);
         Assert.Equal("cleared by hand", mine[4]);
+
+        // The operator's own faults come first (found by review: by id alone, background ids, bg..., came before f-...,
+        // and with more than a screenful of background failures in force the injected fault was off the page).
+        Assert.Equal(injected, Rows()[0][0]);
     }
 
     public void Dispose() => _browser.Quit();
