@@ -425,11 +425,14 @@ public sealed class CommandTests(CliSiloFixture silo) : IClassFixture<CliSiloFix
         {
             var report = await ScrapeLoad.RunAsync(admin, [scraper], new ScrapeLoad.Options(Scrapers: 1, Duration: TimeSpan.FromSeconds(4), Baseline: TimeSpan.FromSeconds(4)), null, Ct);
 
-            // At realtime x2 a step takes T_step / 2 of wall time: the rate is 2 / T_step, whatever the window.
+            // At realtime x2 a step takes T_step / 2 of wall time: the rate is 2 / T_step, whatever the window. The
+            // bounds tell the pace's rate from max pace (hundreds a second) and from none, not a load's jitter: a window
+            // of two or three steps on two loaded cores read 0.70 against 0.47 (a step late, the next caught up; CI,
+            // 2026-11-28), so a step either way is allowed.
             var steps = await SiloApi.StepsAsync(admin, 6, Ct);
             var expected = 2 / steps.Where(s => s.Ok).Average(s => s.DurationSeconds);
-            Assert.InRange(report.StepsPerSecondBefore, expected * 0.9, expected * 1.1);
-            Assert.InRange(report.StepsPerSecondDuring ?? double.NaN, expected * 0.8, expected * 1.1);
+            Assert.InRange(report.StepsPerSecondBefore, expected * 0.5, expected * 1.6);
+            Assert.InRange(report.StepsPerSecondDuring ?? double.NaN, expected * 0.5, expected * 1.6);
         }
         finally
         {
