@@ -18,23 +18,8 @@ public sealed class DcgmIdleRuleTests : IAsyncLifetime
     private const string EvictedNode = "a-00003";
     private const int Gpus = 16 * 8;
 
-    // Noise-free, two sites of 8 H100 nodes; no checkpoint within the test, so an evicted node stays evicted.
-    private const string TwoSites = """
-        {
-          "name": "dcgm-idle-rule", "seed": 7,
-          "job": {
-            "model": { "parameters": 7e9, "tokensPerStep": 1048576 },
-            "parallelism": { "tensor": 8 },
-            "barrierTimeoutSeconds": 10, "checkpointEverySteps": 1000000
-          },
-          "sites": [
-            { "name": "a", "fabric": { "bandwidthGbps": 400, "hopLatencyMicroseconds": 2 }, "nodes": [ { "generation": "H100", "count": 8 } ] },
-            { "name": "b", "fabric": { "bandwidthGbps": 400, "hopLatencyMicroseconds": 2 }, "nodes": [ { "generation": "H100", "count": 8 } ] }
-          ],
-          "links": [ { "from": "a", "to": "b", "distanceKm": 20, "bandwidthGbps": 400 } ],
-          "noise": { "computeCv": 0, "linkJitterMicroseconds": 0 }
-        }
-        """;
+    // No checkpoint within the test, so an evicted node stays evicted.
+    private static readonly string TwoSites = PartitionableScenario.Json("dcgm-idle-rule", checkpointEverySteps: 1_000_000);
 
     private SiloUnderPrometheus? _run;
 

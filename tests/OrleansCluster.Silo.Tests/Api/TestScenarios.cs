@@ -27,25 +27,4 @@ internal static class TestScenarios
           "noise": { "computeCv": 0, "linkJitterMicroseconds": 0 }
         }
         """;
-
-    /// <summary>
-    /// Model mode (tokens), noise-free, two sites of 8 H100 nodes joined by one link <c>a-b</c>, a 10 s barrier timeout
-    /// and a checkpoint every 5 steps: a partition of that link fails every step until it is cleared.
-    /// </summary>
-    public static string Partitionable(string name) => $$"""
-        {
-          "name": "{{name}}", "seed": 7,
-          "job": {
-            "model": { "parameters": 7e9, "tokensPerStep": 1048576 },
-            "parallelism": { "tensor": 8 },
-            "barrierTimeoutSeconds": 10, "checkpointEverySteps": 5
-          },
-          "sites": [
-            { "name": "a", "fabric": { "bandwidthGbps": 400, "hopLatencyMicroseconds": 2 }, "nodes": [ { "generation": "H100", "count": 8 } ] },
-            { "name": "b", "fabric": { "bandwidthGbps": 400, "hopLatencyMicroseconds": 2 }, "nodes": [ { "generation": "H100", "count": 8 } ] }
-          ],
-          "links": [ { "from": "a", "to": "b", "distanceKm": 20, "bandwidthGbps": 400 } ],
-          "noise": { "computeCv": 0, "linkJitterMicroseconds": 0 }
-        }
-        """;
 }

@@ -15,7 +15,7 @@ namespace OrleansCluster.Silo.Tests.Telemetry;
 public sealed partial class DcgmFailedStepTests : IAsyncLifetime
 {
     // Noise-free, so every completed step takes the same time; a partition of its one link fails every step.
-    private static readonly string TwoSites = TestScenarios.Partitionable("dcgm-failing");
+    private static readonly string TwoSites = PartitionableScenario.Json("dcgm-failing");
 
     private const double TimeoutSeconds = 10;
     private const double H100IdleWatts = 70; // the GPU catalogue's

@@ -124,7 +124,7 @@ public sealed class DcgmIdleGpuTests : IAsyncLifetime
     // and stepping: the page that shows its GPUs training.
     private static async Task<string> StartTrainingAsync(HttpClient client, string name)
     {
-        var scenario = TestScenarios.Partitionable(name).Replace("\"checkpointEverySteps\": 5", "\"checkpointEverySteps\": 1000000", StringComparison.Ordinal);
+        var scenario = PartitionableScenario.Json(name, checkpointEverySteps: 1_000_000);
         Assert.Contains("1000000", scenario, StringComparison.Ordinal);
         await MetricsPage.LoadAsync(client, scenario);
         var page = await MetricsPage.WaitForAsync(

@@ -14,7 +14,7 @@ namespace OrleansCluster.Silo.Tests.Telemetry;
 public sealed class FailedStepRatesTests(SiloFixture fixture) : IClassFixture<SiloFixture>
 {
     // Model mode (tokens); a partition of its one link fails every step until it is cleared.
-    private static readonly string TwoSites = TestScenarios.Partitionable("failing-rates");
+    private static readonly string TwoSites = PartitionableScenario.Json("failing-rates");
 
 
     private static readonly string[] Rates = ["gpusim_tokens_per_second", "gpusim_useful_flops_per_second", "gpusim_cluster_mfu_ratio"];
