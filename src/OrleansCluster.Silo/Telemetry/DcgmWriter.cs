@@ -2,6 +2,7 @@ using System.Globalization;
 using System.Security.Cryptography;
 using System.Text;
 using Microsoft.Extensions.Options;
+using OrleansCluster.Abstractions.Grains;
 using OrleansCluster.Abstractions.Messages;
 using OrleansCluster.Grains.Telemetry;
 using OrleansCluster.Model.Generations;
@@ -23,11 +24,12 @@ namespace OrleansCluster.Silo.Telemetry;
 /// change) with NVIDIA's text for it (<see cref="XidCatalog"/>). A GPU that runs no kernel reads as a healthy idle one
 /// (<see cref="GpuTelemetryModel.Idle"/>, no XID): its node evicted from the job without crashing (or repaired and not
 /// yet back at a checkpoint), the job paused or stopped (as the host read it before the scrape, <see
-/// cref="SimulationMetrics.LastNow"/>; where this silo does not know the job's state, its GPUs read their last step).
+/// cref="SimulationMetrics.LastNow"/>, or as the job answers on a silo it does not report to; where the job's state
+/// cannot be read, its GPUs read their last step).
 /// A running job's node with no busy share yet (its first step after a load or a block laid out anew) is mid-step, not
 /// idle: it reads as before (docs/telemetry.md).
 /// </summary>
-public sealed class DcgmWriter(DcgmNodes nodes, LayoutCache layouts, SimulationMetrics metrics, IOptions<DcgmOptions> options, TimeProvider time) : IDisposable
+public sealed class DcgmWriter(DcgmNodes nodes, LayoutCache layouts, SimulationMetrics metrics, IGrainFactory grains, IOptions<DcgmOptions> options, TimeProvider time) : IDisposable
 {
     /// <summary>The driver version the series report.</summary>
     public const string DriverVersion = "570.133.20";
@@ -92,10 +94,11 @@ public sealed class DcgmWriter(DcgmNodes nodes, LayoutCache layouts, SimulationM
             return;
         }
 
+        var jobIdle = await JobIdleAsync(layout.Scenario.Name, cancellationToken);
         await _gate.WaitAsync(cancellationToken);
         try
         {
-            var gpus = Gather(layout);
+            var gpus = Gather(layout, jobIdle);
             foreach (var (name, type, help, value) in Families)
             {
                 output.Append("# HELP ").Append(name).Append(' ').Append(help).Append('\n');
@@ -123,11 +126,42 @@ public sealed class DcgmWriter(DcgmNodes nodes, LayoutCache layouts, SimulationM
         }
     }
 
+    /// <summary>The longest a scrape of a silo the job does not report to waits for the job's state.</summary>
+    public static readonly TimeSpan JobStateWait = TimeSpan.FromSeconds(2);
+
+    // Whether the job runs no kernel on any GPU of the scenario: paused or stopped (before 2026-11-28 its GPUs read their
+    // last step: a paused job's at 98 % and ~350 W), or not started. On the silo the job reports to, as that silo read
+    // it before this scrape (LastNow; unread there, the last step stands). On any other silo, which holds GPUs of the
+    // job's blocks but not its figures, as the job answers now: found by review, a paused job's GPUs read idle on the
+    // job's silo and busy on every other. A job out of reach within JobStateWait leaves the last step's readings.
+    private async Task<bool> JobIdleAsync(string scenario, CancellationToken cancellationToken)
+    {
+        if (metrics.LastNow is { } now)
+        {
+            return now.Scenario == scenario && now.State != JobState.Running;
+        }
+
+        if (metrics.LastStep is not null)
+        {
+            return false;
+        }
+
+        try
+        {
+            var status = await grains.GetGrain<IJobGrain>(IJobGrain.Key).GetStatusAsync().AsTask().WaitAsync(JobStateWait, cancellationToken);
+            return status.Scenario == scenario && status.Job.State != JobState.Running;
+        }
+        catch (Exception e) when (e is not OperationCanceledException || !cancellationToken.IsCancellationRequested)
+        {
+            return false;
+        }
+    }
+
     // The GPUs of the running scenario's nodes on this silo. The counters and labels kept per node follow the page: a
     // scenario loaded after another starts them afresh (a node of the same name is another machine), as does a node
     // whose GPU model changed (other cards: other UUIDs), and a node no longer on the page (its block gone or moved to
     // another silo) is forgotten once it has been missing for AbsentNodeRetention, so they never outgrow what was shown.
-    private List<Gpu> Gather(ClusterLayout layout)
+    private List<Gpu> Gather(ClusterLayout layout, bool jobIdle)
     {
         var now = time.GetTimestamp();
         if (!string.Equals(_scenario, layout.Scenario.Name, StringComparison.Ordinal))
@@ -137,10 +171,6 @@ public sealed class DcgmWriter(DcgmNodes nodes, LayoutCache layouts, SimulationM
             _idle.Clear();
             _scenario = layout.Scenario.Name;
         }
-
-        // A job paused or stopped runs no kernel on any GPU (before 2026-11-28 they read their last step: a paused job's
-        // GPUs at 98 % and ~350 W). Not known on a silo the job is not on: its GPUs read their last step, as before.
-        var jobIdle = metrics.LastNow is { } job && job.Scenario == layout.Scenario.Name && job.State != JobState.Running;
 
         var gpus = new List<Gpu>();
         var shown = 0;

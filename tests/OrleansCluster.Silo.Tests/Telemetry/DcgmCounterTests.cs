@@ -71,7 +71,7 @@ public sealed partial class DcgmCounterTests
         await WaitForPageAsync(client, page => Host(page, "a-00002") && Value(page, "DCGM_FI_DEV_TOTAL_ENERGY_CONSUMPTION", "a-00002") > 0, "a-00002's counters under way");
         var nodes = factory.Services.GetRequiredService<DcgmNodes>();
         var clock = new ManualClock();
-        using var writer = new DcgmWriter(nodes, factory.Services.GetRequiredService<LayoutCache>(), factory.Services.GetRequiredService<SimulationMetrics>(), factory.Services.GetRequiredService<IOptions<DcgmOptions>>(), clock);
+        using var writer = new DcgmWriter(nodes, factory.Services.GetRequiredService<LayoutCache>(), factory.Services.GetRequiredService<SimulationMetrics>(), factory.Services.GetRequiredService<IGrainFactory>(), factory.Services.GetRequiredService<IOptions<DcgmOptions>>(), clock);
         var block = ClusterLayout.BlockOf("a-00002", ClusterLayout.DefaultBlockSize)!;
         var entry = nodes.Snapshot().Single(e => e.Nodes.Contains("a-00002"));
 
