@@ -15,7 +15,10 @@ namespace OrleansCluster.Cli.Tests;
 /// What <c>orleanscluster alerts</c> reads, served on 127.0.0.1 by one small web app: the silo's
 /// <c>GET /api/faults</c> as the registry answers it (every fault given, <c>since</c> keeping those not ended before it,
 /// ordered by id, paged, <c>X-Total-Count</c>) and <c>GET /api/cluster</c> (a job at the pace given, nothing else), and
-/// Prometheus' <c>/api/v1/query_range</c> (the samples given, within the range asked) and <c>/api/v1/rules</c>. A test gives the faults as the registry holds them, its bounded history of
+/// Prometheus' <c>/api/v1/query_range</c> (the samples given, within the range asked), <c>/api/v1/rules</c>,
+/// <c>/api/v1/targets</c> (the simulator's one target, at the scrape interval given) and <c>/api/v1/query</c> (any
+/// instant query answered with that target's <c>job</c> and <c>instance</c>: the one the command asks, which targets
+/// hold the simulator's series). A test gives the faults as the registry holds them, its bounded history of
 /// ended ones included, to set up what a real silo takes more than 1,000 ended faults to reach.
 /// </summary>
 public sealed class FakeAlertSources : IAsyncDisposable
@@ -29,8 +32,8 @@ public sealed class FakeAlertSources : IAsyncDisposable
         Url = url;
     }
 
-    /// <summary>A fault as <c>GET /api/faults</c> lists it.</summary>
-    public sealed record Fault(string Id, string Node, DateTimeOffset StartsAt, DateTimeOffset? EndsAt, string State);
+    /// <summary>A fault as <c>GET /api/faults</c> lists it; a background failure when <paramref name="SimulatedRepairSeconds"/> is given.</summary>
+    public sealed record Fault(string Id, string Node, DateTimeOffset StartsAt, DateTimeOffset? EndsAt, string State, double? SimulatedRepairSeconds = null);
 
     /// <summary>One firing series of <c>ALERTS</c>: its rule, the host in its <c>node</c> label, and its samples.</summary>
     public sealed record Series(string Rule, string Node, IReadOnlyList<DateTimeOffset> Samples);
@@ -53,9 +56,10 @@ public sealed class FakeAlertSources : IAsyncDisposable
     /// <summary>
     /// Starts serving. With <paramref name="rangeRefusal"/>, every range query is answered 400 with Prometheus' error
     /// body carrying that message. The job runs at <paramref name="pace"/> (realtime at speed 1 by default); the rules'
-    /// group says its evaluation interval when <paramref name="evaluationSeconds"/> is given.
+    /// group says its evaluation interval when <paramref name="evaluationSeconds"/> is given, and the simulator's target is
+    /// scraped every <paramref name="scrapeSeconds"/>.
     /// </summary>
-    public static async Task<FakeAlertSources> StartAsync(IReadOnlyList<Fault> faults, IReadOnlyList<Series> series, string? rangeRefusal = null, PaceSettings? pace = null, double? evaluationSeconds = null)
+    public static async Task<FakeAlertSources> StartAsync(IReadOnlyList<Fault> faults, IReadOnlyList<Series> series, string? rangeRefusal = null, PaceSettings? pace = null, double? evaluationSeconds = null, double scrapeSeconds = 1)
     {
         var cluster = JsonSerializer.Serialize(new ClusterStatus("fake", [], [], new JobStatus(JobState.Running, pace ?? PaceSettings.Realtime(), 1, 0, 1, 0, 0, 0, 1, 0, 1), null), ApiJson.Create());
         var url = $"http://127.0.0.1:{ManagedProcess.FreePort()}";
@@ -69,6 +73,13 @@ public sealed class FakeAlertSources : IAsyncDisposable
         app.MapGet("/api/v1/query_range", (HttpContext context) => sources.QueryRange(context, series, rangeRefusal));
         app.MapGet("/api/v1/rules", () => Results.Text(
             new JsonObject { ["status"] = "success", ["data"] = new JsonObject { ["groups"] = new JsonArray(new JsonObject { ["name"] = "scored", ["interval"] = evaluationSeconds, ["rules"] = new JsonArray([.. series.Select(s => s.Rule).Distinct().Select(r => (JsonNode)new JsonObject { ["name"] = r, ["type"] = "alerting" })]) }) } }.ToJsonString(),
+            "application/json"));
+        var target = new JsonObject { ["job"] = "orleanscluster", ["instance"] = url[7..] };
+        app.MapGet("/api/v1/targets", () => Results.Text(
+            new JsonObject { ["status"] = "success", ["data"] = new JsonObject { ["activeTargets"] = new JsonArray(new JsonObject { ["labels"] = target.DeepClone(), ["scrapeInterval"] = string.Create(CultureInfo.InvariantCulture, $"{scrapeSeconds * 1000:0}ms") }), ["droppedTargets"] = new JsonArray() } }.ToJsonString(),
+            "application/json"));
+        app.MapGet("/api/v1/query", () => Results.Text(
+            new JsonObject { ["status"] = "success", ["data"] = new JsonObject { ["resultType"] = "vector", ["result"] = new JsonArray(new JsonObject { ["metric"] = target.DeepClone(), ["value"] = new JsonArray(0, "1") }) } }.ToJsonString(),
             "application/json"));
         await app.StartAsync(TestContext.Current.CancellationToken);
         return sources;
@@ -96,6 +107,9 @@ public sealed class FakeAlertSources : IAsyncDisposable
             ["startsAt"] = f.StartsAt.ToString("O", CultureInfo.InvariantCulture),
             ["endsAt"] = f.EndsAt?.ToString("O", CultureInfo.InvariantCulture),
             ["targets"] = new JsonObject { ["nodes"] = new JsonArray(f.Node), ["links"] = new JsonArray() },
+            ["source"] = f.SimulatedRepairSeconds is null ? null : "background",
+            ["simulatedStartSeconds"] = f.SimulatedRepairSeconds is null ? null : 0,
+            ["simulatedRepairSeconds"] = f.SimulatedRepairSeconds,
         });
         return Results.Text(new JsonArray([.. listed]).ToJsonString(), "application/json");
     }

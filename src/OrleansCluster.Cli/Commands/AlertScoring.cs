@@ -15,9 +15,10 @@ namespace OrleansCluster.Cli.Commands;
 /// force at its start, or ended after it) are context: an episode attributed to one of them (no fault of the window
 /// explains it) is neither true nor false, and they are neither detected nor missed. Precision is true over true and
 /// false, recall detected over the window's faults, time to detect the first attributed episode's start less the
-/// fault's start. Faults of the window that lasted less wall time than a scrape or an evaluation can see
+/// fault's start. Faults of the window that ended having lasted less wall time than a scrape or an evaluation can see
 /// (<see cref="IsUnobservable"/>: at max pace or a high speed they last milliseconds) are unobservable: like the
-/// earlier ones they explain episodes without being scored, after every fault that lasted long enough to be seen.
+/// earlier ones they explain episodes without being scored, after every fault that lasted long enough to be seen; each
+/// rule's score says how many were left out of its recall (<see cref="RuleScore.ExcusedFaults"/>).
 /// </summary>
 public static class AlertScoring
 {
@@ -34,6 +35,10 @@ public static class AlertScoring
     /// One rule's score. <paramref name="EarlierFaultEpisodes"/> counts its episodes explained only by faults that began
     /// before the window (neither true nor false positives). <paramref name="FalsePositiveEpisodes"/> and
     /// <paramref name="MissedFaults"/> list the first <see cref="Listed"/> of each, by start.
+    /// <paramref name="UnobservableFaultEpisodes"/> counts its episodes excused because only unobservable faults explain
+    /// them (out of precision), and <paramref name="ExcusedFaults"/> the window's unobservable faults, left out of
+    /// <paramref name="Faults"/> and so of recall: the same for every rule, beside each so that a rule's recall reads as
+    /// over the faults it was scored on.
     /// </summary>
     public sealed record RuleScore(
         string Rule,
@@ -48,18 +53,22 @@ public static class AlertScoring
         int EarlierFaultEpisodes = 0,
         IReadOnlyList<Episode>? FalsePositiveEpisodes = null,
         IReadOnlyList<TruthFault>? MissedFaults = null,
-        int UnobservableFaultEpisodes = 0);
+        int UnobservableFaultEpisodes = 0,
+        int ExcusedFaults = 0);
 
     /// <summary>
-    /// Whether <paramref name="fault"/> ended less than <paramref name="shortest"/> of wall time after it began: too
-    /// short for Prometheus to see (no scrape, or no rule evaluation, need fall inside it), so no rule can be blamed for
-    /// missing it. The registry times faults in simulated time and stamps them in wall time: at max pace or a high
-    /// speed a repair of minutes ends within a millisecond. A fault still in force is not judged.
+    /// Whether <paramref name="fault"/> had ended by <paramref name="now"/>, the time scored to, less than
+    /// <paramref name="shortest"/> of wall time after it began: too short for Prometheus to see (no scrape, or no rule
+    /// evaluation, need fall inside it), so no rule can be blamed for missing it. The registry times background faults in
+    /// simulated time and stamps them in wall time: at max pace or a high speed a repair of minutes ends within a
+    /// millisecond. A fault still in force at <paramref name="now"/> is not excused, even when the end it is due at
+    /// (an injected fault's <c>durationSeconds</c>) is near: it can still be seen, and a rule that has not yet fired
+    /// for it has missed it so far.
     /// </summary>
-    public static bool IsUnobservable(TruthFault fault, TimeSpan shortest)
+    public static bool IsUnobservable(TruthFault fault, TimeSpan shortest, DateTimeOffset now)
     {
         ArgumentNullException.ThrowIfNull(fault);
-        return fault.End is { } end && end - fault.Start < shortest;
+        return fault.End is { } end && end <= now && end - fault.Start < shortest;
     }
 
     /// <summary>
@@ -121,7 +130,8 @@ public static class AlertScoring
                 attributed.Count(a => a.Role == Role.Earlier),
                 [.. falsePositives.OrderBy(e => e.Start).ThenBy(e => e.Host, StringComparer.Ordinal).Take(Listed)],
                 [.. missed.OrderBy(f => f.Start).ThenBy(f => f.Id, StringComparer.Ordinal).Take(Listed)],
-                attributed.Count(a => a.Role == Role.Unobservable)));
+                attributed.Count(a => a.Role == Role.Unobservable),
+                unobservable.Count));
         }
 
         return scores;
@@ -193,7 +203,12 @@ public static class AlertScoring
     /// <paramref name="Unobservable"/> counts the window's faults that lasted under <paramref name="UnobservableUnderSeconds"/>
     /// of wall time (<see cref="IsUnobservable"/>), neither detected nor missed (<see cref="RuleScore.UnobservableFaultEpisodes"/>),
     /// <paramref name="UnobservableFaults"/> the first <see cref="Listed"/> of them by start, and <paramref name="UnobservableWarning"/>
-    /// says so on one line; <paramref name="Pace"/> is the job's pace when the window was scored.
+    /// says so on one line. That shortest seen is the longer of <paramref name="ScrapeIntervalSeconds"/> (the simulator's
+    /// scrape targets') and <paramref name="EvaluationIntervalSeconds"/> (the rule groups'), as Prometheus answered
+    /// when the window was scored. <paramref name="Pace"/> is the job's pace when the window was scored, which need not
+    /// be the pace the faults ran at; <paramref name="UnobservableSpeed"/> is what they ran at, from the ground truth:
+    /// the median, over the unobservable background faults, of their simulated repair time over their wall time (null
+    /// when none has both).
     /// </summary>
     public sealed record Report(
         DateTimeOffset From,
@@ -208,7 +223,10 @@ public static class AlertScoring
         double? UnobservableUnderSeconds = null,
         IReadOnlyList<TruthFault>? UnobservableFaults = null,
         string? UnobservableWarning = null,
-        string? Pace = null) : ICommandReport
+        string? Pace = null,
+        double? ScrapeIntervalSeconds = null,
+        double? EvaluationIntervalSeconds = null,
+        double? UnobservableSpeed = null) : ICommandReport
     {
         public bool Held() => true;
 
@@ -216,7 +234,7 @@ public static class AlertScoring
             $"{Rules.Count} alert rule(s) against {Faults} fault(s) from {From:u} to {To:u}: {Episodes} firing episode(s); " +
             (Rules.Count == 0 ? "no rule fired." : $"best recall {Rules.Max(r => r.Recall ?? 0):P0}, best precision {Rules.Max(r => r.Precision ?? 0):P0}.") +
             (EarlierFaults > 0 ? string.Create(CultureInfo.InvariantCulture, $" {EarlierFaults} fault(s) that began before the window: context only, their episodes neither true nor false positives.") : string.Empty) +
-            (Unobservable > 0 ? string.Create(CultureInfo.InvariantCulture, $" {Unobservable:N0} fault(s) of the window unobservable, lasting under {UnobservableUnderSeconds:0.###} s of wall time (job pace {Pace ?? "unknown"}): not scored, neither detected nor missed; score at realtime pace with a speed at which faults last several scrape intervals.") : string.Empty) +
+            (Unobservable > 0 ? string.Create(CultureInfo.InvariantCulture, $" {Unobservable:N0} fault(s) of the window unobservable, lasting under {UnobservableUnderSeconds:0.###} s of wall time (job pace {Pace ?? "unknown"} when scored{RanAt(UnobservableSpeed)}): not scored, neither detected nor missed; score at realtime pace with a speed at which faults last several scrape intervals.") : string.Empty) +
             (AskedFrom is { } asked ? string.Create(CultureInfo.InvariantCulture, $" Window cut: asked from {asked:u}, scored from {From:u} ({(From - asked).TotalSeconds:0.#} s dropped), the ground truth before it being incomplete.") : string.Empty);
 
         public IReadOnlyList<ReportTable> Tables()
@@ -225,8 +243,8 @@ public static class AlertScoring
             {
                 new(
                     "Alert rules against the ground truth",
-                    ["rule", "true positives", "false positives", "missed", "precision", "recall", "detect p50 s", "detect p95 s", "for earlier faults", "for unobservable faults"],
-                    [.. Rules.Select(r => (IReadOnlyList<string>)[r.Rule, ReportWriter.N(r.TruePositives), ReportWriter.N(r.FalsePositives), $"{r.Missed} of {r.Faults}", Ratio(r.Precision), Ratio(r.Recall), Seconds(r.DetectP50Seconds), Seconds(r.DetectP95Seconds), ReportWriter.N(r.EarlierFaultEpisodes), ReportWriter.N(r.UnobservableFaultEpisodes)])]),
+                    ["rule", "true positives", "false positives", "episodes excused (unobservable)", "precision", "missed", "recall", "faults excused (unobservable)", "detect p50 s", "detect p95 s", "for earlier faults"],
+                    [.. Rules.Select(r => (IReadOnlyList<string>)[r.Rule, ReportWriter.N(r.TruePositives), ReportWriter.N(r.FalsePositives), ReportWriter.N(r.UnobservableFaultEpisodes), Ratio(r.Precision), $"{r.Missed} of {r.Faults}", Ratio(r.Recall), ReportWriter.N(r.ExcusedFaults), Seconds(r.DetectP50Seconds), Seconds(r.DetectP95Seconds), ReportWriter.N(r.EarlierFaultEpisodes)])]),
             };
             var falsePositives = Rules.SelectMany(r => Listing(r.Rule, r.FalsePositives, r.FalsePositiveEpisodes, e => [r.Rule, e.Host ?? "(no host label)", LabelText(e.Labels), Time(e.Start), Time(e.End)], 5)).ToArray();
             if (falsePositives.Length > 0)
@@ -274,6 +292,21 @@ public static class AlertScoring
             labels is null ? string.Empty : string.Join(", ", labels.OrderBy(l => l.Key, StringComparer.Ordinal).Select(l => $"{l.Key}={l.Value}"));
 
         private static string Time(DateTimeOffset at) => at.UtcDateTime.ToString("yyyy-MM-dd HH:mm:ss.fff", CultureInfo.InvariantCulture);
+
+        /// <summary>
+        /// ", they ran at about N x simulated over wall time", N to two significant digits (the registry ends a background
+        /// fault at a step's end, so its wall time is a step's worth rough), or nothing when the ground truth does not say.
+        /// </summary>
+        internal static string RanAt(double? speed)
+        {
+            if (speed is not { } s)
+            {
+                return string.Empty;
+            }
+
+            var unit = s >= 10 ? Math.Pow(10, Math.Floor(Math.Log10(s)) - 1) : 0.1;
+            return string.Create(CultureInfo.InvariantCulture, $"; they ran at about {Math.Round(s / unit) * unit:#,0.#}x simulated over wall time, by their records");
+        }
 
         private static string Ratio(double? value) => value is { } v ? ReportWriter.F(v, 2) : "-";
 

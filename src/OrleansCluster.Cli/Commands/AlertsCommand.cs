@@ -101,8 +101,15 @@ public static class AlertsCommand
     /// history of ended faults does not reach back to the window's start (see <see cref="TruthCompleteFrom"/>), the
     /// window is cut to start where it does, and the report says so; when nothing of the window is left (less than one
     /// <see cref="Options.Step"/>), an <see cref="InvalidOperationException"/> (exit 2). The window's faults that ended
-    /// under <see cref="Options.Step"/> or the rules' evaluation interval (the longer) of wall time after they began are
-    /// unobservable (<see cref="AlertScoring.IsUnobservable"/>): reported apart, with the job's pace, and not scored.
+    /// under the longer of the simulator's scrape interval and the rules' evaluation interval of wall time after they
+    /// began are unobservable (<see cref="AlertScoring.IsUnobservable"/>): reported apart, with the job's pace and the
+    /// speed they ran at, and not scored. Both intervals are Prometheus' own (<see cref="ReadScrapeIntervalAsync"/>,
+    /// <see cref="ReadRulesAsync"/>), not <see cref="Options.Step"/>: the step is how finely this command reads
+    /// <c>ALERTS</c>, not what Prometheus could see. A fault that lasted one scrape interval was sampled by at least one
+    /// scrape, and that sample stays the series' latest for a scrape interval more, within which an evaluation falls when
+    /// evaluations are no further apart; so a rule could have fired for any fault that lasted the longer of the two (a
+    /// rule whose <c>for</c> or range asks for longer chose to wait, and is blamed). A larger <c>--step</c> than that
+    /// (found by review: it excused faults a scrape had seen) now only coarsens the episodes read.
     /// </summary>
     public static async Task<AlertScoring.Report> RunAsync(HttpClient admin, HttpClient prometheus, Options options, DateTimeOffset now, CancellationToken cancellationToken)
     {
@@ -130,18 +137,24 @@ public static class AlertsCommand
         var earlier = rows.Where(f => f.StartsAt < from).Select(Truth).ToList();
         var episodes = await ReadEpisodesAsync(prometheus, options, from, now, cancellationToken);
         var (rules, evaluation) = await ReadRulesAsync(prometheus, cancellationToken);
+        var (scrape, scrapeOf) = await ReadScrapeIntervalAsync(prometheus, cancellationToken);
         // Found by an expert probe: at max pace every background fault lasted under 1 s of wall time, and each rule
         // was blamed for ~1,000 misses no scrape could have seen. The registry's history is the same at any pace in
-        // simulated time; Prometheus sees wall time.
-        var shortest = evaluation > options.Step ? evaluation : options.Step;
-        var unobservable = window.Where(f => AlertScoring.IsUnobservable(f, shortest)).ToList();
+        // simulated time; Prometheus sees wall time, and the ground truth's stamps are wall time as it passed (a
+        // fault's start and end as the registry recorded them), so a pace changed within the window is judged right.
+        var shortest = evaluation > scrape ? evaluation : scrape;
+        var unobservable = window.Where(f => AlertScoring.IsUnobservable(f, shortest, now)).ToList();
         var faults = window.Except(unobservable).ToList();
         var scores = AlertScoring.Score(faults, episodes, options.Grace, now, rules, earlier, unobservable);
         string? pace = null, unobservableWarning = null;
+        double? speed = null;
         if (unobservable.Count > 0)
         {
+            // The pace now need not be the pace the faults ran at (found by review: one changed within the window was
+            // reported as the one they ran at): what they ran at is in their records.
             pace = Describe((await SiloApi.ClusterAsync(admin, cancellationToken)).Job.Pace);
-            unobservableWarning = string.Create(CultureInfo.InvariantCulture, $"{unobservable.Count:N0} of the window's {window.Count:N0} faults lasted under {shortest.TotalSeconds:0.###} s of wall time (the longer of --step and the rules' evaluation interval), too short for Prometheus to see, and are left out of the score as unobservable (the job's pace is {pace} now): score at realtime pace with a speed at which faults last several scrape intervals (PUT /api/job/pace {{\"mode\":\"realtime\",\"speed\":20}} with a 2 s scrape and evaluation)");
+            speed = RanAt(rows, unobservable);
+            unobservableWarning = string.Create(CultureInfo.InvariantCulture, $"{unobservable.Count:N0} of the window's {window.Count:N0} faults lasted under {shortest.TotalSeconds:0.###} s of wall time (the longer of {scrapeOf}, {scrape.TotalSeconds:0.###} s, and the rules' evaluation interval, {evaluation.TotalSeconds:0.###} s), too short for Prometheus to see, and are left out of the score as unobservable (the job's pace is {pace} now{AlertScoring.Report.RanAt(speed)}): score at realtime pace with a speed at which faults last several scrape intervals (PUT /api/job/pace {{\"mode\":\"realtime\",\"speed\":20}} with a 2 s scrape and evaluation)");
         }
 
         return new AlertScoring.Report(
@@ -157,7 +170,24 @@ public static class AlertsCommand
             unobservable.Count > 0 ? shortest.TotalSeconds : null,
             unobservable.Count > 0 ? [.. unobservable.OrderBy(f => f.Start).ThenBy(f => f.Id, StringComparer.Ordinal).Take(AlertScoring.Listed)] : null,
             unobservableWarning,
-            pace);
+            pace,
+            scrape.TotalSeconds,
+            evaluation.TotalSeconds,
+            speed);
+    }
+
+    // The median of simulated repair time over wall time of the background faults among those given (by id in rows)
+    // that expired, repaired on the job's clock (one cleared ended early); none when no such fault has both (an
+    // injected fault has no simulated time; one that ended within the same tick has no wall time to divide by).
+    private static double? RanAt(List<Fault> rows, List<AlertScoring.TruthFault> faults)
+    {
+        var ids = faults.Select(f => f.Id).ToHashSet(StringComparer.Ordinal);
+        var speeds = rows
+            .Where(r => ids.Contains(r.Id) && r.State == FaultState.Expired && r.SimulatedRepairSeconds is > 0 && r.EndsAt is { } end && end > r.StartsAt)
+            .Select(r => r.SimulatedRepairSeconds!.Value / (r.EndsAt!.Value - r.StartsAt).TotalSeconds)
+            .Order()
+            .ToArray();
+        return speeds.Length == 0 ? null : speeds[(speeds.Length - 1) / 2];
     }
 
     private static string Describe(PaceSettings pace) =>
@@ -224,6 +254,87 @@ public static class AlertsCommand
         }
 
         return episodes;
+    }
+
+    /// <summary>
+    /// How often Prometheus scrapes the simulator: the longest <c>scrapeInterval</c> of its active targets
+    /// (<c>/api/v1/targets</c>) that hold the simulator's series (<c>gpusim_*</c>, or dcgm-exporter's <c>DCGM_FI_*</c>,
+    /// by <c>job</c> and <c>instance</c>), with words for the warning saying which. Found by the series, not by the
+    /// address: Prometheus may reach a silo by another name than the command does (docker-compose: <c>silo1:8080</c>
+    /// against <c>127.0.0.1:8081</c>), and scrapes every silo of a cluster. When no target holds them (none scraped
+    /// yet, or gone), the longest of all active targets, said so; zero when Prometheus names no interval.
+    /// </summary>
+    private static async Task<(TimeSpan Interval, string Of)> ReadScrapeIntervalAsync(HttpClient prometheus, CancellationToken cancellationToken)
+    {
+        List<(string? Job, string? Instance, TimeSpan Interval)> targets;
+        using (var document = await QueryAsync(prometheus, "/api/v1/targets?state=active", cancellationToken))
+        {
+            targets = [.. document.RootElement.GetProperty("data").GetProperty("activeTargets").EnumerateArray().Select(t => (
+                Label(t, "job"),
+                Label(t, "instance"),
+                t.TryGetProperty("scrapeInterval", out var i) && i.ValueKind == JsonValueKind.String && PrometheusDuration(i.GetString()!) is { } d ? d : TimeSpan.Zero))];
+        }
+
+        var query = Uri.EscapeDataString("group by (job, instance) ({__name__=~\"gpusim_.+|DCGM_FI_.+\"})");
+        HashSet<(string?, string?)> simulator;
+        using (var document = await QueryAsync(prometheus, $"/api/v1/query?query={query}", cancellationToken))
+        {
+            simulator = [.. document.RootElement.GetProperty("data").GetProperty("result").EnumerateArray().Select(r => (Label(r, "job", "metric"), Label(r, "instance", "metric")))];
+        }
+
+        var mine = targets.Where(t => simulator.Contains((t.Job, t.Instance))).ToArray();
+        return mine.Length > 0
+            ? (mine.Max(t => t.Interval), mine.Length == 1 ? "the simulator's scrape interval" : string.Create(CultureInfo.InvariantCulture, $"the longest scrape interval of the simulator's {mine.Length} targets"))
+            : (targets.Select(t => t.Interval).DefaultIfEmpty(TimeSpan.Zero).Max(), string.Create(CultureInfo.InvariantCulture, $"the longest scrape interval of Prometheus' {targets.Count} targets, none holding the simulator's series"));
+    }
+
+    private static string? Label(JsonElement element, string name, string property = "labels") =>
+        element.TryGetProperty(property, out var labels) && labels.ValueKind == JsonValueKind.Object && labels.TryGetProperty(name, out var value) && value.ValueKind == JsonValueKind.String ? value.GetString() : null;
+
+    /// <summary>A Prometheus duration (<c>1m30s</c>, <c>500ms</c>, <c>2h</c>; units ms, s, m, h, d, w, y), or null when it is not one.</summary>
+    internal static TimeSpan? PrometheusDuration(string text)
+    {
+        var total = TimeSpan.Zero;
+        var at = 0;
+        while (at < text.Length)
+        {
+            var digits = at;
+            while (at < text.Length && char.IsAsciiDigit(text[at]))
+            {
+                at++;
+            }
+
+            var units = at;
+            while (at < text.Length && char.IsAsciiLetter(text[at]))
+            {
+                at++;
+            }
+
+            if (digits == units || units == at || !long.TryParse(text.AsSpan(digits, units - digits), NumberStyles.None, CultureInfo.InvariantCulture, out var count))
+            {
+                return null;
+            }
+
+            TimeSpan? unit = text[units..at] switch
+            {
+                "ms" => TimeSpan.FromMilliseconds(1),
+                "s" => TimeSpan.FromSeconds(1),
+                "m" => TimeSpan.FromMinutes(1),
+                "h" => TimeSpan.FromHours(1),
+                "d" => TimeSpan.FromDays(1),
+                "w" => TimeSpan.FromDays(7),
+                "y" => TimeSpan.FromDays(365),
+                _ => null,
+            };
+            if (unit is not { } u)
+            {
+                return null;
+            }
+
+            total += u * count;
+        }
+
+        return text.Length == 0 ? null : total;
     }
 
     // Every alerting rule Prometheus holds, so a rule that never fired is scored too (every fault missed), and the

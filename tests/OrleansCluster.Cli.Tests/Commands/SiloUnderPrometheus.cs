@@ -4,7 +4,7 @@ namespace OrleansCluster.Cli.Tests.Commands;
 
 /// <summary>
 /// A silo process in realtime at speed 20 (its own ports and cluster id) and a real Prometheus scraping it every
-/// second and evaluating one rule file: what the alert tests score rules against.
+/// second and evaluating one rule file every second (or at the intervals given): what the alert tests score rules against.
 /// </summary>
 internal sealed class SiloUnderPrometheus : IAsyncDisposable
 {
@@ -24,9 +24,12 @@ internal sealed class SiloUnderPrometheus : IAsyncDisposable
 
     /// <summary>
     /// Starts both: the silo with <paramref name="key"/> and <paramref name="settings"/>, then Prometheus over the rule
-    /// file that <paramref name="rules"/> gives, given the folder to write one in. Whatever started is stopped if the rest fails.
+    /// file that <paramref name="rules"/> gives, given the folder to write one in, scraping the silo every
+    /// <paramref name="scrapeInterval"/> and evaluating every <paramref name="evaluationInterval"/> (Prometheus durations);
+    /// with <paramref name="selfScrapeInterval"/>, Prometheus also scrapes its own metrics that often (job
+    /// <c>prometheus</c>), a target that is not the simulator. Whatever started is stopped if the rest fails.
     /// </summary>
-    public static async Task<SiloUnderPrometheus> StartAsync(string key, IEnumerable<string> settings, Func<string, Task<string>> rules, CancellationToken cancellationToken)
+    public static async Task<SiloUnderPrometheus> StartAsync(string key, IEnumerable<string> settings, Func<string, Task<string>> rules, CancellationToken cancellationToken, string scrapeInterval = "1s", string evaluationInterval = "1s", string? selfScrapeInterval = null)
     {
         var started = new SiloUnderPrometheus();
         try
@@ -37,15 +40,22 @@ internal sealed class SiloUnderPrometheus : IAsyncDisposable
                 .. settings]);
             await started._silo.WaitUntilAnsweringAsync($"http://127.0.0.1:{started.SiloPort}/healthz");
             var ruleFile = await rules(started._data);
+            var self = selfScrapeInterval is null ? string.Empty : $"""
+
+                  - job_name: prometheus
+                    scrape_interval: {selfScrapeInterval}
+                    static_configs:
+                      - targets: ["127.0.0.1:{started.PrometheusPort}"]
+                """;
             started._prometheus = await ManagedProcess.StartPrometheusAsync(started._data, started.PrometheusPort, $"""
                 global:
-                  scrape_interval: 1s
-                  evaluation_interval: 1s
+                  scrape_interval: {scrapeInterval}
+                  evaluation_interval: {evaluationInterval}
                 rule_files: ["{ruleFile}"]
                 scrape_configs:
                   - job_name: orleanscluster
                     static_configs:
-                      - targets: ["127.0.0.1:{started.SiloPort}"]
+                      - targets: ["127.0.0.1:{started.SiloPort}"]{self}
                 """, cancellationToken);
             return started;
         }
