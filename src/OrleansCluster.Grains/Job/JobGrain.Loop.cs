@@ -53,6 +53,11 @@ public sealed partial class JobGrain
             _readiness.LayOutAgain(); // laid out again just below, over the silos there now, from the same step
         }
 
+        if (_readiness.Ready)
+        {
+            RetryRegistryRun(); // a layout the registry did not take: handed over again once its backoff has passed
+        }
+
         if (_readiness.Ready && await RegistryOffAsync())
         {
             _readiness.LayOutAgain(); // laid out again just below: the registry is told the layout, and pushes under it again
@@ -129,8 +134,14 @@ public sealed partial class JobGrain
     // layout between) or with no run laid out (NotLaidOut) refused every background failure for good. The layout goes
     // past the registry's epoch: laid out under an older one, the registry would be behind it again. (A stale copy of
     // the job lays out at most once more this way: the save after its layout finds the other's record and stands it down.)
+    // While the registry is owed the layout (RegistryRunRetry) its answer is not the layout, and the retry is what is done.
     private async Task<bool> RegistryOffAsync()
     {
+        if (_registryRun.Owed)
+        {
+            return false;
+        }
+
         var off = false;
         if (_registryEpoch.Answered is { } answer)
         {
@@ -225,6 +236,11 @@ public sealed partial class JobGrain
         if (_handOverRetryAt is { } retryAt && time.GetElapsedTime(retryAt) < TimeSpan.FromSeconds(1))
         {
             return; // after a failed call, one try a second: each may wait out storage's timeout, and the steps go on meanwhile
+        }
+
+        if (_registryRun.Owed)
+        {
+            return; // the registry is not on the layout and refuses them: handed over once it is
         }
 
         if (_loaded?.Arrivals is { } arrivals && Run.BackgroundDue(arrivals) is (var found, Due: true))

@@ -50,4 +50,13 @@ public sealed class RegistryEpochCheck(TimeProvider time)
 
     /// <summary>Asks at the next chance (a hand-over the registry refused, a layout laid out again).</summary>
     public void Soon() => _askedAt = null;
+
+    /// <summary>
+    /// The registry was told the layout since it was asked (a hand-over retried under the same epoch): the answer in
+    /// flight says nothing of it, and it is asked again at the next chance.
+    /// </summary>
+    public void Told()
+    {
+        (_answer, _askedAt) = (null, null);
+    }
 }
