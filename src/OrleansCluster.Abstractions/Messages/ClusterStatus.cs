@@ -82,8 +82,9 @@ public sealed record JobStatus(
 /// The fault registry is not on the job's layout, and the job steps on without it: the registry's effects (injections,
 /// clears, expiries) do not reach the barrier tree, and no background failure is handed over, until it is. Since
 /// <see cref="Seconds"/> of wall time, <see cref="Reason"/> saying why and what the job does about it;
-/// <see cref="RegistryEpoch"/> the epoch the registry answered, where known. The registry did not take the layout (its
-/// storage out of reach: handed over again with a backoff, docs/cluster.md).
+/// <see cref="RegistryEpoch"/> the epoch the registry answered, where known. Either the registry did not take the
+/// layout (its storage out of reach: handed over again with a backoff), or it is ahead of the layout while the job's own
+/// record cannot be written (another activation of the job may be laying it out: docs/cluster.md).
 /// </summary>
 [GenerateSerializer, Immutable, Alias("RegistryOffLayout")]
 public sealed record RegistryOffLayout(

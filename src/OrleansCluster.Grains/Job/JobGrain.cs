@@ -71,7 +71,7 @@ public sealed partial class JobGrain(
     }
 
     public ValueTask<ClusterStatus> GetStatusAsync() =>
-        ValueTask.FromResult(JobFigures.Cluster(_loaded?.Scenario, _tree, JobFigures.Status(Run, _tree, _loaded?.Scenario, RuntimeIdentity, _tuning.StallSeconds, _writes.Unwritten, _registryRun.Status), Run.Last));
+        ValueTask.FromResult(JobFigures.Cluster(_loaded?.Scenario, _tree, JobFigures.Status(Run, _tree, _loaded?.Scenario, RuntimeIdentity, _tuning.StallSeconds, _writes.Unwritten, _registryRun.Status ?? _registryEpoch.Status), Run.Last));
 
     public ValueTask<StragglerReport?> GetStragglersAsync(int top) =>
         ValueTask.FromResult(Run.Evaluated is { } e ? JobFigures.Stragglers(e.Result, e.Number, top, e.Failure) : null);
