@@ -55,6 +55,7 @@ public sealed record LinkStatus(
 /// The job: state, pace, position and counters. <c>LastStepFailed</c>: whether the last step the job ran failed (missed
 /// the barrier, or lost its calls) and rolled back to the checkpoint; while it did, <see cref="ClusterStatus.LastStep"/>'s
 /// rates read 0 (its other figures stay the last completed step's). False before any step, and once a step completes.
+/// <c>RegistryOff</c>: while the fault registry is not on the job's layout and the job steps on without it.
 /// </summary>
 [GenerateSerializer, Immutable, Alias("JobStatus")]
 public sealed record JobStatus(
@@ -74,7 +75,22 @@ public sealed record JobStatus(
     [property: Id(13)] ReliabilityStatus? Reliability = null,
     [property: Id(14)] StepWallStatus? Wall = null,
     [property: Id(15)] UnwrittenRecord? Unwritten = null,
-    [property: Id(16)] bool LastStepFailed = false);
+    [property: Id(16)] bool LastStepFailed = false,
+    [property: Id(17)] RegistryOffLayout? RegistryOff = null);
+
+/// <summary>
+/// The fault registry is not on the job's layout, and the job steps on without it: the registry's effects (injections,
+/// clears, expiries) do not reach the barrier tree, and no background failure is handed over, until it is. Since
+/// <see cref="Seconds"/> of wall time, <see cref="Reason"/> saying why and what the job does about it;
+/// <see cref="RegistryEpoch"/> the epoch the registry answered, where known. Either the registry did not take the
+/// layout (its storage out of reach: handed over again with a backoff), or it is ahead of the layout while the job's own
+/// record cannot be written (another activation of the job may be laying it out: docs/cluster.md).
+/// </summary>
+[GenerateSerializer, Immutable, Alias("RegistryOffLayout")]
+public sealed record RegistryOffLayout(
+    [property: Id(0)] double Seconds,
+    [property: Id(1)] string Reason,
+    [property: Id(2)] long? RegistryEpoch = null);
 
 /// <summary>
 /// A record that storage does not hold as memory has it (storage out of reach): <see cref="Seconds"/> of wall time

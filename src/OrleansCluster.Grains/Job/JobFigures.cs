@@ -23,15 +23,17 @@ internal static class JobFigures
     /// <summary>
     /// The job's state, pace, counters and host; its progress while it runs and its reliability once a scenario is
     /// loaded (<paramref name="stallSeconds"/> the wall-clock floor of the stall bound); <paramref name="unwritten"/>
-    /// while its record's writes fail.
+    /// while its record's writes fail; <paramref name="registryOff"/> while the fault registry is not on the layout and the
+    /// job steps on without it.
     /// </summary>
-    public static JobStatus Status(JobRun run, TreeFigures tree, Scenario? scenario, string host, double stallSeconds, UnwrittenRecord? unwritten)
+    public static JobStatus Status(JobRun run, TreeFigures tree, Scenario? scenario, string host, double stallSeconds, UnwrittenRecord? unwritten, RegistryOffLayout? registryOff)
     {
         var job = run.Record;
         return new(job.State, job.Pace, job.Step, job.LastCheckpoint, job.StepsOk, job.StepsFailed, job.LostSteps, tree.EvictedNodes,
             job.SimulatedSeconds, tree.GrainCalls, job.Epoch, host,
             job.State == JobState.Running && scenario is not null ? run.Progress(job.Pace, scenario.Job.BarrierTimeoutSeconds, stallSeconds) : null,
-            scenario is not null ? Reliability(scenario, job, run.Time) : null, tree.Wall, unwritten, run.Recent(1) is [{ Ok: false }]);
+            scenario is not null ? Reliability(scenario, job, run.Time) : null, tree.Wall, unwritten, run.Recent(1) is [{ Ok: false }],
+            job.State is JobState.Running or JobState.Paused ? registryOff : null);
     }
 
     /// <summary>What the metrics read after a step.</summary>

@@ -32,9 +32,20 @@ public sealed partial class JobGrain
     // Lays the scenario out over the coordinators, node and link grains under a new epoch (whatever they held
     // before is dropped), and has the registry push the faults to them again.
     // Continuing, the run goes on from its step (the blocks keep the nodes they evicted); otherwise it starts.
+    // The same run laid out again (continuing) whose registry call fails is laid out all the same: the job steps on it
+    // without the registry's faults, and the call is owed, retried with a backoff (RegistryRunRetry; found by review,
+    // fix-relayout: the epoch check laid the tree out again each second for a registry that could not take it, and the
+    // job never stepped). A new run's call that fails fails the layout: it must not step on the last run's faults.
     private async Task ConfigureTreeAsync(bool keepFaults, bool continuing = true)
     {
         var layout = _readiness.LayingOut(); // until the registry has the run too: a layout that fails part way is laid out again
+        if (_registryRun.InFlight is { } retry)
+        {
+            // The registry takes the layouts in the order they are told: a retry of the last one lands before this one.
+            await retry.ConfigureAwait(ConfigureAwaitOptions.ContinueOnCapturedContext | ConfigureAwaitOptions.SuppressThrowing);
+            _registryRun.Dropped(); // this layout's call tells what the registry has
+        }
+
         Job.Epoch++;
         Run.ForgetLastStep();
         var (silos, seen) = ActiveSilos();
@@ -50,8 +61,61 @@ public sealed partial class JobGrain
         JobControls.LaidOut(Job);
 
         // The registry re-applies (or, for a new scenario, clears) the faults for this run.
-        await Registry.RunStartedAsync(Job.Epoch, Job.Source!, keepFaults, continuing, _tuning.BlockSize);
+        try
+        {
+            await Registry.RunStartedAsync(Job.Epoch, Job.Source!, keepFaults, continuing, _tuning.BlockSize);
+            RegistryTookLayout();
+        }
+        catch (Exception e) when (continuing && !_writes.Superseded)
+        {
+            RegistryRefusedLayout(e);
+        }
+
         _readiness.LaidOut(layout); // a silo that announced its drain meanwhile may hold part of this layout
+    }
+
+    // The registry took the layout: nothing is owed, and its epoch is asked again (an answer in flight predates it).
+    private void RegistryTookLayout()
+    {
+        if (_registryRun.Owed)
+        {
+            LogRegistryTookLayout(logger, Job.Epoch, _registryRun.Failures);
+        }
+
+        _registryRun.Taken();
+        _registryEpoch.Told();
+    }
+
+    // The registry did not take the same run's layout: owed, handed over again with a backoff (RetryRegistryRun), the
+    // job stepping meanwhile. Logged once until it takes one; the job's status says so meanwhile (job.registryOff).
+    private void RegistryRefusedLayout(Exception e)
+    {
+        if (_registryRun.Failed(Job.Epoch, e))
+        {
+            LogRegistryRefusedLayout(logger, Job.Epoch, e.GetBaseException().GetType().Name, e.GetBaseException().Message, RegistryRunRetry.MaxWait.TotalSeconds);
+        }
+    }
+
+    // Hands the registry the layout it did not take, once its backoff has passed, without the step waiting on the call
+    // (a registry whose storage is out of reach answers late): its outcome is taken in at a later tick.
+    private void RetryRegistryRun()
+    {
+        if (_registryRun.Answered is { } answered)
+        {
+            if (answered.IsCompletedSuccessfully)
+            {
+                RegistryTookLayout();
+            }
+            else
+            {
+                RegistryRefusedLayout(answered.Exception is { } e ? e : new TaskCanceledException(answered));
+            }
+        }
+
+        if (_registryRun.Due)
+        {
+            _registryRun.Asked(Registry.RunStartedAsync(Job.Epoch, Job.Source!, keepFaults: true, continuing: true, _tuning.BlockSize));
+        }
     }
 
     // The silos the tree can be laid out over, sorted: active in the membership and in the cluster's manifest (a silo

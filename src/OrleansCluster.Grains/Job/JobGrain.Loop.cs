@@ -53,6 +53,11 @@ public sealed partial class JobGrain
             _readiness.LayOutAgain(); // laid out again just below, over the silos there now, from the same step
         }
 
+        if (_readiness.Ready)
+        {
+            RetryRegistryRun(); // a layout the registry did not take: handed over again once its backoff has passed
+        }
+
         if (_readiness.Ready && await RegistryOffAsync())
         {
             _readiness.LayOutAgain(); // laid out again just below: the registry is told the layout, and pushes under it again
@@ -127,26 +132,50 @@ public sealed partial class JobGrain
     // Found by review (fix-epoch-check): only an older answer was acted on, while the registry refuses a hand-over under
     // any other epoch; one ahead of the job (the job resumed from a record two layouts old, the registry having lost the
     // layout between) or with no run laid out (NotLaidOut) refused every background failure for good. The layout goes
-    // past the registry's epoch: laid out under an older one, the registry would be behind it again. (A stale copy of
-    // the job lays out at most once more this way: the save after its layout finds the other's record and stands it down.)
+    // past the registry's epoch: laid out under an older one, the registry would be behind it again.
+    // Found by review (fix-relayout): two activations of the job at once (Redis paused: neither's write lands, so neither
+    // finds the other's record and stands down) each took the other's layout for a registry ahead of its own and laid out
+    // past it, leapfrogging about once a second. A registry ahead is acted on only once this activation's own write of
+    // the record lands (its ETag current: the record's one writer, and the other stands down at its next write); one
+    // that finds the other's record stands this one down. While the record cannot be written, it is not acted on: the
+    // job steps on its layout, and the status says so (job.registryOff). Confirming a mismatch twice in a row would not
+    // do: each activation's layout is a new mismatch for the other, seen twice as surely as once. Nor would asking which
+    // activation told the registry its epoch: after a silo's loss the registry's epoch ahead is an earlier activation's
+    // too, and only storage tells which activation holds the record.
+    // While the registry is owed the layout (RegistryRunRetry) its answer is not the layout, and the retry is what is done.
     private async Task<bool> RegistryOffAsync()
     {
-        var off = false;
+        if (_registryRun.Owed)
+        {
+            return false;
+        }
+
+        long? answered = null;
         if (_registryEpoch.Answered is { } answer)
         {
             try
             {
-                var registry = await answer; // ended already: no wait
-                off = _registryEpoch.Off(registry, Job.Epoch);
-                if (off)
-                {
-                    LogRegistryOff(logger, registry, Job.Epoch);
-                    Job.Epoch = Math.Max(Job.Epoch, registry); // the layout below takes the next one
-                }
+                answered = await answer; // ended already: no wait
             }
             catch (Exception)
             {
                 _registryEpoch.Failed(); // unreachable for now: asked again within a second
+            }
+        }
+
+        var off = false;
+        if (answered is { } registry && _registryEpoch.Off(registry, Job.Epoch))
+        {
+            var wasAhead = _registryEpoch.AheadUnconfirmed;
+            off = _registryEpoch.ActsOn(registry, Job.Epoch, recordWritten: registry > Job.Epoch && await RecordWrittenAsync());
+            if (off)
+            {
+                LogRegistryOff(logger, registry, Job.Epoch);
+                Job.Epoch = Math.Max(Job.Epoch, registry); // the layout below takes the next one
+            }
+            else if (!wasAhead)
+            {
+                LogRegistryAheadUnconfirmed(logger, registry, Job.Epoch); // once, until it is acted on or back on the layout
             }
         }
 
@@ -157,6 +186,12 @@ public sealed partial class JobGrain
 
         return off;
     }
+
+    // Whether this activation's write of the job's record lands now, which makes it the record's one writer (a write that
+    // finds another activation's record stands this one down instead: the exception escapes the tick). Not tried while
+    // a write is owed (storage out of reach: the step loop writes each second, and the next answer is acted on once one
+    // has landed) or a control call's write is unsettled.
+    private async Task<bool> RecordWrittenAsync() => !_writes.SaveOwed && _writes.Unsettled is null && await TrySaveAsync();
 
     // Counts the next step as failed without running it (its grains were lost) and rolls back to the checkpoint.
     private void FailStep(string reason)
@@ -225,6 +260,11 @@ public sealed partial class JobGrain
         if (_handOverRetryAt is { } retryAt && time.GetElapsedTime(retryAt) < TimeSpan.FromSeconds(1))
         {
             return; // after a failed call, one try a second: each may wait out storage's timeout, and the steps go on meanwhile
+        }
+
+        if (_registryRun.Owed || _registryEpoch.AheadUnconfirmed)
+        {
+            return; // the registry is not on the layout and refuses them: handed over once it is
         }
 
         if (_loaded?.Arrivals is { } arrivals && Run.BackgroundDue(arrivals) is (var found, Due: true))

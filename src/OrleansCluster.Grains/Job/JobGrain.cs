@@ -21,7 +21,8 @@ namespace OrleansCluster.Grains.Job;
 /// <see cref="JobRecord"/> that this grain writes as it is; the wall-clock cadence is <see cref="JobCadence"/>'s, the
 /// tree's answers <see cref="TreeFigures"/>', the answers' shapes <see cref="JobFigures"/>', the control calls' rules
 /// <see cref="JobControls"/>', the writes' bookkeeping <see cref="JobWrites"/>', the tree's readiness
-/// <see cref="TreeReadiness"/>' and the evicted nodes <see cref="EvictedNodes"/>'. The grain keeps identity, the
+/// <see cref="TreeReadiness"/>', the evicted nodes <see cref="EvictedNodes"/>', and whether the fault registry is on the
+/// layout <see cref="RegistryEpochCheck"/>' and <see cref="RegistryRunRetry"/>'. The grain keeps identity, the
 /// lifecycle, the timer, the calls and persistence: the control calls (load, start, pause, resume, stop, pace) are in
 /// <c>JobGrain.Control.cs</c>, the timer's loop in <c>JobGrain.Loop.cs</c>, the layout in <c>JobGrain.Layout.cs</c>, the
 /// record's writes in <c>JobGrain.Store.cs</c>.
@@ -47,6 +48,7 @@ public sealed partial class JobGrain(
     private IGrainTimer? _timer;
     private readonly TreeReadiness _readiness = new();
     private readonly RegistryEpochCheck _registryEpoch = new(time); // whether the registry pushes under the layout
+    private readonly RegistryRunRetry _registryRun = new(time); // a layout the registry did not take, handed over again
     private readonly JobWrites _writes = new(time); // who writes the record, what is owed, a change not settled
     private readonly LogGate _saveFailureLog = new(time, TimeSpan.FromSeconds(tuning.Value.LogIntervalSeconds));
     private readonly LogGate _handOverFailureLog = new(time, TimeSpan.FromSeconds(tuning.Value.LogIntervalSeconds));
@@ -69,7 +71,7 @@ public sealed partial class JobGrain(
     }
 
     public ValueTask<ClusterStatus> GetStatusAsync() =>
-        ValueTask.FromResult(JobFigures.Cluster(_loaded?.Scenario, _tree, JobFigures.Status(Run, _tree, _loaded?.Scenario, RuntimeIdentity, _tuning.StallSeconds, _writes.Unwritten), Run.Last));
+        ValueTask.FromResult(JobFigures.Cluster(_loaded?.Scenario, _tree, JobFigures.Status(Run, _tree, _loaded?.Scenario, RuntimeIdentity, _tuning.StallSeconds, _writes.Unwritten, _registryRun.Status ?? _registryEpoch.Status), Run.Last));
 
     public ValueTask<StragglerReport?> GetStragglersAsync(int top) =>
         ValueTask.FromResult(Run.Evaluated is { } e ? JobFigures.Stragglers(e.Result, e.Number, top, e.Failure) : null);

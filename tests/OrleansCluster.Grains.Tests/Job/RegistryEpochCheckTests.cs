@@ -83,4 +83,54 @@ public sealed class RegistryEpochCheckTests
 
         Assert.True(check.Due);
     }
+
+    [Fact]
+    public void ARegistryAheadIsActedOnOnlyOnceTheJobsOwnRecordIsWritten()
+    {
+        // Found by review (fix-relayout): two activations of the job, neither's write landing, each laid out past the
+        // other's layout as a registry ahead of its own, about once a second.
+        var clock = new FakeTimeProvider();
+        var check = new RegistryEpochCheck(clock);
+        check.Asked(Task.FromResult(9L), layout: 7);
+        Assert.True(check.Off(9, layout: 7));
+
+        Assert.False(check.ActsOn(9, layout: 7, recordWritten: false));
+        Assert.True(check.AheadUnconfirmed);
+        clock.Advance(TimeSpan.FromSeconds(3));
+        Assert.False(check.ActsOn(9, layout: 7, recordWritten: false));
+        Assert.Equal(9, check.Status!.RegistryEpoch);
+        Assert.Equal(3, check.Status.Seconds); // since it was first seen ahead
+
+        Assert.True(check.ActsOn(9, layout: 7, recordWritten: true)); // this activation holds the record: laid out past 9
+        Assert.False(check.AheadUnconfirmed);
+        Assert.Null(check.Status);
+    }
+
+    [Fact]
+    public void ARegistryBehindOrWithNoRunLaidOutIsActedOnWhetherOrNotTheRecordIsWritten()
+    {
+        var check = new RegistryEpochCheck(new FakeTimeProvider());
+        Assert.True(check.ActsOn(6, layout: 7, recordWritten: false));
+        Assert.True(check.ActsOn(IFaultRegistryGrain.NotLaidOut, layout: 7, recordWritten: false));
+        Assert.Null(check.Status);
+    }
+
+    [Fact]
+    public void ARegistryBackOnTheLayoutOrToldItIsNoLongerAhead()
+    {
+        var check = new RegistryEpochCheck(new FakeTimeProvider());
+        check.Asked(Task.FromResult(9L), layout: 7);
+        check.Off(9, layout: 7);
+        check.ActsOn(9, layout: 7, recordWritten: false);
+        check.Asked(Task.FromResult(7L), layout: 7);
+        Assert.False(check.Off(7, layout: 7)); // the other activation stood down, and this one's layout was told again
+        Assert.Null(check.Status);
+
+        check.ActsOn(9, layout: 7, recordWritten: false);
+        check.Asked(new TaskCompletionSource<long>().Task, layout: 7);
+        check.Told(); // a layout the registry took since
+        Assert.Null(check.Status);
+        Assert.Null(check.Answered);
+        Assert.True(check.Due);
+    }
 }

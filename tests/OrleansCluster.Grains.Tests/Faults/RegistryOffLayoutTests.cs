@@ -1,0 +1,112 @@
+using System.Text.Json.Nodes;
+using Orleans.Runtime;
+using OrleansCluster.Abstractions.Grains;
+using OrleansCluster.Abstractions.Messages;
+using OrleansCluster.Grains.Faults;
+
+namespace OrleansCluster.Grains.Tests.Faults;
+
+/// <summary>
+/// The job steps on while the fault registry is not on its layout and laying the tree out again would not help. Found by
+/// review (fix-relayout): a registry that could not take the layout (a stored scenario it cannot resolve, its writes
+/// failing) had the job lay the tree out again every second, and the job never stepped; and two activations of the job
+/// at once (Redis paused, so that neither's write stands the other down) each laid out past the other's epoch, about
+/// once a second. Another activation's layout is played here by the test telling the registry a later epoch.
+/// </summary>
+[Collection(FlakyStorageTests.Name)]
+public sealed class RegistryOffLayoutTests(FlakyStorageFixture fixture)
+{
+    private const string Live = "faults-v2";
+    private const string JobState = "job";
+    private const int Many = 100_000; // every write until disarmed
+    private const double H100Seconds = 4e14 / (989e12 * 0.4); // the uniform scenario's nominal compute time
+
+    private IFaultRegistryGrain Registry => fixture.Client.GetGrain<IFaultRegistryGrain>(IFaultRegistryGrain.Key);
+
+    [Fact]
+    public async Task AJobWhoseRegistryCannotTakeItsLayoutStepsOnAndHandsTheLayoutOverOnceItCan()
+    {
+        var driver = new JobDriver(fixture.Client);
+        await fixture.LoadUniformAsync("rw");
+        await driver.Job.SetPaceAsync(PaceSettings.Max);
+        await driver.Job.StartAsync();
+        await driver.WaitForStepAsync(3);
+        await driver.Job.PauseAsync();
+        var (source, epoch) = await driver.Job.GetScenarioSourceAsync();
+        await UnresolvableStoredRunAsync(source!); // the registry starts with no run laid out
+        try
+        {
+            fixture.Storage.Arm(Live, FlakyStorage.Mode.Fail, Many); // and cannot write the run the job hands it
+            await driver.Job.ResumeAsync();
+
+            var relaid = await driver.WaitForAsync(s => s.Job.Epoch > epoch);
+            var stepping = await driver.WaitForAsync(s => s.Job.Step > relaid.Job.Step + 20); // was: laid out again each second, no step
+            Assert.Equal(relaid.Job.Epoch, stepping.Job.Epoch); // the layout is not laid out again: only the registry's call is tried again
+            var off = Assert.IsType<RegistryOffLayout>(stepping.Job.RegistryOff);
+            Assert.Null(off.RegistryEpoch);
+            Assert.Contains("did not take the layout", off.Reason, StringComparison.Ordinal);
+            Assert.Equal(IFaultRegistryGrain.NotLaidOut, await Registry.EpochAsync());
+        }
+        finally
+        {
+            fixture.Storage.Disarm();
+        }
+
+        // Storage back: the next try hands the registry the layout, without laying the tree out again, and its faults take effect.
+        ClusterStatus? taken = null;
+        await Eventually.WaitForAsync(
+            async () => (taken = await driver.Job.GetStatusAsync()).Job.RegistryOff is null && await Registry.EpochAsync() == taken.Job.Epoch,
+            "the registry to take the job's layout");
+        await Registry.InjectAsync([new FaultRequest("node.slowdown", new FaultTargetRequest(Node: "rw-00005"), new Dictionary<string, double> { ["factor"] = 3 })], campaign: null);
+        var slowed = await driver.WaitForAsync(s => s.Job.Step > taken!.Job.Step && s.LastStep is { MaxComputeSeconds: > 2 * H100Seconds });
+        Assert.Equal(taken!.Job.Epoch, slowed.Job.Epoch);
+        await driver.Job.StopAsync();
+        await Registry.ClearAllAsync();
+    }
+
+    [Fact]
+    public async Task ARegistryAheadOfTheLayoutIsNotChasedUntilTheJobsOwnRecordIsWritten()
+    {
+        var driver = new JobDriver(fixture.Client);
+        await fixture.LoadUniformAsync("rs");
+        await driver.Job.SetPaceAsync(PaceSettings.Max);
+        await driver.Job.StartAsync();
+        await driver.WaitForStepAsync(3);
+        var (source, epoch) = await driver.Job.GetScenarioSourceAsync();
+        try
+        {
+            fixture.Storage.Arm(JobState, FlakyStorage.Mode.Fail, Many); // a paused Redis: no write of the job's record lands
+            await driver.WaitForAsync(s => s.Job.Unwritten is not null);
+
+            // Another activation of the job lays the tree out and tells the registry: to this one, a registry ahead.
+            await Registry.RunStartedAsync(epoch + 5, source!, keepFaults: true, continuing: true, ClusterFixture.BlockSize);
+            var noted = await driver.WaitForAsync(s => s.Job.RegistryOff?.RegistryEpoch == epoch + 5); // was: laid out past it at once
+            var stepping = await driver.WaitForAsync(s => s.Job.Step > noted.Job.Step + 20);
+            Assert.Equal(epoch, stepping.Job.Epoch); // nothing for the other activation to lay out past in turn
+            Assert.Equal(epoch + 5, await Registry.EpochAsync());
+        }
+        finally
+        {
+            fixture.Storage.Disarm();
+        }
+
+        // A write lands: this activation holds the record (another would stand down at its next write), and lays out past the registry.
+        var past = await driver.WaitForAsync(s => s.Job.Epoch > epoch + 5 && s.Job.RegistryOff is null);
+        await Eventually.WaitForAsync(async () => await Registry.EpochAsync() == (await driver.Job.GetStatusAsync()).Job.Epoch, "the registry on the job's layout");
+        await driver.WaitForAsync(s => s.Job.Step > past.Job.Step + 3);
+        await driver.Job.StopAsync();
+    }
+
+    // The registry reactivated over a stored run whose scenario no longer resolves (a build's looser bounds): no run laid out.
+    private async Task UnresolvableStoredRunAsync(ScenarioSource source)
+    {
+        await fixture.DeactivateAsync(Registry, "faultregistry");
+        var stored = new GrainState<FaultRegistryState>();
+        await fixture.Storage.ReadStateAsync(Live, Registry.GetGrainId(), stored);
+        var unresolvable = JsonNode.Parse(source.Json!)!.AsObject();
+        unresolvable["generations"] = JsonNode.Parse("""[ { "name": "H100", "peakTflops": 1e-6 } ]""");
+        stored.State!.Scenario = ScenarioSource.FromJson(unresolvable.ToJsonString());
+        await fixture.Storage.WriteStateAsync(Live, Registry.GetGrainId(), stored);
+        Assert.Equal(IFaultRegistryGrain.NotLaidOut, await Registry.EpochAsync());
+    }
+}
