@@ -46,7 +46,6 @@ public static class GpuTelemetryModel
     /// <summary>XID 79: the driver lost the GPU.</summary>
     public const int FallenOffTheBus = XidCatalog.FallenOffTheBus;
 
-    private const double MiB = 1024 * 1024;
     private const double AmbientC = 32;
     private const double ReservedMiB = 512;
     private const double FramebufferInUse = 0.85;
@@ -75,8 +74,7 @@ public static class GpuTelemetryModel
     public static GpuReadings Idle(GpuGeneration generation)
     {
         ArgumentNullException.ThrowIfNull(generation);
-        var totalMiB = Math.Floor(generation.HbmBytes / MiB);
-        var used = Math.Round((totalMiB - ReservedMiB) * FramebufferInUse);
+        var (used, free, reserved) = Framebuffer(generation);
         return new GpuReadings(
             Math.Round(generation.MaxSmClockMhz * IdleSmClockRatio),
             generation.MemoryClockMhz,
@@ -86,8 +84,8 @@ public static class GpuTelemetryModel
             0,
             0,
             used,
-            totalMiB - ReservedMiB - used,
-            ReservedMiB,
+            free,
+            reserved,
             XidCatalog.None,
             0, 0, 0, 0, 0, 0, 0, 0);
     }
@@ -100,10 +98,10 @@ public static class GpuTelemetryModel
     public static GpuReadings Read(GpuGeneration generation, double busy, double clockRatio, bool down, int xid = XidCatalog.None, double powerLimitRatio = 1)
     {
         ArgumentNullException.ThrowIfNull(generation);
-        var totalMiB = Math.Floor(generation.HbmBytes / MiB);
+        var (used, free, reserved) = Framebuffer(generation);
         if (down)
         {
-            return new GpuReadings(0, 0, AmbientC, AmbientC, 0, 0, 0, 0, totalMiB - ReservedMiB, ReservedMiB, xid > 0 ? xid : FallenOffTheBus, 0, 0, 0, 0, 0, 0, 0, 0);
+            return new GpuReadings(0, 0, AmbientC, AmbientC, 0, 0, 0, 0, used + free, reserved, xid > 0 ? xid : FallenOffTheBus, 0, 0, 0, 0, 0, 0, 0, 0);
         }
 
         var compute = Math.Clamp(double.IsFinite(busy) ? busy : 0, 0, 1) * (1 - HostGap);
@@ -127,7 +125,6 @@ public static class GpuTelemetryModel
         var temperature = hot
             ? generation.SlowdownTemperatureC
             : AmbientC + ((generation.SlowdownTemperatureC - 15 - AmbientC) * dynamicShare); // (power - idle) / (TDP - idle), with no division: a TDP at idle power read NaN
-        var used = Math.Round((totalMiB - ReservedMiB) * FramebufferInUse);
         var dram = (ComputeDramActive * compute) + (CollectiveDramActive * collective);
         return new GpuReadings(
             Math.Round(generation.MaxSmClockMhz * clockRatio),
@@ -138,8 +135,8 @@ public static class GpuTelemetryModel
             Math.Round(100 * (compute + collective)),
             Math.Round(100 * dram),
             used,
-            totalMiB - ReservedMiB - used,
-            ReservedMiB,
+            free,
+            reserved,
             0,
             (ComputeGraphicsActive * compute) + (CollectiveGraphicsActive * collective),
             ComputeTensorActive * compute,
@@ -149,5 +146,15 @@ public static class GpuTelemetryModel
             generation.NvLinkBandwidthBytesPerSecond * 0.3 * compute, // gradient buckets reduced as the backward pass goes
             (ComputeSmActive * compute) + (CollectiveSmActive * collective),
             (ComputeOccupancy * compute) + (CollectiveOccupancy * collective));
+    }
+
+    // Used, free and reserved framebuffer (MiB), adding up to the total the driver reports: the job's process holds
+    // FramebufferInUse of what the driver does not reserve (a generation of next to no memory reserves what it has).
+    private static (double Used, double Free, double Reserved) Framebuffer(GpuGeneration generation)
+    {
+        var total = Math.Max(generation.FramebufferMiB, 0);
+        var reserved = Math.Min(ReservedMiB, total);
+        var used = Math.Round((total - reserved) * FramebufferInUse);
+        return (used, total - reserved - used, reserved);
     }
 }

@@ -149,12 +149,36 @@ public sealed class GpuTelemetryModelTests
         Assert.Equal(0, r.FramebufferUsedMiB);
     }
 
-    [Fact]
-    public void FramebufferAddsUpToTheHbm()
+    [Theory]
+    [InlineData("A100", 81_920)]
+    [InlineData("H100", 81_559)]
+    [InlineData("H200", 143_771)]
+    [InlineData("B200", 183_359)]
+    public void FramebufferAddsUpToTheTotalNvidiaSmiReports(string name, double totalMiB)
     {
-        var r = GpuTelemetryModel.Read(GpuCatalogue.Default["H200"], busy: 0.5, clockRatio: 1, down: false);
+        // Found by a probe: the totals came from the datasheet's decimal GB (an H100's 80 GB read 76,293 MiB), where the
+        // driver reports 81,559 MiB (nvidia-smi readings, docs/telemetry.md).
+        var generation = GpuCatalogue.Default[name];
+        foreach (var r in (GpuReadings[])[
+            GpuTelemetryModel.Read(generation, busy: 0.5, clockRatio: 1, down: false),
+            GpuTelemetryModel.Read(generation, busy: 0.5, clockRatio: 1, down: true),
+            GpuTelemetryModel.Idle(generation)])
+        {
+            Assert.Equal(totalMiB, r.FramebufferUsedMiB + r.FramebufferFreeMiB + r.FramebufferReservedMiB);
+            Assert.True(r.FramebufferFreeMiB >= 0 && r.FramebufferReservedMiB > 0, $"{r}");
+        }
+    }
 
-        Assert.Equal(Math.Floor(141e9 / 1048576), r.FramebufferUsedMiB + r.FramebufferFreeMiB + r.FramebufferReservedMiB);
+    [Fact]
+    public void AGenerationOfItsOwnTakesItsGigabytesAsGibibytesAndNeverReadsANegativeFramebuffer()
+    {
+        var own = new GpuGeneration("X1", 1e15, 96e9, 4e12, 900e9, 700);
+        var r = GpuTelemetryModel.Read(own, busy: 0.5, clockRatio: 1, down: false);
+        Assert.Equal(96 * 1024, r.FramebufferUsedMiB + r.FramebufferFreeMiB + r.FramebufferReservedMiB);
+
+        var none = GpuTelemetryModel.Read(own with { FramebufferMiB = 100 }, busy: 0.5, clockRatio: 1, down: false);
+        Assert.Equal(100, none.FramebufferUsedMiB + none.FramebufferFreeMiB + none.FramebufferReservedMiB);
+        Assert.True(none.FramebufferFreeMiB >= 0 && none.FramebufferUsedMiB >= 0, $"{none}");
     }
 
     [Fact]
