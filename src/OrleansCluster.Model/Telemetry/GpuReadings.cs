@@ -31,7 +31,8 @@ public sealed record GpuReadings(
 /// moving gradients. NCCL's kernels are resident and spinning for all of that second part, so, as on real fleets,
 /// the counters that ask "was any kernel running" (<c>GPU_UTIL</c>, <c>GR_ENGINE_ACTIVE</c>) stay near full for a GPU
 /// that waits, while those that ask how much of the chip worked (SM activity and occupancy, tensor pipe, DRAM) and
-/// power fall with its wait share. Throttling and power caps hold the SM clock at <c>clockRatio</c> of its maximum;
+/// power fall with its wait share. A thermal throttle holds the SM clock at <c>clockRatio</c> of its maximum all step, a
+/// power cap only while it binds: while the GPU computes, not while it spins in the collective under the cap;
 /// a thermally throttled GPU (one held below the clock its power cap alone allows) sits at its generation's slowdown
 /// temperature. A power cap bounds board power at <c>powerLimitRatio</c> of TDP, and a GPU under a cap alone runs as
 /// warm as its power says: cooler, not at the slowdown temperature (before 2026-11-28 a cap only lowered the clock, so a
@@ -104,7 +105,8 @@ public static class GpuTelemetryModel
             return new GpuReadings(0, 0, AmbientC, AmbientC, 0, 0, 0, 0, used + free, reserved, xid > 0 ? xid : FallenOffTheBus, 0, 0, 0, 0, 0, 0, 0, 0);
         }
 
-        var compute = Math.Clamp(double.IsFinite(busy) ? busy : 0, 0, 1) * (1 - HostGap);
+        var busyShare = Math.Clamp(double.IsFinite(busy) ? busy : 0, 0, 1);
+        var compute = busyShare * (1 - HostGap);
         var collective = 1 - HostGap - compute;
         clockRatio = Math.Clamp(clockRatio, FaultEffects.MinClockRatio, 1);
         powerLimitRatio = powerLimitRatio > 0 ? Math.Min(powerLimitRatio, 1) : 1;
@@ -122,12 +124,20 @@ public static class GpuTelemetryModel
             dynamicShare = generation.TdpWatts > generation.IdleWatts ? Math.Max(0, (limit - generation.IdleWatts) / (generation.TdpWatts - generation.IdleWatts)) : 0;
         }
 
+        // The SM clock a scrape samples, the step's mean: a thermal throttle holds its clock throughout (the GPU stays at
+        // its slowdown temperature), but a power cap throttles only while it binds. It does while the GPU computes (its
+        // GEMMs would draw its TDP); in the collective the spinning kernels draw a fifth of the dynamic range, under any
+        // but a deep cap, and the clock is back at its maximum (before 2026-11-28 a cap held the lower clock all step:
+        // an H100 computing 30 % of a step, at 305 W under a 560 W cap, read 1,838 MHz where it now reads 1,937).
+        var smClock = hot || powerLimitRatio >= 1
+            ? clockRatio
+            : (busyShare * clockRatio) + ((1 - busyShare) * CollectiveClock(generation, limit, clockRatio));
         var temperature = hot
             ? generation.SlowdownTemperatureC
             : AmbientC + ((generation.SlowdownTemperatureC - 15 - AmbientC) * dynamicShare); // (power - idle) / (TDP - idle), with no division: a TDP at idle power read NaN
         var dram = (ComputeDramActive * compute) + (CollectiveDramActive * collective);
         return new GpuReadings(
-            Math.Round(generation.MaxSmClockMhz * clockRatio),
+            Math.Round(generation.MaxSmClockMhz * smClock),
             generation.MemoryClockMhz,
             Math.Round(temperature),
             Math.Round(temperature + 6),
@@ -146,6 +156,23 @@ public static class GpuTelemetryModel
             generation.NvLinkBandwidthBytesPerSecond * 0.3 * compute, // gradient buckets reduced as the backward pass goes
             (ComputeSmActive * compute) + (CollectiveSmActive * collective),
             (ComputeOccupancy * compute) + (CollectiveOccupancy * collective));
+    }
+
+    // The clock of a GPU spinning in the collective under a power limit of limitWatts: its maximum where the spin draws
+    // no more than the limit at it, else the clock whose draw meets the limit (dynamic power with the cube of the clock),
+    // never under the cap's clock for compute (capClock), which draws more.
+    private static double CollectiveClock(GpuGeneration generation, double limitWatts, double capClock)
+    {
+        var dynamicRange = generation.TdpWatts - generation.IdleWatts;
+        var spin = CollectivePowerShare * dynamicRange;
+        if (generation.IdleWatts + spin <= limitWatts)
+        {
+            return 1;
+        }
+
+        return spin > 0 && limitWatts > generation.IdleWatts
+            ? Math.Clamp(Math.Cbrt((limitWatts - generation.IdleWatts) / spin), capClock, 1)
+            : capClock;
     }
 
     // Used, free and reserved framebuffer (MiB), adding up to the total the driver reports: the job's process holds

@@ -86,7 +86,12 @@ public sealed class GpuTelemetryModelTests
                 var at = $"{name}, cap {ratio}, busy {busy}";
                 Assert.True(r.PowerWatts <= (ratio * generation.TdpWatts) + 5e-4, $"{at}: {r.PowerWatts} W over {ratio * generation.TdpWatts} W");
                 Assert.True(r.GpuTemperatureC < generation.SlowdownTemperatureC, $"{at}: {r.GpuTemperatureC} C");
-                Assert.Equal(Math.Round(generation.MaxSmClockMhz * clock), r.SmClockMhz);
+                // The cap's clock while it computes, no lower while it spins in the collective.
+                Assert.InRange(r.SmClockMhz, Math.Round(generation.MaxSmClockMhz * clock), generation.MaxSmClockMhz);
+                if (busy == 1)
+                {
+                    Assert.Equal(Math.Round(generation.MaxSmClockMhz * clock), r.SmClockMhz);
+                }
             }
         }
 
@@ -94,6 +99,37 @@ public sealed class GpuTelemetryModelTests
         var hotter = GpuTelemetryModel.Read(generation, 1, FaultEffects.PowerCapClock(0.8), down: false, powerLimitRatio: 0.8);
         var cooler = GpuTelemetryModel.Read(generation, 1, FaultEffects.PowerCapClock(0.3), down: false, powerLimitRatio: 0.3);
         Assert.True(cooler.GpuTemperatureC < hotter.GpuTemperatureC, $"{cooler.GpuTemperatureC} C at 0.3, {hotter.GpuTemperatureC} C at 0.8");
+    }
+
+    [Theory]
+    [MemberData(nameof(Generations))]
+    public void APowerCapLowersTheClockOnlyWhileItBinds(string name)
+    {
+        // Found by a probe: a cap held the lower clock all step, even while the GPU waited in the collective far under it
+        // (an H100 computing 30 % of a step drew 305 W under a 560 W cap and read 1,838 MHz). A power cap throttles
+        // only while the GPU would draw over it: while it computes (its GEMMs draw TDP at the full clock), not while its
+        // NCCL kernels spin (a fifth of the dynamic range), unless the cap is under even that.
+        var generation = GpuCatalogue.Default[name];
+        var max = generation.MaxSmClockMhz;
+        var shallow = 0.8;
+        var capClock = FaultEffects.PowerCapClock(shallow);
+
+        var waiting = GpuTelemetryModel.Read(generation, busy: 0, clockRatio: capClock, down: false, powerLimitRatio: shallow);
+        var computing = GpuTelemetryModel.Read(generation, busy: 1, clockRatio: capClock, down: false, powerLimitRatio: shallow);
+        var partly = GpuTelemetryModel.Read(generation, busy: 0.3, clockRatio: capClock, down: false, powerLimitRatio: shallow);
+
+        Assert.True(waiting.PowerWatts < shallow * generation.TdpWatts, $"{waiting.PowerWatts} W");
+        Assert.Equal(max, waiting.SmClockMhz);
+        Assert.Equal(Math.Round(max * capClock), computing.SmClockMhz);
+        Assert.Equal(Math.Round(max * ((0.3 * capClock) + 0.7)), partly.SmClockMhz);
+
+        // A cap under what the spin draws at the full clock binds there too: the clock that meets the limit.
+        var deep = (generation.IdleWatts + (0.1 * (generation.TdpWatts - generation.IdleWatts))) / generation.TdpWatts;
+        var spinning = GpuTelemetryModel.Read(generation, busy: 0, clockRatio: FaultEffects.PowerCapClock(deep), down: false, powerLimitRatio: deep);
+        Assert.Equal(Math.Round(max * Math.Cbrt(0.5)), spinning.SmClockMhz);
+
+        // Without a cap, a throttle holds its clock whatever the GPU does.
+        Assert.Equal(Math.Round(max * 0.7), GpuTelemetryModel.Read(generation, busy: 0, clockRatio: 0.7, down: false).SmClockMhz);
     }
 
     [Theory]
