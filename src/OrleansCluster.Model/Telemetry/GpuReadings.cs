@@ -36,8 +36,9 @@ public sealed record GpuReadings(
 /// a thermally throttled GPU (one held below the clock its power cap alone allows) sits at its generation's slowdown
 /// temperature. A power cap bounds board power at <c>powerLimitRatio</c> of TDP, and a GPU under a cap alone runs as
 /// warm as its power says: cooler, not at the slowdown temperature (before 2026-11-28 a cap only lowered the clock, so a
-/// capped A100 read 153.5 W against its 120 W cap, at 87-89 C). A crashed node's GPUs report the XID of its crash
-/// (79, "GPU has fallen off the bus", when the crash names none) with no utilisation or power. A GPU that runs no kernel
+/// capped A100 read 153.5 W against its 120 W cap, at 87-89 C). A GPU its node's crash took down reports the XID of
+/// the crash (79, "GPU has fallen off the bus", when the crash names none) with no utilisation or power (one GPU of the
+/// node: <see cref="GpuSpread.FaultyGpu"/>). <see cref="Vary"/> sets the GPUs of a node a little apart. A GPU that runs no kernel
 /// at all (its job paused or stopped, its node evicted from the job without crashing) reads <see cref="Idle"/>. The
 /// activity figures below are assumptions in the range published profiles show (docs/telemetry.md): they set the
 /// contrast, not a particular kernel.
@@ -65,6 +66,13 @@ public static class GpuTelemetryModel
     // mode on); other generations are taken at the same share (an A100's 210 MHz reads 246: approximate, as the catalogue's
     // clocks are). HBM stays at its clock.
     private const double IdleSmClockRatio = 345.0 / 1980;
+
+    /// <summary>The most a GPU of a node reads warmer or cooler than the node's model figure, C (<see cref="Vary"/>).</summary>
+    public const double TemperatureSpreadC = 2;
+
+    // How far a GPU's power strays from the node's: shares of idle power and of the power drawn above it (an idle H100's
+    // 70 W reads 68-72 W across a node, a training one's 450 W about 442-458 W).
+    private const double IdlePowerSpread = 0.03, DynamicPowerSpread = 0.015;
 
     /// <summary>
     /// Readings of a healthy GPU of <paramref name="generation"/> that runs no kernel: no XID, no utilisation or activity,
@@ -156,6 +164,36 @@ public static class GpuTelemetryModel
             generation.NvLinkBandwidthBytesPerSecond * 0.3 * compute, // gradient buckets reduced as the backward pass goes
             (ComputeSmActive * compute) + (CollectiveSmActive * collective),
             (ComputeOccupancy * compute) + (CollectiveOccupancy * collective));
+    }
+
+    /// <summary>
+    /// <paramref name="readings"/> of one GPU of a node, at its place <paramref name="spread"/> in [-1, 1] among the node's
+    /// GPUs (<see cref="GpuSpread.Of"/>): up to <see cref="TemperatureSpreadC"/> degrees warmer or cooler (GPU and memory),
+    /// and up to 3 % of idle power plus 1.5 % of the dynamic part more or less power (an H100 at 450 W: about 8 W). A GPU
+    /// at its power limit stays there (each GPU's controller holds its own cap), one at its slowdown temperature stays at
+    /// it (the throttle holds it), and a GPU that is down, or at place 0, reads as given.
+    /// </summary>
+    public static GpuReadings Vary(GpuReadings readings, GpuGeneration generation, double spread, double powerLimitRatio = 1)
+    {
+        ArgumentNullException.ThrowIfNull(readings);
+        ArgumentNullException.ThrowIfNull(generation);
+        if (readings.LastXid != XidCatalog.None || !double.IsFinite(spread) || spread == 0)
+        {
+            return readings;
+        }
+
+        spread = Math.Clamp(spread, -1, 1);
+        var limit = powerLimitRatio > 0 ? Math.Min(powerLimitRatio, 1) * generation.TdpWatts : double.PositiveInfinity;
+        var power = readings.PowerWatts >= limit
+            ? readings.PowerWatts
+            : Math.Min(limit, readings.PowerWatts + (spread * ((IdlePowerSpread * generation.IdleWatts) + (DynamicPowerSpread * Math.Max(0, readings.PowerWatts - generation.IdleWatts)))));
+        var degrees = readings.GpuTemperatureC >= generation.SlowdownTemperatureC ? 0 : Math.Round(TemperatureSpreadC * spread);
+        return readings with
+        {
+            PowerWatts = Math.Round(Math.Max(power, 0), 3),
+            GpuTemperatureC = readings.GpuTemperatureC + degrees,
+            MemoryTemperatureC = readings.MemoryTemperatureC + degrees,
+        };
     }
 
     // The clock of a GPU spinning in the collective under a power limit of limitWatts: its maximum where the spin draws
