@@ -66,7 +66,7 @@ public sealed class DcgmWriter(DcgmNodes nodes, LayoutCache layouts, SimulationM
         ("DCGM_FI_DEV_FB_USED", "gauge", "Framebuffer memory used (in MiB).", g => g.Readings.FramebufferUsedMiB),
         ("DCGM_FI_DEV_FB_RESERVED", "gauge", "Framebuffer memory reserved (in MiB).", g => g.Readings.FramebufferReservedMiB),
         ("DCGM_FI_DEV_NVLINK_BANDWIDTH_TOTAL", "counter", "Total number of NVLink bandwidth counters for all lanes", g => Math.Floor(g.NvLinkBytes)),
-        ("DCGM_FI_DEV_UNCORRECTABLE_REMAPPED_ROWS", "counter", "Number of remapped rows for uncorrectable errors", _ => 0),
+        ("DCGM_FI_DEV_UNCORRECTABLE_REMAPPED_ROWS", "counter", "Number of remapped rows for uncorrectable errors", g => g.RemappedRows),
         ("DCGM_FI_DEV_CORRECTABLE_REMAPPED_ROWS", "counter", "Number of remapped rows for correctable errors", _ => 0),
         ("DCGM_FI_DEV_ROW_REMAP_FAILURE", "gauge", "Whether remapping of rows has failed", _ => 0),
         ("DCGM_FI_PROF_GR_ENGINE_ACTIVE", "gauge", "Ratio of time the graphics engine is active.", g => g.Readings.GraphicsEngineActive),
@@ -197,7 +197,15 @@ public sealed class DcgmWriter(DcgmNodes nodes, LayoutCache layouts, SimulationM
                         : GpuTelemetryModel.Vary(readings, generation, state.Spread[g], effect.PowerLimitRatio);
                     state.EnergyMillijoules[g] += gpu.PowerWatts * seconds * 1000;
                     state.NvLinkBytes[g] += gpu.NvLinkBytesPerSecond * seconds;
-                    gpus.Add(new Gpu(Labels(id, layout.Scenario.Sites[node.SiteIndex].Name, g, model), gpu, state.EnergyMillijoules[g], state.NvLinkBytes[g]));
+                    // A double-bit ECC error in HBM spares a row, once per error: counted as the GPU's XID turns to it
+                    // (two such crashes of a node's one card, the second before a scrape saw the first end, count once).
+                    if (XidCatalog.RemapsARow(gpu.LastXid) && state.LastXid[g] != gpu.LastXid)
+                    {
+                        state.RemappedRows[g]++;
+                    }
+
+                    state.LastXid[g] = gpu.LastXid;
+                    gpus.Add(new Gpu(Labels(id, layout.Scenario.Sites[node.SiteIndex].Name, g, model), gpu, state.EnergyMillijoules[g], state.NvLinkBytes[g], state.RemappedRows[g]));
                 }
             }
         }
@@ -312,7 +320,8 @@ public sealed class DcgmWriter(DcgmNodes nodes, LayoutCache layouts, SimulationM
     public void Dispose() => _gate.Dispose();
 
     // A node's GPUs between scrapes: the GPU model they are, each one's place among them (GpuSpread), their "since boot"
-    // counters, and when those were last advanced (a TimeProvider timestamp). Written under the gate only.
+    // counters, the XID each last reported, and when the counters were last advanced (a TimeProvider timestamp). Written
+    // under the gate only.
     private sealed class NodeGpus(string model, double[] spread)
     {
         public string Model { get; } = model;
@@ -323,10 +332,14 @@ public sealed class DcgmWriter(DcgmNodes nodes, LayoutCache layouts, SimulationM
 
         public double[] NvLinkBytes { get; } = new double[spread.Length];
 
+        public int[] RemappedRows { get; } = new int[spread.Length];
+
+        public int[] LastXid { get; } = new int[spread.Length];
+
         public long Timestamp { get; set; }
     }
 
-    private sealed record Gpu(GpuLabels Labels, GpuReadings Readings, double EnergyMillijoules, double NvLinkBytes);
+    private sealed record Gpu(GpuLabels Labels, GpuReadings Readings, double EnergyMillijoules, double NvLinkBytes, int RemappedRows);
 
     // A GPU's labels: the site and model they were made for, the fixed ones, its workload attributes, and both written
     // out (what every series but XID's carries).

@@ -218,6 +218,13 @@ public sealed class GpuTelemetryModelTests
     }
 
     [Fact]
+    public void OnlyADoubleBitEccErrorRemapsARow()
+    {
+        Assert.True(XidCatalog.RemapsARow(48));
+        Assert.All((int[])[0, 79, 95, 119, 999], xid => Assert.False(XidCatalog.RemapsARow(xid), $"XID {xid}"));
+    }
+
+    [Fact]
     public void XidMessagesAreNvidiasForTheXidsTheCausesUse()
     {
         // NVIDIA's XID Errors table, as dcgm-exporter prints it in err_msg.

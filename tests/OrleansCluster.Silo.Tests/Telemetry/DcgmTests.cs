@@ -148,6 +148,39 @@ public sealed partial class DcgmTests : IAsyncLifetime
         Assert.True(shown.SetEquals([48, 79, 119]), $"shown {string.Join(",", shown)}; last read: {last}");
     }
 
+    [Fact]
+    public async Task AnHbmDoubleBitEccErrorRemapsARowOfItsGpuForGood()
+    {
+        // Found by a probe: after XID 48 (a double-bit ECC error in HBM) a real A100 or later spares the row and counts it
+        // in DCGM_FI_DEV_UNCORRECTABLE_REMAPPED_ROWS; the series read 0 whatever happened. One row per error, on the GPU
+        // that reported it (no repair within the test: its XID stays), none on the node's other GPUs.
+        using var client = _factory.CreateAdminClient();
+        var (status, body, _) = await client.SendJsonAsync(HttpMethod.Put, "/api/scenario", SmallWithXidCauses());
+        Assert.True(status == HttpStatusCode.OK, body.ToString());
+
+        var checkedEcc = false;
+        var last = string.Empty;
+        var deadline = DateTime.UtcNow.AddSeconds(120);
+        while (!checkedEcc && DateTime.UtcNow < deadline)
+        {
+            var page = await client.GetStringAsync("/metrics", AdminClient.Ct);
+            var xids = XidSeries().Matches(page).Select(m => (Host: m.Groups["host"].Value, Gpu: m.Groups["gpu"].Value, Value: m.Groups["value"].Value)).ToArray();
+            var remapped = RemappedRows().Matches(page).ToDictionary(m => (m.Groups["host"].Value, m.Groups["gpu"].Value), m => m.Groups["value"].Value);
+            Assert.Equal(2_624, remapped.Count);
+            foreach (var ecc in xids.Where(x => x.Value == "48"))
+            {
+                Assert.Equal("1", remapped[(ecc.Host, ecc.Gpu)]);
+                Assert.All(remapped.Where(r => r.Key.Item1 == ecc.Host && r.Key.Item2 != ecc.Gpu), r => Assert.Equal("0", r.Value));
+                checkedEcc = true;
+            }
+
+            last = string.Join("; ", xids.Where(x => x.Value != "0").Take(6).Select(x => $"{x.Host} GPU {x.Gpu}: {x.Value}"));
+            await Task.Delay(250, AdminClient.Ct);
+        }
+
+        Assert.True(checkedEcc, $"no XID 48 shown; last read: {last}");
+    }
+
     // The small preset with two crash causes that name their XID, repaired after the test is long over.
     private static string SmallWithXidCauses()
     {
@@ -178,8 +211,11 @@ public sealed partial class DcgmTests : IAsyncLifetime
         return values;
     }
 
-    [GeneratedRegex("^DCGM_FI_DEV_XID_ERRORS\\{[^}]*Hostname=\"(?<host>[^\"]+)\"[^}]*err_code=\"(?<code>\\d+)\",err_msg=\"(?<msg>[^\"]*)\"[^}]*\\} (?<value>\\S+)$", RegexOptions.Multiline)]
+    [GeneratedRegex("^DCGM_FI_DEV_XID_ERRORS\\{gpu=\"(?<gpu>\\d)\"[^}]*Hostname=\"(?<host>[^\"]+)\"[^}]*err_code=\"(?<code>\\d+)\",err_msg=\"(?<msg>[^\"]*)\"[^}]*\\} (?<value>\\S+)$", RegexOptions.Multiline)]
     private static partial Regex XidSeries();
+
+    [GeneratedRegex("^DCGM_FI_DEV_UNCORRECTABLE_REMAPPED_ROWS\\{gpu=\"(?<gpu>\\d)\"[^}]*Hostname=\"(?<host>[^\"]+)\"[^}]*\\} (?<value>\\S+)$", RegexOptions.Multiline)]
+    private static partial Regex RemappedRows();
 
     [GeneratedRegex("^gpu=\"[0-7]\",UUID=\"GPU-[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}\",pci_bus_id=\"00000000:[0-9A-F]{2}:00\\.0\",device=\"nvidia[0-7]\",modelName=\"NVIDIA [^\"]+\",Hostname=\"(west|east)-\\d{5}\",DCGM_FI_DRIVER_VERSION=\"[0-9.]+\"(,err_code=\"\\d+\",err_msg=\"[^\"]+\")?$")]
     private static partial Regex LabelsInOrder();
