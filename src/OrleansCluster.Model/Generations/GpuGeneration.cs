@@ -31,4 +31,11 @@ public sealed record GpuGeneration(
 
     /// <summary>Power drawn while idle, W.</summary>
     public double IdleWatts { get; init; } = 70;
+
+    /// <summary>
+    /// The framebuffer the driver reports, MiB (nvidia-smi's total, dcgm's <c>FB_USED + FB_FREE + FB_RESERVED</c>): not
+    /// the datasheet's decimal gigabytes (an H100's 80 GB reads 81,559 MiB, not 76,293). A generation the catalogue
+    /// does not know takes its gigabytes as GiB, as NVIDIA's marketed sizes roughly are (an A100 80GB reads 81,920 MiB).
+    /// </summary>
+    public double FramebufferMiB { get; init; } = Math.Floor(HbmBytes / 1e9 * 1024);
 }

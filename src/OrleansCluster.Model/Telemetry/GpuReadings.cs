@@ -31,12 +31,14 @@ public sealed record GpuReadings(
 /// moving gradients. NCCL's kernels are resident and spinning for all of that second part, so, as on real fleets,
 /// the counters that ask "was any kernel running" (<c>GPU_UTIL</c>, <c>GR_ENGINE_ACTIVE</c>) stay near full for a GPU
 /// that waits, while those that ask how much of the chip worked (SM activity and occupancy, tensor pipe, DRAM) and
-/// power fall with its wait share. Throttling and power caps hold the SM clock at <c>clockRatio</c> of its maximum;
+/// power fall with its wait share. A thermal throttle holds the SM clock at <c>clockRatio</c> of its maximum all step, a
+/// power cap only while it binds: while the GPU computes, not while it spins in the collective under the cap;
 /// a thermally throttled GPU (one held below the clock its power cap alone allows) sits at its generation's slowdown
 /// temperature. A power cap bounds board power at <c>powerLimitRatio</c> of TDP, and a GPU under a cap alone runs as
 /// warm as its power says: cooler, not at the slowdown temperature (before 2026-11-28 a cap only lowered the clock, so a
-/// capped A100 read 153.5 W against its 120 W cap, at 87-89 C). A crashed node's GPUs report the XID of its crash
-/// (79, "GPU has fallen off the bus", when the crash names none) with no utilisation or power. A GPU that runs no kernel
+/// capped A100 read 153.5 W against its 120 W cap, at 87-89 C). A GPU its node's crash took down reports the XID of
+/// the crash (79, "GPU has fallen off the bus", when the crash names none) with no utilisation or power (one GPU of the
+/// node: <see cref="GpuSpread.FaultyGpu"/>). <see cref="Vary"/> sets the GPUs of a node a little apart. A GPU that runs no kernel
 /// at all (its job paused or stopped, its node evicted from the job without crashing) reads <see cref="Idle"/>. The
 /// activity figures below are assumptions in the range published profiles show (docs/telemetry.md): they set the
 /// contrast, not a particular kernel.
@@ -46,7 +48,6 @@ public static class GpuTelemetryModel
     /// <summary>XID 79: the driver lost the GPU.</summary>
     public const int FallenOffTheBus = XidCatalog.FallenOffTheBus;
 
-    private const double MiB = 1024 * 1024;
     private const double AmbientC = 32;
     private const double ReservedMiB = 512;
     private const double FramebufferInUse = 0.85;
@@ -66,6 +67,13 @@ public static class GpuTelemetryModel
     // clocks are). HBM stays at its clock.
     private const double IdleSmClockRatio = 345.0 / 1980;
 
+    /// <summary>The most a GPU of a node reads warmer or cooler than the node's model figure, C (<see cref="Vary"/>).</summary>
+    public const double TemperatureSpreadC = 2;
+
+    // How far a GPU's power strays from the node's: shares of idle power and of the power drawn above it (an idle H100's
+    // 70 W reads 68-72 W across a node, a training one's 450 W about 442-458 W).
+    private const double IdlePowerSpread = 0.03, DynamicPowerSpread = 0.015;
+
     /// <summary>
     /// Readings of a healthy GPU of <paramref name="generation"/> that runs no kernel: no XID, no utilisation or activity,
     /// its idle power and SM clock, at the temperature of no dynamic power (a GPU that just stopped cools toward it;
@@ -75,8 +83,7 @@ public static class GpuTelemetryModel
     public static GpuReadings Idle(GpuGeneration generation)
     {
         ArgumentNullException.ThrowIfNull(generation);
-        var totalMiB = Math.Floor(generation.HbmBytes / MiB);
-        var used = Math.Round((totalMiB - ReservedMiB) * FramebufferInUse);
+        var (used, free, reserved) = Framebuffer(generation);
         return new GpuReadings(
             Math.Round(generation.MaxSmClockMhz * IdleSmClockRatio),
             generation.MemoryClockMhz,
@@ -86,8 +93,8 @@ public static class GpuTelemetryModel
             0,
             0,
             used,
-            totalMiB - ReservedMiB - used,
-            ReservedMiB,
+            free,
+            reserved,
             XidCatalog.None,
             0, 0, 0, 0, 0, 0, 0, 0);
     }
@@ -100,13 +107,14 @@ public static class GpuTelemetryModel
     public static GpuReadings Read(GpuGeneration generation, double busy, double clockRatio, bool down, int xid = XidCatalog.None, double powerLimitRatio = 1)
     {
         ArgumentNullException.ThrowIfNull(generation);
-        var totalMiB = Math.Floor(generation.HbmBytes / MiB);
+        var (used, free, reserved) = Framebuffer(generation);
         if (down)
         {
-            return new GpuReadings(0, 0, AmbientC, AmbientC, 0, 0, 0, 0, totalMiB - ReservedMiB, ReservedMiB, xid > 0 ? xid : FallenOffTheBus, 0, 0, 0, 0, 0, 0, 0, 0);
+            return new GpuReadings(0, 0, AmbientC, AmbientC, 0, 0, 0, 0, used + free, reserved, xid > 0 ? xid : FallenOffTheBus, 0, 0, 0, 0, 0, 0, 0, 0);
         }
 
-        var compute = Math.Clamp(double.IsFinite(busy) ? busy : 0, 0, 1) * (1 - HostGap);
+        var busyShare = Math.Clamp(double.IsFinite(busy) ? busy : 0, 0, 1);
+        var compute = busyShare * (1 - HostGap);
         var collective = 1 - HostGap - compute;
         clockRatio = Math.Clamp(clockRatio, FaultEffects.MinClockRatio, 1);
         powerLimitRatio = powerLimitRatio > 0 ? Math.Min(powerLimitRatio, 1) : 1;
@@ -124,13 +132,20 @@ public static class GpuTelemetryModel
             dynamicShare = generation.TdpWatts > generation.IdleWatts ? Math.Max(0, (limit - generation.IdleWatts) / (generation.TdpWatts - generation.IdleWatts)) : 0;
         }
 
+        // The SM clock a scrape samples, the step's mean: a thermal throttle holds its clock throughout (the GPU stays at
+        // its slowdown temperature), but a power cap throttles only while it binds. It does while the GPU computes (its
+        // GEMMs would draw its TDP); in the collective the spinning kernels draw a fifth of the dynamic range, under any
+        // but a deep cap, and the clock is back at its maximum (before 2026-11-28 a cap held the lower clock all step:
+        // an H100 computing 30 % of a step, at 305 W under a 560 W cap, read 1,838 MHz where it now reads 1,937).
+        var smClock = hot || powerLimitRatio >= 1
+            ? clockRatio
+            : (busyShare * clockRatio) + ((1 - busyShare) * CollectiveClock(generation, limit, clockRatio));
         var temperature = hot
             ? generation.SlowdownTemperatureC
             : AmbientC + ((generation.SlowdownTemperatureC - 15 - AmbientC) * dynamicShare); // (power - idle) / (TDP - idle), with no division: a TDP at idle power read NaN
-        var used = Math.Round((totalMiB - ReservedMiB) * FramebufferInUse);
         var dram = (ComputeDramActive * compute) + (CollectiveDramActive * collective);
         return new GpuReadings(
-            Math.Round(generation.MaxSmClockMhz * clockRatio),
+            Math.Round(generation.MaxSmClockMhz * smClock),
             generation.MemoryClockMhz,
             Math.Round(temperature),
             Math.Round(temperature + 6),
@@ -138,8 +153,8 @@ public static class GpuTelemetryModel
             Math.Round(100 * (compute + collective)),
             Math.Round(100 * dram),
             used,
-            totalMiB - ReservedMiB - used,
-            ReservedMiB,
+            free,
+            reserved,
             0,
             (ComputeGraphicsActive * compute) + (CollectiveGraphicsActive * collective),
             ComputeTensorActive * compute,
@@ -149,5 +164,62 @@ public static class GpuTelemetryModel
             generation.NvLinkBandwidthBytesPerSecond * 0.3 * compute, // gradient buckets reduced as the backward pass goes
             (ComputeSmActive * compute) + (CollectiveSmActive * collective),
             (ComputeOccupancy * compute) + (CollectiveOccupancy * collective));
+    }
+
+    /// <summary>
+    /// <paramref name="readings"/> of one GPU of a node, at its place <paramref name="spread"/> in [-1, 1] among the node's
+    /// GPUs (<see cref="GpuSpread.Of"/>): up to <see cref="TemperatureSpreadC"/> degrees warmer or cooler (GPU and memory),
+    /// and up to 3 % of idle power plus 1.5 % of the dynamic part more or less power (an H100 at 450 W: about 8 W). A GPU
+    /// at its power limit stays there (each GPU's controller holds its own cap), one at its slowdown temperature stays at
+    /// it (the throttle holds it), and a GPU that is down, or at place 0, reads as given.
+    /// </summary>
+    public static GpuReadings Vary(GpuReadings readings, GpuGeneration generation, double spread, double powerLimitRatio = 1)
+    {
+        ArgumentNullException.ThrowIfNull(readings);
+        ArgumentNullException.ThrowIfNull(generation);
+        if (readings.LastXid != XidCatalog.None || !double.IsFinite(spread) || spread == 0)
+        {
+            return readings;
+        }
+
+        spread = Math.Clamp(spread, -1, 1);
+        var limit = powerLimitRatio > 0 ? Math.Min(powerLimitRatio, 1) * generation.TdpWatts : double.PositiveInfinity;
+        var power = readings.PowerWatts >= limit
+            ? readings.PowerWatts
+            : Math.Min(limit, readings.PowerWatts + (spread * ((IdlePowerSpread * generation.IdleWatts) + (DynamicPowerSpread * Math.Max(0, readings.PowerWatts - generation.IdleWatts)))));
+        var degrees = readings.GpuTemperatureC >= generation.SlowdownTemperatureC ? 0 : Math.Round(TemperatureSpreadC * spread);
+        return readings with
+        {
+            PowerWatts = Math.Round(Math.Max(power, 0), 3),
+            GpuTemperatureC = readings.GpuTemperatureC + degrees,
+            MemoryTemperatureC = readings.MemoryTemperatureC + degrees,
+        };
+    }
+
+    // The clock of a GPU spinning in the collective under a power limit of limitWatts: its maximum where the spin draws
+    // no more than the limit at it, else the clock whose draw meets the limit (dynamic power with the cube of the clock),
+    // never under the cap's clock for compute (capClock), which draws more.
+    private static double CollectiveClock(GpuGeneration generation, double limitWatts, double capClock)
+    {
+        var dynamicRange = generation.TdpWatts - generation.IdleWatts;
+        var spin = CollectivePowerShare * dynamicRange;
+        if (generation.IdleWatts + spin <= limitWatts)
+        {
+            return 1;
+        }
+
+        return spin > 0 && limitWatts > generation.IdleWatts
+            ? Math.Clamp(Math.Cbrt((limitWatts - generation.IdleWatts) / spin), capClock, 1)
+            : capClock;
+    }
+
+    // Used, free and reserved framebuffer (MiB), adding up to the total the driver reports: the job's process holds
+    // FramebufferInUse of what the driver does not reserve (a generation of next to no memory reserves what it has).
+    private static (double Used, double Free, double Reserved) Framebuffer(GpuGeneration generation)
+    {
+        var total = Math.Max(generation.FramebufferMiB, 0);
+        var reserved = Math.Min(ReservedMiB, total);
+        var used = Math.Round((total - reserved) * FramebufferInUse);
+        return (used, total - reserved - used, reserved);
     }
 }

@@ -36,6 +36,14 @@ public static class XidCatalog
         [GspRpcTimeout] = "GSP RPC Timeout",
     };
 
+    /// <summary>
+    /// Whether the error <paramref name="xid"/> reports makes the driver remap a row of HBM (A100 onwards): a double-bit
+    /// ECC error (48) in device memory does, one row spared per error, counted in
+    /// <c>DCGM_FI_DEV_UNCORRECTABLE_REMAPPED_ROWS</c> for good (NVIDIA's "GPU Memory Error Management": the remapping is
+    /// recorded in the InfoROM and survives resets). An error on SRAM (95) or off the bus (79) remaps nothing.
+    /// </summary>
+    public static bool RemapsARow(int xid) => xid == DoubleBitEcc;
+
     /// <summary>The <c>err_msg</c> for <paramref name="xid"/>.</summary>
     public static string Message(int xid) => Messages.TryGetValue(xid, out var message) ? message : UnknownMessage;
 }

@@ -19,9 +19,12 @@ namespace OrleansCluster.Silo.Telemetry;
 /// traffic) integrate power and bandwidth over the wall time between scrapes. With <see cref="DcgmOptions"/>' workload
 /// labels on, each series ends with them in dcgm-exporter's order (its attributes, sorted by name). A GPU keeps its
 /// pod's labels while its node is down or evicted: the pod still holds the device until the job is rescheduled, and a
-/// rule scoped to the job's namespace must see the XID of the GPU that failed it. A crashed node's GPUs report the XID
+/// rule scoped to the job's namespace must see the XID of the GPU that failed it. One GPU of a crashed node reports the XID
 /// of its crash (<see cref="OrleansCluster.Abstractions.Messages.NodeEffect.Xid"/>, set when the node's faults
-/// change) with NVIDIA's text for it (<see cref="XidCatalog"/>). A GPU that runs no kernel reads as a healthy idle one
+/// change) with NVIDIA's text for it (<see cref="XidCatalog"/>), down; which one is drawn from the node and the XID
+/// (<see cref="GpuSpread.FaultyGpu"/>), and the node's other GPUs read healthy and idle. Each GPU of a node reads a
+/// little warmer or cooler and draws a little more or less than the node's model figure, at a fixed place among them
+/// (<see cref="GpuSpread"/>, <see cref="GpuTelemetryModel.Vary"/>), so that a node's eight GPUs do not read alike. A GPU that runs no kernel reads as a healthy idle one
 /// (<see cref="GpuTelemetryModel.Idle"/>, no XID): its node evicted from the job without crashing (or repaired and not
 /// yet back at a checkpoint), the job paused or stopped (as the host read it before the scrape, <see
 /// cref="SimulationMetrics.LastNow"/>, or as the job answers on a silo it does not report to; where the job's state
@@ -65,7 +68,7 @@ public sealed class DcgmWriter(DcgmNodes nodes, LayoutCache layouts, SimulationM
         ("DCGM_FI_DEV_FB_USED", "gauge", "Framebuffer memory used (in MiB).", g => g.Readings.FramebufferUsedMiB),
         ("DCGM_FI_DEV_FB_RESERVED", "gauge", "Framebuffer memory reserved (in MiB).", g => g.Readings.FramebufferReservedMiB),
         ("DCGM_FI_DEV_NVLINK_BANDWIDTH_TOTAL", "counter", "Total number of NVLink bandwidth counters for all lanes", g => Math.Floor(g.NvLinkBytes)),
-        ("DCGM_FI_DEV_UNCORRECTABLE_REMAPPED_ROWS", "counter", "Number of remapped rows for uncorrectable errors", _ => 0),
+        ("DCGM_FI_DEV_UNCORRECTABLE_REMAPPED_ROWS", "counter", "Number of remapped rows for uncorrectable errors", g => g.RemappedRows),
         ("DCGM_FI_DEV_CORRECTABLE_REMAPPED_ROWS", "counter", "Number of remapped rows for correctable errors", _ => 0),
         ("DCGM_FI_DEV_ROW_REMAP_FAILURE", "gauge", "Whether remapping of rows has failed", _ => 0),
         ("DCGM_FI_PROF_GR_ENGINE_ACTIVE", "gauge", "Ratio of time the graphics engine is active.", g => g.Readings.GraphicsEngineActive),
@@ -77,12 +80,12 @@ public sealed class DcgmWriter(DcgmNodes nodes, LayoutCache layouts, SimulationM
         ("DCGM_FI_PROF_PCIE_RX_BYTES", "gauge", "The rate of data received over the PCIe bus - including both protocol headers and data payloads - in bytes per second.", g => g.Readings.PcieRxBytesPerSecond),
     ];
 
-    private readonly Dictionary<string, Counters> _counters = new(StringComparer.Ordinal);
+    private readonly Dictionary<string, NodeGpus> _gpus = new(StringComparer.Ordinal);
     private readonly Dictionary<(string Node, int Gpu), GpuLabels> _labels = [];
     private readonly Dictionary<int, (string Key, string Value)[]> _xidAttributes = [];
     private readonly Dictionary<GpuGeneration, GpuReadings> _idle = []; // each generation's idle readings, made once
     private readonly SemaphoreSlim _gate = new(1, 1);
-    private string? _scenario; // the scenario _counters and _labels hold the nodes of
+    private string? _scenario; // the scenario _gpus and _labels hold the nodes of
     private long _lastScrape; // when the last page was gathered: a node not shown then counts from its return
 
     public async Task WriteAsync(StringBuilder output, CancellationToken cancellationToken)
@@ -166,7 +169,7 @@ public sealed class DcgmWriter(DcgmNodes nodes, LayoutCache layouts, SimulationM
         var now = time.GetTimestamp();
         if (!string.Equals(_scenario, layout.Scenario.Name, StringComparison.Ordinal))
         {
-            _counters.Clear();
+            _gpus.Clear();
             _labels.Clear();
             _idle.Clear();
             _scenario = layout.Scenario.Name;
@@ -192,33 +195,52 @@ public sealed class DcgmWriter(DcgmNodes nodes, LayoutCache layouts, SimulationM
 
                 var node = layout.Nodes[ordinal];
                 var effect = block.Effects[i];
-                var model = node.Generation.ModelName;
-                // Only a crash takes a GPU off the bus. A node evicted by the barrier timeout (a slowdown past it, or a
-                // crash repaired before the checkpoint it rejoins at) is out of the job with healthy GPUs, as one NCCL
-                // dropped is: idle, no XID (before 2026-11-28 it read XID 79 and 0 W, and a repaired node's XID outlived
-                // its crash until it rejoined).
-                var readings = effect.Crashed
-                    ? GpuTelemetryModel.Read(node.Generation, block.Busy[i], effect.ClockRatio, down: true, effect.Xid, effect.PowerLimitRatio)
-                    : jobIdle || block.Evicted[i]
-                        ? Idle(node.Generation, effect.PowerLimitRatio)
-                        : GpuTelemetryModel.Read(node.Generation, block.Busy[i], effect.ClockRatio, down: false, XidCatalog.None, effect.PowerLimitRatio);
-                var (energy, nvlink, last, _) = _counters.TryGetValue(id, out var c) && c.Model == model ? c : new Counters(0, 0, now, model);
+                var generation = node.Generation;
+                var model = generation.ModelName;
+                if (!_gpus.TryGetValue(id, out var state) || state.Model != model || state.Spread.Length != node.GpusPerNode)
+                {
+                    state = new NodeGpus(model, GpuSpread.Of(id, node.GpusPerNode)) { Timestamp = now };
+                    _gpus[id] = state;
+                }
+
+                // Only a crash takes a GPU off the bus, and only one: the GPU the node's XID names (GpuSpread.FaultyGpu)
+                // reads down with it; the node's other GPUs are healthy and run no kernel, their ranks gone with the job's
+                // (before 2026-11-28 all eight read the XID, 0 W and 0 MHz). A node evicted by the barrier timeout (a
+                // slowdown past it, or a crash repaired before the checkpoint it rejoins at) is out of the job with
+                // healthy GPUs, as one NCCL dropped is: idle, no XID (before 2026-11-28 it read XID 79 and 0 W, and a
+                // repaired node's XID outlived its crash until it rejoined).
+                var xid = effect.Xid > 0 ? effect.Xid : XidCatalog.FallenOffTheBus;
+                var faulty = effect.Crashed ? GpuSpread.FaultyGpu(id, xid, node.GpusPerNode) : -1;
+                var readings = effect.Crashed || jobIdle || block.Evicted[i]
+                    ? Idle(generation, effect.PowerLimitRatio)
+                    : GpuTelemetryModel.Read(generation, block.Busy[i], effect.ClockRatio, down: false, XidCatalog.None, effect.PowerLimitRatio);
                 // Its energy and traffic since the last page, if that page showed it; a node back from an absence counts
                 // from its return (found by review: it was credited with the whole absence, which another silo may have
                 // counted meanwhile).
-                var seconds = last == _lastScrape ? time.GetElapsedTime(last, now).TotalSeconds : 0;
-                energy += readings.PowerWatts * seconds * 1000;
-                nvlink += readings.NvLinkBytesPerSecond * seconds;
-                _counters[id] = new Counters(energy, nvlink, now, model);
+                var seconds = state.Timestamp == _lastScrape ? time.GetElapsedTime(state.Timestamp, now).TotalSeconds : 0;
+                state.Timestamp = now;
                 shown++;
                 for (var g = 0; g < node.GpusPerNode; g++)
                 {
-                    gpus.Add(new Gpu(Labels(id, layout.Scenario.Sites[node.SiteIndex].Name, g, node.Generation.ModelName), readings, energy, nvlink));
+                    var gpu = g == faulty
+                        ? GpuTelemetryModel.Read(generation, block.Busy[i], effect.ClockRatio, down: true, xid, effect.PowerLimitRatio)
+                        : GpuTelemetryModel.Vary(readings, generation, state.Spread[g], effect.PowerLimitRatio);
+                    state.EnergyMillijoules[g] += gpu.PowerWatts * seconds * 1000;
+                    state.NvLinkBytes[g] += gpu.NvLinkBytesPerSecond * seconds;
+                    // A double-bit ECC error in HBM spares a row, once per error: counted as the GPU's XID turns to it
+                    // (two such crashes of a node's one card, the second before a scrape saw the first end, count once).
+                    if (XidCatalog.RemapsARow(gpu.LastXid) && state.LastXid[g] != gpu.LastXid)
+                    {
+                        state.RemappedRows[g]++;
+                    }
+
+                    state.LastXid[g] = gpu.LastXid;
+                    gpus.Add(new Gpu(Labels(id, layout.Scenario.Sites[node.SiteIndex].Name, g, model), gpu, state.EnergyMillijoules[g], state.NvLinkBytes[g], state.RemappedRows[g]));
                 }
             }
         }
 
-        if (_counters.Count > shown)
+        if (_gpus.Count > shown)
         {
             Forget(now);
         }
@@ -230,12 +252,12 @@ public sealed class DcgmWriter(DcgmNodes nodes, LayoutCache layouts, SimulationM
     // Drops the nodes no scrape has shown for AbsentNodeRetention, and their GPUs' labels.
     private void Forget(long now)
     {
-        foreach (var id in _counters.Where(p => time.GetElapsedTime(p.Value.Timestamp, now) > AbsentNodeRetention).Select(p => p.Key).ToArray())
+        foreach (var id in _gpus.Where(p => time.GetElapsedTime(p.Value.Timestamp, now) > AbsentNodeRetention).Select(p => p.Key).ToArray())
         {
-            _counters.Remove(id);
+            _gpus.Remove(id);
         }
 
-        foreach (var key in _labels.Keys.Where(k => !_counters.ContainsKey(k.Node)).ToArray())
+        foreach (var key in _labels.Keys.Where(k => !_gpus.ContainsKey(k.Node)).ToArray())
         {
             _labels.Remove(key);
         }
@@ -327,10 +349,27 @@ public sealed class DcgmWriter(DcgmNodes nodes, LayoutCache layouts, SimulationM
 
     public void Dispose() => _gate.Dispose();
 
-    // A node's counters, when they were last advanced (a TimeProvider timestamp), and the GPU model they count for.
-    private readonly record struct Counters(double EnergyMillijoules, double NvLinkBytes, long Timestamp, string Model);
+    // A node's GPUs between scrapes: the GPU model they are, each one's place among them (GpuSpread), their "since boot"
+    // counters, the XID each last reported, and when the counters were last advanced (a TimeProvider timestamp). Written
+    // under the gate only.
+    private sealed class NodeGpus(string model, double[] spread)
+    {
+        public string Model { get; } = model;
 
-    private sealed record Gpu(GpuLabels Labels, GpuReadings Readings, double EnergyMillijoules, double NvLinkBytes);
+        public double[] Spread { get; } = spread;
+
+        public double[] EnergyMillijoules { get; } = new double[spread.Length];
+
+        public double[] NvLinkBytes { get; } = new double[spread.Length];
+
+        public int[] RemappedRows { get; } = new int[spread.Length];
+
+        public int[] LastXid { get; } = new int[spread.Length];
+
+        public long Timestamp { get; set; }
+    }
+
+    private sealed record Gpu(GpuLabels Labels, GpuReadings Readings, double EnergyMillijoules, double NvLinkBytes, int RemappedRows);
 
     // A GPU's labels: the site and model they were made for, the fixed ones, its workload attributes, and both written
     // out (what every series but XID's carries).

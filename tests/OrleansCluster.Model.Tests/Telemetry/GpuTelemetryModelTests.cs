@@ -86,7 +86,12 @@ public sealed class GpuTelemetryModelTests
                 var at = $"{name}, cap {ratio}, busy {busy}";
                 Assert.True(r.PowerWatts <= (ratio * generation.TdpWatts) + 5e-4, $"{at}: {r.PowerWatts} W over {ratio * generation.TdpWatts} W");
                 Assert.True(r.GpuTemperatureC < generation.SlowdownTemperatureC, $"{at}: {r.GpuTemperatureC} C");
-                Assert.Equal(Math.Round(generation.MaxSmClockMhz * clock), r.SmClockMhz);
+                // The cap's clock while it computes, no lower while it spins in the collective.
+                Assert.InRange(r.SmClockMhz, Math.Round(generation.MaxSmClockMhz * clock), generation.MaxSmClockMhz);
+                if (busy == 1)
+                {
+                    Assert.Equal(Math.Round(generation.MaxSmClockMhz * clock), r.SmClockMhz);
+                }
             }
         }
 
@@ -94,6 +99,37 @@ public sealed class GpuTelemetryModelTests
         var hotter = GpuTelemetryModel.Read(generation, 1, FaultEffects.PowerCapClock(0.8), down: false, powerLimitRatio: 0.8);
         var cooler = GpuTelemetryModel.Read(generation, 1, FaultEffects.PowerCapClock(0.3), down: false, powerLimitRatio: 0.3);
         Assert.True(cooler.GpuTemperatureC < hotter.GpuTemperatureC, $"{cooler.GpuTemperatureC} C at 0.3, {hotter.GpuTemperatureC} C at 0.8");
+    }
+
+    [Theory]
+    [MemberData(nameof(Generations))]
+    public void APowerCapLowersTheClockOnlyWhileItBinds(string name)
+    {
+        // Found by a probe: a cap held the lower clock all step, even while the GPU waited in the collective far under it
+        // (an H100 computing 30 % of a step drew 305 W under a 560 W cap and read 1,838 MHz). A power cap throttles
+        // only while the GPU would draw over it: while it computes (its GEMMs draw TDP at the full clock), not while its
+        // NCCL kernels spin (a fifth of the dynamic range), unless the cap is under even that.
+        var generation = GpuCatalogue.Default[name];
+        var max = generation.MaxSmClockMhz;
+        var shallow = 0.8;
+        var capClock = FaultEffects.PowerCapClock(shallow);
+
+        var waiting = GpuTelemetryModel.Read(generation, busy: 0, clockRatio: capClock, down: false, powerLimitRatio: shallow);
+        var computing = GpuTelemetryModel.Read(generation, busy: 1, clockRatio: capClock, down: false, powerLimitRatio: shallow);
+        var partly = GpuTelemetryModel.Read(generation, busy: 0.3, clockRatio: capClock, down: false, powerLimitRatio: shallow);
+
+        Assert.True(waiting.PowerWatts < shallow * generation.TdpWatts, $"{waiting.PowerWatts} W");
+        Assert.Equal(max, waiting.SmClockMhz);
+        Assert.Equal(Math.Round(max * capClock), computing.SmClockMhz);
+        Assert.Equal(Math.Round(max * ((0.3 * capClock) + 0.7)), partly.SmClockMhz);
+
+        // A cap under what the spin draws at the full clock binds there too: the clock that meets the limit.
+        var deep = (generation.IdleWatts + (0.1 * (generation.TdpWatts - generation.IdleWatts))) / generation.TdpWatts;
+        var spinning = GpuTelemetryModel.Read(generation, busy: 0, clockRatio: FaultEffects.PowerCapClock(deep), down: false, powerLimitRatio: deep);
+        Assert.Equal(Math.Round(max * Math.Cbrt(0.5)), spinning.SmClockMhz);
+
+        // Without a cap, a throttle holds its clock whatever the GPU does.
+        Assert.Equal(Math.Round(max * 0.7), GpuTelemetryModel.Read(generation, busy: 0, clockRatio: 0.7, down: false).SmClockMhz);
     }
 
     [Theory]
@@ -149,12 +185,43 @@ public sealed class GpuTelemetryModelTests
         Assert.Equal(0, r.FramebufferUsedMiB);
     }
 
-    [Fact]
-    public void FramebufferAddsUpToTheHbm()
+    [Theory]
+    [InlineData("A100", 81_920)]
+    [InlineData("H100", 81_559)]
+    [InlineData("H200", 143_771)]
+    [InlineData("B200", 183_359)]
+    public void FramebufferAddsUpToTheTotalNvidiaSmiReports(string name, double totalMiB)
     {
-        var r = GpuTelemetryModel.Read(GpuCatalogue.Default["H200"], busy: 0.5, clockRatio: 1, down: false);
+        // Found by a probe: the totals came from the datasheet's decimal GB (an H100's 80 GB read 76,293 MiB), where the
+        // driver reports 81,559 MiB (nvidia-smi readings, docs/telemetry.md).
+        var generation = GpuCatalogue.Default[name];
+        foreach (var r in (GpuReadings[])[
+            GpuTelemetryModel.Read(generation, busy: 0.5, clockRatio: 1, down: false),
+            GpuTelemetryModel.Read(generation, busy: 0.5, clockRatio: 1, down: true),
+            GpuTelemetryModel.Idle(generation)])
+        {
+            Assert.Equal(totalMiB, r.FramebufferUsedMiB + r.FramebufferFreeMiB + r.FramebufferReservedMiB);
+            Assert.True(r.FramebufferFreeMiB >= 0 && r.FramebufferReservedMiB > 0, $"{r}");
+        }
+    }
 
-        Assert.Equal(Math.Floor(141e9 / 1048576), r.FramebufferUsedMiB + r.FramebufferFreeMiB + r.FramebufferReservedMiB);
+    [Fact]
+    public void AGenerationOfItsOwnTakesItsGigabytesAsGibibytesAndNeverReadsANegativeFramebuffer()
+    {
+        var own = new GpuGeneration("X1", 1e15, 96e9, 4e12, 900e9, 700);
+        var r = GpuTelemetryModel.Read(own, busy: 0.5, clockRatio: 1, down: false);
+        Assert.Equal(96 * 1024, r.FramebufferUsedMiB + r.FramebufferFreeMiB + r.FramebufferReservedMiB);
+
+        var none = GpuTelemetryModel.Read(own with { FramebufferMiB = 100 }, busy: 0.5, clockRatio: 1, down: false);
+        Assert.Equal(100, none.FramebufferUsedMiB + none.FramebufferFreeMiB + none.FramebufferReservedMiB);
+        Assert.True(none.FramebufferFreeMiB >= 0 && none.FramebufferUsedMiB >= 0, $"{none}");
+    }
+
+    [Fact]
+    public void OnlyADoubleBitEccErrorRemapsARow()
+    {
+        Assert.True(XidCatalog.RemapsARow(48));
+        Assert.All((int[])[0, 79, 95, 119, 999], xid => Assert.False(XidCatalog.RemapsARow(xid), $"XID {xid}"));
     }
 
     [Fact]
