@@ -18,14 +18,29 @@ public static class CommandErrors
         e is ArgumentException or HttpRequestException or InvalidOperationException or IOException or UnauthorizedAccessException or JsonException
         || (e is TaskCanceledException && !cancellationToken.IsCancellationRequested);
 
-    /// <summary>The line to print for <paramref name="e"/>.</summary>
+    /// <summary>
+    /// The line to print for <paramref name="e"/>. A timeout names the call and the timeout where the call's handler
+    /// named them (<see cref="NoAnswerException"/>, under HttpClient's own); HttpClient's message, naming the timeout,
+    /// where the time ran out after the handler (reading the answer's body). HttpClient's inner message alone was
+    /// "The operation was canceled.", naming neither.
+    /// </summary>
     public static string Describe(Exception e)
     {
         ArgumentNullException.ThrowIfNull(e);
         return e is TaskCanceledException
-            ? $"no answer in time: {(e.InnerException as TimeoutException)?.Message ?? e.Message}"
+            ? NoAnswer(e)?.Message ?? $"no answer in time: {e.Message}"
             : e is JsonException
                 ? $"an answer was not the admin API's JSON: {e.Message}"
                 : e.Message;
+    }
+
+    private static NoAnswerException? NoAnswer(Exception? e)
+    {
+        while (e is not null and not NoAnswerException)
+        {
+            e = e.InnerException;
+        }
+
+        return e as NoAnswerException;
     }
 }

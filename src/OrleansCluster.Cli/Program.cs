@@ -84,8 +84,7 @@ var ramp = new Command("ramp", "Load scenarios of growing size at max pace and m
 };
 ramp.SetAction(async (parse, ct) => await RunAsync(parse, ct, () => RampOptions(parse), async (target, options) =>
 {
-    using var admin = target.CreateClient();
-    admin.Timeout = TimeSpan.FromMinutes(10); // loading a large scenario takes a while
+    using var admin = (target with { Timeout = TimeSpan.FromMinutes(10) }).CreateClient(); // loading a large scenario takes a while
     var silos = Silos(parse, target);
     try
     {

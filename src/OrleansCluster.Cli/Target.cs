@@ -12,7 +12,10 @@ public sealed record Target(Uri BaseAddress, string? Key)
     /// <summary>How long a client's HTTP call may take, unless a command sets its own.</summary>
     public static readonly TimeSpan DefaultTimeout = TimeSpan.FromSeconds(30);
 
-    /// <summary>How long each HTTP call of the clients made for the target may take.</summary>
+    /// <summary>
+    /// How long each HTTP call of the clients made for the target may take: set here, not on a client, so that a call
+    /// that runs out of it names the timeout it ran out of.
+    /// </summary>
     public TimeSpan Timeout { get; init; } = DefaultTimeout;
 
     /// <summary>The target, or an error when the address is not a loopback one.</summary>
@@ -38,7 +41,7 @@ public sealed record Target(Uri BaseAddress, string? Key)
     /// </summary>
     public HttpClient CreateClient(HttpMessageHandler? handler = null)
     {
-        var client = new HttpClient(new NamedCallHandler(handler ?? new HttpClientHandler(), ownsInner: handler is null));
+        var client = new HttpClient(new NamedCallHandler(handler ?? new HttpClientHandler(), ownsInner: handler is null, Timeout));
         client.BaseAddress = BaseAddress;
         client.Timeout = Timeout;
         if (Key is not null)

@@ -27,8 +27,7 @@ public static class WhatIfCommand
                 }
 
                 var target = Target.Parse(parse.GetValue(url)!, parse.GetValue(key));
-                using var client = target.CreateClient();
-                client.Timeout = TimeSpan.FromMinutes(10);
+                using var client = (target with { Timeout = TimeSpan.FromMinutes(10) }).CreateClient();
                 var body = WhatIf.Request(parse.GetValue(variants)!, parse.GetValue(steps), parse.GetValue(objective));
                 if (parse.GetValue(withFaults))
                 {

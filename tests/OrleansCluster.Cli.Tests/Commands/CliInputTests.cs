@@ -96,6 +96,20 @@ public sealed class CliInputTests(CliSiloFixture silo) : IClassFixture<CliSiloFi
         Assert.Equal("Access to the path '/reports/ramp.json' is denied.", CommandErrors.Describe(denied));
     }
 
+    [Fact]
+    public async Task ACallThatGetsNoAnswerInTimeNamesTheCallAndTheTimeout()
+    {
+        // Found by a user: "no answer in time: The operation was canceled." named neither the call, nor the address, nor
+        // how long the program had waited.
+        await using var silent = new SilentListener();
+        using var client = (Target.Parse(silent.Url, "k") with { Timeout = TimeSpan.FromSeconds(1.5) }).CreateClient();
+
+        var e = await Assert.ThrowsAnyAsync<TaskCanceledException>(() => SiloApi.CheckKeyAsync(client, TestContext.Current.CancellationToken));
+
+        Assert.True(CommandErrors.CouldNotRun(e, TestContext.Current.CancellationToken));
+        Assert.Equal($"no answer from GET {silent.Url}/api/cluster within 1.5 s: is it running there, and not stuck?", CommandErrors.Describe(e));
+    }
+
     [Theory]
     // 2 callers at 0.1 calls/s: 60 s between a caller's rounds, twice what the run may last (a margin a busy machine
     // cannot eat: the round itself takes a second or so).
