@@ -148,7 +148,7 @@ public static class Ramp
             }
             catch (Exception e) when (e is InvalidOperationException or HttpRequestException or TaskCanceledException && !cancellationToken.IsCancellationRequested)
             {
-                stopped = $"{name}: the scenario did not load: {e.Message}";
+                stopped = $"{name}: the scenario did not load: {CommandErrors.Describe(e)}";
                 progress?.Report(new RunProgress(name, "did not load", 1));
                 break;
             }
@@ -249,7 +249,7 @@ public static class Ramp
         catch (Exception e) when (e is InvalidOperationException or HttpRequestException || (e is TaskCanceledException && !cancellationToken.IsCancellationRequested))
         {
             // A timeout too: the report of the sizes measured is worth more than the restore that failed.
-            return $"could not restore {found.Name}: {e.Message}";
+            return $"could not restore {found.Name}: {CommandErrors.Describe(e)}";
         }
     }
 

@@ -116,7 +116,7 @@ public static class ScrapeLoad
             }
             catch (HttpRequestException e) when (SiloWatch.IsNoAnswer(e))
             {
-                adminLost = string.Create(CultureInfo.InvariantCulture, $"the admin API stopped answering {clock.Elapsed.TotalSeconds:0.0} s into the load: {SiloWatch.Limit} calls in a row got no answer (the last: {e.Message})");
+                adminLost = string.Create(CultureInfo.InvariantCulture, $"the admin API stopped answering {clock.Elapsed.TotalSeconds:0.0} s into the load: {SiloWatch.Limit} calls in a row got no answer (the last: {CommandErrors.Describe(e)})");
                 await stop.CancelAsync();
                 return null;
             }

@@ -46,5 +46,5 @@ public sealed class SiloWatch : IDisposable
     public void Dispose() => _lost.Dispose();
 
     private string Describe(Exception e) => string.Create(CultureInfo.InvariantCulture,
-        $"the silo stopped answering {TimeProvider.System.GetElapsedTime(_start).TotalSeconds:0.0} s into the run: {Limit} calls in a row got no answer (the last: {e.Message})");
+        $"the silo stopped answering {TimeProvider.System.GetElapsedTime(_start).TotalSeconds:0.0} s into the run: {Limit} calls in a row got no answer (the last: {CommandErrors.Describe(e)})");
 }
