@@ -55,7 +55,7 @@ public sealed record LinkStatus(
 /// The job: state, pace, position and counters. <c>LastStepFailed</c>: whether the last step the job ran failed (missed
 /// the barrier, or lost its calls) and rolled back to the checkpoint; while it did, <see cref="ClusterStatus.LastStep"/>'s
 /// rates read 0 (its other figures stay the last completed step's). False before any step, and once a step completes.
-/// <c>RegistryOff</c>: while the fault registry is not on the job's layout and the job steps on without it.
+/// <c>RegistryOff</c>: while the fault registry is not on the job's layout, and the job waits for it rather than step without its faults.
 /// </summary>
 [GenerateSerializer, Immutable, Alias("JobStatus")]
 public sealed record JobStatus(
@@ -79,7 +79,7 @@ public sealed record JobStatus(
     [property: Id(17)] RegistryOffLayout? RegistryOff = null);
 
 /// <summary>
-/// The fault registry is not on the job's layout, and the job steps on without it: the registry's effects (injections,
+/// The fault registry is not on the job's layout, and the job does not step until it is: the registry's effects (injections,
 /// clears, expiries) do not reach the barrier tree, and no background failure is handed over, until it is. Since
 /// <see cref="Seconds"/> of wall time, <see cref="Reason"/> saying why and what the job does about it;
 /// <see cref="RegistryEpoch"/> the epoch the registry answered, where known. Either the registry did not take the

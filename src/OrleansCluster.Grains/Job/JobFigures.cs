@@ -23,8 +23,8 @@ internal static class JobFigures
     /// <summary>
     /// The job's state, pace, counters and host; its progress while it runs and its reliability once a scenario is
     /// loaded (<paramref name="stallSeconds"/> the wall-clock floor of the stall bound); <paramref name="unwritten"/>
-    /// while its record's writes fail; <paramref name="registryOff"/> while the fault registry is not on the layout and the
-    /// job steps on without it.
+    /// while its record's writes fail; <paramref name="registryOff"/> while the fault registry is not on the layout (the job
+    /// waits for it).
     /// </summary>
     public static JobStatus Status(JobRun run, TreeFigures tree, Scenario? scenario, string host, double stallSeconds, UnwrittenRecord? unwritten, RegistryOffLayout? registryOff)
     {

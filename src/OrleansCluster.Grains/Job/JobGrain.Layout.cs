@@ -32,10 +32,9 @@ public sealed partial class JobGrain
     // Lays the scenario out over the coordinators, node and link grains under a new epoch (whatever they held
     // before is dropped), and has the registry push the faults to them again.
     // Continuing, the run goes on from its step (the blocks keep the nodes they evicted); otherwise it starts.
-    // The same run laid out again (continuing) whose registry call fails is laid out all the same: the job steps on it
-    // without the registry's faults, and the call is owed, retried with a backoff (RegistryRunRetry; found by review,
+    // The same run laid out again (continuing) whose registry call fails is laid out all the same, and the call is owed, retried with a backoff (RegistryRunRetry; found by review,
     // fix-relayout: the epoch check laid the tree out again each second for a registry that could not take it, and the
-    // job never stepped). A new run's call that fails fails the layout: it must not step on the last run's faults.
+    // job never stepped); the job does not step until the registry has taken it (JobGrain.Loop). A new run's call that fails fails the layout: it must not step on the last run's faults.
     private async Task ConfigureTreeAsync(bool keepFaults, bool continuing = true)
     {
         var layout = _readiness.LayingOut(); // until the registry has the run too: a layout that fails part way is laid out again
@@ -87,7 +86,7 @@ public sealed partial class JobGrain
     }
 
     // The registry did not take the same run's layout: owed, handed over again with a backoff (RetryRegistryRun), the
-    // job stepping meanwhile. Logged once until it takes one; the job's status says so meanwhile (job.registryOff).
+    // job waiting meanwhile. Logged once until it takes one; the job's status says so meanwhile (job.registryOff).
     private void RegistryRefusedLayout(Exception e)
     {
         if (_registryRun.Failed(Job.Epoch, e))

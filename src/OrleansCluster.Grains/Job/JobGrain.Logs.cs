@@ -29,10 +29,10 @@ public sealed partial class JobGrain
     [LoggerMessage(Level = LogLevel.Warning, Message = "the fault registry pushes its effects under epoch {Registry} (0: no run laid out), not the job's layout {Layout} (it was lost before it wrote that layout, or the job resumed from an older record): the barrier tree is laid out again past it, so that its faults take effect")]
     private static partial void LogRegistryOff(ILogger logger, long registry, long layout);
 
-    [LoggerMessage(Level = LogLevel.Warning, Message = "the fault registry is on epoch {Registry}, ahead of the job's layout {Layout}, and the job's record cannot be written: the job steps on its layout without the registry's faults, and lays the tree out past it once a write of its record lands (another activation of the job may be laying the tree out meanwhile)")]
+    [LoggerMessage(Level = LogLevel.Warning, Message = "the fault registry is on epoch {Registry}, ahead of the job's layout {Layout}, and the job's record cannot be written: the job waits on its layout (a step would run without the registry's faults), and lays the tree out past it once a write of its record lands (another activation of the job may be laying the tree out meanwhile)")]
     private static partial void LogRegistryAheadUnconfirmed(ILogger logger, long registry, long layout);
 
-    [LoggerMessage(Level = LogLevel.Warning, Message = "the fault registry did not take the layout {Layout} ({Error}: {Message}): the job steps on it without the registry's faults, and hands the layout over again with a backoff (at most {MaxWaitSeconds} s apart) until the registry takes it")]
+    [LoggerMessage(Level = LogLevel.Warning, Message = "the fault registry did not take the layout {Layout} ({Error}: {Message}): the job waits on it (a step would run without the registry's faults), and hands the layout over again with a backoff (at most {MaxWaitSeconds} s apart) until the registry takes it")]
     private static partial void LogRegistryRefusedLayout(ILogger logger, long layout, string error, string message, double maxWaitSeconds);
 
     [LoggerMessage(Level = LogLevel.Information, Message = "the fault registry took the layout {Layout} after {Failures} failed calls: its faults take effect from the next step")]

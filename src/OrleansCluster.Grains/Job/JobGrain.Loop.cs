@@ -14,6 +14,7 @@ public sealed partial class JobGrain
 {
     private FailedStepLog? _failedSteps;
     private long? _handOverRetryAt; // when the last hand-over failed, until one succeeds
+    private bool _heldForRegistry; // the schedule held while the registry is off the layout
 
     // The failed steps' lines, held to one per log interval while failures go on.
     private FailedStepLog FailedSteps => _failedSteps ??= new FailedStepLog(time, _tuning.LogIntervalSeconds);
@@ -96,6 +97,32 @@ public sealed partial class JobGrain
             await TrySaveAsync(); // the new epoch; stepping need not wait for storage
         }
 
+        if (_readiness.Ready && (_registryRun.Owed || _registryEpoch.AheadUnconfirmed))
+        {
+            // Found by review: the job stepped on while the registry was off its layout, and a tree laid out anew holds no
+            // fault until the registry pushes them under its epoch, so those steps ran on a healthy cluster (no crash, no
+            // partition, no cap) while the fault list and gpusim_faults_active said otherwise, and an alert scored
+            // against them missed faults that had no symptom. The job waits instead, its schedule held as for a tree
+            // not ready, the tree kept laid out; the registry's call or the record's write is tried again meanwhile.
+            // The record's write is what settles a registry ahead (RegistryOffAsync), and the steps that would have tried
+            // it each second do not run: it is tried here.
+            _cadence.Hold(Job.Pace);
+            _heldForRegistry = true;
+            if (_writes.SaveOwed)
+            {
+                await TrySaveAsync();
+            }
+
+            _timer?.Change(TimeSpan.FromSeconds(1), Timeout.InfiniteTimeSpan); // the retries' own waits are a second or more
+            return;
+        }
+
+        if (_heldForRegistry)
+        {
+            _heldForRegistry = false;
+            _cadence.Resume(Job.StepsOk + Job.StepsFailed); // the wait held for the registry goes on from now
+        }
+
         try
         {
             await RunTickAsync(cancellationToken);
@@ -138,7 +165,7 @@ public sealed partial class JobGrain
     // past it, leapfrogging about once a second. A registry ahead is acted on only once this activation's own write of
     // the record lands (its ETag current: the record's one writer, and the other stands down at its next write); one
     // that finds the other's record stands this one down. While the record cannot be written, it is not acted on: the
-    // job steps on its layout, and the status says so (job.registryOff). Confirming a mismatch twice in a row would not
+    // job keeps its layout and does not step (below), and the status says so (job.registryOff). Confirming a mismatch twice in a row would not
     // do: each activation's layout is a new mismatch for the other, seen twice as surely as once. Nor would asking which
     // activation told the registry its epoch: after a silo's loss the registry's epoch ahead is an earlier activation's
     // too, and only storage tells which activation holds the record.

@@ -85,7 +85,7 @@ public sealed class RegistryEpochCheck(TimeProvider time)
     public RegistryOffLayout? Status => _ahead is { } ahead
         ? new RegistryOffLayout(
             time.GetElapsedTime(ahead.Since).TotalSeconds,
-            $"the fault registry is on epoch {ahead.Registry}, ahead of the layout, and the job's record cannot be written: the tree is laid out past it once a write of the record lands (another activation of the job may be laying it out meanwhile)",
+            $"the fault registry is on epoch {ahead.Registry}, ahead of the layout, and the job's record cannot be written: the job does not step, and lays the tree out past it once a write of the record lands (another activation of the job may be laying it out meanwhile)",
             ahead.Registry)
         : null;
 

@@ -4,8 +4,8 @@ namespace OrleansCluster.Grains.Job;
 
 /// <summary>
 /// The same run's layout that the fault registry did not take (its call failed: its storage out of reach, or a stored
-/// scenario it cannot resolve and a write that fails), handed over again with a backoff while the job steps on without
-/// the registry's faults. Found by review (fix-relayout): the registry's epoch check laid the whole tree out again each
+/// scenario it cannot resolve and a write that fails), handed over again with a backoff while the job waits, its tree laid
+/// out (a step without the registry's faults would run on a healthy tree). Found by review (fix-relayout): the registry's epoch check laid the whole tree out again each
 /// second for a registry that could not take a run, and the job, which had stepped without faults before that check,
 /// never stepped. The tree is laid out: only the registry's call is owed, tried again after <see cref="FirstWait"/>,
 /// doubling to <see cref="MaxWait"/>, one call at a time and never waited on by a step. Bookkeeping only: the grain
@@ -78,6 +78,6 @@ public sealed class RegistryRunRetry(TimeProvider time)
     public RegistryOffLayout? Status => _since is { } since
         ? new RegistryOffLayout(
             time.GetElapsedTime(since).TotalSeconds,
-            $"the fault registry did not take the layout (epoch {_layout}; {_failures} calls failed, the last: {_lastError}): the job steps on without its faults, and hands the layout over again, at most {MaxWait.TotalSeconds:0} s apart")
+            $"the fault registry did not take the layout (epoch {_layout}; {_failures} calls failed, the last: {_lastError}): the job does not step until it has (its steps would run without the faults in force), and hands the layout over again, at most {MaxWait.TotalSeconds:0} s apart")
         : null;
 }

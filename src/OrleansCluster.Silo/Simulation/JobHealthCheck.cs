@@ -24,13 +24,19 @@ internal sealed partial class JobHealthCheck(IGrainFactory grains, ILogger<JobHe
             var summary = job.State == JobState.Idle ? NoScenario : $"{status.Scenario}: {job.State}, step {job.Step}"; // an idle job has no name or step to show
             if (job.Progress is { Stalled: true } progress)
             {
-                var reason = progress.LastFailure is { } failure ? $"; last failure: {failure}" : string.Empty;
+                // A job waiting for the fault registry to take its layout has no failed step to name: the wait is the reason.
+                var reason = job.RegistryOff is { } off ? $"; {off.Reason}" : progress.LastFailure is { } failure ? $"; last failure: {failure}" : string.Empty;
                 return HealthCheckResult.Unhealthy(
                     $"{summary}: no progress for {progress.SecondsSinceStep:F0} s (stall bound {progress.StallBoundSeconds:F0} s){reason}");
             }
 
             // Found by probing: a silo said healthy through a storage outage of any length, while a silo lost
             // meanwhile took every step since the last write with it. It still steps, so it stays in rotation (200).
+            if (job.RegistryOff is { } registryOff)
+            {
+                return HealthCheckResult.Degraded($"{summary}; for {registryOff.Seconds:F0} s {registryOff.Reason}");
+            }
+
             return HealthEndpoint.Unwritten("the job's record", job.Unwritten) is { } unwritten
                 ? HealthCheckResult.Degraded($"{summary}; {unwritten}")
                 : HealthCheckResult.Healthy(summary);
