@@ -133,4 +133,12 @@ public interface IFaultRegistryGrain : IGrainWithStringKey
     /// </summary>
     [Alias("WriteAgain")]
     Task WriteAgainAsync();
+
+    /// <summary>
+    /// <paramref name="silo"/> is about to shut down gracefully: a registry it hosts moves to a silo that stays, its faults
+    /// going along in memory (no storage on the way: the next activation neither reads nor waits on a write), and writes
+    /// behind there what it owes. Interleaved, and never held by a read back: a silo stopping waits only seconds for it.
+    /// </summary>
+    [Alias("HandOver"), AlwaysInterleave]
+    Task HandOverAsync(string silo);
 }

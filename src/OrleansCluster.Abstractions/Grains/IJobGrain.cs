@@ -44,7 +44,8 @@ public interface IJobGrain : IGrainWithStringKey
 
     /// <summary>
     /// <paramref name="silo"/> is about to shut down gracefully: stop stepping until it has left, then lay the
-    /// barrier tree out over the silos that remain and go on, with no step lost. Interleaved with the job's other
+    /// barrier tree out over the silos that remain and go on, with no step lost. A job that <paramref name="silo"/> hosts
+    /// moves to a silo that stays, its record going along in memory (no storage on the way). Interleaved with the job's other
     /// calls: a silo stopping waits only seconds for it, and laying a large scenario out holds the job for longer.
     /// </summary>
     [Alias("DrainSilo"), AlwaysInterleave]

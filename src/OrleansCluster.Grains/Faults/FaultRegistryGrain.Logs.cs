@@ -39,4 +39,7 @@ public sealed partial class FaultRegistryGrain
 
     [LoggerMessage(Level = LogLevel.Information, Message = "fault {Id} ({Kind}) expired")]
     private static partial void LogExpired(ILogger logger, string id, string kind);
+
+    [LoggerMessage(Level = LogLevel.Information, Message = "this silo is draining: the fault registry is handed over to silo {Silo}, its faults in memory")]
+    private static partial void LogHandingOver(ILogger logger, SiloAddress silo);
 }

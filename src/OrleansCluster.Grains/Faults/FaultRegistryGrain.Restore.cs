@@ -14,7 +14,7 @@ public sealed partial class FaultRegistryGrain
 {
     // Takes the faults in from the live record as storage holds it: at activation, and when a write whose outcome was
     // unknown turns out to have landed (SettleAsync).
-    private async Task RestoreAsync()
+    private async Task RestoreAsync(bool writeBehind = false)
     {
         if (_store.State.Scenario is { } scenario && Resolve(scenario) is { } resolved)
         {
@@ -43,7 +43,7 @@ public sealed partial class FaultRegistryGrain
                 }
             }
 
-            await ApplyAsync(changed: null); // every target told its effect again (FaultRegistryMemory.Restore)
+            await ApplyAsync(changed: null, writeBehind); // every target told its effect again (FaultRegistryMemory.Restore)
         }
     }
 
@@ -62,7 +62,7 @@ public sealed partial class FaultRegistryGrain
         // the record is settled before the settle has taken it in, and a mutation let in between wrote over it.
         if ((_store.Unsettled || _settling is not null)
             && context.InterfaceMethod?.DeclaringType == typeof(IFaultRegistryGrain)
-            && context.ImplementationMethod?.Name is not (nameof(HealthAsync) or nameof(RunStartedAsync) or nameof(EpochAsync)))
+            && context.ImplementationMethod?.Name is not (nameof(HealthAsync) or nameof(RunStartedAsync) or nameof(EpochAsync) or nameof(HandOverAsync)))
         {
             await SettleAsync();
         }

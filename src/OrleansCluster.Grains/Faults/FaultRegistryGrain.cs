@@ -31,6 +31,7 @@ public sealed partial class FaultRegistryGrain(
     SimulationMetrics metrics,
     IOptions<FaultLimits> limits,
     IOptions<SimulationTuning> tuning,
+    IClusterMembershipService membership,
     ILogger<FaultRegistryGrain> logger) : Grain, IFaultRegistryGrain, IIncomingGrainCallFilter
 {
     private readonly FaultRegistryMemory _memory = new(); // the book, what was told, the layout, the last pass
@@ -46,12 +47,24 @@ public sealed partial class FaultRegistryGrain(
         var once = new GrainTimerCreationOptions { DueTime = Timeout.InfiniteTimeSpan, Period = Timeout.InfiniteTimeSpan, Interleave = false, KeepAlive = true };
         _timer = this.RegisterGrainTimer(OnTimerAsync, once);
         _historyTimer = this.RegisterGrainTimer(WriteHistoryAsync, once);
-        await RestoreAsync();
+        await RestoreAsync(writeBehind: _handedOver); // handed over: the records came in memory, and are written behind
+        if (_handedOver)
+        {
+            RetryWhatIsUnwritten();
+        }
     }
 
     public override async Task OnDeactivateAsync(DeactivationReason reason, CancellationToken cancellationToken)
     {
         metrics.FaultsLeft(); // the silo that hosts the registry next exports the fault gauges
+        if (reason.ReasonCode == DeactivationReasonCode.Migrating)
+        {
+            // Handed over (HandOverAsync): the records go along in memory, not through storage; a write here that failed
+            // would also keep Orleans from migrating the grain at all.
+            _store.Carry(_memory.Book.Faults);
+            return;
+        }
+
         if (_store.LiveDirty && !_store.Unsettled)
         {
             await SaveExpiriesAsync(); // what is written behind (the same run's new epoch, an expiry), not left to a retry that will not come

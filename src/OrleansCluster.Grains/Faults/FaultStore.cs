@@ -262,6 +262,12 @@ internal sealed class FaultStore(IPersistentState<FaultRegistryState> state, IPe
         LiveDirty = true;
     }
 
+    /// <summary>
+    /// Sets <paramref name="live"/> as the faults pending or in force in the live state, without writing it: a hand-over
+    /// carries the state in memory to the next activation, which writes it behind.
+    /// </summary>
+    public void Carry(IEnumerable<Fault> live) => state.State.Faults = live.Select(FaultIntake.Stored).ToList();
+
     /// <summary>Notes that the history in memory may differ from the one stored, so that its next write is made.</summary>
     public void HistoryChanged() => HistoryDirty = true;
 

@@ -20,6 +20,9 @@ public sealed partial class JobGrain
     [LoggerMessage(Level = LogLevel.Information, Message = "silo {Silo} is draining: stepping waits until it has left")]
     private static partial void LogDraining(ILogger logger, string silo);
 
+    [LoggerMessage(Level = LogLevel.Information, Message = "this silo is draining: the job is handed over to silo {Silo}, its record in memory")]
+    private static partial void LogHandingOver(ILogger logger, SiloAddress silo);
+
     [LoggerMessage(Level = LogLevel.Information, Message = "silo(s) {Silos} joined: the barrier tree is laid out again over every active silo, from the same step")]
     private static partial void LogJoined(ILogger logger, string silos);
 

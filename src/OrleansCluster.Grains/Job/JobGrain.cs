@@ -67,6 +67,11 @@ public sealed partial class JobGrain(
         _leaving.Draining(silo);
         _readiness.Draining(); // laid out again once the silo has gone; a layout in progress is not taken as ready
         LogDraining(logger, silo);
+        if (silo == GrainContext.Address.SiloAddress?.ToString())
+        {
+            HandOver(); // to a silo that stays, with the record in memory: no storage on the way (JobGrain.HandOver.cs)
+        }
+
         return Task.CompletedTask;
     }
 
@@ -169,6 +174,19 @@ public sealed partial class JobGrain(
             }
         }
 
+        if (_handedOver)
+        {
+            // Handed over: the record came in memory, and its write is owed (found by probing: the write here waited out a
+            // paused Redis's timeout, and its failure failed the activation). The loop writes it, retried each second; a
+            // running job's first tick lays the tree out and writes it then.
+            if (Job.State != JobState.Running)
+            {
+                Timer.Change(TimeSpan.FromSeconds(1), Timeout.InfiniteTimeSpan);
+            }
+
+            return;
+        }
+
         await SaveAsync();
     }
 
@@ -177,6 +195,17 @@ public sealed partial class JobGrain(
         _timer?.Dispose();
         _timer = null;
         metrics.StepLeft(); // the silo that hosts the job next exports its figures; this one no longer has them
+        if (reason.ReasonCode == DeactivationReasonCode.Migrating)
+        {
+            // Handed over (DrainSiloAsync): the record goes along in memory, not through storage; a write here that failed
+            // would also keep Orleans from migrating the grain at all.
+            if (Job.Source is not null && !_writes.Superseded)
+            {
+                HandOverRecord();
+            }
+
+            return;
+        }
 
         // Saved for the next activation, unless the silo is shutting down with the state in memory: that state ends
         // with the process, and the save would fail (the memory store's grains are already gone) with pages of traces.

@@ -40,8 +40,8 @@ internal sealed class JobWrites(TimeProvider time)
         Superseded,
     }
 
-    /// <summary>This activation, in the records it writes.</summary>
-    public Guid Writer { get; } = Guid.NewGuid();
+    /// <summary>This activation, in the records it writes (or the one that handed the job over to it: <see cref="Continue"/>).</summary>
+    public Guid Writer { get; private set; } = Guid.NewGuid();
 
     /// <summary>Another activation wrote the record: this one writes no more.</summary>
     public bool Superseded { get; private set; }
@@ -65,6 +65,18 @@ internal sealed class JobWrites(TimeProvider time)
         job.Clean = clean;
         job.Writer = Writer;
         job.WriteId = Guid.NewGuid();
+    }
+
+    /// <summary>
+    /// The job was handed over to this activation by <paramref name="writer"/>'s, which writes no more: this one writes as
+    /// it, so that a write of the other's that storage runs late (a paused Redis) is taken for its own, written again over,
+    /// rather than for another activation's, which would stand this one down. The record is owed a write: the hand-over
+    /// made none.
+    /// </summary>
+    public void Continue(Guid writer)
+    {
+        Writer = writer;
+        SaveOwed = true;
     }
 
     /// <summary>A write failed with <paramref name="error"/> (whatever the path, so that <c>/healthz</c> can say how long the record has gone unwritten).</summary>

@@ -19,6 +19,19 @@ public sealed class LeavingSilos(TimeProvider time)
     /// <summary><paramref name="silo"/> announced its drain now.</summary>
     public void Draining(string silo) => _draining.TryAdd(silo, time.GetUtcNow());
 
+    /// <summary>The drains announced, by silo, with when: what a hand-over of the job carries to its next activation.</summary>
+    public Dictionary<string, DateTimeOffset> Drains => new(_draining, StringComparer.Ordinal);
+
+    /// <summary>Takes in the drains a hand-over carried (<see cref="Drains"/>), each from when it was announced.</summary>
+    public void Restore(IReadOnlyDictionary<string, DateTimeOffset> drains)
+    {
+        ArgumentNullException.ThrowIfNull(drains);
+        foreach (var (silo, since) in drains)
+        {
+            _draining.TryAdd(silo, since);
+        }
+    }
+
     /// <summary>Whether <paramref name="silo"/> announced its drain (and has not been seen gone since): no layout goes over it.</summary>
     public bool IsDraining(string silo) => _draining.ContainsKey(silo);
 

@@ -56,6 +56,11 @@ public sealed class SiloFailureTests : IAsyncLifetime
 
     public async ValueTask DisposeAsync()
     {
+        if (_redis is not null)
+        {
+            await _redis.SignalAsync("CONT"); // a paused Redis would hold the silos' shutdown
+        }
+
         foreach (var (_, process) in _silos.Values)
         {
             await process.DisposeAsync();
@@ -203,6 +208,44 @@ public sealed class SiloFailureTests : IAsyncLifetime
         Assert.Equal((1L, Job(evicted, "lostSteps"), 1L), (Job(after, "stepsFailed"), Job(after, "lostSteps"), Job(after, "evictedNodes")));
     }
 
+    [Fact]
+    public async Task GracefullyStoppedJobSiloHandsTheJobAndTheRegistryOverWhileRedisIsPaused()
+    {
+        // Found by probing: the silo stopped saved the job's record (and the registry's) on deactivation, which failed
+        // against the paused Redis, and the survivor's new activation waited to read it back: the cluster did not step
+        // until Redis returned. Now both move with their records in memory, and write them behind once Redis is back.
+        var clients = _silos.Values.Select(s => Client(s.HttpPort)).ToArray();
+        await clients[0].WaitForClusterAsync(c => c.Step() >= 5, "the job to step on the cluster");
+        var host = (await clients[0].GetJsonAsync("/api/cluster")).GetProperty("job").GetProperty("host").GetString()!;
+        var victimPort = _silos.Keys.Single(port => host.Contains($":{port}:", StringComparison.Ordinal));
+        var victim = _silos[victimPort];
+        var survivorProcess = _silos.Single(s => s.Key != victimPort).Value;
+        var survivor = Client(survivorProcess.HttpPort);
+        var faultIds = await InjectNodeAndLinkFaultsAsync(survivor);
+        var registryMoves = await RegistriesHostedAsync(victim.HttpPort) == 1; // placed by Orleans: beside the job, as a rule
+        var before = await survivor.GetJsonAsync("/api/cluster");
+
+        await _redis!.SignalAsync("STOP");
+        try
+        {
+            await victim.Process.SignalAsync("TERM"); // drains; its own stop then waits on the paused membership table
+            var after = await WaitAsync(survivor, survivorProcess.Process, c => c.GetProperty("job").GetProperty("host").GetString() != host && c.Step() > before.Step() + 3, TimeSpan.FromSeconds(90));
+            Assert.Equal((0L, 0L, "running"), (Job(after, "stepsFailed"), Job(after, "lostSteps"), after.GetProperty("job").GetProperty("state").GetString()));
+            Assert.Equal(faultIds.Order(StringComparer.Ordinal), await FaultIdsAsync(survivor));
+            TestContext.Current.SendDiagnosticMessage($"stepping again on the survivor with Redis paused; the registry moved too: {registryMoves}");
+        }
+        finally
+        {
+            await _redis.SignalAsync("CONT");
+        }
+
+        await victim.Process.DisposeAsync();
+        _silos.Remove(victimPort);
+        await AssertFaultsInForceAsync(survivor, faultIds);
+        await Eventually(async () => !(await survivor.GetJsonAsync("/api/cluster")).GetProperty("job").TryGetProperty("unwritten", out var u) || u.ValueKind == JsonValueKind.Null, "the job's record to be written once Redis is back");
+        await Eventually(async () => await HealthyAsync(survivorProcess.HttpPort), "the registry's records to be written once Redis is back");
+    }
+
     private static long Job(JsonElement cluster, string counter) => cluster.GetProperty("job").GetProperty(counter).GetInt64();
 
     [Fact]
@@ -262,6 +305,33 @@ public sealed class SiloFailureTests : IAsyncLifetime
         await _silos[victimPort].Process.DisposeAsync();
         _silos.Remove(victimPort);
         return (host, survivor);
+    }
+
+    private static async Task<int> RegistriesHostedAsync(int port) => await ActivationsAsync(port, "faultregistry");
+
+    private static async Task<bool> HealthyAsync(int httpPort)
+    {
+        using var http = new HttpClient();
+        using var response = await http.GetAsync($"http://127.0.0.1:{httpPort}/healthz", AdminClient.Ct);
+        return response.IsSuccessStatusCode;
+    }
+
+    private static async Task Eventually(Func<Task<bool>> condition, string what)
+    {
+        var deadline = DateTime.UtcNow + TimeSpan.FromSeconds(120);
+        while (!await condition())
+        {
+            Assert.True(DateTime.UtcNow < deadline, $"timed out waiting for {what}");
+            await Task.Delay(250, AdminClient.Ct);
+        }
+    }
+
+    private static async Task<int> ActivationsAsync(int port, string grainType)
+    {
+        using var http = new HttpClient();
+        var page = await http.GetStringAsync($"http://127.0.0.1:{port}/metrics", AdminClient.Ct);
+        var line = page.Split('\n').FirstOrDefault(l => l.StartsWith("orleans_catalog_activations{", StringComparison.Ordinal) && l.Contains($"grain_type=\"{grainType}\"", StringComparison.Ordinal));
+        return line is null ? 0 : int.Parse(line[(line.LastIndexOf(' ') + 1)..], CultureInfo.InvariantCulture);
     }
 
     private static async Task<int> BlocksHostedAsync(int port)
