@@ -2,6 +2,7 @@ using OrleansCluster.Abstractions.Grains;
 using OrleansCluster.Abstractions.Messages;
 using OrleansCluster.Grains.Faults;
 using OrleansCluster.Grains.Job;
+using OrleansCluster.Grains.Links;
 
 namespace OrleansCluster.Grains.Tests.Faults;
 
@@ -10,7 +11,7 @@ namespace OrleansCluster.Grains.Tests.Faults;
 /// from a backup or failed over to a lagging replica holds older records than the grains wrote (the test storage puts a
 /// record taken earlier back). Found by probing: each took the older record for a later writer's and reloaded it, so the
 /// job ran an older scenario at an older step and pace, a cleared fault came back, one injected vanished and its id was
-/// handed out again. Each is its record's one writer: it writes memory's
+/// handed out again, and a link kept a partition no fault listed. Each is its record's one writer: it writes memory's
 /// record over the older one; only a record another activation wrote after it stands it down.
 /// </summary>
 [Collection(FlakyStorageTests.Name)]
@@ -84,5 +85,32 @@ public sealed class StorageWentBackTests(FlakyStorageFixture fixture)
         Assert.Equal(FaultState.Cleared, all[a.Id]);
         Assert.Equal(FaultState.Cleared, all[b.Id]);
         Assert.Equal(FaultState.Active, all[c.Id]);
+    }
+
+    [Fact]
+    public async Task ARegistryReloadedFromAnOlderRecordTakesBackEveryEffectItNoLongerLists()
+    {
+        fixture.Storage.Disarm();
+        await Job.StopAsync();
+        await Job.LoadAsync(ScenarioSource.FromJson(Scenarios.TwoSites()));
+        await Registry.ClearAllAsync();
+        var older = await fixture.Storage.SnapshotAsync("faults-v2"); // no fault
+        var link = fixture.Client.GetGrain<ILinkGrain>("a-b");
+        async Task<double> ExtraLatencyAsync()
+        {
+            var figures = await link.GetFiguresAsync(1);
+            return figures.LatencySeconds - figures.NominalLatencySeconds;
+        }
+
+        var latency = new FaultRequest("link.latency", new FaultTargetRequest(Link: "a-b"), new Dictionary<string, double> { ["addMilliseconds"] = 7, ["jitterMilliseconds"] = 0 });
+        Assert.Single((await Registry.InjectAsync([latency], campaign: null)).Faults);
+        await Eventually.WaitForAsync(async () => await ExtraLatencyAsync() > 0.006, "the link's added latency");
+
+        // Storage goes back to the record without the fault, and the registry is read back from it (its silo lost, say):
+        // the link was told nothing, under the same epoch, and kept the latency of a fault no one listed.
+        await older();
+        await fixture.DeactivateAsync(Registry, "faultregistry");
+        Assert.Empty(await Registry.ListAsync(includeEnded: false));
+        await Eventually.WaitForAsync(async () => await ExtraLatencyAsync() < 1e-6, "the link told it has no effect");
     }
 }
