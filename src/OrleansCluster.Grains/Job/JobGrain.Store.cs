@@ -32,6 +32,11 @@ public sealed partial class JobGrain
 
         _cadence.Saved(Job.LastCheckpoint);
         _writes.Landed(Job.Sequence);
+        if (!clean && Job.State != JobState.Running && Job.Source is not null)
+        {
+            Timer.Change(RecordWatch, Timeout.InfiniteTimeSpan); // WatchRecordAsync: a job that stands still writes nothing else
+        }
+
         if (_writes.RegistryWriteOwed)
         {
             // Found by a check of the fix: the registry wrote its records again only at its next change, and a silo
@@ -93,6 +98,59 @@ public sealed partial class JobGrain
     // What storage lost, said once each time it is found gone back: the record it holds against memory's.
     private void LogStorageWentBack(JobRecord stored) =>
         LogRecordWentBack(logger, stored.Sequence, stored.State, stored.Step, stored.Pace.Mode, stored.Pace.Speed, Job.Sequence, Job.State, Job.Step, Job.Pace.Mode, Job.Pace.Speed);
+
+    // How often a paused or stopped job reads its record back (WatchRecordAsync): one small read each time.
+    private static readonly TimeSpan RecordWatch = TimeSpan.FromSeconds(5);
+
+    // Found by probing: a job that stands still (paused, or stopped with a scenario) writes nothing of its own, so a Redis
+    // that restarted empty (or from an older snapshot) while it was paused kept nothing of it, nor of the registry's
+    // faults (its write again follows the job's): silos restarted as docs/cluster.md advised came up at step 0 with no
+    // fault, and nothing said so. While it stands still the job reads its record back every RecordWatch and, where
+    // storage lost it or holds an older one, writes it again from memory (and has the registry write its own again),
+    // as a running job's next write does within a second. A record another activation wrote since stands this one down.
+    // A read that fails is tried at the next watch (a write owed is retried each second by the tick).
+    private async Task WatchRecordAsync()
+    {
+        if (Job.Source is null || _writes.Superseded || _writes.Unsettled is not null)
+        {
+            return;
+        }
+
+        JobRecord? stored;
+        try
+        {
+            stored = await ReadBackAsync();
+        }
+        catch (Exception e) when (!_writes.Superseded)
+        {
+            if (_saveFailureLog.Open())
+            {
+                LogWatchReadFailed(logger, e.GetBaseException().GetType().Name, e.GetBaseException().Message);
+            }
+
+            Timer.Change(RecordWatch, Timeout.InfiniteTimeSpan);
+            return;
+        }
+
+        switch (_writes.Found(stored is not null, stored?.Writer ?? Guid.Empty, stored?.Sequence ?? 0))
+        {
+            case JobWrites.Stored.ThisActivation: // storage holds this activation's last write
+                Timer.Change(RecordWatch, Timeout.InfiniteTimeSpan);
+                return;
+            case JobWrites.Stored.Another:
+                Halt(Job.State);
+                DeactivateOnIdle();
+                return;
+            case JobWrites.Stored.None:
+                LogRecordGone(logger, Job.Step);
+                break;
+            default:
+                LogStorageWentBack(stored!);
+                break;
+        }
+
+        await TrySaveAsync(); // the read took the stored ETag: this write lands over what is stored (and watches on), or is owed
+    }
 
     // Reads the stored record for its ETag, answering it (null when there is none), and keeping this grain's own
     // record as the state (the run's arithmetic holds it).

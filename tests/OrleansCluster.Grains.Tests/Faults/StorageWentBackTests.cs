@@ -113,4 +113,40 @@ public sealed class StorageWentBackTests(FlakyStorageFixture fixture)
         Assert.Empty(await Registry.ListAsync(includeEnded: false));
         await Eventually.WaitForAsync(async () => await ExtraLatencyAsync() < 1e-6, "the link told it has no effect");
     }
+
+    [Fact]
+    public async Task APausedJobWritesItsRecordAndTheRegistrysAgainWhenStorageLostThem()
+    {
+        // Found by probing: a paused job writes nothing, and the registry writes again only after the job; silos restarted
+        // after a Redis emptied meanwhile came up at step 0 with no fault.
+        await fixture.LoadUniformAsync("bp");
+        var kept = Assert.Single((await Registry.InjectAsync([FlakyStorageFixture.Slowdown("bp-00001")], campaign: null)).Faults);
+        var cleared = Assert.Single((await Registry.InjectAsync([FlakyStorageFixture.Slowdown("bp-00002")], campaign: null)).Faults);
+        await Registry.ClearAsync(cleared.Id);
+        await Job.SetPaceAsync(PaceSettings.Max);
+        await Job.StartAsync();
+        try
+        {
+            await Eventually.WaitForAsync(async () => (await Job.GetStatusAsync()).Job.Step > 2 && await fixture.Storage.StoredAsync("fault-history-v2") is FaultHistoryState h && h.Ended.Any(f => f.Id == cleared.Id), "the job's first steps and the history's write");
+            await Job.PauseAsync();
+            var paused = (await Job.GetStatusAsync()).Job;
+            foreach (var state in new[] { "faults-v2", "fault-history-v2", "job" })
+            {
+                await fixture.Storage.ForgetAsync(state);
+            }
+
+            await Eventually.WaitForAsync(async () => await fixture.Storage.HoldsAsync("job") && await fixture.Storage.HoldsAsync("faults-v2") && await fixture.Storage.HoldsAsync("fault-history-v2"), "the paused job's and the registry's records written again");
+
+            await fixture.DeactivateAsync(Job, "job");
+            await fixture.DeactivateAsync(Registry, "faultregistry");
+            var status = (await Job.GetStatusAsync()).Job;
+            Assert.Equal((JobState.Paused, paused.Step), (status.State, status.Step));
+            Assert.Equal(FaultState.Active, (await Registry.GetAsync(kept.Id))?.State);
+            Assert.Equal(FaultState.Cleared, (await Registry.GetAsync(cleared.Id))?.State);
+        }
+        finally
+        {
+            await Job.StopAsync();
+        }
+    }
 }
