@@ -22,6 +22,14 @@ public sealed partial class BlockGrain
             return; // meant for a run that is over: the registry tells this run's effects anew
         }
 
+        if (_config is null && changes.All(c => c.Effect == NodeEffect.None))
+        {
+            // A registry read back tells every block of the layout its nodes' effects, none for most (FaultRegistryMemory.
+            // Restore): a block not laid out yet (a cold start) has nothing to take back, and goes without a line.
+            DeactivateOnIdle();
+            return;
+        }
+
         if (_config is null || epoch > _config.Epoch)
         {
             // Not this run's block: lost with its silo and activated by this call, or left from an earlier run. The

@@ -19,7 +19,7 @@ public sealed partial class FaultRegistryGrain
         _store.HistoryChanged();
         try
         {
-            await SaveAsync(); // a record still stored (this registry's, newer) is refused and left: nothing was lost
+            await SaveAsync(); // written over a record of its own or an older one (FaultStore): nothing was lost
             await _store.WriteHistoryAsync(CancellationToken.None);
         }
         finally

@@ -37,7 +37,7 @@ public sealed partial class FaultRegistryGrain(
     private readonly FaultRegistryMemory _memory = new(); // the book, what was told, the layout, the last pass
     private IGrainTimer? _timer;
     private IGrainTimer? _historyTimer;
-    private readonly FaultStore _store = new(state, history, clock);
+    private readonly FaultStore _store = new(state, history, clock, logger);
     private Task? _settling; // the read back in flight, which every caller that would settle waits on (SettleAsync)
     private Task? _passing; // the pass in flight (ApplyAsync), which a settle waits out before it reads back
 

@@ -34,8 +34,12 @@ internal sealed class FaultRegistryMemory
     /// <summary>
     /// Takes in the live faults <paramref name="stored"/> on <paramref name="layout"/> (<paramref name="history"/> holding
     /// those that ended), and answers what became of each (<see cref="FaultRestore"/>). Nothing records what the targets
-    /// were told before: each target of a fault kept or found ended is told its effect at the next pass, whatever it is,
-    /// so that a fault that expired (or turned its phase) while the registry was away is taken back too.
+    /// were told before: every node and link of the layout is told its effect at the next pass, whatever it is (none for
+    /// most), so that no grain keeps an effect the record read does not list. Found by probing: only the targets of the
+    /// faults stored were told, and a record older than what the grains were told (storage gone back in time) left a
+    /// link partitioned by a fault the registry no longer listed, under the same epoch: every step failed until the job
+    /// was stopped and started again. A reload is rare (an activation, a write read back); it costs one call per block
+    /// and per link, as a layout does.
     /// </summary>
     public List<FaultRestore.Restored> Restore(ClusterLayout layout, IEnumerable<Fault> stored, IEnumerable<Fault> history)
     {
@@ -44,12 +48,7 @@ internal sealed class FaultRegistryMemory
         Layout = layout;
         var ended = history.Select(f => f.Id).ToHashSet(StringComparer.Ordinal);
         var restored = FaultRestore.Into(Book, stored, ended, layout);
-        foreach (var done in restored.Select(r => r.EndedAlready).OfType<Fault>())
-        {
-            _pushed.TellAgain(done.Targets.Nodes, done.Targets.Links);
-        }
-
-        _pushed.TellAgain(Book.Nodes, Book.Links);
+        _pushed.TellAgain(layout.Nodes.Select(n => n.Id), layout.Scenario.Links.Select(l => l.Id));
         return restored;
     }
 

@@ -46,6 +46,16 @@ public sealed class FaultRegistryState
     [Id(11)] public Guid WriteId { get; set; }
 
     /// <summary>
+    /// This write's place in the order of the record's writes (<see cref="RecordSequence"/>): a write refused for its ETag
+    /// over a record of a lower sequence from another activation found storage gone back in time, not a later writer. 0
+    /// in a record written before it was kept: older than any.
+    /// </summary>
+    [Id(12)] public long Sequence { get; set; }
+
+    /// <summary>The registry activation that wrote the record (a new id for each; empty in a record written before it was kept).</summary>
+    [Id(13)] public Guid Writer { get; set; }
+
+    /// <summary>
     /// Moves the state to run <paramref name="epoch"/> of <paramref name="scenario"/>, laid out in blocks of
     /// <paramref name="blockSize"/> nodes. Found by probing: the counters ran on across scenarios, and the metrics
     /// labelled every earlier scenario's injections and failures (causes it does not have included) with the one loaded

@@ -1,3 +1,4 @@
+using Microsoft.Extensions.Logging;
 using Orleans.Storage;
 using OrleansCluster.Abstractions.Messages;
 
@@ -8,11 +9,12 @@ namespace OrleansCluster.Grains.Faults;
 /// mutation answers (and put back as they were when the write fails, so that a failed write changes nothing), and
 /// the history of ended faults, written behind them by the registry's timer.
 /// </summary>
-internal sealed class FaultStore(IPersistentState<FaultRegistryState> state, IPersistentState<FaultHistoryState> history, TimeProvider time)
+internal sealed partial class FaultStore(IPersistentState<FaultRegistryState> state, IPersistentState<FaultHistoryState> history, TimeProvider time, ILogger logger)
 {
     private const int EndedKept = FaultHistory.Kept;
     private readonly FailedWrites _liveWrites = new(time);
     private readonly FailedWrites _historyWrites = new(time);
+    private readonly RecordSequence _sequence = new(); // this activation's writes of the live record, in order
     private Guid? _unsettled; // the write whose outcome is unknown: neither it nor a read back answered
     private (long Epoch, ScenarioSource Scenario, int BlockSize)? _runBehind; // the same run laid out again, no write tried since
 
@@ -98,6 +100,7 @@ internal sealed class FaultStore(IPersistentState<FaultRegistryState> state, IPe
 
         // Landed after all: storage holds memory's record, and the read gave its ETag.
         LiveDirty = false;
+        _sequence.Landed(state.State.Sequence);
         _liveWrites.Landed();
     }
 
@@ -133,6 +136,7 @@ internal sealed class FaultStore(IPersistentState<FaultRegistryState> state, IPe
         if (state.RecordExists && state.State.WriteId == write)
         {
             LiveDirty = false;
+            _sequence.Landed(state.State.Sequence);
             _liveWrites.Landed();
             if (_runBehind is { } run)
             {
@@ -199,28 +203,40 @@ internal sealed class FaultStore(IPersistentState<FaultRegistryState> state, IPe
 
     // Found by probing: a Redis restarted empty (no persistence) holds no live record, and each write was refused for
     // its ETag; the registry's activation went with its faults and the next one found none. The registry is its
-    // record's one writer: with none stored, memory's is written again. A record stored with another ETag (a write
-    // whose answer was lost) is still refused, and the grain goes, as before.
+    // record's one writer: with none stored, memory's is written again.
+    // Found by probing: a Redis restarted from an older snapshot (or a backup, or a lagging replica) holds an older
+    // record, which was refused the same way: the grain went and its next activation took the older record in, a fault
+    // the operator cleared back in force, one injected (answered 201) gone from the list and the history, and its id
+    // given to the next fault. The write sequence tells storage gone back from a later writer (RecordSequence): a record
+    // no later than this activation read or wrote (or one of its own whose answer was lost) is written over from memory,
+    // with the id counter past both, so that no id is used twice; only a record another activation wrote after this
+    // one's last write is refused, and the grain goes, as before.
     private async Task WriteLiveAsync()
     {
         try
         {
             try
             {
-                state.State.WriteId = Guid.NewGuid();
+                Stamp();
                 _runBehind = null; // this write carries it, and memory keeps it whatever comes of the write
                 await state.WriteStateAsync();
             }
             catch (InconsistentStateException)
             {
-                if (await StoredAsync(state))
+                var stored = await ReadLiveAsync();
+                switch (_sequence.Judge(stored is not null, stored?.Writer ?? Guid.Empty, stored?.Sequence ?? 0))
                 {
-                    throw;
+                    case RecordSequence.Stored.Later:
+                        throw;
+                    case RecordSequence.Stored.Older:
+                        LogWentBack(logger, stored!.Sequence, stored.Faults.Count, stored.NextId, state.State.Sequence, state.State.Faults.Count, state.State.NextId);
+                        break;
                 }
 
-                state.State.WriteId = Guid.NewGuid();
+                state.State.NextId = Math.Max(state.State.NextId, stored?.NextId ?? 0); // an id storage handed out is not handed out again
+                Stamp();
                 await state.WriteStateAsync();
-                HistoryDirty = true; // storage that lost this record most likely lost the history too: written again behind it
+                HistoryDirty |= stored?.Writer != _sequence.Writer; // storage that lost (or went back on) this record most likely did the history too: written again behind it
             }
         }
         catch (Exception e)
@@ -229,23 +245,35 @@ internal sealed class FaultStore(IPersistentState<FaultRegistryState> state, IPe
             throw;
         }
 
+        _sequence.Landed(state.State.Sequence);
         _liveWrites.Landed();
     }
 
-    // Whether storage holds a record for `stored`, read for its ETag while the state in memory is kept.
-    private static async Task<bool> StoredAsync<T>(IPersistentState<T> stored)
+    // Marks the live record for its next write: by this activation, under a new write id and the next sequence.
+    private void Stamp()
     {
-        var mine = stored.State;
+        state.State.WriteId = Guid.NewGuid();
+        state.State.Writer = _sequence.Writer;
+        state.State.Sequence = _sequence.Stamp(state.State.Sequence);
+    }
+
+    // The live record storage holds (null when none), read for its ETag while the state in memory is kept.
+    private async Task<FaultRegistryState?> ReadLiveAsync()
+    {
+        var mine = state.State;
         try
         {
-            await stored.ReadStateAsync();
-            return stored.RecordExists;
+            await state.ReadStateAsync();
+            return state.RecordExists ? state.State : null;
         }
         finally
         {
-            stored.State = mine;
+            state.State = mine;
         }
     }
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "storage went back in time: it holds an older record of the faults (write {StoredSequence}: {StoredFaults} faults pending or in force, next id {StoredNextId}) than this registry read or wrote (write {Sequence}: {Faults} faults, next id {NextId}); it lost the writes between (restarted from an older snapshot or a backup, or failed over to a lagging replica). The faults are written again from memory, and the history behind them")]
+    private static partial void LogWentBack(ILogger logger, long storedSequence, int storedFaults, long storedNextId, long sequence, int faults, long nextId);
 
     /// <summary>
     /// The run stored laid out again under <paramref name="epoch"/> (blocks of <paramref name="blockSize"/> nodes), taken

@@ -1,4 +1,5 @@
 using Microsoft.Extensions.Logging;
+using OrleansCluster.Abstractions.Messages;
 
 namespace OrleansCluster.Grains.Job;
 
@@ -61,6 +62,12 @@ public sealed partial class JobGrain
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "the job's record was written by a request whose answer was lost (storage answered late): written again over it")]
     private static partial void LogLostWriteAnswer(ILogger logger);
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "storage went back in time: it holds an older record of the job (write {StoredSequence}: {StoredState} at step {StoredStep}, pace {StoredMode} x{StoredSpeed}) than this activation read or wrote (write {Sequence}: {State} at step {Step}, pace {Mode} x{Speed}); it lost the writes between (restarted from an older snapshot or a backup, or failed over to a lagging replica). The record is written again from memory, and the fault registry writes its own again")]
+    private static partial void LogRecordWentBack(ILogger logger, long storedSequence, JobState storedState, long storedStep, PaceMode storedMode, double storedSpeed, long sequence, JobState state, long step, PaceMode mode, double speed);
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "the job could not read its record back ({Error}: {Message}): read again in 5 s")]
+    private static partial void LogWatchReadFailed(ILogger logger, string error, string message);
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "the job's record could not be written at step {Step} ({Error}: {Message}): the job goes on, and writes it again each second while it runs (or at its next control call); a silo lost meanwhile resumes from the last record written")]
     private static partial void LogSaveFailed(ILogger logger, long step, string error, string message);

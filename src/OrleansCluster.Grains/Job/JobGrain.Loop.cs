@@ -39,12 +39,18 @@ public sealed partial class JobGrain
         if (Job.State != JobState.Running)
         {
             // A paused or stopped job writes nothing on its own: a write it owes (one of its own that failed, or a load's
-            // layout's) is tried each second until one succeeds.
-            if (_writes.SaveOwed && !await TrySaveAsync())
+            // layout's) is tried each second until one succeeds; otherwise it watches its record (WatchRecordAsync).
+            if (_writes.SaveOwed)
             {
-                _timer?.Change(TimeSpan.FromSeconds(1), Timeout.InfiniteTimeSpan);
+                if (!await TrySaveAsync())
+                {
+                    _timer?.Change(TimeSpan.FromSeconds(1), Timeout.InfiniteTimeSpan);
+                }
+
+                return;
             }
 
+            await WatchRecordAsync();
             return;
         }
 

@@ -31,7 +31,12 @@ public sealed partial class JobGrain
         }
 
         _cadence.Saved(Job.LastCheckpoint);
-        _writes.Landed();
+        _writes.Landed(Job.Sequence);
+        if (!clean && Job.State != JobState.Running && Job.Source is not null)
+        {
+            Timer.Change(RecordWatch, Timeout.InfiniteTimeSpan); // WatchRecordAsync: a job that stands still writes nothing else
+        }
+
         if (_writes.RegistryWriteOwed)
         {
             // Found by a check of the fix: the registry wrote its records again only at its next change, and a silo
@@ -63,8 +68,13 @@ public sealed partial class JobGrain
             // Found by probing: a Redis restarted empty (no persistence) holds no record at all, which this took for
             // another activation's, and the job stopped for good with nothing saying so; the next activation found
             // no scenario. With no record stored, this activation's is the only one: it is written again.
-            var (exists, writer, _) = await ReadBackAsync();
-            switch (_writes.Found(exists, writer))
+            // Found by probing: a Redis restarted from an older snapshot (or a backup, or a lagging replica) held an
+            // older activation's record, which this took for a later writer's: the job stood down, and the next
+            // activation ran the older scenario at the older step and pace, answered as changed. The write sequence tells
+            // them apart (RecordSequence): only a record another activation wrote after this one's last write stands it
+            // down; an older one is written over from memory, with a warning that names what storage lost.
+            var stored = await ReadBackAsync();
+            switch (_writes.Found(stored is not null, stored?.Writer ?? Guid.Empty, stored?.Sequence ?? 0))
             {
                 case JobWrites.Stored.Another: // another activation wrote it: this one steps down and writes no more
                     Halt(Job.State);
@@ -72,6 +82,9 @@ public sealed partial class JobGrain
                     throw;
                 case JobWrites.Stored.None: // storage lost the registry's records too, most likely: told at the write's end
                     LogRecordGone(logger, Job.Step);
+                    break;
+                case JobWrites.Stored.Older: // storage went back on the registry's records too, most likely: told likewise
+                    LogStorageWentBack(stored!);
                     break;
                 default:
                     LogLostWriteAnswer(logger);
@@ -82,15 +95,72 @@ public sealed partial class JobGrain
         }
     }
 
-    // Reads the stored record for its ETag, whether there is one, and its writer and write id, keeping this grain's own
+    // What storage lost, said once each time it is found gone back: the record it holds against memory's.
+    private void LogStorageWentBack(JobRecord stored) =>
+        LogRecordWentBack(logger, stored.Sequence, stored.State, stored.Step, stored.Pace.Mode, stored.Pace.Speed, Job.Sequence, Job.State, Job.Step, Job.Pace.Mode, Job.Pace.Speed);
+
+    // How often a paused or stopped job reads its record back (WatchRecordAsync): one small read each time.
+    private static readonly TimeSpan RecordWatch = TimeSpan.FromSeconds(5);
+
+    // Found by probing: a job that stands still (paused, or stopped with a scenario) writes nothing of its own, so a Redis
+    // that restarted empty (or from an older snapshot) while it was paused kept nothing of it, nor of the registry's
+    // faults (its write again follows the job's): silos restarted as docs/cluster.md advised came up at step 0 with no
+    // fault, and nothing said so. While it stands still the job reads its record back every RecordWatch and, where
+    // storage lost it or holds an older one, writes it again from memory (and has the registry write its own again),
+    // as a running job's next write does within a second. A record another activation wrote since stands this one down.
+    // A read that fails is tried at the next watch (a write owed is retried each second by the tick).
+    private async Task WatchRecordAsync()
+    {
+        if (Job.Source is null || _writes.Superseded || _writes.Unsettled is not null)
+        {
+            return;
+        }
+
+        JobRecord? stored;
+        try
+        {
+            stored = await ReadBackAsync();
+        }
+        catch (Exception e) when (!_writes.Superseded)
+        {
+            if (_saveFailureLog.Open())
+            {
+                LogWatchReadFailed(logger, e.GetBaseException().GetType().Name, e.GetBaseException().Message);
+            }
+
+            Timer.Change(RecordWatch, Timeout.InfiniteTimeSpan);
+            return;
+        }
+
+        switch (_writes.Found(stored is not null, stored?.Writer ?? Guid.Empty, stored?.Sequence ?? 0))
+        {
+            case JobWrites.Stored.ThisActivation: // storage holds this activation's last write
+                Timer.Change(RecordWatch, Timeout.InfiniteTimeSpan);
+                return;
+            case JobWrites.Stored.Another:
+                Halt(Job.State);
+                DeactivateOnIdle();
+                return;
+            case JobWrites.Stored.None:
+                LogRecordGone(logger, Job.Step);
+                break;
+            default:
+                LogStorageWentBack(stored!);
+                break;
+        }
+
+        await TrySaveAsync(); // the read took the stored ETag: this write lands over what is stored (and watches on), or is owed
+    }
+
+    // Reads the stored record for its ETag, answering it (null when there is none), and keeping this grain's own
     // record as the state (the run's arithmetic holds it).
-    private async Task<(bool Exists, Guid Writer, Guid WriteId)> ReadBackAsync()
+    private async Task<JobRecord?> ReadBackAsync()
     {
         var mine = record.State;
         try
         {
             await record.ReadStateAsync();
-            return record.RecordExists ? (true, record.State.Writer, record.State.WriteId) : (false, Guid.Empty, Guid.Empty);
+            return record.RecordExists ? record.State : null;
         }
         finally
         {
@@ -98,17 +168,22 @@ public sealed partial class JobGrain
         }
     }
 
-    // Whether storage holds the record `write` stored (JobWrites.Verdict). A record another activation wrote stands this
-    // one down, as a refused write does.
+    // Whether storage holds the record `write` stored (JobWrites.Verdict). A record another activation wrote after this
+    // one's last write stands this one down, as a refused write does; an older one (storage went back) is not held.
     private async Task<bool> HoldsAsync(Guid write)
     {
-        var (exists, writer, writeId) = await ReadBackAsync();
-        var verdict = _writes.Verdict(write, exists, writer, writeId);
+        var stored = await ReadBackAsync();
+        var verdict = _writes.Verdict(write, stored is not null, stored?.Writer ?? Guid.Empty, stored?.Sequence ?? 0, stored?.WriteId ?? Guid.Empty);
         if (verdict == JobWrites.ReadBack.Superseded)
         {
             Halt(Job.State);
             DeactivateOnIdle();
             throw new InconsistentStateException("another activation of the job wrote its record: this one writes no more");
+        }
+
+        if (verdict == JobWrites.ReadBack.Older)
+        {
+            LogStorageWentBack(stored!);
         }
 
         return verdict == JobWrites.ReadBack.Held;
@@ -152,7 +227,7 @@ public sealed partial class JobGrain
             if (made)
             {
                 _cadence.Saved(Job.LastCheckpoint); // storage holds it after all (its answer was lost): as a write that landed
-                _writes.Landed();
+                _writes.Landed(Job.Sequence);
                 return;
             }
 

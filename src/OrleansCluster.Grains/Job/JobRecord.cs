@@ -83,6 +83,14 @@ public sealed class JobRecord
     /// </summary>
     [Id(21)] public Guid WriteId { get; set; }
 
+    /// <summary>
+    /// This write's place in the order of the record's writes, one past the last its writer stamped, which starts from
+    /// the record the writer read: a write refused for its ETag over a record of a lower sequence from another activation
+    /// found storage gone back in time, not a later writer (<see cref="RecordSequence"/>). 0 in a record written before it
+    /// was kept: older than any.
+    /// </summary>
+    [Id(22)] public long Sequence { get; set; }
+
     /// <summary>A copy to put back with <see cref="Restore"/> when a change's write fails.</summary>
     public JobRecord Copy() => (JobRecord)MemberwiseClone();
 

@@ -13,6 +13,7 @@ namespace OrleansCluster.Grains.Job;
 internal sealed class JobWrites(TimeProvider time)
 {
     private readonly FailedWrites _failed = new(time);
+    private readonly RecordSequence _sequence = new();
 
     /// <summary>What a refused write (its ETag stale) found stored.</summary>
     public enum Stored
@@ -20,11 +21,17 @@ internal sealed class JobWrites(TimeProvider time)
         /// <summary>A record this activation wrote: a write of its own whose answer was lost.</summary>
         ThisActivation,
 
-        /// <summary>A record another activation wrote: this one writes no more.</summary>
+        /// <summary>A record another activation wrote after this one's last write: this one writes no more.</summary>
         Another,
 
         /// <summary>No record at all (storage restarted empty).</summary>
         None,
+
+        /// <summary>
+        /// A record no later than the one this activation read or last wrote (<see cref="RecordSequence"/>): storage went
+        /// back in time and lost this activation's writes since; memory's record is written over it.
+        /// </summary>
+        Older,
     }
 
     /// <summary>What a read back says of a write whose outcome was not known.</summary>
@@ -38,10 +45,13 @@ internal sealed class JobWrites(TimeProvider time)
 
         /// <summary>Another activation wrote the record since: this one writes no more.</summary>
         Superseded,
+
+        /// <summary>Storage holds a record older than this activation read or wrote (it went back in time): not held.</summary>
+        Older,
     }
 
     /// <summary>This activation, in the records it writes (or the one that handed the job over to it: <see cref="Continue"/>).</summary>
-    public Guid Writer { get; private set; } = Guid.NewGuid();
+    public Guid Writer => _sequence.Writer;
 
     /// <summary>Another activation wrote the record: this one writes no more.</summary>
     public bool Superseded { get; private set; }
@@ -58,13 +68,17 @@ internal sealed class JobWrites(TimeProvider time)
     /// <summary>How long the record has gone unwritten and why, when a write failed since the last that landed.</summary>
     public UnwrittenRecord? Unwritten => _failed.Unwritten;
 
-    /// <summary>Marks <paramref name="job"/> for its next write: whether a clean hand-over, by this activation, under a new write id.</summary>
+    /// <summary>
+    /// Marks <paramref name="job"/> for its next write: whether a clean hand-over, by this activation, under a new write id
+    /// and the next sequence.
+    /// </summary>
     public void Stamp(JobRecord job, bool clean)
     {
         ArgumentNullException.ThrowIfNull(job);
         job.Clean = clean;
         job.Writer = Writer;
         job.WriteId = Guid.NewGuid();
+        job.Sequence = _sequence.Stamp(job.Sequence);
     }
 
     /// <summary>
@@ -75,16 +89,17 @@ internal sealed class JobWrites(TimeProvider time)
     /// </summary>
     public void Continue(Guid writer)
     {
-        Writer = writer;
+        _sequence.Continue(writer);
         SaveOwed = true;
     }
 
     /// <summary>A write failed with <paramref name="error"/> (whatever the path, so that <c>/healthz</c> can say how long the record has gone unwritten).</summary>
     public void Failed(Exception error) => _failed.Failed(error);
 
-    /// <summary>A write landed, or storage holds it after all (its answer was lost): nothing is owed.</summary>
-    public void Landed()
+    /// <summary>A write of <paramref name="sequence"/> landed, or storage holds it after all (its answer was lost): nothing is owed.</summary>
+    public void Landed(long sequence)
     {
+        _sequence.Landed(sequence);
         _failed.Landed();
         SaveOwed = false;
     }
@@ -99,42 +114,54 @@ internal sealed class JobWrites(TimeProvider time)
     public void StandDown() => Superseded = true;
 
     /// <summary>
-    /// What a refused write found stored: a record (<paramref name="exists"/>) by <paramref name="writer"/>. No record
-    /// leaves the registry's write owed: storage lost its records too, most likely.
+    /// What a refused write found stored: a record (<paramref name="exists"/>) by <paramref name="writer"/> under
+    /// <paramref name="sequence"/>. No record, or an older one, leaves the registry's write owed: storage lost (or went
+    /// back on) its records too, most likely.
     /// </summary>
-    public Stored Found(bool exists, Guid writer)
+    public Stored Found(bool exists, Guid writer, long sequence)
     {
-        if (!exists)
+        switch (_sequence.Judge(exists, writer, sequence))
         {
-            RegistryWriteOwed = true;
-            return Stored.None;
+            case RecordSequence.Stored.None:
+                RegistryWriteOwed = true;
+                return Stored.None;
+            case RecordSequence.Stored.Mine:
+                return Stored.ThisActivation;
+            case RecordSequence.Stored.Older:
+                RegistryWriteOwed = true;
+                return Stored.Older;
+            default:
+                Superseded = true;
+                return Stored.Another;
         }
-
-        if (writer == Writer)
-        {
-            return Stored.ThisActivation;
-        }
-
-        Superseded = true;
-        return Stored.Another;
     }
 
     /// <summary>
     /// Whether storage, read back, holds <paramref name="write"/>: a record (<paramref name="exists"/>) by
-    /// <paramref name="writer"/> under <paramref name="writeId"/>. One another activation wrote stands this one down, as
-    /// a refused write does; no record stored (storage restarted empty) is not held, and the registry's write is owed.
+    /// <paramref name="writer"/> under <paramref name="sequence"/> and <paramref name="writeId"/>. One another activation
+    /// wrote after this one's last write stands this one down, as a refused write does; no record stored (storage
+    /// restarted empty), or an older one (storage went back in time), is not held, and the registry's write is owed.
     /// </summary>
-    public ReadBack Verdict(Guid write, bool exists, Guid writer, Guid writeId)
+    public ReadBack Verdict(Guid write, bool exists, Guid writer, long sequence, Guid writeId)
     {
-        var holds = exists && writeId == write;
-        if (exists && writer != Writer && !holds)
+        var stored = _sequence.Judge(exists, writer, sequence);
+        if (exists && writeId == write)
         {
-            Superseded = true;
-            return ReadBack.Superseded;
+            return ReadBack.Held;
         }
 
-        RegistryWriteOwed |= !exists;
-        return holds ? ReadBack.Held : ReadBack.NotHeld;
+        switch (stored)
+        {
+            case RecordSequence.Stored.Later:
+                Superseded = true;
+                return ReadBack.Superseded;
+            case RecordSequence.Stored.Older:
+                RegistryWriteOwed = true;
+                return ReadBack.Older;
+            default:
+                RegistryWriteOwed |= !exists;
+                return ReadBack.NotHeld;
+        }
     }
 
     /// <summary>
@@ -187,7 +214,7 @@ internal sealed class JobWrites(TimeProvider time)
 
         unsettled.Change();
         job.WriteId = unsettled.Write;
-        Landed();
+        Landed(job.Sequence);
         return unsettled.Then;
     }
 

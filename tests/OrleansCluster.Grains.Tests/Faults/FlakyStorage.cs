@@ -32,13 +32,29 @@ public sealed class FlakyStorage(IGrainStorage inner) : IGrainStorage
 
     private readonly Lock _gate = new();
     private readonly Dictionary<string, (Mode Mode, int Count)> _armed = new(StringComparer.Ordinal);
-    private readonly Dictionary<string, (Func<Task> Forget, Func<Task<bool>> Holds)> _written = new(StringComparer.Ordinal);
+    private readonly Dictionary<string, Written> _written = new(StringComparer.Ordinal);
 
     /// <summary>
     /// Takes the last written record of <paramref name="stateName"/> out of storage, as a Redis restarted empty (no
     /// persistence) does: its grain's ETag then names a record that is not there.
     /// </summary>
-    public Task ForgetAsync(string stateName) => Written(stateName).Forget();
+    public Task ForgetAsync(string stateName) => Last(stateName).Forget();
+
+    /// <summary>
+    /// Takes what storage holds of <paramref name="stateName"/> now; the answer puts it back, as a Redis restarted from an
+    /// older snapshot (or a backup, or a lagging replica) does: its grain's ETag then names a later record than the one
+    /// stored, and the writes since are lost.
+    /// </summary>
+    public Task<Func<Task>> SnapshotAsync(string stateName) => Last(stateName).Snapshot();
+
+    /// <summary>The record storage holds of <paramref name="stateName"/> (null when none, or before any write), as a new object.</summary>
+    public Task<object?> StoredAsync(string stateName)
+    {
+        lock (_gate)
+        {
+            return _written.TryGetValue(stateName, out var written) ? written.Read() : Task.FromResult<object?>(null);
+        }
+    }
 
     /// <summary>Whether storage holds a record of <paramref name="stateName"/> (for the grain that last wrote one; false before any write).</summary>
     public Task<bool> HoldsAsync(string stateName)
@@ -49,7 +65,7 @@ public sealed class FlakyStorage(IGrainStorage inner) : IGrainStorage
         }
     }
 
-    private (Func<Task> Forget, Func<Task<bool>> Holds) Written(string stateName)
+    private Written Last(string stateName)
     {
         lock (_gate)
         {
@@ -133,7 +149,7 @@ public sealed class FlakyStorage(IGrainStorage inner) : IGrainStorage
                 Wrote?.Invoke(stateName, grainState.State);
                 lock (_gate)
                 {
-                    _written[stateName] = (
+                    _written[stateName] = new Written(
                         async () =>
                         {
                             // A write of the grain's between the read and the clear changes the ETag: read it again.
@@ -156,12 +172,42 @@ public sealed class FlakyStorage(IGrainStorage inner) : IGrainStorage
                             var stored = new GrainState<T>();
                             await inner.ReadStateAsync(stateName, grainId, stored);
                             return stored.RecordExists;
+                        },
+                        async () =>
+                        {
+                            var then = new GrainState<T>();
+                            await inner.ReadStateAsync(stateName, grainId, then);
+                            return async () =>
+                            {
+                                // Written over whatever is stored now, under a new ETag (the grain's names the later record).
+                                for (var attempt = 1; ; attempt++)
+                                {
+                                    var now = new GrainState<T>();
+                                    await inner.ReadStateAsync(stateName, grainId, now);
+                                    try
+                                    {
+                                        await inner.WriteStateAsync(stateName, grainId, new GrainState<T>(then.State, now.ETag) { RecordExists = now.RecordExists });
+                                        return;
+                                    }
+                                    catch (InconsistentStateException) when (attempt < 20)
+                                    {
+                                    }
+                                }
+                            };
+                        },
+                        async () =>
+                        {
+                            var stored = new GrainState<T>();
+                            await inner.ReadStateAsync(stateName, grainId, stored);
+                            return stored.RecordExists ? stored.State : null;
                         });
                 }
 
                 return;
         }
     }
+
+    private sealed record Written(Func<Task> Forget, Func<Task<bool>> Holds, Func<Task<Func<Task>>> Snapshot, Func<Task<object?>> Read);
 
     private Mode? Take(string stateName)
     {

@@ -20,8 +20,8 @@ public sealed class JobWritesTests
     {
         var write = Guid.NewGuid();
 
-        Assert.Equal(JobWrites.ReadBack.Held, _writes.Verdict(write, exists: true, _writes.Writer, write));
-        Assert.Equal(JobWrites.ReadBack.NotHeld, _writes.Verdict(write, exists: true, _writes.Writer, Guid.NewGuid()));
+        Assert.Equal(JobWrites.ReadBack.Held, _writes.Verdict(write, exists: true, _writes.Writer, 1, write));
+        Assert.Equal(JobWrites.ReadBack.NotHeld, _writes.Verdict(write, exists: true, _writes.Writer, 1, Guid.NewGuid()));
         Assert.False(_writes.RegistryWriteOwed);
         Assert.False(_writes.Superseded);
     }
@@ -29,12 +29,12 @@ public sealed class JobWritesTests
     [Fact]
     public void ARecordGoneFromStorageHoldsNothingAndOwesTheRegistryItsWrite()
     {
-        Assert.Equal(JobWrites.ReadBack.NotHeld, _writes.Verdict(Guid.NewGuid(), exists: false, Guid.Empty, Guid.Empty));
+        Assert.Equal(JobWrites.ReadBack.NotHeld, _writes.Verdict(Guid.NewGuid(), exists: false, Guid.Empty, 0, Guid.Empty));
         Assert.True(_writes.RegistryWriteOwed);
 
         _writes.RegistryWritten();
         Assert.False(_writes.RegistryWriteOwed);
-        Assert.Equal(JobWrites.Stored.None, _writes.Found(exists: false, Guid.Empty));
+        Assert.Equal(JobWrites.Stored.None, _writes.Found(exists: false, Guid.Empty, 0));
         Assert.True(_writes.RegistryWriteOwed);
     }
 
@@ -42,26 +42,46 @@ public sealed class JobWritesTests
     public void ARecordAnotherActivationWroteStandsThisOneDown()
     {
         var write = Guid.NewGuid();
-        Assert.Equal(JobWrites.ReadBack.Held, _writes.Verdict(write, exists: true, Guid.NewGuid(), write)); // the write is stored: held, whoever wrote it
+        Assert.Equal(JobWrites.ReadBack.Held, _writes.Verdict(write, exists: true, Guid.NewGuid(), 1, write)); // the write is stored: held, whoever wrote it
         Assert.False(_writes.Superseded);
 
-        Assert.Equal(JobWrites.Stored.ThisActivation, _writes.Found(exists: true, _writes.Writer));
+        Assert.Equal(JobWrites.Stored.ThisActivation, _writes.Found(exists: true, _writes.Writer, 1));
         Assert.False(_writes.Superseded);
 
-        Assert.Equal(JobWrites.ReadBack.Superseded, _writes.Verdict(write, exists: true, Guid.NewGuid(), Guid.NewGuid()));
+        Assert.Equal(JobWrites.ReadBack.Superseded, _writes.Verdict(write, exists: true, Guid.NewGuid(), 2, Guid.NewGuid()));
         Assert.True(_writes.Superseded);
-        Assert.Equal(JobWrites.Stored.Another, new JobWrites(_time).Found(exists: true, _writes.Writer));
+        Assert.Equal(JobWrites.Stored.Another, new JobWrites(_time).Found(exists: true, _writes.Writer, 1));
     }
 
     [Fact]
-    public void EachWriteIsStampedWithThisActivationAndANewId()
+    public void ARecordAnotherActivationWroteNoLaterThanThisOneReadOrWroteIsStorageGoneBackNotALaterWriter()
+    {
+        // Found by probing: Redis restarted from an older snapshot held an older activation's record, which the job took
+        // for a later writer's; it stood down, and the next activation ran the older record.
+        var job = new JobRecord { Sequence = 7 }; // as read at activation
+        _writes.Stamp(job, clean: false);
+        _writes.Landed(job.Sequence);
+        _writes.Stamp(job, clean: false);
+
+        Assert.Equal(JobWrites.Stored.Older, _writes.Found(exists: true, Guid.NewGuid(), 7));
+        Assert.Equal(JobWrites.Stored.Older, _writes.Found(exists: true, Guid.NewGuid(), 0)); // written before the sequence was kept
+        Assert.Equal(JobWrites.ReadBack.Older, _writes.Verdict(job.WriteId, exists: true, Guid.NewGuid(), 8, Guid.NewGuid()));
+        Assert.False(_writes.Superseded);
+        Assert.True(_writes.RegistryWriteOwed); // the registry's records went back too, most likely
+
+        Assert.Equal(JobWrites.Stored.Another, _writes.Found(exists: true, Guid.NewGuid(), 9)); // written after this one's last landed write
+        Assert.True(_writes.Superseded);
+    }
+
+    [Fact]
+    public void EachWriteIsStampedWithThisActivationAndANewIdAndTheNextSequence()
     {
         var job = new JobRecord();
         _writes.Stamp(job, clean: true);
         var first = job.WriteId;
         _writes.Stamp(job, clean: false);
 
-        Assert.Equal((_writes.Writer, false), (job.Writer, job.Clean));
+        Assert.Equal((_writes.Writer, false, 2L), (job.Writer, job.Clean, job.Sequence));
         Assert.NotEqual(first, job.WriteId);
         Assert.NotEqual(Guid.Empty, job.WriteId);
     }
@@ -93,7 +113,7 @@ public sealed class JobWritesTests
         _ = _writes.NotMade(job, job.Copy(), new TimeoutException("out"));
 
         Assert.NotNull(_writes.Unwritten);
-        _writes.Landed();
+        _writes.Landed(job.Sequence);
         Assert.Null(_writes.Unwritten);
         Assert.False(_writes.SaveOwed);
     }
