@@ -31,14 +31,22 @@ internal sealed partial class JobHealthCheck(IGrainFactory grains, ILogger<JobHe
             }
 
             // Found by probing: a silo said healthy through a storage outage of any length, while a silo lost
-            // meanwhile took every step since the last write with it. It still steps, so it stays in rotation (200).
-            if (job.RegistryOff is { } registryOff)
+            // meanwhile took every step since the last write with it. The silo still serves (200), so it stays in rotation.
+            // A running job waiting for the fault registry to take its layout (job.registryOff) is Degraded too, until the
+            // wait outlasts the stall bound (above); a paused one takes no step either way.
+            var degraded = new List<string>(2);
+            if (job.State == JobState.Running && job.RegistryOff is { } registryOff)
             {
-                return HealthCheckResult.Degraded($"{summary}; for {registryOff.Seconds:F0} s {registryOff.Reason}");
+                degraded.Add($"for {registryOff.Seconds:F0} s {registryOff.Reason}");
             }
 
-            return HealthEndpoint.Unwritten("the job's record", job.Unwritten) is { } unwritten
-                ? HealthCheckResult.Degraded($"{summary}; {unwritten}")
+            if (HealthEndpoint.Unwritten("the job's record", job.Unwritten) is { } unwritten)
+            {
+                degraded.Add(unwritten);
+            }
+
+            return degraded.Count > 0
+                ? HealthCheckResult.Degraded($"{summary}; {string.Join("; ", degraded)}")
                 : HealthCheckResult.Healthy(summary);
         }
         catch (Exception e) when (e is TimeoutException or OrleansException)
