@@ -56,6 +56,22 @@ public sealed class StartupRefusalTests
         }
     }
 
+    [Fact]
+    public async Task RedisOutOfReachStopsTheSiloWithExitCode1AndOneLineNamingOrleansRedis()
+    {
+        // Found by probing: a silo started while Redis was down died of an unhandled RedisConnectionException (three
+        // stack traces, then SIGABRT: exit code 134). Nothing listens on this reserved port.
+        var redis = $"127.0.0.1:{Port(ManagedProcess.FreePort())}";
+        await using var silo = StartSilo("--Orleans:Clustering", "Redis", "--Orleans:Redis", redis);
+
+        var exitCode = await silo.WaitForExitAsync(TimeSpan.FromSeconds(120));
+
+        Assert.Equal(1, exitCode);
+        var refusal = Assert.Single(silo.Lines, l => l.StartsWith("the silo did not start: ", StringComparison.Ordinal));
+        Assert.Contains($"no Redis answered at {redis} (Orleans:Redis)", refusal, StringComparison.Ordinal);
+        Assert.DoesNotContain(silo.Lines, l => l.TrimStart().StartsWith("at ", StringComparison.Ordinal) || l.StartsWith("Unhandled exception", StringComparison.Ordinal));
+    }
+
     private static ManagedProcess StartSilo(params string[] settings) => ManagedProcess.StartSilo(ManagedProcess.FreePort(),
     [
         .. settings, "--Orleans:ClusterId", $"refusal-{Guid.NewGuid():N}",
