@@ -22,8 +22,20 @@ public static class SiloApi
     public static async Task<ClusterStatus> ClusterAsync(HttpClient admin, CancellationToken cancellationToken) =>
         await GetAsync<ClusterStatus>(admin, "/api/cluster", cancellationToken);
 
-    public static Task<StragglerReport?> StragglersAsync(HttpClient admin, int top, CancellationToken cancellationToken) =>
-        GetAsync<StragglerReport?>(admin, $"/api/stragglers?top={top}", cancellationToken);
+    /// <summary>The last step's straggler report; null while the silo says it is not known yet (503: no step evaluated since the job's tree was laid out).</summary>
+    public static async Task<StragglerReport?> StragglersAsync(HttpClient admin, int top, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(admin);
+        var path = $"/api/stragglers?top={top}";
+        using var response = await admin.GetAsync(path, cancellationToken);
+        if (response.StatusCode == HttpStatusCode.ServiceUnavailable)
+        {
+            return null;
+        }
+
+        await ThrowIfRefusedAsync(response, HttpMethod.Get, path, cancellationToken);
+        return await response.Content.ReadFromJsonAsync<StragglerReport>(Json, cancellationToken);
+    }
 
     public static async Task<IReadOnlyList<StepRecord>> StepsAsync(HttpClient admin, int count, CancellationToken cancellationToken) =>
         await GetAsync<StepRecord[]>(admin, $"/api/job/steps?count={count}", cancellationToken);

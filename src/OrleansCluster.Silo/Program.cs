@@ -29,6 +29,13 @@ if (builder.OrleansPortConflict() is { } conflict)
     return 1;
 }
 
+if (await builder.RedisOutOfReachAsync() is { } unreachable)
+{
+    // One line and a failing exit code, rather than Orleans' traces and an abort as its membership fails to connect.
+    Console.Error.WriteLine(unreachable);
+    return 1;
+}
+
 builder.AddOrleansSilo();
 builder.AddSimulation();
 builder.AddAdminSecurity();

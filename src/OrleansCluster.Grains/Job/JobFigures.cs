@@ -36,9 +36,14 @@ internal static class JobFigures
             job.State is JobState.Running or JobState.Paused ? registryOff : null);
     }
 
-    /// <summary>What the metrics read after a step.</summary>
+    /// <summary>
+    /// What the metrics read after a step, or before one (a new run, a job back on a new silo): each site's node counts
+    /// as <c>/api/cluster</c> has them, all healthy before the tree's first step answered (found by probing: a paused
+    /// job back after its silo died exported no <c>gpusim_nodes</c> until a resume and a step).
+    /// </summary>
     public static SimulationMetrics.StepSnapshot Snapshot(Scenario scenario, JobRun run, TreeFigures tree) =>
-        new(scenario.Name, run.Record.Step, run.Last?.Result, tree.SiteNames, [.. tree.Sites], Links(scenario, tree.Links)) { Time = run.Time, Evaluated = run.Evaluated?.Result };
+        new(scenario.Name, run.Record.Step, run.Last?.Result, scenario.Sites.Select(s => s.Name).ToArray(),
+            scenario.Sites.Select((site, s) => tree.Site(s, site)).ToArray(), Links(scenario, tree.Links)) { Time = run.Time, Evaluated = run.Evaluated?.Result };
 
     /// <summary>
     /// ETTR, MTBF at the configured rates, Young-Daly beside the configured interval (checkpointEverySteps times the

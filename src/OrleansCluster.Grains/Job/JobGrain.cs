@@ -151,6 +151,7 @@ public sealed partial class JobGrain(
         _evicted.Restore(Job.EvictedNodes, _loaded.Layout.Nodes);
         var clean = Job.Clean;
         JobControls.LaidOut(Job); // a record with a scenario but idle is a stopped job
+        ReportRun(); // this silo exports the job's figures from now, paused or stopped too (a step may be far off)
         if (Job.State is JobState.Running or JobState.Paused)
         {
             if (JobControls.LostStepInFlight(Job))

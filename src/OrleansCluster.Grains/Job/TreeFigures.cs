@@ -37,8 +37,16 @@ public sealed class TreeFigures
     /// <summary>Nodes evicted (down) at the last step.</summary>
     public int EvictedNodes => Sites.Sum(states => states.Sum(c => c.Down));
 
-    /// <summary>A new run: no grain calls yet.</summary>
-    public void Restart() => GrainCalls = 0;
+    /// <summary>
+    /// A new run: no grain calls yet, and none of the last run's figures (its sites' counts read by index would be
+    /// another scenario's, until the new tree is laid out).
+    /// </summary>
+    public void Restart()
+    {
+        GrainCalls = 0;
+        Sites = Sites.Select(_ => (IReadOnlyList<NodeCounts>)[]).ToArray();
+        Links = [];
+    }
 
     /// <summary>
     /// The tree was laid out again over <paramref name="siteNames"/> and <paramref name="silos"/> (their coordinators'

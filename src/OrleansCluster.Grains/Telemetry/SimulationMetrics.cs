@@ -134,10 +134,12 @@ public sealed class SimulationMetrics
     }
 
     /// <summary>
-    /// Records a new run before its first step (a load, a stopped job started over): its scenario at step 0, with no
-    /// step's figures. Found by probing: a run paused or stopped before its first step left the previous run's figures
-    /// on the page (its scenario, step and tokens per second while the job was paused) and no job state at all, as
-    /// only a finished step replaced them. Another scenario's step counts begin from 0 now, as at its first step.
+    /// Records a run before its next step: a new run (a load, a stopped job started over), its scenario at step 0 with
+    /// no step's figures; or the job activated on this silo (a failover, a restart), at its recorded step. Found by
+    /// probing: a run paused or stopped before its first step left the previous run's figures on the page (its
+    /// scenario, step and tokens per second while the job was paused) and no job state at all, as only a finished step
+    /// replaced them; and a paused job back on another silo after its own died had no series there until a resume and
+    /// a step. Another scenario's step counts begin from 0 now, as at its first step.
     /// </summary>
     public void ReportRun(StepSnapshot snapshot)
     {
@@ -199,9 +201,10 @@ public sealed class SimulationMetrics
     // A rate of the last step while the job runs and steps; 0 while its last step failed (the work since the checkpoint
     // is lost: found by probing, a partition that failed every step went on reading the last completed step's tokens
     // per second and MFU, a healthy throughput for a job getting nowhere), and while it is paused or stopped, which
-    // trains nothing (docs/telemetry.md). A failed step reads 0 even before any step completed, rather than no series.
+    // trains nothing (docs/telemetry.md). A failed step reads 0 even before any step completed, rather than no series,
+    // and so does a paused or stopped job whose last step this silo never saw (a job back here after a failover).
     private double? Rate(StepSnapshot s, double? value) =>
-        s.Failed || (value is not null && Now(s) is { State: not JobState.Running }) ? 0 : value;
+        s.Failed || Now(s) is { State: not JobState.Running } ? 0 : value;
 
     private IEnumerable<Sample> ObserveJobState(StepSnapshot? s)
     {

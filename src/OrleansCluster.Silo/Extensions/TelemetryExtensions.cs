@@ -24,10 +24,11 @@ internal static class TelemetryExtensions
                 telemetry.PerNode = Switch(configuration, "Telemetry:PerNode");
                 telemetry.Dcgm = Switch(configuration, "Telemetry:Dcgm");
                 telemetry.MaxSites = configuration.GetValue("Telemetry:MaxSites", TelemetryOptions.DefaultMaxSites);
+                telemetry.DcgmMaxGpus = configuration.GetValue("Telemetry:DcgmMaxGpus", TelemetryOptions.DefaultDcgmMaxGpus);
             })
             .PostConfigure<IOptions<DcgmOptions>>((telemetry, dcgm) => telemetry.Dcgm |= dcgm.Value.Enabled)
             .ValidateOnStart();
-        builder.Services.AddSingleton<IValidateOptions<TelemetryOptions>, TelemetryOptionsValidator>(); // names Telemetry:MaxSites
+        builder.Services.AddSingleton<IValidateOptions<TelemetryOptions>, TelemetryOptionsValidator>(); // names Telemetry:MaxSites, Telemetry:DcgmMaxGpus
         builder.Services.AddSingleton<DcgmWriter>();
         builder.Services.AddOpenTelemetry()
             .ConfigureResource(resource => resource.AddService("orleanscluster-silo"))

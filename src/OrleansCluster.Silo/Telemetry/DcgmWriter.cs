@@ -31,8 +31,19 @@ namespace OrleansCluster.Silo.Telemetry;
 /// cannot be read, its GPUs read their last step).
 /// A running job's node with no busy share yet (its first step after a load or a block laid out anew) is mid-step, not
 /// idle: it reads as before (docs/telemetry.md).
+/// A silo writes at most <see cref="TelemetryOptions.DcgmMaxGpus"/> GPUs (whole nodes, lowest in the scenario's order
+/// first) and counts the GPUs it leaves out in <c>gpusim_dcgm_gpus_omitted</c>, with a warning in the log once per
+/// scenario: found by probing, nothing bounded the page, and 2,496 nodes made one of 119 MB.
 /// </summary>
-public sealed class DcgmWriter(DcgmNodes nodes, LayoutCache layouts, SimulationMetrics metrics, IGrainFactory grains, IOptions<DcgmOptions> options, TimeProvider time) : IDisposable
+public sealed partial class DcgmWriter(
+    DcgmNodes nodes,
+    LayoutCache layouts,
+    SimulationMetrics metrics,
+    IGrainFactory grains,
+    IOptions<DcgmOptions> options,
+    IOptions<TelemetryOptions> telemetry,
+    ILogger<DcgmWriter> logger,
+    TimeProvider time) : IDisposable
 {
     /// <summary>The driver version the series report.</summary>
     public const string DriverVersion = "570.133.20";
@@ -86,6 +97,7 @@ public sealed class DcgmWriter(DcgmNodes nodes, LayoutCache layouts, SimulationM
     private readonly Dictionary<GpuGeneration, GpuReadings> _idle = []; // each generation's idle readings, made once
     private readonly SemaphoreSlim _gate = new(1, 1);
     private string? _scenario; // the scenario _gpus and _labels hold the nodes of
+    private bool _omissionLogged; // whether this scenario's GPUs past DcgmMaxGpus were logged
     private long _lastScrape; // when the last page was gathered: a node not shown then counts from its return
 
     public async Task WriteAsync(StringBuilder output, CancellationToken cancellationToken)
@@ -101,7 +113,11 @@ public sealed class DcgmWriter(DcgmNodes nodes, LayoutCache layouts, SimulationM
         await _gate.WaitAsync(cancellationToken);
         try
         {
-            var gpus = Gather(layout, jobIdle);
+            var (gpus, omitted) = Gather(layout, jobIdle);
+            output.Append("# HELP gpusim_dcgm_gpus_omitted GPUs of this silo's nodes without dcgm series: past Telemetry:DcgmMaxGpus.\n");
+            output.Append("# TYPE gpusim_dcgm_gpus_omitted gauge\n");
+            output.Append("gpusim_dcgm_gpus_omitted{scenario=\"").Append(PrometheusText.Escape(layout.Scenario.Name)).Append("\"} ")
+                .Append(omitted.ToString(CultureInfo.InvariantCulture)).Append('\n');
             foreach (var (name, type, help, value) in Families)
             {
                 output.Append("# HELP ").Append(name).Append(' ').Append(help).Append('\n');
@@ -164,7 +180,8 @@ public sealed class DcgmWriter(DcgmNodes nodes, LayoutCache layouts, SimulationM
     // scenario loaded after another starts them afresh (a node of the same name is another machine), as does a node
     // whose GPU model changed (other cards: other UUIDs), and a node no longer on the page (its block gone or moved to
     // another silo) is forgotten once it has been missing for AbsentNodeRetention, so they never outgrow what was shown.
-    private List<Gpu> Gather(ClusterLayout layout, bool jobIdle)
+    // Past DcgmMaxGpus, the nodes lowest in the scenario's order whose GPUs fit, and the count of the GPUs left out.
+    private (List<Gpu> Gpus, long Omitted) Gather(ClusterLayout layout, bool jobIdle)
     {
         var now = time.GetTimestamp();
         if (!string.Equals(_scenario, layout.Scenario.Name, StringComparison.Ordinal))
@@ -173,70 +190,58 @@ public sealed class DcgmWriter(DcgmNodes nodes, LayoutCache layouts, SimulationM
             _labels.Clear();
             _idle.Clear();
             _scenario = layout.Scenario.Name;
+            _omissionLogged = false;
         }
 
+        var (written, omitted) = NodesToWrite(layout);
         var gpus = new List<Gpu>();
         var shown = 0;
-        foreach (var block in nodes.Snapshot())
+        foreach (var (block, i, ordinal) in written)
         {
-            if (block.Scenario != layout.Scenario.Name)
+            var id = block.Nodes[i];
+            var node = layout.Nodes[ordinal];
+            var effect = block.Effects[i];
+            var generation = node.Generation;
+            var model = generation.ModelName;
+            if (!_gpus.TryGetValue(id, out var state) || state.Model != model || state.Spread.Length != node.GpusPerNode)
             {
-                continue;
+                state = new NodeGpus(model, GpuSpread.Of(id, node.GpusPerNode)) { Timestamp = now };
+                _gpus[id] = state;
             }
 
-            for (var i = 0; i < block.Nodes.Count; i++)
+            // Only a crash takes a GPU off the bus, and only one: the GPU the node's XID names (GpuSpread.FaultyGpu)
+            // reads down with it; the node's other GPUs are healthy and run no kernel, their ranks gone with the job's
+            // (before 2026-11-28 all eight read the XID, 0 W and 0 MHz). A node evicted by the barrier timeout (a
+            // slowdown past it, or a crash repaired before the checkpoint it rejoins at) is out of the job with
+            // healthy GPUs, as one NCCL dropped is: idle, no XID (before 2026-11-28 it read XID 79 and 0 W, and a
+            // repaired node's XID outlived its crash until it rejoined).
+            var xid = effect.Xid > 0 ? effect.Xid : XidCatalog.FallenOffTheBus;
+            var faulty = effect.Crashed ? GpuSpread.FaultyGpu(id, xid, node.GpusPerNode) : -1;
+            var readings = effect.Crashed || jobIdle || block.Evicted[i]
+                ? Idle(generation, effect.PowerLimitRatio)
+                : GpuTelemetryModel.Read(generation, block.Busy[i], effect.ClockRatio, down: false, XidCatalog.None, effect.PowerLimitRatio);
+            // Its energy and traffic since the last page, if that page showed it; a node back from an absence counts
+            // from its return (found by review: it was credited with the whole absence, which another silo may have
+            // counted meanwhile).
+            var seconds = state.Timestamp == _lastScrape ? time.GetElapsedTime(state.Timestamp, now).TotalSeconds : 0;
+            state.Timestamp = now;
+            shown++;
+            for (var g = 0; g < node.GpusPerNode; g++)
             {
-                var id = block.Nodes[i];
-                var ordinal = layout.OrdinalOf(id);
-                if (ordinal < 0)
+                var gpu = g == faulty
+                    ? GpuTelemetryModel.Read(generation, block.Busy[i], effect.ClockRatio, down: true, xid, effect.PowerLimitRatio)
+                    : GpuTelemetryModel.Vary(readings, generation, state.Spread[g], effect.PowerLimitRatio);
+                state.EnergyMillijoules[g] += gpu.PowerWatts * seconds * 1000;
+                state.NvLinkBytes[g] += gpu.NvLinkBytesPerSecond * seconds;
+                // A double-bit ECC error in HBM spares a row, once per error: counted as the GPU's XID turns to it
+                // (two such crashes of a node's one card, the second before a scrape saw the first end, count once).
+                if (XidCatalog.RemapsARow(gpu.LastXid) && state.LastXid[g] != gpu.LastXid)
                 {
-                    continue;
+                    state.RemappedRows[g]++;
                 }
 
-                var node = layout.Nodes[ordinal];
-                var effect = block.Effects[i];
-                var generation = node.Generation;
-                var model = generation.ModelName;
-                if (!_gpus.TryGetValue(id, out var state) || state.Model != model || state.Spread.Length != node.GpusPerNode)
-                {
-                    state = new NodeGpus(model, GpuSpread.Of(id, node.GpusPerNode)) { Timestamp = now };
-                    _gpus[id] = state;
-                }
-
-                // Only a crash takes a GPU off the bus, and only one: the GPU the node's XID names (GpuSpread.FaultyGpu)
-                // reads down with it; the node's other GPUs are healthy and run no kernel, their ranks gone with the job's
-                // (before 2026-11-28 all eight read the XID, 0 W and 0 MHz). A node evicted by the barrier timeout (a
-                // slowdown past it, or a crash repaired before the checkpoint it rejoins at) is out of the job with
-                // healthy GPUs, as one NCCL dropped is: idle, no XID (before 2026-11-28 it read XID 79 and 0 W, and a
-                // repaired node's XID outlived its crash until it rejoined).
-                var xid = effect.Xid > 0 ? effect.Xid : XidCatalog.FallenOffTheBus;
-                var faulty = effect.Crashed ? GpuSpread.FaultyGpu(id, xid, node.GpusPerNode) : -1;
-                var readings = effect.Crashed || jobIdle || block.Evicted[i]
-                    ? Idle(generation, effect.PowerLimitRatio)
-                    : GpuTelemetryModel.Read(generation, block.Busy[i], effect.ClockRatio, down: false, XidCatalog.None, effect.PowerLimitRatio);
-                // Its energy and traffic since the last page, if that page showed it; a node back from an absence counts
-                // from its return (found by review: it was credited with the whole absence, which another silo may have
-                // counted meanwhile).
-                var seconds = state.Timestamp == _lastScrape ? time.GetElapsedTime(state.Timestamp, now).TotalSeconds : 0;
-                state.Timestamp = now;
-                shown++;
-                for (var g = 0; g < node.GpusPerNode; g++)
-                {
-                    var gpu = g == faulty
-                        ? GpuTelemetryModel.Read(generation, block.Busy[i], effect.ClockRatio, down: true, xid, effect.PowerLimitRatio)
-                        : GpuTelemetryModel.Vary(readings, generation, state.Spread[g], effect.PowerLimitRatio);
-                    state.EnergyMillijoules[g] += gpu.PowerWatts * seconds * 1000;
-                    state.NvLinkBytes[g] += gpu.NvLinkBytesPerSecond * seconds;
-                    // A double-bit ECC error in HBM spares a row, once per error: counted as the GPU's XID turns to it
-                    // (two such crashes of a node's one card, the second before a scrape saw the first end, count once).
-                    if (XidCatalog.RemapsARow(gpu.LastXid) && state.LastXid[g] != gpu.LastXid)
-                    {
-                        state.RemappedRows[g]++;
-                    }
-
-                    state.LastXid[g] = gpu.LastXid;
-                    gpus.Add(new Gpu(Labels(id, layout.Scenario.Sites[node.SiteIndex].Name, g, model), gpu, state.EnergyMillijoules[g], state.NvLinkBytes[g], state.RemappedRows[g]));
-                }
+                state.LastXid[g] = gpu.LastXid;
+                gpus.Add(new Gpu(Labels(id, layout.Scenario.Sites[node.SiteIndex].Name, g, model), gpu, state.EnergyMillijoules[g], state.NvLinkBytes[g], state.RemappedRows[g]));
             }
         }
 
@@ -246,8 +251,60 @@ public sealed class DcgmWriter(DcgmNodes nodes, LayoutCache layouts, SimulationM
         }
 
         _lastScrape = now;
-        return gpus;
+        return (gpus, omitted);
     }
+
+    // The running scenario's nodes on this silo that the page writes (each a block's entry, the node's index in it and
+    // its ordinal in the layout), and the GPUs left out: every node while their GPUs are within DcgmMaxGpus; past it,
+    // whole nodes lowest in the scenario's order first, so that a silo writes the same nodes scrape after scrape.
+    private (List<(DcgmNodes.Entry Block, int Index, int Ordinal)> Written, long Omitted) NodesToWrite(ClusterLayout layout)
+    {
+        var all = new List<(DcgmNodes.Entry Block, int Index, int Ordinal)>();
+        long total = 0;
+        foreach (var block in nodes.Snapshot())
+        {
+            if (block.Scenario != layout.Scenario.Name)
+            {
+                continue;
+            }
+
+            for (var i = 0; i < block.Nodes.Count; i++)
+            {
+                var ordinal = layout.OrdinalOf(block.Nodes[i]);
+                if (ordinal >= 0)
+                {
+                    all.Add((block, i, ordinal));
+                    total += layout.Nodes[ordinal].GpusPerNode;
+                }
+            }
+        }
+
+        var max = telemetry.Value.DcgmMaxGpus;
+        if (total <= max)
+        {
+            return (all, 0);
+        }
+
+        all.Sort((a, b) => a.Ordinal.CompareTo(b.Ordinal));
+        long kept = 0;
+        var count = 0;
+        while (count < all.Count && kept + layout.Nodes[all[count].Ordinal].GpusPerNode <= max)
+        {
+            kept += layout.Nodes[all[count++].Ordinal].GpusPerNode;
+        }
+
+        all.RemoveRange(count, all.Count - count);
+        if (!_omissionLogged)
+        {
+            _omissionLogged = true;
+            LogGpusOmitted(logger, layout.Scenario.Name, total, max, kept, total - kept);
+        }
+
+        return (all, total - kept);
+    }
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "dcgm series: scenario {Scenario} has {Total} GPUs on this silo, past Telemetry:DcgmMaxGpus ({Max}): /metrics writes {Kept} of them and leaves out {Omitted} (gpusim_dcgm_gpus_omitted); raise the setting, or spread the scenario over more silos")]
+    private static partial void LogGpusOmitted(ILogger logger, string scenario, long total, int max, long kept, long omitted);
 
     // Drops the nodes no scrape has shown for AbsentNodeRetention, and their GPUs' labels.
     private void Forget(long now)

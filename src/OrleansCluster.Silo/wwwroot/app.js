@@ -305,7 +305,8 @@ async function pollFaults(now) {
 
 async function pollApi() {
   const [cluster, report, steps] = await Promise.all([
-    api('GET', '/api/cluster'), api('GET', '/api/stragglers?top=10'), api('GET', `/api/job/steps?count=${stepCount}`), pollFaults(false),
+    // 503 while no step has been evaluated since the job's tree was laid out: no report to draw, not an error.
+    api('GET', '/api/cluster'), api('GET', '/api/stragglers?top=10').catch(e => ({ nodes: [], unknown: e.message })), api('GET', `/api/job/steps?count=${stepCount}`), pollFaults(false),
   ]);
   drawFigures(cluster);
   drawSites(cluster, report);
@@ -314,7 +315,8 @@ async function pollApi() {
   examples.link = (cluster.links || [])[0]?.id || '';
   examples.site = (cluster.sites || [])[0]?.name || '';
   $('fault-target').placeholder = examples[$('fault-target-type').value] || '';
-  rows($('stragglers'), report.nodes || [], n => [n.node, n.site, n.generation, seconds(n.computeSeconds), '×' + n.slowdown.toFixed(2)]);
+  rows($('stragglers'), report.unknown ? [report.unknown] : report.nodes || [],
+    n => report.unknown ? [n, '', '', '', ''] : [n.node, n.site, n.generation, seconds(n.computeSeconds), '×' + n.slowdown.toFixed(2)]);
   drawFaults(faultList.faults, faultList.total); // drawn each second from the last page read: the "ends" countdown moves on
 }
 

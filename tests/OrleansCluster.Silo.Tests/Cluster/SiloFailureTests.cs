@@ -127,8 +127,31 @@ public sealed class SiloFailureTests : IAsyncLifetime
         Assert.Equal(
             (paused.GetProperty("step").GetInt64(), paused.GetProperty("stepsFailed").GetInt64(), paused.GetProperty("lostSteps").GetInt64()),
             (job.GetProperty("step").GetInt64(), job.GetProperty("stepsFailed").GetInt64(), job.GetProperty("lostSteps").GetInt64()));
+
+        // Found by probing: the job's new host exported none of its series (state, step, nodes, links, ETTR) until a
+        // resume and a step, as the job reported its figures only at a step.
+        var page = await ScrapeUntilAsync(survivorProcess.HttpPort, p => Sample(p, "gpusim_job_state", "state=\"paused\"") == 1, "the paused job's state on its new host");
+        Assert.Equal(paused.GetProperty("step").GetInt64(), Sample(page, "gpusim_step_number"));
+        Assert.Equal(328, page.Split('\n').Where(l => l.StartsWith("gpusim_nodes{scenario=\"small\",", StringComparison.Ordinal) && l.Contains("state=\"healthy\"", StringComparison.Ordinal))
+            .Sum(l => double.Parse(l[(l.LastIndexOf(' ') + 1)..], CultureInfo.InvariantCulture)));
+        Assert.Equal(1, Sample(page, "gpusim_link_up", "link=\"west-east\""));
+        Assert.NotNull(Sample(page, "gpusim_ettr_ratio"));
+        Assert.Equal(0, Sample(page, "gpusim_tokens_per_second"));
+
+        // Found by probing: the straggler report read {"step":0,"nodes":[]} (no stragglers) while the job was at its
+        // step with no step evaluated on the new layout; it is not known yet, and says so.
+        using (var unknown = await survivor.GetAsync("/api/stragglers", AdminClient.Ct))
+        {
+            var body = await unknown.Content.ReadAsStringAsync(AdminClient.Ct);
+            Assert.True(unknown.StatusCode == HttpStatusCode.ServiceUnavailable, $"{(int)unknown.StatusCode} {body}");
+            Assert.Equal("application/problem+json", unknown.Content.Headers.ContentType?.MediaType);
+            Assert.Equal(TimeSpan.FromSeconds(2), unknown.Headers.RetryAfter?.Delta);
+            Assert.Contains($"at step {paused.GetProperty("step").GetInt64()}", body, StringComparison.Ordinal);
+        }
+
         await survivor.PostJsonAsync("/api/job/resume");
         await WaitAsync(survivor, survivorProcess.Process, c => c.Step() > paused.GetProperty("step").GetInt64() + 2, TimeSpan.FromSeconds(120));
+        Assert.True((await survivor.GetJsonAsync("/api/stragglers")).GetProperty("step").GetInt64() > paused.GetProperty("step").GetInt64());
     }
 
     [Fact]
@@ -347,13 +370,17 @@ public sealed class SiloFailureTests : IAsyncLifetime
         var deadline = DateTime.UtcNow.AddSeconds(120);
         while (true)
         {
-            var report = await client.GetJsonAsync("/api/stragglers?top=1");
-            if (report.GetProperty("nodes") is { ValueKind: JsonValueKind.Array } nodes && nodes.GetArrayLength() == 1 && nodes[0].GetProperty("node").GetString() == node)
+            // 503 (not known yet) until a step is evaluated on the survivor's new layout.
+            using var response = await client.GetAsync("/api/stragglers?top=1", AdminClient.Ct);
+            var text = await response.Content.ReadAsStringAsync(AdminClient.Ct);
+            Assert.True(response.StatusCode is HttpStatusCode.OK or HttpStatusCode.ServiceUnavailable, $"{(int)response.StatusCode} {text}");
+            var report = response.StatusCode == HttpStatusCode.OK ? JsonDocument.Parse(text).RootElement.Clone() : default;
+            if (report.ValueKind == JsonValueKind.Object && report.GetProperty("nodes") is { ValueKind: JsonValueKind.Array } nodes && nodes.GetArrayLength() == 1 && nodes[0].GetProperty("node").GetString() == node)
             {
                 return nodes[0].GetProperty("slowdown").GetDouble();
             }
 
-            Assert.True(DateTime.UtcNow < deadline, $"{node} never became the top straggler again: {report}");
+            Assert.True(DateTime.UtcNow < deadline, $"{node} never became the top straggler again: {text}");
             await Task.Delay(200, AdminClient.Ct);
         }
     }
@@ -397,6 +424,32 @@ public sealed class SiloFailureTests : IAsyncLifetime
 
         Assert.Fail($"not recovered within {limit}; last: {last}; last error: {error}; refused: {string.Join(" | ", refusals)}\n{process.Output}");
         return last;
+    }
+
+    // Polls the silo's /metrics until the condition holds; fails with the simulator's lines of the last page.
+    private static async Task<string> ScrapeUntilAsync(int httpPort, Func<string, bool> condition, string what)
+    {
+        using var http = new HttpClient();
+        var deadline = DateTime.UtcNow.AddSeconds(120);
+        string page;
+        while (!condition(page = await http.GetStringAsync($"http://127.0.0.1:{httpPort}/metrics", AdminClient.Ct)))
+        {
+            Assert.True(DateTime.UtcNow < deadline, $"timed out waiting for {what}; the page's lines: {string.Join("\n", page.Split('\n').Where(l => l.StartsWith("gpusim_", StringComparison.Ordinal)).Take(40))}");
+            await Task.Delay(200, AdminClient.Ct);
+        }
+
+        return page;
+    }
+
+    // The value of the one series of `name` on the page whose labels hold every one of `labels`; null when none.
+    private static double? Sample(string page, string name, params string[] labels)
+    {
+        var values = page.Split('\n')
+            .Where(line => line.StartsWith(name + "{", StringComparison.Ordinal) && labels.All(l => line.Contains(l, StringComparison.Ordinal)))
+            .Select(line => double.Parse(line[(line.LastIndexOf('}') + 1)..].Trim().Split(' ')[0], CultureInfo.InvariantCulture))
+            .ToArray();
+        Assert.True(values.Length <= 1, $"{values.Length} series of {name} with {string.Join(",", labels)}");
+        return values.Length == 0 ? null : values[0];
     }
 
     private static async Task<string[]> FaultIdsAsync(HttpClient client) =>

@@ -16,6 +16,7 @@ public sealed class StartupRefusalTests
     [InlineData("Simulation:Speed", "0", "'Speed'")] // validated as the host starts
     [InlineData("Orleans:Clustering", "Consul", "Orleans:Clustering")] // read before the host is built
     [InlineData("Telemetry:MaxSites", "0", "Telemetry:MaxSites")] // named in full by its own validator, not as 'MaxSites' of 'TelemetryOptions'
+    [InlineData("Telemetry:DcgmMaxGpus", "0", "Telemetry:DcgmMaxGpus")]
     public async Task ASettingOutOfItsBoundsStopsTheSiloWithExitCode1AndOneLineNamingIt(string key, string value, string named)
     {
         await using var silo = StartSilo($"--{key}", value);
@@ -54,6 +55,22 @@ public sealed class StartupRefusalTests
         {
             folder.Delete(recursive: true);
         }
+    }
+
+    [Fact]
+    public async Task RedisOutOfReachStopsTheSiloWithExitCode1AndOneLineNamingOrleansRedis()
+    {
+        // Found by probing: a silo started while Redis was down died of an unhandled RedisConnectionException (three
+        // stack traces, then SIGABRT: exit code 134). Nothing listens on this reserved port.
+        var redis = $"127.0.0.1:{Port(ManagedProcess.FreePort())}";
+        await using var silo = StartSilo("--Orleans:Clustering", "Redis", "--Orleans:Redis", redis);
+
+        var exitCode = await silo.WaitForExitAsync(TimeSpan.FromSeconds(120));
+
+        Assert.Equal(1, exitCode);
+        var refusal = Assert.Single(silo.Lines, l => l.StartsWith("the silo did not start: ", StringComparison.Ordinal));
+        Assert.Contains($"no Redis answered at {redis} (Orleans:Redis)", refusal, StringComparison.Ordinal);
+        Assert.DoesNotContain(silo.Lines, l => l.TrimStart().StartsWith("at ", StringComparison.Ordinal) || l.StartsWith("Unhandled exception", StringComparison.Ordinal));
     }
 
     private static ManagedProcess StartSilo(params string[] settings) => ManagedProcess.StartSilo(ManagedProcess.FreePort(),

@@ -3,6 +3,7 @@ using System.Net;
 using System.Text;
 using System.Text.RegularExpressions;
 using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
 using OrleansCluster.Grains.Telemetry;
 using OrleansCluster.Model.Simulation;
@@ -71,7 +72,7 @@ public sealed partial class DcgmCounterTests
         await WaitForPageAsync(client, page => Host(page, "a-00002") && Value(page, "DCGM_FI_DEV_TOTAL_ENERGY_CONSUMPTION", "a-00002") > 0, "a-00002's counters under way");
         var nodes = factory.Services.GetRequiredService<DcgmNodes>();
         var clock = new ManualClock();
-        using var writer = new DcgmWriter(nodes, factory.Services.GetRequiredService<LayoutCache>(), factory.Services.GetRequiredService<SimulationMetrics>(), factory.Services.GetRequiredService<IGrainFactory>(), factory.Services.GetRequiredService<IOptions<DcgmOptions>>(), clock);
+        using var writer = new DcgmWriter(nodes, factory.Services.GetRequiredService<LayoutCache>(), factory.Services.GetRequiredService<SimulationMetrics>(), factory.Services.GetRequiredService<IGrainFactory>(), factory.Services.GetRequiredService<IOptions<DcgmOptions>>(), factory.Services.GetRequiredService<IOptions<TelemetryOptions>>(), factory.Services.GetRequiredService<ILogger<DcgmWriter>>(), clock);
         var block = ClusterLayout.BlockOf("a-00002", ClusterLayout.DefaultBlockSize)!;
         var entry = nodes.Snapshot().Single(e => e.Nodes.Contains("a-00002"));
 
