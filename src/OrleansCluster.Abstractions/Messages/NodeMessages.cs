@@ -21,8 +21,9 @@ public enum NodeHealth
 /// <param name="Crashed">True while crashed: the node never reaches the barrier.</param>
 /// <param name="ClockRatio">The ratio its clocks are held at by thermal throttling or a power cap (1 otherwise).</param>
 /// <param name="Xid">
-/// While crashed, the XID its GPUs report in dcgm mode: that of the crash in force that started last, 79 ("GPU has
-/// fallen off the bus") for a crash that names none; 0 otherwise, and a crashed effect with 0 reads 79 too.
+/// While crashed, the XID one of its GPUs reports in dcgm mode (the others read healthy and idle): that of the crash in
+/// force that started last, 79 ("GPU has fallen off the bus") for a crash that names none; 0 otherwise, and a crashed
+/// effect with 0 reads 79 too.
 /// </param>
 /// <param name="PowerLimitRatio">
 /// The share of its TDP each of its GPUs may draw under the power caps in force (dcgm mode's power and temperature);

@@ -70,8 +70,8 @@ public static class GpuTelemetryModel
     /// <summary>The most a GPU of a node reads warmer or cooler than the node's model figure, C (<see cref="Vary"/>).</summary>
     public const double TemperatureSpreadC = 2;
 
-    // How far a GPU's power strays from the node's: shares of idle power and of the power drawn above it (an idle H100's
-    // 70 W reads 68-72 W across a node, a training one's 450 W about 442-458 W).
+    // How far a GPU's power strays from the node's at most: shares of idle power and of the power drawn above it (a
+    // training H100's 450 W reads about 442-458 W across a node), within the node's idle power and power limit (Vary).
     private const double IdlePowerSpread = 0.03, DynamicPowerSpread = 0.015;
 
     /// <summary>
@@ -169,9 +169,12 @@ public static class GpuTelemetryModel
     /// <summary>
     /// <paramref name="readings"/> of one GPU of a node, at its place <paramref name="spread"/> in [-1, 1] among the node's
     /// GPUs (<see cref="GpuSpread.Of"/>): up to <see cref="TemperatureSpreadC"/> degrees warmer or cooler (GPU and memory),
-    /// and up to 3 % of idle power plus 1.5 % of the dynamic part more or less power (an H100 at 450 W: about 8 W). A GPU
-    /// at its power limit stays there (each GPU's controller holds its own cap), one at its slowdown temperature stays at
-    /// it (the throttle holds it), and a GPU that is down, or at place 0, reads as given.
+    /// and up to 3 % of idle power plus 1.5 % of the dynamic part more or less power (an H100 at 450 W: about 8 W). Each
+    /// amplitude shrinks, both ways, to the room between the node's figure and its bounds: power between idle power and
+    /// the power limit (each GPU's controller holds its own cap), temperature above that of no dynamic power; so an idle
+    /// GPU, or one at its limit, reads the node's power, an idle one its temperature, and the node's mean is the figure
+    /// given. One at its slowdown temperature stays at it (the throttle holds it), and a GPU that is down, or at place 0,
+    /// reads as given.
     /// </summary>
     public static GpuReadings Vary(GpuReadings readings, GpuGeneration generation, double spread, double powerLimitRatio = 1)
     {
@@ -183,14 +186,21 @@ public static class GpuTelemetryModel
         }
 
         spread = Math.Clamp(spread, -1, 1);
+        // Each amplitude shrinks, both ways at once, to what fits between the node's figure and the nearest bound: the
+        // power limit above it, idle power below it (a GPU in the job draws no less than one that runs nothing), the
+        // temperature of no dynamic power below it (a GPU off the bus reads it: a healthy one is no colder). Set
+        // apart symmetrically, a node's GPUs keep its mean (found by review: clipping only the GPUs above a binding cap
+        // put an H100 node at 557.22 W against the model's 559.85 W, and idle H100s read 67.9-72.1 W and 30-34 C).
         var limit = powerLimitRatio > 0 ? Math.Min(powerLimitRatio, 1) * generation.TdpWatts : double.PositiveInfinity;
-        var power = readings.PowerWatts >= limit
-            ? readings.PowerWatts
-            : Math.Min(limit, readings.PowerWatts + (spread * ((IdlePowerSpread * generation.IdleWatts) + (DynamicPowerSpread * Math.Max(0, readings.PowerWatts - generation.IdleWatts)))));
-        var degrees = readings.GpuTemperatureC >= generation.SlowdownTemperatureC ? 0 : Math.Round(TemperatureSpreadC * spread);
+        var watts = (IdlePowerSpread * generation.IdleWatts) + (DynamicPowerSpread * Math.Max(0, readings.PowerWatts - generation.IdleWatts));
+        watts = Math.Max(0, Math.Min(watts, Math.Min(limit - readings.PowerWatts, readings.PowerWatts - generation.IdleWatts)));
+        var power = readings.PowerWatts + (spread * watts);
+        var degrees = readings.GpuTemperatureC >= generation.SlowdownTemperatureC
+            ? 0
+            : Math.Round(Math.Clamp(readings.GpuTemperatureC - AmbientC, 0, TemperatureSpreadC) * spread);
         return readings with
         {
-            PowerWatts = Math.Round(Math.Max(power, 0), 3),
+            PowerWatts = Math.Round(power, 3),
             GpuTemperatureC = readings.GpuTemperatureC + degrees,
             MemoryTemperatureC = readings.MemoryTemperatureC + degrees,
         };

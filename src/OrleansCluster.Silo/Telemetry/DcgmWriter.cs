@@ -28,7 +28,7 @@ namespace OrleansCluster.Silo.Telemetry;
 /// (<see cref="GpuTelemetryModel.Idle"/>, no XID): its node evicted from the job without crashing (or repaired and not
 /// yet back at a checkpoint), the job paused or stopped (as the host read it before the scrape, <see
 /// cref="SimulationMetrics.LastNow"/>, or as the job answers on a silo it does not report to; where the job's state
-/// cannot be read, its GPUs read their last step).
+/// cannot be read, as it last answered for up to <see cref="JobStateReuse"/>, then its GPUs read their last step).
 /// A running job's node with no busy share yet (its first step after a load or a block laid out anew) is mid-step, not
 /// idle: it reads as before (docs/telemetry.md).
 /// A silo writes at most <see cref="TelemetryOptions.DcgmMaxGpus"/> GPUs (whole nodes, lowest in the scenario's order
@@ -148,11 +148,23 @@ public sealed partial class DcgmWriter(
     /// <summary>The longest a scrape of a silo the job does not report to waits for the job's state.</summary>
     public static readonly TimeSpan JobStateWait = TimeSpan.FromSeconds(2);
 
+    /// <summary>
+    /// How long the job's last answer stands for a scrape that cannot get a new one (the job out of reach within
+    /// <see cref="JobStateWait"/>): long enough to bridge the job's move to another silo, short enough that a job that
+    /// resumed meanwhile reads busy again soon after.
+    /// </summary>
+    public static readonly TimeSpan JobStateReuse = TimeSpan.FromSeconds(30);
+
+    private JobAnswer? _jobAnswer; // the job's last answer on a silo it does not report to (a reference: written whole)
+
     // Whether the job runs no kernel on any GPU of the scenario: paused or stopped (before 2026-11-28 its GPUs read their
     // last step: a paused job's at 98 % and ~350 W), or not started. On the silo the job reports to, as that silo read
     // it before this scrape (LastNow; unread there, the last step stands). On any other silo, which holds GPUs of the
     // job's blocks but not its figures, as the job answers now: found by review, a paused job's GPUs read idle on the
-    // job's silo and busy on every other. A job out of reach within JobStateWait leaves the last step's readings.
+    // job's silo and busy on every other. A job out of reach within JobStateWait gives its last answer for up to
+    // JobStateReuse, then the last step's readings (found by review: a timeout read as running, so a paused job's GPUs
+    // flapped between 0 % and 98 % from scrape to scrape). A silo with no block of the scenario asks nothing: it has no
+    // GPU to show (found by review: every scrape called the job).
     private async Task<bool> JobIdleAsync(string scenario, CancellationToken cancellationToken)
     {
         if (metrics.LastNow is { } now)
@@ -160,7 +172,7 @@ public sealed partial class DcgmWriter(
             return now.Scenario == scenario && now.State != JobState.Running;
         }
 
-        if (metrics.LastStep is not null)
+        if (metrics.LastStep is not null || !nodes.Snapshot().Any(block => block.Scenario == scenario))
         {
             return false;
         }
@@ -168,11 +180,13 @@ public sealed partial class DcgmWriter(
         try
         {
             var status = await grains.GetGrain<IJobGrain>(IJobGrain.Key).GetStatusAsync().AsTask().WaitAsync(JobStateWait, cancellationToken);
-            return status.Scenario == scenario && status.Job.State != JobState.Running;
+            var idle = status.Scenario == scenario && status.Job.State != JobState.Running;
+            _jobAnswer = new JobAnswer(scenario, idle, time.GetTimestamp());
+            return idle;
         }
         catch (Exception e) when (e is not OperationCanceledException || !cancellationToken.IsCancellationRequested)
         {
-            return false;
+            return _jobAnswer is { } last && last.Scenario == scenario && time.GetElapsedTime(last.Timestamp) <= JobStateReuse && last.Idle;
         }
     }
 
@@ -233,14 +247,20 @@ public sealed partial class DcgmWriter(
                     : GpuTelemetryModel.Vary(readings, generation, state.Spread[g], effect.PowerLimitRatio);
                 state.EnergyMillijoules[g] += gpu.PowerWatts * seconds * 1000;
                 state.NvLinkBytes[g] += gpu.NvLinkBytesPerSecond * seconds;
-                // A double-bit ECC error in HBM spares a row, once per error: counted as the GPU's XID turns to it
-                // (two such crashes of a node's one card, the second before a scrape saw the first end, count once).
-                if (XidCatalog.RemapsARow(gpu.LastXid) && state.LastXid[g] != gpu.LastXid)
+                // A double-bit ECC error in HBM spares a row, once per error: counted as the GPU's XID turns to it, and
+                // not again while its node stays down (two such crashes of a node's one card, the second before a
+                // scrape saw the node up, count once; so does 48, then another crash's 79 on another card, then 48
+                // again as that one is repaired: found by review, it counted twice).
+                if (XidCatalog.RemapsARow(gpu.LastXid) && !state.RowRemapped[g])
                 {
                     state.RemappedRows[g]++;
+                    state.RowRemapped[g] = true;
+                }
+                else if (!effect.Crashed)
+                {
+                    state.RowRemapped[g] = false;
                 }
 
-                state.LastXid[g] = gpu.LastXid;
                 gpus.Add(new Gpu(Labels(id, layout.Scenario.Sites[node.SiteIndex].Name, g, model), gpu, state.EnergyMillijoules[g], state.NvLinkBytes[g], state.RemappedRows[g]));
             }
         }
@@ -407,7 +427,7 @@ public sealed partial class DcgmWriter(
     public void Dispose() => _gate.Dispose();
 
     // A node's GPUs between scrapes: the GPU model they are, each one's place among them (GpuSpread), their "since boot"
-    // counters, the XID each last reported, and when the counters were last advanced (a TimeProvider timestamp). Written
+    // counters, whether each spared a row in the node's crash, and when the counters were last advanced (a TimeProvider timestamp). Written
     // under the gate only.
     private sealed class NodeGpus(string model, double[] spread)
     {
@@ -421,10 +441,13 @@ public sealed partial class DcgmWriter(
 
         public int[] RemappedRows { get; } = new int[spread.Length];
 
-        public int[] LastXid { get; } = new int[spread.Length];
+        public bool[] RowRemapped { get; } = new bool[spread.Length]; // a row spared since the node was last seen up
 
         public long Timestamp { get; set; }
     }
+
+    // Whether the job ran no kernel on the GPUs of a scenario, as it answered at a TimeProvider timestamp.
+    private sealed record JobAnswer(string Scenario, bool Idle, long Timestamp);
 
     private sealed record Gpu(GpuLabels Labels, GpuReadings Readings, double EnergyMillijoules, double NvLinkBytes, int RemappedRows);
 

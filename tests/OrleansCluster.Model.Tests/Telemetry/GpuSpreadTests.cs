@@ -1,3 +1,4 @@
+using OrleansCluster.Model.Faults;
 using OrleansCluster.Model.Generations;
 using OrleansCluster.Model.Telemetry;
 
@@ -63,8 +64,41 @@ public sealed class GpuSpreadTests
         // Only temperature and power: what the GPU does stays the node's.
         Assert.All(gpus, g => Assert.Equal(node with { PowerWatts = g.PowerWatts, GpuTemperatureC = g.GpuTemperatureC, MemoryTemperatureC = g.MemoryTemperatureC }, g));
 
+    }
+
+    [Fact]
+    public void IdleGpusReadNoColderAndDrawNoLessThanTheModelsFloors()
+    {
+        // Found by review: idle H100s read 67.9-72.1 W, under their 70 W idle power, and 30-34 C, colder than the 32 C
+        // of no dynamic power that a GPU off the bus reads.
         var idle = GpuTelemetryModel.Idle(H100);
-        Assert.All(GpuSpread.Of("east-00042", 8).Select(s => GpuTelemetryModel.Vary(idle, H100, s)), g => Assert.InRange(g.PowerWatts, 67.9, 72.1));
+        var spread = GpuSpread.Of("east-00042", 8);
+
+        Assert.All(spread.Select(s => GpuTelemetryModel.Vary(idle, H100, s)), g => Assert.Equal(idle, g));
+
+        // A degree above the floor: a degree of spread at most, none below the floor, the mean kept.
+        var cool = idle with { GpuTemperatureC = 33, MemoryTemperatureC = 39, PowerWatts = 71 };
+        var gpus = spread.Select(s => GpuTelemetryModel.Vary(cool, H100, s)).ToArray();
+        Assert.Equal(32, gpus.Min(g => g.GpuTemperatureC));
+        Assert.Equal(34, gpus.Max(g => g.GpuTemperatureC));
+        Assert.Equal(33, gpus.Average(g => g.GpuTemperatureC), 9);
+        Assert.Equal(39, gpus.Average(g => g.MemoryTemperatureC), 9);
+        Assert.Equal(70, gpus.Min(g => g.PowerWatts), 9);
+        Assert.Equal(71, gpus.Average(g => g.PowerWatts), 9);
+    }
+
+    [Fact]
+    public void ANodeNearItsPowerCapKeepsTheModelsMeanAndNoGpuPassesTheCap()
+    {
+        // Found by review: an H100 node under a 560 W cap computing 98.9 % of its step reads 559.85 W in the model, and
+        // clipping only the GPUs above the cap put its eight GPUs' mean at 557.22 W.
+        var node = GpuTelemetryModel.Read(H100, busy: 0.989, clockRatio: FaultEffects.PowerCapClock(0.8), down: false, powerLimitRatio: 0.8);
+        var gpus = GpuSpread.Of("east-00042", 8).Select(s => GpuTelemetryModel.Vary(node, H100, s, 0.8)).ToArray();
+
+        Assert.InRange(node.PowerWatts, 559, 560 - 1e-6); // under the cap: the cap does not bind for the node
+        Assert.Equal(node.PowerWatts, gpus.Average(g => g.PowerWatts), 9);
+        Assert.True(gpus.Max(g => g.PowerWatts) <= 560, $"{gpus.Max(g => g.PowerWatts)} W");
+        Assert.True(gpus.Max(g => g.PowerWatts) > node.PowerWatts, "no spread left under the cap");
     }
 
     [Fact]
@@ -74,6 +108,10 @@ public sealed class GpuSpreadTests
         var hot = GpuTelemetryModel.Read(H100, busy: 1, clockRatio: 0.7, down: false);
         var down = GpuTelemetryModel.Read(H100, busy: 1, clockRatio: 1, down: true, xid: 48);
         var underCap = GpuTelemetryModel.Read(H100, busy: 0.2, clockRatio: Math.Cbrt(0.5), down: false, powerLimitRatio: 0.5);
+        var justUnderCap = GpuTelemetryModel.Read(H100, busy: 0.835, clockRatio: FaultEffects.PowerCapClock(0.5), down: false, powerLimitRatio: 0.5);
+        var atCap = GpuTelemetryModel.Read(H100, busy: 1, clockRatio: FaultEffects.PowerCapClock(0.5), down: false, powerLimitRatio: 0.5);
+        Assert.InRange(350 - justUnderCap.PowerWatts, 1e-6, 5); // within a GPU's spread of the cap: it bounds the spread
+        Assert.Equal(350, atCap.PowerWatts, 9);
 
         foreach (var s in (double[])[-1, -0.4, 0.4, 1])
         {
@@ -81,6 +119,8 @@ public sealed class GpuSpreadTests
             Assert.Equal(H100.SlowdownTemperatureC, GpuTelemetryModel.Vary(hot, H100, s).GpuTemperatureC);
             Assert.Equal(down, GpuTelemetryModel.Vary(down, H100, s));
             Assert.True(GpuTelemetryModel.Vary(underCap, H100, s, 0.5).PowerWatts <= 350, $"{s}");
+            Assert.True(GpuTelemetryModel.Vary(justUnderCap, H100, s, 0.5).PowerWatts <= 350, $"{s}: {GpuTelemetryModel.Vary(justUnderCap, H100, s, 0.5).PowerWatts} W");
+            Assert.Equal(350, GpuTelemetryModel.Vary(atCap, H100, s, 0.5).PowerWatts, 9);
         }
     }
 }

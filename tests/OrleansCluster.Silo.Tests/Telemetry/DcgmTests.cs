@@ -73,7 +73,7 @@ public sealed partial class DcgmTests : IAsyncLifetime
         var down = Assert.Single(faulty).Groups[1].Value;
         Assert.Equal(7, Regex.Count(page, "^DCGM_FI_DEV_XID_ERRORS\\{[^}]*Hostname=\"east-00001\"[^}]*err_code=\"0\",err_msg=\"No Error\"\\} 0$", RegexOptions.Multiline));
         Assert.All(Values(page, "DCGM_FI_DEV_GPU_UTIL", "east-00001"), u => Assert.Equal(0, u.Value));
-        Assert.All(Values(page, "DCGM_FI_DEV_POWER_USAGE", "east-00001"), w => Assert.InRange(w.Value, w.Gpu == down ? 0 : 67.9, w.Gpu == down ? 0 : 77.3)); // idle H200s: 75 W and a few
+        Assert.All(Values(page, "DCGM_FI_DEV_POWER_USAGE", "east-00001"), w => Assert.Equal(w.Gpu == down ? 0 : 75, w.Value)); // idle H200s: their idle power, no spread under it
         Assert.All(Values(page, "DCGM_FI_DEV_SM_CLOCK", "east-00001"), c => Assert.True(c.Gpu == down ? c.Value == 0 : c.Value > 300, $"GPU {c.Gpu}: {c.Value} MHz"));
         // A healthy node's GPUs read a little apart (temperature, power), around the node's figures: panels do not overlay.
         var temperatures = Values(page, "DCGM_FI_DEV_GPU_TEMP", "east-00003").Select(t => t.Value).ToArray();

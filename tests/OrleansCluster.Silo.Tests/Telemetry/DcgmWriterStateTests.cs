@@ -1,0 +1,197 @@
+using System.Globalization;
+using System.Net;
+using System.Reflection;
+using System.Text;
+using System.Text.RegularExpressions;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Options;
+using OrleansCluster.Abstractions.Grains;
+using OrleansCluster.Abstractions.Messages;
+using OrleansCluster.Grains.Telemetry;
+using OrleansCluster.Model.Simulation;
+using OrleansCluster.Model.Telemetry;
+using OrleansCluster.Silo.Simulation;
+using OrleansCluster.Silo.Telemetry;
+using OrleansCluster.Silo.Tests.Api;
+
+namespace OrleansCluster.Silo.Tests.Telemetry;
+
+/// <summary>
+/// What dcgm mode's writer keeps between scrapes, through a writer of its own on a real silo (the silo's layout,
+/// options and grains; its own block registry, clock and job figures, as on a silo the job does not report to): the
+/// job's last answer, and the rows a GPU's HBM errors spared.
+/// </summary>
+public sealed partial class DcgmWriterStateTests
+{
+    private const string Scenario = """
+        {
+          "name": "writer-state", "seed": 3,
+          "job": { "flopsPerGpuPerStep": 4e14, "gradientBytes": 1e9, "barrierTimeoutSeconds": 100 },
+          "sites": [ { "name": "a", "fabric": { "bandwidthGbps": 400 }, "nodes": [ { "generation": "H100", "count": 4 } ] } ]
+        }
+        """;
+
+    [Fact]
+    public async Task APausedJobsGpusStayIdleWhileTheJobIsOutOfReachAndASiloWithoutItsBlocksAsksNothing()
+    {
+        // Found by review: on a silo the job does not report to, a scrape that could not read the job's state read it as
+        // running, so a paused job's GPUs flapped between 0 % and 98 %; and every scrape called the job, blocks or not.
+        await using var factory = DcgmSilo();
+        using var client = factory.CreateAdminClient();
+        await MetricsPage.LoadAsync(client, Scenario);
+        var entry = await WaitForEntryAsync(factory, "a-00001");
+        Assert.Equal(HttpStatusCode.OK, (await client.PostJsonAsync("/api/job/pause")).Status);
+
+        var grains = CountingGrains.Over(factory.Services.GetRequiredService<IGrainFactory>());
+        var clock = new ManualClock();
+        var nodes = new DcgmNodes();
+        nodes.Register(ClusterLayout.BlockOf("a-00001", ClusterLayout.DefaultBlockSize)!, entry);
+        using var writer = Writer(factory, nodes, grains.Factory, clock);
+
+        Assert.Equal(0, Utilisation(await WriteAsync(writer), "a-00001"));
+        Assert.Equal(1, grains.JobCalls);
+
+        // The job out of reach: its last answer stands, for JobStateReuse.
+        grains.Failing = true;
+        clock.Advance(DcgmWriter.JobStateReuse - TimeSpan.FromSeconds(1));
+        Assert.Equal(0, Utilisation(await WriteAsync(writer), "a-00001"));
+        clock.Advance(TimeSpan.FromSeconds(2));
+        Assert.True(Utilisation(await WriteAsync(writer), "a-00001") > 90, "past the reuse, the last step's readings");
+
+        // A silo with no block of the scenario shows no GPU and asks the job nothing.
+        grains.Failing = false;
+        var calls = grains.JobCalls;
+        using var empty = Writer(factory, new DcgmNodes(), grains.Factory, clock);
+        Assert.DoesNotContain("DCGM_FI_DEV_GPU_UTIL{", await WriteAsync(empty), StringComparison.Ordinal);
+        Assert.Equal(calls, grains.JobCalls);
+    }
+
+    [Fact]
+    public async Task AnHbmErrorsRowStaysSparedAfterRepairAndCountsOnceThroughAnotherCrashOfItsNode()
+    {
+        // Found by review: XID 48, then a later crash's 79 (on another card), then 48 again as the later one was repaired
+        // counted one error twice. The spared row stays counted once the node is repaired.
+        await using var factory = DcgmSilo();
+        using var client = factory.CreateAdminClient();
+        await MetricsPage.LoadAsync(client, Scenario);
+        var entry = await WaitForEntryAsync(factory, "a-00001");
+        var index = entry.Nodes.ToList().IndexOf("a-00001");
+        var nodes = new DcgmNodes();
+        var block = ClusterLayout.BlockOf("a-00001", ClusterLayout.DefaultBlockSize)!;
+        using var writer = Writer(factory, nodes, factory.Services.GetRequiredService<IGrainFactory>(), new ManualClock());
+        var card = GpuSpread.FaultyGpu("a-00001", XidCatalog.DoubleBitEcc, 8).ToString(CultureInfo.InvariantCulture);
+
+        async Task<double> RowsAsync(NodeEffect effect)
+        {
+            var effects = entry.Effects.ToArray();
+            effects[index] = effect;
+            nodes.Register(block, entry with { Effects = effects });
+            return Rows(await WriteAsync(writer), "a-00001", card);
+        }
+
+        var ecc = new NodeEffect(1, true, Xid: XidCatalog.DoubleBitEcc);
+        Assert.Equal(0, await RowsAsync(NodeEffect.None));
+        Assert.Equal(1, await RowsAsync(ecc));
+        Assert.Equal(1, await RowsAsync(new NodeEffect(1, true, Xid: XidCatalog.FallenOffTheBus)));
+        Assert.Equal(1, await RowsAsync(ecc));
+        Assert.Equal(1, await RowsAsync(NodeEffect.None)); // repaired: the row stays spared
+        Assert.Equal(2, await RowsAsync(ecc)); // another error after the node was seen up: another row
+    }
+
+    private static SiloFactory DcgmSilo() => new()
+    {
+        Pace = "max",
+        Settings = new Dictionary<string, string> { ["Telemetry:Dcgm"] = "true" },
+    };
+
+    private static DcgmWriter Writer(SiloFactory factory, DcgmNodes nodes, IGrainFactory grains, TimeProvider clock) =>
+        new(nodes, factory.Services.GetRequiredService<LayoutCache>(), new SimulationMetrics(), grains, factory.Services.GetRequiredService<IOptions<DcgmOptions>>(),
+            factory.Services.GetRequiredService<IOptions<TelemetryOptions>>(), factory.Services.GetRequiredService<ILogger<DcgmWriter>>(), clock);
+
+    // The silo's block entry for a node once it has a busy share (a step computed).
+    private static async Task<DcgmNodes.Entry> WaitForEntryAsync(SiloFactory factory, string node)
+    {
+        var registry = factory.Services.GetRequiredService<DcgmNodes>();
+        var deadline = DateTime.UtcNow.AddSeconds(60);
+        while (DateTime.UtcNow < deadline)
+        {
+            if (registry.Snapshot().FirstOrDefault(e => e.Nodes.Contains(node)) is { } entry && entry.Busy[entry.Nodes.ToList().IndexOf(node)] > 0)
+            {
+                return entry;
+            }
+
+            await Task.Delay(100, AdminClient.Ct);
+        }
+
+        throw new TimeoutException($"no block entry with a busy share for {node}");
+    }
+
+    private static async Task<string> WriteAsync(DcgmWriter writer)
+    {
+        var output = new StringBuilder();
+        await writer.WriteAsync(output, AdminClient.Ct);
+        return output.ToString();
+    }
+
+    // The mean GPU_UTIL of a node's GPUs.
+    private static double Utilisation(string page, string node) =>
+        Regex.Matches(page, $"^DCGM_FI_DEV_GPU_UTIL\\{{[^}}]*Hostname=\"{node}\"[^}}]*\\}} (\\S+)$", RegexOptions.Multiline)
+            .Select(m => double.Parse(m.Groups[1].Value, CultureInfo.InvariantCulture)).DefaultIfEmpty(double.NaN).Average();
+
+    private static double Rows(string page, string node, string gpu)
+    {
+        var match = Regex.Match(page, $"^DCGM_FI_DEV_UNCORRECTABLE_REMAPPED_ROWS\\{{gpu=\"{gpu}\",[^}}]*Hostname=\"{node}\"[^}}]*\\}} (\\S+)$", RegexOptions.Multiline);
+        Assert.True(match.Success, $"no remapped rows for GPU {gpu} of {node}");
+        return double.Parse(match.Groups[1].Value, CultureInfo.InvariantCulture);
+    }
+
+    // The silo's grain factory, counting the writer's calls for the job's grain and failing them on demand (as a job out
+    // of reach: moving, or its silo gone).
+    public class CountingGrains : DispatchProxy
+    {
+        private IGrainFactory _inner = null!;
+        private int _jobCalls;
+
+        public int JobCalls => Volatile.Read(ref _jobCalls);
+
+        public bool Failing { get; set; }
+
+        public static CountingGrains Over(IGrainFactory inner)
+        {
+            var proxy = Create<IGrainFactory, CountingGrains>();
+            var counting = (CountingGrains)(object)proxy;
+            counting._inner = inner;
+            return counting;
+        }
+
+        public IGrainFactory Factory => (IGrainFactory)(object)this;
+
+        protected override object? Invoke(MethodInfo? targetMethod, object?[]? args)
+        {
+            ArgumentNullException.ThrowIfNull(targetMethod);
+            if (targetMethod.IsGenericMethod && targetMethod.GetGenericArguments()[0] == typeof(IJobGrain))
+            {
+                Interlocked.Increment(ref _jobCalls);
+                if (Failing)
+                {
+                    throw new TimeoutException("the job is out of reach");
+                }
+            }
+
+            return targetMethod.Invoke(_inner, args); // the writer's GetGrain, which throws nothing
+        }
+    }
+
+    // A clock the test moves.
+    private sealed class ManualClock : TimeProvider
+    {
+        private long _ticks = TimeSpan.TicksPerDay;
+
+        public override long TimestampFrequency => TimeSpan.TicksPerSecond;
+
+        public override long GetTimestamp() => Interlocked.Read(ref _ticks);
+
+        public void Advance(TimeSpan by) => Interlocked.Add(ref _ticks, by.Ticks);
+    }
+}
