@@ -37,10 +37,16 @@ internal sealed class RecordSequence
 
     /// <summary>
     /// This activation writes as <paramref name="writer"/>'s, which handed the grain over to it (a migration) and writes no
-    /// more: a write of the other's that storage runs late is then its own. Its sequence goes on from the record handed
-    /// over (<see cref="Stamp"/> at the first write).
+    /// more: a write of the other's that storage runs late is then its own. What storage is known to hold goes on from the
+    /// other's <paramref name="known"/> (the last write of its known to have landed, not one in flight, which would make
+    /// a late landing of that write look like storage gone back); the sequence goes on past the record handed over
+    /// (<see cref="Stamp"/>).
     /// </summary>
-    public void Continue(Guid writer) => Writer = writer;
+    public void Continue(Guid writer, long known)
+    {
+        Writer = writer;
+        (_started, _stamped, Known) = (true, known, known);
+    }
 
     /// <summary>The highest sequence this activation read, or knows storage held from it.</summary>
     public long Known { get; private set; }
@@ -56,6 +62,7 @@ internal sealed class RecordSequence
             (_started, _stamped, Known) = (true, current, current);
         }
 
+        _stamped = Math.Max(_stamped, current); // past a record handed over (Continue) that holds a write still in flight
         return ++_stamped;
     }
 

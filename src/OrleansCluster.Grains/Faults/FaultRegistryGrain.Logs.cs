@@ -42,4 +42,7 @@ public sealed partial class FaultRegistryGrain
 
     [LoggerMessage(Level = LogLevel.Information, Message = "this silo is draining: the fault registry is handed over to silo {Silo}, its faults in memory")]
     private static partial void LogHandingOver(ILogger logger, SiloAddress silo);
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "the fault registry's records could not be written as it was handed over ({Error}: {Message}): they go along in memory, and the next activation writes them")]
+    private static partial void LogHandOverWriteFailed(ILogger logger, string error, string message);
 }

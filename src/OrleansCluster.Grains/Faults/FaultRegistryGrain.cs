@@ -47,6 +47,11 @@ public sealed partial class FaultRegistryGrain(
         var once = new GrainTimerCreationOptions { DueTime = Timeout.InfiniteTimeSpan, Period = Timeout.InfiniteTimeSpan, Interleave = false, KeepAlive = true };
         _timer = this.RegisterGrainTimer(OnTimerAsync, once);
         _historyTimer = this.RegisterGrainTimer(WriteHistoryAsync, once);
+        if (_readAgain)
+        {
+            await _store.ReadAgainAsync(); // handed over with records that may not be storage's (FaultRegistryGrain.HandOver.cs)
+        }
+
         await RestoreAsync(writeBehind: _handedOver); // handed over: the records came in memory, and are written behind
         if (_handedOver)
         {
@@ -59,9 +64,9 @@ public sealed partial class FaultRegistryGrain(
         metrics.FaultsLeft(); // the silo that hosts the registry next exports the fault gauges
         if (reason.ReasonCode == DeactivationReasonCode.Migrating)
         {
-            // Handed over (HandOverAsync): the records go along in memory, not through storage; a write here that failed
-            // would also keep Orleans from migrating the grain at all.
-            _store.Carry(_memory.Book.Faults);
+            // Handed over (HandOverAsync): the records go along in memory, written here only where storage looks healthy
+            // and within a short wait (FaultRegistryGrain.HandOver.cs).
+            await HandOverRecordsAsync(cancellationToken);
             return;
         }
 

@@ -296,6 +296,30 @@ internal sealed partial class FaultStore(IPersistentState<FaultRegistryState> st
     /// </summary>
     public void Carry(IEnumerable<Fault> live) => state.State.Faults = live.Select(FaultIntake.Stored).ToList();
 
+    /// <summary>This activation, in the live records it writes (or the one that handed the registry over to it: <see cref="Continue"/>).</summary>
+    public Guid Writer => _sequence.Writer;
+
+    /// <summary>The highest sequence of the live record this activation read, or knows storage held from it.</summary>
+    public long Known => _sequence.Known;
+
+    /// <summary>
+    /// The registry was handed over to this activation by <paramref name="writer"/>'s, which writes no more and knew
+    /// storage to hold <paramref name="known"/>: this one writes as it (<see cref="RecordSequence.Continue"/>), so that a
+    /// write of the other's that storage runs late is taken for its own and written over, rather than for a later
+    /// writer's, which would refuse every write of this one.
+    /// </summary>
+    public void Continue(Guid writer, long known) => _sequence.Continue(writer, known);
+
+    /// <summary>
+    /// Reads both records again as storage holds them (a hand-over whose state may not be storage's: a write's outcome
+    /// was not known when it left).
+    /// </summary>
+    public async Task ReadAgainAsync()
+    {
+        await state.ReadStateAsync();
+        await history.ReadStateAsync();
+    }
+
     /// <summary>Notes that the history in memory may differ from the one stored, so that its next write is made.</summary>
     public void HistoryChanged() => HistoryDirty = true;
 

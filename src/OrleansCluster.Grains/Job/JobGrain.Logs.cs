@@ -24,6 +24,9 @@ public sealed partial class JobGrain
     [LoggerMessage(Level = LogLevel.Information, Message = "this silo is draining: the job is handed over to silo {Silo}, its record in memory")]
     private static partial void LogHandingOver(ILogger logger, SiloAddress silo);
 
+    [LoggerMessage(Level = LogLevel.Warning, Message = "the job's record could not be written as it was handed over ({Error}: {Message}): it goes along in memory, and the next activation writes it")]
+    private static partial void LogHandOverWriteFailed(ILogger logger, string error, string message);
+
     [LoggerMessage(Level = LogLevel.Information, Message = "silo(s) {Silos} joined: the barrier tree is laid out again over every active silo, from the same step")]
     private static partial void LogJoined(ILogger logger, string silos);
 

@@ -130,6 +130,11 @@ public sealed partial class JobGrain(
 
     public override async Task OnActivateAsync(CancellationToken cancellationToken)
     {
+        if (_readAgain)
+        {
+            await record.ReadStateAsync(cancellationToken); // handed over with a record that may not be storage's (JobGrain.HandOver.cs)
+        }
+
         if (Job.Source is not { } source)
         {
             return;
@@ -171,7 +176,14 @@ public sealed partial class JobGrain(
                 // owed the whole pause since it (a job paused, its silo stopped, resumed 12 s later at x10 ran 33
                 // steps in 3 s). The record keeps no wait: the resume runs the next step at once, then keeps the pace.
                 _cadence.Hold(Job.Pace);
-                await ConfigureTreeAsync(keepFaults: true);
+                if (!_handedOver)
+                {
+                    await ConfigureTreeAsync(keepFaults: true);
+                }
+
+                // Handed over: no grain call here (found by review: the registry, handed over beside it, could hold the
+                // call at its old activation while its own migration waited behind this activation, and this one timed
+                // out). The tree stays to be laid out (LayOutAgain above), by the first tick after a resume.
             }
         }
 
@@ -198,11 +210,11 @@ public sealed partial class JobGrain(
         metrics.StepLeft(); // the silo that hosts the job next exports its figures; this one no longer has them
         if (reason.ReasonCode == DeactivationReasonCode.Migrating)
         {
-            // Handed over (DrainSiloAsync): the record goes along in memory, not through storage; a write here that failed
-            // would also keep Orleans from migrating the grain at all.
+            // Handed over (DrainSiloAsync): the record goes along in memory, written here only where storage looks
+            // healthy and within a short wait (JobGrain.HandOver.cs).
             if (Job.Source is not null && !_writes.Superseded)
             {
-                HandOverRecord();
+                await HandOverRecordAsync(cancellationToken);
             }
 
             return;

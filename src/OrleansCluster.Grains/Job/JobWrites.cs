@@ -53,6 +53,15 @@ internal sealed class JobWrites(TimeProvider time)
     /// <summary>This activation, in the records it writes (or the one that handed the job over to it: <see cref="Continue"/>).</summary>
     public Guid Writer => _sequence.Writer;
 
+    /// <summary>The highest sequence this activation read, or knows storage held from it (carried on a hand-over).</summary>
+    public long Known => _sequence.Known;
+
+    /// <summary>
+    /// Whether storage looks healthy from here: no write owed or failed since the last that landed, none unsettled, and
+    /// the record not written by another activation since.
+    /// </summary>
+    public bool Healthy => !SaveOwed && Unwritten is null && Unsettled is null && !Superseded;
+
     /// <summary>Another activation wrote the record: this one writes no more.</summary>
     public bool Superseded { get; private set; }
 
@@ -85,11 +94,11 @@ internal sealed class JobWrites(TimeProvider time)
     /// The job was handed over to this activation by <paramref name="writer"/>'s, which writes no more: this one writes as
     /// it, so that a write of the other's that storage runs late (a paused Redis) is taken for its own, written again over,
     /// rather than for another activation's, which would stand this one down. The record is owed a write: the hand-over
-    /// made none.
+    /// made none. <paramref name="known"/> is the last sequence the other knew storage to hold.
     /// </summary>
-    public void Continue(Guid writer)
+    public void Continue(Guid writer, long known)
     {
-        _sequence.Continue(writer);
+        _sequence.Continue(writer, known);
         SaveOwed = true;
     }
 
