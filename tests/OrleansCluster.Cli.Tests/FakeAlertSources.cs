@@ -56,11 +56,15 @@ public sealed class FakeAlertSources : IAsyncDisposable
     /// <summary>
     /// Starts serving. With <paramref name="rangeRefusal"/>, every range query is answered 400 with Prometheus' error
     /// body carrying that message. The job runs at <paramref name="pace"/> (realtime at speed 1 by default); the rules'
-    /// group says its evaluation interval when <paramref name="evaluationSeconds"/> is given, and the simulator's target is
-    /// scraped every <paramref name="scrapeSeconds"/>.
+    /// group is evaluated every <paramref name="evaluationSeconds"/> (no <c>interval</c> when null), and the simulator's
+    /// target is scraped every <paramref name="scrapeSeconds"/> (no <c>scrapeInterval</c> when null). With
+    /// <paramref name="targetsMissing"/>, <c>/api/v1/targets</c> answers 404 as a query front-end without it does.
+    /// <paramref name="groups"/>, when given, name each rule's group and its interval (rules of <paramref name="series"/>
+    /// not in it go to a group of <paramref name="evaluationSeconds"/>).
     /// </summary>
-    public static async Task<FakeAlertSources> StartAsync(IReadOnlyList<Fault> faults, IReadOnlyList<Series> series, string? rangeRefusal = null, PaceSettings? pace = null, double? evaluationSeconds = null, double scrapeSeconds = 1)
+    public static async Task<FakeAlertSources> StartAsync(IReadOnlyList<Fault> faults, IReadOnlyList<Series> series, string? rangeRefusal = null, PaceSettings? pace = null, double? evaluationSeconds = 1, double? scrapeSeconds = 1, bool targetsMissing = false, IReadOnlyDictionary<string, double>? groups = null)
     {
+        groups ??= new Dictionary<string, double>();
         var cluster = JsonSerializer.Serialize(new ClusterStatus("fake", [], [], new JobStatus(JobState.Running, pace ?? PaceSettings.Realtime(), 1, 0, 1, 0, 0, 0, 1, 0, 1), null), ApiJson.Create());
         var url = $"http://127.0.0.1:{ManagedProcess.FreePort()}";
         var builder = WebApplication.CreateSlimBuilder();
@@ -71,12 +75,19 @@ public sealed class FakeAlertSources : IAsyncDisposable
         app.MapGet("/api/faults", (HttpContext context) => ListFaults(context, faults));
         app.MapGet("/api/cluster", () => Results.Text(cluster, "application/json"));
         app.MapGet("/api/v1/query_range", (HttpContext context) => sources.QueryRange(context, series, rangeRefusal));
+        static JsonNode Group(string name, double? interval, IEnumerable<string> rules) =>
+            new JsonObject { ["name"] = name, ["interval"] = interval, ["rules"] = new JsonArray([.. rules.Select(r => (JsonNode)new JsonObject { ["name"] = r, ["type"] = "alerting" })]) };
+        JsonNode[] ruleGroups =
+        [
+            Group("scored", evaluationSeconds, series.Select(s => s.Rule).Distinct().Where(r => !groups.ContainsKey(r))),
+            .. groups.GroupBy(g => g.Value).Select(g => Group($"every-{g.Key}s", g.Key, g.Select(r => r.Key))),
+        ];
         app.MapGet("/api/v1/rules", () => Results.Text(
-            new JsonObject { ["status"] = "success", ["data"] = new JsonObject { ["groups"] = new JsonArray(new JsonObject { ["name"] = "scored", ["interval"] = evaluationSeconds, ["rules"] = new JsonArray([.. series.Select(s => s.Rule).Distinct().Select(r => (JsonNode)new JsonObject { ["name"] = r, ["type"] = "alerting" })]) }) } }.ToJsonString(),
+            new JsonObject { ["status"] = "success", ["data"] = new JsonObject { ["groups"] = new JsonArray([.. ruleGroups.Select(g => g.DeepClone())]) } }.ToJsonString(),
             "application/json"));
         var target = new JsonObject { ["job"] = "orleanscluster", ["instance"] = url[7..] };
-        app.MapGet("/api/v1/targets", () => Results.Text(
-            new JsonObject { ["status"] = "success", ["data"] = new JsonObject { ["activeTargets"] = new JsonArray(new JsonObject { ["labels"] = target.DeepClone(), ["scrapeInterval"] = string.Create(CultureInfo.InvariantCulture, $"{scrapeSeconds * 1000:0}ms") }), ["droppedTargets"] = new JsonArray() } }.ToJsonString(),
+        app.MapGet("/api/v1/targets", () => targetsMissing ? Results.Text("404 page not found", "text/plain", statusCode: StatusCodes.Status404NotFound) : Results.Text(
+            new JsonObject { ["status"] = "success", ["data"] = new JsonObject { ["activeTargets"] = new JsonArray(new JsonObject { ["labels"] = target.DeepClone(), ["scrapeInterval"] = scrapeSeconds is { } every ? string.Create(CultureInfo.InvariantCulture, $"{every * 1000:0}ms") : null }), ["droppedTargets"] = new JsonArray() } }.ToJsonString(),
             "application/json"));
         app.MapGet("/api/v1/query", () => Results.Text(
             new JsonObject { ["status"] = "success", ["data"] = new JsonObject { ["resultType"] = "vector", ["result"] = new JsonArray(new JsonObject { ["metric"] = target.DeepClone(), ["value"] = new JsonArray(0, "1") }) } }.ToJsonString(),

@@ -38,7 +38,12 @@ public static class AlertScoring
     /// <paramref name="UnobservableFaultEpisodes"/> counts its episodes excused because only unobservable faults explain
     /// them (out of precision), and <paramref name="ExcusedFaults"/> the window's unobservable faults, left out of
     /// <paramref name="Faults"/> and so of recall: the same for every rule, beside each so that a rule's recall reads as
-    /// over the faults it was scored on.
+    /// over the faults it was scored on. <paramref name="UnobservableUnderSeconds"/> is the rule's own threshold (the
+    /// longer of the simulator's scrape interval and <paramref name="EvaluationIntervalSeconds"/>, its group's), so
+    /// <paramref name="ExcusedFaults"/> may differ between rules of groups evaluated at different intervals.
+    /// <paramref name="PendingFaults"/> counts the window's faults too recent to judge (<see cref="IsPending"/>), left out
+    /// of <paramref name="Faults"/> like the excused ones, and <paramref name="PendingFaultEpisodes"/> the rule's episodes
+    /// only they explain (neither true nor false positives).
     /// </summary>
     public sealed record RuleScore(
         string Rule,
@@ -54,7 +59,11 @@ public static class AlertScoring
         IReadOnlyList<Episode>? FalsePositiveEpisodes = null,
         IReadOnlyList<TruthFault>? MissedFaults = null,
         int UnobservableFaultEpisodes = 0,
-        int ExcusedFaults = 0);
+        int ExcusedFaults = 0,
+        double? UnobservableUnderSeconds = null,
+        double? EvaluationIntervalSeconds = null,
+        int PendingFaults = 0,
+        int PendingFaultEpisodes = 0);
 
     /// <summary>
     /// Whether <paramref name="fault"/> had ended by <paramref name="now"/>, the time scored to, less than
@@ -72,16 +81,30 @@ public static class AlertScoring
     }
 
     /// <summary>
+    /// Whether <paramref name="fault"/>, not unobservable, began less than <paramref name="shortest"/> plus
+    /// <paramref name="grace"/> before <paramref name="now"/>: no scrape and evaluation need have seen it yet, nor the
+    /// grace a firing has after a fault run out, so a rule that has not fired for it has not missed it (found by review:
+    /// a fault begun 0.3 s before scoring was scored as missed). Such a fault is pending: neither scored nor excused.
+    /// </summary>
+    public static bool IsPending(TruthFault fault, TimeSpan shortest, TimeSpan grace, DateTimeOffset now)
+    {
+        ArgumentNullException.ThrowIfNull(fault);
+        return !IsUnobservable(fault, shortest, now) && now - fault.Start < shortest + grace;
+    }
+
+    /// <summary>
     /// The scores of every rule that fired, and of every rule named in <paramref name="rules"/> though it never fired.
     /// <paramref name="faults"/> are the faults that began in the window; <paramref name="earlier"/> those that began
-    /// before it, and <paramref name="unobservable"/> those of the window too short to be seen, context only.
+    /// before it, <paramref name="unobservable"/> those of the window too short to be seen and <paramref name="pending"/>
+    /// those too recent to judge, context only.
     /// </summary>
-    public static IReadOnlyList<RuleScore> Score(IReadOnlyList<TruthFault> faults, IReadOnlyList<Episode> episodes, TimeSpan grace, DateTimeOffset windowEnd, IEnumerable<string>? rules = null, IReadOnlyList<TruthFault>? earlier = null, IReadOnlyList<TruthFault>? unobservable = null)
+    public static IReadOnlyList<RuleScore> Score(IReadOnlyList<TruthFault> faults, IReadOnlyList<Episode> episodes, TimeSpan grace, DateTimeOffset windowEnd, IEnumerable<string>? rules = null, IReadOnlyList<TruthFault>? earlier = null, IReadOnlyList<TruthFault>? unobservable = null, IReadOnlyList<TruthFault>? pending = null)
     {
         ArgumentNullException.ThrowIfNull(faults);
         ArgumentNullException.ThrowIfNull(episodes);
         earlier ??= [];
         unobservable ??= [];
+        pending ??= [];
         var names = episodes.Select(e => e.Rule).Concat(rules ?? []).Distinct(StringComparer.Ordinal).Order(StringComparer.Ordinal);
         var scores = new List<RuleScore>();
         foreach (var rule in names)
@@ -89,7 +112,7 @@ public static class AlertScoring
             var mine = episodes.Where(e => e.Rule == rule).ToArray();
             // Each episode's one fault (none: a false positive), by position: two series of one rule on one host
             // (per-GPU labels) may give equal episodes, each counted.
-            var attributed = mine.Select(e => Attribute(e, faults, earlier, unobservable, grace, windowEnd)).ToArray();
+            var attributed = mine.Select(e => Attribute(e, faults, earlier, unobservable, pending, grace, windowEnd)).ToArray();
             var first = new Dictionary<TruthFault, DateTimeOffset>(ReferenceEqualityComparer.Instance);
             var tp = 0;
             for (var i = 0; i < mine.Length; i++)
@@ -131,7 +154,9 @@ public static class AlertScoring
                 [.. falsePositives.OrderBy(e => e.Start).ThenBy(e => e.Host, StringComparer.Ordinal).Take(Listed)],
                 [.. missed.OrderBy(f => f.Start).ThenBy(f => f.Id, StringComparer.Ordinal).Take(Listed)],
                 attributed.Count(a => a.Role == Role.Unobservable),
-                unobservable.Count));
+                unobservable.Count,
+                PendingFaults: pending.Count,
+                PendingFaultEpisodes: attributed.Count(a => a.Role == Role.Pending)));
         }
 
         return scores;
@@ -166,6 +191,7 @@ public static class AlertScoring
         Scored,
         Earlier,
         Unobservable,
+        Pending,
     }
 
     /// <summary>
@@ -175,9 +201,10 @@ public static class AlertScoring
     /// began last (ties: fewest hosts, then by id); none when no fault explains it. A window's fault began after every
     /// earlier one, so wins over them.
     /// </summary>
-    private static (TruthFault? Fault, Role Role) Attribute(Episode episode, IReadOnlyList<TruthFault> faults, IReadOnlyList<TruthFault> earlier, IReadOnlyList<TruthFault> unobservable, TimeSpan grace, DateTimeOffset windowEnd) =>
+    private static (TruthFault? Fault, Role Role) Attribute(Episode episode, IReadOnlyList<TruthFault> faults, IReadOnlyList<TruthFault> earlier, IReadOnlyList<TruthFault> unobservable, IReadOnlyList<TruthFault> pending, TimeSpan grace, DateTimeOffset windowEnd) =>
         faults.Select(f => (Fault: f, Role: Role.Scored))
             .Concat(earlier.Select(f => (Fault: f, Role: Role.Earlier)))
+            .Concat(pending.Select(f => (Fault: f, Role: Role.Pending)))
             .Concat(unobservable.Select(f => (Fault: f, Role: Role.Unobservable)))
             .Where(c => Matches(episode, c.Fault, grace, windowEnd))
             .OrderBy(c => c.Role == Role.Unobservable)
@@ -208,7 +235,11 @@ public static class AlertScoring
     /// when the window was scored. <paramref name="Pace"/> is the job's pace when the window was scored, which need not
     /// be the pace the faults ran at; <paramref name="UnobservableSpeed"/> is what they ran at, from the ground truth:
     /// the median, over the unobservable background faults, of their simulated repair time over their wall time (null
-    /// when none has both).
+    /// when none has both). Rules of groups evaluated at different intervals have thresholds of their own
+    /// (<see cref="RuleScore.UnobservableUnderSeconds"/>): then the report's counts are under the longest of them.
+    /// <paramref name="Pending"/> counts the window's faults too recent to judge (<see cref="IsPending"/>), left out of
+    /// <paramref name="Faults"/>; <paramref name="IntervalWarning"/> says which interval Prometheus did not name and was
+    /// taken at its default (1 m) instead.
     /// </summary>
     public sealed record Report(
         DateTimeOffset From,
@@ -226,7 +257,9 @@ public static class AlertScoring
         string? Pace = null,
         double? ScrapeIntervalSeconds = null,
         double? EvaluationIntervalSeconds = null,
-        double? UnobservableSpeed = null) : ICommandReport
+        double? UnobservableSpeed = null,
+        int Pending = 0,
+        string? IntervalWarning = null) : ICommandReport
     {
         public bool Held() => true;
 
@@ -235,6 +268,8 @@ public static class AlertScoring
             (Rules.Count == 0 ? "no rule fired." : $"best recall {Rules.Max(r => r.Recall ?? 0):P0}, best precision {Rules.Max(r => r.Precision ?? 0):P0}.") +
             (EarlierFaults > 0 ? string.Create(CultureInfo.InvariantCulture, $" {EarlierFaults} fault(s) that began before the window: context only, their episodes neither true nor false positives.") : string.Empty) +
             (Unobservable > 0 ? string.Create(CultureInfo.InvariantCulture, $" {Unobservable:N0} fault(s) of the window unobservable, lasting under {UnobservableUnderSeconds:0.###} s of wall time (job pace {Pace ?? "unknown"} when scored{RanAt(UnobservableSpeed)}): not scored, neither detected nor missed; score at realtime pace with a speed at which faults last several scrape intervals.") : string.Empty) +
+            (Pending > 0 ? string.Create(CultureInfo.InvariantCulture, $" {Pending:N0} fault(s) of the window pending, begun too recently for a scrape, an evaluation and the grace to have passed: neither scored nor excused.") : string.Empty) +
+            (IntervalWarning is { } assumed ? $" Assumed: {assumed}." : string.Empty) +
             (AskedFrom is { } asked ? string.Create(CultureInfo.InvariantCulture, $" Window cut: asked from {asked:u}, scored from {From:u} ({(From - asked).TotalSeconds:0.#} s dropped), the ground truth before it being incomplete.") : string.Empty);
 
         public IReadOnlyList<ReportTable> Tables()
@@ -243,8 +278,8 @@ public static class AlertScoring
             {
                 new(
                     "Alert rules against the ground truth",
-                    ["rule", "true positives", "false positives", "episodes excused (unobservable)", "precision", "missed", "recall", "faults excused (unobservable)", "detect p50 s", "detect p95 s", "for earlier faults"],
-                    [.. Rules.Select(r => (IReadOnlyList<string>)[r.Rule, ReportWriter.N(r.TruePositives), ReportWriter.N(r.FalsePositives), ReportWriter.N(r.UnobservableFaultEpisodes), Ratio(r.Precision), $"{r.Missed} of {r.Faults}", Ratio(r.Recall), ReportWriter.N(r.ExcusedFaults), Seconds(r.DetectP50Seconds), Seconds(r.DetectP95Seconds), ReportWriter.N(r.EarlierFaultEpisodes)])]),
+                    ["rule", "true positives", "false positives", "episodes excused (unobservable)", "precision", "missed", "recall", "faults excused (unobservable)", "detect p50 s", "detect p95 s", "for earlier faults", "unobservable under s", "faults pending"],
+                    [.. Rules.Select(r => (IReadOnlyList<string>)[r.Rule, ReportWriter.N(r.TruePositives), ReportWriter.N(r.FalsePositives), ReportWriter.N(r.UnobservableFaultEpisodes), Ratio(r.Precision), $"{r.Missed} of {r.Faults}", Ratio(r.Recall), ReportWriter.N(r.ExcusedFaults), Seconds(r.DetectP50Seconds), Seconds(r.DetectP95Seconds), ReportWriter.N(r.EarlierFaultEpisodes), r.UnobservableUnderSeconds is { } u ? u.ToString("0.###", CultureInfo.InvariantCulture) : "-", ReportWriter.N(r.PendingFaults)])]),
             };
             var falsePositives = Rules.SelectMany(r => Listing(r.Rule, r.FalsePositives, r.FalsePositiveEpisodes, e => [r.Rule, e.Host ?? "(no host label)", LabelText(e.Labels), Time(e.Start), Time(e.End)], 5)).ToArray();
             if (falsePositives.Length > 0)

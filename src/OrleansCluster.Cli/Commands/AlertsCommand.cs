@@ -80,7 +80,7 @@ public static class AlertsCommand
                 using var admin = target.CreateClient();
                 using var prom = Target.Parse(parse.GetValue(prometheus)!, null).CreateClient();
                 var report = await RunAsync(admin, prom, options, DateTimeOffset.UtcNow, ct);
-                foreach (var warning in new[] { report.Warning, report.UnobservableWarning }.OfType<string>())
+                foreach (var warning in new[] { report.Warning, report.IntervalWarning, report.UnobservableWarning }.OfType<string>())
                 {
                     await Console.Error.WriteLineAsync($"warning: {warning}");
                 }
@@ -97,7 +97,11 @@ public static class AlertsCommand
     }
 
     /// <summary>
-    /// Reads both sides for the window ending at <paramref name="now"/> and scores every rule. When the fault registry's
+    /// Reads both sides for the window ending at <paramref name="now"/> and scores every rule, each by its own threshold
+    /// (the longer of the scrape interval and its group's evaluation interval; Prometheus' default, 1 m, assumed for
+    /// either where Prometheus names none, and said in <see cref="AlertScoring.Report.IntervalWarning"/>). The window's
+    /// faults begun less than that threshold plus the grace before <paramref name="now"/> are pending
+    /// (<see cref="AlertScoring.IsPending"/>): neither scored nor excused. When the fault registry's
     /// history of ended faults does not reach back to the window's start (see <see cref="TruthCompleteFrom"/>), the
     /// window is cut to start where it does, and the report says so; when nothing of the window is left (less than one
     /// <see cref="Options.Step"/>), an <see cref="InvalidOperationException"/> (exit 2). The window's faults that ended
@@ -136,16 +140,40 @@ public static class AlertsCommand
         var window = rows.Where(f => f.StartsAt >= from && f.StartsAt <= now).Select(Truth).ToList();
         var earlier = rows.Where(f => f.StartsAt < from).Select(Truth).ToList();
         var episodes = await ReadEpisodesAsync(prometheus, options, from, now, cancellationToken);
-        var (rules, evaluation) = await ReadRulesAsync(prometheus, cancellationToken);
-        var (scrape, scrapeOf) = await ReadScrapeIntervalAsync(prometheus, cancellationToken);
+        var rules = await ReadRulesAsync(prometheus, cancellationToken);
+        var scrape = await ReadScrapeIntervalAsync(prometheus, cancellationToken);
         // Found by an expert probe: at max pace every background fault lasted under 1 s of wall time, and each rule
         // was blamed for ~1,000 misses no scrape could have seen. The registry's history is the same at any pace in
         // simulated time; Prometheus sees wall time, and the ground truth's stamps are wall time as it passed (a
         // fault's start and end as the registry recorded them), so a pace changed within the window is judged right.
-        var shortest = evaluation > scrape ? evaluation : scrape;
-        var unobservable = window.Where(f => AlertScoring.IsUnobservable(f, shortest, now)).ToList();
-        var faults = window.Except(unobservable).ToList();
-        var scores = AlertScoring.Score(faults, episodes, options.Grace, now, rules, earlier, unobservable);
+        // Each rule by its own group's evaluation interval (found by review: the longest of all groups was taken, so a
+        // group at 1 m excused every fault under 60 s for a rule evaluated every 2 s); a rule that fired but is not
+        // among the rules Prometheus holds now (removed by a reload) by the longest of them, or the default where it
+        // holds none.
+        var longestGroup = rules.Count > 0 ? rules.Max(r => r.Evaluation) : DefaultInterval;
+        // A name in two groups (allowed) by the longer.
+        var evaluationOf = rules.GroupBy(r => r.Name, StringComparer.Ordinal).ToDictionary(g => g.Key, g => g.Max(r => r.Evaluation), StringComparer.Ordinal);
+        var names = episodes.Select(e => e.Rule).Concat(rules.Select(r => r.Name)).Distinct(StringComparer.Ordinal).ToArray();
+        var scores = new List<AlertScoring.RuleScore>();
+        foreach (var byEvaluation in names.GroupBy(n => evaluationOf.GetValueOrDefault(n, longestGroup)))
+        {
+            var shortest = Longer(scrape.Interval, byEvaluation.Key);
+            var split = Split(window, shortest, options.Grace, now);
+            var mine = byEvaluation.ToHashSet(StringComparer.Ordinal);
+            scores.AddRange(AlertScoring.Score(split.Scored, [.. episodes.Where(e => mine.Contains(e.Rule))], options.Grace, now, mine, earlier, split.Unobservable, split.Pending)
+                .Select(r => r with { UnobservableUnderSeconds = shortest.TotalSeconds, EvaluationIntervalSeconds = byEvaluation.Key.TotalSeconds }));
+        }
+
+        scores.Sort((a, b) => string.CompareOrdinal(a.Rule, b.Rule));
+        // The report's counts under the longest threshold of its rules (with one group, every rule's).
+        // No rule at all: nothing is judged by an evaluation, the scrape interval alone says what could be seen.
+        var evaluation = names.Length > 0 ? names.Max(n => evaluationOf.GetValueOrDefault(n, longestGroup)) : TimeSpan.Zero;
+        var unheld = rules.Count == 0 ? names.Length : 0;
+        var longest = Longer(scrape.Interval, evaluation);
+        var (faults, unobservable, pending) = Split(window, longest, options.Grace, now);
+        var assumed = new[] { scrape.Assumed, rules.Any(r => r.Assumed) ? string.Create(CultureInfo.InvariantCulture, $"Prometheus named no evaluation interval for the group(s) of {rules.Count(r => r.Assumed):N0} rule(s) ({string.Join(", ", rules.Where(r => r.Assumed).Select(r => r.Group).Distinct(StringComparer.Ordinal).Take(5))}), so its default evaluation_interval, 1 m, was assumed for them") : null, unheld > 0 ? string.Create(CultureInfo.InvariantCulture, $"Prometheus holds no alerting rule, so its default evaluation_interval, 1 m, was assumed for the {unheld:N0} that fired") : null }.OfType<string>().ToArray();
+        var intervalWarning = assumed.Length > 0 ? string.Join("; ", assumed) : null;
+        var thresholds = scores.Select(r => r.UnobservableUnderSeconds).Distinct().Count();
         string? pace = null, unobservableWarning = null;
         double? speed = null;
         if (unobservable.Count > 0)
@@ -154,7 +182,9 @@ public static class AlertsCommand
             // reported as the one they ran at): what they ran at is in their records.
             pace = Describe((await SiloApi.ClusterAsync(admin, cancellationToken)).Job.Pace);
             speed = RanAt(rows, unobservable);
-            unobservableWarning = string.Create(CultureInfo.InvariantCulture, $"{unobservable.Count:N0} of the window's {window.Count:N0} faults lasted under {shortest.TotalSeconds:0.###} s of wall time (the longer of {scrapeOf}, {scrape.TotalSeconds:0.###} s, and the rules' evaluation interval, {evaluation.TotalSeconds:0.###} s), too short for Prometheus to see, and are left out of the score as unobservable (the job's pace is {pace} now{AlertScoring.Report.RanAt(speed)}): score at realtime pace with a speed at which faults last several scrape intervals (PUT /api/job/pace {{\"mode\":\"realtime\",\"speed\":20}} with a 2 s scrape and evaluation)");
+            var evaluationWords = thresholds > 1 ? "the longest of the scored rules' evaluation intervals" : "the rules' evaluation interval";
+            var perRule = thresholds > 1 ? "; each rule's own threshold is in its row, and excuses fewer where its group is evaluated more often" : string.Empty;
+            unobservableWarning = string.Create(CultureInfo.InvariantCulture, $"{unobservable.Count:N0} of the window's {window.Count:N0} faults lasted under {longest.TotalSeconds:0.###} s of wall time (the longer of {scrape.Of}, {scrape.Interval.TotalSeconds:0.###} s, and {evaluationWords}, {evaluation.TotalSeconds:0.###} s{(intervalWarning is null ? string.Empty : ", one at least assumed")}{perRule}), too short for Prometheus to see, and are left out of the score as unobservable (the job's pace is {pace} now{AlertScoring.Report.RanAt(speed)}): score at realtime pace with a speed at which faults last several scrape intervals (PUT /api/job/pace {{\"mode\":\"realtime\",\"speed\":20}} with a 2 s scrape and evaluation)");
         }
 
         return new AlertScoring.Report(
@@ -167,13 +197,28 @@ public static class AlertsCommand
             warning,
             earlier.Count,
             unobservable.Count,
-            unobservable.Count > 0 ? shortest.TotalSeconds : null,
+            unobservable.Count > 0 ? longest.TotalSeconds : null,
             unobservable.Count > 0 ? [.. unobservable.OrderBy(f => f.Start).ThenBy(f => f.Id, StringComparer.Ordinal).Take(AlertScoring.Listed)] : null,
             unobservableWarning,
             pace,
-            scrape.TotalSeconds,
+            scrape.Interval.TotalSeconds,
             evaluation.TotalSeconds,
-            speed);
+            speed,
+            pending.Count,
+            intervalWarning);
+    }
+
+    /// <summary>What Prometheus' configuration takes when it names no <c>scrape_interval</c> or <c>evaluation_interval</c>: 1 m, for both.</summary>
+    public static readonly TimeSpan DefaultInterval = TimeSpan.FromMinutes(1);
+
+    private static TimeSpan Longer(TimeSpan a, TimeSpan b) => a > b ? a : b;
+
+    // The window's faults as one threshold judges them: scored, unobservable, or pending.
+    private static (List<AlertScoring.TruthFault> Scored, List<AlertScoring.TruthFault> Unobservable, List<AlertScoring.TruthFault> Pending) Split(List<AlertScoring.TruthFault> window, TimeSpan shortest, TimeSpan grace, DateTimeOffset now)
+    {
+        var unobservable = window.Where(f => AlertScoring.IsUnobservable(f, shortest, now)).ToList();
+        var pending = window.Where(f => AlertScoring.IsPending(f, shortest, grace, now)).ToList();
+        return (window.Except(unobservable).Except(pending).ToList(), unobservable, pending);
     }
 
     // The median of simulated repair time over wall time of the background faults among those given (by id in rows)
@@ -258,35 +303,60 @@ public static class AlertsCommand
 
     /// <summary>
     /// How often Prometheus scrapes the simulator: the longest <c>scrapeInterval</c> of its active targets
-    /// (<c>/api/v1/targets</c>) that hold the simulator's series (<c>gpusim_*</c>, or dcgm-exporter's <c>DCGM_FI_*</c>,
-    /// by <c>job</c> and <c>instance</c>), with words for the warning saying which. Found by the series, not by the
-    /// address: Prometheus may reach a silo by another name than the command does (docker-compose: <c>silo1:8080</c>
-    /// against <c>127.0.0.1:8081</c>), and scrapes every silo of a cluster. When no target holds them (none scraped
-    /// yet, or gone), the longest of all active targets, said so; zero when Prometheus names no interval.
+    /// (<c>/api/v1/targets</c>) in a scrape job that holds the simulator's job series (<see cref="SimulatorTargetsQuery"/>),
+    /// with words for the warning saying which. Found by the series, not by the address: Prometheus may reach a silo by
+    /// another name than the command does (docker-compose: <c>silo1:8080</c> against <c>127.0.0.1:8081</c>), and scrapes
+    /// every silo of a cluster. When no target holds them (none scraped yet, or gone), the longest of all active targets,
+    /// said so. Where Prometheus names no interval (a target without <c>scrapeInterval</c>, no target at all, or no
+    /// <c>/api/v1/targets</c>, as behind Thanos', Mimir's or VictoriaMetrics' query front-ends), its default
+    /// <c>scrape_interval</c>, 1 m, is assumed, and <c>Assumed</c> says so (found by review: such a target read 0 s, so
+    /// nothing was excused and nothing said, and a backend without the endpoint failed the command).
     /// </summary>
-    private static async Task<(TimeSpan Interval, string Of)> ReadScrapeIntervalAsync(HttpClient prometheus, CancellationToken cancellationToken)
+    private static async Task<(TimeSpan Interval, string Of, string? Assumed)> ReadScrapeIntervalAsync(HttpClient prometheus, CancellationToken cancellationToken)
     {
-        List<(string? Job, string? Instance, TimeSpan Interval)> targets;
-        using (var document = await QueryAsync(prometheus, "/api/v1/targets?state=active", cancellationToken))
+        List<(string? Job, string? Instance, TimeSpan? Interval)> targets;
+        try
         {
+            using var document = await QueryAsync(prometheus, "/api/v1/targets?state=active", cancellationToken);
             targets = [.. document.RootElement.GetProperty("data").GetProperty("activeTargets").EnumerateArray().Select(t => (
                 Label(t, "job"),
                 Label(t, "instance"),
-                t.TryGetProperty("scrapeInterval", out var i) && i.ValueKind == JsonValueKind.String && PrometheusDuration(i.GetString()!) is { } d ? d : TimeSpan.Zero))];
+                t.TryGetProperty("scrapeInterval", out var i) && i.ValueKind == JsonValueKind.String && PrometheusDuration(i.GetString()!) is { } d && d > TimeSpan.Zero ? d : (TimeSpan?)null))];
+        }
+        catch (Exception e) when (e is InvalidOperationException or KeyNotFoundException)
+        {
+            return (DefaultInterval, "Prometheus' default scrape interval, assumed", string.Create(CultureInfo.InvariantCulture, $"Prometheus' /api/v1/targets could not be read ({OneLine(e.Message, 200)}), so its default scrape_interval, 1 m, was assumed for the simulator"));
         }
 
-        var query = Uri.EscapeDataString("group by (job, instance) ({__name__=~\"gpusim_.+|DCGM_FI_.+\"})");
         HashSet<(string?, string?)> simulator;
-        using (var document = await QueryAsync(prometheus, $"/api/v1/query?query={query}", cancellationToken))
+        using (var document = await QueryAsync(prometheus, $"/api/v1/query?query={Uri.EscapeDataString(SimulatorTargetsQuery)}", cancellationToken))
         {
             simulator = [.. document.RootElement.GetProperty("data").GetProperty("result").EnumerateArray().Select(r => (Label(r, "job", "metric"), Label(r, "instance", "metric")))];
         }
 
         var mine = targets.Where(t => simulator.Contains((t.Job, t.Instance))).ToArray();
-        return mine.Length > 0
-            ? (mine.Max(t => t.Interval), mine.Length == 1 ? "the simulator's scrape interval" : string.Create(CultureInfo.InvariantCulture, $"the longest scrape interval of the simulator's {mine.Length} targets"))
-            : (targets.Select(t => t.Interval).DefaultIfEmpty(TimeSpan.Zero).Max(), string.Create(CultureInfo.InvariantCulture, $"the longest scrape interval of Prometheus' {targets.Count} targets, none holding the simulator's series"));
+        var (of, chosen) = mine.Length > 0
+            ? (mine.Length == 1 ? "the simulator's scrape interval" : string.Create(CultureInfo.InvariantCulture, $"the longest scrape interval of the simulator's {mine.Length} targets"), mine)
+            : (string.Create(CultureInfo.InvariantCulture, $"the longest scrape interval of Prometheus' {targets.Count} targets, none holding the simulator's series"), [.. targets]);
+        var unnamed = chosen.Length == 0 ? 1 : chosen.Count(t => t.Interval is null);
+        if (unnamed == 0)
+        {
+            return (chosen.Max(t => t.Interval!.Value), of, null);
+        }
+
+        var named = chosen.Select(t => t.Interval).OfType<TimeSpan>().DefaultIfEmpty(TimeSpan.Zero).Max();
+        return (Longer(named, DefaultInterval), $"{of} (1 m assumed where none is named)", chosen.Length == 0
+            ? "Prometheus has no active target to name a scrape interval, so its default scrape_interval, 1 m, was assumed"
+            : string.Create(CultureInfo.InvariantCulture, $"Prometheus named no scrape interval for {unnamed:N0} of the {chosen.Length:N0} target(s) taken ({of}), so its default scrape_interval, 1 m, was assumed for them"));
     }
+
+    /// <summary>
+    /// Which scrape targets (<c>job</c>, <c>instance</c>) are the simulator's: every target of a scrape job that holds
+    /// <c>gpusim_step_number</c>. Every silo is a target, but only the job's silo exports the job's series; a silo's
+    /// <c>up</c> is one series, and <c>gpusim_step_number</c> one per scenario, so the query touches a handful of series
+    /// (found by review: it matched every <c>gpusim_*</c> and <c>DCGM_FI_*</c> series, millions with dcgm at scale).
+    /// </summary>
+    internal const string SimulatorTargetsQuery = "group by (job, instance) (up and on (job) gpusim_step_number)";
 
     private static string? Label(JsonElement element, string name, string property = "labels") =>
         element.TryGetProperty(property, out var labels) && labels.ValueKind == JsonValueKind.Object && labels.TryGetProperty(name, out var value) && value.ValueKind == JsonValueKind.String ? value.GetString() : null;
@@ -337,17 +407,20 @@ public static class AlertsCommand
         return text.Length == 0 ? null : total;
     }
 
-    // Every alerting rule Prometheus holds, so a rule that never fired is scored too (every fault missed), and the
-    // longest evaluation interval of their groups (zero where Prometheus does not say).
-    private static async Task<(List<string> Names, TimeSpan Evaluation)> ReadRulesAsync(HttpClient prometheus, CancellationToken cancellationToken)
+    // Every alerting rule Prometheus holds, so a rule that never fired is scored too (every fault missed), each with its
+    // group's evaluation interval: Prometheus' default, 1 m, assumed where the group names none.
+    private static async Task<List<(string Name, string Group, TimeSpan Evaluation, bool Assumed)>> ReadRulesAsync(HttpClient prometheus, CancellationToken cancellationToken)
     {
         using var document = await QueryAsync(prometheus, "/api/v1/rules?type=alert", cancellationToken);
-        var groups = document.RootElement.GetProperty("data").GetProperty("groups").EnumerateArray().ToArray();
-        var evaluation = groups
-            .Select(g => g.TryGetProperty("interval", out var i) && i.ValueKind == JsonValueKind.Number ? i.GetDouble() : 0)
-            .DefaultIfEmpty(0)
-            .Max();
-        return ([.. groups.SelectMany(g => g.GetProperty("rules").EnumerateArray()).Select(r => r.GetProperty("name").GetString()!)], TimeSpan.FromSeconds(evaluation));
+        var rules = new List<(string Name, string Group, TimeSpan Evaluation, bool Assumed)>();
+        foreach (var group in document.RootElement.GetProperty("data").GetProperty("groups").EnumerateArray())
+        {
+            var named = group.TryGetProperty("interval", out var i) && i.ValueKind == JsonValueKind.Number && i.GetDouble() > 0 ? TimeSpan.FromSeconds(i.GetDouble()) : (TimeSpan?)null;
+            var name = group.TryGetProperty("name", out var n) && n.ValueKind == JsonValueKind.String ? n.GetString()! : "(unnamed)";
+            rules.AddRange(group.GetProperty("rules").EnumerateArray().Select(r => (r.GetProperty("name").GetString()!, name, named ?? DefaultInterval, named is null)));
+        }
+
+        return rules;
     }
 
     /// <summary>

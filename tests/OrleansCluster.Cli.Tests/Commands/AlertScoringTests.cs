@@ -91,6 +91,12 @@ public sealed class AlertScoringTests : IAsyncLifetime
         }
 
         await Task.Delay(TimeSpan.FromSeconds(3), Ct); // a few firing samples on the range query's 1 s grid
+        // Until a scrape, an evaluation (1 s each) and the 10 s grace have passed since it began, the fault is pending.
+        while (DateTimeOffset.UtcNow < started + TimeSpan.FromSeconds(12))
+        {
+            await Task.Delay(500, Ct);
+        }
+
         var window = DateTimeOffset.UtcNow - started + TimeSpan.FromSeconds(2);
         var report = await AlertsCommand.RunAsync(admin, prometheus, new AlertsCommand.Options(window, TimeSpan.FromSeconds(10), TimeSpan.FromSeconds(1), ["Hostname", "node", "link"]), DateTimeOffset.UtcNow, Ct);
 

@@ -61,6 +61,12 @@ public sealed class AlertScrapeIntervalTests : IAsyncLifetime
             await Task.Delay(500, Ct);
         }
 
+        // Until the 4 s scrape and the 10 s grace have passed since it began, the longer fault is pending, not judged.
+        while (DateTimeOffset.UtcNow < started + TimeSpan.FromSeconds(20))
+        {
+            await Task.Delay(500, Ct);
+        }
+
         foreach (var step in new[] { 1, 20 })
         {
             var now = DateTimeOffset.UtcNow;
@@ -73,6 +79,14 @@ public sealed class AlertScrapeIntervalTests : IAsyncLifetime
             Assert.Equal((1, 1), (report.Faults, rule.ExcusedFaults));
             Assert.Contains("(the longer of the simulator's scrape interval, 4 s, and the rules' evaluation interval, 1 s)", report.UnobservableWarning, StringComparison.Ordinal);
         }
+
+        // Which targets are the simulator's, asked of Prometheus through a handful of series (found by review: the query
+        // matched every gpusim_* and DCGM_FI_* series, millions with dcgm at scale): the silo's up and its step number.
+        using var stats = JsonDocument.Parse(await prometheus.GetStringAsync(new Uri($"/api/v1/query?stats=all&query={Uri.EscapeDataString(AlertsCommand.SimulatorTargetsQuery)}", UriKind.Relative), Ct));
+        var data = stats.RootElement.GetProperty("data");
+        var target = Assert.Single(data.GetProperty("result").EnumerateArray().ToArray());
+        Assert.Equal($"127.0.0.1:{_run.SiloPort}", target.GetProperty("metric").GetProperty("instance").GetString());
+        Assert.InRange(data.GetProperty("stats").GetProperty("samples").GetProperty("totalQueryableSamples").GetInt64(), 1, 10);
     }
 
     private static async Task<string> InjectAsync(HttpClient admin, string node, int seconds)

@@ -22,14 +22,14 @@ public sealed class AlertUnobservableTests
     private static DateTimeOffset At(double seconds) => Now.AddSeconds(seconds);
 
     // In a 100 s window: "long" on n1 for 20 s, which Down detects; ten 5 ms "blip"s on n10-n19, as at max pace; a 0.5 s
-    // "brief" one on n1 inside "long"; and "fresh", begun 0.2 s before the end and still in force (not judged: it has
+    // "brief" one on n1 inside "long"; and "open", begun 30 s before the end and still in force (not judged: it has
     // not ended), which Down misses.
     private static Fault[] Faults(DateTimeOffset now) =>
     [
         new("long", "n1", now.AddSeconds(-60), now.AddSeconds(-40), "expired"),
         new("brief", "n1", now.AddSeconds(-58), now.AddSeconds(-57.5), "expired"),
         .. Enumerable.Range(0, 10).Select(i => new Fault($"blip{i}", $"n{10 + i}", now.AddSeconds(-50 + i), now.AddSeconds(-50 + i + 0.005), "expired")),
-        new("fresh", "n30", now.AddSeconds(-0.2), null, "active"),
+        new("open", "n30", now.AddSeconds(-30), null, "active"),
     ];
 
     // Down fires on n1 while "long" and "brief" are both in force, and on n12 just after blip2 (a counter's rule may).
@@ -82,8 +82,8 @@ public sealed class AlertUnobservableTests
         Assert.Equal(["brief", .. Enumerable.Range(0, 10).Select(i => $"blip{i}")], report.UnobservableFaults!.Select(f => f.Id));
         var down = Assert.Single(report.Rules);
         Assert.Equal((1, 0, 1, 2, 0.5, 1, 11), (down.TruePositives, down.FalsePositives, down.Missed, down.Faults, down.Recall, down.UnobservableFaultEpisodes, down.ExcusedFaults));
-        Assert.Equal("fresh", Assert.Single(down.MissedFaults!).Id);
-        Assert.StartsWith("11 of the window's 13 faults lasted under 1 s of wall time (the longer of the simulator's scrape interval, 1 s, and the rules' evaluation interval, 0 s)", report.UnobservableWarning, StringComparison.Ordinal);
+        Assert.Equal("open", Assert.Single(down.MissedFaults!).Id);
+        Assert.StartsWith("11 of the window's 13 faults lasted under 1 s of wall time (the longer of the simulator's scrape interval, 1 s, and the rules' evaluation interval, 1 s)", report.UnobservableWarning, StringComparison.Ordinal);
         Assert.Contains("the job's pace is max now): score at realtime pace with a speed at which faults last several scrape intervals", report.UnobservableWarning, StringComparison.Ordinal);
         Assert.Contains("11 fault(s) of the window unobservable, lasting under 1 s of wall time (job pace max when scored)", report.Summary(), StringComparison.Ordinal);
     }
@@ -114,8 +114,9 @@ public sealed class AlertUnobservableTests
     [Fact]
     public async Task AFaultStillInForceWhenScoredIsScoredThoughItIsDueToEndWithinTheShortestSeen()
     {
-        // Injected 0.3 s before scoring for 0.5 s (durationSeconds: its end is known while it is in force).
-        Fault[] faults = [new("long", "n1", At(-60), At(-40), "expired"), new("due", "n2", At(-0.3), At(0.2), "active")];
+        // Injected 15 s before scoring (past the 2 s scrape and 10 s grace) for 15.5 s (durationSeconds: its end is known
+        // while it is in force).
+        Fault[] faults = [new("long", "n1", At(-60), At(-40), "expired"), new("due", "n2", At(-15), At(0.5), "active")];
         await using var sources = await FakeAlertSources.StartAsync(faults, Firing(Now), scrapeSeconds: 2);
         using var client = new HttpClient { BaseAddress = new Uri(sources.Url) };
 
@@ -192,7 +193,7 @@ public sealed class AlertUnobservableTests
             Assert.Equal(11, root.GetProperty("unobservableFaults").GetArrayLength());
             var rule = Assert.Single(root.GetProperty("rules").EnumerateArray().ToArray());
             Assert.Equal((1, 1, 11), (rule.GetProperty("missed").GetInt32(), rule.GetProperty("unobservableFaultEpisodes").GetInt32(), rule.GetProperty("excusedFaults").GetInt32()));
-            Assert.Equal((1.0, 0.0), (root.GetProperty("scrapeIntervalSeconds").GetDouble(), root.GetProperty("evaluationIntervalSeconds").GetDouble()));
+            Assert.Equal((1.0, 1.0), (root.GetProperty("scrapeIntervalSeconds").GetDouble(), root.GetProperty("evaluationIntervalSeconds").GetDouble()));
             var markdown = await File.ReadAllTextAsync(Path.Combine(folder, "alerts.md"), Ct);
             // Beside precision and recall: the episodes excused from precision and the faults left out of recall.
             Assert.Contains("| rule | true positives | false positives | episodes excused (unobservable) | precision | missed | recall | faults excused (unobservable) |", markdown, StringComparison.Ordinal);
