@@ -98,10 +98,12 @@ public sealed class AuthenticationTests(SiloFixture fixture) : IClassFixture<Sil
     {
         using var client = fixture.Factory.CreateAdminClient();
 
-        await client.PostJsonAsync("/api/faults", """{"kind":"node.slowdown","target":{"node":"west-00009"},"params":{"factor":1.2}}""");
+        var (_, made, _) = await client.PostJsonAsync("/api/faults", """{"kind":"node.slowdown","target":{"node":"west-00009"},"params":{"factor":1.2}}""");
         await client.PostJsonAsync("/api/faults", """{"kind":"no.such.kind","target":{"node":"west-00009"}}""");
 
-        await fixture.Factory.Logs.WaitForLogAsync(l => l.Contains("audit: key:", StringComparison.Ordinal) && l.Contains("POST /api/faults", StringComparison.Ordinal) && l.Contains("west-00009", StringComparison.Ordinal) && l.EndsWith("-> 201", StringComparison.Ordinal), "of the 201");
+        // A 201's line names what it created, so that the audit says which fault a caller made.
+        var created = $"-> 201 /api/faults/{made.GetProperty("id").GetString()}";
+        await fixture.Factory.Logs.WaitForLogAsync(l => l.Contains("audit: key:", StringComparison.Ordinal) && l.Contains("POST /api/faults", StringComparison.Ordinal) && l.Contains("west-00009", StringComparison.Ordinal) && l.EndsWith(created, StringComparison.Ordinal), "of the 201");
         await fixture.Factory.Logs.WaitForLogAsync(l => l.Contains("no.such.kind", StringComparison.Ordinal) && l.EndsWith("-> 400", StringComparison.Ordinal), "of the 400");
     }
 }
