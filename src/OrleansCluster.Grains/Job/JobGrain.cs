@@ -154,6 +154,7 @@ public sealed partial class JobGrain(
 
         _loaded = JobScenario.Of(scenario, _tuning.BlockSize);
         _evicted.Restore(Job.EvictedNodes, _loaded.Layout.Nodes);
+        _tree.BeforeStep = _evicted.BySite(_loaded.Scenario, _loaded.Layout); // down from now, not from the first step: a paused job may take none
         var clean = Job.Clean;
         JobControls.LaidOut(Job); // a record with a scenario but idle is a stopped job
         ReportRun(); // this silo exports the job's figures from now, paused or stopped too (a step may be far off)
