@@ -8,7 +8,8 @@ namespace OrleansCluster.Silo.Tests.Api;
 /// <summary>
 /// <c>/healthz</c> while the running job waits for the fault registry to take its layout (<c>job.registryOff</c>): the
 /// job does not step meanwhile, so the silo is Degraded (still 200: it serves), saying why, and Healthy again once the
-/// registry takes the layout. Before fix-failover only the grain-level state was tested (RegistryOffLayoutTests).
+/// registry takes the layout. Before fix-failover only the grain-level state was tested (RegistryOffLayoutTests). The
+/// straggler report is not known meanwhile (503): no step on the new layout.
 /// </summary>
 public sealed class RegistryOffHealthTests : IAsyncLifetime
 {
@@ -46,6 +47,15 @@ public sealed class RegistryOffHealthTests : IAsyncLifetime
         Assert.StartsWith("small: Running, step ", description, StringComparison.Ordinal);
         Assert.Contains("the fault registry did not take the layout", description, StringComparison.Ordinal);
         Assert.Contains("the job does not step until it has", description, StringComparison.Ordinal);
+
+        // Meanwhile no step has been evaluated on the new layout, and a running job keeps no report in its record: the
+        // straggler report is not known yet (503), rather than an empty one that reads as no stragglers.
+        using (var unknown = await client.GetAsync("/api/stragglers", AdminClient.Ct))
+        {
+            var text = await unknown.Content.ReadAsStringAsync(AdminClient.Ct);
+            Assert.True(unknown.StatusCode == HttpStatusCode.ServiceUnavailable, $"{(int)unknown.StatusCode} {text}");
+            Assert.Contains("it comes with the job's next step", text, StringComparison.Ordinal);
+        }
 
         // The registry takes the layout at its next try: the job steps again and the silo is healthy.
         _refused.Disarm();
