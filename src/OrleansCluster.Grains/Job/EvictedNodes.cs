@@ -1,4 +1,5 @@
 using OrleansCluster.Abstractions.Messages;
+using OrleansCluster.Model.Scenarios;
 using OrleansCluster.Model.Simulation;
 
 namespace OrleansCluster.Grains.Job;
@@ -7,7 +8,7 @@ namespace OrleansCluster.Grains.Job;
 /// The nodes the barrier has evicted in this run, from the steps' summaries (a node that missed is added, one that
 /// rejoined removed): a new layout of the run hands each block its own, so a block activated afresh (its silo left)
 /// keeps them evicted; the record holds them by their ordinals in the layout, so an activation that takes the job over
-/// does too. No grain: the job tells it each step's summaries and asks it for what to lay out and to write.
+/// does too, and counts them down before the tree's first step answers. No grain: the job tells it each step's summaries and asks it for what to lay out and to write.
 /// </summary>
 public sealed class EvictedNodes
 {
@@ -54,6 +55,32 @@ public sealed class EvictedNodes
                 _ordinals = null;
             }
         }
+    }
+
+    /// <summary>
+    /// Each site of <paramref name="scenario"/>, laid out as <paramref name="layout"/>, by generation: the evicted nodes
+    /// down, the rest healthy (empty when none is evicted: all healthy). What the job knows of its nodes' states before
+    /// the tree's first step on a new layout answers (<see cref="TreeFigures.BeforeStep"/>).
+    /// </summary>
+    public IReadOnlyList<NodeCounts>[] BySite(Scenario scenario, ClusterLayout layout)
+    {
+        ArgumentNullException.ThrowIfNull(scenario);
+        ArgumentNullException.ThrowIfNull(layout);
+        if (_ids.Count == 0)
+        {
+            return [];
+        }
+
+        var down = new Dictionary<(int Site, string Generation), int>();
+        foreach (var ordinal in _ids.Select(layout.OrdinalOf).Where(i => i >= 0))
+        {
+            var node = layout.Nodes[ordinal];
+            var key = (node.SiteIndex, node.Generation.Name);
+            down[key] = down.GetValueOrDefault(key) + 1;
+        }
+
+        return scenario.Sites.Select((site, s) => (IReadOnlyList<NodeCounts>)JobFigures.AllHealthy(site)
+            .Select(c => down.TryGetValue((s, c.Generation), out var d) ? c with { Healthy = c.Healthy - d, Down = d } : c).ToArray()).ToArray();
     }
 
     /// <summary>

@@ -79,6 +79,7 @@ public static class JobControls
         ArgumentNullException.ThrowIfNull(job);
         job.Source = source;
         job.ClearFaultsOwed = true;
+        job.Stragglers = null; // the last run's
     }
 
     /// <summary>A run was laid out for <paramref name="job"/>: one that was idle is stopped, ready to start.</summary>

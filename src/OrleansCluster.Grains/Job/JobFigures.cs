@@ -38,8 +38,9 @@ internal static class JobFigures
 
     /// <summary>
     /// What the metrics read after a step, or before one (a new run, a job back on a new silo): each site's node counts
-    /// as <c>/api/cluster</c> has them, all healthy before the tree's first step answered (found by probing: a paused
-    /// job back after its silo died exported no <c>gpusim_nodes</c> until a resume and a step).
+    /// as <c>/api/cluster</c> has them, before the tree's first step answered all healthy but the nodes the job knows
+    /// are evicted (<see cref="TreeFigures.BeforeStep"/>; found by probing: a paused job back after its silo died
+    /// exported no <c>gpusim_nodes</c> until a resume and a step).
     /// </summary>
     public static SimulationMetrics.StepSnapshot Snapshot(Scenario scenario, JobRun run, TreeFigures tree) =>
         new(scenario.Name, run.Record.Step, run.Last?.Result, scenario.Sites.Select(s => s.Name).ToArray(),

@@ -57,6 +57,7 @@ public sealed partial class JobGrain
         _seen = seen;
         var calls = _calls ??= new TreeCalls(GrainFactory);
         _tree.LaidOut(await calls.ConfigureAsync(_loaded!, Job.Epoch, silos, _tuning.BlocksPerShard, continuing, _evicted.Ids), calls.Silos);
+        _tree.BeforeStep = _evicted.BySite(_loaded!.Scenario, _loaded.Layout); // the blocks keep them evicted: counted so until the first step answers
         JobControls.LaidOut(Job);
 
         // The registry re-applies (or, for a new scenario, clears) the faults for this run.

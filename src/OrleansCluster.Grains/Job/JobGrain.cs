@@ -78,8 +78,7 @@ public sealed partial class JobGrain(
     public ValueTask<ClusterStatus> GetStatusAsync() =>
         ValueTask.FromResult(JobFigures.Cluster(_loaded?.Scenario, _tree, JobFigures.Status(Run, _tree, _loaded?.Scenario, RuntimeIdentity, _tuning.StallSeconds, _writes.Unwritten, _registryRun.Status ?? _registryEpoch.Status), Run.Last));
 
-    public ValueTask<StragglerReport?> GetStragglersAsync(int top) =>
-        ValueTask.FromResult(Run.Evaluated is { } e ? JobFigures.Stragglers(e.Result, e.Number, top, e.Failure) : null);
+    public ValueTask<StragglerReport?> GetStragglersAsync(int top) => ValueTask.FromResult(Run.Stragglers(top));
 
     public ValueTask<(ScenarioSource? Source, long Epoch)> GetScenarioSourceAsync() => ValueTask.FromResult((Job.Source, Job.Epoch));
 
@@ -124,6 +123,10 @@ public sealed partial class JobGrain(
     {
         _cadence.Hold(Job.Pace); // what is left of the wait for the next step, for a resume
         JobControls.Halt(Job, state);
+        if (_loaded is { } loaded)
+        {
+            Run.StandingStill(loaded.Scenario.Stragglers.TopK); // written with the halt: the last report outlives a failover
+        }
 
         _timer?.Change(Timeout.InfiniteTimeSpan, Timeout.InfiniteTimeSpan);
     }
@@ -154,6 +157,7 @@ public sealed partial class JobGrain(
 
         _loaded = JobScenario.Of(scenario, _tuning.BlockSize);
         _evicted.Restore(Job.EvictedNodes, _loaded.Layout.Nodes);
+        _tree.BeforeStep = _evicted.BySite(_loaded.Scenario, _loaded.Layout); // down from now, not from the first step: a paused job may take none
         var clean = Job.Clean;
         JobControls.LaidOut(Job); // a record with a scenario but idle is a stopped job
         ReportRun(); // this silo exports the job's figures from now, paused or stopped too (a step may be far off)

@@ -91,6 +91,14 @@ public sealed class JobRecord
     /// </summary>
     [Id(22)] public long Sequence { get; set; }
 
+    /// <summary>
+    /// The straggler report of the last step evaluated (the scenario's top-K nodes, its links, sites and generations:
+    /// about 1 KB written for <c>small</c> at the default top 20, 35 KB at the largest, 1,000), kept while the job stands still (paused or stopped), so
+    /// that an activation that takes it over answers <c>/api/stragglers</c> as the one it follows did; null while the job
+    /// runs (its next step's comes soon), before a run's first step, and in a record written before it was kept.
+    /// </summary>
+    [Id(23)] public StragglerReport? Stragglers { get; set; }
+
     /// <summary>A copy to put back with <see cref="Restore"/> when a change's write fails.</summary>
     public JobRecord Copy() => (JobRecord)MemberwiseClone();
 

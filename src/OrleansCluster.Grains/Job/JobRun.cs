@@ -75,6 +75,7 @@ public sealed class JobRun(JobRecord record, int historyCapacity, TimeProvider t
     {
         (record.Step, record.LastCheckpoint, record.StepsOk, record.StepsFailed, record.LostSteps, record.SimulatedSeconds) = (0, 0, 0, 0, 0, 0);
         (record.ProductiveSeconds, record.SinceCheckpointSeconds, record.FailuresThroughSeconds, record.NextRepairSeconds, record.Failures, record.FailuresDropped) = (0, 0, 0, null, 0, 0);
+        record.Stragglers = null;
         _history.Clear();
         (Last, Evaluated) = (null, null);
         _previous = default;
@@ -91,8 +92,40 @@ public sealed class JobRun(JobRecord record, int historyCapacity, TimeProvider t
         _previous = default;
     }
 
-    /// <summary>The job starts (or resumes) running: a stall is counted from now until the job progresses.</summary>
-    public void Running() => _progressAt = time.GetTimestamp();
+    /// <summary>
+    /// The job starts (or resumes) running: a stall is counted from now until the job progresses, and the record keeps
+    /// no straggler report (<see cref="StandingStill"/>): its steps' are this activation's, and one kept would be stale
+    /// to an activation that took the job over later.
+    /// </summary>
+    public void Running()
+    {
+        _progressAt = time.GetTimestamp();
+        record.Stragglers = null;
+    }
+
+    /// <summary>
+    /// The job stands still (paused or stopped): the record keeps the last evaluated step's straggler report with the
+    /// scenario's <paramref name="topK"/> nodes, so that an activation that takes the job over answers it until the job
+    /// steps again. Found by review (fix-failover): a paused job back on another silo answered <c>/api/stragglers</c>
+    /// 503 until it was resumed. With no step evaluated here (an activation that took the job over), the kept one stays.
+    /// </summary>
+    public void StandingStill(int topK)
+    {
+        if (Evaluated is { } e)
+        {
+            record.Stragglers = JobFigures.Stragglers(e.Result, e.Number, topK, e.Failure);
+        }
+    }
+
+    /// <summary>
+    /// The straggler report of the last step evaluated, its <paramref name="top"/> slowest nodes: this activation's, or
+    /// the one the record kept while the job stood still; null when neither is known (no step evaluated since the tree
+    /// was laid out).
+    /// </summary>
+    public StragglerReport? Stragglers(int top) =>
+        Evaluated is { } e ? JobFigures.Stragglers(e.Result, e.Number, top, e.Failure)
+        : record.Stragglers is { } kept ? kept with { Nodes = kept.Nodes.Take(Math.Max(0, top)).ToArray() }
+        : null;
 
     /// <summary>Where the run's simulated time went, from the record.</summary>
     public TrainingTime Time => new(record.SimulatedSeconds, record.ProductiveSeconds, record.SinceCheckpointSeconds);

@@ -34,8 +34,16 @@ public sealed class TreeFigures
         _wall.Steps, _silos.Count, _wall.Step, _wall.Tree, _wall.Slowest, _silos.Count == 0 ? 0 : _siloSeconds.Sum() / _silos.Count,
         _silos.Select((silo, n) => new SiloWallStatus(silo, _siloSeconds[n], _siloSlowest[n])).ToArray());
 
-    /// <summary>Nodes evicted (down) at the last step.</summary>
-    public int EvictedNodes => Sites.Sum(states => states.Sum(c => c.Down));
+    /// <summary>
+    /// Each site's node counts before the tree's first step answers: the nodes the job knows the barrier evicted down,
+    /// the rest healthy (empty: all healthy). Found by review (fix-failover): the job taken over by another silo
+    /// restored its evicted nodes and handed them to the blocks, yet read them healthy here (in <c>/api/cluster</c>,
+    /// <c>job.evictedNodes</c> and <c>gpusim_nodes</c>) until its first step, which a paused job does not take.
+    /// </summary>
+    public IReadOnlyList<NodeCounts>[] BeforeStep { get; set; } = [];
+
+    /// <summary>Nodes evicted (down) at the last step, or known evicted before the first (<see cref="BeforeStep"/>).</summary>
+    public int EvictedNodes => Enumerable.Range(0, Math.Max(Sites.Length, BeforeStep.Length)).Sum(s => Known(s)?.Sum(c => c.Down) ?? 0);
 
     /// <summary>
     /// A new run: no grain calls yet, and none of the last run's figures (its sites' counts read by index would be
@@ -45,6 +53,7 @@ public sealed class TreeFigures
     {
         GrainCalls = 0;
         Sites = Sites.Select(_ => (IReadOnlyList<NodeCounts>)[]).ToArray();
+        BeforeStep = [];
         Links = [];
     }
 
@@ -89,7 +98,9 @@ public sealed class TreeFigures
         _wall = (_wall.Steps + 1, _wall.Step + stepSeconds, _wall.Tree + tree.TreeSeconds, _wall.Slowest + slowest);
     }
 
-    /// <summary>Site <paramref name="index"/>'s node counts, all healthy before its first step.</summary>
-    public IReadOnlyList<NodeCounts> Site(int index, SiteSpec site) =>
-        Sites.Length > index && Sites[index].Count > 0 ? Sites[index] : JobFigures.AllHealthy(site);
+    /// <summary>Site <paramref name="index"/>'s node counts; before its first step, <see cref="BeforeStep"/>'s, or all healthy.</summary>
+    public IReadOnlyList<NodeCounts> Site(int index, SiteSpec site) => Known(index) ?? JobFigures.AllHealthy(site);
+
+    private IReadOnlyList<NodeCounts>? Known(int index) =>
+        Sites.Length > index && Sites[index].Count > 0 ? Sites[index] : BeforeStep.Length > index && BeforeStep[index].Count > 0 ? BeforeStep[index] : null;
 }

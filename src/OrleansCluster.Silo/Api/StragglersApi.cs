@@ -11,7 +11,8 @@ namespace OrleansCluster.Silo.Api;
 /// since its tree was laid out (a silo joined or left, the job came back on another silo), the report is not known
 /// yet: 503 problem details with <c>Retry-After</c>, not an empty report. Found by probing: for ~60 s while a large
 /// scenario was laid out again the route answered <c>{"step":0,"nodes":[]}</c> beside <c>/api/cluster</c>'s step 151,
-/// which reads as "no stragglers".
+/// which reads as "no stragglers". A paused or stopped job keeps its last report in its record, so one taken over by
+/// another silo answers it (until fix-failover it answered 503 until resumed); a running one keeps none.
 /// </summary>
 public static class StragglersApi
 {
@@ -22,7 +23,7 @@ public static class StragglersApi
     {
         ArgumentNullException.ThrowIfNull(api);
         api.MapGet("/stragglers", GetAsync).WithTags("Stragglers").WithName("GetStragglers")
-            .WithSummary("The last step evaluated (with `failure` when it failed, as every step does through a partition): its slowest nodes (slowest first), links with their stretch, and stragglers by site and generation. 503 with Retry-After while no step has been evaluated since the job's tree was laid out.")
+            .WithSummary("The last step evaluated (with `failure` when it failed, as every step does through a partition): its slowest nodes (slowest first), links with their stretch, and stragglers by site and generation. 503 with Retry-After while no step has been evaluated since the job's tree was laid out (a paused or stopped job keeps its last report across a failover).")
             .WithIntegerQuery("top", 1, 1000, 20)
             .ProducesProblem(StatusCodes.Status503ServiceUnavailable);
         return api;

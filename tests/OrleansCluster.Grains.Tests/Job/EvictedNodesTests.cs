@@ -55,6 +55,43 @@ public sealed class EvictedNodesTests
     }
 
     [Fact]
+    public void BySiteTheEvictedNodesAreDownAndTheRestHealthy()
+    {
+        var scenario = ScenarioLoader.Parse(Scenarios.TwoSites());
+        var evicted = new EvictedNodes();
+        Assert.Empty(evicted.BySite(scenario, _layout)); // none evicted: all healthy, as before any step
+
+        evicted.Took([Summary(["a-00003", "b-00001", "b-00002"])]);
+        var sites = evicted.BySite(scenario, _layout);
+
+        Assert.Equal([new NodeCounts("H100", 39, 0, 1)], sites[0]);
+        Assert.Equal([new NodeCounts("B200", 22, 0, 2)], sites[1]);
+    }
+
+    [Fact]
+    public void BeforeItsFirstStepATreeReadsTheEvictedNodesItWasGivenAndAfterItTheStepsCounts()
+    {
+        var scenario = ScenarioLoader.Parse(Scenarios.TwoSites());
+        var evicted = new EvictedNodes();
+        evicted.Restore([3, 41], _layout.Nodes); // a record's, as an activation that takes the job over reads it
+        var tree = new TreeFigures();
+        tree.LaidOut(["a", "b"], ["silo"]);
+        tree.BeforeStep = evicted.BySite(scenario, _layout);
+
+        Assert.Equal(2, tree.EvictedNodes);
+        Assert.Equal([new NodeCounts("H100", 39, 0, 1)], tree.Site(0, scenario.Sites[0]));
+
+        NodeCounts[] stepped = [new("B200", 21, 1, 2)];
+        tree.Took([Summary([]) with { States = [new NodeCounts("H100", 40, 0, 0)] }, Summary([]) with { States = stepped }], [], calls: 2);
+        Assert.Equal(2, tree.EvictedNodes); // the step's answer, not the layout's
+        Assert.Equal([new NodeCounts("H100", 40, 0, 0)], tree.Site(0, scenario.Sites[0]));
+
+        tree.Restart(); // a new run: none evicted
+        Assert.Equal(0, tree.EvictedNodes);
+        Assert.Equal([new NodeCounts("B200", 24, 0, 0)], tree.Site(1, scenario.Sites[1]));
+    }
+
+    [Fact]
     public void WithoutALayoutNoOrdinalsAreWritten()
     {
         var evicted = new EvictedNodes();

@@ -173,4 +173,35 @@ public sealed class JobRunTests
         Assert.Equal(2 + 2 + 5 + 30 + 40, _record.SimulatedSeconds, 9);
         Assert.Equal((2, 2, 1), (_record.Step, _record.StepsOk, _record.StepsFailed));
     }
+
+    [Fact]
+    public void TheRecordKeepsTheLastStragglerReportWhileTheJobStandsStillAndNoneWhileItRuns()
+    {
+        // Found by review (fix-failover): a paused job back on another silo answered /api/stragglers 503 until resumed.
+        NodeStraggler[] slowest = [new("a-00001", "a", "H100", 3.0, 1.5), new("a-00002", "a", "H100", 2.8, 1.4), new("b-00001", "b", "B200", 2.4, 1.2)];
+        var run = new JobRun(_record, historyCapacity: 10, _time);
+        run.Complete(run.NextStep, Step(2) with { Stragglers = slowest }, checkpointEverySteps: 100, _time.GetTimestamp());
+
+        run.StandingStill(topK: 2); // paused or stopped: written with the halt
+        var kept = Assert.IsType<StragglerReport>(_record.Stragglers);
+        Assert.Equal(1, kept.Step);
+        Assert.Equal(["a-00001", "a-00002"], kept.Nodes.Select(n => n.Node));
+
+        // An activation that takes the record over has evaluated no step: it answers the kept report, cut to `top`.
+        var next = new JobRun(_record, historyCapacity: 10, _time);
+        next.ForgetLastStep(); // its tree laid out
+        Assert.Equal(["a-00001"], next.Stragglers(top: 1)!.Nodes.Select(n => n.Node));
+        Assert.Equal(1, next.Stragglers(top: 20)!.Step);
+        next.StandingStill(topK: 2); // a stop of the paused job: no step evaluated here, the kept report stays
+        Assert.Same(kept, _record.Stragglers);
+
+        // Running, the record keeps none: it would be stale to an activation that took a running job over.
+        next.Running();
+        Assert.Null(_record.Stragglers);
+        Assert.Null(next.Stragglers(top: 20));
+
+        run.StandingStill(topK: 2);
+        run.Restart(); // a new run: no report
+        Assert.Null(_record.Stragglers);
+    }
 }

@@ -181,7 +181,7 @@ public sealed class HealthTests : IAsyncLifetime
         Assert.StartsWith("small: Running, step ", running.Description, StringComparison.Ordinal);
     }
 
-    private static (string Status, string Description) Describe(JsonElement health, string check)
+    internal static (string Status, string Description) Describe(JsonElement health, string check)
     {
         var entry = health.GetProperty("checks").GetProperty(check);
         return (entry.GetProperty("status").GetString()!, entry.GetProperty("description").GetString()!);
@@ -233,14 +233,14 @@ public sealed class HealthTests : IAsyncLifetime
             """;
     }
 
-    private static async Task<(HttpStatusCode Status, JsonElement Body)> HealthAsync(HttpClient client)
+    internal static async Task<(HttpStatusCode Status, JsonElement Body)> HealthAsync(HttpClient client)
     {
         using var response = await client.GetAsync("/healthz", AdminClient.Ct);
         var text = await response.Content.ReadAsStringAsync(AdminClient.Ct);
         return (response.StatusCode, JsonDocument.Parse(text).RootElement.Clone());
     }
 
-    private static async Task<JsonElement> WaitForHealthAsync(HttpClient client, HttpStatusCode expected)
+    internal static async Task<JsonElement> WaitForHealthAsync(HttpClient client, HttpStatusCode expected)
     {
         var deadline = DateTime.UtcNow + TimeSpan.FromSeconds(60);
         while (true)
