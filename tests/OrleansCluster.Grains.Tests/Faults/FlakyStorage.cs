@@ -3,6 +3,7 @@ using Orleans.Runtime;
 using Orleans.Storage;
 using OrleansCluster.Abstractions.Grains;
 using OrleansCluster.Abstractions.Messages;
+using OrleansCluster.Testing;
 
 namespace OrleansCluster.Grains.Tests.Faults;
 
@@ -29,6 +30,9 @@ public sealed class FlakyStorage(IGrainStorage inner) : IGrainStorage
 
     /// <summary>How long a write armed to <see cref="Mode.Hang"/> waits before it fails.</summary>
     public static readonly TimeSpan HangFor = TimeSpan.FromSeconds(2);
+
+    /// <summary>A count to <see cref="Arm"/> with that no test reaches: every write goes wrong until <see cref="Disarm"/>.</summary>
+    public const int UntilDisarmed = 1_000_000;
 
     private readonly Lock _gate = new();
     private readonly Dictionary<string, (Mode Mode, int Count)> _armed = new(StringComparer.Ordinal);
@@ -250,9 +254,6 @@ public sealed class FlakyStorageFixture : ClusterFixture
     protected override void ConfigureSilo(ISiloBuilder silo)
     {
         ArgumentNullException.ThrowIfNull(silo);
-        var registered = silo.Services.Last(s => s.ServiceType == typeof(IGrainStorage) && s.IsKeyedService && Equals(s.ServiceKey, SimulationStorage.Name));
-        silo.Services.Remove(registered);
-        var factory = registered.KeyedImplementationFactory!;
-        silo.Services.AddKeyedSingleton<IGrainStorage>(SimulationStorage.Name, (services, key) => new FlakyStorage((IGrainStorage)factory(services, key)));
+        silo.Services.WrapSimulationStorage(inner => new FlakyStorage(inner));
     }
 }

@@ -2,6 +2,7 @@ using Orleans.Runtime;
 using OrleansCluster.Abstractions.Grains;
 using OrleansCluster.Abstractions.Messages;
 using OrleansCluster.Grains.Faults;
+using OrleansCluster.Testing;
 
 namespace OrleansCluster.Grains.Tests.Faults;
 
@@ -12,8 +13,6 @@ namespace OrleansCluster.Grains.Tests.Faults;
 [Collection(FlakyStorageTests.Name)]
 public sealed class RegistryEndsAndReloadTests(FlakyStorageFixture fixture)
 {
-    private const string Live = "faults-v2";
-
     private IFaultRegistryGrain Registry => fixture.Client.GetGrain<IFaultRegistryGrain>(IFaultRegistryGrain.Key);
 
     [Fact]
@@ -30,7 +29,7 @@ public sealed class RegistryEndsAndReloadTests(FlakyStorageFixture fixture)
         var held = 0;
         fixture.Storage.Wrote = (name, _) =>
         {
-            if (name == Live && Interlocked.Exchange(ref held, 1) == 0)
+            if (name == StoredStates.FaultRegistry && Interlocked.Exchange(ref held, 1) == 0)
             {
                 entered.Set();
                 release.Wait(TimeSpan.FromSeconds(60));
@@ -80,7 +79,7 @@ public sealed class RegistryEndsAndReloadTests(FlakyStorageFixture fixture)
         await fixture.DeactivateAsync(Registry, "faultregistry");
         var stored = await ReadStoredAsync();
         stored.State!.Faults = [.. stored.State.Faults.Select(f => throttles.Contains(f.Id) ? f with { Params = new Dictionary<string, double> { ["clockRatio"] = 0.01 } } : f)];
-        await fixture.Storage.WriteStateAsync(Live, RegistryId, stored);
+        await fixture.Storage.WriteStateAsync(StoredStates.FaultRegistry, RegistryId, stored);
 
         var live = (await Registry.ListAsync(includeEnded: false)).ToDictionary(f => f.Id, StringComparer.Ordinal);
 
@@ -104,7 +103,7 @@ public sealed class RegistryEndsAndReloadTests(FlakyStorageFixture fixture)
     private async Task<GrainState<FaultRegistryState>> ReadStoredAsync()
     {
         var stored = new GrainState<FaultRegistryState>();
-        await fixture.Storage.ReadStateAsync(Live, RegistryId, stored);
+        await fixture.Storage.ReadStateAsync(StoredStates.FaultRegistry, RegistryId, stored);
         Assert.True(stored.RecordExists);
         return stored;
     }

@@ -3,6 +3,7 @@ using Orleans.Runtime;
 using OrleansCluster.Abstractions.Grains;
 using OrleansCluster.Abstractions.Messages;
 using OrleansCluster.Grains.Faults;
+using OrleansCluster.Testing;
 
 namespace OrleansCluster.Grains.Tests.Faults;
 
@@ -16,11 +17,6 @@ namespace OrleansCluster.Grains.Tests.Faults;
 [Collection(FlakyStorageTests.Name)]
 public sealed class RegistryOffLayoutTests(FlakyStorageFixture fixture)
 {
-    private const string Live = "faults-v2";
-    private const string JobState = "job";
-    private const int Many = 100_000; // every write until disarmed
-    private const double H100Seconds = 4e14 / (989e12 * 0.4); // the uniform scenario's nominal compute time
-
     private IFaultRegistryGrain Registry => fixture.Client.GetGrain<IFaultRegistryGrain>(IFaultRegistryGrain.Key);
 
     [Fact]
@@ -36,7 +32,7 @@ public sealed class RegistryOffLayoutTests(FlakyStorageFixture fixture)
         await UnresolvableStoredRunAsync(source!); // the registry starts with no run laid out
         try
         {
-            fixture.Storage.Arm(Live, FlakyStorage.Mode.Fail, Many); // and cannot write the run the job hands it
+            fixture.Storage.Arm(StoredStates.FaultRegistry, FlakyStorage.Mode.Fail, FlakyStorage.UntilDisarmed); // and cannot write the run the job hands it
             await driver.Job.ResumeAsync();
 
             var owed = await driver.WaitForAsync(s => s.Job.Epoch > epoch && s.Job.RegistryOff is not null);
@@ -63,7 +59,7 @@ public sealed class RegistryOffLayoutTests(FlakyStorageFixture fixture)
             async () => (taken = await driver.Job.GetStatusAsync()).Job.RegistryOff is null && await Registry.EpochAsync() == taken.Job.Epoch,
             "the registry to take the job's layout");
         await Registry.InjectAsync([new FaultRequest("node.slowdown", new FaultTargetRequest(Node: "rw-00005"), new Dictionary<string, double> { ["factor"] = 3 })], campaign: null);
-        var slowed = await driver.WaitForAsync(s => s.Job.Step > taken!.Job.Step && s.LastStep is { MaxComputeSeconds: > 2 * H100Seconds });
+        var slowed = await driver.WaitForAsync(s => s.Job.Step > taken!.Job.Step && s.LastStep is { MaxComputeSeconds: > 2 * Scenarios.H100ComputeSeconds });
         Assert.Equal(taken!.Job.Epoch, slowed.Job.Epoch);
         await driver.Job.StopAsync();
         await Registry.ClearAllAsync();
@@ -80,7 +76,7 @@ public sealed class RegistryOffLayoutTests(FlakyStorageFixture fixture)
         var (source, epoch) = await driver.Job.GetScenarioSourceAsync();
         try
         {
-            fixture.Storage.Arm(JobState, FlakyStorage.Mode.Fail, Many); // a paused Redis: no write of the job's record lands
+            fixture.Storage.Arm(StoredStates.Job, FlakyStorage.Mode.Fail, FlakyStorage.UntilDisarmed); // a paused Redis: no write of the job's record lands
             await driver.WaitForAsync(s => s.Job.Unwritten is not null);
 
             // Another activation of the job lays the tree out and tells the registry: to this one, a registry ahead.
@@ -114,11 +110,11 @@ public sealed class RegistryOffLayoutTests(FlakyStorageFixture fixture)
     {
         await fixture.DeactivateAsync(Registry, "faultregistry");
         var stored = new GrainState<FaultRegistryState>();
-        await fixture.Storage.ReadStateAsync(Live, Registry.GetGrainId(), stored);
+        await fixture.Storage.ReadStateAsync(StoredStates.FaultRegistry, Registry.GetGrainId(), stored);
         var unresolvable = JsonNode.Parse(source.Json!)!.AsObject();
         unresolvable["generations"] = JsonNode.Parse("""[ { "name": "H100", "peakTflops": 1e-6 } ]""");
         stored.State!.Scenario = ScenarioSource.FromJson(unresolvable.ToJsonString());
-        await fixture.Storage.WriteStateAsync(Live, Registry.GetGrainId(), stored);
+        await fixture.Storage.WriteStateAsync(StoredStates.FaultRegistry, Registry.GetGrainId(), stored);
         Assert.Equal(IFaultRegistryGrain.NotLaidOut, await Registry.EpochAsync());
     }
 }

@@ -4,6 +4,7 @@ using Orleans.Serialization.Serializers;
 using OrleansCluster.Abstractions.Grains;
 using OrleansCluster.Abstractions.Messages;
 using OrleansCluster.Grains.Faults;
+using OrleansCluster.Testing;
 
 namespace OrleansCluster.Grains.Tests.Faults;
 
@@ -15,8 +16,6 @@ namespace OrleansCluster.Grains.Tests.Faults;
 [Collection(FlakyStorageTests.Name)]
 public sealed class RegistryWriteCostTests(FlakyStorageFixture fixture)
 {
-    private const string Live = "faults-v2";
-
     private IFaultRegistryGrain Registry => fixture.Client.GetGrain<IFaultRegistryGrain>(IFaultRegistryGrain.Key);
 
     [Fact]
@@ -30,7 +29,7 @@ public sealed class RegistryWriteCostTests(FlakyStorageFixture fixture)
         var written = new ConcurrentQueue<FaultRegistryState>();
         fixture.Storage.Wrote = (name, state) =>
         {
-            if (name == Live && state is FaultRegistryState live)
+            if (name == StoredStates.FaultRegistry && state is FaultRegistryState live)
             {
                 written.Enqueue(live.Copy());
             }
@@ -74,7 +73,7 @@ public sealed class RegistryWriteCostTests(FlakyStorageFixture fixture)
         var journals = new ConcurrentQueue<int>();
         fixture.Storage.Wrote = (name, state) =>
         {
-            if (name == Live && state is FaultRegistryState live)
+            if (name == StoredStates.FaultRegistry && state is FaultRegistryState live)
             {
                 journals.Enqueue(live.Ending.Count);
             }

@@ -2,20 +2,17 @@ using Orleans.Storage;
 using OrleansCluster.Abstractions.Grains;
 using OrleansCluster.Abstractions.Messages;
 using OrleansCluster.Grains.Faults;
+using OrleansCluster.Testing;
 
 namespace OrleansCluster.Grains.Tests.Faults;
 
 /// <summary>
 /// The fault registry and the job when their writes fail or land late (found by review): a failed call changes
 /// nothing in memory, and a write whose answer was lost loses no fault from the history when the registry reloads.
-/// The registry's live state is "faults-v2", its history "fault-history-v2".
 /// </summary>
 [Collection(FlakyStorageTests.Name)]
 public sealed class RegistryWriteOrderTests(FlakyStorageFixture fixture)
 {
-    private const string Live = "faults-v2";
-    private const string History = "fault-history-v2";
-
     private IFaultRegistryGrain Registry => fixture.Client.GetGrain<IFaultRegistryGrain>(IFaultRegistryGrain.Key);
 
     private IJobGrain Job => fixture.Client.GetGrain<IJobGrain>(IJobGrain.Key);
@@ -29,7 +26,7 @@ public sealed class RegistryWriteOrderTests(FlakyStorageFixture fixture)
         // The write that repairs bg-ra-1 (and makes and at once ends bg-ra-3, shorter than the step) is stored but its
         // answer lost: read back, it answers as made (it was a timeout, then a stale ETag, then a reloaded registry),
         // and the job's next steps with the same arrivals make none again.
-        fixture.Storage.Arm(Live, FlakyStorage.Mode.LandLate);
+        fixture.Storage.Arm(StoredStates.FaultRegistry, FlakyStorage.Mode.LandLate);
         BackgroundFault[] arrivals = [Failure("bg-ra-2", "ra-00002", arrival: 90, repair: 1000), Failure("bg-ra-3", "ra-00003", arrival: 95, repair: 2)];
         Assert.Equal("ok", await TryAsync(() => Registry.BackgroundAsync(epoch, 100, arrivals)));
         Assert.Equal("ok", await TryAsync(() => Registry.BackgroundAsync(epoch, 101, arrivals)));
@@ -49,7 +46,7 @@ public sealed class RegistryWriteOrderTests(FlakyStorageFixture fixture)
         await LoadAsync(site: "rc");
         var fault = Assert.Single((await Registry.InjectAsync([Slowdown("rc-00003")], campaign: null)).Faults);
 
-        fixture.Storage.Arm(Live, FlakyStorage.Mode.LandLate);
+        fixture.Storage.Arm(StoredStates.FaultRegistry, FlakyStorage.Mode.LandLate);
         Assert.Equal(FaultState.Cleared, (await Registry.ClearAsync(fault.Id))?.State); // read back: made (was a 503, then a stale ETag)
         await DeactivateRegistryAsync();
 
@@ -65,12 +62,12 @@ public sealed class RegistryWriteOrderTests(FlakyStorageFixture fixture)
         Assert.Equal(2, faults.Count);
         var effects = await Registry.NodeEffectsAsync();
 
-        fixture.Storage.Arm(Live, FlakyStorage.Mode.Fail);
+        fixture.Storage.Arm(StoredStates.FaultRegistry, FlakyStorage.Mode.Fail);
         Assert.Equal(nameof(WriteNotMadeException), await TryAsync(Registry.ClearAllAsync));
         Assert.Equal(2, (await StatesAsync(includeEnded: false)).Count);
         Assert.Equal(effects.Keys, (await Registry.NodeEffectsAsync()).Keys);
 
-        fixture.Storage.Arm(Live, FlakyStorage.Mode.LandLate);
+        fixture.Storage.Arm(StoredStates.FaultRegistry, FlakyStorage.Mode.LandLate);
         Assert.Equal(2, await Registry.ClearAllAsync()); // read back: made (was a 503, then a stale ETag)
         await DeactivateRegistryAsync();
 
@@ -84,9 +81,9 @@ public sealed class RegistryWriteOrderTests(FlakyStorageFixture fixture)
     {
         await LoadAsync(site: "rb");
         var first = Assert.Single((await Registry.InjectAsync([Slowdown("rb-00001")], campaign: null)).Faults);
-        fixture.Storage.Arm(History, FlakyStorage.Mode.LandLate);
+        fixture.Storage.Arm(StoredStates.FaultHistory, FlakyStorage.Mode.LandLate);
         await Registry.ClearAsync(first.Id);
-        await Eventually.WaitForAsync(() => fixture.Storage.Armed(History) == 0, "the history's write a second behind the clear");
+        await Eventually.WaitForAsync(() => fixture.Storage.Armed(StoredStates.FaultHistory) == 0, "the history's write a second behind the clear");
 
         // Every history write after that one met a stale ETag, the last at deactivation too: the later clear was lost.
         var second = Assert.Single((await Registry.InjectAsync([Slowdown("rb-00002")], campaign: null)).Faults);
@@ -105,7 +102,7 @@ public sealed class RegistryWriteOrderTests(FlakyStorageFixture fixture)
         var fault = Assert.Single((await Registry.InjectAsync([Slowdown("rs-00004")], campaign: null)).Faults);
         var effects = await Registry.NodeEffectsAsync();
 
-        fixture.Storage.Arm(Live, FlakyStorage.Mode.Fail);
+        fixture.Storage.Arm(StoredStates.FaultRegistry, FlakyStorage.Mode.Fail);
         var other = ScenarioSource.FromJson(Scenarios.Uniform(nodes: 48, site: "rt"));
         Assert.Equal(nameof(WriteNotMadeException), await TryAsync(() => Registry.RunStartedAsync(epoch + 1, other, keepFaults: false, continuing: false, ClusterFixture.BlockSize)));
 
@@ -133,8 +130,8 @@ public sealed class RegistryWriteOrderTests(FlakyStorageFixture fixture)
 
         // The job's record takes the new scenario; the registry's write of its run fails, and fails again when the
         // registry is reloaded from storage (its history's write failing too): the stored faults are the old run's.
-        fixture.Storage.Arm(Live, FlakyStorage.Mode.Fail);
-        fixture.Storage.Arm(History, FlakyStorage.Mode.Fail, count: 100);
+        fixture.Storage.Arm(StoredStates.FaultRegistry, FlakyStorage.Mode.Fail);
+        fixture.Storage.Arm(StoredStates.FaultHistory, FlakyStorage.Mode.Fail, count: 100);
         var next = ScenarioSource.FromJson(Scenarios.Uniform(nodes: 48, site: "lb").Replace("uniform-test", "uniform-next", StringComparison.Ordinal));
         Assert.Equal(nameof(WriteNotMadeException), await TryAsync(() => Job.LoadAndStartAsync(next)));
         var status = await Job.GetStatusAsync();
@@ -161,7 +158,7 @@ public sealed class RegistryWriteOrderTests(FlakyStorageFixture fixture)
 
         // Loading a scenario clears every fault, even the same scenario's; its registry call fails, and the start that
         // follows (which alone would keep them) lays out the run the load asked for.
-        fixture.Storage.Arm(Live, FlakyStorage.Mode.Fail);
+        fixture.Storage.Arm(StoredStates.FaultRegistry, FlakyStorage.Mode.Fail);
         Assert.Equal(nameof(WriteNotMadeException), await TryAsync(() => Job.LoadAsync(source)));
         Assert.Equal(FaultState.Active, (await Registry.GetAsync(fault.Id))?.State);
         fixture.Storage.Disarm();
@@ -184,7 +181,7 @@ public sealed class RegistryWriteOrderTests(FlakyStorageFixture fixture)
         var fault = Assert.Single((await Registry.InjectAsync([new("node.slowdown", new FaultTargetRequest(Site: "rn"), new Dictionary<string, double> { ["factor"] = 2 })], campaign: null)).Faults);
         Assert.Equal(32, fault.Targets.Nodes.Count);
 
-        fixture.Storage.Arm(Live, FlakyStorage.Mode.LandLate);
+        fixture.Storage.Arm(StoredStates.FaultRegistry, FlakyStorage.Mode.LandLate);
         Assert.Equal("ok", await TryAsync(() => Registry.ClearAsync(fault.Id)));
         await DeactivateRegistryAsync();
 

@@ -2,6 +2,7 @@ using OrleansCluster.Abstractions.Messages;
 using OrleansCluster.Grains.Faults;
 using OrleansCluster.Grains.Job;
 using OrleansCluster.Grains.Tests.Faults;
+using OrleansCluster.Testing;
 
 namespace OrleansCluster.Grains.Tests.Job;
 
@@ -17,18 +18,16 @@ namespace OrleansCluster.Grains.Tests.Job;
 [Collection(FlakyStorageTests.Name)]
 public sealed class JobUnknownWriteTests(FlakyStorageFixture fixture)
 {
-    private const string Record = "job";
-
     private readonly JobDriver _driver = new(fixture.Client);
 
     [Fact]
     public async Task AResumeWhoseWriteTimesOutAfterLandingAnswersMadeAndTheJobRuns()
     {
         await PausedAsync("jl");
-        fixture.Storage.Arm(Record, FlakyStorage.Mode.LandLate);
+        fixture.Storage.Arm(StoredStates.Job, FlakyStorage.Mode.LandLate);
 
         await _driver.Job.ResumeAsync(); // was a TimeoutException (503 "undone here"), the record saying running
-        Assert.Equal(0, fixture.Storage.Armed(Record));
+        Assert.Equal(0, fixture.Storage.Armed(StoredStates.Job));
         await AgreesWithStorageAsync(JobState.Running);
     }
 
@@ -36,7 +35,7 @@ public sealed class JobUnknownWriteTests(FlakyStorageFixture fixture)
     public async Task AResumeWhoseWriteFailsUnstoredIsRefusedAndTheJobStaysPaused()
     {
         await PausedAsync("jf");
-        fixture.Storage.Arm(Record, FlakyStorage.Mode.Fail);
+        fixture.Storage.Arm(StoredStates.Job, FlakyStorage.Mode.Fail);
 
         var refused = await Assert.ThrowsAsync<WriteNotMadeException>(_driver.Job.ResumeAsync);
         Assert.Contains("not made", refused.Message, StringComparison.Ordinal);
@@ -51,8 +50,8 @@ public sealed class JobUnknownWriteTests(FlakyStorageFixture fixture)
         var paused = await PausedAsync(landed ? "ju" : "jn");
         try
         {
-            fixture.Storage.Arm(Record, landed ? FlakyStorage.Mode.LandLate : FlakyStorage.Mode.Fail);
-            fixture.Storage.FailReads(Record, fail: true);
+            fixture.Storage.Arm(StoredStates.Job, landed ? FlakyStorage.Mode.LandLate : FlakyStorage.Mode.Fail);
+            fixture.Storage.FailReads(StoredStates.Job, fail: true);
             await Assert.ThrowsAsync<WriteUnsettledException>(_driver.Job.ResumeAsync);
 
             // No change is taken meanwhile (each would be made over a record that may differ from storage's), and the
@@ -65,7 +64,7 @@ public sealed class JobUnknownWriteTests(FlakyStorageFixture fixture)
         }
         finally
         {
-            fixture.Storage.FailReads(Record, fail: false);
+            fixture.Storage.FailReads(StoredStates.Job, fail: false);
         }
 
         // The job's timer reads the record back on its own: the resume stands where storage holds it, and not otherwise.
@@ -83,14 +82,14 @@ public sealed class JobUnknownWriteTests(FlakyStorageFixture fixture)
         var source = ScenarioSource.FromJson(Scenarios.Uniform(nodes: 32, site: "jq"));
         try
         {
-            fixture.Storage.Arm(Record, FlakyStorage.Mode.LandLate);
-            fixture.Storage.FailReads(Record, fail: true);
+            fixture.Storage.Arm(StoredStates.Job, FlakyStorage.Mode.LandLate);
+            fixture.Storage.FailReads(StoredStates.Job, fail: true);
             await Assert.ThrowsAsync<WriteUnsettledException>(() => _driver.Job.LoadAndStartAsync(source));
             Assert.Equal(JobState.Paused, (await _driver.Job.GetStatusAsync()).Job.State); // as before the load, until read back
         }
         finally
         {
-            fixture.Storage.FailReads(Record, fail: false);
+            fixture.Storage.FailReads(StoredStates.Job, fail: false);
         }
 
         // Read back by the job's timer; the status answers between the settling and the start (it interleaves).
@@ -105,18 +104,18 @@ public sealed class JobUnknownWriteTests(FlakyStorageFixture fixture)
         // A silo's start on launch (StartIfIdleAsync) is a load, a pace and a start: found made later, all of it is.
         await PausedAsync("ji");
         await fixture.DeactivateAsync(_driver.Job, "job");
-        await fixture.Storage.ForgetAsync(Record); // no record stored: the job's next activation is idle, as on a first launch
+        await fixture.Storage.ForgetAsync(StoredStates.Job); // no record stored: the job's next activation is idle, as on a first launch
         Assert.Equal(JobState.Idle, (await _driver.Job.GetStatusAsync()).Job.State);
         var source = ScenarioSource.FromJson(Scenarios.Uniform(nodes: 32, site: "jk"));
         try
         {
-            fixture.Storage.Arm(Record, FlakyStorage.Mode.LandLate);
-            fixture.Storage.FailReads(Record, fail: true);
+            fixture.Storage.Arm(StoredStates.Job, FlakyStorage.Mode.LandLate);
+            fixture.Storage.FailReads(StoredStates.Job, fail: true);
             await Assert.ThrowsAsync<WriteUnsettledException>(() => _driver.Job.StartIfIdleAsync(source, PaceSettings.Max));
         }
         finally
         {
-            fixture.Storage.FailReads(Record, fail: false);
+            fixture.Storage.FailReads(StoredStates.Job, fail: false);
         }
 
         var settled = await _driver.WaitForAsync(s => s.Job.Unwritten is null && s.Job.State == JobState.Running);
@@ -137,14 +136,14 @@ public sealed class JobUnknownWriteTests(FlakyStorageFixture fixture)
         (long Epoch, long Step)? stored = null;
         fixture.Storage.Wrote = (name, state) =>
         {
-            if (name == Record && state is JobRecord record)
+            if (name == StoredStates.Job && state is JobRecord record)
             {
                 stored = (record.Epoch, record.Step);
             }
         };
         try
         {
-            fixture.Storage.Arm(Record, FlakyStorage.Mode.Fail);
+            fixture.Storage.Arm(StoredStates.Job, FlakyStorage.Mode.Fail);
             await Assert.ThrowsAsync<WriteNotMadeException>(_driver.Job.StartAsync);
             var held = await _driver.WaitForAsync(s => s.Job.Unwritten is null && stored == (s.Job.Epoch, s.Job.Step));
             Assert.Equal((JobState.Stopped, 0L), (held.Job.State, held.Job.Step));
@@ -202,14 +201,14 @@ public sealed class JobUnknownWriteTests(FlakyStorageFixture fixture)
         var source = ScenarioSource.FromJson(Scenarios.Uniform(nodes: 32, site: "dm"));
         try
         {
-            fixture.Storage.Arm(Record, FlakyStorage.Mode.LandLate);
-            fixture.Storage.FailReads(Record, fail: true);
+            fixture.Storage.Arm(StoredStates.Job, FlakyStorage.Mode.LandLate);
+            fixture.Storage.FailReads(StoredStates.Job, fail: true);
             await Assert.ThrowsAsync<WriteUnsettledException>(() => _driver.Job.LoadAndStartAsync(source));
             Assert.Equal(JobState.Paused, (await _driver.Job.GetStatusAsync()).Job.State); // as before the load, until read back
         }
         finally
         {
-            fixture.Storage.FailReads(Record, fail: false);
+            fixture.Storage.FailReads(StoredStates.Job, fail: false);
         }
 
         // Deactivated at once: the read back is the deactivation's (its timer reads back a second after its last try).
