@@ -20,9 +20,7 @@ public sealed class EmptiedStorageTests(FlakyStorageFixture fixture)
     [Fact]
     public async Task ARunningJobWritesItsRecordAgainWhenStorageLostIt()
     {
-        await fixture.LoadUniformAsync("ej");
-        await Job.SetPaceAsync(PaceSettings.Max);
-        await Job.StartAsync();
+        await fixture.StartUniformAsync("ej");
         try
         {
             await Eventually.WaitForAsync(async () => (await Job.GetStatusAsync()).Job.Step > 2, "the job's first steps");

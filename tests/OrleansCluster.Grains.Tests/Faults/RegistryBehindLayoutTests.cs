@@ -1,4 +1,3 @@
-using System.Text.Json.Nodes;
 using Orleans.Runtime;
 using OrleansCluster.Abstractions.Grains;
 using OrleansCluster.Abstractions.Messages;
@@ -73,9 +72,7 @@ public sealed class RegistryBehindLayoutTests(FlakyStorageFixture fixture)
         // the registry having lost the layout between) refused every hand-over, and the job laid out again only for a
         // registry behind it.
         var driver = new JobDriver(fixture.Client);
-        await fixture.LoadUniformAsync("ra");
-        await driver.Job.SetPaceAsync(PaceSettings.Max);
-        await driver.Job.StartAsync();
+        await fixture.StartUniformAsync("ra");
         await driver.WaitForStepAsync(3);
         var (source, epoch) = await driver.Job.GetScenarioSourceAsync();
 
@@ -95,21 +92,13 @@ public sealed class RegistryBehindLayoutTests(FlakyStorageFixture fixture)
         // Found by review (fix-epoch-check): a registry whose stored scenario no longer resolves starts with no run laid
         // out but keeps the stored epoch; it answered that epoch, the job's, and refused every hand-over for good.
         var driver = new JobDriver(fixture.Client);
-        await fixture.LoadUniformAsync("rn");
-        await driver.Job.SetPaceAsync(PaceSettings.Max);
-        await driver.Job.StartAsync();
+        await fixture.StartUniformAsync("rn");
         await driver.WaitForStepAsync(3);
         await driver.Job.PauseAsync();
         var (source, epoch) = await driver.Job.GetScenarioSourceAsync();
-        await fixture.DeactivateAsync(Registry, "faultregistry");
 
-        var stored = new GrainState<FaultRegistryState>();
-        await fixture.Storage.ReadStateAsync(StoredStates.FaultRegistry, Registry.GetGrainId(), stored);
-        Assert.Equal(epoch, stored.State!.Epoch);
-        var unresolvable = JsonNode.Parse(source!.Json!)!.AsObject();
-        unresolvable["generations"] = JsonNode.Parse("""[ { "name": "H100", "peakTflops": 1e-6 } ]"""); // a build's looser bounds
-        stored.State.Scenario = ScenarioSource.FromJson(unresolvable.ToJsonString());
-        await fixture.Storage.WriteStateAsync(StoredStates.FaultRegistry, Registry.GetGrainId(), stored);
+        var stored = await fixture.EditStoredRegistryAsync(state => state.Scenario = Scenarios.NoLongerResolving(source!.Json!));
+        Assert.Equal(epoch, stored.Epoch);
         Assert.Equal(IFaultRegistryGrain.NotLaidOut, await Registry.EpochAsync()); // was: the job's epoch
 
         await driver.Job.ResumeAsync();
@@ -126,9 +115,7 @@ public sealed class RegistryBehindLayoutTests(FlakyStorageFixture fixture)
     // that layout landed: back on the older epoch, with the job paused. Answers the job as it was laid out again.
     private async Task<ClusterStatus> RegistryBehindAsync(JobDriver driver, string site)
     {
-        await fixture.LoadUniformAsync(site);
-        await driver.Job.SetPaceAsync(PaceSettings.Max);
-        await driver.Job.StartAsync();
+        await fixture.StartUniformAsync(site);
         var before = await driver.WaitForStepAsync(3);
         try
         {

@@ -1,4 +1,3 @@
-using Orleans.Runtime;
 using OrleansCluster.Abstractions.Grains;
 using OrleansCluster.Abstractions.Messages;
 using OrleansCluster.Grains.Faults;
@@ -76,10 +75,7 @@ public sealed class RegistryEndsAndReloadTests(FlakyStorageFixture fixture)
         var throttles = made.Faults.Take(2).Select(f => f.Id).ToArray();
 
         // As an earlier build, which took clockRatio in (0, 1], stored them.
-        await fixture.DeactivateAsync(Registry, "faultregistry");
-        var stored = await ReadStoredAsync();
-        stored.State!.Faults = [.. stored.State.Faults.Select(f => throttles.Contains(f.Id) ? f with { Params = new Dictionary<string, double> { ["clockRatio"] = 0.01 } } : f)];
-        await fixture.Storage.WriteStateAsync(StoredStates.FaultRegistry, RegistryId, stored);
+        await fixture.EditStoredRegistryAsync(state => state.Faults = [.. state.Faults.Select(f => throttles.Contains(f.Id) ? f with { Params = new Dictionary<string, double> { ["clockRatio"] = 0.01 } } : f)]);
 
         var live = (await Registry.ListAsync(includeEnded: false)).ToDictionary(f => f.Id, StringComparer.Ordinal);
 
@@ -94,17 +90,7 @@ public sealed class RegistryEndsAndReloadTests(FlakyStorageFixture fixture)
 
         // Written back held at 0.05, so that the next activation finds nothing to hold (and logs nothing).
         await Eventually.WaitForAsync(
-            async () => (await ReadStoredAsync()).State!.Faults.Where(f => throttles.Contains(f.Id)).All(f => f.Params["clockRatio"] == 0.05),
+            async () => await fixture.Storage.StoredAsync(StoredStates.FaultRegistry) is FaultRegistryState stored && stored.Faults.Where(f => throttles.Contains(f.Id)).All(f => f.Params["clockRatio"] == 0.05),
             "the throttles written held at 0.05");
-    }
-
-    private GrainId RegistryId => Registry.GetGrainId();
-
-    private async Task<GrainState<FaultRegistryState>> ReadStoredAsync()
-    {
-        var stored = new GrainState<FaultRegistryState>();
-        await fixture.Storage.ReadStateAsync(StoredStates.FaultRegistry, RegistryId, stored);
-        Assert.True(stored.RecordExists);
-        return stored;
     }
 }

@@ -1,8 +1,6 @@
-using System.Text.Json.Nodes;
 using Orleans.Runtime;
 using OrleansCluster.Abstractions.Grains;
 using OrleansCluster.Abstractions.Messages;
-using OrleansCluster.Grains.Faults;
 using OrleansCluster.Testing;
 
 namespace OrleansCluster.Grains.Tests.Faults;
@@ -23,13 +21,12 @@ public sealed class RegistryOffLayoutTests(FlakyStorageFixture fixture)
     public async Task AJobWhoseRegistryCannotTakeItsLayoutWaitsWithoutLayingOutAgainAndStepsOnceItTakesIt()
     {
         var driver = new JobDriver(fixture.Client);
-        await fixture.LoadUniformAsync("rw");
-        await driver.Job.SetPaceAsync(PaceSettings.Max);
-        await driver.Job.StartAsync();
+        await fixture.StartUniformAsync("rw");
         await driver.WaitForStepAsync(3);
         await driver.Job.PauseAsync();
         var (source, epoch) = await driver.Job.GetScenarioSourceAsync();
-        await UnresolvableStoredRunAsync(source!); // the registry starts with no run laid out
+        await fixture.EditStoredRegistryAsync(state => state.Scenario = Scenarios.NoLongerResolving(source!.Json!));
+        Assert.Equal(IFaultRegistryGrain.NotLaidOut, await Registry.EpochAsync()); // the registry starts with no run laid out
         try
         {
             fixture.Storage.Arm(StoredStates.FaultRegistry, FlakyStorage.Mode.Fail, FlakyStorage.UntilDisarmed); // and cannot write the run the job hands it
@@ -69,9 +66,7 @@ public sealed class RegistryOffLayoutTests(FlakyStorageFixture fixture)
     public async Task ARegistryAheadOfTheLayoutIsNotChasedUntilTheJobsOwnRecordIsWritten()
     {
         var driver = new JobDriver(fixture.Client);
-        await fixture.LoadUniformAsync("rs");
-        await driver.Job.SetPaceAsync(PaceSettings.Max);
-        await driver.Job.StartAsync();
+        await fixture.StartUniformAsync("rs");
         await driver.WaitForStepAsync(3);
         var (source, epoch) = await driver.Job.GetScenarioSourceAsync();
         try
@@ -104,17 +99,4 @@ public sealed class RegistryOffLayoutTests(FlakyStorageFixture fixture)
         status.Job.RegistryOff?.Reason is { } reason && System.Text.RegularExpressions.Regex.Match(reason, @"(\d+) calls failed") is { Success: true } m
             ? int.Parse(m.Groups[1].Value, System.Globalization.CultureInfo.InvariantCulture)
             : 0;
-
-    // The registry reactivated over a stored run whose scenario no longer resolves (a build's looser bounds): no run laid out.
-    private async Task UnresolvableStoredRunAsync(ScenarioSource source)
-    {
-        await fixture.DeactivateAsync(Registry, "faultregistry");
-        var stored = new GrainState<FaultRegistryState>();
-        await fixture.Storage.ReadStateAsync(StoredStates.FaultRegistry, Registry.GetGrainId(), stored);
-        var unresolvable = JsonNode.Parse(source.Json!)!.AsObject();
-        unresolvable["generations"] = JsonNode.Parse("""[ { "name": "H100", "peakTflops": 1e-6 } ]""");
-        stored.State!.Scenario = ScenarioSource.FromJson(unresolvable.ToJsonString());
-        await fixture.Storage.WriteStateAsync(StoredStates.FaultRegistry, Registry.GetGrainId(), stored);
-        Assert.Equal(IFaultRegistryGrain.NotLaidOut, await Registry.EpochAsync());
-    }
 }

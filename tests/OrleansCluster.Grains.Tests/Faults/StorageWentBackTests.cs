@@ -25,9 +25,7 @@ public sealed class StorageWentBackTests(FlakyStorageFixture fixture)
     [Fact]
     public async Task AJobWhoseStorageWentBackToAnEarlierActivationsRecordWritesItsOwnOverItAndRunsOn()
     {
-        await fixture.LoadUniformAsync("bj");
-        await Job.SetPaceAsync(PaceSettings.Max);
-        await Job.StartAsync();
+        await fixture.StartUniformAsync("bj");
         try
         {
             await Eventually.WaitForAsync(async () => (await Job.GetStatusAsync()).Job.Step > 2, "the job's first steps");
@@ -91,10 +89,7 @@ public sealed class StorageWentBackTests(FlakyStorageFixture fixture)
     [Fact]
     public async Task ARegistryReloadedFromAnOlderRecordTakesBackEveryEffectItNoLongerLists()
     {
-        fixture.Storage.Disarm();
-        await Job.StopAsync();
-        await Job.LoadAsync(ScenarioSource.FromJson(Scenarios.TwoSites()));
-        await Registry.ClearAllAsync();
+        await fixture.LoadAsync(ScenarioSource.FromJson(Scenarios.TwoSites()));
         var older = await fixture.Storage.SnapshotAsync(StoredStates.FaultRegistry); // no fault
         var link = fixture.Client.GetGrain<ILinkGrain>("a-b");
         async Task<double> ExtraLatencyAsync()

@@ -20,9 +20,7 @@ public sealed class UnwrittenRecordTests(FlakyStorageFixture fixture)
     [Fact]
     public async Task ARunningJobWhoseWritesFailSaysSinceWhenAndWhyUntilOneLands()
     {
-        await fixture.LoadUniformAsync("uj");
-        await Job.SetPaceAsync(PaceSettings.Max);
-        await Job.StartAsync();
+        await fixture.StartUniformAsync("uj");
         try
         {
             await Eventually.WaitForAsync(async () => (await Job.GetStatusAsync()).Job.Step > 2, "the job's first steps");
