@@ -275,10 +275,10 @@ public sealed class FlakyStorageFixture : ClusterFixture
         var registry = Client.GetGrain<IFaultRegistryGrain>(IFaultRegistryGrain.Key);
         await DeactivateAsync(registry, "faultregistry");
         var stored = new GrainState<FaultRegistryState>();
-        await Storage.ReadStateAsync(StoredStates.FaultRegistry, registry.GetGrainId(), stored);
+        await Storage.ReadStateAsync(SimulationStorage.FaultRegistryState, registry.GetGrainId(), stored);
         Assert.True(stored.RecordExists, "the registry has no stored record to edit");
         edit(stored.State!);
-        await Storage.WriteStateAsync(StoredStates.FaultRegistry, registry.GetGrainId(), stored);
+        await Storage.WriteStateAsync(SimulationStorage.FaultRegistryState, registry.GetGrainId(), stored);
         return stored.State!;
     }
 

@@ -2,7 +2,6 @@ using Orleans.Runtime;
 using OrleansCluster.Abstractions.Grains;
 using OrleansCluster.Abstractions.Messages;
 using OrleansCluster.Grains.Faults;
-using OrleansCluster.Testing;
 
 namespace OrleansCluster.Grains.Tests.Faults;
 
@@ -119,7 +118,7 @@ public sealed class RegistryBehindLayoutTests(FlakyStorageFixture fixture)
         var before = await driver.WaitForStepAsync(3);
         try
         {
-            fixture.Storage.Arm(StoredStates.FaultRegistry, FlakyStorage.Mode.Fail, FlakyStorage.UntilDisarmed); // the registry's storage out of reach
+            fixture.Storage.Arm(SimulationStorage.FaultRegistryState, FlakyStorage.Mode.Fail, FlakyStorage.UntilDisarmed); // the registry's storage out of reach
 
             // The same run laid out again (as when a silo drains): the job steps on the new layout at once, the registry
             // owing the write of its epoch.

@@ -1,7 +1,6 @@
 using OrleansCluster.Abstractions.Grains;
 using OrleansCluster.Abstractions.Messages;
 using OrleansCluster.Grains.Faults;
-using OrleansCluster.Testing;
 
 namespace OrleansCluster.Grains.Tests.Faults;
 
@@ -28,7 +27,7 @@ public sealed class RegistryEndsAndReloadTests(FlakyStorageFixture fixture)
         var held = 0;
         fixture.Storage.Wrote = (name, _) =>
         {
-            if (name == StoredStates.FaultRegistry && Interlocked.Exchange(ref held, 1) == 0)
+            if (name == SimulationStorage.FaultRegistryState && Interlocked.Exchange(ref held, 1) == 0)
             {
                 entered.Set();
                 release.Wait(TimeSpan.FromSeconds(60));
@@ -90,7 +89,7 @@ public sealed class RegistryEndsAndReloadTests(FlakyStorageFixture fixture)
 
         // Written back held at 0.05, so that the next activation finds nothing to hold (and logs nothing).
         await Eventually.WaitForAsync(
-            async () => await fixture.Storage.StoredAsync(StoredStates.FaultRegistry) is FaultRegistryState stored && stored.Faults.Where(f => throttles.Contains(f.Id)).All(f => f.Params["clockRatio"] == 0.05),
+            async () => await fixture.Storage.StoredAsync(SimulationStorage.FaultRegistryState) is FaultRegistryState stored && stored.Faults.Where(f => throttles.Contains(f.Id)).All(f => f.Params["clockRatio"] == 0.05),
             "the throttles written held at 0.05");
     }
 }

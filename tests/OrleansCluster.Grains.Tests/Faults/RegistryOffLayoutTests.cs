@@ -1,7 +1,6 @@
 using Orleans.Runtime;
 using OrleansCluster.Abstractions.Grains;
 using OrleansCluster.Abstractions.Messages;
-using OrleansCluster.Testing;
 
 namespace OrleansCluster.Grains.Tests.Faults;
 
@@ -29,7 +28,7 @@ public sealed class RegistryOffLayoutTests(FlakyStorageFixture fixture)
         Assert.Equal(IFaultRegistryGrain.NotLaidOut, await Registry.EpochAsync()); // the registry starts with no run laid out
         try
         {
-            fixture.Storage.Arm(StoredStates.FaultRegistry, FlakyStorage.Mode.Fail, FlakyStorage.UntilDisarmed); // and cannot write the run the job hands it
+            fixture.Storage.Arm(SimulationStorage.FaultRegistryState, FlakyStorage.Mode.Fail, FlakyStorage.UntilDisarmed); // and cannot write the run the job hands it
             await driver.Job.ResumeAsync();
 
             var owed = await driver.WaitForAsync(s => s.Job.Epoch > epoch && s.Job.RegistryOff is not null);
@@ -71,7 +70,7 @@ public sealed class RegistryOffLayoutTests(FlakyStorageFixture fixture)
         var (source, epoch) = await driver.Job.GetScenarioSourceAsync();
         try
         {
-            fixture.Storage.Arm(StoredStates.Job, FlakyStorage.Mode.Fail, FlakyStorage.UntilDisarmed); // a paused Redis: no write of the job's record lands
+            fixture.Storage.Arm(SimulationStorage.JobState, FlakyStorage.Mode.Fail, FlakyStorage.UntilDisarmed); // a paused Redis: no write of the job's record lands
             await driver.WaitForAsync(s => s.Job.Unwritten is not null);
 
             // Another activation of the job lays the tree out and tells the registry: to this one, a registry ahead.

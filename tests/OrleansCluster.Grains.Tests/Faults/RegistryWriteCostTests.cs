@@ -4,7 +4,6 @@ using Orleans.Serialization.Serializers;
 using OrleansCluster.Abstractions.Grains;
 using OrleansCluster.Abstractions.Messages;
 using OrleansCluster.Grains.Faults;
-using OrleansCluster.Testing;
 
 namespace OrleansCluster.Grains.Tests.Faults;
 
@@ -29,7 +28,7 @@ public sealed class RegistryWriteCostTests(FlakyStorageFixture fixture)
         var written = new ConcurrentQueue<FaultRegistryState>();
         fixture.Storage.Wrote = (name, state) =>
         {
-            if (name == StoredStates.FaultRegistry && state is FaultRegistryState live)
+            if (name == SimulationStorage.FaultRegistryState && state is FaultRegistryState live)
             {
                 written.Enqueue(live.Copy());
             }
@@ -73,7 +72,7 @@ public sealed class RegistryWriteCostTests(FlakyStorageFixture fixture)
         var journals = new ConcurrentQueue<int>();
         fixture.Storage.Wrote = (name, state) =>
         {
-            if (name == StoredStates.FaultRegistry && state is FaultRegistryState live)
+            if (name == SimulationStorage.FaultRegistryState && state is FaultRegistryState live)
             {
                 journals.Enqueue(live.Ending.Count);
             }

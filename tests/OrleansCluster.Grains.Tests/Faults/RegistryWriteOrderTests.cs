@@ -2,7 +2,6 @@ using Orleans.Storage;
 using OrleansCluster.Abstractions.Grains;
 using OrleansCluster.Abstractions.Messages;
 using OrleansCluster.Grains.Faults;
-using OrleansCluster.Testing;
 
 namespace OrleansCluster.Grains.Tests.Faults;
 
@@ -26,7 +25,7 @@ public sealed class RegistryWriteOrderTests(FlakyStorageFixture fixture)
         // The write that repairs bg-ra-1 (and makes and at once ends bg-ra-3, shorter than the step) is stored but its
         // answer lost: read back, it answers as made (it was a timeout, then a stale ETag, then a reloaded registry),
         // and the job's next steps with the same arrivals make none again.
-        fixture.Storage.Arm(StoredStates.FaultRegistry, FlakyStorage.Mode.LandLate);
+        fixture.Storage.Arm(SimulationStorage.FaultRegistryState, FlakyStorage.Mode.LandLate);
         BackgroundFault[] arrivals = [Failure("bg-ra-2", "ra-00002", arrival: 90, repair: 1000), Failure("bg-ra-3", "ra-00003", arrival: 95, repair: 2)];
         Assert.Equal("ok", await TryAsync(() => Registry.BackgroundAsync(epoch, 100, arrivals)));
         Assert.Equal("ok", await TryAsync(() => Registry.BackgroundAsync(epoch, 101, arrivals)));
@@ -46,7 +45,7 @@ public sealed class RegistryWriteOrderTests(FlakyStorageFixture fixture)
         await fixture.LoadUniformAsync(site: "rc");
         var fault = Assert.Single((await Registry.InjectAsync([FlakyStorageFixture.Slowdown("rc-00003")], campaign: null)).Faults);
 
-        fixture.Storage.Arm(StoredStates.FaultRegistry, FlakyStorage.Mode.LandLate);
+        fixture.Storage.Arm(SimulationStorage.FaultRegistryState, FlakyStorage.Mode.LandLate);
         Assert.Equal(FaultState.Cleared, (await Registry.ClearAsync(fault.Id))?.State); // read back: made (was a 503, then a stale ETag)
         await DeactivateRegistryAsync();
 
@@ -62,12 +61,12 @@ public sealed class RegistryWriteOrderTests(FlakyStorageFixture fixture)
         Assert.Equal(2, faults.Count);
         var effects = await Registry.NodeEffectsAsync();
 
-        fixture.Storage.Arm(StoredStates.FaultRegistry, FlakyStorage.Mode.Fail);
+        fixture.Storage.Arm(SimulationStorage.FaultRegistryState, FlakyStorage.Mode.Fail);
         Assert.Equal(nameof(WriteNotMadeException), await TryAsync(Registry.ClearAllAsync));
         Assert.Equal(2, (await StatesAsync(includeEnded: false)).Count);
         Assert.Equal(effects.Keys, (await Registry.NodeEffectsAsync()).Keys);
 
-        fixture.Storage.Arm(StoredStates.FaultRegistry, FlakyStorage.Mode.LandLate);
+        fixture.Storage.Arm(SimulationStorage.FaultRegistryState, FlakyStorage.Mode.LandLate);
         Assert.Equal(2, await Registry.ClearAllAsync()); // read back: made (was a 503, then a stale ETag)
         await DeactivateRegistryAsync();
 
@@ -81,9 +80,9 @@ public sealed class RegistryWriteOrderTests(FlakyStorageFixture fixture)
     {
         await fixture.LoadUniformAsync(site: "rb");
         var first = Assert.Single((await Registry.InjectAsync([FlakyStorageFixture.Slowdown("rb-00001")], campaign: null)).Faults);
-        fixture.Storage.Arm(StoredStates.FaultHistory, FlakyStorage.Mode.LandLate);
+        fixture.Storage.Arm(SimulationStorage.FaultHistoryState, FlakyStorage.Mode.LandLate);
         await Registry.ClearAsync(first.Id);
-        await Eventually.WaitForAsync(() => fixture.Storage.Armed(StoredStates.FaultHistory) == 0, "the history's write a second behind the clear");
+        await Eventually.WaitForAsync(() => fixture.Storage.Armed(SimulationStorage.FaultHistoryState) == 0, "the history's write a second behind the clear");
 
         // Every history write after that one met a stale ETag, the last at deactivation too: the later clear was lost.
         var second = Assert.Single((await Registry.InjectAsync([FlakyStorageFixture.Slowdown("rb-00002")], campaign: null)).Faults);
@@ -102,7 +101,7 @@ public sealed class RegistryWriteOrderTests(FlakyStorageFixture fixture)
         var fault = Assert.Single((await Registry.InjectAsync([FlakyStorageFixture.Slowdown("rs-00004")], campaign: null)).Faults);
         var effects = await Registry.NodeEffectsAsync();
 
-        fixture.Storage.Arm(StoredStates.FaultRegistry, FlakyStorage.Mode.Fail);
+        fixture.Storage.Arm(SimulationStorage.FaultRegistryState, FlakyStorage.Mode.Fail);
         var other = ScenarioSource.FromJson(Scenarios.Uniform(nodes: 48, site: "rt"));
         Assert.Equal(nameof(WriteNotMadeException), await TryAsync(() => Registry.RunStartedAsync(epoch + 1, other, keepFaults: false, continuing: false, ClusterFixture.BlockSize)));
 
@@ -130,8 +129,8 @@ public sealed class RegistryWriteOrderTests(FlakyStorageFixture fixture)
 
         // The job's record takes the new scenario; the registry's write of its run fails, and fails again when the
         // registry is reloaded from storage (its history's write failing too): the stored faults are the old run's.
-        fixture.Storage.Arm(StoredStates.FaultRegistry, FlakyStorage.Mode.Fail);
-        fixture.Storage.Arm(StoredStates.FaultHistory, FlakyStorage.Mode.Fail, count: 100);
+        fixture.Storage.Arm(SimulationStorage.FaultRegistryState, FlakyStorage.Mode.Fail);
+        fixture.Storage.Arm(SimulationStorage.FaultHistoryState, FlakyStorage.Mode.Fail, count: 100);
         var next = ScenarioSource.FromJson(Scenarios.Uniform(nodes: 48, site: "lb").Replace("uniform-test", "uniform-next", StringComparison.Ordinal));
         Assert.Equal(nameof(WriteNotMadeException), await TryAsync(() => Job.LoadAndStartAsync(next)));
         var status = await Job.GetStatusAsync();
@@ -158,7 +157,7 @@ public sealed class RegistryWriteOrderTests(FlakyStorageFixture fixture)
 
         // Loading a scenario clears every fault, even the same scenario's; its registry call fails, and the start that
         // follows (which alone would keep them) lays out the run the load asked for.
-        fixture.Storage.Arm(StoredStates.FaultRegistry, FlakyStorage.Mode.Fail);
+        fixture.Storage.Arm(SimulationStorage.FaultRegistryState, FlakyStorage.Mode.Fail);
         Assert.Equal(nameof(WriteNotMadeException), await TryAsync(() => Job.LoadAsync(source)));
         Assert.Equal(FaultState.Active, (await Registry.GetAsync(fault.Id))?.State);
         fixture.Storage.Disarm();
@@ -181,7 +180,7 @@ public sealed class RegistryWriteOrderTests(FlakyStorageFixture fixture)
         var fault = Assert.Single((await Registry.InjectAsync([new("node.slowdown", new FaultTargetRequest(Site: "rn"), new Dictionary<string, double> { ["factor"] = 2 })], campaign: null)).Faults);
         Assert.Equal(32, fault.Targets.Nodes.Count);
 
-        fixture.Storage.Arm(StoredStates.FaultRegistry, FlakyStorage.Mode.LandLate);
+        fixture.Storage.Arm(SimulationStorage.FaultRegistryState, FlakyStorage.Mode.LandLate);
         Assert.Equal("ok", await TryAsync(() => Registry.ClearAsync(fault.Id)));
         await DeactivateRegistryAsync();
 

@@ -1,6 +1,5 @@
 using OrleansCluster.Abstractions.Grains;
 using OrleansCluster.Abstractions.Messages;
-using OrleansCluster.Testing;
 
 namespace OrleansCluster.Grains.Tests.Faults;
 
@@ -26,7 +25,7 @@ public sealed class UnwrittenRecordTests(FlakyStorageFixture fixture)
             await Eventually.WaitForAsync(async () => (await Job.GetStatusAsync()).Job.Step > 2, "the job's first steps");
             Assert.Null((await Job.GetStatusAsync()).Job.Unwritten);
 
-            fixture.Storage.Arm(StoredStates.Job, FlakyStorage.Mode.Fail, count: FlakyStorage.UntilDisarmed);
+            fixture.Storage.Arm(SimulationStorage.JobState, FlakyStorage.Mode.Fail, count: FlakyStorage.UntilDisarmed);
             await Eventually.WaitForAsync(async () => (await Job.GetStatusAsync()).Job.Unwritten is { Seconds: > 1.5 }, "the job's record unwritten for over a second");
             var status = await Job.GetStatusAsync();
             var unwritten = status.Job.Unwritten!;
@@ -51,12 +50,12 @@ public sealed class UnwrittenRecordTests(FlakyStorageFixture fixture)
         await fixture.LoadUniformAsync("ur");
 
         // A refused injection is put back: memory matches storage, nothing is unwritten.
-        fixture.Storage.Arm(StoredStates.FaultRegistry, FlakyStorage.Mode.Fail);
+        fixture.Storage.Arm(SimulationStorage.FaultRegistryState, FlakyStorage.Mode.Fail);
         await Assert.ThrowsAnyAsync<Exception>(() => Registry.InjectAsync([FlakyStorageFixture.Slowdown("ur-00001", durationSeconds: null)], campaign: null));
         Assert.Null((await Registry.HealthAsync()).Unwritten);
 
         var fault = Assert.Single((await Registry.InjectAsync([FlakyStorageFixture.Slowdown("ur-00002", durationSeconds: 1)], campaign: null)).Faults);
-        fixture.Storage.Arm(StoredStates.FaultRegistry, FlakyStorage.Mode.Fail, count: FlakyStorage.UntilDisarmed);
+        fixture.Storage.Arm(SimulationStorage.FaultRegistryState, FlakyStorage.Mode.Fail, count: FlakyStorage.UntilDisarmed);
         await Eventually.WaitForAsync(async () => (await Registry.GetAsync(fault.Id))?.State == FaultState.Expired, "the fault's expiry");
         await Eventually.WaitForAsync(async () => (await Registry.HealthAsync()).Unwritten is { Seconds: > 1 }, "the expiry unwritten for over a second");
         var health = await Registry.HealthAsync();
@@ -74,12 +73,12 @@ public sealed class UnwrittenRecordTests(FlakyStorageFixture fixture)
         // the refusal, and /healthz would call the silo degraded at once.
         await fixture.LoadUniformAsync("us");
         var fault = Assert.Single((await Registry.InjectAsync([FlakyStorageFixture.Slowdown("us-00002", durationSeconds: 4)], campaign: null)).Faults);
-        fixture.Storage.Arm(StoredStates.FaultRegistry, FlakyStorage.Mode.Fail);
+        fixture.Storage.Arm(SimulationStorage.FaultRegistryState, FlakyStorage.Mode.Fail);
         var sinceRefusal = System.Diagnostics.Stopwatch.StartNew();
         await Assert.ThrowsAnyAsync<Exception>(() => Registry.InjectAsync([FlakyStorageFixture.Slowdown("us-00001", durationSeconds: null)], campaign: null));
         Assert.Null((await Registry.HealthAsync()).Unwritten);
 
-        fixture.Storage.Arm(StoredStates.FaultRegistry, FlakyStorage.Mode.Fail, count: FlakyStorage.UntilDisarmed);
+        fixture.Storage.Arm(SimulationStorage.FaultRegistryState, FlakyStorage.Mode.Fail, count: FlakyStorage.UntilDisarmed);
         await Eventually.WaitForAsync(async () => (await Registry.HealthAsync()).Unwritten is not null, "the expiry unwritten");
         var unwritten = (await Registry.HealthAsync()).Unwritten!;
         Assert.Equal(FaultState.Expired, (await Registry.GetAsync(fault.Id))?.State);

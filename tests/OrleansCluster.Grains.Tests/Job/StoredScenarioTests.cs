@@ -4,7 +4,6 @@ using OrleansCluster.Abstractions.Grains;
 using OrleansCluster.Abstractions.Messages;
 using OrleansCluster.Grains.Faults;
 using OrleansCluster.Grains.Job;
-using OrleansCluster.Testing;
 
 namespace OrleansCluster.Grains.Tests.Job;
 
@@ -24,8 +23,8 @@ public sealed class StoredScenarioTests
         var storage = fixture.Cluster.Silos[0].ServiceProvider.GetRequiredKeyedService<IGrainStorage>(SimulationStorage.Name);
         var job = fixture.Client.GetGrain<IJobGrain>(IJobGrain.Key);
         var registry = fixture.Client.GetGrain<IFaultRegistryGrain>(IFaultRegistryGrain.Key);
-        await storage.WriteStateAsync(StoredStates.Job, job.GetGrainId(), new GrainState<JobRecord>(new JobRecord { Source = source, State = JobState.Running, Step = 42, Epoch = 3 }));
-        await storage.WriteStateAsync(StoredStates.FaultRegistry, registry.GetGrainId(), new GrainState<FaultRegistryState>(new FaultRegistryState { Scenario = source, Epoch = 3 }));
+        await storage.WriteStateAsync(SimulationStorage.JobState, job.GetGrainId(), new GrainState<JobRecord>(new JobRecord { Source = source, State = JobState.Running, Step = 42, Epoch = 3 }));
+        await storage.WriteStateAsync(SimulationStorage.FaultRegistryState, registry.GetGrainId(), new GrainState<FaultRegistryState>(new FaultRegistryState { Scenario = source, Epoch = 3 }));
 
         var status = await job.GetStatusAsync();
         Assert.Equal((JobState.Idle, 0L), (status.Job.State, status.Job.Step));

@@ -1,6 +1,7 @@
 using System.Net;
 using Orleans.Runtime;
 using Orleans.Storage;
+using OrleansCluster.Grains;
 
 namespace OrleansCluster.Silo.Tests.Api;
 
@@ -36,13 +37,13 @@ public sealed class CampaignClearTests : IAsyncLifetime
     {
         var (mine, others) = await InjectAsync();
         var storage = _storage!;
-        var before = storage.Writes(StoredStates.FaultRegistry);
+        var before = storage.Writes(SimulationStorage.FaultRegistryState);
 
         var (status, count, _) = await _client.SendJsonAsync(HttpMethod.Delete, "/api/faults?campaign=big");
 
         Assert.Equal(HttpStatusCode.OK, status);
         Assert.Equal(Size, count.GetProperty("cleared").GetInt32());
-        Assert.Equal(1, storage.Writes(StoredStates.FaultRegistry) - before); // one write per fault (60) before
+        Assert.Equal(1, storage.Writes(SimulationStorage.FaultRegistryState) - before); // one write per fault (60) before
         Assert.Equal(others, await IdsAsync("/api/faults"));
         var all = (await _client.GetJsonAsync("/api/faults?all=true&campaign=big")).EnumerateArray().ToDictionary(f => f.GetProperty("id").GetString()!, f => f.GetProperty("state").GetString());
         Assert.Equal(mine, all.Keys.Order(StringComparer.Ordinal));
@@ -55,17 +56,17 @@ public sealed class CampaignClearTests : IAsyncLifetime
         var (mine, others) = await InjectAsync();
         var storage = _storage!;
 
-        storage.FailAfter(StoredStates.FaultRegistry, 0);
+        storage.FailAfter(SimulationStorage.FaultRegistryState, 0);
         var (failed, _, response) = await _client.SendJsonAsync(HttpMethod.Delete, "/api/faults?campaign=big");
-        storage.FailAfter(StoredStates.FaultRegistry, null);
+        storage.FailAfter(SimulationStorage.FaultRegistryState, null);
         Assert.Equal(HttpStatusCode.ServiceUnavailable, failed);
         Assert.Equal("application/problem+json", response.Content.Headers.ContentType?.MediaType);
         Assert.Equal(mine, await IdsAsync("/api/faults?campaign=big"));
 
         // Every write after the first fails: cleared one by one, the first fault was cleared and the rest were not.
-        storage.FailAfter(StoredStates.FaultRegistry, 1);
+        storage.FailAfter(SimulationStorage.FaultRegistryState, 1);
         var (status, _, _) = await _client.SendJsonAsync(HttpMethod.Delete, "/api/faults?campaign=big");
-        storage.FailAfter(StoredStates.FaultRegistry, null);
+        storage.FailAfter(SimulationStorage.FaultRegistryState, null);
         var left = await IdsAsync("/api/faults?campaign=big");
         Assert.True(
             left.SequenceEqual(mine) || (status == HttpStatusCode.OK && left.Length == 0),
