@@ -1,8 +1,14 @@
+using System.Text.Json.Nodes;
+using OrleansCluster.Abstractions.Messages;
+
 namespace OrleansCluster.Grains.Tests;
 
 /// <summary>Scenario files for the grain tests, written in the format users write.</summary>
 internal static class Scenarios
 {
+    /// <summary>A step's compute time on an H100 in <see cref="Uniform"/> and <see cref="TwoSites"/>: 4e14 FLOP at 40 % of 989 TFLOPS.</summary>
+    public const double H100ComputeSeconds = 4e14 / (989e12 * 0.4);
+
     public static string TwoSites(double computeCv = 0, double jitterMicroseconds = 0, int checkpointEvery = 100) => $$"""
         {
           "name": "two-sites", "seed": 5,
@@ -36,6 +42,17 @@ internal static class Scenarios
           "noise": { "computeCv": {{computeCv}}, "linkJitterMicroseconds": {{jitterMicroseconds}}, "nodeCv": 0.05, "outlierProbability": 0.02, "outlierFactor": 1.5 }
         }
         """;
+
+    /// <summary>
+    /// <paramref name="json"/> as a build with looser bounds could have stored it, which no longer resolves: an H100 of
+    /// 1e-6 TFLOPS, under today's 1e-3.
+    /// </summary>
+    public static ScenarioSource NoLongerResolving(string json)
+    {
+        var scenario = JsonNode.Parse(json)!.AsObject();
+        scenario["generations"] = JsonNode.Parse("""[ { "name": "H100", "peakTflops": 1e-6 } ]""");
+        return ScenarioSource.FromJson(scenario.ToJsonString());
+    }
 
     public static string Uniform(int nodes, double computeCv = 0.01, int checkpointEvery = 5, double timeoutSeconds = 10, string site = "dc") => $$"""
         {

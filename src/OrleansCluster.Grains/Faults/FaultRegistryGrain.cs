@@ -25,8 +25,8 @@ namespace OrleansCluster.Grains.Faults;
 [Immovable] // Orleans must not move it, nor try to when a silo stops: docs/cluster.md
 [KeepAlive] // the one registry, whose timer alone ends faults on time: never collected for being idle
 public sealed partial class FaultRegistryGrain(
-    [PersistentState("faults-v2", SimulationStorage.Name)] IPersistentState<FaultRegistryState> state,
-    [PersistentState("fault-history-v2", SimulationStorage.Name)] IPersistentState<FaultHistoryState> history,
+    [PersistentState(SimulationStorage.FaultRegistryState, SimulationStorage.Name)] IPersistentState<FaultRegistryState> state,
+    [PersistentState(SimulationStorage.FaultHistoryState, SimulationStorage.Name)] IPersistentState<FaultHistoryState> history,
     TimeProvider clock,
     SimulationMetrics metrics,
     IOptions<FaultLimits> limits,

@@ -29,7 +29,7 @@ namespace OrleansCluster.Grains.Job;
 /// </summary>
 [Immovable] // Orleans must not move it, nor try to when a silo stops: docs/cluster.md
 public sealed partial class JobGrain(
-    [PersistentState("job", SimulationStorage.Name)] IPersistentState<JobRecord> record,
+    [PersistentState(SimulationStorage.JobState, SimulationStorage.Name)] IPersistentState<JobRecord> record,
     ILogger<JobGrain> logger,
     IOptions<SimulationTuning> tuning,
     IOptions<FaultLimits> limits,

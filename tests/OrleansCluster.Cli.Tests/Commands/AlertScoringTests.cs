@@ -1,5 +1,4 @@
 using System.Net;
-using System.Net.Http.Headers;
 using System.Text;
 using System.Text.Json;
 using OrleansCluster.Cli.Commands;
@@ -42,35 +41,23 @@ public sealed class AlertScoringTests : IAsyncLifetime
                 expr: label_replace(vector(1), "node", "b-00002", "", "")
         """;
 
-    private SiloUnderPrometheus? _run;
+    private readonly ScrapedSilo _run = new("alert-scoring", Key);
 
     private static CancellationToken Ct => TestContext.Current.CancellationToken;
 
-    private int SiloPort => _run!.SiloPort;
-
-    private int PrometheusPort => _run!.PrometheusPort;
-
-    public async ValueTask InitializeAsync() => _run = await SiloUnderPrometheus.StartAsync(Key, [], async folder =>
+    public async ValueTask InitializeAsync()
     {
-        var rules = Path.Combine(folder, "rules.yml");
-        await File.WriteAllTextAsync(rules, Rules, Ct);
-        return rules;
-    }, Ct);
-
-    public async ValueTask DisposeAsync()
-    {
-        if (_run is not null)
-        {
-            await _run.DisposeAsync();
-        }
+        var rules = await _run.WriteFileAsync("rules.yml", Rules);
+        await _run.StartAsync(["--Simulation:Pace", "realtime", "--Simulation:Speed", "20"], new PrometheusSettings("1s") { EvaluationInterval = "1s", RuleFile = rules });
     }
+
+    public ValueTask DisposeAsync() => _run.DisposeAsync();
 
     [Fact]
     public async Task ARuleOnTheFaultedNodeScoresOneAndRulesThatMissOrMisfireDoNot()
     {
-        using var admin = new HttpClient { BaseAddress = new Uri($"http://127.0.0.1:{SiloPort}"), Timeout = TimeSpan.FromSeconds(60) };
-        admin.DefaultRequestHeaders.Authorization = new AuthenticationHeaderValue("Bearer", Key);
-        using var prometheus = new HttpClient { BaseAddress = new Uri($"http://127.0.0.1:{PrometheusPort}"), Timeout = TimeSpan.FromSeconds(60) };
+        using var admin = _run.CreateAdminClient();
+        using var prometheus = _run.CreatePrometheusClient();
         using (var load = await admin.PutAsync(new Uri("/api/scenario", UriKind.Relative), new StringContent(Uniform, Encoding.UTF8, "application/json"), Ct))
         {
             Assert.Equal(HttpStatusCode.OK, load.StatusCode);
@@ -83,12 +70,7 @@ public sealed class AlertScoringTests : IAsyncLifetime
             Assert.Equal(HttpStatusCode.Created, inject.StatusCode);
         }
 
-        var deadline = DateTime.UtcNow.AddSeconds(120);
-        while (!await FiringAsync(prometheus, "SlowNode"))
-        {
-            Assert.True(DateTime.UtcNow < deadline, "SlowNode never fired");
-            await Task.Delay(500, Ct);
-        }
+        await _run.WaitForAsync("ALERTS{alertname=\"SlowNode\",alertstate=\"firing\"}", "SlowNode never fired");
 
         await Task.Delay(TimeSpan.FromSeconds(3), Ct); // a few firing samples on the range query's 1 s grid
         // Until a scrape, an evaluation (1 s each) and the 10 s grace have passed since it began, the fault is pending.
@@ -115,21 +97,13 @@ public sealed class AlertScoringTests : IAsyncLifetime
     [Fact]
     public async Task AWindowPrometheusRefusesIsAnErrorNamingPrometheusAndItsMessage()
     {
-        using var admin = new HttpClient { BaseAddress = new Uri($"http://127.0.0.1:{SiloPort}"), Timeout = TimeSpan.FromSeconds(60) };
-        admin.DefaultRequestHeaders.Authorization = new AuthenticationHeaderValue("Bearer", Key);
-        using var prometheus = new HttpClient { BaseAddress = new Uri($"http://127.0.0.1:{PrometheusPort}"), Timeout = TimeSpan.FromSeconds(60) };
+        using var admin = _run.CreateAdminClient();
+        using var prometheus = _run.CreatePrometheusClient();
 
         // 1,000 days at a 1 s step: far more points than a range query may return (11,000), a 400 from Prometheus.
         var refused = await Assert.ThrowsAsync<InvalidOperationException>(() => AlertsCommand.RunAsync(admin, prometheus, AlertsCommand.Options.From(86_400_000, 60, 1, null), DateTimeOffset.UtcNow, Ct));
 
-        Assert.StartsWith($"Prometheus at http://127.0.0.1:{PrometheusPort}/ refused the query (400 Bad Request): ", refused.Message, StringComparison.Ordinal);
+        Assert.StartsWith($"Prometheus at {_run.PrometheusUrl}/ refused the query (400 Bad Request): ", refused.Message, StringComparison.Ordinal);
         Assert.Contains("11,000 points", refused.Message, StringComparison.Ordinal);
-    }
-
-    private static async Task<bool> FiringAsync(HttpClient prometheus, string alert)
-    {
-        var query = Uri.EscapeDataString($"ALERTS{{alertname=\"{alert}\",alertstate=\"firing\"}}");
-        using var document = JsonDocument.Parse(await prometheus.GetStringAsync(new Uri($"/api/v1/query?query={query}", UriKind.Relative), Ct));
-        return document.RootElement.GetProperty("data").GetProperty("result").GetArrayLength() > 0;
     }
 }

@@ -1,8 +1,8 @@
 using System.Net;
-using System.Net.Http.Headers;
 using System.Text;
 using System.Text.Json;
 using OrleansCluster.Cli.Commands;
+using OrleansCluster.Testing;
 
 namespace OrleansCluster.Cli.Tests.Commands;
 
@@ -24,31 +24,23 @@ public sealed class AlertScrapeIntervalTests : IAsyncLifetime
                 expr: max by (node) (gpusim_straggler_slowdown_ratio) > 2
         """;
 
-    private SiloUnderPrometheus? _run;
+    private readonly ScrapedSilo _run = new("alert-scrape", Key);
 
     private static CancellationToken Ct => TestContext.Current.CancellationToken;
 
-    public async ValueTask InitializeAsync() => _run = await SiloUnderPrometheus.StartAsync(Key, [], async folder =>
+    public async ValueTask InitializeAsync()
     {
-        var rules = Path.Combine(folder, "rules.yml");
-        await File.WriteAllTextAsync(rules, Rules, Ct);
-        return rules;
-    }, Ct, scrapeInterval: "4s", evaluationInterval: "1s", selfScrapeInterval: "15s");
-
-    public async ValueTask DisposeAsync()
-    {
-        if (_run is not null)
-        {
-            await _run.DisposeAsync();
-        }
+        var rules = await _run.WriteFileAsync("rules.yml", Rules);
+        await _run.StartAsync(["--Simulation:Pace", "realtime", "--Simulation:Speed", "20"], new PrometheusSettings("4s") { EvaluationInterval = "1s", RuleFile = rules, SelfScrapeInterval = "15s" });
     }
+
+    public ValueTask DisposeAsync() => _run.DisposeAsync();
 
     [Fact]
     public async Task FaultsUnderTheSimulatorsScrapeIntervalAreUnobservableAndLongerOnesScoredWhateverTheStep()
     {
-        using var admin = new HttpClient { BaseAddress = new Uri($"http://127.0.0.1:{_run!.SiloPort}"), Timeout = TimeSpan.FromSeconds(60) };
-        admin.DefaultRequestHeaders.Authorization = new AuthenticationHeaderValue("Bearer", Key);
-        using var prometheus = new HttpClient { BaseAddress = new Uri($"http://127.0.0.1:{_run.PrometheusPort}"), Timeout = TimeSpan.FromSeconds(60) };
+        using var admin = _run.CreateAdminClient();
+        using var prometheus = _run.CreatePrometheusClient();
         var started = DateTimeOffset.UtcNow;
         // durationSeconds is wall time: 2 s, under the 4 s scrape; 8 s, over it and under the 15 s of the other target.
         var brief = await InjectAsync(admin, "west-00001", 2);

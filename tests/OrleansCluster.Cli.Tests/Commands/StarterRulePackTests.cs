@@ -1,7 +1,5 @@
 using System.Net;
-using System.Net.Http.Headers;
 using System.Text;
-using System.Text.Json;
 using OrleansCluster.Testing;
 
 namespace OrleansCluster.Cli.Tests.Commands;
@@ -34,27 +32,20 @@ public sealed class StarterRulePackTests : IAsyncLifetime
 
     private const string SlowedNode = "a-00003";
 
-    private SiloUnderPrometheus? _run;
+    private readonly ScrapedSilo _run = new("rule-pack", Key);
 
     private static CancellationToken Ct => TestContext.Current.CancellationToken;
 
-    public async ValueTask InitializeAsync() => _run = await SiloUnderPrometheus.StartAsync(
-        Key, ["--Simulation:StartOnLaunch=false"], _ => Task.FromResult(Path.Combine(ManagedProcess.RepositoryRoot(), "deploy", "alerts", "rules.yml")), Ct);
+    public async ValueTask InitializeAsync() => await _run.StartAsync(
+        ["--Simulation:Pace", "realtime", "--Simulation:Speed", "20", "--Simulation:StartOnLaunch", "false"],
+        new PrometheusSettings("1s") { EvaluationInterval = "1s", RuleFile = Path.Combine(ManagedProcess.RepositoryRoot(), "deploy", "alerts", "rules.yml") });
 
-    public async ValueTask DisposeAsync()
-    {
-        if (_run is not null)
-        {
-            await _run.DisposeAsync();
-        }
-    }
+    public ValueTask DisposeAsync() => _run.DisposeAsync();
 
     [Fact]
     public async Task TheStragglerRuleFiresForASlowedNodeAndNotForAnOlderGenerationSlowByDesign()
     {
-        using var admin = new HttpClient { BaseAddress = new Uri($"http://127.0.0.1:{_run!.SiloPort}"), Timeout = TimeSpan.FromSeconds(60) };
-        admin.DefaultRequestHeaders.Authorization = new AuthenticationHeaderValue("Bearer", Key);
-        using var prometheus = new HttpClient { BaseAddress = new Uri($"http://127.0.0.1:{_run!.PrometheusPort}"), Timeout = TimeSpan.FromSeconds(60) };
+        using var admin = _run.CreateAdminClient();
         using (var load = await admin.PutAsync(new Uri("/api/scenario", UriKind.Relative), new StringContent(Mixed, Encoding.UTF8, "application/json"), Ct))
         {
             Assert.Equal(HttpStatusCode.OK, load.StatusCode);
@@ -62,37 +53,18 @@ public sealed class StarterRulePackTests : IAsyncLifetime
 
         // The A100s must be on the page as stragglers well past the rule's 1.3 before the fault: a rule that reads the
         // ratio alone would fire for them.
-        await WaitForAsync(prometheus, "min(gpusim_straggler_slowdown_ratio{generation=\"A100\"}) > 2", "the A100s never read past 2x the step's median");
+        await _run.WaitForAsync("min(gpusim_straggler_slowdown_ratio{generation=\"A100\"}) > 2", "the A100s never read past 2x the step's median");
 
         using (var inject = await admin.PostAsync(new Uri("/api/faults", UriKind.Relative), new StringContent($$"""{"kind":"node.slowdown","target":{"node":"{{SlowedNode}}"},"params":{"factor":1.6},"durationSeconds":600}""", Encoding.UTF8, "application/json"), Ct))
         {
             Assert.Equal(HttpStatusCode.Created, inject.StatusCode);
         }
 
-        await WaitForAsync(prometheus, $"ALERTS{{alertname=\"GpusimNodeStraggling\",alertstate=\"firing\",node=\"{SlowedNode}\"}}", "GpusimNodeStraggling never fired for the slowed node");
+        await _run.WaitForAsync($"ALERTS{{alertname=\"GpusimNodeStraggling\",alertstate=\"firing\",node=\"{SlowedNode}\"}}", "GpusimNodeStraggling never fired for the slowed node");
 
         // By now the A100s have read past 2x for longer than the rule's 10 s `for`: whatever the rule ever raised, pending
         // or firing, over the whole run is the slowed node alone.
-        var raised = await NodesAsync(prometheus, "count by (node) (count_over_time(ALERTS{alertname=\"GpusimNodeStraggling\"}[30m]))");
+        string[] raised = [.. (await _run.QueryAsync("count by (node) (count_over_time(ALERTS{alertname=\"GpusimNodeStraggling\"}[30m]))")).Select(r => r.Labels["node"]).Order(StringComparer.Ordinal)];
         Assert.Equal([SlowedNode], raised);
-    }
-
-    private static async Task WaitForAsync(HttpClient prometheus, string query, string failure)
-    {
-        var deadline = DateTime.UtcNow.AddSeconds(180);
-        while ((await ResultAsync(prometheus, query)).GetArrayLength() == 0)
-        {
-            Assert.True(DateTime.UtcNow < deadline, failure);
-            await Task.Delay(500, Ct);
-        }
-    }
-
-    private static async Task<string[]> NodesAsync(HttpClient prometheus, string query) =>
-        [.. (await ResultAsync(prometheus, query)).EnumerateArray().Select(r => r.GetProperty("metric").GetProperty("node").GetString()!).Order(StringComparer.Ordinal)];
-
-    private static async Task<JsonElement> ResultAsync(HttpClient prometheus, string query)
-    {
-        using var document = JsonDocument.Parse(await prometheus.GetStringAsync(new Uri($"/api/v1/query?query={Uri.EscapeDataString(query)}", UriKind.Relative), Ct));
-        return document.RootElement.GetProperty("data").GetProperty("result").Clone();
     }
 }

@@ -19,16 +19,14 @@ public sealed class EmptiedStorageTests(FlakyStorageFixture fixture)
     [Fact]
     public async Task ARunningJobWritesItsRecordAgainWhenStorageLostIt()
     {
-        await fixture.LoadUniformAsync("ej");
-        await Job.SetPaceAsync(PaceSettings.Max);
-        await Job.StartAsync();
+        await fixture.StartUniformAsync("ej");
         try
         {
             await Eventually.WaitForAsync(async () => (await Job.GetStatusAsync()).Job.Step > 2, "the job's first steps");
-            await fixture.Storage.ForgetAsync("job");
+            await fixture.Storage.ForgetAsync(SimulationStorage.JobState);
 
             // The job writes its record about once a second while it runs: the next write finds none stored.
-            await Eventually.WaitForAsync(() => fixture.Storage.HoldsAsync("job"), "the job's record written again");
+            await Eventually.WaitForAsync(() => fixture.Storage.HoldsAsync(SimulationStorage.JobState), "the job's record written again");
             var step = (await Job.GetStatusAsync()).Job.Step;
             await Eventually.WaitForAsync(async () => (await Job.GetStatusAsync()).Job.Step > step, "steps after the record was written again");
 
@@ -51,15 +49,15 @@ public sealed class EmptiedStorageTests(FlakyStorageFixture fixture)
         var first = Assert.Single((await Registry.InjectAsync([FlakyStorageFixture.Slowdown("er-00001")], campaign: null)).Faults);
         var cleared = Assert.Single((await Registry.InjectAsync([FlakyStorageFixture.Slowdown("er-00003")], campaign: null)).Faults);
         await Registry.ClearAsync(cleared.Id);
-        await Eventually.WaitForAsync(() => fixture.Storage.HoldsAsync("fault-history-v2"), "the history's write");
-        await fixture.Storage.ForgetAsync("faults-v2");
-        await fixture.Storage.ForgetAsync("fault-history-v2");
+        await Eventually.WaitForAsync(() => fixture.Storage.HoldsAsync(SimulationStorage.FaultHistoryState), "the history's write");
+        await fixture.Storage.ForgetAsync(SimulationStorage.FaultRegistryState);
+        await fixture.Storage.ForgetAsync(SimulationStorage.FaultHistoryState);
 
         // Was refused for its ETag (InconsistentStateException), and the reloaded registry had neither fault. The history,
         // lost with it, is written again behind it (found by review: only the live record was).
         var second = Assert.Single((await Registry.InjectAsync([FlakyStorageFixture.Slowdown("er-00002")], campaign: null)).Faults);
-        Assert.True(await fixture.Storage.HoldsAsync("faults-v2"));
-        await Eventually.WaitForAsync(() => fixture.Storage.HoldsAsync("fault-history-v2"), "the history written again");
+        Assert.True(await fixture.Storage.HoldsAsync(SimulationStorage.FaultRegistryState));
+        await Eventually.WaitForAsync(() => fixture.Storage.HoldsAsync(SimulationStorage.FaultHistoryState), "the history written again");
 
         await fixture.DeactivateAsync(Registry, "faultregistry");
         var all = (await Registry.ListAsync(includeEnded: true)).ToDictionary(f => f.Id, f => f.State, StringComparer.Ordinal);
@@ -81,15 +79,15 @@ public sealed class EmptiedStorageTests(FlakyStorageFixture fixture)
         await Job.StartAsync();
         try
         {
-            await Eventually.WaitForAsync(async () => (await Job.GetStatusAsync()).Job.Step > 2 && await fixture.Storage.HoldsAsync("fault-history-v2"), "the job's first steps and the history's write");
+            await Eventually.WaitForAsync(async () => (await Job.GetStatusAsync()).Job.Step > 2 && await fixture.Storage.HoldsAsync(SimulationStorage.FaultHistoryState), "the job's first steps and the history's write");
             // The job's last (found by review): a job write between the forgets would find its record gone, and have the
             // registry write its own again before they were gone.
-            foreach (var state in new[] { "faults-v2", "fault-history-v2", "job" })
+            foreach (var state in new[] { SimulationStorage.FaultRegistryState, SimulationStorage.FaultHistoryState, SimulationStorage.JobState })
             {
                 await fixture.Storage.ForgetAsync(state);
             }
 
-            await Eventually.WaitForAsync(async () => await fixture.Storage.HoldsAsync("faults-v2") && await fixture.Storage.HoldsAsync("fault-history-v2"), "the registry's records written again");
+            await Eventually.WaitForAsync(async () => await fixture.Storage.HoldsAsync(SimulationStorage.FaultRegistryState) && await fixture.Storage.HoldsAsync(SimulationStorage.FaultHistoryState), "the registry's records written again");
         }
         finally
         {

@@ -3,6 +3,8 @@ using Orleans.Runtime;
 using Orleans.Storage;
 using OrleansCluster.Abstractions.Grains;
 using OrleansCluster.Abstractions.Messages;
+using OrleansCluster.Grains.Faults;
+using OrleansCluster.Testing;
 
 namespace OrleansCluster.Grains.Tests.Faults;
 
@@ -29,6 +31,9 @@ public sealed class FlakyStorage(IGrainStorage inner) : IGrainStorage
 
     /// <summary>How long a write armed to <see cref="Mode.Hang"/> waits before it fails.</summary>
     public static readonly TimeSpan HangFor = TimeSpan.FromSeconds(2);
+
+    /// <summary>A count to <see cref="Arm"/> with that no test reaches: every write goes wrong until <see cref="Disarm"/>.</summary>
+    public const int UntilDisarmed = 1_000_000;
 
     private readonly Lock _gate = new();
     private readonly Dictionary<string, (Mode Mode, int Count)> _armed = new(StringComparer.Ordinal);
@@ -236,23 +241,50 @@ public sealed class FlakyStorageFixture : ClusterFixture
 
     /// <summary>
     /// Every write succeeds again, the job stops and loads a 32-node uniform scenario of site <paramref name="site"/>,
-    /// and no fault is in force: each test starts from there.
+    /// and no fault is in force: each test starts from there. Answers the job's epoch.
     /// </summary>
-    public async Task LoadUniformAsync(string site)
+    public Task<long> LoadUniformAsync(string site) => LoadAsync(ScenarioSource.FromJson(Scenarios.Uniform(nodes: 32, site: site)));
+
+    /// <summary>As <see cref="LoadUniformAsync"/>, with <paramref name="source"/> loaded.</summary>
+    public async Task<long> LoadAsync(ScenarioSource source)
     {
         Storage.Disarm();
         var job = Client.GetGrain<IJobGrain>(IJobGrain.Key);
         await job.StopAsync();
-        await job.LoadAsync(ScenarioSource.FromJson(Scenarios.Uniform(nodes: 32, site: site)));
+        await job.LoadAsync(source);
         await Client.GetGrain<IFaultRegistryGrain>(IFaultRegistryGrain.Key).ClearAllAsync();
+        return (await job.GetStatusAsync()).Job.Epoch;
+    }
+
+    /// <summary><see cref="LoadUniformAsync"/>, and the job started at max pace.</summary>
+    public async Task StartUniformAsync(string site)
+    {
+        await LoadUniformAsync(site);
+        var job = Client.GetGrain<IJobGrain>(IJobGrain.Key);
+        await job.SetPaceAsync(PaceSettings.Max);
+        await job.StartAsync();
+    }
+
+    /// <summary>
+    /// Rewrites the fault registry's stored record with <paramref name="edit"/>, its activation gone first, so that the
+    /// next one reads it as edited (as an earlier build could have stored it). Answers the record as written.
+    /// </summary>
+    public async Task<FaultRegistryState> EditStoredRegistryAsync(Action<FaultRegistryState> edit)
+    {
+        ArgumentNullException.ThrowIfNull(edit);
+        var registry = Client.GetGrain<IFaultRegistryGrain>(IFaultRegistryGrain.Key);
+        await DeactivateAsync(registry, "faultregistry");
+        var stored = new GrainState<FaultRegistryState>();
+        await Storage.ReadStateAsync(SimulationStorage.FaultRegistryState, registry.GetGrainId(), stored);
+        Assert.True(stored.RecordExists, "the registry has no stored record to edit");
+        edit(stored.State!);
+        await Storage.WriteStateAsync(SimulationStorage.FaultRegistryState, registry.GetGrainId(), stored);
+        return stored.State!;
     }
 
     protected override void ConfigureSilo(ISiloBuilder silo)
     {
         ArgumentNullException.ThrowIfNull(silo);
-        var registered = silo.Services.Last(s => s.ServiceType == typeof(IGrainStorage) && s.IsKeyedService && Equals(s.ServiceKey, SimulationStorage.Name));
-        silo.Services.Remove(registered);
-        var factory = registered.KeyedImplementationFactory!;
-        silo.Services.AddKeyedSingleton<IGrainStorage>(SimulationStorage.Name, (services, key) => new FlakyStorage((IGrainStorage)factory(services, key)));
+        silo.Services.WrapSimulationStorage(inner => new FlakyStorage(inner));
     }
 }

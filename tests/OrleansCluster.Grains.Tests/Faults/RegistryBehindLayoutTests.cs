@@ -1,4 +1,3 @@
-using System.Text.Json.Nodes;
 using Orleans.Runtime;
 using OrleansCluster.Abstractions.Grains;
 using OrleansCluster.Abstractions.Messages;
@@ -16,10 +15,6 @@ namespace OrleansCluster.Grains.Tests.Faults;
 [Collection(FlakyStorageTests.Name)]
 public sealed class RegistryBehindLayoutTests(FlakyStorageFixture fixture)
 {
-    private const string Live = "faults-v2";
-    private const int Many = 100_000; // every write until disarmed
-    private const double H100Seconds = 4e14 / (989e12 * 0.4); // the uniform scenario's nominal compute time
-
     private IFaultRegistryGrain Registry => fixture.Client.GetGrain<IFaultRegistryGrain>(IFaultRegistryGrain.Key);
 
     [Fact]
@@ -32,14 +27,14 @@ public sealed class RegistryBehindLayoutTests(FlakyStorageFixture fixture)
         await Registry.InjectAsync([new FaultRequest("node.slowdown", new FaultTargetRequest(Node: "rb-00005"), new Dictionary<string, double> { ["factor"] = 3 })], campaign: null);
         await driver.Job.ResumeAsync();
 
-        var slowed = await driver.WaitForAsync(s => s.LastStep is { MaxComputeSeconds: > 2 * H100Seconds }); // was: healthy for good
+        var slowed = await driver.WaitForAsync(s => s.LastStep is { MaxComputeSeconds: > 2 * Scenarios.H100ComputeSeconds }); // was: healthy for good
         Assert.True(slowed.Job.Epoch > relaid.Job.Epoch);
         Assert.Equal("rb-00005", (await driver.Job.GetStragglersAsync(1))!.Nodes[0].Node);
         Assert.Equal(slowed.Job.Epoch, await Registry.EpochAsync());
 
         // A clear pushed afterwards reaches the blocks too.
         await Registry.ClearAllAsync();
-        var cleared = await driver.WaitForAsync(s => s.Job.Step > slowed.Job.Step + 3 && s.LastStep is { MaxComputeSeconds: < 2 * H100Seconds });
+        var cleared = await driver.WaitForAsync(s => s.Job.Step > slowed.Job.Step + 3 && s.LastStep is { MaxComputeSeconds: < 2 * Scenarios.H100ComputeSeconds });
         Assert.Equal(slowed.Job.Epoch, cleared.Job.Epoch);
         await driver.Job.StopAsync();
     }
@@ -64,7 +59,7 @@ public sealed class RegistryBehindLayoutTests(FlakyStorageFixture fixture)
 
         // The fault told afresh under the new layout takes effect at the next step.
         await driver.Job.SetPaceAsync(PaceSettings.Max);
-        var slowed = await driver.WaitForAsync(s => s.LastStep is { MaxComputeSeconds: > 2 * H100Seconds });
+        var slowed = await driver.WaitForAsync(s => s.LastStep is { MaxComputeSeconds: > 2 * Scenarios.H100ComputeSeconds });
         Assert.Equal(caughtUp.Job.Epoch, slowed.Job.Epoch);
         await driver.Job.StopAsync();
     }
@@ -76,9 +71,7 @@ public sealed class RegistryBehindLayoutTests(FlakyStorageFixture fixture)
         // the registry having lost the layout between) refused every hand-over, and the job laid out again only for a
         // registry behind it.
         var driver = new JobDriver(fixture.Client);
-        await fixture.LoadUniformAsync("ra");
-        await driver.Job.SetPaceAsync(PaceSettings.Max);
-        await driver.Job.StartAsync();
+        await fixture.StartUniformAsync("ra");
         await driver.WaitForStepAsync(3);
         var (source, epoch) = await driver.Job.GetScenarioSourceAsync();
 
@@ -98,28 +91,20 @@ public sealed class RegistryBehindLayoutTests(FlakyStorageFixture fixture)
         // Found by review (fix-epoch-check): a registry whose stored scenario no longer resolves starts with no run laid
         // out but keeps the stored epoch; it answered that epoch, the job's, and refused every hand-over for good.
         var driver = new JobDriver(fixture.Client);
-        await fixture.LoadUniformAsync("rn");
-        await driver.Job.SetPaceAsync(PaceSettings.Max);
-        await driver.Job.StartAsync();
+        await fixture.StartUniformAsync("rn");
         await driver.WaitForStepAsync(3);
         await driver.Job.PauseAsync();
         var (source, epoch) = await driver.Job.GetScenarioSourceAsync();
-        await fixture.DeactivateAsync(Registry, "faultregistry");
 
-        var stored = new GrainState<FaultRegistryState>();
-        await fixture.Storage.ReadStateAsync(Live, Registry.GetGrainId(), stored);
-        Assert.Equal(epoch, stored.State!.Epoch);
-        var unresolvable = JsonNode.Parse(source!.Json!)!.AsObject();
-        unresolvable["generations"] = JsonNode.Parse("""[ { "name": "H100", "peakTflops": 1e-6 } ]"""); // a build's looser bounds
-        stored.State.Scenario = ScenarioSource.FromJson(unresolvable.ToJsonString());
-        await fixture.Storage.WriteStateAsync(Live, Registry.GetGrainId(), stored);
+        var stored = await fixture.EditStoredRegistryAsync(state => state.Scenario = Scenarios.NoLongerResolving(source!.Json!));
+        Assert.Equal(epoch, stored.Epoch);
         Assert.Equal(IFaultRegistryGrain.NotLaidOut, await Registry.EpochAsync()); // was: the job's epoch
 
         await driver.Job.ResumeAsync();
         var relaid = await driver.WaitForAsync(s => s.Job.Epoch > epoch);
         await Eventually.WaitForAsync(async () => await Registry.EpochAsync() == (await driver.Job.GetStatusAsync()).Job.Epoch, "the registry on the job's layout");
         await Registry.InjectAsync([new FaultRequest("node.slowdown", new FaultTargetRequest(Node: "rn-00005"), new Dictionary<string, double> { ["factor"] = 3 })], campaign: null);
-        var slowed = await driver.WaitForAsync(s => s.Job.Step > relaid.Job.Step && s.LastStep is { MaxComputeSeconds: > 2 * H100Seconds });
+        var slowed = await driver.WaitForAsync(s => s.Job.Step > relaid.Job.Step && s.LastStep is { MaxComputeSeconds: > 2 * Scenarios.H100ComputeSeconds });
         await Registry.BackgroundAsync(slowed.Job.Epoch, slowed.Job.SimulatedSeconds, []); // taken
         await driver.Job.StopAsync();
         await Registry.ClearAllAsync();
@@ -129,13 +114,11 @@ public sealed class RegistryBehindLayoutTests(FlakyStorageFixture fixture)
     // that layout landed: back on the older epoch, with the job paused. Answers the job as it was laid out again.
     private async Task<ClusterStatus> RegistryBehindAsync(JobDriver driver, string site)
     {
-        await fixture.LoadUniformAsync(site);
-        await driver.Job.SetPaceAsync(PaceSettings.Max);
-        await driver.Job.StartAsync();
+        await fixture.StartUniformAsync(site);
         var before = await driver.WaitForStepAsync(3);
         try
         {
-            fixture.Storage.Arm(Live, FlakyStorage.Mode.Fail, Many); // the registry's storage out of reach
+            fixture.Storage.Arm(SimulationStorage.FaultRegistryState, FlakyStorage.Mode.Fail, FlakyStorage.UntilDisarmed); // the registry's storage out of reach
 
             // The same run laid out again (as when a silo drains): the job steps on the new layout at once, the registry
             // owing the write of its epoch.

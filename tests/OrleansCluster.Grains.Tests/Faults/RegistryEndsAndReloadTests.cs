@@ -1,4 +1,3 @@
-using Orleans.Runtime;
 using OrleansCluster.Abstractions.Grains;
 using OrleansCluster.Abstractions.Messages;
 using OrleansCluster.Grains.Faults;
@@ -12,8 +11,6 @@ namespace OrleansCluster.Grains.Tests.Faults;
 [Collection(FlakyStorageTests.Name)]
 public sealed class RegistryEndsAndReloadTests(FlakyStorageFixture fixture)
 {
-    private const string Live = "faults-v2";
-
     private IFaultRegistryGrain Registry => fixture.Client.GetGrain<IFaultRegistryGrain>(IFaultRegistryGrain.Key);
 
     [Fact]
@@ -30,7 +27,7 @@ public sealed class RegistryEndsAndReloadTests(FlakyStorageFixture fixture)
         var held = 0;
         fixture.Storage.Wrote = (name, _) =>
         {
-            if (name == Live && Interlocked.Exchange(ref held, 1) == 0)
+            if (name == SimulationStorage.FaultRegistryState && Interlocked.Exchange(ref held, 1) == 0)
             {
                 entered.Set();
                 release.Wait(TimeSpan.FromSeconds(60));
@@ -77,10 +74,7 @@ public sealed class RegistryEndsAndReloadTests(FlakyStorageFixture fixture)
         var throttles = made.Faults.Take(2).Select(f => f.Id).ToArray();
 
         // As an earlier build, which took clockRatio in (0, 1], stored them.
-        await fixture.DeactivateAsync(Registry, "faultregistry");
-        var stored = await ReadStoredAsync();
-        stored.State!.Faults = [.. stored.State.Faults.Select(f => throttles.Contains(f.Id) ? f with { Params = new Dictionary<string, double> { ["clockRatio"] = 0.01 } } : f)];
-        await fixture.Storage.WriteStateAsync(Live, RegistryId, stored);
+        await fixture.EditStoredRegistryAsync(state => state.Faults = [.. state.Faults.Select(f => throttles.Contains(f.Id) ? f with { Params = new Dictionary<string, double> { ["clockRatio"] = 0.01 } } : f)]);
 
         var live = (await Registry.ListAsync(includeEnded: false)).ToDictionary(f => f.Id, StringComparer.Ordinal);
 
@@ -95,17 +89,7 @@ public sealed class RegistryEndsAndReloadTests(FlakyStorageFixture fixture)
 
         // Written back held at 0.05, so that the next activation finds nothing to hold (and logs nothing).
         await Eventually.WaitForAsync(
-            async () => (await ReadStoredAsync()).State!.Faults.Where(f => throttles.Contains(f.Id)).All(f => f.Params["clockRatio"] == 0.05),
+            async () => await fixture.Storage.StoredAsync(SimulationStorage.FaultRegistryState) is FaultRegistryState stored && stored.Faults.Where(f => throttles.Contains(f.Id)).All(f => f.Params["clockRatio"] == 0.05),
             "the throttles written held at 0.05");
-    }
-
-    private GrainId RegistryId => Registry.GetGrainId();
-
-    private async Task<GrainState<FaultRegistryState>> ReadStoredAsync()
-    {
-        var stored = new GrainState<FaultRegistryState>();
-        await fixture.Storage.ReadStateAsync(Live, RegistryId, stored);
-        Assert.True(stored.RecordExists);
-        return stored;
     }
 }

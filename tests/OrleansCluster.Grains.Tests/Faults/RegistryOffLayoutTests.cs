@@ -1,8 +1,6 @@
-using System.Text.Json.Nodes;
 using Orleans.Runtime;
 using OrleansCluster.Abstractions.Grains;
 using OrleansCluster.Abstractions.Messages;
-using OrleansCluster.Grains.Faults;
 
 namespace OrleansCluster.Grains.Tests.Faults;
 
@@ -16,27 +14,21 @@ namespace OrleansCluster.Grains.Tests.Faults;
 [Collection(FlakyStorageTests.Name)]
 public sealed class RegistryOffLayoutTests(FlakyStorageFixture fixture)
 {
-    private const string Live = "faults-v2";
-    private const string JobState = "job";
-    private const int Many = 100_000; // every write until disarmed
-    private const double H100Seconds = 4e14 / (989e12 * 0.4); // the uniform scenario's nominal compute time
-
     private IFaultRegistryGrain Registry => fixture.Client.GetGrain<IFaultRegistryGrain>(IFaultRegistryGrain.Key);
 
     [Fact]
     public async Task AJobWhoseRegistryCannotTakeItsLayoutWaitsWithoutLayingOutAgainAndStepsOnceItTakesIt()
     {
         var driver = new JobDriver(fixture.Client);
-        await fixture.LoadUniformAsync("rw");
-        await driver.Job.SetPaceAsync(PaceSettings.Max);
-        await driver.Job.StartAsync();
+        await fixture.StartUniformAsync("rw");
         await driver.WaitForStepAsync(3);
         await driver.Job.PauseAsync();
         var (source, epoch) = await driver.Job.GetScenarioSourceAsync();
-        await UnresolvableStoredRunAsync(source!); // the registry starts with no run laid out
+        await fixture.EditStoredRegistryAsync(state => state.Scenario = Scenarios.NoLongerResolving(source!.Json!));
+        Assert.Equal(IFaultRegistryGrain.NotLaidOut, await Registry.EpochAsync()); // the registry starts with no run laid out
         try
         {
-            fixture.Storage.Arm(Live, FlakyStorage.Mode.Fail, Many); // and cannot write the run the job hands it
+            fixture.Storage.Arm(SimulationStorage.FaultRegistryState, FlakyStorage.Mode.Fail, FlakyStorage.UntilDisarmed); // and cannot write the run the job hands it
             await driver.Job.ResumeAsync();
 
             var owed = await driver.WaitForAsync(s => s.Job.Epoch > epoch && s.Job.RegistryOff is not null);
@@ -63,7 +55,7 @@ public sealed class RegistryOffLayoutTests(FlakyStorageFixture fixture)
             async () => (taken = await driver.Job.GetStatusAsync()).Job.RegistryOff is null && await Registry.EpochAsync() == taken.Job.Epoch,
             "the registry to take the job's layout");
         await Registry.InjectAsync([new FaultRequest("node.slowdown", new FaultTargetRequest(Node: "rw-00005"), new Dictionary<string, double> { ["factor"] = 3 })], campaign: null);
-        var slowed = await driver.WaitForAsync(s => s.Job.Step > taken!.Job.Step && s.LastStep is { MaxComputeSeconds: > 2 * H100Seconds });
+        var slowed = await driver.WaitForAsync(s => s.Job.Step > taken!.Job.Step && s.LastStep is { MaxComputeSeconds: > 2 * Scenarios.H100ComputeSeconds });
         Assert.Equal(taken!.Job.Epoch, slowed.Job.Epoch);
         await driver.Job.StopAsync();
         await Registry.ClearAllAsync();
@@ -73,14 +65,12 @@ public sealed class RegistryOffLayoutTests(FlakyStorageFixture fixture)
     public async Task ARegistryAheadOfTheLayoutIsNotChasedUntilTheJobsOwnRecordIsWritten()
     {
         var driver = new JobDriver(fixture.Client);
-        await fixture.LoadUniformAsync("rs");
-        await driver.Job.SetPaceAsync(PaceSettings.Max);
-        await driver.Job.StartAsync();
+        await fixture.StartUniformAsync("rs");
         await driver.WaitForStepAsync(3);
         var (source, epoch) = await driver.Job.GetScenarioSourceAsync();
         try
         {
-            fixture.Storage.Arm(JobState, FlakyStorage.Mode.Fail, Many); // a paused Redis: no write of the job's record lands
+            fixture.Storage.Arm(SimulationStorage.JobState, FlakyStorage.Mode.Fail, FlakyStorage.UntilDisarmed); // a paused Redis: no write of the job's record lands
             await driver.WaitForAsync(s => s.Job.Unwritten is not null);
 
             // Another activation of the job lays the tree out and tells the registry: to this one, a registry ahead.
@@ -108,17 +98,4 @@ public sealed class RegistryOffLayoutTests(FlakyStorageFixture fixture)
         status.Job.RegistryOff?.Reason is { } reason && System.Text.RegularExpressions.Regex.Match(reason, @"(\d+) calls failed") is { Success: true } m
             ? int.Parse(m.Groups[1].Value, System.Globalization.CultureInfo.InvariantCulture)
             : 0;
-
-    // The registry reactivated over a stored run whose scenario no longer resolves (a build's looser bounds): no run laid out.
-    private async Task UnresolvableStoredRunAsync(ScenarioSource source)
-    {
-        await fixture.DeactivateAsync(Registry, "faultregistry");
-        var stored = new GrainState<FaultRegistryState>();
-        await fixture.Storage.ReadStateAsync(Live, Registry.GetGrainId(), stored);
-        var unresolvable = JsonNode.Parse(source.Json!)!.AsObject();
-        unresolvable["generations"] = JsonNode.Parse("""[ { "name": "H100", "peakTflops": 1e-6 } ]""");
-        stored.State!.Scenario = ScenarioSource.FromJson(unresolvable.ToJsonString());
-        await fixture.Storage.WriteStateAsync(Live, Registry.GetGrainId(), stored);
-        Assert.Equal(IFaultRegistryGrain.NotLaidOut, await Registry.EpochAsync());
-    }
 }

@@ -15,8 +15,6 @@ namespace OrleansCluster.Grains.Tests.Faults;
 [Collection(FlakyStorageTests.Name)]
 public sealed class RegistryWriteCostTests(FlakyStorageFixture fixture)
 {
-    private const string Live = "faults-v2";
-
     private IFaultRegistryGrain Registry => fixture.Client.GetGrain<IFaultRegistryGrain>(IFaultRegistryGrain.Key);
 
     [Fact]
@@ -30,7 +28,7 @@ public sealed class RegistryWriteCostTests(FlakyStorageFixture fixture)
         var written = new ConcurrentQueue<FaultRegistryState>();
         fixture.Storage.Wrote = (name, state) =>
         {
-            if (name == Live && state is FaultRegistryState live)
+            if (name == SimulationStorage.FaultRegistryState && state is FaultRegistryState live)
             {
                 written.Enqueue(live.Copy());
             }
@@ -74,7 +72,7 @@ public sealed class RegistryWriteCostTests(FlakyStorageFixture fixture)
         var journals = new ConcurrentQueue<int>();
         fixture.Storage.Wrote = (name, state) =>
         {
-            if (name == Live && state is FaultRegistryState live)
+            if (name == SimulationStorage.FaultRegistryState && state is FaultRegistryState live)
             {
                 journals.Enqueue(live.Ending.Count);
             }

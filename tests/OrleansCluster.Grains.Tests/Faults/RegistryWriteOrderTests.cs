@@ -8,14 +8,10 @@ namespace OrleansCluster.Grains.Tests.Faults;
 /// <summary>
 /// The fault registry and the job when their writes fail or land late (found by review): a failed call changes
 /// nothing in memory, and a write whose answer was lost loses no fault from the history when the registry reloads.
-/// The registry's live state is "faults-v2", its history "fault-history-v2".
 /// </summary>
 [Collection(FlakyStorageTests.Name)]
 public sealed class RegistryWriteOrderTests(FlakyStorageFixture fixture)
 {
-    private const string Live = "faults-v2";
-    private const string History = "fault-history-v2";
-
     private IFaultRegistryGrain Registry => fixture.Client.GetGrain<IFaultRegistryGrain>(IFaultRegistryGrain.Key);
 
     private IJobGrain Job => fixture.Client.GetGrain<IJobGrain>(IJobGrain.Key);
@@ -23,13 +19,13 @@ public sealed class RegistryWriteOrderTests(FlakyStorageFixture fixture)
     [Fact]
     public async Task FaultsEndedByAHandOverWhoseWriteLandsLateStayInTheHistoryAndAreCountedOnce()
     {
-        var epoch = await LoadAsync(site: "ra");
+        var epoch = await fixture.LoadUniformAsync(site: "ra");
         await Registry.BackgroundAsync(epoch, 10, [Failure("bg-ra-1", "ra-00001", arrival: 5, repair: 50)]);
 
         // The write that repairs bg-ra-1 (and makes and at once ends bg-ra-3, shorter than the step) is stored but its
         // answer lost: read back, it answers as made (it was a timeout, then a stale ETag, then a reloaded registry),
         // and the job's next steps with the same arrivals make none again.
-        fixture.Storage.Arm(Live, FlakyStorage.Mode.LandLate);
+        fixture.Storage.Arm(SimulationStorage.FaultRegistryState, FlakyStorage.Mode.LandLate);
         BackgroundFault[] arrivals = [Failure("bg-ra-2", "ra-00002", arrival: 90, repair: 1000), Failure("bg-ra-3", "ra-00003", arrival: 95, repair: 2)];
         Assert.Equal("ok", await TryAsync(() => Registry.BackgroundAsync(epoch, 100, arrivals)));
         Assert.Equal("ok", await TryAsync(() => Registry.BackgroundAsync(epoch, 101, arrivals)));
@@ -46,10 +42,10 @@ public sealed class RegistryWriteOrderTests(FlakyStorageFixture fixture)
     [Fact]
     public async Task AClearWhoseWriteLandsLateLeavesTheFaultClearedInTheHistory()
     {
-        await LoadAsync(site: "rc");
-        var fault = Assert.Single((await Registry.InjectAsync([Slowdown("rc-00003")], campaign: null)).Faults);
+        await fixture.LoadUniformAsync(site: "rc");
+        var fault = Assert.Single((await Registry.InjectAsync([FlakyStorageFixture.Slowdown("rc-00003")], campaign: null)).Faults);
 
-        fixture.Storage.Arm(Live, FlakyStorage.Mode.LandLate);
+        fixture.Storage.Arm(SimulationStorage.FaultRegistryState, FlakyStorage.Mode.LandLate);
         Assert.Equal(FaultState.Cleared, (await Registry.ClearAsync(fault.Id))?.State); // read back: made (was a 503, then a stale ETag)
         await DeactivateRegistryAsync();
 
@@ -60,17 +56,17 @@ public sealed class RegistryWriteOrderTests(FlakyStorageFixture fixture)
     [Fact]
     public async Task AClearOfAllWhoseWriteFailsChangesNothingAndOneThatLandsLateKeepsEveryFaultInTheHistory()
     {
-        await LoadAsync(site: "ca");
-        var faults = (await Registry.InjectAsync([Slowdown("ca-00001"), Slowdown("ca-00002")], campaign: null)).Faults;
+        await fixture.LoadUniformAsync(site: "ca");
+        var faults = (await Registry.InjectAsync([FlakyStorageFixture.Slowdown("ca-00001"), FlakyStorageFixture.Slowdown("ca-00002")], campaign: null)).Faults;
         Assert.Equal(2, faults.Count);
         var effects = await Registry.NodeEffectsAsync();
 
-        fixture.Storage.Arm(Live, FlakyStorage.Mode.Fail);
+        fixture.Storage.Arm(SimulationStorage.FaultRegistryState, FlakyStorage.Mode.Fail);
         Assert.Equal(nameof(WriteNotMadeException), await TryAsync(Registry.ClearAllAsync));
         Assert.Equal(2, (await StatesAsync(includeEnded: false)).Count);
         Assert.Equal(effects.Keys, (await Registry.NodeEffectsAsync()).Keys);
 
-        fixture.Storage.Arm(Live, FlakyStorage.Mode.LandLate);
+        fixture.Storage.Arm(SimulationStorage.FaultRegistryState, FlakyStorage.Mode.LandLate);
         Assert.Equal(2, await Registry.ClearAllAsync()); // read back: made (was a 503, then a stale ETag)
         await DeactivateRegistryAsync();
 
@@ -82,14 +78,14 @@ public sealed class RegistryWriteOrderTests(FlakyStorageFixture fixture)
     [Fact]
     public async Task AHistoryWriteThatLandsLateLosesNoLaterEnd()
     {
-        await LoadAsync(site: "rb");
-        var first = Assert.Single((await Registry.InjectAsync([Slowdown("rb-00001")], campaign: null)).Faults);
-        fixture.Storage.Arm(History, FlakyStorage.Mode.LandLate);
+        await fixture.LoadUniformAsync(site: "rb");
+        var first = Assert.Single((await Registry.InjectAsync([FlakyStorageFixture.Slowdown("rb-00001")], campaign: null)).Faults);
+        fixture.Storage.Arm(SimulationStorage.FaultHistoryState, FlakyStorage.Mode.LandLate);
         await Registry.ClearAsync(first.Id);
-        await Eventually.WaitForAsync(() => fixture.Storage.Armed(History) == 0, "the history's write a second behind the clear");
+        await Eventually.WaitForAsync(() => fixture.Storage.Armed(SimulationStorage.FaultHistoryState) == 0, "the history's write a second behind the clear");
 
         // Every history write after that one met a stale ETag, the last at deactivation too: the later clear was lost.
-        var second = Assert.Single((await Registry.InjectAsync([Slowdown("rb-00002")], campaign: null)).Faults);
+        var second = Assert.Single((await Registry.InjectAsync([FlakyStorageFixture.Slowdown("rb-00002")], campaign: null)).Faults);
         await Registry.ClearAsync(second.Id);
         await DeactivateRegistryAsync();
 
@@ -101,11 +97,11 @@ public sealed class RegistryWriteOrderTests(FlakyStorageFixture fixture)
     [Fact]
     public async Task ARunStartWhoseWriteFailsChangesNothing()
     {
-        var epoch = await LoadAsync(site: "rs");
-        var fault = Assert.Single((await Registry.InjectAsync([Slowdown("rs-00004")], campaign: null)).Faults);
+        var epoch = await fixture.LoadUniformAsync(site: "rs");
+        var fault = Assert.Single((await Registry.InjectAsync([FlakyStorageFixture.Slowdown("rs-00004")], campaign: null)).Faults);
         var effects = await Registry.NodeEffectsAsync();
 
-        fixture.Storage.Arm(Live, FlakyStorage.Mode.Fail);
+        fixture.Storage.Arm(SimulationStorage.FaultRegistryState, FlakyStorage.Mode.Fail);
         var other = ScenarioSource.FromJson(Scenarios.Uniform(nodes: 48, site: "rt"));
         Assert.Equal(nameof(WriteNotMadeException), await TryAsync(() => Registry.RunStartedAsync(epoch + 1, other, keepFaults: false, continuing: false, ClusterFixture.BlockSize)));
 
@@ -114,10 +110,10 @@ public sealed class RegistryWriteOrderTests(FlakyStorageFixture fixture)
 
         // The run is the old one still: a node of the new scenario is refused, one of the old is taken, and the write
         // that takes it keeps the old run (it wrote the new epoch and scenario that the failed call had left in memory).
-        var refused = await Registry.InjectAsync([Slowdown("rt-00001")], campaign: null);
+        var refused = await Registry.InjectAsync([FlakyStorageFixture.Slowdown("rt-00001")], campaign: null);
         Assert.Empty(refused.Faults);
         Assert.True(refused.NotFound || refused.Errors.Count > 0);
-        Assert.Single((await Registry.InjectAsync([Slowdown("rs-00005")], campaign: null)).Faults);
+        Assert.Single((await Registry.InjectAsync([FlakyStorageFixture.Slowdown("rs-00005")], campaign: null)).Faults);
         await DeactivateRegistryAsync();
         Assert.Equal(FaultState.Active, (await Registry.GetAsync(fault.Id))?.State);
         Assert.Equal(2, (await StatesAsync(includeEnded: false)).Count);
@@ -126,15 +122,15 @@ public sealed class RegistryWriteOrderTests(FlakyStorageFixture fixture)
     [Fact]
     public async Task ALoadWhoseRegistryWriteFailsLeavesTheJobStoppedOnItAndARetryClearsTheOldFaults()
     {
-        await LoadAsync(site: "la");
+        await fixture.LoadUniformAsync(site: "la");
         await Job.SetPaceAsync(PaceSettings.Max);
         await Job.StartAsync();
-        var fault = Assert.Single((await Registry.InjectAsync([Slowdown("la-00002")], campaign: null)).Faults);
+        var fault = Assert.Single((await Registry.InjectAsync([FlakyStorageFixture.Slowdown("la-00002")], campaign: null)).Faults);
 
         // The job's record takes the new scenario; the registry's write of its run fails, and fails again when the
         // registry is reloaded from storage (its history's write failing too): the stored faults are the old run's.
-        fixture.Storage.Arm(Live, FlakyStorage.Mode.Fail);
-        fixture.Storage.Arm(History, FlakyStorage.Mode.Fail, count: 100);
+        fixture.Storage.Arm(SimulationStorage.FaultRegistryState, FlakyStorage.Mode.Fail);
+        fixture.Storage.Arm(SimulationStorage.FaultHistoryState, FlakyStorage.Mode.Fail, count: 100);
         var next = ScenarioSource.FromJson(Scenarios.Uniform(nodes: 48, site: "lb").Replace("uniform-test", "uniform-next", StringComparison.Ordinal));
         Assert.Equal(nameof(WriteNotMadeException), await TryAsync(() => Job.LoadAndStartAsync(next)));
         var status = await Job.GetStatusAsync();
@@ -156,12 +152,12 @@ public sealed class RegistryWriteOrderTests(FlakyStorageFixture fixture)
     public async Task AReloadWhoseRegistryWriteFailsClearsTheFaultsAtTheStartThatFollows(bool jobReactivates)
     {
         var source = ScenarioSource.FromJson(Scenarios.Uniform(nodes: 32, site: "lr"));
-        await LoadAsync(source);
-        var fault = Assert.Single((await Registry.InjectAsync([Slowdown("lr-00002")], campaign: null)).Faults);
+        await fixture.LoadAsync(source);
+        var fault = Assert.Single((await Registry.InjectAsync([FlakyStorageFixture.Slowdown("lr-00002")], campaign: null)).Faults);
 
         // Loading a scenario clears every fault, even the same scenario's; its registry call fails, and the start that
         // follows (which alone would keep them) lays out the run the load asked for.
-        fixture.Storage.Arm(Live, FlakyStorage.Mode.Fail);
+        fixture.Storage.Arm(SimulationStorage.FaultRegistryState, FlakyStorage.Mode.Fail);
         Assert.Equal(nameof(WriteNotMadeException), await TryAsync(() => Job.LoadAsync(source)));
         Assert.Equal(FaultState.Active, (await Registry.GetAsync(fault.Id))?.State);
         fixture.Storage.Disarm();
@@ -180,11 +176,11 @@ public sealed class RegistryWriteOrderTests(FlakyStorageFixture fixture)
     public async Task ASiteFaultTheHistoryGetsBackFromTheLiveRecordKeepsItsNodes()
     {
         // Found by review: the live record keeps a site's fault without its node list, and the history took it so.
-        await LoadAsync(site: "rn");
+        await fixture.LoadUniformAsync(site: "rn");
         var fault = Assert.Single((await Registry.InjectAsync([new("node.slowdown", new FaultTargetRequest(Site: "rn"), new Dictionary<string, double> { ["factor"] = 2 })], campaign: null)).Faults);
         Assert.Equal(32, fault.Targets.Nodes.Count);
 
-        fixture.Storage.Arm(Live, FlakyStorage.Mode.LandLate);
+        fixture.Storage.Arm(SimulationStorage.FaultRegistryState, FlakyStorage.Mode.LandLate);
         Assert.Equal("ok", await TryAsync(() => Registry.ClearAsync(fault.Id)));
         await DeactivateRegistryAsync();
 
@@ -193,21 +189,8 @@ public sealed class RegistryWriteOrderTests(FlakyStorageFixture fixture)
         Assert.Equal(fault.Targets.Nodes, ended!.Targets.Nodes);
     }
 
-    private async Task<long> LoadAsync(string site) => await LoadAsync(ScenarioSource.FromJson(Scenarios.Uniform(nodes: 32, site: site)));
-
-    private async Task<long> LoadAsync(ScenarioSource source)
-    {
-        fixture.Storage.Disarm();
-        await Job.StopAsync();
-        await Job.LoadAsync(source);
-        await Registry.ClearAllAsync();
-        return (await Job.GetStatusAsync()).Job.Epoch;
-    }
-
     private static BackgroundFault Failure(string id, string node, double arrival, double repair) =>
         new(id, "test", FaultKind.NodeSlowdown, new FaultTargetRequest(Node: node), new Dictionary<string, double> { ["factor"] = 2 }, arrival, repair, null);
-
-    private static FaultRequest Slowdown(string node) => new("node.slowdown", new FaultTargetRequest(Node: node), new Dictionary<string, double> { ["factor"] = 2 });
 
     private async Task<Dictionary<string, FaultState>> StatesAsync(bool includeEnded) =>
         (await Registry.ListAsync(includeEnded)).ToDictionary(f => f.Id, f => f.State, StringComparer.Ordinal);

@@ -13,9 +13,6 @@ namespace OrleansCluster.Grains.Tests.Faults;
 [Collection(FlakyStorageTests.Name)]
 public sealed class RelayoutWhileStorageHangsTests(FlakyStorageFixture fixture)
 {
-    private const string Live = "faults-v2";
-    private const int Many = 100_000; // every write until disarmed
-
     private IFaultRegistryGrain Registry => fixture.Client.GetGrain<IFaultRegistryGrain>(IFaultRegistryGrain.Key);
 
     private IJobGrain Job => fixture.Client.GetGrain<IJobGrain>(IJobGrain.Key);
@@ -29,8 +26,8 @@ public sealed class RelayoutWhileStorageHangsTests(FlakyStorageFixture fixture)
         var fault = Assert.Single((await Registry.InjectAsync([FlakyStorageFixture.Slowdown("rh-00003")], campaign: null)).Faults);
         try
         {
-            fixture.Storage.Arm(Live, FlakyStorage.Mode.Hang, Many); // a paused Redis: each write waits, then times out
-            fixture.Storage.FailReads(Live, fail: true); // and no read back answers
+            fixture.Storage.Arm(SimulationStorage.FaultRegistryState, FlakyStorage.Mode.Hang, FlakyStorage.UntilDisarmed); // a paused Redis: each write waits, then times out
+            fixture.Storage.FailReads(SimulationStorage.FaultRegistryState, fail: true); // and no read back answers
 
             await Registry.RunStartedAsync(epoch + 1, source, keepFaults: true, continuing: true, ClusterFixture.BlockSize).WaitAsync(TimeSpan.FromSeconds(60), Ct); // was WriteUnsettledException
             Assert.Equal(["rh-00003"], SlowedNodes(await Registry.NodeEffectsAsync()));
@@ -38,7 +35,7 @@ public sealed class RelayoutWhileStorageHangsTests(FlakyStorageFixture fixture)
         }
         finally
         {
-            fixture.Storage.FailReads(Live, fail: false);
+            fixture.Storage.FailReads(SimulationStorage.FaultRegistryState, fail: false);
             fixture.Storage.Disarm();
         }
 
@@ -52,7 +49,7 @@ public sealed class RelayoutWhileStorageHangsTests(FlakyStorageFixture fixture)
         var fault = Assert.Single((await Registry.InjectAsync([FlakyStorageFixture.Slowdown("rl-00004")], campaign: null)).Faults);
         try
         {
-            fixture.Storage.Arm(Live, FlakyStorage.Mode.Fail, Many);
+            fixture.Storage.Arm(SimulationStorage.FaultRegistryState, FlakyStorage.Mode.Fail, FlakyStorage.UntilDisarmed);
             await Registry.RunStartedAsync(epoch + 1, source, keepFaults: true, continuing: true, ClusterFixture.BlockSize); // was WriteNotMadeException
             await fixture.DeactivateAsync(Registry, "faultregistry"); // lost before epoch + 1 was written: storage holds epoch
 
@@ -74,16 +71,16 @@ public sealed class RelayoutWhileStorageHangsTests(FlakyStorageFixture fixture)
         var (source, epoch) = await LoadAsync("ru");
         try
         {
-            fixture.Storage.Arm(Live, FlakyStorage.Mode.LandLate); // the injection is stored, its answer lost
-            fixture.Storage.FailReads(Live, fail: true);
+            fixture.Storage.Arm(SimulationStorage.FaultRegistryState, FlakyStorage.Mode.LandLate); // the injection is stored, its answer lost
+            fixture.Storage.FailReads(SimulationStorage.FaultRegistryState, fail: true);
             await Assert.ThrowsAsync<WriteUnsettledException>(() => Registry.InjectAsync([FlakyStorageFixture.Slowdown("ru-00002")], campaign: null));
-            fixture.Storage.Arm(Live, FlakyStorage.Mode.Fail, Many);
+            fixture.Storage.Arm(SimulationStorage.FaultRegistryState, FlakyStorage.Mode.Fail, FlakyStorage.UntilDisarmed);
 
             await Registry.RunStartedAsync(epoch + 1, source, keepFaults: true, continuing: true, ClusterFixture.BlockSize); // was WriteUnsettledException
         }
         finally
         {
-            fixture.Storage.FailReads(Live, fail: false); // the timer reads back: the injection landed
+            fixture.Storage.FailReads(SimulationStorage.FaultRegistryState, fail: false); // the timer reads back: the injection landed
         }
 
         try

@@ -24,13 +24,11 @@ public sealed class StorageWentBackTests(FlakyStorageFixture fixture)
     [Fact]
     public async Task AJobWhoseStorageWentBackToAnEarlierActivationsRecordWritesItsOwnOverItAndRunsOn()
     {
-        await fixture.LoadUniformAsync("bj");
-        await Job.SetPaceAsync(PaceSettings.Max);
-        await Job.StartAsync();
+        await fixture.StartUniformAsync("bj");
         try
         {
             await Eventually.WaitForAsync(async () => (await Job.GetStatusAsync()).Job.Step > 2, "the job's first steps");
-            var older = await fixture.Storage.SnapshotAsync("job");
+            var older = await fixture.Storage.SnapshotAsync(SimulationStorage.JobState);
 
             // The next activation is another writer of the record, as after the job's silo was lost; its pace is answered
             // as changed, then storage goes back to the first activation's record (at max pace).
@@ -40,7 +38,7 @@ public sealed class StorageWentBackTests(FlakyStorageFixture fixture)
             await older();
 
             // The job writes about once a second while it runs: its next write finds the older record and writes over it.
-            await Eventually.WaitForAsync(async () => await fixture.Storage.StoredAsync("job") is JobRecord stored && stored.Pace == slow, "the job's record written again over the older one");
+            await Eventually.WaitForAsync(async () => await fixture.Storage.StoredAsync(SimulationStorage.JobState) is JobRecord stored && stored.Pace == slow, "the job's record written again over the older one");
             var status = await Job.GetStatusAsync();
             Assert.Equal((JobState.Running, slow), (status.Job.State, status.Job.Pace));
 
@@ -60,10 +58,10 @@ public sealed class StorageWentBackTests(FlakyStorageFixture fixture)
         await fixture.LoadUniformAsync("br");
         var earlier = Assert.Single((await Registry.InjectAsync([FlakyStorageFixture.Slowdown("br-00004")], campaign: null)).Faults);
         await Registry.ClearAsync(earlier.Id);
-        await Eventually.WaitForAsync(async () => await fixture.Storage.StoredAsync("fault-history-v2") is FaultHistoryState h && h.Ended.Any(f => f.Id == earlier.Id), "the history's write");
+        await Eventually.WaitForAsync(async () => await fixture.Storage.StoredAsync(SimulationStorage.FaultHistoryState) is FaultHistoryState h && h.Ended.Any(f => f.Id == earlier.Id), "the history's write");
         var a = Assert.Single((await Registry.InjectAsync([FlakyStorageFixture.Slowdown("br-00001")], campaign: null)).Faults);
-        var olderLive = await fixture.Storage.SnapshotAsync("faults-v2");
-        var olderHistory = await fixture.Storage.SnapshotAsync("fault-history-v2");
+        var olderLive = await fixture.Storage.SnapshotAsync(SimulationStorage.FaultRegistryState);
+        var olderHistory = await fixture.Storage.SnapshotAsync(SimulationStorage.FaultHistoryState);
 
         // The next activation is another writer of the record, as after the registry's silo was lost. It clears A and
         // injects B (answered 201); then storage goes back: A in force, no B, the id counter before B's.
@@ -77,7 +75,7 @@ public sealed class StorageWentBackTests(FlakyStorageFixture fixture)
         Assert.Equal(FaultState.Cleared, (await Registry.ClearAsync(b.Id))?.State);
         var c = Assert.Single((await Registry.InjectAsync([FlakyStorageFixture.Slowdown("br-00003")], campaign: null)).Faults);
         Assert.DoesNotContain(c.Id, new[] { earlier.Id, a.Id, b.Id });
-        await Eventually.WaitForAsync(async () => await fixture.Storage.StoredAsync("fault-history-v2") is FaultHistoryState h && h.Ended.Any(f => f.Id == b.Id) && h.Ended.Any(f => f.Id == a.Id), "the history written again");
+        await Eventually.WaitForAsync(async () => await fixture.Storage.StoredAsync(SimulationStorage.FaultHistoryState) is FaultHistoryState h && h.Ended.Any(f => f.Id == b.Id) && h.Ended.Any(f => f.Id == a.Id), "the history written again");
 
         await fixture.DeactivateAsync(Registry, "faultregistry");
         var all = (await Registry.ListAsync(includeEnded: true)).ToDictionary(f => f.Id, f => f.State, StringComparer.Ordinal);
@@ -90,11 +88,8 @@ public sealed class StorageWentBackTests(FlakyStorageFixture fixture)
     [Fact]
     public async Task ARegistryReloadedFromAnOlderRecordTakesBackEveryEffectItNoLongerLists()
     {
-        fixture.Storage.Disarm();
-        await Job.StopAsync();
-        await Job.LoadAsync(ScenarioSource.FromJson(Scenarios.TwoSites()));
-        await Registry.ClearAllAsync();
-        var older = await fixture.Storage.SnapshotAsync("faults-v2"); // no fault
+        await fixture.LoadAsync(ScenarioSource.FromJson(Scenarios.TwoSites()));
+        var older = await fixture.Storage.SnapshotAsync(SimulationStorage.FaultRegistryState); // no fault
         var link = fixture.Client.GetGrain<ILinkGrain>("a-b");
         async Task<double> ExtraLatencyAsync()
         {
@@ -127,15 +122,15 @@ public sealed class StorageWentBackTests(FlakyStorageFixture fixture)
         await Job.StartAsync();
         try
         {
-            await Eventually.WaitForAsync(async () => (await Job.GetStatusAsync()).Job.Step > 2 && await fixture.Storage.StoredAsync("fault-history-v2") is FaultHistoryState h && h.Ended.Any(f => f.Id == cleared.Id), "the job's first steps and the history's write");
+            await Eventually.WaitForAsync(async () => (await Job.GetStatusAsync()).Job.Step > 2 && await fixture.Storage.StoredAsync(SimulationStorage.FaultHistoryState) is FaultHistoryState h && h.Ended.Any(f => f.Id == cleared.Id), "the job's first steps and the history's write");
             await Job.PauseAsync();
             var paused = (await Job.GetStatusAsync()).Job;
-            foreach (var state in new[] { "faults-v2", "fault-history-v2", "job" })
+            foreach (var state in new[] { SimulationStorage.FaultRegistryState, SimulationStorage.FaultHistoryState, SimulationStorage.JobState })
             {
                 await fixture.Storage.ForgetAsync(state);
             }
 
-            await Eventually.WaitForAsync(async () => await fixture.Storage.HoldsAsync("job") && await fixture.Storage.HoldsAsync("faults-v2") && await fixture.Storage.HoldsAsync("fault-history-v2"), "the paused job's and the registry's records written again");
+            await Eventually.WaitForAsync(async () => await fixture.Storage.HoldsAsync(SimulationStorage.JobState) && await fixture.Storage.HoldsAsync(SimulationStorage.FaultRegistryState) && await fixture.Storage.HoldsAsync(SimulationStorage.FaultHistoryState), "the paused job's and the registry's records written again");
 
             await fixture.DeactivateAsync(Job, "job");
             await fixture.DeactivateAsync(Registry, "faultregistry");

@@ -14,18 +14,16 @@ namespace OrleansCluster.Grains.Tests.Faults;
 [Collection(FlakyStorageTests.Name)]
 public sealed class UnknownWriteOutcomeTests(FlakyStorageFixture fixture)
 {
-    private const string Live = "faults-v2";
-
     private IFaultRegistryGrain Registry => fixture.Client.GetGrain<IFaultRegistryGrain>(IFaultRegistryGrain.Key);
 
     [Fact]
     public async Task AnInjectionWhoseWriteTimesOutAfterLandingAnswersMadeAndReadsAgreeWithStorage()
     {
         await fixture.LoadUniformAsync("uo");
-        fixture.Storage.Arm(Live, FlakyStorage.Mode.LandLate);
+        fixture.Storage.Arm(SimulationStorage.FaultRegistryState, FlakyStorage.Mode.LandLate);
 
         var fault = Assert.Single((await Registry.InjectAsync([FlakyStorageFixture.Slowdown("uo-00011")], campaign: null)).Faults); // was a TimeoutException (503)
-        Assert.Equal(0, fixture.Storage.Armed(Live));
+        Assert.Equal(0, fixture.Storage.Armed(SimulationStorage.FaultRegistryState));
         await AgreesWithStorageAsync(inForce: [fault.Id], slowed: ["uo-00011"]);
 
         // The registry holds the stored ETag: its next change is written (it met the stale ETag, and a second 503).
@@ -38,7 +36,7 @@ public sealed class UnknownWriteOutcomeTests(FlakyStorageFixture fixture)
     {
         await fixture.LoadUniformAsync("un");
         var kept = Assert.Single((await Registry.InjectAsync([FlakyStorageFixture.Slowdown("un-00001")], campaign: null)).Faults);
-        fixture.Storage.Arm(Live, FlakyStorage.Mode.Fail);
+        fixture.Storage.Arm(SimulationStorage.FaultRegistryState, FlakyStorage.Mode.Fail);
 
         await Assert.ThrowsAsync<WriteNotMadeException>(() => Registry.InjectAsync([FlakyStorageFixture.Slowdown("un-00002")], campaign: null));
         await AgreesWithStorageAsync(inForce: [kept.Id], slowed: ["un-00001"]);
@@ -52,16 +50,16 @@ public sealed class UnknownWriteOutcomeTests(FlakyStorageFixture fixture)
         var other = Assert.Single((await Registry.InjectAsync([FlakyStorageFixture.Slowdown("uc-00003")], campaign: null)).Faults);
         var last = Assert.Single((await Registry.InjectAsync([FlakyStorageFixture.Slowdown("uc-00004")], campaign: null)).Faults);
 
-        fixture.Storage.Arm(Live, FlakyStorage.Mode.LandLate);
+        fixture.Storage.Arm(SimulationStorage.FaultRegistryState, FlakyStorage.Mode.LandLate);
         Assert.Equal(FaultState.Cleared, (await Registry.ClearAsync(other.Id))?.State);
         await AgreesWithStorageAsync(inForce: [.. faults.Select(f => f.Id), last.Id], slowed: ["uc-00001", "uc-00002", "uc-00004"]);
         Assert.Equal(FaultState.Cleared, (await Registry.GetAsync(other.Id))?.State);
 
-        fixture.Storage.Arm(Live, FlakyStorage.Mode.LandLate);
+        fixture.Storage.Arm(SimulationStorage.FaultRegistryState, FlakyStorage.Mode.LandLate);
         Assert.Equal(2, await Registry.ClearCampaignAsync("uc-camp"));
         await AgreesWithStorageAsync(inForce: [last.Id], slowed: ["uc-00004"]);
 
-        fixture.Storage.Arm(Live, FlakyStorage.Mode.LandLate);
+        fixture.Storage.Arm(SimulationStorage.FaultRegistryState, FlakyStorage.Mode.LandLate);
         Assert.Equal(1, await Registry.ClearAllAsync());
         await AgreesWithStorageAsync(inForce: [], slowed: []);
         var ended = (await Registry.ListAsync(includeEnded: true)).ToDictionary(f => f.Id, f => f.State, StringComparer.Ordinal);
@@ -73,7 +71,7 @@ public sealed class UnknownWriteOutcomeTests(FlakyStorageFixture fixture)
     {
         await fixture.LoadUniformAsync("uf");
         var fault = Assert.Single((await Registry.InjectAsync([FlakyStorageFixture.Slowdown("uf-00001")], campaign: null)).Faults);
-        fixture.Storage.Arm(Live, FlakyStorage.Mode.Fail);
+        fixture.Storage.Arm(SimulationStorage.FaultRegistryState, FlakyStorage.Mode.Fail);
 
         await Assert.ThrowsAsync<WriteNotMadeException>(() => Registry.ClearAsync(fault.Id));
         await AgreesWithStorageAsync(inForce: [fault.Id], slowed: ["uf-00001"]);
@@ -84,7 +82,7 @@ public sealed class UnknownWriteOutcomeTests(FlakyStorageFixture fixture)
     {
         await fixture.LoadUniformAsync("ub");
         var epoch = (await fixture.Client.GetGrain<IJobGrain>(IJobGrain.Key).GetStatusAsync()).Job.Epoch;
-        fixture.Storage.Arm(Live, FlakyStorage.Mode.LandLate);
+        fixture.Storage.Arm(SimulationStorage.FaultRegistryState, FlakyStorage.Mode.LandLate);
         BackgroundFault[] arrivals = [new("bg-ub-1", "test", FaultKind.NodeSlowdown, new FaultTargetRequest(Node: "ub-00005"), new Dictionary<string, double> { ["factor"] = 2 }, 5, 1000, null)];
 
         await Registry.BackgroundAsync(epoch, 10, arrivals);
@@ -102,8 +100,8 @@ public sealed class UnknownWriteOutcomeTests(FlakyStorageFixture fixture)
         var node = landed ? "ul-00007" : "uu-00007";
         try
         {
-            fixture.Storage.Arm(Live, landed ? FlakyStorage.Mode.LandLate : FlakyStorage.Mode.Fail);
-            fixture.Storage.FailReads(Live, fail: true);
+            fixture.Storage.Arm(SimulationStorage.FaultRegistryState, landed ? FlakyStorage.Mode.LandLate : FlakyStorage.Mode.Fail);
+            fixture.Storage.FailReads(SimulationStorage.FaultRegistryState, fail: true);
             await Assert.ThrowsAsync<WriteUnsettledException>(() => Registry.InjectAsync([FlakyStorageFixture.Slowdown(node)], campaign: null));
 
             // Nothing is answered from memory meanwhile (it answered that the fault did not exist), but the health.
@@ -113,7 +111,7 @@ public sealed class UnknownWriteOutcomeTests(FlakyStorageFixture fixture)
         }
         finally
         {
-            fixture.Storage.FailReads(Live, fail: false);
+            fixture.Storage.FailReads(SimulationStorage.FaultRegistryState, fail: false);
         }
 
         // The registry's timer reads it back on its own (its health is answered without a read back).

@@ -19,15 +19,13 @@ public sealed class UnwrittenRecordTests(FlakyStorageFixture fixture)
     [Fact]
     public async Task ARunningJobWhoseWritesFailSaysSinceWhenAndWhyUntilOneLands()
     {
-        await fixture.LoadUniformAsync("uj");
-        await Job.SetPaceAsync(PaceSettings.Max);
-        await Job.StartAsync();
+        await fixture.StartUniformAsync("uj");
         try
         {
             await Eventually.WaitForAsync(async () => (await Job.GetStatusAsync()).Job.Step > 2, "the job's first steps");
             Assert.Null((await Job.GetStatusAsync()).Job.Unwritten);
 
-            fixture.Storage.Arm("job", FlakyStorage.Mode.Fail, count: 1_000_000);
+            fixture.Storage.Arm(SimulationStorage.JobState, FlakyStorage.Mode.Fail, count: FlakyStorage.UntilDisarmed);
             await Eventually.WaitForAsync(async () => (await Job.GetStatusAsync()).Job.Unwritten is { Seconds: > 1.5 }, "the job's record unwritten for over a second");
             var status = await Job.GetStatusAsync();
             var unwritten = status.Job.Unwritten!;
@@ -52,12 +50,12 @@ public sealed class UnwrittenRecordTests(FlakyStorageFixture fixture)
         await fixture.LoadUniformAsync("ur");
 
         // A refused injection is put back: memory matches storage, nothing is unwritten.
-        fixture.Storage.Arm("faults-v2", FlakyStorage.Mode.Fail);
+        fixture.Storage.Arm(SimulationStorage.FaultRegistryState, FlakyStorage.Mode.Fail);
         await Assert.ThrowsAnyAsync<Exception>(() => Registry.InjectAsync([FlakyStorageFixture.Slowdown("ur-00001", durationSeconds: null)], campaign: null));
         Assert.Null((await Registry.HealthAsync()).Unwritten);
 
         var fault = Assert.Single((await Registry.InjectAsync([FlakyStorageFixture.Slowdown("ur-00002", durationSeconds: 1)], campaign: null)).Faults);
-        fixture.Storage.Arm("faults-v2", FlakyStorage.Mode.Fail, count: 1_000_000);
+        fixture.Storage.Arm(SimulationStorage.FaultRegistryState, FlakyStorage.Mode.Fail, count: FlakyStorage.UntilDisarmed);
         await Eventually.WaitForAsync(async () => (await Registry.GetAsync(fault.Id))?.State == FaultState.Expired, "the fault's expiry");
         await Eventually.WaitForAsync(async () => (await Registry.HealthAsync()).Unwritten is { Seconds: > 1 }, "the expiry unwritten for over a second");
         var health = await Registry.HealthAsync();
@@ -75,12 +73,12 @@ public sealed class UnwrittenRecordTests(FlakyStorageFixture fixture)
         // the refusal, and /healthz would call the silo degraded at once.
         await fixture.LoadUniformAsync("us");
         var fault = Assert.Single((await Registry.InjectAsync([FlakyStorageFixture.Slowdown("us-00002", durationSeconds: 4)], campaign: null)).Faults);
-        fixture.Storage.Arm("faults-v2", FlakyStorage.Mode.Fail);
+        fixture.Storage.Arm(SimulationStorage.FaultRegistryState, FlakyStorage.Mode.Fail);
         var sinceRefusal = System.Diagnostics.Stopwatch.StartNew();
         await Assert.ThrowsAnyAsync<Exception>(() => Registry.InjectAsync([FlakyStorageFixture.Slowdown("us-00001", durationSeconds: null)], campaign: null));
         Assert.Null((await Registry.HealthAsync()).Unwritten);
 
-        fixture.Storage.Arm("faults-v2", FlakyStorage.Mode.Fail, count: 1_000_000);
+        fixture.Storage.Arm(SimulationStorage.FaultRegistryState, FlakyStorage.Mode.Fail, count: FlakyStorage.UntilDisarmed);
         await Eventually.WaitForAsync(async () => (await Registry.HealthAsync()).Unwritten is not null, "the expiry unwritten");
         var unwritten = (await Registry.HealthAsync()).Unwritten!;
         Assert.Equal(FaultState.Expired, (await Registry.GetAsync(fault.Id))?.State);

@@ -10,7 +10,6 @@ namespace OrleansCluster.Grains.Tests.Job;
 [Collection(JobTests.Name)]
 public sealed class JobGrainTests(ClusterFixture fixture)
 {
-    private const double H100Seconds = 4e14 / (989e12 * 0.4);
     private readonly JobDriver _driver = new(fixture.Client);
 
     [Fact]
@@ -24,10 +23,10 @@ public sealed class JobGrainTests(ClusterFixture fixture)
         var intraB = (23.0 / 24 * 2e9 / 100e9) + (23 * 1e-6);
         var latency = (20 * 5e-6 * 1.5) + 100e-6;
         var inter = (2.0 * 1 / 2 * 2e9 / 50e9) + (2 * latency);
-        var expected = H100Seconds + Math.Max(intraA, intraB) + inter + Math.Max(intraA, intraB);
+        var expected = Scenarios.H100ComputeSeconds + Math.Max(intraA, intraB) + inter + Math.Max(intraA, intraB);
         var last = status.LastStep!;
         Assert.Equal(expected, last.DurationSeconds, 9);
-        Assert.Equal(H100Seconds, last.MaxComputeSeconds, 12);
+        Assert.Equal(Scenarios.H100ComputeSeconds, last.MaxComputeSeconds, 12);
         Assert.Equal(intraA, last.AllreduceIntraSiteSeconds, 12);
         Assert.Equal(inter, last.AllreduceInterSiteSeconds, 12);
         // 64 nodes of 8 GPUs: MFU = W * 512 / ((320 * P_H100 + 192 * P_B200) * T_step).
@@ -121,7 +120,7 @@ public sealed class JobGrainTests(ClusterFixture fixture)
         Assert.InRange(report.Nodes[0].Slowdown, 1.9, 2.1);
         Assert.Equal(report.Nodes[0].ComputeSeconds, (await _driver.Job.GetStatusAsync()).LastStep!.MaxComputeSeconds);
         // The step right after the fault already runs at the slowed node's pace: about 2 t plus the all-reduce.
-        Assert.InRange(next.DurationSeconds, 1.9 * H100Seconds, 2.2 * H100Seconds);
+        Assert.InRange(next.DurationSeconds, 1.9 * Scenarios.H100ComputeSeconds, 2.2 * Scenarios.H100ComputeSeconds);
         var degraded = Assert.Single(after.Sites).Generations.Single();
         Assert.Equal(1, degraded.Degraded);
         await _driver.Job.StopAsync();

@@ -17,18 +17,16 @@ namespace OrleansCluster.Grains.Tests.Job;
 [Collection(FlakyStorageTests.Name)]
 public sealed class JobUnknownWriteTests(FlakyStorageFixture fixture)
 {
-    private const string Record = "job";
-
     private readonly JobDriver _driver = new(fixture.Client);
 
     [Fact]
     public async Task AResumeWhoseWriteTimesOutAfterLandingAnswersMadeAndTheJobRuns()
     {
         await PausedAsync("jl");
-        fixture.Storage.Arm(Record, FlakyStorage.Mode.LandLate);
+        fixture.Storage.Arm(SimulationStorage.JobState, FlakyStorage.Mode.LandLate);
 
         await _driver.Job.ResumeAsync(); // was a TimeoutException (503 "undone here"), the record saying running
-        Assert.Equal(0, fixture.Storage.Armed(Record));
+        Assert.Equal(0, fixture.Storage.Armed(SimulationStorage.JobState));
         await AgreesWithStorageAsync(JobState.Running);
     }
 
@@ -36,7 +34,7 @@ public sealed class JobUnknownWriteTests(FlakyStorageFixture fixture)
     public async Task AResumeWhoseWriteFailsUnstoredIsRefusedAndTheJobStaysPaused()
     {
         await PausedAsync("jf");
-        fixture.Storage.Arm(Record, FlakyStorage.Mode.Fail);
+        fixture.Storage.Arm(SimulationStorage.JobState, FlakyStorage.Mode.Fail);
 
         var refused = await Assert.ThrowsAsync<WriteNotMadeException>(_driver.Job.ResumeAsync);
         Assert.Contains("not made", refused.Message, StringComparison.Ordinal);
@@ -51,8 +49,8 @@ public sealed class JobUnknownWriteTests(FlakyStorageFixture fixture)
         var paused = await PausedAsync(landed ? "ju" : "jn");
         try
         {
-            fixture.Storage.Arm(Record, landed ? FlakyStorage.Mode.LandLate : FlakyStorage.Mode.Fail);
-            fixture.Storage.FailReads(Record, fail: true);
+            fixture.Storage.Arm(SimulationStorage.JobState, landed ? FlakyStorage.Mode.LandLate : FlakyStorage.Mode.Fail);
+            fixture.Storage.FailReads(SimulationStorage.JobState, fail: true);
             await Assert.ThrowsAsync<WriteUnsettledException>(_driver.Job.ResumeAsync);
 
             // No change is taken meanwhile (each would be made over a record that may differ from storage's), and the
@@ -65,7 +63,7 @@ public sealed class JobUnknownWriteTests(FlakyStorageFixture fixture)
         }
         finally
         {
-            fixture.Storage.FailReads(Record, fail: false);
+            fixture.Storage.FailReads(SimulationStorage.JobState, fail: false);
         }
 
         // The job's timer reads the record back on its own: the resume stands where storage holds it, and not otherwise.
@@ -83,14 +81,14 @@ public sealed class JobUnknownWriteTests(FlakyStorageFixture fixture)
         var source = ScenarioSource.FromJson(Scenarios.Uniform(nodes: 32, site: "jq"));
         try
         {
-            fixture.Storage.Arm(Record, FlakyStorage.Mode.LandLate);
-            fixture.Storage.FailReads(Record, fail: true);
+            fixture.Storage.Arm(SimulationStorage.JobState, FlakyStorage.Mode.LandLate);
+            fixture.Storage.FailReads(SimulationStorage.JobState, fail: true);
             await Assert.ThrowsAsync<WriteUnsettledException>(() => _driver.Job.LoadAndStartAsync(source));
             Assert.Equal(JobState.Paused, (await _driver.Job.GetStatusAsync()).Job.State); // as before the load, until read back
         }
         finally
         {
-            fixture.Storage.FailReads(Record, fail: false);
+            fixture.Storage.FailReads(SimulationStorage.JobState, fail: false);
         }
 
         // Read back by the job's timer; the status answers between the settling and the start (it interleaves).
@@ -105,18 +103,18 @@ public sealed class JobUnknownWriteTests(FlakyStorageFixture fixture)
         // A silo's start on launch (StartIfIdleAsync) is a load, a pace and a start: found made later, all of it is.
         await PausedAsync("ji");
         await fixture.DeactivateAsync(_driver.Job, "job");
-        await fixture.Storage.ForgetAsync(Record); // no record stored: the job's next activation is idle, as on a first launch
+        await fixture.Storage.ForgetAsync(SimulationStorage.JobState); // no record stored: the job's next activation is idle, as on a first launch
         Assert.Equal(JobState.Idle, (await _driver.Job.GetStatusAsync()).Job.State);
         var source = ScenarioSource.FromJson(Scenarios.Uniform(nodes: 32, site: "jk"));
         try
         {
-            fixture.Storage.Arm(Record, FlakyStorage.Mode.LandLate);
-            fixture.Storage.FailReads(Record, fail: true);
+            fixture.Storage.Arm(SimulationStorage.JobState, FlakyStorage.Mode.LandLate);
+            fixture.Storage.FailReads(SimulationStorage.JobState, fail: true);
             await Assert.ThrowsAsync<WriteUnsettledException>(() => _driver.Job.StartIfIdleAsync(source, PaceSettings.Max));
         }
         finally
         {
-            fixture.Storage.FailReads(Record, fail: false);
+            fixture.Storage.FailReads(SimulationStorage.JobState, fail: false);
         }
 
         var settled = await _driver.WaitForAsync(s => s.Job.Unwritten is null && s.Job.State == JobState.Running);
@@ -137,14 +135,14 @@ public sealed class JobUnknownWriteTests(FlakyStorageFixture fixture)
         (long Epoch, long Step)? stored = null;
         fixture.Storage.Wrote = (name, state) =>
         {
-            if (name == Record && state is JobRecord record)
+            if (name == SimulationStorage.JobState && state is JobRecord record)
             {
                 stored = (record.Epoch, record.Step);
             }
         };
         try
         {
-            fixture.Storage.Arm(Record, FlakyStorage.Mode.Fail);
+            fixture.Storage.Arm(SimulationStorage.JobState, FlakyStorage.Mode.Fail);
             await Assert.ThrowsAsync<WriteNotMadeException>(_driver.Job.StartAsync);
             var held = await _driver.WaitForAsync(s => s.Job.Unwritten is null && stored == (s.Job.Epoch, s.Job.Step));
             Assert.Equal((JobState.Stopped, 0L), (held.Job.State, held.Job.Step));
@@ -202,14 +200,14 @@ public sealed class JobUnknownWriteTests(FlakyStorageFixture fixture)
         var source = ScenarioSource.FromJson(Scenarios.Uniform(nodes: 32, site: "dm"));
         try
         {
-            fixture.Storage.Arm(Record, FlakyStorage.Mode.LandLate);
-            fixture.Storage.FailReads(Record, fail: true);
+            fixture.Storage.Arm(SimulationStorage.JobState, FlakyStorage.Mode.LandLate);
+            fixture.Storage.FailReads(SimulationStorage.JobState, fail: true);
             await Assert.ThrowsAsync<WriteUnsettledException>(() => _driver.Job.LoadAndStartAsync(source));
             Assert.Equal(JobState.Paused, (await _driver.Job.GetStatusAsync()).Job.State); // as before the load, until read back
         }
         finally
         {
-            fixture.Storage.FailReads(Record, fail: false);
+            fixture.Storage.FailReads(SimulationStorage.JobState, fail: false);
         }
 
         // Deactivated at once: the read back is the deactivation's (its timer reads back a second after its last try).

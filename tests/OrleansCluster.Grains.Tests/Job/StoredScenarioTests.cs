@@ -1,4 +1,3 @@
-using System.Text.Json.Nodes;
 using Microsoft.Extensions.DependencyInjection;
 using Orleans.Storage;
 using OrleansCluster.Abstractions.Grains;
@@ -20,14 +19,12 @@ public sealed class StoredScenarioTests
     {
         await using var fixture = new ClusterFixture();
         await fixture.InitializeAsync();
-        var old = JsonNode.Parse(Scenarios.Uniform(nodes: 16))!.AsObject();
-        old["generations"] = JsonNode.Parse("""[ { "name": "H100", "peakTflops": 1e-6 } ]""");
-        var source = ScenarioSource.FromJson(old.ToJsonString());
+        var source = Scenarios.NoLongerResolving(Scenarios.Uniform(nodes: 16));
         var storage = fixture.Cluster.Silos[0].ServiceProvider.GetRequiredKeyedService<IGrainStorage>(SimulationStorage.Name);
         var job = fixture.Client.GetGrain<IJobGrain>(IJobGrain.Key);
         var registry = fixture.Client.GetGrain<IFaultRegistryGrain>(IFaultRegistryGrain.Key);
-        await storage.WriteStateAsync("job", job.GetGrainId(), new Stored<JobRecord>(new JobRecord { Source = source, State = JobState.Running, Step = 42, Epoch = 3 }));
-        await storage.WriteStateAsync("faults-v2", registry.GetGrainId(), new Stored<FaultRegistryState>(new FaultRegistryState { Scenario = source, Epoch = 3 }));
+        await storage.WriteStateAsync(SimulationStorage.JobState, job.GetGrainId(), new GrainState<JobRecord>(new JobRecord { Source = source, State = JobState.Running, Step = 42, Epoch = 3 }));
+        await storage.WriteStateAsync(SimulationStorage.FaultRegistryState, registry.GetGrainId(), new GrainState<FaultRegistryState>(new FaultRegistryState { Scenario = source, Epoch = 3 }));
 
         var status = await job.GetStatusAsync();
         Assert.Equal((JobState.Idle, 0L), (status.Job.State, status.Job.Step));
@@ -38,16 +35,5 @@ public sealed class StoredScenarioTests
         var running = await driver.WaitForStepAsync(3);
         Assert.Equal("uniform-test", running.Scenario);
         await job.StopAsync();
-    }
-
-    private sealed class Stored<T>(T state) : IGrainState<T>
-        where T : class
-    {
-        [System.Diagnostics.CodeAnalysis.AllowNull]
-        public T State { get; set; } = state;
-
-        public string? ETag { get; set; }
-
-        public bool RecordExists { get; set; }
     }
 }

@@ -30,9 +30,9 @@ public sealed class TreeWaitScheduleTests(FlakyStorageFixture fixture)
         await _driver.Job.StartAsync();
         await _driver.WaitForStepAsync(1);
 
-        fixture.Storage.Arm("faults-v2", FlakyStorage.Mode.Fail, FailedLayouts);
+        fixture.Storage.Arm(SimulationStorage.FaultRegistryState, FlakyStorage.Mode.Fail, FailedLayouts);
         await _driver.Job.DrainSiloAsync("127.0.0.1:1@1"); // no such silo: the tree is laid out again at the next tick
-        await Eventually.WaitForAsync(() => fixture.Storage.Armed("faults-v2") == 0, "the layout's failed tries");
+        await Eventually.WaitForAsync(() => fixture.Storage.Armed(SimulationStorage.FaultRegistryState) == 0, "the layout's failed tries");
         var from = (await _driver.Job.GetStatusAsync()).Job.Step; // no step while the tree was not ready
 
         await _driver.WaitForStepAsync(from + 4);

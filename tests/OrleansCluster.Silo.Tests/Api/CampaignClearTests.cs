@@ -1,5 +1,4 @@
 using System.Net;
-using Microsoft.Extensions.DependencyInjection;
 using Orleans.Runtime;
 using Orleans.Storage;
 using OrleansCluster.Grains;
@@ -13,16 +12,15 @@ namespace OrleansCluster.Silo.Tests.Api;
 /// </summary>
 public sealed class CampaignClearTests : IAsyncLifetime
 {
-    private const string Live = "faults-v2";
     private const int Size = 60;
 
-    private readonly CountingStorage.Holder _storage = new();
     private readonly SiloFactory _factory;
     private readonly HttpClient _client;
+    private CountingStorage? _storage; // made by the silo
 
     public CampaignClearTests()
     {
-        _factory = new SiloFactory { ExtraServices = services => CountingStorage.Wrap(services, _storage) };
+        _factory = new SiloFactory { ExtraServices = services => services.WrapSimulationStorage(inner => _storage = new CountingStorage(inner)) };
         _client = _factory.CreateAdminClient();
     }
 
@@ -38,14 +36,14 @@ public sealed class CampaignClearTests : IAsyncLifetime
     public async Task ALargeCampaignIsClearedWithOneWriteAndTheOtherFaultsAreLeft()
     {
         var (mine, others) = await InjectAsync();
-        var storage = _storage.Storage!;
-        var before = storage.Writes(Live);
+        var storage = _storage!;
+        var before = storage.Writes(SimulationStorage.FaultRegistryState);
 
         var (status, count, _) = await _client.SendJsonAsync(HttpMethod.Delete, "/api/faults?campaign=big");
 
         Assert.Equal(HttpStatusCode.OK, status);
         Assert.Equal(Size, count.GetProperty("cleared").GetInt32());
-        Assert.Equal(1, storage.Writes(Live) - before); // one write per fault (60) before
+        Assert.Equal(1, storage.Writes(SimulationStorage.FaultRegistryState) - before); // one write per fault (60) before
         Assert.Equal(others, await IdsAsync("/api/faults"));
         var all = (await _client.GetJsonAsync("/api/faults?all=true&campaign=big")).EnumerateArray().ToDictionary(f => f.GetProperty("id").GetString()!, f => f.GetProperty("state").GetString());
         Assert.Equal(mine, all.Keys.Order(StringComparer.Ordinal));
@@ -56,19 +54,19 @@ public sealed class CampaignClearTests : IAsyncLifetime
     public async Task AClearWhoseWriteFailsLeavesTheWholeCampaignAndASecondClearsIt()
     {
         var (mine, others) = await InjectAsync();
-        var storage = _storage.Storage!;
+        var storage = _storage!;
 
-        storage.FailAfter(Live, 0);
+        storage.FailAfter(SimulationStorage.FaultRegistryState, 0);
         var (failed, _, response) = await _client.SendJsonAsync(HttpMethod.Delete, "/api/faults?campaign=big");
-        storage.FailAfter(Live, null);
+        storage.FailAfter(SimulationStorage.FaultRegistryState, null);
         Assert.Equal(HttpStatusCode.ServiceUnavailable, failed);
         Assert.Equal("application/problem+json", response.Content.Headers.ContentType?.MediaType);
         Assert.Equal(mine, await IdsAsync("/api/faults?campaign=big"));
 
         // Every write after the first fails: cleared one by one, the first fault was cleared and the rest were not.
-        storage.FailAfter(Live, 1);
+        storage.FailAfter(SimulationStorage.FaultRegistryState, 1);
         var (status, _, _) = await _client.SendJsonAsync(HttpMethod.Delete, "/api/faults?campaign=big");
-        storage.FailAfter(Live, null);
+        storage.FailAfter(SimulationStorage.FaultRegistryState, null);
         var left = await IdsAsync("/api/faults?campaign=big");
         Assert.True(
             left.SequenceEqual(mine) || (status == HttpStatusCode.OK && left.Length == 0),
@@ -110,20 +108,6 @@ public sealed class CampaignClearTests : IAsyncLifetime
         private readonly Lock _gate = new();
         private readonly Dictionary<string, int> _writes = new(StringComparer.Ordinal);
         private readonly Dictionary<string, int> _failAfter = new(StringComparer.Ordinal);
-
-        /// <summary>Where the test finds the storage the silo made.</summary>
-        public sealed class Holder
-        {
-            public CountingStorage? Storage { get; set; }
-        }
-
-        public static void Wrap(IServiceCollection services, Holder holder)
-        {
-            var registered = services.Last(s => s.ServiceType == typeof(IGrainStorage) && s.IsKeyedService && Equals(s.ServiceKey, SimulationStorage.Name));
-            services.Remove(registered);
-            var factory = registered.KeyedImplementationFactory!;
-            services.AddKeyedSingleton<IGrainStorage>(SimulationStorage.Name, (provider, key) => holder.Storage = new CountingStorage((IGrainStorage)factory(provider, key)));
-        }
 
         /// <summary>How many writes of <paramref name="stateName"/> succeeded.</summary>
         public int Writes(string stateName)

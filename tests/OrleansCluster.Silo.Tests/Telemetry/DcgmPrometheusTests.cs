@@ -1,5 +1,4 @@
 using System.Net;
-using System.Net.Http.Headers;
 using OrleansCluster.Silo.Tests.Api;
 using OrleansCluster.Testing;
 
@@ -19,8 +18,7 @@ public sealed class DcgmPrometheusTests : IAsyncLifetime
     {
         // Two sites of 24 nodes each, as small's mix: a dcgm page of about 2 MB, which a busy machine scrapes in time
         // (small's 15 MB page took seconds and missed scrapes under a full test run).
-        var scenario = Path.Combine(_cluster.Folder, "dcgm-scenario.json");
-        await File.WriteAllTextAsync(scenario, """
+        var scenario = await _cluster.WriteFileAsync("dcgm-scenario.json", """
             {
               "name": "dcgm-test", "seed": 3,
               "job": { "flopsPerGpuPerStep": 4e14, "gradientBytes": 2e9, "mfu": 0.4, "barrierTimeoutSeconds": 30, "checkpointEverySteps": 50 },
@@ -31,11 +29,11 @@ public sealed class DcgmPrometheusTests : IAsyncLifetime
               "links": [ { "from": "west", "to": "east", "distanceKm": 20, "routeFactor": 1.5, "equipmentLatencyMicroseconds": 100, "bandwidthGbps": 400 } ],
               "noise": { "computeCv": 0.02 }
             }
-            """, AdminClient.Ct);
+            """);
         await _cluster.StartAsync(
         [
             "--Simulation:Scenario", scenario, "--Simulation:Speed", "20", "--Telemetry:Dcgm", "true", "--Telemetry:Dcgm:Kubernetes", "true",
-        ], "5s", "5s");
+        ], new PrometheusSettings("5s") { ScrapeTimeout = "5s" });
     }
 
     public async ValueTask DisposeAsync() => await _cluster.DisposeAsync();
@@ -59,8 +57,7 @@ public sealed class DcgmPrometheusTests : IAsyncLifetime
     [Fact]
     public async Task EveryDcgmDashboardQueryReturnsData()
     {
-        using var admin = new HttpClient { BaseAddress = new Uri(_cluster.SiloUrl) };
-        admin.DefaultRequestHeaders.Authorization = new AuthenticationHeaderValue("Bearer", Key);
+        using var admin = _cluster.CreateAdminClient();
         var crash = """{"kind":"node.crash","target":{"node":"west-00003"},"durationSeconds":5}""";
         var (status, body, _) = await admin.PostJsonAsync("/api/faults", crash);
         Assert.True(status == HttpStatusCode.Created, body.ToString());
@@ -101,25 +98,7 @@ public sealed class DcgmPrometheusTests : IAsyncLifetime
         Assert.True(empty.Count == 0, "queries with no data:\n" + string.Join('\n', empty));
     }
 
-    private async Task<IReadOnlyList<(Dictionary<string, string> Labels, double Value)>> WaitForResultAsync(string expr, int count)
-    {
-        // Scraped every 5 s (the dashboard's annotation looks 15 s back: three scrapes), with deadlines for busy cores.
-        var deadline = DateTime.UtcNow.AddSeconds(180);
-        while (true)
-        {
-            var result = await _cluster.QueryAsync(expr);
-            if (result.Count == count)
-            {
-                return result;
-            }
-
-            if (DateTime.UtcNow >= deadline)
-            {
-                var scrape = await _cluster.QueryAsync("scrape_duration_seconds");
-                Assert.Fail($"{expr}: {result.Count} series, expected {count}; last scrape took {(scrape.Count > 0 ? scrape[0].Value : double.NaN)} s\n{_cluster.SiloOutput}");
-            }
-
-            await Task.Delay(500, AdminClient.Ct);
-        }
-    }
+    // Scraped every 5 s (the dashboard's annotation looks 15 s back: three scrapes), with deadlines for busy cores.
+    private Task<IReadOnlyList<(Dictionary<string, string> Labels, double Value)>> WaitForResultAsync(string expr, int count) =>
+        _cluster.WaitForAsync(expr, $"expected {count} series", series => series.Count == count);
 }

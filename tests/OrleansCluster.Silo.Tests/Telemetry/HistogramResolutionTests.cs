@@ -1,6 +1,5 @@
 using System.Globalization;
 using System.Net;
-using System.Net.Http.Headers;
 using OrleansCluster.Silo.Tests.Api;
 
 namespace OrleansCluster.Silo.Tests.Telemetry;
@@ -21,7 +20,7 @@ public sealed class HistogramResolutionTests : IAsyncLifetime
         await _cluster.StartAsync(
         [
             "--Simulation:Speed", "20",
-        ], "1s");
+        ], new PrometheusSettings("1s"));
     }
 
     public async ValueTask DisposeAsync() => await _cluster.DisposeAsync();
@@ -29,8 +28,7 @@ public sealed class HistogramResolutionTests : IAsyncLifetime
     [Fact]
     public async Task StepTimeQuantilesFromPrometheusMatchTheStepHistory()
     {
-        using var admin = new HttpClient { BaseAddress = new Uri(_cluster.SiloUrl) };
-        admin.DefaultRequestHeaders.Authorization = new AuthenticationHeaderValue("Bearer", Key);
+        using var admin = _cluster.CreateAdminClient();
         await admin.WaitForClusterAsync(c => c.Step() >= 60, "60 steps");
         var (status, body, _) = await admin.PostJsonAsync("/api/faults", """{"kind":"node.slowdown","target":{"node":"east-00007"},"params":{"factor":4}}""");
         Assert.True(status == HttpStatusCode.Created, body.ToString());

@@ -19,7 +19,7 @@ public sealed class NodeHistogramPrometheusTests : IAsyncLifetime
         await _cluster.StartAsync(
         [
             "--Simulation:Speed", "1", "--Telemetry:PerNode", "true",
-        ], "1s");
+        ], new PrometheusSettings("1s"));
     }
 
     public async ValueTask DisposeAsync() => await _cluster.DisposeAsync();

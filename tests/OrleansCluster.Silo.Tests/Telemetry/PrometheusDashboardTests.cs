@@ -42,15 +42,8 @@ public sealed class PrometheusDashboardTests : IAsyncLifetime
         _secondSilo = ManagedProcess.StartSilo(_secondSiloPort, Settings());
         await _secondSilo.WaitUntilAnsweringAsync($"http://127.0.0.1:{_secondSiloPort}/healthz");
 
-        _prometheus = await ManagedProcess.StartPrometheusAsync(_data, _prometheusPort, $"""
-            global:
-              scrape_interval: 1s
-              evaluation_interval: 1s
-            scrape_configs:
-              - job_name: orleanscluster
-                static_configs:
-                  - targets: ["127.0.0.1:{_siloPort}", "127.0.0.1:{_secondSiloPort}"]
-            """, AdminClient.Ct);
+        var prometheus = new PrometheusSettings("1s") { EvaluationInterval = "1s" };
+        _prometheus = await ManagedProcess.StartPrometheusAsync(_data, _prometheusPort, prometheus.Yaml(_prometheusPort, [_siloPort, _secondSiloPort]), AdminClient.Ct);
     }
 
     public async ValueTask DisposeAsync()
