@@ -44,4 +44,24 @@ public sealed class NoScenarioTests
         Assert.Equal(0, cluster.GetProperty("links").GetArrayLength());
         Assert.True(cluster.GetProperty("linksFromLastStep").GetBoolean(), $"no scenario to read the links on: {cluster}");
     }
+
+    [Fact]
+    public async Task APaceConfiguredForASiloThatStartsNothingIsSaidNotToApply()
+    {
+        // Found by probing: --Simulation:Pace=max with StartOnLaunch=false ran the scenario loaded later at realtime x1, silently.
+        await using var factory = new SiloFactory
+        {
+            Pace = "max",
+            Settings = new Dictionary<string, string> { ["Simulation:StartOnLaunch"] = "false", ["Simulation:LogIntervalSeconds"] = "3600" },
+        };
+        using var client = factory.CreateAdminClient();
+
+        var (status, _, _) = await client.SendJsonAsync(HttpMethod.Put, "/api/scenario", """{"preset":"small"}""");
+
+        Assert.Equal(HttpStatusCode.OK, status);
+        var pace = (await client.GetJsonAsync("/api/cluster")).GetProperty("job").GetProperty("pace");
+        Assert.Equal("realtime", pace.GetProperty("mode").GetString());
+        var warning = await factory.Logs.WaitForLogAsync(l => l.Contains("not applied: Simulation:StartOnLaunch is false", StringComparison.Ordinal), "of the pace not applied");
+        Assert.Contains("Simulation:Pace", warning[..warning.IndexOf(" not applied", StringComparison.Ordinal)], StringComparison.Ordinal);
+    }
 }
