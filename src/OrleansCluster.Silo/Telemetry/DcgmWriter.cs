@@ -240,6 +240,14 @@ public sealed partial class DcgmWriter(
             var seconds = state.Timestamp == _lastScrape ? time.GetElapsedTime(state.Timestamp, now).TotalSeconds : 0;
             state.Timestamp = now;
             shown++;
+            // The HBM rows the node's double-bit ECC errors spared, on the card XID 48 names (every such error of the node
+            // hits that one: GpuSpread.FaultyGpu), as the fault registry counts them in its durable record and tells the
+            // block, so that any silo showing the node reads the same, a restarted one included, and a crash in force
+            // counts once. Never less than this silo last showed: a block laid out anew reads 0 until the registry has
+            // told it (found by review: the count was this silo's own, from 0 on a silo that started showing the node,
+            // and a crash still in force counted once more there).
+            var eccGpu = GpuSpread.FaultyGpu(id, XidCatalog.DoubleBitEcc, node.GpusPerNode);
+            state.RemappedRows = Math.Max(state.RemappedRows, block.RemappedRows[i]);
             for (var g = 0; g < node.GpusPerNode; g++)
             {
                 var gpu = g == faulty
@@ -247,21 +255,7 @@ public sealed partial class DcgmWriter(
                     : GpuTelemetryModel.Vary(readings, generation, state.Spread[g], effect.PowerLimitRatio);
                 state.EnergyMillijoules[g] += gpu.PowerWatts * seconds * 1000;
                 state.NvLinkBytes[g] += gpu.NvLinkBytesPerSecond * seconds;
-                // A double-bit ECC error in HBM spares a row, once per error: counted as the GPU's XID turns to it, and
-                // not again while its node stays down (two such crashes of a node's one card, the second before a
-                // scrape saw the node up, count once; so does 48, then another crash's 79 on another card, then 48
-                // again as that one is repaired: found by review, it counted twice).
-                if (XidCatalog.RemapsARow(gpu.LastXid) && !state.RowRemapped[g])
-                {
-                    state.RemappedRows[g]++;
-                    state.RowRemapped[g] = true;
-                }
-                else if (!effect.Crashed)
-                {
-                    state.RowRemapped[g] = false;
-                }
-
-                gpus.Add(new Gpu(Labels(id, layout.Scenario.Sites[node.SiteIndex].Name, g, model), gpu, state.EnergyMillijoules[g], state.NvLinkBytes[g], state.RemappedRows[g]));
+                gpus.Add(new Gpu(Labels(id, layout.Scenario.Sites[node.SiteIndex].Name, g, model), gpu, state.EnergyMillijoules[g], state.NvLinkBytes[g], g == eccGpu ? state.RemappedRows : 0));
             }
         }
 
@@ -427,8 +421,8 @@ public sealed partial class DcgmWriter(
     public void Dispose() => _gate.Dispose();
 
     // A node's GPUs between scrapes: the GPU model they are, each one's place among them (GpuSpread), their "since boot"
-    // counters, whether each spared a row in the node's crash, and when the counters were last advanced (a TimeProvider timestamp). Written
-    // under the gate only.
+    // counters, the rows its XID-48 card spared as last shown, and when the counters were last advanced (a TimeProvider
+    // timestamp). Written under the gate only.
     private sealed class NodeGpus(string model, double[] spread)
     {
         public string Model { get; } = model;
@@ -439,9 +433,7 @@ public sealed partial class DcgmWriter(
 
         public double[] NvLinkBytes { get; } = new double[spread.Length];
 
-        public int[] RemappedRows { get; } = new int[spread.Length];
-
-        public bool[] RowRemapped { get; } = new bool[spread.Length]; // a row spared since the node was last seen up
+        public int RemappedRows { get; set; } // the most the registry has told for the node's XID-48 card while shown here
 
         public long Timestamp { get; set; }
     }
