@@ -24,7 +24,7 @@ namespace OrleansCluster.Silo.Tests.Telemetry;
 /// </summary>
 public sealed partial class DcgmWriterStateTests
 {
-    private const string Scenario = """
+    internal const string Scenario = """
         {
           "name": "writer-state", "seed": 3,
           "job": { "flopsPerGpuPerStep": 4e14, "gradientBytes": 1e9, "barrierTimeoutSeconds": 100 },
@@ -105,22 +105,56 @@ public sealed partial class DcgmWriterStateTests
         Assert.Equal(2, Rows(await WriteAsync(relaid), "a-00001", card));
     }
 
+    [Fact]
+    public async Task WhatTheWriterKeepsOfNodesNoLongerShownStaysWithinDcgmMaxGpus()
+    {
+        // Each GPU's counters and temperatures are kept while its node is off the page (AbsentNodeRetention), so that they
+        // go on when it comes back; bounded too by DcgmMaxGpus of absent GPUs, the longest absent forgotten first (found by
+        // review, fix-dcgm: only the five minutes bounded them, whatever number of nodes moved through a silo meanwhile).
+        await using var factory = DcgmSilo(maxGpus: 8);
+        using var client = factory.CreateAdminClient();
+        await MetricsPage.LoadAsync(client, Scenario);
+        var entry = await WaitForEntryAsync(factory, "a-00001");
+        var clock = new ManualClock();
+        var nodes = new DcgmNodes();
+        using var writer = Writer(factory, nodes, factory.Services.GetRequiredService<IGrainFactory>(), clock);
+        async Task<double> ShowAsync(string node)
+        {
+            // The node alone on the page (one node's eight GPUs: DcgmMaxGpus), ten seconds after the last page.
+            var i = entry.Nodes.ToList().IndexOf(node);
+            nodes.Register("only", new DcgmNodes.Entry(entry.Scenario, entry.Epoch, [node], [entry.Busy[i]], [NodeEffect.None], [false], [0]));
+            clock.Advance(TimeSpan.FromSeconds(10));
+            var match = Regex.Match(await WriteAsync(writer), $"^DCGM_FI_DEV_TOTAL_ENERGY_CONSUMPTION\\{{gpu=\"0\",[^}}]*Hostname=\"{node}\"[^}}]*\\}} (\\S+)$", RegexOptions.Multiline);
+            Assert.True(match.Success, $"no energy for {node}");
+            return double.Parse(match.Groups[1].Value, CultureInfo.InvariantCulture);
+        }
+
+        await ShowAsync("a-00001");
+        var first = await ShowAsync("a-00001");
+        await ShowAsync("a-00002");
+        var second = await ShowAsync("a-00002");
+        Assert.True(first > 0 && second > 0, $"energy {first} and {second} mJ");
+        await ShowAsync("a-00003"); // two nodes off the page, 16 GPUs: the longest absent goes
+        Assert.Equal(second, await ShowAsync("a-00002")); // kept: back from an absence, it goes on from where it was
+        Assert.Equal(0, await ShowAsync("a-00001")); // forgotten: from 0
+    }
+
     // A double-bit ECC error on the node, as the job hands the registry a background failure of the gpu-hbm3 cause.
     private static BackgroundFault Hbm(string id, string node, double startSeconds, double repairSeconds) =>
         new(id, "gpu-hbm3", FaultKind.NodeCrash, new FaultTargetRequest(Node: node), new Dictionary<string, double>(), startSeconds, repairSeconds, Xid: XidCatalog.DoubleBitEcc);
 
-    private static SiloFactory DcgmSilo() => new()
+    internal static SiloFactory DcgmSilo(int maxGpus = TelemetryOptions.DefaultDcgmMaxGpus) => new()
     {
         Pace = "max",
-        Settings = new Dictionary<string, string> { ["Telemetry:Dcgm"] = "true" },
+        Settings = new Dictionary<string, string> { ["Telemetry:Dcgm"] = "true", ["Telemetry:DcgmMaxGpus"] = maxGpus.ToString(CultureInfo.InvariantCulture) },
     };
 
-    private static DcgmWriter Writer(SiloFactory factory, DcgmNodes nodes, IGrainFactory grains, TimeProvider clock) =>
+    internal static DcgmWriter Writer(SiloFactory factory, DcgmNodes nodes, IGrainFactory grains, TimeProvider clock) =>
         new(nodes, factory.Services.GetRequiredService<LayoutCache>(), new SimulationMetrics(), grains, factory.Services.GetRequiredService<IOptions<DcgmOptions>>(),
             factory.Services.GetRequiredService<IOptions<TelemetryOptions>>(), factory.Services.GetRequiredService<ILogger<DcgmWriter>>(), clock);
 
     // The silo's block entry for a node once it has a busy share (a step computed).
-    private static async Task<DcgmNodes.Entry> WaitForEntryAsync(SiloFactory factory, string node)
+    internal static async Task<DcgmNodes.Entry> WaitForEntryAsync(SiloFactory factory, string node)
     {
         var registry = factory.Services.GetRequiredService<DcgmNodes>();
         var deadline = DateTime.UtcNow.AddSeconds(60);
@@ -137,7 +171,7 @@ public sealed partial class DcgmWriterStateTests
         throw new TimeoutException($"no block entry with a busy share for {node}");
     }
 
-    private static async Task<string> WriteAsync(DcgmWriter writer)
+    internal static async Task<string> WriteAsync(DcgmWriter writer)
     {
         var output = new StringBuilder();
         await writer.WriteAsync(output, AdminClient.Ct);
@@ -193,7 +227,7 @@ public sealed partial class DcgmWriterStateTests
     }
 
     // A clock the test moves.
-    private sealed class ManualClock : TimeProvider
+    internal sealed class ManualClock : TimeProvider
     {
         private long _ticks = TimeSpan.TicksPerDay;
 
