@@ -80,12 +80,28 @@ internal static class PortReservations
         }
     }
 
+    /// <summary>The variable that narrows the ports handed out to a range of its own (<c>22200-22399</c>).</summary>
+    public const string RangeVariable = "ORLEANSCLUSTER_TEST_PORTS";
+
     /// <summary>
     /// The ports to hand out: 20000-29999 below Linux's ephemeral range (from 32768 by default; 49152 on Windows and
-    /// macOS), or above its top where it is configured to start lower; refused where neither leaves room.
+    /// macOS), or above its top where it is configured to start lower; refused where neither leaves room. Where
+    /// <see cref="RangeVariable"/> names a range (<c>low-high</c>), that range alone: on a machine shared by several
+    /// test runs, each kept to ports of its own.
     /// </summary>
     private static (int Lowest, int Highest) OutsideEphemeralRange()
     {
+        if (Environment.GetEnvironmentVariable(RangeVariable) is { Length: > 0 } given)
+        {
+            var bounds = given.Split('-', StringSplitOptions.TrimEntries);
+            return bounds.Length == 2
+                && int.TryParse(bounds[0], NumberStyles.None, CultureInfo.InvariantCulture, out var from)
+                && int.TryParse(bounds[1], NumberStyles.None, CultureInfo.InvariantCulture, out var to)
+                && from is >= 1024 and <= IPEndPoint.MaxPort && to >= from && to <= IPEndPoint.MaxPort
+                ? (from, to)
+                : throw new InvalidOperationException($"{RangeVariable}={given}: expected two ports low-high, 1024 to {IPEndPoint.MaxPort}");
+        }
+
         const string rangeFile = "/proc/sys/net/ipv4/ip_local_port_range";
         if (!File.Exists(rangeFile))
         {

@@ -50,8 +50,16 @@ internal sealed class NodeEffectActivator : IActivator<NodeEffect>
 }
 
 /// <summary>What the faults in force do to one node now: what the fault registry tells the node's block.</summary>
+/// <param name="Node">The node.</param>
+/// <param name="Effect">What the faults in force on it do to it.</param>
+/// <param name="RemappedRows">
+/// The HBM rows the node's GPUs have spared for double-bit ECC errors (XID 48), ever, in this scenario: dcgm mode's
+/// <c>DCGM_FI_DEV_UNCORRECTABLE_REMAPPED_ROWS</c> of the GPU that XID names. The registry's count, from its durable
+/// record, so that every silo showing the node reads the same; told with the effect, as it changes only when a crash
+/// begins (and again to a block laid out anew). 0 from a registry built before it was told.
+/// </param>
 [GenerateSerializer, Immutable, Alias("NodeEffectChange")]
-public sealed record NodeEffectChange([property: Id(0)] string Node, [property: Id(1)] NodeEffect Effect);
+public sealed record NodeEffectChange([property: Id(0)] string Node, [property: Id(1)] NodeEffect Effect, [property: Id(2)] int RemappedRows = 0);
 
 /// <summary>
 /// A block's request for a node's compute times over consecutive steps under <paramref name="Effect"/>, what the

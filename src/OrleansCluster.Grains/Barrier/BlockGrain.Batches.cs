@@ -41,7 +41,7 @@ public sealed partial class BlockGrain
             return;
         }
 
-        foreach (var (node, effect) in changes)
+        foreach (var (node, effect, rows) in changes)
         {
             if (!_indexOf.TryGetValue(node, out var i))
             {
@@ -52,6 +52,7 @@ public sealed partial class BlockGrain
             // One instance stands for no effect, so that the refill tells a node at rest by reference (an effect from a
             // registry built before PowerLimitRatio reads it 1, no limit, as it is deserialized: NodeEffectActivator).
             _effects[i] = effect == NodeEffect.None ? NodeEffect.None : effect;
+            _remappedRows[i] = rows;
             _stale[i] = true;
             _gatheredAhead = -1; // the next step reduced ahead read the node's old batch
         }

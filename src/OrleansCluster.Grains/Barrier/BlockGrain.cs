@@ -58,6 +58,7 @@ public sealed partial class BlockGrain(
     private readonly bool _stepAhead = tuning.Value.StepAhead;
     private double[] _busy = [];
     private NodeEffect[] _effects = [];
+    private int[] _remappedRows = []; // HBM rows each node's GPUs spared, as the registry counts them (dcgm mode)
     private NodeCounts[] _states = [];
     private (int Healthy, int Degraded, int Down)[] _tally = [];
     private readonly List<int> _refill = [];
@@ -114,9 +115,10 @@ public sealed partial class BlockGrain(
         _gatheredAhead = -1;
         _busy = Enumerable.Repeat(double.NaN, n).ToArray();
         _effects = Enumerable.Repeat(NodeEffect.None, n).ToArray(); // a run starts healthy: the registry tells its faults after
+        _remappedRows = new int[n]; // and the rows its nodes' GPUs spared
         if (telemetry.Value.Dcgm)
         {
-            dcgm.Register(config.Block, new DcgmNodes.Entry(config.Scenario, config.Epoch, _specs.Select(s => s.Node).ToArray(), _busy, _effects, _evicted));
+            dcgm.Register(config.Block, new DcgmNodes.Entry(config.Scenario, config.Epoch, _specs.Select(s => s.Node).ToArray(), _busy, _effects, _evicted, _remappedRows));
         }
 
         if (telemetry.Value.PerNode)

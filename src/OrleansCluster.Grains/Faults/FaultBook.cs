@@ -1,5 +1,6 @@
 using OrleansCluster.Abstractions.Messages;
 using OrleansCluster.Model.Faults;
+using OrleansCluster.Model.Telemetry;
 
 namespace OrleansCluster.Grains.Faults;
 
@@ -89,6 +90,40 @@ public sealed class FaultBook
 
     /// <summary>What the faults in force on <paramref name="link"/> do at <paramref name="now"/>.</summary>
     public List<ActiveFault> ActingOnLink(string link, DateTimeOffset now) => Acting(_byLink, link, now);
+
+    /// <summary>
+    /// The HBM rows the faults of the book have spared on <paramref name="node"/> by <paramref name="now"/>: one per crashed
+    /// spell begun of each fault whose XID remaps a row (<see cref="RowsSpared"/>). The rows of the faults that ended are
+    /// the registry's stored tally (<c>FaultRegistryState.RemappedRows</c>): the two add up to the node's count.
+    /// </summary>
+    public int RowsSparedOn(string node, DateTimeOffset now)
+    {
+        var rows = 0;
+        if (_byNode.TryGetValue(node, out var entries))
+        {
+            foreach (var entry in entries)
+            {
+                rows = (int)Math.Min(int.MaxValue, (long)rows + RowsSparedBy(entry.Fault, entry.Schedule, now));
+            }
+        }
+
+        return rows;
+    }
+
+    /// <summary>
+    /// The HBM rows <paramref name="fault"/> spared on each of its nodes by <paramref name="at"/> (its end, for one that
+    /// ended): a double-bit ECC error (XID 48) spares one per crashed spell it began (<see cref="FaultSchedule.CrashSpellsBy"/>),
+    /// and the remapping is the GPU's for good (its InfoROM keeps it); any other XID, or a fault that never took the
+    /// node down, none.
+    /// </summary>
+    public static int RowsSpared(Fault fault, DateTimeOffset at)
+    {
+        ArgumentNullException.ThrowIfNull(fault);
+        return RowsSparedBy(fault, FaultSchedule.For(FaultIntake.Kind(fault.Kind), fault.Params, fault.StartsAt, fault.EndsAt), at);
+    }
+
+    private static int RowsSparedBy(Fault fault, FaultSchedule schedule, DateTimeOffset at) =>
+        fault.Xid is { } xid && XidCatalog.RemapsARow(xid) ? schedule.CrashSpellsBy(at) : 0;
 
     /// <summary>The faults pending or in force on <paramref name="node"/>.</summary>
     public IEnumerable<Fault> OnNode(string node) => _byNode.TryGetValue(node, out var list) ? list.Select(e => e.Fault) : [];

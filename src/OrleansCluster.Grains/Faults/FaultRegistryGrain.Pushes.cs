@@ -25,7 +25,7 @@ public sealed partial class FaultRegistryGrain
         var blockSize = _store.State.BlockSize > 0 ? _store.State.BlockSize : tuning.Value.BlockSize;
         foreach (var block in pushes.Where(p => p.IsNode).GroupBy(p => ClusterLayout.BlockOf(p.Target, blockSize) ?? string.Empty, StringComparer.Ordinal))
         {
-            var changes = block.Select(p => new NodeEffectChange(p.Target, p.Node!)).ToArray();
+            var changes = block.Select(p => new NodeEffectChange(p.Target, p.Node!, p.RemappedRows)).ToArray();
             calls.Add((block.Key.Length == 0
                 ? Task.FromException(new ArgumentException($"not node ids: {string.Join(", ", changes.Select(c => c.Node))}", nameof(pushes)))
                 : GrainFactory.GetGrain<IBlockGrain>(block.Key).SetNodeEffectsAsync(epoch, changes), block.ToArray()));

@@ -37,6 +37,14 @@ public sealed partial class FaultRegistryGrain
                     LogUnresolved(logger, restored.Id, problems);
                 }
 
+                if (restored.EndedAlready is { } ended)
+                {
+                    // Its rows were the live faults' in the record, which still holds it: they join the tally (written
+                    // with the live faults below), as its end's own write would have made them.
+                    var end = _store.History.LastOrDefault(f => f.Id == ended.Id)?.EndsAt ?? ended.EndsAt;
+                    _store.Tally(ended with { EndsAt = end }); // its nodes as resolved again, its end as the history has it
+                }
+
                 if (restored.Rewrite)
                 {
                     _store.LiveChanged();

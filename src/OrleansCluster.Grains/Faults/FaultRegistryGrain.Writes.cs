@@ -76,9 +76,9 @@ public sealed partial class FaultRegistryGrain
     private async Task<List<Fault>> CommitEndingsAsync(IReadOnlyCollection<Fault> ending, FaultState how, IReadOnlyCollection<Fault>? adding = null, Action<FaultRegistryState>? change = null)
     {
         var undo = Checkpoint();
-        change?.Invoke(_store.State);
         var ended = FaultEndings.As(ending, how, clock.GetUtcNow());
         _store.Journal(ended);
+        change?.Invoke(_store.State); // after the journal: a new scenario's run starts its rows' tally at 0, without the old one's
         await CommitAsync(FaultEndings.LiveAfter(_memory.Book.Faults, ended, adding ?? []), undo);
         _memory.Retire(ended);
         ended.ForEach(AddToHistory);

@@ -276,7 +276,7 @@ public sealed partial class FaultRegistryGrain(
                 LogExpired(logger, fault.Id, fault.Kind.ApiName);
             }
 
-            await PushAsync(_memory.Plan(pass, changed));
+            await PushAsync(_memory.Plan(pass, changed, _store.State.RemappedRows));
             _memory.Pushed(pass);
             if (!writeBehind && (pass.Expired.Count > 0 || _store.LiveDirty))
             {

@@ -113,13 +113,14 @@ internal sealed class FaultRegistryMemory
     /// (<paramref name="changed"/>, the pass's expired faults, and those that started or turned their phase since the
     /// last pass: <see cref="FaultBook.Touched"/>), or of every target when <paramref name="changed"/> is null, where it
     /// differs from what the target was told, and every target to tell again. A mutation costs in proportion to its
-    /// own targets, not to every fault in force.
+    /// own targets, not to every fault in force. A node's HBM rows spared are <paramref name="ended"/>'s (the stored tally
+    /// of the faults that ended) and the book's.
     /// </summary>
-    public IReadOnlyList<PushedEffects.Push> Plan(Pass pass, IReadOnlyCollection<Fault>? changed)
+    public IReadOnlyList<PushedEffects.Push> Plan(Pass pass, IReadOnlyCollection<Fault>? changed, IReadOnlyDictionary<string, int>? ended = null)
     {
         ArgumentNullException.ThrowIfNull(pass);
         var (nodes, links) = changed is null ? default : Book.Touched(changed.Concat(pass.Expired), _lastPass, pass.Now);
-        return _pushed.Plan(Book, nodes, links, pass.Now);
+        return _pushed.Plan(Book, nodes, links, pass.Now, ended);
     }
 
     /// <summary>The pass's pushes were made: the next pass recomputes what changes after its time.</summary>

@@ -56,16 +56,26 @@ public sealed class FaultRegistryState
     [Id(13)] public Guid Writer { get; set; }
 
     /// <summary>
+    /// The HBM rows the faults that ended spared, per node (<see cref="FaultBook.RowsSpared"/>): added as each leaves the
+    /// live faults (<c>FaultStore.Journal</c>), in the same write, so that a fault's rows are counted once whether it is
+    /// live or ended, and a node's count (this plus its live faults', <see cref="FaultBook.RowsSparedOn"/>) is the same
+    /// after any reload. A node's remapping is its GPU's for good, as real GPUs keep it in their InfoROM: kept across
+    /// runs of the scenario, started again only with another scenario (other machines). One entry per node a double-bit
+    /// ECC error ever hit: bounded by the scenario's nodes. Empty in a record written before it was kept.
+    /// </summary>
+    [Id(14)] public Dictionary<string, int> RemappedRows { get; set; } = new(StringComparer.Ordinal);
+
+    /// <summary>
     /// Moves the state to run <paramref name="epoch"/> of <paramref name="scenario"/>, laid out in blocks of
     /// <paramref name="blockSize"/> nodes. Found by probing: the counters ran on across scenarios, and the metrics
     /// labelled every earlier scenario's injections and failures (causes it does not have included) with the one loaded
-    /// now; another scenario than the stored one starts them again.
+    /// now; another scenario than the stored one starts them again, and the rows spared (other machines).
     /// </summary>
     internal void BeginRun(long epoch, ScenarioSource scenario, int blockSize)
     {
         if (!Equals(scenario, Scenario))
         {
-            (InjectedByKind, FailuresByCause) = (new(StringComparer.Ordinal), new(StringComparer.Ordinal));
+            (InjectedByKind, FailuresByCause, RemappedRows) = (new(StringComparer.Ordinal), new(StringComparer.Ordinal), new(StringComparer.Ordinal));
         }
 
         (Epoch, Scenario, BlockSize) = (epoch, scenario, blockSize);
@@ -83,6 +93,7 @@ public sealed class FaultRegistryState
         copy.FailuresByCause = new(FailuresByCause, StringComparer.Ordinal);
         copy.Idempotency = [.. Idempotency];
         copy.Ending = [.. Ending];
+        copy.RemappedRows = new(RemappedRows, StringComparer.Ordinal);
         return copy;
     }
 }

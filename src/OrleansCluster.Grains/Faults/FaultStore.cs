@@ -328,15 +328,43 @@ internal sealed partial class FaultStore(IPersistentState<FaultRegistryState> st
 
     /// <summary>
     /// Notes in the live state how <paramref name="ending"/> end, before the write that takes them out of the live
-    /// faults: that write then records their end too, whatever becomes of the history's own write.
+    /// faults: that write then records their end too, whatever becomes of the history's own write; and the HBM rows
+    /// they spared join the nodes' tally (<see cref="FaultRegistryState.RemappedRows"/>) in that same write, as they
+    /// leave the live faults that counted them until then.
     /// </summary>
     public void Journal(IEnumerable<Fault> ending)
     {
         var journal = state.State.Ending;
-        journal.AddRange(ending.Select(FaultIntake.Stored)); // a site's fault without its node list, as the live faults keep it
+        foreach (var fault in ending)
+        {
+            journal.Add(FaultIntake.Stored(fault)); // a site's fault without its node list, as the live faults keep it
+            Tally(fault);
+        }
+
         if (journal.Count > EndedKept)
         {
             journal.RemoveRange(0, journal.Count - EndedKept);
+        }
+    }
+
+    /// <summary>
+    /// Adds the HBM rows <paramref name="ended"/> spared, to its end, to its nodes' tally: for a fault the stored live
+    /// faults still held though it had ended (<see cref="FaultRestore.Restored.EndedAlready"/>: the write that took it out
+    /// with its rows did not land), as <see cref="Journal"/> does for every other.
+    /// </summary>
+    public void Tally(Fault ended)
+    {
+        ArgumentNullException.ThrowIfNull(ended);
+        var rows = FaultBook.RowsSpared(ended, ended.EndsAt ?? DateTimeOffset.MaxValue);
+        if (rows == 0)
+        {
+            return;
+        }
+
+        var tally = state.State.RemappedRows;
+        foreach (var node in ended.Targets.Nodes)
+        {
+            tally[node] = (int)Math.Min(int.MaxValue, (long)tally.GetValueOrDefault(node) + rows);
         }
     }
 

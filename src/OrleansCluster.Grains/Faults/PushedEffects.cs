@@ -5,14 +5,17 @@ using OrleansCluster.Model.Simulation;
 namespace OrleansCluster.Grains.Faults;
 
 /// <summary>
-/// The effect each node and link grain was last told, so that a pass pushes only what changed, and the targets
-/// whose push failed, so that the next pass pushes them again whatever their effect. Pure bookkeeping.
+/// The effect each node and link grain was last told, and the HBM rows each node's GPUs have spared (dcgm mode's
+/// <c>DCGM_FI_DEV_UNCORRECTABLE_REMAPPED_ROWS</c>, told with the effect), so that a pass pushes only what changed, and
+/// the targets whose push failed, so that the next pass pushes them again whatever their effect. Pure bookkeeping.
 /// </summary>
 public sealed class PushedEffects
 {
     private readonly Dictionary<string, NodeEffect> _nodes = new(StringComparer.Ordinal);
+    private readonly Dictionary<string, int> _rows = new(StringComparer.Ordinal);
     private readonly Dictionary<string, LinkEffect> _links = new(StringComparer.Ordinal);
     private readonly HashSet<(string Target, bool IsNode)> _retry = [];
+    private static readonly Dictionary<string, int> NoRows = [];
 
     /// <summary>The nodes told an effect other than none, and what.</summary>
     public IReadOnlyDictionary<string, NodeEffect> Nodes => _nodes;
@@ -24,29 +27,35 @@ public sealed class PushedEffects
     public void Reset()
     {
         _nodes.Clear();
+        _rows.Clear();
         _links.Clear();
         _retry.Clear();
     }
 
     /// <summary>
     /// The pushes a pass makes: for each of <paramref name="nodes"/> and <paramref name="links"/> (every target
-    /// told or faulted when null), the combined effect of the faults of <paramref name="book"/> at <paramref name="now"/>
-    /// where it differs from what the grain was told, plus every target whose last push failed.
+    /// told, faulted or with a spared row when null), the combined effect of the faults of <paramref name="book"/> at
+    /// <paramref name="now"/> and, for a node, the HBM rows its GPUs have spared (<paramref name="ended"/>, the tally of
+    /// the faults that ended, plus the book's: <see cref="FaultBook.RowsSparedOn"/>), where either differs from what the
+    /// grain was told, plus every target whose last push failed.
     /// </summary>
-    public IReadOnlyList<Push> Plan(FaultBook book, IEnumerable<string>? nodes, IEnumerable<string>? links, DateTimeOffset now)
+    public IReadOnlyList<Push> Plan(FaultBook book, IEnumerable<string>? nodes, IEnumerable<string>? links, DateTimeOffset now, IReadOnlyDictionary<string, int>? ended = null)
     {
         ArgumentNullException.ThrowIfNull(book);
+        ended ??= NoRows;
         var retried = _retry.ToArray();
         _retry.Clear();
         var pushes = new List<Push>();
-        foreach (var node in Targets(nodes ?? book.Nodes.Union(_nodes.Keys), retried, isNode: true))
+        foreach (var node in Targets(nodes ?? book.Nodes.Union(_nodes.Keys).Union(_rows.Keys).Union(ended.Keys), retried, isNode: true))
         {
             var acting = book.ActingOnNode(node, now);
             var (slowdown, crashed, clock) = FaultEffects.ForNode(acting);
             var effect = new NodeEffect(slowdown, crashed, clock, FaultEffects.CrashXid(acting), FaultEffects.PowerLimitRatio(acting));
-            if (Record(_nodes, node, effect, NodeEffect.None) || retried.Contains((node, true)))
+            var rows = (int)Math.Min(int.MaxValue, (long)ended.GetValueOrDefault(node) + book.RowsSparedOn(node, now));
+            // Both recorded: `|`, not `||`.
+            if (Record(_nodes, node, effect, NodeEffect.None) | Record(_rows, node, rows, 0) || retried.Contains((node, true)))
             {
-                pushes.Add(new Push(node, IsNode: true, effect, null));
+                pushes.Add(new Push(node, IsNode: true, effect, null, rows));
             }
         }
 
@@ -105,6 +114,6 @@ public sealed class PushedEffects
         return changed;
     }
 
-    /// <summary>One grain to tell: a node's effect or a link's.</summary>
-    public sealed record Push(string Target, bool IsNode, NodeEffect? Node, LinkEffect? Link);
+    /// <summary>One grain to tell: a node's effect (with the HBM rows its GPUs have spared) or a link's.</summary>
+    public sealed record Push(string Target, bool IsNode, NodeEffect? Node, LinkEffect? Link, int RemappedRows = 0);
 }

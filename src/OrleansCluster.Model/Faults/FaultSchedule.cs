@@ -52,6 +52,25 @@ public abstract record FaultSchedule(FaultKind Kind, IReadOnlyDictionary<string,
         }
     }
 
+    /// <summary>
+    /// How many crashed spells the fault has begun by <paramref name="at"/>, each before its end: 1 for a <c>node.crash</c>
+    /// that has started (and started before it ended: a crash cleared while pending never took the node down), the
+    /// crashed half-periods begun for a <c>node.flap</c>, 0 for any other kind. Each spell is one error the GPU reported
+    /// (an XID-48 crash spares one HBM row per spell: <c>DCGM_FI_DEV_UNCORRECTABLE_REMAPPED_ROWS</c>).
+    /// </summary>
+    public int CrashSpellsBy(DateTimeOffset at)
+    {
+        if (EndsAt is { } end && at >= end)
+        {
+            at = end.AddTicks(-1); // the last moment it was in force: a spell that would begin at its end never did
+        }
+
+        return at < StartsAt ? 0 : SpellsSinceStart(at);
+    }
+
+    /// <summary>The crashed spells begun by <paramref name="at"/>, at or after <see cref="StartsAt"/> and before the end.</summary>
+    protected virtual int SpellsSinceStart(DateTimeOffset at) => Kind == FaultKind.NodeCrash ? 1 : 0;
+
     /// <summary>Whether the fault holds its target down at <paramref name="now"/> by its own timing (a flap's crashed half).</summary>
     protected virtual bool Down(DateTimeOffset now) => false;
 
@@ -72,6 +91,11 @@ public sealed record FlapSchedule(IReadOnlyDictionary<string, double> Params, Da
     /// <inheritdoc />
     protected override bool Down(DateTimeOffset now) =>
         (long)Math.Floor((now - StartsAt).TotalSeconds / PeriodSeconds) % 2 == 0;
+
+    /// <inheritdoc />
+    /// <remarks>Its crashed halves begin at every other phase: phases 0, 2, 4... (as <see cref="Down"/> reads them).</remarks>
+    protected override int SpellsSinceStart(DateTimeOffset at) =>
+        (int)Math.Min(int.MaxValue, Math.Floor(Math.Floor((at - StartsAt).TotalSeconds / PeriodSeconds) / 2) + 1);
 
     /// <inheritdoc />
     protected override DateTimeOffset? NextPhaseAfter(DateTimeOffset now) =>

@@ -39,7 +39,8 @@ public sealed record GpuReadings(
 /// capped A100 read 153.5 W against its 120 W cap, at 87-89 C). A GPU its node's crash took down reports the XID of
 /// the crash (79, "GPU has fallen off the bus", when the crash names none) with no utilisation or power (one GPU of the
 /// node: <see cref="GpuSpread.FaultyGpu"/>). <see cref="Vary"/> sets the GPUs of a node a little apart. A GPU that runs no kernel
-/// at all (its job paused or stopped, its node evicted from the job without crashing) reads <see cref="Idle"/>. The
+/// at all (its job paused or stopped, its node evicted from the job without crashing) reads <see cref="Idle"/>. Its
+/// temperatures are the steady values of the power drawn; the page moves toward them with <see cref="ThermalLag"/>. The
 /// activity figures below are assumptions in the range published profiles show (docs/telemetry.md): they set the
 /// contrast, not a particular kernel.
 /// </summary>
@@ -76,8 +77,8 @@ public static class GpuTelemetryModel
 
     /// <summary>
     /// Readings of a healthy GPU of <paramref name="generation"/> that runs no kernel: no XID, no utilisation or activity,
-    /// its idle power and SM clock, at the temperature of no dynamic power (a GPU that just stopped cools toward it;
-    /// the model has no thermal inertia). Its framebuffer stays as it was: the job's process holds its memory while it
+    /// its idle power and SM clock, at the temperature of no dynamic power (its steady value: a GPU that just stopped
+    /// cools toward it, <see cref="ThermalLag"/>). Its framebuffer stays as it was: the job's process holds its memory while it
     /// is paused, or until it is rescheduled after its node was evicted. The same for every GPU of a generation.
     /// </summary>
     public static GpuReadings Idle(GpuGeneration generation)

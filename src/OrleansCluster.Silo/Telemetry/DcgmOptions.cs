@@ -1,4 +1,5 @@
 using System.ComponentModel.DataAnnotations;
+using OrleansCluster.Model.Telemetry;
 
 namespace OrleansCluster.Silo.Telemetry;
 
@@ -31,6 +32,14 @@ public sealed class DcgmOptions
     /// <summary>The training container's name in each pod.</summary>
     [RegularExpression(DnsLabel, ErrorMessage = "Telemetry:Dcgm:Container must be a DNS label (lower-case letters, digits, '-')")]
     public string Container { get; set; } = "trainer";
+
+    /// <summary>
+    /// The time constant, seconds, with which each GPU's temperature (<c>DCGM_FI_DEV_GPU_TEMP</c>,
+    /// <c>DCGM_FI_DEV_MEMORY_TEMP</c>) follows its power, over the wall time between scrapes (<see cref="ThermalLag"/>;
+    /// default 20). 0: the model's steady temperature at once.
+    /// </summary>
+    [Range(0, 3600, ErrorMessage = "Telemetry:Dcgm:ThermalTimeConstantSeconds must be between 0 and 3600")]
+    public double ThermalTimeConstantSeconds { get; set; } = ThermalLag.DefaultTimeConstantSeconds;
 
     /// <summary>Add <c>hpc_job</c>, the Slurm job id holding every GPU.</summary>
     public bool Slurm { get; set; }

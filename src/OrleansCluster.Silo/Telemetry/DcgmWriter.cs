@@ -16,7 +16,9 @@ namespace OrleansCluster.Silo.Telemetry;
 /// Writes per-GPU series named, typed, labelled and described as NVIDIA's dcgm-exporter does with its default
 /// counters (<c>Telemetry:Dcgm=true</c>), so that dashboards and alert rules written for a DCGM fleet read the
 /// simulator unchanged. Values come from <see cref="GpuTelemetryModel"/>; the two counters (energy, NVLink
-/// traffic) integrate power and bandwidth over the wall time between scrapes. With <see cref="DcgmOptions"/>' workload
+/// traffic) integrate power and bandwidth over the wall time between scrapes, each GPU's temperatures follow the model's
+/// steady ones with a first-order lag over that time (<see cref="ThermalLag"/>), and the rows remapped are the fault
+/// registry's durable count, as the block holds it (<see cref="DcgmNodes.Entry.RemappedRows"/>). With <see cref="DcgmOptions"/>' workload
 /// labels on, each series ends with them in dcgm-exporter's order (its attributes, sorted by name). A GPU keeps its
 /// pod's labels while its node is down or evicted: the pod still holds the device until the job is rescheduled, and a
 /// rule scoped to the job's namespace must see the XID of the GPU that failed it. One GPU of a crashed node reports the XID
@@ -238,30 +240,26 @@ public sealed partial class DcgmWriter(
             // from its return (found by review: it was credited with the whole absence, which another silo may have
             // counted meanwhile).
             var seconds = state.Timestamp == _lastScrape ? time.GetElapsedTime(state.Timestamp, now).TotalSeconds : 0;
+            var sinceShown = time.GetElapsedTime(state.Timestamp, now).TotalSeconds; // the temperature lags over any absence too
             state.Timestamp = now;
             shown++;
+            // The HBM rows the node's double-bit ECC errors spared, on the card XID 48 names (every such error of the node
+            // hits that one: GpuSpread.FaultyGpu), as the fault registry counts them in its durable record and tells the
+            // block, so that any silo showing the node reads the same, a restarted one included, and a crash in force
+            // counts once. Never less than this silo last showed: a block laid out anew reads 0 until the registry has
+            // told it (found by review: the count was this silo's own, from 0 on a silo that started showing the node,
+            // and a crash still in force counted once more there).
+            var eccGpu = GpuSpread.FaultyGpu(id, XidCatalog.DoubleBitEcc, node.GpusPerNode);
+            state.RemappedRows = Math.Max(state.RemappedRows, block.RemappedRows[i]);
             for (var g = 0; g < node.GpusPerNode; g++)
             {
                 var gpu = g == faulty
                     ? GpuTelemetryModel.Read(generation, block.Busy[i], effect.ClockRatio, down: true, xid, effect.PowerLimitRatio)
                     : GpuTelemetryModel.Vary(readings, generation, state.Spread[g], effect.PowerLimitRatio);
+                gpu = Lag(gpu, state, g, generation, sinceShown);
                 state.EnergyMillijoules[g] += gpu.PowerWatts * seconds * 1000;
                 state.NvLinkBytes[g] += gpu.NvLinkBytesPerSecond * seconds;
-                // A double-bit ECC error in HBM spares a row, once per error: counted as the GPU's XID turns to it, and
-                // not again while its node stays down (two such crashes of a node's one card, the second before a
-                // scrape saw the node up, count once; so does 48, then another crash's 79 on another card, then 48
-                // again as that one is repaired: found by review, it counted twice).
-                if (XidCatalog.RemapsARow(gpu.LastXid) && !state.RowRemapped[g])
-                {
-                    state.RemappedRows[g]++;
-                    state.RowRemapped[g] = true;
-                }
-                else if (!effect.Crashed)
-                {
-                    state.RowRemapped[g] = false;
-                }
-
-                gpus.Add(new Gpu(Labels(id, layout.Scenario.Sites[node.SiteIndex].Name, g, model), gpu, state.EnergyMillijoules[g], state.NvLinkBytes[g], state.RemappedRows[g]));
+                gpus.Add(new Gpu(Labels(id, layout.Scenario.Sites[node.SiteIndex].Name, g, model), gpu, state.EnergyMillijoules[g], state.NvLinkBytes[g], g == eccGpu ? state.RemappedRows : 0));
             }
         }
 
@@ -272,6 +270,22 @@ public sealed partial class DcgmWriter(
 
         _lastScrape = now;
         return (gpus, omitted);
+    }
+
+    // The GPU's temperatures as they lag its power (ThermalLag, Telemetry:Dcgm:ThermalTimeConstantSeconds): each moves
+    // from what the last page showed toward the model's steady value for the power drawn now, over the wall time since
+    // (found by review, fix-dcgm: they jumped with every change of power, a paused job's GPUs from 56 C to 32 C between
+    // two scrapes, where a real GPU takes a minute or so). A GPU this silo has not shown starts at its steady value; one
+    // whose steady value is its generation's slowdown temperature (a thermal throttle) is there at once: that heat is
+    // what throttles it.
+    private GpuReadings Lag(GpuReadings gpu, NodeGpus state, int g, GpuGeneration generation, double seconds)
+    {
+        var tau = options.Value.ThermalTimeConstantSeconds;
+        var hot = gpu.GpuTemperatureC >= generation.SlowdownTemperatureC;
+        state.GpuTemperatureC[g] = hot ? gpu.GpuTemperatureC : ThermalLag.Step(state.GpuTemperatureC[g], gpu.GpuTemperatureC, seconds, tau);
+        state.MemoryTemperatureC[g] = hot ? gpu.MemoryTemperatureC : ThermalLag.Step(state.MemoryTemperatureC[g], gpu.MemoryTemperatureC, seconds, tau);
+        var (gpuC, memoryC) = (Math.Round(state.GpuTemperatureC[g]), Math.Round(state.MemoryTemperatureC[g]));
+        return gpuC == gpu.GpuTemperatureC && memoryC == gpu.MemoryTemperatureC ? gpu : gpu with { GpuTemperatureC = gpuC, MemoryTemperatureC = memoryC };
     }
 
     // The running scenario's nodes on this silo that the page writes (each a block's entry, the node's index in it and
@@ -326,12 +340,22 @@ public sealed partial class DcgmWriter(
     [LoggerMessage(Level = LogLevel.Warning, Message = "dcgm series: scenario {Scenario} has {Total} GPUs on this silo, past Telemetry:DcgmMaxGpus ({Max}): /metrics writes {Kept} of them and leaves out {Omitted} (gpusim_dcgm_gpus_omitted); raise the setting, or spread the scenario over more silos")]
     private static partial void LogGpusOmitted(ILogger logger, string scenario, long total, int max, long kept, long omitted);
 
-    // Drops the nodes no scrape has shown for AbsentNodeRetention, and their GPUs' labels.
+    // Drops the nodes no scrape has shown for AbsentNodeRetention, and the longest absent past DcgmMaxGpus GPUs of absent
+    // nodes, and their GPUs' labels: what the writer keeps per GPU (counters, temperatures) stays within the GPUs shown
+    // (at most DcgmMaxGpus) and as many again, however often the nodes move between silos.
     private void Forget(long now)
     {
-        foreach (var id in _gpus.Where(p => time.GetElapsedTime(p.Value.Timestamp, now) > AbsentNodeRetention).Select(p => p.Key).ToArray())
+        var absent = _gpus.Where(p => p.Value.Timestamp != now).OrderBy(p => p.Value.Timestamp).ToList();
+        long held = absent.Sum(p => p.Value.Spread.Length);
+        foreach (var (id, gpus) in absent)
         {
+            if (held <= telemetry.Value.DcgmMaxGpus && time.GetElapsedTime(gpus.Timestamp, now) <= AbsentNodeRetention)
+            {
+                continue;
+            }
+
             _gpus.Remove(id);
+            held -= gpus.Spread.Length;
         }
 
         foreach (var key in _labels.Keys.Where(k => !_gpus.ContainsKey(k.Node)).ToArray())
@@ -427,8 +451,8 @@ public sealed partial class DcgmWriter(
     public void Dispose() => _gate.Dispose();
 
     // A node's GPUs between scrapes: the GPU model they are, each one's place among them (GpuSpread), their "since boot"
-    // counters, whether each spared a row in the node's crash, and when the counters were last advanced (a TimeProvider timestamp). Written
-    // under the gate only.
+    // counters, the rows its XID-48 card spared as last shown, each GPU's temperatures as last shown (they lag power), and
+    // when the counters were last advanced (a TimeProvider timestamp). Written under the gate only.
     private sealed class NodeGpus(string model, double[] spread)
     {
         public string Model { get; } = model;
@@ -439,9 +463,11 @@ public sealed partial class DcgmWriter(
 
         public double[] NvLinkBytes { get; } = new double[spread.Length];
 
-        public int[] RemappedRows { get; } = new int[spread.Length];
+        public int RemappedRows { get; set; } // the most the registry has told for the node's XID-48 card while shown here
 
-        public bool[] RowRemapped { get; } = new bool[spread.Length]; // a row spared since the node was last seen up
+        public double[] GpuTemperatureC { get; } = Enumerable.Repeat(double.NaN, spread.Length).ToArray(); // as last shown, unrounded (NaN: never)
+
+        public double[] MemoryTemperatureC { get; } = Enumerable.Repeat(double.NaN, spread.Length).ToArray();
 
         public long Timestamp { get; set; }
     }

@@ -17,6 +17,7 @@ public sealed class StartupRefusalTests
     [InlineData("Orleans:Clustering", "Consul", "Orleans:Clustering")] // read before the host is built
     [InlineData("Telemetry:MaxSites", "0", "Telemetry:MaxSites")] // named in full by its own validator, not as 'MaxSites' of 'TelemetryOptions'
     [InlineData("Telemetry:DcgmMaxGpus", "0", "Telemetry:DcgmMaxGpus")]
+    [InlineData("Telemetry:Dcgm:ThermalTimeConstantSeconds", "-1", "Telemetry:Dcgm:ThermalTimeConstantSeconds")]
     public async Task ASettingOutOfItsBoundsStopsTheSiloWithExitCode1AndOneLineNamingIt(string key, string value, string named)
     {
         await using var silo = StartSilo($"--{key}", value);
