@@ -98,6 +98,12 @@ function shareColour(share) {
   return `hsl(${Math.round(130 * (1 - t))}, 60%, ${38 + 6 * t}%)`;
 }
 
+// A site's nodes by state, summed over its generations (/api/cluster's counts, from the barrier).
+function siteCounts(site) {
+  const sum = state => (site.generations || []).reduce((n, g) => n + (g[state] || 0), 0);
+  return { healthy: sum('healthy'), degraded: sum('degraded'), down: sum('down') };
+}
+
 function drawSites(cluster, report) {
   const svg = $('sites');
   const sites = cluster.sites || [];
@@ -105,7 +111,7 @@ function drawSites(cluster, report) {
   const stretch = new Map((report.links || []).map(l => [l.link, l]));
   const links = cluster.links || [];
   const lift = i => 30 + 30 * (i % 3);
-  const width = 900, gap = 24, height = 100, top = 30 + Math.max(0, ...links.map((_, i) => lift(i)));
+  const width = 900, gap = 24, height = 120, top = 30 + Math.max(0, ...links.map((_, i) => lift(i)));
   svg.setAttribute('viewBox', `0 0 ${width} ${top + height + 10}`);
   const gpus = sites.reduce((sum, s) => sum + s.gpus, 0) || 1;
   const usable = width - gap * (sites.length + 1);
@@ -115,14 +121,20 @@ function drawSites(cluster, report) {
   for (const site of sites) {
     const w = Math.max(60, usable * site.gpus / gpus);
     const stats = bySite.get(site.name);
+    // A share of the nodes at the last step's barrier (a down node is not at it): 16 of 159, not of the site's 160.
     const share = stats && stats.nodes ? stats.stragglers / stats.nodes : 0;
+    const counts = siteCounts(site);
     blocks.set(site.name, { cx: x + w / 2, y: top });
     const g = el('svg:g', { 'data-site': site.name });
     g.append(el('svg:rect', { x, y: top, width: w, height, rx: 6, fill: shareColour(share) }));
     g.append(el('svg:text', { x: x + 8, y: top + 20 }, site.name));
     g.append(el('svg:text', { x: x + 8, y: top + 40 }, `${site.gpus.toLocaleString('en')} GPUs, ${site.nodes.toLocaleString('en')} nodes`));
-    g.append(el('svg:text', { x: x + 8, y: top + 60 }, `stragglers ${stats ? stats.stragglers.toLocaleString('en') : 0} (${percent(share)})`));
-    if (stats) g.append(el('svg:text', { x: x + 8, y: top + 80 }, `max slowdown ${fmt(stats.maxSlowdown)}`));
+    g.append(el('svg:text', { x: x + 8, y: top + 60 },
+      `${counts.healthy.toLocaleString('en')} healthy, ${counts.degraded.toLocaleString('en')} degraded, ${counts.down.toLocaleString('en')} down`));
+    g.append(el('svg:text', { x: x + 8, y: top + 80 }, stats
+      ? `stragglers ${stats.stragglers.toLocaleString('en')} of ${stats.nodes.toLocaleString('en')} at the barrier (${percent(share)})`
+      : 'stragglers: no report yet'));
+    if (stats) g.append(el('svg:text', { x: x + 8, y: top + 100 }, `max slowdown ${fmt(stats.maxSlowdown)}`));
     shapes.push(g);
     x += w + gap;
   }
@@ -148,6 +160,26 @@ function drawSites(cluster, report) {
     return [l.id, el('td', { class: l.up ? '' : 'down' }, l.up ? 'up' : 'down'), seconds(l.latencySeconds),
       fmt(l.bandwidthBytesPerSecond * 8) + 'b/s', s ? fmt(s.bandwidthBytesPerSecond * 8) + 'b/s' : '–', percent(l.packetLossRatio), s ? s.stretch.toFixed(3) : '–'];
   });
+}
+
+// Each site's nodes by state, and by generation where it has more than one; drawn again only when a count changes.
+function drawNodes(sites) {
+  const table = $('nodes');
+  const drawn = JSON.stringify(sites.map(s => [s.name, s.nodes, s.generations]));
+  if (table.dataset.drawn === drawn) return;
+  table.dataset.drawn = drawn;
+  const count = n => el('td', n > 0 ? { class: 'down' } : {}, n.toLocaleString('en'));
+  const row = (site, generation, nodes, c, attrs) => {
+    const tr = el('tr', { 'data-site': site, ...attrs });
+    tr.append(el('td', {}, site), el('td', {}, generation), el('td', {}, nodes.toLocaleString('en')),
+      el('td', {}, c.healthy.toLocaleString('en')), el('td', {}, c.degraded.toLocaleString('en')), count(c.down));
+    return tr;
+  };
+  table.tBodies[0].replaceChildren(...sites.flatMap(site => {
+    const generations = site.generations || [];
+    const rows = generations.map(g => row(site.name, g.generation, g.healthy + g.degraded + g.down, g, { 'data-generation': g.generation }));
+    return generations.length > 1 ? [row(site.name, 'all', site.nodes, siteCounts(site), { class: 'site-total' }), ...rows] : rows;
+  }));
 }
 
 function drawSteps(steps, cluster) {
@@ -270,6 +302,10 @@ function drawFigures(cluster) {
   $('tokens').textContent = fmt(cluster.tokensPerSecond ?? last.tokensPerSecond);
   $('useful').textContent = fmt(cluster.usefulFlopsPerSecond ?? last.usefulFlopsPerSecond);
   $('steps-ok').textContent = `${job.stepsOk ?? '–'} / ${job.stepsFailed ?? '–'}`;
+  $('steps-lost').textContent = job.lostSteps?.toLocaleString('en') ?? '–';
+  $('ettr').textContent = percent(job.reliability?.ettr);
+  const down = (cluster.sites || []).reduce((n, site) => n + siteCounts(site).down, 0);
+  $('nodes-down').textContent = `${down.toLocaleString('en')} / ${job.evictedNodes?.toLocaleString('en') ?? '–'}`;
 }
 
 async function pollHealth() {
@@ -310,6 +346,7 @@ async function pollApi() {
   ]);
   drawFigures(cluster);
   drawSites(cluster, report);
+  drawNodes(cluster.sites || []);
   drawSteps(steps, cluster);
   examples.node = (report.nodes || [])[0]?.node || examples.node;
   examples.link = (cluster.links || [])[0]?.id || '';
