@@ -71,7 +71,14 @@ campaign.SetAction(async (parse, ct) => await RunAsync(parse, ct, () => Campaign
     using var client = target.CreateClient();
     var table = parse.GetValue(outputOption) == "table";
     var report = await CampaignReplay.RunAsync(client, replay.Json, replay.Limit, parse.GetValue(clearOption), table ? l => Console.WriteLine(CampaignReplay.Describe(l)) : null, ct);
-    return await FinishAsync(parse, "campaign", report, target, null, ct);
+    var held = await FinishAsync(parse, "campaign", report, target, null, ct);
+    if (table && report.Left?.ClearCommand is { } command)
+    {
+        // The summary names it too, but wrapped to the terminal's width: this line is the one to copy.
+        Console.WriteLine(command);
+    }
+
+    return held;
 }));
 
 var sizesOption = new Option<int[]>("--sizes") { Description = "Node counts to ramp through.", DefaultValueFactory = _ => [1_000, 5_000, 25_000], AllowMultipleArgumentsPerToken = true };

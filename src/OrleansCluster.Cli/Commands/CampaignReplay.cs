@@ -149,8 +149,7 @@ public static class CampaignReplay
                 tables.Add(new ReportTable(
                     "Its faults still pending or in force when the replay ended",
                     ["fault", "kind", "state", "ends in s"],
-                    left.Faults.Select(f => (IReadOnlyList<string>)[f.Id, f.Kind, f.State, f.EndsInSeconds is { } e ? ReportWriter.F(e, 1) : "when cleared"]).ToArray(),
-                    left.ClearCommand is { } command ? $"Clear them with: {command}" : null));
+                    left.Faults.Select(f => (IReadOnlyList<string>)[f.Id, f.Kind, f.State, f.EndsInSeconds is { } e ? ReportWriter.F(e, 1) : "when cleared"]).ToArray()));
             }
 
             return tables;
