@@ -61,16 +61,24 @@ scrape.SetAction(async (parse, ct) => await RunAsync(parse, ct, () => (Options: 
 
 var fileArgument = new Argument<string>("file") { Description = "A fault campaign: {name, description?, faults: [...]}." };
 var limitOption = new Option<int>("--seconds") { Description = "How long to follow the campaign.", DefaultValueFactory = _ => 300 };
-var campaign = new Command("campaign", "Replay a fault campaign against the cluster, printing each fault as it lands and the step time and top straggler that follow.")
+var clearOption = new Option<bool>("--clear") { Description = "At the end, clear the campaign's faults still pending or in force (DELETE /api/faults?campaign=NAME: an earlier replay's of the same name too). Without it they stay, and the end lists them with the command that clears them." };
+var campaign = new Command("campaign", "Replay a fault campaign against the cluster, printing each fault as it lands and the step time and top straggler that follow; at the end, which of its faults are still in force (they stay unless --clear).")
 {
-    fileArgument, limitOption,
+    fileArgument, limitOption, clearOption,
 };
 campaign.SetAction(async (parse, ct) => await RunAsync(parse, ct, () => CampaignOptions(parse), async (target, replay) =>
 {
     using var client = target.CreateClient();
     var table = parse.GetValue(outputOption) == "table";
-    var report = await CampaignReplay.RunAsync(client, replay.Json, replay.Limit, table ? l => Console.WriteLine(CampaignReplay.Describe(l)) : null, ct);
-    return await FinishAsync(parse, "campaign", report, target, null, ct);
+    var report = await CampaignReplay.RunAsync(client, replay.Json, replay.Limit, parse.GetValue(clearOption), table ? l => Console.WriteLine(CampaignReplay.Describe(l)) : null, ct);
+    var held = await FinishAsync(parse, "campaign", report, target, null, ct);
+    if (table && report.Left?.ClearCommand is { } command)
+    {
+        // The summary names it too, but wrapped to the terminal's width: this line is the one to copy.
+        Console.WriteLine(command);
+    }
+
+    return held;
 }));
 
 var sizesOption = new Option<int[]>("--sizes") { Description = "Node counts to ramp through.", DefaultValueFactory = _ => [1_000, 5_000, 25_000], AllowMultipleArgumentsPerToken = true };

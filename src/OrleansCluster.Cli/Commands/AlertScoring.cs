@@ -5,16 +5,19 @@ using OrleansCluster.Model.Simulation;
 namespace OrleansCluster.Cli.Commands;
 
 /// <summary>
-/// Scores alert rules against the ground truth: each firing episode of a rule (a run of <c>ALERTS{alertstate="firing"}</c>
-/// samples for one host) is a true positive when it starts on a faulted host between the fault's start and its end
-/// plus a grace, a false positive otherwise; a fault no episode of the rule is attributed to is missed by it. An
+/// Scores alert rules against the ground truth. Two things are counted, each against its own total: firing episodes
+/// (a run of <c>ALERTS{alertstate="firing"}</c> samples for one host), for precision, and faults, for recall. An
+/// episode is a true positive when it starts on a faulted host between the fault's start and its end plus a grace, a
+/// false positive otherwise; a fault is detected by a rule when at least one of the rule's episodes is attributed to it,
+/// missed otherwise, so a fault whose alert stops and starts again is two true positives and one fault detected. An
 /// episode is attributed to one fault only: of the faults that explain it (its host, from their start to their end plus
 /// the grace), the one that began last, at or before the episode's start (ties: the one on fewest hosts, then by id).
 /// The scorer does not know which kinds a rule is for: where faults overlap on a host, a rule firing for the newer
 /// one (a crash's XID during a throttle) does not detect the older. Faults that began before the window (still in
 /// force at its start, or ended after it) are context: an episode attributed to one of them (no fault of the window
 /// explains it) is neither true nor false, and they are neither detected nor missed. Precision is true over true and
-/// false, recall detected over the window's faults, time to detect the first attributed episode's start less the
+/// false episodes, recall detected over the window's faults (detected and missed add up to them), time to detect the
+/// first attributed episode's start less the
 /// fault's start. Faults of the window that ended having lasted less wall time than a scrape or an evaluation can see
 /// (<see cref="IsUnobservable"/>: at max pace or a high speed they last milliseconds) are unobservable: like the
 /// earlier ones they explain episodes without being scored, after every fault that lasted long enough to be seen; each
@@ -32,7 +35,11 @@ public static class AlertScoring
     public sealed record Episode(string Rule, string? Host, DateTimeOffset Start, DateTimeOffset End, IReadOnlyDictionary<string, string>? Labels = null);
 
     /// <summary>
-    /// One rule's score. <paramref name="EarlierFaultEpisodes"/> counts its episodes explained only by faults that began
+    /// One rule's score. <paramref name="TruePositives"/> and <paramref name="FalsePositives"/> count its firing
+    /// episodes (<see cref="Precision"/> is true over both); <paramref name="Detected"/> and <paramref name="Missed"/>
+    /// count the window's faults and add up to <paramref name="Faults"/> (<see cref="Recall"/> is detected over
+    /// faults). A fault with several episodes (its alert stopped and started again) is one detected and several true
+    /// positives. <paramref name="EarlierFaultEpisodes"/> counts its episodes explained only by faults that began
     /// before the window (neither true nor false positives). <paramref name="FalsePositiveEpisodes"/> and
     /// <paramref name="MissedFaults"/> list the first <see cref="Listed"/> of each, by start.
     /// <paramref name="UnobservableFaultEpisodes"/> counts its episodes excused because only unobservable faults explain
@@ -49,6 +56,7 @@ public static class AlertScoring
         string Rule,
         int TruePositives,
         int FalsePositives,
+        int Detected,
         int Missed,
         int Faults,
         double? Precision,
@@ -144,6 +152,7 @@ public static class AlertScoring
                 rule,
                 tp,
                 fp,
+                detect.Count,
                 missed.Count,
                 faults.Count,
                 tp + fp > 0 ? tp / (double)(tp + fp) : null,
@@ -274,12 +283,21 @@ public static class AlertScoring
 
         public IReadOnlyList<ReportTable> Tables()
         {
+            // Faults and firings side by side, each with the ratio made of it: a reader adding "true positives" to
+            // "missed" (firings to faults) got more faults than the window had (found by a newcomer: 12 and 50 of 61).
             var tables = new List<ReportTable>
             {
                 new(
                     "Alert rules against the ground truth",
-                    ["rule", "true positives", "false positives", "episodes excused (unobservable)", "precision", "missed", "recall", "faults excused (unobservable)", "detect p50 s", "detect p95 s", "for earlier faults", "unobservable under s", "faults pending"],
-                    [.. Rules.Select(r => (IReadOnlyList<string>)[r.Rule, ReportWriter.N(r.TruePositives), ReportWriter.N(r.FalsePositives), ReportWriter.N(r.UnobservableFaultEpisodes), Ratio(r.Precision), $"{r.Missed} of {r.Faults}", Ratio(r.Recall), ReportWriter.N(r.ExcusedFaults), Seconds(r.DetectP50Seconds), Seconds(r.DetectP95Seconds), ReportWriter.N(r.EarlierFaultEpisodes), r.UnobservableUnderSeconds is { } u ? u.ToString("0.###", CultureInfo.InvariantCulture) : "-", ReportWriter.N(r.PendingFaults)])]),
+                    [
+                        "rule", "faults detected / missed of N", "recall (detected / N)", "firings true / false", "precision (true / (true + false))", "detect p50 s", "detect p95 s",
+                        "firings for earlier faults", "firings excused (unobservable)", "faults excused (unobservable)", "faults pending", "unobservable under s",
+                    ],
+                    [.. Rules.Select(r => (IReadOnlyList<string>)[
+                        r.Rule, $"{ReportWriter.N(r.Detected)} / {ReportWriter.N(r.Missed)} of {ReportWriter.N(r.Faults)}", Ratio(r.Recall), $"{ReportWriter.N(r.TruePositives)} / {ReportWriter.N(r.FalsePositives)}", Ratio(r.Precision),
+                        Seconds(r.DetectP50Seconds), Seconds(r.DetectP95Seconds), ReportWriter.N(r.EarlierFaultEpisodes), ReportWriter.N(r.UnobservableFaultEpisodes), ReportWriter.N(r.ExcusedFaults),
+                        ReportWriter.N(r.PendingFaults), r.UnobservableUnderSeconds is { } u ? u.ToString("0.###", CultureInfo.InvariantCulture) : "-"])],
+                    TableNote),
             };
             var falsePositives = Rules.SelectMany(r => Listing(r.Rule, r.FalsePositives, r.FalsePositiveEpisodes, e => [r.Rule, e.Host ?? "(no host label)", LabelText(e.Labels), Time(e.Start), Time(e.End)], 5)).ToArray();
             if (falsePositives.Length > 0)
@@ -307,6 +325,13 @@ public static class AlertScoring
 
             return tables;
         }
+
+        /// <summary>What the rules table's two kinds of count are, under its title.</summary>
+        public const string TableNote =
+            "Faults: the window's faults, each detected by the rule (a firing of it attributed to the fault) or missed; detected + missed = N, recall = detected / N. " +
+            "Firings: the rule's firing episodes (one host, from a first firing sample to a last; a fault whose alert stops and starts again has several), " +
+            "true when attributed to a fault of the window, false when no fault explains it; precision = true / (true + false). " +
+            "Faults begun before the window, too short to be seen (unobservable) or too recent to judge (pending), and the firings only they explain, count in neither.";
 
         // A rule's listed rows, and one saying how many more it has when the list stops short of its total.
         private static IEnumerable<IReadOnlyList<string>> Listing<T>(string rule, int total, IReadOnlyList<T>? listed, Func<T, IReadOnlyList<string>> row, int columns)

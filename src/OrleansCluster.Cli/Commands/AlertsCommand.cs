@@ -67,7 +67,7 @@ public static class AlertsCommand
         var grace = new Option<int>("--grace") { Description = "Seconds after a fault's end in which a firing still counts for it.", DefaultValueFactory = _ => 60 };
         var step = new Option<int>("--step") { Description = "Seconds between the ALERTS samples read.", DefaultValueFactory = _ => 5 };
         var labels = new Option<string[]>("--host-label") { Description = "Alert labels naming the host, in order (default: Hostname, node, link).", AllowMultipleArgumentsPerToken = true };
-        var command = new Command("alerts", "Score alert rules: match firing alerts in a Prometheus to the ground-truth faults by host label; true and false positives, missed faults, precision, recall, time to detect p50/p95 per rule.")
+        var command = new Command("alerts", "Score alert rules: match firing alerts in a Prometheus to the ground-truth faults by host label; per rule, the faults detected and missed (recall = detected / faults), its firings true and false (precision = true / (true + false)), time to detect p50/p95.")
         {
             prometheus, window, grace, step, labels,
         };

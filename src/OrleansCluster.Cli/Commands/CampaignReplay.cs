@@ -23,6 +23,11 @@ namespace OrleansCluster.Cli.Commands;
 /// A silo that stops answering (<see cref="SiloWatch"/>: the connection refused or cut, as when its process is gone) cuts
 /// the replay short: the report keeps the faults that landed, the figures read, and says why it stopped (exit 1, a
 /// campaign cut short), rather than ending with one line and no report.
+/// A campaign's faults outlive the replay (unlike <c>ramp</c>, it puts back nothing: a campaign is there to be looked
+/// at). At the end the report lists those of its faults still pending or in force and the exact command that clears
+/// them (found by a newcomer: six faults left in force, and nothing said); with <c>clear</c> (<c>--clear</c>) it clears
+/// them itself, as <c>DELETE /api/faults?campaign=NAME</c> does (every fault of a campaign of that name, an earlier
+/// replay's too).
 /// </remarks>
 public static class CampaignReplay
 {
@@ -74,17 +79,52 @@ public static class CampaignReplay
     public sealed record Followed(double Seconds, long StepsOk, long StepsFailed, long Step, double StepSeconds, string? TopStraggler);
 
     /// <summary>
+    /// One of the replay's faults still pending or in force when it ended: <see cref="EndsInSeconds"/> from then until
+    /// its end (null: in force until cleared).
+    /// </summary>
+    public sealed record StillInForce(string Id, string Kind, string State, double? EndsInSeconds);
+
+    /// <summary>
+    /// What the replay left behind. <see cref="Faults"/>: its own faults still pending or in force (null when its silo
+    /// stopped answering: not known). <see cref="OfTheSameName"/>: faults of an earlier campaign of the same name, still
+    /// in force, which the clear takes too. <see cref="Cleared"/>: with <c>--clear</c>, how many the silo cleared;
+    /// <see cref="ClearFailed"/> why it could not. <see cref="ClearCommand"/>: what clears them, where any may be left.
+    /// </summary>
+    public sealed record Leftover(IReadOnlyList<StillInForce>? Faults, int OfTheSameName, int? Cleared, string? ClearFailed, string? ClearCommand);
+
+    /// <summary>
     /// The replay: <see cref="Complete"/> when every fault landed before it ended, <see cref="Stopped"/> why it ended
     /// before <c>--seconds</c> (its silo stopped answering).
     /// </summary>
-    public sealed record Report(string Campaign, IReadOnlyList<Landing> Faults, bool Complete, Followed? After, string? Stopped = null) : ICommandReport
+    public sealed record Report(string Campaign, IReadOnlyList<Landing> Faults, bool Complete, Followed? After, string? Stopped = null, Leftover? Left = null) : ICommandReport
     {
-        public bool Held() => Complete && Stopped is null;
+        public bool Held() => Complete && Stopped is null && Left?.ClearFailed is null;
 
         public string Summary() =>
             $"campaign {Campaign}: {Faults.Count} fault(s) landed{(Complete ? string.Empty : "; stopped before the last ones started")}"
             + (After is { } a ? $"; followed {ReportWriter.F(a.Seconds, 1)} s after the last landed: {ReportWriter.N(a.StepsOk)} steps ok, {ReportWriter.N(a.StepsFailed)} failed" : string.Empty)
-            + (Stopped is not null ? $"; STOPPED: {Stopped}" : string.Empty);
+            + (Stopped is not null ? $"; STOPPED: {Stopped}" : string.Empty)
+            + (Left is { } left ? ". " + Describe(left) : string.Empty);
+
+        private string Describe(Leftover left)
+        {
+            var others = left.OfTheSameName > 0 ? $" (and {ReportWriter.N(left.OfTheSameName)} of an earlier campaign of this name)" : string.Empty;
+            if (left.Cleared is { } cleared)
+            {
+                return $"--clear: cleared {ReportWriter.N(cleared)} fault(s) of campaign {Campaign} still pending or in force{(left.OfTheSameName > 0 ? $", {ReportWriter.N(left.OfTheSameName)} of them of an earlier campaign of this name" : string.Empty)}";
+            }
+
+            var what = left.Faults switch
+            {
+                null => "Its faults may still be in force (its silo stopped answering)",
+                { Count: 0 } when left.OfTheSameName == 0 => "None of its faults is still in force",
+                { Count: 0 } => $"None of its own faults is still in force, but {ReportWriter.N(left.OfTheSameName)} of an earlier campaign of this name are",
+                var mine => $"{ReportWriter.N(mine.Count)} of its faults still pending or in force ({string.Join(", ", mine.Take(10).Select(f => f.Id))}{(mine.Count > 10 ? ", ..." : string.Empty)}){others}: they stay until they end or are cleared",
+            };
+            return (left.ClearFailed is { } failed ? $"--clear FAILED: {failed}. " : string.Empty)
+                + what
+                + (left.ClearCommand is { } command ? $"; clear them with: {command}" : string.Empty);
+        }
 
         public IReadOnlyList<ReportTable> Tables()
         {
@@ -95,12 +135,24 @@ public static class CampaignReplay
                     ReportWriter.F(f.LandedAfterSeconds, 1), f.Id, f.Kind, ReportWriter.N(f.Targets),
                     f.Step is { } n ? ReportWriter.N(n) : "-", f.StepSeconds is { } t ? ReportWriter.F(t, 3) : "-",
                     f.TopStraggler ?? "-", f.TopSlowdown is { } x ? ReportWriter.F(x) : "-", Note(f)]).ToArray());
-            return After is not { } a
-                ? [faults]
-                : [faults, new ReportTable(
+            var tables = new List<ReportTable> { faults };
+            if (After is { } a)
+            {
+                tables.Add(new ReportTable(
                     "After the last fault landed",
                     ["followed s", "steps ok", "steps failed", "step", "T_step s", "top straggler"],
-                    [[ReportWriter.F(a.Seconds, 1), ReportWriter.N(a.StepsOk), ReportWriter.N(a.StepsFailed), ReportWriter.N(a.Step), ReportWriter.F(a.StepSeconds, 3), a.TopStraggler ?? "-"]])];
+                    [[ReportWriter.F(a.Seconds, 1), ReportWriter.N(a.StepsOk), ReportWriter.N(a.StepsFailed), ReportWriter.N(a.Step), ReportWriter.F(a.StepSeconds, 3), a.TopStraggler ?? "-"]]));
+            }
+
+            if (Left is { Faults.Count: > 0, Cleared: null } left)
+            {
+                tables.Add(new ReportTable(
+                    "Its faults still pending or in force when the replay ended",
+                    ["fault", "kind", "state", "ends in s"],
+                    left.Faults.Select(f => (IReadOnlyList<string>)[f.Id, f.Kind, f.State, f.EndsInSeconds is { } e ? ReportWriter.F(e, 1) : "when cleared"]).ToArray()));
+            }
+
+            return tables;
         }
     }
 
@@ -113,13 +165,20 @@ public static class CampaignReplay
     }
 
     public static Task<Report> RunAsync(HttpClient client, string campaignJson, TimeSpan limit, Action<Landing>? onLanding, CancellationToken cancellationToken) =>
-        RunAsync(client, campaignJson, limit, ActBound, onLanding, onLanded: null, cancellationToken);
+        RunAsync(client, campaignJson, limit, clear: false, onLanding, cancellationToken);
+
+    /// <summary>The replay; with <paramref name="clear"/>, its faults still pending or in force are cleared at its end.</summary>
+    public static Task<Report> RunAsync(HttpClient client, string campaignJson, TimeSpan limit, bool clear, Action<Landing>? onLanding, CancellationToken cancellationToken) =>
+        RunAsync(client, campaignJson, limit, ActBound, clear, onLanding, onLanded: null, cancellationToken);
 
     /// <summary>
     /// The replay with <paramref name="actBound"/> in place of <see cref="ActBound"/>, and <paramref name="onLanded"/>
     /// told each fault's id as the replay takes it to have landed (for tests).
     /// </summary>
-    internal static async Task<Report> RunAsync(HttpClient client, string campaignJson, TimeSpan limit, TimeSpan actBound, Action<Landing>? onLanding, Action<string>? onLanded, CancellationToken cancellationToken)
+    internal static Task<Report> RunAsync(HttpClient client, string campaignJson, TimeSpan limit, TimeSpan actBound, Action<Landing>? onLanding, Action<string>? onLanded, CancellationToken cancellationToken) =>
+        RunAsync(client, campaignJson, limit, actBound, clear: false, onLanding, onLanded, cancellationToken);
+
+    private static async Task<Report> RunAsync(HttpClient client, string campaignJson, TimeSpan limit, TimeSpan actBound, bool clear, Action<Landing>? onLanding, Action<string>? onLanded, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(client);
         var posted = await SiloApi.SendAsync(client, HttpMethod.Post, "/api/faults/campaign", campaignJson, cancellationToken);
@@ -242,8 +301,61 @@ public static class CampaignReplay
                 end.Top);
         }
 
-        return new Report(result.Campaign, landings, complete, after, watch.Lost ?? endWatch.Lost);
+        var lost = watch.Lost ?? endWatch.Lost;
+        var leftover = await LeftoverAsync(client, result, clear, lost is not null, cancellationToken);
+        return new Report(result.Campaign, landings, complete, after, lost, leftover);
     }
+
+    /// <summary>
+    /// The campaign's faults still pending or in force at the replay's end, cleared with <paramref name="clear"/>, and
+    /// the command that clears them where any may be left: nothing is read from a silo that stopped answering.
+    /// </summary>
+    private static async Task<Leftover> LeftoverAsync(HttpClient client, CampaignResult result, bool clear, bool lost, CancellationToken cancellationToken)
+    {
+        var path = $"/api/faults?campaign={Uri.EscapeDataString(result.Campaign)}";
+        var command = ClearCommand(client.BaseAddress, path);
+        if (lost)
+        {
+            return new Leftover(null, 0, null, clear ? "its silo stopped answering" : null, command);
+        }
+
+        var ids = result.Faults.Select(f => f.Id).ToHashSet(StringComparer.Ordinal);
+        var now = DateTimeOffset.UtcNow;
+        Fault[] named;
+        try
+        {
+            named = await SiloApi.GetAsync<Fault[]>(client, path, cancellationToken);
+        }
+        catch (HttpRequestException e) when (SiloWatch.IsNoAnswer(e))
+        {
+            // Gone after the replay: its report still comes, with what is not known said so.
+            return new Leftover(null, 0, null, clear ? "its silo stopped answering" : null, command);
+        }
+
+        var mine = named.Where(f => ids.Contains(f.Id) && f.State is FaultState.Pending or FaultState.Active)
+            .Select(f => new StillInForce(f.Id, f.Kind.ApiName, f.State == FaultState.Pending ? "pending" : "in force", f.EndsAt is { } end ? Math.Max(0, Math.Round((end - now).TotalSeconds, 1)) : null))
+            .ToArray();
+        var others = named.Count(f => !ids.Contains(f.Id) && f.State is FaultState.Pending or FaultState.Active);
+        if (!clear)
+        {
+            return new Leftover(mine, others, null, null, mine.Length + others > 0 ? command : null);
+        }
+
+        try
+        {
+            var cleared = System.Text.Json.JsonSerializer.Deserialize<ClearedCount>(await SiloApi.SendAsync(client, HttpMethod.Delete, path, null, cancellationToken), SiloApi.Json)!;
+            return new Leftover(mine, others, cleared.Cleared, null, null);
+        }
+        catch (Exception e) when (e is HttpRequestException or InvalidOperationException)
+        {
+            // A refused clear (a busy registry's 503) after the whole replay: its report, the failure and the command, exit 1.
+            return new Leftover(mine, others, null, e.Message, command);
+        }
+    }
+
+    /// <summary>The command line that clears a campaign's faults on the silo at <paramref name="silo"/>: the key by its variable, never its value.</summary>
+    public static string ClearCommand(Uri? silo, string path) =>
+        $"curl -s -X DELETE -H \"Authorization: Bearer ${SiloApi.KeyVariable}\" '{new Uri(silo ?? new Uri("http://127.0.0.1:8080"), path)}'";
 
     /// <summary>The call's answer, if it got one, told to <paramref name="watch"/> either way.</summary>
     private static async Task<(bool Answered, T? Answer)> TryAsync<T>(SiloWatch watch, Func<Task<T>> call)

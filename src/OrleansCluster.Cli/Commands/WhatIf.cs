@@ -12,14 +12,35 @@ namespace OrleansCluster.Cli.Commands;
 /// </summary>
 public static class WhatIf
 {
-    /// <summary>The request body for <paramref name="variants"/>: <c>standard</c>, or a file holding a variants array or a whole request.</summary>
+    /// <summary>The variant with neither patch nor change: the scenario as loaded.</summary>
+    public const string Baseline = "baseline";
+
+    /// <summary>What <c>--variants</c> takes, for its help and for the error naming a value it does not.</summary>
+    public static string Takes { get; } =
+        $"standard (the baseline and every named change that applies), a named change or a comma-separated list of them ({Baseline}, {string.Join(", ", NamedChanges.Forms.Where(f => f != NamedChanges.Standard))}, standard), or a JSON file: an array of {{name, patch and/or change; neither: the baseline}} or a whole request";
+
+    /// <summary>
+    /// The request body for <paramref name="variants"/>: a file (an existing path) holding a variants array or a whole
+    /// request; otherwise named changes, comma-separated (<c>standard</c> one of them, <see cref="Baseline"/> the scenario
+    /// as loaded). A value that is neither is refused naming what <c>--variants</c> takes (found by a newcomer:
+    /// <c>--variants drop-site:west</c> was read as a file, "Could not find file '.../drop-site:west'").
+    /// </summary>
     public static JsonObject Request(string variants, int? steps, string? objective)
     {
         ArgumentNullException.ThrowIfNull(variants);
         JsonObject body;
-        if (variants == "standard")
+        var named = variants.Split(',', StringSplitOptions.TrimEntries);
+        if (!File.Exists(variants) && !Directory.Exists(variants))
         {
-            body = new JsonObject { ["variants"] = new JsonArray(new JsonObject { ["change"] = "standard" }) };
+            if (!named.All(c => c == Baseline || NamedChanges.IsNamed(c)))
+            {
+                var wrong = named.First(c => c != Baseline && !NamedChanges.IsNamed(c));
+                throw new ArgumentException(named.Length == 1
+                    ? $"--variants '{variants}' is no file here, nor a named change: it takes {Takes}"
+                    : $"--variants '{variants}': '{wrong}' is not a named change: it takes {Takes}");
+            }
+
+            body = new JsonObject { ["variants"] = new JsonArray([.. named.Select(c => (JsonNode)(c == Baseline ? new JsonObject { ["name"] = Baseline } : new JsonObject { ["change"] = c }))]) };
         }
         else
         {

@@ -1,5 +1,6 @@
 using System.CommandLine;
 using OrleansCluster.Cli.Reports;
+using OrleansCluster.Model.WhatIf;
 
 namespace OrleansCluster.Cli.Commands;
 
@@ -8,7 +9,7 @@ public static class WhatIfCommand
 {
     public static Command Create(Option<string> url, Option<string?> key, Option<string> output, Option<string?> report)
     {
-        var variants = new Option<string>("--variants") { Description = "standard (the baseline and every named change that applies) or a JSON file: an array of {name, patch and/or change; neither: the baseline} or a whole request.", DefaultValueFactory = _ => "standard" };
+        var variants = new Option<string>("--variants") { Description = $"{WhatIf.Takes} (docs/economics.md, Named changes).", DefaultValueFactory = _ => NamedChanges.Standard };
         var objective = new Option<string?>("--objective") { Description = "Ranking: useful-flops, tokens-per-second, usd-per-1e21-flops, net-usd-per-1e21-flops or usd-per-million-tokens (server default: useful-flops)." };
         var steps = new Option<int?>("--steps") { Description = "Steps per variant (server default: 20)." };
         var withFaults = new Option<bool>("--with-faults") { Description = "Carry the faults in force on the live run into every variant." };

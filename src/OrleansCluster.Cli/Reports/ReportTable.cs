@@ -3,12 +3,20 @@ using Spectre.Console;
 
 namespace OrleansCluster.Cli.Reports;
 
-/// <summary>A table of a report, written the same way to the terminal (Spectre.Console) and to Markdown.</summary>
-public sealed record ReportTable(string Title, IReadOnlyList<string> Headers, IReadOnlyList<IReadOnlyList<string>> Rows)
+/// <summary>
+/// A table of a report, written the same way to the terminal (Spectre.Console) and to Markdown; <paramref name="Note"/>,
+/// where given, says what its columns count (under the table on the terminal, under the title in Markdown).
+/// </summary>
+public sealed record ReportTable(string Title, IReadOnlyList<string> Headers, IReadOnlyList<IReadOnlyList<string>> Rows, string? Note = null)
 {
     public Table ToSpectre()
     {
         var table = new Table().Title(Markup.Escape(Title)).AddColumns(Headers.Select(h => new TableColumn(Markup.Escape(h))).ToArray());
+        if (Note is not null)
+        {
+            table.Caption(Markup.Escape(Note));
+        }
+
         foreach (var row in Rows)
         {
             table.AddRow(row.Select(Markup.Escape).ToArray());
@@ -21,6 +29,11 @@ public sealed record ReportTable(string Title, IReadOnlyList<string> Headers, IR
     {
         ArgumentNullException.ThrowIfNull(markdown);
         markdown.Append("## ").AppendLine(Title).AppendLine();
+        if (Note is not null)
+        {
+            markdown.AppendLine(Note).AppendLine();
+        }
+
         Row(markdown, Headers);
         Row(markdown, Headers.Select(_ => "---").ToArray());
         foreach (var row in Rows)

@@ -32,6 +32,22 @@ public static class NamedChanges
     /// <summary>The named change <c>standard</c> expands to.</summary>
     public const string Standard = "standard";
 
+    /// <summary>The named changes as a user writes them, for messages that say what is taken.</summary>
+    public static IReadOnlyList<string> Forms { get; } = ["drop-site:NAME", "drop-generation:NAME", "heal-links", "balance:proportional", "inter-site-every:H", Standard];
+
+    /// <summary>
+    /// Whether <paramref name="change"/> has the shape of a named change (a known verb, with an argument where it takes
+    /// one); whether it applies to a scenario is <see cref="Apply"/>'s to say.
+    /// </summary>
+    public static bool IsNamed(string change)
+    {
+        ArgumentNullException.ThrowIfNull(change);
+        var colon = change.IndexOf(':', StringComparison.Ordinal);
+        return colon < 0
+            ? change is "heal-links" or Standard
+            : colon < change.Length - 1 && change[..colon] is "drop-site" or "drop-generation" or "balance" or "inter-site-every";
+    }
+
     /// <summary>The variants <c>standard</c> expands to on <paramref name="scenario"/>: the baseline and every change that applies.</summary>
     public static IReadOnlyList<WhatIfVariant> StandardVariants(Scenario scenario)
     {
@@ -81,7 +97,7 @@ public static class NamedChanges
             "heal-links" when argument.Length == 0 => HealLinks(copy),
             "balance" when argument is "proportional" or "equal" => Set(copy, "job", "balance", argument),
             "inter-site-every" => InterSiteEvery(copy, argument),
-            _ => $"unknown change '{change}' (known: drop-site:NAME, drop-generation:NAME, heal-links, balance:proportional, inter-site-every:H, standard)",
+            _ => $"unknown change '{change}' (known: {string.Join(", ", Forms)})",
         };
         return copy;
     }

@@ -98,7 +98,7 @@ public sealed class AlertThresholdTests
         Assert.Equal((1, 1, 2, 60.0, 60.0), (slow.Faults, slow.Missed, slow.ExcusedFaults, slow.UnobservableUnderSeconds, slow.EvaluationIntervalSeconds));
         Assert.Equal((60.0, 2), (report.UnobservableUnderSeconds, report.Unobservable));
         Assert.Contains("the longest of the scored rules' evaluation intervals, 60 s", report.UnobservableWarning, StringComparison.Ordinal);
-        Assert.Contains("| Down | 1 | 0 | 0 | 1.00 | 2 of 3 | 0.33 | 0 |", Markdown(report), StringComparison.Ordinal);
+        Assert.Contains("| Down | 1 / 2 of 3 | 0.33 | 1 / 0 | 1.00 |", Markdown(report), StringComparison.Ordinal);
     }
 
     [Fact]

@@ -196,8 +196,9 @@ public sealed class AlertUnobservableTests
             Assert.Equal((1.0, 1.0), (root.GetProperty("scrapeIntervalSeconds").GetDouble(), root.GetProperty("evaluationIntervalSeconds").GetDouble()));
             var markdown = await File.ReadAllTextAsync(Path.Combine(folder, "alerts.md"), Ct);
             // Beside precision and recall: the episodes excused from precision and the faults left out of recall.
-            Assert.Contains("| rule | true positives | false positives | episodes excused (unobservable) | precision | missed | recall | faults excused (unobservable) |", markdown, StringComparison.Ordinal);
-            Assert.Contains("| Down | 1 | 0 | 1 | 1.00 | 1 of 2 | 0.50 | 11 |", markdown, StringComparison.Ordinal);
+            Assert.Contains("| firings for earlier faults | firings excused (unobservable) | faults excused (unobservable) |", markdown, StringComparison.Ordinal);
+            Assert.Contains("| Down | 1 / 1 of 2 | 0.50 | 1 / 0 | 1.00 |", markdown, StringComparison.Ordinal);
+            Assert.Contains("| 0 | 1 | 11 |", markdown, StringComparison.Ordinal);
             Assert.Contains("## Unobservable faults: under 1 s of wall time, not scored (the first 50)", markdown, StringComparison.Ordinal);
             Assert.Contains("| blip2 | node.crash | n12 | ", markdown, StringComparison.Ordinal);
             Assert.Contains("| 0.005 |", markdown, StringComparison.Ordinal);
