@@ -48,6 +48,16 @@ public static class SiloApi
         return (await response.Content.ReadFromJsonAsync<T>(Json, cancellationToken))!;
     }
 
+    /// <summary>A GET whose answer is a page of a list: the page and the list's count before paging (<c>X-Total-Count</c>; -1 without it).</summary>
+    public static async Task<(T Page, long Total)> GetPageAsync<T>(HttpClient admin, string path, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(admin);
+        using var response = await admin.GetAsync(path, cancellationToken);
+        await ThrowIfRefusedAsync(response, HttpMethod.Get, path, cancellationToken);
+        var total = response.Headers.TryGetValues("X-Total-Count", out var values) && long.TryParse(values.FirstOrDefault(), System.Globalization.CultureInfo.InvariantCulture, out var count) ? count : -1;
+        return ((await response.Content.ReadFromJsonAsync<T>(Json, cancellationToken))!, total);
+    }
+
     /// <summary>Sends a mutation; throws <see cref="InvalidOperationException"/> when the silo refuses it.</summary>
     public static async Task<string> SendAsync(HttpClient admin, HttpMethod method, string path, string? json, CancellationToken cancellationToken)
     {

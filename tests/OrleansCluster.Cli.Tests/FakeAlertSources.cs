@@ -60,9 +60,10 @@ public sealed class FakeAlertSources : IAsyncDisposable
     /// target is scraped every <paramref name="scrapeSeconds"/> (no <c>scrapeInterval</c> when null). With
     /// <paramref name="targetsMissing"/>, <c>/api/v1/targets</c> answers 404 as a query front-end without it does.
     /// <paramref name="groups"/>, when given, name each rule's group and its interval (rules of <paramref name="series"/>
-    /// not in it go to a group of <paramref name="evaluationSeconds"/>).
+    /// not in it go to a group of <paramref name="evaluationSeconds"/>). <paramref name="faultsByRequest"/>, when given,
+    /// says what the registry holds at each <c>GET /api/faults</c> (the first is 1), for a list that changes between pages.
     /// </summary>
-    public static async Task<FakeAlertSources> StartAsync(IReadOnlyList<Fault> faults, IReadOnlyList<Series> series, string? rangeRefusal = null, PaceSettings? pace = null, double? evaluationSeconds = 1, double? scrapeSeconds = 1, bool targetsMissing = false, IReadOnlyDictionary<string, double>? groups = null)
+    public static async Task<FakeAlertSources> StartAsync(IReadOnlyList<Fault> faults, IReadOnlyList<Series> series, string? rangeRefusal = null, PaceSettings? pace = null, double? evaluationSeconds = 1, double? scrapeSeconds = 1, bool targetsMissing = false, IReadOnlyDictionary<string, double>? groups = null, Func<int, IReadOnlyList<Fault>>? faultsByRequest = null)
     {
         groups ??= new Dictionary<string, double>();
         var cluster = JsonSerializer.Serialize(new ClusterStatus("fake", [], [], new JobStatus(JobState.Running, pace ?? PaceSettings.Realtime(), 1, 0, 1, 0, 0, 0, 1, 0, 1), null), ApiJson.Create());
@@ -72,7 +73,12 @@ public sealed class FakeAlertSources : IAsyncDisposable
         builder.WebHost.UseUrls(url);
         var app = builder.Build();
         var sources = new FakeAlertSources(app, url);
-        app.MapGet("/api/faults", (HttpContext context) => ListFaults(context, faults));
+        var requests = 0;
+        app.MapGet("/api/faults", (HttpContext context) =>
+        {
+            var request = Interlocked.Increment(ref requests);
+            return ListFaults(context, faultsByRequest?.Invoke(request) ?? faults);
+        });
         app.MapGet("/api/cluster", () => Results.Text(cluster, "application/json"));
         app.MapGet("/api/v1/query_range", (HttpContext context) => sources.QueryRange(context, series, rangeRefusal));
         static JsonNode Group(string name, double? interval, IEnumerable<string> rules) =>
