@@ -59,6 +59,8 @@ public sealed class JobCadenceTests
             _ when type == typeof(PaceSettings) => PaceSettings.Realtime(n),
             _ when type == typeof(ScenarioSource) => new ScenarioSource($"preset-{n}", null),
             _ when type == typeof(int[]) => new[] { n },
+            // Empty lists are one instance each (Array.Empty), so that two reports of one step compare equal.
+            _ when type == typeof(StragglerReport) => new StragglerReport(n, Array.Empty<NodeStragglerFigures>(), Array.Empty<LinkStragglerFigures>(), Array.Empty<GroupFigures>(), Array.Empty<GroupFigures>()),
             _ => throw new InvalidOperationException($"JobRecord has a field of type {type}: give it values here"),
         };
     }
