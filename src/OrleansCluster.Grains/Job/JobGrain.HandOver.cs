@@ -48,7 +48,7 @@ public sealed partial class JobGrain : IGrainMigrationParticipant
     private async Task HandOverRecordAsync(CancellationToken cancellationToken)
     {
         Job.Clean = true;
-        Job.EvictedNodes = _evicted.Ordinals(_loaded?.Layout);
+        Job.EvictedNodes = EvictedToWrite();
         if (!_writes.Healthy)
         {
             return;

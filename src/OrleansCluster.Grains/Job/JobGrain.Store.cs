@@ -12,11 +12,16 @@ namespace OrleansCluster.Grains.Job;
 /// </summary>
 public sealed partial class JobGrain
 {
+    // The evicted nodes' positions in the layout the record's scenario runs on. Found by review: a load's write carried the
+    // last run's (the record already names the new scenario, its run not laid out yet: ClearFaultsOwed until it is), and
+    // a job activated from that record (a failover) showed those positions down on a scenario that never ran.
+    private int[] EvictedToWrite() => Job.ClearFaultsOwed ? [] : _evicted.Ordinals(_loaded?.Layout);
+
     // The record is the grain's state itself: written as it stands, with whether this is a clean hand-over.
     private async Task SaveAsync(bool clean = false)
     {
         _writes.Stamp(Job, clean);
-        Job.EvictedNodes = _evicted.Ordinals(_loaded?.Layout);
+        Job.EvictedNodes = EvictedToWrite();
         try
         {
             await WriteRecordAsync();

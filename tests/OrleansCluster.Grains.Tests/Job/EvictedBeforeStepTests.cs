@@ -1,6 +1,8 @@
 using Microsoft.Extensions.DependencyInjection;
 using OrleansCluster.Abstractions.Grains;
+using Orleans.Storage;
 using OrleansCluster.Abstractions.Messages;
+using OrleansCluster.Grains.Job;
 
 namespace OrleansCluster.Grains.Tests.Job;
 
@@ -40,6 +42,40 @@ public sealed class EvictedBeforeStepTests(EvictedBeforeStepTests.RefusingRegist
         }
 
         await driver.WaitForAsync(s => s.Job.RegistryOff is null && s.Job.Wall is not null && s.Job.EvictedNodes == 1);
+        await driver.Job.StopAsync();
+        await Registry.ClearAllAsync();
+    }
+
+    [Fact]
+    public async Task ALoadWritesNoEvictedNodesOfTheLastRunForTheScenarioItLoads()
+    {
+        // Found by review: the load's write carried the last run's evicted positions beside the new scenario, so that a
+        // job activated from it (a failover while the new layout was refused or slow) showed them down on a scenario that
+        // never ran. The registry refuses the new layout, so the record stays as the load wrote it.
+        var driver = new JobDriver(fixture.Client);
+        await driver.StartAtMaxPaceAsync(Scenarios.Uniform(nodes: 32, site: "ld"));
+        await driver.WaitForStepAsync(3);
+        await Registry.InjectAsync([new FaultRequest("node.crash", new FaultTargetRequest(Node: "ld-00005"))], campaign: null);
+        await driver.WaitForAsync(s => s.Job.EvictedNodes == 1 && s.Job.Step > 0);
+        await driver.Job.PauseAsync();
+        var storage = fixture.Cluster.Silos[0].ServiceProvider.GetRequiredKeyedService<IGrainStorage>(SimulationStorage.Name);
+        var stored = new GrainState<JobRecord>(new JobRecord());
+        await storage.ReadStateAsync(SimulationStorage.JobState, driver.Job.GetGrainId(), stored);
+        Assert.Equal([5], stored.State!.EvictedNodes); // the paused run's, written: what a failover reads back
+        try
+        {
+            fixture.Refusals.Refuse = true;
+            // The load's record is written, then its layout fails on the registry's refusal.
+            await Assert.ThrowsAsync<InvalidOperationException>(() => driver.Job.LoadAsync(ScenarioSource.FromJson(Scenarios.Uniform(nodes: 48, site: "lz"))));
+            await storage.ReadStateAsync(SimulationStorage.JobState, driver.Job.GetGrainId(), stored);
+            Assert.Contains("\"lz\"", stored.State!.Source?.Json, StringComparison.Ordinal);
+            Assert.Empty(stored.State!.EvictedNodes);
+        }
+        finally
+        {
+            fixture.Refusals.Refuse = false;
+        }
+
         await driver.Job.StopAsync();
         await Registry.ClearAllAsync();
     }
