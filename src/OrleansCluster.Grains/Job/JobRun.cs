@@ -93,15 +93,12 @@ public sealed class JobRun(JobRecord record, int historyCapacity, TimeProvider t
     }
 
     /// <summary>
-    /// The job starts (or resumes) running: a stall is counted from now until the job progresses, and the record keeps
-    /// no straggler report (<see cref="StandingStill"/>): its steps' are this activation's, and one kept would be stale
-    /// to an activation that took the job over later.
+    /// The job starts (or resumes) running: a stall is counted from now until the job progresses. The record's straggler
+    /// report (<see cref="StandingStill"/>) stays until a step is evaluated here (then that step's is the report, and the
+    /// kept one is dropped from the record). Found by review: it was dropped here, so a job resumed and paused again
+    /// before any step (a layout refused or slow) answered <c>/api/stragglers</c> 503 though its last step was known.
     /// </summary>
-    public void Running()
-    {
-        _progressAt = time.GetTimestamp();
-        record.Stragglers = null;
-    }
+    public void Running() => _progressAt = time.GetTimestamp();
 
     /// <summary>
     /// The job stands still (paused or stopped): the record keeps the last evaluated step's straggler report with the
@@ -148,6 +145,7 @@ public sealed class JobRun(JobRecord record, int historyCapacity, TimeProvider t
 
         Last = (result, number);
         Evaluated = (result, number, null);
+        record.Stragglers = null; // this step's is the report now
         _previous = (result.MaxComputeSeconds, result.StepSeconds);
         Advanced = number > _furthest;
         if (Advanced)
@@ -207,6 +205,7 @@ public sealed class JobRun(JobRecord record, int historyCapacity, TimeProvider t
 
         var (_, lost) = Fail(number, failure, job.BarrierTimeoutSeconds, result.HealthyNodes, startedAt, job.RestartSeconds);
         Evaluated = (result, number, failure);
+        record.Stragglers = null; // this step's is the report now
         return (false, job.BarrierTimeoutSeconds, lost);
     }
 

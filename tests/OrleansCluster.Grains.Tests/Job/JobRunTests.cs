@@ -175,7 +175,7 @@ public sealed class JobRunTests
     }
 
     [Fact]
-    public void TheRecordKeepsTheLastStragglerReportWhileTheJobStandsStillAndNoneWhileItRuns()
+    public void TheRecordKeepsTheLastStragglerReportUntilAStepIsEvaluatedAndNoneAfter()
     {
         // Found by review (fix-failover): a paused job back on another silo answered /api/stragglers 503 until resumed.
         NodeStraggler[] slowest = [new("a-00001", "a", "H100", 3.0, 1.5), new("a-00002", "a", "H100", 2.8, 1.4), new("b-00001", "b", "B200", 2.4, 1.2)];
@@ -195,10 +195,15 @@ public sealed class JobRunTests
         next.StandingStill(topK: 2); // a stop of the paused job: no step evaluated here, the kept report stays
         Assert.Same(kept, _record.Stragglers);
 
-        // Running, the record keeps none: it would be stale to an activation that took a running job over.
+        // Resumed, the kept report stays until a step is evaluated here (found by review: a resume dropped it, and a
+        // pause before any step answered 503); once one is, that step's is the report and the record keeps none.
         next.Running();
+        next.StandingStill(topK: 2);
+        Assert.Same(kept, _record.Stragglers);
+        next.Running();
+        next.Complete(next.NextStep, Step(2) with { Stragglers = slowest }, checkpointEverySteps: 100, _time.GetTimestamp());
         Assert.Null(_record.Stragglers);
-        Assert.Null(next.Stragglers(top: 20));
+        Assert.Equal(2, next.Stragglers(top: 20)!.Step);
 
         run.StandingStill(topK: 2);
         run.Restart(); // a new run: no report
