@@ -68,7 +68,9 @@ public sealed partial class Audit(ILogger<Audit> logger) : IEndpointFilter
                 : " (client gone before the answer; the handler gave none)";
         }
 
-        return location is null ? string.Empty : " " + location;
+        // Found by review: a replay of an Idempotency-Key read as a second creation of the same fault.
+        var replayed = http.Response.Headers[Idempotency.ReplayedHeader].ToString() == "true" ? " (replayed)" : string.Empty;
+        return (location is null ? string.Empty : " " + location) + replayed;
     }
 
     private static string Caller(HttpContext http) => $"{http.User.Identity?.Name ?? "anonymous"}@{http.Connection.RemoteIpAddress?.ToString() ?? "local"}";

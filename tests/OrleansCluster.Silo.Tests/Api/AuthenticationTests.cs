@@ -106,4 +106,23 @@ public sealed class AuthenticationTests(SiloFixture fixture) : IClassFixture<Sil
         await fixture.Factory.Logs.WaitForLogAsync(l => l.Contains("audit: key:", StringComparison.Ordinal) && l.Contains("POST /api/faults", StringComparison.Ordinal) && l.Contains("west-00009", StringComparison.Ordinal) && l.EndsWith(created, StringComparison.Ordinal), "of the 201");
         await fixture.Factory.Logs.WaitForLogAsync(l => l.Contains("no.such.kind", StringComparison.Ordinal) && l.EndsWith("-> 400", StringComparison.Ordinal), "of the 400");
     }
+
+    [Fact]
+    public async Task AReplayedInjectionIsAuditedAsAReplayNotASecondCreation()
+    {
+        using var client = fixture.Factory.CreateAdminClient();
+        var key = $"audit-replay-{Guid.NewGuid():N}";
+        const string fault = """{"kind":"node.slowdown","target":{"node":"west-00011"},"params":{"factor":1.3}}""";
+
+        var (_, made, _) = await client.PostOnceAsync("/api/faults", fault, key);
+        var (_, again, replay) = await client.PostOnceAsync("/api/faults", fault, key);
+
+        var id = made.GetProperty("id").GetString();
+        Assert.Equal(id, again.GetProperty("id").GetString());
+        Assert.True(replay.Headers.Contains("Idempotent-Replayed"));
+        var created = $"-> 201 /api/faults/{id}";
+        await fixture.Factory.Logs.WaitForLogAsync(l => l.Contains("west-00011", StringComparison.Ordinal) && l.EndsWith(created + " (replayed)", StringComparison.Ordinal), "of the replay");
+        Assert.Single(fixture.Factory.Logs, l => l.Contains("west-00011", StringComparison.Ordinal) && l.EndsWith(created, StringComparison.Ordinal));
+        await client.DeleteAsync(new Uri($"/api/faults/{id}", UriKind.Relative), AdminClient.Ct);
+    }
 }
