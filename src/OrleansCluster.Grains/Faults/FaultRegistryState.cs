@@ -4,7 +4,9 @@ namespace OrleansCluster.Grains.Faults;
 
 /// <summary>
 /// The registry's durable state: the run it serves, the faults pending or in force, and its counters. Written
-/// on every injection and clear, so it holds nothing that grows with the registry's age.
+/// on every injection and clear, so it holds little that grows with the registry's age: only the per-node tally of
+/// rows spared by ended XID-48 faults (<see cref="RemappedRows"/>), bounded by the scenario's nodes (found by review: at
+/// most one entry per node ever crashed by such a fault, 88,000 for colossus, about 20 B each).
 /// </summary>
 [GenerateSerializer, Alias("FaultRegistryState")]
 public sealed class FaultRegistryState
