@@ -60,7 +60,7 @@ if (app.HttpPortConflict() is { } taken)
 
 app.UseExceptionHandler();
 app.UseLivePage();
-app.UseStatusCodePages();
+app.UseApiStatusCodePages();
 app.UseAuthentication();
 app.UseAuthorization();
 app.UseRateLimiter();
