@@ -52,6 +52,7 @@ builder.AddApiDefaults();
 var app = builder.Build();
 app.ValidateSettings(); // a setting out of its bounds stops here, in one line (StartupRefusal)
 app.WarnOfUnknownSettings(); // a misspelt key would otherwise leave its setting at the default, silently
+app.WarnOfDcgmSettingsWithoutDcgm(); // so would a dcgm setting without the dcgm series on
 if (app.HttpPortConflict() is { } taken)
 {
     Console.Error.WriteLine(taken);
