@@ -20,6 +20,13 @@ var builder = WebApplication.CreateBuilder(new WebApplicationOptions
     ContentRootPath = File.Exists(Path.Combine(Directory.GetCurrentDirectory(), "appsettings.json")) ? null : AppContext.BaseDirectory,
 });
 
+if (HttpUrls.Refusal(builder.Configuration, args) is { } unusable)
+{
+    // One line and a failing exit code, before Orleans starts: Kestrel would refuse the address only once it had (HttpUrls).
+    Console.Error.WriteLine(unusable);
+    return 1;
+}
+
 builder.UseDefaultLoopbackUrl();
 builder.UseInlineRequestScheduling();
 if (builder.OrleansPortConflict() is { } conflict)
@@ -45,6 +52,7 @@ builder.AddApiDefaults();
 var app = builder.Build();
 app.ValidateSettings(); // a setting out of its bounds stops here, in one line (StartupRefusal)
 app.WarnOfUnknownSettings(); // a misspelt key would otherwise leave its setting at the default, silently
+app.WarnOfDcgmSettingsWithoutDcgm(); // so would a dcgm setting without the dcgm series on
 if (app.HttpPortConflict() is { } taken)
 {
     Console.Error.WriteLine(taken);
@@ -53,7 +61,7 @@ if (app.HttpPortConflict() is { } taken)
 
 app.UseExceptionHandler();
 app.UseLivePage();
-app.UseStatusCodePages();
+app.UseApiStatusCodePages();
 app.UseAuthentication();
 app.UseAuthorization();
 app.UseRateLimiter();
@@ -83,7 +91,8 @@ public partial class Program
           Simulation:Pace           realtime               realtime or max
           Simulation:Speed          1                      speed-up at realtime pace, within (0, 1e6]
           Simulation:StartOnLaunch  true                   load the scenario and start the job once the silo is up
-          --urls, ASPNETCORE_URLS   http://127.0.0.1:8080  where HTTP listens
+          --urls, ASPNETCORE_URLS   http://127.0.0.1:8080  where HTTP listens: http://HOST:PORT, HOST an address of this
+                                                           machine (0.0.0.0: every interface)
           Orleans:ClusterId         orleanscluster         the silo's cluster
           Orleans:SiloPort          11111                  silo-to-silo port
           Orleans:GatewayPort       30000                  client gateway port

@@ -1,3 +1,5 @@
+using System.Text.Json.Serialization;
+
 namespace OrleansCluster.Abstractions.Messages;
 
 /// <summary>What <c>GET /api/cluster</c> shows: scenario, sites, links, the job and its last step.</summary>
@@ -212,14 +214,25 @@ public sealed record NodeStragglerFigures(
     [property: Id(3)] double ComputeSeconds,
     [property: Id(4)] double Slowdown);
 
-/// <summary>A link and how much it stretches the inter-site phase.</summary>
+/// <summary>
+/// A link and how much it stretches the inter-site phase. A down link (<see cref="Up"/> false: partitioned) carries
+/// nothing, so its bandwidth is 0, and has no stretch (null): the ring routes around it or, where no route is left,
+/// no step completes. Found by probing: a partitioned link read 300 GB/s and stretch 0, with no word that it was down.
+/// </summary>
+/// <param name="Link">The link's id.</param>
+/// <param name="LatencySeconds">Its one-way latency at the step, faults and jitter included.</param>
+/// <param name="BandwidthBytesPerSecond">Its effective bandwidth at the step (window-limited); 0 while it is down.</param>
+/// <param name="Stretch">The inter-site phase with this link at its figures and every other nominal, over the nominal phase; null while it is down.</param>
+/// <param name="Straggler">Whether it stretches the phase by more than the straggler threshold, or is down.</param>
+/// <param name="Up">False while the link is down (partitioned).</param>
 [GenerateSerializer, Immutable, Alias("LinkStragglerFigures")]
 public sealed record LinkStragglerFigures(
     [property: Id(0)] string Link,
     [property: Id(1)] double LatencySeconds,
     [property: Id(2)] double BandwidthBytesPerSecond,
-    [property: Id(3)] double Stretch,
-    [property: Id(4)] bool Straggler);
+    [property: Id(3), JsonIgnore(Condition = JsonIgnoreCondition.Never)] double? Stretch, // null written out: the field is always there
+    [property: Id(4)] bool Straggler,
+    [property: Id(5)] bool Up = true);
 
 /// <summary>Per site or generation: nodes at the barrier and stragglers among them.</summary>
 [GenerateSerializer, Immutable, Alias("GroupFigures")]

@@ -75,7 +75,7 @@ internal static class JobFigures
         new(
             number,
             r.Stragglers.Take(Math.Max(0, top)).Select(s => new NodeStragglerFigures(s.Node, s.Site, s.Generation, s.ComputeSeconds, s.Slowdown)).ToArray(),
-            r.Links.Select(l => new LinkStragglerFigures(l.Link, l.LatencySeconds, l.BandwidthBytesPerSecond, l.Stretch, l.IsStraggler)).ToArray(),
+            r.Links.Select(Link).ToArray(),
             r.BySite.Select(Group).ToArray(),
             r.ByGeneration.Select(Group).ToArray(),
             Breakdown(r.Breakdown),
@@ -111,6 +111,11 @@ internal static class JobFigures
     /// <summary>A step's time split into its parts.</summary>
     public static StepBreakdownFigures Breakdown(StepBreakdown b) =>
         new(b.ComputeSeconds, b.StragglerWaitSeconds, b.IntraSiteSeconds, b.InterSiteBandwidthSeconds, b.InterSiteLatencySeconds);
+
+    // A down link carries nothing and stretches the phase without bound (or is routed around): bandwidth 0, no stretch.
+    private static LinkStragglerFigures Link(LinkReport l) => l.Up
+        ? new(l.Link, l.LatencySeconds, l.BandwidthBytesPerSecond, l.Stretch, l.IsStraggler)
+        : new(l.Link, l.LatencySeconds, 0, null, l.IsStraggler, Up: false);
 
     private static GroupFigures Group(GroupReport g) => new(g.Name, g.Nodes, g.Stragglers, g.MeanComputeSeconds, g.MaxComputeSeconds, g.MaxSlowdown);
 }

@@ -128,7 +128,7 @@ public static class FaultValidator
             }
 
             return layout.OrdinalOf(target.Node) < 0
-                ? Fail(errors, new FaultError("target.node", $"unknown node '{target.Node}'", NotFound: true))
+                ? Fail(errors, new FaultError("target.node", layout.UnknownNode(target.Node), NotFound: true))
                 : new ResolvedTargets([target.Node], [], []);
         }
 

@@ -91,6 +91,31 @@ public sealed class ClusterLayout
             : null;
     }
 
+    /// <summary>
+    /// Why <paramref name="nodeId"/> names no node here: the form of an id and the ids each site has (the first
+    /// <paramref name="sites"/> sites, and how many more), as an unknown link's message lists the links. Found by a
+    /// newcomer's probe: <c>unknown node 'east-7'</c> did not say that ids have five digits.
+    /// </summary>
+    public string UnknownNode(string nodeId, int sites = 4)
+    {
+        ArgumentNullException.ThrowIfNull(nodeId);
+        var counts = new int[Scenario.Sites.Count];
+        foreach (var node in Nodes)
+        {
+            counts[node.SiteIndex]++;
+        }
+
+        var ranges = Scenario.Sites.Select((site, s) => (Site: site.Name, Count: counts[s])).Where(s => s.Count > 0).ToArray();
+        if (ranges.Length == 0)
+        {
+            return $"unknown node '{nodeId}': the scenario has no nodes";
+        }
+
+        var listed = string.Join(", ", ranges.Take(sites).Select(r => $"{NodeId(r.Site, 0)} to {NodeId(r.Site, r.Count - 1)}"));
+        var more = ranges.Length > sites ? $", and {ranges.Length - sites} sites more" : string.Empty;
+        return $"unknown node '{nodeId}': a node id is its site and a five-digit index, e.g. {NodeId(ranges[0].Site, 0)} (here {listed}{more})";
+    }
+
     /// <summary>The node's position in <see cref="Nodes"/>, or -1.</summary>
     public int OrdinalOf(string nodeId) => _nodeOrdinals.TryGetValue(nodeId, out var ordinal) ? ordinal : -1;
 }

@@ -82,7 +82,7 @@ public static class NodesApi
         var ordinal = layout?.OrdinalOf(id) ?? -1;
         if (layout is null || ordinal < 0)
         {
-            return Problems.NotFound("id", $"unknown node '{id}'");
+            return Problems.NotFound("id", layout?.UnknownNode(id) ?? $"unknown node '{id}': no scenario is loaded");
         }
 
         var node = layout.Nodes[ordinal];

@@ -23,7 +23,7 @@ public static class StragglersApi
     {
         ArgumentNullException.ThrowIfNull(api);
         api.MapGet("/stragglers", GetAsync).WithTags("Stragglers").WithName("GetStragglers")
-            .WithSummary("The last step evaluated (with `failure` when it failed, as every step does through a partition): its slowest nodes (slowest first), links with their stretch, and stragglers by site and generation. 503 with Retry-After while no step has been evaluated since the job's tree was laid out (a paused or stopped job keeps its last report across a failover).")
+            .WithSummary("The last step evaluated (with `failure` when it failed, as every step does through a partition): its slowest nodes (slowest first), links with their stretch (a link down under a partition: `up` false, bandwidth 0, stretch null), and stragglers by site and generation. 503 with Retry-After while no step has been evaluated since the job's tree was laid out (a paused or stopped job keeps its last report across a failover).")
             .WithIntegerQuery("top", 1, 1000, 20)
             .ProducesProblem(StatusCodes.Status503ServiceUnavailable);
         return api;

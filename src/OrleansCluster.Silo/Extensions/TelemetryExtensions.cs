@@ -11,7 +11,7 @@ namespace OrleansCluster.Silo.Extensions;
 /// OpenTelemetry metrics out through the Prometheus exporter: Orleans', ASP.NET Core's, the runtime's. The simulation's
 /// series are written by the host (<see cref="PrometheusText.WriteSimulation"/>), the running scenario's alone.
 /// </summary>
-internal static class TelemetryExtensions
+internal static partial class TelemetryExtensions
 {
     public static WebApplicationBuilder AddTelemetry(this WebApplicationBuilder builder)
     {
@@ -41,6 +41,33 @@ internal static class TelemetryExtensions
             (services, metrics) => metrics.AddView(OwnMetersOnly(services.GetRequiredService<IMeterFactory>())));
         return builder;
     }
+
+    /// <summary>
+    /// Logs one warning at start naming the dcgm settings given while the dcgm series are off: found by a newcomer's
+    /// probe, <c>--Telemetry:Dcgm:Kubernetes=true</c> alone (without <c>Telemetry:Dcgm=true</c>) did nothing, silently.
+    /// A setting given as false is left alone: it asks for nothing.
+    /// </summary>
+    public static void WarnOfDcgmSettingsWithoutDcgm(this WebApplication app)
+    {
+        if (app.Services.GetRequiredService<IOptions<TelemetryOptions>>().Value.Dcgm)
+        {
+            return;
+        }
+
+        var keys = typeof(DcgmOptions).GetProperties(System.Reflection.BindingFlags.Public | System.Reflection.BindingFlags.Instance)
+            .Where(p => p.CanWrite && p.Name != nameof(DcgmOptions.Enabled))
+            .Select(p => $"Telemetry:Dcgm:{p.Name}")
+            .Append("Telemetry:DcgmMaxGpus")
+            .Where(key => app.Configuration[key] is { Length: > 0 } value && !string.Equals(value, bool.FalseString, StringComparison.OrdinalIgnoreCase))
+            .ToArray();
+        if (keys.Length > 0)
+        {
+            LogDcgmOff(app.Services.GetRequiredService<ILoggerFactory>().CreateLogger("OrleansCluster.Silo.Settings"), string.Join(", ", keys));
+        }
+    }
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "dcgm settings do nothing without Telemetry:Dcgm=true (or Telemetry:Dcgm:Enabled=true), which is not set: the dcgm-exporter series are off, and {Keys} with them")]
+    private static partial void LogDcgmOff(ILogger logger, string keys);
 
     // A true/false setting, off when absent or empty (a section with keys under it has an empty value); a value that
     // is not a bool fails the start naming the key, as a bound option would.

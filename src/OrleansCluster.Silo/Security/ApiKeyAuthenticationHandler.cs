@@ -9,7 +9,7 @@ namespace OrleansCluster.Silo.Security;
 
 /// <summary>
 /// Authenticates admin calls by key: <c>Authorization: Bearer KEY</c> or <c>X-Api-Key: KEY</c>. A missing or
-/// wrong key is answered 401 with RFC 9457 problem details; an address past its allowance of wrong keys gets 429
+/// wrong key is answered 401 with RFC 9457 problem details, which say which of the two it was; an address past its allowance of wrong keys gets 429
 /// with <c>Retry-After</c> instead (see <see cref="FailedAuthentications"/>, which also writes the log lines).
 /// </summary>
 /// <remarks>
@@ -26,18 +26,19 @@ public sealed class ApiKeyAuthenticationHandler(
     public const string SchemeName = "ApiKey";
     public const string HeaderName = "X-Api-Key";
     private const string RetryAfterKey = "auth.retry-after";
+    private const string RefusedKey = "auth.refused";
 
     protected override Task<AuthenticateResult> HandleAuthenticateAsync()
     {
-        string? key = null;
+        string? key = null, from = null;
         if (Request.Headers.TryGetValue(HeaderName, out var header))
         {
-            key = header.ToString();
+            (key, from) = (header.ToString(), HeaderName);
         }
         else if (Request.Headers.Authorization.ToString() is { Length: > 7 } authorization
                  && authorization.StartsWith("Bearer ", StringComparison.OrdinalIgnoreCase))
         {
-            key = authorization["Bearer ".Length..].Trim();
+            (key, from) = (authorization["Bearer ".Length..].Trim(), "Authorization: Bearer");
         }
 
         if (key is null)
@@ -51,6 +52,8 @@ public sealed class ApiKeyAuthenticationHandler(
             {
                 Context.Items[RetryAfterKey] = retryAfter;
             }
+
+            Context.Items[RefusedKey] = from;
 
             return Task.FromResult(AuthenticateResult.Fail("wrong admin key"));
         }
@@ -88,7 +91,11 @@ public sealed class ApiKeyAuthenticationHandler(
             {
                 Status = StatusCodes.Status401Unauthorized,
                 Title = "Unauthorized",
-                Detail = $"this route needs the admin key: 'Authorization: Bearer KEY' or '{HeaderName}: KEY'",
+                // A wrong key is told apart from none (found by a newcomer's probe: both read the same), by where it was
+                // given: never the key itself, which a log or a screen would keep.
+                Detail = Context.Items[RefusedKey] is string from
+                    ? $"the key given in {from} was refused: it is not this silo's admin key (Admin:ApiKey, or the key the silo printed once at start)"
+                    : $"this route needs the admin key: 'Authorization: Bearer KEY' or '{HeaderName}: KEY'",
             },
         });
     }

@@ -39,6 +39,12 @@ const $ = id => document.getElementById(id);
 const key = () => sessionStorage.getItem(keyName);
 
 // A message stays up for a few seconds, past the next polls.
+// A link's stretch in the stragglers report: null while the link is down (a partition), which reads 'down'.
+function stretchText(s) {
+  if (!s) return '–';
+  return s.stretch == null ? (s.up === false ? 'down' : '–') : s.stretch.toFixed(3);
+}
+
 function say(text) {
   $('message').textContent = text || '';
   $('message').dataset.until = String(Date.now() + 6000);
@@ -151,14 +157,14 @@ function drawSites(cluster, report) {
       'stroke-dasharray': link.up ? '' : '6 4',
     }));
     labels.push(el('svg:text', { x: midX, y: midY - 4, 'text-anchor': 'middle', class: 'label', 'data-link': link.id },
-      `${link.id}: ${seconds(link.latencySeconds)}, ${fmt((s ? s.bandwidthBytesPerSecond : link.bandwidthBytesPerSecond) * 8)}b/s, stretch ${s ? s.stretch.toFixed(3) : '–'}`));
+      `${link.id}: ${seconds(link.latencySeconds)}, ${fmt((s ? s.bandwidthBytesPerSecond : link.bandwidthBytesPerSecond) * 8)}b/s, stretch ${stretchText(s)}`));
     return g;
   }).filter(Boolean);
   svg.replaceChildren(...lines, ...labels, ...shapes);
   rows($('links'), links, l => {
     const s = stretch.get(l.id);
     return [l.id, el('td', { class: l.up ? '' : 'down' }, l.up ? 'up' : 'down'), seconds(l.latencySeconds),
-      fmt(l.bandwidthBytesPerSecond * 8) + 'b/s', s ? fmt(s.bandwidthBytesPerSecond * 8) + 'b/s' : '–', percent(l.packetLossRatio), s ? s.stretch.toFixed(3) : '–'];
+      fmt(l.bandwidthBytesPerSecond * 8) + 'b/s', s ? fmt(s.bandwidthBytesPerSecond * 8) + 'b/s' : '–', percent(l.packetLossRatio), stretchText(s)];
   });
 }
 

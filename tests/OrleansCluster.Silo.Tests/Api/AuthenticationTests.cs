@@ -36,6 +36,27 @@ public sealed class AuthenticationTests(SiloFixture fixture) : IClassFixture<Sil
         Assert.Contains(fixture.Factory.Logs, l => l.Contains("audit: rejected POST /api/faults", StringComparison.Ordinal));
     }
 
+    [Theory]
+    [InlineData("X-Api-Key", "the key given in X-Api-Key was refused: ")]
+    [InlineData("Authorization", "the key given in Authorization: Bearer was refused: ")]
+    public async Task AWrongKeyIsToldApartFromAMissingOneWithoutEchoingIt(string header, string refused)
+    {
+        // Found by a newcomer's probe: a wrong key and no key read the same, "this route needs the admin key".
+        const string wrong = "not-the-key-4f1c";
+        using var none = fixture.Factory.CreateClient();
+        using var given = fixture.Factory.CreateClient();
+        given.DefaultRequestHeaders.TryAddWithoutValidation(header, header == "Authorization" ? $"Bearer {wrong}" : wrong);
+
+        var (missingStatus, missing, _) = await none.SendJsonAsync(HttpMethod.Get, "/api/cluster");
+        var (wrongStatus, refusal, response) = await given.SendJsonAsync(HttpMethod.Get, "/api/cluster");
+
+        Assert.Equal(HttpStatusCode.Unauthorized, missingStatus);
+        Assert.StartsWith("this route needs the admin key", missing.GetProperty("detail").GetString(), StringComparison.Ordinal);
+        Assert.Equal(HttpStatusCode.Unauthorized, wrongStatus);
+        Assert.StartsWith(refused, refusal.GetProperty("detail").GetString(), StringComparison.Ordinal);
+        Assert.DoesNotContain(wrong, await response.Content.ReadAsStringAsync(AdminClient.Ct), StringComparison.Ordinal);
+    }
+
     [Fact]
     public async Task TheKeyIsAcceptedAsBearerOrAsXApiKey()
     {

@@ -383,6 +383,52 @@ public sealed class BadInputTests(KestrelSiloFixture fixture) : IClassFixture<Ke
         Assert.Equal(["id"], problem.ErrorFields());
     }
 
+    [Theory]
+    [InlineData("application/json")]
+    [InlineData("text/html")] // a browser's: problem details all the same under /api (it was plain text)
+    public async Task AnUnknownRouteUnderApiIsAnsweredWithProblemDetailsNamingIt(string accept)
+    {
+        // Found by a newcomer's probe: a title alone, nothing said of what was asked.
+        using var request = new HttpRequestMessage(HttpMethod.Get, "/api/clusters");
+        request.Headers.Accept.ParseAdd(accept);
+
+        using var response = await _client.SendAsync(request, AdminClient.Ct);
+        var problem = JsonDocument.Parse(await response.Content.ReadAsStringAsync(AdminClient.Ct)).RootElement;
+
+        Assert.Equal(HttpStatusCode.NotFound, response.StatusCode);
+        Assert.Equal("application/problem+json", response.Content.Headers.ContentType?.MediaType);
+        Assert.Equal(404, problem.GetProperty("status").GetInt32());
+        Assert.Equal("No such route", problem.GetProperty("title").GetString());
+        Assert.StartsWith("no route answers GET /api/clusters: ", problem.GetProperty("detail").GetString(), StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task AMethodARouteDoesNotAnswerIsAnsweredWithProblemDetailsNamingTheMethodsItDoes()
+    {
+        var (status, problem, response) = await _client.SendJsonAsync(HttpMethod.Get, "/api/job/pause");
+
+        Assert.Equal(HttpStatusCode.MethodNotAllowed, status);
+        Assert.Equal("application/problem+json", response.Content.Headers.ContentType?.MediaType);
+        Assert.Equal(["POST"], response.Content.Headers.Allow);
+        Assert.Equal(405, problem.GetProperty("status").GetInt32());
+        Assert.Equal("/api/job/pause does not answer GET: it answers POST", problem.GetProperty("detail").GetString());
+    }
+
+    [Fact]
+    public async Task AnUnknownNodeIsRefusedWithTheFormOfANodeIdAndTheIdsEachSiteHas()
+    {
+        // Found by a newcomer's probe: "unknown node 'east-7'" said nothing of the five digits.
+        const string expected = "unknown node 'east-7': a node id is its site and a five-digit index, e.g. west-00000 (here west-00000 to west-00159, east-00000 to east-00167)";
+
+        var (read, readProblem, _) = await _client.SendJsonAsync(HttpMethod.Get, "/api/nodes/east-7");
+        var (inject, injectProblem, _) = await _client.PostJsonAsync("/api/faults", """{"kind":"node.crash","target":{"node":"east-7"}}""");
+
+        Assert.Equal(HttpStatusCode.NotFound, read);
+        Assert.Equal(expected, readProblem.GetProperty("errors").GetProperty("id")[0].GetString());
+        Assert.Equal(HttpStatusCode.NotFound, inject);
+        Assert.Equal(expected, injectProblem.GetProperty("errors").GetProperty("target.node")[0].GetString());
+    }
+
     private async Task<string[]> FaultIdsAsync() =>
         (await _client.GetJsonAsync("/api/faults?all=true")).EnumerateArray().Select(f => f.GetProperty("id").GetString()!).ToArray();
 }

@@ -127,6 +127,11 @@ public sealed class FaultEffectTests(SiloFixture fixture) : IClassFixture<SiloFi
         var link = Assert.Single(stragglers.GetProperty("links").EnumerateArray());
         Assert.Equal("a-b", link.GetProperty("link").GetString());
         Assert.True(link.GetProperty("straggler").GetBoolean());
+        // Down, and read so: it carries nothing and has no stretch (found by probing: it read its bandwidth under its
+        // other faults, 300 GB/s, stretch 0, and no word that it was down).
+        Assert.False(link.GetProperty("up").GetBoolean(), link.ToString());
+        Assert.Equal(0, link.GetProperty("bandwidthBytesPerSecond").GetDouble());
+        Assert.Equal(JsonValueKind.Null, link.GetProperty("stretch").ValueKind);
         Assert.StartsWith("partition", stragglers.GetProperty("failure").GetString(), StringComparison.Ordinal);
         Assert.True(stragglers.GetProperty("step").GetInt64() > cluster.Step(), "the report is not of a failed step past the checkpoint");
 
@@ -135,6 +140,10 @@ public sealed class FaultEffectTests(SiloFixture fixture) : IClassFixture<SiloFi
         Assert.Equal(HttpStatusCode.OK, status);
         var healed = await _client.WaitForClusterAsync(c => c.GetProperty("links")[0].GetProperty("up").GetBoolean() && c.Step() > cluster.Step() + 2, "steps after the partition heals");
         Assert.Equal(TestScenarios.InterSiteSeconds, healed.Figure("allreduceInterSiteSeconds"), 12);
+        var up = Assert.Single((await _client.GetJsonAsync("/api/stragglers")).GetProperty("links").EnumerateArray());
+        Assert.True(up.GetProperty("up").GetBoolean(), up.ToString());
+        Assert.Equal(1, up.GetProperty("stretch").GetDouble(), 9); // nominal: it stretches the phase not at all
+        Assert.True(up.GetProperty("bandwidthBytesPerSecond").GetDouble() > 0);
     }
 
     [Fact]

@@ -232,6 +232,20 @@ public sealed class OpenApiDocumentTests(SiloFixture fixture) : IClassFixture<Si
             schema.GetProperty("enum").EnumerateArray().Select(e => e.GetString()));
     }
 
+    [Fact]
+    public async Task AStragglerReportsLinkDeclaresWhetherItIsUpAndAStretchThatMayBeNull()
+    {
+        var document = await DocumentAsync();
+
+        var properties = Component(document, "LinkStragglerFigures").GetProperty("properties");
+
+        Assert.Equal("boolean", properties.GetProperty("up").GetProperty("type").GetString());
+        var stretch = properties.GetProperty("stretch");
+        var types = stretch.GetProperty("anyOf").EnumerateArray().Where(b => b.TryGetProperty("type", out _)).Select(b => b.GetProperty("type").GetString());
+        Assert.Equal(["null", "number"], types.Order(StringComparer.Ordinal));
+        Assert.Contains("down", properties.GetProperty("up").GetProperty("description").GetString(), StringComparison.Ordinal);
+    }
+
     // The document is open, like /healthz: no key sent.
     private async Task<JsonElement> DocumentAsync()
     {

@@ -30,6 +30,25 @@ public sealed class StartupRefusalTests
         Assert.DoesNotContain(silo.Lines, l => l.TrimStart().StartsWith("at ", StringComparison.Ordinal) || l.StartsWith("Unhandled exception", StringComparison.Ordinal));
     }
 
+    [Theory]
+    [InlineData("127.0.0.1:18080", "is not a URL (http://HOST:PORT)")] // no scheme
+    [InlineData("http://127.0.0.1:99999", "has port 99999, out of range (0 to 65535)")]
+    [InlineData("ftp://127.0.0.1:18080", "the scheme 'ftp' is not http or https")]
+    [InlineData("http://192.0.2.1:18080", "names 192.0.2.1, not an address of this machine")] // TEST-NET-1: bound nowhere
+    public async Task AnHttpAddressKestrelCannotListenOnStopsTheSiloBeforeItStartsWithExitCode1AndOneLineNamingIt(string url, string fault)
+    {
+        // Found by a newcomer's probe: each started Orleans, then died as Kestrel started (an unhandled exception,
+        // 183 lines of stack, exit code 134).
+        await using var silo = StartSilo("--urls", url);
+
+        var exitCode = await silo.WaitForExitAsync(TimeSpan.FromSeconds(120));
+
+        Assert.Equal(1, exitCode);
+        var refusal = Assert.Single(silo.Lines); // nothing started before it: no Orleans, no log
+        Assert.StartsWith($"the silo did not start: --urls '{url}' ", refusal, StringComparison.Ordinal);
+        Assert.Contains(fault, refusal, StringComparison.Ordinal);
+    }
+
     [Fact]
     public async Task AScenarioFileWhoseFailuresPassMaxLiveFaultsStopsTheSiloWithExitCode1AndOneLineNamingFailures()
     {

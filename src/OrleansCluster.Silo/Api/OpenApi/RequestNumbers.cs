@@ -9,7 +9,9 @@ namespace OrleansCluster.Silo.Api.OpenApi;
 /// Numbers as the API really reads and writes them. Answers may carry <c>"NaN"</c> or <c>"Infinity"</c> (the HTTP
 /// JSON options allow named literals), which the generator declares as <c>anyOf</c> a number or those names but
 /// also, wrongly, as <c>type: object</c>: that type is dropped. Request bodies are read strictly (<see cref="JsonBody"/>:
-/// JSON numbers only), so a number in a request type is declared as a plain number that a client can fill in.
+/// JSON numbers only), so a number in a request type is declared as a plain number that a client can fill in. A
+/// nullable number in an answer keeps <c>null</c> among its branches (dropping the type dropped it: a straggler
+/// report's <c>stretch</c>, null for a down link, and <c>reliability.mtbfSeconds</c> read as never null).
 /// </summary>
 internal sealed class RequestNumbers : IOpenApiSchemaTransformer
 {
@@ -19,7 +21,8 @@ internal sealed class RequestNumbers : IOpenApiSchemaTransformer
     {
         ArgumentNullException.ThrowIfNull(schema);
         ArgumentNullException.ThrowIfNull(context);
-        if (schema.Type != JsonSchemaType.Object || schema.AnyOf is not { Count: 2 } branches || !branches.Any(b => b.Type == JsonSchemaType.Number))
+        if (schema.Type is not { } type || (type & ~JsonSchemaType.Null) != JsonSchemaType.Object || schema.AnyOf is not { Count: 2 } branches
+            || !branches.Any(b => b.Type == JsonSchemaType.Number))
         {
             return Task.CompletedTask;
         }
@@ -33,6 +36,10 @@ internal sealed class RequestNumbers : IOpenApiSchemaTransformer
         else
         {
             schema.Type = null;
+            if (Nullable.GetUnderlyingType(context.JsonPropertyInfo?.PropertyType ?? typeof(object)) is not null)
+            {
+                branches.Add(new OpenApiSchema { Type = JsonSchemaType.Null });
+            }
         }
 
         return Task.CompletedTask;

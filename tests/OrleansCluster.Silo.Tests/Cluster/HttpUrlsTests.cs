@@ -1,0 +1,61 @@
+using System.Net;
+using System.Net.Sockets;
+using OrleansCluster.Silo.Extensions;
+
+namespace OrleansCluster.Silo.Tests.Cluster;
+
+/// <summary>
+/// The HTTP addresses the silo refuses before it starts (<see cref="HttpUrls"/>), host names included: Kestrel listens on
+/// every interface for any host name but <c>localhost</c>, never looking it up, so a name of no address of this machine
+/// is refused. The look-up is given here, so that no test asks a DNS server.
+/// </summary>
+public sealed class HttpUrlsTests
+{
+    [Theory]
+    [InlineData("http://127.0.0.1:8080")]
+    [InlineData("http://localhost:8080")]
+    [InlineData("http://0.0.0.0:8080")]
+    [InlineData("http://*:8080")]
+    [InlineData("http://127.0.0.1:0")] // a port the kernel picks
+    [InlineData("http://127.0.0.1")] // port 80
+    [InlineData("http://unix:/tmp/orleanscluster.sock")]
+    [InlineData("http://127.0.0.1:8080; http://127.0.0.1:8081")]
+    public void AnAddressKestrelCanListenOnIsTaken(string urls) => Assert.Null(HttpUrls.Refusal(urls, "--urls", Unreachable));
+
+    [Theory]
+    [InlineData("127.0.0.1:8080", "is not a URL (http://HOST:PORT)")]
+    [InlineData("http://127.0.0.1:http", "is not a URL (http://HOST:PORT)")] // a port that is not a number
+    [InlineData("http://127.0.0.1:8080/base", "is not a URL (http://HOST:PORT)")] // Kestrel takes no path base
+    [InlineData("http://127.0.0.1:-1", "has port -1, out of range (0 to 65535)")]
+    [InlineData("http://127.0.0.1:65536", "has port 65536, out of range (0 to 65535)")]
+    public void AnAddressThatIsNotAUrlOrWhosePortIsOutOfRangeIsRefusedNamingIt(string url, string fault)
+    {
+        var refusal = HttpUrls.Refusal($"http://127.0.0.1:8080;{url}", "ASPNETCORE_URLS", Unreachable);
+
+        Assert.Equal($"the silo did not start: ASPNETCORE_URLS '{url}' {fault}", refusal);
+    }
+
+    [Fact]
+    public void AHostNameOfAnAddressOfThisMachineIsTaken() =>
+        Assert.Null(HttpUrls.Refusal("http://silo.test:8080", "--urls", _ => [IPAddress.Parse("192.0.2.7"), IPAddress.Loopback]));
+
+    [Fact]
+    public void AHostNameOfNoAddressOfThisMachineIsRefusedWithWhatItResolvesTo()
+    {
+        var refusal = HttpUrls.Refusal("http://elsewhere.test:8080", "--urls", _ => [IPAddress.Parse("192.0.2.7")]);
+
+        Assert.Equal(
+            "the silo did not start: --urls 'http://elsewhere.test:8080' names host 'elsewhere.test', which resolves to 192.0.2.7, not an address of this machine: give 127.0.0.1, another address of this machine, or 0.0.0.0 for every interface",
+            refusal);
+    }
+
+    [Fact]
+    public void AHostNameThatDoesNotResolveIsRefused()
+    {
+        var refusal = HttpUrls.Refusal("http://nowhere.test:8080", "--urls", Unreachable);
+
+        Assert.StartsWith("the silo did not start: --urls 'http://nowhere.test:8080' names host 'nowhere.test', which does not resolve: ", refusal, StringComparison.Ordinal);
+    }
+
+    private static IPAddress[] Unreachable(string host) => throw new SocketException((int)SocketError.HostNotFound);
+}
