@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # The whole test suite. Some tests start real processes on 127.0.0.1 (Prometheus and promtool, from
 # Debian's prometheus package; redis-server for the cluster tests; chromium and its chromedriver for the live
-# page's browser test): missing ones are installed here when this runs as root with apt-get, as on CI.
+# page's browser test; util-linux's `script`, a pseudo-terminal for the CLI's terminal-width test, in Debian's
+# bsdutils): missing ones are installed here when this runs as root with apt-get, as on CI.
 set -euo pipefail
 cd "$(dirname "$0")"
 
@@ -10,6 +11,7 @@ command -v prometheus >/dev/null 2>&1 && command -v promtool >/dev/null 2>&1 || 
 command -v redis-server >/dev/null 2>&1 || need+=(redis-server)
 [ -x /usr/bin/chromium ] || need+=(chromium fonts-liberation)
 [ -x /usr/bin/chromedriver ] || need+=(chromium-driver)
+[ -x /usr/bin/script ] || need+=(bsdutils)
 if [ "${#need[@]}" -gt 0 ]; then
   if [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then
     apt-get update -qq

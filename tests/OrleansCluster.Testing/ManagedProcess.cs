@@ -40,7 +40,7 @@ public sealed class ManagedProcess : IAsyncDisposable
         }
     }
 
-    public static ManagedProcess Start(string fileName, IEnumerable<string> arguments, string? workingDirectory = null)
+    public static ManagedProcess Start(string fileName, IEnumerable<string> arguments, string? workingDirectory = null, IReadOnlyDictionary<string, string>? environment = null)
     {
         var info = new ProcessStartInfo(fileName)
         {
@@ -52,6 +52,11 @@ public sealed class ManagedProcess : IAsyncDisposable
         foreach (var argument in arguments)
         {
             info.ArgumentList.Add(argument);
+        }
+
+        foreach (var (name, value) in environment ?? new Dictionary<string, string>())
+        {
+            info.Environment[name] = value;
         }
 
         return new ManagedProcess(Process.Start(info) ?? throw new InvalidOperationException($"could not start {fileName}"));
@@ -76,6 +81,16 @@ public sealed class ManagedProcess : IAsyncDisposable
     {
         var silo = BuiltProgram("OrleansCluster.Silo", "OrleansCluster.Silo.dll");
         return Start("dotnet", [silo, "--urls", $"http://127.0.0.1:{httpPort}", .. settings], Path.GetDirectoryName(silo));
+    }
+
+    /// <summary>
+    /// The built silo with no <c>--urls</c> and <paramref name="environment"/> added to its own, so that the environment
+    /// says where HTTP listens (<c>ASPNETCORE_URLS</c>, <c>ASPNETCORE_HTTP_PORTS</c>).
+    /// </summary>
+    public static ManagedProcess StartSilo(IReadOnlyDictionary<string, string> environment, IEnumerable<string> settings)
+    {
+        var silo = BuiltProgram("OrleansCluster.Silo", "OrleansCluster.Silo.dll");
+        return Start("dotnet", [silo, .. settings], Path.GetDirectoryName(silo), environment);
     }
 
     /// <summary>A program of <c>src/</c> as this test run's configuration built it, to start with <c>dotnet</c>.</summary>

@@ -1,6 +1,7 @@
 using System.Net.Http.Json;
 using System.Text.Json;
 using System.Text.Json.Nodes;
+using System.Text.Json.Serialization;
 using OrleansCluster.Cli.Reports;
 using OrleansCluster.Model.WhatIf;
 
@@ -14,6 +15,12 @@ public static class WhatIf
 {
     /// <summary>The variant with neither patch nor change: the scenario as loaded.</summary>
     public const string Baseline = "baseline";
+
+    /// <summary>The width the tables are laid out to when the output is not a terminal: each section's table fits it unwrapped.</summary>
+    public const int RedirectedWidth = 120;
+
+    /// <summary>The width for <c>--wide</c> when the output is not a terminal: wide enough that a variant's row stays one line.</summary>
+    public const int WideRedirectedWidth = 1000;
 
     /// <summary>What <c>--variants</c> takes, for its help and for the error naming a value it does not.</summary>
     public static string Takes { get; } =
@@ -90,6 +97,10 @@ public static class WhatIf
         /// <summary>Seconds from the request to the answer, measured by the CLI.</summary>
         public double ElapsedSeconds { get; init; }
 
+        /// <summary>Whether the tables put every figure of a variant on one row (<c>--wide</c>); not part of the report's JSON.</summary>
+        [JsonIgnore]
+        public bool Wide { get; init; }
+
         /// <summary>The variants in ranking order.</summary>
         public IEnumerable<VariantResult> Ranked() => Ranking.Select(name => Variants.First(v => v.Name == name));
 
@@ -107,32 +118,7 @@ public static class WhatIf
                 : $"what-if on {Scenario}: {Variants.Count} variants x {Steps} steps in {ReportWriter.F(ElapsedSeconds, 1)} s; best by {Objective}: {best.Name} ({ReportWriter.F(best.UsefulPflopsPerSecond / 1000, 2)} useful EFLOP/s{(best.Money is { } m ? $", {ReportWriter.N(m.UsdPer1e21Flops)} USD per 1e21 FLOPs" : string.Empty)})";
         }
 
-        public IReadOnlyList<ReportTable> Tables()
-        {
-            var ranked = Ranked().ToArray();
-            var figures = new ReportTable(
-                $"what-if on {Scenario}: {Steps} steps per variant, ranked by {Objective}",
-                ["#", "variant", "GPUs", "by generation", "mean T_step s", "p99 T_step s", "failed / lost steps", "Mtokens/s", "useful EFLOP/s", "MFU", "USD/h", "USD/step", "USD/1e21 FLOPs", "USD/M tokens", "lease left out USD/month", "net USD/1e21 FLOPs"],
-                ranked.Select((v, i) => (IReadOnlyList<string>)(v.Error is not null
-                    ? [$"{i + 1}", v.Name, "-", v.Error, "", "", "", "", "", "", "", "", "", "", "", ""]
-                    : [
-                        $"{i + 1}", v.Name, ReportWriter.N(v.Gpus), string.Join(" ", v.GpusByGeneration.Select(p => $"{p.Key} {ReportWriter.N(p.Value)}")),
-                        ReportWriter.F(v.MeanStepSeconds, 3), ReportWriter.F(v.P99StepSeconds, 3), $"{ReportWriter.N(v.FailedSteps)} / {ReportWriter.N(v.LostSteps)}{(v.Stalled ? " (stalled)" : string.Empty)}", ReportWriter.F(v.TokensPerSecond / 1e6, 2),
-                        ReportWriter.F(v.UsefulPflopsPerSecond / 1000, 3), ReportWriter.F(v.ClusterMfu, 3),
-                        Money(v, m => ReportWriter.N(m.UsdPerHour)), Money(v, m => ReportWriter.N(m.UsdPerStep, 1)), Money(v, m => ReportWriter.N(m.UsdPer1e21Flops)),
-                        Money(v, m => m.UsdPerMillionTokens is { } t ? ReportWriter.F(t, 3) : "-"), Money(v, m => ReportWriter.N(m.LeftOutLeaseUsdPerMonth)), Money(v, m => ReportWriter.N(m.NetUsdPer1e21Flops)),
-                    ])).ToArray());
-            var breakdown = new ReportTable(
-                "mean step-time breakdown per variant (seconds)",
-                ["variant", "compute", "straggler_wait", "intra_site", "inter_site_bandwidth", "inter_site_latency", "T_step"],
-                ranked.Where(v => v.Error is null).Select(v => (IReadOnlyList<string>)[
-                    v.Name, .. v.Breakdown.Values().Select(x => ReportWriter.F(x, 3)), ReportWriter.F(v.Breakdown.Values().Sum(), 3)]).ToArray());
-            var stalled = ranked.Where(v => v.Error is null && v.Stalled).Select(v => (IReadOnlyList<string>)[v.Name, ReportWriter.N(v.ReachedStep), v.StallReason ?? string.Empty]).ToArray();
-            return stalled.Length == 0
-                ? [figures, breakdown]
-                : [figures, breakdown, new ReportTable("stalled variants: the same step fails on every replay, as it would for the live job", ["variant", "reached step", "why"], stalled)];
-        }
-
-        private static string Money(VariantResult v, Func<VariantMoney, string> format) => v.Money is { } m ? format(m) : "-";
+        /// <summary>One table a section (the default, for a terminal), or, when <see cref="Wide"/>, every figure of a variant on one row (<see cref="WhatIfTables"/>).</summary>
+        public IReadOnlyList<ReportTable> Tables() => Wide ? WhatIfTables.Wide(this) : WhatIfTables.Sections(this);
     }
 }

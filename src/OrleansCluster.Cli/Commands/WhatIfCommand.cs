@@ -13,9 +13,10 @@ public static class WhatIfCommand
         var objective = new Option<string?>("--objective") { Description = "Ranking: useful-flops, tokens-per-second, usd-per-1e21-flops, net-usd-per-1e21-flops or usd-per-million-tokens (server default: useful-flops)." };
         var steps = new Option<int?>("--steps") { Description = "Steps per variant (server default: 20)." };
         var withFaults = new Option<bool>("--with-faults") { Description = "Carry the faults in force on the live run into every variant." };
+        var wide = new Option<bool>("--wide") { Description = $"One table with every figure of a variant on its row (about 250 columns: for a wide terminal or a file), as the Markdown of --report then has too. Without it, one table a section, laid out to the terminal's width ({WhatIf.RedirectedWidth} columns when not a terminal); --output json holds every figure either way." };
         var command = new Command("whatif", "Evaluate variants of the loaded scenario with the model's plain loop (POST /api/whatif): throughput, breakdown, money and a ranking; with --report, charts too.")
         {
-            variants, objective, steps, withFaults,
+            variants, objective, steps, withFaults, wide,
         };
         command.SetAction(async (parse, ct) =>
         {
@@ -37,8 +38,8 @@ public static class WhatIfCommand
 
                 // As every command that calls the admin API: a refused key is one line naming --key and its variable.
                 await SiloApi.CheckKeyAsync(client, ct);
-                var result = await WhatIf.RunAsync(client, body, ct);
-                ReportWriter.Write(Console.Out, result, parse.GetValue(output)!);
+                var result = await WhatIf.RunAsync(client, body, ct) with { Wide = parse.GetValue(wide) };
+                ReportWriter.Write(Console.Out, result, parse.GetValue(output)!, result.Wide ? WhatIf.WideRedirectedWidth : WhatIf.RedirectedWidth);
                 if (parse.GetResult(report) is { } asked)
                 {
                     var folder = asked.Tokens.Count > 0 ? asked.Tokens[0].Value : ReportWriter.DefaultPath("whatif", DateTimeOffset.UtcNow);

@@ -6,12 +6,15 @@ namespace OrleansCluster.Cli.Reports;
 /// <summary>
 /// A table of a report, written the same way to the terminal (Spectre.Console) and to Markdown; <paramref name="Note"/>,
 /// where given, says what its columns count (under the table on the terminal, under the title in Markdown).
+/// <paramref name="NoWrap"/> names the columns (by heading) whose cells a terminal too narrow for the table must never
+/// fold, such as names: Spectre narrows the widest columns first, and a name folded mid-word ("drop-generati", "on:A100")
+/// no longer reads as itself; the other columns give way, their headings wrapping at spaces.
 /// </summary>
-public sealed record ReportTable(string Title, IReadOnlyList<string> Headers, IReadOnlyList<IReadOnlyList<string>> Rows, string? Note = null)
+public sealed record ReportTable(string Title, IReadOnlyList<string> Headers, IReadOnlyList<IReadOnlyList<string>> Rows, string? Note = null, IReadOnlyList<string>? NoWrap = null)
 {
     public Table ToSpectre()
     {
-        var table = new Table().Title(Markup.Escape(Title)).AddColumns(Headers.Select(h => new TableColumn(Markup.Escape(h))).ToArray());
+        var table = new Table().Title(Markup.Escape(Title)).AddColumns(Headers.Select(h => new TableColumn(Markup.Escape(h)) { NoWrap = NoWrap?.Contains(h) == true }).ToArray());
         if (Note is not null)
         {
             table.Caption(Markup.Escape(Note));

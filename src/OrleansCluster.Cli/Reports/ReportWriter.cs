@@ -13,7 +13,7 @@ namespace OrleansCluster.Cli.Reports;
 /// </summary>
 public static class ReportWriter
 {
-    /// <summary>The width tables are laid out to when the output is not a terminal.</summary>
+    /// <summary>The width tables are laid out to when the output is not a terminal, unless the command says another.</summary>
     public const int RedirectedWidth = 240;
 
     /// <summary>Where <c>--report</c> without a folder writes, under the current folder (ignored by git).</summary>
@@ -29,7 +29,11 @@ public static class ReportWriter
         DefaultIgnoreCondition = JsonIgnoreCondition.WhenWritingNull,
     };
 
-    public static void Write(TextWriter output, ICommandReport report, string format)
+    /// <summary>
+    /// Writes <paramref name="report"/> as JSON or as tables: on a terminal laid out to its width, into a file, a pipe
+    /// or any other writer to <paramref name="redirectedWidth"/> columns.
+    /// </summary>
+    public static void Write(TextWriter output, ICommandReport report, string format, int redirectedWidth = RedirectedWidth)
     {
         ArgumentNullException.ThrowIfNull(output);
         ArgumentNullException.ThrowIfNull(report);
@@ -42,8 +46,9 @@ public static class ReportWriter
         var console = AnsiConsole.Create(new AnsiConsoleSettings { Out = new AnsiConsoleOutput(output) });
         if (!ReferenceEquals(output, Console.Out) || Console.IsOutputRedirected)
         {
-            // Into a file or a pipe, tables keep their rows on one line rather than wrap at 80 columns.
-            console.Profile.Width = RedirectedWidth;
+            // Into a file or a pipe, tables keep their rows on one line rather than wrap at 80 columns (Spectre's own
+            // width when there is no terminal to ask).
+            console.Profile.Width = redirectedWidth;
         }
 
         foreach (var table in report.Tables())

@@ -10,22 +10,59 @@ namespace OrleansCluster.Silo.Extensions;
 /// <c>--urls http://127.0.0.1:99999</c> and an address not of this machine started Orleans, then died as Kestrel
 /// started: an unhandled exception, 180 lines of stack and exit code 134. A host name other than <c>localhost</c>
 /// is Kestrel's "every interface" (it never resolves the name), so one that names no address of this machine is
-/// refused here rather than listening everywhere.
+/// refused here rather than listening everywhere. Without <c>urls</c>, Kestrel listens on every interface at each port
+/// of <c>http_ports</c> and <c>https_ports</c> (<c>ASPNETCORE_HTTP_PORTS</c>, <c>ASPNETCORE_HTTPS_PORTS</c>), which are
+/// refused the same way when one is not a port: found by a newcomer, <c>ASPNETCORE_HTTP_PORTS=abc</c> (or
+/// <c>8080,8081</c>, a comma for Kestrel's ';') listened on port 80 of every interface, and <c>99999</c> died as Kestrel
+/// started (exit code 134).
 /// </summary>
 public static class HttpUrls
 {
     private const string Form = "http://HOST:PORT";
     private const string Where = "give 127.0.0.1, another address of this machine, or 0.0.0.0 for every interface";
+    private const string PortForm = "a whole number from 0 to 65535; several separated by ';'";
+
+    /// <summary>The configuration keys Kestrel reads the ports it listens on from when <c>urls</c> is not set.</summary>
+    private static readonly string[] PortKeys = ["http_ports", "https_ports"];
 
     /// <summary>
     /// Why this silo must not start because of its <c>urls</c> (from <c>--urls</c>, <c>ASPNETCORE_URLS</c> or
-    /// configuration), as one line naming the setting and the address at fault, or null.
+    /// configuration), or, without them, its <c>http_ports</c> or <c>https_ports</c>, as one line naming the setting and
+    /// the address or port at fault, or null.
     /// </summary>
     public static string? Refusal(IConfiguration configuration, IReadOnlyList<string> args)
     {
         ArgumentNullException.ThrowIfNull(configuration);
         ArgumentNullException.ThrowIfNull(args);
-        return configuration["urls"] is { Length: > 0 } urls ? Refusal(urls, Setting(args), Dns.GetHostAddresses) : null;
+        if (configuration["urls"] is { Length: > 0 } urls)
+        {
+            // As Kestrel: the urls win, and the ports are not read.
+            return Refusal(urls, Setting(args), Dns.GetHostAddresses);
+        }
+
+        return PortKeys.Select(key => configuration[key] is { } ports ? PortsRefusal(ports, PortsSetting(key, ports, args)) : null).FirstOrDefault(r => r is not null);
+    }
+
+    /// <summary>
+    /// Why <paramref name="ports"/> (ports separated by ';', as Kestrel reads <c>HTTP_PORTS</c> and <c>HTTPS_PORTS</c>)
+    /// cannot be listened on, naming <paramref name="setting"/>, or null. Port 0 is taken: Kestrel listens on a port the
+    /// kernel picks, and logs it.
+    /// </summary>
+    public static string? PortsRefusal(string ports, string setting)
+    {
+        ArgumentNullException.ThrowIfNull(ports);
+        var entries = ports.Split(';', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries);
+        foreach (var port in entries)
+        {
+            if (PortFault(port) is { } fault)
+            {
+                return entries.Length == 1
+                    ? $"the silo did not start: {setting} '{ports}' {fault}"
+                    : $"the silo did not start: {setting} '{ports}': '{port}' {fault}";
+            }
+        }
+
+        return null;
     }
 
     /// <summary>
@@ -127,4 +164,33 @@ public static class HttpUrls
         args.Any(a => a.StartsWith("--urls", StringComparison.OrdinalIgnoreCase) || a.StartsWith("/urls", StringComparison.OrdinalIgnoreCase)) ? "--urls"
         : !string.IsNullOrEmpty(Environment.GetEnvironmentVariable("ASPNETCORE_URLS")) ? "ASPNETCORE_URLS"
         : "urls";
+
+    // The same for a port setting: the command line's, the environment variable holding the value read (with the host's
+    // prefixes or without), or configuration's own.
+    private static string PortsSetting(string key, string value, IReadOnlyList<string> args) =>
+        args.Any(a => a.StartsWith($"--{key}", StringComparison.OrdinalIgnoreCase) || a.StartsWith($"/{key}", StringComparison.OrdinalIgnoreCase)) ? $"--{key}"
+        : new[] { "ASPNETCORE_", "DOTNET_", string.Empty }.Select(prefix => prefix + key.ToUpperInvariant())
+            .FirstOrDefault(name => Environment.GetEnvironmentVariable(name) == value) ?? key;
+
+    // The address Kestrel makes of each port, read as it reads it: what follows the last ':' is the port only when it is
+    // a number, and is otherwise left in the host (so that "abc" would listen on *:80).
+    private static string? PortFault(string port)
+    {
+        try
+        {
+            var binding = BindingAddress.Parse($"http://*:{port}");
+            if (binding.Host != "*" || binding.PathBase.Length > 0)
+            {
+                return $"is not a port ({PortForm})";
+            }
+
+            return binding.Port is < 0 or > IPEndPoint.MaxPort
+                ? $"is out of range (0 to {IPEndPoint.MaxPort.ToString(CultureInfo.InvariantCulture)})"
+                : null;
+        }
+        catch (FormatException)
+        {
+            return $"is not a port ({PortForm})";
+        }
+    }
 }

@@ -110,7 +110,15 @@ function siteCounts(site) {
   return { healthy: sum('healthy'), degraded: sum('degraded'), down: sum('down') };
 }
 
+// A chart takes the place of its placeholder the first time it is drawn (with the key). An <svg> has no `hidden`
+// property (only HTML elements do): its attribute is removed.
+function reveal(id) {
+  $(id).removeAttribute('hidden');
+  $(`${id}-placeholder`).hidden = true;
+}
+
 function drawSites(cluster, report) {
+  reveal('sites');
   const svg = $('sites');
   const sites = cluster.sites || [];
   const bySite = new Map((report.bySite || []).map(s => [s.name, s]));
@@ -202,6 +210,7 @@ function drawSteps(steps, cluster) {
     const k = breakdowns.steps.get(step.number);
     return k && k.durationSeconds === step.durationSeconds ? k.breakdown : undefined;
   };
+  reveal('steps');
   const svg = $('steps');
   const width = 900, height = 220, left = 50, bottom = 20, top = 10;
   const max = Math.max(1e-9, ...steps.map(s => s.durationSeconds));

@@ -6,14 +6,21 @@ using SkiaSharp;
 
 namespace OrleansCluster.Cli.Tests.Commands;
 
-/// <summary>A silo of its own for the what-if tests: they load a scenario of their own.</summary>
-public sealed class WhatIfSiloFixture : CliSiloFixture;
+/// <summary>
+/// A silo of its own for the what-if tests, served by Kestrel on 127.0.0.1 so that the built <c>orleanscluster</c> can
+/// reach it too: they load a scenario of their own.
+/// </summary>
+public sealed class WhatIfSiloFixture : KestrelCliSiloFixture
+{
+    /// <summary>A client as the command makes its own: ten minutes a call (nine variants on two loaded cores).</summary>
+    public HttpClient CreateTargetClient() => (Target with { Timeout = TimeSpan.FromMinutes(10) }).CreateClient();
+}
 
 /// <summary><c>whatif --variants standard --report DIR</c> against a real silo: the figures are present and consistent, the charts drawn.</summary>
 public sealed class WhatIfCommandTests(WhatIfSiloFixture silo) : IClassFixture<WhatIfSiloFixture>, IDisposable
 {
     // Mixed generations at site a, GB200 at site b over an old window-limited link, with prices and b's lease.
-    private const string Mixed = """
+    internal const string Mixed = """
         {
           "name": "mixed", "seed": 9,
           "job": { "model": { "parameters": 1e9, "tokensPerStep": 1e6, "gradientBytesPerParameter": 2 }, "mfu": 0.4 },

@@ -1,4 +1,5 @@
 using OrleansCluster.Cli.Commands;
+using OrleansCluster.Cli.Reports;
 using OrleansCluster.Model.Simulation;
 using OrleansCluster.Model.WhatIf;
 
@@ -52,6 +53,37 @@ public sealed class WhatIfTableTests
     {
         var report = new WhatIf.Report("mixed", 20, "useful-flops", [Variant("baseline", 12)], ["baseline"]);
 
-        Assert.Equal(2, report.Tables().Count);
+        Assert.DoesNotContain(report.Tables(), t => t.Title.StartsWith("stalled variants", StringComparison.Ordinal));
+        Assert.DoesNotContain((report with { Wide = true }).Tables(), t => t.Title.StartsWith("stalled variants", StringComparison.Ordinal));
+    }
+
+    [Fact]
+    public void WideKeepsEveryFigureOfAVariantOnOneRowAndIsNoPartOfTheJson()
+    {
+        var report = new WhatIf.Report("mixed", 20, "useful-flops", [Variant("baseline", 12), Variant("slow node", 0, failed: 9, lost: 18, stall: "step 4 fails on every replay")], ["baseline", "slow node"]) { Wide = true };
+
+        var figures = report.Tables()[0];
+
+        Assert.Equal(
+            ["#", "variant", "GPUs", "by generation", "mean T_step s", "p99 T_step s", "failed / lost steps", "Mtokens/s", "useful EFLOP/s", "MFU", "USD/h", "USD/step", "USD/1e21 FLOPs", "USD/M tokens", "lease left out USD/month", "net USD/1e21 FLOPs"],
+            figures.Headers);
+        Assert.Equal(["1", "baseline", "32", "H100 32", "1.500", "2.000", "0 / 0", "0.01", "0.012", "0.400", "-", "-", "-", "-", "-", "-"], figures.Rows[0]);
+        Assert.Contains(report.Tables(), t => t.Title.StartsWith("stalled variants", StringComparison.Ordinal));
+        Assert.DoesNotContain("wide", ReportWriter.ToJson(report), StringComparison.OrdinalIgnoreCase);
+    }
+
+    [Fact]
+    public void TheSectionsHoldEveryFigureTheWideTableDoes()
+    {
+        // Each figure of the wide row is in some section's row for the same variant (the generations as columns there).
+        var priced = Variant("baseline", 12) with { Money = new VariantMoney(64, 0.03, 2315, 0.021, 50_000, 1200) };
+        var report = new WhatIf.Report("mixed", 20, "useful-flops", [priced, Variant("slow node", 0, failed: 9, lost: 18, stall: "step 4 fails on every replay")], ["baseline", "slow node"]);
+
+        var wide = (report with { Wide = true }).Tables()[0].Rows[0];
+        var sections = report.Tables().SelectMany(t => t.Rows.Where(r => r.Contains("baseline"))).SelectMany(r => r).ToHashSet();
+
+        var missing = wide.Skip(4).Where(figure => !sections.Contains(figure)).ToArray();
+        Assert.True(missing.Length == 0, $"not in the sections: {string.Join(", ", missing)}");
+        Assert.Contains(report.Tables(), t => t.Headers.Contains("H100") && t.Rows.Any(r => r.SequenceEqual(["baseline", "32"])));
     }
 }

@@ -1,5 +1,6 @@
 using System.Net;
 using System.Net.Sockets;
+using Microsoft.Extensions.Configuration;
 using OrleansCluster.Silo.Extensions;
 
 namespace OrleansCluster.Silo.Tests.Cluster;
@@ -55,6 +56,38 @@ public sealed class HttpUrlsTests
         var refusal = HttpUrls.Refusal("http://nowhere.test:8080", "--urls", Unreachable);
 
         Assert.StartsWith("the silo did not start: --urls 'http://nowhere.test:8080' names host 'nowhere.test', which does not resolve: ", refusal, StringComparison.Ordinal);
+    }
+
+    [Theory]
+    [InlineData("8080")]
+    [InlineData("0")] // a port the kernel picks
+    [InlineData("8080;8081")]
+    [InlineData(" 8080 ; 8081; ")] // Kestrel trims each and skips the empty
+    public void PortsKestrelCanListenOnAreTaken(string ports) => Assert.Null(HttpUrls.PortsRefusal(ports, "ASPNETCORE_HTTP_PORTS"));
+
+    [Theory]
+    [InlineData("abc", "'abc' is not a port (a whole number from 0 to 65535; several separated by ';')")]
+    [InlineData("8080,8081", "'8080,8081' is not a port (a whole number from 0 to 65535; several separated by ';')")]
+    [InlineData("8080 8081", "'8080 8081' is not a port (a whole number from 0 to 65535; several separated by ';')")]
+    [InlineData("8080/base", "'8080/base' is not a port (a whole number from 0 to 65535; several separated by ';')")]
+    [InlineData("65536", "'65536' is out of range (0 to 65535)")]
+    [InlineData("-1", "'-1' is out of range (0 to 65535)")]
+    [InlineData("8080;abc", "'8080;abc': 'abc' is not a port (a whole number from 0 to 65535; several separated by ';')")]
+    [InlineData("8080;99999", "'8080;99999': '99999' is out of range (0 to 65535)")]
+    public void PortsThatAreNotPortsAreRefusedNamingTheSettingAndThePort(string ports, string fault) =>
+        Assert.Equal($"the silo did not start: ASPNETCORE_HTTP_PORTS {fault}", HttpUrls.PortsRefusal(ports, "ASPNETCORE_HTTP_PORTS"));
+
+    [Theory]
+    [InlineData("http_ports")]
+    [InlineData("https_ports")]
+    public void WithoutUrlsTheHttpAndHttpsPortsAreCheckedAndWithThemNot(string key)
+    {
+        var ports = new ConfigurationBuilder().AddInMemoryCollection(new Dictionary<string, string?> { [key] = "http" }).Build();
+        var urlsToo = new ConfigurationBuilder().AddInMemoryCollection(new Dictionary<string, string?> { [key] = "http", ["urls"] = "http://127.0.0.1:8080" }).Build();
+
+        Assert.Equal($"the silo did not start: {key} 'http' is not a port (a whole number from 0 to 65535; several separated by ';')", HttpUrls.Refusal(ports, []));
+        Assert.Equal($"the silo did not start: --{key} 'http' is not a port (a whole number from 0 to 65535; several separated by ';')", HttpUrls.Refusal(ports, [$"--{key}=http"]));
+        Assert.Null(HttpUrls.Refusal(urlsToo, [])); // Kestrel reads no port where urls are set
     }
 
     private static IPAddress[] Unreachable(string host) => throw new SocketException((int)SocketError.HostNotFound);

@@ -49,6 +49,28 @@ public sealed class StartupRefusalTests
         Assert.Contains(fault, refusal, StringComparison.Ordinal);
     }
 
+    [Theory]
+    [InlineData("ASPNETCORE_HTTP_PORTS", "abc", "'abc' is not a port (a whole number from 0 to 65535; several separated by ';')")]
+    [InlineData("ASPNETCORE_HTTP_PORTS", "8080,8081", "'8080,8081' is not a port")] // a comma for Kestrel's ';'
+    [InlineData("ASPNETCORE_HTTP_PORTS", "8080;http", "'8080;http': 'http' is not a port")]
+    [InlineData("ASPNETCORE_HTTP_PORTS", "99999", "'99999' is out of range (0 to 65535)")]
+    [InlineData("ASPNETCORE_HTTP_PORTS", "-1", "'-1' is out of range (0 to 65535)")]
+    [InlineData("ASPNETCORE_HTTPS_PORTS", "abc", "'abc' is not a port")]
+    public async Task AnHttpPortsValueThatIsNotAPortStopsTheSiloBeforeItStartsWithExitCode1AndOneLineNamingIt(string variable, string value, string fault)
+    {
+        // Found by a newcomer: ASPNETCORE_HTTP_PORTS=abc (or 8080,8081) started a silo listening on port 80 of every
+        // interface, as Kestrel reads "http://*:abc"; 99999 and -1 started Orleans, then died as Kestrel started (an
+        // unhandled exception and exit code 134). Refused, nothing is bound: not even port 80.
+        await using var silo = ManagedProcess.StartSilo(new Dictionary<string, string> { [variable] = value }, Orleans());
+
+        var exitCode = await silo.WaitForExitAsync(TimeSpan.FromSeconds(120));
+
+        Assert.Equal(1, exitCode);
+        var refusal = Assert.Single(silo.Lines); // nothing started before it: no Orleans, no log
+        Assert.StartsWith($"the silo did not start: {variable} '{value}'", refusal, StringComparison.Ordinal);
+        Assert.Contains(fault, refusal, StringComparison.Ordinal);
+    }
+
     [Fact]
     public async Task AScenarioFileWhoseFailuresPassMaxLiveFaultsStopsTheSiloWithExitCode1AndOneLineNamingFailures()
     {
@@ -93,11 +115,13 @@ public sealed class StartupRefusalTests
         Assert.DoesNotContain(silo.Lines, l => l.TrimStart().StartsWith("at ", StringComparison.Ordinal) || l.StartsWith("Unhandled exception", StringComparison.Ordinal));
     }
 
-    private static ManagedProcess StartSilo(params string[] settings) => ManagedProcess.StartSilo(ManagedProcess.FreePort(),
+    private static ManagedProcess StartSilo(params string[] settings) => ManagedProcess.StartSilo(ManagedProcess.FreePort(), [.. settings, .. Orleans()]);
+
+    private static string[] Orleans() =>
     [
-        .. settings, "--Orleans:ClusterId", $"refusal-{Guid.NewGuid():N}",
+        "--Orleans:ClusterId", $"refusal-{Guid.NewGuid():N}",
         "--Orleans:SiloPort", Port(ManagedProcess.FreePort()), "--Orleans:GatewayPort", Port(ManagedProcess.FreePort()),
-    ]);
+    ];
 
     private static string Port(int port) => port.ToString(CultureInfo.InvariantCulture);
 }
