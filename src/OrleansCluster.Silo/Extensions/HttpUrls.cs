@@ -1,6 +1,8 @@
 using System.Globalization;
 using System.Net;
 using System.Net.Sockets;
+using System.Security.Cryptography;
+using System.Security.Cryptography.X509Certificates;
 
 namespace OrleansCluster.Silo.Extensions;
 
@@ -37,10 +39,65 @@ public static class HttpUrls
         if (configuration["urls"] is { Length: > 0 } urls)
         {
             // As Kestrel: the urls win, and the ports are not read.
-            return Refusal(urls, Setting(args), Dns.GetHostAddresses);
+            var setting = Setting(args);
+            return Refusal(urls, setting, Dns.GetHostAddresses)
+                ?? HttpsRefusal(configuration, setting, Entries(urls).FirstOrDefault(IsHttps), HasDevelopmentCertificate);
         }
 
-        return PortKeys.Select(key => configuration[key] is { } ports ? PortsRefusal(ports, PortsSetting(key, ports, args)) : null).FirstOrDefault(r => r is not null);
+        return PortKeys.Select(key => configuration[key] is { } ports ? PortsRefusal(ports, PortsSetting(key, ports, args)) : null).FirstOrDefault(r => r is not null)
+            ?? (configuration["http_ports"] is { Length: > 0 } && configuration["https_ports"] is { Length: > 0 } https
+                ? HttpsRefusal(configuration, PortsSetting("https_ports", https, args), https, HasDevelopmentCertificate)
+                : null); // without http_ports, the silo's own default URL wins over https_ports (HostExtensions)
+    }
+
+    /// <summary>
+    /// Why <paramref name="https"/> (an https address or port of <paramref name="setting"/>; null when none is) cannot be
+    /// listened on, or null: Kestrel needs a certificate for it, from configuration (<c>Kestrel:Certificates:Default</c>)
+    /// or the development certificate of <c>dotnet dev-certs https</c> (<paramref name="developmentCertificate"/> looks
+    /// for it). Found by probing: <c>--urls https://127.0.0.1:8443</c> with neither loaded the scenario, then died as
+    /// Kestrel started (185 lines, exit code 134). With <c>Kestrel:Endpoints</c> set, Kestrel listens where those say.
+    /// </summary>
+    public static string? HttpsRefusal(IConfiguration configuration, string setting, string? https, Func<bool> developmentCertificate)
+    {
+        ArgumentNullException.ThrowIfNull(configuration);
+        ArgumentNullException.ThrowIfNull(developmentCertificate);
+        if (https is null || configuration.GetSection("Kestrel:Endpoints").Exists() || configuration.GetSection("Kestrel:Certificates:Default").Exists() || developmentCertificate())
+        {
+            return null;
+        }
+
+        return $"the silo did not start: {setting} '{https}' is https, and no certificate is configured: give one "
+            + "(Kestrel:Certificates:Default:Path, with :KeyPath or :Password), create the development certificate "
+            + "(dotnet dev-certs https), or listen on http";
+    }
+
+    private static string[] Entries(string list) => list.Split(';', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries);
+
+    private static bool IsHttps(string url) => url.StartsWith("https://", StringComparison.OrdinalIgnoreCase);
+
+    // Kestrel's own look-up: a certificate of the user's store carrying ASP.NET Core's development certificate extension,
+    // valid now, with its private key.
+    private static bool HasDevelopmentCertificate()
+    {
+        const string DevelopmentCertificateOid = "1.3.6.1.4.1.311.84.1.1";
+        try
+        {
+            using var store = new X509Store(StoreName.My, StoreLocation.CurrentUser);
+            store.Open(OpenFlags.ReadOnly);
+            var now = DateTime.Now;
+            var found = false;
+            foreach (var certificate in store.Certificates)
+            {
+                found |= certificate.Extensions[DevelopmentCertificateOid] is not null && certificate.NotBefore <= now && now <= certificate.NotAfter && certificate.HasPrivateKey;
+                certificate.Dispose();
+            }
+
+            return found;
+        }
+        catch (CryptographicException)
+        {
+            return false;
+        }
     }
 
     /// <summary>
@@ -73,7 +130,7 @@ public static class HttpUrls
     {
         ArgumentNullException.ThrowIfNull(urls);
         ArgumentNullException.ThrowIfNull(resolve);
-        foreach (var url in urls.Split(';', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries))
+        foreach (var url in Entries(urls))
         {
             if (Fault(url, resolve) is { } fault)
             {

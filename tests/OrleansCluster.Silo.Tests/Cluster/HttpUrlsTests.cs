@@ -90,5 +90,62 @@ public sealed class HttpUrlsTests
         Assert.Null(HttpUrls.Refusal(urlsToo, [])); // Kestrel reads no port where urls are set
     }
 
+    [Fact]
+    public void AnHttpsAddressWithNoCertificateIsRefusedNamingWhatWouldDo()
+    {
+        // Found by probing: --urls https://... with no certificate loaded the scenario, then died as Kestrel started
+        // (185 lines, exit code 134).
+        var none = Settings();
+
+        var refusal = HttpUrls.HttpsRefusal(none, "--urls", "https://127.0.0.1:8443", developmentCertificate: () => false);
+
+        Assert.Equal(
+            "the silo did not start: --urls 'https://127.0.0.1:8443' is https, and no certificate is configured: give one "
+            + "(Kestrel:Certificates:Default:Path, with :KeyPath or :Password), create the development certificate "
+            + "(dotnet dev-certs https), or listen on http",
+            refusal);
+    }
+
+    [Fact]
+    public void AnHttpsAddressIsTakenWithACertificateConfiguredOrTheDevelopmentOneOrKestrelsOwnEndpointsAndHttpNeedsNone()
+    {
+        var certificate = Settings(("Kestrel:Certificates:Default:Path", "/etc/silo/cert.pem"));
+        var endpoints = Settings(("Kestrel:Endpoints:Https:Url", "https://127.0.0.1:8443"));
+
+        Assert.Null(HttpUrls.HttpsRefusal(certificate, "--urls", "https://127.0.0.1:8443", developmentCertificate: () => false));
+        Assert.Null(HttpUrls.HttpsRefusal(endpoints, "--urls", "https://127.0.0.1:8443", developmentCertificate: () => false));
+        Assert.Null(HttpUrls.HttpsRefusal(Settings(), "--urls", "https://127.0.0.1:8443", developmentCertificate: () => true));
+        Assert.Null(HttpUrls.HttpsRefusal(Settings(), "--urls", https: null, developmentCertificate: () => false));
+    }
+
+    [Fact]
+    public void TheHttpsAddressOfAListOrTheHttpsPortsBesideHttpPortsAreTheOnesChecked()
+    {
+        // With no development certificate in the user's store (a fresh HOME has none), the https entry of a list is
+        // refused; the https ports only beside http ports: alone, the silo's own default URL wins over them.
+        var list = Settings(("urls", "http://127.0.0.1:8080;https://127.0.0.1:8443"));
+        var ports = Settings(("http_ports", "8080"), ("https_ports", "8443"));
+        var httpsAlone = Settings(("https_ports", "8443"));
+
+        var listRefusal = HttpUrls.Refusal(list, []);
+        var portsRefusal = HttpUrls.Refusal(ports, []);
+
+        if (listRefusal is not null)
+        {
+            Assert.StartsWith("the silo did not start: urls 'https://127.0.0.1:8443' is https, and no certificate", listRefusal, StringComparison.Ordinal);
+            Assert.StartsWith("the silo did not start: https_ports '8443' is https, and no certificate", portsRefusal, StringComparison.Ordinal);
+        }
+        else
+        {
+            Assert.Null(portsRefusal); // this user has a development certificate: both are taken
+        }
+
+        Assert.Null(HttpUrls.Refusal(httpsAlone, []));
+        Assert.Null(HttpUrls.Refusal(Settings(("urls", "http://127.0.0.1:8080")), []));
+    }
+
+    private static IConfiguration Settings(params (string Key, string Value)[] settings) =>
+        new ConfigurationBuilder().AddInMemoryCollection(settings.Select(s => KeyValuePair.Create(s.Key, (string?)s.Value))).Build();
+
     private static IPAddress[] Unreachable(string host) => throw new SocketException((int)SocketError.HostNotFound);
 }

@@ -72,6 +72,30 @@ public sealed class StartupRefusalTests
     }
 
     [Fact]
+    public async Task AnHttpsAddressWithNoCertificateStopsTheSiloBeforeItStartsWithExitCode1AndOneLineSayingWhatWouldDo()
+    {
+        // Found by probing: it loaded the scenario, then died as Kestrel started (185 lines, exit code 134). A fresh
+        // HOME holds no development certificate.
+        var home = Directory.CreateTempSubdirectory("orleanscluster-home-");
+        try
+        {
+            var url = $"https://127.0.0.1:{Port(ManagedProcess.FreePort())}";
+            await using var silo = ManagedProcess.StartSilo(new Dictionary<string, string> { ["HOME"] = home.FullName }, ["--urls", url, .. Orleans()]);
+
+            var exitCode = await silo.WaitForExitAsync(TimeSpan.FromSeconds(120));
+
+            Assert.Equal(1, exitCode);
+            var refusal = Assert.Single(silo.Lines); // nothing started before it: no Orleans, no log
+            Assert.StartsWith($"the silo did not start: --urls '{url}' is https, and no certificate is configured", refusal, StringComparison.Ordinal);
+            Assert.Contains("Kestrel:Certificates:Default:Path", refusal, StringComparison.Ordinal);
+        }
+        finally
+        {
+            home.Delete(recursive: true);
+        }
+    }
+
+    [Fact]
     public async Task AScenarioFileWhoseFailuresPassMaxLiveFaultsStopsTheSiloWithExitCode1AndOneLineNamingFailures()
     {
         // Found by review: the start checked a file's size and completion but not its background load, so the job
