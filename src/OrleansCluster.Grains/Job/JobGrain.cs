@@ -132,6 +132,13 @@ public sealed partial class JobGrain(
         _timer?.Change(Timeout.InfiniteTimeSpan, Timeout.InfiniteTimeSpan);
     }
 
+    // Another activation wrote the record: this one stops stepping and writes no more (JobWrites.Found).
+    private void StepDown()
+    {
+        Halt(Job.State);
+        DeactivateOnIdle();
+    }
+
     public override async Task OnActivateAsync(CancellationToken cancellationToken)
     {
         if (_readAgain)
