@@ -194,7 +194,13 @@ public sealed record StepBreakdownFigures(
     [property: Id(3)] double InterSiteBandwidthSeconds,
     [property: Id(4)] double InterSiteLatencySeconds);
 
-/// <summary>The last step's straggler report (<c>GET /api/stragglers</c>): the last step evaluated, completed or failed (<paramref name="Failure"/>: why).</summary>
+/// <summary>
+/// The last step's straggler report (<c>GET /api/stragglers</c>): the last step evaluated, completed or failed
+/// (<paramref name="Failure"/>: why). A live report lists every link, site and generation. One a job kept in its record
+/// while it stood still (answered by an activation that took it over) keeps at most the scenario's top-K of each, the
+/// worst, and counts those it left out in <paramref name="LinksLeftOut"/>, <paramref name="SitesLeftOut"/> and
+/// <paramref name="GenerationsLeftOut"/> (0 in a live report).
+/// </summary>
 [GenerateSerializer, Immutable, Alias("StragglerReport")]
 public sealed record StragglerReport(
     [property: Id(0)] long Step,
@@ -203,7 +209,10 @@ public sealed record StragglerReport(
     [property: Id(3)] IReadOnlyList<GroupFigures> BySite,
     [property: Id(4)] IReadOnlyList<GroupFigures> ByGeneration,
     [property: Id(5)] StepBreakdownFigures? Breakdown = null,
-    [property: Id(6)] string? Failure = null);
+    [property: Id(6)] string? Failure = null,
+    [property: Id(7)] int LinksLeftOut = 0,
+    [property: Id(8)] int SitesLeftOut = 0,
+    [property: Id(9)] int GenerationsLeftOut = 0);
 
 /// <summary>A straggling node.</summary>
 [GenerateSerializer, Immutable, Alias("NodeStragglerFigures")]

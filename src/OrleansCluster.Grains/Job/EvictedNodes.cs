@@ -84,6 +84,19 @@ public sealed class EvictedNodes
     }
 
     /// <summary>
+    /// What <paramref name="record"/> is written with: the evicted nodes' <see cref="Ordinals"/> in the
+    /// <paramref name="layout"/> the record's scenario runs on, none while that scenario's run is not laid out yet
+    /// (<see cref="JobRecord.ClearFaultsOwed"/>). Found by review: a load's write carried the last run's (the record already
+    /// names the new scenario), and a job activated from that record (a failover) showed those positions down on a
+    /// scenario that never ran.
+    /// </summary>
+    public int[] ToWrite(JobRecord record, ClusterLayout? layout)
+    {
+        ArgumentNullException.ThrowIfNull(record);
+        return record.ClearFaultsOwed ? [] : Ordinals(layout);
+    }
+
+    /// <summary>
     /// The evicted nodes' ordinals in <paramref name="layout"/>, sorted, for the record (none without a layout). Built
     /// again only when the evictions changed (found by review: a site's crash at a million nodes made it a sort of
     /// 125,000 ids at every write, once a second).

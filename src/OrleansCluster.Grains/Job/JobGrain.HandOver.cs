@@ -48,7 +48,7 @@ public sealed partial class JobGrain : IGrainMigrationParticipant
     private async Task HandOverRecordAsync(CancellationToken cancellationToken)
     {
         Job.Clean = true;
-        Job.EvictedNodes = EvictedToWrite();
+        Job.EvictedNodes = _evicted.ToWrite(Job, _loaded?.Layout);
         if (!_writes.Healthy)
         {
             return;

@@ -5,8 +5,10 @@ namespace OrleansCluster.Grains.Job;
 
 /// <summary>
 /// The job's barrier tree laid out over the silos: a new run or a new layout of the same run under a new epoch, the
-/// silos it can go over (from the membership and the cluster's manifest) and those that joined since. A part of the
-/// grain (it calls the tree's grains and the registry); whether the tree is ready is <see cref="TreeReadiness"/>'s.
+/// silos it can go over (from the membership and the cluster's manifest) and those that joined since, and whether the
+/// fault registry is on the layout (a layout it did not take, handed over again; its epoch, asked while the job steps).
+/// A part of the grain (it calls the tree's grains and the registry); whether the tree is ready is
+/// <see cref="TreeReadiness"/>'s, the registry's bookkeeping <see cref="RegistryRunRetry"/>'s and <see cref="RegistryEpochCheck"/>'s.
 /// </summary>
 public sealed partial class JobGrain
 {
@@ -117,6 +119,63 @@ public sealed partial class JobGrain
             _registryRun.Asked(Registry.RunStartedAsync(Job.Epoch, Job.Source!, keepFaults: true, continuing: true, _tuning.BlockSize));
         }
     }
+
+    // Whether the fault registry is off the job's layout, so that the tree is laid out again past its epoch (the why, and
+    // the three reviews behind it, are RegistryEpochCheck's). Asked about once a second, the step not waiting on the
+    // answer (a registry whose storage is out of reach answers late or not at all). A registry ahead of the layout is
+    // acted on only once this activation's own write of the record lands (RecordWrittenAsync): the record's one writer
+    // then, while a write that finds another activation's record stands this one down. While the record cannot be
+    // written the job keeps its layout and does not step (TickAsync), and its status says so (job.registryOff).
+    // While the registry is owed the layout (RegistryRunRetry) its answer is not the layout, and the retry is what is done.
+    private async Task<bool> RegistryOffAsync()
+    {
+        if (_registryRun.Owed)
+        {
+            return false;
+        }
+
+        long? answered = null;
+        if (_registryEpoch.Answered is { } answer)
+        {
+            try
+            {
+                answered = await answer; // ended already: no wait
+            }
+            catch (Exception)
+            {
+                _registryEpoch.Failed(); // unreachable for now: asked again within a second
+            }
+        }
+
+        var off = false;
+        if (answered is { } registry && _registryEpoch.Off(registry, Job.Epoch))
+        {
+            var wasAhead = _registryEpoch.AheadUnconfirmed;
+            off = _registryEpoch.ActsOn(registry, Job.Epoch, recordWritten: registry > Job.Epoch && await RecordWrittenAsync());
+            if (off)
+            {
+                LogRegistryOff(logger, registry, Job.Epoch);
+                Job.Epoch = Math.Max(Job.Epoch, registry); // the layout below takes the next one
+            }
+            else if (!wasAhead)
+            {
+                LogRegistryAheadUnconfirmed(logger, registry, Job.Epoch); // once, until it is acted on or back on the layout
+            }
+        }
+
+        if (!off && _registryEpoch.Due)
+        {
+            _registryEpoch.Asked(Registry.EpochAsync().AsTask(), Job.Epoch);
+        }
+
+        return off;
+    }
+
+    // Whether this activation's write of the job's record lands now, which makes it the record's one writer (a write that
+    // finds another activation's record stands this one down instead: the exception escapes the tick). Not tried while
+    // a write is owed (storage out of reach: the step loop writes each second, and the next answer is acted on once one
+    // has landed) or a control call's write is unsettled.
+    private async Task<bool> RecordWrittenAsync() => !_writes.SaveOwed && _writes.Unsettled is null && await TrySaveAsync();
 
     // The silos the tree can be laid out over, sorted: active in the membership and in the cluster's manifest (a silo
     // that has just joined is active some moments before its grain types are known, and placing its coordinator

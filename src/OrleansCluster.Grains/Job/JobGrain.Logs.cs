@@ -66,6 +66,10 @@ public sealed partial class JobGrain
     [LoggerMessage(Level = LogLevel.Warning, Message = "the job's record was written by a request whose answer was lost (storage answered late): written again over it")]
     private static partial void LogLostWriteAnswer(ILogger logger);
 
+    // What storage lost, said once each time it is found gone back: the record it holds against memory's.
+    private void LogStorageWentBack(JobRecord stored) =>
+        LogRecordWentBack(logger, stored.Sequence, stored.State, stored.Step, stored.Pace.Mode, stored.Pace.Speed, Job.Sequence, Job.State, Job.Step, Job.Pace.Mode, Job.Pace.Speed);
+
     [LoggerMessage(Level = LogLevel.Warning, Message = "storage went back in time: it holds an older record of the job (write {StoredSequence}: {StoredState} at step {StoredStep}, pace {StoredMode} x{StoredSpeed}) than this activation read or wrote (write {Sequence}: {State} at step {Step}, pace {Mode} x{Speed}); it lost the writes between (restarted from an older snapshot or a backup, or failed over to a lagging replica). The record is written again from memory, and the fault registry writes its own again")]
     private static partial void LogRecordWentBack(ILogger logger, long storedSequence, JobState storedState, long storedStep, PaceMode storedMode, double storedSpeed, long sequence, JobState state, long step, PaceMode mode, double speed);
 

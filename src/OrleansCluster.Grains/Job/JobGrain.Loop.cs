@@ -8,12 +8,12 @@ namespace OrleansCluster.Grains.Job;
 /// <summary>
 /// The job's step loop on its grain timer: the pace, one step down the tree, and the failover when the tree's grains
 /// are lost with a silo. A part of the grain (it drives the grain's timer and makes its calls); the arithmetic it
-/// asks is <see cref="JobRun"/>'s and <see cref="JobCadence"/>'s.
+/// asks is <see cref="JobRun"/>'s and <see cref="JobCadence"/>'s, the background failures' hand-over
+/// <see cref="BackgroundHandOver"/>'s.
 /// </summary>
 public sealed partial class JobGrain
 {
     private FailedStepLog? _failedSteps;
-    private long? _handOverRetryAt; // when the last hand-over failed, until one succeeds
     private bool _heldForRegistry; // the schedule held while the registry is off the layout
 
     // The failed steps' lines, held to one per log interval while failures go on.
@@ -156,76 +156,6 @@ public sealed partial class JobGrain
         }
     }
 
-    // Found by review (fix-drain2): the registry writes the same run's new layout behind it, and one lost before that
-    // write landed (its deactivation's write failing against a paused Redis, its silo killed) came back on the older
-    // epoch while the job stepped on the newer; the blocks and links ignored every push it made from then on
-    // (injections, clears, expiries), and nothing laid the tree out again. The registry is asked its epoch about once a
-    // second, the step not waiting on the answer (a registry whose storage is out of reach answers late or not at
-    // all); an answer other than the layout it was asked under has the tree laid out again, which tells the registry.
-    // Found by review (fix-epoch-check): only an older answer was acted on, while the registry refuses a hand-over under
-    // any other epoch; one ahead of the job (the job resumed from a record two layouts old, the registry having lost the
-    // layout between) or with no run laid out (NotLaidOut) refused every background failure for good. The layout goes
-    // past the registry's epoch: laid out under an older one, the registry would be behind it again.
-    // Found by review (fix-relayout): two activations of the job at once (Redis paused: neither's write lands, so neither
-    // finds the other's record and stands down) each took the other's layout for a registry ahead of its own and laid out
-    // past it, leapfrogging about once a second. A registry ahead is acted on only once this activation's own write of
-    // the record lands (its ETag current: the record's one writer, and the other stands down at its next write); one
-    // that finds the other's record stands this one down. While the record cannot be written, it is not acted on: the
-    // job keeps its layout and does not step (below), and the status says so (job.registryOff). Confirming a mismatch twice in a row would not
-    // do: each activation's layout is a new mismatch for the other, seen twice as surely as once. Nor would asking which
-    // activation told the registry its epoch: after a silo's loss the registry's epoch ahead is an earlier activation's
-    // too, and only storage tells which activation holds the record.
-    // While the registry is owed the layout (RegistryRunRetry) its answer is not the layout, and the retry is what is done.
-    private async Task<bool> RegistryOffAsync()
-    {
-        if (_registryRun.Owed)
-        {
-            return false;
-        }
-
-        long? answered = null;
-        if (_registryEpoch.Answered is { } answer)
-        {
-            try
-            {
-                answered = await answer; // ended already: no wait
-            }
-            catch (Exception)
-            {
-                _registryEpoch.Failed(); // unreachable for now: asked again within a second
-            }
-        }
-
-        var off = false;
-        if (answered is { } registry && _registryEpoch.Off(registry, Job.Epoch))
-        {
-            var wasAhead = _registryEpoch.AheadUnconfirmed;
-            off = _registryEpoch.ActsOn(registry, Job.Epoch, recordWritten: registry > Job.Epoch && await RecordWrittenAsync());
-            if (off)
-            {
-                LogRegistryOff(logger, registry, Job.Epoch);
-                Job.Epoch = Math.Max(Job.Epoch, registry); // the layout below takes the next one
-            }
-            else if (!wasAhead)
-            {
-                LogRegistryAheadUnconfirmed(logger, registry, Job.Epoch); // once, until it is acted on or back on the layout
-            }
-        }
-
-        if (!off && _registryEpoch.Due)
-        {
-            _registryEpoch.Asked(Registry.EpochAsync().AsTask(), Job.Epoch);
-        }
-
-        return off;
-    }
-
-    // Whether this activation's write of the job's record lands now, which makes it the record's one writer (a write that
-    // finds another activation's record stands this one down instead: the exception escapes the tick). Not tried while
-    // a write is owed (storage out of reach: the step loop writes each second, and the next answer is acted on once one
-    // has landed) or a control call's write is unsettled.
-    private async Task<bool> RecordWrittenAsync() => !_writes.SaveOwed && _writes.Unsettled is null && await TrySaveAsync();
-
     // Counts the next step as failed without running it (its grains were lost) and rolls back to the checkpoint.
     private void FailStep(string reason)
     {
@@ -260,14 +190,14 @@ public sealed partial class JobGrain
         {
             if (_cadence.WaitBeforeNext(Job.Pace.Speed) is { } early)
             {
-                _timer!.Change(Wake(early), Timeout.InfiniteTimeSpan); // woken early (the registry's check, a long wait cut up)
+                _timer!.Change(RegistryEpochCheck.Wake(early), Timeout.InfiniteTimeSpan); // woken early (the registry's check, a long wait cut up)
                 return;
             }
 
             _cadence.Ran(await RunStepAsync());
             if (Job.State == JobState.Running)
             {
-                _timer!.Change(Wake(_cadence.WaitBeforeNext(Job.Pace.Speed) ?? TimeSpan.Zero), Timeout.InfiniteTimeSpan);
+                _timer!.Change(RegistryEpochCheck.Wake(_cadence.WaitBeforeNext(Job.Pace.Speed) ?? TimeSpan.Zero), Timeout.InfiniteTimeSpan);
             }
         }
 
@@ -278,52 +208,34 @@ public sealed partial class JobGrain
         }
     }
 
-    // The timer's next wake at realtime pace, for a step due in `wait`: found by review (fix-epoch-check), the registry's
-    // check ran once per step, and a step due minutes (up to an hour, a checkpoint's or a restart's cost) away left a
-    // registry that came back behind the layout unnoticed as long, every push it made dropped meanwhile. The timer
-    // wakes at least once per check interval; a wake before the step is due only checks and sleeps again (above).
-    private static TimeSpan Wake(TimeSpan wait) => wait < RegistryEpochCheck.Interval ? wait : RegistryEpochCheck.Interval;
-
-    // Hands the registry the background failures that started since the last step, and has it end those repaired
-    // by the simulated clock now: both take effect from the next step, at any pace. A registry that cannot take them
-    // (its storage out of reach) does not fail the step: the same failures (their ids make a second hand-over of one
-    // a no-op) go at the next step it answers, and take effect from there.
+    // Hands the registry the background failures that started since the last step, and has it end those repaired by
+    // the simulated clock now: both take effect from the next step, at any pace. A registry that cannot take them (its
+    // storage out of reach) does not fail the step: when they go again is BackgroundHandOver's.
     private async Task HandOverFailuresAsync()
     {
-        if (_handOverRetryAt is { } retryAt && time.GetElapsedTime(retryAt) < TimeSpan.FromSeconds(1))
+        if (_handOver.Due(Run, _loaded?.Arrivals, onLayout: !_registryRun.Owed && !_registryEpoch.AheadUnconfirmed) is not { } faults)
         {
-            return; // after a failed call, one try a second: each may wait out storage's timeout, and the steps go on meanwhile
+            return;
         }
 
-        if (_registryRun.Owed || _registryEpoch.AheadUnconfirmed)
+        BackgroundHandover handover;
+        try
         {
-            return; // the registry is not on the layout and refuses them: handed over once it is
+            handover = await Registry.BackgroundAsync(Job.Epoch, Job.SimulatedSeconds, faults);
         }
-
-        if (_loaded?.Arrivals is { } arrivals && Run.BackgroundDue(arrivals) is (var found, Due: true))
+        catch (Exception e)
         {
-            var run = Job.RunEpoch > 0 ? Job.RunEpoch : Job.Epoch; // found by probing: the layout's epoch gave a failure drawn again after a silo's loss a new id, and it was made twice
-            var messages = found.Select(a => BackgroundIntake.ToMessage(a, run)).ToArray();
-            BackgroundHandover handover;
-            try
+            _registryEpoch.Soon(); // a registry behind the layout refuses them (EpochMismatchException): asked at once
+            if (_handOver.Failed())
             {
-                handover = await Registry.BackgroundAsync(Job.Epoch, Job.SimulatedSeconds, messages);
-            }
-            catch (Exception e)
-            {
-                _handOverRetryAt = time.GetTimestamp();
-                _registryEpoch.Soon(); // a registry behind the layout refuses them (EpochMismatchException): asked at once
-                if (_handOverFailureLog.Open())
-                {
-                    LogHandOverFailed(logger, Run.NextStep, e.GetBaseException().GetType().Name, e.GetBaseException().Message);
-                }
-
-                return;
+                LogHandOverFailed(logger, Run.NextStep, e.GetBaseException().GetType().Name, e.GetBaseException().Message);
             }
 
-            _handOverRetryAt = null;
-            Run.BackgroundHandedOver(found.Count, handover.NextRepairSeconds, handover.Dropped);
+            return;
         }
+
+        _handOver.Taken();
+        Run.BackgroundHandedOver(faults.Length, handover.NextRepairSeconds, handover.Dropped);
     }
 
     // Runs the next step down the barrier tree; returns the simulated time it took (with a checkpoint's or a restart's cost).

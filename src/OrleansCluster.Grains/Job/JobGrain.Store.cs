@@ -12,24 +12,17 @@ namespace OrleansCluster.Grains.Job;
 /// </summary>
 public sealed partial class JobGrain
 {
-    // The evicted nodes' positions in the layout the record's scenario runs on. Found by review: a load's write carried the
-    // last run's (the record already names the new scenario, its run not laid out yet: ClearFaultsOwed until it is), and
-    // a job activated from that record (a failover) showed those positions down on a scenario that never ran.
-    private int[] EvictedToWrite() => Job.ClearFaultsOwed ? [] : _evicted.Ordinals(_loaded?.Layout);
-
     // The record is the grain's state itself: written as it stands, with whether this is a clean hand-over.
     private async Task SaveAsync(bool clean = false)
     {
         _writes.Stamp(Job, clean);
-        Job.EvictedNodes = EvictedToWrite();
+        Job.EvictedNodes = _evicted.ToWrite(Job, _loaded?.Layout);
         try
         {
             await WriteRecordAsync();
         }
         catch (Exception e) when (!_writes.Superseded)
         {
-            // Whatever the path, so that /healthz can say how long the record has gone unwritten (found by probing:
-            // it said healthy through a Redis outage of any length, while a silo lost meanwhile took every step since).
             _cadence.SaveFailed();
             _writes.Failed(e);
             throw;
@@ -39,7 +32,7 @@ public sealed partial class JobGrain
         _writes.Landed(Job.Sequence);
         if (!clean && Job.State != JobState.Running && Job.Source is not null)
         {
-            Timer.Change(RecordWatch, Timeout.InfiniteTimeSpan); // WatchRecordAsync: a job that stands still writes nothing else
+            Timer.Change(JobWrites.WatchEvery, Timeout.InfiniteTimeSpan); // WatchRecordAsync: a job that stands still writes nothing else
         }
 
         if (_writes.RegistryWriteOwed)
@@ -66,24 +59,12 @@ public sealed partial class JobGrain
         }
         catch (InconsistentStateException) when (!_writes.Superseded)
         {
-            // Found by review: a write whose answer was lost (storage paused past the client's timeout, then ran it)
-            // leaves the stored ETag ahead of this grain's, and every later write is refused; saved from the timer,
-            // where Orleans does not deactivate the grain, the job failed a step and laid its tree out again every
-            // second for good. If the stored record is this activation's own, the write is made again over it.
-            // Found by probing: a Redis restarted empty (no persistence) holds no record at all, which this took for
-            // another activation's, and the job stopped for good with nothing saying so; the next activation found
-            // no scenario. With no record stored, this activation's is the only one: it is written again.
-            // Found by probing: a Redis restarted from an older snapshot (or a backup, or a lagging replica) held an
-            // older activation's record, which this took for a later writer's: the job stood down, and the next
-            // activation ran the older scenario at the older step and pace, answered as changed. The write sequence tells
-            // them apart (RecordSequence): only a record another activation wrote after this one's last write stands it
-            // down; an older one is written over from memory, with a warning that names what storage lost.
+            // Its answer lost, storage emptied or gone back, or another activation's write: JobWrites.Found tells which.
             var stored = await ReadBackAsync();
-            switch (_writes.Found(stored is not null, stored?.Writer ?? Guid.Empty, stored?.Sequence ?? 0))
+            switch (_writes.Found(stored))
             {
                 case JobWrites.Stored.Another: // another activation wrote it: this one steps down and writes no more
-                    Halt(Job.State);
-                    DeactivateOnIdle();
+                    StepDown();
                     throw;
                 case JobWrites.Stored.None: // storage lost the registry's records too, most likely: told at the write's end
                     LogRecordGone(logger, Job.Step);
@@ -100,20 +81,9 @@ public sealed partial class JobGrain
         }
     }
 
-    // What storage lost, said once each time it is found gone back: the record it holds against memory's.
-    private void LogStorageWentBack(JobRecord stored) =>
-        LogRecordWentBack(logger, stored.Sequence, stored.State, stored.Step, stored.Pace.Mode, stored.Pace.Speed, Job.Sequence, Job.State, Job.Step, Job.Pace.Mode, Job.Pace.Speed);
-
-    // How often a paused or stopped job reads its record back (WatchRecordAsync): one small read each time.
-    private static readonly TimeSpan RecordWatch = TimeSpan.FromSeconds(5);
-
-    // Found by probing: a job that stands still (paused, or stopped with a scenario) writes nothing of its own, so a Redis
-    // that restarted empty (or from an older snapshot) while it was paused kept nothing of it, nor of the registry's
-    // faults (its write again follows the job's): silos restarted as docs/cluster.md advised came up at step 0 with no
-    // fault, and nothing said so. While it stands still the job reads its record back every RecordWatch and, where
-    // storage lost it or holds an older one, writes it again from memory (and has the registry write its own again),
-    // as a running job's next write does within a second. A record another activation wrote since stands this one down.
-    // A read that fails is tried at the next watch (a write owed is retried each second by the tick).
+    // A job that stands still writes nothing of its own: it reads its record back every JobWrites.WatchEvery (why: there)
+    // and, where storage lost it or holds an older one, writes it again from memory (and has the registry write its own
+    // again). A record another activation wrote since stands it down; a read that fails is tried at the next watch.
     private async Task WatchRecordAsync()
     {
         if (Job.Source is null || _writes.Superseded || _writes.Unsettled is not null)
@@ -133,18 +103,17 @@ public sealed partial class JobGrain
                 LogWatchReadFailed(logger, e.GetBaseException().GetType().Name, e.GetBaseException().Message);
             }
 
-            Timer.Change(RecordWatch, Timeout.InfiniteTimeSpan);
+            Timer.Change(JobWrites.WatchEvery, Timeout.InfiniteTimeSpan);
             return;
         }
 
-        switch (_writes.Found(stored is not null, stored?.Writer ?? Guid.Empty, stored?.Sequence ?? 0))
+        switch (_writes.Found(stored))
         {
             case JobWrites.Stored.ThisActivation: // storage holds this activation's last write
-                Timer.Change(RecordWatch, Timeout.InfiniteTimeSpan);
+                Timer.Change(JobWrites.WatchEvery, Timeout.InfiniteTimeSpan);
                 return;
             case JobWrites.Stored.Another:
-                Halt(Job.State);
-                DeactivateOnIdle();
+                StepDown();
                 return;
             case JobWrites.Stored.None:
                 LogRecordGone(logger, Job.Step);
@@ -178,11 +147,10 @@ public sealed partial class JobGrain
     private async Task<bool> HoldsAsync(Guid write)
     {
         var stored = await ReadBackAsync();
-        var verdict = _writes.Verdict(write, stored is not null, stored?.Writer ?? Guid.Empty, stored?.Sequence ?? 0, stored?.WriteId ?? Guid.Empty);
+        var verdict = _writes.Verdict(write, stored);
         if (verdict == JobWrites.ReadBack.Superseded)
         {
-            Halt(Job.State);
-            DeactivateOnIdle();
+            StepDown();
             throw new InconsistentStateException("another activation of the job wrote its record: this one writes no more");
         }
 
@@ -194,15 +162,11 @@ public sealed partial class JobGrain
         return verdict == JobWrites.ReadBack.Held;
     }
 
-    // A control call's change, made durable or not made: the API answers a write that storage refused with 503, "the
-    // change was not made", so it must not stay in memory (found by probing: a pause answered 503 paused the job).
-    // A write whose outcome is unknown (it timed out, or its connection failed: a paused Redis runs it when it goes
-    // on) is settled by reading the record back, as the fault registry does: found by probing, a resume answered 503
-    // "undone here" was run by storage later, and the job's record said running while the job said paused. Held
-    // there, the change stands and the call answers as made; not held, memory is put back and the call answers
-    // WriteNotMadeException. Where the read fails too, WriteUnsettledException: memory holds the record as before the
-    // change, and the job neither steps, writes nor takes a change until a read back settles it (SettledAsync).
-    // `then` is what follows the change once it is made (a load's layout), for a change settled later.
+    // A control call's change, made durable or not made (JobWrites.NotMade). A write that fails is settled by reading the
+    // record back, as the fault registry does: held there, the change stands and the call answers as made; not held,
+    // memory is put back and the call answers WriteNotMadeException; where the read fails too, WriteUnsettledException
+    // (JobWrites.Unknown) until a read back settles it (SettledAsync). `then` follows the change once it is made (a
+    // load's layout), for a change settled later.
     private async Task ChangeAsync(Action change, Func<Task>? then = null)
     {
         var before = Job.Copy();
@@ -252,10 +216,9 @@ public sealed partial class JobGrain
         }
     }
 
-    // Settles a control call's write whose outcome was not known: made, the change is made again over memory (which
-    // held the record as before it) and what followed it is done; not made, memory stands. Either way a running job
-    // steps on from the wait it held. Throws WriteUnsettledException while storage cannot be read: the job takes no
-    // change meanwhile (each call is refused), neither steps nor writes, and its timer tries again each second.
+    // Settles a control call's write whose outcome was not known (JobWrites.Settled), and does what followed the change
+    // where it was made; either way a running job steps on from the wait it held. Throws WriteUnsettledException while
+    // storage cannot be read: each call is refused meanwhile, and the timer tries again each second.
     private async Task SettledAsync()
     {
         if (_writes.Unsettled is not { } unsettled)

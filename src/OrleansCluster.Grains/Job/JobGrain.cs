@@ -21,11 +21,12 @@ namespace OrleansCluster.Grains.Job;
 /// <see cref="JobRecord"/> that this grain writes as it is; the wall-clock cadence is <see cref="JobCadence"/>'s, the
 /// tree's answers <see cref="TreeFigures"/>', the answers' shapes <see cref="JobFigures"/>', the control calls' rules
 /// <see cref="JobControls"/>', the writes' bookkeeping <see cref="JobWrites"/>', the tree's readiness
-/// <see cref="TreeReadiness"/>', the evicted nodes <see cref="EvictedNodes"/>', and whether the fault registry is on the
-/// layout <see cref="RegistryEpochCheck"/>' and <see cref="RegistryRunRetry"/>'. The grain keeps identity, the
+/// <see cref="TreeReadiness"/>', the evicted nodes <see cref="EvictedNodes"/>', whether the fault registry is on the
+/// layout <see cref="RegistryEpochCheck"/>' and <see cref="RegistryRunRetry"/>', and the background failures handed to
+/// it <see cref="BackgroundHandOver"/>'. The grain keeps identity, the
 /// lifecycle, the timer, the calls and persistence: the control calls (load, start, pause, resume, stop, pace) are in
-/// <c>JobGrain.Control.cs</c>, the timer's loop in <c>JobGrain.Loop.cs</c>, the layout in <c>JobGrain.Layout.cs</c>, the
-/// record's writes in <c>JobGrain.Store.cs</c>.
+/// <c>JobGrain.Control.cs</c>, the timer's loop in <c>JobGrain.Loop.cs</c>, the layout (and whether the registry is on
+/// it) in <c>JobGrain.Layout.cs</c>, the record's writes in <c>JobGrain.Store.cs</c>.
 /// </summary>
 [Immovable] // Orleans must not move it, nor try to when a silo stops: docs/cluster.md
 public sealed partial class JobGrain(
@@ -51,7 +52,7 @@ public sealed partial class JobGrain(
     private readonly RegistryRunRetry _registryRun = new(time); // a layout the registry did not take, handed over again
     private readonly JobWrites _writes = new(time); // who writes the record, what is owed, a change not settled
     private readonly LogGate _saveFailureLog = new(time, TimeSpan.FromSeconds(tuning.Value.LogIntervalSeconds));
-    private readonly LogGate _handOverFailureLog = new(time, TimeSpan.FromSeconds(tuning.Value.LogIntervalSeconds));
+    private readonly BackgroundHandOver _handOver = new(time, TimeSpan.FromSeconds(tuning.Value.LogIntervalSeconds)); // background failures to the registry
 
     private readonly EvictedNodes _evicted = new();
 
@@ -129,6 +130,13 @@ public sealed partial class JobGrain(
         }
 
         _timer?.Change(Timeout.InfiniteTimeSpan, Timeout.InfiniteTimeSpan);
+    }
+
+    // Another activation wrote the record: this one stops stepping and writes no more (JobWrites.Found).
+    private void StepDown()
+    {
+        Halt(Job.State);
+        DeactivateOnIdle();
     }
 
     public override async Task OnActivateAsync(CancellationToken cancellationToken)

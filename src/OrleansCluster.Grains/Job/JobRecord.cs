@@ -92,10 +92,12 @@ public sealed class JobRecord
     [Id(22)] public long Sequence { get; set; }
 
     /// <summary>
-    /// The straggler report of the last step evaluated (the scenario's top-K nodes, its links, sites and generations:
-    /// about 1 KB written for <c>small</c> at the default top 20, 35 KB at the largest, 1,000), kept while the job stands still (paused or stopped), so
-    /// that an activation that takes it over answers <c>/api/stragglers</c> as the one it follows did; null while the job
-    /// runs (its next step's comes soon), before a run's first step, and in a record written before it was kept.
+    /// The straggler report of the last step evaluated, kept while the job stands still (paused or stopped), so that an
+    /// activation that takes it over answers <c>/api/stragglers</c> as the one it follows did: at most the scenario's
+    /// top-K of its nodes, links, sites and generations, the worst, with counts of those left out
+    /// (<see cref="KeptStragglerReport"/>; about 1 KB written for <c>small</c> at the default top 20, which it keeps whole,
+    /// and about 190 KB at most at the largest top-K, 1,000, whatever the scenario's size). Null while the job runs (its next step's comes soon),
+    /// before a run's first step, and in a record written before it was kept.
     /// </summary>
     [Id(23)] public StragglerReport? Stragglers { get; set; }
 

@@ -101,16 +101,21 @@ public sealed class JobRun(JobRecord record, int historyCapacity, TimeProvider t
     public void Running() => _progressAt = time.GetTimestamp();
 
     /// <summary>
-    /// The job stands still (paused or stopped): the record keeps the last evaluated step's straggler report with the
-    /// scenario's <paramref name="topK"/> nodes, so that an activation that takes the job over answers it until the job
-    /// steps again. Found by review (fix-failover): a paused job back on another silo answered <c>/api/stragglers</c>
-    /// 503 until it was resumed. With no step evaluated here (an activation that took the job over), the kept one stays.
+    /// The job stands still (paused or stopped): the record keeps the last evaluated step's straggler report, at most the
+    /// scenario's <paramref name="topK"/> of each of its lists (<see cref="KeptStragglerReport"/>), so that an activation
+    /// that takes the job over answers it until the job steps again. Found by review (fix-failover): a paused job back on
+    /// another silo answered <c>/api/stragglers</c> 503 until it was resumed. With no step evaluated here (an activation
+    /// that took the job over), the kept one stays (cut to the bound, where a record written before it held more).
     /// </summary>
     public void StandingStill(int topK)
     {
         if (Evaluated is { } e)
         {
-            record.Stragglers = JobFigures.Stragglers(e.Result, e.Number, topK, e.Failure);
+            record.Stragglers = KeptStragglerReport.Keep(JobFigures.Stragglers(e.Result, e.Number, topK, e.Failure), topK);
+        }
+        else if (record.Stragglers is { } kept)
+        {
+            record.Stragglers = KeptStragglerReport.Keep(kept, topK);
         }
     }
 
@@ -121,7 +126,7 @@ public sealed class JobRun(JobRecord record, int historyCapacity, TimeProvider t
     /// </summary>
     public StragglerReport? Stragglers(int top) =>
         Evaluated is { } e ? JobFigures.Stragglers(e.Result, e.Number, top, e.Failure)
-        : record.Stragglers is { } kept ? kept with { Nodes = kept.Nodes.Take(Math.Max(0, top)).ToArray() }
+        : record.Stragglers is { } kept ? KeptStragglerReport.Answer(kept, top)
         : null;
 
     /// <summary>Where the run's simulated time went, from the record.</summary>

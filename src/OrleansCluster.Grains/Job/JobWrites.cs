@@ -12,6 +12,16 @@ namespace OrleansCluster.Grains.Job;
 /// </summary>
 internal sealed class JobWrites(TimeProvider time)
 {
+    /// <summary>
+    /// How often a job that stands still (paused, or stopped with a scenario) reads its record back: one small read each
+    /// time. Found by probing: such a job writes nothing of its own, so a Redis that restarted empty (or from an older
+    /// snapshot) while it was paused kept nothing of it, nor of the registry's faults (its write again follows the
+    /// job's): silos restarted as docs/cluster.md advised came up at step 0 with no fault, and nothing said so. What the
+    /// read finds (<see cref="Found(JobRecord?)"/>) is written over from memory, as a running job's next write does
+    /// within a second, or stands the job down.
+    /// </summary>
+    public static readonly TimeSpan WatchEvery = TimeSpan.FromSeconds(5);
+
     private readonly FailedWrites _failed = new(time);
     private readonly RecordSequence _sequence = new();
 
@@ -102,7 +112,11 @@ internal sealed class JobWrites(TimeProvider time)
         SaveOwed = true;
     }
 
-    /// <summary>A write failed with <paramref name="error"/> (whatever the path, so that <c>/healthz</c> can say how long the record has gone unwritten).</summary>
+    /// <summary>
+    /// A write failed with <paramref name="error"/>, whatever the path, so that <c>/healthz</c> can say how long the record
+    /// has gone unwritten (found by probing: it said healthy through a Redis outage of any length, while a silo lost
+    /// meanwhile took every step since).
+    /// </summary>
     public void Failed(Exception error) => _failed.Failed(error);
 
     /// <summary>A write of <paramref name="sequence"/> landed, or storage holds it after all (its answer was lost): nothing is owed.</summary>
@@ -121,6 +135,21 @@ internal sealed class JobWrites(TimeProvider time)
 
     /// <summary>Another activation wrote the record: this one steps down.</summary>
     public void StandDown() => Superseded = true;
+
+    /// <summary>
+    /// What a write refused for its stale ETag found <paramref name="stored"/> (null: no record), or what a read back of a
+    /// job that stands still found (<c>JobGrain.WatchRecordAsync</c>). Found by review: a write whose answer was lost
+    /// (storage paused past the client's timeout, then ran it) leaves the stored ETag ahead of the grain's, and every
+    /// later write was refused; saved from the timer, where Orleans does not deactivate the grain, the job failed a step
+    /// and laid its tree out again every second for good: this activation's own record is written again over. Found by
+    /// probing: a Redis restarted empty holds no record at all, which was taken for another activation's, and the job
+    /// stopped for good with nothing saying so (<see cref="Stored.None"/>: this activation's is the only one, written
+    /// again); a Redis restarted from an older snapshot (or a backup, or a lagging replica) held an older activation's
+    /// record, which was taken for a later writer's, and the next activation ran the older scenario at the older step
+    /// and pace (<see cref="Stored.Older"/>, told apart by <see cref="RecordSequence"/>: written over from memory). Only
+    /// a record another activation wrote after this one's last write stands this one down.
+    /// </summary>
+    public Stored Found(JobRecord? stored) => Found(stored is not null, stored?.Writer ?? Guid.Empty, stored?.Sequence ?? 0);
 
     /// <summary>
     /// What a refused write found stored: a record (<paramref name="exists"/>) by <paramref name="writer"/> under
@@ -144,6 +173,10 @@ internal sealed class JobWrites(TimeProvider time)
                 return Stored.Another;
         }
     }
+
+    /// <summary>Whether storage, read back, holds <paramref name="write"/>: <paramref name="stored"/> (null: no record) holds it.</summary>
+    public ReadBack Verdict(Guid write, JobRecord? stored) =>
+        Verdict(write, stored is not null, stored?.Writer ?? Guid.Empty, stored?.Sequence ?? 0, stored?.WriteId ?? Guid.Empty);
 
     /// <summary>
     /// Whether storage, read back, holds <paramref name="write"/>: a record (<paramref name="exists"/>) by
@@ -175,7 +208,9 @@ internal sealed class JobWrites(TimeProvider time)
 
     /// <summary>
     /// A change's write failed with <paramref name="writeError"/> and storage, read back, does not hold it: memory is put
-    /// back to <paramref name="before"/> (and nothing is owed unless a write was already); the exception to answer.
+    /// back to <paramref name="before"/> (and nothing is owed unless a write was already); the exception to answer. The
+    /// API answers it 503, "the change was not made", so the change must not stay in memory (found by probing: a pause
+    /// answered 503 paused the job).
     /// </summary>
     public WriteNotMadeException NotMade(JobRecord job, JobRecord before, Exception writeError)
     {
@@ -188,7 +223,10 @@ internal sealed class JobWrites(TimeProvider time)
     /// <summary>
     /// A change's write failed with <paramref name="writeError"/> and storage could not be read back
     /// (<paramref name="readError"/>): memory holds the record as <paramref name="before"/> the change, and
-    /// <paramref name="change"/> waits for a read back (<see cref="Settled"/>); the exception to answer.
+    /// <paramref name="change"/> waits for a read back (<see cref="Settled"/>); the exception to answer. The job neither
+    /// steps, writes nor takes a change meanwhile. Found by probing: a write whose outcome is unknown (it timed out, or its
+    /// connection failed: a paused Redis runs it when it goes on) was taken for not made, and a resume answered 503
+    /// "undone here" was run by storage later: the record said running while the job said paused.
     /// </summary>
     public WriteUnsettledException Unknown(JobRecord job, JobRecord before, UnsettledChange change, Exception writeError, Exception readError)
     {

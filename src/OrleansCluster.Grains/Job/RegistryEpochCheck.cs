@@ -25,6 +25,15 @@ public sealed class RegistryEpochCheck(TimeProvider time)
     /// <summary>How often the registry is asked.</summary>
     public static readonly TimeSpan Interval = TimeSpan.FromSeconds(1);
 
+    /// <summary>
+    /// The timer's next wake at realtime pace, for a step due in <paramref name="wait"/>: at most <see cref="Interval"/>
+    /// away, so that the registry is asked while a step is far off. Found by review (fix-epoch-check): the check ran once
+    /// per step, and a step due minutes away (up to an hour, a checkpoint's or a restart's cost) left a registry that
+    /// came back behind the layout unnoticed as long, every push it made dropped meanwhile. A wake before the step is due
+    /// only checks and sleeps again.
+    /// </summary>
+    public static TimeSpan Wake(TimeSpan wait) => wait < Interval ? wait : Interval;
+
     private Task<long>? _answer;
     private long _layout; // the job's epoch when it asked
     private long? _askedAt; // null: ask at the next chance
@@ -65,6 +74,9 @@ public sealed class RegistryEpochCheck(TimeProvider time)
     /// Whether an answer <see cref="Off"/> the layout is acted on: one behind <paramref name="layout"/> or with no run
     /// laid out at once; one ahead of it only when <paramref name="recordWritten"/> (this activation's write of the job's
     /// record landed after the answer came). Otherwise the registry is noted ahead (<see cref="Status"/>) and asked again.
+    /// Confirming a mismatch twice in a row would not do: each activation's layout is a new mismatch for the other, seen
+    /// twice as surely as once. Nor would asking which activation told the registry its epoch: after a silo's loss the
+    /// registry's epoch ahead is an earlier activation's too, and only storage tells which activation holds the record.
     /// </summary>
     public bool ActsOn(long registry, long layout, bool recordWritten)
     {

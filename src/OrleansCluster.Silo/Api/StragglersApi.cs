@@ -12,7 +12,8 @@ namespace OrleansCluster.Silo.Api;
 /// yet: 503 problem details with <c>Retry-After</c>, not an empty report. Found by probing: for ~60 s while a large
 /// scenario was laid out again the route answered <c>{"step":0,"nodes":[]}</c> beside <c>/api/cluster</c>'s step 151,
 /// which reads as "no stragglers". A paused or stopped job keeps its last report in its record, so one taken over by
-/// another silo answers it (until fix-failover it answered 503 until resumed); a running one keeps none.
+/// another silo answers it (until fix-failover it answered 503 until resumed); a running one keeps none. The kept report
+/// holds at most the scenario's top-K of each list and counts the rest (<c>KeptStragglerReport</c>).
 /// </summary>
 public static class StragglersApi
 {
@@ -23,7 +24,7 @@ public static class StragglersApi
     {
         ArgumentNullException.ThrowIfNull(api);
         api.MapGet("/stragglers", GetAsync).WithTags("Stragglers").WithName("GetStragglers")
-            .WithSummary("The last step evaluated (with `failure` when it failed, as every step does through a partition): its slowest nodes (slowest first), links with their stretch (a link down under a partition: `up` false, bandwidth 0, stretch null), and stragglers by site and generation. 503 with Retry-After while no step has been evaluated since the job's tree was laid out (a paused or stopped job keeps its last report across a failover).")
+            .WithSummary("The last step evaluated (with `failure` when it failed, as every step does through a partition): its slowest nodes (slowest first), links with their stretch (a link down under a partition: `up` false, bandwidth 0, stretch null), and stragglers by site and generation. 503 with Retry-After while no step has been evaluated since the job's tree was laid out (a paused or stopped job keeps its last report across a failover, with at most the scenario's `stragglers.topK` links, sites and generations, the worst, and `linksLeftOut`, `sitesLeftOut`, `generationsLeftOut` counting the rest: 0 in a live report, which lists every one).")
             .WithIntegerQuery("top", 1, 1000, 20)
             .ProducesProblem(StatusCodes.Status503ServiceUnavailable);
         return api;

@@ -99,4 +99,18 @@ public sealed class EvictedNodesTests
 
         Assert.Empty(evicted.Ordinals(null));
     }
+
+    [Fact]
+    public void ARecordWhoseScenarioIsNotLaidOutYetIsWrittenWithNoEvictedNodes()
+    {
+        // Found by review: a load's write carried the last run's, and a failover showed them down on a scenario that never ran.
+        var evicted = new EvictedNodes();
+        evicted.Took([Summary(["a-00003", "b-00001"])]);
+        var record = new JobRecord { ClearFaultsOwed = true };
+
+        Assert.Empty(evicted.ToWrite(record, _layout));
+
+        record.ClearFaultsOwed = false; // its run laid out
+        Assert.Equal([3, 41], evicted.ToWrite(record, _layout));
+    }
 }

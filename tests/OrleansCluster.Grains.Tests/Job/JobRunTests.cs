@@ -209,4 +209,33 @@ public sealed class JobRunTests
         run.Restart(); // a new run: no report
         Assert.Null(_record.Stragglers);
     }
+
+    [Fact]
+    public void TheKeptReportHoldsAtMostTopKOfEachListWhateverTheScenariosSize()
+    {
+        // Found by review: only the nodes were cut to top-K; a scenario with many links, sites or generations kept them
+        // all, and the record of a paused job grew with them.
+        var links = Enumerable.Range(0, 200).Select(i => new LinkReport($"l{i:000}", Up: true, 1e-3, 50e9, 0, 1 + (i * 1e-4), IsStraggler: false)).ToArray();
+        links[150] = links[150] with { Stretch = 3.0, IsStraggler = true };
+        var sites = Enumerable.Range(0, 120).Select(i => new GroupReport($"s{i:000}", 16, i == 7 ? 5 : 0, 1.0, 1.0, 1.0)).ToArray();
+        var generations = Enumerable.Range(0, 30).Select(i => new GroupReport($"g{i:00}", 16, 0, 1.0, 1.0 + (i * 0.01), 1.0)).ToArray();
+        var run = new JobRun(_record, historyCapacity: 10, _time);
+        run.Complete(run.NextStep, Step(2) with { Links = links, BySite = sites, ByGeneration = generations }, checkpointEverySteps: 100, _time.GetTimestamp());
+
+        Assert.Equal(200, run.Stragglers(top: 20)!.Links.Count); // live: every link
+        run.StandingStill(topK: 20);
+
+        var kept = _record.Stragglers!;
+        Assert.Equal((20, 180), (kept.Links.Count, kept.LinksLeftOut));
+        Assert.Contains(kept.Links, l => l.Link == "l150"); // the straggler
+        Assert.Equal((20, 100), (kept.BySite.Count, kept.SitesLeftOut));
+        Assert.Contains(kept.BySite, s => s.Name == "s007");
+        Assert.Equal((20, 10), (kept.ByGeneration.Count, kept.GenerationsLeftOut));
+        Assert.Equal("g10", kept.ByGeneration[0].Name); // the 20 slowest, in the live order
+
+        // An activation that takes the record over answers the kept report as it is.
+        var next = new JobRun(_record, historyCapacity: 10, _time);
+        var answer = next.Stragglers(top: 1000)!;
+        Assert.Equal((20, 180, 20, 100), (answer.Links.Count, answer.LinksLeftOut, answer.BySite.Count, answer.SitesLeftOut));
+    }
 }

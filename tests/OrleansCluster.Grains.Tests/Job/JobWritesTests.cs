@@ -167,4 +167,23 @@ public sealed class JobWritesTests
         Assert.Equal(JobState.Running, job.State);
         Assert.Null(_writes.Unwritten);
     }
+
+    [Fact]
+    public void AStoredRecordIsJudgedByItsWriterSequenceAndWriteId()
+    {
+        var job = new JobRecord();
+        _writes.Stamp(job, clean: false);
+        _writes.Landed(job.Sequence);
+
+        Assert.Equal(JobWrites.Stored.None, _writes.Found(stored: null));
+        Assert.Equal(JobWrites.Stored.ThisActivation, _writes.Found(job));
+        Assert.Equal(JobWrites.ReadBack.Held, _writes.Verdict(job.WriteId, job));
+        Assert.Equal(JobWrites.ReadBack.NotHeld, _writes.Verdict(Guid.NewGuid(), job));
+        Assert.Equal(JobWrites.ReadBack.NotHeld, _writes.Verdict(job.WriteId, stored: null));
+        Assert.False(_writes.Superseded);
+
+        var later = new JobRecord { Writer = Guid.NewGuid(), Sequence = job.Sequence + 1, WriteId = Guid.NewGuid() };
+        Assert.Equal(JobWrites.ReadBack.Superseded, _writes.Verdict(job.WriteId, later));
+        Assert.Equal(JobWrites.Stored.Another, _writes.Found(later));
+    }
 }

@@ -133,4 +133,15 @@ public sealed class RegistryEpochCheckTests
         Assert.Null(check.Answered);
         Assert.True(check.Due);
     }
+
+    [Fact]
+    public void AStepDueFurtherThanTheCheckIntervalWakesTheTimerAtTheIntervalToAskTheRegistry()
+    {
+        // Found by review (fix-epoch-check): the check ran once per step, and a step an hour away left a registry behind
+        // the layout unnoticed as long.
+        Assert.Equal(TimeSpan.FromMilliseconds(300), RegistryEpochCheck.Wake(TimeSpan.FromMilliseconds(300)));
+        Assert.Equal(TimeSpan.Zero, RegistryEpochCheck.Wake(TimeSpan.Zero));
+        Assert.Equal(RegistryEpochCheck.Interval, RegistryEpochCheck.Wake(RegistryEpochCheck.Interval));
+        Assert.Equal(RegistryEpochCheck.Interval, RegistryEpochCheck.Wake(TimeSpan.FromHours(1)));
+    }
 }
