@@ -63,7 +63,7 @@ public static class AdminApi
     public static bool IsHead(string? method) => method is not null && HttpMethods.IsHead(method);
 
     /// <summary>
-    /// Marks a group's routes as mutations: rate-limited per caller, written to the audit log, and answered 503
+    /// Marks a group's routes as mutations: rate-limited per admin key (SecurityExtensions), written to the audit log, and answered 503
     /// with Retry-After when their durable write finds storage unavailable.
     /// </summary>
     public static RouteGroupBuilder WithAdminMutation(this RouteGroupBuilder group)

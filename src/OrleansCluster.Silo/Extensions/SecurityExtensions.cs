@@ -51,7 +51,14 @@ internal static class SecurityExtensions
                 await context.HttpContext.RequestServices.GetRequiredService<IProblemDetailsService>().WriteAsync(new ProblemDetailsContext
                 {
                     HttpContext = context.HttpContext,
-                    ProblemDetails = { Status = StatusCodes.Status429TooManyRequests, Title = "Too many requests", Detail = $"admin mutations are limited to {admin.MutationsPerSecond}/s (burst {admin.MutationBurst}) per caller" },
+                    ProblemDetails =
+                    {
+                        Status = StatusCodes.Status429TooManyRequests,
+                        Type = "https://www.rfc-editor.org/rfc/rfc6585#section-4",
+                        Title = "Too many requests",
+                        // One bucket per admin key on each silo (the partition is the key's name): every client using the key shares it.
+                        Detail = $"admin mutations are limited to {admin.MutationsPerSecond}/s (burst {admin.MutationBurst}) per admin key on this silo, shared by every client using the key",
+                    },
                 });
             };
         });

@@ -8,11 +8,11 @@ public sealed class AdminOptions
     /// <summary>The admin key; when empty a random one is generated at start and printed once.</summary>
     public string? ApiKey { get; set; }
 
-    /// <summary>Mutations a caller may make per second, sustained.</summary>
+    /// <summary>Mutations per second, sustained, for each admin key on a silo (every client using the key shares them).</summary>
     [Range(1, 100_000)]
     public int MutationsPerSecond { get; set; } = 100;
 
-    /// <summary>Mutations a caller may make in a burst.</summary>
+    /// <summary>Mutations in a burst, for each admin key on a silo.</summary>
     [Range(1, 100_000)]
     public int MutationBurst { get; set; } = 500;
 

@@ -30,7 +30,13 @@ public sealed class RateLimitTests : IAsyncLifetime
         var (status, problem, response) = await client.PostJsonAsync("/api/job/resume");
         Assert.Equal(HttpStatusCode.TooManyRequests, status);
         Assert.Equal(429, problem.GetProperty("status").GetInt32());
+        Assert.Equal("https://www.rfc-editor.org/rfc/rfc6585#section-4", problem.GetProperty("type").GetString());
+        Assert.Contains("per admin key on this silo", problem.GetProperty("detail").GetString(), StringComparison.Ordinal);
         Assert.NotNull(response.Headers.RetryAfter);
         Assert.Equal(HttpStatusCode.OK, (await client.GetAsync("/api/cluster", AdminClient.Ct)).StatusCode);
+
+        // The bucket is the key's, not the connection's: another client with the same key finds it spent too.
+        using var other = _factory.CreateAdminClient();
+        Assert.Equal(HttpStatusCode.TooManyRequests, (await other.PostJsonAsync("/api/job/pause")).Status);
     }
 }
