@@ -81,5 +81,12 @@ var scenarioJson = new Command("scenario", "Print the load tests' ramp-N scenari
 };
 scenarioJson.SetAction(parse => Console.Out.WriteLine(ScenarioPresets.UniformJson(parse.GetValue(scenarioNodesArgument))));
 
-var root = new RootCommand("OrleansCluster benchmarks: figures that are printed, never asserted.") { figures, live, realtime, failures, plainProfile, scenarioJson };
+var restoreNodes = new Option<int[]>("--nodes") { Description = "Node counts to plan for.", DefaultValueFactory = _ => [11_000, 22_000, 44_000, 88_000], AllowMultipleArgumentsPerToken = true };
+var restorePlan = new Command("registry-restore", "Print the time the fault registry's first pass plans its pushes in after a restore (every node told again).")
+{
+    restoreNodes,
+};
+restorePlan.SetAction(parse => RegistryRestorePlan.Print(Console.Out, parse.GetValue(restoreNodes)!));
+
+var root = new RootCommand("OrleansCluster benchmarks: figures that are printed, never asserted.") { figures, live, realtime, failures, plainProfile, scenarioJson, restorePlan };
 return await root.Parse(args).InvokeAsync();
